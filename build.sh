@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# safemap set-up, build, demo and tests on Debian/Ubuntu.
+#
+#   ./build.sh demo       install what is missing, build, run safemap on data/
+#   ./build.sh test       install what is missing (with test tools), build with
+#                         -Werror, run the whole test suite
+#   ./build.sh sanitize   the test suite built with AddressSanitizer + UBSan
+#   ./build.sh build      install what is missing and build only
+#
+# As root, missing Debian packages are installed with apt-get; otherwise the
+# exact 'sudo apt-get install ...' line is printed and nothing else happens.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev
+            libsqlite3-dev libcmocka-dev)
+# Test tools: ogr2ogr/ogrinfo and SpatiaLite SQL for the independent counts,
+# PostgreSQL + PostGIS for the PG: source test.
+TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis)
+JOBS=$(nproc 2> /dev/null || echo 2)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_packages() {
+  if ! command -v dpkg-query > /dev/null; then
+    echo "build.sh: this script installs dependencies on Debian/Ubuntu only; install the equivalents of: $*" >&2
+    return 0
+  fi
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "build.sh: these packages are missing; install them, then run this again:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" > /tmp/safemap-apt.log 2>&1 ||
+    { tail -20 /tmp/safemap-apt.log >&2; exit 1; }
+}
+
+configure_and_build() { # dir, extra cmake args...
+  local dir=$1
+  shift
+  say "building in $dir"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" > "$dir.cmake.log" 2>&1 ||
+    { mkdir -p "$dir"; cat "$dir.cmake.log" >&2; exit 1; }
+  cmake --build "$dir" -j "$JOBS"
+}
+
+demo() {
+  local sm=build/cli/safemap out=out
+  mkdir -p "$out"
+  say "safemap info: Camden burglary, 36 months of police.uk CSVs, 2024 wards"
+  "$sm" info data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg
+  say "safemap count -> $out/camden_burglary_counts.gpkg (open it in QGIS)"
+  "$sm" count data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
+    -o "$out/camden_burglary_counts.gpkg" --overwrite
+  "$sm" count data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
+    -o "$out/camden_burglary_counts.csv" --overwrite -q
+  say "per-ward table ($out/camden_burglary_counts.csv), first rows:"
+  head -6 "$out/camden_burglary_counts.csv"
+  say "done: $out/camden_burglary_counts.gpkg has layers ward_counts, ward_counts_by_month, safemap_metadata"
+}
+
+run_tests() { # dir
+  say "running the test suite in $1"
+  (cd "$1" && ctest --output-on-failure -j "$JOBS")
+}
+
+case "${1:-}" in
+  demo)
+    ensure_packages "${BUILD_PKGS[@]}"
+    configure_and_build build
+    demo
+    ;;
+  build)
+    ensure_packages "${BUILD_PKGS[@]}"
+    configure_and_build build
+    ;;
+  test)
+    ensure_packages "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
+    configure_and_build build -DSM_WERROR=ON
+    run_tests build
+    ;;
+  sanitize)
+    ensure_packages "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
+    configure_and_build build-asan -DSM_WERROR=ON -DSM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+    run_tests build-asan
+    ;;
+  *)
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    exit 1
+    ;;
+esac

@@ -1,0 +1,45 @@
+/* Shared by the safemap subcommands: options, terminal output. */
+#ifndef SAFEMAP_CLI_H
+#define SAFEMAP_CLI_H
+
+#include <safemap.h>
+#include <stdio.h>
+
+#define CLI_MAX_INPUTS 4096
+
+typedef struct cli_opts {
+  const char *cmd;
+  const char *inputs[CLI_MAX_INPUTS];
+  size_t n_inputs;
+  const char *output;
+  const char *wards, *wards_layer, *wards_crs, *id_field, *name_field;
+  sm_read_options read;
+  int threads;
+  int quiet, verbose;
+  int overwrite;
+  int strict;
+  unsigned long long seed;
+  int help;
+} cli_opts;
+
+/* Parses the options every subcommand shares. Returns 0 ok, 1 on a usage
+ * error (message printed). */
+int cli_parse(cli_opts *o, int argc, char **argv, const char *usage);
+/* Creates the context: threads, seed, log sink, progress bar. */
+sm_ctx *cli_ctx(const cli_opts *o);
+void cli_ctx_done(sm_ctx *ctx);
+/* Prints the ctx error and returns the exit code for a status. */
+int cli_fail(const cli_opts *o, sm_ctx *ctx, sm_status st);
+int cli_exit_code(sm_status st);
+/* Reads the points of the inputs; prints errors. */
+sm_status cli_read_points(const cli_opts *o, sm_ctx *ctx, sm_points **pts);
+sm_status cli_read_areas(const cli_opts *o, sm_ctx *ctx, const sm_points *pts, sm_areas **areas);
+/* Prints rows skipped/filtered with examples (to f). */
+void cli_print_problems(FILE *f, const sm_points *p, int examples);
+/* 12,345 */
+const char *cli_num(unsigned long long v, char *buf, size_t n);
+
+int cmd_info(int argc, char **argv);
+int cmd_count(int argc, char **argv);
+
+#endif

@@ -1,0 +1,241 @@
+/* Options, messages and the progress bar shared by every subcommand. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+  O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
+  O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED
+};
+
+static const struct option long_opts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"wards", required_argument, NULL, O_WARDS},
+    {"wards-layer", required_argument, NULL, O_WARDS_LAYER},
+    {"wards-crs", required_argument, NULL, O_WARDS_CRS},
+    {"id-field", required_argument, NULL, O_ID_FIELD},
+    {"name-field", required_argument, NULL, O_NAME_FIELD},
+    {"layer", required_argument, NULL, O_LAYER},
+    {"x", required_argument, NULL, O_X},
+    {"y", required_argument, NULL, O_Y},
+    {"lon", required_argument, NULL, O_LON},
+    {"lat", required_argument, NULL, O_LAT},
+    {"crs", required_argument, NULL, O_CRS},
+    {"analysis-crs", required_argument, NULL, O_ACRS},
+    {"time", required_argument, NULL, O_TIME},
+    {"weight", required_argument, NULL, O_WEIGHT},
+    {"category", required_argument, NULL, O_CATEGORY},
+    {"type", required_argument, NULL, O_TYPE},
+    {"from", required_argument, NULL, O_FROM},
+    {"to", required_argument, NULL, O_TO},
+    {"extent", required_argument, NULL, O_EXTENT},
+    {"threads", required_argument, NULL, 'j'},
+    {"overwrite", no_argument, NULL, O_OVERWRITE},
+    {"strict", no_argument, NULL, O_STRICT},
+    {"seed", required_argument, NULL, O_SEED},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int usage_error(const cli_opts *o, const char *msg, const char *arg) {
+  fprintf(stderr, "safemap %s: %s%s%s\nTry 'safemap %s --help'.\n", o->cmd, msg, arg ? " " : "", arg ? arg : "", o->cmd);
+  return 1;
+}
+
+int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
+  sm_read_options_init(&o->read, SM_READ_OPTIONS_VERSION);
+  optind = 1;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, ":o:j:qvh", long_opts, NULL)) != -1) {
+    switch (c) {
+    case 'o': o->output = optarg; break;
+    case O_WARDS: o->wards = optarg; break;
+    case O_WARDS_LAYER: o->wards_layer = optarg; break;
+    case O_WARDS_CRS: o->wards_crs = optarg; break;
+    case O_ID_FIELD: o->id_field = optarg; break;
+    case O_NAME_FIELD: o->name_field = optarg; break;
+    case O_LAYER: o->read.layer = optarg; break;
+    case O_X: o->read.x_field = optarg; break;
+    case O_Y: o->read.y_field = optarg; break;
+    case O_LON: o->read.lon_field = optarg; break;
+    case O_LAT: o->read.lat_field = optarg; break;
+    case O_CRS: o->read.crs = optarg; break;
+    case O_ACRS: o->read.analysis_crs = optarg; break;
+    case O_TIME: o->read.time_field = optarg; break;
+    case O_WEIGHT: o->read.weight_field = optarg; break;
+    case O_CATEGORY: o->read.category_field = optarg; break;
+    case O_TYPE: o->read.types = optarg; break;
+    case O_FROM: o->read.time_from = optarg; break;
+    case O_TO: o->read.time_to = optarg; break;
+    case O_EXTENT: {
+      double *e = o->read.extent;
+      char tail;
+      if (sscanf(optarg, "%lf,%lf,%lf,%lf%c", &e[0], &e[1], &e[2], &e[3], &tail) != 4)
+        return usage_error(o, "--extent needs xmin,ymin,xmax,ymax in metres, not", optarg);
+      o->read.has_extent = 1;
+      break;
+    }
+    case 'j': {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 0 || v > 4096) return usage_error(o, "-j/--threads needs a number >= 0 (0 = all cores), not", optarg);
+      o->threads = (int)v;
+      break;
+    }
+    case O_SEED: {
+      char *end;
+      o->seed = strtoull(optarg, &end, 10);
+      if (*end) return usage_error(o, "--seed needs a whole number, not", optarg);
+      break;
+    }
+    case O_OVERWRITE: o->overwrite = 1; break;
+    case O_STRICT: o->strict = o->read.strict = 1; break;
+    case 'q': o->quiet = 1; break;
+    case 'v': o->verbose++; break;
+    case 'h': o->help = 1; break;
+    case ':': return usage_error(o, "option needs a value:", argv[optind - 1]);
+    default: return usage_error(o, "unknown option", argv[optind - 1]);
+    }
+  }
+  if (o->help) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  for (int i = optind; i < argc; i++) {
+    if (o->n_inputs == CLI_MAX_INPUTS) return usage_error(o, "too many inputs; pass a directory or a quoted glob", NULL);
+    o->inputs[o->n_inputs++] = argv[i];
+  }
+  return 0;
+}
+
+/* ---- terminal ---------------------------------------------------------------- */
+typedef struct term {
+  int bar;
+  int last;
+  char msg[64];
+} term;
+static term g_term;
+
+static int progress(double f, const char *msg, void *user) {
+  term *t = user;
+  int pct = (int)(f * 100 + 0.5);
+  if (pct == t->last && strncmp(msg, t->msg, sizeof t->msg - 1) == 0) return 1;
+  t->last = pct;
+  snprintf(t->msg, sizeof t->msg, "%s", msg);
+  int w = 30, k = (int)(f * w);
+  fprintf(stderr, "\r[");
+  for (int i = 0; i < w; i++) fputc(i < k ? '#' : ' ', stderr);
+  fprintf(stderr, "] %3d%% %-40.40s", pct, msg);
+  fflush(stderr);
+  return 1;
+}
+
+static void clear_bar(void) {
+  if (g_term.bar && g_term.last >= 0) {
+    fprintf(stderr, "\r%80s\r", "");
+    g_term.last = -1;
+  }
+}
+
+static void log_sink(sm_log_level level, const char *msg, void *user) {
+  (void)user;
+  clear_bar();
+  static const char *const names[] = {"error", "warning", "info", "debug"};
+  fprintf(stderr, "safemap: %s: %s\n", names[level], msg);
+}
+
+sm_ctx *cli_ctx(const cli_opts *o) {
+  sm_ctx *ctx = NULL;
+  if (sm_ctx_create(&ctx) != SM_OK) {
+    fprintf(stderr, "safemap: out of memory\n");
+    return NULL;
+  }
+  sm_ctx_set_threads(ctx, o->threads);
+  sm_ctx_set_seed(ctx, o->seed);
+  sm_log_level lvl = o->quiet ? SM_LOG_ERROR : o->verbose >= 2 ? SM_LOG_DEBUG : o->verbose ? SM_LOG_INFO : SM_LOG_WARNING;
+  sm_ctx_set_log(ctx, log_sink, lvl, NULL);
+  g_term.bar = !o->quiet && isatty(2);
+  g_term.last = -1;
+  if (g_term.bar) sm_ctx_set_progress(ctx, progress, &g_term);
+  return ctx;
+}
+
+void cli_ctx_done(sm_ctx *ctx) {
+  clear_bar();
+  sm_ctx_destroy(ctx);
+}
+
+int cli_exit_code(sm_status st) {
+  switch (st) {
+  case SM_OK: return 0;
+  case SM_E_INVALID_ARG:
+  case SM_E_INPUT:
+  case SM_E_CRS:
+  case SM_E_IO:
+  case SM_E_GEOMETRY:
+  case SM_E_UNSUPPORTED: return 1;
+  default: return 2;
+  }
+}
+
+int cli_fail(const cli_opts *o, sm_ctx *ctx, sm_status st) {
+  clear_bar();
+  const char *msg = ctx ? sm_ctx_last_error(ctx) : "";
+  fprintf(stderr, "safemap %s: error: %s\n", o->cmd, msg && *msg ? msg : sm_status_str(st));
+  return cli_exit_code(st);
+}
+
+const char *cli_num(unsigned long long v, char *buf, size_t n) {
+  char tmp[32];
+  int len = snprintf(tmp, sizeof tmp, "%llu", v), k = 0;
+  size_t o = 0;
+  for (int i = 0; i < len && o + 1 < n; i++) {
+    buf[o++] = tmp[i];
+    k = len - i - 1;
+    if (k > 0 && k % 3 == 0 && o + 1 < n) buf[o++] = ',';
+  }
+  buf[o] = '\0';
+  return buf;
+}
+
+sm_status cli_read_points(const cli_opts *o, sm_ctx *ctx, sm_points **pts) {
+  return sm_points_read(ctx, pts, o->inputs, o->n_inputs, &o->read);
+}
+
+sm_status cli_read_areas(const cli_opts *o, sm_ctx *ctx, const sm_points *pts, sm_areas **areas) {
+  sm_areas_options ao;
+  sm_areas_options_init(&ao, SM_AREAS_OPTIONS_VERSION);
+  ao.layer = o->wards_layer;
+  ao.id_field = o->id_field;
+  ao.name_field = o->name_field;
+  ao.crs = o->wards_crs;
+  ao.analysis_crs = pts ? sm_points_crs(pts) : o->read.analysis_crs;
+  ao.strict = o->strict;
+  return sm_areas_read(ctx, areas, o->wards, &ao);
+}
+
+void cli_print_problems(FILE *f, const sm_points *p, int examples) {
+  char b[32];
+  int any = 0;
+  for (int r = 0; r < SM_BAD_REASON_END_; r++) {
+    unsigned long long n = sm_points_rows_bad(p, (sm_bad_reason)r);
+    if (!n) continue;
+    if (!any) fprintf(f, "Rows skipped (use --strict to stop at the first):\n");
+    any = 1;
+    fprintf(f, "  %-32s %10s\n", sm_bad_reason_str((sm_bad_reason)r), cli_num(n, b, sizeof b));
+    size_t k = sm_points_bad_example_count(p, (sm_bad_reason)r);
+    for (size_t i = 0; i < k && (int)i < examples; i++)
+      fprintf(f, "      e.g. %s\n", sm_points_bad_example(p, (sm_bad_reason)r, i));
+  }
+  if (!any) fprintf(f, "Rows skipped: none\n");
+  for (int r = 0; r < SM_FILTER_REASON_END_; r++) {
+    unsigned long long n = sm_points_rows_filtered(p, (sm_filter_reason)r);
+    if (n) fprintf(f, "Rows left out by the %s filter: %s\n", sm_filter_reason_str((sm_filter_reason)r), cli_num(n, b, sizeof b));
+  }
+}

@@ -1,0 +1,68 @@
+/* safemap: command-line front end. Parses, calls the public API, prints. */
+#include "cli.h"
+
+#include <string.h>
+
+typedef struct command {
+  const char *name;
+  int (*fn)(int, char **);
+  const char *summary;
+} command;
+
+static const command commands[] = {
+    {"info", cmd_info, "what is in the data, and what is wrong with it"},
+    {"count", cmd_count, "counts per ward (total, per category, per month) to GeoPackage or CSV"},
+};
+
+static void help(FILE *f) {
+  fprintf(f,
+          "safemap %s: crime hot-spot analysis and women's safety audits\n\n"
+          "Usage: safemap COMMAND [OPTIONS] POINTS...\n\n"
+          "Commands:\n",
+          sm_version_string());
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f,
+          "  help       this text, or 'safemap help COMMAND'\n\n"
+          "POINTS are police.uk street-level CSVs (recognised by their header), other CSVs\n"
+          "(--lon/--lat or --x/--y --crs), or any GDAL/OGR source (GeoPackage, GeoJSON,\n"
+          "Shapefile, FlatGeobuf, 'PG:dbname=...' with --layer). Directories and quoted globs\n"
+          "are expanded.\n\n"
+          "Example:\n"
+          "  safemap count data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o counts.gpkg\n\n"
+          "Options common to every command: -j/--threads N, -q/--quiet, -v/--verbose, --strict,\n"
+          "--overwrite, --seed N. Exit codes: 0 success, 1 bad input or arguments, 2 internal failure.\n"
+          "'safemap --version' prints the versions of safemap and its libraries.\n");
+}
+
+int main(int argc, char **argv) {
+  if (!sm_version_check(SM_VERSION_NUMBER)) {
+    fprintf(stderr, "safemap: the library loaded (%s) does not match this program (%s)\n", sm_version_string(),
+            SM_VERSION_STRING);
+    return 2;
+  }
+  if (argc < 2) {
+    help(stderr);
+    return 1;
+  }
+  const char *c = argv[1];
+  if (!strcmp(c, "--version") || !strcmp(c, "version")) {
+    printf("safemap %s\n%s\n", sm_version_string(), sm_version_dependencies());
+    return 0;
+  }
+  if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
+    if (argc > 2)
+      for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[2], commands[i].name)) {
+          char *hargv[] = {argv[2], "--help", NULL};
+          return commands[i].fn(2, hargv);
+        }
+    help(stdout);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(c, commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "safemap: unknown command '%s'\n\n", c);
+  help(stderr);
+  return 1;
+}

@@ -1,0 +1,66 @@
+/**
+ * @file safemap/write.h
+ * @brief Writing layers to GeoPackage and CSV, atomically.
+ *
+ * Every file is written under a temporary name in the same directory and
+ * renamed only when complete, so a failed or cancelled run leaves no partial
+ * output. An existing file is replaced only with `overwrite`.
+ *
+ * GeoPackage: one table per layer with its CRS and an R-tree spatial index;
+ * the layer metadata goes into the standard gpkg_metadata table (shown by
+ * QGIS) and into a plain table `safemap_metadata` (layer, key, value).
+ * CSV: one layer, one row per feature, no geometry; RFC 4180 quoting.
+ * @defgroup write Output
+ * @{
+ */
+#ifndef SAFEMAP_WRITE_H
+#define SAFEMAP_WRITE_H
+
+#include "layer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Options of sm_write_layers(). Fields are only appended. */
+typedef struct sm_write_options {
+  int version;        /**< SM_WRITE_OPTIONS_VERSION */
+  int overwrite;      /**< 1: replace an existing file */
+  const char *format; /**< "GPKG" or "CSV"; NULL = from the extension (.gpkg, .csv) */
+} sm_write_options;
+
+#define SM_WRITE_OPTIONS_VERSION 1
+#define SM_WRITE_OPTIONS_INIT {SM_WRITE_OPTIONS_VERSION, 0, NULL}
+
+/** Initialises options to their defaults. @return SM_OK or SM_E_INVALID_ARG. @since 0.1 */
+SM_API sm_status sm_write_options_init(sm_write_options *opts, int version);
+
+/**
+ * Writes layers to one file.
+ * @param path output file; its directory must exist and be writable.
+ * @param layers n layers (CSV takes exactly one).
+ * @return SM_OK, SM_E_INVALID_ARG (unknown format, CSV with several
+ *         layers), SM_E_IO (exists without overwrite, directory missing or
+ *         not writable, write failed), SM_E_CRS, SM_E_DEPENDENCY, SM_E_NOMEM,
+ *         SM_E_CANCELLED. On failure no file is left at `path` (an existing
+ *         one is left untouched).
+ * @since 0.1
+ */
+SM_API sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const *layers,
+                                 size_t n, const sm_write_options *opts);
+
+/**
+ * Checks up front that `path` could be written: format known, directory
+ * exists and is writable, no existing file unless overwrite. Lets a program
+ * fail before a long computation.
+ * @return as sm_write_layers().
+ * @since 0.1
+ */
+SM_API sm_status sm_write_check(sm_ctx *ctx, const char *path, const sm_write_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+#endif /* SAFEMAP_WRITE_H */

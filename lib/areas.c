@@ -1,0 +1,745 @@
+/* sm_areas: polygons, repair, and an exact point-in-polygon index.
+ *
+ * Index: a uniform grid over the areas. Cells no boundary passes through
+ * belong wholly to one area (or none) and are classified once by their
+ * centre; points in boundary cells are tested exactly against the areas
+ * whose bounding box touches the cell. The exact test is the crossing-number
+ * rule with half-open edges (an edge counts when y0 <= py < y1 and the point
+ * lies strictly left of it), evaluated on edges with a canonical endpoint
+ * order, so a point on an edge shared by two areas is inside exactly one of
+ * them, identically on every thread. Each area keeps its edges in horizontal
+ * bands so a test reads only the edges near the point. */
+#include "internal/sm_internal.h"
+
+#include <cpl_conv.h>
+#include <gdal.h>
+#include <geos_c.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct edge {
+  double x0, y0, x1, y1; /* y0 < y1 */
+} edge;
+
+struct sm_areas {
+  size_t n;
+  char **ids, **names;
+  double *area_m2;
+  unsigned char **wkb;
+  size_t *wkb_n;
+  char *id_field, *name_field, *crs;
+  size_t repaired;
+  /* edges of all areas, grouped by area, non-horizontal only */
+  edge *edges;
+  size_t n_edges, edges_cap;
+  size_t *edge_off; /* area k owns edges [edge_off[k], edge_off[k+1]) */
+  /* all segments including horizontal ones, for boundary marking */
+  edge *segs;
+  size_t n_segs, segs_cap;
+  double *bb; /* 4 per area: xmin ymin xmax ymax */
+  /* bands per area */
+  int *nbands;
+  double *band_h;
+  size_t *band_base; /* into band_start: area k has nbands[k] + 1 entries */
+  uint32_t *band_start;
+  uint32_t *band_edges;
+  /* grid */
+  double gx0, gy0, gcell;
+  long gw, gh;
+  int32_t *cell;      /* >= 0 area, -1 none, -2 boundary (test candidates) */
+  uint32_t *cand_off; /* gw*gh + 1 */
+  uint32_t *cand;
+};
+
+sm_status sm_areas_options_init(sm_areas_options *opts, int version) {
+  if (!opts || version != SM_AREAS_OPTIONS_VERSION) return SM_E_INVALID_ARG;
+  sm_areas_options d = SM_AREAS_OPTIONS_INIT;
+  *opts = d;
+  return SM_OK;
+}
+
+void sm_areas_destroy(sm_areas *a) {
+  if (!a) return;
+  for (size_t i = 0; i < a->n; i++) {
+    if (a->ids) sm__free(a->ids[i]);
+    if (a->names) sm__free(a->names[i]);
+    if (a->wkb) sm__free(a->wkb[i]);
+  }
+  sm__free(a->ids);
+  sm__free(a->names);
+  sm__free(a->wkb);
+  sm__free(a->wkb_n);
+  sm__free(a->area_m2);
+  sm__free(a->id_field);
+  sm__free(a->name_field);
+  sm__free(a->crs);
+  sm__free(a->edges);
+  sm__free(a->edge_off);
+  sm__free(a->segs);
+  sm__free(a->bb);
+  sm__free(a->nbands);
+  sm__free(a->band_h);
+  sm__free(a->band_base);
+  sm__free(a->band_start);
+  sm__free(a->band_edges);
+  sm__free(a->cell);
+  sm__free(a->cand_off);
+  sm__free(a->cand);
+  sm__free(a);
+}
+
+size_t sm_areas_count(const sm_areas *a) { return a ? a->n : 0; }
+const char *sm_areas_id(const sm_areas *a, size_t i) { return a && i < a->n ? a->ids[i] : NULL; }
+const char *sm_areas_name(const sm_areas *a, size_t i) { return a && i < a->n ? a->names[i] : NULL; }
+double sm_areas_area_m2(const sm_areas *a, size_t i) { return a && i < a->n ? a->area_m2[i] : NAN; }
+const unsigned char *sm_areas_wkb(const sm_areas *a, size_t i, size_t *size_out) {
+  if (!a || i >= a->n) return NULL;
+  if (size_out) *size_out = a->wkb_n[i];
+  return a->wkb[i];
+}
+const char *sm_areas_id_field(const sm_areas *a) { return a ? a->id_field : NULL; }
+const char *sm_areas_name_field(const sm_areas *a) { return a ? a->name_field : NULL; }
+const char *sm_areas_crs(const sm_areas *a) { return a ? a->crs : NULL; }
+size_t sm_areas_repaired_count(const sm_areas *a) { return a ? a->repaired : 0; }
+
+/* ---- exact test ---------------------------------------------------------------- */
+static inline int band_of(const sm_areas *a, size_t k, double y) {
+  double f = (y - a->bb[4 * k + 1]) / a->band_h[k];
+  int b = f > 0 ? (int)f : 0;
+  return b >= a->nbands[k] ? a->nbands[k] - 1 : b;
+}
+
+static int in_area(const sm_areas *a, size_t k, double px, double py) {
+  const double *bb = a->bb + 4 * k;
+  if (px < bb[0] || px > bb[2] || py < bb[1] || py > bb[3]) return 0;
+  int b = band_of(a, k, py);
+  const uint32_t *bs = a->band_start + a->band_base[k];
+  int c = 0;
+  for (uint32_t j = bs[b]; j < bs[b + 1]; j++) {
+    const edge *e = &a->edges[a->band_edges[j]];
+    if ((e->y0 <= py) && (py < e->y1)) {
+      double xi = e->x0 + (py - e->y0) * (e->x1 - e->x0) / (e->y1 - e->y0);
+      if (px < xi) c ^= 1;
+    }
+  }
+  return c;
+}
+
+static inline int32_t locate_one(const sm_areas *a, double px, double py) {
+  if (!(px >= a->gx0 && py >= a->gy0)) return -1;
+  long cx = (long)((px - a->gx0) / a->gcell), cy = (long)((py - a->gy0) / a->gcell);
+  if (cx >= a->gw || cy >= a->gh) return -1;
+  size_t c = (size_t)cy * (size_t)a->gw + (size_t)cx;
+  int32_t s = a->cell[c];
+  if (s != -2) return s;
+  for (uint32_t j = a->cand_off[c]; j < a->cand_off[c + 1]; j++)
+    if (in_area(a, a->cand[j], px, py)) return (int32_t)a->cand[j];
+  return -1;
+}
+
+/* ---- building --------------------------------------------------------------------- */
+static sm_status add_ring(sm_ctx *ctx, sm_areas *a, GEOSContextHandle_t h, const GEOSGeometry *ring, double *bb) {
+  const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, ring);
+  unsigned int n = 0;
+  if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n)) return sm__error(ctx, SM_E_DEPENDENCY, "GEOS: cannot read a ring");
+  double px = 0, py = 0;
+  for (unsigned int i = 0; i < n; i++) {
+    double x, y;
+    GEOSCoordSeq_getXY_r(h, cs, i, &x, &y);
+    bb[0] = fmin(bb[0], x), bb[1] = fmin(bb[1], y), bb[2] = fmax(bb[2], x), bb[3] = fmax(bb[3], y);
+    if (i > 0 && !(x == px && y == py)) {
+      edge e;
+      if (py < y || (py == y && px < x)) e = (edge){px, py, x, y};
+      else e = (edge){x, y, px, py};
+      if (sm__grow((void **)&a->segs, &a->segs_cap, a->n_segs + 1, sizeof *a->segs))
+        return sm__error(ctx, SM_E_NOMEM, "out of memory");
+      a->segs[a->n_segs++] = e;
+      if (e.y0 != e.y1) {
+        if (sm__grow((void **)&a->edges, &a->edges_cap, a->n_edges + 1, sizeof *a->edges))
+          return sm__error(ctx, SM_E_NOMEM, "out of memory");
+        a->edges[a->n_edges++] = e;
+      }
+    }
+    px = x, py = y;
+  }
+  return SM_OK;
+}
+
+static sm_status add_polygonal(sm_ctx *ctx, sm_areas *a, GEOSContextHandle_t h, const GEOSGeometry *g, double *bb) {
+  int type = GEOSGeomTypeId_r(h, g);
+  sm_status st = SM_OK;
+  if (type == GEOS_POLYGON) {
+    if (GEOSisEmpty_r(h, g)) return SM_OK;
+    if ((st = add_ring(ctx, a, h, GEOSGetExteriorRing_r(h, g), bb))) return st;
+    int nh = GEOSGetNumInteriorRings_r(h, g);
+    for (int i = 0; i < nh && !st; i++) st = add_ring(ctx, a, h, GEOSGetInteriorRingN_r(h, g, i), bb);
+    return st;
+  }
+  if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+    int n = GEOSGetNumGeometries_r(h, g);
+    for (int i = 0; i < n && !st; i++) st = add_polygonal(ctx, a, h, GEOSGetGeometryN_r(h, g, i), bb);
+  }
+  return st;
+}
+
+/* Collects polygon parts of g (which may be a collection from MakeValid) as a MultiPolygon. */
+static GEOSGeometry *to_multipolygon(GEOSContextHandle_t h, const GEOSGeometry *g) {
+  int type = GEOSGeomTypeId_r(h, g);
+  if (type == GEOS_MULTIPOLYGON) return GEOSGeom_clone_r(h, g);
+  if (type == GEOS_POLYGON) {
+    GEOSGeometry *c = GEOSGeom_clone_r(h, g);
+    return c ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, &c, 1) : NULL;
+  }
+  GEOSGeometry *parts[4096];
+  unsigned int np = 0;
+  int n = GEOSGetNumGeometries_r(h, g);
+  for (int i = 0; i < n; i++) {
+    const GEOSGeometry *p = GEOSGetGeometryN_r(h, g, i);
+    int t = GEOSGeomTypeId_r(h, p);
+    if (t == GEOS_POLYGON && np < 4096) {
+      parts[np++] = GEOSGeom_clone_r(h, p);
+    } else if (t == GEOS_MULTIPOLYGON) {
+      int m = GEOSGetNumGeometries_r(h, p);
+      for (int j = 0; j < m && np < 4096; j++) parts[np++] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, p, j));
+    }
+  }
+  return GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, np);
+}
+
+static const char *const ID_NAMES[] = {"gss_code", "code", "id", "ward_code", "wardcode", "ons_code", NULL};
+static const char *const NAME_NAMES[] = {"name", "ward_name", "wardname", "nm", "label", NULL};
+
+/* A field named like ONS codes: letters + 2 digits + "CD" (WD24CD, LSOA21CD, LAD24CD, ...). */
+static int ons_field(const char *f, const char *suffix) {
+  size_t n = strlen(f);
+  if (n < 5) return 0;
+  if (!sm__strcaseeq(f + n - 2, suffix)) return 0;
+  if (!(f[n - 3] >= '0' && f[n - 3] <= '9' && f[n - 4] >= '0' && f[n - 4] <= '9')) return 0;
+  for (size_t i = 0; i + 4 < n; i++)
+    if (!((f[i] >= 'A' && f[i] <= 'Z') || (f[i] >= 'a' && f[i] <= 'z'))) return 0;
+  return 1;
+}
+
+static int detect_field(OGRFeatureDefnH d, const char *suffix, const char *const *names) {
+  int nf = OGR_FD_GetFieldCount(d);
+  for (int i = 0; i < nf; i++)
+    if (ons_field(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(d, i)), suffix)) return i;
+  for (int k = 0; names[k]; k++)
+    for (int i = 0; i < nf; i++)
+      if (sm__strcaseeq(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(d, i)), names[k])) return i;
+  return -1;
+}
+
+static sm_status build_index(sm_ctx *ctx, sm_areas *a);
+
+sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const sm_areas_options *opts) {
+  if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_read: out is NULL");
+  *out = NULL;
+  if (!source || !*source) return sm__error(ctx, SM_E_INVALID_ARG, "no area source given");
+  sm_areas_options defaults = SM_AREAS_OPTIONS_INIT;
+  if (!opts) opts = &defaults;
+  if (opts->version != SM_AREAS_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_options version %d is not %d", opts->version,
+                     SM_AREAS_OPTIONS_VERSION);
+  sm_areas *a = sm__calloc(1, sizeof *a);
+  if (!a) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm_status st = SM_OK;
+  sm_geos g = {0};
+  OGRSpatialReferenceH dst_srs = NULL, src_srs_owned = NULL;
+  OGRCoordinateTransformationH ct = NULL;
+  GEOSWKBReader *rd = NULL;
+  GEOSWKBWriter *wr = NULL;
+  sm__gdal_begin(ctx);
+  GDALDatasetH ds = GDALOpenEx(source, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+  if (!ds) {
+    st = sm__error(ctx, SM_E_IO, "cannot open area source '%s'%s%s", source, sm__dep_msg(ctx)[0] ? ": " : "",
+                   sm__dep_msg(ctx));
+    goto done;
+  }
+  OGRLayerH layer = NULL;
+  if (opts->layer) {
+    if (!(layer = GDALDatasetGetLayerByName(ds, opts->layer))) {
+      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: no layer '%s'", source, opts->layer);
+      goto done;
+    }
+  } else {
+    int nl = GDALDatasetGetLayerCount(ds);
+    for (int i = 0; i < nl && !layer; i++) {
+      OGRwkbGeometryType t = wkbFlatten(OGR_L_GetGeomType(GDALDatasetGetLayer(ds, i)));
+      if (t == wkbPolygon || t == wkbMultiPolygon || t == wkbCurvePolygon || t == wkbMultiSurface) layer = GDALDatasetGetLayer(ds, i);
+    }
+    if (!layer && nl > 0) layer = GDALDatasetGetLayer(ds, 0);
+    if (!layer) {
+      st = sm__error(ctx, SM_E_INPUT, "%s: no layer in this data source", source);
+      goto done;
+    }
+  }
+  const char *lname = OGR_L_GetName(layer);
+  OGRwkbGeometryType lt = wkbFlatten(OGR_L_GetGeomType(layer));
+  if (lt != wkbPolygon && lt != wkbMultiPolygon && lt != wkbUnknown && lt != wkbCurvePolygon && lt != wkbMultiSurface) {
+    st = sm__error(ctx, SM_E_GEOMETRY, "%s: layer '%s' holds %s geometries; areas must be polygons", source, lname,
+                   lt == wkbNone ? "no" : OGRGeometryTypeToName(lt));
+    goto done;
+  }
+  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+  int fid_id = -1, fid_name = -1;
+  if (opts->id_field) {
+    if ((fid_id = OGR_FD_GetFieldIndex(defn, opts->id_field)) < 0) {
+      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: layer '%s' has no field '%s' (given with --id-field)", source, lname,
+                     opts->id_field);
+      goto done;
+    }
+  } else {
+    fid_id = detect_field(defn, "CD", ID_NAMES);
+  }
+  if (opts->name_field) {
+    if ((fid_name = OGR_FD_GetFieldIndex(defn, opts->name_field)) < 0) {
+      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: layer '%s' has no field '%s' (given with --name-field)", source,
+                     lname, opts->name_field);
+      goto done;
+    }
+  } else {
+    fid_name = detect_field(defn, "NM", NAME_NAMES);
+    if (fid_name == fid_id) fid_name = -1;
+  }
+  a->id_field = sm__strdup(fid_id >= 0 ? OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, fid_id)) : "FID");
+  a->name_field = sm__strdup(fid_name >= 0 ? OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, fid_name)) : "");
+  if (!a->id_field || !a->name_field) {
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    goto done;
+  }
+  /* CRS: source, then analysis. */
+  OGRSpatialReferenceH src_srs = OGR_L_GetSpatialRef(layer);
+  if (opts->crs) {
+    src_srs_owned = OSRNewSpatialReference(NULL);
+    if (OSRSetFromUserInput(src_srs_owned, opts->crs) != OGRERR_NONE) {
+      st = sm__error(ctx, SM_E_CRS, "unknown CRS '%s' (given with --crs for the areas)", opts->crs);
+      goto done;
+    }
+    src_srs = src_srs_owned;
+  }
+  if (!src_srs) {
+    st = sm__error(ctx, SM_E_CRS, "%s: layer '%s' has no CRS; say which it is with --wards-crs", source, lname);
+    goto done;
+  }
+  OSRSetAxisMappingStrategy(src_srs, OAMS_TRADITIONAL_GIS_ORDER);
+  if (opts->analysis_crs) {
+    if ((st = sm__crs_normalise(ctx, opts->analysis_crs, &a->crs))) goto done;
+  } else {
+    OGREnvelope env;
+    if (OGR_L_GetExtent(layer, &env, 1) != OGRERR_NONE) {
+      st = sm__error(ctx, SM_E_INPUT, "%s: layer '%s' has no features", source, lname);
+      goto done;
+    }
+    double cx = (env.MinX + env.MaxX) / 2, cy = (env.MinY + env.MaxY) / 2;
+    char *wkt = NULL;
+    OSRExportToWkt(src_srs, &wkt);
+    st = sm_crs_transform(ctx, wkt, "EPSG:4326", 1, &cx, &cy);
+    CPLFree(wkt);
+    if (st || (st = sm_crs_choose(ctx, &a->crs, cx, cy))) goto done;
+  }
+  dst_srs = OSRNewSpatialReference(NULL);
+  if (OSRSetFromUserInput(dst_srs, a->crs) != OGRERR_NONE) {
+    st = sm__error(ctx, SM_E_CRS, "unknown analysis CRS '%s'", a->crs);
+    goto done;
+  }
+  OSRSetAxisMappingStrategy(dst_srs, OAMS_TRADITIONAL_GIS_ORDER);
+  if (!OSRIsSame(src_srs, dst_srs)) {
+    ct = OCTNewCoordinateTransformation(src_srs, dst_srs);
+    if (!ct) {
+      st = sm__error(ctx, SM_E_CRS, "%s: cannot transform layer '%s' to %s%s%s", source, lname, a->crs,
+                     sm__dep_msg(ctx)[0] ? ": " : "", sm__dep_msg(ctx));
+      goto done;
+    }
+  }
+  if ((st = sm__geos_init(ctx, &g))) goto done;
+  GEOSContextHandle_t h = g.handle;
+  rd = GEOSWKBReader_create_r(h);
+  wr = GEOSWKBWriter_create_r(h);
+  GEOSWKBWriter_setFlavor_r(h, wr, GEOS_WKB_ISO);
+  GEOSWKBWriter_setOutputDimension_r(h, wr, 2);
+  GIntBig nfeat = OGR_L_GetFeatureCount(layer, 1);
+  size_t cap = 0;
+  OGR_L_ResetReading(layer);
+  OGRFeatureH f;
+  long fno = 0;
+  while ((f = OGR_L_GetNextFeature(layer))) {
+    fno++;
+    if (a->n == cap) {
+      size_t nc = cap ? cap * 2 : 256;
+      char **ids = sm__realloc(a->ids, nc * sizeof *ids), **names = ids ? sm__realloc(a->names, nc * sizeof *names) : NULL;
+      if (ids) a->ids = ids;
+      if (names) a->names = names;
+      unsigned char **wkb = names ? sm__realloc(a->wkb, nc * sizeof *wkb) : NULL;
+      if (wkb) a->wkb = wkb;
+      size_t *wn = wkb ? sm__realloc(a->wkb_n, nc * sizeof *wn) : NULL;
+      if (wn) a->wkb_n = wn;
+      double *ar = wn ? sm__realloc(a->area_m2, nc * sizeof *ar) : NULL;
+      if (ar) a->area_m2 = ar;
+      size_t *eo = ar ? sm__realloc(a->edge_off, (nc + 1) * sizeof *eo) : NULL;
+      if (eo) a->edge_off = eo;
+      double *bb = eo ? sm__realloc(a->bb, 4 * nc * sizeof *bb) : NULL;
+      if (!bb) {
+        OGR_F_Destroy(f);
+        st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+        goto done;
+      }
+      a->bb = bb;
+      cap = nc;
+    }
+    size_t k = a->n;
+    a->ids[k] = a->names[k] = NULL;
+    a->wkb[k] = NULL;
+    a->n++;
+    a->ids[k] = fid_id >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_id) ? sm__strdup(OGR_F_GetFieldAsString(f, fid_id))
+                                                                     : sm__asprintf("%lld", (long long)OGR_F_GetFID(f));
+    a->names[k] = sm__strdup(fid_name >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_name) ? OGR_F_GetFieldAsString(f, fid_name) : "");
+    a->edge_off[k] = a->n_edges;
+    double *bb = a->bb + 4 * k;
+    bb[0] = bb[1] = INFINITY;
+    bb[2] = bb[3] = -INFINITY;
+    a->area_m2[k] = 0;
+    a->wkb_n[k] = 0;
+    if (!a->ids[k] || !a->names[k]) {
+      OGR_F_Destroy(f);
+      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      goto done;
+    }
+    char who[512];
+    snprintf(who, sizeof who, "%s '%s'%s%s%s (feature %ld)", a->id_field, a->ids[k], a->names[k][0] ? " (" : "",
+             a->names[k], a->names[k][0] ? ")" : "", fno);
+    OGRGeometryH og = OGR_F_GetGeometryRef(f);
+    if (!og || OGR_G_IsEmpty(og)) {
+      sm__log(ctx, SM_LOG_WARNING, "%s: area %s has no geometry; it can hold no points", source, who);
+      OGR_F_Destroy(f);
+      continue;
+    }
+    OGRwkbGeometryType gt = wkbFlatten(OGR_G_GetGeometryType(og));
+    if (gt == wkbCurvePolygon || gt == wkbMultiSurface) {
+      og = OGR_G_ForceToMultiPolygon(OGR_G_Clone(og));
+      OGR_F_SetGeometryDirectly(f, og);
+      gt = wkbMultiPolygon;
+    }
+    if (gt != wkbPolygon && gt != wkbMultiPolygon) {
+      st = sm__error(ctx, SM_E_GEOMETRY, "%s: area %s is a %s, not a polygon", source, who, OGRGeometryTypeToName(gt));
+      OGR_F_Destroy(f);
+      goto done;
+    }
+    if (ct && OGR_G_Transform(og, ct) != OGRERR_NONE) {
+      st = sm__error(ctx, SM_E_CRS, "%s: area %s cannot be transformed to %s", source, who, a->crs);
+      OGR_F_Destroy(f);
+      goto done;
+    }
+    OGR_G_FlattenTo2D(og);
+    int wn = OGR_G_WkbSize(og);
+    unsigned char *wb = sm__malloc((size_t)wn);
+    if (!wb) {
+      OGR_F_Destroy(f);
+      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      goto done;
+    }
+    OGR_G_ExportToIsoWkb(og, wkbNDR, wb);
+    OGR_F_Destroy(f);
+    GEOSGeometry *gg = GEOSWKBReader_read_r(h, rd, wb, (size_t)wn);
+    sm__free(wb);
+    if (!gg) {
+      st = sm__error(ctx, SM_E_GEOMETRY, "%s: area %s cannot be read: %s", source, who, g.msg);
+      goto done;
+    }
+    if (GEOSisValid_r(h, gg) != 1) {
+      char *reason = GEOSisValidReason_r(h, gg);
+      if (opts->strict) {
+        st = sm__error(ctx, SM_E_GEOMETRY, "%s: area %s is an invalid polygon: %s (--strict)", source, who,
+                       reason ? reason : "");
+        GEOSFree_r(h, reason);
+        GEOSGeom_destroy_r(h, gg);
+        goto done;
+      }
+      GEOSGeometry *fixed = GEOSMakeValid_r(h, gg);
+      GEOSGeometry *mp = fixed ? to_multipolygon(h, fixed) : NULL;
+      if (fixed) GEOSGeom_destroy_r(h, fixed);
+      if (!mp || GEOSisEmpty_r(h, mp)) {
+        st = sm__error(ctx, SM_E_GEOMETRY, "%s: area %s is an invalid polygon (%s) and cannot be repaired", source,
+                       who, reason ? reason : "");
+        GEOSFree_r(h, reason);
+        if (mp) GEOSGeom_destroy_r(h, mp);
+        GEOSGeom_destroy_r(h, gg);
+        goto done;
+      }
+      sm__log(ctx, SM_LOG_WARNING, "%s: area %s was an invalid polygon (%s); repaired with GEOS MakeValid", source,
+              who, reason ? reason : "");
+      GEOSFree_r(h, reason);
+      GEOSGeom_destroy_r(h, gg);
+      gg = mp;
+      a->repaired++;
+    } else {
+      GEOSGeometry *mp = to_multipolygon(h, gg);
+      GEOSGeom_destroy_r(h, gg);
+      gg = mp;
+      if (!gg) {
+        st = sm__error(ctx, SM_E_DEPENDENCY, "GEOS: %s", g.msg);
+        goto done;
+      }
+    }
+    GEOSArea_r(h, gg, &a->area_m2[k]);
+    a->wkb[k] = GEOSWKBWriter_write_r(h, wr, gg, &a->wkb_n[k]);
+    st = add_polygonal(ctx, a, h, gg, bb);
+    GEOSGeom_destroy_r(h, gg);
+    if (st) goto done;
+    if (!a->wkb[k]) {
+      st = sm__error(ctx, SM_E_DEPENDENCY, "GEOS: cannot write area %s", who);
+      goto done;
+    }
+    /* GEOS allocates with malloc: the buffer is released with sm__free. */
+    if (nfeat > 0 && (fno & 63) == 0 && (st = sm__progress(ctx, 0.8 * (double)fno / (double)nfeat, "reading areas")))
+      goto done;
+  }
+  if (a->n == 0) {
+    st = sm__error(ctx, SM_E_INPUT, "%s: layer '%s' has no features", source, lname);
+    goto done;
+  }
+  a->edge_off[a->n] = a->n_edges;
+  /* Duplicate ids make per-area outputs ambiguous. */
+  for (size_t i = 0; i + 1 < a->n && fid_id >= 0; i++)
+    if (a->n < 20000)
+      for (size_t j = i + 1; j < a->n; j++)
+        if (!strcmp(a->ids[i], a->ids[j])) {
+          st = sm__error(ctx, SM_E_INPUT, "%s: id '%s' in field %s is used by features %zu and %zu; choose a unique field with --id-field",
+                         source, a->ids[i], a->id_field, i + 1, j + 1);
+          goto done;
+        }
+  st = build_index(ctx, a);
+  if (!st) st = sm__progress(ctx, 1.0, "areas ready");
+done:
+  if (rd) GEOSWKBReader_destroy_r(g.handle, rd);
+  if (wr) GEOSWKBWriter_destroy_r(g.handle, wr);
+  sm__geos_finish(&g);
+  if (ct) OCTDestroyCoordinateTransformation(ct);
+  if (dst_srs) OSRDestroySpatialReference(dst_srs);
+  if (src_srs_owned) OSRDestroySpatialReference(src_srs_owned);
+  if (ds) GDALClose(ds);
+  sm__gdal_end(ctx);
+  if (st) {
+    sm_areas_destroy(a);
+    return st;
+  }
+  *out = a;
+  return SM_OK;
+}
+
+static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
+  /* Bands per area. */
+  a->nbands = sm__malloc(a->n * sizeof *a->nbands);
+  a->band_h = sm__malloc(a->n * sizeof *a->band_h);
+  a->band_base = sm__malloc(a->n * sizeof *a->band_base);
+  if (!a->nbands || !a->band_h || !a->band_base) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  size_t total_bands = 0;
+  for (size_t k = 0; k < a->n; k++) {
+    size_t ne = a->edge_off[k + 1] - a->edge_off[k];
+    int nb = (int)(ne / 4);
+    if (nb < 1) nb = 1;
+    if (nb > 4096) nb = 4096;
+    double hgt = a->bb[4 * k + 3] - a->bb[4 * k + 1];
+    if (!(hgt > 0)) nb = 1, hgt = 1;
+    a->nbands[k] = nb;
+    a->band_h[k] = hgt / nb;
+    a->band_base[k] = total_bands;
+    total_bands += (size_t)nb + 1;
+  }
+  a->band_start = sm__calloc(total_bands + 1, sizeof *a->band_start);
+  if (!a->band_start) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  size_t total_entries = 0;
+  for (size_t k = 0; k < a->n; k++) {
+    uint32_t *bs = a->band_start + a->band_base[k];
+    for (size_t j = a->edge_off[k]; j < a->edge_off[k + 1]; j++) {
+      int b0 = band_of(a, k, a->edges[j].y0), b1 = band_of(a, k, a->edges[j].y1);
+      for (int b = b0; b <= b1; b++) bs[b + 1]++;
+      total_entries += (size_t)(b1 - b0 + 1);
+    }
+  }
+  if (total_entries >= UINT32_MAX) return sm__error(ctx, SM_E_INVALID_ARG, "areas are too large to index");
+  {
+    uint32_t run = 0;
+    for (size_t k = 0; k < a->n; k++) {
+      uint32_t *bs = a->band_start + a->band_base[k];
+      bs[0] = run;
+      for (int b = 1; b <= a->nbands[k]; b++) bs[b] += bs[b - 1];
+      run = bs[a->nbands[k]];
+    }
+  }
+  a->band_edges = sm__malloc((total_entries ? total_entries : 1) * sizeof *a->band_edges);
+  uint32_t *fill = sm__malloc((total_bands ? total_bands : 1) * sizeof *fill);
+  if (!a->band_edges || !fill) {
+    sm__free(fill);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  memcpy(fill, a->band_start, total_bands * sizeof *fill);
+  for (size_t k = 0; k < a->n; k++) {
+    uint32_t *fb = fill + a->band_base[k];
+    for (size_t j = a->edge_off[k]; j < a->edge_off[k + 1]; j++) {
+      int b0 = band_of(a, k, a->edges[j].y0), b1 = band_of(a, k, a->edges[j].y1);
+      for (int b = b0; b <= b1; b++) a->band_edges[fb[b]++] = (uint32_t)j;
+    }
+  }
+  sm__free(fill);
+
+  /* Grid over all areas. */
+  double xmin = INFINITY, ymin = INFINITY, xmax = -INFINITY, ymax = -INFINITY;
+  for (size_t k = 0; k < a->n; k++) {
+    if (!(a->bb[4 * k] <= a->bb[4 * k + 2])) continue;
+    xmin = fmin(xmin, a->bb[4 * k]), ymin = fmin(ymin, a->bb[4 * k + 1]);
+    xmax = fmax(xmax, a->bb[4 * k + 2]), ymax = fmax(ymax, a->bb[4 * k + 3]);
+  }
+  if (!(xmin <= xmax)) { /* no geometry at all */
+    a->gw = a->gh = 0;
+    a->gx0 = a->gy0 = 0;
+    a->gcell = 1;
+    a->cell = sm__calloc(1, sizeof *a->cell);
+    a->cand_off = sm__calloc(1, sizeof *a->cand_off);
+    a->cand = sm__calloc(1, sizeof *a->cand);
+    return a->cell && a->cand_off && a->cand ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  double W = xmax - xmin, H = ymax - ymin, ext = fmax(W, H);
+  double target = 2.0 * (double)a->n_segs;
+  if (target < 1024) target = 1024;
+  if (target > 4e6) target = 4e6;
+  double cell = sqrt(fmax(W, ext * 1e-3) * fmax(H, ext * 1e-3) / target);
+  if (!(cell > 0)) cell = 1;
+  a->gcell = cell;
+  a->gx0 = xmin - cell * 0.5;
+  a->gy0 = ymin - cell * 0.5;
+  a->gw = (long)ceil((xmax - a->gx0) / cell) + 1;
+  a->gh = (long)ceil((ymax - a->gy0) / cell) + 1;
+  size_t ncell = (size_t)a->gw * (size_t)a->gh;
+  a->cell = sm__malloc(ncell * sizeof *a->cell);
+  unsigned char *boundary = sm__calloc(ncell, 1);
+  a->cand_off = sm__calloc(ncell + 1, sizeof *a->cand_off);
+  if (!a->cell || !boundary || !a->cand_off) {
+    sm__free(boundary);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  const double eps = cell * 1e-6;
+#define CX(x) ((long)floor(((x) - a->gx0) / cell))
+#define CY(y) ((long)floor(((y) - a->gy0) / cell))
+#define CLAMPX(c) ((c) < 0 ? 0 : (c) >= a->gw ? a->gw - 1 : (c))
+#define CLAMPY(c) ((c) < 0 ? 0 : (c) >= a->gh ? a->gh - 1 : (c))
+  /* Mark every cell a segment passes through (conservatively). */
+  for (size_t j = 0; j < a->n_segs; j++) {
+    const edge *e = &a->segs[j];
+    long r0 = CLAMPY(CY(e->y0 - eps)), r1 = CLAMPY(CY(e->y1 + eps));
+    for (long r = r0; r <= r1; r++) {
+      double ya = fmax(e->y0, a->gy0 + (double)r * cell), yb = fmin(e->y1, a->gy0 + (double)(r + 1) * cell);
+      double xa, xb;
+      if (e->y1 == e->y0) {
+        xa = fmin(e->x0, e->x1), xb = fmax(e->x0, e->x1);
+      } else {
+        double t0 = (ya - e->y0) / (e->y1 - e->y0), t1 = (yb - e->y0) / (e->y1 - e->y0);
+        t0 = fmax(0, fmin(1, t0)), t1 = fmax(0, fmin(1, t1));
+        double x0 = e->x0 + t0 * (e->x1 - e->x0), x1 = e->x0 + t1 * (e->x1 - e->x0);
+        xa = fmin(x0, x1), xb = fmax(x0, x1);
+      }
+      long c0 = CLAMPX(CX(xa - eps)), c1 = CLAMPX(CX(xb + eps));
+      for (long c = c0; c <= c1; c++) boundary[(size_t)r * (size_t)a->gw + (size_t)c] = 1;
+    }
+  }
+  /* Candidates: areas whose bounding box touches the cell, in area order. */
+  for (int pass = 0; pass < 2; pass++) {
+    uint32_t *fillc = NULL;
+    if (pass == 1) {
+      for (size_t c = 0; c < ncell; c++) a->cand_off[c + 1] += a->cand_off[c];
+      a->cand = sm__malloc((a->cand_off[ncell] ? a->cand_off[ncell] : 1) * sizeof *a->cand);
+      fillc = sm__malloc(ncell * sizeof *fillc);
+      if (!a->cand || !fillc) {
+        sm__free(fillc);
+        sm__free(boundary);
+        return sm__error(ctx, SM_E_NOMEM, "out of memory");
+      }
+      memcpy(fillc, a->cand_off, ncell * sizeof *fillc);
+    }
+    for (size_t k = 0; k < a->n; k++) {
+      const double *bb = a->bb + 4 * k;
+      if (!(bb[0] <= bb[2])) continue;
+      long c0 = CLAMPX(CX(bb[0] - eps)), c1 = CLAMPX(CX(bb[2] + eps));
+      long r0 = CLAMPY(CY(bb[1] - eps)), r1 = CLAMPY(CY(bb[3] + eps));
+      for (long r = r0; r <= r1; r++)
+        for (long c = c0; c <= c1; c++) {
+          size_t ci = (size_t)r * (size_t)a->gw + (size_t)c;
+          if (pass == 0) {
+            if (a->cand_off[ci + 1] == UINT32_MAX - 1) {
+              sm__free(boundary);
+              return sm__error(ctx, SM_E_INVALID_ARG, "areas are too large to index");
+            }
+            a->cand_off[ci + 1]++;
+          } else {
+            a->cand[fillc[ci]++] = (uint32_t)k;
+          }
+        }
+    }
+    sm__free(fillc);
+  }
+  /* Classify cells: boundary cells keep their candidates; others take the
+   * first area containing their centre. */
+  long gw = a->gw;
+  int nt = sm__threads(ctx);
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+  for (size_t c = 0; c < ncell; c++) {
+    if (boundary[c]) {
+      a->cell[c] = a->cand_off[c + 1] > a->cand_off[c] ? -2 : -1;
+      continue;
+    }
+    double px = a->gx0 + ((double)(c % (size_t)gw) + 0.5) * cell, py = a->gy0 + ((double)(c / (size_t)gw) + 0.5) * cell;
+    int32_t s = -1;
+    for (uint32_t j = a->cand_off[c]; j < a->cand_off[c + 1] && s < 0; j++)
+      if (in_area(a, a->cand[j], px, py)) s = (int32_t)a->cand[j];
+    a->cell[c] = s;
+  }
+  (void)nt;
+#undef CX
+#undef CY
+#undef CLAMPX
+#undef CLAMPY
+  sm__free(boundary);
+  sm__free(a->segs);
+  a->segs = NULL;
+  a->n_segs = a->segs_cap = 0;
+  return SM_OK;
+}
+
+sm_status sm_areas_locate(sm_ctx *ctx, const sm_areas *a, const sm_points *p, int32_t *area_of_point,
+                          size_t *n_outside_out) {
+  if (!a || !p || (!area_of_point && sm_points_count(p)))
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_locate: NULL argument");
+  if (!sm__crs_equal(ctx, a->crs, p->crs))
+    return sm__error(ctx, SM_E_CRS, "points are in %s but areas in %s; read the areas with analysis_crs = sm_points_crs()",
+                     p->crs, a->crs);
+  size_t n = p->n, outside = 0;
+  const size_t chunk = 1u << 16;
+  size_t nchunks = (n + chunk - 1) / chunk;
+  int nt = sm__threads(ctx);
+  sm_status st = SM_OK;
+  /* Chunks of work between progress/cancel checks on the calling thread. */
+  size_t per_round = (size_t)nt * 8;
+  for (size_t c0 = 0; c0 < nchunks && !st; c0 += per_round) {
+    size_t c1 = c0 + per_round < nchunks ? c0 + per_round : nchunks;
+    size_t lo = c0 * chunk, hi = c1 * chunk < n ? c1 * chunk : n;
+    size_t out_round = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(+ : out_round)
+#endif
+    for (size_t i = lo; i < hi; i++) {
+      int32_t k = locate_one(a, p->x[i], p->y[i]);
+      area_of_point[i] = k;
+      out_round += k < 0;
+    }
+    outside += out_round;
+    st = sm__progress(ctx, (double)hi / (double)(n ? n : 1), "assigning points to areas");
+  }
+  if (st) return st;
+  if (n_outside_out) *n_outside_out = outside;
+  return sm__progress(ctx, 1.0, "assigning points to areas");
+}

@@ -1,0 +1,197 @@
+/* Status codes, allocation, messages, small text helpers. */
+#include "internal/sm_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const status_names[SM_STATUS_END_] = {
+    "success",
+    "invalid argument",
+    "bad input data",
+    "CRS error",
+    "I/O error",
+    "geometry error",
+    "out of memory",
+    "cancelled",
+    "dependency error",
+    "unsupported",
+    "internal error",
+};
+
+const char *sm_status_str(sm_status status) {
+  if ((int)status < 0 || status >= SM_STATUS_END_) return "unknown status";
+  return status_names[status];
+}
+
+void sm_free(void *ptr) { free(ptr); }
+
+/* ---- allocation ----------------------------------------------------------- */
+static long fail_countdown = 0; /* test hook; not thread-safe by design (tests only) */
+
+void sm__alloc_fail_after(long k) { fail_countdown = k; }
+
+static int should_fail(void) {
+  if (fail_countdown <= 0) return 0;
+  return --fail_countdown == 0;
+}
+
+void *sm__malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }
+void *sm__calloc(size_t n, size_t size) { return should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1); }
+void *sm__realloc(void *p, size_t n) { return should_fail() ? NULL : realloc(p, n ? n : 1); }
+void sm__free(void *p) { free(p); }
+
+char *sm__strdup(const char *s) { return s ? sm__strndup(s, strlen(s)) : NULL; }
+
+char *sm__strndup(const char *s, size_t n) {
+  char *d = sm__malloc(n + 1);
+  if (!d) return NULL;
+  memcpy(d, s, n);
+  d[n] = '\0';
+  return d;
+}
+
+char *sm__asprintf(const char *fmt, ...) {
+  va_list ap, aq;
+  va_start(ap, fmt);
+  va_copy(aq, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *s = n >= 0 ? sm__malloc((size_t)n + 1) : NULL;
+  if (s) vsnprintf(s, (size_t)n + 1, fmt, aq);
+  va_end(aq);
+  return s;
+}
+
+sm_status sm__grow(void **p, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return SM_OK;
+  size_t c = *cap ? *cap : 16;
+  while (c < need) {
+    if (c > SIZE_MAX / 2 / elem) return SM_E_NOMEM;
+    c *= 2;
+  }
+  void *q = sm__realloc(*p, c * elem);
+  if (!q) return SM_E_NOMEM;
+  *p = q;
+  *cap = c;
+  return SM_OK;
+}
+
+/* ---- messages --------------------------------------------------------------- */
+sm_status sm__error(sm_ctx *ctx, sm_status status, const char *fmt, ...) {
+  if (!ctx) return status;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->last_error, sizeof ctx->last_error, fmt, ap);
+  va_end(ap);
+  ctx->last_status = status;
+  return status;
+}
+
+void sm__log(sm_ctx *ctx, sm_log_level level, const char *fmt, ...) {
+  if (!ctx || !ctx->log || level > ctx->log_level) return;
+  char msg[SM_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  ctx->log(level, msg, ctx->log_user);
+}
+
+sm_status sm__progress(sm_ctx *ctx, double fraction, const char *message) {
+  if (!ctx || !ctx->progress) return SM_OK;
+  if (fraction < 0) fraction = 0;
+  if (fraction > 1) fraction = 1;
+  double f = ctx->progress_base + fraction * ctx->progress_span;
+  if (!ctx->progress(f, message ? message : "", ctx->progress_user))
+    return sm__error(ctx, SM_E_CANCELLED, "cancelled by the caller%s%s", message ? " during " : "",
+                     message ? message : "");
+  return SM_OK;
+}
+
+void sm__progress_push(sm_ctx *ctx, double from, double to, double saved[2]) {
+  saved[0] = ctx->progress_base;
+  saved[1] = ctx->progress_span;
+  ctx->progress_base = saved[0] + from * saved[1];
+  ctx->progress_span = (to - from) * saved[1];
+}
+
+void sm__progress_pop(sm_ctx *ctx, const double saved[2]) {
+  ctx->progress_base = saved[0];
+  ctx->progress_span = saved[1];
+}
+
+/* ---- buffers ------------------------------------------------------------------ */
+sm_status sm__buf_append(sm_buf *b, const char *s, size_t n) {
+  if (sm__grow((void **)&b->s, &b->cap, b->n + n + 1, 1)) return SM_E_NOMEM;
+  memcpy(b->s + b->n, s, n);
+  b->n += n;
+  b->s[b->n] = '\0';
+  return SM_OK;
+}
+
+sm_status sm__buf_printf(sm_buf *b, const char *fmt, ...) {
+  va_list ap, aq;
+  va_start(ap, fmt);
+  va_copy(aq, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0 || sm__grow((void **)&b->s, &b->cap, b->n + (size_t)n + 1, 1)) {
+    va_end(aq);
+    return SM_E_NOMEM;
+  }
+  vsnprintf(b->s + b->n, (size_t)n + 1, fmt, aq);
+  va_end(aq);
+  b->n += (size_t)n;
+  return SM_OK;
+}
+
+/* ---- text --------------------------------------------------------------------- */
+int sm__strcaseeq(const char *a, const char *b) {
+  for (; *a && *b; a++, b++)
+    if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+  return *a == *b;
+}
+
+int sm__strncaseeq(const char *a, size_t alen, const char *b) {
+  size_t i = 0;
+  for (; i < alen && b[i]; i++)
+    if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i])) return 0;
+  return i == alen && b[i] == '\0';
+}
+
+int sm__parse_double(const char *s, size_t len, double *out) {
+  while (len && isspace((unsigned char)*s)) s++, len--;
+  while (len && isspace((unsigned char)s[len - 1])) len--;
+  if (!len) return 1;
+  char tmp[64];
+  if (len >= sizeof tmp) return 2;
+  memcpy(tmp, s, len);
+  tmp[len] = '\0';
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(tmp, &end);
+  if (end != tmp + len) return 2;
+  /* strtod accepts hex floats; coordinates never are. */
+  for (size_t i = 0; i < len; i++)
+    if (tmp[i] == 'x' || tmp[i] == 'X') return 2;
+  *out = v;
+  return 0;
+}
+
+void sm__quote(char *dst, size_t max, const char *s, size_t len) {
+  size_t o = 0;
+  if (!max) return;
+  for (size_t i = 0; i < len && o + 5 < max; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(dst + o, max - o, "\\x%02x", c);
+    else dst[o++] = (char)c;
+  }
+  if (len && o + 5 >= max && o + 4 < max) {
+    dst[o++] = '.', dst[o++] = '.', dst[o++] = '.';
+  }
+  dst[o] = '\0';
+}

@@ -1,0 +1,303 @@
+/* Analysis CRS choice and transforms through PROJ. */
+#include "internal/sm_internal.h"
+
+#include <math.h>
+#include <proj.h>
+#include <stdio.h>
+#include <string.h>
+#ifdef SM_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+typedef struct proj_log {
+  char msg[512];
+} proj_log;
+
+static void proj_logger(void *user, int level, const char *msg) {
+  proj_log *l = user;
+  if (level <= PJ_LOG_ERROR && msg) snprintf(l->msg, sizeof l->msg, "%s", msg);
+}
+
+static PJ_CONTEXT *pctx_new(proj_log *log) {
+  PJ_CONTEXT *c = proj_context_create();
+  if (!c) return NULL;
+  log->msg[0] = '\0';
+  proj_log_func(c, log, proj_logger);
+  proj_context_use_proj4_init_rules(c, 1);
+  return c;
+}
+
+void *sm__proj_ctx(sm_ctx *ctx) {
+  if (!ctx) return NULL;
+  if (!ctx->proj_ctx) {
+    proj_log *log = sm__calloc(1, sizeof *log);
+    if (!log) return NULL;
+    PJ_CONTEXT *c = pctx_new(log);
+    if (!c) {
+      sm__free(log);
+      return NULL;
+    }
+    ctx->proj_ctx = c;
+    ctx->proj_log = log;
+  }
+  ((proj_log *)ctx->proj_log)->msg[0] = '\0';
+  return ctx->proj_ctx;
+}
+
+void sm__proj_ctx_free(sm_ctx *ctx) {
+  if (ctx->proj_ctx) proj_context_destroy(ctx->proj_ctx);
+  sm__free(ctx->proj_log);
+  ctx->proj_ctx = ctx->proj_log = NULL;
+}
+
+/* The calling thread's context and log: the ctx's own, or a fresh one when
+ * there is no ctx. Release with pctx_release. */
+static PJ_CONTEXT *pctx_get(sm_ctx *ctx, proj_log **log, proj_log *local) {
+  PJ_CONTEXT *c = sm__proj_ctx(ctx);
+  if (c) {
+    *log = ctx->proj_log;
+    return c;
+  }
+  *log = local;
+  return pctx_new(local);
+}
+
+static void pctx_release(sm_ctx *ctx, PJ_CONTEXT *c) {
+  if (!ctx || c != ctx->proj_ctx) proj_context_destroy(c);
+}
+
+/* Creates a CRS object from a user string; NULL with a message on failure. */
+static PJ *crs_from_user(sm_ctx *ctx, PJ_CONTEXT *pc, proj_log *log, const char *crs, sm_status *st) {
+  *st = SM_OK;
+  if (!crs || !*crs) {
+    *st = sm__error(ctx, SM_E_CRS, "empty CRS");
+    return NULL;
+  }
+  PJ *p = proj_create(pc, crs);
+  if (!p) {
+    *st = sm__error(ctx, SM_E_CRS, "unknown CRS '%s'%s%s", crs, log->msg[0] ? ": " : "", log->msg);
+    return NULL;
+  }
+  if (!proj_is_crs(p)) {
+    proj_destroy(p);
+    *st = sm__error(ctx, SM_E_CRS, "'%s' is not a coordinate reference system", crs);
+    return NULL;
+  }
+  return p;
+}
+
+sm_status sm_crs_choose(sm_ctx *ctx, char **out, double lon, double lat) {
+  if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_crs_choose: out is NULL");
+  *out = NULL;
+  if (!isfinite(lon) || !isfinite(lat) || fabs(lat) > 90 || fabs(lon) > 180)
+    return sm__error(ctx, SM_E_INVALID_ARG, "no analysis CRS for lon %g, lat %g", lon, lat);
+  double gb[4];
+  if (!sm__crs_area_of_use(ctx, "EPSG:27700", gb)) {
+    gb[0] = -9.01, gb[1] = 49.75, gb[2] = 2.01, gb[3] = 61.01;
+  }
+  if (lon >= gb[0] && lon <= gb[2] && lat >= gb[1] && lat <= gb[3]) {
+    *out = sm__strdup("EPSG:27700");
+  } else {
+    int zone = (int)floor((lon + 180.0) / 6.0) + 1;
+    if (zone > 60) zone = 60;
+    *out = sm__asprintf("EPSG:%d", (lat >= 0 ? 32600 : 32700) + zone);
+  }
+  return *out ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
+}
+
+sm_status sm__crs_normalise(sm_ctx *ctx, const char *crs, char **out) {
+  proj_log local, *log;
+  *out = NULL;
+  PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
+  if (!pc) return sm__error(ctx, SM_E_NOMEM, "PROJ: cannot create a context");
+  sm_status st;
+  PJ *p = crs_from_user(ctx, pc, log, crs, &st);
+  if (!p) {
+    pctx_release(ctx, pc);
+    return st;
+  }
+  const char *auth = proj_get_id_auth_name(p, 0), *code = proj_get_id_code(p, 0);
+  char *res = NULL;
+  if (auth && code) {
+    res = sm__asprintf("%s:%s", auth, code);
+  } else {
+    int *conf = NULL;
+    PJ_OBJ_LIST *cands = proj_identify(pc, p, "EPSG", NULL, &conf);
+    if (cands && proj_list_get_count(cands) > 0 && conf && conf[0] >= 90) {
+      PJ *best = proj_list_get(pc, cands, 0);
+      const char *ba = proj_get_id_auth_name(best, 0), *bc = proj_get_id_code(best, 0);
+      if (ba && bc) res = sm__asprintf("%s:%s", ba, bc);
+      proj_destroy(best);
+    }
+    if (conf) proj_int_list_destroy(conf);
+    if (cands) proj_list_destroy(cands);
+    if (!res) {
+      const char *wkt = proj_as_wkt(pc, p, PJ_WKT2_2019, NULL);
+      res = sm__strdup(wkt ? wkt : crs);
+    }
+  }
+  proj_destroy(p);
+  pctx_release(ctx, pc);
+  *out = res;
+  return res ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
+}
+
+static int crs_kind(sm_ctx *ctx, const char *crs, int *geographic, int *projected_m, char **name) {
+  proj_log local, *log;
+  PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
+  if (!pc) return -1;
+  sm_status st;
+  PJ *p = crs_from_user(ctx, pc, log, crs, &st);
+  if (!p) {
+    pctx_release(ctx, pc);
+    return -1;
+  }
+  PJ_TYPE t = proj_get_type(p);
+  PJ *base = p;
+  if (t == PJ_TYPE_BOUND_CRS) {
+    base = proj_get_source_crs(pc, p);
+    t = base ? proj_get_type(base) : t;
+  }
+  if (geographic) *geographic = (t == PJ_TYPE_GEOGRAPHIC_2D_CRS || t == PJ_TYPE_GEOGRAPHIC_3D_CRS);
+  if (projected_m) {
+    *projected_m = 0;
+    if (t == PJ_TYPE_PROJECTED_CRS) {
+      PJ *cs = proj_crs_get_coordinate_system(pc, base);
+      double f = 0;
+      if (cs && proj_cs_get_axis_info(pc, cs, 0, NULL, NULL, NULL, &f, NULL, NULL, NULL) && f == 1.0)
+        *projected_m = 1;
+      proj_destroy(cs);
+    }
+  }
+  if (name) {
+    const char *n = proj_get_name(base);
+    *name = sm__strdup(n ? n : "");
+  }
+  if (base != p) proj_destroy(base);
+  proj_destroy(p);
+  pctx_release(ctx, pc);
+  return 0;
+}
+
+sm_status sm_crs_describe(sm_ctx *ctx, const char *crs, char **name_out, int *projected_metres_out) {
+  if (name_out) *name_out = NULL;
+  int pm = 0;
+  if (crs_kind(ctx, crs, NULL, &pm, name_out)) return ctx ? ctx->last_status : SM_E_CRS;
+  if (projected_metres_out) *projected_metres_out = pm;
+  return SM_OK;
+}
+
+int sm__crs_is_geographic(sm_ctx *ctx, const char *crs) {
+  int g = 0;
+  if (crs_kind(ctx, crs, &g, NULL, NULL)) return 0;
+  return g;
+}
+
+int sm__crs_area_of_use(sm_ctx *ctx, const char *crs, double bbox[4]) {
+  proj_log local, *log;
+  PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
+  if (!pc) return 0;
+  PJ *p = proj_create(pc, crs);
+  int ok = 0;
+  if (p) {
+    double w, s, e, n;
+    if (proj_get_area_of_use(pc, p, &w, &s, &e, &n, NULL) && w > -1000) {
+      bbox[0] = w, bbox[1] = s, bbox[2] = e, bbox[3] = n;
+      ok = 1;
+    }
+    proj_destroy(p);
+  }
+  pctx_release(ctx, pc);
+  return ok;
+}
+
+int sm__crs_equal(sm_ctx *ctx, const char *a, const char *b) {
+  if (!a || !b) return 0;
+  if (strcmp(a, b) == 0) return 1;
+  proj_log local, *log;
+  PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
+  if (!pc) return 0;
+  PJ *pa = proj_create(pc, a), *pb = proj_create(pc, b);
+  int eq = pa && pb && proj_is_equivalent_to(pa, pb, PJ_COMP_EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS);
+  proj_destroy(pa);
+  proj_destroy(pb);
+  pctx_release(ctx, pc);
+  return eq;
+}
+
+/* One transformer per thread. */
+static PJ *make_op(PJ_CONTEXT *pc, const char *src, const char *dst) {
+  PJ *op = proj_create_crs_to_crs(pc, src, dst, NULL);
+  if (!op) return NULL;
+  PJ *norm = proj_normalize_for_visualization(pc, op);
+  proj_destroy(op);
+  return norm;
+}
+
+sm_status sm_crs_transform(sm_ctx *ctx, const char *src, const char *dst, size_t n, double *x, double *y) {
+  if (!src || !dst || (n && (!x || !y)))
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_crs_transform: NULL argument");
+  if (n == 0 || sm__crs_equal(ctx, src, dst)) return SM_OK;
+  /* Check both ends once on the calling thread, for a clear message. */
+  {
+    proj_log local, *log;
+    PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
+    if (!pc) return sm__error(ctx, SM_E_NOMEM, "PROJ: cannot create a context");
+    sm_status st;
+    PJ *a = crs_from_user(ctx, pc, log, src, &st);
+    PJ *b = a ? crs_from_user(ctx, pc, log, dst, &st) : NULL;
+    PJ *op = b ? make_op(pc, src, dst) : NULL;
+    if (a && b && !op)
+      st = sm__error(ctx, SM_E_CRS, "no transformation from %s to %s%s%s", src, dst, log->msg[0] ? ": " : "",
+                     log->msg);
+    proj_destroy(a);
+    proj_destroy(b);
+    proj_destroy(op);
+    pctx_release(ctx, pc);
+    if (st) return st;
+  }
+  int nt = sm__threads(ctx);
+  if ((size_t)nt > n / 4096 + 1) nt = (int)(n / 4096 + 1);
+  int failed = 0;
+  if (nt == 1) { /* small job: the ctx's own context, no thread start-up */
+    proj_log local, *log;
+    PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
+    PJ *op = pc ? make_op(pc, src, dst) : NULL;
+    if (!op) {
+      failed = 1;
+    } else {
+      proj_trans_generic(op, PJ_FWD, x, sizeof(double), n, y, sizeof(double), n, NULL, 0, 0, NULL, 0, 0);
+      for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]) || !isfinite(y[i]) || x[i] == HUGE_VAL) x[i] = y[i] = NAN;
+    }
+    proj_destroy(op);
+    if (pc) pctx_release(ctx, pc);
+  } else {
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel num_threads(nt) reduction(| : failed)
+#endif
+  {
+#ifdef SM_HAVE_OPENMP
+    int tid = omp_get_thread_num(), T = omp_get_num_threads();
+#else
+    int tid = 0, T = 1;
+#endif
+    size_t lo = n * (size_t)tid / (size_t)T, hi = n * (size_t)(tid + 1) / (size_t)T;
+    proj_log log;
+    PJ_CONTEXT *pc = pctx_new(&log);
+    PJ *op = pc ? make_op(pc, src, dst) : NULL;
+    if (!op) {
+      failed = 1;
+    } else if (hi > lo) {
+      proj_trans_generic(op, PJ_FWD, x + lo, sizeof(double), hi - lo, y + lo, sizeof(double), hi - lo, NULL, 0,
+                         0, NULL, 0, 0);
+      for (size_t i = lo; i < hi; i++)
+        if (!isfinite(x[i]) || !isfinite(y[i]) || x[i] == HUGE_VAL) x[i] = y[i] = NAN;
+    }
+    proj_destroy(op);
+    if (pc) proj_context_destroy(pc);
+  }
+  }
+  if (failed) return sm__error(ctx, SM_E_CRS, "PROJ: cannot create the transformation %s -> %s", src, dst);
+  return SM_OK;
+}

@@ -1,0 +1,200 @@
+/* Streaming CSV reader; see csv.h. */
+#include "csv.h"
+
+#include "sm_internal.h"
+
+#include <string.h>
+
+#define SM_CSV_CHUNK (1u << 22)
+
+static int init(sm_csv *c) {
+  memset(c, 0, sizeof *c);
+  c->sep = ',';
+  c->next_line = 1;
+  return 0;
+}
+
+int sm__csv_open_file(sm_csv *c, FILE *f) {
+  init(c);
+  c->f = f;
+  c->cap = SM_CSV_CHUNK;
+  c->buf = sm__malloc(c->cap + 1);
+  if (!c->buf) return SM_CSV_ENOMEM;
+  c->own_buf = 1;
+  return 0;
+}
+
+int sm__csv_open_mem(sm_csv *c, const char *data, size_t len) {
+  init(c);
+  /* Copy: fields are unescaped in place. */
+  c->buf = sm__malloc(len + 1);
+  if (!c->buf) return SM_CSV_ENOMEM;
+  memcpy(c->buf, data, len);
+  c->len = c->cap = len;
+  c->eof = 1;
+  c->own_buf = 1;
+  return 0;
+}
+
+void sm__csv_close(sm_csv *c) {
+  if (c->own_buf) sm__free(c->buf);
+  sm__free(c->fs);
+  sm__free(c->fl);
+  memset(c, 0, sizeof *c);
+}
+
+/* Moves unread bytes to the front and reads more; grows when full. */
+static int refill(sm_csv *c) {
+  if (c->eof || !c->f) return 0;
+  if (c->pos > 0) {
+    memmove(c->buf, c->buf + c->pos, c->len - c->pos);
+    c->len -= c->pos;
+    c->pos = 0;
+  }
+  if (c->len == c->cap) {
+    if (c->cap > SIZE_MAX / 4) return SM_CSV_ENOMEM;
+    char *b = sm__realloc(c->buf, c->cap * 2 + 1);
+    if (!b) return SM_CSV_ENOMEM;
+    c->buf = b;
+    c->cap *= 2;
+  }
+  size_t got = fread(c->buf + c->len, 1, c->cap - c->len, c->f);
+  if (got == 0) {
+    if (ferror(c->f)) return SM_CSV_EREAD;
+    c->eof = 1;
+  }
+  c->len += got;
+  return 1;
+}
+
+static int add_field(sm_csv *c, const char *s, size_t n) {
+  if (c->nf == c->fcap) {
+    size_t nc = c->fcap ? c->fcap * 2 : 32;
+    const char **fs = sm__realloc((void *)c->fs, nc * sizeof *fs);
+    if (!fs) return SM_CSV_ENOMEM;
+    c->fs = fs;
+    size_t *fl = sm__realloc(c->fl, nc * sizeof *fl);
+    if (!fl) return SM_CSV_ENOMEM;
+    c->fl = fl;
+    c->fcap = nc;
+  }
+  c->fs[c->nf] = s;
+  c->fl[c->nf] = n;
+  c->nf++;
+  return 0;
+}
+
+/* Scans one record starting at c->pos. Returns 1 with *end set (index just
+ * past the record terminator) and *newlines counted, 0 if the buffer ends
+ * before the record does (need more data), or SM_CSV_EQUOTE at EOF inside
+ * quotes. */
+static int scan(const sm_csv *c, size_t *end, uint64_t *newlines) {
+  size_t i = c->pos;
+  uint64_t nl = 0;
+  int at_field_start = 1;
+  while (i < c->len) {
+    char ch = c->buf[i];
+    if (at_field_start && ch == '"') {
+      i++;
+      for (;;) {
+        if (i >= c->len) return c->eof ? SM_CSV_EQUOTE : 0;
+        if (c->buf[i] == '"') {
+          if (i + 1 >= c->len && !c->eof) return 0;
+          if (i + 1 < c->len && c->buf[i + 1] == '"') {
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        if (c->buf[i] == '\n') nl++;
+        i++;
+      }
+      at_field_start = 0;
+      continue;
+    }
+    if (ch == '\n') {
+      *end = i + 1;
+      *newlines = nl + 1;
+      return 1;
+    }
+    at_field_start = (ch == c->sep);
+    i++;
+  }
+  if (c->eof) {
+    *end = c->len;
+    *newlines = nl;
+    return 1;
+  }
+  return 0;
+}
+
+int sm__csv_next(sm_csv *c) {
+  for (;;) {
+    if (c->pos >= c->len) {
+      if (c->eof || !c->f) return SM_CSV_EOF;
+      int r = refill(c);
+      if (r < 0) return r;
+      continue;
+    }
+    size_t end;
+    uint64_t nl;
+    int r = scan(c, &end, &nl);
+    if (r < 0) return r;
+    if (r == 0) {
+      r = refill(c);
+      if (r < 0) return r;
+      continue;
+    }
+    /* Skip a UTF-8 BOM at the very start. */
+    if (c->next_line == 1 && c->pos == 0 && c->len >= 3 && (unsigned char)c->buf[0] == 0xEF &&
+        (unsigned char)c->buf[1] == 0xBB && (unsigned char)c->buf[2] == 0xBF)
+      c->pos = 3;
+    c->line = c->next_line;
+    c->next_line += nl;
+    size_t rec_end = end;
+    if (rec_end > c->pos && c->buf[rec_end - 1] == '\n') rec_end--;
+    if (rec_end > c->pos && c->buf[rec_end - 1] == '\r') rec_end--;
+    /* Split into fields, unescaping quoted ones in place. */
+    c->nf = 0;
+    size_t i = c->pos;
+    for (;;) {
+      if (i < rec_end && c->buf[i] == '"') {
+        size_t w = i, r2 = i + 1;
+        while (r2 < rec_end) {
+          if (c->buf[r2] == '"') {
+            if (r2 + 1 < rec_end && c->buf[r2 + 1] == '"') {
+              c->buf[w++] = '"';
+              r2 += 2;
+              continue;
+            }
+            r2++;
+            break;
+          }
+          c->buf[w++] = c->buf[r2++];
+        }
+        size_t flen = w - i;
+        /* Text after the closing quote up to the separator is kept (lenient). */
+        size_t extra = r2;
+        while (extra < rec_end && c->buf[extra] != c->sep) c->buf[w++] = c->buf[extra++];
+        if (add_field(c, c->buf + i, flen + (extra - r2))) return SM_CSV_ENOMEM;
+        i = extra;
+      } else {
+        size_t s = i;
+        while (i < rec_end && c->buf[i] != c->sep) i++;
+        if (add_field(c, c->buf + s, i - s)) return SM_CSV_ENOMEM;
+      }
+      if (i < rec_end && c->buf[i] == c->sep) {
+        i++;
+        if (i == rec_end) {
+          if (add_field(c, c->buf + i, 0)) return SM_CSV_ENOMEM;
+          break;
+        }
+        continue;
+      }
+      break;
+    }
+    c->pos = end;
+    return SM_CSV_RECORD;
+  }
+}

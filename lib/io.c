@@ -1,0 +1,554 @@
+/* Reading incidents: sources, filters, row checks, CRS choice, transform. */
+#include "io_internal.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <glob.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+sm_status sm_read_options_init(sm_read_options *opts, int version) {
+  if (!opts || version != SM_READ_OPTIONS_VERSION) return SM_E_INVALID_ARG;
+  sm_read_options d = SM_READ_OPTIONS_INIT;
+  *opts = d;
+  return SM_OK;
+}
+
+int sm__name_in(const char *name, size_t len, const char *const *candidates) {
+  for (int i = 0; candidates[i]; i++)
+    if (sm__strncaseeq(name, len, candidates[i])) return 1;
+  return 0;
+}
+
+/* ---- reader helpers ---------------------------------------------------------- */
+sm_status sm__reader_bad(sm_reader *r, sm_bad_reason reason, size_t src, uint64_t row, const char *fmt, ...) {
+  sm_points *p = r->p;
+  p->bad[reason]++;
+  if (p->n_examples[reason] < 5 || r->opts->strict) {
+    char detail[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    const sm_src *s = &r->srcs[src];
+    if (r->opts->strict)
+      return sm__error(r->ctx, SM_E_INPUT, "%s:%s%llu: %s (%s; --strict makes this an error)", s->name,
+                       strcmp(s->row_word, "row") ? " feature " : "", (unsigned long long)row, detail,
+                       sm_bad_reason_str(reason));
+    char *ex = sm__asprintf("%s:%s%llu: %s", s->name, strcmp(s->row_word, "row") ? " feature " : "",
+                            (unsigned long long)row, detail);
+    if (!ex) return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+    p->examples[reason][p->n_examples[reason]++] = ex;
+  }
+  return SM_OK;
+}
+
+int sm__reader_keep_category(sm_reader *r, int32_t cat) {
+  if (!r->n_types) return 1;
+  if (cat < 0) return 0;
+  if ((size_t)cat >= r->cat_keep_cap) {
+    size_t old = r->cat_keep_cap;
+    if (sm__grow((void **)&r->cat_keep, &r->cat_keep_cap, (size_t)cat + 1, 1)) return 1;
+    memset(r->cat_keep + old, 0, r->cat_keep_cap - old);
+  }
+  if (!r->cat_keep[cat]) {
+    const char *name = r->p->cats.strs[cat];
+    r->cat_keep[cat] = -1;
+    for (size_t i = 0; i < r->n_types; i++)
+      if (sm__strcaseeq(name, r->types[i])) r->cat_keep[cat] = 1;
+  }
+  return r->cat_keep[cat] > 0;
+}
+
+int sm__reader_keep_time(const sm_reader *r, int64_t t) {
+  if (!r->has_from && !r->has_to) return 1;
+  if (t == SM_TIME_MISSING) return 0;
+  if (r->has_from && t < r->t_from) return 0;
+  if (r->has_to && t >= r->t_to_end) return 0;
+  return 1;
+}
+
+sm_status sm__reader_push(sm_reader *r, size_t src, uint64_t row, double a, double b, int64_t t, double w,
+                          int32_t cat, int32_t label) {
+  sm_points *p = r->p;
+  if (p->n == p->cap || (label >= 0 && !p->label)) {
+    sm_status st = sm__points_reserve(r->ctx, p, p->n + 1, 0, label >= 0);
+    if (st) return st;
+  }
+  if (sm__grow((void **)&r->row, &r->row_cap, p->n + 1, sizeof *r->row) ||
+      sm__grow((void **)&r->srcidx, &r->srcidx_cap, p->n + 1, sizeof *r->srcidx))
+    return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  size_t i = p->n++;
+  p->x[i] = a;
+  p->y[i] = b;
+  p->t[i] = t;
+  p->w[i] = w;
+  p->cat[i] = cat;
+  if (p->label) p->label[i] = label;
+  r->row[i] = row;
+  r->srcidx[i] = (uint32_t)src;
+  return SM_OK;
+}
+
+sm_status sm__reader_crs(sm_reader *r, const char *crs, char **out) {
+  if (!r->last_crs_in || strcmp(r->last_crs_in, crs)) {
+    char *norm = NULL;
+    sm_status st = sm__crs_normalise(r->ctx, crs, &norm);
+    if (st) return st;
+    sm__free(r->last_crs_in);
+    sm__free(r->last_crs_norm);
+    r->last_crs_in = sm__strdup(crs);
+    r->last_crs_norm = norm;
+    if (!r->last_crs_in) return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  }
+  *out = sm__strdup(r->last_crs_norm);
+  return *out ? SM_OK : sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+}
+
+/* ---- sources ------------------------------------------------------------------ */
+static int is_connection_string(const char *s) {
+  /* "PG:...", "MySQL:...", "/vsizip/..." and other GDAL prefixes. */
+  if (strncmp(s, "/vsi", 4) == 0) return 1;
+  const char *c = strchr(s, ':');
+  if (!c || c == s) return 0;
+  for (const char *q = s; q < c; q++)
+    if (!isalnum((unsigned char)*q) && *q != '_') return 0;
+  return c - s > 1; /* not a Windows drive letter */
+}
+
+static int has_ext(const char *path, const char *ext) {
+  size_t n = strlen(path), e = strlen(ext);
+  return n > e && sm__strcaseeq(path + n - e, ext);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static sm_status add_src(sm_reader *r, const char *name) {
+  if (sm__grow((void **)&r->srcs, &r->srcs_cap, r->n_srcs + 1, sizeof *r->srcs))
+    return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  sm_src *s = &r->srcs[r->n_srcs];
+  memset(s, 0, sizeof *s);
+  s->name = sm__strdup(name);
+  s->row_word = "row";
+  if (!s->name) return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  r->n_srcs++;
+  return SM_OK;
+}
+
+/* Every .csv under a directory, recursively, sorted. */
+static sm_status add_dir(sm_reader *r, const char *dir, char ***list, size_t *n, size_t *cap) {
+  DIR *d = opendir(dir);
+  if (!d) return sm__error(r->ctx, SM_E_IO, "cannot read directory '%s': %s", dir, strerror(errno));
+  struct dirent *e;
+  sm_status st = SM_OK;
+  while ((e = readdir(d)) && !st) {
+    if (e->d_name[0] == '.') continue;
+    char *path = sm__asprintf("%s/%s", dir, e->d_name);
+    if (!path) {
+      st = sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+      break;
+    }
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+      st = add_dir(r, path, list, n, cap);
+      sm__free(path);
+    } else if (has_ext(path, ".csv")) {
+      if (sm__grow((void **)list, cap, *n + 1, sizeof **list)) {
+        sm__free(path);
+        st = sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+      } else {
+        (*list)[(*n)++] = path;
+      }
+    } else {
+      sm__free(path);
+    }
+  }
+  closedir(d);
+  return st;
+}
+
+static sm_status expand_source(sm_reader *r, const char *src) {
+  if (!src || !*src) return sm__error(r->ctx, SM_E_INVALID_ARG, "empty source name");
+  if (is_connection_string(src)) return add_src(r, src);
+  if (strpbrk(src, "*?[")) {
+    glob_t g;
+    int rc = glob(src, 0, NULL, &g);
+    if (rc == GLOB_NOMATCH) return sm__error(r->ctx, SM_E_IO, "no file matches '%s'", src);
+    if (rc) return sm__error(r->ctx, SM_E_IO, "cannot expand '%s'", src);
+    sm_status st = SM_OK;
+    for (size_t i = 0; i < g.gl_pathc && !st; i++) st = add_src(r, g.gl_pathv[i]); /* glob sorts */
+    globfree(&g);
+    return st;
+  }
+  struct stat sb;
+  if (stat(src, &sb) != 0) return sm__error(r->ctx, SM_E_IO, "cannot open '%s': %s", src, strerror(errno));
+  if (S_ISDIR(sb.st_mode)) {
+    char **list = NULL;
+    size_t n = 0, cap = 0;
+    sm_status st = add_dir(r, src, &list, &n, &cap);
+    if (!st && n == 0) st = sm__error(r->ctx, SM_E_IO, "directory '%s' holds no .csv file", src);
+    if (!st) qsort(list, n, sizeof *list, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+      if (!st) st = add_src(r, list[i]);
+      sm__free(list[i]);
+    }
+    sm__free(list);
+    return st;
+  }
+  return add_src(r, src);
+}
+
+/* ---- options ---------------------------------------------------------------------- */
+static sm_status parse_range(sm_reader *r) {
+  const sm_read_options *o = r->opts;
+  sm_time_res res;
+  if (o->time_from) {
+    if (sm_time_parse(o->time_from, strlen(o->time_from), &r->t_from, &res))
+      return sm__error(r->ctx, SM_E_INVALID_ARG, "--from '%s' is not a date (use YYYY-MM or YYYY-MM-DD)",
+                       o->time_from);
+    r->has_from = 1;
+  }
+  if (o->time_to) {
+    int64_t t;
+    if (sm_time_parse(o->time_to, strlen(o->time_to), &t, &res))
+      return sm__error(r->ctx, SM_E_INVALID_ARG, "--to '%s' is not a date (use YYYY-MM or YYYY-MM-DD)",
+                       o->time_to);
+    if (res == SM_TIME_MONTH) {
+      int32_t m = sm_time_month_index(t) + 1;
+      char buf[16];
+      snprintf(buf, sizeof buf, "%04d-%02d", m / 12, m % 12 + 1);
+      sm_time_parse(buf, strlen(buf), &t, &res);
+      r->t_to_end = t;
+    } else if (res == SM_TIME_DAY) {
+      r->t_to_end = t + 86400;
+    } else {
+      r->t_to_end = t + 1;
+    }
+    r->has_to = 1;
+  }
+  if (r->has_from && r->has_to && r->t_to_end <= r->t_from)
+    return sm__error(r->ctx, SM_E_INVALID_ARG, "--from %s is after --to %s", o->time_from, o->time_to);
+  if (o->types) {
+    const char *s = o->types;
+    while (*s) {
+      const char *e = strchr(s, ',');
+      size_t len = e ? (size_t)(e - s) : strlen(s);
+      const char *a = s, *b = s + len;
+      while (a < b && isspace((unsigned char)*a)) a++;
+      while (b > a && isspace((unsigned char)b[-1])) b--;
+      if (b > a) {
+        char **nt = sm__realloc(r->types, (r->n_types + 1) * sizeof *nt);
+        if (!nt) return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+        r->types = nt;
+        if (!(r->types[r->n_types] = sm__strndup(a, (size_t)(b - a))))
+          return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+        r->n_types++;
+      }
+      if (!e) break;
+      s = e + 1;
+    }
+    if (!r->n_types) return sm__error(r->ctx, SM_E_INVALID_ARG, "--type '%s' names no category", o->types);
+  }
+  if (o->has_extent &&
+      !(o->extent[0] < o->extent[2] && o->extent[1] < o->extent[3] && isfinite(o->extent[0]) &&
+        isfinite(o->extent[1]) && isfinite(o->extent[2]) && isfinite(o->extent[3])))
+    return sm__error(r->ctx, SM_E_INVALID_ARG, "--extent %g,%g,%g,%g is not xmin,ymin,xmax,ymax", o->extent[0],
+                     o->extent[1], o->extent[2], o->extent[3]);
+  return SM_OK;
+}
+
+/* ---- post-processing -------------------------------------------------------------- */
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Median lon/lat of the staged points (a sample), for the CRS choice. */
+static sm_status data_centre(sm_reader *r, double *lon, double *lat) {
+  sm_points *p = r->p;
+  size_t step = p->n / 20000 + 1, m = 0;
+  double *a = sm__malloc((p->n / step + 1) * sizeof *a), *b = sm__malloc((p->n / step + 1) * sizeof *b);
+  if (!a || !b) {
+    sm__free(a);
+    sm__free(b);
+    return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  }
+  sm_status st = SM_OK;
+  for (size_t s = 0; s < r->n_srcs && !st; s++) {
+    const sm_src *src = &r->srcs[s];
+    size_t m0 = m;
+    for (size_t i = src->start; i < src->end; i += step) {
+      double x = p->x[i], y = p->y[i];
+      if (!isfinite(x) || !isfinite(y)) continue;
+      if (src->lonlat && (fabs(x) > 180 || fabs(y) > 90 || (x == 0 && y == 0))) continue;
+      a[m] = x, b[m] = y, m++;
+    }
+    if (!src->lonlat && m > m0) st = sm_crs_transform(r->ctx, src->crs, "EPSG:4326", m - m0, a + m0, b + m0);
+  }
+  if (!st) {
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++)
+      if (isfinite(a[i]) && isfinite(b[i])) a[k] = a[i], b[k] = b[i], k++;
+    if (k == 0) {
+      st = SM_E_INPUT; /* caller explains */
+    } else {
+      qsort(a, k, sizeof *a, cmp_dbl);
+      qsort(b, k, sizeof *b, cmp_dbl);
+      *lon = a[k / 2];
+      *lat = b[k / 2];
+    }
+  }
+  sm__free(a);
+  sm__free(b);
+  return st;
+}
+
+/* Bounding box of the analysis CRS's area of use in the coordinates of `src`. */
+static int area_in_source(sm_reader *r, const char *analysis, const sm_src *src, double box[4]) {
+  double deg[4];
+  if (!sm__crs_area_of_use(r->ctx, analysis, deg)) return 0;
+  int utm = 0, zone = 0;
+  if (sscanf(analysis, "EPSG:326%d", &zone) == 1 || sscanf(analysis, "EPSG:327%d", &zone) == 1) utm = 1;
+  if (utm) { /* a UTM zone is usable well beyond its 6 degrees */
+    deg[0] = fmax(-180, deg[0] - 6);
+    deg[2] = fmin(180, deg[2] + 6);
+  }
+  if (src->lonlat) {
+    memcpy(box, deg, sizeof deg);
+    return 1;
+  }
+  enum { K = 21 };
+  double x[4 * K], y[4 * K];
+  for (int i = 0; i < K; i++) {
+    double f = (double)i / (K - 1);
+    x[i] = deg[0] + f * (deg[2] - deg[0]), y[i] = deg[1];
+    x[K + i] = deg[0] + f * (deg[2] - deg[0]), y[K + i] = deg[3];
+    x[2 * K + i] = deg[0], y[2 * K + i] = deg[1] + f * (deg[3] - deg[1]);
+    x[3 * K + i] = deg[2], y[3 * K + i] = deg[1] + f * (deg[3] - deg[1]);
+  }
+  if (sm_crs_transform(r->ctx, "EPSG:4326", src->crs, 4 * K, x, y)) return 0;
+  box[0] = box[1] = INFINITY;
+  box[2] = box[3] = -INFINITY;
+  for (int i = 0; i < 4 * K; i++) {
+    if (!isfinite(x[i])) continue;
+    box[0] = fmin(box[0], x[i]), box[1] = fmin(box[1], y[i]);
+    box[2] = fmax(box[2], x[i]), box[3] = fmax(box[3], y[i]);
+  }
+  return box[0] < box[2];
+}
+
+static int inside(const double box[4], double x, double y) {
+  return x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3];
+}
+
+/* Checks coordinates of one source; marks bad rows in keep[] (0). */
+static sm_status check_source(sm_reader *r, size_t s, const char *analysis, unsigned char *keep) {
+  sm_points *p = r->p;
+  const sm_src *src = &r->srcs[s];
+  static const double none[4] = {0, 0, 0, 0};
+  double box[4];
+  int has_box;
+  if (s > 0 && !strcmp(src->crs, r->srcs[s - 1].crs) && r->box_valid) {
+    memcpy(box, r->box, sizeof box);
+    has_box = r->has_box;
+  } else {
+    memcpy(box, none, sizeof box);
+    has_box = area_in_source(r, analysis, src, box);
+    memcpy(r->box, box, sizeof box);
+    r->has_box = has_box;
+    r->box_valid = 1;
+  }
+  for (size_t i = src->start; i < src->end; i++) {
+    double a = p->x[i], b = p->y[i];
+    sm_status st = SM_OK;
+    keep[i] = 0;
+    if (!isfinite(a) || !isfinite(b)) {
+      st = sm__reader_bad(r, SM_BAD_NOT_FINITE, s, r->row[i], "%s %g, %s %g", src->fa, a, src->fb, b);
+    } else if (src->lonlat && (fabs(a) > 180 || fabs(b) > 90)) {
+      if (fabs(b) <= 180 && fabs(a) <= 90 && (!has_box || inside(box, b, a)))
+        st = sm__reader_bad(r, SM_BAD_LATLON_SWAPPED, s, r->row[i],
+                            "%s %.6f, %s %.6f: the columns look swapped", src->fa, a, src->fb, b);
+      else
+        st = sm__reader_bad(r, SM_BAD_LATLON_RANGE, s, r->row[i], "%s %.6f, %s %.6f: %s out of range", src->fa,
+                            a, src->fb, b, fabs(b) > 90 ? "latitude" : "longitude");
+    } else if (has_box && !inside(box, a, b)) {
+      if (inside(box, b, a))
+        st = sm__reader_bad(r, SM_BAD_LATLON_SWAPPED, s, r->row[i],
+                            "%s %.6f, %s %.6f: the columns look swapped", src->fa, a, src->fb, b);
+      else
+        st = sm__reader_bad(r, SM_BAD_OUTSIDE_CRS, s, r->row[i], "%s %.6f, %s %.6f is outside the area of %s",
+                            src->fa, a, src->fb, b, analysis);
+    } else {
+      keep[i] = 1;
+    }
+    if (st) return st;
+  }
+  return SM_OK;
+}
+
+static void reader_free(sm_reader *r) {
+  sm__free(r->row);
+  sm__free(r->srcidx);
+  for (size_t i = 0; i < r->n_srcs; i++) {
+    sm__free(r->srcs[i].name);
+    sm__free(r->srcs[i].crs);
+  }
+  sm__free(r->srcs);
+  for (size_t i = 0; i < r->n_types; i++) sm__free(r->types[i]);
+  sm__free(r->types);
+  sm__free(r->cat_keep);
+  sm__free(r->last_crs_in);
+  sm__free(r->last_crs_norm);
+}
+
+static sm_status finish(sm_reader *r) {
+  sm_ctx *ctx = r->ctx;
+  sm_points *p = r->p;
+  const sm_read_options *o = r->opts;
+  sm_status st;
+  /* Analysis CRS. */
+  if (o->analysis_crs) {
+    if ((st = sm__crs_normalise(ctx, o->analysis_crs, &p->crs))) return st;
+    int pm = 0;
+    if ((st = sm_crs_describe(ctx, p->crs, NULL, &pm))) return st;
+    if (!pm)
+      return sm__error(ctx, SM_E_CRS, "analysis CRS %s is not projected in metres (safemap works in metres)",
+                       o->analysis_crs);
+  } else if (p->n) {
+    double lon = 0, lat = 0;
+    st = data_centre(r, &lon, &lat);
+    if (st == SM_E_INPUT) {
+      /* no usable coordinate at all: any CRS will reject them; use GB's. */
+      lon = -1, lat = 52;
+    } else if (st) {
+      return st;
+    }
+    if ((st = sm_crs_choose(ctx, &p->crs, lon, lat))) return st;
+  } else {
+    p->crs = sm__strdup("EPSG:27700");
+    if (!p->crs) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  /* Check, transform and filter per source. */
+  unsigned char *keep = sm__malloc(p->n ? p->n : 1);
+  if (!keep) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  int all_lonlat = 1;
+  for (size_t s = 0; s < r->n_srcs; s++) all_lonlat &= r->srcs[s].lonlat;
+  if (all_lonlat && p->n) {
+    p->lon = sm__malloc(p->cap * sizeof *p->lon);
+    p->lat = sm__malloc(p->cap * sizeof *p->lat);
+    if (!p->lon || !p->lat) {
+      sm__free(keep);
+      return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    }
+  }
+  /* Coordinate checks per source (the area box is cached while the CRS repeats). */
+  for (size_t s = 0; s < r->n_srcs && !st; s++) st = check_source(r, s, p->crs, keep);
+  if (!st) {
+    for (size_t i = 0; i < p->n; i++)
+      if (keep[i] && p->lon) p->lon[i] = p->x[i], p->lat[i] = p->y[i];
+    /* Transform runs of consecutive sources sharing a CRS in one call. The
+     * rejected rows are transformed too (cheap) and dropped afterwards. */
+    for (size_t s = 0; s < r->n_srcs && !st;) {
+      size_t e = s + 1;
+      while (e < r->n_srcs && !strcmp(r->srcs[e].crs, r->srcs[s].crs)) e++;
+      size_t lo = r->srcs[s].start, hi = r->srcs[e - 1].end;
+      for (size_t i = lo; i < hi; i++)
+        if (!keep[i]) p->x[i] = p->y[i] = 0;
+      st = sm_crs_transform(ctx, r->srcs[s].crs, p->crs, hi - lo, p->x + lo, p->y + lo);
+      s = e;
+    }
+  }
+  for (size_t s = 0; s < r->n_srcs && !st; s++) {
+    const sm_src *src = &r->srcs[s];
+    for (size_t i = src->start; i < src->end && !st; i++) {
+      if (!keep[i]) continue;
+      if (!isfinite(p->x[i])) {
+        keep[i] = 0;
+        double a = p->lon ? p->lon[i] : NAN, b = p->lat ? p->lat[i] : NAN;
+        st = sm__reader_bad(r, SM_BAD_OUTSIDE_CRS, s, r->row[i], "%s %g, %s %g cannot be transformed to %s", src->fa,
+                            a, src->fb, b, p->crs);
+      } else if (o->has_extent && !(p->x[i] >= o->extent[0] && p->x[i] <= o->extent[2] &&
+                                    p->y[i] >= o->extent[1] && p->y[i] <= o->extent[3])) {
+        keep[i] = 0;
+        p->filtered[SM_FILTER_EXTENT]++;
+      }
+    }
+  }
+  if (!st) {
+    size_t k = 0;
+    for (size_t i = 0; i < p->n; i++) {
+      if (!keep[i]) continue;
+      p->x[k] = p->x[i], p->y[k] = p->y[i], p->t[k] = p->t[i], p->w[k] = p->w[i], p->cat[k] = p->cat[i];
+      if (p->label) p->label[k] = p->label[i];
+      if (p->lon) p->lon[k] = p->lon[i], p->lat[k] = p->lat[i];
+      k++;
+    }
+    p->n = k;
+  }
+  sm__free(keep);
+  if (st) return st;
+  /* Input CRS: the sources' if they agree. */
+  const char *in = r->n_srcs ? r->srcs[0].crs : "";
+  for (size_t s = 1; s < r->n_srcs; s++)
+    if (strcmp(in, r->srcs[s].crs) && !sm__crs_equal(ctx, in, r->srcs[s].crs)) in = "mixed";
+  p->input_crs = sm__strdup(in ? in : "");
+  if (!p->input_crs) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  p->time_res = SM_TIME_NONE;
+  for (int res = SM_TIME_MONTH; res <= SM_TIME_SECOND; res++)
+    if (r->res_seen[res]) {
+      p->time_res = (sm_time_res)res;
+      break;
+    }
+  p->policeuk = r->all_policeuk && r->n_srcs > 0;
+  return SM_OK;
+}
+
+sm_status sm_points_read(sm_ctx *ctx, sm_points **out, const char *const *sources, size_t n_sources,
+                         const sm_read_options *opts) {
+  if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_points_read: out is NULL");
+  *out = NULL;
+  if (!sources || n_sources == 0) return sm__error(ctx, SM_E_INVALID_ARG, "no input given");
+  sm_read_options defaults = SM_READ_OPTIONS_INIT;
+  if (!opts) opts = &defaults;
+  if (opts->version != SM_READ_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_read_options version %d is not %d", opts->version,
+                     SM_READ_OPTIONS_VERSION);
+  sm_reader r;
+  memset(&r, 0, sizeof r);
+  r.ctx = ctx;
+  r.opts = opts;
+  r.all_policeuk = 1;
+  sm_status st = sm__points_alloc(ctx, &r.p);
+  if (st) return st;
+  if (!(st = parse_range(&r)))
+    for (size_t i = 0; i < n_sources && !st; i++) st = expand_source(&r, sources[i]);
+  double saved[2];
+  for (size_t s = 0; s < r.n_srcs && !st; s++) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "reading %zu of %zu", s + 1, r.n_srcs);
+    if ((st = sm__progress(ctx, 0.9 * (double)s / (double)r.n_srcs, msg))) break;
+    sm__progress_push(ctx, 0.9 * (double)s / (double)r.n_srcs, 0.9 * (double)(s + 1) / (double)r.n_srcs, saved);
+    sm_src *src = &r.srcs[s];
+    src->start = r.p->n;
+    if (!is_connection_string(src->name) && has_ext(src->name, ".csv"))
+      st = sm__read_csv(&r, s);
+    else
+      st = sm__read_ogr(&r, s);
+    src->end = r.p->n;
+    sm__progress_pop(ctx, saved);
+    r.p->n_sources++;
+  }
+  if (!st) st = finish(&r);
+  if (!st) st = sm__progress(ctx, 1.0, "read");
+  reader_free(&r);
+  if (st) {
+    sm_points_destroy(r.p);
+    return st;
+  }
+  *out = r.p;
+  return SM_OK;
+}

@@ -1,0 +1,112 @@
+/* Shared by io.c, io_csv.c and io_ogr.c. Internal. */
+#ifndef SM_IO_INTERNAL_H
+#define SM_IO_INTERNAL_H
+
+#include "internal/sm_internal.h"
+
+#include <string.h>
+
+typedef struct sm_src {
+  char *name;     /* as given, for messages */
+  size_t start;   /* staged rows [start, end) */
+  size_t end;
+  int lonlat;     /* coordinates are degrees (EPSG:4326 order lon, lat) */
+  char *crs;      /* CRS of the coordinates (normalised) */
+  char fa[96];    /* names of the coordinate fields, for messages */
+  char fb[96];
+  const char *row_word; /* "row" or "feature" */
+} sm_src;
+
+typedef struct sm_reader {
+  sm_ctx *ctx;
+  const sm_read_options *opts;
+  sm_points *p;       /* staging: x, y hold the source coordinates until transformed */
+  uint64_t *row;      /* source row (CSV line or feature number) of each staged point */
+  size_t row_cap;
+  uint32_t *srcidx;   /* source of each staged point */
+  size_t srcidx_cap;
+  sm_src *srcs;
+  size_t n_srcs, srcs_cap;
+  char **types;       /* --type list */
+  size_t n_types;
+  signed char *cat_keep; /* per category index: 0 unknown yet, 1 keep, -1 drop */
+  size_t cat_keep_cap;
+  int has_from, has_to;
+  int64_t t_from, t_to_end; /* keep t_from <= t < t_to_end */
+  uint64_t res_seen[4];
+  int all_policeuk;
+  double box[4];      /* area-of-use box of the previous source's CRS */
+  int has_box, box_valid;
+  char *last_crs_in, *last_crs_norm; /* normalisation cache */
+} sm_reader;
+
+/* Records a skipped row; the example text is "NAME:ROW: <detail>". Returns
+ * SM_E_INPUT in strict mode (with the example as the message), else SM_OK. */
+sm_status sm__reader_bad(sm_reader *r, sm_bad_reason reason, size_t src, uint64_t row, const char *fmt, ...)
+    SM_PRINTF(5, 6);
+/* Applies the category filter to a category index (-1 = none). 1 keep, 0 drop. */
+int sm__reader_keep_category(sm_reader *r, int32_t cat);
+/* Applies the time filter (t may be SM_TIME_MISSING). 1 keep, 0 drop. */
+int sm__reader_keep_time(const sm_reader *r, int64_t t);
+/* Stages one good row. */
+sm_status sm__reader_push(sm_reader *r, size_t src, uint64_t row, double a, double b, int64_t t, double w,
+                          int32_t cat, int32_t label);
+/* Registers a time resolution seen. */
+static inline void sm__reader_saw_time(sm_reader *r, sm_time_res res) { r->res_seen[res]++; }
+
+/* Normalised CRS (cached across sources); *out malloc'd. */
+sm_status sm__reader_crs(sm_reader *r, const char *crs, char **out);
+
+/* Repeated values (police.uk: one month per file, few categories) skip the
+ * parse or hash: remember the last one. */
+typedef struct sm_time_cache {
+  char s[40];
+  size_t n;
+  int64_t t;
+  sm_time_res res;
+  int valid;
+} sm_time_cache;
+
+static inline sm_status sm__time_parse_cached(sm_time_cache *c, const char *s, size_t n, int64_t *t, sm_time_res *res) {
+  if (c->valid && n == c->n && memcmp(s, c->s, n) == 0) {
+    *t = c->t;
+    *res = c->res;
+    return SM_OK;
+  }
+  sm_status st = sm_time_parse(s, n, t, res);
+  if (!st && n < sizeof c->s) {
+    memcpy(c->s, s, n);
+    c->n = n;
+    c->t = *t;
+    c->res = *res;
+    c->valid = 1;
+  }
+  return st;
+}
+
+typedef struct sm_intern_cache {
+  char s[64];
+  size_t n;
+  int32_t idx;
+  int valid;
+} sm_intern_cache;
+
+static inline int32_t sm__intern_cached(sm_intern_cache *c, sm_strtab *t, const char *s, size_t n) {
+  if (c->valid && n == c->n && memcmp(s, c->s, n) == 0) return c->idx;
+  int32_t idx = sm__strtab_intern(t, s, n);
+  if (idx >= 0 && n < sizeof c->s) {
+    memcpy(c->s, s, n);
+    c->n = n;
+    c->idx = idx;
+    c->valid = 1;
+  }
+  return idx;
+}
+
+sm_status sm__read_csv(sm_reader *r, size_t src);
+sm_status sm__read_ogr(sm_reader *r, size_t src);
+
+/* Column-name detection helpers. */
+int sm__name_in(const char *name, size_t len, const char *const *candidates);
+
+#endif

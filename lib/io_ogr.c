@@ -1,0 +1,486 @@
+/* OGR sources (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, PostGIS, ...),
+ * read through GDAL's columnar Arrow stream (GDAL >= 3.6). */
+#include "io_internal.h"
+
+#include <cpl_conv.h>
+#include <gdal.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_recordbatch.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const LON_NAMES[] = {"longitude", "lon", "lng", "long", NULL};
+static const char *const LAT_NAMES[] = {"latitude", "lat", NULL};
+static const char *const X_NAMES[] = {"x", "easting", "point_x", NULL};
+static const char *const Y_NAMES[] = {"y", "northing", "point_y", NULL};
+static const char *const TIME_NAMES[] = {"month", "date", "datetime", "date_time", "timestamp", "time",
+                                         "occurred", NULL};
+static const char *const CAT_NAMES[] = {"crime type", "crime_type", "category", "type", "offence", "offense",
+                                        NULL};
+static const char *const LABEL_NAMES[] = {"location", NULL};
+
+static int bit(const struct ArrowArray *a, int64_t i) {
+  if (a->null_count == 0 || !a->buffers[0]) return 1;
+  int64_t j = a->offset + i;
+  return (((const uint8_t *)a->buffers[0])[j >> 3] >> (j & 7)) & 1;
+}
+
+/* String or binary value (formats u, U, z, Z); returns 0 if null. */
+static int get_bytes(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t i, const char **p,
+                     size_t *n) {
+  if (!bit(a, i)) return 0;
+  int64_t j = a->offset + i;
+  const char *data = a->buffers[2];
+  if (s->format[0] == 'u' || s->format[0] == 'z') {
+    const int32_t *off = a->buffers[1];
+    *p = data + off[j];
+    *n = (size_t)(off[j + 1] - off[j]);
+  } else {
+    const int64_t *off = a->buffers[1];
+    *p = data + off[j];
+    *n = (size_t)(off[j + 1] - off[j]);
+  }
+  return 1;
+}
+
+static int is_string(const struct ArrowSchema *s) { return !strcmp(s->format, "u") || !strcmp(s->format, "U"); }
+
+/* Numeric value; returns 0 if null or not numeric, -1 if a string that does not parse. */
+static int get_number(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t i, double *v) {
+  if (!bit(a, i)) return 0;
+  int64_t j = a->offset + i;
+  const void *b = a->buffers[1];
+  switch (s->format[0]) {
+  case 'g': *v = ((const double *)b)[j]; return 1;
+  case 'f': *v = ((const float *)b)[j]; return 1;
+  case 'l': *v = (double)((const int64_t *)b)[j]; return 1;
+  case 'L': *v = (double)((const uint64_t *)b)[j]; return 1;
+  case 'i': *v = ((const int32_t *)b)[j]; return 1;
+  case 'I': *v = ((const uint32_t *)b)[j]; return 1;
+  case 's': *v = ((const int16_t *)b)[j]; return 1;
+  case 'S': *v = ((const uint16_t *)b)[j]; return 1;
+  case 'c': *v = ((const int8_t *)b)[j]; return 1;
+  case 'C': *v = ((const uint8_t *)b)[j]; return 1;
+  case 'u':
+  case 'U': {
+    const char *p;
+    size_t n;
+    get_bytes(s, a, i, &p, &n);
+    int e = sm__parse_double(p, n, v);
+    return e == 0 ? 1 : e == 1 ? 0 : -1;
+  }
+  default: return 0;
+  }
+}
+
+/* Time value: 1 ok, 0 null/empty, -1 unparseable. */
+static int get_time(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t i, int64_t *t,
+                    sm_time_res *res, sm_time_cache *tc) {
+  if (!bit(a, i)) return 0;
+  int64_t j = a->offset + i;
+  const char *f = s->format;
+  if (!strcmp(f, "tdD")) {
+    *t = (int64_t)((const int32_t *)a->buffers[1])[j] * 86400;
+    *res = SM_TIME_DAY;
+    return 1;
+  }
+  if (!strcmp(f, "tdm")) {
+    int64_t ms = ((const int64_t *)a->buffers[1])[j];
+    *t = (ms >= 0 ? ms : ms - 999) / 1000;
+    *res = SM_TIME_DAY;
+    return 1;
+  }
+  if (f[0] == 't' && f[1] == 's') {
+    int64_t v = ((const int64_t *)a->buffers[1])[j], div = 1;
+    switch (f[2]) {
+    case 'm': div = 1000; break;
+    case 'u': div = 1000000; break;
+    case 'n': div = 1000000000; break;
+    default: div = 1;
+    }
+    *t = v >= 0 ? v / div : -((-v + div - 1) / div);
+    *res = SM_TIME_SECOND;
+    return 1;
+  }
+  if (is_string(s)) {
+    const char *p;
+    size_t n;
+    get_bytes(s, a, i, &p, &n);
+    while (n && (*p == ' ')) p++, n--;
+    if (!n) return 0;
+    return sm__time_parse_cached(tc, p, n, t, res) ? -1 : 1;
+  }
+  return -1;
+}
+
+static uint32_t rd32(const unsigned char *p, int le) {
+  return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+            : (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+}
+static double rdd(const unsigned char *p, int le) {
+  unsigned char b[8];
+  for (int k = 0; k < 8; k++) b[k] = le ? p[k] : p[7 - k];
+  double d;
+  memcpy(&d, b, 8);
+  return d;
+}
+
+/* Point from WKB: 1 ok, 0 empty, -1 not a point (type in *type). */
+static int wkb_point(const unsigned char *w, size_t n, double *x, double *y, uint32_t *type) {
+  if (n < 5) return -1;
+  int le = w[0] == 1;
+  uint32_t t = rd32(w + 1, le);
+  size_t off = 5;
+  if (t & 0x20000000u) off += 4; /* EWKB SRID */
+  uint32_t base = (t & 0x0fffffffu) % 1000;
+  *type = base;
+  if (base == 4) { /* MultiPoint with a single point */
+    if (n < off + 4) return -1;
+    uint32_t cnt = rd32(w + off, le);
+    if (cnt == 0) return 0;
+    if (cnt != 1) return -1;
+    return wkb_point(w + off + 4, n - off - 4, x, y, type);
+  }
+  if (base != 1) return -1;
+  if (n < off + 16) return -1;
+  *x = rdd(w + off, le);
+  *y = rdd(w + off + 8, le);
+  if (isnan(*x) && isnan(*y)) return 0;
+  return 1;
+}
+
+static long find_child(const struct ArrowSchema *sc, const char *name) {
+  if (!name) return -1;
+  for (int64_t i = 0; i < sc->n_children; i++)
+    if (sc->children[i]->name && sm__strcaseeq(sc->children[i]->name, name)) return (long)i;
+  return -1;
+}
+
+static long find_child_any(const struct ArrowSchema *sc, const char *const *names) {
+  for (int k = 0; names[k]; k++) {
+    long i = find_child(sc, names[k]);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+static sm_status need_child(sm_reader *r, const struct ArrowSchema *sc, const char *src, const char *opt,
+                            const char *name, long *out) {
+  *out = find_child(sc, name);
+  if (*out >= 0) return SM_OK;
+  sm_buf b = {0};
+  for (int64_t i = 0; i < sc->n_children && i < 40; i++)
+    sm__buf_printf(&b, "%s%s", i ? ", " : "", sc->children[i]->name);
+  sm_status st = sm__error(r->ctx, SM_E_INVALID_ARG, "%s: no column '%s' (given with %s); its columns are: %s",
+                           src, name, opt, b.s ? b.s : "");
+  sm__free(b.s);
+  return st;
+}
+
+static char *srs_to_crs(sm_ctx *ctx, OGRSpatialReferenceH srs) {
+  const char *auth = OSRGetAuthorityName(srs, NULL), *code = OSRGetAuthorityCode(srs, NULL);
+  if (auth && code) return sm__asprintf("%s:%s", auth, code);
+  char *wkt = NULL;
+  const char *const wopts[] = {"FORMAT=WKT2_2019", NULL};
+  if (OSRExportToWktEx(srs, &wkt, wopts) != OGRERR_NONE || !wkt) return NULL;
+  char *norm = NULL;
+  if (sm__crs_normalise(ctx, wkt, &norm)) norm = NULL;
+  CPLFree(wkt);
+  return norm;
+}
+
+sm_status sm__read_ogr(sm_reader *r, size_t s) {
+  sm_ctx *ctx = r->ctx;
+  const sm_read_options *o = r->opts;
+  sm_src *src = &r->srcs[s];
+  const char *name = src->name;
+  src->row_word = "feature";
+  r->all_policeuk = 0;
+  sm__gdal_begin(ctx);
+  sm_status st = SM_OK;
+  struct ArrowArrayStream stream;
+  memset(&stream, 0, sizeof stream);
+  struct ArrowSchema schema;
+  memset(&schema, 0, sizeof schema);
+  GDALDatasetH ds = GDALOpenEx(name, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+  if (!ds) {
+    st = sm__error(ctx, SM_E_IO, "cannot open '%s' as a vector data source%s%s", name,
+                   sm__dep_msg(ctx)[0] ? ": " : "", sm__dep_msg(ctx));
+    goto done;
+  }
+  OGRLayerH layer = NULL;
+  if (o->layer) {
+    layer = GDALDatasetGetLayerByName(ds, o->layer);
+    if (!layer) {
+      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: no layer '%s'", name, o->layer);
+      goto done;
+    }
+  } else {
+    int nl = GDALDatasetGetLayerCount(ds);
+    for (int i = 0; i < nl && !layer; i++) {
+      OGRLayerH l = GDALDatasetGetLayer(ds, i);
+      OGRwkbGeometryType gt = wkbFlatten(OGR_L_GetGeomType(l));
+      if (gt == wkbPoint || gt == wkbMultiPoint) layer = l;
+    }
+    if (!layer && nl > 0) layer = GDALDatasetGetLayer(ds, 0);
+    if (!layer) {
+      st = sm__error(ctx, SM_E_INPUT, "%s: no layer in this data source", name);
+      goto done;
+    }
+  }
+  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+  int has_geom = OGR_FD_GetGeomFieldCount(defn) > 0;
+  OGRwkbGeometryType gt = wkbFlatten(OGR_L_GetGeomType(layer));
+  if (has_geom && gt != wkbPoint && gt != wkbMultiPoint && gt != wkbUnknown && gt != wkbNone) {
+    st = sm__error(ctx, SM_E_GEOMETRY, "%s: layer '%s' holds %s geometries; incidents must be points", name,
+                   OGR_L_GetName(layer), OGRGeometryTypeToName(gt));
+    goto done;
+  }
+  GIntBig total = OGR_L_GetFeatureCount(layer, 0);
+  if (total == 0) {
+    st = sm__error(ctx, SM_E_INPUT, "%s: layer '%s' has no features", name, OGR_L_GetName(layer));
+    goto done;
+  }
+  /* Read only the columns that can be used: far less for SQLite to decode. */
+  {
+    int nf = OGR_FD_GetFieldCount(defn), ni = 0;
+    const char **ign = sm__calloc((size_t)nf + 2, sizeof *ign);
+    if (!ign) {
+      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      goto done;
+    }
+    for (int i = 0; i < nf; i++) {
+      const char *fn = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
+      const char *given[] = {o->x_field, o->y_field, o->lon_field, o->lat_field, o->time_field, o->weight_field,
+                             o->category_field};
+      int want = 0;
+      for (int k = 0; k < 7; k++)
+        if (given[k] && sm__strcaseeq(given[k], fn)) want = 1;
+      size_t fl = strlen(fn);
+      int coords_from_columns = !has_geom || o->x_field || o->lon_field;
+      if ((coords_from_columns && (sm__name_in(fn, fl, LON_NAMES) || sm__name_in(fn, fl, LAT_NAMES) ||
+                                   sm__name_in(fn, fl, X_NAMES) || sm__name_in(fn, fl, Y_NAMES))) ||
+          sm__name_in(fn, fl, TIME_NAMES) || sm__name_in(fn, fl, CAT_NAMES) ||
+          sm__name_in(fn, fl, LABEL_NAMES))
+        want = 1;
+      if (!want) ign[ni++] = fn;
+    }
+    ign[ni++] = "OGR_STYLE";
+    ign[ni] = NULL;
+    OGR_L_SetIgnoredFields(layer, ign);
+    sm__free(ign);
+  }
+  char *opts_arrow[] = {"INCLUDE_FID=NO", "MAX_FEATURES_IN_BATCH=65536", NULL};
+  if (!OGR_L_GetArrowStream(layer, &stream, opts_arrow)) {
+    st = sm__error(ctx, SM_E_DEPENDENCY, "%s: cannot read layer '%s'%s%s", name, OGR_L_GetName(layer),
+                   sm__dep_msg(ctx)[0] ? ": " : "", sm__dep_msg(ctx));
+    goto done;
+  }
+  if (stream.get_schema(&stream, &schema) != 0) {
+    st = sm__error(ctx, SM_E_DEPENDENCY, "%s: cannot read the schema: %s", name,
+                   stream.get_last_error(&stream) ? stream.get_last_error(&stream) : "");
+    goto done;
+  }
+  /* Coordinates: the point geometry, or lon/lat or x/y columns. */
+  long ga = -1, gb = -1, gg = -1;
+  int use_geom = 0, lonlat = 1;
+  if (o->x_field || o->y_field || o->lon_field || o->lat_field) {
+    const char *fa = o->x_field ? o->x_field : o->lon_field, *fb = o->y_field ? o->y_field : o->lat_field;
+    if (!fa || !fb) {
+      st = sm__error(ctx, SM_E_INVALID_ARG, "give both --lon and --lat, or both --x and --y");
+      goto done;
+    }
+    if ((st = need_child(r, &schema, name, o->x_field ? "--x" : "--lon", fa, &ga)) ||
+        (st = need_child(r, &schema, name, o->y_field ? "--y" : "--lat", fb, &gb)))
+      goto done;
+    lonlat = o->x_field == NULL;
+  } else if (has_geom) {
+    const char *gname = OGR_L_GetGeometryColumn(layer);
+    gg = find_child(&schema, gname && *gname ? gname : "wkb_geometry");
+    for (int64_t i = 0; gg < 0 && i < schema.n_children; i++)
+      if (!strcmp(schema.children[i]->format, "z") || !strcmp(schema.children[i]->format, "Z")) gg = (long)i;
+    if (gg < 0) {
+      st = sm__error(ctx, SM_E_DEPENDENCY, "%s: the geometry column is missing from the stream", name);
+      goto done;
+    }
+    use_geom = 1;
+  } else {
+    ga = find_child_any(&schema, LON_NAMES);
+    gb = find_child_any(&schema, LAT_NAMES);
+    if (ga < 0 || gb < 0) {
+      ga = find_child_any(&schema, X_NAMES);
+      gb = find_child_any(&schema, Y_NAMES);
+      lonlat = 0;
+    }
+    if (ga < 0 || gb < 0) {
+      st = sm__error(ctx, SM_E_INPUT,
+                     "%s: missing coordinate columns: layer '%s' has no point geometry and no Longitude/Latitude "
+                     "or x/y column; name them with --lon/--lat or --x/--y",
+                     name, OGR_L_GetName(layer));
+      goto done;
+    }
+  }
+  /* CRS */
+  if (use_geom) {
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
+    if (o->crs) {
+      if ((st = sm__reader_crs(r, o->crs, &src->crs))) goto done;
+    } else if (srs) {
+      src->crs = srs_to_crs(ctx, srs);
+      if (!src->crs) {
+        st = sm__error(ctx, SM_E_CRS, "%s: cannot identify the CRS of layer '%s'", name, OGR_L_GetName(layer));
+        goto done;
+      }
+    } else {
+      st = sm__error(ctx, SM_E_CRS, "%s: layer '%s' has no CRS; say which it is with --crs", name,
+                     OGR_L_GetName(layer));
+      goto done;
+    }
+    lonlat = sm__crs_is_geographic(ctx, src->crs);
+    snprintf(src->fa, sizeof src->fa, "%s", lonlat ? "lon" : "x");
+    snprintf(src->fb, sizeof src->fb, "%s", lonlat ? "lat" : "y");
+  } else {
+    if (!lonlat && !o->crs) {
+      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: columns '%s'/'%s' are projected coordinates: give their CRS with --crs",
+                     name, schema.children[ga]->name, schema.children[gb]->name);
+      goto done;
+    }
+    if ((st = sm__reader_crs(r, o->crs ? o->crs : "EPSG:4326", &src->crs))) goto done;
+    if (o->crs) lonlat = sm__crs_is_geographic(ctx, src->crs);
+    snprintf(src->fa, sizeof src->fa, "%s", schema.children[ga]->name);
+    snprintf(src->fb, sizeof src->fb, "%s", schema.children[gb]->name);
+  }
+  src->lonlat = lonlat;
+  long kt = -1, kc = -1, kw = -1, kl = find_child_any(&schema, LABEL_NAMES);
+  if (o->time_field) {
+    if ((st = need_child(r, &schema, name, "--time", o->time_field, &kt))) goto done;
+  } else {
+    kt = find_child_any(&schema, TIME_NAMES);
+  }
+  if (o->category_field) {
+    if ((st = need_child(r, &schema, name, "--category", o->category_field, &kc))) goto done;
+  } else {
+    kc = find_child_any(&schema, CAT_NAMES);
+  }
+  if (kc >= 0 && !is_string(schema.children[kc])) kc = o->category_field ? kc : -1;
+  if (kl >= 0 && !is_string(schema.children[kl])) kl = -1;
+  if (o->weight_field && (st = need_child(r, &schema, name, "--weight", o->weight_field, &kw))) goto done;
+  if (r->n_types && kc < 0) {
+    st = sm__error(ctx, SM_E_INVALID_ARG, "%s: --type needs a category column, and none was found (name it with --category)",
+                   name);
+    goto done;
+  }
+  if ((r->has_from || r->has_to) && kt < 0) {
+    st = sm__error(ctx, SM_E_INVALID_ARG, "%s: --from/--to need a time column, and none was found (name it with --time)",
+                   name);
+    goto done;
+  }
+  uint64_t row = 0;
+  sm_time_cache tcache = {0};
+  sm_intern_cache ccache = {0};
+  for (;;) {
+    struct ArrowArray batch;
+    memset(&batch, 0, sizeof batch);
+    if (stream.get_next(&stream, &batch) != 0) {
+      const char *e = stream.get_last_error(&stream);
+      st = sm__error(ctx, SM_E_IO, "%s: read error after feature %llu: %s", name, (unsigned long long)row,
+                     e ? e : sm__dep_msg(ctx));
+      break;
+    }
+    if (!batch.release) break;
+    for (int64_t i = 0; i < batch.length && !st; i++) {
+      row++;
+      r->p->rows_read++;
+      int32_t cat = -1;
+      if (kc >= 0) {
+        const char *cs;
+        size_t cn;
+        if (get_bytes(schema.children[kc], batch.children[kc], i, &cs, &cn) && cn) {
+          cat = sm__intern_cached(&ccache, &r->p->cats, cs, cn);
+          if (cat < 0) {
+            st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+            break;
+          }
+        }
+      }
+      if (!sm__reader_keep_category(r, cat)) {
+        r->p->filtered[SM_FILTER_TYPE]++;
+        continue;
+      }
+      int64_t t = SM_TIME_MISSING;
+      if (kt >= 0) {
+        sm_time_res res;
+        int e = get_time(schema.children[kt], batch.children[kt], i, &t, &res, &tcache);
+        if (e < 0) {
+          t = SM_TIME_MISSING;
+          st = sm__reader_bad(r, SM_BAD_TIME, s, row, "field '%s' is not a date", schema.children[kt]->name);
+          continue;
+        }
+        if (e > 0) sm__reader_saw_time(r, res);
+      }
+      if (!sm__reader_keep_time(r, t)) {
+        r->p->filtered[SM_FILTER_TIME]++;
+        continue;
+      }
+      double a = NAN, b = NAN;
+      if (use_geom) {
+        const char *w;
+        size_t wn;
+        uint32_t type = 0;
+        int e = get_bytes(schema.children[gg], batch.children[gg], i, &w, &wn)
+                    ? wkb_point((const unsigned char *)w, wn, &a, &b, &type)
+                    : 0;
+        if (e == 0) {
+          st = sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "empty or missing geometry");
+          continue;
+        }
+        if (e < 0) {
+          st = sm__reader_bad(r, SM_BAD_GEOMETRY, s, row, "geometry of WKB type %u is not a point", type);
+          continue;
+        }
+      } else {
+        int ea = get_number(schema.children[ga], batch.children[ga], i, &a);
+        int eb = get_number(schema.children[gb], batch.children[gb], i, &b);
+        if (ea == 0 || eb == 0) {
+          st = sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "%s or %s is empty", src->fa, src->fb);
+          continue;
+        }
+        if (ea < 0 || eb < 0) {
+          st = sm__reader_bad(r, SM_BAD_NUMBER, s, row, "field '%s' is not a number", ea < 0 ? src->fa : src->fb);
+          continue;
+        }
+      }
+      double wv = 1.0;
+      if (kw >= 0) {
+        int e = get_number(schema.children[kw], batch.children[kw], i, &wv);
+        if (e <= 0 || !isfinite(wv) || wv < 0) {
+          st = sm__reader_bad(r, SM_BAD_WEIGHT, s, row, "field '%s' is not a weight >= 0", o->weight_field);
+          continue;
+        }
+      }
+      int32_t label = -1;
+      if (kl >= 0) {
+        const char *ls;
+        size_t ln;
+        if (get_bytes(schema.children[kl], batch.children[kl], i, &ls, &ln) && ln &&
+            (label = sm__strtab_intern(&r->p->labels, ls, ln)) < 0) {
+          st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+          break;
+        }
+      }
+      st = sm__reader_push(r, s, row, a, b, t, wv, cat, label);
+    }
+    batch.release(&batch);
+    if (st) break;
+    if (total > 0 && (st = sm__progress(ctx, (double)row / (double)total, "reading"))) break;
+  }
+  if (!st && row == 0) st = sm__error(ctx, SM_E_INPUT, "%s: layer has no features", name);
+done:
+  if (schema.release) schema.release(&schema);
+  if (stream.release) stream.release(&stream);
+  if (ds) GDALClose(ds);
+  sm__gdal_end(ctx);
+  return st;
+}

@@ -1,0 +1,260 @@
+/* sm_layer: column-wise features + metadata. */
+#include "internal/sm_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct col {
+  char *name;
+  sm_field_type type;
+  int64_t *i;
+  double *d;
+  char **s;
+  unsigned char *null;
+} col;
+
+struct sm_layer {
+  char *name, *crs;
+  sm_geom_type gt;
+  size_t n, cap;
+  unsigned char **wkb;
+  size_t *wkb_n;
+  col *cols;
+  size_t ncols;
+  char **mk, **mv;
+  size_t nmd;
+};
+
+sm_status sm_layer_create(sm_ctx *ctx, sm_layer **out, const char *name, sm_geom_type gt, const char *crs) {
+  if (!out || !name || !*name) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_create: name is required");
+  *out = NULL;
+  if (gt != SM_GEOM_NONE && !crs) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_create: a CRS is required");
+  sm_layer *l = sm__calloc(1, sizeof *l);
+  if (!l) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  l->name = sm__strdup(name);
+  l->crs = crs ? sm__strdup(crs) : NULL;
+  l->gt = gt;
+  if (!l->name || (crs && !l->crs)) {
+    sm_layer_destroy(l);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  *out = l;
+  return SM_OK;
+}
+
+void sm_layer_destroy(sm_layer *l) {
+  if (!l) return;
+  for (size_t r = 0; r < l->n; r++) sm__free(l->wkb ? l->wkb[r] : NULL);
+  sm__free(l->wkb);
+  sm__free(l->wkb_n);
+  for (size_t c = 0; c < l->ncols; c++) {
+    col *k = &l->cols[c];
+    if (k->s)
+      for (size_t r = 0; r < l->n; r++) sm__free(k->s[r]);
+    sm__free(k->s);
+    sm__free(k->i);
+    sm__free(k->d);
+    sm__free(k->null);
+    sm__free(k->name);
+  }
+  sm__free(l->cols);
+  for (size_t i = 0; i < l->nmd; i++) {
+    sm__free(l->mk[i]);
+    sm__free(l->mv[i]);
+  }
+  sm__free(l->mk);
+  sm__free(l->mv);
+  sm__free(l->name);
+  sm__free(l->crs);
+  sm__free(l);
+}
+
+static int col_alloc(col *k, size_t cap, size_t n) {
+  void *q;
+  if (!(q = sm__realloc(k->null, cap))) return -1;
+  k->null = q;
+  memset(k->null + n, 1, cap - n);
+  switch (k->type) {
+  case SM_FIELD_INT64:
+    if (!(q = sm__realloc(k->i, cap * sizeof *k->i))) return -1;
+    k->i = q;
+    break;
+  case SM_FIELD_DOUBLE:
+    if (!(q = sm__realloc(k->d, cap * sizeof *k->d))) return -1;
+    k->d = q;
+    break;
+  case SM_FIELD_STRING:
+    if (!(q = sm__realloc(k->s, cap * sizeof *k->s))) return -1;
+    k->s = q;
+    memset(k->s + n, 0, (cap - n) * sizeof *k->s);
+    break;
+  }
+  return 0;
+}
+
+long sm_layer_field_index(const sm_layer *l, const char *name) {
+  if (!l || !name) return -1;
+  for (size_t c = 0; c < l->ncols; c++)
+    if (sm__strcaseeq(l->cols[c].name, name)) return (long)c;
+  return -1;
+}
+
+sm_status sm_layer_add_field(sm_ctx *ctx, sm_layer *l, const char *name, sm_field_type type, size_t *index_out) {
+  if (!l || !name || !*name) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_add_field: name is required");
+  if (type != SM_FIELD_INT64 && type != SM_FIELD_DOUBLE && type != SM_FIELD_STRING)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_add_field: unknown type %d", (int)type);
+  if (sm_layer_field_index(l, name) >= 0)
+    return sm__error(ctx, SM_E_INVALID_ARG, "layer '%s' already has a column '%s'", l->name, name);
+  col *cols = sm__realloc(l->cols, (l->ncols + 1) * sizeof *cols);
+  if (!cols) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  l->cols = cols;
+  col *k = &cols[l->ncols];
+  memset(k, 0, sizeof *k);
+  k->type = type;
+  if (!(k->name = sm__strdup(name)) || col_alloc(k, l->cap ? l->cap : 1, 0)) {
+    sm__free(k->name);
+    sm__free(k->null);
+    sm__free(k->i);
+    sm__free(k->d);
+    sm__free(k->s);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  if (index_out) *index_out = l->ncols;
+  l->ncols++;
+  return SM_OK;
+}
+
+sm_status sm_layer_add_feature(sm_ctx *ctx, sm_layer *l, const unsigned char *wkb, size_t wkb_size, size_t *row_out) {
+  if (!l) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_add_feature: layer is NULL");
+  if (wkb && !wkb_size) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_add_feature: empty WKB");
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 64;
+    void *q = sm__realloc(l->wkb, cap * sizeof *l->wkb);
+    if (!q) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    l->wkb = q;
+    if (!(q = sm__realloc(l->wkb_n, cap * sizeof *l->wkb_n))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    l->wkb_n = q;
+    for (size_t c = 0; c < l->ncols; c++)
+      if (col_alloc(&l->cols[c], cap, l->n)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    l->cap = cap;
+  }
+  unsigned char *g = NULL;
+  if (wkb) {
+    if (!(g = sm__malloc(wkb_size))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    memcpy(g, wkb, wkb_size);
+  }
+  l->wkb[l->n] = g;
+  l->wkb_n[l->n] = wkb ? wkb_size : 0;
+  for (size_t c = 0; c < l->ncols; c++) {
+    l->cols[c].null[l->n] = 1;
+    if (l->cols[c].s) l->cols[c].s[l->n] = NULL;
+  }
+  if (row_out) *row_out = l->n;
+  l->n++;
+  return SM_OK;
+}
+
+static col *cell(sm_ctx *ctx, sm_layer *l, size_t row, size_t field, sm_field_type type, sm_status *st) {
+  if (!l || row >= l->n || field >= l->ncols || l->cols[field].type != type) {
+    *st = sm__error(ctx, SM_E_INVALID_ARG, "layer '%s': no %s cell at row %zu, column %zu", l ? l->name : "?",
+                    type == SM_FIELD_INT64 ? "integer" : type == SM_FIELD_DOUBLE ? "real" : "text", row, field);
+    return NULL;
+  }
+  *st = SM_OK;
+  return &l->cols[field];
+}
+
+sm_status sm_layer_set_int(sm_ctx *ctx, sm_layer *l, size_t row, size_t field, int64_t v) {
+  sm_status st;
+  col *k = cell(ctx, l, row, field, SM_FIELD_INT64, &st);
+  if (!k) return st;
+  k->i[row] = v;
+  k->null[row] = 0;
+  return SM_OK;
+}
+
+sm_status sm_layer_set_double(sm_ctx *ctx, sm_layer *l, size_t row, size_t field, double v) {
+  sm_status st;
+  col *k = cell(ctx, l, row, field, SM_FIELD_DOUBLE, &st);
+  if (!k) return st;
+  k->d[row] = v;
+  k->null[row] = 0;
+  return SM_OK;
+}
+
+sm_status sm_layer_set_string(sm_ctx *ctx, sm_layer *l, size_t row, size_t field, const char *v) {
+  sm_status st;
+  col *k = cell(ctx, l, row, field, SM_FIELD_STRING, &st);
+  if (!k) return st;
+  char *d = NULL;
+  if (v && !(d = sm__strdup(v))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm__free(k->s[row]);
+  k->s[row] = d;
+  k->null[row] = v == NULL;
+  return SM_OK;
+}
+
+sm_status sm_layer_set_metadata(sm_ctx *ctx, sm_layer *l, const char *key, const char *value) {
+  if (!l || !key || !*key || !value) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_set_metadata: key and value are required");
+  char *v = sm__strdup(value);
+  if (!v) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < l->nmd; i++)
+    if (!strcmp(l->mk[i], key)) {
+      sm__free(l->mv[i]);
+      l->mv[i] = v;
+      return SM_OK;
+    }
+  char *k = sm__strdup(key);
+  char **mk = k ? sm__realloc(l->mk, (l->nmd + 1) * sizeof *mk) : NULL;
+  if (mk) l->mk = mk;
+  char **mv = mk ? sm__realloc(l->mv, (l->nmd + 1) * sizeof *mv) : NULL;
+  if (!mv) {
+    sm__free(k);
+    sm__free(v);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  l->mv = mv;
+  l->mk[l->nmd] = k;
+  l->mv[l->nmd] = v;
+  l->nmd++;
+  return SM_OK;
+}
+
+const char *sm_layer_name(const sm_layer *l) { return l ? l->name : NULL; }
+const char *sm_layer_crs(const sm_layer *l) { return l ? l->crs : NULL; }
+sm_geom_type sm_layer_geom_type(const sm_layer *l) { return l ? l->gt : SM_GEOM_NONE; }
+size_t sm_layer_feature_count(const sm_layer *l) { return l ? l->n : 0; }
+size_t sm_layer_field_count(const sm_layer *l) { return l ? l->ncols : 0; }
+const char *sm_layer_field_name(const sm_layer *l, size_t f) { return l && f < l->ncols ? l->cols[f].name : NULL; }
+sm_field_type sm_layer_field_type(const sm_layer *l, size_t f) {
+  return l && f < l->ncols ? l->cols[f].type : SM_FIELD_STRING;
+}
+int sm_layer_is_null(const sm_layer *l, size_t r, size_t f) {
+  return !l || r >= l->n || f >= l->ncols || l->cols[f].null[r];
+}
+int64_t sm_layer_get_int(const sm_layer *l, size_t r, size_t f) {
+  if (sm_layer_is_null(l, r, f) || l->cols[f].type != SM_FIELD_INT64) return 0;
+  return l->cols[f].i[r];
+}
+double sm_layer_get_double(const sm_layer *l, size_t r, size_t f) {
+  if (sm_layer_is_null(l, r, f) || l->cols[f].type != SM_FIELD_DOUBLE) return NAN;
+  return l->cols[f].d[r];
+}
+const char *sm_layer_get_string(const sm_layer *l, size_t r, size_t f) {
+  if (sm_layer_is_null(l, r, f) || l->cols[f].type != SM_FIELD_STRING) return NULL;
+  return l->cols[f].s[r];
+}
+const unsigned char *sm_layer_get_wkb(const sm_layer *l, size_t r, size_t *size_out) {
+  if (!l || r >= l->n) return NULL;
+  if (size_out) *size_out = l->wkb_n[r];
+  return l->wkb[r];
+}
+size_t sm_layer_metadata_count(const sm_layer *l) { return l ? l->nmd : 0; }
+const char *sm_layer_metadata_key(const sm_layer *l, size_t i) { return l && i < l->nmd ? l->mk[i] : NULL; }
+const char *sm_layer_metadata_value(const sm_layer *l, size_t i) { return l && i < l->nmd ? l->mv[i] : NULL; }
+const char *sm_layer_metadata_get(const sm_layer *l, const char *key) {
+  if (!l || !key) return NULL;
+  for (size_t i = 0; i < l->nmd; i++)
+    if (!strcmp(l->mk[i], key)) return l->mv[i];
+  return NULL;
+}

@@ -1,0 +1,295 @@
+/* Writing layers: GeoPackage (through GDAL) and CSV, atomically. */
+#include "internal/sm_internal.h"
+
+#include <errno.h>
+#include <gdal.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+sm_status sm_write_options_init(sm_write_options *opts, int version) {
+  if (!opts || version != SM_WRITE_OPTIONS_VERSION) return SM_E_INVALID_ARG;
+  sm_write_options d = SM_WRITE_OPTIONS_INIT;
+  *opts = d;
+  return SM_OK;
+}
+
+typedef enum { FMT_GPKG, FMT_CSV } fmt;
+
+static int ends_with(const char *s, const char *e) {
+  size_t n = strlen(s), m = strlen(e);
+  return n >= m && sm__strcaseeq(s + n - m, e);
+}
+
+static sm_status format_of(sm_ctx *ctx, const char *path, const sm_write_options *o, fmt *f) {
+  if (o->format) {
+    if (sm__strcaseeq(o->format, "GPKG")) *f = FMT_GPKG;
+    else if (sm__strcaseeq(o->format, "CSV")) *f = FMT_CSV;
+    else return sm__error(ctx, SM_E_INVALID_ARG, "unknown output format '%s' (GPKG or CSV)", o->format);
+    return SM_OK;
+  }
+  if (ends_with(path, ".gpkg")) *f = FMT_GPKG;
+  else if (ends_with(path, ".csv")) *f = FMT_CSV;
+  else return sm__error(ctx, SM_E_INVALID_ARG, "cannot tell the format of '%s' from its name: use .gpkg or .csv", path);
+  return SM_OK;
+}
+
+/* Directory part of a path ("." when none); malloc'd. */
+static char *dir_of(const char *path) {
+  const char *s = strrchr(path, '/');
+  if (!s) return sm__strdup(".");
+  if (s == path) return sm__strdup("/");
+  return sm__strndup(path, (size_t)(s - path));
+}
+
+sm_status sm_write_check(sm_ctx *ctx, const char *path, const sm_write_options *opts) {
+  sm_write_options d = SM_WRITE_OPTIONS_INIT;
+  if (!opts) opts = &d;
+  if (!path || !*path) return sm__error(ctx, SM_E_INVALID_ARG, "no output path given");
+  if (opts->version != SM_WRITE_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_write_options version %d is not %d", opts->version, SM_WRITE_OPTIONS_VERSION);
+  fmt f;
+  sm_status st = format_of(ctx, path, opts, &f);
+  if (st) return st;
+  char *dir = dir_of(path);
+  if (!dir) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  struct stat sb;
+  if (stat(dir, &sb) != 0) st = sm__error(ctx, SM_E_IO, "cannot write '%s': directory '%s' does not exist", path, dir);
+  else if (!S_ISDIR(sb.st_mode)) st = sm__error(ctx, SM_E_IO, "cannot write '%s': '%s' is not a directory", path, dir);
+  else if (access(dir, W_OK) != 0)
+    st = sm__error(ctx, SM_E_IO, "cannot write '%s': directory '%s' is not writable (%s)", path, dir, strerror(errno));
+  sm__free(dir);
+  if (st) return st;
+  if (stat(path, &sb) == 0) {
+    if (S_ISDIR(sb.st_mode)) return sm__error(ctx, SM_E_IO, "cannot write '%s': it is a directory", path);
+    if (!opts->overwrite)
+      return sm__error(ctx, SM_E_IO, "'%s' exists already; nothing was written (use --overwrite to replace it)", path);
+  }
+  return SM_OK;
+}
+
+static char *temp_name(const char *path, fmt f) {
+  static unsigned counter = 0;
+  char *dir = dir_of(path);
+  if (!dir) return NULL;
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  char *t = sm__asprintf("%s/.%s.safemap-tmp-%ld-%u%s", dir, base, (long)getpid(), counter++,
+                         f == FMT_GPKG ? ".gpkg" : ".csv");
+  sm__free(dir);
+  return t;
+}
+
+static void remove_temp(const char *tmp) {
+  static const char *const suffix[] = {"", "-journal", "-wal", "-shm"};
+  for (int i = 0; i < 4; i++) {
+    char *p = sm__asprintf("%s%s", tmp, suffix[i]);
+    if (p) unlink(p);
+    sm__free(p);
+  }
+}
+
+/* ---- CSV ------------------------------------------------------------------------ */
+static void csv_str(FILE *f, const char *s) {
+  if (!s) return;
+  int q = strpbrk(s, ",\"\r\n") != NULL || (s[0] == ' ') || (s[0] && s[strlen(s) - 1] == ' ');
+  if (!q) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static sm_status write_csv(sm_ctx *ctx, const char *tmp, const sm_layer *l) {
+  FILE *f = fopen(tmp, "wb");
+  if (!f) return sm__error(ctx, SM_E_IO, "cannot create '%s': %s", tmp, strerror(errno));
+  size_t nf = sm_layer_field_count(l), n = sm_layer_feature_count(l);
+  for (size_t c = 0; c < nf; c++) {
+    if (c) fputc(',', f);
+    csv_str(f, sm_layer_field_name(l, c));
+  }
+  fputc('\n', f);
+  sm_status st = SM_OK;
+  for (size_t r = 0; r < n && !st; r++) {
+    for (size_t c = 0; c < nf; c++) {
+      if (c) fputc(',', f);
+      if (sm_layer_is_null(l, r, c)) continue;
+      switch (sm_layer_field_type(l, c)) {
+      case SM_FIELD_INT64: fprintf(f, "%lld", (long long)sm_layer_get_int(l, r, c)); break;
+      case SM_FIELD_DOUBLE: {
+        double v = sm_layer_get_double(l, r, c);
+        if (isfinite(v)) fprintf(f, "%.15g", v);
+        break;
+      }
+      case SM_FIELD_STRING: csv_str(f, sm_layer_get_string(l, r, c)); break;
+      }
+    }
+    fputc('\n', f);
+    if ((r & 0xffff) == 0xffff) st = sm__progress(ctx, (double)r / (double)n, "writing CSV");
+  }
+  int werr = ferror(f);
+  if (fclose(f) != 0 || werr) {
+    if (!st) st = sm__error(ctx, SM_E_IO, "cannot write '%s': %s", tmp, strerror(errno));
+  }
+  return st;
+}
+
+/* ---- GeoPackage ---------------------------------------------------------------- */
+static OGRwkbGeometryType ogr_type(sm_geom_type t) {
+  switch (t) {
+  case SM_GEOM_POINT: return wkbPoint;
+  case SM_GEOM_LINESTRING: return wkbLineString;
+  case SM_GEOM_POLYGON: return wkbPolygon;
+  case SM_GEOM_MULTIPOLYGON: return wkbMultiPolygon;
+  default: return wkbNone;
+  }
+}
+
+static sm_status write_layer(sm_ctx *ctx, GDALDatasetH ds, const sm_layer *l, double f0, double f1) {
+  OGRSpatialReferenceH srs = NULL;
+  const char *lname = sm_layer_name(l);
+  sm_status st = sm__progress(ctx, f0, "writing");
+  if (st) return st;
+  if (sm_layer_geom_type(l) != SM_GEOM_NONE) {
+    srs = OSRNewSpatialReference(NULL);
+    if (OSRSetFromUserInput(srs, sm_layer_crs(l)) != OGRERR_NONE) {
+      OSRDestroySpatialReference(srs);
+      return sm__error(ctx, SM_E_CRS, "layer '%s': unknown CRS '%s'", lname, sm_layer_crs(l));
+    }
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+  }
+  const char *desc = sm_layer_metadata_get(l, "method");
+  char *dopt = sm__asprintf("DESCRIPTION=%s", desc ? desc : "");
+  char *lopts[] = {"SPATIAL_INDEX=YES", "FID=fid", dopt, NULL};
+  OGRLayerH L = GDALDatasetCreateLayer(ds, lname, srs, ogr_type(sm_layer_geom_type(l)), dopt ? lopts : NULL);
+  sm__free(dopt);
+  if (srs) OSRDestroySpatialReference(srs);
+  if (!L) return sm__error(ctx, SM_E_IO, "cannot create layer '%s': %s", lname, sm__dep_msg(ctx));
+  size_t nf = sm_layer_field_count(l), n = sm_layer_feature_count(l);
+  for (size_t c = 0; c < nf; c++) {
+    OGRFieldType t = sm_layer_field_type(l, c) == SM_FIELD_INT64    ? OFTInteger64
+                     : sm_layer_field_type(l, c) == SM_FIELD_DOUBLE ? OFTReal
+                                                                    : OFTString;
+    OGRFieldDefnH fd = OGR_Fld_Create(sm_layer_field_name(l, c), t);
+    OGRErr e = OGR_L_CreateField(L, fd, 1);
+    OGR_Fld_Destroy(fd);
+    if (e != OGRERR_NONE)
+      return sm__error(ctx, SM_E_IO, "cannot create column '%s' of layer '%s': %s", sm_layer_field_name(l, c), lname,
+                       sm__dep_msg(ctx));
+  }
+  for (size_t i = 0; i < sm_layer_metadata_count(l); i++)
+    GDALSetMetadataItem((GDALMajorObjectH)L, sm_layer_metadata_key(l, i), sm_layer_metadata_value(l, i), NULL);
+  if (OGR_L_StartTransaction(L) != OGRERR_NONE)
+    return sm__error(ctx, SM_E_IO, "layer '%s': cannot start a transaction: %s", lname, sm__dep_msg(ctx));
+  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(L);
+  for (size_t r = 0; r < n && !st; r++) {
+    OGRFeatureH f = OGR_F_Create(defn);
+    size_t wn = 0;
+    const unsigned char *wkb = sm_layer_get_wkb(l, r, &wn);
+    if (wkb) {
+      OGRGeometryH g = NULL;
+      if (OGR_G_CreateFromWkbEx(wkb, NULL, &g, wn) != OGRERR_NONE) {
+        OGR_F_Destroy(f);
+        st = sm__error(ctx, SM_E_GEOMETRY, "layer '%s', feature %zu: bad WKB", lname, r + 1);
+        break;
+      }
+      if (sm_layer_geom_type(l) == SM_GEOM_MULTIPOLYGON && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPolygon)
+        g = OGR_G_ForceToMultiPolygon(g);
+      OGR_F_SetGeometryDirectly(f, g);
+    }
+    for (size_t c = 0; c < nf; c++) {
+      if (sm_layer_is_null(l, r, c)) {
+        OGR_F_SetFieldNull(f, (int)c);
+        continue;
+      }
+      switch (sm_layer_field_type(l, c)) {
+      case SM_FIELD_INT64: OGR_F_SetFieldInteger64(f, (int)c, sm_layer_get_int(l, r, c)); break;
+      case SM_FIELD_DOUBLE: OGR_F_SetFieldDouble(f, (int)c, sm_layer_get_double(l, r, c)); break;
+      case SM_FIELD_STRING: OGR_F_SetFieldString(f, (int)c, sm_layer_get_string(l, r, c)); break;
+      }
+    }
+    if (OGR_L_CreateFeature(L, f) != OGRERR_NONE)
+      st = sm__error(ctx, SM_E_IO, "layer '%s', feature %zu: %s", lname, r + 1, sm__dep_msg(ctx));
+    OGR_F_Destroy(f);
+    if (!st && (r & 0x3fff) == 0x3fff) st = sm__progress(ctx, f0 + (f1 - f0) * (double)r / (double)n, "writing");
+  }
+  if (st) {
+    OGR_L_RollbackTransaction(L);
+    return st;
+  }
+  if (OGR_L_CommitTransaction(L) != OGRERR_NONE)
+    return sm__error(ctx, SM_E_IO, "layer '%s': cannot commit: %s", lname, sm__dep_msg(ctx));
+  return SM_OK;
+}
+
+static sm_status write_gpkg(sm_ctx *ctx, const char *tmp, sm_layer *const *layers, size_t n) {
+  GDALDriverH drv = GDALGetDriverByName("GPKG");
+  if (!drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no GeoPackage driver");
+  GDALDatasetH ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
+  if (!ds) return sm__error(ctx, SM_E_IO, "cannot create '%s': %s", tmp, sm__dep_msg(ctx));
+  sm_status st = SM_OK;
+  for (size_t i = 0; i < n && !st; i++)
+    st = write_layer(ctx, ds, layers[i], (double)i / (double)(n + 1), (double)(i + 1) / (double)(n + 1));
+  /* How each layer was made, as a plain table anyone can query. */
+  if (!st) {
+    OGRLayerH M = GDALDatasetCreateLayer(ds, "safemap_metadata", NULL, wkbNone, NULL);
+    if (!M) st = sm__error(ctx, SM_E_IO, "cannot create table safemap_metadata: %s", sm__dep_msg(ctx));
+    const char *names[] = {"layer", "key", "value"};
+    for (int c = 0; c < 3 && !st; c++) {
+      OGRFieldDefnH fd = OGR_Fld_Create(names[c], OFTString);
+      if (OGR_L_CreateField(M, fd, 1) != OGRERR_NONE) st = sm__error(ctx, SM_E_IO, "cannot create table safemap_metadata");
+      OGR_Fld_Destroy(fd);
+    }
+    if (!st && OGR_L_StartTransaction(M) != OGRERR_NONE) st = sm__error(ctx, SM_E_IO, "cannot write safemap_metadata");
+    for (size_t i = 0; i < n && !st; i++)
+      for (size_t k = 0; k < sm_layer_metadata_count(layers[i]) && !st; k++) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(M));
+        OGR_F_SetFieldString(f, 0, sm_layer_name(layers[i]));
+        OGR_F_SetFieldString(f, 1, sm_layer_metadata_key(layers[i], k));
+        OGR_F_SetFieldString(f, 2, sm_layer_metadata_value(layers[i], k));
+        if (OGR_L_CreateFeature(M, f) != OGRERR_NONE) st = sm__error(ctx, SM_E_IO, "cannot write safemap_metadata");
+        OGR_F_Destroy(f);
+      }
+    if (!st && OGR_L_CommitTransaction(M) != OGRERR_NONE)
+      st = sm__error(ctx, SM_E_IO, "cannot write safemap_metadata: %s", sm__dep_msg(ctx));
+  }
+  ctx->dep_error[0] = '\0';
+  GDALClose(ds);
+  if (!st && ctx->dep_error[0]) st = sm__error(ctx, SM_E_IO, "cannot finish '%s': %s", tmp, ctx->dep_error);
+  return st;
+}
+
+sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const *layers, size_t n,
+                          const sm_write_options *opts) {
+  sm_write_options d = SM_WRITE_OPTIONS_INIT;
+  if (!opts) opts = &d;
+  sm_status st = sm_write_check(ctx, path, opts);
+  if (st) return st;
+  if (!layers || n == 0) return sm__error(ctx, SM_E_INVALID_ARG, "nothing to write to '%s'", path);
+  for (size_t i = 0; i < n; i++)
+    if (!layers[i]) return sm__error(ctx, SM_E_INVALID_ARG, "layer %zu is NULL", i);
+  fmt f;
+  format_of(ctx, path, opts, &f);
+  if (f == FMT_CSV && n != 1)
+    return sm__error(ctx, SM_E_INVALID_ARG, "a CSV file holds one table, not %zu; write each to its own file", n);
+  char *tmp = temp_name(path, f);
+  if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm__gdal_begin(ctx);
+  st = f == FMT_GPKG ? write_gpkg(ctx, tmp, layers, n) : write_csv(ctx, tmp, layers[0]);
+  sm__gdal_end(ctx);
+  if (!st && rename(tmp, path) != 0)
+    st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));
+  if (st) remove_temp(tmp);
+  else sm__progress(ctx, 1.0, "written");
+  sm__free(tmp);
+  return st;
+}

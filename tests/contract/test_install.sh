@@ -1,0 +1,32 @@
+# Installs safemap into a scratch prefix and builds examples/count_wards.c
+# against it twice: through find_package(safemap) and through pkg-config.
+set -euo pipefail
+prefix="$WORKDIR/prefix"
+cmake --install "$BUILDDIR" --prefix "$prefix" > "$WORKDIR/install.log"
+libdir=$(dirname "$(find "$prefix" -name 'libsafemap.so' | head -1)")
+test -f "$prefix/include/safemap.h" || { echo "FAIL: safemap.h not installed"; exit 1; }
+test -f "$libdir/pkgconfig/safemap.pc" || { echo "FAIL: safemap.pc not installed"; exit 1; }
+test -f "$libdir/cmake/safemap/safemapConfig.cmake" || { echo "FAIL: CMake package not installed"; exit 1; }
+test -x "$prefix/bin/safemap" || { echo "FAIL: safemap not installed"; exit 1; }
+"$prefix/bin/safemap" --version | grep -q '^safemap ' || { echo "FAIL: installed safemap does not run"; exit 1; }
+
+pts="$SRCDIR/data/police/camden_burglary"
+wards="$SRCDIR/data/wards/camden_wards_2024.gpkg"
+
+# 1. CMake package
+cmake -S "$SRCDIR/examples" -B "$WORKDIR/ex-cmake" -DCMAKE_PREFIX_PATH="$prefix" > "$WORKDIR/cmake.log"
+cmake --build "$WORKDIR/ex-cmake" > "$WORKDIR/build.log"
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/count_wards" "$pts" "$wards" "$WORKDIR/a.gpkg" > "$WORKDIR/a.txt"
+grep -q '6416 burglaries' "$WORKDIR/a.txt" || { echo "FAIL: unexpected output"; cat "$WORKDIR/a.txt"; exit 1; }
+grep -q 'outside every ward: 365' "$WORKDIR/a.txt" || { echo "FAIL: unexpected output"; cat "$WORKDIR/a.txt"; exit 1; }
+test -f "$WORKDIR/a.gpkg"
+
+# 2. pkg-config
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+# shellcheck disable=SC2046
+${CC:-cc} -std=c11 -Wall -Wextra -Werror "$SRCDIR/examples/count_wards.c" $(pkg-config --cflags --libs safemap) \
+  -Wl,-rpath,"$libdir" -o "$WORKDIR/count_wards_pc"
+"$WORKDIR/count_wards_pc" "$pts" "$wards" > "$WORKDIR/b.txt"
+diff "$WORKDIR/a.txt" <(cat "$WORKDIR/b.txt"; echo "wrote $WORKDIR/a.gpkg") > /dev/null ||
+  { echo "FAIL: the two builds disagree"; diff "$WORKDIR/a.txt" "$WORKDIR/b.txt"; exit 1; }
+echo "example built and ran through find_package(safemap) and pkg-config"

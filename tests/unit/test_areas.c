@@ -1,0 +1,326 @@
+/* areas: reading, repair, exact point-in-polygon, counts */
+#include "testutil.h"
+
+#include <geos_c.h>
+#include <math.h>
+
+static sm_ctx *ctx;
+static char warnings[4096];
+
+static void log_sink(sm_log_level level, const char *msg, void *user) {
+  (void)user;
+  if (level <= SM_LOG_WARNING) {
+    strncat(warnings, msg, sizeof warnings - strlen(warnings) - 2);
+    strcat(warnings, "\n");
+  }
+}
+
+static int setup(void **state) {
+  (void)state;
+  if (sm_ctx_create(&ctx)) return 1;
+  sm_ctx_set_log(ctx, log_sink, SM_LOG_WARNING, NULL);
+  return 0;
+}
+static int teardown(void **state) {
+  (void)state;
+  sm_ctx_destroy(ctx);
+  return 0;
+}
+
+/* ISO WKB MultiPolygon of one ring. */
+static size_t wkb_ring(unsigned char *b, const double *xy, uint32_t n) {
+  size_t o = 0;
+  uint32_t v;
+  b[o++] = 1;
+  v = 6, memcpy(b + o, &v, 4), o += 4;
+  v = 1, memcpy(b + o, &v, 4), o += 4;
+  b[o++] = 1;
+  v = 3, memcpy(b + o, &v, 4), o += 4;
+  v = 1, memcpy(b + o, &v, 4), o += 4;
+  memcpy(b + o, &n, 4), o += 4;
+  memcpy(b + o, xy, 16 * n), o += 16 * n;
+  return o;
+}
+
+/* 3 x 3 squares of 100 m from (529000, 183000); ids "r<row>c<col>". */
+static const char *grid_gpkg(void) {
+  const char *path = tu_path("grid.gpkg");
+  sm_layer *l;
+  assert_ok(ctx, sm_layer_create(ctx, &l, "grid", SM_GEOM_MULTIPOLYGON, "EPSG:27700"));
+  size_t fid, fname;
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "WD24CD", SM_FIELD_STRING, &fid));
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "WD24NM", SM_FIELD_STRING, &fname));
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++) {
+      double x0 = 529000 + 100 * c, y0 = 183000 + 100 * r;
+      double xy[] = {x0, y0, x0, y0 + 100, x0 + 100, y0 + 100, x0 + 100, y0, x0, y0};
+      unsigned char b[256];
+      size_t n = wkb_ring(b, xy, 5), row;
+      assert_ok(ctx, sm_layer_add_feature(ctx, l, b, n, &row));
+      char id[16];
+      snprintf(id, sizeof id, "r%dc%d", r, c);
+      assert_ok(ctx, sm_layer_set_string(ctx, l, row, fid, id));
+      assert_ok(ctx, sm_layer_set_string(ctx, l, row, fname, id));
+    }
+  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+  wo.overwrite = 1;
+  assert_ok(ctx, sm_write_layers(ctx, path, &l, 1, &wo));
+  sm_layer_destroy(l);
+  return path;
+}
+
+static sm_areas *read_areas(const char *path, const char *crs) {
+  sm_areas_options o = SM_AREAS_OPTIONS_INIT;
+  o.analysis_crs = crs;
+  sm_areas *a = NULL;
+  assert_ok(ctx, sm_areas_read(ctx, &a, path, &o));
+  return a;
+}
+
+static const char *where_id(const sm_areas *a, int32_t k) { return k < 0 ? "-" : sm_areas_id(a, (size_t)k); }
+
+static void shared_edges(void **state) {
+  (void)state;
+  sm_areas *a = read_areas(grid_gpkg(), "EPSG:27700");
+  assert_int_equal(sm_areas_count(a), 9);
+  assert_string_equal(sm_areas_id_field(a), "WD24CD");
+  assert_string_equal(sm_areas_name_field(a), "WD24NM");
+  assert_true(fabs(sm_areas_area_m2(a, 0) - 10000) < 1e-6);
+  struct {
+    double x, y;
+    const char *want;
+  } cases[] = {
+      {529050, 183050, "r0c0"}, /* interior */
+      {529100, 183050, "r0c1"}, /* shared vertical edge: the area to the right */
+      {529050, 183100, "r1c0"}, /* shared horizontal edge: the area above */
+      {529100, 183100, "r1c1"}, /* shared corner: above-right */
+      {529000, 183050, "r0c0"}, /* outer left edge: inside */
+      {529050, 183000, "r0c0"}, /* outer bottom edge: inside */
+      {529300, 183050, "-"},    /* outer right edge: outside */
+      {529050, 183300, "-"},    /* outer top edge: outside */
+      {528999, 183050, "-"},    {529250, 183250, "r2c2"},
+  };
+  size_t n = sizeof cases / sizeof cases[0];
+  double x[16], y[16];
+  for (size_t i = 0; i < n; i++) x[i] = cases[i].x, y[i] = cases[i].y;
+  sm_points *p;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", n, x, y, NULL, NULL));
+  int32_t w[16];
+  size_t outside = 0;
+  assert_ok(ctx, sm_areas_locate(ctx, a, p, w, &outside));
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(where_id(a, w[i]), cases[i].want))
+      fail_msg("(%g, %g) in %s, want %s", cases[i].x, cases[i].y, where_id(a, w[i]), cases[i].want);
+  assert_int_equal(outside, 3);
+  sm_points_destroy(p);
+  sm_areas_destroy(a);
+}
+
+/* Every point of a dense lattice that includes all edges and vertices lands
+ * in exactly one square, and the squares' counts are what the rule says. */
+static void lattice_partition(void **state) {
+  (void)state;
+  sm_areas *a = read_areas(grid_gpkg(), "EPSG:27700");
+  size_t n = 0;
+  double *x = malloc(301 * 301 * sizeof *x), *y = malloc(301 * 301 * sizeof *y);
+  for (int i = 0; i < 300; i++)
+    for (int j = 0; j < 300; j++) x[n] = 529000 + i, y[n] = 183000 + j, n++;
+  sm_points *p;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", n, x, y, NULL, NULL));
+  int32_t *w = malloc(n * sizeof *w);
+  size_t outside;
+  assert_ok(ctx, sm_areas_locate(ctx, a, p, w, &outside));
+  assert_int_equal(outside, 0);
+  size_t cnt[9] = {0};
+  for (size_t i = 0; i < n; i++) {
+    assert_true(w[i] >= 0);
+    cnt[w[i]]++;
+  }
+  for (int k = 0; k < 9; k++) assert_int_equal(cnt[k], 10000); /* half-open squares tile the lattice */
+  free(x), free(y), free(w);
+  sm_points_destroy(p);
+  sm_areas_destroy(a);
+}
+
+static uint64_t rng = 88172645463325252ull;
+static double urand(void) {
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+/* Real wards: agrees with GEOS wherever GEOS says a point is strictly inside
+ * one polygon; same answer on 1 and 2 threads. */
+static void camden_matches_geos(void **state) {
+  (void)state;
+  sm_areas *a = read_areas(SM_TEST_SRCDIR "/data/wards/camden_wards_2024.gpkg", "EPSG:27700");
+  assert_int_equal(sm_areas_count(a), 20);
+  const size_t n = 200000;
+  double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+  for (size_t i = 0; i < n; i++) x[i] = 523900 + urand() * 7700, y[i] = 180900 + urand() * 6700;
+  /* some points exactly on vertices of the wards */
+  GEOSContextHandle_t h = GEOS_init_r();
+  GEOSWKBReader *rd = GEOSWKBReader_create_r(h);
+  size_t na = sm_areas_count(a);
+  GEOSGeometry **g = calloc(na, sizeof *g);
+  const GEOSPreparedGeometry **pg = calloc(na, sizeof *pg);
+  size_t v = 0;
+  for (size_t k = 0; k < na; k++) {
+    size_t wn;
+    const unsigned char *wkb = sm_areas_wkb(a, k, &wn);
+    g[k] = GEOSWKBReader_read_r(h, rd, wkb, wn);
+    pg[k] = GEOSPrepare_r(h, g[k]);
+    GEOSGeometry *pts = GEOSGeom_extractUniquePoints_r(h, g[k]);
+    int np = GEOSGetNumGeometries_r(h, pts);
+    for (int i = 0; i < np && v < 20000; i++, v++) {
+      GEOSGeomGetX_r(h, GEOSGetGeometryN_r(h, pts, i), &x[v]);
+      GEOSGeomGetY_r(h, GEOSGetGeometryN_r(h, pts, i), &y[v]);
+    }
+    GEOSGeom_destroy_r(h, pts);
+  }
+  GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, g, (unsigned)na);
+  GEOSGeometry *uni = GEOSUnaryUnion_r(h, coll);
+  const GEOSPreparedGeometry *upg = GEOSPrepare_r(h, uni);
+  sm_points *p;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", n, x, y, NULL, NULL));
+  int32_t *w1 = malloc(n * sizeof *w1), *w2 = malloc(n * sizeof *w2);
+  sm_ctx_set_threads(ctx, 1);
+  assert_ok(ctx, sm_areas_locate(ctx, a, p, w1, NULL));
+  sm_ctx_set_threads(ctx, 2);
+  assert_ok(ctx, sm_areas_locate(ctx, a, p, w2, NULL));
+  assert_memory_equal(w1, w2, n * sizeof *w1);
+  sm_ctx_set_threads(ctx, 0);
+  size_t checked = 0, on_boundary = 0;
+  for (size_t i = 0; i < n; i++) {
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, x[i], y[i]);
+    int32_t inside = -1, covers = 0;
+    for (size_t k = 0; k < na; k++) {
+      if (GEOSPreparedContainsProperly_r(h, pg[k], pt) == 1) inside = (int32_t)k;
+      if (GEOSPreparedCovers_r(h, pg[k], pt) == 1) covers++;
+    }
+    if (inside >= 0 || covers == 0) {
+      if (w1[i] != inside) fail_msg("point %zu (%.3f %.3f): safemap %d, GEOS %d", i, x[i], y[i], w1[i], inside);
+      checked++;
+    } else {
+      /* On a boundary. Shared by two areas: in exactly one of them. On the
+       * outer edge of the union: in it or outside, by the half-open rule. */
+      on_boundary++;
+      if (GEOSPreparedContainsProperly_r(h, upg, pt) == 1 && w1[i] < 0)
+        fail_msg("point %zu (%.3f %.3f) inside the union of the wards but in none", i, x[i], y[i]);
+      if (w1[i] >= 0) assert_int_equal(GEOSPreparedCovers_r(h, pg[w1[i]], pt), 1);
+    }
+    GEOSGeom_destroy_r(h, pt);
+  }
+  assert_true(checked > n - 10000);
+  if (on_boundary < 100) fail_msg("only %zu points on boundaries", on_boundary);
+  for (size_t k = 0; k < na; k++) GEOSPreparedGeom_destroy_r(h, pg[k]);
+  GEOSPreparedGeom_destroy_r(h, upg);
+  GEOSGeom_destroy_r(h, uni);
+  GEOSGeom_destroy_r(h, coll); /* owns g[] */
+  free(g), free(pg);
+  GEOSWKBReader_destroy_r(h, rd);
+  GEOS_finish_r(h);
+  free(x), free(y), free(w1), free(w2);
+  sm_points_destroy(p);
+  sm_areas_destroy(a);
+}
+
+static const char *one_polygon_gpkg(const char *name, const double *xy, uint32_t n, sm_geom_type gt) {
+  const char *path = tu_path(name);
+  sm_layer *l;
+  assert_ok(ctx, sm_layer_create(ctx, &l, "w", gt, "EPSG:27700"));
+  size_t fid;
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "GSS_CODE", SM_FIELD_STRING, &fid));
+  unsigned char b[512];
+  size_t len;
+  if (gt == SM_GEOM_POINT) {
+    b[0] = 1;
+    uint32_t t = 1;
+    memcpy(b + 1, &t, 4);
+    memcpy(b + 5, xy, 16);
+    len = 21;
+  } else {
+    len = wkb_ring(b, xy, n);
+  }
+  size_t row;
+  assert_ok(ctx, sm_layer_add_feature(ctx, l, b, len, &row));
+  assert_ok(ctx, sm_layer_set_string(ctx, l, row, fid, "E05000001"));
+  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+  wo.overwrite = 1;
+  assert_ok(ctx, sm_write_layers(ctx, path, &l, 1, &wo));
+  sm_layer_destroy(l);
+  return path;
+}
+
+static void invalid_polygon_repaired(void **state) {
+  (void)state;
+  double bow[] = {529000, 183000, 529100, 183100, 529100, 183000, 529000, 183100, 529000, 183000};
+  const char *path = one_polygon_gpkg("bowtie.gpkg", bow, 5, SM_GEOM_MULTIPOLYGON);
+  warnings[0] = '\0';
+  sm_areas *a = read_areas(path, "EPSG:27700");
+  assert_int_equal(sm_areas_repaired_count(a), 1);
+  assert_contains(warnings, "E05000001");
+  assert_contains(warnings, "repaired");
+  assert_true(fabs(sm_areas_area_m2(a, 0) - 5000) < 1e-6); /* two triangles */
+  sm_areas_destroy(a);
+  sm_areas_options o = SM_AREAS_OPTIONS_INIT;
+  o.strict = 1;
+  a = (sm_areas *)1;
+  assert_int_equal(sm_areas_read(ctx, &a, path, &o), SM_E_GEOMETRY);
+  assert_null(a);
+  assert_contains(sm_ctx_last_error(ctx), "E05000001");
+  assert_contains(sm_ctx_last_error(ctx), "invalid");
+}
+
+static void not_polygons(void **state) {
+  (void)state;
+  double pt[] = {529000, 183000};
+  const char *path = one_polygon_gpkg("points.gpkg", pt, 1, SM_GEOM_POINT);
+  sm_areas *a = (sm_areas *)1;
+  assert_int_equal(sm_areas_read(ctx, &a, path, NULL), SM_E_GEOMETRY);
+  assert_null(a);
+  assert_contains(sm_ctx_last_error(ctx), "Point");
+  assert_contains(sm_ctx_last_error(ctx), "polygons");
+}
+
+static void count_layers(void **state) {
+  (void)state;
+  sm_areas *a = read_areas(grid_gpkg(), "EPSG:27700");
+  double x[] = {529050, 529050, 529150, 529999};
+  double y[] = {183050, 183060, 183050, 183000};
+  int64_t t[] = {1709251200, 1709251200 + 40 * 86400, 1709251200, 1709251200};
+  sm_points *p;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", 4, x, y, t, NULL));
+  sm_layer *L, *T;
+  assert_ok(ctx, sm_areas_count_points(ctx, &L, &T, a, p, "ward_counts"));
+  assert_int_equal(sm_layer_feature_count(L), 9);
+  long ft = sm_layer_field_index(L, "total");
+  assert_true(ft >= 0);
+  assert_int_equal(sm_layer_get_int(L, 0, (size_t)ft), 2);
+  assert_int_equal(sm_layer_get_int(L, 1, (size_t)ft), 1);
+  assert_string_equal(sm_layer_get_string(L, 0, (size_t)sm_layer_field_index(L, "area_id")), "r0c0");
+  assert_string_equal(sm_layer_metadata_get(L, "points_outside_areas"), "1");
+  assert_true(fabs(sm_layer_get_double(L, 0, (size_t)sm_layer_field_index(L, "per_km2")) - 200) < 1e-9);
+  /* 9 areas x 2 months (2024-03, 2024-04) x 1 (no category) */
+  assert_int_equal(sm_layer_feature_count(T), 18);
+  assert_string_equal(sm_layer_get_string(T, 1, (size_t)sm_layer_field_index(T, "month")), "2024-04");
+  assert_int_equal(sm_layer_get_int(T, 0, (size_t)sm_layer_field_index(T, "count")), 1);
+  assert_int_equal(sm_layer_get_int(T, 1, (size_t)sm_layer_field_index(T, "count")), 1);
+  sm_layer_destroy(L);
+  sm_layer_destroy(T);
+  /* CRS mismatch */
+  sm_points *q;
+  assert_ok(ctx, sm_points_create(ctx, &q, "EPSG:32630", 4, x, y, NULL, NULL));
+  assert_int_equal(sm_areas_count_points(ctx, &L, &T, a, q, "ward_counts"), SM_E_CRS);
+  sm_points_destroy(q);
+  sm_points_destroy(p);
+  sm_areas_destroy(a);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(shared_edges),        cmocka_unit_test(lattice_partition),
+      cmocka_unit_test(camden_matches_geos), cmocka_unit_test(invalid_polygon_repaired),
+      cmocka_unit_test(not_polygons),        cmocka_unit_test(count_layers),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

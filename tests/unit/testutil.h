@@ -1,0 +1,78 @@
+/* Helpers shared by the unit tests. */
+#ifndef SM_TESTUTIL_H
+#define SM_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <safemap.h>
+
+/* A fresh scratch directory per test binary. */
+static inline const char *tu_dir(void) {
+  static char dir[256];
+  if (!dir[0]) {
+    snprintf(dir, sizeof dir, "/tmp/safemap-unit-XXXXXX");
+    if (!mkdtemp(dir)) abort();
+  }
+  return dir;
+}
+
+/* Path in the scratch directory (rotating static buffers). */
+static inline const char *tu_path(const char *name) {
+  static char bufs[8][512];
+  static int k = 0;
+  char *b = bufs[k++ % 8];
+  snprintf(b, 512, "%s/%s", tu_dir(), name);
+  return b;
+}
+
+static inline const char *tu_write(const char *name, const char *content) {
+  const char *p = tu_path(name);
+  FILE *f = fopen(p, "wb");
+  if (!f) abort();
+  fputs(content, f);
+  fclose(f);
+  return p;
+}
+
+static inline int tu_exists(const char *p) {
+  struct stat sb;
+  return stat(p, &sb) == 0;
+}
+
+/* Number of entries in the scratch directory whose name contains `part`. */
+static inline int tu_count_files(const char *part) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -c -- '%s'", tu_dir(), part);
+  FILE *f = popen(cmd, "r");
+  int n = 0;
+  if (f) {
+    if (fscanf(f, "%d", &n) != 1) n = 0;
+    pclose(f);
+  }
+  return n;
+}
+
+#define PUK_HEADER "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
+
+#define assert_ok(ctx, expr)                                                   \
+  do {                                                                         \
+    sm_status st_ = (expr);                                                    \
+    if (st_ != SM_OK) fail_msg("%s -> %s: %s", #expr, sm_status_str(st_), sm_ctx_last_error(ctx)); \
+  } while (0)
+
+#define assert_contains(haystack, needle)                                      \
+  do {                                                                         \
+    const char *h_ = (haystack);                                               \
+    if (!h_ || !strstr(h_, (needle))) fail_msg("'%s' does not contain '%s'", h_ ? h_ : "(null)", (needle)); \
+  } while (0)
+
+#endif
