@@ -50,7 +50,7 @@ int cmd_count(int argc, char **argv) {
   if (o.help) return 0;
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.wards ? "--wards is required" : !o.output ? "-o/--output is required" : NULL;
   if (missing) {
-    fprintf(stderr, "safemap count: %s\nTry 'safemap count --help'.\n", missing);
+    fprintf(stderr, "safemap count: error: %s\nTry 'safemap count --help'.\n", missing);
     return 1;
   }
   sm_ctx *ctx = cli_ctx(&o);

@@ -50,7 +50,7 @@ int cmd_info(int argc, char **argv) {
   if (cli_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
   if (o.n_inputs == 0) {
-    fprintf(stderr, "safemap info: no input given\nTry 'safemap info --help'.\n");
+    fprintf(stderr, "safemap info: error: no input given\nTry 'safemap info --help'.\n");
     return 1;
   }
   sm_ctx *ctx = cli_ctx(&o);

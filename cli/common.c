@@ -43,7 +43,7 @@ static const struct option long_opts[] = {
 };
 
 static int usage_error(const cli_opts *o, const char *msg, const char *arg) {
-  fprintf(stderr, "safemap %s: %s%s%s\nTry 'safemap %s --help'.\n", o->cmd, msg, arg ? " " : "", arg ? arg : "", o->cmd);
+  fprintf(stderr, "safemap %s: error: %s%s%s\nTry 'safemap %s --help'.\n", o->cmd, msg, arg ? " " : "", arg ? arg : "", o->cmd);
   return 1;
 }
 

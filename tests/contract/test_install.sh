@@ -13,8 +13,13 @@ test -x "$prefix/bin/safemap" || { echo "FAIL: safemap not installed"; exit 1; }
 pts="$SRCDIR/data/police/camden_burglary"
 wards="$SRCDIR/data/wards/camden_wards_2024.gpkg"
 
+# A sanitized library needs its runtime in the program too.
+san=()
+case "${SANITIZE:-OFF}" in ON | on | 1 | TRUE | true) san=(-fsanitize=address,undefined) ;; esac
+
 # 1. CMake package
-cmake -S "$SRCDIR/examples" -B "$WORKDIR/ex-cmake" -DCMAKE_PREFIX_PATH="$prefix" > "$WORKDIR/cmake.log"
+cmake -S "$SRCDIR/examples" -B "$WORKDIR/ex-cmake" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_C_FLAGS="${san[*]:-}" > "$WORKDIR/cmake.log"
 cmake --build "$WORKDIR/ex-cmake" > "$WORKDIR/build.log"
 LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/count_wards" "$pts" "$wards" "$WORKDIR/a.gpkg" > "$WORKDIR/a.txt"
 grep -q '6416 burglaries' "$WORKDIR/a.txt" || { echo "FAIL: unexpected output"; cat "$WORKDIR/a.txt"; exit 1; }
@@ -24,7 +29,7 @@ test -f "$WORKDIR/a.gpkg"
 # 2. pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 # shellcheck disable=SC2046
-${CC:-cc} -std=c11 -Wall -Wextra -Werror "$SRCDIR/examples/count_wards.c" $(pkg-config --cflags --libs safemap) \
+${CC:-cc} -std=c11 -Wall -Wextra -Werror "${san[@]}" "$SRCDIR/examples/count_wards.c" $(pkg-config --cflags --libs safemap) \
   -Wl,-rpath,"$libdir" -o "$WORKDIR/count_wards_pc"
 "$WORKDIR/count_wards_pc" "$pts" "$wards" > "$WORKDIR/b.txt"
 diff "$WORKDIR/a.txt" <(cat "$WORKDIR/b.txt"; echo "wrote $WORKDIR/a.gpkg") > /dev/null ||
