@@ -28,6 +28,8 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage);
 /* Creates the context: threads, seed, log sink, progress bar. */
 sm_ctx *cli_ctx(const cli_opts *o);
 void cli_ctx_done(sm_ctx *ctx);
+/* Erases the progress bar (before printing to the terminal). */
+void cli_clear_progress(void);
 /* Prints the ctx error and returns the exit code for a status. */
 int cli_fail(const cli_opts *o, sm_ctx *ctx, sm_status st);
 int cli_exit_code(sm_status st);

@@ -87,12 +87,14 @@ int cmd_count(int argc, char **argv) {
   if (st) {
     rc = cli_fail(&o, ctx, st);
   } else if (!o.quiet) {
-    char b1[32], b2[32], b3[32];
+    cli_clear_progress();
+    char b1[32], b2[32], b3[32], b4[32];
     const char *outside = sm_layer_metadata_get(L, "points_outside_areas");
     const char *inside = sm_layer_metadata_get(L, "points_in_areas");
     fprintf(stderr, "safemap count: %s rows read, %s points kept, %s in %zu areas, %s outside every area\n",
             cli_num(sm_points_rows_read(p), b1, sizeof b1), cli_num(sm_points_count(p), b2, sizeof b2),
-            cli_num(strtoull(inside, NULL, 10), b3, sizeof b3), sm_areas_count(areas), outside);
+            cli_num(strtoull(inside, NULL, 10), b3, sizeof b3), sm_areas_count(areas),
+            cli_num(strtoull(outside, NULL, 10), b4, sizeof b4));
     unsigned long long bad = 0;
     for (int r = 0; r < SM_BAD_REASON_END_; r++) bad += sm_points_rows_bad(p, (sm_bad_reason)r);
     if (bad) cli_print_problems(stderr, p, 2);

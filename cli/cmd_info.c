@@ -72,6 +72,7 @@ int cmd_info(int argc, char **argv) {
   }
   char b1[32], b2[32];
   FILE *f = stdout;
+  cli_clear_progress();
   fprintf(f, "Sources: %zu%s\n", sm_points_source_count(p),
           sm_points_is_policeuk(p) ? " (police.uk street-level CSV)" : "");
   fprintf(f, "Rows read: %s    points kept: %s\n", cli_num(sm_points_rows_read(p), b1, sizeof b1), cli_num(n, b2, sizeof b2));

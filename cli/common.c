@@ -136,7 +136,7 @@ static int progress(double f, const char *msg, void *user) {
   return 1;
 }
 
-static void clear_bar(void) {
+void cli_clear_progress(void) {
   if (g_term.bar && g_term.last >= 0) {
     fprintf(stderr, "\r%80s\r", "");
     g_term.last = -1;
@@ -145,7 +145,7 @@ static void clear_bar(void) {
 
 static void log_sink(sm_log_level level, const char *msg, void *user) {
   (void)user;
-  clear_bar();
+  cli_clear_progress();
   static const char *const names[] = {"error", "warning", "info", "debug"};
   fprintf(stderr, "safemap: %s: %s\n", names[level], msg);
 }
@@ -167,7 +167,7 @@ sm_ctx *cli_ctx(const cli_opts *o) {
 }
 
 void cli_ctx_done(sm_ctx *ctx) {
-  clear_bar();
+  cli_clear_progress();
   sm_ctx_destroy(ctx);
 }
 
@@ -185,7 +185,7 @@ int cli_exit_code(sm_status st) {
 }
 
 int cli_fail(const cli_opts *o, sm_ctx *ctx, sm_status st) {
-  clear_bar();
+  cli_clear_progress();
   const char *msg = ctx ? sm_ctx_last_error(ctx) : "";
   fprintf(stderr, "safemap %s: error: %s\n", o->cmd, msg && *msg ? msg : sm_status_str(st));
   return cli_exit_code(st);

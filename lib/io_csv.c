@@ -220,8 +220,13 @@ sm_status sm__read_csv(sm_reader *r, size_t s) {
     FIELD(k.a, as, an);
     FIELD(k.b, bs, bn);
     if (an == 0 || bn == 0) {
-      if ((st = sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "%s '%.*s', %s '%.*s'", src->fa, (int)an, as, src->fb,
-                               (int)bn, bs)))
+      char q[128];
+      if (an) sm__quote(q, sizeof q, as, an);
+      else if (bn) sm__quote(q, sizeof q, bs, bn);
+      if (an == 0 && bn == 0) st = sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "fields '%s' and '%s' are empty", src->fa, src->fb);
+      else st = sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "field '%s' is empty ('%s' is '%s')", an ? src->fb : src->fa,
+                               an ? src->fa : src->fb, q);
+      if (st)
         break;
       continue;
     }
