@@ -55,6 +55,7 @@ int cmd_count(int argc, char **argv) {
   }
   sm_ctx *ctx = cli_ctx(&o);
   if (!ctx) return 2;
+  o.read.skip_labels = 1; /* location labels are for 'info' */
   sm_write_options wo;
   sm_write_options_init(&wo, SM_WRITE_OPTIONS_VERSION);
   wo.overwrite = o.overwrite;

@@ -337,7 +337,7 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
     double cx = (env.MinX + env.MaxX) / 2, cy = (env.MinY + env.MaxY) / 2;
     char *wkt = NULL;
     OSRExportToWkt(src_srs, &wkt);
-    st = sm_crs_transform(ctx, wkt, "EPSG:4326", 1, &cx, &cy);
+    st = wkt ? sm__crs_to_lonlat(ctx, wkt, 1, &cx, &cy) : sm__error(ctx, SM_E_CRS, "%s: cannot read the CRS", source);
     CPLFree(wkt);
     if (st || (st = sm_crs_choose(ctx, &a->crs, cx, cy))) goto done;
   }

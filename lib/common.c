@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const status_names[SM_STATUS_END_] = {
     "success",
@@ -194,4 +195,10 @@ void sm__quote(char *dst, size_t max, const char *s, size_t len) {
     dst[o++] = '.', dst[o++] = '.', dst[o++] = '.';
   }
   dst[o] = '\0';
+}
+
+double sm__now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }

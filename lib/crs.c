@@ -45,6 +45,13 @@ void *sm__proj_ctx(sm_ctx *ctx) {
 }
 
 void sm__proj_ctx_free(sm_ctx *ctx) {
+  for (int i = 0; i < 8; i++) {
+    if (ctx->proj_ops[i].op) proj_destroy(ctx->proj_ops[i].op);
+    sm__free(ctx->proj_ops[i].src);
+    sm__free(ctx->proj_ops[i].dst);
+    ctx->proj_ops[i].op = NULL;
+    ctx->proj_ops[i].src = ctx->proj_ops[i].dst = NULL;
+  }
   if (ctx->proj_ctx) proj_context_destroy(ctx->proj_ctx);
   sm__free(ctx->proj_log);
   ctx->proj_ctx = ctx->proj_log = NULL;
@@ -234,6 +241,38 @@ static PJ *make_op(PJ_CONTEXT *pc, const char *src, const char *dst) {
   return norm;
 }
 
+/* The ctx's operation src -> dst, made once; NULL when it cannot be made. */
+static PJ *cached_op(sm_ctx *ctx, const char *src, const char *dst) {
+  PJ_CONTEXT *pc = sm__proj_ctx(ctx);
+  if (!pc) return NULL;
+  int free_slot = -1;
+  for (int i = 0; i < 8; i++) {
+    if (ctx->proj_ops[i].op && !strcmp(ctx->proj_ops[i].src, src) && !strcmp(ctx->proj_ops[i].dst, dst))
+      return ctx->proj_ops[i].op;
+    if (!ctx->proj_ops[i].op && free_slot < 0) free_slot = i;
+  }
+  PJ *op = make_op(pc, src, dst);
+  if (!op) return NULL;
+  if (free_slot < 0) { /* full: drop the oldest */
+    proj_destroy(ctx->proj_ops[0].op);
+    sm__free(ctx->proj_ops[0].src);
+    sm__free(ctx->proj_ops[0].dst);
+    memmove(ctx->proj_ops, ctx->proj_ops + 1, 7 * sizeof ctx->proj_ops[0]);
+    free_slot = 7;
+  }
+  ctx->proj_ops[free_slot].src = sm__strdup(src);
+  ctx->proj_ops[free_slot].dst = sm__strdup(dst);
+  ctx->proj_ops[free_slot].op = op;
+  if (!ctx->proj_ops[free_slot].src || !ctx->proj_ops[free_slot].dst) {
+    proj_destroy(op);
+    sm__free(ctx->proj_ops[free_slot].src);
+    sm__free(ctx->proj_ops[free_slot].dst);
+    memset(&ctx->proj_ops[free_slot], 0, sizeof ctx->proj_ops[free_slot]);
+    return NULL;
+  }
+  return op;
+}
+
 sm_status sm_crs_transform(sm_ctx *ctx, const char *src, const char *dst, size_t n, double *x, double *y) {
   if (!src || !dst || (n && (!x || !y)))
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_crs_transform: NULL argument");
@@ -246,23 +285,20 @@ sm_status sm_crs_transform(sm_ctx *ctx, const char *src, const char *dst, size_t
     sm_status st;
     PJ *a = crs_from_user(ctx, pc, log, src, &st);
     PJ *b = a ? crs_from_user(ctx, pc, log, dst, &st) : NULL;
-    PJ *op = b ? make_op(pc, src, dst) : NULL;
+    PJ *op = b ? cached_op(ctx, src, dst) : NULL;
     if (a && b && !op)
       st = sm__error(ctx, SM_E_CRS, "no transformation from %s to %s%s%s", src, dst, log->msg[0] ? ": " : "",
                      log->msg);
     proj_destroy(a);
     proj_destroy(b);
-    proj_destroy(op);
     pctx_release(ctx, pc);
     if (st) return st;
   }
   int nt = sm__threads(ctx);
   if ((size_t)nt > n / 4096 + 1) nt = (int)(n / 4096 + 1);
   int failed = 0;
-  if (nt == 1) { /* small job: the ctx's own context, no thread start-up */
-    proj_log local, *log;
-    PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
-    PJ *op = pc ? make_op(pc, src, dst) : NULL;
+  if (nt == 1) { /* small job: the ctx's own context and cached operation */
+    PJ *op = cached_op(ctx, src, dst);
     if (!op) {
       failed = 1;
     } else {
@@ -270,8 +306,6 @@ sm_status sm_crs_transform(sm_ctx *ctx, const char *src, const char *dst, size_t
       for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]) || !isfinite(y[i]) || x[i] == HUGE_VAL) x[i] = y[i] = NAN;
     }
-    proj_destroy(op);
-    if (pc) pctx_release(ctx, pc);
   } else {
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel num_threads(nt) reduction(| : failed)
@@ -299,5 +333,16 @@ sm_status sm_crs_transform(sm_ctx *ctx, const char *src, const char *dst, size_t
   }
   }
   if (failed) return sm__error(ctx, SM_E_CRS, "PROJ: cannot create the transformation %s -> %s", src, dst);
+  return SM_OK;
+}
+
+sm_status sm__crs_to_lonlat(sm_ctx *ctx, const char *src, size_t n, double *x, double *y) {
+  /* The inverse of the cached 4326 -> src operation: one operation serves
+   * both directions (area-of-use boxes go the other way). */
+  PJ *op = cached_op(ctx, "EPSG:4326", src);
+  if (!op) return sm__error(ctx, SM_E_CRS, "no transformation from %s to EPSG:4326", src);
+  proj_trans_generic(op, PJ_INV, x, sizeof(double), n, y, sizeof(double), n, NULL, 0, 0, NULL, 0, 0);
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(x[i]) || !isfinite(y[i]) || x[i] == HUGE_VAL) x[i] = y[i] = NAN;
   return SM_OK;
 }

@@ -287,7 +287,7 @@ static sm_status data_centre(sm_reader *r, double *lon, double *lat) {
       if (src->lonlat && (fabs(x) > 180 || fabs(y) > 90 || (x == 0 && y == 0))) continue;
       a[m] = x, b[m] = y, m++;
     }
-    if (!src->lonlat && m > m0) st = sm_crs_transform(r->ctx, src->crs, "EPSG:4326", m - m0, a + m0, b + m0);
+    if (!src->lonlat && m > m0) st = sm__crs_to_lonlat(r->ctx, src->crs, m - m0, a + m0, b + m0);
   }
   if (!st) {
     size_t k = 0;
@@ -526,7 +526,7 @@ sm_status sm_points_read(sm_ctx *ctx, sm_points **out, const char *const *source
   if (st) return st;
   if (!(st = parse_range(&r)))
     for (size_t i = 0; i < n_sources && !st; i++) st = expand_source(&r, sources[i]);
-  double saved[2];
+  double saved[2], t0 = sm__now();
   for (size_t s = 0; s < r.n_srcs && !st; s++) {
     char msg[64];
     snprintf(msg, sizeof msg, "reading %zu of %zu", s + 1, r.n_srcs);
@@ -542,8 +542,12 @@ sm_status sm_points_read(sm_ctx *ctx, sm_points **out, const char *const *source
     sm__progress_pop(ctx, saved);
     r.p->n_sources++;
   }
+  double t1 = sm__now();
   if (!st) st = finish(&r);
   if (!st) st = sm__progress(ctx, 1.0, "read");
+  if (!st)
+    sm__log(ctx, SM_LOG_DEBUG, "read %zu sources in %.3f s, checked and transformed in %.3f s", r.n_srcs, t1 - t0,
+            sm__now() - t1);
   reader_free(&r);
   if (st) {
     sm_points_destroy(r.p);

@@ -125,7 +125,7 @@ static sm_status resolve(sm_reader *r, size_t s, const sm_csv *c, cols *k) {
     k->cat = find_any(c, CAT_NAMES);
   }
   if (o->weight_field && (st = need_col(r, c, path, "--weight", o->weight_field, &k->w))) return st;
-  k->label = find_any(c, LABEL_NAMES);
+  k->label = o->skip_labels ? -1 : find_any(c, LABEL_NAMES);
   if (r->n_types && k->cat < 0)
     return sm__error(r->ctx, SM_E_INVALID_ARG,
                      "%s: --type needs a category column, and none was found (name it with --category)", path);

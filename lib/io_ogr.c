@@ -263,7 +263,7 @@ sm_status sm__read_ogr(sm_reader *r, size_t s) {
       if ((coords_from_columns && (sm__name_in(fn, fl, LON_NAMES) || sm__name_in(fn, fl, LAT_NAMES) ||
                                    sm__name_in(fn, fl, X_NAMES) || sm__name_in(fn, fl, Y_NAMES))) ||
           sm__name_in(fn, fl, TIME_NAMES) || sm__name_in(fn, fl, CAT_NAMES) ||
-          sm__name_in(fn, fl, LABEL_NAMES))
+          (!o->skip_labels && sm__name_in(fn, fl, LABEL_NAMES)))
         want = 1;
       if (!want) ign[ni++] = fn;
     }
@@ -353,7 +353,7 @@ sm_status sm__read_ogr(sm_reader *r, size_t s) {
     snprintf(src->fb, sizeof src->fb, "%s", schema.children[gb]->name);
   }
   src->lonlat = lonlat;
-  long kt = -1, kc = -1, kw = -1, kl = find_child_any(&schema, LABEL_NAMES);
+  long kt = -1, kc = -1, kw = -1, kl = o->skip_labels ? -1 : find_child_any(&schema, LABEL_NAMES);
   if (o->time_field) {
     if ((st = need_child(r, &schema, name, "--time", o->time_field, &kt))) goto done;
   } else {

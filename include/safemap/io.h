@@ -40,11 +40,12 @@ typedef struct sm_read_options {
   int has_extent;             /**< 1 to keep only points inside `extent` */
   double extent[4];           /**< xmin, ymin, xmax, ymax in analysis-CRS metres */
   int strict;                 /**< 1: the first bad row is an error (SM_E_INPUT) */
+  int skip_labels;            /**< 1: do not read location labels (police.uk "Location"); faster */
 } sm_read_options;
 
 #define SM_READ_OPTIONS_VERSION 1
 #define SM_READ_OPTIONS_INIT {SM_READ_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, \
-    NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, {0, 0, 0, 0}, 0}
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, {0, 0, 0, 0}, 0, 0}
 
 /**
  * Initialises options to their defaults.

@@ -29,6 +29,11 @@ struct sm_ctx {
   /* PROJ context of the calling thread, created on first use. */
   void *proj_ctx;
   void *proj_log;
+  /* Transformations made on proj_ctx, kept for reuse (calling thread only). */
+  struct {
+    char *src, *dst;
+    void *op; /* PJ * */
+  } proj_ops[8];
 };
 
 /* ---- errors, logging, progress ------------------------------------------ */
@@ -49,6 +54,8 @@ sm_status sm__progress(sm_ctx *ctx, double fraction, const char *message);
 void sm__progress_push(sm_ctx *ctx, double from, double to, double saved[2]);
 void sm__progress_pop(sm_ctx *ctx, const double saved[2]);
 int sm__threads(const sm_ctx *ctx);
+/* Monotonic seconds, for the step timings logged at SM_LOG_DEBUG. */
+double sm__now(void);
 
 /* ---- allocation (fail-injection hook for OOM tests) --------------------- */
 void *sm__malloc(size_t n);
@@ -146,6 +153,8 @@ int sm__crs_equal(sm_ctx *ctx, const char *a, const char *b);
 /* The ctx's PROJ context (PJ_CONTEXT *), created on first use; NULL on failure. */
 void *sm__proj_ctx(sm_ctx *ctx);
 void sm__proj_ctx_free(sm_ctx *ctx);
+/* Transforms from src to EPSG:4326 lon/lat (calling thread, cached operation). */
+sm_status sm__crs_to_lonlat(sm_ctx *ctx, const char *src, size_t n, double *x, double *y);
 /* Is the CRS geographic (degrees)? */
 int sm__crs_is_geographic(sm_ctx *ctx, const char *crs);
 
