@@ -314,8 +314,12 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
   /* CRS: source, then analysis. */
   OGRSpatialReferenceH src_srs = OGR_L_GetSpatialRef(layer);
   if (opts->crs) {
+    char *norm = NULL;
+    if ((st = sm__crs_normalise(ctx, opts->crs, &norm))) goto done;
     src_srs_owned = OSRNewSpatialReference(NULL);
-    if (OSRSetFromUserInput(src_srs_owned, opts->crs) != OGRERR_NONE) {
+    OGRErr oe = OSRSetFromUserInput(src_srs_owned, norm);
+    sm__free(norm);
+    if (oe != OGRERR_NONE) {
       st = sm__error(ctx, SM_E_CRS, "unknown CRS '%s' (given with --crs for the areas)", opts->crs);
       goto done;
     }

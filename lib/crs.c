@@ -90,6 +90,20 @@ static PJ *crs_from_user(sm_ctx *ctx, PJ_CONTEXT *pc, proj_log *log, const char 
     *st = sm__error(ctx, SM_E_CRS, "'%s' is not a coordinate reference system", crs);
     return NULL;
   }
+  /* PROJ also looks CRS names up approximately ("foo" finds "Amersfoort"):
+   * a bare name must be the CRS's exact name. */
+  const char *c = crs;
+  while (*c == ' ') c++;
+  int structured = strchr(c, ':') || strchr(c, '[') || strchr(c, '{') || strchr(c, '+') || strstr(c, "proj=");
+  if (!structured) {
+    const char *name = proj_get_name(p);
+    if (!name || !sm__strcaseeq(name, c)) {
+      *st = sm__error(ctx, SM_E_CRS, "unknown CRS '%s'%s%s%s (give it as EPSG:code, WKT or a PROJ string)", crs,
+                      name ? "; the closest name is '" : "", name ? name : "", name ? "'" : "");
+      proj_destroy(p);
+      return NULL;
+    }
+  }
   return p;
 }
 
