@@ -74,12 +74,24 @@ int cmd_count(int argc, char **argv) {
   sm_status st = sm_write_check(ctx, o.output, &wo);
   if (!st && month_path) st = sm_write_check(ctx, month_path, &wo);
   if (!st) st = cli_read_points(&o, ctx, &p);
+  if (!st && sm_points_count(p) == 0) {
+    /* Nothing to count: a table of zeros would look like an answer. */
+    if (!o.quiet) {
+      cli_clear_progress();
+      cli_print_problems(stderr, p, 2);
+    }
+    char b[32];
+    fprintf(stderr, "safemap count: error: no points to count: %s rows read, every one skipped or filtered out\n",
+            cli_num(sm_points_rows_read(p), b, sizeof b));
+    rc = 1;
+    goto out;
+  }
   if (!st) st = cli_read_areas(&o, ctx, p, &areas);
   if (!st) st = sm_areas_count_points(ctx, &L, &T, areas, p, "ward_counts");
   if (!st) {
     if (csv) {
       st = sm_write_layers(ctx, o.output, &L, 1, &wo);
-      if (!st) st = sm_write_layers(ctx, month_path, &T, 1, &wo);
+      if (!st && (st = sm_write_layers(ctx, month_path, &T, 1, &wo))) remove(o.output); /* both or neither */
     } else {
       sm_layer *both[2] = {L, T};
       st = sm_write_layers(ctx, o.output, both, 2, &wo);
@@ -101,6 +113,7 @@ int cmd_count(int argc, char **argv) {
     if (bad) cli_print_problems(stderr, p, 2);
     fprintf(stderr, "safemap count: wrote %s%s%s\n", o.output, csv ? " and " : "", csv ? month_path : "");
   }
+out:
   free(month_path);
   sm_layer_destroy(L);
   sm_layer_destroy(T);

@@ -51,18 +51,22 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
-    if (argc > 2)
+    if (argc > 2) {
       for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[2], commands[i].name)) {
           char *hargv[] = {argv[2], "--help", NULL};
           return commands[i].fn(2, hargv);
         }
+      fprintf(stderr, "safemap help: error: unknown command '%s'\n\n", argv[2]);
+      help(stderr);
+      return 1;
+    }
     help(stdout);
     return 0;
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(c, commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "safemap: unknown command '%s'\n\n", c);
+  fprintf(stderr, "safemap: error: unknown command '%s'\n\n", c);
   help(stderr);
   return 1;
 }

@@ -371,16 +371,16 @@ static sm_status check_source(sm_reader *r, size_t s, const char *analysis, unsi
     } else if (src->lonlat && (fabs(a) > 180 || fabs(b) > 90)) {
       if (fabs(b) <= 180 && fabs(a) <= 90 && (!has_box || inside(box, b, a)))
         st = sm__reader_bad(r, SM_BAD_LATLON_SWAPPED, s, r->row[i],
-                            "%s %.6f, %s %.6f: the columns look swapped", src->fa, a, src->fb, b);
+                            "%s %.10g, %s %.10g: the columns look swapped", src->fa, a, src->fb, b);
       else
-        st = sm__reader_bad(r, SM_BAD_LATLON_RANGE, s, r->row[i], "%s %.6f, %s %.6f: %s out of range", src->fa,
+        st = sm__reader_bad(r, SM_BAD_LATLON_RANGE, s, r->row[i], "%s %.10g, %s %.10g: %s out of range", src->fa,
                             a, src->fb, b, fabs(b) > 90 ? "latitude" : "longitude");
     } else if (has_box && !inside(box, a, b)) {
       if (inside(box, b, a))
         st = sm__reader_bad(r, SM_BAD_LATLON_SWAPPED, s, r->row[i],
-                            "%s %.6f, %s %.6f: the columns look swapped", src->fa, a, src->fb, b);
+                            "%s %.10g, %s %.10g: the columns look swapped", src->fa, a, src->fb, b);
       else
-        st = sm__reader_bad(r, SM_BAD_OUTSIDE_CRS, s, r->row[i], "%s %.6f, %s %.6f is outside the area of %s",
+        st = sm__reader_bad(r, SM_BAD_OUTSIDE_CRS, s, r->row[i], "%s %.10g, %s %.10g is outside the area of %s",
                             src->fa, a, src->fb, b, analysis);
     } else {
       keep[i] = 1;

@@ -175,6 +175,11 @@ sm_status sm__read_csv(sm_reader *r, size_t s) {
     rows++;
     r->p->rows_read++;
     uint64_t row = c.line;
+    if (c.nf < need) {
+      if ((st = sm__reader_bad(r, SM_BAD_FIELDS, s, row, "the row has %zu fields; the columns used need %zu", c.nf, need)))
+        break;
+      continue;
+    }
 #define FIELD(i, sp, np)                    \
   const char *sp = "";                      \
   size_t np = 0;                            \
@@ -201,7 +206,11 @@ sm_status sm__read_csv(sm_reader *r, size_t s) {
     int64_t t = SM_TIME_MISSING;
     if (k.t >= 0) {
       FIELD(k.t, ts, tn);
-      if (tn) {
+      if (!tn) {
+        if ((st = sm__reader_bad(r, SM_BAD_NO_TIME, s, row, "field '%s' is empty", k.tname))) break;
+        continue;
+      }
+      {
         sm_time_res res;
         if (sm__time_parse_cached(&tcache, ts, tn, &t, &res)) {
           char q[128];
@@ -268,7 +277,6 @@ sm_status sm__read_csv(sm_reader *r, size_t s) {
       if ((st = sm__progress(ctx, (double)ftell(f) / (double)fsize, "reading"))) break;
     }
   }
-  (void)need;
   if (st) goto done;
   if (rc < 0) goto csv_error;
   if (rows == 0) st = sm__error(ctx, SM_E_INPUT, "%s: the file has a header but no data rows", path);

@@ -191,6 +191,311 @@ static char *srs_to_crs(sm_ctx *ctx, OGRSpatialReferenceH srs) {
   return norm;
 }
 
+/* Columns of the stream that safemap uses (-1 = absent). */
+typedef struct cols {
+  long ga, gb, gg, kt, kc, kw, kl, kfid;
+  int use_geom;
+} cols;
+
+/* Reads every row of a stream into r (a source's reader or a thread's). Row
+ * numbers are the features' FIDs. */
+static sm_status read_stream(sm_reader *r, size_t s, struct ArrowArrayStream *stream, const struct ArrowSchema *sc,
+                             const cols *k, GIntBig total, int progress, uint64_t *rows_out) {
+  sm_ctx *ctx = r->ctx;
+  const sm_read_options *o = r->opts;
+  const sm_src *src = &r->srcs[s];
+  const char *name = src->name;
+  long ga = k->ga, gb = k->gb, gg = k->gg, kt = k->kt, kc = k->kc, kw = k->kw, kl = k->kl;
+  int use_geom = k->use_geom;
+  sm_status st = SM_OK;
+  uint64_t seq = 0;
+  sm_time_cache tcache = {0};
+  sm_intern_cache ccache = {0};
+  for (;;) {
+    struct ArrowArray batch;
+    memset(&batch, 0, sizeof batch);
+    if (stream->get_next(stream, &batch) != 0) {
+      const char *e = stream->get_last_error(stream);
+      st = sm__error(ctx, SM_E_IO, "%s: read error after %llu features: %s", name, (unsigned long long)seq,
+                     e ? e : sm__dep_msg(ctx));
+      break;
+    }
+    if (!batch.release) break;
+    for (int64_t i = 0; i < batch.length && !st; i++) {
+      seq++;
+      uint64_t row = seq;
+      if (k->kfid >= 0) {
+        double fv;
+        if (get_number(sc->children[k->kfid], batch.children[k->kfid], i, &fv) > 0) row = (uint64_t)fv;
+      }
+      r->p->rows_read++;
+      int32_t cat = -1;
+      if (kc >= 0) {
+        const char *cs;
+        size_t cn;
+        if (get_bytes(sc->children[kc], batch.children[kc], i, &cs, &cn) && cn) {
+          cat = sm__intern_cached(&ccache, &r->p->cats, cs, cn);
+          if (cat < 0) {
+            st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+            break;
+          }
+        }
+      }
+      if (!sm__reader_keep_category(r, cat)) {
+        r->p->filtered[SM_FILTER_TYPE]++;
+        continue;
+      }
+      int64_t t = SM_TIME_MISSING;
+      if (kt >= 0) {
+        sm_time_res res;
+        int e = get_time(sc->children[kt], batch.children[kt], i, &t, &res, &tcache);
+        if (e < 0) {
+          t = SM_TIME_MISSING;
+          st = sm__reader_bad(r, SM_BAD_TIME, s, row, "field '%s' is not a date", sc->children[kt]->name);
+          continue;
+        }
+        if (e == 0) {
+          st = sm__reader_bad(r, SM_BAD_NO_TIME, s, row, "field '%s' is empty", sc->children[kt]->name);
+          continue;
+        }
+        sm__reader_saw_time(r, res);
+      }
+      if (!sm__reader_keep_time(r, t)) {
+        r->p->filtered[SM_FILTER_TIME]++;
+        continue;
+      }
+      double a = NAN, b = NAN;
+      if (use_geom) {
+        const char *w;
+        size_t wn;
+        uint32_t type = 0;
+        int e = get_bytes(sc->children[gg], batch.children[gg], i, &w, &wn)
+                    ? wkb_point((const unsigned char *)w, wn, &a, &b, &type)
+                    : 0;
+        if (e == 0) {
+          st = sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "empty or missing geometry");
+          continue;
+        }
+        if (e < 0) {
+          st = sm__reader_bad(r, SM_BAD_GEOMETRY, s, row, "geometry of WKB type %u is not a point", type);
+          continue;
+        }
+      } else {
+        int ea = get_number(sc->children[ga], batch.children[ga], i, &a);
+        int eb = get_number(sc->children[gb], batch.children[gb], i, &b);
+        if (ea == 0 || eb == 0) {
+          st = sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "%s or %s is empty", src->fa, src->fb);
+          continue;
+        }
+        if (ea < 0 || eb < 0) {
+          st = sm__reader_bad(r, SM_BAD_NUMBER, s, row, "field '%s' is not a number", ea < 0 ? src->fa : src->fb);
+          continue;
+        }
+      }
+      double wv = 1.0;
+      if (kw >= 0) {
+        int e = get_number(sc->children[kw], batch.children[kw], i, &wv);
+        if (e <= 0 || !isfinite(wv) || wv < 0) {
+          st = sm__reader_bad(r, SM_BAD_WEIGHT, s, row, "field '%s' is not a weight >= 0", o->weight_field);
+          continue;
+        }
+      }
+      int32_t label = -1;
+      if (kl >= 0) {
+        const char *ls;
+        size_t ln;
+        if (get_bytes(sc->children[kl], batch.children[kl], i, &ls, &ln) && ln &&
+            (label = sm__strtab_intern(&r->p->labels, ls, ln)) < 0) {
+          st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+          break;
+        }
+      }
+      st = sm__reader_push(r, s, row, a, b, t, wv, cat, label);
+    }
+    batch.release(&batch);
+    if (st) break;
+    if (progress && total > 0 && (st = sm__progress(ctx, (double)seq / (double)total, "reading"))) break;
+  }
+  *rows_out = seq;
+  return st;
+}
+
+/* ---- parallel reading of large GeoPackage layers ------------------------------
+ * SQLite decoding dominates reading a big GeoPackage. Each thread opens the
+ * file itself and streams one FID range; the ranges are merged in FID order,
+ * so the points, their order and every count are the same as read by one
+ * thread. */
+enum { PAR_MIN_FEATURES = 200000 };
+
+static int parallel_ok(sm_ctx *ctx, GDALDatasetH ds, OGRLayerH layer, GIntBig total) {
+  if (sm__threads(ctx) < 2 || total < PAR_MIN_FEATURES) return 0;
+  GDALDriverH drv = GDALGetDatasetDriver(ds);
+  if (!drv || strcmp(GDALGetDriverShortName(drv), "GPKG") != 0) return 0;
+  const char *fid = OGR_L_GetFIDColumn(layer);
+  return fid && *fid;
+}
+
+typedef struct part {
+  sm_reader r;
+  sm_ctx *ctx;
+  sm_status st;
+  uint64_t rows;
+  GIntBig lo, hi; /* FIDs [lo, hi) */
+} part;
+
+static void part_free(part *pt) {
+  sm_points_destroy(pt->r.p);
+  sm__free(pt->r.row);
+  sm__free(pt->r.srcidx);
+  sm__free(pt->r.cat_keep);
+  sm_ctx_destroy(pt->ctx);
+}
+
+static void read_part(part *pt, size_t s, const char *lname, const char *const *ign, const cols *k) {
+  sm_reader *r = &pt->r;
+  sm_ctx *ctx = pt->ctx;
+  const char *name = r->srcs[s].name;
+  sm__gdal_begin(ctx);
+  struct ArrowArrayStream stream;
+  memset(&stream, 0, sizeof stream);
+  struct ArrowSchema schema;
+  memset(&schema, 0, sizeof schema);
+  GDALDatasetH ds = GDALOpenEx(name, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+  OGRLayerH layer = ds ? GDALDatasetGetLayerByName(ds, lname) : NULL;
+  if (!layer) {
+    pt->st = sm__error(ctx, SM_E_IO, "cannot open '%s' again to read it in parallel: %s", name, sm__dep_msg(ctx));
+  } else {
+    OGR_L_SetIgnoredFields(layer, (const char **)ign);
+    char filter[256];
+    snprintf(filter, sizeof filter, "\"%s\" >= %lld AND \"%s\" < %lld", OGR_L_GetFIDColumn(layer), (long long)pt->lo,
+             OGR_L_GetFIDColumn(layer), (long long)pt->hi);
+    char *opts_arrow[] = {"INCLUDE_FID=YES", "MAX_FEATURES_IN_BATCH=65536", NULL};
+    if (OGR_L_SetAttributeFilter(layer, filter) != OGRERR_NONE || !OGR_L_GetArrowStream(layer, &stream, opts_arrow) ||
+        stream.get_schema(&stream, &schema) != 0) {
+      pt->st = sm__error(ctx, SM_E_DEPENDENCY, "%s: cannot read FIDs %lld..%lld: %s", name, (long long)pt->lo,
+                         (long long)pt->hi, sm__dep_msg(ctx));
+    } else {
+      /* Same columns as the first stream (ignored fields and filter do not reorder). */
+      pt->st = read_stream(r, s, &stream, &schema, k, 0, 0, &pt->rows);
+    }
+  }
+  if (schema.release) schema.release(&schema);
+  if (stream.release) stream.release(&stream);
+  if (ds) GDALClose(ds);
+  sm__gdal_end(ctx);
+}
+
+/* Appends a thread's points to the source's reader, in order. */
+static sm_status merge_part(sm_reader *r, part *pt) {
+  sm_points *p = r->p, *q = pt->r.p;
+  sm_status st = SM_OK;
+  int32_t *cmap = NULL, *lmap = NULL;
+  if (q->cats.n && !(cmap = sm__malloc(q->cats.n * sizeof *cmap))) return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < q->cats.n && !st; i++)
+    if ((cmap[i] = sm__strtab_intern(&p->cats, q->cats.strs[i], strlen(q->cats.strs[i]))) < 0) st = SM_E_NOMEM;
+  if (!st && q->labels.n && !(lmap = sm__malloc(q->labels.n * sizeof *lmap))) st = SM_E_NOMEM;
+  for (size_t i = 0; i < q->labels.n && !st; i++)
+    if ((lmap[i] = sm__strtab_intern(&p->labels, q->labels.strs[i], strlen(q->labels.strs[i]))) < 0) st = SM_E_NOMEM;
+  if (!st) st = sm__points_reserve(r->ctx, p, p->n + q->n, 0, q->label != NULL);
+  if (!st && (sm__grow((void **)&r->row, &r->row_cap, p->n + q->n, sizeof *r->row) ||
+              sm__grow((void **)&r->srcidx, &r->srcidx_cap, p->n + q->n, sizeof *r->srcidx)))
+    st = SM_E_NOMEM;
+  if (st) {
+    sm__free(cmap);
+    sm__free(lmap);
+    return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  }
+  size_t b = p->n;
+  memcpy(p->x + b, q->x, q->n * sizeof *q->x);
+  memcpy(p->y + b, q->y, q->n * sizeof *q->y);
+  memcpy(p->t + b, q->t, q->n * sizeof *q->t);
+  memcpy(p->w + b, q->w, q->n * sizeof *q->w);
+  memcpy(r->row + b, pt->r.row, q->n * sizeof *r->row);
+  memcpy(r->srcidx + b, pt->r.srcidx, q->n * sizeof *r->srcidx);
+  for (size_t i = 0; i < q->n; i++) {
+    p->cat[b + i] = q->cat[i] < 0 ? -1 : cmap[q->cat[i]];
+    if (p->label) p->label[b + i] = (q->label && q->label[i] >= 0) ? lmap[q->label[i]] : -1;
+  }
+  p->n += q->n;
+  p->rows_read += q->rows_read;
+  for (int k = 0; k < SM_BAD_REASON_END_; k++) {
+    p->bad[k] += q->bad[k];
+    for (size_t e = 0; e < q->n_examples[k]; e++) {
+      if (p->n_examples[k] < 5) {
+        p->examples[k][p->n_examples[k]++] = q->examples[k][e];
+        q->examples[k][e] = NULL;
+      }
+    }
+  }
+  for (int k = 0; k < SM_FILTER_REASON_END_; k++) p->filtered[k] += q->filtered[k];
+  for (int k = 0; k < 4; k++) r->res_seen[k] += pt->r.res_seen[k];
+  sm__free(cmap);
+  sm__free(lmap);
+  return SM_OK;
+}
+
+static sm_status read_parallel(sm_reader *r, size_t s, GDALDatasetH ds, OGRLayerH layer, const char **ign,
+                               const cols *k, uint64_t *rows_out) {
+  sm_ctx *ctx = r->ctx;
+  const char *fidcol = OGR_L_GetFIDColumn(layer), *lname = OGR_L_GetName(layer);
+  char sql[512];
+  snprintf(sql, sizeof sql, "SELECT MIN(\"%s\"), MAX(\"%s\") FROM \"%s\"", fidcol, fidcol, lname);
+  OGRLayerH res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+  GIntBig lo = 0, hi = -1;
+  if (res) {
+    OGRFeatureH f = OGR_L_GetNextFeature(res);
+    if (f) {
+      lo = OGR_F_GetFieldAsInteger64(f, 0);
+      hi = OGR_F_GetFieldAsInteger64(f, 1);
+      OGR_F_Destroy(f);
+    }
+    GDALDatasetReleaseResultSet(ds, res);
+  }
+  int nt = sm__threads(ctx);
+  if (nt > 16) nt = 16;
+  part *parts = sm__calloc((size_t)nt, sizeof *parts);
+  if (!parts) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm_status st = SM_OK;
+  for (int i = 0; i < nt && !st; i++) {
+    part *pt = &parts[i];
+    pt->r = *r;
+    pt->r.p = NULL;
+    pt->r.row = NULL;
+    pt->r.srcidx = NULL;
+    pt->r.row_cap = pt->r.srcidx_cap = pt->r.cat_keep_cap = 0;
+    pt->r.cat_keep = NULL;
+    memset(pt->r.res_seen, 0, sizeof pt->r.res_seen);
+    GIntBig span = hi - lo + 1;
+    pt->lo = lo + span * i / nt;
+    pt->hi = lo + span * (i + 1) / nt;
+    if (sm_ctx_create(&pt->ctx) || (st = sm__points_alloc(ctx, &pt->r.p))) {
+      st = st ? st : sm__error(ctx, SM_E_NOMEM, "out of memory");
+      break;
+    }
+    pt->r.ctx = pt->ctx;
+  }
+  if (!st) {
+    sm__log(ctx, SM_LOG_DEBUG, "%s: reading FIDs %lld..%lld on %d threads", r->srcs[s].name, (long long)lo,
+            (long long)hi, nt);
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#endif
+    for (int i = 0; i < nt; i++) read_part(&parts[i], s, lname, (const char *const *)ign, k);
+    *rows_out = 0;
+    for (int i = 0; i < nt && !st; i++) {
+      if (parts[i].st) {
+        st = sm__error(ctx, parts[i].st, "%s", sm_ctx_last_error(parts[i].ctx));
+        break;
+      }
+      st = merge_part(r, &parts[i]);
+      *rows_out += parts[i].rows;
+    }
+  }
+  for (int i = 0; i < nt; i++) part_free(&parts[i]);
+  sm__free(parts);
+  return st ? st : sm__progress(ctx, 1.0, "reading");
+}
+
 sm_status sm__read_ogr(sm_reader *r, size_t s) {
   sm_ctx *ctx = r->ctx;
   const sm_read_options *o = r->opts;
@@ -204,6 +509,7 @@ sm_status sm__read_ogr(sm_reader *r, size_t s) {
   memset(&stream, 0, sizeof stream);
   struct ArrowSchema schema;
   memset(&schema, 0, sizeof schema);
+  const char **ign_list = NULL;
   GDALDatasetH ds = GDALOpenEx(name, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
   if (!ds) {
     st = sm__error(ctx, SM_E_IO, "cannot open '%s' as a vector data source%s%s", name,
@@ -247,6 +553,7 @@ sm_status sm__read_ogr(sm_reader *r, size_t s) {
   {
     int nf = OGR_FD_GetFieldCount(defn), ni = 0;
     const char **ign = sm__calloc((size_t)nf + 2, sizeof *ign);
+    sm__free(ign_list);
     if (!ign) {
       st = sm__error(ctx, SM_E_NOMEM, "out of memory");
       goto done;
@@ -270,9 +577,9 @@ sm_status sm__read_ogr(sm_reader *r, size_t s) {
     ign[ni++] = "OGR_STYLE";
     ign[ni] = NULL;
     OGR_L_SetIgnoredFields(layer, ign);
-    sm__free(ign);
+    ign_list = ign;
   }
-  char *opts_arrow[] = {"INCLUDE_FID=NO", "MAX_FEATURES_IN_BATCH=65536", NULL};
+  char *opts_arrow[] = {"INCLUDE_FID=YES", "MAX_FEATURES_IN_BATCH=65536", NULL};
   if (!OGR_L_GetArrowStream(layer, &stream, opts_arrow)) {
     st = sm__error(ctx, SM_E_DEPENDENCY, "%s: cannot read layer '%s'%s%s", name, OGR_L_GetName(layer),
                    sm__dep_msg(ctx)[0] ? ": " : "", sm__dep_msg(ctx));
@@ -377,110 +684,21 @@ sm_status sm__read_ogr(sm_reader *r, size_t s) {
                    name);
     goto done;
   }
-  uint64_t row = 0;
-  sm_time_cache tcache = {0};
-  sm_intern_cache ccache = {0};
-  for (;;) {
-    struct ArrowArray batch;
-    memset(&batch, 0, sizeof batch);
-    if (stream.get_next(&stream, &batch) != 0) {
-      const char *e = stream.get_last_error(&stream);
-      st = sm__error(ctx, SM_E_IO, "%s: read error after feature %llu: %s", name, (unsigned long long)row,
-                     e ? e : sm__dep_msg(ctx));
-      break;
-    }
-    if (!batch.release) break;
-    for (int64_t i = 0; i < batch.length && !st; i++) {
-      row++;
-      r->p->rows_read++;
-      int32_t cat = -1;
-      if (kc >= 0) {
-        const char *cs;
-        size_t cn;
-        if (get_bytes(schema.children[kc], batch.children[kc], i, &cs, &cn) && cn) {
-          cat = sm__intern_cached(&ccache, &r->p->cats, cs, cn);
-          if (cat < 0) {
-            st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-            break;
-          }
-        }
-      }
-      if (!sm__reader_keep_category(r, cat)) {
-        r->p->filtered[SM_FILTER_TYPE]++;
-        continue;
-      }
-      int64_t t = SM_TIME_MISSING;
-      if (kt >= 0) {
-        sm_time_res res;
-        int e = get_time(schema.children[kt], batch.children[kt], i, &t, &res, &tcache);
-        if (e < 0) {
-          t = SM_TIME_MISSING;
-          st = sm__reader_bad(r, SM_BAD_TIME, s, row, "field '%s' is not a date", schema.children[kt]->name);
-          continue;
-        }
-        if (e > 0) sm__reader_saw_time(r, res);
-      }
-      if (!sm__reader_keep_time(r, t)) {
-        r->p->filtered[SM_FILTER_TIME]++;
-        continue;
-      }
-      double a = NAN, b = NAN;
-      if (use_geom) {
-        const char *w;
-        size_t wn;
-        uint32_t type = 0;
-        int e = get_bytes(schema.children[gg], batch.children[gg], i, &w, &wn)
-                    ? wkb_point((const unsigned char *)w, wn, &a, &b, &type)
-                    : 0;
-        if (e == 0) {
-          st = sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "empty or missing geometry");
-          continue;
-        }
-        if (e < 0) {
-          st = sm__reader_bad(r, SM_BAD_GEOMETRY, s, row, "geometry of WKB type %u is not a point", type);
-          continue;
-        }
-      } else {
-        int ea = get_number(schema.children[ga], batch.children[ga], i, &a);
-        int eb = get_number(schema.children[gb], batch.children[gb], i, &b);
-        if (ea == 0 || eb == 0) {
-          st = sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "%s or %s is empty", src->fa, src->fb);
-          continue;
-        }
-        if (ea < 0 || eb < 0) {
-          st = sm__reader_bad(r, SM_BAD_NUMBER, s, row, "field '%s' is not a number", ea < 0 ? src->fa : src->fb);
-          continue;
-        }
-      }
-      double wv = 1.0;
-      if (kw >= 0) {
-        int e = get_number(schema.children[kw], batch.children[kw], i, &wv);
-        if (e <= 0 || !isfinite(wv) || wv < 0) {
-          st = sm__reader_bad(r, SM_BAD_WEIGHT, s, row, "field '%s' is not a weight >= 0", o->weight_field);
-          continue;
-        }
-      }
-      int32_t label = -1;
-      if (kl >= 0) {
-        const char *ls;
-        size_t ln;
-        if (get_bytes(schema.children[kl], batch.children[kl], i, &ls, &ln) && ln &&
-            (label = sm__strtab_intern(&r->p->labels, ls, ln)) < 0) {
-          st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-          break;
-        }
-      }
-      st = sm__reader_push(r, s, row, a, b, t, wv, cat, label);
-    }
-    batch.release(&batch);
-    if (st) break;
-    if (total > 0 && (st = sm__progress(ctx, (double)row / (double)total, "reading"))) break;
-  }
-  if (!st && row == 0) st = sm__error(ctx, SM_E_INPUT, "%s: layer has no features", name);
+  const char *fidname = OGR_L_GetFIDColumn(layer);
+  long kfid = find_child(&schema, fidname && *fidname ? fidname : "OGC_FID");
+  if (kfid < 0) kfid = find_child(&schema, "OGC_FID");
+  cols k = {ga, gb, gg, kt, kc, kw, kl, kfid, use_geom};
+  uint64_t rows = 0;
+  if (parallel_ok(ctx, ds, layer, total))
+    st = read_parallel(r, s, ds, layer, ign_list, &k, &rows);
+  else
+    st = read_stream(r, s, &stream, &schema, &k, total, 1, &rows);
+  if (!st && rows == 0) st = sm__error(ctx, SM_E_INPUT, "%s: layer has no features", name);
 done:
   if (schema.release) schema.release(&schema);
   if (stream.release) stream.release(&stream);
   if (ds) GDALClose(ds);
+  sm__free(ign_list);
   sm__gdal_end(ctx);
   return st;
 }

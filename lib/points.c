@@ -9,6 +9,7 @@ static const char *const bad_names[SM_BAD_REASON_END_] = {
     "no coordinates",        "not a number",         "NaN or infinite coordinate",
     "lat/lon out of range",  "lat/lon swapped",      "outside the CRS's area of use",
     "unparseable time",      "bad weight",           "not a point geometry",
+    "no time",               "too few fields",
 };
 static const char *const filter_names[SM_FILTER_REASON_END_] = {"category", "time range", "extent"};
 

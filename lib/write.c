@@ -63,6 +63,15 @@ sm_status sm_write_check(sm_ctx *ctx, const char *path, const sm_write_options *
   else if (!S_ISDIR(sb.st_mode)) st = sm__error(ctx, SM_E_IO, "cannot write '%s': '%s' is not a directory", path, dir);
   else if (access(dir, W_OK) != 0)
     st = sm__error(ctx, SM_E_IO, "cannot write '%s': directory '%s' is not writable (%s)", path, dir, strerror(errno));
+  if (!st) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    long name_max = pathconf(dir, _PC_NAME_MAX);
+    if (name_max <= 0) name_max = 255;
+    if ((long)strlen(base) > name_max)
+      st = sm__error(ctx, SM_E_IO, "cannot write '%s': the file name is %zu bytes, longer than this file system's %ld",
+                     path, strlen(base), name_max);
+  }
   sm__free(dir);
   if (st) return st;
   if (stat(path, &sb) == 0) {
@@ -73,14 +82,13 @@ sm_status sm_write_check(sm_ctx *ctx, const char *path, const sm_write_options *
   return SM_OK;
 }
 
+/* A short hidden name in the output's directory: rename() within one file
+ * system is atomic, and the name stays short whatever the output's length. */
 static char *temp_name(const char *path, fmt f) {
   static unsigned counter = 0;
   char *dir = dir_of(path);
   if (!dir) return NULL;
-  const char *base = strrchr(path, '/');
-  base = base ? base + 1 : path;
-  char *t = sm__asprintf("%s/.%s.safemap-tmp-%ld-%u%s", dir, base, (long)getpid(), counter++,
-                         f == FMT_GPKG ? ".gpkg" : ".csv");
+  char *t = sm__asprintf("%s/.safemap-tmp-%ld-%u%s", dir, (long)getpid(), counter++, f == FMT_GPKG ? ".gpkg" : ".csv");
   sm__free(dir);
   return t;
 }
@@ -110,9 +118,9 @@ static void csv_str(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-static sm_status write_csv(sm_ctx *ctx, const char *tmp, const sm_layer *l) {
+static sm_status write_csv(sm_ctx *ctx, const char *out, const char *tmp, const sm_layer *l) {
   FILE *f = fopen(tmp, "wb");
-  if (!f) return sm__error(ctx, SM_E_IO, "cannot create '%s': %s", tmp, strerror(errno));
+  if (!f) return sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", out, tmp, strerror(errno));
   size_t nf = sm_layer_field_count(l), n = sm_layer_feature_count(l);
   for (size_t c = 0; c < nf; c++) {
     if (c) fputc(',', f);
@@ -139,7 +147,7 @@ static sm_status write_csv(sm_ctx *ctx, const char *tmp, const sm_layer *l) {
   }
   int werr = ferror(f);
   if (fclose(f) != 0 || werr) {
-    if (!st) st = sm__error(ctx, SM_E_IO, "cannot write '%s': %s", tmp, strerror(errno));
+    if (!st) st = sm__error(ctx, SM_E_IO, "cannot write '%s': %s", out, strerror(errno));
   }
   return st;
 }
@@ -253,24 +261,31 @@ static sm_status bulk_insert(sm_ctx *ctx, const char *tmp, sm_layer *const *laye
   }
   sm_status st = SM_OK;
   char *err = NULL;
-  if (sqlite3_exec(db, "PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY; BEGIN", NULL, NULL, &err) != SQLITE_OK)
+  if (sqlite3_exec(db, "PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY; PRAGMA temp_store=MEMORY; BEGIN", NULL, NULL, &err) != SQLITE_OK)
     st = sm__error(ctx, SM_E_IO, "'%s': %s", tmp, err ? err : "");
   sqlite3_free(err);
   for (size_t i = 0; i < n && !st; i++) {
     const sm_layer *l = layers[i];
     if (!bulk(l) || sm_layer_feature_count(l) == 0) continue;
     size_t nf = sm_layer_field_count(l), nr = sm_layer_feature_count(l);
-    sm_buf q = {0};
-    st = sm__buf_append(&q, "INSERT INTO ", 12);
-    if (!st) st = sql_quote(&q, sm_layer_name(l));
-    if (!st) st = sm__buf_append(&q, " (", 2);
+    /* Rows go to a plain in-memory table first, then into the layer's table
+     * in one INSERT ... SELECT: one AUTOINCREMENT update instead of one a row. */
+    sm_buf cols = {0}, q = {0}, mv = {0};
     for (size_t c = 0; c < nf && !st; c++) {
-      if (c) st = sm__buf_append(&q, ",", 1);
-      if (!st) st = sql_quote(&q, sm_layer_field_name(l, c));
+      if (c) st = sm__buf_append(&cols, ",", 1);
+      if (!st) st = sql_quote(&cols, sm_layer_field_name(l, c));
     }
-    if (!st) st = sm__buf_append(&q, ") VALUES (", 10);
+    if (!st) st = sm__buf_printf(&q, "CREATE TEMP TABLE sm_bulk (%s)", cols.s);
+    if (!st && sqlite3_exec(db, q.s, NULL, NULL, NULL) != SQLITE_OK)
+      st = sm__error(ctx, SM_E_IO, "layer '%s': %s", sm_layer_name(l), sqlite3_errmsg(db));
+    q.n = 0;
+    if (!st) st = sm__buf_printf(&q, "INSERT INTO temp.sm_bulk VALUES (");
     for (size_t c = 0; c < nf && !st; c++) st = sm__buf_append(&q, c ? ",?" : "?", c ? 2 : 1);
     if (!st) st = sm__buf_append(&q, ")", 1);
+    if (!st) st = sm__buf_append(&mv, "INSERT INTO main.", 17);
+    if (!st) st = sql_quote(&mv, sm_layer_name(l));
+    if (!st) st = sm__buf_printf(&mv, " (%s) SELECT %s FROM temp.sm_bulk ORDER BY rowid", cols.s, cols.s);
+    sm__free(cols.s);
     /* GDAL's per-row feature-count trigger scans gpkg_ogr_contents on every
      * insert: lift it, insert, set the count once, put it back. */
     char *trig_sql = NULL;
@@ -317,6 +332,10 @@ static sm_status bulk_insert(sm_ctx *ctx, const char *tmp, sm_layer *const *laye
       if (!st && (r & 0xffff) == 0xffff) st = sm__progress(ctx, (double)r / (double)nr, "writing");
     }
     sqlite3_finalize(stmt);
+    if (!st && sqlite3_exec(db, mv.s, NULL, NULL, NULL) != SQLITE_OK)
+      st = sm__error(ctx, SM_E_IO, "layer '%s': %s", sm_layer_name(l), sqlite3_errmsg(db));
+    sm__free(mv.s);
+    sqlite3_exec(db, "DROP TABLE IF EXISTS temp.sm_bulk", NULL, NULL, NULL);
     if (!st) {
       char *u = sqlite3_mprintf("UPDATE gpkg_ogr_contents SET feature_count = %lld WHERE lower(table_name) = lower('%q')",
                                 (long long)nr, sm_layer_name(l));
@@ -335,11 +354,11 @@ static sm_status bulk_insert(sm_ctx *ctx, const char *tmp, sm_layer *const *laye
   return st;
 }
 
-static sm_status write_gpkg(sm_ctx *ctx, const char *tmp, sm_layer *const *layers, size_t n) {
+static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, sm_layer *const *layers, size_t n) {
   GDALDriverH drv = GDALGetDriverByName("GPKG");
   if (!drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no GeoPackage driver");
   GDALDatasetH ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
-  if (!ds) return sm__error(ctx, SM_E_IO, "cannot create '%s': %s", tmp, sm__dep_msg(ctx));
+  if (!ds) return sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", out, tmp, sm__dep_msg(ctx));
   sm_status st = SM_OK;
   for (size_t i = 0; i < n && !st; i++)
     st = write_layer(ctx, ds, layers[i], (double)i / (double)(n + 1), (double)(i + 1) / (double)(n + 1));
@@ -391,7 +410,7 @@ sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const *layers
   char *tmp = temp_name(path, f);
   if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__gdal_begin(ctx);
-  st = f == FMT_GPKG ? write_gpkg(ctx, tmp, layers, n) : write_csv(ctx, tmp, layers[0]);
+  st = f == FMT_GPKG ? write_gpkg(ctx, path, tmp, layers, n) : write_csv(ctx, path, tmp, layers[0]);
   sm__gdal_end(ctx);
   if (!st && rename(tmp, path) != 0)
     st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));

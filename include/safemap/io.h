@@ -8,7 +8,11 @@
  * their header and need no options. Rows that cannot be used are skipped,
  * counted by reason and kept as examples on the points object (see points.h);
  * with `strict` the first such row is an error instead. Nothing is dropped
- * silently.
+ * silently. Where a source has a time column, a row with an empty time is
+ * skipped (SM_BAD_NO_TIME). Rows are named by their line in a CSV and by
+ * their FID in an OGR source. Large GeoPackage layers are read on several
+ * threads (by FID range, merged in FID order: the result does not depend on
+ * the thread count).
  * @defgroup io Input
  * @{
  */

@@ -44,6 +44,8 @@ typedef enum sm_bad_reason {
   SM_BAD_TIME = 6,          /**< a time that cannot be parsed */
   SM_BAD_WEIGHT = 7,        /**< a weight that is negative or not finite */
   SM_BAD_GEOMETRY = 8,      /**< a geometry that is not a point */
+  SM_BAD_NO_TIME = 9,       /**< an empty time where the source has a time column */
+  SM_BAD_FIELDS = 10,       /**< a CSV row too short to hold the columns used */
   SM_BAD_REASON_END_
 } sm_bad_reason;
 

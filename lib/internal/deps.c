@@ -25,6 +25,10 @@ static void CPL_STDCALL gdal_handler(CPLErr level, CPLErrorNum num, const char *
   if (!ctx || !msg) return;
   if (level >= CE_Failure) {
     snprintf(ctx->dep_error, sizeof ctx->dep_error, "GDAL: %s", msg);
+    /* libpq and others end messages with a newline */
+    size_t n = strlen(ctx->dep_error);
+    while (n && (ctx->dep_error[n - 1] == '\n' || ctx->dep_error[n - 1] == '\r' || ctx->dep_error[n - 1] == ' '))
+      ctx->dep_error[--n] = '\0';
   } else if (level == CE_Warning) {
     sm__log(ctx, SM_LOG_DEBUG, "GDAL warning: %s", msg);
   }

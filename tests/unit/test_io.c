@@ -158,7 +158,9 @@ static void generic_csv(void **state) {
   const char *f = tu_write("bng.csv", "easting,northing,date,offence,households\n"
                                       "529000,183000,2024-05-06,Burglary,10\n"
                                       "529100,183100,2024-05-07T22:15:00,Theft,-1\n"
-                                      "529200,183200,,Burglary,5\n");
+                                      "529200,183200,,Burglary,5\n"
+                                      "529300,183300,2024-05-08,Burglary,7\n"
+                                      "529400,183400\n");
   /* projected columns need a CRS */
   assert_int_equal(read_err(f, NULL), SM_E_INVALID_ARG);
   assert_contains(sm_ctx_last_error(ctx), "--crs");
@@ -166,11 +168,14 @@ static void generic_csv(void **state) {
   o.crs = "EPSG:27700";
   o.weight_field = "households";
   sm_points *p = read1(f, &o);
-  assert_int_equal(sm_points_count(p), 2); /* weight -1 is a bad row */
-  assert_int_equal(sm_points_rows_bad(p, SM_BAD_WEIGHT), 1);
+  assert_int_equal(sm_points_count(p), 2);
+  assert_int_equal(sm_points_rows_bad(p, SM_BAD_WEIGHT), 1);  /* weight -1 */
+  assert_int_equal(sm_points_rows_bad(p, SM_BAD_NO_TIME), 1); /* empty date */
+  assert_contains(sm_points_bad_example(p, SM_BAD_NO_TIME, 0), "bng.csv:4: field 'date' is empty");
+  assert_int_equal(sm_points_rows_bad(p, SM_BAD_FIELDS), 1); /* 2 fields of 5 */
+  assert_contains(sm_points_bad_example(p, SM_BAD_FIELDS, 0), "bng.csv:6: the row has 2 fields");
   assert_true(sm_points_x(p)[0] == 529000 && sm_points_y(p)[0] == 183000); /* no transform */
-  assert_true(sm_points_weight(p)[1] == 5);
-  assert_true(sm_points_time(p)[1] == SM_TIME_MISSING);
+  assert_true(sm_points_weight(p)[1] == 7);
   assert_int_equal(sm_points_time_resolution(p), SM_TIME_DAY);
   assert_false(sm_points_is_policeuk(p));
   sm_points_destroy(p);
