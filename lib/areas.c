@@ -607,8 +607,10 @@ static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
     return a->cell && a->cand_off && a->cand ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
   double W = xmax - xmin, H = ymax - ymin, ext = fmax(W, H);
-  double target = 2.0 * (double)a->n_segs;
-  if (target < 1024) target = 1024;
+  /* About 8 cells per boundary segment: most points then fall in cells no
+   * boundary crosses and need no test at all. */
+  double target = 8.0 * (double)a->n_segs;
+  if (target < 4096) target = 4096;
   if (target > 4e6) target = 4e6;
   double cell = sqrt(fmax(W, ext * 1e-3) * fmax(H, ext * 1e-3) / target);
   if (!(cell > 0)) cell = 1;

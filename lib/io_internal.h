@@ -60,26 +60,30 @@ sm_status sm__reader_crs(sm_reader *r, const char *crs, char **out);
 /* Repeated values (police.uk: one month per file, few categories) skip the
  * parse or hash: remember the last one. */
 typedef struct sm_time_cache {
-  char s[40];
-  size_t n;
-  int64_t t;
-  sm_time_res res;
-  int valid;
+  struct {
+    char s[24];
+    uint8_t n;
+    sm_time_res res;
+    int64_t t;
+  } e[64]; /* direct-mapped by a hash of the text; n == 0: empty */
 } sm_time_cache;
 
 static inline sm_status sm__time_parse_cached(sm_time_cache *c, const char *s, size_t n, int64_t *t, sm_time_res *res) {
-  if (c->valid && n == c->n && memcmp(s, c->s, n) == 0) {
-    *t = c->t;
-    *res = c->res;
+  if (n >= sizeof c->e[0].s) return sm_time_parse(s, n, t, res);
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+  h &= 63;
+  if (c->e[h].n == n && memcmp(s, c->e[h].s, n) == 0) {
+    *t = c->e[h].t;
+    *res = c->e[h].res;
     return SM_OK;
   }
   sm_status st = sm_time_parse(s, n, t, res);
-  if (!st && n < sizeof c->s) {
-    memcpy(c->s, s, n);
-    c->n = n;
-    c->t = *t;
-    c->res = *res;
-    c->valid = 1;
+  if (!st) {
+    memcpy(c->e[h].s, s, n);
+    c->e[h].n = (uint8_t)n;
+    c->e[h].t = *t;
+    c->e[h].res = *res;
   }
   return st;
 }
