@@ -133,10 +133,17 @@ static sm_status write_csv(sm_ctx *ctx, const char *out, const char *tmp, const 
       if (c) fputc(',', f);
       if (sm_layer_is_null(l, r, c)) continue;
       switch (sm_layer_field_type(l, c)) {
-      case SM_FIELD_INT64: fprintf(f, "%lld", (long long)sm_layer_get_int(l, r, c)); break;
+      case SM_FIELD_INT64: {
+        char num[32];
+        int k = snprintf(num, sizeof num, "%lld", (long long)sm_layer_get_int(l, r, c));
+        fwrite(num, 1, (size_t)k, f);
+        break;
+      }
       case SM_FIELD_DOUBLE: {
         double v = sm_layer_get_double(l, r, c);
-        if (isfinite(v)) fprintf(f, "%.15g", v);
+        char num[40];
+        int k = isfinite(v) ? snprintf(num, sizeof num, "%.15g", v) : 0;
+        fwrite(num, 1, (size_t)k, f);
         break;
       }
       case SM_FIELD_STRING: csv_str(f, sm_layer_get_string(l, r, c)); break;
