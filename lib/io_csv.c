@@ -189,20 +189,13 @@ sm_status sm__read_csv(sm_reader *r, size_t s) {
     trim(&sp, &np);                         \
   }
     int32_t cat = -1;
-    if (k.cat >= 0) {
-      FIELD(k.cat, cs, cn);
-      if (cn) {
-        cat = sm__intern_cached(&ccache, &r->p->cats, cs, cn);
-        if (cat < 0) {
-          st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-          break;
-        }
-      }
+    FIELD(k.cat, cs, cn);
+    int keep = sm__reader_category(r, &ccache, cs, cn, &cat);
+    if (keep < 0) {
+      st = SM_E_NOMEM;
+      break;
     }
-    if (!sm__reader_keep_category(r, cat)) {
-      r->p->filtered[SM_FILTER_TYPE]++;
-      continue;
-    }
+    if (!keep) continue;
     int64_t t = SM_TIME_MISSING;
     if (k.t >= 0) {
       FIELD(k.t, ts, tn);

@@ -107,6 +107,20 @@ static inline int32_t sm__intern_cached(sm_intern_cache *c, sm_strtab *t, const 
   return idx;
 }
 
+/* Interns a row's category (n = 0: none) and applies the category filter.
+ * Returns 1 to keep the row, 0 when the filter left it out (counted), -1 out
+ * of memory (message set). */
+static inline int sm__reader_category(sm_reader *r, sm_intern_cache *cc, const char *s, size_t n, int32_t *cat) {
+  *cat = -1;
+  if (n && (*cat = sm__intern_cached(cc, &r->p->cats, s, n)) < 0) {
+    sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+    return -1;
+  }
+  if (sm__reader_keep_category(r, *cat)) return 1;
+  r->p->filtered[SM_FILTER_TYPE]++;
+  return 0;
+}
+
 sm_status sm__read_csv(sm_reader *r, size_t src);
 sm_status sm__read_ogr(sm_reader *r, size_t src);
 

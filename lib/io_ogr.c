@@ -231,21 +231,15 @@ static sm_status read_stream(sm_reader *r, size_t s, struct ArrowArrayStream *st
       }
       r->p->rows_read++;
       int32_t cat = -1;
-      if (kc >= 0) {
-        const char *cs;
-        size_t cn;
-        if (get_bytes(sc->children[kc], batch.children[kc], i, &cs, &cn) && cn) {
-          cat = sm__intern_cached(&ccache, &r->p->cats, cs, cn);
-          if (cat < 0) {
-            st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-            break;
-          }
-        }
+      const char *cs = "";
+      size_t cn = 0;
+      if (kc >= 0 && !get_bytes(sc->children[kc], batch.children[kc], i, &cs, &cn)) cn = 0;
+      int keep = sm__reader_category(r, &ccache, cs, cn, &cat);
+      if (keep < 0) {
+        st = SM_E_NOMEM;
+        break;
       }
-      if (!sm__reader_keep_category(r, cat)) {
-        r->p->filtered[SM_FILTER_TYPE]++;
-        continue;
-      }
+      if (!keep) continue;
       int64_t t = SM_TIME_MISSING;
       if (kt >= 0) {
         sm_time_res res;
