@@ -64,7 +64,11 @@ demo() {
     -o "$out/camden_burglary_counts.csv" --overwrite -q
   say "per-ward table ($out/camden_burglary_counts.csv), first rows:"
   head -6 "$out/camden_burglary_counts.csv"
-  say "done: $out/camden_burglary_counts.gpkg has layers ward_counts, ward_counts_by_month, safemap_metadata"
+  say "safemap kde -> $out/camden_burglary_kde.tif (quartic, 250 m radius, 25 m cells, burglaries per km²)"
+  "$sm" kde data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
+    --bandwidth 250 --cell 25 -o "$out/camden_burglary_kde.tif" --overwrite
+  say "done: $out/camden_burglary_counts.gpkg (layers ward_counts, ward_counts_by_month, safemap_metadata)"
+  say "      and $out/camden_burglary_kde.tif: open both in QGIS"
 }
 
 run_tests() { # dir

@@ -20,6 +20,9 @@ typedef struct cli_opts {
   int strict;
   unsigned long long seed;
   int help;
+  /* surfaces */
+  const char *bandwidth, *kernel, *convention, *units, *cell, *gaussian_cutoff;
+  int float64, cog;
 } cli_opts;
 
 /* Parses the options every subcommand shares. Returns 0 ok, 1 on a usage
@@ -43,5 +46,6 @@ const char *cli_num(unsigned long long v, char *buf, size_t n);
 
 int cmd_info(int argc, char **argv);
 int cmd_count(int argc, char **argv);
+int cmd_kde(int argc, char **argv);
 
 #endif

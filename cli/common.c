@@ -8,7 +8,8 @@
 
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
-  O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED
+  O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +37,14 @@ static const struct option long_opts[] = {
     {"overwrite", no_argument, NULL, O_OVERWRITE},
     {"strict", no_argument, NULL, O_STRICT},
     {"seed", required_argument, NULL, O_SEED},
+    {"bandwidth", required_argument, NULL, O_BANDWIDTH},
+    {"kernel", required_argument, NULL, O_KERNEL},
+    {"convention", required_argument, NULL, O_CONVENTION},
+    {"units", required_argument, NULL, O_UNITS},
+    {"cell", required_argument, NULL, O_CELL},
+    {"gaussian-cutoff", required_argument, NULL, O_GCUT},
+    {"float64", no_argument, NULL, O_FLOAT64},
+    {"cog", no_argument, NULL, O_COG},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -94,6 +103,14 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
       if (*end) return usage_error(o, "--seed needs a whole number, not", optarg);
       break;
     }
+    case O_BANDWIDTH: o->bandwidth = optarg; break;
+    case O_KERNEL: o->kernel = optarg; break;
+    case O_CONVENTION: o->convention = optarg; break;
+    case O_UNITS: o->units = optarg; break;
+    case O_CELL: o->cell = optarg; break;
+    case O_GCUT: o->gaussian_cutoff = optarg; break;
+    case O_FLOAT64: o->float64 = 1; break;
+    case O_COG: o->cog = 1; break;
     case O_OVERWRITE: o->overwrite = 1; break;
     case O_STRICT: o->strict = o->read.strict = 1; break;
     case 'q': o->quiet = 1; break;

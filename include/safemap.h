@@ -18,6 +18,8 @@
 #include "safemap/io.h"
 #include "safemap/areas.h"
 #include "safemap/layer.h"
+#include "safemap/raster.h"
+#include "safemap/kde.h"
 #include "safemap/write.h"
 
 #endif /* SAFEMAP_H */

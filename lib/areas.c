@@ -105,6 +105,16 @@ const char *sm_areas_name_field(const sm_areas *a) { return a ? a->name_field : 
 const char *sm_areas_crs(const sm_areas *a) { return a ? a->crs : NULL; }
 size_t sm_areas_repaired_count(const sm_areas *a) { return a ? a->repaired : 0; }
 
+void sm_areas_extent(const sm_areas *a, double e[4]) {
+  e[0] = e[1] = INFINITY;
+  e[2] = e[3] = -INFINITY;
+  for (size_t k = 0; a && k < a->n; k++) {
+    if (!(a->bb[4 * k] <= a->bb[4 * k + 2])) continue;
+    e[0] = fmin(e[0], a->bb[4 * k]), e[1] = fmin(e[1], a->bb[4 * k + 1]);
+    e[2] = fmax(e[2], a->bb[4 * k + 2]), e[3] = fmax(e[3], a->bb[4 * k + 3]);
+  }
+}
+
 /* ---- exact test ---------------------------------------------------------------- */
 static inline int band_of(const sm_areas *a, size_t k, double y) {
   double f = (y - a->bb[4 * k + 1]) / a->band_h[k];

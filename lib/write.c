@@ -2,6 +2,7 @@
 #include "internal/sm_internal.h"
 
 #include <errno.h>
+#include <cpl_conv.h>
 #include <gdal.h>
 #include <sqlite3.h>
 #include <math.h>
@@ -19,7 +20,7 @@ sm_status sm_write_options_init(sm_write_options *opts, int version) {
   return SM_OK;
 }
 
-typedef enum { FMT_GPKG, FMT_CSV } fmt;
+typedef enum { FMT_GPKG, FMT_CSV, FMT_GTIFF } fmt;
 
 static int ends_with(const char *s, const char *e) {
   size_t n = strlen(s), m = strlen(e);
@@ -30,12 +31,14 @@ static sm_status format_of(sm_ctx *ctx, const char *path, const sm_write_options
   if (o->format) {
     if (sm__strcaseeq(o->format, "GPKG")) *f = FMT_GPKG;
     else if (sm__strcaseeq(o->format, "CSV")) *f = FMT_CSV;
-    else return sm__error(ctx, SM_E_INVALID_ARG, "unknown output format '%s' (GPKG or CSV)", o->format);
+    else if (sm__strcaseeq(o->format, "GTiff") || sm__strcaseeq(o->format, "COG")) *f = FMT_GTIFF;
+    else return sm__error(ctx, SM_E_INVALID_ARG, "unknown output format '%s' (GPKG, CSV or GTiff)", o->format);
     return SM_OK;
   }
   if (ends_with(path, ".gpkg")) *f = FMT_GPKG;
   else if (ends_with(path, ".csv")) *f = FMT_CSV;
-  else return sm__error(ctx, SM_E_INVALID_ARG, "cannot tell the format of '%s' from its name: use .gpkg or .csv", path);
+  else if (ends_with(path, ".tif") || ends_with(path, ".tiff")) *f = FMT_GTIFF;
+  else return sm__error(ctx, SM_E_INVALID_ARG, "cannot tell the format of '%s' from its name: use .gpkg, .csv or .tif", path);
   return SM_OK;
 }
 
@@ -88,7 +91,8 @@ static char *temp_name(const char *path, fmt f) {
   static unsigned counter = 0;
   char *dir = dir_of(path);
   if (!dir) return NULL;
-  char *t = sm__asprintf("%s/.safemap-tmp-%ld-%u%s", dir, (long)getpid(), counter++, f == FMT_GPKG ? ".gpkg" : ".csv");
+  char *t = sm__asprintf("%s/.safemap-tmp-%ld-%u%s", dir, (long)getpid(), counter++,
+                         f == FMT_GPKG ? ".gpkg" : f == FMT_CSV ? ".csv" : ".tif");
   sm__free(dir);
   return t;
 }
@@ -412,6 +416,8 @@ sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const *layers
     if (!layers[i]) return sm__error(ctx, SM_E_INVALID_ARG, "layer %zu is NULL", i);
   fmt f;
   format_of(ctx, path, opts, &f);
+  if (f == FMT_GTIFF)
+    return sm__error(ctx, SM_E_INVALID_ARG, "'%s': a GeoTIFF holds rasters; write layers to .gpkg or .csv", path);
   if (f == FMT_CSV && n != 1)
     return sm__error(ctx, SM_E_INVALID_ARG, "a CSV file holds one table, not %zu; write each to its own file", n);
   char *tmp = temp_name(path, f);
@@ -423,6 +429,96 @@ sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const *layers
     st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));
   if (st) remove_temp(tmp);
   else sm__progress(ctx, 1.0, "written");
+  sm__free(tmp);
+  return st;
+}
+
+/* ---- rasters ---------------------------------------------------------------------- */
+static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *r, const sm_write_options *o) {
+  size_t w = sm_raster_width(r), h = sm_raster_height(r);
+  if (w > INT32_MAX || h > INT32_MAX) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': raster too large for GDAL", out);
+  GDALDataType dt = o->float64 ? GDT_Float64 : GDT_Float32;
+  GDALDriverH mem = GDALGetDriverByName("MEM");
+  GDALDriverH drv = GDALGetDriverByName(o->cog ? "COG" : "GTiff");
+  if (!mem || !drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no %s driver", o->cog ? "COG" : "GTiff");
+  GDALDatasetH ds = GDALCreate(mem, "", (int)w, (int)h, 1, dt, NULL);
+  if (!ds) return sm__error(ctx, SM_E_NOMEM, "cannot hold a %zu x %zu raster in memory: %s", w, h, sm__dep_msg(ctx));
+  sm_status st = SM_OK;
+  double gt[6];
+  sm_raster_geotransform(r, gt);
+  GDALSetGeoTransform(ds, gt);
+  OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+  char *wkt = NULL;
+  if (OSRSetFromUserInput(srs, sm_raster_crs(r)) != OGRERR_NONE || OSRExportToWkt(srs, &wkt) != OGRERR_NONE)
+    st = sm__error(ctx, SM_E_CRS, "'%s': unknown CRS '%s'", out, sm_raster_crs(r));
+  else
+    GDALSetProjection(ds, wkt);
+  CPLFree(wkt);
+  OSRDestroySpatialReference(srs);
+  GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+  double nodata = sm_raster_nodata(r);
+  GDALSetRasterNoDataValue(b, nodata);
+  const char *units = sm_raster_metadata_get(r, "units"), *desc = sm_raster_metadata_get(r, "description");
+  if (units) GDALSetRasterUnitType(b, units);
+  if (desc) GDALSetDescription(b, desc);
+  for (size_t i = 0; i < sm_raster_metadata_count(r); i++)
+    GDALSetMetadataItem(ds, sm_raster_metadata_key(r, i), sm_raster_metadata_value(r, i), NULL);
+  double *row = sm__malloc(w * sizeof *row);
+  if (!row && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  const double *v = sm_raster_values(r);
+  for (size_t j = 0; j < h && !st; j++) {
+    for (size_t i = 0; i < w; i++) row[i] = isnan(v[j * w + i]) ? nodata : v[j * w + i];
+    if (GDALRasterIO(b, GF_Write, 0, (int)j, (int)w, 1, row, (int)w, 1, GDT_Float64, 0, 0) != CE_None)
+      st = sm__error(ctx, SM_E_IO, "'%s': %s", out, sm__dep_msg(ctx));
+  }
+  sm__free(row);
+  if (!st) st = sm__progress(ctx, 0.3, "writing raster");
+  char *copts_tif[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "PREDICTOR=3",
+                       "BIGTIFF=IF_SAFER", "COPY_SRC_OVERVIEWS=YES", NULL};
+  char *copts_cog[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BIGTIFF=IF_SAFER", "OVERVIEW_RESAMPLING=AVERAGE", NULL};
+  if (!st && !o->cog) {
+    int levels[16], nl = 0;
+    for (size_t f = 2; nl < 16 && (w / f >= 256 || h / f >= 256); f *= 2) levels[nl++] = (int)f;
+    if (nl && GDALBuildOverviews(ds, "AVERAGE", nl, levels, 0, NULL, NULL, NULL) != CE_None)
+      st = sm__error(ctx, SM_E_DEPENDENCY, "'%s': cannot build overviews: %s", out, sm__dep_msg(ctx));
+  }
+  if (!st) {
+    GDALDatasetH t = GDALCreateCopy(drv, tmp, ds, FALSE, o->cog ? copts_cog : copts_tif, NULL, NULL);
+    if (!t) st = sm__error(ctx, SM_E_IO, "cannot write '%s': %s", out, sm__dep_msg(ctx));
+    else {
+      ctx->dep_error[0] = '\0';
+      GDALClose(t);
+      if (ctx->dep_error[0]) st = sm__error(ctx, SM_E_IO, "cannot finish '%s': %s", out, ctx->dep_error);
+    }
+  }
+  GDALClose(ds);
+  return st;
+}
+
+sm_status sm_write_raster(sm_ctx *ctx, const char *path, const sm_raster *raster, const sm_write_options *opts) {
+  sm_write_options d = SM_WRITE_OPTIONS_INIT;
+  if (!opts) opts = &d;
+  if (!raster) return sm__error(ctx, SM_E_INVALID_ARG, "sm_write_raster: raster is NULL");
+  sm_status st = sm_write_check(ctx, path, opts);
+  if (st) return st;
+  fmt f;
+  format_of(ctx, path, opts, &f);
+  if (f != FMT_GTIFF) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': write rasters to .tif", path);
+  char *tmp = temp_name(path, f);
+  if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm__gdal_begin(ctx);
+  st = write_gtiff(ctx, path, tmp, raster, opts);
+  sm__gdal_end(ctx);
+  if (!st && rename(tmp, path) != 0)
+    st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));
+  if (st) {
+    remove_temp(tmp);
+    char *aux = sm__asprintf("%s.aux.xml", tmp);
+    if (aux) unlink(aux);
+    sm__free(aux);
+  } else {
+    sm__progress(ctx, 1.0, "written");
+  }
   sm__free(tmp);
   return st;
 }

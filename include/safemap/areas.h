@@ -74,6 +74,8 @@ SM_API const char *sm_areas_id_field(const sm_areas *areas);
 SM_API const char *sm_areas_name_field(const sm_areas *areas);
 /** Analysis CRS (borrowed). @since 0.1 */
 SM_API const char *sm_areas_crs(const sm_areas *areas);
+/** Bounding box of all areas: xmin, ymin, xmax, ymax (analysis CRS). @since 0.1 */
+SM_API void sm_areas_extent(const sm_areas *areas, double extent[4]);
 /** Number of polygons that were invalid and repaired. @since 0.1 */
 SM_API size_t sm_areas_repaired_count(const sm_areas *areas);
 

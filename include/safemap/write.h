@@ -16,7 +16,8 @@
 #ifndef SAFEMAP_WRITE_H
 #define SAFEMAP_WRITE_H
 
-#include "layer.h"
+#include "safemap/layer.h"
+#include "safemap/raster.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,11 +27,13 @@ extern "C" {
 typedef struct sm_write_options {
   int version;        /**< SM_WRITE_OPTIONS_VERSION */
   int overwrite;      /**< 1: replace an existing file */
-  const char *format; /**< "GPKG" or "CSV"; NULL = from the extension (.gpkg, .csv) */
+  const char *format; /**< "GPKG", "CSV" or "GTiff"; NULL = from the extension (.gpkg, .csv, .tif) */
+  int float64;        /**< rasters: 1 = Float64 cells (default Float32) */
+  int cog;            /**< rasters: 1 = Cloud Optimized GeoTIFF */
 } sm_write_options;
 
 #define SM_WRITE_OPTIONS_VERSION 1
-#define SM_WRITE_OPTIONS_INIT {SM_WRITE_OPTIONS_VERSION, 0, NULL}
+#define SM_WRITE_OPTIONS_INIT {SM_WRITE_OPTIONS_VERSION, 0, NULL, 0, 0}
 
 /** Initialises options to their defaults. @return SM_OK or SM_E_INVALID_ARG. @since 0.1 */
 SM_API sm_status sm_write_options_init(sm_write_options *opts, int version);
@@ -48,6 +51,19 @@ SM_API sm_status sm_write_options_init(sm_write_options *opts, int version);
  */
 SM_API sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const *layers,
                                  size_t n, const sm_write_options *opts);
+
+/**
+ * Writes a raster to a GeoTIFF (.tif, .tiff): tiled 256 x 256, DEFLATE with
+ * the floating-point predictor, overviews (average) down to 256 cells, the
+ * CRS, nodata (NaN cells), the band's units and description, and the
+ * raster's metadata as GDAL metadata items. With `cog`, a Cloud Optimized
+ * GeoTIFF. Atomic like sm_write_layers().
+ * @return SM_OK, SM_E_INVALID_ARG (not .tif), SM_E_IO, SM_E_CRS,
+ *         SM_E_DEPENDENCY, SM_E_NOMEM, SM_E_CANCELLED.
+ * @since 0.1
+ */
+SM_API sm_status sm_write_raster(sm_ctx *ctx, const char *path, const sm_raster *raster,
+                                 const sm_write_options *opts);
 
 /**
  * Checks up front that `path` could be written: format known, directory

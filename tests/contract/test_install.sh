@@ -25,6 +25,9 @@ LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/count_wards" "$pts" "$wards" "$WORK
 grep -q '6416 burglaries' "$WORKDIR/a.txt" || { echo "FAIL: unexpected output"; cat "$WORKDIR/a.txt"; exit 1; }
 grep -q 'outside every ward: 365' "$WORKDIR/a.txt" || { echo "FAIL: unexpected output"; cat "$WORKDIR/a.txt"; exit 1; }
 test -f "$WORKDIR/a.gpkg"
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/kde_surface" "$pts" "$WORKDIR/k.tif" 300 > "$WORKDIR/k.txt"
+grep -q '6416 points, radius 300.0 m' "$WORKDIR/k.txt" || { echo "FAIL: kde example"; cat "$WORKDIR/k.txt"; exit 1; }
+test -f "$WORKDIR/k.tif"
 
 # 2. pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"

@@ -103,7 +103,7 @@ static void bad_paths(void **state) {
   assert_int_equal(sm_write_layers(ctx, tu_path("no/such/dir/x.gpkg"), &l, 1, NULL), SM_E_IO);
   assert_contains(sm_ctx_last_error(ctx), "does not exist");
   assert_int_equal(sm_write_layers(ctx, tu_path("x.shp"), &l, 1, NULL), SM_E_INVALID_ARG);
-  assert_contains(sm_ctx_last_error(ctx), ".gpkg or .csv");
+  assert_contains(sm_ctx_last_error(ctx), ".gpkg, .csv or .tif");
   assert_int_equal(sm_write_check(ctx, tu_dir(), NULL), SM_E_INVALID_ARG);
   if (geteuid() != 0) { /* root writes anywhere */
     mkdir(tu_path("ro"), 0555);
@@ -165,8 +165,54 @@ static void geopackage_output(void **state) {
   sm_layer_destroy(g);
 }
 
+static void geotiff_output(void **state) {
+  (void)state;
+  sm_raster *r;
+  assert_ok(ctx, sm_raster_create(ctx, &r, 600, 300, 529000, 183000, 5, "EPSG:27700"));
+  double *v = sm_raster_data(r);
+  for (size_t j = 0; j < 300; j++)
+    for (size_t i = 0; i < 600; i++) v[j * 600 + i] = (i + j) % 7 == 0 ? NAN : (double)i * 0.5 + (double)j;
+  assert_ok(ctx, sm_raster_set_metadata(ctx, r, "units", "points per square kilometre"));
+  assert_ok(ctx, sm_raster_set_metadata(ctx, r, "kernel", "quartic"));
+  const char *p = tu_path("k.tif");
+  sm_write_options o = SM_WRITE_OPTIONS_INIT;
+  o.float64 = 1;
+  assert_ok(ctx, sm_write_raster(ctx, p, r, &o));
+  assert_int_equal(sm_write_raster(ctx, p, r, &o), SM_E_IO); /* exists */
+  assert_int_equal(tu_count_files("safemap-tmp"), 0);
+  GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
+  assert_non_null(ds);
+  assert_int_equal(GDALGetRasterXSize(ds), 600);
+  assert_int_equal(GDALGetRasterYSize(ds), 300);
+  double gt[6];
+  GDALGetGeoTransform(ds, gt);
+  assert_true(gt[0] == 529000 && gt[3] == 183000 && gt[1] == 5 && gt[5] == -5);
+  OGRSpatialReferenceH srs = OSRNewSpatialReference(GDALGetProjectionRef(ds));
+  OSRAutoIdentifyEPSG(srs);
+  assert_string_equal(OSRGetAuthorityCode(srs, NULL), "27700");
+  OSRDestroySpatialReference(srs);
+  GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+  int has = 0;
+  assert_true(GDALGetRasterNoDataValue(b, &has) == -9999 && has);
+  assert_string_equal(GDALGetRasterUnitType(b), "points per square kilometre");
+  assert_string_equal(GDALGetMetadataItem(ds, "kernel", NULL), "quartic");
+  assert_int_equal(GDALGetOverviewCount(b), 1); /* 600 -> 300: one level down to 256 */
+  assert_int_equal(GDALGetRasterDataType(b), GDT_Float64);
+  double row[600];
+  assert_int_equal(GDALRasterIO(b, GF_Read, 0, 10, 600, 1, row, 600, 1, GDT_Float64, 0, 0), CE_None);
+  for (size_t i = 0; i < 600; i++) {
+    if ((i + 10) % 7 == 0) assert_true(row[i] == -9999);
+    else assert_true(row[i] == (double)i * 0.5 + 10);
+  }
+  GDALClose(ds);
+  /* rasters go to .tif only; layers not to .tif */
+  assert_int_equal(sm_write_raster(ctx, tu_path("k.gpkg"), r, NULL), SM_E_INVALID_ARG);
+  sm_raster_destroy(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(layer_api), cmocka_unit_test(csv_output),
-                                     cmocka_unit_test(bad_paths), cmocka_unit_test(geopackage_output)};
+                                     cmocka_unit_test(bad_paths), cmocka_unit_test(geopackage_output),
+                                     cmocka_unit_test(geotiff_output)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,162 @@
+/**
+ * @file safemap/kde.h
+ * @brief Kernel density estimation with explicit conventions.
+ *
+ * Each point adds weight × K(d) at every cell centre within the kernel's
+ * support, where d is the exact distance from the point to the centre and K
+ * integrates to 1 over the plane, so the surface integrates to the total
+ * weight (away from the edges of the grid). Identical coordinates (police.uk
+ * snap points) are merged into one weighted point first: same result, less
+ * work. Computed in parallel over strips of rows; each cell sums its points
+ * in one fixed order, so the values are bit-identical for any thread count.
+ *
+ * Conventions reproduce other tools exactly (REFERENCE.md §1.1, §3, §4.1):
+ * - SM_KDE_ARCGIS: quartic, bandwidth = search radius, default radius by the
+ *   spatial Silverman rule, grid = the points' extent, cell = shorter side /
+ *   250, values per km², cells beyond every point's radius are nodata.
+ * - SM_KDE_QGIS_RAW: QGIS Heatmap "Raw": sum of weight × shape (quartic
+ *   (1 - u²)²) with no constant; grid = points' extent grown by the radius,
+ *   ceil(size / cell) + 1 cells; nodata beyond every radius.
+ * - SM_KDE_QGIS_SCALED: QGIS Heatmap "Scaled", including QGIS's quartic
+ *   constant 116/(5π r²)·15/16 (7.25 times too large; fixed after 3.40).
+ * - SM_KDE_SPATSTAT: spatstat density.ppp evaluated exactly: bandwidth =
+ *   sigma, the kernel's standard deviation per axis (quartic radius =
+ *   sigma·√8, Epanechnikov sigma·√6, disc 2·sigma; Gaussian cut at 8 sigma),
+ *   values per m², zeros (not nodata) away from the points.
+ * - SM_KDE_DEFAULT: ArcGIS-like (quartic, per km², Silverman radius) but the
+ *   grid is the points' extent grown by one bandwidth, so the whole surface
+ *   is inside it, and cells away from every point are 0.
+ * @defgroup kde Kernel density
+ * @{
+ */
+#ifndef SAFEMAP_KDE_H
+#define SAFEMAP_KDE_H
+
+#include "safemap/points.h"
+#include "safemap/raster.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Kernels; each integrates to 1 over the plane. u = d / radius. */
+typedef enum sm_kernel {
+  SM_KERNEL_QUARTIC = 0,      /**< 3/(π r²) (1 - u²)², a.k.a. biweight (default) */
+  SM_KERNEL_EPANECHNIKOV = 1, /**< 2/(π r²) (1 - u²) */
+  SM_KERNEL_TRIWEIGHT = 2,    /**< 4/(π r²) (1 - u²)³ */
+  SM_KERNEL_TRIANGULAR = 3,   /**< 3/(π r²) (1 - u), a cone */
+  SM_KERNEL_UNIFORM = 4,      /**< 1/(π r²), a disc */
+  SM_KERNEL_GAUSSIAN = 5,     /**< exp(-d²/2σ²)/(2πσ²), cut at cutoff·σ and rescaled to integrate to 1 */
+  SM_KERNEL_END_
+} sm_kernel;
+
+/** Whose definition of the surface to reproduce. */
+typedef enum sm_kde_convention {
+  SM_KDE_DEFAULT = 0,
+  SM_KDE_ARCGIS = 1,
+  SM_KDE_QGIS_RAW = 2,
+  SM_KDE_QGIS_SCALED = 3,
+  SM_KDE_SPATSTAT = 4,
+  SM_KDE_CONVENTION_END_
+} sm_kde_convention;
+
+/** What a cell value means. */
+typedef enum sm_kde_units {
+  SM_KDE_UNITS_AUTO = 0,   /**< the convention's own (per km², raw, per m²) */
+  SM_KDE_PER_KM2 = 1,      /**< weight per square kilometre */
+  SM_KDE_PER_HA = 2,       /**< weight per hectare */
+  SM_KDE_PER_M2 = 3,       /**< weight per square metre */
+  SM_KDE_COUNT = 4,        /**< expected count in the cell (density × cell area; sums to the weight) */
+  SM_KDE_PROBABILITY = 5,  /**< share of the total weight in the cell (sums to 1) */
+  SM_KDE_UNITS_END_
+} sm_kde_units;
+
+/** How the bandwidth is chosen. */
+typedef enum sm_bw_rule {
+  SM_BW_FIXED = 0, /**< bandwidth_m as given */
+  SM_BW_AUTO = 1,  /**< ArcGIS spatial Silverman: 0.9·min(SD, √(1/ln 2)·Dm)·n^-0.2 (a quartic radius) */
+  SM_BW_SCOTT = 2, /**< Scott: geometric mean of sd(x), sd(y) times n^(-1/6) (a standard deviation) */
+  SM_BW_END_
+} sm_bw_rule;
+
+/** Options of sm_kde(). Fields only appended; set with SM_KDE_OPTIONS_INIT. */
+typedef struct sm_kde_options {
+  int version;                  /**< SM_KDE_OPTIONS_VERSION */
+  sm_kde_convention convention; /**< default SM_KDE_DEFAULT */
+  sm_kernel kernel;             /**< default quartic; spatstat/QGIS conventions allow their own kernels */
+  sm_kde_units units;           /**< default: the convention's */
+  sm_bw_rule bandwidth_rule;    /**< default SM_BW_AUTO (SM_BW_FIXED if bandwidth_m > 0 is given) */
+  double bandwidth_m;           /**< radius of compact kernels; standard deviation of the Gaussian
+                                     (spatstat: always the standard deviation) */
+  double gaussian_cutoff;       /**< Gaussian support in standard deviations (0 = 4; spatstat: 8) */
+  double cell_m;                /**< cell size; 0 = shorter side of the extent / 250 */
+  int has_extent;               /**< 1: use `extent` for the grid */
+  double extent[4];             /**< xmin, ymin, xmax, ymax in metres of the points' CRS */
+  double max_cells;             /**< refuse grids larger than this (0 = 4e8 cells, 3.2 GB) */
+} sm_kde_options;
+
+#define SM_KDE_OPTIONS_VERSION 1
+#define SM_KDE_OPTIONS_INIT {SM_KDE_OPTIONS_VERSION, SM_KDE_DEFAULT, SM_KERNEL_QUARTIC, SM_KDE_UNITS_AUTO, \
+    SM_BW_AUTO, 0, 0, 0, 0, {0, 0, 0, 0}, 0}
+
+/** Initialises options to their defaults. @return SM_OK or SM_E_INVALID_ARG. @since 0.1 */
+SM_API sm_status sm_kde_options_init(sm_kde_options *opts, int version);
+
+/** What sm_kde() chose. */
+typedef struct sm_kde_info {
+  double bandwidth_m;     /**< bandwidth in the convention's meaning (radius or sigma) */
+  double radius_m;        /**< support radius actually used */
+  const char *rule;       /**< "fixed", "spatial Silverman (ArcGIS)", "Scott" (static string) */
+  double cell_m;
+  size_t width, height;
+  size_t n_points;        /**< points used */
+  size_t n_locations;     /**< distinct locations after merging identical coordinates */
+  size_t n_outside;       /**< points outside the grid (they still add to cells within reach) */
+  double total_weight;
+} sm_kde_info;
+
+/**
+ * Computes a kernel density surface.
+ * @param[out] out the surface, in the points' CRS; free with sm_raster_destroy().
+ *   Its metadata records the convention, kernel, bandwidth and rule, units,
+ *   cell size, grid rule, points and weight.
+ * @param[out] info what was chosen; may be NULL.
+ * @return SM_OK; SM_E_INPUT (no points; automatic bandwidth undefined: one
+ *   point or all at one place; every point outside the extent and beyond
+ *   reach); SM_E_INVALID_ARG (bandwidth <= 0 or smaller than a cell, cell
+ *   <= 0, bad extent, kernel not offered by the convention, grid larger than
+ *   max_cells: the message names the size, nothing is allocated);
+ *   SM_E_NOMEM; SM_E_CANCELLED.
+ * @since 0.1
+ */
+SM_API sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm_kde_options *opts,
+                        sm_kde_info *info);
+
+/**
+ * The ArcGIS default search radius (spatial Silverman rule, REFERENCE.md
+ * §1.1): 0.9·min(SD, √(1/ln 2)·Dm)·n^(-0.2), with the weighted mean centre,
+ * weighted median distance Dm, weighted standard distance SD and n the
+ * total weight. Four points at (±1000, 0), (0, ±1000) give 682.0725 m.
+ * @return SM_OK or SM_E_INPUT (fewer than two distinct points).
+ * @since 0.1
+ */
+SM_API sm_status sm_kde_silverman_radius(sm_ctx *ctx, const double *x, const double *y, const double *w, size_t n,
+                                         double *radius_out);
+
+/** Name of a kernel ("quartic", ...), or NULL. @since 0.1 */
+SM_API const char *sm_kernel_name(sm_kernel kernel);
+/** Kernel by name (case-insensitive; "biweight" = quartic, "disc" = uniform); SM_KERNEL_END_ if unknown. @since 0.1 */
+SM_API sm_kernel sm_kernel_from_name(const char *name);
+/** Name of a convention ("arcgis", "qgis-raw", ...), or NULL. @since 0.1 */
+SM_API const char *sm_kde_convention_name(sm_kde_convention c);
+/** Convention by name; SM_KDE_CONVENTION_END_ if unknown. @since 0.1 */
+SM_API sm_kde_convention sm_kde_convention_from_name(const char *name);
+/** Units by name ("per-km2", "per-ha", "per-m2", "count", "probability"); SM_KDE_UNITS_END_ if unknown. @since 0.1 */
+SM_API sm_kde_units sm_kde_units_from_name(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+#endif /* SAFEMAP_KDE_H */

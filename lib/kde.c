@@ -1,0 +1,571 @@
+/* Kernel density estimation (REFERENCE.md §1.1 ArcGIS, §3 QGIS, §4.1 spatstat). */
+#include "internal/sm_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef SM_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+sm_status sm_kde_options_init(sm_kde_options *opts, int version) {
+  if (!opts || version != SM_KDE_OPTIONS_VERSION) return SM_E_INVALID_ARG;
+  sm_kde_options d = SM_KDE_OPTIONS_INIT;
+  *opts = d;
+  return SM_OK;
+}
+
+static const char *const kernel_names[SM_KERNEL_END_] = {"quartic", "epanechnikov", "triweight",
+                                                          "triangular", "uniform", "gaussian"};
+static const char *const conv_names[SM_KDE_CONVENTION_END_] = {"default", "arcgis", "qgis-raw", "qgis-scaled",
+                                                               "spatstat"};
+static const char *const unit_names[SM_KDE_UNITS_END_] = {"auto", "per-km2", "per-ha", "per-m2", "count",
+                                                          "probability"};
+
+const char *sm_kernel_name(sm_kernel k) { return (int)k >= 0 && k < SM_KERNEL_END_ ? kernel_names[k] : NULL; }
+sm_kernel sm_kernel_from_name(const char *name) {
+  if (!name) return SM_KERNEL_END_;
+  if (sm__strcaseeq(name, "biweight")) return SM_KERNEL_QUARTIC;
+  if (sm__strcaseeq(name, "disc")) return SM_KERNEL_UNIFORM;
+  for (int k = 0; k < SM_KERNEL_END_; k++)
+    if (sm__strcaseeq(name, kernel_names[k])) return (sm_kernel)k;
+  return SM_KERNEL_END_;
+}
+const char *sm_kde_convention_name(sm_kde_convention c) {
+  return (int)c >= 0 && c < SM_KDE_CONVENTION_END_ ? conv_names[c] : NULL;
+}
+sm_kde_convention sm_kde_convention_from_name(const char *name) {
+  for (int k = 0; name && k < SM_KDE_CONVENTION_END_; k++)
+    if (sm__strcaseeq(name, conv_names[k])) return (sm_kde_convention)k;
+  return SM_KDE_CONVENTION_END_;
+}
+sm_kde_units sm_kde_units_from_name(const char *name) {
+  for (int k = 0; name && k < SM_KDE_UNITS_END_; k++)
+    if (sm__strcaseeq(name, unit_names[k])) return (sm_kde_units)k;
+  return SM_KDE_UNITS_END_;
+}
+
+/* Per-axis standard deviation of each kernel with unit support radius
+ * (spatstat's kernel table; triweight and cone computed the same way:
+ * var = E[r^2] / 2 under the radial density). */
+static double kernel_sd_unit(sm_kernel k) {
+  switch (k) {
+  case SM_KERNEL_QUARTIC: return 1.0 / sqrt(8.0);
+  case SM_KERNEL_EPANECHNIKOV: return 1.0 / sqrt(6.0);
+  case SM_KERNEL_TRIWEIGHT: return 1.0 / sqrt(10.0);
+  case SM_KERNEL_TRIANGULAR: return sqrt(0.15);
+  case SM_KERNEL_UNIFORM: return 0.5;
+  default: return 1.0; /* Gaussian: sigma is the sd */
+  }
+}
+
+/* ---- bandwidth rules ---------------------------------------------------------- */
+typedef struct {
+  double d, w;
+} dw;
+static int cmp_dw(const void *a, const void *b) {
+  double x = ((const dw *)a)->d, y = ((const dw *)b)->d;
+  return (x > y) - (x < y);
+}
+
+sm_status sm_kde_silverman_radius(sm_ctx *ctx, const double *x, const double *y, const double *w, size_t n,
+                                  double *radius_out) {
+  if (!x || !y || !radius_out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_silverman_radius: NULL argument");
+  double sw = 0, mx = 0, my = 0;
+  for (size_t i = 0; i < n; i++) {
+    double wi = w ? w[i] : 1.0;
+    sw += wi, mx += wi * x[i], my += wi * y[i];
+  }
+  if (n < 2 || !(sw > 0))
+    return sm__error(ctx, SM_E_INPUT, "the automatic bandwidth needs at least two points (got %zu); give --bandwidth", n);
+  mx /= sw, my /= sw;
+  dw *a = sm__malloc(n * sizeof *a);
+  if (!a) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  double ss = 0;
+  int unit = 1;
+  for (size_t i = 0; i < n; i++) {
+    double dx = x[i] - mx, dy = y[i] - my, wi = w ? w[i] : 1.0;
+    a[i].d = sqrt(dx * dx + dy * dy);
+    a[i].w = wi;
+    ss += wi * (dx * dx + dy * dy);
+    if (wi != 1.0) unit = 0;
+  }
+  qsort(a, n, sizeof *a, cmp_dw);
+  double dm;
+  if (unit) { /* the ordinary median */
+    dm = n % 2 ? a[n / 2].d : 0.5 * (a[n / 2 - 1].d + a[n / 2].d);
+  } else { /* weighted: the first distance where the cumulative weight reaches half */
+    double half = sw / 2, cum = 0;
+    size_t k = 0;
+    for (; k < n; k++) {
+      cum += a[k].w;
+      if (cum >= half) break;
+    }
+    dm = (cum == half && k + 1 < n) ? 0.5 * (a[k].d + a[k + 1].d) : a[k < n ? k : n - 1].d;
+  }
+  sm__free(a);
+  double sd = sqrt(ss / sw);
+  double h = 0.9 * fmin(sd, sqrt(1.0 / log(2.0)) * dm) * pow(sw, -0.2);
+  if (!(h > 0))
+    return sm__error(ctx, SM_E_INPUT,
+                     "the automatic bandwidth is 0: the points are all at one place (or more than half of them "
+                     "are); give --bandwidth");
+  *radius_out = h;
+  return SM_OK;
+}
+
+static sm_status scott_sigma(sm_ctx *ctx, const double *x, const double *y, size_t n, double *out) {
+  if (n < 2) return sm__error(ctx, SM_E_INPUT, "Scott's bandwidth needs at least two points (got %zu); give --bandwidth", n);
+  double mx = 0, my = 0;
+  for (size_t i = 0; i < n; i++) mx += x[i], my += y[i];
+  mx /= (double)n, my /= (double)n;
+  double vx = 0, vy = 0;
+  for (size_t i = 0; i < n; i++) vx += (x[i] - mx) * (x[i] - mx), vy += (y[i] - my) * (y[i] - my);
+  vx /= (double)(n - 1), vy /= (double)(n - 1);
+  double s = sqrt(sqrt(vx) * sqrt(vy)) * pow((double)n, -1.0 / 6.0);
+  if (!(s > 0))
+    return sm__error(ctx, SM_E_INPUT, "Scott's bandwidth is 0: the points lie on a line or at one place; give --bandwidth");
+  *out = s;
+  return SM_OK;
+}
+
+/* ---- merging identical locations -------------------------------------------- */
+typedef struct {
+  double x, y, w;
+} pt;
+static int cmp_pt_yx(const void *a, const void *b) {
+  const pt *p = a, *q = b;
+  if (p->y != q->y) return p->y < q->y ? -1 : 1;
+  if (p->x != q->x) return p->x < q->x ? -1 : 1;
+  return 0;
+}
+
+/* ---- evaluation ------------------------------------------------------------------ */
+typedef struct {
+  sm_kernel kernel;
+  double R, R2, invR2;  /* support radius */
+  double inv2s2;        /* Gaussian: 1 / (2 sigma^2) */
+  double x_min, y_max, cell;
+  size_t w, h;
+} evalp;
+
+/* Adds the points' shapes (without the kernel constant) to rows [r0, r1). */
+static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t r1, double *v) {
+  double ytop = e->y_max - (double)r0 * e->cell, ybot = e->y_max - (double)r1 * e->cell;
+  /* points are sorted by y: those within R of the strip */
+  size_t lo = 0, hi = np;
+  while (lo < hi) {
+    size_t m = (lo + hi) / 2;
+    if (p[m].y < ybot - e->R) lo = m + 1;
+    else hi = m;
+  }
+  for (size_t k = lo; k < np && p[k].y <= ytop + e->R; k++) {
+    const double px = p[k].x, py = p[k].y, pw = p[k].w;
+    /* rows whose centres are within R of the point */
+    double jf0 = (e->y_max - (py + e->R)) / e->cell - 0.5, jf1 = (e->y_max - (py - e->R)) / e->cell - 0.5;
+    long j0 = (long)ceil(jf0), j1 = (long)floor(jf1);
+    if (j0 < (long)r0) j0 = (long)r0;
+    if (j1 > (long)r1 - 1) j1 = (long)r1 - 1;
+    for (long j = j0; j <= j1; j++) {
+      double yc = e->y_max - ((double)j + 0.5) * e->cell, dy = yc - py, dy2 = dy * dy;
+      if (dy2 > e->R2) continue;
+      double half = sqrt(e->R2 - dy2);
+      long i0 = (long)ceil((px - half - e->x_min) / e->cell - 0.5), i1 = (long)floor((px + half - e->x_min) / e->cell - 0.5);
+      if (i0 < 0) i0 = 0;
+      if (i1 > (long)e->w - 1) i1 = (long)e->w - 1;
+      if (i1 < i0) continue;
+      double *row = v + (size_t)j * e->w;
+      switch (e->kernel) {
+      case SM_KERNEL_QUARTIC:
+        for (long i = i0; i <= i1; i++) {
+          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * e->invR2;
+          t = t > 0 ? t : 0;
+          row[i] += pw * t * t;
+        }
+        break;
+      case SM_KERNEL_EPANECHNIKOV:
+        for (long i = i0; i <= i1; i++) {
+          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * e->invR2;
+          row[i] += pw * (t > 0 ? t : 0);
+        }
+        break;
+      case SM_KERNEL_TRIWEIGHT:
+        for (long i = i0; i <= i1; i++) {
+          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * e->invR2;
+          t = t > 0 ? t : 0;
+          row[i] += pw * t * t * t;
+        }
+        break;
+      case SM_KERNEL_TRIANGULAR:
+        for (long i = i0; i <= i1; i++) {
+          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, u = sqrt((dx * dx + dy2) * e->invR2);
+          row[i] += pw * (u < 1 ? 1 - u : 0);
+        }
+        break;
+      case SM_KERNEL_UNIFORM:
+        for (long i = i0; i <= i1; i++) {
+          double dx = e->x_min + ((double)i + 0.5) * e->cell - px;
+          row[i] += (dx * dx + dy2) <= e->R2 ? pw : 0;
+        }
+        break;
+      case SM_KERNEL_GAUSSIAN:
+        for (long i = i0; i <= i1; i++) {
+          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, d2 = dx * dx + dy2;
+          row[i] += d2 <= e->R2 ? pw * exp(-d2 * e->inv2s2) : 0;
+        }
+        break;
+      default: break;
+      }
+    }
+  }
+}
+
+/* Shape of the kernel (no constant) at squared distance d2 within reach. */
+static inline double shape_at(const evalp *e, double d2) {
+  if (d2 > e->R2) return 0;
+  double t = 1.0 - d2 * e->invR2;
+  switch (e->kernel) {
+  case SM_KERNEL_QUARTIC: return t * t;
+  case SM_KERNEL_EPANECHNIKOV: return t;
+  case SM_KERNEL_TRIWEIGHT: return t * t * t;
+  case SM_KERNEL_TRIANGULAR: return 1.0 - sqrt(d2 * e->invR2);
+  case SM_KERNEL_UNIFORM: return 1.0;
+  default: return exp(-d2 * e->inv2s2);
+  }
+}
+
+/* Sum of the shape over every cell centre of the (unbounded) lattice within
+ * reach of (px, py): the discrete mass of one point. */
+static double lattice_sum(const evalp *e, double px, double py) {
+  long j0 = (long)ceil((e->y_max - (py + e->R)) / e->cell - 0.5), j1 = (long)floor((e->y_max - (py - e->R)) / e->cell - 0.5);
+  double sum = 0;
+  for (long j = j0; j <= j1; j++) {
+    double dy = e->y_max - ((double)j + 0.5) * e->cell - py, dy2 = dy * dy;
+    if (dy2 > e->R2) continue;
+    double half = sqrt(e->R2 - dy2);
+    long i0 = (long)ceil((px - half - e->x_min) / e->cell - 0.5), i1 = (long)floor((px + half - e->x_min) / e->cell - 0.5);
+    for (long i = i0; i <= i1; i++) {
+      double dx = e->x_min + ((double)i + 0.5) * e->cell - px;
+      sum += shape_at(e, dx * dx + dy2);
+    }
+  }
+  return sum;
+}
+
+static int kernel_ok(sm_kde_convention c, sm_kernel k) {
+  switch (c) {
+  case SM_KDE_ARCGIS: return k == SM_KERNEL_QUARTIC;
+  case SM_KDE_QGIS_RAW:
+  case SM_KDE_QGIS_SCALED: return k != SM_KERNEL_GAUSSIAN;
+  case SM_KDE_SPATSTAT:
+    return k == SM_KERNEL_GAUSSIAN || k == SM_KERNEL_QUARTIC || k == SM_KERNEL_EPANECHNIKOV || k == SM_KERNEL_UNIFORM;
+  default: return 1;
+  }
+}
+
+sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm_kde_options *opts, sm_kde_info *info) {
+  if (!out || !points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde: NULL argument");
+  *out = NULL;
+  sm_kde_options d = SM_KDE_OPTIONS_INIT;
+  if (!opts) opts = &d;
+  if (opts->version != SM_KDE_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_options version %d is not %d", opts->version, SM_KDE_OPTIONS_VERSION);
+  sm_kde_convention conv = opts->convention;
+  sm_kernel kernel = opts->kernel;
+  if ((int)conv < 0 || conv >= SM_KDE_CONVENTION_END_) return sm__error(ctx, SM_E_INVALID_ARG, "unknown KDE convention %d", (int)conv);
+  if ((int)kernel < 0 || kernel >= SM_KERNEL_END_) return sm__error(ctx, SM_E_INVALID_ARG, "unknown kernel %d", (int)kernel);
+  if (!kernel_ok(conv, kernel))
+    return sm__error(ctx, SM_E_INVALID_ARG, "the %s convention has no %s kernel (%s)", conv_names[conv], kernel_names[kernel],
+                     conv == SM_KDE_ARCGIS ? "ArcGIS uses the quartic kernel only"
+                     : conv == SM_KDE_SPATSTAT ? "spatstat offers gaussian, quartic, epanechnikov and disc"
+                                               : "QGIS Heatmap has no Gaussian kernel");
+  sm_kde_units units = opts->units;
+  if ((int)units < 0 || units >= SM_KDE_UNITS_END_) return sm__error(ctx, SM_E_INVALID_ARG, "unknown units %d", (int)units);
+  if (conv == SM_KDE_QGIS_RAW && units != SM_KDE_UNITS_AUTO)
+    return sm__error(ctx, SM_E_INVALID_ARG, "QGIS 'Raw' values have no unit; use --convention qgis-scaled or another convention to choose units");
+  if (units == SM_KDE_UNITS_AUTO)
+    units = conv == SM_KDE_SPATSTAT || conv == SM_KDE_QGIS_SCALED ? SM_KDE_PER_M2 : SM_KDE_PER_KM2;
+
+  size_t n = sm_points_count(points);
+  if (n == 0) return sm__error(ctx, SM_E_INPUT, "no points to estimate a density from");
+  const double *X = sm_points_x(points), *Y = sm_points_y(points), *W = sm_points_weight(points);
+
+  /* Merge identical coordinates; sort by (y, x) for the strips. */
+  pt *p = sm__malloc(n * sizeof *p);
+  if (!p) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  size_t np = 0;
+  double total_w = 0;
+  for (size_t i = 0; i < n; i++)
+    if (W[i] > 0) p[np++] = (pt){X[i], Y[i], W[i]};
+  qsort(p, np, sizeof *p, cmp_pt_yx);
+  size_t m = 0;
+  for (size_t i = 0; i < np; i++) {
+    if (m && p[m - 1].x == p[i].x && p[m - 1].y == p[i].y) p[m - 1].w += p[i].w;
+    else p[m++] = p[i];
+  }
+  np = m;
+  for (size_t i = 0; i < np; i++) total_w += p[i].w;
+  if (np == 0) {
+    sm__free(p);
+    return sm__error(ctx, SM_E_INPUT, "every point has weight 0");
+  }
+
+  /* Bandwidth, then support radius. */
+  sm_status st = SM_OK;
+  sm_bw_rule rule = opts->bandwidth_rule;
+  if (rule == SM_BW_AUTO && opts->bandwidth_m > 0) rule = SM_BW_FIXED;
+  double bw = opts->bandwidth_m, sd_unit = kernel_sd_unit(kernel);
+  const char *rule_name = "fixed";
+  double cutoff = opts->gaussian_cutoff > 0 ? opts->gaussian_cutoff : conv == SM_KDE_SPATSTAT ? 8.0 : 4.0;
+  int bw_is_sigma = conv == SM_KDE_SPATSTAT || kernel == SM_KERNEL_GAUSSIAN;
+  if (rule == SM_BW_FIXED) {
+    if (!(bw > 0) || !isfinite(bw)) {
+      sm__free(p);
+      return sm__error(ctx, SM_E_INVALID_ARG, "the bandwidth must be a distance > 0 in metres, not %g", bw);
+    }
+  } else if (np == 1 && n > 1) {
+    sm__free(p);
+    return sm__error(ctx, SM_E_INPUT,
+                     "all %zu points are at one place: an automatic bandwidth is undefined; give --bandwidth", n);
+  } else if (rule == SM_BW_AUTO) {
+    /* a quartic radius; other kernels get the same standard deviation */
+    double *xs = sm__malloc(np * sizeof *xs), *ys = sm__malloc(np * sizeof *ys), *ws = sm__malloc(np * sizeof *ws);
+    if (!xs || !ys || !ws) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    for (size_t i = 0; !st && i < np; i++) xs[i] = p[i].x, ys[i] = p[i].y, ws[i] = p[i].w;
+    double h = 0;
+    if (!st) st = sm_kde_silverman_radius(ctx, xs, ys, ws, np, &h);
+    sm__free(xs), sm__free(ys), sm__free(ws);
+    if (st) {
+      sm__free(p);
+      return st;
+    }
+    double sigma = h / sqrt(8.0);
+    bw = bw_is_sigma ? sigma : (kernel == SM_KERNEL_QUARTIC ? h : sigma / sd_unit);
+    rule_name = "spatial Silverman (ArcGIS default radius)";
+  } else if (rule == SM_BW_SCOTT) {
+    double *xs = sm__malloc(n * sizeof *xs), *ys = sm__malloc(n * sizeof *ys);
+    if (!xs || !ys) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    for (size_t i = 0; !st && i < n; i++) xs[i] = X[i], ys[i] = Y[i];
+    double sigma = 0;
+    if (!st) st = scott_sigma(ctx, xs, ys, n, &sigma);
+    sm__free(xs), sm__free(ys);
+    if (st) {
+      sm__free(p);
+      return st;
+    }
+    bw = bw_is_sigma ? sigma : sigma / sd_unit;
+    rule_name = "Scott (isotropic)";
+  } else {
+    sm__free(p);
+    return sm__error(ctx, SM_E_INVALID_ARG, "unknown bandwidth rule %d", (int)rule);
+  }
+  double R;
+  if (kernel == SM_KERNEL_GAUSSIAN) R = cutoff * bw;
+  else R = conv == SM_KDE_SPATSTAT ? bw / sd_unit : bw;
+
+  /* Grid. */
+  double e[4];
+  if (opts->has_extent) {
+    memcpy(e, opts->extent, sizeof e);
+    if (!(e[0] < e[2] && e[1] < e[3]) || !isfinite(e[0]) || !isfinite(e[1]) || !isfinite(e[2]) || !isfinite(e[3])) {
+      sm__free(p);
+      return sm__error(ctx, SM_E_INVALID_ARG, "extent %g,%g,%g,%g is not xmin,ymin,xmax,ymax", e[0], e[1], e[2], e[3]);
+    }
+  } else {
+    e[0] = e[1] = INFINITY, e[2] = e[3] = -INFINITY;
+    for (size_t i = 0; i < np; i++) {
+      e[0] = fmin(e[0], p[i].x), e[1] = fmin(e[1], p[i].y), e[2] = fmax(e[2], p[i].x), e[3] = fmax(e[3], p[i].y);
+    }
+    if (conv != SM_KDE_ARCGIS && conv != SM_KDE_SPATSTAT) e[0] -= R, e[1] -= R, e[2] += R, e[3] += R;
+    if (!(e[0] < e[2] && e[1] < e[3])) { /* all points on one line: a square around them */
+      double half = fmax(R, 1.0);
+      double cx = (e[0] + e[2]) / 2, cy = (e[1] + e[3]) / 2, hw = fmax(e[2] - e[0], e[3] - e[1]) / 2 + half;
+      e[0] = cx - hw, e[2] = cx + hw, e[1] = cy - hw, e[3] = cy + hw;
+    }
+  }
+  {
+    size_t out_of_reach = 0, outside = 0;
+    for (size_t i = 0; i < np; i++) {
+      int in = p[i].x >= e[0] && p[i].x <= e[2] && p[i].y >= e[1] && p[i].y <= e[3];
+      outside += !in;
+      out_of_reach += p[i].x < e[0] - R || p[i].x > e[2] + R || p[i].y < e[1] - R || p[i].y > e[3] + R;
+    }
+    if (out_of_reach == np) {
+      sm__free(p);
+      return sm__error(ctx, SM_E_INPUT,
+                       "all %zu points are outside the extent %.1f,%.1f,%.1f,%.1f and beyond the kernel's reach (%.1f m): "
+                       "the surface would be empty; check --extent and the CRS",
+                       np, e[0], e[1], e[2], e[3], R);
+    }
+    if (outside)
+      sm__log(ctx, SM_LOG_WARNING, "%zu of %zu locations are outside the grid's extent; they add to the cells within %.1f m",
+              outside, np, R);
+  }
+  double cell = opts->cell_m;
+  if (cell == 0) cell = fmin(e[2] - e[0], e[3] - e[1]) / 250.0;
+  if (!(cell > 0) || !isfinite(cell)) {
+    sm__free(p);
+    return sm__error(ctx, SM_E_INVALID_ARG, "the cell size must be > 0 metres, not %g", opts->cell_m);
+  }
+  if (R < cell) {
+    sm__free(p);
+    return sm__error(ctx, SM_E_INVALID_ARG,
+                     "the kernel reaches %.3g m, less than a cell (%.3g m): the surface would be isolated spikes; "
+                     "use a larger --bandwidth or a smaller --cell",
+                     R, cell);
+  }
+  double fw = ceil((e[2] - e[0]) / cell - 1e-9), fh = ceil((e[3] - e[1]) / cell - 1e-9);
+  if (conv == SM_KDE_QGIS_RAW || conv == SM_KDE_QGIS_SCALED) fw += 1, fh += 1;
+  if (fw < 1) fw = 1;
+  if (fh < 1) fh = 1;
+  double max_cells = opts->max_cells > 0 ? opts->max_cells : 4e8;
+  if (fw * fh > max_cells) {
+    sm__free(p);
+    return sm__error(ctx, SM_E_INVALID_ARG,
+                     "a %.0f x %.0f grid (%.3g cells, %.1f GB of doubles) is larger than allowed (%.3g cells); use a "
+                     "larger --cell or a smaller --extent",
+                     fw, fh, fw * fh, fw * fh * 8 / 1e9, max_cells);
+  }
+  sm_raster *r = NULL;
+  if ((st = sm_raster_create(ctx, &r, (size_t)fw, (size_t)fh, e[0], e[3], cell, sm_points_crs(points)))) {
+    sm__free(p);
+    return st;
+  }
+  evalp ep = {kernel, R, R * R, 1.0 / (R * R), 1.0 / (2 * bw * bw), e[0], e[3], cell, (size_t)fw, (size_t)fh};
+  double *v = sm_raster_data(r);
+
+  /* Counts and shares in the default convention conserve mass exactly: each
+   * location is scaled by its discrete mass on the lattice, so its cells sum
+   * to its weight (the exact constant leaves the midpoint-rule error: 1e-4
+   * for the disc). */
+  int discrete = conv == SM_KDE_DEFAULT && (units == SM_KDE_COUNT || units == SM_KDE_PROBABILITY);
+  if (discrete) {
+    int bad = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) reduction(| : bad)
+#endif
+    for (size_t i = 0; i < np; i++) {
+      double sum = lattice_sum(&ep, p[i].x, p[i].y);
+      if (sum > 0) p[i].w /= sum;
+      else bad = 1;
+    }
+    if (bad) {
+      sm__free(p);
+      sm_raster_destroy(r);
+      return sm__error(ctx, SM_E_INVALID_ARG, "the kernel covers no cell centre at some points: use a larger --bandwidth");
+    }
+  }
+
+  /* Strips of rows, in rounds between progress checks. */
+  int nt = sm__threads(ctx);
+  size_t rows_per = 16, nstrips = (ep.h + rows_per - 1) / rows_per;
+  size_t per_round = (size_t)nt * 8;
+  double t0 = sm__now();
+  for (size_t s0 = 0; s0 < nstrips && !st; s0 += per_round) {
+    size_t s1 = s0 + per_round < nstrips ? s0 + per_round : nstrips;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+#endif
+    for (size_t s = s0; s < s1; s++) {
+      size_t r0 = s * rows_per, r1 = r0 + rows_per < ep.h ? r0 + rows_per : ep.h;
+      eval_strip(&ep, p, np, r0, r1, v);
+    }
+    st = sm__progress(ctx, (double)s1 / (double)nstrips, "kernel density");
+  }
+  sm__log(ctx, SM_LOG_DEBUG, "kernel sums on %zu x %zu cells from %zu locations in %.3f s", ep.w, ep.h, np,
+          sm__now() - t0);
+  if (st) {
+    sm__free(p);
+    sm_raster_destroy(r);
+    return st;
+  }
+
+  /* Constant of the kernel in the convention, then units. */
+  double c;
+  double pi = 3.14159265358979323846;
+  switch (kernel) {
+  case SM_KERNEL_QUARTIC: c = conv == SM_KDE_QGIS_SCALED ? 116.0 / (5.0 * pi * R * R) * 15.0 / 16.0 : 3.0 / (pi * R * R); break;
+  case SM_KERNEL_EPANECHNIKOV: c = 2.0 / (pi * R * R); break;
+  case SM_KERNEL_TRIWEIGHT: c = 4.0 / (pi * R * R); break;
+  case SM_KERNEL_TRIANGULAR: c = 3.0 / (pi * R * R); break;
+  case SM_KERNEL_UNIFORM: c = 1.0 / (pi * R * R); break;
+  default: /* spatstat cuts at 8 sigma and does not rescale (REFERENCE.md §4.1) */
+    c = 1.0 / (2 * pi * bw * bw) / (conv == SM_KDE_SPATSTAT ? 1.0 : 1.0 - exp(-cutoff * cutoff / 2));
+    break;
+  }
+  if (conv == SM_KDE_QGIS_RAW || discrete) c = 1.0;
+  double scale = 1.0;
+  const char *unit_text = "points per square metre";
+  switch (units) {
+  case SM_KDE_PER_KM2: scale = 1e6, unit_text = "points per square kilometre"; break;
+  case SM_KDE_PER_HA: scale = 1e4, unit_text = "points per hectare"; break;
+  case SM_KDE_PER_M2: scale = 1, unit_text = "points per square metre"; break;
+  case SM_KDE_COUNT: scale = discrete ? 1.0 : cell * cell, unit_text = "expected points in the cell"; break;
+  case SM_KDE_PROBABILITY: scale = (discrete ? 1.0 : cell * cell) / total_w, unit_text = "share of all points in the cell"; break;
+  default: break;
+  }
+  if (conv == SM_KDE_QGIS_RAW) scale = 1, unit_text = "QGIS raw: sum of weight x (1 - u^2)^k, no unit";
+  if (sm_points_weight(points)) {
+    int weighted = 0;
+    for (size_t i = 0; i < n && !weighted; i++) weighted = W[i] != 1.0;
+    if (weighted && strncmp(unit_text, "points", 6) == 0) unit_text = units == SM_KDE_PER_KM2 ? "weight per square kilometre"
+                                                                   : units == SM_KDE_PER_HA ? "weight per hectare"
+                                                                                            : "weight per square metre";
+  }
+  int nodata_beyond = conv == SM_KDE_ARCGIS || conv == SM_KDE_QGIS_RAW || conv == SM_KDE_QGIS_SCALED;
+  size_t ncell = ep.w * ep.h;
+  double k = c * scale;
+  for (size_t i = 0; i < ncell; i++) v[i] = (nodata_beyond && v[i] == 0) ? NAN : v[i] * k;
+
+  /* Points outside the grid still reach into it; count them for the record. */
+  size_t outside = 0;
+  for (size_t i = 0; i < np; i++)
+    if (p[i].x < e[0] || p[i].x > e[2] || p[i].y < e[1] || p[i].y > e[3]) outside++;
+
+  /* Metadata: how the surface was made. */
+  char buf[128];
+  struct {
+    const char *k;
+    char v[128];
+  } md[20];
+  int nm = 0;
+#define MD(key, ...) (snprintf(md[nm].v, sizeof md[nm].v, __VA_ARGS__), md[nm++].k = (key))
+  MD("method", "kernel density estimation");
+  MD("convention", "%s", conv_names[conv]);
+  MD("kernel", "%s", kernel_names[kernel]);
+  MD("bandwidth_m", "%.6f", bw);
+  MD("bandwidth_meaning", "%s", bw_is_sigma ? "standard deviation of the kernel" : "search radius");
+  MD("bandwidth_rule", "%s", rule_name);
+  MD("support_radius_m", "%.6f", R);
+  MD("units", "%s", unit_text);
+  MD("cell_m", "%.6f", cell);
+  MD("grid", "%zu x %zu cells from (%.3f, %.3f) to (%.3f, %.3f); values at cell centres", ep.w, ep.h, e[0], e[3] - cell * (double)ep.h,
+     e[0] + cell * (double)ep.w, e[3]);
+  MD("points", "%zu", n);
+  MD("locations", "%zu (identical coordinates merged)", np);
+  MD("total_weight", "%.6f", total_w);
+  MD("outside_cells", "%s", nodata_beyond ? "nodata beyond every point's reach" : "0 beyond every point's reach");
+  if (kernel == SM_KERNEL_GAUSSIAN)
+    MD("gaussian_cutoff_sd", "%.3f%s", cutoff, conv == SM_KDE_SPATSTAT ? " (as spatstat, not rescaled)" : " (kernel rescaled to integrate to 1)");
+  if (discrete) MD("normalisation", "each location scaled by its discrete mass on the grid: cells sum exactly to the weight");
+  if (conv == SM_KDE_QGIS_SCALED && kernel == SM_KERNEL_QUARTIC)
+    MD("note", "reproduces QGIS's quartic 'Scaled' constant 116/(5 pi r^2) x 15/16, 7.25 times too large");
+#undef MD
+  for (int i = 0; i < nm && !st; i++) st = sm_raster_set_metadata(ctx, r, md[i].k, md[i].v);
+  snprintf(buf, sizeof buf, "%s", sm_version_string());
+  if (!st) st = sm_raster_set_metadata(ctx, r, "safemap_version", buf);
+  if (!st) st = sm_raster_set_metadata(ctx, r, "description", "kernel density");
+  sm__free(p);
+  if (st) {
+    sm_raster_destroy(r);
+    return st;
+  }
+  if (info) {
+    info->bandwidth_m = bw, info->radius_m = R, info->rule = rule_name, info->cell_m = cell;
+    info->width = ep.w, info->height = ep.h, info->n_points = n, info->n_locations = np, info->n_outside = outside;
+    info->total_weight = total_w;
+  }
+  *out = r;
+  return sm__progress(ctx, 1.0, "kernel density");
+}

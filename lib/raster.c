@@ -1,0 +1,120 @@
+/* sm_raster: grid of doubles + geotransform + CRS + nodata + metadata. */
+#include "internal/sm_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+struct sm_raster {
+  size_t w, h;
+  double x_min, y_max, cell;
+  char *crs;
+  double nodata;
+  double *v;
+  char **mk, **mv;
+  size_t nmd;
+};
+
+sm_status sm_raster_create(sm_ctx *ctx, sm_raster **out, size_t width, size_t height, double x_min, double y_max,
+                           double cell_m, const char *crs) {
+  if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_raster_create: out is NULL");
+  *out = NULL;
+  if (!width || !height || !(cell_m > 0) || !isfinite(x_min) || !isfinite(y_max) || !crs)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_raster_create: bad grid %zu x %zu, cell %g", width, height, cell_m);
+  if (width > SIZE_MAX / height / sizeof(double))
+    return sm__error(ctx, SM_E_NOMEM, "a grid of %zu x %zu cells does not fit in memory", width, height);
+  sm_raster *r = sm__calloc(1, sizeof *r);
+  if (!r) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  r->w = width, r->h = height, r->x_min = x_min, r->y_max = y_max, r->cell = cell_m;
+  r->nodata = -9999;
+  r->crs = sm__strdup(crs);
+  r->v = sm__calloc(width * height, sizeof *r->v);
+  if (!r->crs || !r->v) {
+    sm_raster_destroy(r);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory for a grid of %zu x %zu cells (%.1f MB)", width, height,
+                     (double)width * (double)height * 8 / 1e6);
+  }
+  *out = r;
+  return SM_OK;
+}
+
+void sm_raster_destroy(sm_raster *r) {
+  if (!r) return;
+  for (size_t i = 0; i < r->nmd; i++) {
+    sm__free(r->mk[i]);
+    sm__free(r->mv[i]);
+  }
+  sm__free(r->mk);
+  sm__free(r->mv);
+  sm__free(r->v);
+  sm__free(r->crs);
+  sm__free(r);
+}
+
+size_t sm_raster_width(const sm_raster *r) { return r ? r->w : 0; }
+size_t sm_raster_height(const sm_raster *r) { return r ? r->h : 0; }
+double sm_raster_cell_size(const sm_raster *r) { return r ? r->cell : NAN; }
+const char *sm_raster_crs(const sm_raster *r) { return r ? r->crs : NULL; }
+double *sm_raster_data(sm_raster *r) { return r ? r->v : NULL; }
+const double *sm_raster_values(const sm_raster *r) { return r ? r->v : NULL; }
+void sm_raster_set_nodata(sm_raster *r, double nodata) {
+  if (r) r->nodata = nodata;
+}
+double sm_raster_nodata(const sm_raster *r) { return r ? r->nodata : NAN; }
+
+void sm_raster_geotransform(const sm_raster *r, double gt[6]) {
+  gt[0] = r->x_min, gt[1] = r->cell, gt[2] = 0;
+  gt[3] = r->y_max, gt[4] = 0, gt[5] = -r->cell;
+}
+
+sm_status sm_raster_set_metadata(sm_ctx *ctx, sm_raster *r, const char *key, const char *value) {
+  if (!r || !key || !*key || !value) return sm__error(ctx, SM_E_INVALID_ARG, "sm_raster_set_metadata: key and value are required");
+  char *v = sm__strdup(value);
+  if (!v) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < r->nmd; i++)
+    if (!strcmp(r->mk[i], key)) {
+      sm__free(r->mv[i]);
+      r->mv[i] = v;
+      return SM_OK;
+    }
+  char *k = sm__strdup(key);
+  char **mk = k ? sm__realloc(r->mk, (r->nmd + 1) * sizeof *mk) : NULL;
+  if (mk) r->mk = mk;
+  char **mv = mk ? sm__realloc(r->mv, (r->nmd + 1) * sizeof *mv) : NULL;
+  if (!mv) {
+    sm__free(k);
+    sm__free(v);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  r->mv = mv;
+  r->mk[r->nmd] = k;
+  r->mv[r->nmd] = v;
+  r->nmd++;
+  return SM_OK;
+}
+
+const char *sm_raster_metadata_get(const sm_raster *r, const char *key) {
+  if (!r || !key) return NULL;
+  for (size_t i = 0; i < r->nmd; i++)
+    if (!strcmp(r->mk[i], key)) return r->mv[i];
+  return NULL;
+}
+size_t sm_raster_metadata_count(const sm_raster *r) { return r ? r->nmd : 0; }
+const char *sm_raster_metadata_key(const sm_raster *r, size_t i) { return r && i < r->nmd ? r->mk[i] : NULL; }
+const char *sm_raster_metadata_value(const sm_raster *r, size_t i) { return r && i < r->nmd ? r->mv[i] : NULL; }
+
+void sm_raster_stats_compute(const sm_raster *r, sm_raster_stats *s) {
+  memset(s, 0, sizeof *s);
+  s->min = INFINITY;
+  s->max = -INFINITY;
+  if (!r) return;
+  size_t n = r->w * r->h;
+  for (size_t i = 0; i < n; i++) {
+    double v = r->v[i];
+    if (isnan(v)) continue;
+    s->n_valid++;
+    s->sum += v;
+    if (v < s->min) s->min = v;
+    if (v > s->max) s->max = v;
+  }
+  if (!s->n_valid) s->min = s->max = NAN;
+}

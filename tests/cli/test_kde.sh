@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# safemap kde on the bundled data: a GeoTIFF in EPSG:27700 whose expected
+# counts sum to the points, byte-identical for 1 and 2 threads; and each bad
+# input of the kde issue exits 1 with its message and leaves no output.
+set -euo pipefail
+. "$SRCDIR/tests/cli/lib.sh"
+
+out="$WORKDIR/out"
+mkdir -p "$out"
+
+# happy path: expected counts (Float64) sum to the 6,416 points
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth 300 --cell 20 --units count --float64 -o "$out/count.tif"
+assert_stderr_contains "6,416 points at 1,597 locations"
+assert_stderr_contains "expected points in the cell"
+info=$(gdalinfo -stats "$out/count.tif" 2> /dev/null)
+echo "$info" | grep -q 'ID\["EPSG",27700\]' || fail "count.tif is not in EPSG:27700"
+mean=$(echo "$info" | sed -n 's/ *STATISTICS_MEAN=//p' | head -1)
+size=$(echo "$info" | sed -n 's/^Size is \([0-9]*\), \([0-9]*\)/\1 \2/p')
+sum=$(awk -v m="$mean" -v s="$size" 'BEGIN { split(s, a, " "); printf "%.6f", m * a[1] * a[2] }')
+awk -v s="$sum" 'BEGIN { exit !(s > 6416 * (1 - 1e-6) && s < 6416 * (1 + 1e-6)) }' ||
+  fail "expected counts sum to $sum, not 6416"
+echo "$info" | grep -q 'convention=default' || fail "metadata lacks the convention"
+echo "$info" | grep -q 'bandwidth_m=300' || fail "metadata lacks the bandwidth"
+
+# same bytes for 1 and 2 threads
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth auto -j 1 -o "$out/j1.tif" -q
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth auto -j 2 -o "$out/j2.tif" -q
+assert_same_bytes "$out/j1.tif" "$out/j2.tif"
+clean_dir "$out"
+
+# bad input: each exits 1, says why, writes nothing
+head -2 "$POLICE_SAMPLE" > "$WORKDIR/one_only.csv"
+assert_exit 1 "$SAFEMAP" kde "$WORKDIR/one_only.csv" -o "$out/a.tif"
+assert_error_line kde "at least two points"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 0 -o "$out/a.tif"
+assert_error_line kde "bandwidth must be a distance > 0"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 10 --cell 50 -o "$out/a.tif"
+assert_error_line kde "less than a cell"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 500 --cell 0.05 -o "$out/a.tif"
+assert_error_line kde "grid ("
+assert_stderr_contains "GB of doubles"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 500 --extent 400000,100000,401000,101000 -o "$out/a.tif"
+assert_error_line kde "outside the extent"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --kernel gaussian --convention arcgis -o "$out/a.tif"
+assert_error_line kde "quartic"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --kernel cosine -o "$out/a.tif"
+assert_error_line kde "unknown --kernel 'cosine'"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --type Robbery -o "$out/a.tif"
+assert_error_line kde "no points"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" -o "$out/a.gpkg"
+assert_error_line kde ".tif"
+assert_dir_empty "$out"
+finish

@@ -1,0 +1,390 @@
+/* kde: kernels, conventions, bandwidth rules, grids, determinism, bad input */
+#include "testutil.h"
+
+#include <math.h>
+
+static sm_ctx *ctx;
+static int setup(void **state) {
+  (void)state;
+  return sm_ctx_create(&ctx) != SM_OK;
+}
+static int teardown(void **state) {
+  (void)state;
+  sm_ctx_destroy(ctx);
+  return 0;
+}
+
+static sm_points *pts(size_t n, const double *x, const double *y, const double *w) {
+  sm_points *p = NULL;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", n, x, y, NULL, w));
+  return p;
+}
+
+static double rsum(const sm_raster *r) {
+  sm_raster_stats s;
+  sm_raster_stats_compute(r, &s);
+  return s.sum;
+}
+
+/* REFERENCE.md §1.1 worked value. */
+static void silverman_vector(void **state) {
+  (void)state;
+  double x[] = {1000, -1000, 0, 0}, y[] = {0, 0, 1000, -1000}, h = 0;
+  assert_ok(ctx, sm_kde_silverman_radius(ctx, x, y, NULL, 4, &h));
+  if (fabs(h - 682.0725) > 5e-5) fail_msg("radius %.6f, want 682.0725", h);
+  /* the same through sm_kde's automatic rule */
+  double xs[4], ys[4];
+  for (int i = 0; i < 4; i++) xs[i] = x[i] + 529000, ys[i] = y[i] + 183000;
+  sm_points *p = pts(4, xs, ys, NULL);
+  sm_raster *r;
+  sm_kde_info info;
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.cell_m = 50;
+  assert_ok(ctx, sm_kde(ctx, &r, p, &o, &info));
+  assert_true(fabs(info.bandwidth_m - 682.0725) < 5e-5);
+  assert_contains(sm_raster_metadata_get(r, "bandwidth_rule"), "Silverman");
+  sm_raster_destroy(r);
+  sm_points_destroy(p);
+}
+
+/* ArcGIS convention = the closed-form quartic, per km², at cell centres. */
+static void arcgis_closed_form(void **state) {
+  (void)state;
+  double x[] = {529010.0, 529400.0}, y[] = {183020.0, 183300.0}, w[] = {1, 3};
+  sm_points *p = pts(2, x, y, w);
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.convention = SM_KDE_ARCGIS;
+  o.bandwidth_m = 300;
+  o.cell_m = 10;
+  sm_raster *r;
+  assert_ok(ctx, sm_kde(ctx, &r, p, &o, NULL));
+  double gt[6];
+  sm_raster_geotransform(r, gt);
+  /* ArcGIS grid: the points' extent, shorter side / 250 unless given */
+  assert_true(gt[0] == 529010.0 && gt[3] == 183300.0);
+  assert_int_equal(sm_raster_width(r), 39);
+  assert_int_equal(sm_raster_height(r), 28);
+  const double *v = sm_raster_values(r);
+  double worst = 0;
+  for (size_t j = 0; j < sm_raster_height(r); j++)
+    for (size_t i = 0; i < sm_raster_width(r); i++) {
+      double cx = gt[0] + (i + 0.5) * gt[1], cy = gt[3] + (j + 0.5) * gt[5], want = 0;
+      int any = 0;
+      for (int k = 0; k < 2; k++) {
+        double d = hypot(cx - x[k], cy - y[k]);
+        if (d < 300) {
+          double u = d / 300;
+          want += w[k] * 3.0 / (M_PI * 300 * 300) * (1 - u * u) * (1 - u * u) * 1e6;
+          any = 1;
+        }
+      }
+      double got = v[j * sm_raster_width(r) + i];
+      if (!any) {
+        assert_true(isnan(got)); /* nodata beyond every point's radius */
+        continue;
+      }
+      worst = fmax(worst, fabs(got - want) / want);
+    }
+  if (worst > 1e-12) fail_msg("relative error %g", worst);
+  assert_string_equal(sm_raster_metadata_get(r, "units"), "weight per square kilometre");
+  sm_raster_destroy(r);
+  /* only the quartic kernel in ArcGIS */
+  o.kernel = SM_KERNEL_GAUSSIAN;
+  assert_int_equal(sm_kde(ctx, &r, p, &o, NULL), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "quartic");
+  sm_points_destroy(p);
+}
+
+/* QGIS "Raw": sum of weight x (1 - u²)² at pixel centres, grid = extent
+ * grown by the radius with ceil(size / pixel) + 1 cells (REFERENCE.md §3). */
+static void qgis_raw_definition(void **state) {
+  (void)state;
+  double x[] = {529003.0, 529120.5, 529120.5}, y[] = {183007.0, 183051.0, 183051.0};
+  sm_points *p = pts(3, x, y, NULL);
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.convention = SM_KDE_QGIS_RAW;
+  o.bandwidth_m = 100;
+  o.cell_m = 7;
+  sm_raster *r;
+  sm_kde_info info;
+  assert_ok(ctx, sm_kde(ctx, &r, p, &o, &info));
+  assert_int_equal(info.n_locations, 2);
+  double W = (529120.5 - 529003.0) + 200, H = (183051.0 - 183007.0) + 200;
+  assert_int_equal(sm_raster_width(r), (size_t)ceil(W / 7) + 1);
+  assert_int_equal(sm_raster_height(r), (size_t)ceil(H / 7) + 1);
+  double gt[6];
+  sm_raster_geotransform(r, gt);
+  assert_true(gt[0] == 529003.0 - 100 && gt[3] == 183051.0 + 100);
+  const double *v = sm_raster_values(r);
+  for (size_t j = 0; j < sm_raster_height(r); j++)
+    for (size_t i = 0; i < sm_raster_width(r); i++) {
+      double cx = gt[0] + (i + 0.5) * gt[1], cy = gt[3] + (j + 0.5) * gt[5], want = 0;
+      for (int k = 0; k < 3; k++) {
+        double u2 = ((cx - x[k]) * (cx - x[k]) + (cy - y[k]) * (cy - y[k])) / 1e4;
+        if (u2 <= 1) want += (1 - u2) * (1 - u2);
+      }
+      double got = v[j * sm_raster_width(r) + i];
+      if (want == 0) assert_true(isnan(got));
+      else if (fabs(got - want) > 1e-12 * want) fail_msg("cell %zu,%zu: %.17g, want %.17g", i, j, got, want);
+    }
+  sm_raster_destroy(r);
+  /* QGIS Scaled reproduces QGIS's quartic constant: 116/16 = 7.25 x the true one */
+  o.convention = SM_KDE_QGIS_SCALED;
+  assert_ok(ctx, sm_kde(ctx, &r, p, &o, NULL));
+  double peak = 0;
+  for (size_t c = 0; c < sm_raster_width(r) * sm_raster_height(r); c++)
+    if (!isnan(sm_raster_values(r)[c])) peak = fmax(peak, sm_raster_values(r)[c]);
+  sm_raster_destroy(r);
+  o.convention = SM_KDE_DEFAULT;
+  o.units = SM_KDE_PER_M2;
+  assert_ok(ctx, sm_kde(ctx, &r, p, &o, NULL));
+  sm_raster_stats s;
+  sm_raster_stats_compute(r, &s);
+  if (fabs(peak / s.max - 7.25) > 1e-9) fail_msg("QGIS scaled / true = %g, want 7.25", peak / s.max);
+  sm_raster_destroy(r);
+  sm_points_destroy(p);
+}
+
+/* Every kernel carries the points' weight: counts (default convention) sum
+ * to it exactly; densities x cell area to it within the midpoint-rule error. */
+static void integrates_to_weight(void **state) {
+  (void)state;
+  double x[] = {529000.3, 529017.9, 528981.2}, y[] = {183000.7, 182990.1, 183022.4}, w[] = {1, 2, 0.5};
+  sm_points *p = pts(3, x, y, w);
+  for (int k = 0; k < SM_KERNEL_END_; k++) {
+    sm_kde_options o = SM_KDE_OPTIONS_INIT;
+    o.kernel = (sm_kernel)k;
+    o.bandwidth_m = k == SM_KERNEL_GAUSSIAN ? 30 : 100;
+    o.cell_m = 1;
+    o.units = SM_KDE_COUNT;
+    sm_raster *r;
+    assert_ok(ctx, sm_kde(ctx, &r, p, &o, NULL));
+    double got = rsum(r);
+    if (fabs(got - 3.5) > 1e-9) fail_msg("%s: counts sum to %.12f, want 3.5", sm_kernel_name((sm_kernel)k), got);
+    sm_raster_destroy(r);
+    o.units = SM_KDE_PER_M2;
+    assert_ok(ctx, sm_kde(ctx, &r, p, &o, NULL));
+    got = rsum(r); /* cell area 1 m² */
+    double tol = k == SM_KERNEL_UNIFORM ? 1e-3 : 1e-6; /* a disc on a lattice converges slowly */
+    if (fabs(got - 3.5) > tol * 3.5) fail_msg("%s: density integrates to %.12f, want 3.5", sm_kernel_name((sm_kernel)k), got);
+    sm_raster_destroy(r);
+    o.units = SM_KDE_PROBABILITY;
+    assert_ok(ctx, sm_kde(ctx, &r, p, &o, NULL));
+    got = rsum(r);
+    if (fabs(got - 1.0) > 1e-9) fail_msg("%s: probabilities sum to %.12f", sm_kernel_name((sm_kernel)k), got);
+    sm_raster_destroy(r);
+  }
+  sm_points_destroy(p);
+}
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static double urand(void) {
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+/* Same bits for 1, 2 and 3 threads; stacked points equal one weighted point. */
+static void threads_and_stacking(void **state) {
+  (void)state;
+  enum { N = 5000 };
+  static double x[N], y[N];
+  for (int i = 0; i < N; i++) {
+    x[i] = 529000 + floor(urand() * 3000);
+    y[i] = 183000 + floor(urand() * 2000); /* metre lattice: many identical points */
+  }
+  sm_points *p = pts(N, x, y, NULL);
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.bandwidth_m = 150;
+  o.cell_m = 10;
+  sm_raster *r[3];
+  sm_kde_info info;
+  for (int t = 0; t < 3; t++) {
+    sm_ctx_set_threads(ctx, t + 1);
+    assert_ok(ctx, sm_kde(ctx, &r[t], p, &o, &info));
+  }
+  sm_ctx_set_threads(ctx, 0);
+  size_t n = sm_raster_width(r[0]) * sm_raster_height(r[0]);
+  assert_memory_equal(sm_raster_values(r[0]), sm_raster_values(r[1]), n * sizeof(double));
+  assert_memory_equal(sm_raster_values(r[0]), sm_raster_values(r[2]), n * sizeof(double));
+  assert_true(info.n_locations < N);
+  for (int t = 0; t < 3; t++) sm_raster_destroy(r[t]);
+  sm_points_destroy(p);
+  /* two stacked points = one point of weight 2 */
+  double sx[] = {529100, 529100}, sy[] = {183100, 183100}, w2[] = {2};
+  sm_points *a = pts(2, sx, sy, NULL), *b = pts(1, sx, sy, w2);
+  sm_raster *ra, *rb;
+  assert_ok(ctx, sm_kde(ctx, &ra, a, &o, NULL));
+  assert_ok(ctx, sm_kde(ctx, &rb, b, &o, NULL));
+  n = sm_raster_width(ra) * sm_raster_height(ra);
+  for (size_t c = 0; c < n; c++) assert_true(fabs(sm_raster_values(ra)[c] - sm_raster_values(rb)[c]) <= 1e-12 * sm_raster_values(rb)[c]);
+  sm_raster_destroy(ra);
+  sm_raster_destroy(rb);
+  sm_points_destroy(a);
+  sm_points_destroy(b);
+}
+
+static void bad_input(void **state) {
+  (void)state;
+  sm_raster *r = (sm_raster *)1;
+  double x1[] = {529000}, y1[] = {183000};
+  sm_points *one = pts(1, x1, y1, NULL);
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  /* one point: the automatic bandwidth is undefined */
+  assert_int_equal(sm_kde(ctx, &r, one, &o, NULL), SM_E_INPUT);
+  assert_null(r);
+  assert_contains(sm_ctx_last_error(ctx), "at least two points");
+  assert_contains(sm_ctx_last_error(ctx), "--bandwidth");
+  o.bandwidth_rule = SM_BW_SCOTT;
+  assert_int_equal(sm_kde(ctx, &r, one, &o, NULL), SM_E_INPUT);
+  /* a fixed bandwidth works with one point */
+  o.bandwidth_rule = SM_BW_FIXED;
+  o.bandwidth_m = 200;
+  assert_ok(ctx, sm_kde(ctx, &r, one, &o, NULL));
+  sm_raster_destroy(r);
+  /* bandwidth <= 0, smaller than a cell */
+  o.bandwidth_m = 0;
+  assert_int_equal(sm_kde(ctx, &r, one, &o, NULL), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "bandwidth");
+  o.bandwidth_m = -5;
+  assert_int_equal(sm_kde(ctx, &r, one, &o, NULL), SM_E_INVALID_ARG);
+  o.bandwidth_m = 20;
+  o.cell_m = 50;
+  assert_int_equal(sm_kde(ctx, &r, one, &o, NULL), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "less than a cell");
+  /* all points identical: no automatic bandwidth */
+  double xs[] = {529000, 529000, 529000}, ys[] = {183000, 183000, 183000};
+  sm_points *same = pts(3, xs, ys, NULL);
+  sm_kde_options a = SM_KDE_OPTIONS_INIT;
+  assert_int_equal(sm_kde(ctx, &r, same, &a, NULL), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "one place");
+  /* a grid larger than allowed: refused before allocating, naming the size */
+  sm_kde_options g = SM_KDE_OPTIONS_INIT;
+  g.bandwidth_m = 1000;
+  g.cell_m = 0.01;
+  g.has_extent = 1;
+  g.extent[0] = 520000, g.extent[1] = 180000, g.extent[2] = 540000, g.extent[3] = 200000;
+  assert_int_equal(sm_kde(ctx, &r, same, &g, NULL), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "2000000 x 2000000 grid");
+  /* every point outside the extent and beyond reach */
+  g.cell_m = 10;
+  g.extent[0] = 400000, g.extent[1] = 100000, g.extent[2] = 401000, g.extent[3] = 101000;
+  assert_int_equal(sm_kde(ctx, &r, same, &g, NULL), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "outside the extent");
+  /* no points at all */
+  const char *f = tu_write("kde-empty.csv", PUK_HEADER "x,2024-01,M,M,-0.14,51.53,On or near A,E01,Camden 001A,Robbery,,\n");
+  sm_read_options ro = SM_READ_OPTIONS_INIT;
+  ro.types = "Burglary";
+  sm_points *none = NULL;
+  const char *src[] = {f};
+  assert_ok(ctx, sm_points_read(ctx, &none, src, 1, &ro));
+  assert_int_equal(sm_kde(ctx, &r, none, &g, NULL), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "no points");
+  sm_points_destroy(none);
+  sm_points_destroy(same);
+  sm_points_destroy(one);
+}
+
+/* ---- golden: spatstat (tests/golden/kde, made by spatstat_kde.R) ---------------- */
+static size_t read_table(const char *path, int ncol_want, const char *const *cols, double *out, size_t max_rows) {
+  FILE *f = fopen(path, "r");
+  if (!f) fail_msg("cannot open %s", path);
+  char line[4096];
+  if (!fgets(line, sizeof line, f)) fail_msg("%s is empty", path);
+  int idx[16];
+  for (int c = 0; c < ncol_want; c++) {
+    idx[c] = -1;
+    char hdr[4096];
+    strcpy(hdr, line);
+    int k = 0;
+    for (char *t = strtok(hdr, ",\n"); t; t = strtok(NULL, ",\n"), k++)
+      if (!strcmp(t, cols[c])) idx[c] = k;
+    if (idx[c] < 0) fail_msg("%s has no column %s", path, cols[c]);
+  }
+  size_t n = 0;
+  while (n < max_rows && fgets(line, sizeof line, f)) {
+    double v[32];
+    int k = 0;
+    for (char *t = strtok(line, ",\n"); t && k < 32; t = strtok(NULL, ",\n")) v[k++] = strtod(t, NULL);
+    for (int c = 0; c < ncol_want; c++) out[n * (size_t)ncol_want + (size_t)c] = v[idx[c]];
+    n++;
+  }
+  fclose(f);
+  return n;
+}
+
+static void spatstat_golden(void **state) {
+  (void)state;
+  static double P[200 * 3], G[4800 * 6];
+  const char *pc[] = {"x", "y", "w"};
+  size_t np = read_table(SM_TEST_SRCDIR "/tests/golden/kde/points.csv", 3, pc, P, 200);
+  assert_int_equal(np, 150);
+  const char *gc[] = {"x", "y", "gauss_u", "quartic_u", "gauss_w", "quartic_w"};
+  size_t ng = read_table(SM_TEST_SRCDIR "/tests/golden/kde/spatstat_kde.csv", 6, gc, G, 4800);
+  assert_int_equal(ng, 4800);
+  double x[150], y[150], w[150];
+  for (size_t i = 0; i < np; i++) x[i] = P[3 * i], y[i] = P[3 * i + 1], w[i] = P[3 * i + 2];
+  struct {
+    sm_kernel k;
+    double sigma;
+    int weighted, col;
+  } runs[] = {{SM_KERNEL_GAUSSIAN, 120, 0, 2}, {SM_KERNEL_QUARTIC, 100, 0, 3},
+              {SM_KERNEL_GAUSSIAN, 120, 1, 4}, {SM_KERNEL_QUARTIC, 100, 1, 5}};
+  for (int run = 0; run < 4; run++) {
+    sm_points *p = pts(np, x, y, runs[run].weighted ? w : NULL);
+    sm_kde_options o = SM_KDE_OPTIONS_INIT;
+    o.convention = SM_KDE_SPATSTAT;
+    o.kernel = runs[run].k;
+    o.bandwidth_m = runs[run].sigma;
+    o.cell_m = 25;
+    o.has_extent = 1;
+    o.extent[0] = 529000, o.extent[1] = 182000, o.extent[2] = 531000, o.extent[3] = 183500;
+    sm_raster *r;
+    assert_ok(ctx, sm_kde(ctx, &r, p, &o, NULL));
+    assert_int_equal(sm_raster_width(r), 80);
+    assert_int_equal(sm_raster_height(r), 60);
+    const double *v = sm_raster_values(r);
+    double gt[6], worst = 0;
+    sm_raster_geotransform(r, gt);
+    for (size_t g = 0; g < ng; g++) {
+      size_t i = g % 80, jf = g / 80, j = 59 - jf; /* the file runs south to north */
+      assert_true(gt[0] + (i + 0.5) * gt[1] == G[6 * g] && gt[3] + (j + 0.5) * gt[5] == G[6 * g + 1]);
+      double want = G[6 * g + runs[run].col], got = v[j * 80 + i];
+      if (want == 0) {
+        assert_true(got == 0);
+        continue;
+      }
+      worst = fmax(worst, fabs(got - want) / want);
+    }
+    print_message("spatstat run %d: worst relative difference %.3g\n", run, worst);
+    /* stated tolerance 1e-9 relative (the issue asks 1e-6) */
+    if (worst > 1e-9) fail_msg("run %d: worst relative difference from spatstat %g", run, worst);
+    sm_raster_destroy(r);
+    sm_points_destroy(p);
+  }
+  /* bandwidth rules on the unweighted points (bandwidths.csv) */
+  double h;
+  assert_ok(ctx, sm_kde_silverman_radius(ctx, x, y, NULL, np, &h));
+  if (fabs(h - 225.75959850859854) > 1e-9) fail_msg("Silverman radius %.17g", h);
+  sm_points *p = pts(np, x, y, NULL);
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.convention = SM_KDE_SPATSTAT;
+  o.kernel = SM_KERNEL_GAUSSIAN;
+  o.bandwidth_rule = SM_BW_SCOTT;
+  o.cell_m = 25;
+  sm_raster *r;
+  sm_kde_info info;
+  assert_ok(ctx, sm_kde(ctx, &r, p, &o, &info));
+  if (fabs(info.bandwidth_m - 202.03708986813055) > 1e-9) fail_msg("Scott sigma %.17g", info.bandwidth_m);
+  sm_raster_destroy(r);
+  sm_points_destroy(p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(silverman_vector),      cmocka_unit_test(arcgis_closed_form),
+      cmocka_unit_test(qgis_raw_definition),   cmocka_unit_test(integrates_to_weight),
+      cmocka_unit_test(threads_and_stacking),  cmocka_unit_test(bad_input),
+      cmocka_unit_test(spatstat_golden),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
