@@ -28,7 +28,7 @@ static const char *USAGE =
     "  --cell M               cell size in metres (default: shorter side of the extent / 250)\n"
     "  --units U              per-km2 | per-ha | per-m2 | count | probability (default: the convention's)\n"
     "  --extent xmin,ymin,xmax,ymax   grid extent in metres (points outside still count within reach)\n"
-    "  --wards PATH           use the wards' bounding box as the grid extent\n"
+    "  --wards PATH           study area: the grid covers the wards, cells outside them are nodata\n"
     "  --float64 --cog        Float64 cells; Cloud Optimized GeoTIFF\n"
     "  --type, --from, --to, --layer, --lon/--lat, --x/--y, --crs, --analysis-crs, --time,\n"
     "  --category, --weight   input options and filters, as in 'safemap info'\n"
@@ -112,10 +112,13 @@ int cmd_kde(int argc, char **argv) {
   int rc = 0;
   sm_status st = sm_write_check(ctx, o.output, &wo);
   if (!st) st = cli_read_points(&o, ctx, &p);
-  if (!st && o.wards && !ko.has_extent) {
+  if (!st && o.wards) {
     if (!(st = cli_read_areas(&o, ctx, p, &areas))) {
-      sm_areas_extent(areas, ko.extent);
-      ko.has_extent = 1;
+      if (!ko.has_extent) {
+        sm_areas_extent(areas, ko.extent);
+        ko.has_extent = 1;
+      }
+      ko.mask = areas; /* cells outside the wards are nodata */
     }
   }
   if (!st) st = sm_kde(ctx, &r, p, &ko, &info);

@@ -150,6 +150,8 @@ static inline int32_t locate_one(const sm_areas *a, double px, double py) {
   return -1;
 }
 
+int32_t sm__areas_locate_xy(const sm_areas *a, double x, double y) { return locate_one(a, x, y); }
+
 /* ---- building --------------------------------------------------------------------- */
 static sm_status add_ring(sm_ctx *ctx, sm_areas *a, GEOSContextHandle_t h, const GEOSGeometry *ring, double *bb) {
   const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, ring);

@@ -390,6 +390,46 @@ static sm_status check_source(sm_reader *r, size_t s, const char *analysis, unsi
   return SM_OK;
 }
 
+/* Transforms n coordinates in place, each distinct (x, y) once: police.uk
+ * data repeats its snap points (a million rows hold ~300,000 places). */
+static sm_status transform_unique(sm_ctx *ctx, const char *src, const char *dst, size_t n, double *x, double *y) {
+  if (n < 1024) return sm_crs_transform(ctx, src, dst, n, x, y);
+  size_t cap = 1;
+  while (cap < 2 * n) cap <<= 1;
+  uint32_t *slot = sm__calloc(cap, sizeof *slot); /* unique index + 1 */
+  uint32_t *of = sm__malloc(n * sizeof *of);
+  double *ux = sm__malloc(n * sizeof *ux), *uy = sm__malloc(n * sizeof *uy);
+  if (!slot || !of || !ux || !uy || n >= UINT32_MAX) {
+    sm__free(slot), sm__free(of), sm__free(ux), sm__free(uy);
+    return sm_crs_transform(ctx, src, dst, n, x, y); /* no memory to spare: the plain way */
+  }
+  size_t nu = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t a, b;
+    memcpy(&a, &x[i], 8);
+    memcpy(&b, &y[i], 8);
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+    size_t j = (size_t)(h >> 17) & (cap - 1);
+    while (slot[j]) {
+      uint32_t u = slot[j] - 1;
+      if (ux[u] == x[i] && uy[u] == y[i] && !isnan(x[i])) break;
+      j = (j + 1) & (cap - 1);
+    }
+    if (!slot[j]) {
+      ux[nu] = x[i], uy[nu] = y[i];
+      slot[j] = (uint32_t)(++nu);
+    }
+    of[i] = slot[j] - 1;
+  }
+  sm__free(slot);
+  sm_status st = sm_crs_transform(ctx, src, dst, nu, ux, uy);
+  if (!st)
+    for (size_t i = 0; i < n; i++) x[i] = ux[of[i]], y[i] = uy[of[i]];
+  sm__log(ctx, SM_LOG_DEBUG, "transformed %zu distinct coordinates for %zu points", nu, n);
+  sm__free(of), sm__free(ux), sm__free(uy);
+  return st;
+}
+
 static void reader_free(sm_reader *r) {
   sm__free(r->row);
   sm__free(r->srcidx);
@@ -458,7 +498,7 @@ static sm_status finish(sm_reader *r) {
       size_t lo = r->srcs[s].start, hi = r->srcs[e - 1].end;
       for (size_t i = lo; i < hi; i++)
         if (!keep[i]) p->x[i] = p->y[i] = 0;
-      st = sm_crs_transform(ctx, r->srcs[s].crs, p->crs, hi - lo, p->x + lo, p->y + lo);
+      if (!sm__crs_equal(ctx, r->srcs[s].crs, p->crs)) st = transform_unique(ctx, r->srcs[s].crs, p->crs, hi - lo, p->x + lo, p->y + lo);
       s = e;
     }
   }

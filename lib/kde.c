@@ -287,6 +287,9 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   if (units == SM_KDE_UNITS_AUTO)
     units = conv == SM_KDE_SPATSTAT || conv == SM_KDE_QGIS_SCALED ? SM_KDE_PER_M2 : SM_KDE_PER_KM2;
 
+  if (opts->mask && !sm__crs_equal(ctx, sm_areas_crs(opts->mask), sm_points_crs(points)))
+    return sm__error(ctx, SM_E_CRS, "the study area is in %s but the points in %s", sm_areas_crs(opts->mask),
+                     sm_points_crs(points));
   size_t n = sm_points_count(points);
   if (n == 0) return sm__error(ctx, SM_E_INPUT, "no points to estimate a density from");
   const double *X = sm_points_x(points), *Y = sm_points_y(points), *W = sm_points_weight(points);
@@ -517,6 +520,22 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   size_t ncell = ep.w * ep.h;
   double k = c * scale;
   for (size_t i = 0; i < ncell; i++) v[i] = (nodata_beyond && v[i] == 0) ? NAN : v[i] * k;
+  /* Study area: cells whose centre lies in no area are nodata. */
+  size_t masked = 0;
+  if (opts->mask) {
+    const sm_areas *mask = opts->mask;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(+ : masked)
+#endif
+    for (size_t j = 0; j < ep.h; j++)
+      for (size_t i = 0; i < ep.w; i++) {
+        double cx = ep.x_min + ((double)i + 0.5) * cell, cy = ep.y_max - ((double)j + 0.5) * cell;
+        if (sm__areas_locate_xy(mask, cx, cy) < 0) {
+          v[j * ep.w + i] = NAN;
+          masked++;
+        }
+      }
+  }
 
   /* Points outside the grid still reach into it; count them for the record. */
   size_t outside = 0;
@@ -548,6 +567,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   MD("outside_cells", "%s", nodata_beyond ? "nodata beyond every point's reach" : "0 beyond every point's reach");
   if (kernel == SM_KERNEL_GAUSSIAN)
     MD("gaussian_cutoff_sd", "%.3f%s", cutoff, conv == SM_KDE_SPATSTAT ? " (as spatstat, not rescaled)" : " (kernel rescaled to integrate to 1)");
+  if (opts->mask) MD("mask", "%zu cells outside the study area set to nodata", masked);
   if (discrete) MD("normalisation", "each location scaled by its discrete mass on the grid: cells sum exactly to the weight");
   if (conv == SM_KDE_QGIS_SCALED && kernel == SM_KERNEL_QUARTIC)
     MD("note", "reproduces QGIS's quartic 'Scaled' constant 116/(5 pi r^2) x 15/16, 7.25 times too large");

@@ -473,9 +473,11 @@ static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, cons
   }
   sm__free(row);
   if (!st) st = sm__progress(ctx, 0.3, "writing raster");
+  char threads[32];
+  snprintf(threads, sizeof threads, "NUM_THREADS=%d", sm__threads(ctx)); /* compression on every core */
   char *copts_tif[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "PREDICTOR=3",
-                       "BIGTIFF=IF_SAFER", "COPY_SRC_OVERVIEWS=YES", NULL};
-  char *copts_cog[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BIGTIFF=IF_SAFER", "OVERVIEW_RESAMPLING=AVERAGE", NULL};
+                       "BIGTIFF=IF_SAFER", "COPY_SRC_OVERVIEWS=YES", threads, NULL};
+  char *copts_cog[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BIGTIFF=IF_SAFER", "OVERVIEW_RESAMPLING=AVERAGE", threads, NULL};
   if (!st && !o->cog) {
     int levels[16], nl = 0;
     for (size_t f = 2; nl < 16 && (w / f >= 256 || h / f >= 256); f *= 2) levels[nl++] = (int)f;
@@ -507,7 +509,9 @@ sm_status sm_write_raster(sm_ctx *ctx, const char *path, const sm_raster *raster
   char *tmp = temp_name(path, f);
   if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__gdal_begin(ctx);
+  double t0 = sm__now();
   st = write_gtiff(ctx, path, tmp, raster, opts);
+  sm__log(ctx, SM_LOG_DEBUG, "GeoTIFF written in %.3f s", sm__now() - t0);
   sm__gdal_end(ctx);
   if (!st && rename(tmp, path) != 0)
     st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));

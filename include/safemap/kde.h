@@ -32,6 +32,7 @@
 #ifndef SAFEMAP_KDE_H
 #define SAFEMAP_KDE_H
 
+#include "safemap/areas.h"
 #include "safemap/points.h"
 #include "safemap/raster.h"
 
@@ -93,11 +94,12 @@ typedef struct sm_kde_options {
   int has_extent;               /**< 1: use `extent` for the grid */
   double extent[4];             /**< xmin, ymin, xmax, ymax in metres of the points' CRS */
   double max_cells;             /**< refuse grids larger than this (0 = 4e8 cells, 3.2 GB) */
+  const sm_areas *mask;         /**< study area: cells whose centre is in no area become nodata; borrowed; NULL = none */
 } sm_kde_options;
 
 #define SM_KDE_OPTIONS_VERSION 1
 #define SM_KDE_OPTIONS_INIT {SM_KDE_OPTIONS_VERSION, SM_KDE_DEFAULT, SM_KERNEL_QUARTIC, SM_KDE_UNITS_AUTO, \
-    SM_BW_AUTO, 0, 0, 0, 0, {0, 0, 0, 0}, 0}
+    SM_BW_AUTO, 0, 0, 0, 0, {0, 0, 0, 0}, 0, NULL}
 
 /** Initialises options to their defaults. @return SM_OK or SM_E_INVALID_ARG. @since 0.1 */
 SM_API sm_status sm_kde_options_init(sm_kde_options *opts, int version);

@@ -143,6 +143,10 @@ typedef struct sm_geos {
 sm_status sm__geos_init(sm_ctx *ctx, sm_geos *g);
 void sm__geos_finish(sm_geos *g);
 
+/* ---- areas internals ----------------------------------------------------------- */
+/* Area containing (x, y) by the half-open rule, or -1. Thread-safe. */
+int32_t sm__areas_locate_xy(const sm_areas *areas, double x, double y);
+
 /* ---- CRS internals ---------------------------------------------------------- */
 /* Area of use in degrees of a CRS; returns 0 if unknown. */
 int sm__crs_area_of_use(sm_ctx *ctx, const char *crs, double bbox[4]);

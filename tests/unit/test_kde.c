@@ -284,6 +284,52 @@ static void bad_input(void **state) {
   sm_points_destroy(one);
 }
 
+/* A study-area mask: exactly the cells whose centre is in a ward keep a value. */
+static void study_area_mask(void **state) {
+  (void)state;
+  sm_areas_options ao = SM_AREAS_OPTIONS_INIT;
+  ao.analysis_crs = "EPSG:27700";
+  sm_areas *wards;
+  assert_ok(ctx, sm_areas_read(ctx, &wards, SM_TEST_SRCDIR "/data/wards/camden_wards_2024.gpkg", &ao));
+  double x[] = {528000, 529000, 527500}, y[] = {184000, 183000, 185500};
+  sm_points *p = pts(3, x, y, NULL);
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.bandwidth_m = 400;
+  o.cell_m = 50;
+  o.has_extent = 1;
+  sm_areas_extent(wards, o.extent);
+  o.mask = wards;
+  sm_raster *r;
+  assert_ok(ctx, sm_kde(ctx, &r, p, &o, NULL));
+  size_t w = sm_raster_width(r), h = sm_raster_height(r), inside = 0, valid = 0;
+  double gt[6];
+  sm_raster_geotransform(r, gt);
+  double *cx = malloc(w * h * sizeof *cx), *cy = malloc(w * h * sizeof *cy);
+  for (size_t j = 0; j < h; j++)
+    for (size_t i = 0; i < w; i++) cx[j * w + i] = gt[0] + (i + 0.5) * gt[1], cy[j * w + i] = gt[3] + (j + 0.5) * gt[5];
+  sm_points *centres = pts(w * h, cx, cy, NULL);
+  int32_t *where = malloc(w * h * sizeof *where);
+  assert_ok(ctx, sm_areas_locate(ctx, wards, centres, where, NULL));
+  for (size_t c = 0; c < w * h; c++) {
+    inside += where[c] >= 0;
+    valid += !isnan(sm_raster_values(r)[c]);
+    assert_true((where[c] >= 0) == !isnan(sm_raster_values(r)[c]));
+  }
+  assert_int_equal(inside, valid);
+  assert_true(valid > 1000 && valid < w * h);
+  assert_contains(sm_raster_metadata_get(r, "mask"), "outside the study area");
+  free(cx), free(cy), free(where);
+  sm_points_destroy(centres);
+  sm_raster_destroy(r);
+  /* a mask in another CRS is refused */
+  sm_points *q;
+  assert_ok(ctx, sm_points_create(ctx, &q, "EPSG:32630", 3, x, y, NULL, NULL));
+  assert_int_equal(sm_kde(ctx, &r, q, &o, NULL), SM_E_CRS);
+  sm_points_destroy(q);
+  sm_points_destroy(p);
+  sm_areas_destroy(wards);
+}
+
 /* ---- golden: spatstat (tests/golden/kde, made by spatstat_kde.R) ---------------- */
 static size_t read_table(const char *path, int ncol_want, const char *const *cols, double *out, size_t max_rows) {
   FILE *f = fopen(path, "r");
@@ -384,7 +430,7 @@ int main(void) {
       cmocka_unit_test(silverman_vector),      cmocka_unit_test(arcgis_closed_form),
       cmocka_unit_test(qgis_raw_definition),   cmocka_unit_test(integrates_to_weight),
       cmocka_unit_test(threads_and_stacking),  cmocka_unit_test(bad_input),
-      cmocka_unit_test(spatstat_golden),
+      cmocka_unit_test(spatstat_golden),       cmocka_unit_test(study_area_mask),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
