@@ -64,11 +64,11 @@ demo() {
     -o "$out/camden_burglary_counts.csv" --overwrite -q
   say "per-ward table ($out/camden_burglary_counts.csv), first rows:"
   head -6 "$out/camden_burglary_counts.csv"
-  say "safemap kde -> $out/camden_burglary_kde.tif (quartic, 250 m radius, 25 m cells, burglaries per km²)"
+  say "safemap kde -> $out/camden_burglary_kde.gpkg (quartic, 250 m radius, 25 m cells, burglaries per km², hot-spot areas)"
   "$sm" kde data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
-    --bandwidth 250 --cell 25 -o "$out/camden_burglary_kde.tif" --overwrite
+    --bandwidth 250 --cell 25 --hotspot-areas 50,75,90 -o "$out/camden_burglary_kde.gpkg" --overwrite
   say "done: $out/camden_burglary_counts.gpkg (layers ward_counts, ward_counts_by_month, safemap_metadata)"
-  say "      and $out/camden_burglary_kde.tif: open both in QGIS"
+  say "      and $out/camden_burglary_kde.gpkg (raster kde, layer kde_hotspot_areas): open both in QGIS"
 }
 
 run_tests() { # dir

@@ -21,7 +21,7 @@ typedef struct cli_opts {
   unsigned long long seed;
   int help;
   /* surfaces */
-  const char *bandwidth, *kernel, *convention, *units, *cell, *gaussian_cutoff;
+  const char *bandwidth, *kernel, *convention, *units, *cell, *gaussian_cutoff, *hotspot_areas;
   int float64, cog;
 } cli_opts;
 

@@ -14,7 +14,8 @@ static const char *USAGE =
     "(police.uk snap points) are merged first. Same bits for any thread count.\n"
     "\n"
     "Options:\n"
-    "  -o, --output PATH      output GeoTIFF (.tif), tiled, compressed, with overviews\n"
+    "  -o, --output PATH      output GeoTIFF (.tif: tiled, compressed, with overviews) or GeoPackage\n"
+    "                         (.gpkg: a Float32 gridded coverage 'kde', plus the hot-spot areas)\n"
     "  --convention C         default | arcgis | qgis-raw | qgis-scaled | spatstat (default: default)\n"
     "                           default: quartic, points per km2, ArcGIS radius rule, grid = points' extent\n"
     "                                    grown by one bandwidth, 0 away from the points\n"
@@ -29,6 +30,8 @@ static const char *USAGE =
     "  --units U              per-km2 | per-ha | per-m2 | count | probability (default: the convention's)\n"
     "  --extent xmin,ymin,xmax,ymax   grid extent in metres (points outside still count within reach)\n"
     "  --wards PATH           study area: the grid covers the wards, cells outside them are nodata\n"
+    "  --hotspot-areas LIST   percentages, e.g. 50,75,90: polygons of the smallest area holding that\n"
+    "                         share of the density (layer kde_hotspot_areas; needs -o OUT.gpkg)\n"
     "  --float64 --cog        Float64 cells; Cloud Optimized GeoTIFF\n"
     "  --type, --from, --to, --layer, --lon/--lat, --x/--y, --crs, --analysis-crs, --time,\n"
     "  --category, --weight   input options and filters, as in 'safemap info'\n"
@@ -37,7 +40,9 @@ static const char *USAGE =
     "Example (Camden burglary, 2024, 250 m quartic radius, 25 m cells):\n"
     "  safemap kde data/police/camden_burglary --from 2024-01 --to 2024-12 \\\n"
     "      --bandwidth 250 --cell 25 -o camden_kde.tif\n"
-    "  gdalinfo -stats camden_kde.tif\n";
+    "  gdalinfo -stats camden_kde.tif\n"
+    "  safemap kde data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \\\n"
+    "      --hotspot-areas 50,75,90 -o camden_kde.gpkg\n";
 
 int cmd_kde(int argc, char **argv) {
   cli_opts o;
@@ -91,6 +96,26 @@ int cmd_kde(int argc, char **argv) {
       return 1;
     }
   }
+  double pcts[16];
+  size_t npct = 0;
+  if (o.hotspot_areas) {
+    const char *q = o.hotspot_areas;
+    while (*q && npct < 16) {
+      pcts[npct] = strtod(q, &end);
+      if (end == q || !(pcts[npct] > 0 && pcts[npct] <= 100) || (*end && *end != ',')) {
+        fprintf(stderr, "safemap kde: error: --hotspot-areas needs percentages in (0, 100] like 50,75,90, not '%s'\n",
+                o.hotspot_areas);
+        return 1;
+      }
+      npct++;
+      q = *end ? end + 1 : end;
+    }
+    size_t ol = strlen(o.output);
+    if (ol < 5 || strcmp(o.output + ol - 5, ".gpkg") != 0) {
+      fprintf(stderr, "safemap kde: error: hot-spot areas are polygons: write to a GeoPackage (-o OUT.gpkg)\n");
+      return 1;
+    }
+  }
   /* --extent is the grid here, not a filter: points outside reach into it. */
   if (o.read.has_extent) {
     ko.has_extent = 1;
@@ -121,8 +146,16 @@ int cmd_kde(int argc, char **argv) {
       ko.mask = areas; /* cells outside the wards are nodata */
     }
   }
+  sm_layer *hsa = NULL;
   if (!st) st = sm_kde(ctx, &r, p, &ko, &info);
-  if (!st) st = sm_write_raster(ctx, o.output, r, &wo);
+  if (!st) st = sm_raster_set_metadata(ctx, r, "name", "kde");
+  if (!st && npct) st = sm_kde_hotspot_areas(ctx, &hsa, r, pcts, npct, "kde_hotspot_areas");
+  if (!st) {
+    size_t ol = strlen(o.output);
+    int gpkg = ol >= 5 && strcmp(o.output + ol - 5, ".gpkg") == 0;
+    const sm_raster *rs[1] = {r};
+    st = gpkg ? sm_write_geopackage(ctx, o.output, rs, 1, &hsa, hsa ? 1 : 0, &wo) : sm_write_raster(ctx, o.output, r, &wo);
+  }
   if (st) {
     rc = cli_fail(&o, ctx, st);
   } else if (!o.quiet) {
@@ -139,8 +172,13 @@ int cmd_kde(int argc, char **argv) {
     unsigned long long bad = 0;
     for (int k = 0; k < SM_BAD_REASON_END_; k++) bad += sm_points_rows_bad(p, (sm_bad_reason)k);
     if (bad) cli_print_problems(stderr, p, 2);
+    for (size_t k = 0; hsa && k < sm_layer_feature_count(hsa); k++)
+      fprintf(stderr, "safemap kde: %g%% of the density lies in %.3f km2 (%.1f%% of the grid's valid cells)\n",
+              sm_layer_get_double(hsa, k, 0), sm_layer_get_double(hsa, k, 4),
+              100.0 * (double)sm_layer_get_int(hsa, k, 3) / (double)s.n_valid);
     fprintf(stderr, "safemap kde: wrote %s\n", o.output);
   }
+  sm_layer_destroy(hsa);
   sm_raster_destroy(r);
   sm_areas_destroy(areas);
   sm_points_destroy(p);

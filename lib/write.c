@@ -365,10 +365,36 @@ static sm_status bulk_insert(sm_ctx *ctx, const char *tmp, sm_layer *const *laye
   return st;
 }
 
-static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, sm_layer *const *layers, size_t n) {
+static sm_status mem_dataset(sm_ctx *ctx, const char *out, const sm_raster *r, GDALDataType dt, GDALDatasetH *ds_out);
+
+static const char *raster_table(const sm_raster *r, size_t i, char *buf, size_t n) {
+  const char *name = sm_raster_metadata_get(r, "name");
+  if (name) return name;
+  snprintf(buf, n, i ? "raster_%zu" : "raster", i + 1);
+  return buf;
+}
+
+/* Rasters as GeoPackage gridded coverages (Float32 TIFF tiles), then layers. */
+static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *const *rasters, size_t nr,
+                            sm_layer *const *layers, size_t n) {
   GDALDriverH drv = GDALGetDriverByName("GPKG");
   if (!drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no GeoPackage driver");
-  GDALDatasetH ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
+  for (size_t i = 0; i < nr; i++) {
+    GDALDatasetH mem = NULL;
+    sm_status rs = mem_dataset(ctx, out, rasters[i], GDT_Float32, &mem);
+    if (rs) return rs;
+    char tbl[64], o1[128], o2[600];
+    snprintf(o1, sizeof o1, "RASTER_TABLE=%s", raster_table(rasters[i], i, tbl, sizeof tbl));
+    const char *desc = sm_raster_metadata_get(rasters[i], "method");
+    snprintf(o2, sizeof o2, "RASTER_DESCRIPTION=%s", desc ? desc : "");
+    char *copts[] = {"TILE_FORMAT=TIFF", o1, o2, i ? "APPEND_SUBDATASET=YES" : NULL, NULL};
+    GDALDatasetH t = GDALCreateCopy(drv, tmp, mem, FALSE, copts, NULL, NULL);
+    GDALClose(mem);
+    if (!t) return sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", out, tmp, sm__dep_msg(ctx));
+    GDALClose(t);
+  }
+  GDALDatasetH ds = nr ? GDALOpenEx(tmp, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_UPDATE, NULL, NULL, NULL)
+                       : GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
   if (!ds) return sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", out, tmp, sm__dep_msg(ctx));
   sm_status st = SM_OK;
   for (size_t i = 0; i < n && !st; i++)
@@ -384,6 +410,16 @@ static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, sm_la
       OGR_Fld_Destroy(fd);
     }
     if (!st && OGR_L_StartTransaction(M) != OGRERR_NONE) st = sm__error(ctx, SM_E_IO, "cannot write safemap_metadata");
+    for (size_t i = 0; i < nr && !st; i++)
+      for (size_t k = 0; k < sm_raster_metadata_count(rasters[i]) && !st; k++) {
+        char tbl[64];
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(M));
+        OGR_F_SetFieldString(f, 0, raster_table(rasters[i], i, tbl, sizeof tbl));
+        OGR_F_SetFieldString(f, 1, sm_raster_metadata_key(rasters[i], k));
+        OGR_F_SetFieldString(f, 2, sm_raster_metadata_value(rasters[i], k));
+        if (OGR_L_CreateFeature(M, f) != OGRERR_NONE) st = sm__error(ctx, SM_E_IO, "cannot write safemap_metadata");
+        OGR_F_Destroy(f);
+      }
     for (size_t i = 0; i < n && !st; i++)
       for (size_t k = 0; k < sm_layer_metadata_count(layers[i]) && !st; k++) {
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(M));
@@ -423,7 +459,7 @@ sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const *layers
   char *tmp = temp_name(path, f);
   if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__gdal_begin(ctx);
-  st = f == FMT_GPKG ? write_gpkg(ctx, path, tmp, layers, n) : write_csv(ctx, path, tmp, layers[0]);
+  st = f == FMT_GPKG ? write_gpkg(ctx, path, tmp, NULL, 0, layers, n) : write_csv(ctx, path, tmp, layers[0]);
   sm__gdal_end(ctx);
   if (!st && rename(tmp, path) != 0)
     st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));
@@ -434,13 +470,13 @@ sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const *layers
 }
 
 /* ---- rasters ---------------------------------------------------------------------- */
-static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *r, const sm_write_options *o) {
+/* An in-memory GDAL copy of a raster: geotransform, CRS, nodata, units, metadata. */
+static sm_status mem_dataset(sm_ctx *ctx, const char *out, const sm_raster *r, GDALDataType dt, GDALDatasetH *ds_out) {
   size_t w = sm_raster_width(r), h = sm_raster_height(r);
+  *ds_out = NULL;
   if (w > INT32_MAX || h > INT32_MAX) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': raster too large for GDAL", out);
-  GDALDataType dt = o->float64 ? GDT_Float64 : GDT_Float32;
   GDALDriverH mem = GDALGetDriverByName("MEM");
-  GDALDriverH drv = GDALGetDriverByName(o->cog ? "COG" : "GTiff");
-  if (!mem || !drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no %s driver", o->cog ? "COG" : "GTiff");
+  if (!mem) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no MEM driver");
   GDALDatasetH ds = GDALCreate(mem, "", (int)w, (int)h, 1, dt, NULL);
   if (!ds) return sm__error(ctx, SM_E_NOMEM, "cannot hold a %zu x %zu raster in memory: %s", w, h, sm__dep_msg(ctx));
   sm_status st = SM_OK;
@@ -472,6 +508,21 @@ static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, cons
       st = sm__error(ctx, SM_E_IO, "'%s': %s", out, sm__dep_msg(ctx));
   }
   sm__free(row);
+  if (st) {
+    GDALClose(ds);
+    return st;
+  }
+  *ds_out = ds;
+  return SM_OK;
+}
+
+static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *r, const sm_write_options *o) {
+  size_t w = sm_raster_width(r), h = sm_raster_height(r);
+  GDALDriverH drv = GDALGetDriverByName(o->cog ? "COG" : "GTiff");
+  if (!drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no %s driver", o->cog ? "COG" : "GTiff");
+  GDALDatasetH ds = NULL;
+  sm_status st = mem_dataset(ctx, out, r, o->float64 ? GDT_Float64 : GDT_Float32, &ds);
+  if (st) return st;
   if (!st) st = sm__progress(ctx, 0.3, "writing raster");
   char threads[32];
   snprintf(threads, sizeof threads, "NUM_THREADS=%d", sm__threads(ctx)); /* compression on every core */
@@ -505,12 +556,12 @@ sm_status sm_write_raster(sm_ctx *ctx, const char *path, const sm_raster *raster
   if (st) return st;
   fmt f;
   format_of(ctx, path, opts, &f);
-  if (f != FMT_GTIFF) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': write rasters to .tif", path);
+  if (f == FMT_CSV) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': write rasters to .tif or .gpkg", path);
   char *tmp = temp_name(path, f);
   if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__gdal_begin(ctx);
   double t0 = sm__now();
-  st = write_gtiff(ctx, path, tmp, raster, opts);
+  st = f == FMT_GTIFF ? write_gtiff(ctx, path, tmp, raster, opts) : write_gpkg(ctx, path, tmp, &raster, 1, NULL, 0);
   sm__log(ctx, SM_LOG_DEBUG, "GeoTIFF written in %.3f s", sm__now() - t0);
   sm__gdal_end(ctx);
   if (!st && rename(tmp, path) != 0)
@@ -523,6 +574,33 @@ sm_status sm_write_raster(sm_ctx *ctx, const char *path, const sm_raster *raster
   } else {
     sm__progress(ctx, 1.0, "written");
   }
+  sm__free(tmp);
+  return st;
+}
+
+sm_status sm_write_geopackage(sm_ctx *ctx, const char *path, const sm_raster *const *rasters, size_t n_rasters,
+                              sm_layer *const *layers, size_t n_layers, const sm_write_options *opts) {
+  sm_write_options d = SM_WRITE_OPTIONS_INIT;
+  if (!opts) opts = &d;
+  sm_status st = sm_write_check(ctx, path, opts);
+  if (st) return st;
+  fmt f;
+  format_of(ctx, path, opts, &f);
+  if (f != FMT_GPKG) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': rasters and layers together go to a .gpkg", path);
+  if (n_rasters + n_layers == 0) return sm__error(ctx, SM_E_INVALID_ARG, "nothing to write to '%s'", path);
+  for (size_t i = 0; i < n_rasters; i++)
+    if (!rasters[i]) return sm__error(ctx, SM_E_INVALID_ARG, "raster %zu is NULL", i);
+  for (size_t i = 0; i < n_layers; i++)
+    if (!layers[i]) return sm__error(ctx, SM_E_INVALID_ARG, "layer %zu is NULL", i);
+  char *tmp = temp_name(path, f);
+  if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm__gdal_begin(ctx);
+  st = write_gpkg(ctx, path, tmp, rasters, n_rasters, layers, n_layers);
+  sm__gdal_end(ctx);
+  if (!st && rename(tmp, path) != 0)
+    st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));
+  if (st) remove_temp(tmp);
+  else sm__progress(ctx, 1.0, "written");
   sm__free(tmp);
   return st;
 }

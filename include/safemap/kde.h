@@ -33,6 +33,7 @@
 #define SAFEMAP_KDE_H
 
 #include "safemap/areas.h"
+#include "safemap/layer.h"
 #include "safemap/points.h"
 #include "safemap/raster.h"
 
@@ -144,6 +145,24 @@ SM_API sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, c
  */
 SM_API sm_status sm_kde_silverman_radius(sm_ctx *ctx, const double *x, const double *y, const double *w, size_t n,
                                          double *radius_out);
+
+/**
+ * Hot-spot areas of a surface: for each percentage p, the smallest set of
+ * cells holding p% of the surface's mass (the highest cells, taken until
+ * their sum reaches p% of the total; cells tied with the last one are
+ * included), as one MultiPolygon per p whose outline follows cell edges
+ * (4-connected). Levels are nested: 50% lies inside 75%.
+ * @param percents n values in (0, 100].
+ * @param name layer name (copied).
+ * @param[out] out polygon layer with fields percent, threshold (lowest cell
+ *   value included, the surface's units), share (% of the mass actually
+ *   held), cells, area_km2; free with sm_layer_destroy().
+ * @return SM_OK, SM_E_INVALID_ARG (percent out of range), SM_E_INPUT (the
+ *   surface has no positive value), SM_E_NOMEM, SM_E_DEPENDENCY.
+ * @since 0.1
+ */
+SM_API sm_status sm_kde_hotspot_areas(sm_ctx *ctx, sm_layer **out, const sm_raster *surface, const double *percents,
+                                      size_t n, const char *name);
 
 /** Name of a kernel ("quartic", ...), or NULL. @since 0.1 */
 SM_API const char *sm_kernel_name(sm_kernel kernel);

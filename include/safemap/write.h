@@ -57,13 +57,26 @@ SM_API sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const 
  * the floating-point predictor, overviews (average) down to 256 cells, the
  * CRS, nodata (NaN cells), the band's units and description, and the
  * raster's metadata as GDAL metadata items. With `cog`, a Cloud Optimized
- * GeoTIFF. Atomic like sm_write_layers().
- * @return SM_OK, SM_E_INVALID_ARG (not .tif), SM_E_IO, SM_E_CRS,
+ * GeoTIFF. To .gpkg: a gridded coverage, as sm_write_geopackage(). Atomic
+ * like sm_write_layers().
+ * @return SM_OK, SM_E_INVALID_ARG (not .tif or .gpkg), SM_E_IO, SM_E_CRS,
  *         SM_E_DEPENDENCY, SM_E_NOMEM, SM_E_CANCELLED.
  * @since 0.1
  */
 SM_API sm_status sm_write_raster(sm_ctx *ctx, const char *path, const sm_raster *raster,
                                  const sm_write_options *opts);
+
+/**
+ * Writes rasters and layers into one GeoPackage: each raster as a gridded
+ * coverage (Float32 TIFF tiles, its table named by its "name" metadata item,
+ * else "raster"), each layer as in sm_write_layers(), and every item of
+ * metadata in `safemap_metadata`. Atomic like sm_write_layers().
+ * @return as sm_write_layers().
+ * @since 0.1
+ */
+SM_API sm_status sm_write_geopackage(sm_ctx *ctx, const char *path, const sm_raster *const *rasters,
+                                     size_t n_rasters, sm_layer *const *layers, size_t n_layers,
+                                     const sm_write_options *opts);
 
 /**
  * Checks up front that `path` could be written: format known, directory

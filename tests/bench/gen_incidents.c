@@ -3,6 +3,7 @@
  * format, for the safemap benchmarks (tests/bench/).
  *
  *   gen_incidents -n 1000000 --seed 42 -o out.csv     (or -o - for stdout)
+ *   gen_incidents -n 1M --bng-box 520000,170000,540000,190000 -o box.csv
  *
  * Output
  *   The 12-column police.uk street-level header
@@ -10,6 +11,14 @@
  *     LSOA code,LSOA name,Crime type,Last outcome category,Context
  *   then n rows. Coordinates are WGS84 lon/lat with 6 decimals over a
  *   London-sized extent (lon -0.51..0.33, lat 51.28..51.69).
+ *
+ *   With --bng-box xmin,ymin,xmax,ymax (whole metres, British National
+ *   Grid, EPSG:27700) the same model runs in projected metres instead, and
+ *   the header names the coordinate columns X,Y (metres, 2 decimals); the
+ *   other columns are as above. Every point lies inside the box (edges
+ *   included): cluster centres in its inner 80%, the snap lattice 60 m x
+ *   60 m from its south-west corner, LSOA-like cells 550 m, the borough
+ *   grid 6 x 6 over the box. The default output does not change.
  *
  * Model
  *   - 200 Gaussian clusters (spread 100..1500 m, heavy-tailed weights,
@@ -27,9 +36,10 @@
  *     Criminal damage and arson, Other theft.
  *
  * Determinism
- *   The output depends only on (seed, n), and the first k rows of a run
- *   with n > k are the rows of the run with n = k. All geometry is done in
- *   integer micro-degrees (no floating point at all), with our own PRNG
+ *   The output depends only on (seed, n[, box]), and the first k rows of a
+ *   run with n > k are the rows of the run with n = k. All geometry is done
+ *   in integer micro-degrees, or centimetres with --bng-box (no floating
+ *   point at all), with our own PRNG
  *   (splitmix64 seeding xoshiro256**), so the bytes are identical on every
  *   platform and compiler.
  *
@@ -149,9 +159,55 @@ static int64_t gauss_scaled(rng_t *r, int64_t sigma)
 #define BACKGROUND_PERMILLE 200
 
 typedef struct {
-    int64_t lon, lat;         /* centre, micro-degrees */
-    int64_t sig_lon, sig_lat; /* spread, micro-degrees */
+    int64_t lon, lat;         /* centre, micro-degrees (cm with --bng-box) */
+    int64_t sig_lon, sig_lat; /* spread, same units */
 } cluster_t;
+
+/* The geometry of one run, in integer units: micro-degrees for the
+ * default lon/lat output, centimetres for --bng-box. The default values
+ * are the constants above, so the default output is unchanged. */
+typedef struct {
+    int64_t x_min, x_max, y_min, y_max; /* extent */
+    int64_t cx_min, cx_span;            /* cluster centres: x_min' + [0, span] */
+    int64_t cy_min, cy_span;
+    int64_t sig_x_num, sig_x_den;       /* metres -> units: m * num / den */
+    int64_t sig_y_num, sig_y_den;
+    int64_t snap_dx, snap_dy;           /* snap lattice spacing */
+    int64_t lsoa_dx, lsoa_dy;           /* LSOA-like cells */
+    int bng;                            /* 1: write X,Y metres (units are cm) */
+} geom_t;
+
+static const geom_t GEOM_LONLAT = {
+    LON_MIN, LON_MAX, LAT_MIN, LAT_MAX,
+    -400000, 620000,     /* -0.40 .. 0.22 */
+    51340000, 300000,    /* 51.34 .. 51.64 */
+    1000000, M_PER_DEG_LON, 1000000, M_PER_DEG_LAT,
+    SNAP_DLON, SNAP_DLAT, LSOA_DLON, LSOA_DLAT, 0,
+};
+
+/* --bng-box: centimetres; snap lattice 60 m, LSOA-like cells 550 m */
+#define BNG_SNAP_CM 6000
+#define BNG_LSOA_CM 55000
+
+static geom_t geom_bng(int64_t xmin_m, int64_t ymin_m, int64_t xmax_m, int64_t ymax_m)
+{
+    geom_t g;
+    g.x_min = xmin_m * 100;
+    g.x_max = xmax_m * 100;
+    g.y_min = ymin_m * 100;
+    g.y_max = ymax_m * 100;
+    /* cluster centres in the inner 80% of the box */
+    g.cx_min = g.x_min + (g.x_max - g.x_min) / 10;
+    g.cx_span = (g.x_max - g.x_min) * 8 / 10;
+    g.cy_min = g.y_min + (g.y_max - g.y_min) / 10;
+    g.cy_span = (g.y_max - g.y_min) * 8 / 10;
+    g.sig_x_num = g.sig_y_num = 100;
+    g.sig_x_den = g.sig_y_den = 1;
+    g.snap_dx = g.snap_dy = BNG_SNAP_CM;
+    g.lsoa_dx = g.lsoa_dy = BNG_LSOA_CM;
+    g.bng = 1;
+    return g;
+}
 
 static const char *const CRIME_TYPES[] = {
     "Burglary", "Vehicle crime", "Robbery", "Criminal damage and arson", "Other theft",
@@ -237,7 +293,7 @@ static int pick_cum(const int *cum, int n, int permille)
 static cluster_t clusters[N_CLUSTERS];
 static int64_t cluster_cum[N_CLUSTERS];
 
-static void build_clusters(uint64_t seed)
+static void build_clusters(const geom_t *g, uint64_t seed)
 {
     rng_t r;
     rng_seed(&r, seed, 1);
@@ -245,13 +301,13 @@ static void build_clusters(uint64_t seed)
     for (int i = 0; i < N_CLUSTERS; i++) {
         cluster_t *c = &clusters[i];
         /* centres in the inner part of the extent, where London is */
-        c->lon = -400000 + (int64_t)rng_below(&r, 620001);   /* -0.40 .. 0.22 */
-        c->lat = 51340000 + (int64_t)rng_below(&r, 300001);  /* 51.34 .. 51.64 */
+        c->lon = g->cx_min + (int64_t)rng_below(&r, (uint64_t)g->cx_span + 1);
+        c->lat = g->cy_min + (int64_t)rng_below(&r, (uint64_t)g->cy_span + 1);
         /* spread 100..1500 m, skewed to small: 100 + 1400 u^2 */
         int64_t u = (int64_t)rng_below(&r, 10001);
         int64_t sigma_m = 100 + 1400 * u * u / 100000000;
-        c->sig_lon = sigma_m * 1000000 / M_PER_DEG_LON;
-        c->sig_lat = sigma_m * 1000000 / M_PER_DEG_LAT;
+        c->sig_lon = sigma_m * g->sig_x_num / g->sig_x_den;
+        c->sig_lat = sigma_m * g->sig_y_num / g->sig_y_den;
         /* heavy-tailed weight: 1 + 99 v^3 (v in [0,1]), so a few
          * clusters carry much of the mass */
         int64_t v = (int64_t)rng_below(&r, 1001);
@@ -335,6 +391,18 @@ static void out_micro(out_t *o, int64_t v)
     out_uint(o, (uint64_t)(v % 1000000), 6);
 }
 
+/* centimetres -> "523456.78" */
+static void out_cm(out_t *o, int64_t v)
+{
+    if (v < 0) {
+        out_char(o, '-');
+        v = -v;
+    }
+    out_uint(o, (uint64_t)(v / 100), 1);
+    out_char(o, '.');
+    out_uint(o, (uint64_t)(v % 100), 2);
+}
+
 static void out_hex64(out_t *o, uint64_t v)
 {
     static const char hex[] = "0123456789abcdef";
@@ -346,10 +414,12 @@ static void out_hex64(out_t *o, uint64_t v)
 
 static void usage(FILE *f)
 {
-    fputs("usage: gen_incidents -n N [--seed S] [-o PATH|-]\n"
+    fputs("usage: gen_incidents -n N [--seed S] [--bng-box XMIN,YMIN,XMAX,YMAX] [-o PATH|-]\n"
           "  Writes N synthetic incidents in police.uk street-level CSV format.\n"
           "  -n N        number of rows (suffixes k, M allowed: 10k, 1M)\n"
           "  --seed S    unsigned 64-bit seed (default 42)\n"
+          "  --bng-box B whole metres in British National Grid (EPSG:27700): all points\n"
+          "              inside the box, columns X,Y (metres) instead of Longitude,Latitude\n"
           "  -o PATH     output file, or - for stdout (default -)\n",
           f);
 }
@@ -377,10 +447,34 @@ static int parse_count(const char *s, uint64_t *out)
     return 0;
 }
 
+/* "xmin,ymin,xmax,ymax" in whole metres, 0 <= v <= 10,000,000, each side
+ * at least 1 km (so the snap lattice and the clusters fit). */
+static int parse_box(const char *s, int64_t b[4])
+{
+    for (int k = 0; k < 4; k++) {
+        char *end = NULL;
+        if (*s < '0' || *s > '9')
+            return -1;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno || v > 10000000ULL)
+            return -1;
+        b[k] = (int64_t)v;
+        if (k < 3 && *end != ',')
+            return -1;
+        if (k == 3 && *end != '\0')
+            return -1;
+        s = end + 1;
+    }
+    return b[2] - b[0] >= 1000 && b[3] - b[1] >= 1000 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t n = 0, seed = 42;
     int have_n = 0;
+    geom_t geom = GEOM_LONLAT;
+    const geom_t *g = &geom;
     const char *path = "-";
 
     for (int i = 1; i < argc; i++) {
@@ -406,6 +500,16 @@ int main(int argc, char **argv)
                 fprintf(stderr, "gen_incidents: bad --seed value '%s'\n", v);
                 return 1;
             }
+        } else if (!strcmp(a, "--bng-box")) {
+            int64_t b[4];
+            if (parse_box(v, b)) {
+                fprintf(stderr,
+                        "gen_incidents: bad --bng-box '%s' (want xmin,ymin,xmax,ymax in whole metres, "
+                        "each side at least 1000)\n",
+                        v);
+                return 1;
+            }
+            geom = geom_bng(b[0], b[1], b[2], b[3]);
         } else if (!strcmp(a, "-o")) {
             path = v;
         } else {
@@ -432,48 +536,53 @@ int main(int argc, char **argv)
     }
 
     build_months();
-    build_clusters(seed);
+    build_clusters(g, seed);
     rng_t r;
     rng_seed(&r, seed, 2);
 
-    out_str(&o, "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
-                "LSOA code,LSOA name,Crime type,Last outcome category,Context\n");
+    out_str(&o, g->bng ? "Crime ID,Month,Reported by,Falls within,X,Y,Location,"
+                         "LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
+                       : "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+                         "LSOA code,LSOA name,Crime type,Last outcome category,Context\n");
 
-    const int64_t snap_cols = (LON_MAX - LON_MIN) / SNAP_DLON + 1;
-    const int64_t snap_rows = (LAT_MAX - LAT_MIN) / SNAP_DLAT + 1;
-    const int64_t lsoa_cols = (LON_MAX - LON_MIN) / LSOA_DLON + 1;
+    const int64_t x_min = g->x_min, x_max = g->x_max, y_min = g->y_min, y_max = g->y_max;
+    const int64_t snap_dx = g->snap_dx, snap_dy = g->snap_dy;
+    const int64_t snap_cols = (x_max - x_min) / snap_dx + 1;
+    const int64_t snap_rows = (y_max - y_min) / snap_dy + 1;
+    const int64_t lsoa_cols = (x_max - x_min) / g->lsoa_dx + 1;
 
     for (uint64_t row = 0; row < n && !o.err; row++) {
         /* --- location --- */
         int64_t lon, lat;
         if ((int)rng_below(&r, 1000) < BACKGROUND_PERMILLE) {
-            lon = LON_MIN + (int64_t)rng_below(&r, LON_MAX - LON_MIN + 1);
-            lat = LAT_MIN + (int64_t)rng_below(&r, LAT_MAX - LAT_MIN + 1);
+            lon = x_min + (int64_t)rng_below(&r, (uint64_t)(x_max - x_min + 1));
+            lat = y_min + (int64_t)rng_below(&r, (uint64_t)(y_max - y_min + 1));
         } else {
             const cluster_t *c = &clusters[pick_cluster(&r)];
             do {
                 lon = c->lon + gauss_scaled(&r, c->sig_lon);
                 lat = c->lat + gauss_scaled(&r, c->sig_lat);
-            } while (lon < LON_MIN || lon > LON_MAX || lat < LAT_MIN || lat > LAT_MAX);
+            } while (lon < x_min || lon > x_max || lat < y_min || lat > y_max);
         }
         /* snap to the nearest lattice node, then to that node's fixed,
          * hash-derived position (within +-30% of a step of the node) */
-        int64_t ci = floordiv(lon - LON_MIN + SNAP_DLON / 2, SNAP_DLON);
-        int64_t cj = floordiv(lat - LAT_MIN + SNAP_DLAT / 2, SNAP_DLAT);
+        int64_t ci = floordiv(lon - x_min + snap_dx / 2, snap_dx);
+        int64_t cj = floordiv(lat - y_min + snap_dy / 2, snap_dy);
         if (ci >= snap_cols)
             ci = snap_cols - 1;
         if (cj >= snap_rows)
             cj = snap_rows - 1;
         uint64_t h = hash3(seed, ci, cj, 7);
-        int64_t jx = (int64_t)(h & 0xFFFF) * (SNAP_DLON * 6 / 10) / 65536 - SNAP_DLON * 3 / 10;
-        int64_t jy = (int64_t)((h >> 16) & 0xFFFF) * (SNAP_DLAT * 6 / 10) / 65536 - SNAP_DLAT * 3 / 10;
-        int64_t slon = LON_MIN + ci * SNAP_DLON + jx;
-        int64_t slat = LAT_MIN + cj * SNAP_DLAT + jy;
-        /* nodes on the west/south edge move inwards, never out */
-        if (slon < LON_MIN)
-            slon = LON_MIN + ci * SNAP_DLON - jx;
-        if (slat < LAT_MIN)
-            slat = LAT_MIN + cj * SNAP_DLAT - jy;
+        int64_t jx = (int64_t)(h & 0xFFFF) * (snap_dx * 6 / 10) / 65536 - snap_dx * 3 / 10;
+        int64_t jy = (int64_t)((h >> 16) & 0xFFFF) * (snap_dy * 6 / 10) / 65536 - snap_dy * 3 / 10;
+        int64_t slon = x_min + ci * snap_dx + jx;
+        int64_t slat = y_min + cj * snap_dy + jy;
+        /* nodes on an edge move inwards, never out (in the default
+         * extent no node reaches the east or north edge) */
+        if (slon < x_min || slon > x_max)
+            slon = x_min + ci * snap_dx - jx;
+        if (slat < y_min || slat > y_max)
+            slat = y_min + cj * snap_dy - jy;
 
         /* --- attributes --- */
         int m = 0;
@@ -490,11 +599,11 @@ int main(int argc, char **argv)
             id[k] = rng_next(&r);
 
         /* LSOA-like neighbourhood of the snap point */
-        int64_t li = (slon - LON_MIN) / LSOA_DLON, lj = (slat - LAT_MIN) / LSOA_DLAT;
+        int64_t li = (slon - x_min) / g->lsoa_dx, lj = (slat - y_min) / g->lsoa_dy;
         int64_t lsoa_idx = lj * lsoa_cols + li;
         /* "borough": 33 names over a coarse 6 x 6 grid of the extent */
-        int64_t bi = (slon - LON_MIN) * 6 / (LON_MAX - LON_MIN + 1);
-        int64_t bj = (slat - LAT_MIN) * 6 / (LAT_MAX - LAT_MIN + 1);
+        int64_t bi = (slon - x_min) * 6 / (x_max - x_min + 1);
+        int64_t bj = (slat - y_min) * 6 / (y_max - y_min + 1);
         const char *borough = BOROUGHS[(bj * 6 + bi) % (int64_t)N_ELEMS(BOROUGHS)];
 
         /* --- format --- */
@@ -507,9 +616,15 @@ int main(int argc, char **argv)
         out_char(&o, '-');
         out_uint(&o, (uint64_t)mon, 2);
         out_str(&o, ",Metropolitan Police Service,Metropolitan Police Service,");
-        out_micro(&o, slon);
-        out_char(&o, ',');
-        out_micro(&o, slat);
+        if (g->bng) {
+            out_cm(&o, slon);
+            out_char(&o, ',');
+            out_cm(&o, slat);
+        } else {
+            out_micro(&o, slon);
+            out_char(&o, ',');
+            out_micro(&o, slat);
+        }
         out_str(&o, ",On or near ");
         uint64_t hs = hash3(seed, ci, cj, 11);
         if (hs % 40 == 0) {

@@ -28,6 +28,18 @@ assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth auto -j 2 -o "$out/j2.tif" -q
 assert_same_bytes "$out/j1.tif" "$out/j2.tif"
 clean_dir "$out"
 
+# a GeoPackage run: the surface as a gridded coverage and the hot-spot areas
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --wards "$WARDS" --bandwidth 250 --cell 25 --hotspot-areas 50,90 -o "$out/run.gpkg"
+assert_stderr_contains "50% of the density lies in"
+gdalinfo "$out/run.gpkg" 2> /dev/null | grep -q "Type=Float32" || fail "run.gpkg has no Float32 raster"
+n=$(ogrinfo -q "$out/run.gpkg" -sql "SELECT COUNT(*) AS n FROM kde_hotspot_areas" 2> /dev/null | sed -n 's/ *n (Integer) = //p')
+[ "$n" = 2 ] || fail "kde_hotspot_areas has '$n' features, want 2"
+clean_dir "$out"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --hotspot-areas 50 -o "$out/a.tif"
+assert_error_line kde "GeoPackage"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --hotspot-areas 150 -o "$out/a.gpkg"
+assert_error_line kde "--hotspot-areas"
+
 # bad input: each exits 1, says why, writes nothing
 head -2 "$POLICE_SAMPLE" > "$WORKDIR/one_only.csv"
 assert_exit 1 "$SAFEMAP" kde "$WORKDIR/one_only.csv" -o "$out/a.tif"
@@ -47,7 +59,7 @@ assert_exit 1 "$SAFEMAP" kde "$POINTS" --kernel cosine -o "$out/a.tif"
 assert_error_line kde "unknown --kernel 'cosine'"
 assert_exit 1 "$SAFEMAP" kde "$POINTS" --type Robbery -o "$out/a.tif"
 assert_error_line kde "no points"
-assert_exit 1 "$SAFEMAP" kde "$POINTS" -o "$out/a.gpkg"
-assert_error_line kde ".tif"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" -o "$out/a.csv"
+assert_error_line kde ".tif or .gpkg"
 assert_dir_empty "$out"
 finish

@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <ogr_api.h>
 
 static sm_ctx *ctx;
 static int setup(void **state) {
@@ -330,6 +331,44 @@ static void study_area_mask(void **state) {
   sm_areas_destroy(wards);
 }
 
+/* Hot-spot areas: the highest cells until the share is reached, nested,
+ * outlines that cover exactly those cells. */
+static void hotspot_areas(void **state) {
+  (void)state;
+  sm_raster *r;
+  assert_ok(ctx, sm_raster_create(ctx, &r, 10, 10, 529000, 183000, 10, "EPSG:27700"));
+  double *v = sm_raster_data(r);
+  for (int c = 0; c < 100; c++) v[c] = 1;   /* background: 100 */
+  v[22] = 100, v[23] = 60, v[33] = 40;      /* a hot block: 200 - 3 */
+  v[77] = 50;                               /* a second spot */
+  v[0] = NAN;
+  /* total = 95 + 100 + 60 + 40 + 50 = 345 */
+  double pct[] = {25, 50, 60};
+  sm_layer *L;
+  assert_ok(ctx, sm_kde_hotspot_areas(ctx, &L, r, pct, 3, "areas"));
+  assert_int_equal(sm_layer_feature_count(L), 3);
+  /* 25%: 100 (29.0%) -> 1 cell; 50%: 100+60+50 = 210 (60.9%) -> 3 cells; 60%: the same 3 cells */
+  int64_t want_cells[] = {1, 3, 3};
+  for (size_t k = 0; k < 3; k++) {
+    assert_int_equal(sm_layer_get_int(L, k, 3), want_cells[k]);
+    assert_true(sm_layer_get_double(L, k, 2) >= pct[k]);
+    size_t wn;
+    const unsigned char *wkb = sm_layer_get_wkb(L, k, &wn);
+    OGRGeometryH g = NULL;
+    assert_int_equal(OGR_G_CreateFromWkbEx(wkb, NULL, &g, wn), OGRERR_NONE);
+    assert_true(fabs(OGR_G_Area(g) - 100.0 * (double)want_cells[k]) < 1e-6);
+    OGR_G_DestroyGeometry(g);
+  }
+  assert_true(fabs(sm_layer_get_double(L, 1, 2) - 100.0 * 210 / 345) < 1e-9);
+  assert_true(sm_layer_get_double(L, 1, 1) == 50); /* threshold: the lowest cell included */
+  sm_layer_destroy(L);
+  double bad[] = {0};
+  assert_int_equal(sm_kde_hotspot_areas(ctx, &L, r, bad, 1, "x"), SM_E_INVALID_ARG);
+  for (int c = 0; c < 100; c++) v[c] = 0;
+  assert_int_equal(sm_kde_hotspot_areas(ctx, &L, r, pct, 1, "x"), SM_E_INPUT);
+  sm_raster_destroy(r);
+}
+
 /* ---- golden: spatstat (tests/golden/kde, made by spatstat_kde.R) ---------------- */
 static size_t read_table(const char *path, int ncol_want, const char *const *cols, double *out, size_t max_rows) {
   FILE *f = fopen(path, "r");
@@ -431,6 +470,7 @@ int main(void) {
       cmocka_unit_test(qgis_raw_definition),   cmocka_unit_test(integrates_to_weight),
       cmocka_unit_test(threads_and_stacking),  cmocka_unit_test(bad_input),
       cmocka_unit_test(spatstat_golden),       cmocka_unit_test(study_area_mask),
+      cmocka_unit_test(hotspot_areas),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

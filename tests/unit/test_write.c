@@ -205,8 +205,38 @@ static void geotiff_output(void **state) {
     else assert_true(row[i] == (double)i * 0.5 + 10);
   }
   GDALClose(ds);
-  /* rasters go to .tif only; layers not to .tif */
-  assert_int_equal(sm_write_raster(ctx, tu_path("k.gpkg"), r, NULL), SM_E_INVALID_ARG);
+  /* a GeoPackage gridded coverage, with a vector layer beside it */
+  assert_ok(ctx, sm_raster_set_metadata(ctx, r, "name", "density"));
+  sm_layer *l;
+  assert_ok(ctx, sm_layer_create(ctx, &l, "areas", SM_GEOM_NONE, NULL));
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "pct", SM_FIELD_INT64, NULL));
+  assert_ok(ctx, sm_layer_add_feature(ctx, l, NULL, 0, NULL));
+  assert_ok(ctx, sm_layer_set_int(ctx, l, 0, 0, 50));
+  const char *g = tu_path("run.gpkg");
+  const sm_raster *rs[1] = {r};
+  assert_ok(ctx, sm_write_geopackage(ctx, g, rs, 1, &l, 1, NULL));
+  ds = GDALOpenEx(g, GDAL_OF_RASTER, NULL, NULL, NULL);
+  assert_non_null(ds);
+  b = GDALGetRasterBand(ds, 1);
+  assert_int_equal(GDALGetRasterDataType(b), GDT_Float32);
+  assert_int_equal(GDALRasterIO(b, GF_Read, 0, 10, 600, 1, row, 600, 1, GDT_Float64, 0, 0), CE_None);
+  for (size_t i = 0; i < 600; i++) {
+    if ((i + 10) % 7 == 0) assert_true(row[i] == -9999 || isnan(row[i]));
+    else assert_true(row[i] == (double)(float)((double)i * 0.5 + 10));
+  }
+  GDALClose(ds);
+  ds = GDALOpenEx(g, GDAL_OF_VECTOR, NULL, NULL, NULL);
+  assert_non_null(GDALDatasetGetLayerByName(ds, "areas"));
+  OGRLayerH M = GDALDatasetExecuteSQL(ds, "SELECT value FROM safemap_metadata WHERE layer = 'density' AND key = 'kernel'", NULL, NULL);
+  OGRFeatureH f = OGR_L_GetNextFeature(M);
+  assert_non_null(f);
+  assert_string_equal(OGR_F_GetFieldAsString(f, 0), "quartic");
+  OGR_F_Destroy(f);
+  GDALDatasetReleaseResultSet(ds, M);
+  GDALClose(ds);
+  sm_layer_destroy(l);
+  /* not to CSV */
+  assert_int_equal(sm_write_raster(ctx, tu_path("k.csv"), r, NULL), SM_E_INVALID_ARG);
   sm_raster_destroy(r);
 }
 
