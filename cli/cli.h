@@ -21,7 +21,7 @@ typedef struct cli_opts {
   unsigned long long seed;
   int help;
   /* surfaces */
-  const char *bandwidth, *kernel, *convention, *units, *cell, *gaussian_cutoff, *hotspot_areas;
+  const char *bandwidth, *kernel, *convention, *units, *cell, *gaussian_cutoff, *hotspot_areas, *edge;
   int float64, cog;
 } cli_opts;
 

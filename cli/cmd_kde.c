@@ -27,6 +27,8 @@ static const char *USAGE =
     "                         or auto (ArcGIS spatial Silverman rule, default) or scott\n"
     "  --gaussian-cutoff N    gaussian support in standard deviations (default 4; spatstat 8)\n"
     "  --cell M               cell size in metres (default: shorter side of the extent / 250)\n"
+    "  --edge E               none (default) | uniform | diggle: edge correction over the grid's rectangle,\n"
+    "                         as spatstat (default and spatstat conventions)\n"
     "  --units U              per-km2 | per-ha | per-m2 | count | probability (default: the convention's)\n"
     "  --extent xmin,ymin,xmax,ymax   grid extent in metres (points outside still count within reach)\n"
     "  --wards PATH           study area: the grid covers the wards, cells outside them are nodata\n"
@@ -80,6 +82,15 @@ int cmd_kde(int argc, char **argv) {
         fprintf(stderr, "safemap kde: error: --bandwidth needs metres, 'auto' or 'scott', not '%s'\n", o.bandwidth);
         return 1;
       }
+    }
+  }
+  if (o.edge) {
+    if (!strcmp(o.edge, "none")) ko.edge = SM_KDE_EDGE_NONE;
+    else if (!strcmp(o.edge, "uniform")) ko.edge = SM_KDE_EDGE_UNIFORM;
+    else if (!strcmp(o.edge, "diggle")) ko.edge = SM_KDE_EDGE_DIGGLE;
+    else {
+      fprintf(stderr, "safemap kde: error: unknown --edge '%s' (none, uniform, diggle)\n", o.edge);
+      return 1;
     }
   }
   if (o.cell) {

@@ -9,7 +9,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +46,7 @@ static const struct option long_opts[] = {
     {"float64", no_argument, NULL, O_FLOAT64},
     {"cog", no_argument, NULL, O_COG},
     {"hotspot-areas", required_argument, NULL, O_HSA},
+    {"edge", required_argument, NULL, O_EDGE},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -113,6 +114,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
     case O_FLOAT64: o->float64 = 1; break;
     case O_COG: o->cog = 1; break;
     case O_HSA: o->hotspot_areas = optarg; break;
+    case O_EDGE: o->edge = optarg; break;
     case O_OVERWRITE: o->overwrite = 1; break;
     case O_STRICT: o->strict = o->read.strict = 1; break;
     case 'q': o->quiet = 1; break;

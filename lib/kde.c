@@ -253,6 +253,86 @@ static double lattice_sum(const evalp *e, double px, double py) {
   return sum;
 }
 
+/* ---- edge correction ------------------------------------------------------------
+ * e(u) = integral over the window W = [x1,x2] x [y1,y2] of K(v - u) dv.
+ * Gaussian: a product of normal probabilities (spatstat: pnorm, untruncated).
+ * Radial polynomial kernels, shape ((R^2 - x^2 - y^2) / R^2)^k: for fixed x
+ * the integral over y is a polynomial (closed form); over x, with x = R sin t
+ * to remove the square root at the disc's rim, Gauss-Legendre on each piece
+ * between the points where the y-limits meet the disc. */
+static const double GL_X[10] = {0.0765265211334973, 0.2277858511416451, 0.3737060887154195, 0.5108670019508271,
+                                0.6360536807265150, 0.7463319064601508, 0.8391169718222188, 0.9122344282513259,
+                                0.9639719272779138, 0.9931285991850949};
+static const double GL_W[10] = {0.1527533871307258, 0.1491729864726037, 0.1420961093183820, 0.1316886384491766,
+                                0.1181945319615184, 0.1019301198172404, 0.0832767415767048, 0.0626720483341091,
+                                0.0406014298003869, 0.0176140071391521};
+
+/* Antiderivative in y of ((c^2 - y^2) / R^2)^k. */
+static double poly_y(int k, double c2, double R2, double y) {
+  double y2 = y * y;
+  switch (k) {
+  case 0: return y;
+  case 1: return (c2 * y - y * y2 / 3) / R2;
+  case 2: return (c2 * c2 * y - 2.0 / 3.0 * c2 * y * y2 + y * y2 * y2 / 5) / (R2 * R2);
+  default:
+    return (c2 * c2 * c2 * y - c2 * c2 * y * y2 + 0.6 * c2 * y * y2 * y2 - y * y2 * y2 * y2 / 7) / (R2 * R2 * R2);
+  }
+}
+
+static double inner_y(int k, double R, double x, double y1, double y2) {
+  double c2 = R * R - x * x;
+  if (c2 <= 0) return 0;
+  double c = sqrt(c2), a = fmax(y1, -c), b = fmin(y2, c);
+  return b > a ? poly_y(k, c2, R * R, b) - poly_y(k, c2, R * R, a) : 0;
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Integral of the shape over the rectangle [x1,x2] x [y1,y2] around a point at 0. */
+static double rect_mass(int k, double R, double x1, double x2, double y1, double y2) {
+  x1 = fmax(x1, -R), x2 = fmin(x2, R);
+  if (!(x2 > x1) || !(y2 > y1) || y1 >= R || y2 <= -R) return 0;
+  double t[6];
+  int nt = 0;
+  t[nt++] = asin(x1 / R);
+  t[nt++] = asin(x2 / R);
+  double ys[2] = {y1, y2};
+  for (int q = 0; q < 2; q++)
+    if (fabs(ys[q]) < R) {
+      double b = asin(sqrt(R * R - ys[q] * ys[q]) / R); /* where c(x) = |y|: x = +-sqrt(R^2 - y^2) */
+      if (-b > t[0] && -b < t[1]) t[nt++] = -b;
+      if (b > t[0] && b < t[1]) t[nt++] = b;
+    }
+  qsort(t, (size_t)nt, sizeof *t, cmp_d);
+  double sum = 0;
+  for (int p = 0; p + 1 < nt; p++) {
+    double lo = t[p], hi = t[p + 1], mid = (lo + hi) / 2, half = (hi - lo) / 2;
+    if (!(half > 0)) continue;
+    for (int g = 0; g < 10; g++)
+      for (int sgn = -1; sgn <= 1; sgn += 2) {
+        double th = mid + sgn * half * GL_X[g];
+        sum += GL_W[g] * half * inner_y(k, R, R * sin(th), y1, y2) * R * cos(th);
+      }
+  }
+  return sum;
+}
+
+static double norm_cdf(double z) { return 0.5 * erfc(-z / sqrt(2.0)); }
+
+/* e(u) for a point or cell centre (ux, uy); win = xmin, ymin, xmax, ymax. */
+static double edge_factor(const evalp *e, double c, double bw, const double win[4], double ux, double uy) {
+  if (ux - win[0] >= e->R && win[2] - ux >= e->R && uy - win[1] >= e->R && win[3] - uy >= e->R && e->kernel != SM_KERNEL_GAUSSIAN)
+    return 1.0;
+  if (e->kernel == SM_KERNEL_GAUSSIAN)
+    return (norm_cdf((win[2] - ux) / bw) - norm_cdf((win[0] - ux) / bw)) *
+           (norm_cdf((win[3] - uy) / bw) - norm_cdf((win[1] - uy) / bw));
+  int k = e->kernel == SM_KERNEL_QUARTIC ? 2 : e->kernel == SM_KERNEL_EPANECHNIKOV ? 1 : e->kernel == SM_KERNEL_TRIWEIGHT ? 3 : 0;
+  return c * rect_mass(k, e->R, win[0] - ux, win[2] - ux, win[1] - uy, win[3] - uy);
+}
+
 static int kernel_ok(sm_kde_convention c, sm_kernel k) {
   switch (c) {
   case SM_KDE_ARCGIS: return k == SM_KERNEL_QUARTIC;
@@ -290,6 +370,19 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   if (opts->mask && !sm__crs_equal(ctx, sm_areas_crs(opts->mask), sm_points_crs(points)))
     return sm__error(ctx, SM_E_CRS, "the study area is in %s but the points in %s", sm_areas_crs(opts->mask),
                      sm_points_crs(points));
+  sm_kde_edge edge = opts->edge;
+  if ((int)edge < 0 || edge >= SM_KDE_EDGE_END_) return sm__error(ctx, SM_E_INVALID_ARG, "unknown edge correction %d", (int)edge);
+  if (edge != SM_KDE_EDGE_NONE) {
+    if (conv != SM_KDE_DEFAULT && conv != SM_KDE_SPATSTAT)
+      return sm__error(ctx, SM_E_INVALID_ARG, "the %s convention has no edge correction", conv_names[conv]);
+    if (kernel == SM_KERNEL_TRIANGULAR)
+      return sm__error(ctx, SM_E_INVALID_ARG, "edge correction is not available for the triangular kernel");
+    if (opts->mask)
+      return sm__error(ctx, SM_E_INVALID_ARG,
+                       "edge correction works over the grid's rectangle; it cannot be combined with a study-area mask");
+    if (units == SM_KDE_COUNT || units == SM_KDE_PROBABILITY)
+      return sm__error(ctx, SM_E_INVALID_ARG, "edge-corrected surfaces are intensities: use per-km2, per-ha or per-m2");
+  }
   size_t n = sm_points_count(points);
   if (n == 0) return sm__error(ctx, SM_E_INPUT, "no points to estimate a density from");
   const double *X = sm_points_x(points), *Y = sm_points_y(points), *W = sm_points_weight(points);
@@ -438,6 +531,34 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   evalp ep = {kernel, R, R * R, 1.0 / (R * R), 1.0 / (2 * bw * bw), e[0], e[3], cell, (size_t)fw, (size_t)fh};
   double *v = sm_raster_data(r);
 
+  /* Kernel constant (integrates to 1), for edge factors. */
+  double pi_ = 3.14159265358979323846, kc;
+  switch (kernel) {
+  case SM_KERNEL_QUARTIC: kc = 3.0 / (pi_ * R * R); break;
+  case SM_KERNEL_EPANECHNIKOV: kc = 2.0 / (pi_ * R * R); break;
+  case SM_KERNEL_TRIWEIGHT: kc = 4.0 / (pi_ * R * R); break;
+  case SM_KERNEL_UNIFORM: kc = 1.0 / (pi_ * R * R); break;
+  default: kc = 1.0; break;
+  }
+  /* Jones-Diggle: each point weighs 1 / e(point). */
+  if (edge == SM_KDE_EDGE_DIGGLE) {
+    double win[4] = {e[0], e[1], e[2], e[3]};
+    int bad = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) reduction(| : bad)
+#endif
+    for (size_t i = 0; i < np; i++) {
+      double f = edge_factor(&ep, kc, bw, win, p[i].x, p[i].y);
+      if (f > 0) p[i].w /= f;
+      else bad = 1;
+    }
+    if (bad) {
+      sm__free(p);
+      sm_raster_destroy(r);
+      return sm__error(ctx, SM_E_INPUT, "a point lies outside the window: Diggle's edge correction needs every point inside the extent");
+    }
+  }
+
   /* Counts and shares in the default convention conserve mass exactly: each
    * location is scaled by its discrete mass on the lattice, so its cells sum
    * to its weight (the exact constant leaves the midpoint-rule error: 1e-4
@@ -520,6 +641,17 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   size_t ncell = ep.w * ep.h;
   double k = c * scale;
   for (size_t i = 0; i < ncell; i++) v[i] = (nodata_beyond && v[i] == 0) ? NAN : v[i] * k;
+  if (edge == SM_KDE_EDGE_UNIFORM) {
+    double win[4] = {e[0], e[1], e[2], e[3]};
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (size_t j = 0; j < ep.h; j++)
+      for (size_t i = 0; i < ep.w; i++) {
+        double f = edge_factor(&ep, kc, bw, win, ep.x_min + ((double)i + 0.5) * cell, ep.y_max - ((double)j + 0.5) * cell);
+        if (f > 0) v[j * ep.w + i] /= f;
+      }
+  }
   /* Study area: cells whose centre lies in no area are nodata. */
   size_t masked = 0;
   if (opts->mask) {
@@ -567,6 +699,8 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   MD("outside_cells", "%s", nodata_beyond ? "nodata beyond every point's reach" : "0 beyond every point's reach");
   if (kernel == SM_KERNEL_GAUSSIAN)
     MD("gaussian_cutoff_sd", "%.3f%s", cutoff, conv == SM_KDE_SPATSTAT ? " (as spatstat, not rescaled)" : " (kernel rescaled to integrate to 1)");
+  if (edge != SM_KDE_EDGE_NONE)
+    MD("edge_correction", "%s over the grid's rectangle", edge == SM_KDE_EDGE_UNIFORM ? "uniform (value / e(u))" : "Jones-Diggle (weights 1 / e(x_i))");
   if (opts->mask) MD("mask", "%zu cells outside the study area set to nodata", masked);
   if (discrete) MD("normalisation", "each location scaled by its discrete mass on the grid: cells sum exactly to the weight");
   if (conv == SM_KDE_QGIS_SCALED && kernel == SM_KERNEL_QUARTIC)

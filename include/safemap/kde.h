@@ -81,6 +81,14 @@ typedef enum sm_bw_rule {
   SM_BW_END_
 } sm_bw_rule;
 
+/** Edge correction (spatstat's, REFERENCE.md §4.1), for a rectangular window (the grid's extent). */
+typedef enum sm_kde_edge {
+  SM_KDE_EDGE_NONE = 0,    /**< none (default) */
+  SM_KDE_EDGE_UNIFORM = 1, /**< divide the value at u by e(u) = the kernel's mass at u inside the window */
+  SM_KDE_EDGE_DIGGLE = 2,  /**< Jones-Diggle: weight each point x by 1 / e(x) */
+  SM_KDE_EDGE_END_
+} sm_kde_edge;
+
 /** Options of sm_kde(). Fields only appended; set with SM_KDE_OPTIONS_INIT. */
 typedef struct sm_kde_options {
   int version;                  /**< SM_KDE_OPTIONS_VERSION */
@@ -96,11 +104,13 @@ typedef struct sm_kde_options {
   double extent[4];             /**< xmin, ymin, xmax, ymax in metres of the points' CRS */
   double max_cells;             /**< refuse grids larger than this (0 = 4e8 cells, 3.2 GB) */
   const sm_areas *mask;         /**< study area: cells whose centre is in no area become nodata; borrowed; NULL = none */
+  sm_kde_edge edge;             /**< edge correction over the grid's rectangle (default and spatstat conventions;
+                                     gaussian, quartic, epanechnikov, triweight, uniform kernels) */
 } sm_kde_options;
 
 #define SM_KDE_OPTIONS_VERSION 1
 #define SM_KDE_OPTIONS_INIT {SM_KDE_OPTIONS_VERSION, SM_KDE_DEFAULT, SM_KERNEL_QUARTIC, SM_KDE_UNITS_AUTO, \
-    SM_BW_AUTO, 0, 0, 0, 0, {0, 0, 0, 0}, 0, NULL}
+    SM_BW_AUTO, 0, 0, 0, 0, {0, 0, 0, 0}, 0, NULL, SM_KDE_EDGE_NONE}
 
 /** Initialises options to their defaults. @return SM_OK or SM_E_INVALID_ARG. @since 0.1 */
 SM_API sm_status sm_kde_options_init(sm_kde_options *opts, int version);

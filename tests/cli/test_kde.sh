@@ -61,5 +61,16 @@ assert_exit 1 "$SAFEMAP" kde "$POINTS" --type Robbery -o "$out/a.tif"
 assert_error_line kde "no points"
 assert_exit 1 "$SAFEMAP" kde "$POINTS" -o "$out/a.csv"
 assert_error_line kde ".tif or .gpkg"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --edge uniform --convention arcgis -o "$out/a.tif"
+assert_error_line kde "no edge correction"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --edge sideways -o "$out/a.tif"
+assert_error_line kde "unknown --edge 'sideways'"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --edge uniform --wards "$WARDS" -o "$out/a.tif"
+assert_error_line kde "study-area mask"
 assert_dir_empty "$out"
+
+# edge-corrected spatstat surface on the golden points runs end to end
+assert_exit 0 "$SAFEMAP" kde "$SRCDIR/tests/golden/kde/points.csv" --x x --y y --crs EPSG:27700 --convention spatstat \
+  --kernel quartic --bandwidth 100 --edge diggle --extent 529000,182000,531000,183500 --cell 25 -o "$out/e.tif"
+assert_stderr_contains "80 x 60 cells"
 finish

@@ -405,6 +405,9 @@ static void spatstat_golden(void **state) {
   assert_int_equal(np, 150);
   const char *gc[] = {"x", "y", "gauss_u", "quartic_u", "gauss_w", "quartic_w"};
   size_t ng = read_table(SM_TEST_SRCDIR "/tests/golden/kde/spatstat_kde.csv", 6, gc, G, 4800);
+  static double E[4800 * 6];
+  const char *ec[] = {"x", "y", "gauss_edge", "quartic_edge_exact", "gauss_diggle", "quartic_diggle_exact"};
+  assert_int_equal(read_table(SM_TEST_SRCDIR "/tests/golden/kde/spatstat_kde.csv", 6, ec, E, 4800), 4800);
   assert_int_equal(ng, 4800);
   double x[150], y[150], w[150];
   for (size_t i = 0; i < np; i++) x[i] = P[3 * i], y[i] = P[3 * i + 1], w[i] = P[3 * i + 2];
@@ -412,13 +415,18 @@ static void spatstat_golden(void **state) {
     sm_kernel k;
     double sigma;
     int weighted, col;
-  } runs[] = {{SM_KERNEL_GAUSSIAN, 120, 0, 2}, {SM_KERNEL_QUARTIC, 100, 0, 3},
-              {SM_KERNEL_GAUSSIAN, 120, 1, 4}, {SM_KERNEL_QUARTIC, 100, 1, 5}};
-  for (int run = 0; run < 4; run++) {
+    sm_kde_edge edge;
+    const double *table;
+  } runs[] = {{SM_KERNEL_GAUSSIAN, 120, 0, 2, SM_KDE_EDGE_NONE, G},    {SM_KERNEL_QUARTIC, 100, 0, 3, SM_KDE_EDGE_NONE, G},
+              {SM_KERNEL_GAUSSIAN, 120, 1, 4, SM_KDE_EDGE_NONE, G},    {SM_KERNEL_QUARTIC, 100, 1, 5, SM_KDE_EDGE_NONE, G},
+              {SM_KERNEL_GAUSSIAN, 120, 0, 2, SM_KDE_EDGE_UNIFORM, E}, {SM_KERNEL_QUARTIC, 100, 0, 3, SM_KDE_EDGE_UNIFORM, E},
+              {SM_KERNEL_GAUSSIAN, 120, 0, 4, SM_KDE_EDGE_DIGGLE, E},  {SM_KERNEL_QUARTIC, 100, 0, 5, SM_KDE_EDGE_DIGGLE, E}};
+  for (int run = 0; run < 8; run++) {
     sm_points *p = pts(np, x, y, runs[run].weighted ? w : NULL);
     sm_kde_options o = SM_KDE_OPTIONS_INIT;
     o.convention = SM_KDE_SPATSTAT;
     o.kernel = runs[run].k;
+    o.edge = runs[run].edge;
     o.bandwidth_m = runs[run].sigma;
     o.cell_m = 25;
     o.has_extent = 1;
@@ -433,7 +441,7 @@ static void spatstat_golden(void **state) {
     for (size_t g = 0; g < ng; g++) {
       size_t i = g % 80, jf = g / 80, j = 59 - jf; /* the file runs south to north */
       assert_true(gt[0] + (i + 0.5) * gt[1] == G[6 * g] && gt[3] + (j + 0.5) * gt[5] == G[6 * g + 1]);
-      double want = G[6 * g + runs[run].col], got = v[j * 80 + i];
+      double want = runs[run].table[6 * g + runs[run].col], got = v[j * 80 + i];
       if (want == 0) {
         assert_true(got == 0);
         continue;
