@@ -22,6 +22,8 @@ typedef struct cli_opts {
   int help;
   /* surfaces */
   const char *bandwidth, *kernel, *convention, *units, *cell, *gaussian_cutoff, *hotspot_areas, *edge;
+  const char *compare, *compare_from, *compare_to, *dual, *epsilon;
+  int normalise;
   int float64, cog;
 } cli_opts;
 

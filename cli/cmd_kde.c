@@ -34,6 +34,12 @@ static const char *USAGE =
     "  --wards PATH           study area: the grid covers the wards, cells outside them are nodata\n"
     "  --hotspot-areas LIST   percentages, e.g. 50,75,90: polygons of the smallest area holding that\n"
     "                         share of the density (layer kde_hotspot_areas; needs -o OUT.gpkg)\n"
+    "  --dual OP              difference | ratio | log-ratio of this surface (A) and a second one (B)\n"
+    "                         on the same grid and bandwidth (chosen on both sets pooled)\n"
+    "  --compare SOURCE       B's points (default: the same inputs); --compare-from/--compare-to DATE\n"
+    "                         B's period (e.g. last year against this year's --from/--to)\n"
+    "  --normalise            divide each surface by its total first (relative risk)\n"
+    "  --epsilon E            ratio regulariser: E x max(B) added to both (default 0)\n"
     "  --float64 --cog        Float64 cells; Cloud Optimized GeoTIFF\n"
     "  --type, --from, --to, --layer, --lon/--lat, --x/--y, --crs, --analysis-crs, --time,\n"
     "  --category, --weight   input options and filters, as in 'safemap info'\n"
@@ -44,7 +50,9 @@ static const char *USAGE =
     "      --bandwidth 250 --cell 25 -o camden_kde.tif\n"
     "  gdalinfo -stats camden_kde.tif\n"
     "  safemap kde data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \\\n"
-    "      --hotspot-areas 50,75,90 -o camden_kde.gpkg\n";
+    "      --hotspot-areas 50,75,90 -o camden_kde.gpkg\n"
+    "  safemap kde data/police/camden_burglary --from 2024-03 --to 2025-02 --compare-from 2023-03 \\\n"
+    "      --compare-to 2024-02 --dual difference --bandwidth 300 -o camden_change.tif\n";
 
 int cmd_kde(int argc, char **argv) {
   cli_opts o;
@@ -127,6 +135,27 @@ int cmd_kde(int argc, char **argv) {
       return 1;
     }
   }
+  sm_kde_dual_op dual = SM_KDE_DUAL_END_;
+  double eps = 0;
+  if (o.dual) {
+    if (!strcmp(o.dual, "difference")) dual = SM_KDE_DIFFERENCE;
+    else if (!strcmp(o.dual, "ratio")) dual = SM_KDE_RATIO;
+    else if (!strcmp(o.dual, "log-ratio")) dual = SM_KDE_LOG_RATIO;
+    else {
+      fprintf(stderr, "safemap kde: error: unknown --dual '%s' (difference, ratio, log-ratio)\n", o.dual);
+      return 1;
+    }
+  } else if (o.compare || o.compare_from || o.compare_to || o.normalise || o.epsilon) {
+    fprintf(stderr, "safemap kde: error: --compare, --compare-from/--compare-to, --normalise and --epsilon go with --dual\n");
+    return 1;
+  }
+  if (o.epsilon) {
+    eps = strtod(o.epsilon, &end);
+    if (*end || end == o.epsilon || !(eps >= 0)) {
+      fprintf(stderr, "safemap kde: error: --epsilon needs a number >= 0, not '%s'\n", o.epsilon);
+      return 1;
+    }
+  }
   /* --extent is the grid here, not a filter: points outside reach into it. */
   if (o.read.has_extent) {
     ko.has_extent = 1;
@@ -158,7 +187,20 @@ int cmd_kde(int argc, char **argv) {
     }
   }
   sm_layer *hsa = NULL;
-  if (!st) st = sm_kde(ctx, &r, p, &ko, &info);
+  sm_points *pb = NULL;
+  if (!st && dual != SM_KDE_DUAL_END_) {
+    sm_read_options rb = o.read;
+    if (o.compare_from || o.compare_to) rb.time_from = o.compare_from, rb.time_to = o.compare_to;
+    rb.analysis_crs = sm_points_crs(p);
+    const char *const *srcs = o.inputs;
+    size_t nsrc = o.n_inputs;
+    const char *one[1] = {o.compare};
+    if (o.compare) srcs = one, nsrc = 1;
+    st = sm_points_read(ctx, &pb, srcs, nsrc, &rb);
+    if (!st) st = sm_kde_dual(ctx, &r, p, pb, &ko, dual, o.normalise, eps, &info);
+  } else if (!st) {
+    st = sm_kde(ctx, &r, p, &ko, &info);
+  }
   if (!st) st = sm_raster_set_metadata(ctx, r, "name", "kde");
   if (!st && npct) st = sm_kde_hotspot_areas(ctx, &hsa, r, pcts, npct, "kde_hotspot_areas");
   if (!st) {
@@ -190,6 +232,7 @@ int cmd_kde(int argc, char **argv) {
     fprintf(stderr, "safemap kde: wrote %s\n", o.output);
   }
   sm_layer_destroy(hsa);
+  sm_points_destroy(pb);
   sm_raster_destroy(r);
   sm_areas_destroy(areas);
   sm_points_destroy(p);

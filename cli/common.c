@@ -9,7 +9,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM
 };
 
 static const struct option long_opts[] = {
@@ -47,6 +47,12 @@ static const struct option long_opts[] = {
     {"cog", no_argument, NULL, O_COG},
     {"hotspot-areas", required_argument, NULL, O_HSA},
     {"edge", required_argument, NULL, O_EDGE},
+    {"compare", required_argument, NULL, O_COMPARE},
+    {"compare-from", required_argument, NULL, O_CFROM},
+    {"compare-to", required_argument, NULL, O_CTO},
+    {"dual", required_argument, NULL, O_DUAL},
+    {"epsilon", required_argument, NULL, O_EPS},
+    {"normalise", no_argument, NULL, O_NORM},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -115,6 +121,12 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
     case O_COG: o->cog = 1; break;
     case O_HSA: o->hotspot_areas = optarg; break;
     case O_EDGE: o->edge = optarg; break;
+    case O_COMPARE: o->compare = optarg; break;
+    case O_CFROM: o->compare_from = optarg; break;
+    case O_CTO: o->compare_to = optarg; break;
+    case O_DUAL: o->dual = optarg; break;
+    case O_EPS: o->epsilon = optarg; break;
+    case O_NORM: o->normalise = 1; break;
     case O_OVERWRITE: o->overwrite = 1; break;
     case O_STRICT: o->strict = o->read.strict = 1; break;
     case 'q': o->quiet = 1; break;

@@ -156,6 +156,31 @@ SM_API sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, c
 SM_API sm_status sm_kde_silverman_radius(sm_ctx *ctx, const double *x, const double *y, const double *w, size_t n,
                                          double *radius_out);
 
+/** How two surfaces are combined by sm_kde_dual(). */
+typedef enum sm_kde_dual_op {
+  SM_KDE_DIFFERENCE = 0, /**< A - B, in the units of the surfaces (e.g. this year minus last, per km²) */
+  SM_KDE_RATIO = 1,      /**< (A + eps·max B) / (B + eps·max B); nodata where that divides by 0 */
+  SM_KDE_LOG_RATIO = 2,  /**< ln of the ratio (0 = no difference) */
+  SM_KDE_DUAL_END_
+} sm_kde_dual_op;
+
+/**
+ * Dual kernel density: two point sets on one grid with one bandwidth, then
+ * combined (this period vs the last; burglaries vs households). The grid and
+ * the bandwidth (its rule applied to both sets pooled) are chosen as
+ * sm_kde() would for the pooled points; then each set is estimated with them.
+ * With `normalise`, each surface is first divided by its total weight, so
+ * the ratio is a relative risk (as sparr's risk()).
+ * @param epsilon ratio regulariser (0 = none), a share of the maximum of B.
+ * @param[out] out the combined surface; its metadata records both sets.
+ * @return as sm_kde(); SM_E_INVALID_ARG also for the QGIS conventions (their
+ *   grid rule depends on each set) and an unknown op.
+ * @since 0.1
+ */
+SM_API sm_status sm_kde_dual(sm_ctx *ctx, sm_raster **out, const sm_points *a, const sm_points *b,
+                             const sm_kde_options *opts, sm_kde_dual_op op, int normalise, double epsilon,
+                             sm_kde_info *info);
+
 /**
  * Hot-spot areas of a surface: for each percentage p, the smallest set of
  * cells holding p% of the surface's mass (the highest cells, taken until

@@ -3,7 +3,7 @@
 # inputs and prints one table (wall time, peak RSS, ratio, agreement).
 # Not part of the test suite. See tests/bench/README.md.
 #
-# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count[,...]]
+# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde]
 #                           [--safemap PATH] [--threads N] [--seed N]
 #                           [--runs N] [--scratch DIR] [--wards GPKG] [--list]
 #
@@ -35,7 +35,16 @@ RUNS=1
 SCRATCH="$REPO_ROOT/build/bench"
 
 # Every entry is a function entry_<name> SIZE, listed here in run order.
-ENTRIES=(count)
+ENTRIES=(count kde)
+
+# kde: the 20 km x 20 km box (British National Grid metres) the points are
+# generated in, the quartic radius and the cell size. spatstat's sigma for
+# a quartic of support radius r is r / sqrt(8).
+KDE_BOX="520000,170000,540000,190000"
+KDE_RADIUS=250
+KDE_CELL=10
+KDE_SIGMA=88.38834764831844
+RSCRIPT="/usr/bin/Rscript"
 
 # London wards, December 2024 (684, EPSG:27700, code WD24CD): the first of
 # these that exists, unless --wards is given.
@@ -149,6 +158,20 @@ input_csv() {
     echo "$f"
 }
 
+# input_bng_csv SIZE -> path of the cached CSV made with --bng-box $KDE_BOX:
+# the same model and columns, but X,Y in British National Grid metres and
+# every point inside the box.
+input_bng_csv() {
+    local size=$1 f
+    f="$DATA/incidents_bng_${size}_s${SEED}.csv"
+    if [ ! -s "$f" ]; then
+        log "generating $(size_rows "$size") incidents in the box $KDE_BOX (seed $SEED) -> $f"
+        "$GEN" -n "$(size_rows "$size")" --seed "$SEED" --bng-box "$KDE_BOX" -o "$f.tmp"
+        mv -f "$f.tmp" "$f"
+    fi
+    echo "$f"
+}
+
 # input_gpkg SIZE -> path of the cached GeoPackage of the same points,
 # layer `points`, EPSG:27700, all CSV columns kept as attributes.
 input_gpkg() {
@@ -200,6 +223,7 @@ timed() {
 # ---------------------------------------------------------------- table
 
 ROWS=()
+NOTES=() # lines printed under the table
 # add_row ENTRY INPUT TOOL WALL RSS RATIO AGREE
 add_row() {
     local IFS=$'\t'
@@ -216,47 +240,79 @@ print_table() {
         IFS=$'\t' read -r -a f <<<"$r"
         [ "${#f[6]}" -gt "$w_agree" ] && w_agree=${#f[6]}
     done
-    local fmt="%-8s %-22s %-14s %9s %9s %7s  %s\n"
+    local fmt="%-8s %-22s %-16s %9s %9s %7s  %s\n"
     # shellcheck disable=SC2059
     printf "$fmt" entry input tool wall_s rss_MiB ratio agree
     # shellcheck disable=SC2059
-    printf "$fmt" -------- ---------------------- -------------- --------- --------- ------- "$(printf '%*s' "$w_agree" '' | tr ' ' -)"
+    printf "$fmt" -------- ---------------------- ---------------- --------- --------- ------- "$(printf '%*s' "$w_agree" '' | tr ' ' -)"
     for r in "${ROWS[@]}"; do
         IFS=$'\t' read -r -a f <<<"$r"
         # shellcheck disable=SC2059
         printf "$fmt" "${f[@]}"
     done
+    [ "${#NOTES[@]}" -eq 0 ] || printf '%s\n' "" "${NOTES[@]}"
 }
 
 # ---------------------------------------------------------------- tools
 
 have_safemap() { [ -x "$SAFEMAP" ]; }
 have_qgis() { [ -x "$QGIS_PROCESS" ]; }
+have_spatstat() { [ -x "$RSCRIPT" ] && "$RSCRIPT" -e 'quit(status = !requireNamespace("spatstat.explore", quietly = TRUE))' >/dev/null 2>&1; }
 
 # extra safemap arguments for --threads
 SM_JOBS=()
 [ -z "$THREADS" ] || SM_JOBS=(-j "$THREADS")
 
 # Runs the safemap step of an entry: sets SM_WALL and SM_OK (1 if it ran
-# and exited 0); adds the safemap row.
+# and exited 0); adds the safemap row, its tool named $SM_TOOL (default
+# "safemap").
 run_safemap() { # run_safemap ENTRY INPUTLABEL LOGNAME ARGS...
     local entry=$1 input=$2 name=$3; shift 3
+    local tool=${SM_TOOL:-safemap}
     SM_OK=0
     SM_WALL=""
     if ! have_safemap; then
-        add_row "$entry" "$input" safemap - - - "not built ($SAFEMAP)"
+        add_row "$entry" "$input" "$tool" - - - "not built ($SAFEMAP)"
         return 0
     fi
     log "$entry $input: safemap $*"
     timed "$name" "$SAFEMAP" "$@"
     if [ "$T_RC" -ne 0 ]; then
-        add_row "$entry" "$input" safemap "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $SCRATCH/logs/$name.log)"
+        add_row "$entry" "$input" "$tool" "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $SCRATCH/logs/$name.log)"
         return 0
     fi
     SM_OK=1
     SM_WALL=$T_WALL
-    add_row "$entry" "$input" safemap "$T_WALL" "$T_RSS" 1.00 "(reference)"
+    add_row "$entry" "$input" "$tool" "$T_WALL" "$T_RSS" 1.00 "(reference)"
 }
+
+# One line about the CPU: model, cores, clock, AVX2/FMA, and a rough peak:
+# cores x clock x doubles per vector x 2 FMA pipes (assumed) x 2 flops.
+# `machine_peak core` prints only the peak GFLOP/s of one core.
+machine_peak() {
+    local model mhz flags lanes cores
+    model=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
+    mhz=$(lscpu | sed -n 's/^CPU max MHz: *//p' | head -n 1)
+    [ -n "$mhz" ] || mhz=$(sed -n 's/^cpu MHz[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
+    flags=$(sed -n 's/^flags[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
+    cores=$(nproc)
+    lanes=2
+    grep -qw avx2 <<<"$flags" && lanes=4
+    grep -qw avx512f <<<"$flags" && lanes=8
+    if [ "${1:-}" = core ]; then
+        awk -v f="$mhz" -v l="$lanes" 'BEGIN{ printf "%.2f", f / 1000 * l * 4 }'
+        return 0
+    fi
+    awk -v m="$model" -v f="$mhz" -v c="$cores" -v l="$lanes" \
+        -v a="$(grep -qw avx2 <<<"$flags" && echo yes || echo no)" \
+        -v b="$(grep -qw fma <<<"$flags" && echo yes || echo no)" \
+        -v x="$(grep -qw avx512f <<<"$flags" && echo yes || echo no)" 'BEGIN{
+        printf "%s, %d cores at %.0f MHz, AVX2 %s, FMA %s, AVX-512 %s; rough peak %d x %.2f GHz x %d doubles x 2 FMA pipes = %.1f G FMA/s = %.0f GFLOP/s double (%.0f per core)",
+            m, c, f, a, b, x, c, f / 1000, l, c * f / 1000 * l * 2, c * f / 1000 * l * 4, f / 1000 * l * 4 }'
+}
+
+# median of the numbers on stdin ("-" if none)
+median() { sort -g | awk '{a[NR]=$1} END{ if (NR) print a[int((NR+1)/2)]; else print "-" }'; }
 
 # ---------------------------------------------------------------- entries
 
@@ -298,6 +354,132 @@ entry_count() {
     add_row count "$input" qgis_process "$T_WALL" "$T_RSS" "$r" "$agree"
 }
 
+# entry kde: kernel density, 10 m cells over the 20 km x 20 km box, quartic
+# kernel of radius 250 m, all three tools reading the same CSV (X,Y in
+# EPSG:27700). safemap --convention qgis-raw vs QGIS Heatmap (Raw), and
+# safemap --convention spatstat vs spatstat density.ppp (FFT), each compared
+# cell by cell (compare_kde.py). Also notes safemap's kernel evaluations per
+# second per core (from -vv) beside the machine's peak.
+entry_kde() {
+    local size=$1 csv input box_xmin box_ymin box_xmax box_ymax nx ny
+    csv=$(input_bng_csv "$size")
+    input="${size} pts r${KDE_RADIUS} ${KDE_CELL}m"
+    IFS=',' read -r box_xmin box_ymin box_xmax box_ymax <<<"$KDE_BOX"
+    nx=$(( (box_xmax - box_xmin) / KDE_CELL ))
+    ny=$(( (box_ymax - box_ymin) / KDE_CELL ))
+    local out="$SCRATCH/out" logs="$SCRATCH/logs"
+    local sm_q="$out/kde_${size}_safemap_qgisraw.tif" qg_out="$out/kde_${size}_qgis.tif"
+    local sm_s="$out/kde_${size}_safemap_spatstat.tif" ss_out="$out/kde_${size}_spatstat.f64"
+    local model_csv="$out/kde_${size}_qgis_model.csv" model_tif="$out/kde_${size}_qgis_model.tif"
+    rm -f "$sm_q" "$qg_out" "$sm_s" "$ss_out" "$model_csv" "$model_tif"
+    local sm_common=("$csv" --x X --y Y --crs EPSG:27700 --kernel quartic --cell "$KDE_CELL")
+    local agree r sm_q_ok=0 sm_q_wall="" sm_s_ok=0 sm_s_wall=""
+
+    # --- safemap, QGIS's convention (grid: the points' extent grown by the radius)
+    SM_TOOL="safemap qgis-raw" run_safemap kde "$input" "kde_${size}_safemap_qgisraw" \
+        kde "${sm_common[@]}" --convention qgis-raw --bandwidth "$KDE_RADIUS" \
+        -o "$sm_q" --overwrite -q "${SM_JOBS[@]}"
+    sm_q_ok=$SM_OK sm_q_wall=$SM_WALL
+
+    # --- QGIS Heatmap, reading the CSV through the delimited text provider
+    if ! have_qgis; then
+        add_row kde "$input" qgis_process - - - "not installed (tests/bench/install_peers.sh)"
+    else
+        local uri
+        uri="delimitedtext://file://$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$csv")"
+        uri+="?type=csv&xField=X&yField=Y&crs=EPSG:27700&spatialIndex=no&subsetIndex=no&watchFile=no"
+        log "kde $input: qgis_process qgis:heatmapkerneldensityestimation"
+        timed "kde_${size}_qgis" "$QGIS_PROCESS" run qgis:heatmapkerneldensityestimation \
+            --INPUT="$uri" --RADIUS="$KDE_RADIUS" --PIXEL_SIZE="$KDE_CELL" --KERNEL=0 --OUTPUT_VALUE=0 \
+            --OUTPUT="$qg_out"
+        if [ "$T_RC" -ne 0 ] || [ ! -s "$qg_out" ]; then
+            add_row kde "$input" qgis_process "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $logs/kde_${size}_qgis.log)"
+        else
+            agree="-" r="-"
+            if [ "$sm_q_ok" -eq 1 ]; then
+                r=$(ratio "$T_WALL" "$sm_q_wall")
+                # safemap's exact surface of the points moved the way QGIS
+                # moves them, on QGIS's grid (not timed)
+                local model_extent="" mline
+                if mline=$("$PY" "$SCRIPT_DIR/compare_kde.py" qgis-model "$csv" "$model_csv" \
+                    --radius "$KDE_RADIUS" --cell "$KDE_CELL" 2>>"$logs/kde_${size}_compare.log"); then
+                    model_extent=${mline%% *}
+                    NOTES+=("kde $size: QGIS 3.22 moves each point vertically by $(echo "$mline" | awk '{print $2 ".." $3}') cells (its row rounding; see README)")
+                    "$SAFEMAP" kde "$model_csv" --x X --y Y --crs EPSG:27700 --kernel quartic --cell "$KDE_CELL" \
+                        --convention qgis-raw --bandwidth "$KDE_RADIUS" --extent "$model_extent" --float64 \
+                        -o "$model_tif" --overwrite -q "${SM_JOBS[@]}" >>"$logs/kde_${size}_compare.log" 2>&1 || rm -f "$model_tif"
+                fi
+                local model_args=()
+                [ -s "$model_tif" ] && model_args=(--model "$model_tif")
+                agree=$("$PY" "$SCRIPT_DIR/compare_kde.py" qgis "$sm_q" "$qg_out" "${model_args[@]}" \
+                    --diff-csv "$out/kde_${size}_qgis_diff.csv" 2>>"$logs/kde_${size}_compare.log") ||
+                    agree="compare failed (log: $logs/kde_${size}_compare.log)"
+            fi
+            add_row kde "$input" qgis_process "$T_WALL" "$T_RSS" "$r" "$agree"
+        fi
+    fi
+
+    # --- safemap, spatstat's convention on the box's 2000 x 2000 grid
+    SM_TOOL="safemap spatstat" run_safemap kde "$input" "kde_${size}_safemap_spatstat" \
+        kde "${sm_common[@]}" --convention spatstat --bandwidth "$KDE_SIGMA" --extent "$KDE_BOX" \
+        -o "$sm_s" --overwrite -q "${SM_JOBS[@]}"
+    sm_s_ok=$SM_OK sm_s_wall=$SM_WALL
+
+    # --- spatstat density.ppp (FFT), Rscript start-up and reading included
+    if ! have_spatstat; then
+        add_row kde "$input" spatstat - - - "not installed (tests/bench/install_peers.sh)"
+    else
+        log "kde $input: Rscript kde_spatstat.R (density.ppp)"
+        timed "kde_${size}_spatstat" "$RSCRIPT" "$SCRIPT_DIR/kde_spatstat.R" "$csv" "$ss_out" \
+            "$KDE_BOX" "$KDE_SIGMA" "$nx" "$ny"
+        if [ "$T_RC" -ne 0 ] || [ ! -s "$ss_out" ]; then
+            add_row kde "$input" spatstat "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $logs/kde_${size}_spatstat.log)"
+        else
+            agree="-" r="-"
+            if [ "$sm_s_ok" -eq 1 ]; then
+                r=$(ratio "$T_WALL" "$sm_s_wall")
+                agree=$("$PY" "$SCRIPT_DIR/compare_kde.py" spatstat "$sm_s" "$ss_out" \
+                    --diff-csv "$out/kde_${size}_spatstat_diff.csv" 2>>"$logs/kde_${size}_compare.log") ||
+                    agree="compare failed (log: $logs/kde_${size}_compare.log)"
+            fi
+            add_row kde "$input" spatstat "$T_WALL" "$T_RSS" "$r" "$agree"
+            local t_read t_dens
+            t_read=$(sed -n 's/^spatstat: read \([0-9.]*\) s.*/\1/p' "$logs/kde_${size}_spatstat.log" | median)
+            t_dens=$(sed -n 's/^spatstat: .*density \([0-9.]*\) s.*/\1/p' "$logs/kde_${size}_spatstat.log" | median)
+            NOTES+=("kde $size: spatstat density.ppp alone ${t_dens} s, reading the CSV into a ppp ${t_read} s (medians; the rest is Rscript and package start-up)")
+        fi
+    fi
+
+    # --- safemap's kernel sums (-vv), not part of the timings above
+    if [ "$sm_q_ok" -eq 1 ]; then kde_rate "$size" "$csv" qgis-raw "$sm_q" --bandwidth "$KDE_RADIUS"; fi
+    if [ "$sm_s_ok" -eq 1 ]; then kde_rate "$size" "$csv" spatstat "$sm_s" --bandwidth "$KDE_SIGMA" --extent "$KDE_BOX"; fi
+}
+
+# kde_rate SIZE CSV CONVENTION GRID_TIF ARGS...: runs safemap kde -vv $RUNS
+# times, takes the median of its "kernel sums ... in T s" line, counts the
+# kernel evaluations on GRID_TIF's grid exactly, and adds a note.
+kde_rate() {
+    local size=$1 csv=$2 conv=$3 grid=$4; shift 4
+    local logf="$SCRATCH/logs/kde_${size}_safemap_${conv}_vv.log" tmp="$SCRATCH/out/kde_${size}_vv.tif" i
+    : >"$logf"
+    for ((i = 1; i <= RUNS; i++)); do
+        "$SAFEMAP" kde "$csv" --x X --y Y --crs EPSG:27700 --kernel quartic --cell "$KDE_CELL" \
+            --convention "$conv" "$@" -o "$tmp" --overwrite -vv "${SM_JOBS[@]}" >>"$logf" 2>&1 || true
+    done
+    rm -f "$tmp"
+    local t ev threads=${THREADS:-$(nproc)}
+    t=$(sed -n 's/.*kernel sums on .* in \([0-9.]*\) s.*/\1/p' "$logf" | median)
+    ev=$("$PY" "$SCRIPT_DIR/compare_kde.py" evals "$csv" "$grid" --radius "$KDE_RADIUS" 2>>"$logf") || ev=""
+    if [ "$t" = "-" ] || [ -z "$ev" ]; then
+        NOTES+=("kde $size: safemap $conv kernel sums: no timing (log: $logf)")
+        return 0
+    fi
+    NOTES+=("$(awk -v s="$size" -v c="$conv" -v t="$t" -v e="${ev% *}" -v l="${ev#* }" -v n="$threads" -v p="$(machine_peak core)" 'BEGIN{
+        r = (t > 0 ? e / t / n : 0)
+        printf "kde %s: safemap %s kernel sums %.3f s (median): %.0f kernel evaluations (%.0f locations, %.0f each) on %d threads = %.3g evaluations/s/core", s, c, t, e, l, e / l, n, r
+        if (p > 0 && r > 0) printf " (peak %.1f GFLOP/s/core: %.0f flops per evaluation at peak)", p, p * 1e9 / r }')")
+}
+
 # ---------------------------------------------------------------- main
 
 export QT_QPA_PLATFORM=offscreen
@@ -324,6 +506,12 @@ done
     fi
     if have_qgis; then
         echo "# qgis: $(dpkg-query -W -f '${Version}' qgis 2>/dev/null || echo '?'), $(ogr2ogr --version)"
+    fi
+    if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -qx kde; then
+        if have_spatstat; then
+            echo "# spatstat: $("$RSCRIPT" -e 'cat(R.version.string, ", spatstat.explore ", format(packageVersion("spatstat.explore")), sep = "")' 2>/dev/null)"
+        fi
+        echo "# cpu: $(machine_peak)"
     fi
     print_table
 } | tee "$SCRATCH/results-$(date -u +%Y%m%dT%H%M%SZ).txt"

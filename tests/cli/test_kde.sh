@@ -69,6 +69,20 @@ assert_exit 1 "$SAFEMAP" kde "$POINTS" --edge uniform --wards "$WARDS" -o "$out/
 assert_error_line kde "study-area mask"
 assert_dir_empty "$out"
 
+# dual: a period against itself differs by 0 everywhere; against the year before it does not
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --from 2024-01 --to 2024-12 --compare-from 2024-01 --compare-to 2024-12 \
+  --dual difference --bandwidth 300 -o "$out/same.tif"
+assert_stderr_contains "values 0 .. 0 points per square kilometre"
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --from 2024-01 --to 2024-12 --compare-from 2023-01 --compare-to 2023-12 \
+  --dual log-ratio --normalise --epsilon 0.01 --bandwidth 300 -o "$out/lr.tif"
+gdalinfo "$out/lr.tif" 2> /dev/null | grep -q "dual=log ratio" || fail "lr.tif lacks its dual metadata"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --compare-from 2023-01 -o "$out/x.tif"
+assert_error_line kde "go with --dual"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --dual quotient -o "$out/x.tif"
+assert_error_line kde "unknown --dual 'quotient'"
+assert_no_file "$out/x.tif"
+clean_dir "$out"
+
 # edge-corrected spatstat surface on the golden points runs end to end
 assert_exit 0 "$SAFEMAP" kde "$SRCDIR/tests/golden/kde/points.csv" --x x --y y --crs EPSG:27700 --convention spatstat \
   --kernel quartic --bandwidth 100 --edge diggle --extent 529000,182000,531000,183500 --cell 25 -o "$out/e.tif"

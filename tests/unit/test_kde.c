@@ -369,6 +369,51 @@ static void hotspot_areas(void **state) {
   sm_raster_destroy(r);
 }
 
+/* Dual surfaces: one grid and bandwidth for both sets, then combined. */
+static void dual_surfaces(void **state) {
+  (void)state;
+  double x[] = {529000, 529300, 529150, 529600}, y[] = {183000, 183100, 183400, 183250}, w2[] = {2, 2, 2, 2};
+  sm_points *a = pts(4, x, y, NULL), *b = pts(4, x, y, w2), *c = pts(2, x + 2, y + 2, NULL);
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.cell_m = 20;
+  sm_raster *r;
+  sm_kde_info info;
+  /* A vs A: difference 0, ratio 1 where defined */
+  assert_ok(ctx, sm_kde_dual(ctx, &r, a, a, &o, SM_KDE_DIFFERENCE, 0, 0, &info));
+  size_t n = sm_raster_width(r) * sm_raster_height(r);
+  for (size_t i = 0; i < n; i++) assert_true(sm_raster_values(r)[i] == 0);
+  sm_raster_destroy(r);
+  /* A vs 2A: ratio 1/2 where B > 0; normalised 1 */
+  assert_ok(ctx, sm_kde_dual(ctx, &r, a, b, &o, SM_KDE_RATIO, 0, 0, NULL));
+  n = sm_raster_width(r) * sm_raster_height(r);
+  size_t defined = 0;
+  for (size_t i = 0; i < n; i++) {
+    double v = sm_raster_values(r)[i];
+    if (isnan(v)) continue;
+    defined++;
+    if (fabs(v - 0.5) > 1e-12) fail_msg("cell %zu: ratio %.17g", i, v);
+  }
+  assert_true(defined > n / 4);
+  sm_raster_destroy(r);
+  assert_ok(ctx, sm_kde_dual(ctx, &r, a, b, &o, SM_KDE_LOG_RATIO, 1, 0, NULL));
+  n = sm_raster_width(r) * sm_raster_height(r);
+  for (size_t i = 0; i < n; i++)
+    if (!isnan(sm_raster_values(r)[i])) assert_true(fabs(sm_raster_values(r)[i]) < 1e-12);
+  assert_string_equal(sm_raster_metadata_get(r, "units"), "natural log of the ratio");
+  sm_raster_destroy(r);
+  /* the pooled grid covers both sets; a regulariser defines the ratio everywhere */
+  assert_ok(ctx, sm_kde_dual(ctx, &r, a, c, &o, SM_KDE_RATIO, 0, 0.01, &info));
+  n = sm_raster_width(r) * sm_raster_height(r);
+  for (size_t i = 0; i < n; i++) assert_false(isnan(sm_raster_values(r)[i]));
+  assert_contains(sm_raster_metadata_get(r, "bandwidth_rule"), "pooled");
+  sm_raster_destroy(r);
+  /* refused: QGIS grids, an empty set */
+  o.convention = SM_KDE_QGIS_RAW;
+  o.bandwidth_m = 100;
+  assert_int_equal(sm_kde_dual(ctx, &r, a, b, &o, SM_KDE_RATIO, 0, 0, NULL), SM_E_INVALID_ARG);
+  sm_points_destroy(a), sm_points_destroy(b), sm_points_destroy(c);
+}
+
 /* ---- golden: spatstat (tests/golden/kde, made by spatstat_kde.R) ---------------- */
 static size_t read_table(const char *path, int ncol_want, const char *const *cols, double *out, size_t max_rows) {
   FILE *f = fopen(path, "r");
@@ -478,7 +523,7 @@ int main(void) {
       cmocka_unit_test(qgis_raw_definition),   cmocka_unit_test(integrates_to_weight),
       cmocka_unit_test(threads_and_stacking),  cmocka_unit_test(bad_input),
       cmocka_unit_test(spatstat_golden),       cmocka_unit_test(study_area_mask),
-      cmocka_unit_test(hotspot_areas),
+      cmocka_unit_test(hotspot_areas),         cmocka_unit_test(dual_surfaces),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
