@@ -23,7 +23,8 @@ typedef struct cli_opts {
   /* surfaces */
   const char *bandwidth, *kernel, *convention, *units, *cell, *gaussian_cutoff, *hotspot_areas, *edge;
   const char *compare, *compare_from, *compare_to, *dual, *epsilon;
-  int normalise;
+  int normalise, adaptive;
+  const char *pilot, *trim;
   int float64, cog;
 } cli_opts;
 

@@ -26,6 +26,8 @@ static const char *USAGE =
     "  --bandwidth B          metres (search radius; the standard deviation for gaussian and spatstat),\n"
     "                         or auto (ArcGIS spatial Silverman rule, default) or scott\n"
     "  --gaussian-cutoff N    gaussian support in standard deviations (default 4; spatstat 8)\n"
+    "  --adaptive             Abramson's square-root law (as sparr): wider kernels where points are sparse;\n"
+    "                         --pilot-bandwidth M (default: the bandwidth), --trim T (default 5)\n"
     "  --cell M               cell size in metres (default: shorter side of the extent / 250)\n"
     "  --edge E               none (default) | uniform | diggle: edge correction over the grid's rectangle,\n"
     "                         as spatstat (default and spatstat conventions)\n"
@@ -100,6 +102,25 @@ int cmd_kde(int argc, char **argv) {
       fprintf(stderr, "safemap kde: error: unknown --edge '%s' (none, uniform, diggle)\n", o.edge);
       return 1;
     }
+  }
+  ko.adaptive = o.adaptive;
+  if (o.pilot) {
+    ko.pilot_bandwidth_m = strtod(o.pilot, &end);
+    if (*end || end == o.pilot || !(ko.pilot_bandwidth_m > 0)) {
+      fprintf(stderr, "safemap kde: error: --pilot-bandwidth needs metres > 0, not '%s'\n", o.pilot);
+      return 1;
+    }
+  }
+  if (o.trim) {
+    ko.adaptive_trim = strtod(o.trim, &end);
+    if (*end || end == o.trim || !(ko.adaptive_trim >= 1)) {
+      fprintf(stderr, "safemap kde: error: --trim needs a number >= 1, not '%s'\n", o.trim);
+      return 1;
+    }
+  }
+  if ((o.pilot || o.trim) && !o.adaptive) {
+    fprintf(stderr, "safemap kde: error: --pilot-bandwidth and --trim go with --adaptive\n");
+    return 1;
   }
   if (o.cell) {
     ko.cell_m = strtod(o.cell, &end);

@@ -147,12 +147,13 @@ typedef struct {
   sm_kernel kernel;
   double R, R2, invR2;  /* support radius */
   double inv2s2;        /* Gaussian: 1 / (2 sigma^2) */
+  double cut2h;         /* Gaussian: cutoff^2 / 2, for per-point sigmas */
   double x_min, y_max, cell;
   size_t w, h;
 } evalp;
 
 /* Adds the points' shapes (without the kernel constant) to rows [r0, r1). */
-static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t r1, double *v) {
+static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t r1, double *v, const double *pr) {
   double ytop = e->y_max - (double)r0 * e->cell, ybot = e->y_max - (double)r1 * e->cell;
   /* points are sorted by y: those within R of the strip */
   size_t lo = 0, hi = np;
@@ -163,15 +164,18 @@ static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t
   }
   for (size_t k = lo; k < np && p[k].y <= ytop + e->R; k++) {
     const double px = p[k].x, py = p[k].y, pw = p[k].w;
+    /* per-point reach (adaptive bandwidths) or the common one; e->R is the largest */
+    const double R = pr ? pr[k] : e->R, R2 = R * R, invR2 = 1.0 / R2;
+    const double inv2s2 = pr ? e->cut2h / R2 : e->inv2s2; /* Gaussian: R = cutoff sigma */
     /* rows whose centres are within R of the point */
-    double jf0 = (e->y_max - (py + e->R)) / e->cell - 0.5, jf1 = (e->y_max - (py - e->R)) / e->cell - 0.5;
+    double jf0 = (e->y_max - (py + R)) / e->cell - 0.5, jf1 = (e->y_max - (py - R)) / e->cell - 0.5;
     long j0 = (long)ceil(jf0), j1 = (long)floor(jf1);
     if (j0 < (long)r0) j0 = (long)r0;
     if (j1 > (long)r1 - 1) j1 = (long)r1 - 1;
     for (long j = j0; j <= j1; j++) {
       double yc = e->y_max - ((double)j + 0.5) * e->cell, dy = yc - py, dy2 = dy * dy;
-      if (dy2 > e->R2) continue;
-      double half = sqrt(e->R2 - dy2);
+      if (dy2 > R2) continue;
+      double half = sqrt(R2 - dy2);
       long i0 = (long)ceil((px - half - e->x_min) / e->cell - 0.5), i1 = (long)floor((px + half - e->x_min) / e->cell - 0.5);
       if (i0 < 0) i0 = 0;
       if (i1 > (long)e->w - 1) i1 = (long)e->w - 1;
@@ -180,40 +184,40 @@ static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t
       switch (e->kernel) {
       case SM_KERNEL_QUARTIC:
         for (long i = i0; i <= i1; i++) {
-          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * e->invR2;
+          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * invR2;
           t = t > 0 ? t : 0;
           row[i] += pw * t * t;
         }
         break;
       case SM_KERNEL_EPANECHNIKOV:
         for (long i = i0; i <= i1; i++) {
-          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * e->invR2;
+          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * invR2;
           row[i] += pw * (t > 0 ? t : 0);
         }
         break;
       case SM_KERNEL_TRIWEIGHT:
         for (long i = i0; i <= i1; i++) {
-          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * e->invR2;
+          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * invR2;
           t = t > 0 ? t : 0;
           row[i] += pw * t * t * t;
         }
         break;
       case SM_KERNEL_TRIANGULAR:
         for (long i = i0; i <= i1; i++) {
-          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, u = sqrt((dx * dx + dy2) * e->invR2);
+          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, u = sqrt((dx * dx + dy2) * invR2);
           row[i] += pw * (u < 1 ? 1 - u : 0);
         }
         break;
       case SM_KERNEL_UNIFORM:
         for (long i = i0; i <= i1; i++) {
           double dx = e->x_min + ((double)i + 0.5) * e->cell - px;
-          row[i] += (dx * dx + dy2) <= e->R2 ? pw : 0;
+          row[i] += (dx * dx + dy2) <= R2 ? pw : 0;
         }
         break;
       case SM_KERNEL_GAUSSIAN:
         for (long i = i0; i <= i1; i++) {
           double dx = e->x_min + ((double)i + 0.5) * e->cell - px, d2 = dx * dx + dy2;
-          row[i] += d2 <= e->R2 ? pw * exp(-d2 * e->inv2s2) : 0;
+          row[i] += d2 <= R2 ? pw * exp(-d2 * inv2s2) : 0;
         }
         break;
       default: break;
@@ -345,6 +349,85 @@ static int kernel_ok(sm_kde_convention c, sm_kernel k) {
   }
 }
 
+/* Normalising constant of a kernel with reach R (Gaussian: sigma = R / cutoff,
+ * rescaled to its truncated mass unless spatstat's). */
+static double kernel_const(sm_kernel k, double R, double cutoff, int rescale) {
+  const double pi = 3.14159265358979323846;
+  switch (k) {
+  case SM_KERNEL_QUARTIC: return 3.0 / (pi * R * R);
+  case SM_KERNEL_EPANECHNIKOV: return 2.0 / (pi * R * R);
+  case SM_KERNEL_TRIWEIGHT: return 4.0 / (pi * R * R);
+  case SM_KERNEL_TRIANGULAR: return 3.0 / (pi * R * R);
+  case SM_KERNEL_UNIFORM: return 1.0 / (pi * R * R);
+  default: {
+    double sg = R / cutoff;
+    return 1.0 / (2 * pi * sg * sg) / (rescale ? 1.0 - exp(-cutoff * cutoff / 2) : 1.0);
+  }
+  }
+}
+
+static double kernel_value(sm_kernel k, double d2, double R, double cutoff) {
+  if (d2 > R * R) return 0;
+  double t = 1.0 - d2 / (R * R);
+  switch (k) {
+  case SM_KERNEL_QUARTIC: return t * t;
+  case SM_KERNEL_EPANECHNIKOV: return t;
+  case SM_KERNEL_TRIWEIGHT: return t * t * t;
+  case SM_KERNEL_TRIANGULAR: return 1.0 - sqrt(d2) / R;
+  case SM_KERNEL_UNIFORM: return 1.0;
+  default: return exp(-d2 * cutoff * cutoff / (2 * R * R));
+  }
+}
+
+/* Abramson's square-root law (sparr's bivariate.density, adapt = TRUE): the
+ * pilot density f (fixed reach Rp, integrating to 1) at every location, then
+ * h_i = h0 min(f_i^-1/2, G trim) / gamma with G = gamma = the weighted
+ * geometric mean of f_i^-1/2. Returns each location's reach h_i * to_reach.
+ * Points are sorted by y; each pilot value sums its neighbours in that order. */
+static sm_status adaptive_reach(sm_ctx *ctx, pt *p, size_t np, sm_kernel kernel, double Rp, double to_reach,
+                                double cutoff, double h0, double trim, double **reach_out, double *G_out,
+                                double *gamma_out, double *hmin, double *hmax) {
+  double *f = sm__malloc(np * sizeof *f), *reach = sm__malloc(np * sizeof *reach);
+  if (!f || !reach) {
+    sm__free(f), sm__free(reach);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  double W = 0;
+  for (size_t i = 0; i < np; i++) W += p[i].w;
+  double c = kernel_const(kernel, Rp, cutoff, 0) / W;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(dynamic, 256)
+#endif
+  for (size_t i = 0; i < np; i++) {
+    size_t lo = 0, hi = np;
+    while (lo < hi) {
+      size_t m = (lo + hi) / 2;
+      if (p[m].y < p[i].y - Rp) lo = m + 1;
+      else hi = m;
+    }
+    double sum = 0;
+    for (size_t j = lo; j < np && p[j].y <= p[i].y + Rp; j++) {
+      double dx = p[j].x - p[i].x, dy = p[j].y - p[i].y;
+      sum += p[j].w * kernel_value(kernel, dx * dx + dy * dy, Rp, cutoff);
+    }
+    f[i] = c * sum; /* > 0: each location sees itself */
+  }
+  double lg = 0;
+  for (size_t i = 0; i < np; i++) lg += p[i].w * log(1.0 / sqrt(f[i]));
+  double G = exp(lg / W), gamma = G;
+  *hmin = INFINITY, *hmax = 0;
+  for (size_t i = 0; i < np; i++) {
+    double h = h0 * fmin(1.0 / sqrt(f[i]), G * trim) / gamma;
+    reach[i] = h * to_reach;
+    *hmin = fmin(*hmin, h), *hmax = fmax(*hmax, h);
+  }
+  sm__free(f);
+  *reach_out = reach;
+  *G_out = G;
+  *gamma_out = gamma;
+  return SM_OK;
+}
+
 sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm_kde_options *opts, sm_kde_info *info) {
   if (!out || !points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde: NULL argument");
   *out = NULL;
@@ -460,6 +543,29 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   double R;
   if (kernel == SM_KERNEL_GAUSSIAN) R = cutoff * bw;
   else R = conv == SM_KDE_SPATSTAT ? bw / sd_unit : bw;
+  /* bandwidth (in the convention's meaning) -> support radius */
+  double to_reach = R / bw;
+
+  /* Adaptive: a reach per location (Abramson's square-root law, as sparr). */
+  double *pr = NULL, G = 0, gamma_ = 0, h_min = bw, h_max = bw;
+  if (opts->adaptive) {
+    if (conv != SM_KDE_DEFAULT && conv != SM_KDE_SPATSTAT) {
+      sm__free(p);
+      return sm__error(ctx, SM_E_INVALID_ARG, "the %s convention has no adaptive bandwidth", conv_names[conv]);
+    }
+    if (edge != SM_KDE_EDGE_NONE) {
+      sm__free(p);
+      return sm__error(ctx, SM_E_INVALID_ARG, "edge correction is not available with adaptive bandwidths");
+    }
+    double hp = opts->pilot_bandwidth_m > 0 ? opts->pilot_bandwidth_m : bw;
+    double trim = opts->adaptive_trim > 0 ? opts->adaptive_trim : 5.0;
+    st = adaptive_reach(ctx, p, np, kernel, hp * to_reach, to_reach, cutoff, bw, trim, &pr, &G, &gamma_, &h_min, &h_max);
+    if (st) {
+      sm__free(p);
+      return st;
+    }
+    R = h_max * to_reach;
+  }
 
   /* Grid. */
   double e[4];
@@ -467,6 +573,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
     memcpy(e, opts->extent, sizeof e);
     if (!(e[0] < e[2] && e[1] < e[3]) || !isfinite(e[0]) || !isfinite(e[1]) || !isfinite(e[2]) || !isfinite(e[3])) {
       sm__free(p);
+    sm__free(pr);
       return sm__error(ctx, SM_E_INVALID_ARG, "extent %g,%g,%g,%g is not xmin,ymin,xmax,ymax", e[0], e[1], e[2], e[3]);
     }
   } else {
@@ -490,6 +597,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
     }
     if (out_of_reach == np) {
       sm__free(p);
+    sm__free(pr);
       return sm__error(ctx, SM_E_INPUT,
                        "all %zu points are outside the extent %.1f,%.1f,%.1f,%.1f and beyond the kernel's reach (%.1f m): "
                        "the surface would be empty; check --extent and the CRS",
@@ -503,10 +611,15 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   if (cell == 0) cell = fmin(e[2] - e[0], e[3] - e[1]) / 250.0;
   if (!(cell > 0) || !isfinite(cell)) {
     sm__free(p);
+    sm__free(pr);
     return sm__error(ctx, SM_E_INVALID_ARG, "the cell size must be > 0 metres, not %g", opts->cell_m);
   }
-  if (R < cell) {
+  if (pr && h_min * to_reach < cell)
+    sm__log(ctx, SM_LOG_WARNING, "the smallest adaptive bandwidth reaches %.3g m, less than a cell (%.3g m)",
+            h_min * to_reach, cell);
+  if (!pr && R < cell) {
     sm__free(p);
+    sm__free(pr);
     return sm__error(ctx, SM_E_INVALID_ARG,
                      "the kernel reaches %.3g m, less than a cell (%.3g m): the surface would be isolated spikes; "
                      "use a larger --bandwidth or a smaller --cell",
@@ -519,6 +632,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   double max_cells = opts->max_cells > 0 ? opts->max_cells : 4e8;
   if (fw * fh > max_cells) {
     sm__free(p);
+    sm__free(pr);
     return sm__error(ctx, SM_E_INVALID_ARG,
                      "a %.0f x %.0f grid (%.3g cells, %.1f GB of doubles) is larger than allowed (%.3g cells); use a "
                      "larger --cell or a smaller --extent",
@@ -527,9 +641,10 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   sm_raster *r = NULL;
   if ((st = sm_raster_create(ctx, &r, (size_t)fw, (size_t)fh, e[0], e[3], cell, sm_points_crs(points)))) {
     sm__free(p);
+    sm__free(pr);
     return st;
   }
-  evalp ep = {kernel, R, R * R, 1.0 / (R * R), 1.0 / (2 * bw * bw), e[0], e[3], cell, (size_t)fw, (size_t)fh};
+  evalp ep = {kernel, R, R * R, 1.0 / (R * R), 1.0 / (2 * bw * bw), cutoff * cutoff / 2, e[0], e[3], cell, (size_t)fw, (size_t)fh};
   double *v = sm_raster_data(r);
 
   /* Kernel constant (integrates to 1), for edge factors. */
@@ -555,6 +670,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
     }
     if (bad) {
       sm__free(p);
+    sm__free(pr);
       sm_raster_destroy(r);
       return sm__error(ctx, SM_E_INPUT, "a point lies outside the window: Diggle's edge correction needs every point inside the extent");
     }
@@ -564,7 +680,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
    * location is scaled by its discrete mass on the lattice, so its cells sum
    * to its weight (the exact constant leaves the midpoint-rule error: 1e-4
    * for the disc). */
-  int discrete = conv == SM_KDE_DEFAULT && (units == SM_KDE_COUNT || units == SM_KDE_PROBABILITY);
+  int discrete = conv == SM_KDE_DEFAULT && !pr && (units == SM_KDE_COUNT || units == SM_KDE_PROBABILITY);
   if (discrete) {
     int bad = 0;
 #ifdef SM_HAVE_OPENMP
@@ -577,10 +693,15 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
     }
     if (bad) {
       sm__free(p);
+    sm__free(pr);
       sm_raster_destroy(r);
       return sm__error(ctx, SM_E_INVALID_ARG, "the kernel covers no cell centre at some points: use a larger --bandwidth");
     }
   }
+
+  /* Adaptive: each location carries its own kernel constant. */
+  if (pr)
+    for (size_t i = 0; i < np; i++) p[i].w *= kernel_const(kernel, pr[i], cutoff, conv != SM_KDE_SPATSTAT);
 
   /* Strips of rows, in rounds between progress checks. */
   int nt = sm__threads(ctx);
@@ -594,7 +715,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
 #endif
     for (size_t s = s0; s < s1; s++) {
       size_t r0 = s * rows_per, r1 = r0 + rows_per < ep.h ? r0 + rows_per : ep.h;
-      eval_strip(&ep, p, np, r0, r1, v);
+      eval_strip(&ep, p, np, r0, r1, v, pr);
     }
     st = sm__progress(ctx, (double)s1 / (double)nstrips, "kernel density");
   }
@@ -602,6 +723,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
           sm__now() - t0);
   if (st) {
     sm__free(p);
+    sm__free(pr);
     sm_raster_destroy(r);
     return st;
   }
@@ -619,7 +741,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
     c = 1.0 / (2 * pi * bw * bw) / (conv == SM_KDE_SPATSTAT ? 1.0 : 1.0 - exp(-cutoff * cutoff / 2));
     break;
   }
-  if (conv == SM_KDE_QGIS_RAW || discrete) c = 1.0;
+  if (conv == SM_KDE_QGIS_RAW || discrete || pr) c = 1.0;
   double scale = 1.0;
   const char *unit_text = "points per square metre";
   switch (units) {
@@ -700,6 +822,9 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   MD("outside_cells", "%s", nodata_beyond ? "nodata beyond every point's reach" : "0 beyond every point's reach");
   if (kernel == SM_KERNEL_GAUSSIAN)
     MD("gaussian_cutoff_sd", "%.3f%s", cutoff, conv == SM_KDE_SPATSTAT ? " (as spatstat, not rescaled)" : " (kernel rescaled to integrate to 1)");
+  if (pr)
+    MD("adaptive", "Abramson square-root law: h_i = h0 min(f^-1/2, G trim) / G, G = %.6g, trim %.3g; h from %.3f to %.3f m",
+       G, opts->adaptive_trim > 0 ? opts->adaptive_trim : 5.0, h_min, h_max);
   if (edge != SM_KDE_EDGE_NONE)
     MD("edge_correction", "%s over the grid's rectangle", edge == SM_KDE_EDGE_UNIFORM ? "uniform (value / e(u))" : "Jones-Diggle (weights 1 / e(x_i))");
   if (opts->mask) MD("mask", "%zu cells outside the study area set to nodata", masked);
@@ -712,6 +837,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   if (!st) st = sm_raster_set_metadata(ctx, r, "safemap_version", buf);
   if (!st) st = sm_raster_set_metadata(ctx, r, "description", "kernel density");
   sm__free(p);
+    sm__free(pr);
   if (st) {
     sm_raster_destroy(r);
     return st;

@@ -106,11 +106,16 @@ typedef struct sm_kde_options {
   const sm_areas *mask;         /**< study area: cells whose centre is in no area become nodata; borrowed; NULL = none */
   sm_kde_edge edge;             /**< edge correction over the grid's rectangle (default and spatstat conventions;
                                      gaussian, quartic, epanechnikov, triweight, uniform kernels) */
+  int adaptive;                 /**< 1: Abramson's square-root law (REFERENCE.md §4.2, as sparr): point i gets
+                                     h_i = h0 min(f(x_i)^-1/2, G trim) / G, f a fixed-bandwidth pilot density,
+                                     G the geometric mean of f(x_i)^-1/2; h0 = the bandwidth above */
+  double pilot_bandwidth_m;     /**< pilot bandwidth (0 = the bandwidth) */
+  double adaptive_trim;         /**< trim (0 = 5, as sparr) */
 } sm_kde_options;
 
 #define SM_KDE_OPTIONS_VERSION 1
 #define SM_KDE_OPTIONS_INIT {SM_KDE_OPTIONS_VERSION, SM_KDE_DEFAULT, SM_KERNEL_QUARTIC, SM_KDE_UNITS_AUTO, \
-    SM_BW_AUTO, 0, 0, 0, 0, {0, 0, 0, 0}, 0, NULL, SM_KDE_EDGE_NONE}
+    SM_BW_AUTO, 0, 0, 0, 0, {0, 0, 0, 0}, 0, NULL, SM_KDE_EDGE_NONE, 0, 0, 0}
 
 /** Initialises options to their defaults. @return SM_OK or SM_E_INVALID_ARG. @since 0.1 */
 SM_API sm_status sm_kde_options_init(sm_kde_options *opts, int version);

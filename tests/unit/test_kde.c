@@ -414,6 +414,46 @@ static void dual_surfaces(void **state) {
   sm_points_destroy(a), sm_points_destroy(b), sm_points_destroy(c);
 }
 
+/* Adaptive bandwidths: sparse points get wider kernels; mass and threads hold. */
+static void adaptive_basics(void **state) {
+  (void)state;
+  enum { N = 400 };
+  static double x[N], y[N];
+  for (int i = 0; i < N; i++) {
+    if (i < 350) x[i] = 529500 + 60 * (urand() - 0.5), y[i] = 183500 + 60 * (urand() - 0.5); /* a dense cluster */
+    else x[i] = 528000 + 3000 * urand(), y[i] = 182000 + 3000 * urand();                   /* sparse background */
+  }
+  sm_points *p = pts(N, x, y, NULL);
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.kernel = SM_KERNEL_GAUSSIAN;
+  o.bandwidth_m = 100;
+  o.gaussian_cutoff = 8;
+  o.cell_m = 10;
+  o.units = SM_KDE_PER_M2;
+  o.adaptive = 1;
+  sm_raster *r1, *r2;
+  sm_ctx_set_threads(ctx, 1);
+  assert_ok(ctx, sm_kde(ctx, &r1, p, &o, NULL));
+  sm_ctx_set_threads(ctx, 2);
+  assert_ok(ctx, sm_kde(ctx, &r2, p, &o, NULL));
+  sm_ctx_set_threads(ctx, 0);
+  size_t n = sm_raster_width(r1) * sm_raster_height(r1);
+  assert_memory_equal(sm_raster_values(r1), sm_raster_values(r2), n * sizeof(double));
+  double got = rsum(r1) * 100; /* 10 m cells */
+  if (fabs(got - N) > 1e-3 * N) fail_msg("adaptive surface integrates to %g, want %d", got, N);
+  const char *a = sm_raster_metadata_get(r1, "adaptive");
+  assert_non_null(a);
+  double G, trim, hmin, hmax;
+  assert_int_equal(sscanf(strstr(a, "G = "), "G = %lf, trim %lf; h from %lf to %lf", &G, &trim, &hmin, &hmax), 4);
+  assert_true(hmin < 100 && hmax > 100); /* narrower in the cluster, wider outside */
+  assert_true(hmax <= 100 * G * 5 / G + 1e-9); /* trimmed at G x 5, divided by gamma = G */
+  sm_raster_destroy(r1);
+  sm_raster_destroy(r2);
+  o.edge = SM_KDE_EDGE_UNIFORM;
+  assert_int_equal(sm_kde(ctx, &r1, p, &o, NULL), SM_E_INVALID_ARG);
+  sm_points_destroy(p);
+}
+
 /* ---- golden: spatstat (tests/golden/kde, made by spatstat_kde.R) ---------------- */
 static size_t read_table(const char *path, int ncol_want, const char *const *cols, double *out, size_t max_rows) {
   FILE *f = fopen(path, "r");
@@ -524,6 +564,7 @@ int main(void) {
       cmocka_unit_test(threads_and_stacking),  cmocka_unit_test(bad_input),
       cmocka_unit_test(spatstat_golden),       cmocka_unit_test(study_area_mask),
       cmocka_unit_test(hotspot_areas),         cmocka_unit_test(dual_surfaces),
+      cmocka_unit_test(adaptive_basics),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
