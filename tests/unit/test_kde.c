@@ -557,6 +557,49 @@ static void spatstat_golden(void **state) {
   sm_points_destroy(p);
 }
 
+/* sparr bivariate.density(adapt = TRUE, edge = "none", resolution = 80,
+ * intensity = TRUE) on the golden points (tests/golden/kde/adaptive). */
+static void sparr_adaptive_golden(void **state) {
+  (void)state;
+  static double P[200 * 3], Z[6400 * 3];
+  const char *pc[] = {"x", "y", "w"};
+  size_t np = read_table(SM_TEST_SRCDIR "/tests/golden/kde/points.csv", 3, pc, P, 200);
+  const char *zc[] = {"x", "y", "z_int"};
+  size_t nz = read_table(SM_TEST_SRCDIR "/tests/golden/kde/adaptive/sparr_adaptive.csv", 3, zc, Z, 6400);
+  assert_int_equal(nz, 6400);
+  double x[150], y[150];
+  for (size_t i = 0; i < np; i++) x[i] = P[3 * i], y[i] = P[3 * i + 1];
+  sm_points *p = pts(np, x, y, NULL);
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.convention = SM_KDE_SPATSTAT;
+  o.kernel = SM_KERNEL_GAUSSIAN;
+  o.bandwidth_m = 150;
+  o.adaptive = 1;
+  o.cell_m = 25;
+  o.has_extent = 1;
+  o.extent[0] = 529000, o.extent[1] = 181750, o.extent[2] = 531000, o.extent[3] = 183750;
+  sm_raster *r;
+  assert_ok(ctx, sm_kde(ctx, &r, p, &o, NULL));
+  assert_int_equal(sm_raster_width(r), 80);
+  assert_int_equal(sm_raster_height(r), 80);
+  double worst = 0, gt[6];
+  sm_raster_geotransform(r, gt);
+  for (size_t g = 0; g < nz; g++) {
+    size_t i = g % 80, j = 79 - g / 80;
+    assert_true(gt[0] + (i + 0.5) * gt[1] == Z[3 * g] && gt[3] + (j + 0.5) * gt[5] == Z[3 * g + 1]);
+    double want = Z[3 * g + 2], got = sm_raster_values(r)[j * 80 + i];
+    worst = fmax(worst, fabs(got - want) / want);
+  }
+  print_message("sparr adaptive: worst relative difference %.3g\n", worst);
+  if (worst > 1e-9) fail_msg("sparr adaptive: worst relative difference %g", worst);
+  const char *a = sm_raster_metadata_get(r, "adaptive");
+  double G, trim, hmin, hmax;
+  assert_int_equal(sscanf(strstr(a, "G = "), "G = %lf, trim %lf; h from %lf to %lf", &G, &trim, &hmin, &hmax), 4);
+  assert_true(fabs(G / 1170.2235546021811 - 1) < 1e-5); /* metadata prints 6 digits */
+  sm_raster_destroy(r);
+  sm_points_destroy(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(silverman_vector),      cmocka_unit_test(arcgis_closed_form),
@@ -564,7 +607,7 @@ int main(void) {
       cmocka_unit_test(threads_and_stacking),  cmocka_unit_test(bad_input),
       cmocka_unit_test(spatstat_golden),       cmocka_unit_test(study_area_mask),
       cmocka_unit_test(hotspot_areas),         cmocka_unit_test(dual_surfaces),
-      cmocka_unit_test(adaptive_basics),
+      cmocka_unit_test(adaptive_basics),       cmocka_unit_test(sparr_adaptive_golden),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
