@@ -24,7 +24,8 @@ static const char *USAGE =
     "                           spatstat: density.ppp evaluated exactly; --bandwidth is sigma; per m2\n"
     "  --kernel K             quartic (default) | epanechnikov | triweight | triangular | uniform | gaussian\n"
     "  --bandwidth B          metres (search radius; the standard deviation for gaussian and spatstat),\n"
-    "                         or auto (ArcGIS spatial Silverman rule, default) or scott\n"
+    "                         or auto (ArcGIS spatial Silverman rule, default), scott, or ppl (likelihood\n"
+    "                         cross-validation as spatstat's bw.ppl; at most 50,000 distinct locations)\n"
     "  --gaussian-cutoff N    gaussian support in standard deviations (default 4; spatstat 8)\n"
     "  --adaptive             Abramson's square-root law (as sparr): wider kernels where points are sparse;\n"
     "                         --pilot-bandwidth M (default: the bandwidth), --trim T (default 5)\n"
@@ -85,11 +86,12 @@ int cmd_kde(int argc, char **argv) {
   if (o.bandwidth) {
     if (!strcmp(o.bandwidth, "auto")) ko.bandwidth_rule = SM_BW_AUTO;
     else if (!strcmp(o.bandwidth, "scott")) ko.bandwidth_rule = SM_BW_SCOTT;
+    else if (!strcmp(o.bandwidth, "ppl")) ko.bandwidth_rule = SM_BW_PPL;
     else {
       ko.bandwidth_rule = SM_BW_FIXED;
       ko.bandwidth_m = strtod(o.bandwidth, &end);
       if (*end || end == o.bandwidth) {
-        fprintf(stderr, "safemap kde: error: --bandwidth needs metres, 'auto' or 'scott', not '%s'\n", o.bandwidth);
+        fprintf(stderr, "safemap kde: error: --bandwidth needs metres, 'auto', 'scott' or 'ppl', not '%s'\n", o.bandwidth);
         return 1;
       }
     }

@@ -135,6 +135,71 @@ static sm_status scott_sigma(sm_ctx *ctx, const double *x, const double *y, size
 typedef struct {
   double x, y, w;
 } pt;
+
+static double norm_cdf(double z);
+
+/* Likelihood cross-validation (spatstat's bw.ppl) for the Gaussian kernel over
+ * the rectangle win, on locations p (weights = multiplicities) sorted by y. */
+static sm_status bw_ppl(sm_ctx *ctx, const pt *p, size_t np, const double win[4], double *sigma_out, double *cv_out) {
+  if (np < 2) return sm__error(ctx, SM_E_INPUT, "likelihood cross-validation needs at least two distinct points");
+  if (np > 50000)
+    return sm__error(ctx, SM_E_INVALID_ARG, "likelihood cross-validation costs n^2 and there are %zu locations (at most 50,000); use --bandwidth auto or scott", np);
+  /* smallest positive nearest-neighbour distance (locations are distinct) */
+  double nn = INFINITY;
+  for (size_t i = 0; i < np; i++)
+    for (size_t j = i + 1; j < np && p[j].y - p[i].y < nn; j++) nn = fmin(nn, hypot(p[j].x - p[i].x, p[j].y - p[i].y));
+  double half_diam = hypot(win[2] - win[0], win[3] - win[1]) / 2;
+  const int ns = 16, npix = 128;
+  double la = log(nn), by = (log(half_diam) - la) / (ns - 1), best = -INFINITY, best_s = 0;
+  double W = 0;
+  for (size_t i = 0; i < np; i++) W += p[i].w;
+  double px = (win[2] - win[0]) / npix, py = (win[3] - win[1]) / npix;
+  const double pi = 3.14159265358979323846;
+  for (int k = 0; k < ns; k++) {
+    double s = k == ns - 1 ? half_diam : k == 0 ? nn : exp(la + k * by), R = 8 * s, i2s = 1.0 / (2 * s * s);
+    double c = 1.0 / (2 * pi * s * s), ll = 0, integral = 0;
+    int bad = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(dynamic, 64) reduction(+ : ll) reduction(| : bad)
+#endif
+    for (size_t i = 0; i < np; i++) {
+      double sum = -1.0; /* leave this one point out */
+      for (size_t j = 0; j < np; j++) {
+        double dx = p[j].x - p[i].x, dy = p[j].y - p[i].y, d2 = dx * dx + dy * dy;
+        if (d2 <= R * R) sum += p[j].w * exp(-d2 * i2s);
+      }
+      double e = (norm_cdf((win[2] - p[i].x) / s) - norm_cdf((win[0] - p[i].x) / s)) *
+                 (norm_cdf((win[3] - p[i].y) / s) - norm_cdf((win[1] - p[i].y) / s));
+      double lam = c * sum / e;
+      if (lam > 0) ll += p[i].w * log(lam);
+      else bad = 1;
+    }
+    if (bad) continue; /* a point with no neighbour at this sigma: log 0 */
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) reduction(+ : integral)
+#endif
+    for (int q = 0; q < npix * npix; q++) {
+      double ux = win[0] + ((q % npix) + 0.5) * px, uy = win[1] + ((q / npix) + 0.5) * py, sum = 0;
+      for (size_t j = 0; j < np; j++) {
+        double dx = p[j].x - ux, dy = p[j].y - uy, d2 = dx * dx + dy * dy;
+        if (d2 <= R * R) sum += p[j].w * exp(-d2 * i2s);
+      }
+      double e = (norm_cdf((win[2] - ux) / s) - norm_cdf((win[0] - ux) / s)) *
+                 (norm_cdf((win[3] - uy) / s) - norm_cdf((win[1] - uy) / s));
+      integral += c * sum / e * px * py;
+    }
+    double cv = ll - integral;
+    sm__log(ctx, SM_LOG_DEBUG, "bw.ppl: sigma %.6g cv %.6g", s, cv);
+    if (cv > best) best = cv, best_s = s;
+    if ((k & 3) == 3 && sm__progress(ctx, (double)(k + 1) / ns, "likelihood cross-validation")) return SM_E_CANCELLED;
+  }
+  (void)W;
+  if (!(best_s > 0)) return sm__error(ctx, SM_E_INPUT, "likelihood cross-validation found no bandwidth");
+  *sigma_out = best_s;
+  if (cv_out) *cv_out = best;
+  return SM_OK;
+}
+
 static int cmp_pt_yx(const void *a, const void *b) {
   const pt *p = a, *q = b;
   if (p->y != q->y) return p->y < q->y ? -1 : 1;
@@ -617,6 +682,21 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
     }
     bw = bw_is_sigma ? sigma : sigma / sd_unit;
     rule_name = "Scott (isotropic)";
+  } else if (rule == SM_BW_PPL) {
+    double win[4];
+    if (opts->has_extent) memcpy(win, opts->extent, sizeof win);
+    else {
+      win[0] = win[1] = INFINITY, win[2] = win[3] = -INFINITY;
+      for (size_t i = 0; i < np; i++)
+        win[0] = fmin(win[0], p[i].x), win[1] = fmin(win[1], p[i].y), win[2] = fmax(win[2], p[i].x), win[3] = fmax(win[3], p[i].y);
+    }
+    double sigma = 0;
+    if ((st = bw_ppl(ctx, p, np, win, &sigma, NULL))) {
+      sm__free(p);
+      return st;
+    }
+    bw = bw_is_sigma ? sigma : sigma / sd_unit;
+    rule_name = "likelihood cross-validation (spatstat bw.ppl)";
   } else {
     sm__free(p);
     return sm__error(ctx, SM_E_INVALID_ARG, "unknown bandwidth rule %d", (int)rule);

@@ -554,6 +554,14 @@ static void spatstat_golden(void **state) {
   assert_ok(ctx, sm_kde(ctx, &r, p, &o, &info));
   if (fabs(info.bandwidth_m - 202.03708986813055) > 1e-9) fail_msg("Scott sigma %.17g", info.bandwidth_m);
   sm_raster_destroy(r);
+  /* bw.ppl: the same sigma among spatstat's 16 candidates */
+  o.bandwidth_rule = SM_BW_PPL;
+  o.has_extent = 1;
+  o.extent[0] = 529000, o.extent[1] = 182000, o.extent[2] = 531000, o.extent[3] = 183500;
+  assert_ok(ctx, sm_kde(ctx, &r, p, &o, &info));
+  if (fabs(info.bandwidth_m / 96.345758536711941 - 1) > 1e-12) fail_msg("bw.ppl sigma %.17g", info.bandwidth_m);
+  assert_contains(sm_raster_metadata_get(r, "bandwidth_rule"), "bw.ppl");
+  sm_raster_destroy(r);
   sm_points_destroy(p);
 }
 
