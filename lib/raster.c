@@ -2,7 +2,9 @@
 #include "internal/sm_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct sm_raster {
   size_t w, h;
@@ -13,6 +15,22 @@ struct sm_raster {
   char **mk, **mv;
   size_t nmd;
 };
+
+/* Cells of large grids sit on transparent huge pages where the system allows:
+ * faulting in 4 KB pages from several threads at once contends on the
+ * kernel's locks. Zeroed. */
+static double *alloc_cells(size_t n) {
+  size_t bytes = n * sizeof(double);
+  if (bytes < (8u << 20)) return sm__calloc(n, sizeof(double));
+  void *p = NULL;
+  size_t huge = 2u << 20, rounded = (bytes + huge - 1) / huge * huge;
+  if (posix_memalign(&p, huge, rounded) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+  madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+  memset(p, 0, bytes);
+  return p;
+}
 
 sm_status sm_raster_create(sm_ctx *ctx, sm_raster **out, size_t width, size_t height, double x_min, double y_max,
                            double cell_m, const char *crs) {
@@ -27,7 +45,7 @@ sm_status sm_raster_create(sm_ctx *ctx, sm_raster **out, size_t width, size_t he
   r->w = width, r->h = height, r->x_min = x_min, r->y_max = y_max, r->cell = cell_m;
   r->nodata = -9999;
   r->crs = sm__strdup(crs);
-  r->v = sm__calloc(width * height, sizeof *r->v);
+  r->v = alloc_cells(width * height);
   if (!r->crs || !r->v) {
     sm_raster_destroy(r);
     return sm__error(ctx, SM_E_NOMEM, "out of memory for a grid of %zu x %zu cells (%.1f MB)", width, height,

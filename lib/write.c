@@ -526,7 +526,7 @@ static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, cons
   if (!st) st = sm__progress(ctx, 0.3, "writing raster");
   char threads[32];
   snprintf(threads, sizeof threads, "NUM_THREADS=%d", sm__threads(ctx)); /* compression on every core */
-  char *copts_tif[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "PREDICTOR=3",
+  char *copts_tif[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "PREDICTOR=3", "ZLEVEL=1",
                        "BIGTIFF=IF_SAFER", "COPY_SRC_OVERVIEWS=YES", threads, NULL};
   char *copts_cog[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BIGTIFF=IF_SAFER", "OVERVIEW_RESAMPLING=AVERAGE", threads, NULL};
   if (!st && !o->cog) {
