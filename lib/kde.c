@@ -218,6 +218,9 @@ typedef struct {
 } evalp;
 
 /* Adds the points' shapes (without the kernel constant) to rows [r0, r1). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t r1, double *v, const double *pr) {
   double ytop = e->y_max - (double)r0 * e->cell, ybot = e->y_max - (double)r1 * e->cell;
   /* points are sorted by y: those within R of the strip */
