@@ -26,6 +26,7 @@ static const char *USAGE =
     "  --bandwidth B          metres (search radius; the standard deviation for gaussian and spatstat),\n"
     "                         or auto (ArcGIS spatial Silverman rule, default), scott, or ppl (likelihood\n"
     "                         cross-validation as spatstat's bw.ppl; at most 50,000 distinct locations)\n"
+    "                         or diggle (Diggle's MSE rule as spatstat's bw.diggle)\n"
     "  --gaussian-cutoff N    gaussian support in standard deviations (default 4; spatstat 8)\n"
     "  --adaptive             Abramson's square-root law (as sparr): wider kernels where points are sparse;\n"
     "                         --pilot-bandwidth M (default: the bandwidth), --trim T (default 5)\n"
@@ -87,11 +88,12 @@ int cmd_kde(int argc, char **argv) {
     if (!strcmp(o.bandwidth, "auto")) ko.bandwidth_rule = SM_BW_AUTO;
     else if (!strcmp(o.bandwidth, "scott")) ko.bandwidth_rule = SM_BW_SCOTT;
     else if (!strcmp(o.bandwidth, "ppl")) ko.bandwidth_rule = SM_BW_PPL;
+    else if (!strcmp(o.bandwidth, "diggle")) ko.bandwidth_rule = SM_BW_DIGGLE;
     else {
       ko.bandwidth_rule = SM_BW_FIXED;
       ko.bandwidth_m = strtod(o.bandwidth, &end);
       if (*end || end == o.bandwidth) {
-        fprintf(stderr, "safemap kde: error: --bandwidth needs metres, 'auto', 'scott' or 'ppl', not '%s'\n", o.bandwidth);
+        fprintf(stderr, "safemap kde: error: --bandwidth needs metres, 'auto', 'scott', 'ppl' or 'diggle', not '%s'\n", o.bandwidth);
         return 1;
       }
     }

@@ -82,6 +82,8 @@ typedef enum sm_bw_rule {
                         geometric steps from the smallest positive nearest-neighbour distance to half the
                         window's diameter that maximises sum log lambda_-i(x_i) - integral of lambda (uniform
                         edge correction; the integral on a 128 x 128 grid). O(n^2): at most 50,000 locations */
+  SM_BW_DIGGLE = 4, /**< Diggle's MSE rule, as spatstat's bw.diggle (Berman-Diggle criterion on Ripley's
+                        isotropic K for the rectangular window; the sigma = h / 2 of the best disc radius h) */
   SM_BW_END_
 } sm_bw_rule;
 

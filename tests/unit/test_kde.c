@@ -562,6 +562,11 @@ static void spatstat_golden(void **state) {
   if (fabs(info.bandwidth_m / 96.345758536711941 - 1) > 1e-12) fail_msg("bw.ppl sigma %.17g", info.bandwidth_m);
   assert_contains(sm_raster_metadata_get(r, "bandwidth_rule"), "bw.ppl");
   sm_raster_destroy(r);
+  /* bw.diggle (tests/golden/kde/bw_diggle): the same grid value */
+  o.bandwidth_rule = SM_BW_DIGGLE;
+  assert_ok(ctx, sm_kde(ctx, &r, p, &o, &info));
+  if (fabs(info.bandwidth_m / 48.801369863013697 - 1) > 1e-12) fail_msg("bw.diggle sigma %.17g", info.bandwidth_m);
+  sm_raster_destroy(r);
   sm_points_destroy(p);
 }
 
