@@ -322,43 +322,45 @@ static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t
       if (i0 < 0) i0 = 0;
       if (i1 > (long)e->w - 1) i1 = (long)e->w - 1;
       if (i1 < i0) continue;
-      double *row = v + (size_t)j * e->w;
+      double *restrict row = v + (size_t)j * e->w;
+      /* locals: the stores to row must not make the compiler reload e (vectorisation) */
+      const double xm = e->x_min, cw = e->cell;
       switch (e->kernel) {
       case SM_KERNEL_QUARTIC:
-        for (long i = i0; i <= i1; i++) {
-          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * invR2;
+        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
+          double dx = xm + ((double)i + 0.5) * cw - px, t = 1.0 - (dx * dx + dy2) * invR2;
           t = t > 0 ? t : 0;
           row[i] += pw * t * t;
         }
         break;
       case SM_KERNEL_EPANECHNIKOV:
-        for (long i = i0; i <= i1; i++) {
-          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * invR2;
+        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
+          double dx = xm + ((double)i + 0.5) * cw - px, t = 1.0 - (dx * dx + dy2) * invR2;
           row[i] += pw * (t > 0 ? t : 0);
         }
         break;
       case SM_KERNEL_TRIWEIGHT:
-        for (long i = i0; i <= i1; i++) {
-          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, t = 1.0 - (dx * dx + dy2) * invR2;
+        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
+          double dx = xm + ((double)i + 0.5) * cw - px, t = 1.0 - (dx * dx + dy2) * invR2;
           t = t > 0 ? t : 0;
           row[i] += pw * t * t * t;
         }
         break;
       case SM_KERNEL_TRIANGULAR:
-        for (long i = i0; i <= i1; i++) {
-          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, u = sqrt((dx * dx + dy2) * invR2);
+        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
+          double dx = xm + ((double)i + 0.5) * cw - px, u = sqrt((dx * dx + dy2) * invR2);
           row[i] += pw * (u < 1 ? 1 - u : 0);
         }
         break;
       case SM_KERNEL_UNIFORM:
-        for (long i = i0; i <= i1; i++) {
-          double dx = e->x_min + ((double)i + 0.5) * e->cell - px;
+        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
+          double dx = xm + ((double)i + 0.5) * cw - px;
           row[i] += (dx * dx + dy2) <= R2 ? pw : 0;
         }
         break;
       case SM_KERNEL_GAUSSIAN:
-        for (long i = i0; i <= i1; i++) {
-          double dx = e->x_min + ((double)i + 0.5) * e->cell - px, d2 = dx * dx + dy2;
+        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
+          double dx = xm + ((double)i + 0.5) * cw - px, d2 = dx * dx + dy2;
           row[i] += d2 <= R2 ? pw * exp(-d2 * inv2s2) : 0;
         }
         break;

@@ -371,7 +371,8 @@ entry_kde() {
     local sm_q="$out/kde_${size}_safemap_qgisraw.tif" qg_out="$out/kde_${size}_qgis.tif"
     local sm_s="$out/kde_${size}_safemap_spatstat.tif" ss_out="$out/kde_${size}_spatstat.f64"
     local model_csv="$out/kde_${size}_qgis_model.csv" model_tif="$out/kde_${size}_qgis_model.tif"
-    rm -f "$sm_q" "$qg_out" "$sm_s" "$ss_out" "$model_csv" "$model_tif"
+    local smodel_csv="$out/kde_${size}_spatstat_model.csv" smodel_tif="$out/kde_${size}_spatstat_model.tif"
+    rm -f "$sm_q" "$qg_out" "$sm_s" "$ss_out" "$model_csv" "$model_tif" "$smodel_csv" "$smodel_tif"
     local sm_common=("$csv" --x X --y Y --crs EPSG:27700 --kernel quartic --cell "$KDE_CELL")
     local agree r sm_q_ok=0 sm_q_wall="" sm_s_ok=0 sm_s_wall=""
 
@@ -410,7 +411,7 @@ entry_kde() {
                         -o "$model_tif" --overwrite -q "${SM_JOBS[@]}" >>"$logs/kde_${size}_compare.log" 2>&1 || rm -f "$model_tif"
                 fi
                 local model_args=()
-                [ -s "$model_tif" ] && model_args=(--model "$model_tif")
+                if [ -s "$model_tif" ]; then model_args=(--model "$model_tif"); fi
                 agree=$("$PY" "$SCRIPT_DIR/compare_kde.py" qgis "$sm_q" "$qg_out" "${model_args[@]}" \
                     --diff-csv "$out/kde_${size}_qgis_diff.csv" 2>>"$logs/kde_${size}_compare.log") ||
                     agree="compare failed (log: $logs/kde_${size}_compare.log)"
@@ -438,7 +439,18 @@ entry_kde() {
             agree="-" r="-"
             if [ "$sm_s_ok" -eq 1 ]; then
                 r=$(ratio "$T_WALL" "$sm_s_wall")
-                agree=$("$PY" "$SCRIPT_DIR/compare_kde.py" spatstat "$sm_s" "$ss_out" \
+                # safemap's exact surface of the points moved to their pixel
+                # centres, as the FFT does (not timed)
+                local smline smodel_args=()
+                if smline=$("$PY" "$SCRIPT_DIR/compare_kde.py" spatstat-model "$csv" "$smodel_csv" \
+                    --box "$KDE_BOX" --nx "$nx" --ny "$ny" 2>>"$logs/kde_${size}_compare.log"); then
+                    NOTES+=("kde $size: spatstat's FFT moves each point to its pixel centre: up to $(echo "$smline" | awk '{print $1 " m, " $2 " m on average"}')")
+                    "$SAFEMAP" kde "$smodel_csv" --x X --y Y --crs EPSG:27700 --kernel quartic --cell "$KDE_CELL" \
+                        --convention spatstat --bandwidth "$KDE_SIGMA" --extent "$KDE_BOX" --float64 \
+                        -o "$smodel_tif" --overwrite -q "${SM_JOBS[@]}" >>"$logs/kde_${size}_compare.log" 2>&1 || rm -f "$smodel_tif"
+                    if [ -s "$smodel_tif" ]; then smodel_args=(--model "$smodel_tif"); fi
+                fi
+                agree=$("$PY" "$SCRIPT_DIR/compare_kde.py" spatstat "$sm_s" "$ss_out" "${smodel_args[@]}" \
                     --diff-csv "$out/kde_${size}_spatstat_diff.csv" 2>>"$logs/kde_${size}_compare.log") ||
                     agree="compare failed (log: $logs/kde_${size}_compare.log)"
             fi
