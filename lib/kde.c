@@ -761,7 +761,8 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
     }
     bw = bw_is_sigma ? sigma : sigma / sd_unit;
     rule_name = "Scott (isotropic)";
-  } else if (rule == SM_BW_DIGGLE) {
+  } else if (rule == SM_BW_DIGGLE || rule == SM_BW_PPL) {
+    /* spatstat's window: the extent, else the points' bounding box */
     double win[4];
     if (opts->has_extent) memcpy(win, opts->extent, sizeof win);
     else {
@@ -770,27 +771,13 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
         win[0] = fmin(win[0], p[i].x), win[1] = fmin(win[1], p[i].y), win[2] = fmax(win[2], p[i].x), win[3] = fmax(win[3], p[i].y);
     }
     double sigma = 0;
-    if ((st = bw_diggle(ctx, p, np, win, &sigma))) {
+    st = rule == SM_BW_DIGGLE ? bw_diggle(ctx, p, np, win, &sigma) : bw_ppl(ctx, p, np, win, &sigma, NULL);
+    if (st) {
       sm__free(p);
       return st;
     }
     bw = bw_is_sigma ? sigma : sigma / sd_unit;
-    rule_name = "Diggle's MSE rule (spatstat bw.diggle)";
-  } else if (rule == SM_BW_PPL) {
-    double win[4];
-    if (opts->has_extent) memcpy(win, opts->extent, sizeof win);
-    else {
-      win[0] = win[1] = INFINITY, win[2] = win[3] = -INFINITY;
-      for (size_t i = 0; i < np; i++)
-        win[0] = fmin(win[0], p[i].x), win[1] = fmin(win[1], p[i].y), win[2] = fmax(win[2], p[i].x), win[3] = fmax(win[3], p[i].y);
-    }
-    double sigma = 0;
-    if ((st = bw_ppl(ctx, p, np, win, &sigma, NULL))) {
-      sm__free(p);
-      return st;
-    }
-    bw = bw_is_sigma ? sigma : sigma / sd_unit;
-    rule_name = "likelihood cross-validation (spatstat bw.ppl)";
+    rule_name = rule == SM_BW_DIGGLE ? "Diggle's MSE rule (spatstat bw.diggle)" : "likelihood cross-validation (spatstat bw.ppl)";
   } else {
     sm__free(p);
     return sm__error(ctx, SM_E_INVALID_ARG, "unknown bandwidth rule %d", (int)rule);
@@ -920,15 +907,9 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   evalp ep = {kernel, R, R * R, 1.0 / (R * R), 1.0 / (2 * bw * bw), cutoff * cutoff / 2, e[0], e[3], cell, (size_t)fw, (size_t)fh};
   double *v = sm_raster_data(r);
 
-  /* Kernel constant (integrates to 1), for edge factors. */
-  double pi_ = 3.14159265358979323846, kc;
-  switch (kernel) {
-  case SM_KERNEL_QUARTIC: kc = 3.0 / (pi_ * R * R); break;
-  case SM_KERNEL_EPANECHNIKOV: kc = 2.0 / (pi_ * R * R); break;
-  case SM_KERNEL_TRIWEIGHT: kc = 4.0 / (pi_ * R * R); break;
-  case SM_KERNEL_UNIFORM: kc = 1.0 / (pi_ * R * R); break;
-  default: kc = 1.0; break;
-  }
+  /* Kernel constant (integrates to 1), for the polynomial kernels' edge
+   * factors (the Gaussian's is closed form and does not use it). */
+  double kc = kernel_const(kernel, R, cutoff, 0);
   /* Jones-Diggle: each point weighs 1 / e(point). */
   if (edge == SM_KDE_EDGE_DIGGLE) {
     double win[4] = {e[0], e[1], e[2], e[3]};
