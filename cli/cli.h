@@ -24,7 +24,7 @@ typedef struct cli_opts {
   const char *bandwidth, *kernel, *convention, *units, *cell, *gaussian_cutoff, *hotspot_areas, *edge;
   const char *compare, *compare_from, *compare_to, *dual, *epsilon;
   int normalise, adaptive;
-  const char *pilot, *trim;
+  const char *pilot, *trim, *band;
   int float64, cog;
 } cli_opts;
 
@@ -50,5 +50,6 @@ const char *cli_num(unsigned long long v, char *buf, size_t n);
 int cmd_info(int argc, char **argv);
 int cmd_count(int argc, char **argv);
 int cmd_kde(int argc, char **argv);
+int cmd_hotspots(int argc, char **argv);
 
 #endif

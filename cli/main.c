@@ -13,6 +13,7 @@ static const command commands[] = {
     {"info", cmd_info, "what is in the data, and what is wrong with it"},
     {"count", cmd_count, "counts per ward (total, per category, per month) to GeoPackage or CSV"},
     {"kde", cmd_kde, "kernel density surface (ArcGIS, QGIS or spatstat conventions) to GeoTIFF"},
+    {"hotspots", cmd_hotspots, "Getis-Ord Gi* hot and cold spots on a fishnet, with FDR bins"},
 };
 
 static void help(FILE *f) {

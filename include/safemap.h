@@ -20,6 +20,9 @@
 #include "safemap/layer.h"
 #include "safemap/raster.h"
 #include "safemap/kde.h"
+#include "safemap/units.h"
+#include "safemap/weights.h"
+#include "safemap/hotspot.h"
 #include "safemap/write.h"
 
 #endif /* SAFEMAP_H */

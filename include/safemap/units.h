@@ -1,0 +1,74 @@
+/**
+ * @file safemap/units.h
+ * @brief Analysis units: a square fishnet over an extent, optionally clipped
+ *        to a study area, and counts of points in them.
+ *
+ * Cells are kept when their centre lies in the study area, so empty cells
+ * inside it are units with count 0 (as ArcGIS's aggregation into a fishnet
+ * clipped to the study area).
+ * @defgroup units Analysis units
+ * @{
+ */
+#ifndef SAFEMAP_UNITS_H
+#define SAFEMAP_UNITS_H
+
+#include "safemap/areas.h"
+#include "safemap/layer.h"
+#include "safemap/points.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Analysis units. Opaque. */
+typedef struct sm_units sm_units;
+
+/**
+ * A fishnet of square cells of cell_m from (extent xmin, ymin), enough to
+ * cover the extent; with `clip`, only the cells whose centre lies in one of
+ * its areas.
+ * @param crs the cells' CRS (metres), copied; must match clip's.
+ * @param[out] out free with sm_units_destroy().
+ * @return SM_OK, SM_E_INVALID_ARG (cell <= 0, bad extent, more than 1e8
+ *   cells: the message names the size), SM_E_CRS, SM_E_INPUT (no cell kept),
+ *   SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_units_fishnet(sm_ctx *ctx, sm_units **out, const double extent[4], double cell_m, const char *crs,
+                                  const sm_areas *clip);
+/** Frees units. NULL is a no-op. @since 0.1 */
+SM_API void sm_units_destroy(sm_units *units);
+/** Number of units. @since 0.1 */
+SM_API size_t sm_units_count(const sm_units *units);
+/** Centres (x, borrowed). @since 0.1 */
+SM_API const double *sm_units_x(const sm_units *units);
+/** Centres (y, borrowed). @since 0.1 */
+SM_API const double *sm_units_y(const sm_units *units);
+/** Cell size in metres. @since 0.1 */
+SM_API double sm_units_cell_size(const sm_units *units);
+
+/**
+ * Sums the points' weights (counts when unweighted) per unit; a point on a
+ * cell edge belongs to the cell above/right (floor rule).
+ * @param[out] counts sm_units_count() values.
+ * @param[out] n_outside points in no unit; may be NULL.
+ * @return SM_OK, SM_E_CRS (different CRSs), SM_E_INVALID_ARG.
+ * @since 0.1
+ */
+SM_API sm_status sm_units_count_points(sm_ctx *ctx, const sm_units *units, const sm_points *points, double *counts,
+                                       size_t *n_outside);
+
+/**
+ * The units as a polygon layer `name` with INT64 fields unit_id (0..n-1 in
+ * unit order), row and col (of the fishnet, row 0 southernmost).
+ * @param[out] out free with sm_layer_destroy().
+ * @since 0.1
+ */
+SM_API sm_status sm_units_layer(sm_ctx *ctx, sm_layer **out, const sm_units *units, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+#endif /* SAFEMAP_UNITS_H */

@@ -1,0 +1,57 @@
+/**
+ * @file safemap/weights.h
+ * @brief Spatial weights: a sparse matrix w_ij over n units (CSR).
+ *
+ * Row i lists unit i's neighbours j in increasing order with their weights.
+ * Built through a uniform grid index, in parallel, with the same result for
+ * any thread count.
+ * @defgroup weights Spatial weights
+ * @{
+ */
+#ifndef SAFEMAP_WEIGHTS_H
+#define SAFEMAP_WEIGHTS_H
+
+#include "safemap/context.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Sparse weights. Opaque. */
+typedef struct sm_weights sm_weights;
+
+/**
+ * Binary fixed-distance-band weights: w_ij = 1 when the distance between
+ * units i and j (their x, y in metres) is at most band_m. With `self`, each
+ * unit is its own neighbour with weight self_weight (Gi* needs it; ArcGIS's
+ * default self-potential is 1).
+ * @param[out] out free with sm_weights_destroy().
+ * @return SM_OK, SM_E_INVALID_ARG (n < 1, band <= 0, non-finite coordinates),
+ *         SM_E_NOMEM, SM_E_CANCELLED.
+ * @since 0.1
+ */
+SM_API sm_status sm_weights_distance_band(sm_ctx *ctx, sm_weights **out, size_t n, const double *x,
+                                          const double *y, double band_m, int self, double self_weight);
+
+/** Frees weights. NULL is a no-op. @since 0.1 */
+SM_API void sm_weights_destroy(sm_weights *w);
+/** Number of units. @since 0.1 */
+SM_API size_t sm_weights_count(const sm_weights *w);
+/** Number of neighbours of unit i (self included when it is). @since 0.1 */
+SM_API size_t sm_weights_neighbours(const sm_weights *w, size_t i);
+/**
+ * Row i: its neighbours' indices and weights (borrowed, sm_weights_neighbours(i)
+ * entries, increasing index). @since 0.1
+ */
+SM_API void sm_weights_row(const sm_weights *w, size_t i, const size_t **index, const double **weight);
+/** 1 if unit i is its own neighbour. @since 0.1 */
+SM_API int sm_weights_has_self(const sm_weights *w, size_t i);
+/** Divides each row by its sum (row standardisation); rows without neighbours stay empty. @since 0.1 */
+SM_API sm_status sm_weights_row_standardise(sm_ctx *ctx, sm_weights *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+#endif /* SAFEMAP_WEIGHTS_H */

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# safemap hotspots on the bundled data, and its bad inputs.
+set -euo pipefail
+. "$SRCDIR/tests/cli/lib.sh"
+
+out="$WORKDIR/out"
+mkdir -p "$out"
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --cell 200 --band 300 -o "$out/hs.gpkg"
+assert_stderr_contains "536 cells of 200 m, band 300 m"
+n=$(ogrinfo -q "$out/hs.gpkg" -sql "SELECT COUNT(*) AS n, SUM(count) AS s FROM hotspots" 2> /dev/null | sed -n 's/ *n (Integer) = //p')
+[ "$n" = 536 ] || fail "hotspots has '$n' cells, want 536"
+# same bytes for 1 and 2 threads (CSV)
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 -j 1 -o "$out/a.csv" -q
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 -j 2 -o "$out/b.csv" -q
+assert_same_bytes "$out/a.csv" "$out/b.csv"
+head -1 "$out/a.csv" | grep -q "unit_id,row,col,count,neighbours,gi_z,gi_p,gi_bin,gi_bin_fdr" || fail "CSV header"
+clean_dir "$out"
+
+# bad input: a band that reaches no other cell, fewer than 3 cells, one value everywhere, missing options
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 150 -o "$out/x.gpkg"
+assert_error_line hotspots "no cell has a neighbour"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 20000 --band 30000 -o "$out/x.gpkg"
+assert_error_line hotspots "at least 3 units"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 -o "$out/x.gpkg"
+assert_error_line hotspots "--band is required"
+head -3 "$POLICE_SAMPLE" > "$WORKDIR/two.csv"
+assert_exit 1 "$SAFEMAP" hotspots "$WORKDIR/two.csv" --cell 200 --band 300 --extent 529000,183000,529600,183600 -o "$out/x.gpkg"
+assert_error_line hotspots "same value"
+assert_dir_empty "$out"
+finish

@@ -1,0 +1,176 @@
+/* weights, hotspot, units: Gi*, bins with and without FDR, fishnet counts */
+#include "testutil.h"
+
+#include <math.h>
+
+static sm_ctx *ctx;
+static int setup(void **state) {
+  (void)state;
+  return sm_ctx_create(&ctx) != SM_OK;
+}
+static int teardown(void **state) {
+  (void)state;
+  sm_ctx_destroy(ctx);
+  return 0;
+}
+
+/* REFERENCE.md §10: PySAL's six points, binary weights within 15, self included. */
+static void six_point_vector(void **state) {
+  (void)state;
+  double x[] = {10, 20, 40, 15, 30, 30}, y[] = {10, 10, 10, 20, 20, 30}, v[] = {2, 3, 3.2, 5, 8, 7};
+  double want[] = {-1.39727626, -0.28917762, 0.65064964, -0.28917762, 1.23452088, 2.02424331};
+  sm_weights *w;
+  assert_ok(ctx, sm_weights_distance_band(ctx, &w, 6, x, y, 15, 1, 1.0));
+  double z[6], p[6];
+  assert_ok(ctx, sm_gistar(ctx, w, v, 6, z, p));
+  for (int i = 0; i < 6; i++) {
+    if (fabs(z[i] - want[i]) > 1e-8) fail_msg("unit %d: z %.10f, want %.8f", i, z[i], want[i]);
+    assert_true(fabs(p[i] - erfc(fabs(want[i]) / sqrt(2))) < 1e-8);
+  }
+  assert_true(sm_weights_has_self(w, 0));
+  assert_int_equal(sm_weights_neighbours(w, 0), 3); /* itself, (20,10) at 10, (15,20) at 11.2 */
+  sm_weights_destroy(w);
+}
+
+/* A hand-checked Benjamini-Hochberg example. */
+static void bins_and_fdr(void **state) {
+  (void)state;
+  double p[] = {0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216};
+  double z[10];
+  for (int i = 0; i < 10; i++) z[i] = i == 9 ? -1.0 : 1.0;
+  int b[10];
+  int plain[] = {3, 3, 2, 2, 2, 1, 1, 0, 0, 0};
+  assert_ok(ctx, sm_hotspot_bins(ctx, z, p, 10, 0, b));
+  for (int i = 0; i < 10; i++) assert_int_equal(b[i], plain[i]);
+  /* BH: alpha .01 -> 1 passes (0.001 <= 0.001); .05 -> 2 (0.008 <= 0.010);
+   * .10 -> 6 (0.06 <= 0.06, 0.074 > 0.07) */
+  int fdr[] = {3, 2, 1, 1, 1, 1, 0, 0, 0, 0};
+  assert_ok(ctx, sm_hotspot_bins(ctx, z, p, 10, 1, b));
+  for (int i = 0; i < 10; i++) assert_int_equal(b[i], fdr[i]);
+}
+
+static void bad_input(void **state) {
+  (void)state;
+  double x[] = {0, 10, 20}, y[] = {0, 0, 0}, same[] = {4, 4, 4}, z[3];
+  sm_weights *w;
+  assert_ok(ctx, sm_weights_distance_band(ctx, &w, 3, x, y, 15, 1, 1.0));
+  assert_int_equal(sm_gistar(ctx, w, same, 3, z, NULL), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "same value");
+  sm_weights_destroy(w);
+  assert_ok(ctx, sm_weights_distance_band(ctx, &w, 2, x, y, 15, 1, 1.0));
+  assert_int_equal(sm_gistar(ctx, w, same, 2, z, NULL), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "at least 3 units");
+  sm_weights_destroy(w);
+  assert_int_equal(sm_weights_distance_band(ctx, &w, 3, x, y, 0, 1, 1.0), SM_E_INVALID_ARG);
+}
+
+/* Fishnet: 4 rook neighbours + self at a 250 m band on 200 m cells; the same
+ * weights and z for 1 and 2 threads; counts of points. */
+static void fishnet_weights(void **state) {
+  (void)state;
+  double e[4] = {529000, 183000, 531000, 185000};
+  sm_units *u;
+  assert_ok(ctx, sm_units_fishnet(ctx, &u, e, 200, "EPSG:27700", NULL));
+  size_t n = sm_units_count(u);
+  assert_int_equal(n, 100);
+  sm_weights *w1, *w2;
+  sm_ctx_set_threads(ctx, 1);
+  assert_ok(ctx, sm_weights_distance_band(ctx, &w1, n, sm_units_x(u), sm_units_y(u), 250, 1, 1.0));
+  sm_ctx_set_threads(ctx, 2);
+  assert_ok(ctx, sm_weights_distance_band(ctx, &w2, n, sm_units_x(u), sm_units_y(u), 250, 1, 1.0));
+  sm_ctx_set_threads(ctx, 0);
+  assert_int_equal(sm_weights_neighbours(w1, 55), 5);
+  assert_int_equal(sm_weights_neighbours(w1, 0), 3); /* a corner */
+  for (size_t i = 0; i < n; i++) {
+    const size_t *a, *b;
+    const double *va, *vb;
+    sm_weights_row(w1, i, &a, &va);
+    sm_weights_row(w2, i, &b, &vb);
+    assert_int_equal(sm_weights_neighbours(w1, i), sm_weights_neighbours(w2, i));
+    assert_memory_equal(a, b, sm_weights_neighbours(w1, i) * sizeof *a);
+    for (size_t k = 1; k < sm_weights_neighbours(w1, i); k++) assert_true(a[k - 1] < a[k]);
+  }
+  double x[] = {529050, 529050, 529250, 530999}, y[] = {183050, 183150, 183050, 184999};
+  sm_points *p;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", 4, x, y, NULL, NULL));
+  double c[100];
+  size_t outside;
+  assert_ok(ctx, sm_units_count_points(ctx, u, p, c, &outside));
+  assert_true(c[0] == 2 && c[1] == 1 && c[99] == 1);
+  assert_int_equal(outside, 0);
+  sm_layer *L;
+  assert_ok(ctx, sm_units_layer(ctx, &L, u, "cells"));
+  assert_int_equal(sm_layer_feature_count(L), 100);
+  sm_layer_destroy(L);
+  sm_points_destroy(p);
+  sm_weights_destroy(w1);
+  sm_weights_destroy(w2);
+  sm_units_destroy(u);
+}
+
+static size_t read_cols(const char *path, int nc, const char *const *cols, double *out, size_t max_rows) {
+  FILE *f = fopen(path, "r");
+  if (!f) fail_msg("cannot open %s", path);
+  char line[8192];
+  if (!fgets(line, sizeof line, f)) fail_msg("%s is empty", path);
+  int idx[16];
+  for (int c = 0; c < nc; c++) {
+    char hdr[8192];
+    strcpy(hdr, line);
+    idx[c] = -1;
+    int k = 0;
+    for (char *t = strtok(hdr, ",\n"); t; t = strtok(NULL, ",\n"), k++)
+      if (!strcmp(t, cols[c])) idx[c] = k;
+    if (idx[c] < 0) fail_msg("%s has no column %s", path, cols[c]);
+  }
+  size_t n = 0;
+  while (n < max_rows && fgets(line, sizeof line, f)) {
+    double v[64];
+    int k = 0;
+    for (char *t = strtok(line, ",\n"); t && k < 64; t = strtok(NULL, ",\n")) v[k++] = strtod(t, NULL);
+    for (int c = 0; c < nc; c++) out[n * (size_t)nc + (size_t)c] = v[idx[c]];
+    n++;
+  }
+  fclose(f);
+  return n;
+}
+
+/* spdep localG on a real fishnet (tests/golden/hotspot, spdep_gistar.R). */
+static void spdep_golden(void **state) {
+  (void)state;
+  static double F[1400 * 3], G[1400 * 4];
+  const char *fc[] = {"x", "y", "count"};
+  assert_int_equal(read_cols(SM_TEST_SRCDIR "/tests/golden/hotspot/camden_fishnet_200m.csv", 3, fc, F, 1400), 1400);
+  const char *gc[] = {"gi_star_band250", "gi_star_band300", "gi_p_band300", "gi_p_bh_band300"};
+  assert_int_equal(read_cols(SM_TEST_SRCDIR "/tests/golden/hotspot/spdep_fishnet.csv", 4, gc, G, 1400), 1400);
+  static double x[1400], y[1400], c[1400], z[1400], p[1400];
+  for (int i = 0; i < 1400; i++) x[i] = F[3 * i], y[i] = F[3 * i + 1], c[i] = F[3 * i + 2];
+  double bands[2] = {250, 300};
+  for (int b = 0; b < 2; b++) {
+    sm_weights *w;
+    assert_ok(ctx, sm_weights_distance_band(ctx, &w, 1400, x, y, bands[b], 1, 1.0));
+    assert_ok(ctx, sm_gistar(ctx, w, c, 1400, z, p));
+    double worst = 0;
+    for (int i = 0; i < 1400; i++) worst = fmax(worst, fabs(z[i] - G[4 * i + b]) / fmax(1.0, fabs(G[4 * i + b])));
+    print_message("spdep localG band %g: worst difference %.3g\n", bands[b], worst);
+    if (worst > 1e-9) fail_msg("band %g: Gi* differs from spdep by %g", bands[b], worst);
+    sm_weights_destroy(w);
+  }
+  /* FDR bins = the levels at which p.adjust(p, "BH") is <= alpha */
+  int bins[1400];
+  assert_ok(ctx, sm_hotspot_bins(ctx, z, p, 1400, 1, bins));
+  for (int i = 0; i < 1400; i++) {
+    assert_true(fabs(p[i] - G[4 * i + 2]) <= 1e-9 * fmax(G[4 * i + 2], 1e-300) + 1e-15);
+    double adj = G[4 * i + 3];
+    int level = (adj <= 0.10) + (adj <= 0.05) + (adj <= 0.01);
+    int want = z[i] > 0 ? level : -level;
+    if (bins[i] != want) fail_msg("cell %d: FDR bin %d, spdep BH gives %d (adjusted p %g)", i, bins[i], want, adj);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(six_point_vector), cmocka_unit_test(bins_and_fdr),
+                                     cmocka_unit_test(bad_input), cmocka_unit_test(fishnet_weights),
+                                     cmocka_unit_test(spdep_golden)};
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
