@@ -14,8 +14,10 @@ static const char *USAGE =
     "(the ArcGIS Hot Spot Analysis / spdep localG formula, variance with divisor n).\n"
     "\n"
     "Output layer 'hotspots' (GeoPackage polygons or CSV): unit_id, row, col, count,\n"
-    "neighbours, gi_z, gi_p (two-sided), gi_bin (-3..3 at 99/95/90%) and gi_bin_fdr (the\n"
-    "same after Benjamini-Hochberg false discovery rate control, as ArcGIS).\n"
+    "neighbours, gi_z, gi_p (two-sided), gi_bin (-3..3 at 99/95/90%), gi_bin_fdr (the\n"
+    "same after Benjamini-Hochberg false discovery rate control, as ArcGIS), and local\n"
+    "Moran's I (spdep localmoran): lisa_i, lisa_z, lisa_p, lisa_class (HH, LL, LH, HL at\n"
+    "p <= 0.05). Global Moran's I goes into the layer's metadata.\n"
     "\n"
     "Options:\n"
     "  --cell M               fishnet cell size in metres (required)\n"
@@ -66,7 +68,10 @@ int cmd_hotspots(int argc, char **argv) {
   sm_points *p = NULL;
   sm_areas *areas = NULL;
   sm_units *u = NULL;
-  sm_weights *w = NULL;
+  sm_weights *w = NULL, *wn = NULL;
+  sm_moran gm;
+  double *li = NULL, *lz = NULL, *lp = NULL;
+  int *lc = NULL;
   sm_layer *L = NULL;
   double *cnt = NULL, *z = NULL, *pv = NULL;
   int *bin = NULL, *binf = NULL;
@@ -92,7 +97,8 @@ int cmd_hotspots(int argc, char **argv) {
     n = sm_units_count(u);
     cnt = malloc(n * sizeof *cnt), z = malloc(n * sizeof *z), pv = malloc(n * sizeof *pv);
     bin = malloc(n * sizeof *bin), binf = malloc(n * sizeof *binf);
-    if (!cnt || !z || !pv || !bin || !binf) st = SM_E_NOMEM;
+    li = malloc(n * sizeof *li), lz = malloc(n * sizeof *lz), lp = malloc(n * sizeof *lp), lc = malloc(n * sizeof *lc);
+    if (!cnt || !z || !pv || !bin || !binf || !li || !lz || !lp || !lc) st = SM_E_NOMEM;
   }
   if (!st) st = sm_units_count_points(ctx, u, p, cnt, &outside);
   if (!st) st = sm_weights_distance_band(ctx, &w, n, sm_units_x(u), sm_units_y(u), band, 1, 1.0);
@@ -111,6 +117,10 @@ int cmd_hotspots(int argc, char **argv) {
   if (!st) st = sm_gistar(ctx, w, cnt, n, z, pv);
   if (!st) st = sm_hotspot_bins(ctx, z, pv, n, 0, bin);
   if (!st) st = sm_hotspot_bins(ctx, z, pv, n, 1, binf);
+  /* local and global Moran's I: the same band without self-neighbours */
+  if (!st) st = sm_weights_distance_band(ctx, &wn, n, sm_units_x(u), sm_units_y(u), band, 0, 0);
+  if (!st) st = sm_local_moran(ctx, wn, cnt, n, li, lz, lp, lc);
+  if (!st) st = sm_global_moran(ctx, wn, cnt, n, &gm);
   if (!st) st = sm_units_layer(ctx, &L, u, "hotspots");
   if (!st) {
     size_t fc, fn, fz, fp, fb, ff;
@@ -120,6 +130,11 @@ int cmd_hotspots(int argc, char **argv) {
     if (!st) st = sm_layer_add_field(ctx, L, "gi_p", SM_FIELD_DOUBLE, &fp);
     if (!st) st = sm_layer_add_field(ctx, L, "gi_bin", SM_FIELD_INT64, &fb);
     if (!st) st = sm_layer_add_field(ctx, L, "gi_bin_fdr", SM_FIELD_INT64, &ff);
+    size_t fli, flz, flp, flc;
+    if (!st) st = sm_layer_add_field(ctx, L, "lisa_i", SM_FIELD_DOUBLE, &fli);
+    if (!st) st = sm_layer_add_field(ctx, L, "lisa_z", SM_FIELD_DOUBLE, &flz);
+    if (!st) st = sm_layer_add_field(ctx, L, "lisa_p", SM_FIELD_DOUBLE, &flp);
+    if (!st) st = sm_layer_add_field(ctx, L, "lisa_class", SM_FIELD_STRING, &flc);
     for (size_t i = 0; i < n && !st; i++) {
       st = sm_layer_set_double(ctx, L, i, fc, cnt[i]);
       if (!st) st = sm_layer_set_int(ctx, L, i, fn, (int64_t)sm_weights_neighbours(w, i) - 1);
@@ -127,6 +142,11 @@ int cmd_hotspots(int argc, char **argv) {
       if (!st && !isnan(pv[i])) st = sm_layer_set_double(ctx, L, i, fp, pv[i]);
       if (!st) st = sm_layer_set_int(ctx, L, i, fb, bin[i]);
       if (!st) st = sm_layer_set_int(ctx, L, i, ff, binf[i]);
+      static const char *const cname[] = {"", "HH", "LL", "LH", "HL"};
+      if (!st && !isnan(li[i])) st = sm_layer_set_double(ctx, L, i, fli, li[i]);
+      if (!st && !isnan(lz[i])) st = sm_layer_set_double(ctx, L, i, flz, lz[i]);
+      if (!st && !isnan(lp[i])) st = sm_layer_set_double(ctx, L, i, flp, lp[i]);
+      if (!st) st = sm_layer_set_string(ctx, L, i, flc, cname[lc[i]]);
     }
     char buf[96];
     if (!st) st = sm_layer_set_metadata(ctx, L, "method", "Getis-Ord Gi* (self included, binary distance band, variance divisor n)");
@@ -136,6 +156,11 @@ int cmd_hotspots(int argc, char **argv) {
     if (!st) st = sm_layer_set_metadata(ctx, L, "band_m", buf);
     snprintf(buf, sizeof buf, "%zu", outside);
     if (!st) st = sm_layer_set_metadata(ctx, L, "points_outside_cells", buf);
+    char gbuf[200];
+    snprintf(gbuf, sizeof gbuf, "I %.6f, E %.6f, variance %.6g (randomisation), z %.3f, p one-sided %.3g", gm.I, gm.expected,
+             gm.variance, gm.z, gm.p_greater);
+    if (!st) st = sm_layer_set_metadata(ctx, L, "global_moran", gbuf);
+    if (!st) st = sm_layer_set_metadata(ctx, L, "lisa", "local Moran's I as spdep localmoran (conditional moments, two-sided p, binary band weights without self); class HH/LL/LH/HL where p <= 0.05");
     if (!st) st = sm_layer_set_metadata(ctx, L, "bins", "gi_bin: |z| at 99/95/90% two-sided; gi_bin_fdr: Benjamini-Hochberg at 0.10, 0.05, 0.01");
   }
   if (!st) st = sm_write_layers(ctx, o.output, &L, 1, &wo);
@@ -147,10 +172,12 @@ int cmd_hotspots(int argc, char **argv) {
     for (size_t i = 0; i < n; i++) hot += binf[i] > 0, cold += binf[i] < 0;
     fprintf(stderr, "safemap hotspots: %zu cells of %g m, band %g m; %d hot and %d cold at 90%%+ after FDR; %zu points outside the cells\n",
             n, cell, band, hot, cold, outside);
+    fprintf(stderr, "safemap hotspots: global Moran's I %.4f (z %.2f, p %.3g)\n", gm.I, gm.z, gm.p_greater);
     fprintf(stderr, "safemap hotspots: wrote %s\n", o.output);
   }
 out:
-  free(cnt), free(z), free(pv), free(bin), free(binf);
+  free(cnt), free(z), free(pv), free(bin), free(binf), free(li), free(lz), free(lp), free(lc);
+  sm_weights_destroy(wn);
   sm_layer_destroy(L);
   sm_weights_destroy(w);
   sm_units_destroy(u);

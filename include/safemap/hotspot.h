@@ -1,6 +1,7 @@
 /**
  * @file safemap/hotspot.h
- * @brief Getis-Ord Gi* and significance bins (REFERENCE.md §1.2, §4.3).
+ * @brief Getis-Ord Gi*, significance bins, local and global Moran's I
+ *        (REFERENCE.md §1.2, §4.3).
  *
  * Gi* (self included) as ArcGIS's Hot Spot Analysis and spdep's localG:
  *   x̄ = Σx/n, S = sqrt(Σx²/n − x̄²) (divisor n),
@@ -42,6 +43,50 @@ SM_API sm_status sm_gistar(sm_ctx *ctx, const sm_weights *w, const double *x, si
  * @since 0.1
  */
 SM_API sm_status sm_hotspot_bins(sm_ctx *ctx, const double *z, const double *p, size_t n, int fdr, int *bin);
+
+/** Local Moran cluster/outlier classes (GeoDa's codes). */
+typedef enum sm_lisa_class {
+  SM_LISA_NONE = 0, /**< not significant at 0.05 */
+  SM_LISA_HH = 1,   /**< high value among high: a hot cluster */
+  SM_LISA_LL = 2,   /**< low among low: a cold cluster */
+  SM_LISA_LH = 3,   /**< low among high: a low outlier */
+  SM_LISA_HL = 4    /**< high among low: a high outlier */
+} sm_lisa_class;
+
+/**
+ * Local Moran's I as spdep's localmoran (conditional moments, the default
+ * since spdep 1.1-8; two-sided p): with z = x − x̄ and m2 = Σz²/n,
+ *   I_i = z_i/m2 Σ_j w_ij z_j, E_i = −z_i² W_i / ((n−1) m2),
+ *   Var_i = (z_i/m2)² n/(n−2) (S1_i − W_i²/(n−1)) (m2 − z_i²/(n−1)).
+ * The class is the quadrant of (z_i, Σ_j w_ij z_j) when p ≤ 0.05.
+ * @param w weights without self-neighbours (binary or row-standardised).
+ * @param[out] I, z, p, cls n values each (z, p, cls may be NULL); NaN where
+ *   a unit has no neighbour.
+ * @return SM_OK; SM_E_INPUT (fewer than 3 units, zero variance);
+ *   SM_E_INVALID_ARG (a self-neighbour, sizes, NULL).
+ * @since 0.1
+ */
+SM_API sm_status sm_local_moran(sm_ctx *ctx, const sm_weights *w, const double *x, size_t n, double *I, double *z,
+                                double *p, int *cls);
+
+/** Global Moran's I with its moments under randomisation (spdep moran.test's default). */
+typedef struct sm_moran {
+  double I;          /**< Moran's I */
+  double expected;   /**< −1/(n−1) */
+  double variance;   /**< under randomisation (with the kurtosis b2) */
+  double z;          /**< (I − E) / sqrt(variance) */
+  double p_greater;  /**< one-sided p for positive autocorrelation (spdep's default) */
+  double p_two_sided;
+} sm_moran;
+
+/**
+ * Global Moran's I (REFERENCE.md §4.3): I = n/S0 Σ_ij w_ij z_i z_j / Σ z_i²,
+ * randomisation variance with S0, S1, S2 and b2 = n Σz⁴ / (Σz²)².
+ * @return SM_OK, SM_E_INPUT (fewer than 4 units, zero variance, no weight),
+ *   SM_E_INVALID_ARG.
+ * @since 0.1
+ */
+SM_API sm_status sm_global_moran(sm_ctx *ctx, const sm_weights *w, const double *x, size_t n, sm_moran *out);
 
 #ifdef __cplusplus
 }

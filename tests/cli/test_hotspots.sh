@@ -7,13 +7,14 @@ out="$WORKDIR/out"
 mkdir -p "$out"
 assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --cell 200 --band 300 -o "$out/hs.gpkg"
 assert_stderr_contains "536 cells of 200 m, band 300 m"
+assert_stderr_contains "global Moran's I"
 n=$(ogrinfo -q "$out/hs.gpkg" -sql "SELECT COUNT(*) AS n, SUM(count) AS s FROM hotspots" 2> /dev/null | sed -n 's/ *n (Integer) = //p')
 [ "$n" = 536 ] || fail "hotspots has '$n' cells, want 536"
 # same bytes for 1 and 2 threads (CSV)
 assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 -j 1 -o "$out/a.csv" -q
 assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 -j 2 -o "$out/b.csv" -q
 assert_same_bytes "$out/a.csv" "$out/b.csv"
-head -1 "$out/a.csv" | grep -q "unit_id,row,col,count,neighbours,gi_z,gi_p,gi_bin,gi_bin_fdr" || fail "CSV header"
+head -1 "$out/a.csv" | grep -q "unit_id,row,col,count,neighbours,gi_z,gi_p,gi_bin,gi_bin_fdr,lisa_i,lisa_z,lisa_p,lisa_class" || fail "CSV header"
 clean_dir "$out"
 
 # bad input: a band that reaches no other cell, fewer than 3 cells, one value everywhere, missing options

@@ -168,9 +168,52 @@ static void spdep_golden(void **state) {
   }
 }
 
+/* spdep localmoran and moran.test on the same fishnet, binary and row-standardised. */
+static void spdep_moran_golden(void **state) {
+  (void)state;
+  static double F[1400 * 3], L[1400 * 6];
+  const char *fc[] = {"x", "y", "count"};
+  assert_int_equal(read_cols(SM_TEST_SRCDIR "/tests/golden/hotspot/camden_fishnet_200m.csv", 3, fc, F, 1400), 1400);
+  const char *lc[] = {"lisa_i_band300", "lisa_z_band300", "lisa_p_band300", "lisa_i_w300", "lisa_z_w300", "lisa_p_w300"};
+  assert_int_equal(read_cols(SM_TEST_SRCDIR "/tests/golden/hotspot/spdep_fishnet.csv", 6, lc, L, 1400), 1400);
+  static double x[1400], y[1400], c[1400], I[1400], z[1400], p[1400];
+  for (int i = 0; i < 1400; i++) x[i] = F[3 * i], y[i] = F[3 * i + 1], c[i] = F[3 * i + 2];
+  /* global: I, E, Var, z for styles W and B (spdep_global.csv) */
+  const double gW[4] = {0.48755194968397475, -0.00071479628305932811, 0.00018570752406736604, 35.829636089278679};
+  const double gB[4] = {0.50013116766944543, -0.00071479628305932811, 0.00018276663368684058, 37.047228327985167};
+  for (int style = 0; style < 2; style++) {
+    sm_weights *w;
+    assert_ok(ctx, sm_weights_distance_band(ctx, &w, 1400, x, y, 300, 0, 0));
+    if (style == 1) assert_ok(ctx, sm_weights_row_standardise(ctx, w));
+    int cls[1400];
+    assert_ok(ctx, sm_local_moran(ctx, w, c, 1400, I, z, p, cls));
+    double worst = 0;
+    for (int i = 0; i < 1400; i++) {
+      const double *want = L + 6 * i + 3 * style;
+      worst = fmax(worst, fabs(I[i] - want[0]) / fmax(1.0, fabs(want[0])));
+      worst = fmax(worst, fabs(z[i] - want[1]) / fmax(1.0, fabs(want[1])));
+      worst = fmax(worst, fabs(p[i] - want[2]) / fmax(1e-300, want[2]) * (want[2] > 1e-12));
+    }
+    print_message("spdep localmoran %s: worst difference %.3g\n", style ? "W" : "B", worst);
+    if (worst > 1e-9) fail_msg("local Moran differs from spdep by %g", worst);
+    sm_moran m;
+    assert_ok(ctx, sm_global_moran(ctx, w, c, 1400, &m));
+    const double *g = style ? gW : gB;
+    if (fabs(m.I - g[0]) > 1e-12 || fabs(m.expected - g[1]) > 1e-15 || fabs(m.variance / g[2] - 1) > 1e-9 ||
+        fabs(m.z / g[3] - 1) > 1e-9)
+      fail_msg("global Moran %s: I %.17g E %.17g V %.17g z %.17g", style ? "W" : "B", m.I, m.expected, m.variance, m.z);
+    sm_weights_destroy(w);
+  }
+  /* Gi* weights (with self) are refused */
+  sm_weights *ws;
+  assert_ok(ctx, sm_weights_distance_band(ctx, &ws, 1400, x, y, 300, 1, 1.0));
+  assert_int_equal(sm_local_moran(ctx, ws, c, 1400, I, z, p, NULL), SM_E_INVALID_ARG);
+  sm_weights_destroy(ws);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(six_point_vector), cmocka_unit_test(bins_and_fdr),
                                      cmocka_unit_test(bad_input), cmocka_unit_test(fishnet_weights),
-                                     cmocka_unit_test(spdep_golden)};
+                                     cmocka_unit_test(spdep_golden), cmocka_unit_test(spdep_moran_golden)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
