@@ -23,6 +23,8 @@ static const char *USAGE =
     "  --cell M               fishnet cell size in metres (required)\n"
     "  --band M               neighbourhood distance band in metres (required; at least one cell)\n"
     "  --wards PATH           study area: cells outside the wards are left out\n"
+    "  --permutations N       also conditional permutation pseudo p-values gi_p_sim and lisa_p_sim\n"
+    "                         (e.g. 999; two-sided; --seed N makes them reproducible, any -j)\n"
     "  --extent xmin,ymin,xmax,ymax   fishnet extent (default: the wards' or the points' extent)\n"
     "  -o, --output PATH      .gpkg or .csv     --overwrite\n"
     "  --type, --from, --to, input options as in 'safemap info'; -j, -q, -v\n"
@@ -70,7 +72,7 @@ int cmd_hotspots(int argc, char **argv) {
   sm_units *u = NULL;
   sm_weights *w = NULL, *wn = NULL;
   sm_moran gm;
-  double *li = NULL, *lz = NULL, *lp = NULL;
+  double *li = NULL, *lz = NULL, *lp = NULL, *gps = NULL, *lps = NULL;
   int *lc = NULL;
   sm_layer *L = NULL;
   double *cnt = NULL, *z = NULL, *pv = NULL;
@@ -121,6 +123,12 @@ int cmd_hotspots(int argc, char **argv) {
   if (!st) st = sm_weights_distance_band(ctx, &wn, n, sm_units_x(u), sm_units_y(u), band, 0, 0);
   if (!st) st = sm_local_moran(ctx, wn, cnt, n, li, lz, lp, lc);
   if (!st) st = sm_global_moran(ctx, wn, cnt, n, &gm);
+  if (!st && o.permutations > 0) {
+    gps = malloc(n * sizeof *gps), lps = malloc(n * sizeof *lps);
+    if (!gps || !lps) st = SM_E_NOMEM;
+    if (!st) st = sm_hotspot_permutations(ctx, w, cnt, n, 0, (unsigned)o.permutations, gps);
+    if (!st) st = sm_hotspot_permutations(ctx, wn, cnt, n, 1, (unsigned)o.permutations, lps);
+  }
   if (!st) st = sm_units_layer(ctx, &L, u, "hotspots");
   if (!st) {
     size_t fc, fn, fz, fp, fb, ff;
@@ -135,6 +143,9 @@ int cmd_hotspots(int argc, char **argv) {
     if (!st) st = sm_layer_add_field(ctx, L, "lisa_z", SM_FIELD_DOUBLE, &flz);
     if (!st) st = sm_layer_add_field(ctx, L, "lisa_p", SM_FIELD_DOUBLE, &flp);
     if (!st) st = sm_layer_add_field(ctx, L, "lisa_class", SM_FIELD_STRING, &flc);
+    size_t fgs = 0, fls = 0;
+    if (!st && gps) st = sm_layer_add_field(ctx, L, "gi_p_sim", SM_FIELD_DOUBLE, &fgs);
+    if (!st && lps) st = sm_layer_add_field(ctx, L, "lisa_p_sim", SM_FIELD_DOUBLE, &fls);
     for (size_t i = 0; i < n && !st; i++) {
       st = sm_layer_set_double(ctx, L, i, fc, cnt[i]);
       if (!st) st = sm_layer_set_int(ctx, L, i, fn, (int64_t)sm_weights_neighbours(w, i) - 1);
@@ -147,6 +158,8 @@ int cmd_hotspots(int argc, char **argv) {
       if (!st && !isnan(lz[i])) st = sm_layer_set_double(ctx, L, i, flz, lz[i]);
       if (!st && !isnan(lp[i])) st = sm_layer_set_double(ctx, L, i, flp, lp[i]);
       if (!st) st = sm_layer_set_string(ctx, L, i, flc, cname[lc[i]]);
+      if (!st && gps && !isnan(gps[i])) st = sm_layer_set_double(ctx, L, i, fgs, gps[i]);
+      if (!st && lps && !isnan(lps[i])) st = sm_layer_set_double(ctx, L, i, fls, lps[i]);
     }
     char buf[96];
     if (!st) st = sm_layer_set_metadata(ctx, L, "method", "Getis-Ord Gi* (self included, binary distance band, variance divisor n)");
@@ -161,6 +174,11 @@ int cmd_hotspots(int argc, char **argv) {
              gm.variance, gm.z, gm.p_greater);
     if (!st) st = sm_layer_set_metadata(ctx, L, "global_moran", gbuf);
     if (!st) st = sm_layer_set_metadata(ctx, L, "lisa", "local Moran's I as spdep localmoran (conditional moments, two-sided p, binary band weights without self); class HH/LL/LH/HL where p <= 0.05");
+    if (!st && gps) {
+      snprintf(gbuf, sizeof gbuf, "%ld conditional permutations, seed %llu; two-sided p = min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) / (n + 1))",
+               o.permutations, (unsigned long long)o.seed);
+      st = sm_layer_set_metadata(ctx, L, "permutations", gbuf);
+    }
     if (!st) st = sm_layer_set_metadata(ctx, L, "bins", "gi_bin: |z| at 99/95/90% two-sided; gi_bin_fdr: Benjamini-Hochberg at 0.10, 0.05, 0.01");
   }
   if (!st) st = sm_write_layers(ctx, o.output, &L, 1, &wo);
@@ -176,7 +194,7 @@ int cmd_hotspots(int argc, char **argv) {
     fprintf(stderr, "safemap hotspots: wrote %s\n", o.output);
   }
 out:
-  free(cnt), free(z), free(pv), free(bin), free(binf), free(li), free(lz), free(lp), free(lc);
+  free(cnt), free(z), free(pv), free(bin), free(binf), free(li), free(lz), free(lp), free(lc), free(gps), free(lps);
   sm_weights_destroy(wn);
   sm_layer_destroy(L);
   sm_weights_destroy(w);

@@ -175,3 +175,123 @@ sm_status sm_global_moran(sm_ctx *ctx, const sm_weights *w, const double *x, siz
   out->p_two_sided = erfc(fabs(out->z) / sqrt(2.0));
   return SM_OK;
 }
+
+/* ---- permutations ------------------------------------------------------------------ */
+static uint64_t splitmix64(uint64_t *s) {
+  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/* Uniform integer in [0, m) without modulo bias (Lemire). */
+static size_t below(uint64_t *s, size_t m) {
+  uint64_t x = splitmix64(s);
+  __uint128_t prod = (__uint128_t)x * (__uint128_t)m;
+  uint64_t low = (uint64_t)prod;
+  if (low < m) {
+    uint64_t t = (uint64_t)(-(int64_t)m) % m;
+    while (low < t) {
+      x = splitmix64(s);
+      prod = (__uint128_t)x * (__uint128_t)m;
+      low = (uint64_t)prod;
+    }
+  }
+  return (size_t)(prod >> 64);
+}
+
+sm_status sm_hotspot_permutations(sm_ctx *ctx, const sm_weights *w, const double *x, size_t n, int moran,
+                                  unsigned nperm, double *p_sim) {
+  if (!w || !x || !p_sim) return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspot_permutations: NULL argument");
+  if (nperm < 1) return sm__error(ctx, SM_E_INVALID_ARG, "the number of permutations must be at least 1");
+  if (sm_weights_count(w) != n) return sm__error(ctx, SM_E_INVALID_ARG, "%zu weights rows for %zu values", sm_weights_count(w), n);
+  if (n < 3) return sm__error(ctx, SM_E_INPUT, "permutations need at least 3 units, not %zu", n);
+  double mean = 0, var = 0;
+  for (size_t i = 0; i < n; i++) mean += x[i];
+  mean /= (double)n;
+  for (size_t i = 0; i < n; i++) var += (x[i] - mean) * (x[i] - mean);
+  if (!(var > 0)) return sm__error(ctx, SM_E_INPUT, "every unit has the same value: nothing to permute");
+  for (size_t i = 0; i < n; i++)
+    if (moran ? sm_weights_has_self(w, i) : !sm_weights_has_self(w, i))
+      return sm__error(ctx, SM_E_INVALID_ARG, moran ? "local Moran's I takes weights without self-neighbours"
+                                                    : "Gi* takes weights with each unit its own neighbour");
+  uint64_t seed = sm_ctx_seed(ctx);
+  int nt = sm__threads(ctx);
+  size_t chunk = 1024, done = 0;
+  sm_status st = SM_OK;
+  for (size_t c0 = 0; c0 < n && !st; c0 += chunk * (size_t)nt) {
+    size_t c1 = c0 + chunk * (size_t)nt < n ? c0 + chunk * (size_t)nt : n;
+    int oom = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 64) reduction(| : oom)
+#endif
+    for (size_t i = c0; i < c1; i++) {
+      const size_t *idx;
+      const double *wt;
+      sm_weights_row(w, i, &idx, &wt);
+      size_t k = sm_weights_neighbours(w, i);
+      /* the neighbours' weights (without self): the values are redrawn, the weights stay */
+      size_t m = 0;
+      double self_w = 0, obs = 0;
+      size_t draw_buf[256], *draw = k <= 256 ? draw_buf : malloc(k * sizeof *draw);
+      double wbuf[256], *wv = k <= 256 ? wbuf : malloc(k * sizeof *wv);
+      if (!draw || !wv) {
+        oom = 1;
+        if (draw != draw_buf) free(draw);
+        if (wv != wbuf) free(wv);
+        continue;
+      }
+      for (size_t q = 0; q < k; q++) {
+        if (idx[q] == i) {
+          self_w = wt[q];
+          continue;
+        }
+        wv[m++] = wt[q];
+        obs += wt[q] * (x[idx[q]] - mean);
+      }
+      if (m == 0 || m > n - 1) {
+        p_sim[i] = NAN;
+        if (draw != draw_buf) free(draw);
+        if (wv != wbuf) free(wv);
+        continue;
+      }
+      (void)self_w;
+      /* local Moran orders by z_i x lag; Gi* by the lag (its self term is fixed) */
+      double zi = x[i] - mean, sgn = moran ? (zi >= 0 ? 1.0 : -1.0) : 1.0;
+      if (moran && zi == 0) sgn = 0;
+      double o = sgn * obs;
+      uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(i + 1));
+      unsigned ge = 0, le = 0;
+      for (unsigned r = 0; r < nperm; r++) {
+        double lag = 0;
+        for (size_t q = 0; q < m; q++) {
+          size_t j;
+          int again;
+          do { /* distinct draws from the other n - 1 units */
+            j = below(&s, n - 1);
+            if (j >= i) j++;
+            again = 0;
+            for (size_t t = 0; t < q; t++)
+              if (draw[t] == j) {
+                again = 1;
+                break;
+              }
+          } while (again);
+          draw[q] = j;
+          lag += wv[q] * (x[j] - mean);
+        }
+        double v = sgn * lag;
+        ge += v >= o;
+        le += v <= o;
+      }
+      double pp = 2.0 * ((double)(ge < le ? ge : le) + 1.0) / ((double)nperm + 1.0);
+      p_sim[i] = pp > 1 ? 1 : pp;
+      if (draw != draw_buf) free(draw);
+      if (wv != wbuf) free(wv);
+    }
+    if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    done = c1;
+    if (!st) st = sm__progress(ctx, (double)done / (double)n, "permutations");
+  }
+  return st;
+}

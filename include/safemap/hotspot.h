@@ -44,6 +44,23 @@ SM_API sm_status sm_gistar(sm_ctx *ctx, const sm_weights *w, const double *x, si
  */
 SM_API sm_status sm_hotspot_bins(sm_ctx *ctx, const double *z, const double *p, size_t n, int fdr, int *bin);
 
+/**
+ * Conditional permutation pseudo p-values for Gi* (`moran` = 0) or local
+ * Moran's I (`moran` = 1): for each unit, its own value stays in place and
+ * its neighbours' values are redrawn nperm times without replacement from
+ * the other n − 1 units' values (as spdep's localG_perm/localmoran_perm and
+ * PySAL). Two-sided: p = min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) /
+ * (nperm + 1)). Each unit's draws come from a random stream keyed by the
+ * ctx's seed and the unit, so the result is the same for any thread count.
+ * @param w Gi*: weights with self; local Moran: without self.
+ * @param[out] p_sim n values (NaN for a unit without neighbours).
+ * @return SM_OK, SM_E_INVALID_ARG (nperm < 1, weights of the wrong kind),
+ *   SM_E_INPUT (fewer than 3 units, zero variance), SM_E_NOMEM, SM_E_CANCELLED.
+ * @since 0.1
+ */
+SM_API sm_status sm_hotspot_permutations(sm_ctx *ctx, const sm_weights *w, const double *x, size_t n, int moran,
+                                         unsigned nperm, double *p_sim);
+
 /** Local Moran cluster/outlier classes (GeoDa's codes). */
 typedef enum sm_lisa_class {
   SM_LISA_NONE = 0, /**< not significant at 0.05 */

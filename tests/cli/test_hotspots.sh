@@ -11,10 +11,12 @@ assert_stderr_contains "global Moran's I"
 n=$(ogrinfo -q "$out/hs.gpkg" -sql "SELECT COUNT(*) AS n, SUM(count) AS s FROM hotspots" 2> /dev/null | sed -n 's/ *n (Integer) = //p')
 [ "$n" = 536 ] || fail "hotspots has '$n' cells, want 536"
 # same bytes for 1 and 2 threads (CSV)
-assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 -j 1 -o "$out/a.csv" -q
-assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 -j 2 -o "$out/b.csv" -q
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 --permutations 199 --seed 5 -j 1 -o "$out/a.csv" -q
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 --permutations 199 --seed 5 -j 2 -o "$out/b.csv" -q
 assert_same_bytes "$out/a.csv" "$out/b.csv"
-head -1 "$out/a.csv" | grep -q "unit_id,row,col,count,neighbours,gi_z,gi_p,gi_bin,gi_bin_fdr,lisa_i,lisa_z,lisa_p,lisa_class" || fail "CSV header"
+head -1 "$out/a.csv" | grep -q "unit_id,row,col,count,neighbours,gi_z,gi_p,gi_bin,gi_bin_fdr,lisa_i,lisa_z,lisa_p,lisa_class,gi_p_sim,lisa_p_sim" || fail "CSV header"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 --permutations 0 -o "$out/c.csv"
+assert_error_line hotspots "--permutations"
 clean_dir "$out"
 
 # bad input: a band that reaches no other cell, fewer than 3 cells, one value everywhere, missing options

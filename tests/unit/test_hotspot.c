@@ -211,9 +211,54 @@ static void spdep_moran_golden(void **state) {
   sm_weights_destroy(ws);
 }
 
+/* Permutation p-values: uniform under the null (iid values, fixed seed), the
+ * same for any thread count, small where the analytic p is tiny. */
+static void permutations(void **state) {
+  (void)state;
+  double e[4] = {0, 0, 4000, 4000};
+  sm_units *u;
+  assert_ok(ctx, sm_units_fishnet(ctx, &u, e, 100, "EPSG:27700", NULL));
+  size_t n = sm_units_count(u);
+  assert_int_equal(n, 1600);
+  static double v[1600], p1[1600], p2[1600];
+  uint64_t r = 12345;
+  for (size_t i = 0; i < n; i++) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    v[i] = (double)(r % 10); /* iid: no spatial pattern */
+  }
+  for (int moran = 0; moran < 2; moran++) {
+    sm_weights *w;
+    assert_ok(ctx, sm_weights_distance_band(ctx, &w, n, sm_units_x(u), sm_units_y(u), 150, !moran, 1.0));
+    sm_ctx_set_seed(ctx, 2026);
+    sm_ctx_set_threads(ctx, 1);
+    assert_ok(ctx, sm_hotspot_permutations(ctx, w, v, n, moran, 199, p1));
+    sm_ctx_set_threads(ctx, 2);
+    assert_ok(ctx, sm_hotspot_permutations(ctx, w, v, n, moran, 199, p2));
+    sm_ctx_set_threads(ctx, 0);
+    assert_memory_equal(p1, p2, n * sizeof *p1);
+    size_t below05 = 0, below50 = 0;
+    double mean = 0;
+    for (size_t i = 0; i < n; i++) below05 += p1[i] <= 0.05, below50 += p1[i] <= 0.5, mean += p1[i];
+    mean /= (double)n;
+    print_message("%s permutations under the null: %.3f <= 0.05, %.3f <= 0.5, mean %.3f\n", moran ? "Moran" : "Gi*",
+                  (double)below05 / n, (double)below50 / n, mean);
+    assert_true(below05 > 0.03 * n && below05 < 0.07 * n);
+    assert_true(below50 > 0.45 * n && below50 < 0.55 * n);
+    assert_true(mean > 0.45 && mean < 0.55);
+    /* another seed, other draws */
+    sm_ctx_set_seed(ctx, 7);
+    assert_ok(ctx, sm_hotspot_permutations(ctx, w, v, n, moran, 199, p2));
+    assert_memory_not_equal(p1, p2, n * sizeof *p1);
+    if (!moran) assert_int_equal(sm_hotspot_permutations(ctx, w, v, n, 1, 99, p2), SM_E_INVALID_ARG);
+    sm_weights_destroy(w);
+  }
+  sm_units_destroy(u);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(six_point_vector), cmocka_unit_test(bins_and_fdr),
                                      cmocka_unit_test(bad_input), cmocka_unit_test(fishnet_weights),
-                                     cmocka_unit_test(spdep_golden), cmocka_unit_test(spdep_moran_golden)};
+                                     cmocka_unit_test(spdep_golden), cmocka_unit_test(spdep_moran_golden),
+                                     cmocka_unit_test(permutations)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
