@@ -24,7 +24,7 @@ typedef struct cli_opts {
   const char *bandwidth, *kernel, *convention, *units, *cell, *gaussian_cutoff, *hotspot_areas, *edge;
   const char *compare, *compare_from, *compare_to, *dual, *epsilon;
   int normalise, adaptive;
-  const char *pilot, *trim, *band;
+  const char *pilot, *trim, *band, *grid, *weights;
   long permutations;
   int float64, cog;
 } cli_opts;

@@ -6,12 +6,14 @@
 #include <string.h>
 
 static const char *USAGE =
-    "Usage: safemap hotspots POINTS... --cell M --band M -o OUT.gpkg|OUT.csv [options]\n"
+    "Usage: safemap hotspots POINTS... --wards W -o OUT.gpkg|OUT.csv [options]\n"
+    "       safemap hotspots POINTS... --cell M --band M [--wards W] -o OUT.gpkg|OUT.csv [options]\n"
     "\n"
-    "Counts the incidents in a square fishnet (cells of --cell metres; with --wards only the\n"
-    "cells whose centre is in a ward, empty ones included as 0) and computes Getis-Ord Gi*\n"
-    "with binary weights for the cells within --band metres, each cell its own neighbour\n"
-    "(the ArcGIS Hot Spot Analysis / spdep localG formula, variance with divisor n).\n"
+    "Counts the incidents per ward (--wards; queen or rook contiguity, as spdep poly2nb) or in\n"
+    "a square fishnet (--cell metres, binary weights within --band metres; with --wards only\n"
+    "the cells whose centre is in a ward, empty ones included as 0) and computes Getis-Ord\n"
+    "Gi* with each unit its own neighbour (the ArcGIS Hot Spot Analysis / spdep localG\n"
+    "formula, variance with divisor n).\n"
     "\n"
     "Output layer 'hotspots' (GeoPackage polygons or CSV): unit_id, row, col, count,\n"
     "neighbours, gi_z, gi_p (two-sided), gi_bin (-3..3 at 99/95/90%), gi_bin_fdr (the\n"
@@ -20,18 +22,21 @@ static const char *USAGE =
     "p <= 0.05). Global Moran's I goes into the layer's metadata.\n"
     "\n"
     "Options:\n"
-    "  --cell M               fishnet cell size in metres (required)\n"
-    "  --band M               neighbourhood distance band in metres (required; at least one cell)\n"
-    "  --wards PATH           study area: cells outside the wards are left out\n"
+    "  --wards PATH           the ward polygons: the units (default) or, with --grid fishnet, the study area\n"
+    "  --grid G               wards (default with --wards) | fishnet\n"
+    "  --weights W            queen (default for wards) | rook | band (fishnet)\n"
+    "  --cell M               fishnet cell size in metres\n"
+    "  --band M               fishnet neighbourhood distance band in metres (at least one cell)\n"
     "  --permutations N       also conditional permutation pseudo p-values gi_p_sim and lisa_p_sim\n"
     "                         (e.g. 999; two-sided; --seed N makes them reproducible, any -j)\n"
     "  --extent xmin,ymin,xmax,ymax   fishnet extent (default: the wards' or the points' extent)\n"
     "  -o, --output PATH      .gpkg or .csv     --overwrite\n"
     "  --type, --from, --to, input options as in 'safemap info'; -j, -q, -v\n"
     "\n"
-    "Example (Camden burglary on 200 m cells, 300 m band):\n"
+    "Examples (Camden burglary by ward, and on 200 m cells with a 300 m band):\n"
+    "  safemap hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o wards_hs.gpkg\n"
     "  safemap hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \\\n"
-    "      --cell 200 --band 300 -o camden_hotspots.gpkg\n";
+    "      --grid fishnet --cell 200 --band 300 -o camden_hotspots.gpkg\n";
 
 int cmd_hotspots(int argc, char **argv) {
   cli_opts o;
@@ -39,23 +44,49 @@ int cmd_hotspots(int argc, char **argv) {
   o.cmd = "hotspots";
   if (cli_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
+  /* units: the wards when given (unless --grid fishnet), else a fishnet */
+  int wards_units = o.wards && !(o.grid && !strcmp(o.grid, "fishnet"));
+  if (o.grid && strcmp(o.grid, "fishnet") && strcmp(o.grid, "wards")) {
+    fprintf(stderr, "safemap hotspots: error: unknown --grid '%s' (fishnet, wards)\n", o.grid);
+    return 1;
+  }
+  if (o.grid && !strcmp(o.grid, "wards") && !o.wards) {
+    fprintf(stderr, "safemap hotspots: error: --grid wards needs --wards\n");
+    return 1;
+  }
+  const char *wt = o.weights ? o.weights : wards_units ? "queen" : "band";
+  if (strcmp(wt, "band") && strcmp(wt, "queen") && strcmp(wt, "rook")) {
+    fprintf(stderr, "safemap hotspots: error: unknown --weights '%s' (band, queen, rook)\n", wt);
+    return 1;
+  }
+  if (!wards_units && strcmp(wt, "band")) {
+    fprintf(stderr, "safemap hotspots: error: --weights %s is for polygon units (--wards); fishnet cells use band\n", wt);
+    return 1;
+  }
+  if (wards_units && !strcmp(wt, "band")) {
+    fprintf(stderr, "safemap hotspots: error: ward units take --weights queen or rook\n");
+    return 1;
+  }
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.output ? "-o/--output is required"
-                        : !o.cell ? "--cell is required (fishnet cell size in metres)"
-                        : !o.band ? "--band is required (distance band in metres)" : NULL;
+                        : !wards_units && !o.cell ? "--cell is required (fishnet cell size in metres)"
+                        : !wards_units && !o.band ? "--band is required (distance band in metres)" : NULL;
   if (missing) {
     fprintf(stderr, "safemap hotspots: error: %s\nTry 'safemap hotspots --help'.\n", missing);
     return 1;
   }
   char *end;
-  double cell = strtod(o.cell, &end);
-  if (*end || !(cell > 0)) {
-    fprintf(stderr, "safemap hotspots: error: --cell needs metres > 0, not '%s'\n", o.cell);
-    return 1;
-  }
-  double band = strtod(o.band, &end);
-  if (*end || !(band > 0)) {
-    fprintf(stderr, "safemap hotspots: error: --band needs metres > 0, not '%s'\n", o.band);
-    return 1;
+  double cell = 0, band = 0;
+  if (!wards_units) {
+    cell = strtod(o.cell, &end);
+    if (*end || !(cell > 0)) {
+      fprintf(stderr, "safemap hotspots: error: --cell needs metres > 0, not '%s'\n", o.cell);
+      return 1;
+    }
+    band = strtod(o.band, &end);
+    if (*end || !(band > 0)) {
+      fprintf(stderr, "safemap hotspots: error: --band needs metres > 0, not '%s'\n", o.band);
+      return 1;
+    }
   }
   double extent[4];
   int has_extent = o.read.has_extent;
@@ -82,45 +113,79 @@ int cmd_hotspots(int argc, char **argv) {
   sm_status st = sm_write_check(ctx, o.output, &wo);
   if (!st) st = cli_read_points(&o, ctx, &p);
   if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
-  if (!st && !has_extent) {
-    if (areas) sm_areas_extent(areas, extent);
-    else {
-      const double *x = sm_points_x(p), *y = sm_points_y(p);
-      extent[0] = extent[1] = INFINITY, extent[2] = extent[3] = -INFINITY;
-      for (size_t i = 0; i < sm_points_count(p); i++)
-        extent[0] = fmin(extent[0], x[i]), extent[1] = fmin(extent[1], y[i]), extent[2] = fmax(extent[2], x[i]),
-        extent[3] = fmax(extent[3], y[i]);
-      if (!(extent[0] < extent[2])) extent[2] = extent[0] + cell;
-      if (!(extent[1] < extent[3])) extent[3] = extent[1] + cell;
+  sm_layer *WL = NULL, *WT = NULL;
+  if (wards_units) {
+    /* the wards' totals and polygons come from the count layer */
+    if (!st) st = sm_areas_count_points(ctx, &WL, &WT, areas, p, "hotspots");
+    if (!st) {
+      n = sm_areas_count(areas);
+      long ft = sm_layer_field_index(WL, "total");
+      cnt = malloc(n * sizeof *cnt);
+      if (!cnt) st = SM_E_NOMEM;
+      for (size_t i = 0; !st && i < n; i++) cnt[i] = (double)sm_layer_get_int(WL, i, (size_t)ft);
+      const char *os = sm_layer_metadata_get(WL, "points_outside_areas");
+      outside = os ? strtoull(os, NULL, 10) : 0;
     }
+    if (!st) st = sm_weights_contiguity(ctx, &w, areas, !strcmp(wt, "queen"), 0, 1, 1.0);
+    if (!st) st = sm_weights_contiguity(ctx, &wn, areas, !strcmp(wt, "queen"), 0, 0, 0);
+  } else {
+    if (!st && !has_extent) {
+      if (areas) sm_areas_extent(areas, extent);
+      else {
+        const double *x = sm_points_x(p), *y = sm_points_y(p);
+        extent[0] = extent[1] = INFINITY, extent[2] = extent[3] = -INFINITY;
+        for (size_t i = 0; i < sm_points_count(p); i++)
+          extent[0] = fmin(extent[0], x[i]), extent[1] = fmin(extent[1], y[i]), extent[2] = fmax(extent[2], x[i]),
+          extent[3] = fmax(extent[3], y[i]);
+        if (!(extent[0] < extent[2])) extent[2] = extent[0] + cell;
+        if (!(extent[1] < extent[3])) extent[3] = extent[1] + cell;
+      }
+    }
+    if (!st) st = sm_units_fishnet(ctx, &u, extent, cell, sm_points_crs(p), areas);
+    if (!st) {
+      n = sm_units_count(u);
+      cnt = malloc(n * sizeof *cnt);
+      if (!cnt) st = SM_E_NOMEM;
+    }
+    if (!st) st = sm_units_count_points(ctx, u, p, cnt, &outside);
+    if (!st) st = sm_weights_distance_band(ctx, &w, n, sm_units_x(u), sm_units_y(u), band, 1, 1.0);
+    if (!st) st = sm_weights_distance_band(ctx, &wn, n, sm_units_x(u), sm_units_y(u), band, 0, 0);
   }
-  if (!st) st = sm_units_fishnet(ctx, &u, extent, cell, sm_points_crs(p), areas);
   if (!st) {
-    n = sm_units_count(u);
-    cnt = malloc(n * sizeof *cnt), z = malloc(n * sizeof *z), pv = malloc(n * sizeof *pv);
+    z = malloc(n * sizeof *z), pv = malloc(n * sizeof *pv);
     bin = malloc(n * sizeof *bin), binf = malloc(n * sizeof *binf);
     li = malloc(n * sizeof *li), lz = malloc(n * sizeof *lz), lp = malloc(n * sizeof *lp), lc = malloc(n * sizeof *lc);
-    if (!cnt || !z || !pv || !bin || !binf || !li || !lz || !lp || !lc) st = SM_E_NOMEM;
+    if (!z || !pv || !bin || !binf || !li || !lz || !lp || !lc) st = SM_E_NOMEM;
   }
-  if (!st) st = sm_units_count_points(ctx, u, p, cnt, &outside);
-  if (!st) st = sm_weights_distance_band(ctx, &w, n, sm_units_x(u), sm_units_y(u), band, 1, 1.0);
   if (!st) {
     size_t lonely = 0;
     for (size_t i = 0; i < n; i++) lonely += sm_weights_neighbours(w, i) <= 1;
     if (lonely == n && n >= 3) {
-      fprintf(stderr, "safemap hotspots: error: the band (%g m) is smaller than the distance between cells (%g m): "
-                      "no cell has a neighbour\n", band, cell);
+      if (wards_units)
+        fprintf(stderr, "safemap hotspots: error: no ward shares a boundary with another (%s contiguity)\n", wt);
+      else
+        fprintf(stderr, "safemap hotspots: error: the band (%g m) is smaller than the distance between cells (%g m): "
+                        "no cell has a neighbour\n", band, cell);
       rc = 1;
       goto out;
     }
-    if (lonely && !o.quiet)
-      fprintf(stderr, "safemap hotspots: warning: %zu cells have no neighbour within %g m (their gi_z is empty)\n", lonely, band);
+    if (lonely && !o.quiet) {
+      fprintf(stderr, "safemap hotspots: warning: %zu %s no neighbour (their gi_z is empty):", lonely,
+              wards_units ? "wards have" : "cells have");
+      size_t shown = 0;
+      for (size_t i = 0; i < n && shown < 10; i++)
+        if (sm_weights_neighbours(w, i) <= 1) {
+          fprintf(stderr, " %s", wards_units ? sm_areas_id(areas, i) : "");
+          if (!wards_units) fprintf(stderr, "%zu", i);
+          shown++;
+        }
+      fprintf(stderr, "%s\n", lonely > shown ? " ..." : "");
+    }
   }
   if (!st) st = sm_gistar(ctx, w, cnt, n, z, pv);
   if (!st) st = sm_hotspot_bins(ctx, z, pv, n, 0, bin);
   if (!st) st = sm_hotspot_bins(ctx, z, pv, n, 1, binf);
-  /* local and global Moran's I: the same band without self-neighbours */
-  if (!st) st = sm_weights_distance_band(ctx, &wn, n, sm_units_x(u), sm_units_y(u), band, 0, 0);
+  /* local and global Moran's I: the same neighbours without self */
   if (!st) st = sm_local_moran(ctx, wn, cnt, n, li, lz, lp, lc);
   if (!st) st = sm_global_moran(ctx, wn, cnt, n, &gm);
   if (!st && o.permutations > 0) {
@@ -129,10 +194,14 @@ int cmd_hotspots(int argc, char **argv) {
     if (!st) st = sm_hotspot_permutations(ctx, w, cnt, n, 0, (unsigned)o.permutations, gps);
     if (!st) st = sm_hotspot_permutations(ctx, wn, cnt, n, 1, (unsigned)o.permutations, lps);
   }
-  if (!st) st = sm_units_layer(ctx, &L, u, "hotspots");
+  if (!st) {
+    if (wards_units) L = WL, WL = NULL;
+    else st = sm_units_layer(ctx, &L, u, "hotspots");
+  }
   if (!st) {
     size_t fc, fn, fz, fp, fb, ff;
-    st = sm_layer_add_field(ctx, L, "count", SM_FIELD_DOUBLE, &fc);
+    st = wards_units ? SM_OK : sm_layer_add_field(ctx, L, "count", SM_FIELD_DOUBLE, &fc);
+    (void)fc;
     if (!st) st = sm_layer_add_field(ctx, L, "neighbours", SM_FIELD_INT64, &fn);
     if (!st) st = sm_layer_add_field(ctx, L, "gi_z", SM_FIELD_DOUBLE, &fz);
     if (!st) st = sm_layer_add_field(ctx, L, "gi_p", SM_FIELD_DOUBLE, &fp);
@@ -147,7 +216,7 @@ int cmd_hotspots(int argc, char **argv) {
     if (!st && gps) st = sm_layer_add_field(ctx, L, "gi_p_sim", SM_FIELD_DOUBLE, &fgs);
     if (!st && lps) st = sm_layer_add_field(ctx, L, "lisa_p_sim", SM_FIELD_DOUBLE, &fls);
     for (size_t i = 0; i < n && !st; i++) {
-      st = sm_layer_set_double(ctx, L, i, fc, cnt[i]);
+      if (!wards_units) st = sm_layer_set_double(ctx, L, i, fc, cnt[i]);
       if (!st) st = sm_layer_set_int(ctx, L, i, fn, (int64_t)sm_weights_neighbours(w, i) - 1);
       if (!st && !isnan(z[i])) st = sm_layer_set_double(ctx, L, i, fz, z[i]);
       if (!st && !isnan(pv[i])) st = sm_layer_set_double(ctx, L, i, fp, pv[i]);
@@ -163,10 +232,15 @@ int cmd_hotspots(int argc, char **argv) {
     }
     char buf[96];
     if (!st) st = sm_layer_set_metadata(ctx, L, "method", "Getis-Ord Gi* (self included, binary distance band, variance divisor n)");
-    snprintf(buf, sizeof buf, "%g", cell);
-    if (!st) st = sm_layer_set_metadata(ctx, L, "cell_m", buf);
-    snprintf(buf, sizeof buf, "%g", band);
-    if (!st) st = sm_layer_set_metadata(ctx, L, "band_m", buf);
+    if (wards_units) {
+      snprintf(buf, sizeof buf, "%s contiguity (spdep poly2nb: shared boundary points)", wt);
+      if (!st) st = sm_layer_set_metadata(ctx, L, "weights", buf);
+    } else {
+      snprintf(buf, sizeof buf, "%g", cell);
+      if (!st) st = sm_layer_set_metadata(ctx, L, "cell_m", buf);
+      snprintf(buf, sizeof buf, "binary distance band %g m", band);
+      if (!st) st = sm_layer_set_metadata(ctx, L, "weights", buf);
+    }
     snprintf(buf, sizeof buf, "%zu", outside);
     if (!st) st = sm_layer_set_metadata(ctx, L, "points_outside_cells", buf);
     char gbuf[200];
@@ -188,8 +262,12 @@ int cmd_hotspots(int argc, char **argv) {
     cli_clear_progress();
     int hot = 0, cold = 0;
     for (size_t i = 0; i < n; i++) hot += binf[i] > 0, cold += binf[i] < 0;
-    fprintf(stderr, "safemap hotspots: %zu cells of %g m, band %g m; %d hot and %d cold at 90%%+ after FDR; %zu points outside the cells\n",
-            n, cell, band, hot, cold, outside);
+    if (wards_units)
+      fprintf(stderr, "safemap hotspots: %zu wards, %s contiguity; %d hot and %d cold at 90%%+ after FDR; %zu points outside the wards\n",
+              n, wt, hot, cold, outside);
+    else
+      fprintf(stderr, "safemap hotspots: %zu cells of %g m, band %g m; %d hot and %d cold at 90%%+ after FDR; %zu points outside the cells\n",
+              n, cell, band, hot, cold, outside);
     fprintf(stderr, "safemap hotspots: global Moran's I %.4f (z %.2f, p %.3g)\n", gm.I, gm.z, gm.p_greater);
     fprintf(stderr, "safemap hotspots: wrote %s\n", o.output);
   }
@@ -197,6 +275,8 @@ out:
   free(cnt), free(z), free(pv), free(bin), free(binf), free(li), free(lz), free(lp), free(lc), free(gps), free(lps);
   sm_weights_destroy(wn);
   sm_layer_destroy(L);
+  sm_layer_destroy(WL);
+  sm_layer_destroy(WT);
   sm_weights_destroy(w);
   sm_units_destroy(u);
   sm_areas_destroy(areas);

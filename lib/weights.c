@@ -141,3 +141,137 @@ sm_status sm_weights_distance_band(sm_ctx *ctx, sm_weights **out, size_t n, cons
   *out = w;
   return SM_OK;
 }
+
+/* ---- contiguity ---------------------------------------------------------------------- */
+typedef struct {
+  double x, y;
+  uint32_t a;
+} vtx;
+
+static int cmp_vtx(const void *p, const void *q) {
+  const vtx *a = p, *b = q;
+  if (a->x != b->x) return a->x < b->x ? -1 : 1;
+  if (a->y != b->y) return a->y < b->y ? -1 : 1;
+  return (a->a > b->a) - (a->a < b->a);
+}
+
+static uint32_t rd32(const unsigned char *p, int le) {
+  return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+            : (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+}
+static double rdd(const unsigned char *p, int le) {
+  unsigned char b[8];
+  for (int k = 0; k < 8; k++) b[k] = le ? p[k] : p[7 - k];
+  double d;
+  memcpy(&d, b, 8);
+  return d;
+}
+
+/* Appends the vertices of a (Multi)Polygon WKB; returns bytes read or 0. */
+static size_t wkb_vertices(const unsigned char *w, size_t n, uint32_t area, vtx **v, size_t *nv, size_t *cap) {
+  if (n < 9) return 0;
+  int le = w[0] == 1;
+  uint32_t type = rd32(w + 1, le) % 1000, cnt = rd32(w + 5, le);
+  size_t off = 9;
+  if (type == 6) {
+    for (uint32_t k = 0; k < cnt; k++) {
+      size_t used = wkb_vertices(w + off, n - off, area, v, nv, cap);
+      if (!used) return 0;
+      off += used;
+    }
+    return off;
+  }
+  if (type != 3) return 0;
+  for (uint32_t r = 0; r < cnt; r++) {
+    if (off + 4 > n) return 0;
+    uint32_t np = rd32(w + off, le);
+    off += 4;
+    if (off + 16 * (size_t)np > n) return 0;
+    for (uint32_t q = 0; q + 1 < np; q++) { /* the closing point repeats the first */
+      if (sm__grow((void **)v, cap, *nv + 1, sizeof **v)) return 0;
+      (*v)[(*nv)++] = (vtx){rdd(w + off + 16 * q, le), rdd(w + off + 16 * q + 8, le), area};
+    }
+    off += 16 * (size_t)np;
+  }
+  return off;
+}
+
+typedef struct {
+  uint32_t a, b;
+} pair_ab;
+static int cmp_pair(const void *p, const void *q) {
+  const pair_ab *x = p, *y = q;
+  if (x->a != y->a) return x->a < y->a ? -1 : 1;
+  return (x->b > y->b) - (x->b < y->b);
+}
+
+sm_status sm_weights_contiguity(sm_ctx *ctx, sm_weights **out, const sm_areas *areas, int queen, double snap,
+                                int self, double self_weight) {
+  if (!out || !areas) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_contiguity: NULL argument");
+  *out = NULL;
+  if (snap <= 0) snap = 1.4901161193847656e-08; /* sqrt(DBL_EPSILON), spdep's default */
+  size_t na = sm_areas_count(areas), nv = 0, cap = 0;
+  vtx *v = NULL;
+  for (size_t k = 0; k < na; k++) {
+    size_t wn = 0;
+    const unsigned char *wkb = sm_areas_wkb(areas, k, &wn);
+    size_t before = nv;
+    if (wkb && wn && !wkb_vertices(wkb, wn, (uint32_t)k, &v, &nv, &cap)) {
+      sm__free(v);
+      return sm__error(ctx, SM_E_NOMEM, "out of memory reading area %zu's vertices", k);
+    }
+    /* one copy of each vertex per area */
+    qsort(v + before, nv - before, sizeof *v, cmp_vtx);
+    size_t m = before;
+    for (size_t q = before; q < nv; q++)
+      if (m == before || v[q].x != v[m - 1].x || v[q].y != v[m - 1].y) v[m++] = v[q];
+    nv = m;
+  }
+  qsort(v, nv, sizeof *v, cmp_vtx);
+  /* pairs of vertices of different areas within snap: one entry per pair */
+  pair_ab *pr = NULL;
+  size_t np = 0, pcap = 0;
+  for (size_t i = 0; i < nv; i++)
+    for (size_t j = i + 1; j < nv && v[j].x - v[i].x <= snap; j++) {
+      if (v[j].a == v[i].a || fabs(v[j].y - v[i].y) > snap) continue;
+      if (sm__grow((void **)&pr, &pcap, np + 2, sizeof *pr)) {
+        sm__free(v), sm__free(pr);
+        return sm__error(ctx, SM_E_NOMEM, "out of memory");
+      }
+      pr[np++] = (pair_ab){v[i].a, v[j].a};
+      pr[np++] = (pair_ab){v[j].a, v[i].a};
+    }
+  sm__free(v);
+  qsort(pr, np, sizeof *pr, cmp_pair);
+  sm_weights *w = sm__calloc(1, sizeof *w);
+  if (w) {
+    w->n = na;
+    w->off = sm__calloc(na + 1, sizeof *w->off);
+    w->self = sm__calloc(na ? na : 1, 1);
+    w->col = sm__malloc((np + na + 1) * sizeof *w->col);
+    w->val = sm__malloc((np + na + 1) * sizeof *w->val);
+  }
+  if (!w || !w->off || !w->self || !w->col || !w->val) {
+    sm__free(pr);
+    sm_weights_destroy(w);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  size_t k = 0, q = 0;
+  for (uint32_t a = 0; a < na; a++) {
+    w->off[a] = k;
+    int self_done = !self;
+    while (q < np && pr[q].a == a) {
+      uint32_t b = pr[q].b;
+      size_t shared = 0;
+      while (q < np && pr[q].a == a && pr[q].b == b) shared++, q++;
+      if (!self_done && b > a) w->col[k] = a, w->val[k++] = self_weight, self_done = 1;
+      if (shared >= (queen ? 1u : 2u)) w->col[k] = b, w->val[k++] = 1.0;
+    }
+    if (!self_done) w->col[k] = a, w->val[k++] = self_weight;
+    w->self[a] = (unsigned char)(self != 0);
+  }
+  w->off[na] = k;
+  sm__free(pr);
+  *out = w;
+  return SM_OK;
+}

@@ -11,7 +11,7 @@
 #ifndef SAFEMAP_WEIGHTS_H
 #define SAFEMAP_WEIGHTS_H
 
-#include "safemap/context.h"
+#include "safemap/areas.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +32,18 @@ typedef struct sm_weights sm_weights;
  */
 SM_API sm_status sm_weights_distance_band(sm_ctx *ctx, sm_weights **out, size_t n, const double *x,
                                           const double *y, double band_m, int self, double self_weight);
+
+/**
+ * Contiguity weights for polygons, as spdep's poly2nb: two areas are queen
+ * neighbours when they share a boundary point (a vertex of one within
+ * snap_m of a vertex of the other), rook neighbours when they share two or
+ * more. Binary; with `self`, each area is its own neighbour (self_weight).
+ * @param snap_m vertex tolerance in metres (0 = 1.5e-8, spdep's default sqrt(eps)).
+ * @return SM_OK, SM_E_INVALID_ARG, SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_weights_contiguity(sm_ctx *ctx, sm_weights **out, const sm_areas *areas, int queen, double snap_m,
+                                       int self, double self_weight);
 
 /** Frees weights. NULL is a no-op. @since 0.1 */
 SM_API void sm_weights_destroy(sm_weights *w);

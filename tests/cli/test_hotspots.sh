@@ -5,7 +5,7 @@ set -euo pipefail
 
 out="$WORKDIR/out"
 mkdir -p "$out"
-assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --cell 200 --band 300 -o "$out/hs.gpkg"
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --grid fishnet --cell 200 --band 300 -o "$out/hs.gpkg"
 assert_stderr_contains "536 cells of 200 m, band 300 m"
 assert_stderr_contains "global Moran's I"
 n=$(ogrinfo -q "$out/hs.gpkg" -sql "SELECT COUNT(*) AS n, SUM(count) AS s FROM hotspots" 2> /dev/null | sed -n 's/ *n (Integer) = //p')
