@@ -255,10 +255,125 @@ static void permutations(void **state) {
   sm_units_destroy(u);
 }
 
+/* Ward contiguity: the neighbour lists, Gi*, local and global Moran's I of
+ * spdep (poly2nb, localG, localmoran, moran.test; tests/golden/hotspot/wards). */
+static void spdep_wards_golden(void **state) {
+  (void)state;
+  sm_areas_options ao = SM_AREAS_OPTIONS_INIT;
+  ao.analysis_crs = "EPSG:27700";
+  sm_areas *a;
+  assert_ok(ctx, sm_areas_read(ctx, &a, SM_TEST_SRCDIR "/data/wards/camden_wards_2024.gpkg", &ao));
+  size_t n = sm_areas_count(a);
+  assert_int_equal(n, 20);
+  /* neighbours.csv: contiguity,from_id,to_id */
+  FILE *f = fopen(SM_TEST_SRCDIR "/tests/golden/hotspot/wards/neighbours.csv", "r");
+  assert_non_null(f);
+  char line[256];
+  int want[2][20][20];
+  memset(want, 0, sizeof want);
+  if (!fgets(line, sizeof line, f)) fail_msg("empty neighbours.csv");
+  while (fgets(line, sizeof line, f)) {
+    char kind[16], from[16], to[16];
+    if (sscanf(line, "%15[^,],%15[^,],%15[^,\n]", kind, from, to) != 3) continue;
+    int q = !strcmp(kind, "queen") ? 0 : 1, fi = -1, ti = -1;
+    for (size_t k = 0; k < n; k++) {
+      if (!strcmp(sm_areas_id(a, k), from)) fi = (int)k;
+      if (!strcmp(sm_areas_id(a, k), to)) ti = (int)k;
+    }
+    assert_true(fi >= 0 && ti >= 0);
+    want[q][fi][ti] = 1;
+  }
+  fclose(f);
+  for (int q = 0; q < 2; q++) {
+    sm_weights *w;
+    assert_ok(ctx, sm_weights_contiguity(ctx, &w, a, q == 0, 0, 0, 0));
+    for (size_t i = 0; i < n; i++) {
+      const size_t *idx;
+      const double *wt;
+      sm_weights_row(w, i, &idx, &wt);
+      int got[20] = {0};
+      for (size_t k = 0; k < sm_weights_neighbours(w, i); k++) got[idx[k]] = 1;
+      for (size_t j = 0; j < n; j++)
+        if (got[j] != want[q][i][j]) fail_msg("%s: %s-%s is %d, spdep says %d", q ? "rook" : "queen", sm_areas_id(a, i), sm_areas_id(a, j), got[j], want[q][i][j]);
+    }
+    sm_weights_destroy(w);
+  }
+  /* statistics on the ward totals */
+  static double S[20 * 7];
+  const char *sc[] = {"total", "gi_queen", "lisa_i_queen", "lisa_z_queen", "lisa_p_queen", "lisa_i_queen_w", "lisa_z_queen_w"};
+  assert_int_equal(read_cols(SM_TEST_SRCDIR "/tests/golden/hotspot/wards/wards_stats.csv", 7, sc, S, 20), 20);
+  double x[20], z[20], p[20], I[20], zz[20], pp[20];
+  for (int i = 0; i < 20; i++) x[i] = S[7 * i];
+  sm_weights *ws, *wn;
+  assert_ok(ctx, sm_weights_contiguity(ctx, &ws, a, 1, 0, 1, 1.0));
+  assert_ok(ctx, sm_weights_contiguity(ctx, &wn, a, 1, 0, 0, 0));
+  assert_ok(ctx, sm_gistar(ctx, ws, x, 20, z, p));
+  assert_ok(ctx, sm_local_moran(ctx, wn, x, 20, I, zz, pp, NULL));
+  for (int i = 0; i < 20; i++) {
+    if (fabs(z[i] - S[7 * i + 1]) > 1e-9) fail_msg("ward %d Gi* %.17g, spdep %.17g", i, z[i], S[7 * i + 1]);
+    if (fabs(I[i] - S[7 * i + 2]) > 1e-9 || fabs(zz[i] - S[7 * i + 3]) > 1e-9 || fabs(pp[i] - S[7 * i + 4]) > 1e-9)
+      fail_msg("ward %d local Moran differs from spdep", i);
+  }
+  assert_ok(ctx, sm_weights_row_standardise(ctx, wn));
+  assert_ok(ctx, sm_local_moran(ctx, wn, x, 20, I, zz, pp, NULL));
+  for (int i = 0; i < 20; i++)
+    if (fabs(I[i] - S[7 * i + 5]) > 1e-9 || fabs(zz[i] - S[7 * i + 6]) > 1e-9) fail_msg("ward %d local Moran (W) differs", i);
+  sm_moran m;
+  assert_ok(ctx, sm_global_moran(ctx, wn, x, 20, &m));
+  if (fabs(m.I - 0.3228964967981347) > 1e-12 || fabs(m.variance / 0.016097669005184154 - 1) > 1e-9 ||
+      fabs(m.z - 2.9597901136460814) > 1e-9)
+    fail_msg("global Moran (queen, W): I %.17g V %.17g z %.17g", m.I, m.variance, m.z);
+  sm_weights_destroy(ws);
+  sm_weights_destroy(wn);
+  sm_areas_destroy(a);
+}
+
+/* Queen and rook differ where squares meet at a corner only. */
+static void queen_rook_squares(void **state) {
+  (void)state;
+  sm_layer *l;
+  assert_ok(ctx, sm_layer_create(ctx, &l, "sq", SM_GEOM_POLYGON, "EPSG:27700"));
+  size_t fid;
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "GSS_CODE", SM_FIELD_STRING, &fid));
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++) {
+      double x0 = 529000 + 100 * c, y0 = 183000 + 100 * r;
+      double ring[10] = {x0, y0, x0, y0 + 100, x0 + 100, y0 + 100, x0 + 100, y0, x0, y0};
+      unsigned char wkb[93];
+      uint32_t t = 3, nr = 1, np = 5;
+      wkb[0] = 1;
+      memcpy(wkb + 1, &t, 4), memcpy(wkb + 5, &nr, 4), memcpy(wkb + 9, &np, 4), memcpy(wkb + 13, ring, 80);
+      size_t row;
+      assert_ok(ctx, sm_layer_add_feature(ctx, l, wkb, sizeof wkb, &row));
+      char id[8];
+      snprintf(id, sizeof id, "s%d", r * 3 + c);
+      assert_ok(ctx, sm_layer_set_string(ctx, l, row, fid, id));
+    }
+  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+  wo.overwrite = 1;
+  assert_ok(ctx, sm_write_layers(ctx, tu_path("sq.gpkg"), &l, 1, &wo));
+  sm_layer_destroy(l);
+  sm_areas_options ao = SM_AREAS_OPTIONS_INIT;
+  ao.analysis_crs = "EPSG:27700";
+  sm_areas *a;
+  assert_ok(ctx, sm_areas_read(ctx, &a, tu_path("sq.gpkg"), &ao));
+  sm_weights *q, *r;
+  assert_ok(ctx, sm_weights_contiguity(ctx, &q, a, 1, 0, 0, 0));
+  assert_ok(ctx, sm_weights_contiguity(ctx, &r, a, 0, 0, 0, 0));
+  assert_int_equal(sm_weights_neighbours(q, 4), 8);
+  assert_int_equal(sm_weights_neighbours(r, 4), 4);
+  assert_int_equal(sm_weights_neighbours(q, 0), 3);
+  assert_int_equal(sm_weights_neighbours(r, 0), 2);
+  sm_weights_destroy(q);
+  sm_weights_destroy(r);
+  sm_areas_destroy(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(six_point_vector), cmocka_unit_test(bins_and_fdr),
                                      cmocka_unit_test(bad_input), cmocka_unit_test(fishnet_weights),
                                      cmocka_unit_test(spdep_golden), cmocka_unit_test(spdep_moran_golden),
-                                     cmocka_unit_test(permutations)};
+                                     cmocka_unit_test(permutations), cmocka_unit_test(spdep_wards_golden),
+                                     cmocka_unit_test(queen_rook_squares)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
