@@ -67,8 +67,12 @@ demo() {
   say "safemap kde -> $out/camden_burglary_kde.gpkg (quartic, 250 m radius, 25 m cells, burglaries per km², hot-spot areas)"
   "$sm" kde data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
     --bandwidth 250 --cell 25 --hotspot-areas 50,75,90 -o "$out/camden_burglary_kde.gpkg" --overwrite
+  say "safemap hotspots -> $out/camden_burglary_hotspots.gpkg (Gi* and local Moran's I by ward, queen contiguity)"
+  "$sm" hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
+    -o "$out/camden_burglary_hotspots.gpkg" --overwrite
   say "done: $out/camden_burglary_counts.gpkg (layers ward_counts, ward_counts_by_month, safemap_metadata)"
-  say "      and $out/camden_burglary_kde.gpkg (raster kde, layer kde_hotspot_areas): open both in QGIS"
+  say "      $out/camden_burglary_kde.gpkg (raster kde, layer kde_hotspot_areas)"
+  say "      $out/camden_burglary_hotspots.gpkg (layer hotspots): open them in QGIS"
 }
 
 run_tests() { # dir
