@@ -116,38 +116,27 @@ static int get_time(const struct ArrowSchema *s, const struct ArrowArray *a, int
   return -1;
 }
 
-static uint32_t rd32(const unsigned char *p, int le) {
-  return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
-            : (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
-}
-static double rdd(const unsigned char *p, int le) {
-  unsigned char b[8];
-  for (int k = 0; k < 8; k++) b[k] = le ? p[k] : p[7 - k];
-  double d;
-  memcpy(&d, b, 8);
-  return d;
-}
 
 /* Point from WKB: 1 ok, 0 empty, -1 not a point (type in *type). */
 static int wkb_point(const unsigned char *w, size_t n, double *x, double *y, uint32_t *type) {
   if (n < 5) return -1;
   int le = w[0] == 1;
-  uint32_t t = rd32(w + 1, le);
+  uint32_t t = sm__wkb_u32(w + 1, le);
   size_t off = 5;
   if (t & 0x20000000u) off += 4; /* EWKB SRID */
   uint32_t base = (t & 0x0fffffffu) % 1000;
   *type = base;
   if (base == 4) { /* MultiPoint with a single point */
     if (n < off + 4) return -1;
-    uint32_t cnt = rd32(w + off, le);
+    uint32_t cnt = sm__wkb_u32(w + off, le);
     if (cnt == 0) return 0;
     if (cnt != 1) return -1;
     return wkb_point(w + off + 4, n - off - 4, x, y, type);
   }
   if (base != 1) return -1;
   if (n < off + 16) return -1;
-  *x = rdd(w + off, le);
-  *y = rdd(w + off + 8, le);
+  *x = sm__wkb_f64(w + off, le);
+  *y = sm__wkb_f64(w + off + 8, le);
   if (isnan(*x) && isnan(*y)) return 0;
   return 1;
 }

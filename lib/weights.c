@@ -155,23 +155,12 @@ static int cmp_vtx(const void *p, const void *q) {
   return (a->a > b->a) - (a->a < b->a);
 }
 
-static uint32_t rd32(const unsigned char *p, int le) {
-  return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
-            : (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
-}
-static double rdd(const unsigned char *p, int le) {
-  unsigned char b[8];
-  for (int k = 0; k < 8; k++) b[k] = le ? p[k] : p[7 - k];
-  double d;
-  memcpy(&d, b, 8);
-  return d;
-}
 
 /* Appends the vertices of a (Multi)Polygon WKB; returns bytes read or 0. */
 static size_t wkb_vertices(const unsigned char *w, size_t n, uint32_t area, vtx **v, size_t *nv, size_t *cap) {
   if (n < 9) return 0;
   int le = w[0] == 1;
-  uint32_t type = rd32(w + 1, le) % 1000, cnt = rd32(w + 5, le);
+  uint32_t type = sm__wkb_u32(w + 1, le) % 1000, cnt = sm__wkb_u32(w + 5, le);
   size_t off = 9;
   if (type == 6) {
     for (uint32_t k = 0; k < cnt; k++) {
@@ -184,12 +173,12 @@ static size_t wkb_vertices(const unsigned char *w, size_t n, uint32_t area, vtx 
   if (type != 3) return 0;
   for (uint32_t r = 0; r < cnt; r++) {
     if (off + 4 > n) return 0;
-    uint32_t np = rd32(w + off, le);
+    uint32_t np = sm__wkb_u32(w + off, le);
     off += 4;
     if (off + 16 * (size_t)np > n) return 0;
     for (uint32_t q = 0; q + 1 < np; q++) { /* the closing point repeats the first */
       if (sm__grow((void **)v, cap, *nv + 1, sizeof **v)) return 0;
-      (*v)[(*nv)++] = (vtx){rdd(w + off + 16 * q, le), rdd(w + off + 16 * q + 8, le), area};
+      (*v)[(*nv)++] = (vtx){sm__wkb_f64(w + off + 16 * q, le), sm__wkb_f64(w + off + 16 * q + 8, le), area};
     }
     off += 16 * (size_t)np;
   }

@@ -108,41 +108,14 @@ static void fishnet_weights(void **state) {
   sm_units_destroy(u);
 }
 
-static size_t read_cols(const char *path, int nc, const char *const *cols, double *out, size_t max_rows) {
-  FILE *f = fopen(path, "r");
-  if (!f) fail_msg("cannot open %s", path);
-  char line[8192];
-  if (!fgets(line, sizeof line, f)) fail_msg("%s is empty", path);
-  int idx[16];
-  for (int c = 0; c < nc; c++) {
-    char hdr[8192];
-    strcpy(hdr, line);
-    idx[c] = -1;
-    int k = 0;
-    for (char *t = strtok(hdr, ",\n"); t; t = strtok(NULL, ",\n"), k++)
-      if (!strcmp(t, cols[c])) idx[c] = k;
-    if (idx[c] < 0) fail_msg("%s has no column %s", path, cols[c]);
-  }
-  size_t n = 0;
-  while (n < max_rows && fgets(line, sizeof line, f)) {
-    double v[64];
-    int k = 0;
-    for (char *t = strtok(line, ",\n"); t && k < 64; t = strtok(NULL, ",\n")) v[k++] = strtod(t, NULL);
-    for (int c = 0; c < nc; c++) out[n * (size_t)nc + (size_t)c] = v[idx[c]];
-    n++;
-  }
-  fclose(f);
-  return n;
-}
-
 /* spdep localG on a real fishnet (tests/golden/hotspot, spdep_gistar.R). */
 static void spdep_golden(void **state) {
   (void)state;
   static double F[1400 * 3], G[1400 * 4];
   const char *fc[] = {"x", "y", "count"};
-  assert_int_equal(read_cols(SM_TEST_SRCDIR "/tests/golden/hotspot/camden_fishnet_200m.csv", 3, fc, F, 1400), 1400);
+  assert_int_equal(tu_read_columns(SM_TEST_SRCDIR "/tests/golden/hotspot/camden_fishnet_200m.csv", 3, fc, F, 1400), 1400);
   const char *gc[] = {"gi_star_band250", "gi_star_band300", "gi_p_band300", "gi_p_bh_band300"};
-  assert_int_equal(read_cols(SM_TEST_SRCDIR "/tests/golden/hotspot/spdep_fishnet.csv", 4, gc, G, 1400), 1400);
+  assert_int_equal(tu_read_columns(SM_TEST_SRCDIR "/tests/golden/hotspot/spdep_fishnet.csv", 4, gc, G, 1400), 1400);
   static double x[1400], y[1400], c[1400], z[1400], p[1400];
   for (int i = 0; i < 1400; i++) x[i] = F[3 * i], y[i] = F[3 * i + 1], c[i] = F[3 * i + 2];
   double bands[2] = {250, 300};
@@ -173,9 +146,9 @@ static void spdep_moran_golden(void **state) {
   (void)state;
   static double F[1400 * 3], L[1400 * 6];
   const char *fc[] = {"x", "y", "count"};
-  assert_int_equal(read_cols(SM_TEST_SRCDIR "/tests/golden/hotspot/camden_fishnet_200m.csv", 3, fc, F, 1400), 1400);
+  assert_int_equal(tu_read_columns(SM_TEST_SRCDIR "/tests/golden/hotspot/camden_fishnet_200m.csv", 3, fc, F, 1400), 1400);
   const char *lc[] = {"lisa_i_band300", "lisa_z_band300", "lisa_p_band300", "lisa_i_w300", "lisa_z_w300", "lisa_p_w300"};
-  assert_int_equal(read_cols(SM_TEST_SRCDIR "/tests/golden/hotspot/spdep_fishnet.csv", 6, lc, L, 1400), 1400);
+  assert_int_equal(tu_read_columns(SM_TEST_SRCDIR "/tests/golden/hotspot/spdep_fishnet.csv", 6, lc, L, 1400), 1400);
   static double x[1400], y[1400], c[1400], I[1400], z[1400], p[1400];
   for (int i = 0; i < 1400; i++) x[i] = F[3 * i], y[i] = F[3 * i + 1], c[i] = F[3 * i + 2];
   /* global: I, E, Var, z for styles W and B (spdep_global.csv) */
@@ -301,7 +274,7 @@ static void spdep_wards_golden(void **state) {
   /* statistics on the ward totals */
   static double S[20 * 7];
   const char *sc[] = {"total", "gi_queen", "lisa_i_queen", "lisa_z_queen", "lisa_p_queen", "lisa_i_queen_w", "lisa_z_queen_w"};
-  assert_int_equal(read_cols(SM_TEST_SRCDIR "/tests/golden/hotspot/wards/wards_stats.csv", 7, sc, S, 20), 20);
+  assert_int_equal(tu_read_columns(SM_TEST_SRCDIR "/tests/golden/hotspot/wards/wards_stats.csv", 7, sc, S, 20), 20);
   double x[20], z[20], p[20], I[20], zz[20], pp[20];
   for (int i = 0; i < 20; i++) x[i] = S[7 * i];
   sm_weights *ws, *wn;

@@ -455,44 +455,17 @@ static void adaptive_basics(void **state) {
 }
 
 /* ---- golden: spatstat (tests/golden/kde, made by spatstat_kde.R) ---------------- */
-static size_t read_table(const char *path, int ncol_want, const char *const *cols, double *out, size_t max_rows) {
-  FILE *f = fopen(path, "r");
-  if (!f) fail_msg("cannot open %s", path);
-  char line[4096];
-  if (!fgets(line, sizeof line, f)) fail_msg("%s is empty", path);
-  int idx[16];
-  for (int c = 0; c < ncol_want; c++) {
-    idx[c] = -1;
-    char hdr[4096];
-    strcpy(hdr, line);
-    int k = 0;
-    for (char *t = strtok(hdr, ",\n"); t; t = strtok(NULL, ",\n"), k++)
-      if (!strcmp(t, cols[c])) idx[c] = k;
-    if (idx[c] < 0) fail_msg("%s has no column %s", path, cols[c]);
-  }
-  size_t n = 0;
-  while (n < max_rows && fgets(line, sizeof line, f)) {
-    double v[32];
-    int k = 0;
-    for (char *t = strtok(line, ",\n"); t && k < 32; t = strtok(NULL, ",\n")) v[k++] = strtod(t, NULL);
-    for (int c = 0; c < ncol_want; c++) out[n * (size_t)ncol_want + (size_t)c] = v[idx[c]];
-    n++;
-  }
-  fclose(f);
-  return n;
-}
-
 static void spatstat_golden(void **state) {
   (void)state;
   static double P[200 * 3], G[4800 * 6];
   const char *pc[] = {"x", "y", "w"};
-  size_t np = read_table(SM_TEST_SRCDIR "/tests/golden/kde/points.csv", 3, pc, P, 200);
+  size_t np = tu_read_columns(SM_TEST_SRCDIR "/tests/golden/kde/points.csv", 3, pc, P, 200);
   assert_int_equal(np, 150);
   const char *gc[] = {"x", "y", "gauss_u", "quartic_u", "gauss_w", "quartic_w"};
-  size_t ng = read_table(SM_TEST_SRCDIR "/tests/golden/kde/spatstat_kde.csv", 6, gc, G, 4800);
+  size_t ng = tu_read_columns(SM_TEST_SRCDIR "/tests/golden/kde/spatstat_kde.csv", 6, gc, G, 4800);
   static double E[4800 * 6];
   const char *ec[] = {"x", "y", "gauss_edge", "quartic_edge_exact", "gauss_diggle", "quartic_diggle_exact"};
-  assert_int_equal(read_table(SM_TEST_SRCDIR "/tests/golden/kde/spatstat_kde.csv", 6, ec, E, 4800), 4800);
+  assert_int_equal(tu_read_columns(SM_TEST_SRCDIR "/tests/golden/kde/spatstat_kde.csv", 6, ec, E, 4800), 4800);
   assert_int_equal(ng, 4800);
   double x[150], y[150], w[150];
   for (size_t i = 0; i < np; i++) x[i] = P[3 * i], y[i] = P[3 * i + 1], w[i] = P[3 * i + 2];
@@ -576,9 +549,9 @@ static void sparr_adaptive_golden(void **state) {
   (void)state;
   static double P[200 * 3], Z[6400 * 3];
   const char *pc[] = {"x", "y", "w"};
-  size_t np = read_table(SM_TEST_SRCDIR "/tests/golden/kde/points.csv", 3, pc, P, 200);
+  size_t np = tu_read_columns(SM_TEST_SRCDIR "/tests/golden/kde/points.csv", 3, pc, P, 200);
   const char *zc[] = {"x", "y", "z_int"};
-  size_t nz = read_table(SM_TEST_SRCDIR "/tests/golden/kde/adaptive/sparr_adaptive.csv", 3, zc, Z, 6400);
+  size_t nz = tu_read_columns(SM_TEST_SRCDIR "/tests/golden/kde/adaptive/sparr_adaptive.csv", 3, zc, Z, 6400);
   assert_int_equal(nz, 6400);
   double x[150], y[150];
   for (size_t i = 0; i < np; i++) x[i] = P[3 * i], y[i] = P[3 * i + 1];

@@ -61,6 +61,35 @@ static inline int tu_count_files(const char *part) {
   return n;
 }
 
+/* Reads the named numeric columns of a CSV (header + rows) into out, row by
+ * row; returns the number of rows. Fails the test on a missing file or column. */
+static inline size_t tu_read_columns(const char *path, int nc, const char *const *cols, double *out, size_t max_rows) {
+  FILE *f = fopen(path, "r");
+  if (!f) fail_msg("cannot open %s", path);
+  char line[8192];
+  if (!fgets(line, sizeof line, f)) fail_msg("%s is empty", path);
+  int idx[16];
+  for (int c = 0; c < nc; c++) {
+    char hdr[8192];
+    strcpy(hdr, line);
+    idx[c] = -1;
+    int k = 0;
+    for (char *t = strtok(hdr, ",\n"); t; t = strtok(NULL, ",\n"), k++)
+      if (!strcmp(t, cols[c])) idx[c] = k;
+    if (idx[c] < 0) fail_msg("%s has no column %s", path, cols[c]);
+  }
+  size_t n = 0;
+  while (n < max_rows && fgets(line, sizeof line, f)) {
+    double v[64];
+    int k = 0;
+    for (char *t = strtok(line, ",\n"); t && k < 64; t = strtok(NULL, ",\n")) v[k++] = strtod(t, NULL);
+    for (int c = 0; c < nc; c++) out[n * (size_t)nc + (size_t)c] = v[idx[c]];
+    n++;
+  }
+  fclose(f);
+  return n;
+}
+
 #define PUK_HEADER "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
 
 #define assert_ok(ctx, expr)                                                   \
