@@ -264,3 +264,144 @@ sm_status sm_weights_contiguity(sm_ctx *ctx, sm_weights **out, const sm_areas *a
   *out = w;
   return SM_OK;
 }
+
+/* ---- k nearest neighbours --------------------------------------------------------------- */
+typedef struct {
+  double d2;
+  size_t j;
+} cand;
+
+static int cmp_cand(const void *a, const void *b) {
+  const cand *p = a, *q = b;
+  if (p->d2 != q->d2) return p->d2 < q->d2 ? -1 : 1;
+  return (p->j > q->j) - (p->j < q->j);
+}
+
+sm_status sm_weights_knn(sm_ctx *ctx, sm_weights **out, size_t n, const double *x, const double *y, size_t k, int self,
+                         double self_weight) {
+  if (!out || !x || !y) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_knn: NULL argument");
+  *out = NULL;
+  if (k < 1 || k >= n) return sm__error(ctx, SM_E_INVALID_ARG, "k nearest neighbours needs 1 <= k < %zu units, not k = %zu", n, k);
+  double xmin = INFINITY, ymin = INFINITY, xmax = -INFINITY, ymax = -INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(x[i]) || !isfinite(y[i])) return sm__error(ctx, SM_E_INVALID_ARG, "unit %zu has a non-finite position", i);
+    xmin = fmin(xmin, x[i]), ymin = fmin(ymin, y[i]), xmax = fmax(xmax, x[i]), ymax = fmax(ymax, y[i]);
+  }
+  /* bins holding about k units each */
+  double area = fmax((xmax - xmin) * (ymax - ymin), 1e-9);
+  double cs = fmax(sqrt(area * (double)k / (double)n), fmax(xmax - xmin, ymax - ymin) / 4096);
+  if (!(cs > 0)) cs = 1;
+  size_t gw = (size_t)((xmax - xmin) / cs) + 1, gh = (size_t)((ymax - ymin) / cs) + 1, nb = gw * gh;
+  size_t *boff = sm__calloc(nb + 1, sizeof *boff), *bunit = sm__malloc(n * sizeof *bunit), *bin = sm__malloc(n * sizeof *bin);
+  sm_weights *w = sm__calloc(1, sizeof *w);
+  size_t per = k + (self ? 1 : 0);
+  if (w) {
+    w->n = n;
+    w->off = sm__malloc((n + 1) * sizeof *w->off);
+    w->self = sm__calloc(n, 1);
+    w->col = sm__malloc(n * per * sizeof *w->col);
+    w->val = sm__malloc(n * per * sizeof *w->val);
+  }
+  if (!boff || !bunit || !bin || !w || !w->off || !w->self || !w->col || !w->val) {
+    sm__free(boff), sm__free(bunit), sm__free(bin);
+    sm_weights_destroy(w);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < n; i++) {
+    bin[i] = (size_t)((y[i] - ymin) / cs) * gw + (size_t)((x[i] - xmin) / cs);
+    boff[bin[i] + 1]++;
+  }
+  for (size_t b = 0; b < nb; b++) boff[b + 1] += boff[b];
+  {
+    size_t *fill = sm__malloc(nb * sizeof *fill);
+    if (!fill) {
+      sm__free(boff), sm__free(bunit), sm__free(bin);
+      sm_weights_destroy(w);
+      return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    }
+    memcpy(fill, boff, nb * sizeof *fill);
+    for (size_t i = 0; i < n; i++) bunit[fill[bin[i]]++] = i;
+    sm__free(fill);
+  }
+  for (size_t i = 0; i <= n; i++) w->off[i] = i * per;
+  int oom = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(dynamic, 256) reduction(| : oom)
+#endif
+  for (size_t i = 0; i < n; i++) {
+    size_t bx = bin[i] % gw, by = bin[i] / gw, cap = 4 * k + 16, m = 0;
+    cand *c = malloc(cap * sizeof *c);
+    if (!c) {
+      oom = 1;
+      continue;
+    }
+    /* rings of bins until the k-th candidate is nearer than any unseen unit can be */
+    long R = (long)(gw > gh ? gw : gh);
+    for (long r = 0; r <= R && !oom; r++) {
+      /* the ring's cells only: top and bottom rows, then the side columns */
+      for (long e = 0; e < (r ? 8 * r : 1) && !oom; e++) {
+        long dx, dy;
+        if (!r) dx = 0, dy = 0;
+        else if (e < 2 * r + 1) dx = e - r, dy = -r;
+        else if (e < 4 * r + 2) dx = e - (3 * r + 1), dy = r;
+        else if (e < 6 * r + 1) dx = -r, dy = e - (5 * r + 1);
+        else dx = r, dy = e - (7 * r);
+        long cx = (long)bx + dx, cy = (long)by + dy;
+        if (cx < 0 || cy < 0 || cx >= (long)gw || cy >= (long)gh) continue;
+        size_t b = (size_t)cy * gw + (size_t)cx;
+        for (size_t q = boff[b]; q < boff[b + 1]; q++) {
+          size_t j = bunit[q];
+          if (j == i) continue;
+          if (m == cap) {
+            cand *nc = realloc(c, 2 * cap * sizeof *c);
+            if (!nc) {
+              oom = 1;
+              break;
+            }
+            c = nc, cap *= 2;
+          }
+          double ddx = x[j] - x[i], ddy = y[j] - y[i];
+          c[m++] = (cand){ddx * ddx + ddy * ddy, j};
+        }
+      }
+      if (oom || m < k) continue;
+      qsort(c, m, sizeof *c, cmp_cand);
+      double reach = (double)r * cs; /* every unit nearer than this has been seen */
+      if (c[k - 1].d2 < reach * reach) break;
+    }
+    if (!oom) {
+      size_t *cols = w->col + i * per;
+      size_t t = 0;
+      for (size_t q = 0; q < k; q++) cols[t++] = c[q].j;
+      if (self) cols[t++] = i;
+      qsort(cols, t, sizeof *cols, cmp_size);
+      for (size_t q = 0; q < t; q++) w->val[i * per + q] = cols[q] == i ? self_weight : 1.0;
+      w->self[i] = (unsigned char)(self != 0);
+    }
+    free(c);
+  }
+  sm__free(boff), sm__free(bunit), sm__free(bin);
+  if (oom) {
+    sm_weights_destroy(w);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  *out = w;
+  return SM_OK;
+}
+
+sm_status sm_weights_inverse_distance(sm_ctx *ctx, sm_weights **out, size_t n, const double *x, const double *y,
+                                      double band_m, double power, int self, double self_weight) {
+  if (!(power == 1 || power == 2))
+    return sm__error(ctx, SM_E_INVALID_ARG, "inverse-distance weights take power 1 or 2, not %g", power);
+  sm_status st = sm_weights_distance_band(ctx, out, n, x, y, band_m, self, self_weight);
+  if (st) return st;
+  sm_weights *w = *out;
+  for (size_t i = 0; i < n; i++)
+    for (size_t q = w->off[i]; q < w->off[i + 1]; q++) {
+      size_t j = w->col[q];
+      if (j == i) continue;
+      double d = hypot(x[j] - x[i], y[j] - y[i]);
+      w->val[q] = d > 0 ? (power == 1 ? 1.0 / d : 1.0 / (d * d)) : 1.0;
+    }
+  return SM_OK;
+}

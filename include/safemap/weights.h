@@ -34,6 +34,27 @@ SM_API sm_status sm_weights_distance_band(sm_ctx *ctx, sm_weights **out, size_t 
                                           const double *y, double band_m, int self, double self_weight);
 
 /**
+ * k-nearest-neighbour weights: w_ij = 1 for the k units nearest to i (ties
+ * broken by the smaller index), so not symmetric. With `self`, each unit is
+ * also its own neighbour.
+ * @return SM_OK, SM_E_INVALID_ARG (k < 1 or k >= n, non-finite positions), SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_weights_knn(sm_ctx *ctx, sm_weights **out, size_t n, const double *x, const double *y, size_t k,
+                                int self, double self_weight);
+
+/**
+ * Inverse-distance weights within a band: w_ij = 1 / d_ij^power for
+ * 0 < d_ij <= band_m (power 1 or 2, ArcGIS INVERSE_DISTANCE[_SQUARED] with a
+ * threshold); coincident units weigh 1. With `self`, w_ii = self_weight.
+ * @return SM_OK, SM_E_INVALID_ARG, SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_weights_inverse_distance(sm_ctx *ctx, sm_weights **out, size_t n, const double *x,
+                                             const double *y, double band_m, double power, int self,
+                                             double self_weight);
+
+/**
  * Contiguity weights for polygons, as spdep's poly2nb: two areas are queen
  * neighbours when they share a boundary point (a vertex of one within
  * snap_m of a vertex of the other), rook neighbours when they share two or

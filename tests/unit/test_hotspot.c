@@ -342,11 +342,151 @@ static void queen_rook_squares(void **state) {
   sm_areas_destroy(a);
 }
 
+/* k nearest neighbours against a brute-force search: random points, a dense
+ * cluster with far outliers, and a lattice full of distance ties (broken by
+ * the smaller index); the same lists for 1 and 2 threads. */
+static int cmp_pair(const void *a, const void *b) {
+  const double *p = a, *q = b;
+  if (p[0] != q[0]) return p[0] < q[0] ? -1 : 1;
+  return (p[1] > q[1]) - (p[1] < q[1]);
+}
+static void knn_brute_force(void **state) {
+  (void)state;
+  enum { N = 900 };
+  static double x[N], y[N], pair[N][2];
+  uint64_t r = 99;
+  for (int layout = 0; layout < 3; layout++) {
+    for (size_t i = 0; i < N; i++) {
+      r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+      double a = (double)(r % 100000) / 100.0, b = (double)((r >> 20) % 100000) / 100.0;
+      if (layout == 0) x[i] = a, y[i] = b;
+      else if (layout == 1) x[i] = i < 5 ? 1e6 * (double)i : a / 100, y[i] = i < 5 ? -3e5 : b / 100;
+      else x[i] = (double)(i % 30) * 10, y[i] = (double)(i / 30) * 10;
+    }
+    size_t ks[] = {1, 4, 8, 20};
+    for (size_t t = 0; t < 4; t++) {
+      size_t k = ks[t];
+      sm_weights *w, *w2;
+      sm_ctx_set_threads(ctx, 1);
+      assert_ok(ctx, sm_weights_knn(ctx, &w, N, x, y, k, t == 1, 1.0));
+      sm_ctx_set_threads(ctx, 2);
+      assert_ok(ctx, sm_weights_knn(ctx, &w2, N, x, y, k, t == 1, 1.0));
+      sm_ctx_set_threads(ctx, 0);
+      for (size_t i = 0; i < N; i++) {
+        size_t m = 0;
+        for (size_t j = 0; j < N; j++)
+          if (j != i) pair[m][0] = hypot(x[j] - x[i], y[j] - y[i]), pair[m][1] = (double)j, m++;
+        qsort(pair, m, sizeof pair[0], cmp_pair);
+        unsigned char want[N] = {0};
+        for (size_t q = 0; q < k; q++) want[(size_t)pair[q][1]] = 1;
+        if (t == 1) want[i] = 1;
+        const size_t *idx, *idx2;
+        const double *wt, *wt2;
+        sm_weights_row(w, i, &idx, &wt);
+        sm_weights_row(w2, i, &idx2, &wt2);
+        assert_int_equal(sm_weights_neighbours(w, i), k + (t == 1));
+        assert_memory_equal(idx, idx2, (k + (t == 1)) * sizeof *idx);
+        for (size_t q = 0; q < k + (t == 1); q++) {
+          if (!want[idx[q]]) fail_msg("layout %d k %zu unit %zu: neighbour %zu is not among the nearest", layout, k, i, idx[q]);
+          assert_true(wt[q] == 1.0);
+          if (q) assert_true(idx[q - 1] < idx[q]);
+        }
+      }
+      sm_weights_destroy(w);
+      sm_weights_destroy(w2);
+    }
+  }
+  sm_weights *w;
+  assert_int_equal(sm_weights_knn(ctx, &w, N, x, y, 0, 0, 0), SM_E_INVALID_ARG);
+  assert_int_equal(sm_weights_knn(ctx, &w, 3, x, y, 3, 0, 0), SM_E_INVALID_ARG);
+  x[7] = NAN;
+  assert_int_equal(sm_weights_knn(ctx, &w, N, x, y, 4, 0, 0), SM_E_INVALID_ARG);
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "unit 7"));
+}
+
+/* Inverse-distance weights: 1/d and 1/d^2 within the band, 1 for a coincident
+ * pair, none beyond the band; a power other than 1 or 2 is refused. */
+static void inverse_distance(void **state) {
+  (void)state;
+  double x[] = {0, 3, 0, 0, 100}, y[] = {0, 4, 0, 10, 0};
+  for (int pw = 1; pw <= 2; pw++) {
+    sm_weights *w;
+    assert_ok(ctx, sm_weights_inverse_distance(ctx, &w, 5, x, y, 10, pw, 1, 1.0));
+    const size_t *idx;
+    const double *wt;
+    sm_weights_row(w, 0, &idx, &wt);
+    assert_int_equal(sm_weights_neighbours(w, 0), 4); /* itself, 1 at 5, 2 at 0, 3 at 10 */
+    double want[] = {1.0, pw == 1 ? 0.2 : 0.04, 1.0, pw == 1 ? 0.1 : 0.01};
+    for (int q = 0; q < 4; q++) {
+      assert_int_equal(idx[q], (size_t)q);
+      assert_true(fabs(wt[q] - want[q]) < 1e-15);
+    }
+    assert_int_equal(sm_weights_neighbours(w, 4), 1); /* only itself */
+    sm_weights_destroy(w);
+  }
+  sm_weights *w;
+  assert_int_equal(sm_weights_inverse_distance(ctx, &w, 5, x, y, 10, 3, 1, 1.0), SM_E_INVALID_ARG);
+}
+
+/* kNN (k = 6) and inverse-distance (1/d, 1/d^2 within 300 m) weights on
+ * jittered fishnet centres: Gi*, local and global Moran against spdep
+ * (tests/golden/hotspot/spdep_knn_idw.R). Tolerance 1e-9 relative. */
+static void spdep_knn_idw_golden(void **state) {
+  (void)state;
+  enum { N = 1400 };
+  static double F[N * 9], x[N], y[N], c[N], a[N], b[N], pv[N];
+  const char *fc[] = {"x", "y", "count", "gi_knn6", "lisa_knn6", "lisa_z_knn6", "gi_idw300", "gi_idw2_300", "lisa_idw300"};
+  assert_int_equal(tu_read_columns(SM_TEST_SRCDIR "/tests/golden/hotspot/spdep_knn_idw.csv", 9, fc, F, N), N);
+  for (int i = 0; i < N; i++) x[i] = F[9 * i], y[i] = F[9 * i + 1], c[i] = F[9 * i + 2];
+#define CLOSE(got, want, what)                                                                                          \
+  do {                                                                                                                 \
+    double worst_ = 0;                                                                                                 \
+    for (int i = 0; i < N; i++) worst_ = fmax(worst_, fabs((got)[i] - F[9 * i + (want)]) / fmax(1.0, fabs(F[9 * i + (want)]))); \
+    print_message("spdep %s: worst difference %.3g\n", what, worst_);                                                  \
+    if (worst_ > 1e-9) fail_msg("%s differs from spdep by %g", what, worst_);                                          \
+  } while (0)
+  sm_weights *w;
+  assert_ok(ctx, sm_weights_knn(ctx, &w, N, x, y, 6, 1, 1.0));
+  assert_ok(ctx, sm_gistar(ctx, w, c, N, a, pv));
+  CLOSE(a, 3, "localG knn6");
+  sm_weights_destroy(w);
+  assert_ok(ctx, sm_weights_knn(ctx, &w, N, x, y, 6, 0, 0));
+  assert_ok(ctx, sm_local_moran(ctx, w, c, N, a, b, pv, NULL));
+  CLOSE(a, 4, "localmoran Ii knn6");
+  CLOSE(b, 5, "localmoran Z.Ii knn6");
+  sm_moran gm[2];
+  assert_ok(ctx, sm_global_moran(ctx, w, c, N, &gm[0]));
+  sm_weights_destroy(w);
+  for (int pw = 1; pw <= 2; pw++) {
+    assert_ok(ctx, sm_weights_inverse_distance(ctx, &w, N, x, y, 300, pw, 1, 1.0));
+    assert_ok(ctx, sm_gistar(ctx, w, c, N, a, pv));
+    CLOSE(a, pw == 1 ? 6 : 7, pw == 1 ? "localG idw 300" : "localG idw2 300");
+    sm_weights_destroy(w);
+  }
+  assert_ok(ctx, sm_weights_inverse_distance(ctx, &w, N, x, y, 300, 1, 0, 0));
+  assert_ok(ctx, sm_local_moran(ctx, w, c, N, a, b, pv, NULL));
+  CLOSE(a, 8, "localmoran Ii idw 300");
+  assert_ok(ctx, sm_global_moran(ctx, w, c, N, &gm[1]));
+  sm_weights_destroy(w);
+#undef CLOSE
+  static double G[2 * 3];
+  const char *gc[] = {"I", "expectation", "variance"};
+  assert_int_equal(tu_read_columns(SM_TEST_SRCDIR "/tests/golden/hotspot/spdep_knn_idw_global.csv", 3, gc, G, 2), 2);
+  for (int k = 0; k < 2; k++) {
+    print_message("moran.test %s: I %.12f (spdep %.12f), variance %.6g (spdep %.6g)\n", k ? "idw300" : "knn6", gm[k].I,
+                  G[3 * k], gm[k].variance, G[3 * k + 2]);
+    assert_true(fabs(gm[k].I - G[3 * k]) < 1e-10);
+    assert_true(fabs(gm[k].expected - G[3 * k + 1]) < 1e-15);
+    assert_true(fabs(gm[k].variance - G[3 * k + 2]) < 1e-9 * G[3 * k + 2]);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(six_point_vector), cmocka_unit_test(bins_and_fdr),
                                      cmocka_unit_test(bad_input), cmocka_unit_test(fishnet_weights),
                                      cmocka_unit_test(spdep_golden), cmocka_unit_test(spdep_moran_golden),
                                      cmocka_unit_test(permutations), cmocka_unit_test(spdep_wards_golden),
-                                     cmocka_unit_test(queen_rook_squares)};
+                                     cmocka_unit_test(queen_rook_squares), cmocka_unit_test(knn_brute_force),
+                                     cmocka_unit_test(inverse_distance), cmocka_unit_test(spdep_knn_idw_golden)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
