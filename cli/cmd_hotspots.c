@@ -7,10 +7,11 @@
 
 static const char *USAGE =
     "Usage: safemap hotspots POINTS... --wards W -o OUT.gpkg|OUT.csv [options]\n"
-    "       safemap hotspots POINTS... --cell M --band M [--wards W] -o OUT.gpkg|OUT.csv [options]\n"
+    "       safemap hotspots POINTS... --cell M --band M|--weights knn [--wards W] -o OUT.gpkg|OUT.csv [options]\n"
     "\n"
     "Counts the incidents per ward (--wards; queen or rook contiguity, as spdep poly2nb) or in\n"
-    "a square fishnet (--cell metres, binary weights within --band metres; with --wards only\n"
+    "a square fishnet (--cell metres; weights between cell centres: binary within --band metres,\n"
+    "inverse distance within it, or the k nearest cells; with --wards only\n"
     "the cells whose centre is in a ward, empty ones included as 0) and computes Getis-Ord\n"
     "Gi* with each unit its own neighbour (the ArcGIS Hot Spot Analysis / spdep localG\n"
     "formula, variance with divisor n).\n"
@@ -24,9 +25,12 @@ static const char *USAGE =
     "Options:\n"
     "  --wards PATH           the ward polygons: the units (default) or, with --grid fishnet, the study area\n"
     "  --grid G               wards (default with --wards) | fishnet\n"
-    "  --weights W            queen (default for wards) | rook | band (fishnet)\n"
+    "  --weights W            wards: queen (default) | rook\n"
+    "                         fishnet: band (default; 1 within --band) | idw (1/d within --band)\n"
+    "                         | idw2 (1/d^2 within --band) | knn (the --neighbours nearest cells)\n"
     "  --cell M               fishnet cell size in metres\n"
     "  --band M               fishnet neighbourhood distance band in metres (at least one cell)\n"
+    "  --neighbours K         for --weights knn: how many nearest cells (default 8)\n"
     "  --permutations N       also conditional permutation pseudo p-values gi_p_sim and lisa_p_sim\n"
     "                         (e.g. 999; two-sided; --seed N makes them reproducible, any -j)\n"
     "  --extent xmin,ymin,xmax,ymax   fishnet extent (default: the wards' or the points' extent)\n"
@@ -36,7 +40,9 @@ static const char *USAGE =
     "Examples (Camden burglary by ward, and on 200 m cells with a 300 m band):\n"
     "  safemap hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o wards_hs.gpkg\n"
     "  safemap hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \\\n"
-    "      --grid fishnet --cell 200 --band 300 -o camden_hotspots.gpkg\n";
+    "      --grid fishnet --cell 200 --band 300 -o camden_hotspots.gpkg\n"
+    "  safemap hotspots data/police/camden_burglary --grid fishnet --cell 200 --weights knn --neighbours 8 \\\n"
+    "      -o camden_hotspots_knn.gpkg\n";
 
 int cmd_hotspots(int argc, char **argv) {
   cli_opts o;
@@ -55,21 +61,28 @@ int cmd_hotspots(int argc, char **argv) {
     return 1;
   }
   const char *wt = o.weights ? o.weights : wards_units ? "queen" : "band";
-  if (strcmp(wt, "band") && strcmp(wt, "queen") && strcmp(wt, "rook")) {
-    fprintf(stderr, "safemap hotspots: error: unknown --weights '%s' (band, queen, rook)\n", wt);
+  int contiguity = !strcmp(wt, "queen") || !strcmp(wt, "rook"), knn = !strcmp(wt, "knn");
+  int idw = !strcmp(wt, "idw") ? 1 : !strcmp(wt, "idw2") ? 2 : 0;
+  if (!contiguity && !knn && !idw && strcmp(wt, "band")) {
+    fprintf(stderr, "safemap hotspots: error: unknown --weights '%s' (queen, rook, band, idw, idw2, knn)\n", wt);
     return 1;
   }
-  if (!wards_units && strcmp(wt, "band")) {
-    fprintf(stderr, "safemap hotspots: error: --weights %s is for polygon units (--wards); fishnet cells use band\n", wt);
+  if (!wards_units && contiguity) {
+    fprintf(stderr, "safemap hotspots: error: --weights %s is for polygon units (--wards); fishnet cells take band, idw, idw2 or knn\n", wt);
     return 1;
   }
-  if (wards_units && !strcmp(wt, "band")) {
-    fprintf(stderr, "safemap hotspots: error: ward units take --weights queen or rook\n");
+  if (wards_units && !contiguity) {
+    fprintf(stderr, "safemap hotspots: error: ward units take --weights queen or rook (%s is for fishnet cells: --grid fishnet)\n", wt);
     return 1;
   }
+  if (o.knn && !knn) {
+    fprintf(stderr, "safemap hotspots: error: --neighbours is for --weights knn\n");
+    return 1;
+  }
+  size_t k = o.knn ? (size_t)o.knn : 8;
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.output ? "-o/--output is required"
                         : !wards_units && !o.cell ? "--cell is required (fishnet cell size in metres)"
-                        : !wards_units && !o.band ? "--band is required (distance band in metres)" : NULL;
+                        : !wards_units && !knn && !o.band ? "--band is required (distance band in metres)" : NULL;
   if (missing) {
     fprintf(stderr, "safemap hotspots: error: %s\nTry 'safemap hotspots --help'.\n", missing);
     return 1;
@@ -82,8 +95,12 @@ int cmd_hotspots(int argc, char **argv) {
       fprintf(stderr, "safemap hotspots: error: --cell needs metres > 0, not '%s'\n", o.cell);
       return 1;
     }
-    band = strtod(o.band, &end);
-    if (*end || !(band > 0)) {
+    if (o.band && knn) {
+      fprintf(stderr, "safemap hotspots: error: --weights knn takes --neighbours, not --band\n");
+      return 1;
+    }
+    band = knn ? 0 : strtod(o.band, &end);
+    if (!knn && (*end || !(band > 0))) {
       fprintf(stderr, "safemap hotspots: error: --band needs metres > 0, not '%s'\n", o.band);
       return 1;
     }
@@ -148,8 +165,19 @@ int cmd_hotspots(int argc, char **argv) {
       if (!cnt) st = SM_E_NOMEM;
     }
     if (!st) st = sm_units_count_points(ctx, u, p, cnt, &outside);
-    if (!st) st = sm_weights_distance_band(ctx, &w, n, sm_units_x(u), sm_units_y(u), band, 1, 1.0);
-    if (!st) st = sm_weights_distance_band(ctx, &wn, n, sm_units_x(u), sm_units_y(u), band, 0, 0);
+    const double *ux = sm_units_x(u), *uy = sm_units_y(u);
+    if (!st && knn && k >= n) {
+      fprintf(stderr, "safemap hotspots: error: --neighbours %zu needs more than %zu cells\n", k, k);
+      rc = 1;
+      goto out;
+    }
+    /* Gi* takes each unit as its own neighbour (weight 1); local and global Moran do not */
+    if (!st && knn) st = sm_weights_knn(ctx, &w, n, ux, uy, k, 1, 1.0);
+    if (!st && knn) st = sm_weights_knn(ctx, &wn, n, ux, uy, k, 0, 0);
+    if (!st && idw) st = sm_weights_inverse_distance(ctx, &w, n, ux, uy, band, idw, 1, 1.0);
+    if (!st && idw) st = sm_weights_inverse_distance(ctx, &wn, n, ux, uy, band, idw, 0, 0);
+    if (!st && !knn && !idw) st = sm_weights_distance_band(ctx, &w, n, ux, uy, band, 1, 1.0);
+    if (!st && !knn && !idw) st = sm_weights_distance_band(ctx, &wn, n, ux, uy, band, 0, 0);
   }
   if (!st) {
     z = malloc(n * sizeof *z), pv = malloc(n * sizeof *pv);
@@ -231,14 +259,16 @@ int cmd_hotspots(int argc, char **argv) {
       if (!st && lps && !isnan(lps[i])) st = sm_layer_set_double(ctx, L, i, fls, lps[i]);
     }
     char buf[96];
-    if (!st) st = sm_layer_set_metadata(ctx, L, "method", "Getis-Ord Gi* (self included, binary distance band, variance divisor n)");
+    if (!st) st = sm_layer_set_metadata(ctx, L, "method", "Getis-Ord Gi* (each unit its own neighbour with weight 1, variance divisor n)");
     if (wards_units) {
       snprintf(buf, sizeof buf, "%s contiguity (spdep poly2nb: shared boundary points)", wt);
       if (!st) st = sm_layer_set_metadata(ctx, L, "weights", buf);
     } else {
       snprintf(buf, sizeof buf, "%g", cell);
       if (!st) st = sm_layer_set_metadata(ctx, L, "cell_m", buf);
-      snprintf(buf, sizeof buf, "binary distance band %g m", band);
+      if (knn) snprintf(buf, sizeof buf, "%zu nearest cell centres (binary)", k);
+      else if (idw) snprintf(buf, sizeof buf, "inverse distance%s within %g m", idw == 2 ? " squared" : "", band);
+      else snprintf(buf, sizeof buf, "binary distance band %g m", band);
       if (!st) st = sm_layer_set_metadata(ctx, L, "weights", buf);
     }
     snprintf(buf, sizeof buf, "%zu", outside);
@@ -247,7 +277,7 @@ int cmd_hotspots(int argc, char **argv) {
     snprintf(gbuf, sizeof gbuf, "I %.6f, E %.6f, variance %.6g (randomisation), z %.3f, p one-sided %.3g", gm.I, gm.expected,
              gm.variance, gm.z, gm.p_greater);
     if (!st) st = sm_layer_set_metadata(ctx, L, "global_moran", gbuf);
-    if (!st) st = sm_layer_set_metadata(ctx, L, "lisa", "local Moran's I as spdep localmoran (conditional moments, two-sided p, binary band weights without self); class HH/LL/LH/HL where p <= 0.05");
+    if (!st) st = sm_layer_set_metadata(ctx, L, "lisa", "local Moran's I as spdep localmoran (conditional moments, two-sided p, the same weights without self); class HH/LL/LH/HL where p <= 0.05");
     if (!st && gps) {
       snprintf(gbuf, sizeof gbuf, "%ld conditional permutations, seed %llu; two-sided p = min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) / (n + 1))",
                o.permutations, (unsigned long long)o.seed);
@@ -266,8 +296,13 @@ int cmd_hotspots(int argc, char **argv) {
       fprintf(stderr, "safemap hotspots: %zu wards, %s contiguity; %d hot and %d cold at 90%%+ after FDR; %zu points outside the wards\n",
               n, wt, hot, cold, outside);
     else
-      fprintf(stderr, "safemap hotspots: %zu cells of %g m, band %g m; %d hot and %d cold at 90%%+ after FDR; %zu points outside the cells\n",
-              n, cell, band, hot, cold, outside);
+    {
+      char how[64];
+      if (knn) snprintf(how, sizeof how, "%zu nearest neighbours", k);
+      else snprintf(how, sizeof how, "%s %g m", idw == 2 ? "1/d^2 within" : idw ? "1/d within" : "band", band);
+      fprintf(stderr, "safemap hotspots: %zu cells of %g m, %s; %d hot and %d cold at 90%%+ after FDR; %zu points outside the cells\n",
+              n, cell, how, hot, cold, outside);
+    }
     fprintf(stderr, "safemap hotspots: global Moran's I %.4f (z %.2f, p %.3g)\n", gm.I, gm.z, gm.p_greater);
     fprintf(stderr, "safemap hotspots: wrote %s\n", o.output);
   }

@@ -17,6 +17,37 @@ assert_same_bytes "$out/a.csv" "$out/b.csv"
 head -1 "$out/a.csv" | grep -q "unit_id,row,col,count,neighbours,gi_z,gi_p,gi_bin,gi_bin_fdr,lisa_i,lisa_z,lisa_p,lisa_class,gi_p_sim,lisa_p_sim" || fail "CSV header"
 assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 --permutations 0 -o "$out/c.csv"
 assert_error_line hotspots "--permutations"
+
+# k nearest cells and inverse distance: each cell has exactly k neighbours; the
+# weights are named in the metadata; the same bytes for 1 and 2 threads
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --grid fishnet --cell 200 --weights knn --neighbours 6 -o "$out/knn.gpkg"
+assert_stderr_contains "536 cells of 200 m, 6 nearest neighbours"
+k=$(ogrinfo -q "$out/knn.gpkg" -sql "SELECT MIN(neighbours) AS lo, MAX(neighbours) AS hi FROM hotspots" 2> /dev/null | sed -n 's/ *\(lo\|hi\) (Integer) = //p' | sort -u)
+[ "$k" = 6 ] || fail "knn 6: neighbours '$k', want 6 everywhere"
+ogrinfo -q "$out/knn.gpkg" hotspots -so 2> /dev/null | grep -q "6 nearest cell centres" || ogrinfo "$out/knn.gpkg" hotspots -so -mdd all 2> /dev/null | grep -q "6 nearest cell centres" || fail "knn weights not in the metadata"
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 -o "$out/band.csv" -q
+for wt in idw idw2; do
+  assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 --weights $wt -j 1 -o "$out/$wt-1.csv" -q
+  assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 --weights $wt -j 2 -o "$out/$wt-2.csv" -q
+  assert_same_bytes "$out/$wt-1.csv" "$out/$wt-2.csv"
+  cmp -s "$out/$wt-1.csv" "$out/band.csv" && fail "--weights $wt gives the band's output"
+done
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --weights knn -j 1 -o "$out/knn-1.csv" -q
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --weights knn -j 2 -o "$out/knn-2.csv" -q
+assert_same_bytes "$out/knn-1.csv" "$out/knn-2.csv"
+# bad combinations
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --weights knn -o "$out/x.gpkg"
+assert_error_line hotspots "ward units take --weights queen or rook"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --weights knn --band 300 -o "$out/x.gpkg"
+assert_error_line hotspots "takes --neighbours, not --band"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 --neighbours 4 -o "$out/x.gpkg"
+assert_error_line hotspots "--neighbours is for --weights knn"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --weights knn --neighbours 0 -o "$out/x.gpkg"
+assert_error_line hotspots "--neighbours needs a whole number"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --weights idw -o "$out/x.gpkg"
+assert_error_line hotspots "--band is required"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --weights cosine --band 300 -o "$out/x.gpkg"
+assert_error_line hotspots "unknown --weights 'cosine'"
 clean_dir "$out"
 
 # bad input: a band that reaches no other cell, fewer than 3 cells, one value everywhere, missing options
