@@ -28,6 +28,9 @@ test -f "$WORKDIR/a.gpkg"
 LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/kde_surface" "$pts" "$WORKDIR/k.tif" 300 > "$WORKDIR/k.txt"
 grep -q '6416 points, radius 300.0 m' "$WORKDIR/k.txt" || { echo "FAIL: kde example"; cat "$WORKDIR/k.txt"; exit 1; }
 test -f "$WORKDIR/k.tif"
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/hotspot_cells" "$pts" "$wards" "$WORKDIR/h.gpkg" > "$WORKDIR/h.txt"
+grep -q '536 cells of 200 m, band 300 m: 46 hot and 47 cold' "$WORKDIR/h.txt" || { echo "FAIL: hotspot example"; cat "$WORKDIR/h.txt"; exit 1; }
+test -f "$WORKDIR/h.gpkg"
 
 # 2. pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
