@@ -25,7 +25,7 @@ typedef struct cli_opts {
   const char *compare, *compare_from, *compare_to, *dual, *epsilon;
   int normalise, adaptive;
   const char *pilot, *trim, *band, *grid, *weights;
-  long permutations, knn;
+  long permutations, knn, min_neighbours;
   int float64, cog;
 } cli_opts;
 

@@ -31,6 +31,8 @@ static const char *USAGE =
     "  --cell M               fishnet cell size in metres\n"
     "  --band M               fishnet neighbourhood distance band in metres (at least one cell)\n"
     "  --neighbours K         for --weights knn: how many nearest cells (default 8)\n"
+    "  --min-neighbours K     band/idw/idw2: a cell with fewer than K neighbours in the band also\n"
+    "                         gets its K nearest cells (ArcGIS's Number of Neighbors)\n"
     "  --permutations N       also conditional permutation pseudo p-values gi_p_sim and lisa_p_sim\n"
     "                         (e.g. 999; two-sided; --seed N makes them reproducible, any -j)\n"
     "  --extent xmin,ymin,xmax,ymax   fishnet extent (default: the wards' or the points' extent)\n"
@@ -79,6 +81,10 @@ int cmd_hotspots(int argc, char **argv) {
     fprintf(stderr, "safemap hotspots: error: --neighbours is for --weights knn\n");
     return 1;
   }
+  if (o.min_neighbours && (knn || contiguity)) {
+    fprintf(stderr, "safemap hotspots: error: --min-neighbours is for --weights band, idw or idw2\n");
+    return 1;
+  }
   size_t k = o.knn ? (size_t)o.knn : 8;
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.output ? "-o/--output is required"
                         : !wards_units && !o.cell ? "--cell is required (fishnet cell size in metres)"
@@ -119,6 +125,7 @@ int cmd_hotspots(int argc, char **argv) {
   sm_areas *areas = NULL;
   sm_units *u = NULL;
   sm_weights *w = NULL, *wn = NULL;
+  size_t extended = 0;
   sm_moran gm;
   double *li = NULL, *lz = NULL, *lp = NULL, *gps = NULL, *lps = NULL;
   int *lc = NULL;
@@ -178,6 +185,14 @@ int cmd_hotspots(int argc, char **argv) {
     if (!st && idw) st = sm_weights_inverse_distance(ctx, &wn, n, ux, uy, band, idw, 0, 0);
     if (!st && !knn && !idw) st = sm_weights_distance_band(ctx, &w, n, ux, uy, band, 1, 1.0);
     if (!st && !knn && !idw) st = sm_weights_distance_band(ctx, &wn, n, ux, uy, band, 0, 0);
+    if (!st && o.min_neighbours && (size_t)o.min_neighbours >= n) {
+      fprintf(stderr, "safemap hotspots: error: --min-neighbours %ld needs more than %ld cells, not %zu\n", o.min_neighbours,
+              o.min_neighbours, n);
+      rc = 1;
+      goto out;
+    }
+    if (!st && o.min_neighbours) st = sm_weights_min_neighbours(ctx, w, ux, uy, (size_t)o.min_neighbours, idw, &extended);
+    if (!st && o.min_neighbours) st = sm_weights_min_neighbours(ctx, wn, ux, uy, (size_t)o.min_neighbours, idw, NULL);
   }
   if (!st) {
     z = malloc(n * sizeof *z), pv = malloc(n * sizeof *pv);
@@ -270,6 +285,10 @@ int cmd_hotspots(int argc, char **argv) {
       else if (idw) snprintf(buf, sizeof buf, "inverse distance%s within %g m", idw == 2 ? " squared" : "", band);
       else snprintf(buf, sizeof buf, "binary distance band %g m", band);
       if (!st) st = sm_layer_set_metadata(ctx, L, "weights", buf);
+      if (o.min_neighbours) {
+        snprintf(buf, sizeof buf, "at least %ld (the nearest cells added to %zu cells)", o.min_neighbours, extended);
+        if (!st) st = sm_layer_set_metadata(ctx, L, "min_neighbours", buf);
+      }
     }
     snprintf(buf, sizeof buf, "%zu", outside);
     if (!st) st = sm_layer_set_metadata(ctx, L, "points_outside_cells", buf);

@@ -9,7 +9,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB
 };
 
 static const struct option long_opts[] = {
@@ -61,6 +61,7 @@ static const struct option long_opts[] = {
     {"grid", required_argument, NULL, O_GRID},
     {"weights", required_argument, NULL, O_WEIGHTS},
     {"neighbours", required_argument, NULL, O_KNN},
+    {"min-neighbours", required_argument, NULL, O_MINNB},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -141,6 +142,13 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
     case O_BAND: o->band = optarg; break;
     case O_GRID: o->grid = optarg; break;
     case O_WEIGHTS: o->weights = optarg; break;
+    case O_MINNB: {
+      char *end;
+      o->min_neighbours = strtol(optarg, &end, 10);
+      if (*end || o->min_neighbours < 1 || o->min_neighbours > 1000)
+        return usage_error(o, "--min-neighbours needs a whole number from 1 to 1000, not", optarg);
+      break;
+    }
     case O_KNN: {
       char *end;
       o->knn = strtol(optarg, &end, 10);

@@ -405,3 +405,55 @@ sm_status sm_weights_inverse_distance(sm_ctx *ctx, sm_weights **out, size_t n, c
     }
   return SM_OK;
 }
+
+/* ---- minimum number of neighbours (ArcGIS "Number of Neighbors" with a band) ------------- */
+sm_status sm_weights_min_neighbours(sm_ctx *ctx, sm_weights *w, const double *x, const double *y, size_t k,
+                                    double power, size_t *n_extended) {
+  if (n_extended) *n_extended = 0;
+  if (!w || !x || !y) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_min_neighbours: NULL argument");
+  if (!(power == 0 || power == 1 || power == 2))
+    return sm__error(ctx, SM_E_INVALID_ARG, "the added neighbours' weights take power 0, 1 or 2, not %g", power);
+  size_t n = w->n, short_rows = 0;
+  if (k == 0) return SM_OK;
+  if (k >= n) return sm__error(ctx, SM_E_INVALID_ARG, "at least %zu neighbours needs more than %zu units, not %zu", k, k, n);
+  for (size_t i = 0; i < n; i++) short_rows += w->off[i + 1] - w->off[i] - (w->self[i] ? 1 : 0) < k;
+  if (!short_rows) return SM_OK;
+  sm_weights *nn;
+  sm_status st = sm_weights_knn(ctx, &nn, n, x, y, k, 0, 0);
+  if (st) return st;
+  /* the union of each short row with its k nearest: at most k more entries per row */
+  size_t cap = w->off[n] + short_rows * k;
+  size_t *off = sm__malloc((n + 1) * sizeof *off), *col = sm__malloc(cap * sizeof *col);
+  double *val = sm__malloc(cap * sizeof *val);
+  if (!off || !col || !val) {
+    sm__free(off), sm__free(col), sm__free(val);
+    sm_weights_destroy(nn);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  size_t t = 0;
+  for (size_t i = 0; i < n; i++) {
+    off[i] = t;
+    size_t a = w->off[i], ae = w->off[i + 1];
+    if (ae - a - (w->self[i] ? 1 : 0) >= k) {
+      for (; a < ae; a++) col[t] = w->col[a], val[t++] = w->val[a];
+      continue;
+    }
+    if (n_extended) (*n_extended)++;
+    size_t b = nn->off[i], be = nn->off[i + 1];
+    while (a < ae || b < be) { /* both sorted by index */
+      if (b == be || (a < ae && w->col[a] <= nn->col[b])) {
+        if (b < be && w->col[a] == nn->col[b]) b++;
+        col[t] = w->col[a], val[t++] = w->val[a], a++;
+      } else {
+        size_t j = nn->col[b++];
+        double d = hypot(x[j] - x[i], y[j] - y[i]);
+        col[t] = j, val[t++] = power == 0 || !(d > 0) ? 1.0 : power == 1 ? 1.0 / d : 1.0 / (d * d);
+      }
+    }
+  }
+  off[n] = t;
+  sm_weights_destroy(nn);
+  sm__free(w->off), sm__free(w->col), sm__free(w->val);
+  w->off = off, w->col = col, w->val = val;
+  return SM_OK;
+}

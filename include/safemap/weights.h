@@ -55,6 +55,21 @@ SM_API sm_status sm_weights_inverse_distance(sm_ctx *ctx, sm_weights **out, size
                                              double self_weight);
 
 /**
+ * The minimum-neighbours rule (ArcGIS's "Number of Neighbors" with a distance
+ * band): every unit with fewer than k neighbours (itself not counted) also
+ * gets its k nearest units (ties to the smaller index), weighted 1
+ * (power 0) or 1/d^power (1 or 2; coincident units 1), as the band's own
+ * scheme; the others keep their lists. Rows stay sorted by index; the
+ * weights are changed in place (apply before sm_weights_row_standardise()).
+ * @param[out] n_extended how many units were given more neighbours; may be NULL.
+ * @return SM_OK (also for k = 0: nothing to do), SM_E_INVALID_ARG (k >= the
+ *   number of units, power not 0, 1 or 2), SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_weights_min_neighbours(sm_ctx *ctx, sm_weights *w, const double *x, const double *y, size_t k,
+                                           double power, size_t *n_extended);
+
+/**
  * Contiguity weights for polygons, as spdep's poly2nb: two areas are queen
  * neighbours when they share a boundary point (a vertex of one within
  * snap_m of a vertex of the other), rook neighbours when they share two or

@@ -35,6 +35,13 @@ done
 assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --weights knn -j 1 -o "$out/knn-1.csv" -q
 assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --cell 200 --weights knn -j 2 -o "$out/knn-2.csv" -q
 assert_same_bytes "$out/knn-1.csv" "$out/knn-2.csv"
+# the minimum-neighbours rule: a 210 m band gives edge cells 2 or 3 neighbours; with 4 every cell has 4
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --grid fishnet --cell 200 --band 210 --min-neighbours 4 -o "$out/mn.gpkg" -q
+k=$(ogrinfo -q "$out/mn.gpkg" -sql "SELECT MIN(neighbours) AS lo, MAX(neighbours) AS hi FROM hotspots" 2> /dev/null | sed -n 's/ *\(lo\|hi\) (Integer) = //p' | sort -u)
+[ "$k" = 4 ] || fail "--min-neighbours 4: neighbours '$k', want 4 everywhere"
+ogrinfo -so "$out/mn.gpkg" hotspots 2> /dev/null | grep -q "min_neighbours=at least 4 (the nearest cells added to 97 cells)" || fail "min_neighbours metadata"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --weights knn --min-neighbours 4 -o "$out/x.gpkg"
+assert_error_line hotspots "--min-neighbours is for --weights band"
 # bad combinations
 assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --weights knn -o "$out/x.gpkg"
 assert_error_line hotspots "ward units take --weights queen or rook"

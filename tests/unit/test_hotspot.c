@@ -481,12 +481,56 @@ static void spdep_knn_idw_golden(void **state) {
   }
 }
 
+/* The minimum-neighbours rule on a line of units: short rows gain their k
+ * nearest (weighted 1, or 1/d when the band is inverse-distance), the self
+ * weight and rows with enough neighbours stay as they were. */
+static void min_neighbours(void **state) {
+  (void)state;
+  double x[] = {0, 10, 20, 1000, 1005, 5000}, y[] = {0, 0, 0, 0, 0, 0};
+  /* neighbours (self not counted) after the rule with k = 2, band 15 */
+  size_t want[6][2] = {{1, 2}, {0, 2}, {0, 1}, {2, 4}, {2, 3}, {3, 4}};
+  for (int pw = 0; pw <= 1; pw++) {
+    sm_weights *w;
+    if (pw) assert_ok(ctx, sm_weights_inverse_distance(ctx, &w, 6, x, y, 15, 1, 1, 1.0));
+    else assert_ok(ctx, sm_weights_distance_band(ctx, &w, 6, x, y, 15, 1, 1.0));
+    size_t ext = 99;
+    assert_ok(ctx, sm_weights_min_neighbours(ctx, w, x, y, 2, pw, &ext));
+    assert_int_equal(ext, 5); /* all but unit 1, which has 0 and 2 within 15 m */
+    for (size_t i = 0; i < 6; i++) {
+      const size_t *idx;
+      const double *wt;
+      sm_weights_row(w, i, &idx, &wt);
+      assert_int_equal(sm_weights_neighbours(w, i), 3);
+      assert_true(sm_weights_has_self(w, i));
+      size_t m = 0;
+      for (size_t q = 0; q < 3; q++) {
+        if (q) assert_true(idx[q - 1] < idx[q]);
+        if (idx[q] == i) {
+          assert_true(wt[q] == 1.0);
+          continue;
+        }
+        assert_int_equal(idx[q], want[i][m]);
+        m++;
+        double d = fabs(x[idx[q]] - x[i]);
+        assert_true(fabs(wt[q] - (pw ? 1.0 / d : 1.0)) < 1e-15);
+      }
+    }
+    /* already satisfied: nothing changes */
+    assert_ok(ctx, sm_weights_min_neighbours(ctx, w, x, y, 2, pw, &ext));
+    assert_int_equal(ext, 0);
+    assert_int_equal(sm_weights_min_neighbours(ctx, w, x, y, 6, pw, NULL), SM_E_INVALID_ARG);
+    assert_int_equal(sm_weights_min_neighbours(ctx, w, x, y, 2, 3, NULL), SM_E_INVALID_ARG);
+    sm_weights_destroy(w);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(six_point_vector), cmocka_unit_test(bins_and_fdr),
                                      cmocka_unit_test(bad_input), cmocka_unit_test(fishnet_weights),
                                      cmocka_unit_test(spdep_golden), cmocka_unit_test(spdep_moran_golden),
                                      cmocka_unit_test(permutations), cmocka_unit_test(spdep_wards_golden),
                                      cmocka_unit_test(queen_rook_squares), cmocka_unit_test(knn_brute_force),
-                                     cmocka_unit_test(inverse_distance), cmocka_unit_test(spdep_knn_idw_golden)};
+                                     cmocka_unit_test(inverse_distance), cmocka_unit_test(spdep_knn_idw_golden),
+                                     cmocka_unit_test(min_neighbours)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
