@@ -1,4 +1,4 @@
-/* safemap hotspots: Getis-Ord Gi* on a fishnet of counts. */
+/* safemap hotspots: Getis-Ord Gi* and local Moran's I on ward, fishnet or hexagon counts. */
 #include "cli.h"
 
 #include <math.h>
@@ -10,7 +10,8 @@ static const char *USAGE =
     "       safemap hotspots POINTS... --cell M --band M|--weights knn [--wards W] -o OUT.gpkg|OUT.csv [options]\n"
     "\n"
     "Counts the incidents per ward (--wards; queen or rook contiguity, as spdep poly2nb) or in\n"
-    "a square fishnet (--cell metres; weights between cell centres: binary within --band metres,\n"
+    "a square fishnet or hexagon grid (--grid fishnet|hexagon, --cell metres: the square's side\n"
+    "or the spacing of hexagon centres; weights between cell centres: binary within --band metres,\n"
     "inverse distance within it, or the k nearest cells; with --wards only\n"
     "the cells whose centre is in a ward, empty ones included as 0) and computes Getis-Ord\n"
     "Gi* with each unit its own neighbour (the ArcGIS Hot Spot Analysis / spdep localG\n"
@@ -23,12 +24,13 @@ static const char *USAGE =
     "p <= 0.05). Global Moran's I goes into the layer's metadata.\n"
     "\n"
     "Options:\n"
-    "  --wards PATH           the ward polygons: the units (default) or, with --grid fishnet, the study area\n"
-    "  --grid G               wards (default with --wards) | fishnet\n"
+    "  --wards PATH           the ward polygons: the units (default) or, with --grid fishnet|hexagon, the study area\n"
+    "  --grid G               wards (default with --wards) | fishnet | hexagon (flat-topped; six\n"
+    "                         neighbours at exactly --cell, so --band 1.1 x cell gives those six)\n"
     "  --weights W            wards: queen (default) | rook\n"
     "                         fishnet: band (default; 1 within --band) | idw (1/d within --band)\n"
     "                         | idw2 (1/d^2 within --band) | knn (the --neighbours nearest cells)\n"
-    "  --cell M               fishnet cell size in metres\n"
+    "  --cell M               fishnet cell size, or hexagon centre spacing, in metres\n"
     "  --band M               fishnet neighbourhood distance band in metres (at least one cell)\n"
     "  --neighbours K         for --weights knn: how many nearest cells (default 8)\n"
     "  --min-neighbours K     band/idw/idw2: a cell with fewer than K neighbours in the band also\n"
@@ -52,10 +54,11 @@ int cmd_hotspots(int argc, char **argv) {
   o.cmd = "hotspots";
   if (cli_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
-  /* units: the wards when given (unless --grid fishnet), else a fishnet */
-  int wards_units = o.wards && !(o.grid && !strcmp(o.grid, "fishnet"));
-  if (o.grid && strcmp(o.grid, "fishnet") && strcmp(o.grid, "wards")) {
-    fprintf(stderr, "safemap hotspots: error: unknown --grid '%s' (fishnet, wards)\n", o.grid);
+  /* units: the wards when given (unless --grid fishnet|hexagon), else a fishnet */
+  int hexagons = o.grid && !strcmp(o.grid, "hexagon");
+  int wards_units = o.wards && !(o.grid && (!strcmp(o.grid, "fishnet") || hexagons));
+  if (o.grid && strcmp(o.grid, "fishnet") && strcmp(o.grid, "wards") && !hexagons) {
+    fprintf(stderr, "safemap hotspots: error: unknown --grid '%s' (wards, fishnet, hexagon)\n", o.grid);
     return 1;
   }
   if (o.grid && !strcmp(o.grid, "wards") && !o.wards) {
@@ -165,7 +168,8 @@ int cmd_hotspots(int argc, char **argv) {
         if (!(extent[1] < extent[3])) extent[3] = extent[1] + cell;
       }
     }
-    if (!st) st = sm_units_fishnet(ctx, &u, extent, cell, sm_points_crs(p), areas);
+    if (!st && hexagons) st = sm_units_hexagons(ctx, &u, extent, cell, sm_points_crs(p), areas);
+    if (!st && !hexagons) st = sm_units_fishnet(ctx, &u, extent, cell, sm_points_crs(p), areas);
     if (!st) {
       n = sm_units_count(u);
       cnt = malloc(n * sizeof *cnt);
@@ -281,6 +285,8 @@ int cmd_hotspots(int argc, char **argv) {
     } else {
       snprintf(buf, sizeof buf, "%g", cell);
       if (!st) st = sm_layer_set_metadata(ctx, L, "cell_m", buf);
+      if (!st) st = sm_layer_set_metadata(ctx, L, "units", hexagons ? "flat-topped hexagons, cell_m = centre spacing (across flats)"
+                                                                     : "square fishnet cells");
       if (knn) snprintf(buf, sizeof buf, "%zu nearest cell centres (binary)", k);
       else if (idw) snprintf(buf, sizeof buf, "inverse distance%s within %g m", idw == 2 ? " squared" : "", band);
       else snprintf(buf, sizeof buf, "binary distance band %g m", band);
@@ -319,8 +325,8 @@ int cmd_hotspots(int argc, char **argv) {
       char how[64];
       if (knn) snprintf(how, sizeof how, "%zu nearest neighbours", k);
       else snprintf(how, sizeof how, "%s %g m", idw == 2 ? "1/d^2 within" : idw ? "1/d within" : "band", band);
-      fprintf(stderr, "safemap hotspots: %zu cells of %g m, %s; %d hot and %d cold at 90%%+ after FDR; %zu points outside the cells\n",
-              n, cell, how, hot, cold, outside);
+      fprintf(stderr, "safemap hotspots: %zu %s of %g m, %s; %d hot and %d cold at 90%%+ after FDR; %zu points outside the cells\n",
+              n, hexagons ? "hexagons" : "cells", cell, how, hot, cold, outside);
     }
     fprintf(stderr, "safemap hotspots: global Moran's I %.4f (z %.2f, p %.3g)\n", gm.I, gm.z, gm.p_greater);
     fprintf(stderr, "safemap hotspots: wrote %s\n", o.output);

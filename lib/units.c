@@ -1,4 +1,4 @@
-/* Analysis units: a square fishnet, clipped to a study area. */
+/* Analysis units: a square fishnet or a hexagon grid, clipped to a study area. */
 #include "internal/sm_internal.h"
 
 #include <math.h>
@@ -7,6 +7,7 @@
 struct sm_units {
   size_t n, nx, ny;
   double x0, y0, cell;
+  int hex;           /* flat-topped hexagons: column i at x0 + 1.5 R i, odd columns half a cell up */
   char *crs;
   double *cx, *cy;
   size_t *cellno;    /* unit -> j * nx + i */
@@ -28,8 +29,15 @@ const double *sm_units_x(const sm_units *u) { return u ? u->cx : NULL; }
 const double *sm_units_y(const sm_units *u) { return u ? u->cy : NULL; }
 double sm_units_cell_size(const sm_units *u) { return u ? u->cell : NAN; }
 
-sm_status sm_units_fishnet(sm_ctx *ctx, sm_units **out, const double e[4], double cell, const char *crs,
-                           const sm_areas *clip) {
+/* hexagon geometry: s = centre spacing (across flats), R = s / sqrt 3 the circumradius */
+#define HEX_R(s) ((s) / 1.7320508075688772)
+static void hex_centre(const sm_units *u, size_t i, size_t j, double *x, double *y) {
+  *x = u->x0 + 1.5 * HEX_R(u->cell) * (double)i;
+  *y = u->y0 + u->cell * ((double)j + (i & 1 ? 0.5 : 0.0));
+}
+
+static sm_status make_units(sm_ctx *ctx, sm_units **out, const double e[4], double cell, const char *crs,
+                            const sm_areas *clip, int hex) {
   if (!out || !e || !crs) return sm__error(ctx, SM_E_INVALID_ARG, "sm_units_fishnet: NULL argument");
   *out = NULL;
   if (!(cell > 0) || !isfinite(cell)) return sm__error(ctx, SM_E_INVALID_ARG, "the cell size must be > 0 metres, not %g", cell);
@@ -38,13 +46,15 @@ sm_status sm_units_fishnet(sm_ctx *ctx, sm_units **out, const double e[4], doubl
   if (clip && !sm__crs_equal(ctx, sm_areas_crs(clip), crs))
     return sm__error(ctx, SM_E_CRS, "the study area is in %s, the cells in %s", sm_areas_crs(clip), crs);
   double fx = ceil((e[2] - e[0]) / cell - 1e-9), fy = ceil((e[3] - e[1]) / cell - 1e-9);
+  if (hex) /* centres from the extent's corner to past its far edges */
+    fx = ceil((e[2] - e[0]) / (1.5 * HEX_R(cell)) - 1e-9) + 1, fy = ceil((e[3] - e[1]) / cell - 1e-9) + 1;
   if (fx < 1) fx = 1;
   if (fy < 1) fy = 1;
   if (fx * fy > 1e8)
     return sm__error(ctx, SM_E_INVALID_ARG, "a %.0f x %.0f fishnet (%.3g cells) is too large; use a larger --cell", fx, fy, fx * fy);
   sm_units *u = sm__calloc(1, sizeof *u);
   if (!u) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  u->nx = (size_t)fx, u->ny = (size_t)fy, u->x0 = e[0], u->y0 = e[1], u->cell = cell;
+  u->nx = (size_t)fx, u->ny = (size_t)fy, u->x0 = e[0], u->y0 = e[1], u->cell = cell, u->hex = hex;
   size_t nc = u->nx * u->ny;
   u->crs = sm__strdup(crs);
   u->unit_of = sm__malloc(nc * sizeof *u->unit_of);
@@ -57,6 +67,7 @@ sm_status sm_units_fishnet(sm_ctx *ctx, sm_units **out, const double e[4], doubl
   }
   for (size_t c = 0; c < nc; c++) {
     double x = e[0] + ((double)(c % u->nx) + 0.5) * cell, y = e[1] + ((double)(c / u->nx) + 0.5) * cell;
+    if (hex) hex_centre(u, c % u->nx, c / u->nx, &x, &y);
     if (clip && sm__areas_locate_xy(clip, x, y) < 0) {
       u->unit_of[c] = -1;
       continue;
@@ -67,10 +78,50 @@ sm_status sm_units_fishnet(sm_ctx *ctx, sm_units **out, const double e[4], doubl
   }
   if (u->n == 0) {
     sm_units_destroy(u);
-    return sm__error(ctx, SM_E_INPUT, "no fishnet cell has its centre in the study area");
+    return sm__error(ctx, SM_E_INPUT, "no %s has its centre in the study area", hex ? "hexagon" : "fishnet cell");
   }
   *out = u;
   return SM_OK;
+}
+
+sm_status sm_units_fishnet(sm_ctx *ctx, sm_units **out, const double e[4], double cell, const char *crs,
+                           const sm_areas *clip) {
+  return make_units(ctx, out, e, cell, crs, clip, 0);
+}
+
+sm_status sm_units_hexagons(sm_ctx *ctx, sm_units **out, const double e[4], double spacing, const char *crs,
+                            const sm_areas *clip) {
+  return make_units(ctx, out, e, spacing, crs, clip, 1);
+}
+
+int sm_units_is_hexagons(const sm_units *u) { return u && u->hex; }
+
+/* The grid cell holding (x, y), or -1 outside the grid: the nearest hexagon
+ * centre (a hexagon grid is the Voronoi diagram of its centres; a point on
+ * an edge goes to the smaller cell number) if the point is in that hexagon. */
+static long hex_cell(const sm_units *u, double x, double y) {
+  double R = HEX_R(u->cell), s = u->cell;
+  double fi = floor((x - u->x0) / (1.5 * R));
+  long best = -1;
+  double bd = INFINITY;
+  for (double i = fi - 1; i <= fi + 1; i++) {
+    if (i < 0 || i >= (double)u->nx) continue;
+    double j = floor((y - u->y0) / s - ((long)i & 1 ? 0.5 : 0.0) + 0.5);
+    for (double jj = j - 1; jj <= j + 1; jj++) {
+      if (jj < 0 || jj >= (double)u->ny) continue;
+      double cx, cy;
+      hex_centre(u, (size_t)i, (size_t)jj, &cx, &cy);
+      double d = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+      long c = (long)jj * (long)u->nx + (long)i;
+      if (d < bd || (d == bd && c < best)) bd = d, best = c;
+    }
+  }
+  if (best < 0) return -1;
+  double cx, cy;
+  hex_centre(u, (size_t)best % u->nx, (size_t)best / u->nx, &cx, &cy);
+  double dx = fabs(x - cx), dy = fabs(y - cy);
+  if (dy > s / 2 * (1 + 1e-12) || 1.7320508075688772 * dx + dy > s * (1 + 1e-12)) return -1; /* off the grid's edge */
+  return best;
 }
 
 sm_status sm_units_count_points(sm_ctx *ctx, const sm_units *u, const sm_points *p, double *counts, size_t *n_outside) {
@@ -81,12 +132,18 @@ sm_status sm_units_count_points(sm_ctx *ctx, const sm_units *u, const sm_points 
   const double *x = sm_points_x(p), *y = sm_points_y(p), *w = sm_points_weight(p);
   size_t n = sm_points_count(p), outside = 0;
   for (size_t i = 0; i < n; i++) {
-    double fi = floor((x[i] - u->x0) / u->cell), fj = floor((y[i] - u->y0) / u->cell);
-    if (fi < 0 || fj < 0 || fi >= (double)u->nx || fj >= (double)u->ny) {
+    long c;
+    if (u->hex) {
+      c = hex_cell(u, x[i], y[i]);
+    } else {
+      double fi = floor((x[i] - u->x0) / u->cell), fj = floor((y[i] - u->y0) / u->cell);
+      c = fi < 0 || fj < 0 || fi >= (double)u->nx || fj >= (double)u->ny ? -1 : (long)((size_t)fj * u->nx + (size_t)fi);
+    }
+    if (c < 0) {
       outside++;
       continue;
     }
-    int32_t k = u->unit_of[(size_t)fj * u->nx + (size_t)fi];
+    int32_t k = u->unit_of[c];
     if (k < 0) outside++;
     else counts[k] += w[i];
   }
@@ -106,17 +163,25 @@ sm_status sm_units_layer(sm_ctx *ctx, sm_layer **out, const sm_units *u, const c
   for (size_t k = 0; k < u->n && !st; k++) {
     size_t i = u->cellno[k] % u->nx, j = u->cellno[k] / u->nx;
     double x0 = u->x0 + (double)i * u->cell, y0 = u->y0 + (double)j * u->cell, x1 = x0 + u->cell, y1 = y0 + u->cell;
-    double ring[10] = {x0, y0, x0, y1, x1, y1, x1, y0, x0, y0};
-    unsigned char wkb[1 + 4 + 4 + 4 + 80];
+    double ring[14] = {x0, y0, x0, y1, x1, y1, x1, y0, x0, y0};
     uint32_t t = 3, nr = 1, np = 5;
+    if (u->hex) { /* clockwise from the left vertex, as the squares */
+      double cx, cy, R = HEX_R(u->cell), h = u->cell / 2;
+      hex_centre(u, i, j, &cx, &cy);
+      double hx[14] = {cx - R, cy, cx - R / 2, cy + h, cx + R / 2, cy + h, cx + R, cy,
+                       cx + R / 2, cy - h, cx - R / 2, cy - h, cx - R, cy};
+      memcpy(ring, hx, sizeof ring);
+      np = 7;
+    }
+    unsigned char wkb[1 + 4 + 4 + 4 + 112];
     const uint16_t one = 1;
     wkb[0] = *(const unsigned char *)&one; /* host byte order, as the numbers below */
     memcpy(wkb + 1, &t, 4);
     memcpy(wkb + 5, &nr, 4);
     memcpy(wkb + 9, &np, 4);
-    memcpy(wkb + 13, ring, 80);
+    memcpy(wkb + 13, ring, np * 16);
     size_t row;
-    st = sm_layer_add_feature(ctx, L, wkb, sizeof wkb, &row);
+    st = sm_layer_add_feature(ctx, L, wkb, 13 + np * 16, &row);
     if (!st) st = sm_layer_set_int(ctx, L, row, f_id, (int64_t)k);
     if (!st) st = sm_layer_set_int(ctx, L, row, f_row, (int64_t)j);
     if (!st) st = sm_layer_set_int(ctx, L, row, f_col, (int64_t)i);

@@ -36,6 +36,24 @@ typedef struct sm_units sm_units;
  */
 SM_API sm_status sm_units_fishnet(sm_ctx *ctx, sm_units **out, const double extent[4], double cell_m, const char *crs,
                                   const sm_areas *clip);
+/**
+ * A grid of flat-topped hexagons whose centres are `spacing` metres apart
+ * (the width across flats; each hexagon's area is (sqrt 3 / 2) spacing²), so
+ * the six neighbours of a hexagon lie at exactly `spacing`. Columns step
+ * 1.5 spacing / sqrt 3 in x from the extent's corner (xmin, ymin), which is
+ * the first centre; odd columns sit half a spacing higher; the grid covers
+ * the extent. With `clip`, only the hexagons whose centre lies in one of its
+ * areas. Row and col of sm_units_layer() are the row in a column and the
+ * column. Counting gives a point to the hexagon holding it (the nearest
+ * centre; on an edge, the lower row-major cell number).
+ * @param[out] out free with sm_units_destroy().
+ * @return as sm_units_fishnet().
+ * @since 0.1
+ */
+SM_API sm_status sm_units_hexagons(sm_ctx *ctx, sm_units **out, const double extent[4], double spacing, const char *crs,
+                                   const sm_areas *clip);
+/** Non-zero when the units are hexagons. @since 0.1 */
+SM_API int sm_units_is_hexagons(const sm_units *units);
 /** Frees units. NULL is a no-op. @since 0.1 */
 SM_API void sm_units_destroy(sm_units *units);
 /** Number of units. @since 0.1 */

@@ -524,6 +524,65 @@ static void min_neighbours(void **state) {
   }
 }
 
+/* Hexagons: every point of the extent falls in the hexagon with the nearest
+ * centre (brute force), the six neighbours lie at exactly the spacing, and
+ * each polygon has area (sqrt 3 / 2) s^2 and contains its centre's points. */
+static void hexagons(void **state) {
+  (void)state;
+  double e[4] = {1000, 2000, 2000, 2700}, s = 100;
+  sm_units *u;
+  assert_ok(ctx, sm_units_hexagons(ctx, &u, e, s, "EPSG:27700", NULL));
+  assert_true(sm_units_is_hexagons(u));
+  size_t n = sm_units_count(u);
+  const double *cx = sm_units_x(u), *cy = sm_units_y(u);
+  enum { NP = 5000 };
+  static double px[NP], py[NP], c[NP], want[NP];
+  uint64_t r = 7;
+  for (size_t i = 0; i < NP; i++) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    px[i] = e[0] + (double)(r % 100000) / 1e5 * (e[2] - e[0]);
+    py[i] = e[1] + (double)((r >> 24) % 100000) / 1e5 * (e[3] - e[1]);
+  }
+  memset(want, 0, sizeof want);
+  for (size_t i = 0; i < NP; i++) {
+    size_t best = 0;
+    double bd = INFINITY;
+    for (size_t k = 0; k < n; k++) {
+      double d = hypot(px[i] - cx[k], py[i] - cy[k]);
+      if (d < bd) bd = d, best = k;
+    }
+    assert_true(bd <= s / sqrt(3) + 1e-9); /* within the circumradius */
+    want[best]++;
+  }
+  sm_points *p;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", NP, px, py, NULL, NULL));
+  size_t outside;
+  assert_ok(ctx, sm_units_count_points(ctx, u, p, c, &outside));
+  assert_int_equal(outside, 0);
+  assert_memory_equal(c, want, n * sizeof *c);
+  sm_weights *w;
+  assert_ok(ctx, sm_weights_distance_band(ctx, &w, n, cx, cy, 1.01 * s, 0, 0));
+  size_t six = 0;
+  for (size_t i = 0; i < n; i++) {
+    const size_t *idx;
+    const double *wt;
+    sm_weights_row(w, i, &idx, &wt);
+    assert_true(sm_weights_neighbours(w, i) <= 6);
+    six += sm_weights_neighbours(w, i) == 6;
+    for (size_t q = 0; q < sm_weights_neighbours(w, i); q++)
+      assert_true(fabs(hypot(cx[idx[q]] - cx[i], cy[idx[q]] - cy[i]) - s) < 1e-9);
+  }
+  assert_true(six > n / 2);
+  sm_weights_destroy(w);
+  sm_layer *l;
+  assert_ok(ctx, sm_units_layer(ctx, &l, u, "hex"));
+  assert_int_equal(sm_layer_feature_count(l), n);
+  sm_layer_destroy(l);
+  sm_points_destroy(p);
+  sm_units_destroy(u);
+  assert_int_equal(sm_units_hexagons(ctx, &u, e, 0, "EPSG:27700", NULL), SM_E_INVALID_ARG);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(six_point_vector), cmocka_unit_test(bins_and_fdr),
                                      cmocka_unit_test(bad_input), cmocka_unit_test(fishnet_weights),
@@ -531,6 +590,6 @@ int main(void) {
                                      cmocka_unit_test(permutations), cmocka_unit_test(spdep_wards_golden),
                                      cmocka_unit_test(queen_rook_squares), cmocka_unit_test(knn_brute_force),
                                      cmocka_unit_test(inverse_distance), cmocka_unit_test(spdep_knn_idw_golden),
-                                     cmocka_unit_test(min_neighbours)};
+                                     cmocka_unit_test(min_neighbours), cmocka_unit_test(hexagons)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
