@@ -26,6 +26,8 @@ typedef struct cli_opts {
   int normalise, adaptive;
   const char *pilot, *trim, *band, *grid, *weights;
   long permutations, knn, min_neighbours;
+  const char *rate_field;
+  double per;
   int float64, cog;
 } cli_opts;
 

@@ -33,6 +33,8 @@ static const char *USAGE =
     "  --cell M               fishnet cell size, or hexagon centre spacing, in metres\n"
     "  --band M               fishnet neighbourhood distance band in metres (at least one cell)\n"
     "  --neighbours K         for --weights knn: how many nearest cells (default 8)\n"
+    "  --rate-field F         ward units: analyse incidents per --per (default 1000) of the wards'\n"
+    "                         numeric field F (households, residents), not counts; each ward needs F > 0\n"
     "  --min-neighbours K     band/idw/idw2: a cell with fewer than K neighbours in the band also\n"
     "                         gets its K nearest cells (ArcGIS's Number of Neighbors)\n"
     "  --permutations N       also conditional permutation pseudo p-values gi_p_sim and lisa_p_sim\n"
@@ -41,8 +43,10 @@ static const char *USAGE =
     "  -o, --output PATH      .gpkg or .csv     --overwrite\n"
     "  --type, --from, --to, input options as in 'safemap info'; -j, -q, -v\n"
     "\n"
-    "Examples (Camden burglary by ward, and on 200 m cells with a 300 m band):\n"
+    "Examples (Camden burglary by ward; per 1,000 households, with a HOUSEHOLDS field; on 200 m cells\n"
+    "with a 300 m band; on the 8 nearest cells):\n"
     "  safemap hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o wards_hs.gpkg\n"
+    "  safemap hotspots data/police/camden_burglary --wards wards_with_households.gpkg --rate-field HOUSEHOLDS -o rates.gpkg\n"
     "  safemap hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \\\n"
     "      --grid fishnet --cell 200 --band 300 -o camden_hotspots.gpkg\n"
     "  safemap hotspots data/police/camden_burglary --grid fishnet --cell 200 --weights knn --neighbours 8 \\\n"
@@ -89,6 +93,15 @@ int cmd_hotspots(int argc, char **argv) {
     return 1;
   }
   size_t k = o.knn ? (size_t)o.knn : 8;
+  if ((o.rate_field || o.per) && !wards_units) {
+    fprintf(stderr, "safemap hotspots: error: --rate-field and --per are for ward units (a field of the --wards layer)\n");
+    return 1;
+  }
+  if (o.per && !o.rate_field) {
+    fprintf(stderr, "safemap hotspots: error: --per needs --rate-field\n");
+    return 1;
+  }
+  double per = o.per ? o.per : 1000;
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.output ? "-o/--output is required"
                         : !wards_units && !o.cell ? "--cell is required (fishnet cell size in metres)"
                         : !wards_units && !knn && !o.band ? "--band is required (distance band in metres)" : NULL;
@@ -133,7 +146,7 @@ int cmd_hotspots(int argc, char **argv) {
   double *li = NULL, *lz = NULL, *lp = NULL, *gps = NULL, *lps = NULL;
   int *lc = NULL;
   sm_layer *L = NULL;
-  double *cnt = NULL, *z = NULL, *pv = NULL;
+  double *cnt = NULL, *z = NULL, *pv = NULL, *raw = NULL;
   int *bin = NULL, *binf = NULL;
   int rc = 0;
   size_t n = 0, outside = 0;
@@ -152,6 +165,31 @@ int cmd_hotspots(int argc, char **argv) {
       for (size_t i = 0; !st && i < n; i++) cnt[i] = (double)sm_layer_get_int(WL, i, (size_t)ft);
       const char *os = sm_layer_metadata_get(WL, "points_outside_areas");
       outside = os ? strtoull(os, NULL, 10) : 0;
+    }
+    if (!st && o.rate_field) {
+      /* rates per `per` of the denominator; every ward needs a positive one */
+      size_t bad = 0;
+      for (size_t i = 0; i < n; i++) {
+        double d = sm_areas_value(areas, i);
+        if (isnan(d) || !(d > 0)) {
+          char val[32];
+          if (isnan(d)) snprintf(val, sizeof val, "empty");
+          else snprintf(val, sizeof val, "%g", d);
+          if (bad < 10)
+            fprintf(stderr, "safemap hotspots: error: %s: ward %s%s%s%s: field %s is %s; a rate needs a denominator > 0\n",
+                    o.wards, sm_areas_id(areas, i), sm_areas_name(areas, i)[0] ? " (" : "", sm_areas_name(areas, i),
+                    sm_areas_name(areas, i)[0] ? ")" : "", sm_areas_value_field(areas), val);
+          bad++;
+        }
+      }
+      if (bad) {
+        if (bad > 10) fprintf(stderr, "safemap hotspots: error: ... and %zu more wards\n", bad - 10);
+        rc = 1;
+        goto out;
+      }
+      raw = malloc(n * sizeof *raw);
+      if (!raw) st = SM_E_NOMEM;
+      for (size_t i = 0; !st && i < n; i++) raw[i] = cnt[i], cnt[i] = cnt[i] / sm_areas_value(areas, i) * per;
     }
     if (!st) st = sm_weights_contiguity(ctx, &w, areas, !strcmp(wt, "queen"), 0, 1, 1.0);
     if (!st) st = sm_weights_contiguity(ctx, &wn, areas, !strcmp(wt, "queen"), 0, 0, 0);
@@ -249,6 +287,9 @@ int cmd_hotspots(int argc, char **argv) {
     size_t fc, fn, fz, fp, fb, ff;
     st = wards_units ? SM_OK : sm_layer_add_field(ctx, L, "count", SM_FIELD_DOUBLE, &fc);
     (void)fc;
+    size_t fden = 0, frate = 0;
+    if (!st && raw) st = sm_layer_add_field(ctx, L, "denominator", SM_FIELD_DOUBLE, &fden);
+    if (!st && raw) st = sm_layer_add_field(ctx, L, "rate", SM_FIELD_DOUBLE, &frate);
     if (!st) st = sm_layer_add_field(ctx, L, "neighbours", SM_FIELD_INT64, &fn);
     if (!st) st = sm_layer_add_field(ctx, L, "gi_z", SM_FIELD_DOUBLE, &fz);
     if (!st) st = sm_layer_add_field(ctx, L, "gi_p", SM_FIELD_DOUBLE, &fp);
@@ -264,6 +305,8 @@ int cmd_hotspots(int argc, char **argv) {
     if (!st && lps) st = sm_layer_add_field(ctx, L, "lisa_p_sim", SM_FIELD_DOUBLE, &fls);
     for (size_t i = 0; i < n && !st; i++) {
       if (!wards_units) st = sm_layer_set_double(ctx, L, i, fc, cnt[i]);
+      if (!st && raw) st = sm_layer_set_double(ctx, L, i, fden, sm_areas_value(areas, i));
+      if (!st && raw) st = sm_layer_set_double(ctx, L, i, frate, cnt[i]);
       if (!st) st = sm_layer_set_int(ctx, L, i, fn, (int64_t)sm_weights_neighbours(w, i) - 1);
       if (!st && !isnan(z[i])) st = sm_layer_set_double(ctx, L, i, fz, z[i]);
       if (!st && !isnan(pv[i])) st = sm_layer_set_double(ctx, L, i, fp, pv[i]);
@@ -279,6 +322,12 @@ int cmd_hotspots(int argc, char **argv) {
     }
     char buf[96];
     if (!st) st = sm_layer_set_metadata(ctx, L, "method", "Getis-Ord Gi* (each unit its own neighbour with weight 1, variance divisor n)");
+    if (raw) {
+      snprintf(buf, sizeof buf, "rate: incidents per %g of %s (field denominator)", per, sm_areas_value_field(areas));
+      if (!st) st = sm_layer_set_metadata(ctx, L, "value", buf);
+    } else if (!st) {
+      st = sm_layer_set_metadata(ctx, L, "value", "incident count");
+    }
     if (wards_units) {
       snprintf(buf, sizeof buf, "%s contiguity (spdep poly2nb: shared boundary points)", wt);
       if (!st) st = sm_layer_set_metadata(ctx, L, "weights", buf);
@@ -316,10 +365,12 @@ int cmd_hotspots(int argc, char **argv) {
   } else if (!o.quiet) {
     cli_clear_progress();
     int hot = 0, cold = 0;
+    char nb[32], rb[80];
     for (size_t i = 0; i < n; i++) hot += binf[i] > 0, cold += binf[i] < 0;
     if (wards_units)
-      fprintf(stderr, "safemap hotspots: %zu wards, %s contiguity; %d hot and %d cold at 90%%+ after FDR; %zu points outside the wards\n",
-              n, wt, hot, cold, outside);
+      fprintf(stderr, "safemap hotspots: %zu wards, %s contiguity%s%s%s; %d hot and %d cold at 90%%+ after FDR; %zu points outside the wards\n",
+              n, wt, raw ? ", rates per " : "", raw ? (snprintf(nb, sizeof nb, "%g", per), nb) : "",
+              raw ? (snprintf(rb, sizeof rb, " %s", sm_areas_value_field(areas)), rb) : "", hot, cold, outside);
     else
     {
       char how[64];
@@ -332,7 +383,7 @@ int cmd_hotspots(int argc, char **argv) {
     fprintf(stderr, "safemap hotspots: wrote %s\n", o.output);
   }
 out:
-  free(cnt), free(z), free(pv), free(bin), free(binf), free(li), free(lz), free(lp), free(lc), free(gps), free(lps);
+  free(raw), free(cnt), free(z), free(pv), free(bin), free(binf), free(li), free(lz), free(lp), free(lc), free(gps), free(lps);
   sm_weights_destroy(wn);
   sm_layer_destroy(L);
   sm_layer_destroy(WL);

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,7 +10,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER
 };
 
 static const struct option long_opts[] = {
@@ -62,6 +63,8 @@ static const struct option long_opts[] = {
     {"weights", required_argument, NULL, O_WEIGHTS},
     {"neighbours", required_argument, NULL, O_KNN},
     {"min-neighbours", required_argument, NULL, O_MINNB},
+    {"rate-field", required_argument, NULL, O_RATEF},
+    {"per", required_argument, NULL, O_PER},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -142,6 +145,13 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
     case O_BAND: o->band = optarg; break;
     case O_GRID: o->grid = optarg; break;
     case O_WEIGHTS: o->weights = optarg; break;
+    case O_RATEF: o->rate_field = optarg; break;
+    case O_PER: {
+      char *end;
+      o->per = strtod(optarg, &end);
+      if (*end || !(o->per > 0) || !isfinite(o->per)) return usage_error(o, "--per needs a number > 0, not", optarg);
+      break;
+    }
     case O_MINNB: {
       char *end;
       o->min_neighbours = strtol(optarg, &end, 10);
@@ -286,6 +296,7 @@ sm_status cli_read_areas(const cli_opts *o, sm_ctx *ctx, const sm_points *pts, s
   ao.crs = o->wards_crs;
   ao.analysis_crs = pts ? sm_points_crs(pts) : o->read.analysis_crs;
   ao.strict = o->strict;
+  ao.value_field = o->rate_field;
   return sm_areas_read(ctx, areas, o->wards, &ao);
 }
 

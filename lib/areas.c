@@ -14,6 +14,8 @@
 #include <cpl_conv.h>
 #include <gdal.h>
 #include <geos_c.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
@@ -30,7 +32,8 @@ struct sm_areas {
   double *area_m2;
   unsigned char **wkb;
   size_t *wkb_n;
-  char *id_field, *name_field, *crs;
+  char *id_field, *name_field, *crs, *value_field;
+  double *value; /* per area, with value_field */
   size_t repaired;
   /* edges of all areas, grouped by area, non-horizontal only */
   edge *edges;
@@ -55,9 +58,11 @@ struct sm_areas {
 };
 
 sm_status sm_areas_options_init(sm_areas_options *opts, int version) {
-  if (!opts || version != SM_AREAS_OPTIONS_VERSION) return SM_E_INVALID_ARG;
+  if (!opts || version < 1 || version > SM_AREAS_OPTIONS_VERSION) return SM_E_INVALID_ARG;
   sm_areas_options d = SM_AREAS_OPTIONS_INIT;
-  *opts = d;
+  if (version == 1) memcpy(opts, &d, offsetof(sm_areas_options, value_field)); /* a version-1 struct is shorter */
+  else *opts = d;
+  opts->version = version;
   return SM_OK;
 }
 
@@ -75,6 +80,8 @@ void sm_areas_destroy(sm_areas *a) {
   sm__free(a->area_m2);
   sm__free(a->id_field);
   sm__free(a->name_field);
+  sm__free(a->value_field);
+  sm__free(a->value);
   sm__free(a->crs);
   sm__free(a->edges);
   sm__free(a->edge_off);
@@ -95,6 +102,8 @@ size_t sm_areas_count(const sm_areas *a) { return a ? a->n : 0; }
 const char *sm_areas_id(const sm_areas *a, size_t i) { return a && i < a->n ? a->ids[i] : NULL; }
 const char *sm_areas_name(const sm_areas *a, size_t i) { return a && i < a->n ? a->names[i] : NULL; }
 double sm_areas_area_m2(const sm_areas *a, size_t i) { return a && i < a->n ? a->area_m2[i] : NAN; }
+double sm_areas_value(const sm_areas *a, size_t i) { return a && a->value && i < a->n ? a->value[i] : NAN; }
+const char *sm_areas_value_field(const sm_areas *a) { return a ? a->value_field : NULL; }
 const unsigned char *sm_areas_wkb(const sm_areas *a, size_t i, size_t *size_out) {
   if (!a || i >= a->n) return NULL;
   if (size_out) *size_out = a->wkb_n[i];
@@ -253,9 +262,10 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
   if (!source || !*source) return sm__error(ctx, SM_E_INVALID_ARG, "no area source given");
   sm_areas_options defaults = SM_AREAS_OPTIONS_INIT;
   if (!opts) opts = &defaults;
-  if (opts->version != SM_AREAS_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_options version %d is not %d", opts->version,
+  if (opts->version < 1 || opts->version > SM_AREAS_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_options version %d is not 1 to %d", opts->version,
                      SM_AREAS_OPTIONS_VERSION);
+  const char *value_field = opts->version >= 2 ? opts->value_field : NULL;
   sm_areas *a = sm__calloc(1, sizeof *a);
   if (!a) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm_status st = SM_OK;
@@ -316,6 +326,17 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
   } else {
     fid_name = detect_field(defn, "NM", NAME_NAMES);
     if (fid_name == fid_id) fid_name = -1;
+  }
+  int fid_value = -1;
+  if (value_field) {
+    if ((fid_value = OGR_FD_GetFieldIndex(defn, value_field)) < 0) {
+      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: layer '%s' has no field '%s' (the value field)", source, lname, value_field);
+      goto done;
+    }
+    if (!(a->value_field = sm__strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, fid_value))))) {
+      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      goto done;
+    }
   }
   a->id_field = sm__strdup(fid_id >= 0 ? OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, fid_id)) : "FID");
   a->name_field = sm__strdup(fid_name >= 0 ? OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, fid_name)) : "");
@@ -398,7 +419,10 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
       size_t *eo = ar ? sm__realloc(a->edge_off, (nc + 1) * sizeof *eo) : NULL;
       if (eo) a->edge_off = eo;
       double *bb = eo ? sm__realloc(a->bb, 4 * nc * sizeof *bb) : NULL;
-      if (!bb) {
+      if (bb) a->bb = bb;
+      double *va = bb ? sm__realloc(a->value, nc * sizeof *va) : NULL;
+      if (va) a->value = va;
+      if (!va) {
         OGR_F_Destroy(f);
         st = sm__error(ctx, SM_E_NOMEM, "out of memory");
         goto done;
@@ -427,6 +451,24 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
     char who[512];
     snprintf(who, sizeof who, "%s '%s'%s%s%s (feature %ld)", a->id_field, a->ids[k], a->names[k][0] ? " (" : "",
              a->names[k], a->names[k][0] ? ")" : "", fno);
+    a->value[k] = NAN;
+    if (fid_value >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_value)) {
+      OGRFieldType ft = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, fid_value));
+      if (ft == OFTInteger || ft == OFTInteger64 || ft == OFTReal) {
+        a->value[k] = OGR_F_GetFieldAsDouble(f, fid_value);
+      } else {
+        const char *txt = OGR_F_GetFieldAsString(f, fid_value);
+        char *end;
+        double v = strtod(txt, &end);
+        while (*end == ' ') end++;
+        if (end == txt || *end || !isfinite(v)) {
+          st = sm__error(ctx, SM_E_INPUT, "%s: area %s: field %s is '%s', not a number", source, who, a->value_field, txt);
+          OGR_F_Destroy(f);
+          goto done;
+        }
+        a->value[k] = v;
+      }
+    }
     OGRGeometryH og = OGR_F_GetGeometryRef(f);
     if (!og || OGR_G_IsEmpty(og)) {
       sm__log(ctx, SM_LOG_WARNING, "%s: area %s has no geometry; it can hold no points", source, who);

@@ -34,10 +34,14 @@ typedef struct sm_areas_options {
   const char *crs;          /**< CRS of the source if it has none; NULL = from the source */
   const char *analysis_crs; /**< CRS to work in (use sm_points_crs()); NULL = EPSG:27700 in GB, else UTM */
   int strict;               /**< 1: an invalid polygon is an error instead of being repaired */
+  /** Version 2: a numeric field read for each area (e.g. households, the
+   *  denominator of a rate; sm_areas_value()); NULL = none. A number stored
+   *  as text is accepted; other text is an SM_E_INPUT error naming the area. */
+  const char *value_field;
 } sm_areas_options;
 
-#define SM_AREAS_OPTIONS_VERSION 1
-#define SM_AREAS_OPTIONS_INIT {SM_AREAS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0}
+#define SM_AREAS_OPTIONS_VERSION 2
+#define SM_AREAS_OPTIONS_INIT {SM_AREAS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL}
 
 /** Initialises options to their defaults. @return SM_OK or SM_E_INVALID_ARG. @since 0.1 */
 SM_API sm_status sm_areas_options_init(sm_areas_options *opts, int version);
@@ -54,6 +58,11 @@ SM_API sm_status sm_areas_options_init(sm_areas_options *opts, int version);
  */
 SM_API sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source,
                                const sm_areas_options *opts);
+
+/** Area i's value_field, NAN when the field is empty there or none was asked for. @since 0.1 */
+SM_API double sm_areas_value(const sm_areas *areas, size_t i);
+/** The value field's name as in the source, or NULL. @since 0.1 */
+SM_API const char *sm_areas_value_field(const sm_areas *areas);
 
 /** Frees areas. NULL is a no-op. @since 0.1 */
 SM_API void sm_areas_destroy(sm_areas *areas);

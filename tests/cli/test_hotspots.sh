@@ -49,6 +49,33 @@ assert_stderr_contains "618 hexagons of 200 m, band 220 m"
 assert_stderr_contains "441 points outside the cells"
 got=$(ogrinfo -q "$out/hex.gpkg" -dialect sqlite -sql "SELECT COUNT(*) || ' ' || SUM(count) || ' ' || MAX(neighbours) || ' ' || SUM(ABS(ST_Area(geom) - 34641.016151377546) < 1e-6) || ' ' || SUM(ST_IsValid(geom)) AS s FROM hotspots" 2> /dev/null | sed -n 's/ *s (String) = //p')
 [ "$got" = "618 5975.0 6 618 618" ] || fail "hexagons: '$got'"
+# rates: incidents per hectare of a ward field; the rate is total / denominator * per, and Gi* is on the rates
+lyr=$(ogrinfo -q "$WARDS" | head -1 | awk '{print $2}')
+ogr2ogr -q "$WORKDIR/wr.gpkg" "$WARDS" -nln wards -dialect sqlite \
+  -sql "SELECT *, CAST(ST_Area(geom) / 10000 AS INTEGER) AS hectares, CAST(CAST(ST_Area(geom) / 10000 AS INTEGER) AS TEXT) AS hectares_text FROM \"$lyr\""
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WORKDIR/wr.gpkg" --rate-field hectares --per 1 -o "$out/rate.gpkg"
+assert_stderr_contains "20 wards, queen contiguity, rates per 1 hectares"
+bad=$(ogrinfo -q "$out/rate.gpkg" -sql "SELECT COUNT(*) AS n FROM hotspots WHERE ABS(rate - total * 1.0 / denominator) > 1e-12 OR denominator <= 0" 2> /dev/null | sed -n 's/ *n (Integer) = //p')
+[ "$bad" = 0 ] || fail "rates: $bad wards with rate != total / denominator"
+ogrinfo -so "$out/rate.gpkg" hotspots 2> /dev/null | grep -q "value=rate: incidents per 1 of hectares" || fail "rate metadata"
+# a number stored as text is read; the same z's
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WORKDIR/wr.gpkg" --rate-field hectares_text --per 1 -o "$out/rate2.csv" -q
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WORKDIR/wr.gpkg" --rate-field hectares --per 1 -o "$out/rate1.csv" -q
+assert_same_bytes "$out/rate1.csv" "$out/rate2.csv"
+# bad rates: a zero denominator, an empty one, text that is no number, a missing field
+ogr2ogr -q "$WORKDIR/wz.gpkg" "$WORKDIR/wr.gpkg" -nln wards -dialect sqlite \
+  -sql "SELECT *, CASE WHEN WD24CD = 'E05013652' THEN 0 ELSE hectares END AS hh, CASE WHEN WD24CD = 'E05013653' THEN NULL ELSE hectares END AS hn, CASE WHEN WD24CD = 'E05013654' THEN 'n/a' ELSE hectares_text END AS ht FROM wards"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WORKDIR/wz.gpkg" --rate-field hh -o "$out/x.gpkg"
+assert_error_line hotspots "ward E05013652 (Belsize): field hh is 0; a rate needs a denominator > 0"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WORKDIR/wz.gpkg" --rate-field hn -o "$out/x.gpkg"
+assert_error_line hotspots "ward E05013653 (Bloomsbury): field hn is empty; a rate needs a denominator > 0"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WORKDIR/wz.gpkg" --rate-field ht -o "$out/x.gpkg"
+assert_error_line hotspots "field ht is 'n/a', not a number"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WORKDIR/wz.gpkg" --rate-field HOUSEHOLDS -o "$out/x.gpkg"
+assert_error_line hotspots "has no field 'HOUSEHOLDS'"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 --rate-field hh -o "$out/x.gpkg"
+assert_error_line hotspots "--rate-field and --per are for ward units"
+[ ! -e "$out/x.gpkg" ] || fail "a refused run left $out/x.gpkg"
 # bad combinations
 assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --weights knn -o "$out/x.gpkg"
 assert_error_line hotspots "ward units take --weights queen or rook"
