@@ -27,12 +27,13 @@ static const char *USAGE =
     "  --wards PATH           the ward polygons: the units (default) or, with --grid fishnet|hexagon, the study area\n"
     "  --grid G               wards (default with --wards) | fishnet | hexagon (flat-topped; six\n"
     "                         neighbours at exactly --cell, so --band 1.1 x cell gives those six)\n"
-    "  --weights W            wards: queen (default) | rook\n"
-    "                         fishnet: band (default; 1 within --band) | idw (1/d within --band)\n"
-    "                         | idw2 (1/d^2 within --band) | knn (the --neighbours nearest cells)\n"
+    "  --weights W            queen (default for wards) | rook: wards sharing a boundary point / segment\n"
+    "                         band (default for cells; 1 within --band) | idw (1/d within --band)\n"
+    "                         | idw2 (1/d^2 within --band) | knn (the --neighbours nearest): between\n"
+    "                         cell centres, or ward centroids\n"
     "  --cell M               fishnet cell size, or hexagon centre spacing, in metres\n"
-    "  --band M               fishnet neighbourhood distance band in metres (at least one cell)\n"
-    "  --neighbours K         for --weights knn: how many nearest cells (default 8)\n"
+    "  --band M               distance band in metres for band, idw, idw2 (at least one cell)\n"
+    "  --neighbours K         for --weights knn: how many nearest units (default 8)\n"
     "  --rate-field F         ward units: analyse incidents per --per (default 1000) of the wards'\n"
     "                         numeric field F (households, residents), not counts; each ward needs F > 0\n"
     "  --min-neighbours K     band/idw/idw2: a cell with fewer than K neighbours in the band also\n"
@@ -77,11 +78,7 @@ int cmd_hotspots(int argc, char **argv) {
     return 1;
   }
   if (!wards_units && contiguity) {
-    fprintf(stderr, "safemap hotspots: error: --weights %s is for polygon units (--wards); fishnet cells take band, idw, idw2 or knn\n", wt);
-    return 1;
-  }
-  if (wards_units && !contiguity) {
-    fprintf(stderr, "safemap hotspots: error: ward units take --weights queen or rook (%s is for fishnet cells: --grid fishnet)\n", wt);
+    fprintf(stderr, "safemap hotspots: error: --weights %s is for polygon units (--wards); grid cells take band, idw, idw2 or knn\n", wt);
     return 1;
   }
   if (o.knn && !knn) {
@@ -104,19 +101,29 @@ int cmd_hotspots(int argc, char **argv) {
   double per = o.per ? o.per : 1000;
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.output ? "-o/--output is required"
                         : !wards_units && !o.cell ? "--cell is required (fishnet cell size in metres)"
-                        : !wards_units && !knn && !o.band ? "--band is required (distance band in metres)" : NULL;
+                        : !contiguity && !knn && !o.band ? "--band is required (distance band in metres)" : NULL;
   if (missing) {
     fprintf(stderr, "safemap hotspots: error: %s\nTry 'safemap hotspots --help'.\n", missing);
     return 1;
   }
   char *end;
   double cell = 0, band = 0;
+  if (wards_units && o.cell) {
+    fprintf(stderr, "safemap hotspots: error: --cell is for --grid fishnet or hexagon\n");
+    return 1;
+  }
+  if (contiguity && o.band) {
+    fprintf(stderr, "safemap hotspots: error: --band is for --weights band, idw or idw2 (not %s contiguity)\n", wt);
+    return 1;
+  }
   if (!wards_units) {
     cell = strtod(o.cell, &end);
     if (*end || !(cell > 0)) {
       fprintf(stderr, "safemap hotspots: error: --cell needs metres > 0, not '%s'\n", o.cell);
       return 1;
     }
+  }
+  if (!contiguity) {
     if (o.band && knn) {
       fprintf(stderr, "safemap hotspots: error: --weights knn takes --neighbours, not --band\n");
       return 1;
@@ -142,6 +149,8 @@ int cmd_hotspots(int argc, char **argv) {
   sm_units *u = NULL;
   sm_weights *w = NULL, *wn = NULL;
   size_t extended = 0;
+  const double *ux = NULL, *uy = NULL;
+  double *cxy = NULL;
   sm_moran gm;
   double *li = NULL, *lz = NULL, *lp = NULL, *gps = NULL, *lps = NULL;
   int *lc = NULL;
@@ -191,8 +200,20 @@ int cmd_hotspots(int argc, char **argv) {
       if (!raw) st = SM_E_NOMEM;
       for (size_t i = 0; !st && i < n; i++) raw[i] = cnt[i], cnt[i] = cnt[i] / sm_areas_value(areas, i) * per;
     }
-    if (!st) st = sm_weights_contiguity(ctx, &w, areas, !strcmp(wt, "queen"), 0, 1, 1.0);
-    if (!st) st = sm_weights_contiguity(ctx, &wn, areas, !strcmp(wt, "queen"), 0, 0, 0);
+    if (!st && contiguity) st = sm_weights_contiguity(ctx, &w, areas, !strcmp(wt, "queen"), 0, 1, 1.0);
+    if (!st && contiguity) st = sm_weights_contiguity(ctx, &wn, areas, !strcmp(wt, "queen"), 0, 0, 0);
+    if (!st && !contiguity) { /* distance weights between the wards' centroids */
+      cxy = malloc(2 * n * sizeof *cxy);
+      if (!cxy) st = SM_E_NOMEM;
+      for (size_t i = 0; !st && i < n; i++)
+        if (!sm_areas_centroid(areas, i, &cxy[i], &cxy[n + i])) {
+          fprintf(stderr, "safemap hotspots: error: %s: ward %s has no geometry, so no centroid for --weights %s\n", o.wards,
+                  sm_areas_id(areas, i), wt);
+          rc = 1;
+          goto out;
+        }
+      ux = cxy, uy = cxy + n;
+    }
   } else {
     if (!st && !has_extent) {
       if (areas) sm_areas_extent(areas, extent);
@@ -214,9 +235,11 @@ int cmd_hotspots(int argc, char **argv) {
       if (!cnt) st = SM_E_NOMEM;
     }
     if (!st) st = sm_units_count_points(ctx, u, p, cnt, &outside);
-    const double *ux = sm_units_x(u), *uy = sm_units_y(u);
-    if (!st && knn && k >= n) {
-      fprintf(stderr, "safemap hotspots: error: --neighbours %zu needs more than %zu cells\n", k, k);
+    ux = sm_units_x(u), uy = sm_units_y(u);
+  }
+  if (!st && !contiguity) {
+    if (knn && k >= n) {
+      fprintf(stderr, "safemap hotspots: error: --neighbours %zu needs more than %zu units, not %zu\n", k, k, n);
       rc = 1;
       goto out;
     }
@@ -228,7 +251,7 @@ int cmd_hotspots(int argc, char **argv) {
     if (!st && !knn && !idw) st = sm_weights_distance_band(ctx, &w, n, ux, uy, band, 1, 1.0);
     if (!st && !knn && !idw) st = sm_weights_distance_band(ctx, &wn, n, ux, uy, band, 0, 0);
     if (!st && o.min_neighbours && (size_t)o.min_neighbours >= n) {
-      fprintf(stderr, "safemap hotspots: error: --min-neighbours %ld needs more than %ld cells, not %zu\n", o.min_neighbours,
+      fprintf(stderr, "safemap hotspots: error: --min-neighbours %ld needs more than %ld units, not %zu\n", o.min_neighbours,
               o.min_neighbours, n);
       rc = 1;
       goto out;
@@ -246,8 +269,11 @@ int cmd_hotspots(int argc, char **argv) {
     size_t lonely = 0;
     for (size_t i = 0; i < n; i++) lonely += sm_weights_neighbours(w, i) <= 1;
     if (lonely == n && n >= 3) {
-      if (wards_units)
+      if (contiguity)
         fprintf(stderr, "safemap hotspots: error: no ward shares a boundary with another (%s contiguity)\n", wt);
+      else if (wards_units)
+        fprintf(stderr, "safemap hotspots: error: the band (%g m) is shorter than the distance from every ward's centroid "
+                        "to its nearest: no ward has a neighbour\n", band);
       else
         fprintf(stderr, "safemap hotspots: error: the band (%g m) is smaller than the distance between cells (%g m): "
                         "no cell has a neighbour\n", band, cell);
@@ -328,15 +354,16 @@ int cmd_hotspots(int argc, char **argv) {
     } else if (!st) {
       st = sm_layer_set_metadata(ctx, L, "value", "incident count");
     }
-    if (wards_units) {
+    if (contiguity) {
       snprintf(buf, sizeof buf, "%s contiguity (spdep poly2nb: shared boundary points)", wt);
       if (!st) st = sm_layer_set_metadata(ctx, L, "weights", buf);
     } else {
       snprintf(buf, sizeof buf, "%g", cell);
-      if (!st) st = sm_layer_set_metadata(ctx, L, "cell_m", buf);
-      if (!st) st = sm_layer_set_metadata(ctx, L, "units", hexagons ? "flat-topped hexagons, cell_m = centre spacing (across flats)"
-                                                                     : "square fishnet cells");
-      if (knn) snprintf(buf, sizeof buf, "%zu nearest cell centres (binary)", k);
+      if (!st && !wards_units) st = sm_layer_set_metadata(ctx, L, "cell_m", buf);
+      if (!st) st = sm_layer_set_metadata(ctx, L, "units", wards_units ? "the areas; distances between their centroids"
+                                                           : hexagons ? "flat-topped hexagons, cell_m = centre spacing (across flats)"
+                                                                      : "square fishnet cells");
+      if (knn) snprintf(buf, sizeof buf, "%zu nearest %s (binary)", k, wards_units ? "centroids" : "cell centres");
       else if (idw) snprintf(buf, sizeof buf, "inverse distance%s within %g m", idw == 2 ? " squared" : "", band);
       else snprintf(buf, sizeof buf, "binary distance band %g m", band);
       if (!st) st = sm_layer_set_metadata(ctx, L, "weights", buf);
@@ -367,23 +394,22 @@ int cmd_hotspots(int argc, char **argv) {
     int hot = 0, cold = 0;
     char nb[32], rb[80];
     for (size_t i = 0; i < n; i++) hot += binf[i] > 0, cold += binf[i] < 0;
+    char how[80];
+    if (contiguity) snprintf(how, sizeof how, "%s contiguity", wt);
+    else if (knn) snprintf(how, sizeof how, "%zu nearest neighbours", k);
+    else snprintf(how, sizeof how, "%s %g m", idw == 2 ? "1/d^2 within" : idw ? "1/d within" : "band", band);
     if (wards_units)
-      fprintf(stderr, "safemap hotspots: %zu wards, %s contiguity%s%s%s; %d hot and %d cold at 90%%+ after FDR; %zu points outside the wards\n",
-              n, wt, raw ? ", rates per " : "", raw ? (snprintf(nb, sizeof nb, "%g", per), nb) : "",
+      fprintf(stderr, "safemap hotspots: %zu wards, %s%s%s%s; %d hot and %d cold at 90%%+ after FDR; %zu points outside the wards\n",
+              n, how, raw ? ", rates per " : "", raw ? (snprintf(nb, sizeof nb, "%g", per), nb) : "",
               raw ? (snprintf(rb, sizeof rb, " %s", sm_areas_value_field(areas)), rb) : "", hot, cold, outside);
     else
-    {
-      char how[64];
-      if (knn) snprintf(how, sizeof how, "%zu nearest neighbours", k);
-      else snprintf(how, sizeof how, "%s %g m", idw == 2 ? "1/d^2 within" : idw ? "1/d within" : "band", band);
       fprintf(stderr, "safemap hotspots: %zu %s of %g m, %s; %d hot and %d cold at 90%%+ after FDR; %zu points outside the cells\n",
               n, hexagons ? "hexagons" : "cells", cell, how, hot, cold, outside);
-    }
     fprintf(stderr, "safemap hotspots: global Moran's I %.4f (z %.2f, p %.3g)\n", gm.I, gm.z, gm.p_greater);
     fprintf(stderr, "safemap hotspots: wrote %s\n", o.output);
   }
 out:
-  free(raw), free(cnt), free(z), free(pv), free(bin), free(binf), free(li), free(lz), free(lp), free(lc), free(gps), free(lps);
+  free(cxy), free(raw), free(cnt), free(z), free(pv), free(bin), free(binf), free(li), free(lz), free(lp), free(lc), free(gps), free(lps);
   sm_weights_destroy(wn);
   sm_layer_destroy(L);
   sm_layer_destroy(WL);

@@ -34,6 +34,7 @@ struct sm_areas {
   size_t *wkb_n;
   char *id_field, *name_field, *crs, *value_field;
   double *value; /* per area, with value_field */
+  double *cxy;   /* per area: centroid x, y (NAN without geometry) */
   size_t repaired;
   /* edges of all areas, grouped by area, non-horizontal only */
   edge *edges;
@@ -82,6 +83,7 @@ void sm_areas_destroy(sm_areas *a) {
   sm__free(a->name_field);
   sm__free(a->value_field);
   sm__free(a->value);
+  sm__free(a->cxy);
   sm__free(a->crs);
   sm__free(a->edges);
   sm__free(a->edge_off);
@@ -104,6 +106,11 @@ const char *sm_areas_name(const sm_areas *a, size_t i) { return a && i < a->n ? 
 double sm_areas_area_m2(const sm_areas *a, size_t i) { return a && i < a->n ? a->area_m2[i] : NAN; }
 double sm_areas_value(const sm_areas *a, size_t i) { return a && a->value && i < a->n ? a->value[i] : NAN; }
 const char *sm_areas_value_field(const sm_areas *a) { return a ? a->value_field : NULL; }
+int sm_areas_centroid(const sm_areas *a, size_t i, double *x, double *y) {
+  if (!a || i >= a->n || isnan(a->cxy[2 * i])) return 0;
+  *x = a->cxy[2 * i], *y = a->cxy[2 * i + 1];
+  return 1;
+}
 const unsigned char *sm_areas_wkb(const sm_areas *a, size_t i, size_t *size_out) {
   if (!a || i >= a->n) return NULL;
   if (size_out) *size_out = a->wkb_n[i];
@@ -422,7 +429,9 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
       if (bb) a->bb = bb;
       double *va = bb ? sm__realloc(a->value, nc * sizeof *va) : NULL;
       if (va) a->value = va;
-      if (!va) {
+      double *cc = va ? sm__realloc(a->cxy, 2 * nc * sizeof *cc) : NULL;
+      if (cc) a->cxy = cc;
+      if (!cc) {
         OGR_F_Destroy(f);
         st = sm__error(ctx, SM_E_NOMEM, "out of memory");
         goto done;
@@ -452,6 +461,7 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
     snprintf(who, sizeof who, "%s '%s'%s%s%s (feature %ld)", a->id_field, a->ids[k], a->names[k][0] ? " (" : "",
              a->names[k], a->names[k][0] ? ")" : "", fno);
     a->value[k] = NAN;
+    a->cxy[2 * k] = a->cxy[2 * k + 1] = NAN;
     if (fid_value >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_value)) {
       OGRFieldType ft = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, fid_value));
       if (ft == OFTInteger || ft == OFTInteger64 || ft == OFTReal) {
@@ -543,6 +553,12 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
       }
     }
     GEOSArea_r(h, gg, &a->area_m2[k]);
+    GEOSGeometry *cen = GEOSGetCentroid_r(h, gg);
+    if (cen && !GEOSisEmpty_r(h, cen)) {
+      GEOSGeomGetX_r(h, cen, &a->cxy[2 * k]);
+      GEOSGeomGetY_r(h, cen, &a->cxy[2 * k + 1]);
+    }
+    if (cen) GEOSGeom_destroy_r(h, cen);
     a->wkb[k] = GEOSWKBWriter_write_r(h, wr, gg, &a->wkb_n[k]);
     st = add_polygonal(ctx, a, h, gg, bb);
     GEOSGeom_destroy_r(h, gg);

@@ -61,6 +61,12 @@ SM_API sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source,
 
 /** Area i's value_field, NAN when the field is empty there or none was asked for. @since 0.1 */
 SM_API double sm_areas_value(const sm_areas *areas, size_t i);
+/**
+ * Area i's centroid (GEOS, of the repaired polygons) in the analysis CRS.
+ * @return 1, or 0 (x, y untouched) when the area has no geometry.
+ * @since 0.1
+ */
+SM_API int sm_areas_centroid(const sm_areas *areas, size_t i, double *x, double *y);
 /** The value field's name as in the source, or NULL. @since 0.1 */
 SM_API const char *sm_areas_value_field(const sm_areas *areas);
 

@@ -77,8 +77,15 @@ assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 --rate-field h
 assert_error_line hotspots "--rate-field and --per are for ward units"
 [ ! -e "$out/x.gpkg" ] || fail "a refused run left $out/x.gpkg"
 # bad combinations
-assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --weights knn -o "$out/x.gpkg"
-assert_error_line hotspots "ward units take --weights queen or rook"
+# wards by distance between centroids: 4 nearest each; a band shorter than every centroid's nearest is refused
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --weights knn --neighbours 4 -o "$out/wk.gpkg"
+assert_stderr_contains "20 wards, 4 nearest neighbours"
+k=$(ogrinfo -q "$out/wk.gpkg" -sql "SELECT MIN(neighbours) AS lo, MAX(neighbours) AS hi FROM hotspots" 2> /dev/null | sed -n 's/ *\(lo\|hi\) (Integer) = //p' | sort -u)
+[ "$k" = 4 ] || fail "ward knn 4: neighbours '$k'"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --weights band --band 100 -o "$out/x.gpkg"
+assert_error_line hotspots "the band (100 m) is shorter than the distance from every ward's centroid to its nearest"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --weights queen --band 100 -o "$out/x.gpkg"
+assert_error_line hotspots "--band is for --weights band, idw or idw2"
 assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --weights knn --band 300 -o "$out/x.gpkg"
 assert_error_line hotspots "takes --neighbours, not --band"
 assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 --neighbours 4 -o "$out/x.gpkg"
