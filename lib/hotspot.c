@@ -295,3 +295,62 @@ sm_status sm_hotspot_permutations(sm_ctx *ctx, const sm_weights *w, const double
   }
   return st;
 }
+
+/* ---- incremental spatial autocorrelation (REFERENCE.md §1.3) --------------------------- */
+sm_status sm_incremental_autocorrelation(sm_ctx *ctx, size_t n, const double *x, const double *y, const double *v,
+                                         double start_m, double increment_m, size_t n_bands, int row_standardise,
+                                         sm_isa_band *out, size_t *first_peak, size_t *max_peak) {
+  if (first_peak) *first_peak = (size_t)-1;
+  if (max_peak) *max_peak = (size_t)-1;
+  if (!x || !y || !v || !out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_incremental_autocorrelation: NULL argument");
+  if (n < 4) return sm__error(ctx, SM_E_INVALID_ARG, "incremental spatial autocorrelation needs at least 4 units, not %zu", n);
+  if (n_bands < 1 || !(start_m >= 0) || !(increment_m >= 0) || !isfinite(start_m) || !isfinite(increment_m))
+    return sm__error(ctx, SM_E_INVALID_ARG, "bands: start %g m, increment %g m, %zu bands", start_m, increment_m, n_bands);
+  if (start_m == 0 || increment_m == 0) { /* from the nearest-neighbour distances */
+    sm_weights *nn;
+    sm_status st = sm_weights_knn(ctx, &nn, n, x, y, 1, 0, 0);
+    if (st) return st;
+    double dmax = 0, dsum = 0;
+    for (size_t i = 0; i < n; i++) {
+      const size_t *idx;
+      const double *wt;
+      sm_weights_row(nn, i, &idx, &wt);
+      double d = hypot(x[idx[0]] - x[i], y[idx[0]] - y[i]);
+      dmax = fmax(dmax, d), dsum += d;
+    }
+    sm_weights_destroy(nn);
+    if (start_m == 0) start_m = dmax * (1 + 1e-12); /* inclusive of the farthest pair */
+    if (increment_m == 0) increment_m = dsum / (double)n;
+    if (!(start_m > 0) || !(increment_m > 0))
+      return sm__error(ctx, SM_E_INPUT, "every unit is at the same place: no distance band to start from");
+  }
+  for (size_t b = 0; b < n_bands; b++) {
+    sm_weights *w;
+    double band = start_m + (double)b * increment_m;
+    sm_status st = sm_weights_distance_band(ctx, &w, n, x, y, band, 0, 0);
+    if (!st && row_standardise) st = sm_weights_row_standardise(ctx, w);
+    if (!st) st = sm_global_moran(ctx, w, v, n, &out[b].moran);
+    if (!st) {
+      out[b].band_m = band;
+      out[b].min_neighbours = (size_t)-1, out[b].max_neighbours = 0;
+      for (size_t i = 0; i < n; i++) {
+        size_t k = sm_weights_neighbours(w, i);
+        if (k < out[b].min_neighbours) out[b].min_neighbours = k;
+        if (k > out[b].max_neighbours) out[b].max_neighbours = k;
+      }
+    }
+    sm_weights_destroy(w);
+    if (st) return st;
+  }
+  size_t fp = (size_t)-1, mp = (size_t)-1;
+  for (size_t b = 1; b + 1 < n_bands; b++) {
+    double z = out[b].moran.z;
+    if (z > out[b - 1].moran.z && z > out[b + 1].moran.z) {
+      if (fp == (size_t)-1) fp = b;
+      if (mp == (size_t)-1 || z > out[mp].moran.z) mp = b;
+    }
+  }
+  if (first_peak) *first_peak = fp;
+  if (max_peak) *max_peak = mp;
+  return SM_OK;
+}

@@ -105,6 +105,35 @@ typedef struct sm_moran {
  */
 SM_API sm_status sm_global_moran(sm_ctx *ctx, const sm_weights *w, const double *x, size_t n, sm_moran *out);
 
+/** One distance band of an incremental spatial autocorrelation run. */
+typedef struct sm_isa_band {
+  double band_m;  /**< the distance band (metres) */
+  sm_moran moran; /**< global Moran's I with binary weights within it */
+  size_t min_neighbours, max_neighbours; /**< over the units (itself not counted) */
+} sm_isa_band;
+
+/**
+ * Incremental spatial autocorrelation (ArcGIS's tool of that name,
+ * REFERENCE.md §1.3): global Moran's I and its z under randomisation for
+ * binary distance-band weights (no self) at start_m, start_m + increment_m,
+ * ... (n_bands bands), each row-standardised when `row_standardise` (as
+ * ArcGIS's default). A peak is a band whose z exceeds both neighbouring
+ * bands' z; the first and the highest peaks say at which scale the
+ * clustering is most pronounced.
+ * @param start_m first band; 0 = the largest nearest-neighbour distance, so
+ *   every unit has a neighbour (ArcGIS's default).
+ * @param increment_m step; 0 = the mean nearest-neighbour distance (ArcGIS's default).
+ * @param[out] out n_bands results.
+ * @param[out] first_peak, max_peak band indices, or (size_t)-1 without a peak; may be NULL.
+ * @return SM_OK, SM_E_INVALID_ARG (n_bands < 1, negative distances, fewer
+ *   than 4 units), SM_E_INPUT (zero variance), SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_incremental_autocorrelation(sm_ctx *ctx, size_t n, const double *x, const double *y,
+                                                const double *v, double start_m, double increment_m, size_t n_bands,
+                                                int row_standardise, sm_isa_band *out, size_t *first_peak,
+                                                size_t *max_peak);
+
 #ifdef __cplusplus
 }
 #endif

@@ -583,6 +583,43 @@ static void hexagons(void **state) {
   assert_int_equal(sm_units_hexagons(ctx, &u, e, 0, "EPSG:27700", NULL), SM_E_INVALID_ARG);
 }
 
+/* Incremental spatial autocorrelation with ArcGIS's default bands against
+ * spdep moran.test at each band, styles W and B (tests/golden/hotspot/spdep_isa.R);
+ * the peak is at the ninth band. Bands to 1e-9 relative, I and z to 1e-8. */
+static void spdep_isa_golden(void **state) {
+  (void)state;
+  enum { N = 1400 };
+  static double F[N * 3], x[N], y[N], c[N], G[10 * 9];
+  const char *fc[] = {"x", "y", "count"};
+  assert_int_equal(tu_read_columns(SM_TEST_SRCDIR "/tests/golden/hotspot/spdep_knn_idw.csv", 3, fc, F, N), N);
+  for (int i = 0; i < N; i++) x[i] = F[3 * i], y[i] = F[3 * i + 1], c[i] = F[3 * i + 2];
+  const char *gc[] = {"band", "I_W", "z_W", "var_W", "I_B", "z_B", "var_B", "card_min", "card_max"};
+  assert_int_equal(tu_read_columns(SM_TEST_SRCDIR "/tests/golden/hotspot/spdep_isa.csv", 9, gc, G, 10), 10);
+  sm_isa_band b[10];
+  for (int style = 0; style < 2; style++) {
+    size_t fp, mp;
+    assert_ok(ctx, sm_incremental_autocorrelation(ctx, N, x, y, c, 0, 0, 10, style == 0, b, &fp, &mp));
+    for (int k = 0; k < 10; k++) {
+      const double *g = G + 9 * k;
+      assert_true(fabs(b[k].band_m - g[0]) < 1e-9 * g[0]);
+      double I = g[style ? 4 : 1], z = g[style ? 5 : 2];
+      if (fabs(b[k].moran.I - I) > 1e-8 || fabs(b[k].moran.z - z) > 1e-8 * fabs(z))
+        fail_msg("style %s band %d: I %.12g z %.12g, spdep %.12g %.12g", style ? "B" : "W", k, b[k].moran.I, b[k].moran.z, I, z);
+      assert_int_equal(b[k].min_neighbours, (size_t)g[7]);
+      assert_int_equal(b[k].max_neighbours, (size_t)g[8]);
+    }
+    assert_int_equal(fp, 8);
+    assert_int_equal(mp, 8);
+  }
+  /* given bands; bad arguments */
+  size_t fp;
+  assert_ok(ctx, sm_incremental_autocorrelation(ctx, N, x, y, c, 300, 100, 3, 1, b, &fp, NULL));
+  assert_true(b[2].band_m == 500);
+  assert_int_equal(fp, (size_t)-1); /* z rises through all three: no peak */
+  assert_int_equal(sm_incremental_autocorrelation(ctx, N, x, y, c, 300, 100, 0, 1, b, NULL, NULL), SM_E_INVALID_ARG);
+  assert_int_equal(sm_incremental_autocorrelation(ctx, 3, x, y, c, 300, 100, 2, 1, b, NULL, NULL), SM_E_INVALID_ARG);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(six_point_vector), cmocka_unit_test(bins_and_fdr),
                                      cmocka_unit_test(bad_input), cmocka_unit_test(fishnet_weights),
@@ -590,6 +627,7 @@ int main(void) {
                                      cmocka_unit_test(permutations), cmocka_unit_test(spdep_wards_golden),
                                      cmocka_unit_test(queen_rook_squares), cmocka_unit_test(knn_brute_force),
                                      cmocka_unit_test(inverse_distance), cmocka_unit_test(spdep_knn_idw_golden),
-                                     cmocka_unit_test(min_neighbours), cmocka_unit_test(hexagons)};
+                                     cmocka_unit_test(min_neighbours), cmocka_unit_test(hexagons),
+                                     cmocka_unit_test(spdep_isa_golden)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
