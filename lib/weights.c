@@ -46,50 +46,74 @@ static int cmp_size(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* A uniform grid over the units: bin b holds units bunit[boff[b] .. boff[b+1]),
+ * by increasing index; unit i is in bin[i]. */
+typedef struct {
+  double xmin, ymin, cs;
+  size_t gw, gh, nb;
+  size_t *boff, *bunit, *bin;
+} grid_index;
+
+static void grid_free(grid_index *g) { sm__free(g->boff), sm__free(g->bunit), sm__free(g->bin); }
+
+/* The units' extent; SM_E_INVALID_ARG for a non-finite position. */
+static sm_status units_extent(sm_ctx *ctx, size_t n, const double *x, const double *y, double e[4]) {
+  e[0] = e[1] = INFINITY, e[2] = e[3] = -INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(x[i]) || !isfinite(y[i])) return sm__error(ctx, SM_E_INVALID_ARG, "unit %zu has a non-finite position", i);
+    e[0] = fmin(e[0], x[i]), e[1] = fmin(e[1], y[i]), e[2] = fmax(e[2], x[i]), e[3] = fmax(e[3], y[i]);
+  }
+  return SM_OK;
+}
+
+/* Bins of side cs (at least 1/4096 of the extent); 0, or -1 when out of memory. */
+static int grid_build(grid_index *g, size_t n, const double *x, const double *y, const double e[4], double cs) {
+  memset(g, 0, sizeof *g);
+  g->cs = fmax(cs, fmax(e[2] - e[0], e[3] - e[1]) / 4096);
+  if (!(g->cs > 0)) g->cs = 1;
+  g->xmin = e[0], g->ymin = e[1];
+  g->gw = (size_t)((e[2] - e[0]) / g->cs) + 1, g->gh = (size_t)((e[3] - e[1]) / g->cs) + 1, g->nb = g->gw * g->gh;
+  g->boff = sm__calloc(g->nb + 1, sizeof *g->boff);
+  g->bunit = sm__malloc(n * sizeof *g->bunit);
+  g->bin = sm__malloc(n * sizeof *g->bin);
+  size_t *fill = sm__malloc(g->nb * sizeof *fill);
+  if (!g->boff || !g->bunit || !g->bin || !fill) {
+    sm__free(fill);
+    grid_free(g);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    g->bin[i] = (size_t)((y[i] - g->ymin) / g->cs) * g->gw + (size_t)((x[i] - g->xmin) / g->cs);
+    g->boff[g->bin[i] + 1]++;
+  }
+  for (size_t b = 0; b < g->nb; b++) g->boff[b + 1] += g->boff[b];
+  memcpy(fill, g->boff, g->nb * sizeof *fill);
+  for (size_t i = 0; i < n; i++) g->bunit[fill[g->bin[i]]++] = i; /* increasing i within a bin */
+  sm__free(fill);
+  return 0;
+}
+
 sm_status sm_weights_distance_band(sm_ctx *ctx, sm_weights **out, size_t n, const double *x, const double *y,
                                    double band_m, int self, double self_weight) {
   if (!out || !x || !y || n < 1) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_distance_band: no units");
   *out = NULL;
   if (!(band_m > 0) || !isfinite(band_m))
     return sm__error(ctx, SM_E_INVALID_ARG, "the distance band must be > 0 metres, not %g", band_m);
-  double xmin = INFINITY, ymin = INFINITY, xmax = -INFINITY, ymax = -INFINITY;
-  for (size_t i = 0; i < n; i++) {
-    if (!isfinite(x[i]) || !isfinite(y[i]))
-      return sm__error(ctx, SM_E_INVALID_ARG, "unit %zu has a non-finite position", i);
-    xmin = fmin(xmin, x[i]), ymin = fmin(ymin, y[i]), xmax = fmax(xmax, x[i]), ymax = fmax(ymax, y[i]);
-  }
-  /* bins of the band's size (at most 4096 a side) */
-  double cs = fmax(band_m, fmax(xmax - xmin, ymax - ymin) / 4096);
-  size_t gw = (size_t)((xmax - xmin) / cs) + 1, gh = (size_t)((ymax - ymin) / cs) + 1, nb = gw * gh;
-  size_t *boff = sm__calloc(nb + 1, sizeof *boff), *bunit = sm__malloc(n * sizeof *bunit), *bin = sm__malloc(n * sizeof *bin);
+  double e[4];
+  sm_status est = units_extent(ctx, n, x, y, e);
+  if (est) return est;
+  grid_index g; /* bins of the band's size */
   sm_weights *w = sm__calloc(1, sizeof *w);
   if (w) {
     w->n = n;
     w->off = sm__calloc(n + 1, sizeof *w->off);
     w->self = sm__calloc(n, 1);
   }
-  if (!boff || !bunit || !bin || !w || !w->off || !w->self) {
-    sm__free(boff), sm__free(bunit), sm__free(bin);
+  if (!w || !w->off || !w->self || grid_build(&g, n, x, y, e, band_m)) {
     sm_weights_destroy(w);
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
-  for (size_t i = 0; i < n; i++) {
-    size_t bx = (size_t)((x[i] - xmin) / cs), by = (size_t)((y[i] - ymin) / cs);
-    bin[i] = by * gw + bx;
-    boff[bin[i] + 1]++;
-  }
-  for (size_t b = 0; b < nb; b++) boff[b + 1] += boff[b];
-  {
-    size_t *fill = sm__malloc(nb * sizeof *fill);
-    if (!fill) {
-      sm__free(boff), sm__free(bunit), sm__free(bin);
-      sm_weights_destroy(w);
-      return sm__error(ctx, SM_E_NOMEM, "out of memory");
-    }
-    memcpy(fill, boff, nb * sizeof *fill);
-    for (size_t i = 0; i < n; i++) bunit[fill[bin[i]]++] = i; /* increasing i within a bin */
-    sm__free(fill);
-  }
+  size_t gw = g.gw, gh = g.gh, *boff = g.boff, *bunit = g.bunit, *bin = g.bin;
   double b2 = band_m * band_m;
   int nt = sm__threads(ctx);
   /* pass 1: counts; pass 2: fill rows, each sorted by index */
@@ -99,7 +123,7 @@ sm_status sm_weights_distance_band(sm_ctx *ctx, sm_weights **out, size_t n, cons
       w->col = sm__malloc((w->off[n] ? w->off[n] : 1) * sizeof *w->col);
       w->val = sm__malloc((w->off[n] ? w->off[n] : 1) * sizeof *w->val);
       if (!w->col || !w->val) {
-        sm__free(boff), sm__free(bunit), sm__free(bin);
+        grid_free(&g);
         sm_weights_destroy(w);
         return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu neighbour pairs)", w->off[n]);
       }
@@ -132,12 +156,12 @@ sm_status sm_weights_distance_band(sm_ctx *ctx, sm_weights **out, size_t n, cons
       }
     }
     if (sm__progress(ctx, 0.5 * (pass + 1), "spatial weights")) {
-      sm__free(boff), sm__free(bunit), sm__free(bin);
+      grid_free(&g);
       sm_weights_destroy(w);
       return SM_E_CANCELLED;
     }
   }
-  sm__free(boff), sm__free(bunit), sm__free(bin);
+  grid_free(&g);
   *out = w;
   return SM_OK;
 }
@@ -282,17 +306,11 @@ sm_status sm_weights_knn(sm_ctx *ctx, sm_weights **out, size_t n, const double *
   if (!out || !x || !y) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_knn: NULL argument");
   *out = NULL;
   if (k < 1 || k >= n) return sm__error(ctx, SM_E_INVALID_ARG, "k nearest neighbours needs 1 <= k < %zu units, not k = %zu", n, k);
-  double xmin = INFINITY, ymin = INFINITY, xmax = -INFINITY, ymax = -INFINITY;
-  for (size_t i = 0; i < n; i++) {
-    if (!isfinite(x[i]) || !isfinite(y[i])) return sm__error(ctx, SM_E_INVALID_ARG, "unit %zu has a non-finite position", i);
-    xmin = fmin(xmin, x[i]), ymin = fmin(ymin, y[i]), xmax = fmax(xmax, x[i]), ymax = fmax(ymax, y[i]);
-  }
-  /* bins holding about k units each */
-  double area = fmax((xmax - xmin) * (ymax - ymin), 1e-9);
-  double cs = fmax(sqrt(area * (double)k / (double)n), fmax(xmax - xmin, ymax - ymin) / 4096);
-  if (!(cs > 0)) cs = 1;
-  size_t gw = (size_t)((xmax - xmin) / cs) + 1, gh = (size_t)((ymax - ymin) / cs) + 1, nb = gw * gh;
-  size_t *boff = sm__calloc(nb + 1, sizeof *boff), *bunit = sm__malloc(n * sizeof *bunit), *bin = sm__malloc(n * sizeof *bin);
+  double e[4];
+  sm_status est = units_extent(ctx, n, x, y, e);
+  if (est) return est;
+  double area = fmax((e[2] - e[0]) * (e[3] - e[1]), 1e-9);
+  grid_index g; /* bins holding about k units each */
   sm_weights *w = sm__calloc(1, sizeof *w);
   size_t per = k + (self ? 1 : 0);
   if (w) {
@@ -302,27 +320,12 @@ sm_status sm_weights_knn(sm_ctx *ctx, sm_weights **out, size_t n, const double *
     w->col = sm__malloc(n * per * sizeof *w->col);
     w->val = sm__malloc(n * per * sizeof *w->val);
   }
-  if (!boff || !bunit || !bin || !w || !w->off || !w->self || !w->col || !w->val) {
-    sm__free(boff), sm__free(bunit), sm__free(bin);
+  if (!w || !w->off || !w->self || !w->col || !w->val || grid_build(&g, n, x, y, e, sqrt(area * (double)k / (double)n))) {
     sm_weights_destroy(w);
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
-  for (size_t i = 0; i < n; i++) {
-    bin[i] = (size_t)((y[i] - ymin) / cs) * gw + (size_t)((x[i] - xmin) / cs);
-    boff[bin[i] + 1]++;
-  }
-  for (size_t b = 0; b < nb; b++) boff[b + 1] += boff[b];
-  {
-    size_t *fill = sm__malloc(nb * sizeof *fill);
-    if (!fill) {
-      sm__free(boff), sm__free(bunit), sm__free(bin);
-      sm_weights_destroy(w);
-      return sm__error(ctx, SM_E_NOMEM, "out of memory");
-    }
-    memcpy(fill, boff, nb * sizeof *fill);
-    for (size_t i = 0; i < n; i++) bunit[fill[bin[i]]++] = i;
-    sm__free(fill);
-  }
+  double cs = g.cs;
+  size_t gw = g.gw, gh = g.gh, *boff = g.boff, *bunit = g.bunit, *bin = g.bin;
   for (size_t i = 0; i <= n; i++) w->off[i] = i * per;
   int oom = 0;
 #ifdef SM_HAVE_OPENMP
@@ -339,13 +342,13 @@ sm_status sm_weights_knn(sm_ctx *ctx, sm_weights **out, size_t n, const double *
     long R = (long)(gw > gh ? gw : gh);
     for (long r = 0; r <= R && !oom; r++) {
       /* the ring's cells only: top and bottom rows, then the side columns */
-      for (long e = 0; e < (r ? 8 * r : 1) && !oom; e++) {
+      for (long step = 0; step < (r ? 8 * r : 1) && !oom; step++) {
         long dx, dy;
         if (!r) dx = 0, dy = 0;
-        else if (e < 2 * r + 1) dx = e - r, dy = -r;
-        else if (e < 4 * r + 2) dx = e - (3 * r + 1), dy = r;
-        else if (e < 6 * r + 1) dx = -r, dy = e - (5 * r + 1);
-        else dx = r, dy = e - (7 * r);
+        else if (step < 2 * r + 1) dx = step - r, dy = -r;
+        else if (step < 4 * r + 2) dx = step - (3 * r + 1), dy = r;
+        else if (step < 6 * r + 1) dx = -r, dy = step - (5 * r + 1);
+        else dx = r, dy = step - (7 * r);
         long cx = (long)bx + dx, cy = (long)by + dy;
         if (cx < 0 || cy < 0 || cx >= (long)gw || cy >= (long)gh) continue;
         size_t b = (size_t)cy * gw + (size_t)cx;
@@ -380,7 +383,7 @@ sm_status sm_weights_knn(sm_ctx *ctx, sm_weights **out, size_t n, const double *
     }
     free(c);
   }
-  sm__free(boff), sm__free(bunit), sm__free(bin);
+  grid_free(&g);
   if (oom) {
     sm_weights_destroy(w);
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
