@@ -3,9 +3,10 @@
 # inputs and prints one table (wall time, peak RSS, ratio, agreement).
 # Not part of the test suite. See tests/bench/README.md.
 #
-# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde]
+# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots]
 #                           [--safemap PATH] [--threads N] [--seed N]
-#                           [--runs N] [--scratch DIR] [--wards GPKG] [--list]
+#                           [--runs N] [--scratch DIR] [--wards GPKG]
+#                           [--slow-peers] [--list]
 #
 #   --sizes    input sizes (rows of synthetic incidents); k and M suffixes
 #   --only     run only these entries (comma-separated; see --list)
@@ -18,6 +19,8 @@
 #              inputs are cached there by size, seed and generator version
 #   --wards    London 2024 wards GeoPackage (default: found under data/ or
 #              shared/data/wards/london_wards_2024_bgc.gpkg)
+#   --slow-peers  also run peers where they take minutes (hotspots: spdep on
+#              the London fishnet with nsim 9 and 99, extrapolated to 999)
 #   --list     list the entries and exit
 set -euo pipefail
 
@@ -35,7 +38,7 @@ RUNS=1
 SCRATCH="$REPO_ROOT/build/bench"
 
 # Every entry is a function entry_<name> SIZE, listed here in run order.
-ENTRIES=(count kde)
+ENTRIES=(count kde hotspots)
 
 # kde: the 20 km x 20 km box (British National Grid metres) the points are
 # generated in, the quartic radius and the cell size. spatstat's sigma for
@@ -45,6 +48,25 @@ KDE_RADIUS=250
 KDE_CELL=10
 KDE_SIGMA=88.38834764831844
 RSCRIPT="/usr/bin/Rscript"
+
+# hotspots: Getis-Ord Gi* on square fishnets of HS_CELL m cells, binary
+# distance-band weights (each cell its own neighbour), beside spdep.
+#  p99:    200 x 200 cells over KDE_BOX (points from input_bng_csv), band
+#          HS_BAND, HS_NSIM permutations (spdep localG_perm)
+#  a250k:  500 x 500 cells over HS_BOX50 (points generated in that box),
+#          band HS_BAND, analytic (spdep localG)
+#  london: the wards' extent, cells whose centre is in a ward (--wards), band
+#          HS_LONDON_BAND, HS_LONDON_NSIM permutations, the London-wide
+#          points (input_csv, lon/lat); safemap only, unless --slow-peers:
+#          spdep with nsim HS_LONDON_SPDEP_NSIM, its time extrapolated
+HS_CELL=100
+HS_BAND=250
+HS_NSIM=99
+HS_BOX50="505000,155000,555000,205000"
+HS_LONDON_BAND=400
+HS_LONDON_NSIM=999
+HS_LONDON_SPDEP_NSIM="9,99"
+SLOW_PEERS=0
 
 # London wards, December 2024 (684, EPSG:27700, code WD24CD): the first of
 # these that exists, unless --wards is given.
@@ -81,6 +103,7 @@ while [ $# -gt 0 ]; do
         --scratch=*) SCRATCH=${1#*=}; shift ;;
         --wards) WARDS=${2:?--wards needs a value}; shift 2 ;;
         --wards=*) WARDS=${1#*=}; shift ;;
+        --slow-peers) SLOW_PEERS=1; shift ;;
         --list) printf '%s\n' "${ENTRIES[@]}"; exit 0 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown option '$1'" ;;
@@ -158,15 +181,20 @@ input_csv() {
     echo "$f"
 }
 
-# input_bng_csv SIZE -> path of the cached CSV made with --bng-box $KDE_BOX:
-# the same model and columns, but X,Y in British National Grid metres and
-# every point inside the box.
+# input_bng_csv SIZE [BOX] -> path of the cached CSV made with --bng-box BOX
+# (default $KDE_BOX): the same model and columns, but X,Y in British National
+# Grid metres and every point inside the box. Other boxes than $KDE_BOX have
+# the box in the file name.
 input_bng_csv() {
-    local size=$1 f
-    f="$DATA/incidents_bng_${size}_s${SEED}.csv"
+    local size=$1 box=${2:-$KDE_BOX} f
+    if [ "$box" = "$KDE_BOX" ]; then
+        f="$DATA/incidents_bng_${size}_s${SEED}.csv"
+    else
+        f="$DATA/incidents_bng_${box//,/_}_${size}_s${SEED}.csv"
+    fi
     if [ ! -s "$f" ]; then
-        log "generating $(size_rows "$size") incidents in the box $KDE_BOX (seed $SEED) -> $f"
-        "$GEN" -n "$(size_rows "$size")" --seed "$SEED" --bng-box "$KDE_BOX" -o "$f.tmp"
+        log "generating $(size_rows "$size") incidents in the box $box (seed $SEED) -> $f"
+        "$GEN" -n "$(size_rows "$size")" --seed "$SEED" --bng-box "$box" -o "$f.tmp"
         mv -f "$f.tmp" "$f"
     fi
     echo "$f"
@@ -257,6 +285,7 @@ print_table() {
 
 have_safemap() { [ -x "$SAFEMAP" ]; }
 have_qgis() { [ -x "$QGIS_PROCESS" ]; }
+have_spdep() { [ -x "$RSCRIPT" ] && "$RSCRIPT" -e 'quit(status = !requireNamespace("spdep", quietly = TRUE))' >/dev/null 2>&1; }
 have_spatstat() { [ -x "$RSCRIPT" ] && "$RSCRIPT" -e 'quit(status = !requireNamespace("spatstat.explore", quietly = TRUE))' >/dev/null 2>&1; }
 
 # extra safemap arguments for --threads
@@ -265,7 +294,7 @@ SM_JOBS=()
 
 # Runs the safemap step of an entry: sets SM_WALL and SM_OK (1 if it ran
 # and exited 0); adds the safemap row, its tool named $SM_TOOL (default
-# "safemap").
+# "safemap"), with $SM_NOTE (if set) after "(reference" in its agree column.
 run_safemap() { # run_safemap ENTRY INPUTLABEL LOGNAME ARGS...
     local entry=$1 input=$2 name=$3; shift 3
     local tool=${SM_TOOL:-safemap}
@@ -283,7 +312,7 @@ run_safemap() { # run_safemap ENTRY INPUTLABEL LOGNAME ARGS...
     fi
     SM_OK=1
     SM_WALL=$T_WALL
-    add_row "$entry" "$input" "$tool" "$T_WALL" "$T_RSS" 1.00 "(reference)"
+    add_row "$entry" "$input" "$tool" "$T_WALL" "$T_RSS" 1.00 "(reference${SM_NOTE:+; $SM_NOTE})"
 }
 
 # One line about the CPU: model, cores, clock, AVX2/FMA, and a rough peak:
@@ -492,6 +521,145 @@ kde_rate() {
         if (p > 0 && r > 0) printf " (peak %.1f GFLOP/s/core: %.0f flops per evaluation at peak)", p, p * 1e9 / r }')")
 }
 
+# entry hotspots: Getis-Ord Gi* on square fishnets (safemap hotspots --grid
+# fishnet) beside spdep (hotspots_spdep.R: dnearneigh, include.self,
+# nb2listw style "B", localG / localG_perm) on the same cells: spdep reads the
+# cells CSV safemap wrote (row, col, count) and builds its own neighbours.
+# Agreement (compare_hotspots.py): the same neighbours per cell, the analytic
+# Gi* z to 1e-9, and for permutations the p-values' correlation and shared
+# 0.05 decisions beside safemap's own seed-to-seed figures. See README.
+entry_hotspots() {
+    local size=$1 csv20 csv50 lcsv ext
+    csv20=$(input_bng_csv "$size")
+    hs_run "$size" p99 "${size} 200x200 b${HS_BAND} p${HS_NSIM}" "$KDE_BOX" "$HS_BAND" "$HS_NSIM" spdep \
+        "$csv20" --x X --y Y --crs EPSG:27700
+    csv50=$(input_bng_csv "$size" "$HS_BOX50")
+    hs_run "$size" a250k "${size} 500x500 b${HS_BAND}" "$HS_BOX50" "$HS_BAND" 0 spdep \
+        "$csv50" --x X --y Y --crs EPSG:27700
+    if [ ! -r "$WARDS" ]; then
+        add_row hotspots "${size} London" - - - - "wards missing: $WARDS"
+        return 0
+    fi
+    ext=$(hs_wards_extent) || { add_row hotspots "${size} London" - - - - "no extent from ogrinfo for $WARDS"; return 0; }
+    lcsv=$(input_csv "$size")
+    local peer=none
+    [ "$SLOW_PEERS" -eq 1 ] && peer=estimate
+    hs_run "$size" london "${size} London b${HS_LONDON_BAND} p${HS_LONDON_NSIM}" "$ext" "$HS_LONDON_BAND" "$HS_LONDON_NSIM" "$peer" \
+        "$lcsv" --wards "$WARDS"
+}
+
+# The extent of the wards layer as xmin,ymin,xmax,ymax (ogrinfo's 6 decimals).
+hs_wards_extent() {
+    ogrinfo -so -ro "$WARDS" wards 2>/dev/null |
+        sed -n 's/^Extent: (\([-0-9.]*\), \([-0-9.]*\)) - (\([-0-9.]*\), \([-0-9.]*\)).*/\1,\2,\3,\4/p' | grep .
+}
+
+# hs_run SIZE TAG INPUTLABEL EXTENT BAND NSIM PEER POINTS [SAFEMAP INPUT ARGS...]
+# One measurement: safemap hotspots on the fishnet of HS_CELL m cells over
+# EXTENT (NSIM > 0: --permutations NSIM --seed 1), then PEER on safemap's
+# cells: spdep (timed, row + notes), estimate (spdep with
+# HS_LONDON_SPDEP_NSIM permutations, timed, the time extrapolated to NSIM;
+# row marked as an estimate) or none.
+hs_run() {
+    local size=$1 tag=$2 input=$3 extent=$4 band=$5 nsim=$6 peer=$7; shift 7
+    local out="$SCRATCH/out" logs="$SCRATCH/logs" name="hotspots_${size}_${tag}"
+    local sm_out="$out/${name}_safemap.csv" sp_out="$out/${name}_spdep.csv" base_out="$out/${name}_safemap_seed2.csv"
+    rm -f "$sm_out" "$sp_out" "$base_out" "$out/${name}_diff.csv"
+    local sm_args=("$@" --grid fishnet --cell "$HS_CELL" --band "$band" --extent "$extent")
+    local perm=() perm2=() note="also computes local and global Moran's I"
+    if [ "$nsim" -gt 0 ]; then
+        perm=(--permutations "$nsim" --seed 1)
+        perm2=(--permutations "$nsim" --seed 2)
+        note="also computes local Moran's I with its $nsim permutations, global Moran's I"
+    fi
+    SM_NOTE="$note" run_safemap hotspots "$input" "${name}_safemap" \
+        hotspots "${sm_args[@]}" "${perm[@]}" -o "$sm_out" --overwrite -q "${SM_JOBS[@]}"
+    local sm_ok=$SM_OK sm_wall=$SM_WALL
+    if [ "$sm_ok" -ne 1 ]; then
+        [ "$peer" = none ] || add_row hotspots "$input" spdep - - - "not run: it reads safemap's cells CSV"
+        return 0
+    fi
+
+    # Not timed: the same command with -vv (how long reading the points
+    # takes) and, when spdep's permutation p-values are compared, --seed 2
+    # (their Monte Carlo noise, to read that comparison against); else
+    # without permutations (the reading does not depend on them).
+    local vv_log="$logs/${name}_safemap_vv.log"
+    [ "$peer" = spdep ] || perm2=()
+    "$SAFEMAP" hotspots "${sm_args[@]}" "${perm2[@]}" -o "$base_out" --overwrite -vv "${SM_JOBS[@]}" >"$vv_log" 2>&1 ||
+        rm -f "$base_out"
+    [ "${#perm2[@]}" -gt 0 ] || rm -f "$base_out"
+    local t_read t_chk summary
+    t_read=$(sed -n 's/.*debug: read .* sources in \([0-9.]*\) s.*/\1/p' "$vv_log" | head -n 1)
+    t_chk=$(sed -n 's/.*checked and transformed in \([0-9.]*\) s.*/\1/p' "$vv_log" | head -n 1)
+    summary=$(sed -n 's/^safemap hotspots: \([0-9]* cells of .*\)$/\1/p' "$vv_log" | head -n 1)
+    NOTES+=("hotspots $size $tag: safemap ${sm_wall} s end to end, of which reading the points ${t_read:-?} s and checking/transforming them ${t_chk:-?} s (-vv, untimed run); ${summary:-no summary line (log: $vv_log)}")
+
+    [ "$peer" != none ] || return 0
+    if ! have_spdep; then
+        add_row hotspots "$input" spdep - - - "not installed (tests/bench/install_peers.sh)"
+        return 0
+    fi
+    local r_nsim=$nsim
+    [ "$peer" = estimate ] && r_nsim=$HS_LONDON_SPDEP_NSIM
+    log "hotspots $input: Rscript hotspots_spdep.R (nsim $r_nsim)"
+    timed "${name}_spdep" "$RSCRIPT" "$SCRIPT_DIR/hotspots_spdep.R" "$sm_out" "$sp_out" "${extent%,*,*}" \
+        "$HS_CELL" "$band" "$r_nsim"
+    local tool="spdep (Rscript)"
+    [ "$peer" = estimate ] && tool="spdep ESTIMATE"
+    if [ "$T_RC" -ne 0 ] || [ ! -s "$sp_out" ]; then
+        add_row hotspots "$input" "$tool" "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $logs/${name}_spdep.log)"
+        return 0
+    fi
+    local cmp=() agree
+    [ -s "$base_out" ] && cmp+=(--baseline "$base_out")
+    [ "$peer" = estimate ] && cmp+=(--no-psim)
+    agree=$("$PY" "$SCRIPT_DIR/compare_hotspots.py" "$sm_out" "$sp_out" "${cmp[@]}" \
+        --diff-csv "$out/${name}_diff.csv" 2>>"$logs/${name}_compare.log") ||
+        agree="compare failed (log: $logs/${name}_compare.log)"
+
+    # spdep's own timings (medians over --runs)
+    local rl="$logs/${name}_spdep.log" r_read r_dnn r_lw r_stat r_lg r_write r_kd stat_name
+    r_read=$(sed -n 's/^spdep: read \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_dnn=$(sed -n 's/^spdep: .*dnearneigh \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_lw=$(sed -n 's/^spdep: .*nb2listw \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_stat=$(sed -n 's/^spdep: .*statistic \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_lg=$(sed -n 's/^spdep: .*localG \([0-9.]*\) s, write.*/\1/p' "$rl" | median)
+    r_write=$(sed -n 's/^spdep: .*write \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_kd=$(sed -n 's/^spdep: .*kd_tree \([^,]*\),.*/\1/p' "$rl" | head -n 1)
+    stat_name="localG"
+    [ "$nsim" -gt 0 ] && stat_name="localG_perm nsim $nsim"
+
+    if [ "$peer" = spdep ]; then
+        add_row hotspots "$input" "$tool" "$T_WALL" "$T_RSS" "$(ratio "$T_WALL" "$sm_wall")" "$agree"
+        NOTES+=("$(awk -v s="$size" -v t="$tag" -v rd="$r_read" -v d="$r_dnn" -v l="$r_lw" -v st="$r_stat" -v lg="$r_lg" \
+            -v w="$r_write" -v kd="$r_kd" -v sn="$stat_name" -v tw="$T_WALL" -v sw="$sm_wall" -v np="$nsim" 'BEGIN{
+            printf "hotspots %s %s: spdep neighbours + statistic %.3f s (%.2f x safemap end to end) = dnearneigh %.3f s (%s) + include.self/nb2listw %.3f s + %s %.3f s; ",
+                s, t, d + l + st, (sw > 0 ? (d + l + st) / sw : 0), d, kd, l, sn, st
+            printf "reading the cells %.3f s, writing %.3f s", rd, w
+            if (np > 0) printf ", the extra localG call for the analytic z %.3f s", lg
+            printf "; Rscript start-up and library(spdep) the rest of %.3f s", tw }')")
+        return 0
+    fi
+
+    # estimate: spdep ran localG_perm with each nsim in HS_LONDON_SPDEP_NSIM;
+    # a straight line through the two (time = a + b nsim) gives its time at
+    # NSIM; the whole Rscript is its measured time with those runs replaced.
+    local n1 n2 s1 s2
+    IFS=',' read -r n1 n2 <<<"$HS_LONDON_SPDEP_NSIM"
+    s1=$(sed -n "s/^spdep: localG_perm nsim $n1 \([0-9.]*\) s.*/\1/p" "$rl" | median)
+    s2=$(sed -n "s/^spdep: localG_perm nsim $n2 \([0-9.]*\) s.*/\1/p" "$rl" | median)
+    local est
+    est=$(awk -v n1="$n1" -v n2="$n2" -v s1="$s1" -v s2="$s2" -v n="$nsim" -v tw="$T_WALL" 'BEGIN{
+        b = (s2 - s1) / (n2 - n1); a = s1 - b * n1; e = a + b * n
+        printf "%.3f %.3f %.6f %.3f", e, tw - s1 - s2 + e, b, a }')
+    local e_stat=${est%% *} rest=${est#* } e_wall
+    e_wall=${rest%% *}
+    add_row hotspots "$input" "$tool" "~$(printf '%.0f' "$e_wall")" "$T_RSS" "$(ratio "$e_wall" "$sm_wall")" \
+        "ESTIMATE, not run: localG_perm nsim $nsim extrapolated from nsim $n1 (${s1} s) and $n2 (${s2} s) to ${e_stat} s; measured run: $agree"
+    NOTES+=("hotspots $size $tag: spdep ESTIMATE for nsim $nsim: localG_perm measured ${s1} s at nsim $n1 and ${s2} s at nsim $n2 on the same cells, a straight line gives ${e_stat} s at $nsim; plus dnearneigh ${r_dnn} s ($r_kd) + include.self/nb2listw ${r_lw} s; the measured Rscript (both nsim, start-up, reading, writing) took ${T_WALL} s, peak ${T_RSS} MiB")
+}
+
 # ---------------------------------------------------------------- main
 
 export QT_QPA_PLATFORM=offscreen
@@ -524,6 +692,9 @@ done
             echo "# spatstat: $("$RSCRIPT" -e 'cat(R.version.string, ", spatstat.explore ", format(packageVersion("spatstat.explore")), sep = "")' 2>/dev/null)"
         fi
         echo "# cpu: $(machine_peak)"
+    fi
+    if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -qx hotspots && have_spdep; then
+        echo "# spdep: $("$RSCRIPT" -e 'cat(R.version.string, ", spdep ", format(packageVersion("spdep")), ", dbscan ", if (requireNamespace("dbscan", quietly = TRUE)) format(packageVersion("dbscan")) else "not installed", sep = "")' 2>/dev/null); spdep runs serially (no set.coresOption)"
     fi
     print_table
 } | tee "$SCRATCH/results-$(date -u +%Y%m%dT%H%M%SZ).txt"
