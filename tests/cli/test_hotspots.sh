@@ -75,6 +75,10 @@ assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WORKDIR/wz.gpkg" --rate-fi
 assert_error_line hotspots "has no field 'HOUSEHOLDS'"
 assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 300 --rate-field hh -o "$out/x.gpkg"
 assert_error_line hotspots "--rate-field and --per are for ward units"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WORKDIR/wr.gpkg" --rate-field hectares --per 0 -o "$out/x.gpkg"
+assert_error_line hotspots "--per needs a number > 0, not 0"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WORKDIR/wr.gpkg" --per 100 -o "$out/x.gpkg"
+assert_error_line hotspots "--per needs --rate-field"
 [ ! -e "$out/x.gpkg" ] || fail "a refused run left $out/x.gpkg"
 # bad combinations
 # wards by distance between centroids: 4 nearest each; a band shorter than every centroid's nearest is refused
