@@ -302,8 +302,7 @@ int cmd_hotspots(int argc, char **argv) {
   if (!st && o.permutations > 0) {
     gps = malloc(n * sizeof *gps), lps = malloc(n * sizeof *lps);
     if (!gps || !lps) st = SM_E_NOMEM;
-    if (!st) st = sm_hotspot_permutations(ctx, w, cnt, n, 0, (unsigned)o.permutations, gps);
-    if (!st) st = sm_hotspot_permutations(ctx, wn, cnt, n, 1, (unsigned)o.permutations, lps);
+    if (!st) st = sm_hotspot_permutations_both(ctx, w, wn, cnt, n, (unsigned)o.permutations, gps, lps);
   }
   if (!st) {
     if (wards_units) L = WL, WL = NULL;

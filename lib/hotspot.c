@@ -200,100 +200,202 @@ static size_t below(uint64_t *s, size_t m) {
   return (size_t)(prod >> 64);
 }
 
-sm_status sm_hotspot_permutations(sm_ctx *ctx, const sm_weights *w, const double *x, size_t n, int moran,
-                                  unsigned nperm, double *p_sim) {
-  if (!w || !x || !p_sim) return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspot_permutations: NULL argument");
+/* One unit's neighbours other than itself, for the permutations: their weights in row order. Returns the
+ * count m, or (size_t)-1 when out of memory. `idx_out`/`wv_out` point into `buf` storage of capacity k. */
+typedef struct perm_row {
+  size_t m;
+  const size_t *idx; /* the row's neighbour indices (self included, skipped by `self_at`) */
+  size_t k, self_at; /* row length; position of self in the row, or k when absent */
+  double *wv;        /* the m non-self weights */
+  int binary;        /* every non-self weight is 1: the lag is a plain sum (same bits) */
+  double obs;        /* observed Σ_j w_ij (x_j − x̄) over the non-self neighbours */
+} perm_row;
+
+static int perm_row_init(perm_row *pr, const sm_weights *w, size_t i, const double *xc, double *wbuf) {
+  const double *wt;
+  sm_weights_row(w, i, &pr->idx, &wt);
+  pr->k = sm_weights_neighbours(w, i);
+  pr->self_at = pr->k, pr->m = 0, pr->wv = wbuf, pr->binary = 1, pr->obs = 0;
+  for (size_t q = 0; q < pr->k; q++) {
+    if (pr->idx[q] == i) {
+      pr->self_at = q;
+      continue;
+    }
+    pr->wv[pr->m++] = wt[q];
+    pr->binary &= wt[q] == 1.0;
+    pr->obs += wt[q] * xc[pr->idx[q]];
+  }
+  return 0;
+}
+
+/* The same non-self neighbours in the same order: one set of draws serves both statistics. */
+static int perm_rows_same(const perm_row *a, const perm_row *b) {
+  if (a->m != b->m) return 0;
+  size_t qa = 0, qb = 0;
+  for (size_t t = 0; t < a->m; t++, qa++, qb++) {
+    if (qa == a->self_at) qa++;
+    if (qb == b->self_at) qb++;
+    if (a->idx[qa] != b->idx[qb]) return 0;
+  }
+  return 1;
+}
+
+/*
+ * The permutation loop of one unit for one or two statistics (`b` NULL: one). Draws are distinct units other
+ * than i, drawn with rejection against `seen` (a bitmap of n bits, all clear on entry and on return); the
+ * stream of unit i depends only on the seed and i, so the draws — and the p-values — are the same whichever
+ * thread runs the unit, and the same whether the two statistics are run together or one at a time.
+ * `sa`/`sb` are the signs the simulated lags are ordered by (local Moran: sign of z_i; Gi*: 1).
+ */
+static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict xc, unsigned nperm,
+                      const perm_row *a, double sa, const perm_row *b, double sb, uint64_t *restrict seen,
+                      size_t *restrict draw, unsigned *ge, unsigned *le) {
+  const size_t m = a->m;
+  const double oa = sa * a->obs, ob = b ? sb * b->obs : 0;
+  const double *restrict wa = a->binary ? NULL : a->wv;
+  const double *restrict wb = b && !b->binary ? b->wv : NULL;
+  const int two = b != NULL;
+  uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(i + 1));
+  unsigned gea = 0, lea = 0, geb = 0, leb = 0;
+  for (unsigned r = 0; r < nperm; r++) {
+    for (size_t q = 0; q < m; q++) { /* distinct draws from the other n − 1 units */
+      size_t j;
+      do {
+        j = below(&s, n - 1);
+        j += j >= i;
+      } while (seen[j >> 6] >> (j & 63) & 1);
+      seen[j >> 6] |= (uint64_t)1 << (j & 63);
+      draw[q] = j;
+    }
+    /* the gathers are independent loads; the sums keep the draw order (the same bits as one at a time) */
+    double la = 0, lb = 0;
+    if (!wa && !two) {
+      for (size_t q = 0; q < m; q++) la += xc[draw[q]];
+    } else {
+      for (size_t q = 0; q < m; q++) {
+        double v = xc[draw[q]];
+        la += wa ? wa[q] * v : v;
+        if (two) lb += wb ? wb[q] * v : v;
+      }
+    }
+    for (size_t q = 0; q < m; q++) seen[draw[q] >> 6] = 0;
+    double va = sa * la;
+    gea += va >= oa, lea += va <= oa;
+    if (two) {
+      double vb = sb * lb;
+      geb += vb >= ob, leb += vb <= ob;
+    }
+  }
+  ge[0] = gea, le[0] = lea;
+  if (two) ge[1] = geb, le[1] = leb;
+}
+
+/* Gi* (w_gi, self included) and/or local Moran (w_moran, no self) permutation p-values; either may be NULL. */
+static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weights *wm, const double *x, size_t n,
+                              unsigned nperm, double *pg, double *pm) {
+  if (!x || (!wg && !wm) || (wg && !pg) || (wm && !pm))
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspot_permutations: NULL argument");
   if (nperm < 1) return sm__error(ctx, SM_E_INVALID_ARG, "the number of permutations must be at least 1");
-  if (sm_weights_count(w) != n) return sm__error(ctx, SM_E_INVALID_ARG, "%zu weights rows for %zu values", sm_weights_count(w), n);
+  const sm_weights *ws[2] = {wg, wm};
+  size_t kmax = 1;
+  for (int t = 0; t < 2; t++) {
+    if (!ws[t]) continue;
+    if (sm_weights_count(ws[t]) != n)
+      return sm__error(ctx, SM_E_INVALID_ARG, "%zu weights rows for %zu values", sm_weights_count(ws[t]), n);
+    for (size_t i = 0; i < n; i++) {
+      if (t ? sm_weights_has_self(ws[t], i) : !sm_weights_has_self(ws[t], i))
+        return sm__error(ctx, SM_E_INVALID_ARG, t ? "local Moran's I takes weights without self-neighbours"
+                                                  : "Gi* takes weights with each unit its own neighbour");
+      size_t k = sm_weights_neighbours(ws[t], i);
+      if (k > kmax) kmax = k;
+    }
+  }
   if (n < 3) return sm__error(ctx, SM_E_INPUT, "permutations need at least 3 units, not %zu", n);
   double mean = 0, var = 0;
   for (size_t i = 0; i < n; i++) mean += x[i];
   mean /= (double)n;
   for (size_t i = 0; i < n; i++) var += (x[i] - mean) * (x[i] - mean);
   if (!(var > 0)) return sm__error(ctx, SM_E_INPUT, "every unit has the same value: nothing to permute");
-  for (size_t i = 0; i < n; i++)
-    if (moran ? sm_weights_has_self(w, i) : !sm_weights_has_self(w, i))
-      return sm__error(ctx, SM_E_INVALID_ARG, moran ? "local Moran's I takes weights without self-neighbours"
-                                                    : "Gi* takes weights with each unit its own neighbour");
+  double *xc = malloc(n * sizeof *xc);
+  if (!xc) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) xc[i] = x[i] - mean;
   uint64_t seed = sm_ctx_seed(ctx);
   int nt = sm__threads(ctx);
-  size_t chunk = 1024, done = 0;
+  size_t chunk = 1024, done = 0, words = n / 64 + 1;
+  double t0 = sm__now();
   sm_status st = SM_OK;
-  for (size_t c0 = 0; c0 < n && !st; c0 += chunk * (size_t)nt) {
-    size_t c1 = c0 + chunk * (size_t)nt < n ? c0 + chunk * (size_t)nt : n;
-    int oom = 0;
+  int oom = 0;
 #ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 64) reduction(| : oom)
+#pragma omp parallel num_threads(nt) reduction(| : oom)
 #endif
-    for (size_t i = c0; i < c1; i++) {
-      const size_t *idx;
-      const double *wt;
-      sm_weights_row(w, i, &idx, &wt);
-      size_t k = sm_weights_neighbours(w, i);
-      /* the neighbours' weights (without self): the values are redrawn, the weights stay */
-      size_t m = 0;
-      double self_w = 0, obs = 0;
-      size_t draw_buf[256], *draw = k <= 256 ? draw_buf : malloc(k * sizeof *draw);
-      double wbuf[256], *wv = k <= 256 ? wbuf : malloc(k * sizeof *wv);
-      if (!draw || !wv) {
-        oom = 1;
-        if (draw != draw_buf) free(draw);
-        if (wv != wbuf) free(wv);
-        continue;
-      }
-      for (size_t q = 0; q < k; q++) {
-        if (idx[q] == i) {
-          self_w = wt[q];
-          continue;
+  {
+    uint64_t *seen = calloc(words, sizeof *seen);
+    size_t *draw = malloc(kmax * sizeof *draw);
+    double *wa = malloc(kmax * sizeof *wa), *wb = malloc(kmax * sizeof *wb);
+    int mine = !seen || !draw || !wa || !wb;
+    for (size_t c0 = 0; c0 < n; c0 += chunk * (size_t)nt) {
+      size_t c1 = c0 + chunk * (size_t)nt < n ? c0 + chunk * (size_t)nt : n;
+#ifdef SM_HAVE_OPENMP
+#pragma omp for schedule(dynamic, 64)
+#endif
+      for (size_t i = c0; i < c1; i++) {
+        if (mine || st) continue;
+        perm_row ra, rb;
+        perm_row *rows[2] = {NULL, NULL};
+        if (wg) perm_row_init(&ra, wg, i, xc, wa), rows[0] = &ra;
+        if (wm) perm_row_init(&rb, wm, i, xc, wb), rows[1] = &rb;
+        double sgn = xc[i] > 0 ? 1.0 : xc[i] < 0 ? -1.0 : 0.0; /* local Moran orders by z_i × lag */
+        double *outs[2] = {pg, pm}, signs[2] = {1.0, sgn};
+        unsigned ge[2], le[2];
+        int joint = rows[0] && rows[1] && perm_rows_same(rows[0], rows[1]);
+        for (int t = 0; t < 2; t++) {
+          if (!rows[t]) continue;
+          if (rows[t]->m == 0 || rows[t]->m > n - 1) {
+            outs[t][i] = NAN;
+            continue;
+          }
+          if (joint) {
+            perm_unit(seed, i, n, xc, nperm, rows[0], signs[0], rows[1], signs[1], seen, draw, ge, le);
+          } else {
+            perm_unit(seed, i, n, xc, nperm, rows[t], signs[t], NULL, 0, seen, draw, ge + t, le + t);
+          }
+          for (int u = joint ? 0 : t; u <= (joint ? 1 : t); u++) {
+            double pp = 2.0 * ((double)(ge[u] < le[u] ? ge[u] : le[u]) + 1.0) / ((double)nperm + 1.0);
+            outs[u][i] = pp > 1 ? 1 : pp;
+          }
+          if (joint) break;
         }
-        wv[m++] = wt[q];
-        obs += wt[q] * (x[idx[q]] - mean);
       }
-      if (m == 0 || m > n - 1) {
-        p_sim[i] = NAN;
-        if (draw != draw_buf) free(draw);
-        if (wv != wbuf) free(wv);
-        continue;
+#ifdef SM_HAVE_OPENMP
+#pragma omp single
+#endif
+      {
+        done = c1;
+        if (!st && !oom) st = sm__progress(ctx, (double)done / (double)n, "permutations");
       }
-      (void)self_w;
-      /* local Moran orders by z_i x lag; Gi* by the lag (its self term is fixed) */
-      double zi = x[i] - mean, sgn = moran ? (zi >= 0 ? 1.0 : -1.0) : 1.0;
-      if (moran && zi == 0) sgn = 0;
-      double o = sgn * obs;
-      uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(i + 1));
-      unsigned ge = 0, le = 0;
-      for (unsigned r = 0; r < nperm; r++) {
-        double lag = 0;
-        for (size_t q = 0; q < m; q++) {
-          size_t j;
-          int again;
-          do { /* distinct draws from the other n - 1 units */
-            j = below(&s, n - 1);
-            if (j >= i) j++;
-            again = 0;
-            for (size_t t = 0; t < q; t++)
-              if (draw[t] == j) {
-                again = 1;
-                break;
-              }
-          } while (again);
-          draw[q] = j;
-          lag += wv[q] * (x[j] - mean);
-        }
-        double v = sgn * lag;
-        ge += v >= o;
-        le += v <= o;
-      }
-      double pp = 2.0 * ((double)(ge < le ? ge : le) + 1.0) / ((double)nperm + 1.0);
-      p_sim[i] = pp > 1 ? 1 : pp;
-      if (draw != draw_buf) free(draw);
-      if (wv != wbuf) free(wv);
     }
-    if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    done = c1;
-    if (!st) st = sm__progress(ctx, (double)done / (double)n, "permutations");
+    oom |= mine;
+    free(seen), free(draw), free(wa), free(wb);
   }
+  free(xc);
+  if (oom && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!st)
+    sm__log(ctx, SM_LOG_DEBUG, "permutations: %zu units x %u draws of their neighbours (%s) in %.3f s on %d threads", n,
+            nperm, wg && wm ? "Gi* and local Moran" : wg ? "Gi*" : "local Moran", sm__now() - t0, nt);
   return st;
+}
+
+sm_status sm_hotspot_permutations(sm_ctx *ctx, const sm_weights *w, const double *x, size_t n, int moran,
+                                  unsigned nperm, double *p_sim) {
+  if (!w || !p_sim) return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspot_permutations: NULL argument");
+  return moran ? permutations(ctx, NULL, w, x, n, nperm, NULL, p_sim) : permutations(ctx, w, NULL, x, n, nperm, p_sim, NULL);
+}
+
+sm_status sm_hotspot_permutations_both(sm_ctx *ctx, const sm_weights *w_gi, const sm_weights *w_moran, const double *x,
+                                       size_t n, unsigned nperm, double *p_gi, double *p_moran) {
+  if (!w_gi || !w_moran || !p_gi || !p_moran)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspot_permutations_both: NULL argument");
+  return permutations(ctx, w_gi, w_moran, x, n, nperm, p_gi, p_moran);
 }
 
 /* ---- incremental spatial autocorrelation (REFERENCE.md §1.3) --------------------------- */

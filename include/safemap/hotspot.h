@@ -61,6 +61,23 @@ SM_API sm_status sm_hotspot_bins(sm_ctx *ctx, const double *z, const double *p, 
 SM_API sm_status sm_hotspot_permutations(sm_ctx *ctx, const sm_weights *w, const double *x, size_t n, int moran,
                                          unsigned nperm, double *p_sim);
 
+/**
+ * sm_hotspot_permutations for Gi* and local Moran's I in one pass: where a
+ * unit has the same neighbours (other than itself, in the same order) in
+ * both weights, one set of draws serves both statistics, which halves the
+ * work. The p-values are bit-identical to two sm_hotspot_permutations calls
+ * with the same ctx seed (each unit's draws depend only on the seed and the
+ * unit), for any thread count.
+ * @param w_gi weights with self (Gi*); @param w_moran the weights without
+ *   self (local Moran; binary or row-standardised).
+ * @param[out] p_gi, p_moran n values each.
+ * @return as sm_hotspot_permutations.
+ * @since 0.1
+ */
+SM_API sm_status sm_hotspot_permutations_both(sm_ctx *ctx, const sm_weights *w_gi, const sm_weights *w_moran,
+                                              const double *x, size_t n, unsigned nperm, double *p_gi,
+                                              double *p_moran);
+
 /** Local Moran cluster/outlier classes (GeoDa's codes). */
 typedef enum sm_lisa_class {
   SM_LISA_NONE = 0, /**< not significant at 0.05 */

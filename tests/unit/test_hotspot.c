@@ -228,6 +228,49 @@ static void permutations(void **state) {
   sm_units_destroy(u);
 }
 
+/* Gi* and local Moran in one pass equal two separate passes bit for bit:
+ * binary and row-standardised Moran weights (shared draws), and weights whose
+ * neighbours differ (a smaller Moran band: separate draws), on 1 and 2 threads. */
+static void permutations_both(void **state) {
+  (void)state;
+  double e[4] = {0, 0, 3000, 3000};
+  sm_units *u;
+  assert_ok(ctx, sm_units_fishnet(ctx, &u, e, 100, "EPSG:27700", NULL));
+  size_t n = sm_units_count(u);
+  static double v[900], g1[900], m1[900], g2[900], m2[900];
+  uint64_t r = 99;
+  for (size_t i = 0; i < n; i++) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    v[i] = (double)(r % 7) + (i % 30 < 10 ? 3 : 0); /* a pattern, so there are small p-values too */
+  }
+  sm_weights *wg;
+  assert_ok(ctx, sm_weights_distance_band(ctx, &wg, n, sm_units_x(u), sm_units_y(u), 250, 1, 1.0));
+  for (int kind = 0; kind < 3; kind++) {
+    sm_weights *wm;
+    assert_ok(ctx, sm_weights_distance_band(ctx, &wm, n, sm_units_x(u), sm_units_y(u), kind == 2 ? 150 : 250, 0, 1.0));
+    if (kind == 1) assert_ok(ctx, sm_weights_row_standardise(ctx, wm));
+    sm_ctx_set_seed(ctx, 11);
+    sm_ctx_set_threads(ctx, 1);
+    assert_ok(ctx, sm_hotspot_permutations(ctx, wg, v, n, 0, 99, g1));
+    assert_ok(ctx, sm_hotspot_permutations(ctx, wm, v, n, 1, 99, m1));
+    for (int t = 1; t <= 2; t++) {
+      sm_ctx_set_threads(ctx, t);
+      assert_ok(ctx, sm_hotspot_permutations_both(ctx, wg, wm, v, n, 99, g2, m2));
+      assert_memory_equal(g1, g2, n * sizeof *g1);
+      assert_memory_equal(m1, m2, n * sizeof *m1);
+    }
+    sm_ctx_set_threads(ctx, 0);
+    size_t small = 0;
+    for (size_t i = 0; i < n; i++) small += g1[i] <= 0.05;
+    assert_true(small > 0);
+    /* the roles are checked: Moran weights with self are refused */
+    assert_int_equal(sm_hotspot_permutations_both(ctx, wg, wg, v, n, 99, g2, m2), SM_E_INVALID_ARG);
+    sm_weights_destroy(wm);
+  }
+  sm_weights_destroy(wg);
+  sm_units_destroy(u);
+}
+
 /* Ward contiguity: the neighbour lists, Gi*, local and global Moran's I of
  * spdep (poly2nb, localG, localmoran, moran.test; tests/golden/hotspot/wards). */
 static void spdep_wards_golden(void **state) {
@@ -624,7 +667,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(six_point_vector), cmocka_unit_test(bins_and_fdr),
                                      cmocka_unit_test(bad_input), cmocka_unit_test(fishnet_weights),
                                      cmocka_unit_test(spdep_golden), cmocka_unit_test(spdep_moran_golden),
-                                     cmocka_unit_test(permutations), cmocka_unit_test(spdep_wards_golden),
+                                     cmocka_unit_test(permutations), cmocka_unit_test(permutations_both),
+                                     cmocka_unit_test(spdep_wards_golden),
                                      cmocka_unit_test(queen_rook_squares), cmocka_unit_test(knn_brute_force),
                                      cmocka_unit_test(inverse_distance), cmocka_unit_test(spdep_knn_idw_golden),
                                      cmocka_unit_test(min_neighbours), cmocka_unit_test(hexagons),
