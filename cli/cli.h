@@ -26,6 +26,7 @@ typedef struct cli_opts {
   int normalise, adaptive;
   const char *pilot, *trim, *band, *grid, *weights;
   long permutations, knn, min_neighbours;
+  int optimised;
   const char *rate_field;
   double per;
   int float64, cog;

@@ -8,6 +8,7 @@
 static const char *USAGE =
     "Usage: safemap hotspots POINTS... --wards W -o OUT.gpkg|OUT.csv [options]\n"
     "       safemap hotspots POINTS... --cell M --band M|--weights knn [--wards W] -o OUT.gpkg|OUT.csv [options]\n"
+    "       safemap hotspots POINTS... --optimised [--wards W [--grid fishnet|hexagon]] -o OUT [options]\n"
     "\n"
     "Counts the incidents per ward (--wards; queen or rook contiguity, as spdep poly2nb) or in\n"
     "a square fishnet or hexagon grid (--grid fishnet|hexagon, --cell metres: the square's side\n"
@@ -38,6 +39,14 @@ static const char *USAGE =
     "                         numeric field F (households, residents), not counts; each ward needs F > 0\n"
     "  --min-neighbours K     band/idw/idw2: a cell with fewer than K neighbours in the band also\n"
     "                         gets its K nearest cells (ArcGIS's Number of Neighbors)\n"
+    "  --optimised            ArcGIS Optimized Hot Spot Analysis's choices, each printed and kept in the\n"
+    "                         metadata: --cell from the incidents (roof(2 x max(median, mean)) of their\n"
+    "                         nearest-neighbour distances, 3-sd locational outliers left out), --band from\n"
+    "                         incremental spatial autocorrelation (first peak, else highest, else the mean\n"
+    "                         distance to the k-th nearest unit, k = 5% of n in [3, 30]; at least 0.1% of\n"
+    "                         the extent); at least 30 incidents (60 for a grid without --wards, where only\n"
+    "                         cells holding one are analysed) and 30 units; the result is gi_bin_fdr.\n"
+    "                         A given --cell or --band is used as it is. Also --optimized\n"
     "  --permutations N       also conditional permutation pseudo p-values gi_p_sim and lisa_p_sim\n"
     "                         (e.g. 999; two-sided; --seed N makes them reproducible, any -j)\n"
     "  --extent xmin,ymin,xmax,ymax   fishnet extent (default: the wards' or the points' extent)\n"
@@ -45,13 +54,79 @@ static const char *USAGE =
     "  --type, --from, --to, input options as in 'safemap info'; -j, -q, -v\n"
     "\n"
     "Examples (Camden burglary by ward; per 1,000 households, with a HOUSEHOLDS field; on 200 m cells\n"
-    "with a 300 m band; on the 8 nearest cells):\n"
+    "with a 300 m band; on the 8 nearest cells; cell and band chosen from the data, in the wards):\n"
     "  safemap hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o wards_hs.gpkg\n"
     "  safemap hotspots data/police/camden_burglary --wards wards_with_households.gpkg --rate-field HOUSEHOLDS -o rates.gpkg\n"
     "  safemap hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \\\n"
     "      --grid fishnet --cell 200 --band 300 -o camden_hotspots.gpkg\n"
     "  safemap hotspots data/police/camden_burglary --grid fishnet --cell 200 --weights knn --neighbours 8 \\\n"
-    "      -o camden_hotspots_knn.gpkg\n";
+    "      -o camden_hotspots_knn.gpkg\n"
+    "  safemap hotspots data/police/camden_burglary --optimised --wards data/wards/camden_wards_2024.gpkg \\\n"
+    "      --grid fishnet -o camden_optimised.gpkg\n";
+
+/* Optimized Hot Spot Analysis's first steps (REFERENCE.md §1.3): enough incidents (30, or 60 for a grid
+ * without a study area, as ArcGIS) and, when --cell is not given, the cell size from the incidents in the
+ * study area. Returns 1 after printing an input error; library errors come back in *st. */
+static int optimised_incidents(const cli_opts *o, sm_ctx *ctx, const sm_points *p, const sm_areas *areas, int grid,
+                               double *cell, sm_ohsa_cell *oc, size_t *n_used, sm_status *st) {
+  size_t np = sm_points_count(p), m = 0, need = grid && !areas ? 60 : 30;
+  const double *x = sm_points_x(p), *y = sm_points_y(p);
+  double *ix = malloc((np ? np : 1) * sizeof *ix), *iy = malloc((np ? np : 1) * sizeof *iy);
+  int32_t *at = areas ? malloc((np ? np : 1) * sizeof *at) : NULL;
+  int rc = 0;
+  if (!ix || !iy || (areas && !at)) *st = SM_E_NOMEM;
+  if (!*st && areas) *st = sm_areas_locate(ctx, areas, p, at, NULL);
+  for (size_t i = 0; !*st && i < np; i++)
+    if (!at || at[i] >= 0) ix[m] = x[i], iy[m] = y[i], m++;
+  *n_used = m;
+  if (!*st && m < need) {
+    fprintf(stderr, "safemap hotspots: error: --optimised needs at least %zu incidents%s (ArcGIS's minimum%s), not %zu\n",
+            need, areas ? " in the study area" : "", grid && !areas ? " for a grid without a study area: give --wards" : "", m);
+    rc = 1;
+  }
+  if (!*st && !rc && grid && !o->cell) {
+    *st = sm_optimised_cell_size(ctx, m, ix, iy, oc);
+    if (!*st) *cell = oc->cell_m;
+  }
+  free(ix), free(iy), free(at);
+  return rc;
+}
+
+/* What --optimised chose and why, for stderr and the metadata. */
+static void optimised_cell_text(const sm_ohsa_cell *c, char *buf, size_t size) {
+  snprintf(buf, size,
+           "%g m = roof(2 x max(median %.1f m, mean %.1f m)) of the nearest-neighbour distances of %zu distinct "
+           "locations (%zu incidents), %zu locational outlier%s (3 sd) left out%s",
+           c->cell_m, c->median_nn_m, c->mean_nn_m, c->n_locations, c->n_points, c->n_outliers,
+           c->n_outliers == 1 ? "" : "s",
+           c->clamped < 0 ? "; raised to the smallest cell (shorter side of the extent / 250)"
+           : c->clamped > 0 ? "; lowered to 10% of the extent's longer side" : "");
+}
+
+static void optimised_band_text(const sm_ohsa_band *b, char *buf, size_t size) {
+  int k = 0;
+  if (b->rule == SM_OHSA_BAND_FIRST_PEAK || b->rule == SM_OHSA_BAND_MAX_PEAK) {
+    size_t i = b->rule == SM_OHSA_BAND_FIRST_PEAK ? b->first_peak : b->max_peak;
+    k = snprintf(buf, size, "%g m: the %s peak of incremental spatial autocorrelation (global Moran's I z %.2f)",
+                 b->band_m, b->rule == SM_OHSA_BAND_FIRST_PEAK ? "first" : "highest", b->isa[i].moran.z);
+  } else {
+    k = snprintf(buf, size, "%g m: no peak of incremental spatial autocorrelation, so %s", b->band_m,
+                 b->rule == SM_OHSA_BAND_KNN ? "the mean distance to the k-th nearest unit" : "one standard distance");
+    if (k > 0 && (size_t)k < size)
+      k += snprintf(buf + k, size - (size_t)k, " (k = %zu, mean %.1f m, standard distance %.1f m)", b->knn_k,
+                    b->knn_mean_m, b->standard_distance_m);
+  }
+  if (k > 0 && (size_t)k < size && b->raised_to_min)
+    snprintf(buf + k, size - (size_t)k, "; raised to 0.1%% of the extent (%.1f m)", b->min_band_m);
+}
+
+/* The incremental spatial autocorrelation run: "band z" pairs. */
+static void optimised_isa_text(const sm_ohsa_band *b, char *buf, size_t size) {
+  int k = snprintf(buf, size, "%zu bands from %.3f m by %.3f m%s%s:", b->n_isa, b->isa_start_m, b->isa_increment_m,
+                   b->isa_rescaled ? " (spread below one standard distance)" : "", b->grid ? " (grid: +0.001 m)" : "");
+  for (size_t i = 0; i < b->n_isa && k > 0 && (size_t)k < size; i++)
+    k += snprintf(buf + k, size - (size_t)k, "%s %.1f m z %.2f", i ? "," : "", b->isa[i].band_m, b->isa[i].moran.z);
+}
 
 int cmd_hotspots(int argc, char **argv) {
   cli_opts o;
@@ -70,7 +145,17 @@ int cmd_hotspots(int argc, char **argv) {
     fprintf(stderr, "safemap hotspots: error: --grid wards needs --wards\n");
     return 1;
   }
-  const char *wt = o.weights ? o.weights : wards_units ? "queen" : "band";
+  if (o.optimised && o.weights && strcmp(o.weights, "band")) {
+    fprintf(stderr, "safemap hotspots: error: --optimised uses a fixed distance band (as ArcGIS's Optimized Hot Spot "
+                    "Analysis), not --weights %s\n", o.weights);
+    return 1;
+  }
+  if (o.optimised && (o.knn || o.min_neighbours)) {
+    fprintf(stderr, "safemap hotspots: error: --optimised chooses its own distance band; %s is not used with it\n",
+            o.knn ? "--neighbours" : "--min-neighbours");
+    return 1;
+  }
+  const char *wt = o.weights ? o.weights : wards_units && !o.optimised ? "queen" : "band";
   int contiguity = !strcmp(wt, "queen") || !strcmp(wt, "rook"), knn = !strcmp(wt, "knn");
   int idw = !strcmp(wt, "idw") ? 1 : !strcmp(wt, "idw2") ? 2 : 0;
   if (!contiguity && !knn && !idw && strcmp(wt, "band")) {
@@ -100,8 +185,9 @@ int cmd_hotspots(int argc, char **argv) {
   }
   double per = o.per ? o.per : 1000;
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.output ? "-o/--output is required"
-                        : !wards_units && !o.cell ? "--cell is required (fishnet cell size in metres)"
-                        : !contiguity && !knn && !o.band ? "--band is required (distance band in metres)" : NULL;
+                        : !wards_units && !o.cell && !o.optimised ? "--cell is required (fishnet cell size in metres), or --optimised"
+                        : !contiguity && !knn && !o.band && !o.optimised ? "--band is required (distance band in metres), or --optimised"
+                        : NULL;
   if (missing) {
     fprintf(stderr, "safemap hotspots: error: %s\nTry 'safemap hotspots --help'.\n", missing);
     return 1;
@@ -116,7 +202,7 @@ int cmd_hotspots(int argc, char **argv) {
     fprintf(stderr, "safemap hotspots: error: --band is for --weights band, idw or idw2 (not %s contiguity)\n", wt);
     return 1;
   }
-  if (!wards_units) {
+  if (!wards_units && o.cell) {
     cell = strtod(o.cell, &end);
     if (*end || !(cell > 0)) {
       fprintf(stderr, "safemap hotspots: error: --cell needs metres > 0, not '%s'\n", o.cell);
@@ -128,8 +214,8 @@ int cmd_hotspots(int argc, char **argv) {
       fprintf(stderr, "safemap hotspots: error: --weights knn takes --neighbours, not --band\n");
       return 1;
     }
-    band = knn ? 0 : strtod(o.band, &end);
-    if (!knn && (*end || !(band > 0))) {
+    band = knn || !o.band ? 0 : strtod(o.band, &end);
+    if (!knn && o.band && (*end || !(band > 0))) {
       fprintf(stderr, "safemap hotspots: error: --band needs metres > 0, not '%s'\n", o.band);
       return 1;
     }
@@ -162,6 +248,21 @@ int cmd_hotspots(int argc, char **argv) {
   sm_status st = sm_write_check(ctx, o.output, &wo);
   if (!st) st = cli_read_points(&o, ctx, &p);
   if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
+  sm_ohsa_cell ocell;
+  sm_ohsa_band oband;
+  memset(&ocell, 0, sizeof ocell);
+  memset(&oband, 0, sizeof oband);
+  size_t o_incidents = 0, o_dropped = 0;
+  int o_cell = o.optimised && !wards_units && !o.cell, o_band = o.optimised && !o.band;
+  if (!st && o.optimised && optimised_incidents(&o, ctx, p, areas, !wards_units, &cell, &ocell, &o_incidents, &st)) {
+    rc = 1;
+    goto out;
+  }
+  if (!st && o_cell && !o.quiet) {
+    char t[400];
+    optimised_cell_text(&ocell, t, sizeof t);
+    fprintf(stderr, "safemap hotspots: optimised: cell size %s\n", t);
+  }
   sm_layer *WL = NULL, *WT = NULL;
   if (wards_units) {
     /* the wards' totals and polygons come from the count layer */
@@ -235,7 +336,48 @@ int cmd_hotspots(int argc, char **argv) {
       if (!cnt) st = SM_E_NOMEM;
     }
     if (!st) st = sm_units_count_points(ctx, u, p, cnt, &outside);
+    if (!st && o.optimised && !areas) { /* no study area: only the cells holding an incident (ArcGIS) */
+      unsigned char *keep = malloc(n);
+      if (!keep) st = SM_E_NOMEM;
+      size_t m = 0;
+      for (size_t i = 0; !st && i < n; i++) keep[i] = cnt[i] > 0;
+      if (!st) st = sm_units_keep(ctx, u, keep, &m);
+      for (size_t i = 0, j = 0; !st && i < n; i++)
+        if (keep[i]) cnt[j++] = cnt[i];
+      free(keep);
+      if (!st) o_dropped = n - m, n = m;
+    }
     ux = sm_units_x(u), uy = sm_units_y(u);
+  }
+  if (!st && o.optimised) { /* ArcGIS's minimums on the analysed units */
+    double mean = 0, var = 0;
+    for (size_t i = 0; i < n; i++) mean += cnt[i];
+    mean /= (double)(n ? n : 1);
+    for (size_t i = 0; i < n; i++) var += (cnt[i] - mean) * (cnt[i] - mean);
+    var /= (double)(n ? n : 1);
+    if (n < 30) {
+      fprintf(stderr, "safemap hotspots: error: --optimised needs at least 30 %s to analyse, not %zu%s\n",
+              wards_units ? "wards" : "cells", n, wards_units ? "" : areas ? "; use a smaller --cell" : " (cells holding an incident); use a smaller --cell or give --wards");
+      rc = 1;
+      goto out;
+    }
+    if (!(var > 1e-12)) {
+      fprintf(stderr, "safemap hotspots: error: every one of the %zu %s has the same %s (%g): nothing to find\n", n,
+              wards_units ? "wards" : "cells", raw ? "rate" : "count", mean);
+      rc = 1;
+      goto out;
+    }
+  }
+  if (!st && o_band) {
+    st = sm_optimised_band(ctx, n, ux, uy, cnt, &oband);
+    if (!st) band = oband.band_m;
+    if (!st && !o.quiet) {
+      char t[1200];
+      optimised_isa_text(&oband, t, sizeof t);
+      fprintf(stderr, "safemap hotspots: optimised: incremental spatial autocorrelation over %s\n", t);
+      optimised_band_text(&oband, t, sizeof t);
+      fprintf(stderr, "safemap hotspots: optimised: distance band %s\n", t);
+    }
   }
   if (!st && !contiguity) {
     if (knn && k >= n) {
@@ -384,6 +526,17 @@ int cmd_hotspots(int argc, char **argv) {
       st = sm_layer_set_metadata(ctx, L, "permutations", gbuf);
     }
     if (!st) st = sm_layer_set_metadata(ctx, L, "bins", "gi_bin: |z| at 99/95/90% two-sided; gi_bin_fdr: Benjamini-Hochberg at 0.10, 0.05, 0.01");
+    if (!st && o.optimised) {
+      char t[1400];
+      snprintf(t, sizeof t, "ArcGIS Optimized Hot Spot Analysis's rules (REFERENCE.md 1.3): %zu incidents%s; %s; the result is "
+               "gi_bin_fdr (false discovery rate always on)", o_incidents, areas ? " in the study area" : "",
+               wards_units ? "the wards as units" : areas ? "every cell in the study area, empty ones as 0"
+                                                     : "only the cells holding an incident (no study area given)");
+      st = sm_layer_set_metadata(ctx, L, "optimised", t);
+      if (!st && o_cell) optimised_cell_text(&ocell, t, sizeof t), st = sm_layer_set_metadata(ctx, L, "optimised_cell", t);
+      if (!st && o_band) optimised_band_text(&oband, t, sizeof t), st = sm_layer_set_metadata(ctx, L, "optimised_band", t);
+      if (!st && o_band) optimised_isa_text(&oband, t, sizeof t), st = sm_layer_set_metadata(ctx, L, "optimised_isa", t);
+    }
   }
   if (!st) st = sm_write_layers(ctx, o.output, &L, 1, &wo);
   if (st) {
@@ -405,6 +558,15 @@ int cmd_hotspots(int argc, char **argv) {
       fprintf(stderr, "safemap hotspots: %zu %s of %g m, %s; %d hot and %d cold at 90%%+ after FDR; %zu points outside the cells\n",
               n, hexagons ? "hexagons" : "cells", cell, how, hot, cold, outside);
     fprintf(stderr, "safemap hotspots: global Moran's I %.4f (z %.2f, p %.3g)\n", gm.I, gm.z, gm.p_greater);
+    if (o.optimised) {
+      size_t few = 0;
+      for (size_t i = 0; i < n; i++) few += sm_weights_neighbours(w, i) - 1 < 8;
+      if (o_dropped)
+        fprintf(stderr, "safemap hotspots: optimised: %zu cells without an incident left out (no study area: give --wards "
+                        "to analyse every cell in it)\n", o_dropped);
+      fprintf(stderr, "safemap hotspots: optimised: %.1f%% of the %s have fewer than 8 neighbours within %g m; the hot "
+                      "and cold spots are gi_bin_fdr\n", 100.0 * (double)few / (double)n, wards_units ? "wards" : "cells", band);
+    }
     fprintf(stderr, "safemap hotspots: wrote %s\n", o.output);
   }
 out:

@@ -10,7 +10,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED
 };
 
 static const struct option long_opts[] = {
@@ -65,6 +65,8 @@ static const struct option long_opts[] = {
     {"min-neighbours", required_argument, NULL, O_MINNB},
     {"rate-field", required_argument, NULL, O_RATEF},
     {"per", required_argument, NULL, O_PER},
+    {"optimised", no_argument, NULL, O_OPTIMISED},
+    {"optimized", no_argument, NULL, O_OPTIMISED},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -173,6 +175,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
         return usage_error(o, "--permutations needs a whole number from 1 to 1000000, not", optarg);
       break;
     }
+    case O_OPTIMISED: o->optimised = 1; break;
     case O_OVERWRITE: o->overwrite = 1; break;
     case O_STRICT: o->strict = o->read.strict = 1; break;
     case 'q': o->quiet = 1; break;

@@ -399,6 +399,23 @@ sm_status sm_hotspot_permutations_both(sm_ctx *ctx, const sm_weights *w_gi, cons
 }
 
 /* ---- incremental spatial autocorrelation (REFERENCE.md §1.3) --------------------------- */
+/* ArcGIS's peak rule: band b is a peak when z falls after it (z[b+1] < z[b]), z has risen somewhere
+ * before it, and z[b] > 1.65 (significant at 90%). The rising flag is never reset, so every fall after the
+ * first rise counts (a plateau's last band too); the first and the last bands are never peaks. The
+ * highest peak is the first of the largest z. (size_t)-1: none. */
+void sm__isa_peaks(const double *z, size_t n, size_t *first, size_t *highest) {
+  size_t fp = (size_t)-1, mp = (size_t)-1;
+  int risen = 0;
+  for (size_t b = 0; b + 1 < n; b++) {
+    if (z[b + 1] > z[b]) risen = 1;
+    if (z[b + 1] < z[b] && risen && z[b] > 1.65) {
+      if (fp == (size_t)-1) fp = b;
+      if (mp == (size_t)-1 || z[b] > z[mp]) mp = b;
+    }
+  }
+  *first = fp, *highest = mp;
+}
+
 sm_status sm_incremental_autocorrelation(sm_ctx *ctx, size_t n, const double *x, const double *y, const double *v,
                                          double start_m, double increment_m, size_t n_bands, int row_standardise,
                                          sm_isa_band *out, size_t *first_peak, size_t *max_peak) {
@@ -444,14 +461,12 @@ sm_status sm_incremental_autocorrelation(sm_ctx *ctx, size_t n, const double *x,
     sm_weights_destroy(w);
     if (st) return st;
   }
-  size_t fp = (size_t)-1, mp = (size_t)-1;
-  for (size_t b = 1; b + 1 < n_bands; b++) {
-    double z = out[b].moran.z;
-    if (z > out[b - 1].moran.z && z > out[b + 1].moran.z) {
-      if (fp == (size_t)-1) fp = b;
-      if (mp == (size_t)-1 || z > out[mp].moran.z) mp = b;
-    }
-  }
+  double *zs = malloc(n_bands * sizeof *zs);
+  if (!zs) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t b = 0; b < n_bands; b++) zs[b] = out[b].moran.z;
+  size_t fp, mp;
+  sm__isa_peaks(zs, n_bands, &fp, &mp);
+  free(zs);
   if (first_peak) *first_peak = fp;
   if (max_peak) *max_peak = mp;
   return SM_OK;

@@ -96,6 +96,24 @@ sm_status sm_units_hexagons(sm_ctx *ctx, sm_units **out, const double e[4], doub
 
 int sm_units_is_hexagons(const sm_units *u) { return u && u->hex; }
 
+sm_status sm_units_keep(sm_ctx *ctx, sm_units *u, const unsigned char *keep, size_t *n_kept) {
+  if (!u || !keep) return sm__error(ctx, SM_E_INVALID_ARG, "sm_units_keep: NULL argument");
+  size_t m = 0;
+  for (size_t i = 0; i < u->n; i++) m += keep[i] != 0;
+  if (m == 0) return sm__error(ctx, SM_E_INPUT, "no unit is kept");
+  for (size_t c = 0; c < u->nx * u->ny; c++) u->unit_of[c] = -1;
+  m = 0;
+  for (size_t i = 0; i < u->n; i++) {
+    if (!keep[i]) continue;
+    u->cx[m] = u->cx[i], u->cy[m] = u->cy[i], u->cellno[m] = u->cellno[i];
+    u->unit_of[u->cellno[m]] = (int32_t)m;
+    m++;
+  }
+  u->n = m;
+  if (n_kept) *n_kept = m;
+  return SM_OK;
+}
+
 /* The grid cell holding (x, y), or -1 outside the grid: the nearest hexagon
  * centre (a hexagon grid is the Voronoi diagram of its centres; a point on
  * an edge goes to the smaller cell number) if the point is in that hexagon. */

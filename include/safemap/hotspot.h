@@ -134,9 +134,9 @@ typedef struct sm_isa_band {
  * REFERENCE.md §1.3): global Moran's I and its z under randomisation for
  * binary distance-band weights (no self) at start_m, start_m + increment_m,
  * ... (n_bands bands), each row-standardised when `row_standardise` (as
- * ArcGIS's default). A peak is a band whose z exceeds both neighbouring
- * bands' z; the first and the highest peaks say at which scale the
- * clustering is most pronounced.
+ * ArcGIS's default). A peak is, as ArcGIS has it, a band after which z
+ * falls, with a rise somewhere before it and z > 1.65; the first and the
+ * highest peaks say at which scale the clustering is most pronounced.
  * @param start_m first band; 0 = the largest nearest-neighbour distance, so
  *   every unit has a neighbour (ArcGIS's default).
  * @param increment_m step; 0 = the mean nearest-neighbour distance (ArcGIS's default).
@@ -150,6 +150,81 @@ SM_API sm_status sm_incremental_autocorrelation(sm_ctx *ctx, size_t n, const dou
                                                 const double *v, double start_m, double increment_m, size_t n_bands,
                                                 int row_standardise, sm_isa_band *out, size_t *first_peak,
                                                 size_t *max_peak);
+
+/* ---- Optimized Hot Spot Analysis (REFERENCE.md §1.3) ------------------------------------ */
+
+/** The cell size Optimized Hot Spot Analysis picks from the incidents. */
+typedef struct sm_ohsa_cell {
+  double cell_m;        /**< the chosen cell size (metres) */
+  double mean_nn_m;     /**< mean nearest-neighbour distance of the distinct, non-outlying locations */
+  double median_nn_m;   /**< their median */
+  double threshold_m;   /**< roof of their largest: every non-outlier has a neighbour within it */
+  double min_m, max_m;  /**< the limits: shorter side of the points' extent / 250; roof(10% of the longer side) */
+  int clamped;          /**< -1 raised to min_m, 1 lowered to max_m, 0 neither */
+  size_t n_points, n_locations, n_outliers; /**< points; distinct locations; locational outliers among them */
+} sm_ohsa_cell;
+
+/**
+ * Optimized Hot Spot Analysis's fishnet/hexagon cell size (ArcGIS's rule):
+ * over the distinct locations, the nearest-neighbour distances d; the
+ * locational outliers are those with (d − mean) / sd ≥ 3 (population sd;
+ * none when every d is equal); of the others,
+ *   cell = roof(2 × max(median d, mean d)),   roof(v) = floor(v) + 1,
+ * kept within [min_m, max_m]. ArcGIS's lower limit is its default raster
+ * cell size; safemap takes the rule it uses elsewhere (shorter side / 250).
+ * @param x, y n incident coordinates (metres).
+ * @return SM_OK, SM_E_INVALID_ARG, SM_E_INPUT (fewer than 2 distinct locations), SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_optimised_cell_size(sm_ctx *ctx, size_t n, const double *x, const double *y, sm_ohsa_cell *out);
+
+/** How the distance band was chosen. */
+typedef enum sm_ohsa_band_rule {
+  SM_OHSA_BAND_FIRST_PEAK = 1,       /**< the first peak of incremental spatial autocorrelation */
+  SM_OHSA_BAND_MAX_PEAK = 2,         /**< its highest peak (not reached: a highest peak implies a first) */
+  SM_OHSA_BAND_KNN = 3,              /**< no peak: the mean distance to the k-th nearest unit */
+  SM_OHSA_BAND_STANDARD_DISTANCE = 4 /**< no peak, and that mean exceeded one standard distance */
+} sm_ohsa_band_rule;
+
+#define SM_OHSA_ISA_BANDS 10 /**< bands of the incremental spatial autocorrelation run */
+
+/** The distance band Optimized Hot Spot Analysis picks, and the evidence. */
+typedef struct sm_ohsa_band {
+  double band_m;               /**< the chosen band (metres) */
+  sm_ohsa_band_rule rule;
+  double isa_start_m, isa_increment_m; /**< the bands tried: start + i × increment, i < n_isa */
+  double isa_max_m;            /**< one standard distance of the units: no band beyond it */
+  int isa_rescaled;            /**< the default bands ran past isa_max_m and were spread below it */
+  int grid;                    /**< every unit's nearest neighbour at the same distance (bands + 0.001 m) */
+  size_t n_isa;                /**< bands run (0 when they could not be spread) */
+  sm_isa_band isa[SM_OHSA_ISA_BANDS];
+  size_t first_peak, max_peak; /**< indices into isa, or (size_t)-1 */
+  size_t knn_k;                /**< the no-peak fallback: k = 5% of n within [3, 30] ... */
+  double knn_mean_m;           /**< ... the mean distance to the k-th nearest unit ... */
+  double standard_distance_m;  /**< ... capped at one standard distance */
+  double min_band_m;           /**< 0.1% of the longer side of the units' extent */
+  int raised_to_min;           /**< the band was raised to min_band_m */
+} sm_ohsa_band;
+
+/**
+ * Optimized Hot Spot Analysis's distance band (ArcGIS's rule): incremental
+ * spatial autocorrelation (row-standardised binary bands, global Moran's z)
+ * over 10 bands starting at roof(the largest non-outlying nearest-neighbour
+ * distance) in steps of their mean, spread between that start (or 20% of it
+ * when the start itself is too far) and one standard distance of the units
+ * when the 10 bands would pass it; the first peak (z falls after it, has
+ * risen before it, z > 1.65), else the highest peak, else
+ * roof(mean distance to the k-th nearest unit), k = 5% of n within [3, 30],
+ * or roof(one standard distance) when that is smaller; at least 0.1% of the
+ * longer side of the units' extent. Units without a neighbour at a band stay
+ * in its Moran's I with a zero lag (spdep's zero.policy); ArcGIS leaves them out.
+ * @param x, y, v n unit centres (metres) and values (counts or rates).
+ * @return SM_OK, SM_E_INVALID_ARG, SM_E_INPUT (fewer than 4 units, all at
+ *   one place, zero variance), SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_optimised_band(sm_ctx *ctx, size_t n, const double *x, const double *y, const double *v,
+                                   sm_ohsa_band *out);
 
 #ifdef __cplusplus
 }

@@ -66,6 +66,18 @@ SM_API const double *sm_units_y(const sm_units *units);
 SM_API double sm_units_cell_size(const sm_units *units);
 
 /**
+ * Keeps the units with keep[i] != 0, in their order (unit i becomes the
+ * number of kept units before it); the others' cells then belong to no unit
+ * (their points count as outside). As ArcGIS's Optimized Hot Spot Analysis
+ * without a study area: only the cells holding an incident are analysed.
+ * @param keep sm_units_count() flags.
+ * @param[out] n_kept the new count; may be NULL.
+ * @return SM_OK, SM_E_INVALID_ARG (NULL), SM_E_INPUT (nothing kept: the units are unchanged).
+ * @since 0.1
+ */
+SM_API sm_status sm_units_keep(sm_ctx *ctx, sm_units *units, const unsigned char *keep, size_t *n_kept);
+
+/**
  * Sums the points' weights (counts when unweighted) per unit; a point on a
  * cell edge belongs to the cell above/right (floor rule).
  * @param[out] counts sm_units_count() values.

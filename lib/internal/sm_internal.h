@@ -57,6 +57,8 @@ void sm__progress_pop(sm_ctx *ctx, const double saved[2]);
 int sm__threads(const sm_ctx *ctx);
 /* Monotonic seconds, for the step timings logged at SM_LOG_DEBUG. */
 double sm__now(void);
+/* ArcGIS's incremental spatial autocorrelation peaks over n z-scores (hotspot.c). */
+void sm__isa_peaks(const double *z, size_t n, size_t *first, size_t *highest);
 
 /* ---- allocation (fail-injection hook for OOM tests) --------------------- */
 void *sm__malloc(size_t n);

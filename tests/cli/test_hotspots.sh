@@ -102,6 +102,49 @@ assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --weights cosine --band 3
 assert_error_line hotspots "unknown --weights 'cosine'"
 clean_dir "$out"
 
+# --optimised (ArcGIS Optimized Hot Spot Analysis's rules): the cell size and band it chose, and why, on
+# stderr and in the metadata; without a study area only the cells holding an incident
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --optimised -o "$out/opt.gpkg"
+assert_stderr_contains "optimised: cell size 93 m = roof(2 x max(median 41.1 m, mean 46.1 m))"
+assert_stderr_contains "9 locational outliers (3 sd) left out"
+assert_stderr_contains "optimised: distance band 419.863 m: the first peak of incremental spatial autocorrelation"
+assert_stderr_contains "4635 cells without an incident left out"
+assert_stderr_contains "1035 cells of 93 m, band 419.863 m"
+n=$(ogrinfo -q "$out/opt.gpkg" -sql "SELECT COUNT(*) AS n, MIN(count) AS lo FROM hotspots" 2> /dev/null | sed -n 's/^ *\(n\|lo\) (.*) = //p' | tr '\n' ' ')
+[ "$n" = "1035 1 " ] || fail "optimised: cells and smallest count '$n', want '1035 1 '"
+ogrinfo "$out/opt.gpkg" hotspots -so -mdd all 2> /dev/null | grep -q "OPTIMISED_BAND\|optimised_band" || fail "optimised: no optimised_band metadata"
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --grid fishnet --optimised -o "$out/opt_w.csv"
+assert_stderr_contains "optimised: cell size 94 m"
+assert_stderr_contains "distance band 312 m: no peak of incremental spatial autocorrelation, so the mean distance to the k-th nearest unit (k = 30"
+assert_stderr_contains "2428 cells of 94 m"
+# a given --cell or --band is used as it is; the same bytes for 1 and 2 threads
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --optimised --cell 200 -j 1 -o "$out/opt1.csv"
+assert_stderr_not_contains "cell size"
+assert_stderr_contains "optimised: distance band"
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --optimised --cell 200 -j 2 -o "$out/opt2.csv" -q
+assert_same_bytes "$out/opt1.csv" "$out/opt2.csv"
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --optimised --cell 200 --band 500 -o "$out/opt3.csv"
+assert_stderr_not_contains "incremental"
+assert_stderr_contains "band 500 m"
+# its bad inputs: fewer than 30 wards, too few incidents (60 for a grid without a study area, 30 with
+# one), one count everywhere, weights it does not use
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --optimised -o "$out/x.gpkg"
+assert_error_line hotspots "--optimised needs at least 30 wards to analyse, not 20"
+head -41 "$POLICE_SAMPLE" > "$WORKDIR/forty.csv"
+assert_exit 1 "$SAFEMAP" hotspots "$WORKDIR/forty.csv" --optimised -o "$out/x.gpkg"
+assert_error_line hotspots "--optimised needs at least 60 incidents (ArcGIS's minimum for a grid without a study area: give --wards), not 40"
+head -21 "$POLICE_SAMPLE" > "$WORKDIR/twenty.csv"
+assert_exit 1 "$SAFEMAP" hotspots "$WORKDIR/twenty.csv" --wards "$WARDS" --grid fishnet --optimised -o "$out/x.gpkg"
+assert_error_line hotspots "--optimised needs at least 30 incidents in the study area"
+{ echo "x,y"; for i in $(seq 0 7); do for j in $(seq 0 7); do echo "$((529000 + 300 * i)),$((183000 + 300 * j))"; done; done; } > "$WORKDIR/lattice.csv"
+assert_exit 1 "$SAFEMAP" hotspots "$WORKDIR/lattice.csv" --x x --y y --crs EPSG:27700 --optimised --cell 250 -o "$out/x.gpkg"
+assert_error_line hotspots "every one of the 64 cells has the same count (1)"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --optimised --weights knn -o "$out/x.gpkg"
+assert_error_line hotspots "--optimised uses a fixed distance band"
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --optimised --min-neighbours 3 -o "$out/x.gpkg"
+assert_error_line hotspots "--min-neighbours is not used with it"
+clean_dir "$out"
+
 # bad input: a band that reaches no other cell, fewer than 3 cells, one value everywhere, missing options
 assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --cell 200 --band 150 -o "$out/x.gpkg"
 assert_error_line hotspots "no cell has a neighbour"

@@ -1,5 +1,6 @@
 /* weights, hotspot, units: Gi*, bins with and without FDR, fishnet counts */
 #include "testutil.h"
+#include "internal/sm_internal.h"
 
 #include <math.h>
 
@@ -269,6 +270,120 @@ static void permutations_both(void **state) {
   }
   sm_weights_destroy(wg);
   sm_units_destroy(u);
+}
+
+/* ArcGIS's incremental spatial autocorrelation peaks (returnPeakIndices):
+ * a fall after a rise, z > 1.65; the rising flag is never reset. */
+static void isa_peak_rule(void **state) {
+  (void)state;
+  size_t f, m;
+  const double a[] = {1, 3, 2, 1.5};
+  sm__isa_peaks(a, 4, &f, &m);
+  assert_int_equal(f, 1), assert_int_equal(m, 1);
+  const double b[] = {1, 1.6, 1.2, 2, 3, 2.5}; /* the first fall is below 1.65 */
+  sm__isa_peaks(b, 6, &f, &m);
+  assert_int_equal(f, 4), assert_int_equal(m, 4);
+  const double c[] = {1, 3, 3, 2}; /* a plateau: its last band */
+  sm__isa_peaks(c, 4, &f, &m);
+  assert_int_equal(f, 2), assert_int_equal(m, 2);
+  const double d[] = {5, 4, 3}; /* falls without a rise before */
+  sm__isa_peaks(d, 3, &f, &m);
+  assert_int_equal(f, (size_t)-1), assert_int_equal(m, (size_t)-1);
+  const double e[] = {1, 2, 5, 4, 6, 3}; /* two peaks, the second higher */
+  sm__isa_peaks(e, 6, &f, &m);
+  assert_int_equal(f, 2), assert_int_equal(m, 4);
+  const double g[] = {1, 3, 2, 1.8}; /* every later fall counts too */
+  sm__isa_peaks(g, 4, &f, &m);
+  assert_int_equal(f, 1), assert_int_equal(m, 1);
+  const double h[] = {1, 2, 3, 4}; /* rises to the end: none */
+  sm__isa_peaks(h, 4, &f, &m);
+  assert_int_equal(f, (size_t)-1);
+}
+
+/* Optimized Hot Spot Analysis's cell size on hand-made points: a 10 x 10
+ * lattice of 50 m (nearest neighbour 50 m), coincident copies (one location
+ * each) and one far point (a locational outlier); a row of points whose cell
+ * would pass 10% of the extent. */
+static void optimised_cell(void **state) {
+  (void)state;
+  static double x[300], y[300];
+  size_t n = 0;
+  for (int j = 0; j < 10; j++)
+    for (int i = 0; i < 10; i++) x[n] = 50.0 * i, y[n] = 50.0 * j, n++;
+  for (int i = 0; i < 20; i++) x[n] = x[i], y[n] = y[i], n++; /* coincident */
+  x[n] = 5000, y[n] = 0, n++;                                  /* 4,550 m from the lattice */
+  sm_ohsa_cell c;
+  assert_ok(ctx, sm_optimised_cell_size(ctx, n, x, y, &c));
+  assert_int_equal(c.n_points, 121);
+  assert_int_equal(c.n_locations, 101);
+  assert_int_equal(c.n_outliers, 1);
+  assert_true(c.mean_nn_m == 50 && c.median_nn_m == 50 && c.threshold_m == 51);
+  assert_true(c.cell_m == 101); /* roof(2 x 50) */
+  assert_true(c.min_m == 450.0 / 250 && c.max_m == 501 && c.clamped == 0);
+  /* ten points 100 m apart on a line: roof(200) = 201 > roof(10% of 900 m) = 91 */
+  for (int i = 0; i < 10; i++) x[i] = 100.0 * i, y[i] = 7;
+  assert_ok(ctx, sm_optimised_cell_size(ctx, 10, x, y, &c));
+  assert_true(c.cell_m == 91 && c.clamped == 1 && c.min_m == 900.0 / 250);
+  /* one place only */
+  for (int i = 0; i < 10; i++) x[i] = 3, y[i] = 4;
+  assert_int_equal(sm_optimised_cell_size(ctx, 10, x, y, &c), SM_E_INPUT);
+}
+
+/* Optimized Hot Spot Analysis's band on a 10 x 10 grid of 100 m: the
+ * incremental autocorrelation bands (start roof(100) + 0.001 m for a grid,
+ * spread below one standard distance, sqrt(165000) m) and, for iid values
+ * (no peak), the fallback: the mean distance
+ * to the 5th nearest cell (k = 5% of 100), brute force here. A planted
+ * cluster gives a peak and its band. */
+static void optimised_band(void **state) {
+  (void)state;
+  enum { N = 100 };
+  double x[N], y[N], v[N];
+  uint64_t r = 7919; /* iid values 0..9: every band's z is below 1.65 (checked below), so no peak */
+  for (int i = 0; i < N; i++) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    x[i] = 100.0 * (i % 10), y[i] = 100.0 * (i / 10), v[i] = (double)(r % 10);
+  }
+  sm_ohsa_band b;
+  assert_ok(ctx, sm_optimised_band(ctx, N, x, y, v, &b));
+  double sd = sqrt(165000.0);
+  assert_true(b.grid && b.isa_rescaled && b.n_isa == 10);
+  assert_true(fabs(b.isa_start_m - 101.001) < 1e-12);
+  assert_true(fabs(b.isa_increment_m - (sd - 101) / 10) < 1e-9);
+  assert_true(fabs(b.isa_max_m - sd) < 1e-9);
+  for (int i = 0; i < 10; i++) assert_true(b.isa[i].moran.z < 1.65);
+  assert_int_equal(b.first_peak, (size_t)-1);
+  assert_int_equal(b.rule, SM_OHSA_BAND_KNN);
+  assert_int_equal(b.knn_k, 5);
+  double mean5 = 0;
+  for (int i = 0; i < N; i++) {
+    double d[N - 1];
+    int m = 0;
+    for (int j = 0; j < N; j++)
+      if (j != i) d[m++] = hypot(x[j] - x[i], y[j] - y[i]);
+    for (int a = 0; a < 5; a++) /* partial selection sort: the 5 smallest */
+      for (int c = a + 1; c < m; c++)
+        if (d[c] < d[a]) {
+          double t = d[a];
+          d[a] = d[c], d[c] = t;
+        }
+    mean5 += d[4];
+  }
+  mean5 /= N;
+  assert_true(fabs(b.knn_mean_m - mean5) < 1e-9);
+  assert_true(b.band_m == floor(mean5) + 1 && !b.raised_to_min);
+  /* a planted cluster of high values: a peak, and the band is that band */
+  for (int i = 0; i < N; i++) v[i] = (i % 10 < 4 && i / 10 < 4) ? 10 + (i % 3) : (i % 7);
+  assert_ok(ctx, sm_optimised_band(ctx, N, x, y, v, &b));
+  assert_true(b.first_peak != (size_t)-1);
+  assert_int_equal(b.rule, SM_OHSA_BAND_FIRST_PEAK);
+  assert_true(b.band_m == b.isa[b.first_peak].band_m);
+  assert_true(b.isa[b.first_peak].moran.z > 1.65 && b.isa[b.first_peak + 1].moran.z < b.isa[b.first_peak].moran.z);
+  print_message("planted cluster: band %.3f m, rule %d, first peak %zu\n", b.band_m, (int)b.rule, b.first_peak);
+  /* zero variance; too few units */
+  for (int i = 0; i < N; i++) v[i] = 2;
+  assert_int_equal(sm_optimised_band(ctx, N, x, y, v, &b), SM_E_INPUT);
+  assert_int_equal(sm_optimised_band(ctx, 3, x, y, v, &b), SM_E_INPUT);
 }
 
 /* Ward contiguity: the neighbour lists, Gi*, local and global Moran's I of
@@ -672,6 +787,8 @@ int main(void) {
                                      cmocka_unit_test(queen_rook_squares), cmocka_unit_test(knn_brute_force),
                                      cmocka_unit_test(inverse_distance), cmocka_unit_test(spdep_knn_idw_golden),
                                      cmocka_unit_test(min_neighbours), cmocka_unit_test(hexagons),
-                                     cmocka_unit_test(spdep_isa_golden)};
+                                     cmocka_unit_test(spdep_isa_golden),
+                                     cmocka_unit_test(isa_peak_rule), cmocka_unit_test(optimised_cell),
+                                     cmocka_unit_test(optimised_band)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
