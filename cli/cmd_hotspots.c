@@ -387,11 +387,8 @@ int cmd_hotspots(int argc, char **argv) {
     }
     /* Gi* takes each unit as its own neighbour (weight 1); local and global Moran do not */
     if (!st && knn) st = sm_weights_knn(ctx, &w, n, ux, uy, k, 1, 1.0);
-    if (!st && knn) st = sm_weights_knn(ctx, &wn, n, ux, uy, k, 0, 0);
     if (!st && idw) st = sm_weights_inverse_distance(ctx, &w, n, ux, uy, band, idw, 1, 1.0);
-    if (!st && idw) st = sm_weights_inverse_distance(ctx, &wn, n, ux, uy, band, idw, 0, 0);
     if (!st && !knn && !idw) st = sm_weights_distance_band(ctx, &w, n, ux, uy, band, 1, 1.0);
-    if (!st && !knn && !idw) st = sm_weights_distance_band(ctx, &wn, n, ux, uy, band, 0, 0);
     if (!st && o.min_neighbours && (size_t)o.min_neighbours >= n) {
       fprintf(stderr, "safemap hotspots: error: --min-neighbours %ld needs more than %ld units, not %zu\n", o.min_neighbours,
               o.min_neighbours, n);
@@ -399,7 +396,7 @@ int cmd_hotspots(int argc, char **argv) {
       goto out;
     }
     if (!st && o.min_neighbours) st = sm_weights_min_neighbours(ctx, w, ux, uy, (size_t)o.min_neighbours, idw, &extended);
-    if (!st && o.min_neighbours) st = sm_weights_min_neighbours(ctx, wn, ux, uy, (size_t)o.min_neighbours, idw, NULL);
+    if (!st) st = sm_weights_drop_self(ctx, &wn, w); /* the same neighbours for local and global Moran */
   }
   if (!st) {
     z = malloc(n * sizeof *z), pv = malloc(n * sizeof *pv);

@@ -46,6 +46,48 @@ static int cmp_size(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* A row's indices in order: rows are short and come as a few sorted runs (one per grid bin), where an
+ * insertion sort beats qsort's calls through a pointer. */
+static void sort_row(size_t *c, size_t m) {
+  if (m > 64) {
+    qsort(c, m, sizeof *c, cmp_size);
+    return;
+  }
+  for (size_t a = 1; a < m; a++) {
+    size_t v = c[a], b = a;
+    for (; b > 0 && c[b - 1] > v; b--) c[b] = c[b - 1];
+    c[b] = v;
+  }
+}
+
+sm_status sm_weights_drop_self(sm_ctx *ctx, sm_weights **out, const sm_weights *w) {
+  if (!out || !w) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_drop_self: NULL argument");
+  *out = NULL;
+  size_t n = w->n, m = 0;
+  for (size_t i = 0; i < n; i++) m += w->off[i + 1] - w->off[i] - (w->self[i] ? 1 : 0);
+  sm_weights *v = sm__calloc(1, sizeof *v);
+  if (v) {
+    v->n = n;
+    v->off = sm__malloc((n + 1) * sizeof *v->off);
+    v->self = sm__calloc(n ? n : 1, 1);
+    v->col = sm__malloc((m ? m : 1) * sizeof *v->col);
+    v->val = sm__malloc((m ? m : 1) * sizeof *v->val);
+  }
+  if (!v || !v->off || !v->self || !v->col || !v->val) {
+    sm_weights_destroy(v);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  size_t k = 0;
+  v->off[0] = 0;
+  for (size_t i = 0; i < n; i++) {
+    for (size_t q = w->off[i]; q < w->off[i + 1]; q++)
+      if (w->col[q] != i) v->col[k] = w->col[q], v->val[k] = w->val[q], k++;
+    v->off[i + 1] = k;
+  }
+  *out = v;
+  return SM_OK;
+}
+
 /* A uniform grid over the units: bin b holds units bunit[boff[b] .. boff[b+1]),
  * by increasing index; unit i is in bin[i]. */
 typedef struct {
@@ -150,7 +192,7 @@ sm_status sm_weights_distance_band(sm_ctx *ctx, sm_weights **out, size_t n, cons
       if (!pass) {
         w->off[i + 1] = cnt;
       } else {
-        qsort(w->col + w->off[i], cnt, sizeof *w->col, cmp_size);
+        sort_row(w->col + w->off[i], cnt);
         for (size_t q = w->off[i]; q < w->off[i + 1]; q++) w->val[q] = w->col[q] == i ? self_weight : 1.0;
         w->self[i] = (unsigned char)(self != 0);
       }

@@ -97,6 +97,16 @@ SM_API int sm_weights_has_self(const sm_weights *w, size_t i);
 /** Divides each row by its sum (row standardisation); rows without neighbours stay empty. @since 0.1 */
 SM_API sm_status sm_weights_row_standardise(sm_ctx *ctx, sm_weights *w);
 
+/**
+ * A copy of the weights without the self-neighbours (the weights Gi* takes
+ * turned into those local and global Moran's I take): every other neighbour
+ * and weight in the same order.
+ * @param[out] out free with sm_weights_destroy().
+ * @return SM_OK, SM_E_INVALID_ARG, SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_weights_drop_self(sm_ctx *ctx, sm_weights **out, const sm_weights *w);
+
 #ifdef __cplusplus
 }
 #endif
