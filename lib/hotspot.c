@@ -221,7 +221,7 @@ static uint64_t splitmix64(uint64_t *s) {
 }
 
 /* Uniform integer in [0, m) without modulo bias (Lemire). */
-static size_t below(uint64_t *s, size_t m) {
+static inline size_t below(uint64_t *s, size_t m) {
   uint64_t x = splitmix64(s);
   __uint128_t prod = (__uint128_t)x * (__uint128_t)m;
   uint64_t low = (uint64_t)prod;
@@ -236,22 +236,24 @@ static size_t below(uint64_t *s, size_t m) {
   return (size_t)(prod >> 64);
 }
 
-/* One unit's neighbours other than itself, for the permutations: their weights in row order. Returns the
- * count m, or (size_t)-1 when out of memory. `idx_out`/`wv_out` point into `buf` storage of capacity k. */
+/* One unit's neighbours other than itself, for the permutations: their weights in row order. */
 typedef struct perm_row {
   size_t m;
   const size_t *idx; /* the row's neighbour indices (self included, skipped by `self_at`) */
   size_t k, self_at; /* row length; position of self in the row, or k when absent */
   double *wv;        /* the m non-self weights */
   int binary;        /* every non-self weight is 1: the lag is a plain sum (same bits) */
+  int uniform;       /* every non-self weight is the same w > 0: the lag orders as Σ x_j */
   double obs;        /* observed Σ_j w_ij (x_j − x̄) over the non-self neighbours */
+  int64_t obs_int;   /* observed Σ_j x_j, when the values are whole numbers */
 } perm_row;
 
-static int perm_row_init(perm_row *pr, const sm_weights *w, size_t i, const double *xc, double *wbuf) {
+static void perm_row_init(perm_row *pr, const sm_weights *w, size_t i, const double *xc, const int32_t *xi,
+                          double *wbuf) {
   const double *wt;
   sm_weights_row(w, i, &pr->idx, &wt);
   pr->k = sm_weights_neighbours(w, i);
-  pr->self_at = pr->k, pr->m = 0, pr->wv = wbuf, pr->binary = 1, pr->obs = 0;
+  pr->self_at = pr->k, pr->m = 0, pr->wv = wbuf, pr->binary = 1, pr->uniform = 1, pr->obs = 0, pr->obs_int = 0;
   for (size_t q = 0; q < pr->k; q++) {
     if (pr->idx[q] == i) {
       pr->self_at = q;
@@ -259,9 +261,10 @@ static int perm_row_init(perm_row *pr, const sm_weights *w, size_t i, const doub
     }
     pr->wv[pr->m++] = wt[q];
     pr->binary &= wt[q] == 1.0;
+    pr->uniform &= wt[q] == pr->wv[0] && wt[q] > 0;
     pr->obs += wt[q] * xc[pr->idx[q]];
+    if (xi) pr->obs_int += xi[pr->idx[q]];
   }
-  return 0;
 }
 
 /* The same non-self neighbours in the same order: one set of draws serves both statistics. */
@@ -276,9 +279,25 @@ static int perm_rows_same(const perm_row *a, const perm_row *b) {
   return 1;
 }
 
+/* m distinct units other than i into draw[], each uniform over those not drawn yet (rejection against
+ * `seen`, a bitmap of the n units, clear on entry and on return). */
+static inline void draw_distinct(uint64_t *s, size_t i, size_t n, size_t m, uint64_t *restrict seen,
+                                 size_t *restrict draw) {
+  for (size_t q = 0; q < m; q++) {
+    size_t j;
+    do {
+      j = below(s, n - 1);
+      j += j >= i;
+    } while (seen[j >> 6] >> (j & 63) & 1);
+    seen[j >> 6] |= (uint64_t)1 << (j & 63);
+    draw[q] = j;
+  }
+  for (size_t q = 0; q < m; q++) seen[draw[q] >> 6] = 0;
+}
+
 /*
  * The permutation loop of one unit for one or two statistics (`b` NULL: one). Draws are distinct units other
- * than i, drawn with rejection against `seen` (a bitmap of n bits, all clear on entry and on return); the
+ * than i (draw_distinct); the
  * stream of unit i depends only on the seed and i, so the draws — and the p-values — are the same whichever
  * thread runs the unit, and the same whether the two statistics are run together or one at a time.
  * `sa`/`sb` are the signs the simulated lags are ordered by (local Moran: sign of z_i; Gi*: 1).
@@ -294,15 +313,7 @@ static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict 
   uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(i + 1));
   unsigned gea = 0, lea = 0, geb = 0, leb = 0;
   for (unsigned r = 0; r < nperm; r++) {
-    for (size_t q = 0; q < m; q++) { /* distinct draws from the other n − 1 units */
-      size_t j;
-      do {
-        j = below(&s, n - 1);
-        j += j >= i;
-      } while (seen[j >> 6] >> (j & 63) & 1);
-      seen[j >> 6] |= (uint64_t)1 << (j & 63);
-      draw[q] = j;
-    }
+    draw_distinct(&s, i, n, m, seen, draw); /* distinct draws from the other n − 1 units */
     /* the gathers are independent loads; the sums keep the draw order (the same bits as one at a time) */
     double la = 0, lb = 0;
     if (!wa && !two) {
@@ -314,7 +325,6 @@ static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict 
         if (two) lb += wb ? wb[q] * v : v;
       }
     }
-    for (size_t q = 0; q < m; q++) seen[draw[q] >> 6] = 0;
     double va = sa * la;
     gea += va >= oa, lea += va <= oa;
     if (two) {
@@ -324,6 +334,38 @@ static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict 
   }
   ge[0] = gea, le[0] = lea;
   if (two) ge[1] = geb, le[1] = leb;
+}
+
+/*
+ * perm_unit for whole-number values and rows whose non-self weights are all equal (binary or
+ * row-standardised bands and k-NN on counts): the lag is w (Σ x_j − m x̄) with w > 0, so it orders as the
+ * whole-number sum Σ x_j, summed exactly. Ties between a simulated and the observed lag are then exact
+ * (floating-point sums of the same numbers in another order can differ in the last bit and break them).
+ * The draws are perm_unit's.
+ */
+static void perm_unit_int(uint64_t seed, size_t i, size_t n, const int32_t *restrict xi, const int16_t *restrict x16,
+                          unsigned nperm, size_t m,
+                          int64_t obs, int sa, int two, int sb, uint64_t *restrict seen, size_t *restrict draw,
+                          unsigned *ge, unsigned *le) {
+  uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(i + 1));
+  unsigned g = 0, l = 0, gb = 0, lb = 0;
+  const int64_t oa = sa * obs, ob = sb * obs;
+  for (unsigned r = 0; r < nperm; r++) {
+    draw_distinct(&s, i, n, m, seen, draw);
+    int64_t sum = 0;
+    if (x16) /* small counts: half the memory the random reads touch */
+      for (size_t q = 0; q < m; q++) sum += x16[draw[q]];
+    else
+      for (size_t q = 0; q < m; q++) sum += xi[draw[q]];
+    int64_t va = sa * sum;
+    g += va >= oa, l += va <= oa;
+    if (two) {
+      int64_t vb = sb * sum;
+      gb += vb >= ob, lb += vb <= ob;
+    }
+  }
+  ge[0] = g, le[0] = l;
+  if (two) ge[1] = gb, le[1] = lb;
 }
 
 /* Gi* (w_gi, self included) and/or local Moran (w_moran, no self) permutation p-values; either may be NULL. */
@@ -355,9 +397,27 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
   double *xc = malloc(n * sizeof *xc);
   if (!xc) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   for (size_t i = 0; i < n; i++) xc[i] = x[i] - mean;
+  /* whole numbers (counts): the exact path of perm_unit_int */
+  int32_t *xi = malloc(n * sizeof *xi);
+  for (size_t i = 0; xi && i < n; i++) {
+    if (!(fabs(x[i]) <= 1e9) || x[i] != floor(x[i])) {
+      free(xi), xi = NULL;
+      break;
+    }
+    xi[i] = (int32_t)x[i];
+  }
+  int16_t *x16 = xi ? malloc(n * sizeof *x16) : NULL;
+  for (size_t i = 0; x16 && i < n; i++) {
+    if (xi[i] < INT16_MIN || xi[i] > INT16_MAX) {
+      free(x16), x16 = NULL;
+      break;
+    }
+    x16[i] = (int16_t)xi[i];
+  }
   uint64_t seed = sm_ctx_seed(ctx);
   int nt = sm__threads(ctx);
-  size_t chunk = 1024, done = 0, words = n / 64 + 1;
+  size_t chunk = 1024, done = 0;
+
   double t0 = sm__now();
   sm_status st = SM_OK;
   int oom = 0;
@@ -365,7 +425,7 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
 #pragma omp parallel num_threads(nt) reduction(| : oom)
 #endif
   {
-    uint64_t *seen = calloc(words, sizeof *seen);
+    uint64_t *seen = calloc(n / 64 + 1, sizeof *seen);
     size_t *draw = malloc(kmax * sizeof *draw);
     double *wa = malloc(kmax * sizeof *wa), *wb = malloc(kmax * sizeof *wb);
     int mine = !seen || !draw || !wa || !wb;
@@ -378,20 +438,27 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
         if (mine || st) continue;
         perm_row ra, rb;
         perm_row *rows[2] = {NULL, NULL};
-        if (wg) perm_row_init(&ra, wg, i, xc, wa), rows[0] = &ra;
-        if (wm) perm_row_init(&rb, wm, i, xc, wb), rows[1] = &rb;
+        if (wg) perm_row_init(&ra, wg, i, xc, xi, wa), rows[0] = &ra;
+        if (wm) perm_row_init(&rb, wm, i, xc, xi, wb), rows[1] = &rb;
         double sgn = xc[i] > 0 ? 1.0 : xc[i] < 0 ? -1.0 : 0.0; /* local Moran orders by z_i × lag */
         double *outs[2] = {pg, pm}, signs[2] = {1.0, sgn};
         unsigned ge[2], le[2];
         int joint = rows[0] && rows[1] && perm_rows_same(rows[0], rows[1]);
+        int exact[2] = {xi && rows[0] && rows[0]->uniform, xi && rows[1] && rows[1]->uniform};
+        if (joint && exact[0] != exact[1]) joint = 0;
         for (int t = 0; t < 2; t++) {
           if (!rows[t]) continue;
           if (rows[t]->m == 0 || rows[t]->m > n - 1) {
             outs[t][i] = NAN;
             continue;
           }
-          if (joint) {
+          if (joint && exact[0]) {
+            perm_unit_int(seed, i, n, xi, x16, nperm, rows[0]->m, rows[0]->obs_int, 1, 1, (int)sgn, seen, draw, ge, le);
+          } else if (joint) {
             perm_unit(seed, i, n, xc, nperm, rows[0], signs[0], rows[1], signs[1], seen, draw, ge, le);
+          } else if (exact[t]) {
+            perm_unit_int(seed, i, n, xi, x16, nperm, rows[t]->m, rows[t]->obs_int, (int)signs[t], 0, 0, seen, draw, ge + t,
+                          le + t);
           } else {
             perm_unit(seed, i, n, xc, nperm, rows[t], signs[t], NULL, 0, seen, draw, ge + t, le + t);
           }
@@ -413,7 +480,7 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     oom |= mine;
     free(seen), free(draw), free(wa), free(wb);
   }
-  free(xc);
+  free(xc), free(xi), free(x16);
   if (oom && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   if (!st)
     sm__log(ctx, SM_LOG_DEBUG, "permutations: %zu units x %u draws of their neighbours (%s) in %.3f s on %d threads", n,

@@ -52,6 +52,11 @@ SM_API sm_status sm_hotspot_bins(sm_ctx *ctx, const double *z, const double *p, 
  * PySAL). Two-sided: p = min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) /
  * (nperm + 1)). Each unit's draws come from a random stream keyed by the
  * ctx's seed and the unit, so the result is the same for any thread count.
+ * For whole-number values (counts) and rows whose weights are all equal
+ * (binary, or row-standardised bands and k-NN) the simulated and observed
+ * lags are compared as exact integer sums, so a tie counts in both tails
+ * (floating-point sums of the same values in another order can differ in
+ * the last bit).
  * @param w Gi*: weights with self; local Moran: without self.
  * @param[out] p_sim n values (NaN for a unit without neighbours).
  * @return SM_OK, SM_E_INVALID_ARG (nperm < 1, weights of the wrong kind),
