@@ -272,6 +272,28 @@ static void permutations_both(void **state) {
   sm_units_destroy(u);
 }
 
+/* When every unit is every other's neighbour a permutation only reorders the
+ * same values, so every simulated lag ties with the observed one and p is 1;
+ * with counts the sums are exact, so the ties are exact whatever the order. */
+static void permutations_exact_ties(void **state) {
+  (void)state;
+  enum { N = 12 };
+  double x[N], y[N], v[N], pg[N], pm[N];
+  for (int i = 0; i < N; i++) x[i] = 10.0 * (i % 4), y[i] = 10.0 * (i / 4), v[i] = (double)((i * 7) % 11);
+  sm_weights *wg, *wm;
+  assert_ok(ctx, sm_weights_distance_band(ctx, &wg, N, x, y, 100, 1, 1.0));
+  assert_ok(ctx, sm_weights_drop_self(ctx, &wm, wg));
+  assert_ok(ctx, sm_weights_row_standardise(ctx, wm));
+  sm_ctx_set_seed(ctx, 3);
+  assert_ok(ctx, sm_hotspot_permutations_both(ctx, wg, wm, v, N, 999, pg, pm));
+  for (int i = 0; i < N; i++) {
+    assert_true(pg[i] == 1.0);
+    assert_true(pm[i] == 1.0 || v[i] * N == 60.0); /* (a unit at the mean has no sign: p 1 too) */
+  }
+  sm_weights_destroy(wg);
+  sm_weights_destroy(wm);
+}
+
 /* ArcGIS's incremental spatial autocorrelation peaks (returnPeakIndices):
  * a fall after a rise, z > 1.65; the rising flag is never reset. */
 static void isa_peak_rule(void **state) {
@@ -788,7 +810,7 @@ int main(void) {
                                      cmocka_unit_test(inverse_distance), cmocka_unit_test(spdep_knn_idw_golden),
                                      cmocka_unit_test(min_neighbours), cmocka_unit_test(hexagons),
                                      cmocka_unit_test(spdep_isa_golden),
-                                     cmocka_unit_test(isa_peak_rule), cmocka_unit_test(optimised_cell),
+                                     cmocka_unit_test(isa_peak_rule), cmocka_unit_test(permutations_exact_ties), cmocka_unit_test(optimised_cell),
                                      cmocka_unit_test(optimised_band)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
