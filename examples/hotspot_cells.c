@@ -1,22 +1,27 @@
 /* hotspot_cells: Getis-Ord Gi* hot spots on a fishnet through the safemap C API.
  *
- *   hotspot_cells POINTS WARDS OUT.gpkg [CELL_M BAND_M]
+ *   hotspot_cells POINTS WARDS OUT.gpkg [CELL_M|auto BAND_M|auto]
  *
  * Reads police.uk CSVs and ward polygons, lays 200 m cells over the wards
  * (cells whose centre is in a ward; empty ones count as 0), counts the
  * incidents per cell, weights cells within a 300 m band (each cell its own
  * neighbour, as ArcGIS's Hot Spot Analysis), and writes gi_z and the
- * Benjamini-Hochberg bins (-3..3) to a GeoPackage. */
+ * Benjamini-Hochberg bins (-3..3) to a GeoPackage. "auto" chooses the cell
+ * size from the incidents in the wards and the band from the cells' counts
+ * as ArcGIS's Optimized Hot Spot Analysis does (sm_optimised_cell_size,
+ * sm_optimised_band). */
 #include <safemap.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: hotspot_cells POINTS WARDS OUT.gpkg [CELL_M BAND_M]\n");
+    fprintf(stderr, "usage: hotspot_cells POINTS WARDS OUT.gpkg [CELL_M|auto BAND_M|auto]\n");
     return 2;
   }
-  double cell = argc > 4 ? atof(argv[4]) : 200, band = argc > 5 ? atof(argv[5]) : 300;
+  int auto_cell = argc > 4 && !strcmp(argv[4], "auto"), auto_band = argc > 5 && !strcmp(argv[5], "auto");
+  double cell = argc > 4 && !auto_cell ? atof(argv[4]) : 200, band = argc > 5 && !auto_band ? atof(argv[5]) : 300;
   sm_ctx *ctx;
   if (sm_ctx_create(&ctx) != SM_OK) return 2;
   sm_points *points = NULL;
@@ -35,6 +40,18 @@ int main(int argc, char **argv) {
     ao.analysis_crs = sm_points_crs(points); /* wards in the incidents' metres */
     st = sm_areas_read(ctx, &wards, argv[2], &ao);
   }
+  if (!st && auto_cell) { /* the incidents in the wards: their nearest-neighbour distances give the cell */
+    size_t np = sm_points_count(points), m = 0;
+    int32_t *ward = malloc(np * sizeof *ward);
+    double *x = malloc(np * sizeof *x), *y = malloc(np * sizeof *y);
+    sm_ohsa_cell oc;
+    st = ward && x && y ? sm_areas_locate(ctx, wards, points, ward, NULL) : SM_E_NOMEM;
+    for (size_t i = 0; !st && i < np; i++)
+      if (ward[i] >= 0) x[m] = sm_points_x(points)[i], y[m] = sm_points_y(points)[i], m++;
+    if (!st) st = sm_optimised_cell_size(ctx, m, x, y, &oc);
+    if (!st) cell = oc.cell_m;
+    free(ward), free(x), free(y);
+  }
   if (!st) {
     double extent[4];
     sm_areas_extent(wards, extent);
@@ -46,6 +63,11 @@ int main(int argc, char **argv) {
     if (!count || !z || !p || !bin) st = SM_E_NOMEM;
   }
   if (!st) st = sm_units_count_points(ctx, cells, points, count, &outside);
+  if (!st && auto_band) { /* incremental spatial autocorrelation of the counts, and its fallbacks */
+    sm_ohsa_band ob;
+    st = sm_optimised_band(ctx, n, sm_units_x(cells), sm_units_y(cells), count, &ob);
+    if (!st) band = ob.band_m;
+  }
   /* binary weights within the band, self included (weight 1) for Gi* */
   if (!st) st = sm_weights_distance_band(ctx, &w, n, sm_units_x(cells), sm_units_y(cells), band, 1, 1.0);
   if (!st) st = sm_gistar(ctx, w, count, n, z, p);

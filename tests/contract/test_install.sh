@@ -30,6 +30,8 @@ grep -q '6416 points, radius 300.0 m' "$WORKDIR/k.txt" || { echo "FAIL: kde exam
 test -f "$WORKDIR/k.tif"
 LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/hotspot_cells" "$pts" "$wards" "$WORKDIR/h.gpkg" > "$WORKDIR/h.txt"
 grep -q '536 cells of 200 m, band 300 m: 46 hot and 47 cold' "$WORKDIR/h.txt" || { echo "FAIL: hotspot example"; cat "$WORKDIR/h.txt"; exit 1; }
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/hotspot_cells" "$pts" "$wards" "$WORKDIR/h2.gpkg" auto auto > "$WORKDIR/h2.txt"
+grep -q '2428 cells of 94 m, band 312 m' "$WORKDIR/h2.txt" || { echo "FAIL: hotspot example (auto)"; cat "$WORKDIR/h2.txt"; exit 1; }
 test -f "$WORKDIR/h.gpkg"
 
 # 2. pkg-config
