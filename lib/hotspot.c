@@ -176,25 +176,49 @@ sm_status sm_global_moran(sm_ctx *ctx, const sm_weights *w, const double *x, siz
   for (size_t i = 0; i < n; i++) mean += x[i];
   mean /= nd;
   double s2 = 0, s4 = 0, cross = 0, S0 = 0, S1 = 0, S2 = 0;
+  /* per block of rows, partial sums added in block order: the same bits for any thread count */
+  enum { BLOCK = 2048 };
+  size_t nb = (n + BLOCK - 1) / BLOCK;
   double *colsum = sm__calloc(n, sizeof *colsum), *rowsum = sm__calloc(n, sizeof *rowsum);
-  if (!colsum || !rowsum) {
-    sm__free(colsum), sm__free(rowsum);
+  double *part = sm__calloc(nb * 5, sizeof *part);
+  if (!colsum || !rowsum || !part) {
+    sm__free(colsum), sm__free(rowsum), sm__free(part);
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(dynamic, 1)
+#endif
+  for (size_t b = 0; b < nb; b++) {
+    double ps2 = 0, ps4 = 0, pc = 0, p0 = 0, p1 = 0;
+    size_t i1 = (b + 1) * BLOCK < n ? (b + 1) * BLOCK : n;
+    for (size_t i = b * BLOCK; i < i1; i++) {
+      double zi = x[i] - mean;
+      ps2 += zi * zi, ps4 += zi * zi * zi * zi;
+      const size_t *idx;
+      const double *wt;
+      sm_weights_row(w, i, &idx, &wt);
+      for (size_t q = 0; q < sm_weights_neighbours(w, i); q++) {
+        size_t j = idx[q];
+        pc += wt[q] * zi * (x[j] - mean);
+        p0 += wt[q];
+        rowsum[i] += wt[q];
+        double wji = weight_at(w, j, i);
+        p1 += wt[q] * wt[q] + wt[q] * wji; /* (1/2) sum (w_ij + w_ji)^2 over ordered pairs */
+      }
+    }
+    double *pp = part + 5 * b;
+    pp[0] = ps2, pp[1] = ps4, pp[2] = pc, pp[3] = p0, pp[4] = p1;
+  }
+  for (size_t b = 0; b < nb; b++) {
+    const double *pp = part + 5 * b;
+    s2 += pp[0], s4 += pp[1], cross += pp[2], S0 += pp[3], S1 += pp[4];
+  }
+  sm__free(part);
   for (size_t i = 0; i < n; i++) {
-    double zi = x[i] - mean;
-    s2 += zi * zi, s4 += zi * zi * zi * zi;
     const size_t *idx;
     const double *wt;
     sm_weights_row(w, i, &idx, &wt);
-    for (size_t q = 0; q < sm_weights_neighbours(w, i); q++) {
-      size_t j = idx[q];
-      cross += wt[q] * zi * (x[j] - mean);
-      S0 += wt[q];
-      rowsum[i] += wt[q], colsum[j] += wt[q];
-      double wji = weight_at(w, j, i);
-      S1 += wt[q] * wt[q] + wt[q] * wji; /* (1/2) sum (w_ij + w_ji)^2 over ordered pairs */
-    }
+    for (size_t q = 0; q < sm_weights_neighbours(w, i); q++) colsum[idx[q]] += wt[q];
   }
   for (size_t i = 0; i < n; i++) S2 += (rowsum[i] + colsum[i]) * (rowsum[i] + colsum[i]);
   sm__free(colsum), sm__free(rowsum);

@@ -294,6 +294,31 @@ static void permutations_exact_ties(void **state) {
   sm_weights_destroy(wm);
 }
 
+/* Global Moran's I sums blocks of rows in parallel: the same bits for 1, 2 and 3 threads. */
+static void global_moran_threads(void **state) {
+  (void)state;
+  double e[4] = {0, 0, 7000, 7000};
+  sm_units *u;
+  assert_ok(ctx, sm_units_fishnet(ctx, &u, e, 100, "EPSG:27700", NULL));
+  size_t n = sm_units_count(u);
+  assert_int_equal(n, 4900);
+  static double v[4900];
+  for (size_t i = 0; i < n; i++) v[i] = (double)((i * 37) % 13) + 0.25 * (double)(i % 70 < 20);
+  sm_weights *w;
+  assert_ok(ctx, sm_weights_distance_band(ctx, &w, n, sm_units_x(u), sm_units_y(u), 250, 0, 0));
+  assert_ok(ctx, sm_weights_row_standardise(ctx, w));
+  sm_moran m[3];
+  for (int t = 1; t <= 3; t++) {
+    sm_ctx_set_threads(ctx, t);
+    assert_ok(ctx, sm_global_moran(ctx, w, v, n, &m[t - 1]));
+  }
+  sm_ctx_set_threads(ctx, 0);
+  assert_memory_equal(&m[0], &m[1], sizeof m[0]);
+  assert_memory_equal(&m[0], &m[2], sizeof m[0]);
+  sm_weights_destroy(w);
+  sm_units_destroy(u);
+}
+
 /* ArcGIS's incremental spatial autocorrelation peaks (returnPeakIndices):
  * a fall after a rise, z > 1.65; the rising flag is never reset. */
 static void isa_peak_rule(void **state) {
@@ -810,7 +835,8 @@ int main(void) {
                                      cmocka_unit_test(inverse_distance), cmocka_unit_test(spdep_knn_idw_golden),
                                      cmocka_unit_test(min_neighbours), cmocka_unit_test(hexagons),
                                      cmocka_unit_test(spdep_isa_golden),
-                                     cmocka_unit_test(isa_peak_rule), cmocka_unit_test(permutations_exact_ties), cmocka_unit_test(optimised_cell),
+                                     cmocka_unit_test(isa_peak_rule), cmocka_unit_test(permutations_exact_ties),
+                                     cmocka_unit_test(global_moran_threads), cmocka_unit_test(optimised_cell),
                                      cmocka_unit_test(optimised_band)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
