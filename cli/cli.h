@@ -27,6 +27,10 @@ typedef struct cli_opts {
   const char *pilot, *trim, *band, *grid, *weights;
   long permutations, knn, min_neighbours;
   int optimised;
+  const char *bin, *rules;
+  long time_lag;
+  int has_time_lag;
+  double trend_alpha;
   const char *rate_field;
   double per;
   int float64, cog;
@@ -55,5 +59,6 @@ int cmd_info(int argc, char **argv);
 int cmd_count(int argc, char **argv);
 int cmd_kde(int argc, char **argv);
 int cmd_hotspots(int argc, char **argv);
+int cmd_emerging(int argc, char **argv);
 
 #endif

@@ -10,7 +10,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +66,10 @@ static const struct option long_opts[] = {
     {"rate-field", required_argument, NULL, O_RATEF},
     {"per", required_argument, NULL, O_PER},
     {"optimised", no_argument, NULL, O_OPTIMISED},
+    {"bin", required_argument, NULL, O_BIN},
+    {"time-lag", required_argument, NULL, O_TLAG},
+    {"rules", required_argument, NULL, O_RULES},
+    {"trend-alpha", required_argument, NULL, O_TALPHA},
     {"optimized", no_argument, NULL, O_OPTIMISED},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -176,6 +180,23 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
       break;
     }
     case O_OPTIMISED: o->optimised = 1; break;
+    case O_BIN: o->bin = optarg; break;
+    case O_RULES: o->rules = optarg; break;
+    case O_TLAG: {
+      char *end;
+      o->time_lag = strtol(optarg, &end, 10);
+      if (*end || o->time_lag < 0 || o->time_lag > 100)
+        return usage_error(o, "--time-lag needs a whole number from 0 to 100, not", optarg);
+      o->has_time_lag = 1;
+      break;
+    }
+    case O_TALPHA: {
+      char *end;
+      o->trend_alpha = strtod(optarg, &end);
+      if (*end || !(o->trend_alpha > 0 && o->trend_alpha < 1))
+        return usage_error(o, "--trend-alpha needs a number between 0 and 1, not", optarg);
+      break;
+    }
     case O_OVERWRITE: o->overwrite = 1; break;
     case O_STRICT: o->strict = o->read.strict = 1; break;
     case 'q': o->quiet = 1; break;

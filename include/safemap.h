@@ -23,6 +23,8 @@
 #include "safemap/units.h"
 #include "safemap/weights.h"
 #include "safemap/hotspot.h"
+#include "safemap/cube.h"
+#include "safemap/emerging.h"
 #include "safemap/write.h"
 
 #endif /* SAFEMAP_H */

@@ -132,3 +132,6 @@ int32_t sm_time_month_index(int64_t t) {
   civil_from_days(days, &y, &m, &d);
   return (int32_t)(y * 12 + (int)m - 1);
 }
+
+int64_t sm__days_from_civil(int64_t y, unsigned m, unsigned d) { return days_from_civil(y, m, d); }
+void sm__civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d) { civil_from_days(days, y, m, d); }

@@ -142,13 +142,15 @@ static long hex_cell(const sm_units *u, double x, double y) {
   return best;
 }
 
-sm_status sm_units_count_points(sm_ctx *ctx, const sm_units *u, const sm_points *p, double *counts, size_t *n_outside) {
-  if (!u || !p || !counts) return sm__error(ctx, SM_E_INVALID_ARG, "sm_units_count_points: NULL argument");
+sm_status sm_units_locate(sm_ctx *ctx, const sm_units *u, const sm_points *p, int32_t *unit_of_point, size_t *n_outside) {
+  if (!u || !p || !unit_of_point) return sm__error(ctx, SM_E_INVALID_ARG, "sm_units_locate: NULL argument");
   if (!sm__crs_equal(ctx, u->crs, sm_points_crs(p)))
     return sm__error(ctx, SM_E_CRS, "the points are in %s, the cells in %s", sm_points_crs(p), u->crs);
-  memset(counts, 0, u->n * sizeof *counts);
-  const double *x = sm_points_x(p), *y = sm_points_y(p), *w = sm_points_weight(p);
+  const double *x = sm_points_x(p), *y = sm_points_y(p);
   size_t n = sm_points_count(p), outside = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) reduction(+ : outside)
+#endif
   for (size_t i = 0; i < n; i++) {
     long c;
     if (u->hex) {
@@ -157,16 +159,27 @@ sm_status sm_units_count_points(sm_ctx *ctx, const sm_units *u, const sm_points 
       double fi = floor((x[i] - u->x0) / u->cell), fj = floor((y[i] - u->y0) / u->cell);
       c = fi < 0 || fj < 0 || fi >= (double)u->nx || fj >= (double)u->ny ? -1 : (long)((size_t)fj * u->nx + (size_t)fi);
     }
-    if (c < 0) {
-      outside++;
-      continue;
-    }
-    int32_t k = u->unit_of[c];
-    if (k < 0) outside++;
-    else counts[k] += w[i];
+    unit_of_point[i] = c < 0 ? -1 : u->unit_of[c];
+    outside += unit_of_point[i] < 0;
   }
   if (n_outside) *n_outside = outside;
   return SM_OK;
+}
+
+sm_status sm_units_count_points(sm_ctx *ctx, const sm_units *u, const sm_points *p, double *counts, size_t *n_outside) {
+  if (!u || !p || !counts) return sm__error(ctx, SM_E_INVALID_ARG, "sm_units_count_points: NULL argument");
+  size_t n = sm_points_count(p);
+  int32_t *at = sm__malloc((n ? n : 1) * sizeof *at);
+  if (!at) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm_status st = sm_units_locate(ctx, u, p, at, n_outside);
+  if (!st) {
+    const double *w = sm_points_weight(p);
+    memset(counts, 0, u->n * sizeof *counts);
+    for (size_t i = 0; i < n; i++) /* in point order: the same sums as ever */
+      if (at[i] >= 0) counts[at[i]] += w[i];
+  }
+  sm__free(at);
+  return st;
 }
 
 sm_status sm_units_layer(sm_ctx *ctx, sm_layer **out, const sm_units *u, const char *name) {

@@ -60,6 +60,43 @@ static void sort_row(size_t *c, size_t m) {
   }
 }
 
+sm_status sm_weights_subset(sm_ctx *ctx, sm_weights **out, const sm_weights *w, const unsigned char *keep) {
+  if (!out || !w || !keep) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_subset: NULL argument");
+  *out = NULL;
+  size_t n = w->n, m = 0, e = 0;
+  size_t *newi = sm__malloc((n ? n : 1) * sizeof *newi);
+  if (!newi) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) newi[i] = keep[i] ? m++ : (size_t)-1;
+  for (size_t i = 0; i < n; i++)
+    if (keep[i])
+      for (size_t q = w->off[i]; q < w->off[i + 1]; q++) e += keep[w->col[q]] != 0;
+  sm_weights *v = sm__calloc(1, sizeof *v);
+  if (v) {
+    v->n = m;
+    v->off = sm__malloc((m + 1) * sizeof *v->off);
+    v->self = sm__calloc(m ? m : 1, 1);
+    v->col = sm__malloc((e ? e : 1) * sizeof *v->col);
+    v->val = sm__malloc((e ? e : 1) * sizeof *v->val);
+  }
+  if (!v || !v->off || !v->self || !v->col || !v->val) {
+    sm__free(newi);
+    sm_weights_destroy(v);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  size_t k = 0, r = 0;
+  v->off[0] = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    for (size_t q = w->off[i]; q < w->off[i + 1]; q++)
+      if (keep[w->col[q]]) v->col[k] = newi[w->col[q]], v->val[k] = w->val[q], k++;
+    v->self[r] = w->self[i];
+    v->off[++r] = k;
+  }
+  sm__free(newi);
+  *out = v;
+  return SM_OK;
+}
+
 sm_status sm_weights_drop_self(sm_ctx *ctx, sm_weights **out, const sm_weights *w) {
   if (!out || !w) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_drop_self: NULL argument");
   *out = NULL;

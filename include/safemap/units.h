@@ -89,6 +89,16 @@ SM_API sm_status sm_units_count_points(sm_ctx *ctx, const sm_units *units, const
                                        size_t *n_outside);
 
 /**
+ * The unit of every point (the same rule as sm_units_count_points), in parallel.
+ * @param[out] unit_of_point sm_points_count() values: unit index, or -1 in no unit.
+ * @param[out] n_outside points in no unit; may be NULL.
+ * @return SM_OK, SM_E_CRS (different CRSs), SM_E_INVALID_ARG.
+ * @since 0.1
+ */
+SM_API sm_status sm_units_locate(sm_ctx *ctx, const sm_units *units, const sm_points *points, int32_t *unit_of_point,
+                                 size_t *n_outside);
+
+/**
  * The units as a polygon layer `name` with INT64 fields unit_id (0..n-1 in
  * unit order), row and col (of the fishnet, row 0 southernmost).
  * @param[out] out free with sm_layer_destroy().

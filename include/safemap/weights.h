@@ -107,6 +107,17 @@ SM_API sm_status sm_weights_row_standardise(sm_ctx *ctx, sm_weights *w);
  */
 SM_API sm_status sm_weights_drop_self(sm_ctx *ctx, sm_weights **out, const sm_weights *w);
 
+/**
+ * The weights among the units with keep[i] != 0, renumbered in their order
+ * (unit i becomes the number of kept units before it); links to dropped
+ * units are dropped with them.
+ * @param keep sm_weights_count() flags.
+ * @param[out] out free with sm_weights_destroy().
+ * @return SM_OK, SM_E_INVALID_ARG, SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_weights_subset(sm_ctx *ctx, sm_weights **out, const sm_weights *w, const unsigned char *keep);
+
 #ifdef __cplusplus
 }
 #endif

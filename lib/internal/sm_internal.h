@@ -57,6 +57,9 @@ void sm__progress_pop(sm_ctx *ctx, const double saved[2]);
 int sm__threads(const sm_ctx *ctx);
 /* Monotonic seconds, for the step timings logged at SM_LOG_DEBUG. */
 double sm__now(void);
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back (timeparse.c). */
+int64_t sm__days_from_civil(int64_t y, unsigned m, unsigned d);
+void sm__civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d);
 /* ArcGIS's incremental spatial autocorrelation peaks over n z-scores (hotspot.c). */
 void sm__isa_peaks(const double *z, size_t n, size_t *first, size_t *highest);
 

@@ -1,0 +1,139 @@
+/* Emerging hot spot analysis (REFERENCE.md §1.5): space-time Gi*, Mann-Kendall, the category rules. */
+#include "internal/sm_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+sm_status sm_spacetime_gistar(sm_ctx *ctx, const sm_weights *w, const double *x, size_t L, size_t T, size_t k,
+                              double *z, double *p) {
+  if (!w || !x || !z) return sm__error(ctx, SM_E_INVALID_ARG, "sm_spacetime_gistar: NULL argument");
+  if (sm_weights_count(w) != L)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_spacetime_gistar: %zu weights rows for %zu locations", sm_weights_count(w), L);
+  for (size_t l = 0; l < L; l++)
+    if (!sm_weights_has_self(w, l))
+      return sm__error(ctx, SM_E_INVALID_ARG, "space-time Gi* takes weights with each location its own neighbour");
+  size_t n = L * T;
+  if (n < 3) return sm__error(ctx, SM_E_INPUT, "space-time Gi* needs at least 3 bins, not %zu", n);
+  double sx = 0, sxx = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(x[i])) return sm__error(ctx, SM_E_INPUT, "bin %zu has a non-finite value", i);
+    sx += x[i], sxx += x[i] * x[i];
+  }
+  double nd = (double)n, mean = sx / nd, var = sxx / nd - mean * mean;
+  if (!(var > 0)) return sm__error(ctx, SM_E_INPUT, "every bin has the same value (%g): Gi* is undefined", mean);
+  double S = sqrt(var);
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(dynamic, 64)
+#endif
+  for (size_t l = 0; l < L; l++) {
+    const size_t *idx;
+    const double *wt;
+    sm_weights_row(w, l, &idx, &wt);
+    size_t m = sm_weights_neighbours(w, l);
+    double W1 = 0, S11 = 0; /* one step's Σ w and Σ w² */
+    for (size_t q = 0; q < m; q++) W1 += wt[q], S11 += wt[q] * wt[q];
+    for (size_t t = 0; t < T; t++) {
+      size_t s0 = t >= k ? t - k : 0, steps = t - s0 + 1;
+      double wx = 0;
+      for (size_t q = 0; q < m; q++) {
+        const double *xj = x + idx[q] * T;
+        double a = 0;
+        for (size_t s = s0; s <= t; s++) a += xj[s];
+        wx += wt[q] * a;
+      }
+      double W = W1 * (double)steps, S1 = S11 * (double)steps;
+      double den = S * sqrt((nd * S1 - W * W) / (nd - 1));
+      double zz = m && den > 0 ? (wx - mean * W) / den : NAN;
+      z[l * T + t] = zz;
+      if (p) p[l * T + t] = isnan(zz) ? NAN : erfc(fabs(zz) / sqrt(2.0));
+    }
+  }
+  return SM_OK;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+void sm_mann_kendall_test(const double *x, size_t n, sm_mann_kendall *out) {
+  memset(out, 0, sizeof *out);
+  out->p = 1;
+  if (!x) return;
+  double *v = malloc((n ? n : 1) * sizeof *v);
+  if (!v) return;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (isfinite(x[i])) v[m++] = x[i];
+  out->n = m;
+  if (m < 3) {
+    free(v);
+    return;
+  }
+  double S = 0;
+  for (size_t i = 0; i + 1 < m; i++)
+    for (size_t j = i + 1; j < m; j++) S += (v[j] > v[i]) - (v[j] < v[i]);
+  /* tie groups */
+  qsort(v, m, sizeof *v, cmp_double);
+  double md = (double)m, ties = 0;
+  for (size_t i = 0; i < m;) {
+    size_t j = i + 1;
+    while (j < m && v[j] == v[i]) j++;
+    double t = (double)(j - i);
+    ties += t * (t - 1) * (2 * t + 5);
+    i = j;
+  }
+  free(v);
+  double var = (md * (md - 1) * (2 * md + 5) - ties) / 18.0;
+  out->S = S, out->var = var, out->tau = S / (md * (md - 1) / 2);
+  if (var > 0) out->z = S > 0 ? (S - 1) / sqrt(var) : S < 0 ? (S + 1) / sqrt(var) : 0;
+  out->p = erfc(fabs(out->z) / sqrt(2.0));
+}
+
+const char *sm_ehsa_category_str(sm_ehsa_category c) {
+  static const char *const names[] = {"No Pattern Detected",  "New Hot Spot",          "Consecutive Hot Spot",
+                                      "Intensifying Hot Spot", "Persistent Hot Spot",  "Diminishing Hot Spot",
+                                      "Sporadic Hot Spot",     "Oscillating Hot Spot", "Historical Hot Spot",
+                                      "New Cold Spot",         "Consecutive Cold Spot", "Intensifying Cold Spot",
+                                      "Persistent Cold Spot",  "Diminishing Cold Spot", "Sporadic Cold Spot",
+                                      "Oscillating Cold Spot", "Historical Cold Spot"};
+  return (int)c >= 0 && (int)c <= 16 ? names[c] : "?";
+}
+
+sm_ehsa_category sm_ehsa_classify(const int *state, size_t T, const sm_mann_kendall *trend, double alpha,
+                                  sm_ehsa_rules rules, sm_ehsa_detail *detail) {
+  sm_ehsa_detail d;
+  memset(&d, 0, sizeof d);
+  d.steps = T;
+  d.trend_z = trend ? trend->z : 0, d.trend_p = trend ? trend->p : 1;
+  sm_ehsa_category c = SM_EHSA_NO_PATTERN;
+  if (!state || T == 0) goto done;
+  for (size_t t = 0; t < T; t++) d.hot += state[t] > 0, d.cold += state[t] < 0;
+  d.final_state = state[T - 1] > 0 ? 1 : state[T - 1] < 0 ? -1 : 0;
+  if (d.final_state) {
+    for (size_t t = T; t > 0 && (state[t - 1] > 0 ? 1 : state[t - 1] < 0 ? -1 : 0) == d.final_state; t--) d.final_run++;
+    int s = d.final_state, base = s > 0 ? 0 : 8;
+    size_t same = s > 0 ? d.hot : d.cold, other = s > 0 ? d.cold : d.hot;
+    int trend_sig = trend && trend->p <= alpha && trend->S != 0;
+    double dir = trend ? (double)s * trend->z : 0;
+    if (same == 1) c = (sm_ehsa_category)(base + SM_EHSA_NEW_HOT);
+    else if (same == d.final_run && 10 * same < 9 * T) c = (sm_ehsa_category)(base + SM_EHSA_CONSECUTIVE_HOT);
+    else if (10 * same >= 9 * T)
+      c = (sm_ehsa_category)(base + (trend_sig && dir > 0   ? SM_EHSA_INTENSIFYING_HOT
+                                     : trend_sig && dir < 0 ? SM_EHSA_DIMINISHING_HOT
+                                                            : SM_EHSA_PERSISTENT_HOT));
+    else c = (sm_ehsa_category)(base + (other == 0 ? SM_EHSA_SPORADIC_HOT : SM_EHSA_OSCILLATING_HOT));
+  } else if (10 * d.hot >= 9 * T) {
+    c = SM_EHSA_HISTORICAL_HOT;
+  } else if (10 * d.cold >= 9 * T) {
+    c = SM_EHSA_HISTORICAL_COLD;
+  } else if (rules == SM_EHSA_ARCMAP && d.hot && !d.cold) {
+    c = SM_EHSA_SPORADIC_HOT;
+  } else if (rules == SM_EHSA_ARCMAP && d.cold && !d.hot) {
+    c = SM_EHSA_SPORADIC_COLD;
+  }
+done:
+  if (detail) *detail = d;
+  return c;
+}
