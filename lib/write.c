@@ -459,7 +459,9 @@ sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const *layers
   char *tmp = temp_name(path, f);
   if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__gdal_begin(ctx);
+  double t0 = sm__now();
   st = f == FMT_GPKG ? write_gpkg(ctx, path, tmp, NULL, 0, layers, n) : write_csv(ctx, path, tmp, layers[0]);
+  sm__log(ctx, SM_LOG_DEBUG, "%s written in %.3f s", f == FMT_GPKG ? "GeoPackage" : "CSV", sm__now() - t0);
   sm__gdal_end(ctx);
   if (!st && rename(tmp, path) != 0)
     st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));
