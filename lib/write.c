@@ -165,7 +165,7 @@ static int csv_str(csv_out *b, const char *s) {
 
 /* Rows [r0, r1) as CSV lines appended to b; -1 when out of memory. `own`:
  * doubles through sm__fmt_g15, else snprintf (see write_csv). */
-static int csv_rows(const sm_layer_col *cols, size_t nf, size_t r0, size_t r1, int own, csv_out *b) {
+static int csv_rows_to(const sm_layer_col *cols, size_t nf, size_t r0, size_t r1, int own, csv_out *b) {
   for (size_t r = r0; r < r1; r++) {
     for (size_t c = 0; c < nf; c++) {
       const sm_layer_col *k = &cols[c];
@@ -197,6 +197,16 @@ static int csv_rows(const sm_layer_col *cols, size_t nf, size_t r0, size_t r1, i
     if (csv_put(b, '\n')) return -1;
   }
   return 0;
+}
+
+/* csv_rows_to on a copy of *out: the blocks of the other threads sit next to
+ * it, and a store to out->n at every cell would bounce that cache line
+ * between the cores (it did: two threads were no faster than one). */
+static int csv_rows(const sm_layer_col *cols, size_t nf, size_t r0, size_t r1, int own, csv_out *out) {
+  csv_out b = *out;
+  int rc = csv_rows_to(cols, nf, r0, r1, own, &b);
+  *out = b;
+  return rc;
 }
 
 static sm_status write_csv(sm_ctx *ctx, const char *out, const char *tmp, const sm_layer *l) {
