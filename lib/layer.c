@@ -229,6 +229,14 @@ const char *sm_layer_field_name(const sm_layer *l, size_t f) { return l && f < l
 sm_field_type sm_layer_field_type(const sm_layer *l, size_t f) {
   return l && f < l->ncols ? l->cols[f].type : SM_FIELD_STRING;
 }
+void sm__layer_column(const sm_layer *l, size_t f, sm_layer_col *out) {
+  const col *k = &l->cols[f];
+  out->type = k->type;
+  out->null = k->null;
+  out->i = k->i;
+  out->d = k->d;
+  out->s = k->s;
+}
 int sm_layer_is_null(const sm_layer *l, size_t r, size_t f) {
   return !l || r >= l->n || f >= l->ncols || l->cols[f].null[r];
 }

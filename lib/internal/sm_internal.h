@@ -162,6 +162,18 @@ static inline double sm__wkb_f64(const unsigned char *p, int le) {
   return d;
 }
 
+/* ---- layer internals ------------------------------------------------------------ */
+/* Column f's storage, for readers of millions of cells (the CSV writer):
+ * null[r] is non-zero for NULL; of i, d and s only the type's array is set. */
+typedef struct sm_layer_col {
+  sm_field_type type;
+  const unsigned char *null;
+  const int64_t *i;
+  const double *d;
+  char *const *s;
+} sm_layer_col;
+void sm__layer_column(const sm_layer *l, size_t f, sm_layer_col *out);
+
 /* ---- areas internals ----------------------------------------------------------- */
 /* Area containing (x, y) by the half-open rule, or -1. Thread-safe. */
 int32_t sm__areas_locate_xy(const sm_areas *areas, double x, double y);

@@ -1,8 +1,14 @@
 /* layer + write: columns, metadata, GeoPackage and CSV, atomic writes */
 #include "testutil.h"
 
+#include "internal/numfmt.h"
+#include "internal/sm_internal.h"
+
+#include <fenv.h>
+#include <float.h>
 #include <gdal.h>
 #include <math.h>
+#include <pthread.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
@@ -240,9 +246,305 @@ static void geotiff_output(void **state) {
   sm_raster_destroy(r);
 }
 
+/* ---- number formatting: sm__fmt_g15 and sm__fmt_i64 against glibc's printf -------- */
+static uint64_t rng_state = 0x853c49e6748fea9bu;
+static uint64_t rnd64(void) { /* splitmix64 */
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return z ^ (z >> 31);
+}
+static double rnd01(void) { return (double)(rnd64() >> 11) * 0x1p-53; }
+
+typedef struct g15_count {
+  long values, fallbacks;
+} g15_count;
+
+/* v and -v: the same bytes as snprintf("%.15g"), through sm__fmt_g15 and
+ * through its integer path alone wherever that does not give up. The output
+ * buffer is a heap block of exactly SM_NUMFMT_MAX bytes, so ASan sees any
+ * write past the promised room. */
+static void g15_check(double v, g15_count *cnt) {
+  static char *out;
+  if (!out) out = malloc(SM_NUMFMT_MAX);
+  for (int s = 0; s < 2; s++, v = -v) {
+    if (!isfinite(v)) return;
+    char want[64];
+    int wn = snprintf(want, sizeof want, "%.15g", v);
+    int n = sm__fmt_g15(v, out);
+    if (n != wn || memcmp(out, want, (size_t)wn) != 0) fail_msg("%a: sm__fmt_g15 '%.*s', printf '%s'", v, n, out, want);
+    n = sm__fmt_g15_fast(v, out);
+    if (n < 0) cnt->fallbacks++;
+    else if (n != wn || memcmp(out, want, (size_t)wn) != 0)
+      fail_msg("%a: integer path '%.*s', printf '%s'", v, n, out, want);
+    cnt->values++;
+  }
+}
+
+static double from_bits(uint64_t b) {
+  double v;
+  memcpy(&v, &b, sizeof v);
+  return v;
+}
+
+/* A 16-digit decimal ending in 5, the tie of two 15-digit values, read as the
+ * nearest double: within a fraction of a unit of the tie either way. */
+static double decimal_tie(int exp10) {
+  char s[64];
+  long long n = 100000000000000LL + (long long)(rnd64() % 900000000000000ULL);
+  snprintf(s, sizeof s, "%lld5e%d", n, exp10 - 15);
+  return strtod(s, NULL);
+}
+
+static void g15_matches_printf(void **state) {
+  (void)state;
+  g15_count bits = {0}, sub = {0}, typical = {0}, ties = {0}, pow10 = {0}, ints = {0}, special = {0};
+  /* any bit pattern: every exponent, huge, tiny */
+  for (int i = 0; i < 1000000; i++) g15_check(from_bits(rnd64()), &bits);
+  for (int i = 0; i < 100000; i++) g15_check(from_bits(rnd64() >> 12), &sub); /* subnormals */
+  /* what hot-spot tables hold: coordinates and counts, z-scores, p-values */
+  for (int i = 0; i < 300000; i++) {
+    g15_check(rnd01() * 1e7, &typical);
+    g15_check((rnd01() - 0.5) * 20, &typical);
+    g15_check(pow(10, -300 * rnd01()), &typical);
+    g15_check(rnd01(), &typical);
+  }
+  /* whole numbers of 1 to 17 digits: the integer path below 10^15, above it not */
+  for (int i = 0; i < 200000; i++) {
+    double p = pow(10, (double)(rnd64() % 17));
+    g15_check(floor(rnd01() * 10 * p), &ints);
+    g15_check(floor(rnd01() * 10 * p) + 0.5, &ints);
+  }
+  /* near ties at the 15th digit, at every scale, and their neighbours */
+  for (int i = 0; i < 300000; i++) {
+    double v = decimal_tie((int)(rnd64() % 600) - 300);
+    g15_check(v, &ties);
+    g15_check(nextafter(v, INFINITY), &ties);
+    g15_check(nextafter(v, 0), &ties);
+  }
+  /* near powers of ten: where the exponent and the fixed/exponent form change */
+  for (int e = -323; e <= 308; e++) {
+    const char *forms[] = {"1e%d", "9.999999999999995e%d", "9.99999999999999e%d", "1.00000000000001e%d", "5e%d"};
+    for (int f = 0; f < 5; f++) {
+      char s[64];
+      snprintf(s, sizeof s, forms[f], e - (f == 1 || f == 2));
+      double v = strtod(s, NULL), up = v, down = v;
+      g15_check(v, &pow10);
+      for (int k = 0; k < 20; k++) {
+        g15_check(up = nextafter(up, INFINITY), &pow10);
+        g15_check(down = nextafter(down, 0), &pow10);
+      }
+    }
+  }
+  const double list[] = {0.0, 0.5, 2.5, 0.125, 1e15 - 0.5, 999999999999999.5, 100000000000000.5, 100000000000001.5,
+                         9.9999999999999995, 0.1 + 0.2, 1.0 / 3, 2.0 / 3, 1e15, 1e14, 1e16, 1e21, 1e22, 1e23, 1e-4,
+                         1e-5, 0.0001, 0.00001, 0.000123456789012345, 123456789012345.6, 999999999999999.0,
+                         999999999999999.4, 999999999999999.6, 9007199254740992.0, 9007199254740993.0, DBL_MAX,
+                         DBL_MIN, DBL_TRUE_MIN, DBL_EPSILON, 1.7976931348623157e308, 2.2250738585072009e-308,
+                         4.9406564584124654e-324, M_PI, M_E, 529000.5, 183000.25, 0.05, 0.95, 1.96, 2.576};
+  for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) g15_check(list[i], &special);
+  /* what it looks like, and which it leaves to printf: exact ties */
+  char out[SM_NUMFMT_MAX];
+  assert_int_equal(sm__fmt_g15(-0.0, out), 2);
+  assert_memory_equal(out, "-0", 2);
+  assert_int_equal(sm__fmt_g15(1e15, out), 5);
+  assert_memory_equal(out, "1e+15", 5);
+  assert_int_equal(sm__fmt_g15(0.000123456789012345, out), 20);
+  assert_memory_equal(out, "0.000123456789012345", 20);
+  assert_int_equal(sm__fmt_g15_fast(999999999999999.5, out), -1); /* rounds half to even, to 1e+15 */
+  assert_int_equal(sm__fmt_g15_fast(100000000000000.5, out), -1);
+  assert_int_equal(sm__fmt_g15_fast(NAN, out), -1);
+  assert_true(sm__fmt_g15_fast(0.1 + 0.2, out) == 3 && memcmp(out, "0.3", 3) == 0);
+  print_message("sm__fmt_g15: %ld random bit patterns (%ld to printf), %ld subnormals (%ld), %ld typical (%ld), "
+                "%ld whole numbers (%ld), %ld near 15-digit ties (%ld), %ld near powers of ten (%ld), %ld listed (%ld)\n",
+                bits.values, bits.fallbacks, sub.values, sub.fallbacks, typical.values, typical.fallbacks, ints.values,
+                ints.fallbacks, ties.values, ties.fallbacks, pow10.values, pow10.fallbacks, special.values,
+                special.fallbacks);
+  /* the integer path does the work: printf only near ties (2^-12 of a unit, ~1 in 2000) */
+  assert_true(bits.fallbacks * 500 < bits.values);
+  assert_true(sub.fallbacks * 500 < sub.values);
+  assert_true(typical.fallbacks * 500 < typical.values);
+  assert_true(pow10.fallbacks * 100 < pow10.values);
+  assert_true(ties.fallbacks * 10 < ties.values);
+}
+
+static void i64_matches_printf(void **state) {
+  (void)state;
+  const int64_t list[] = {0, 1, -1, 9, 10, -10, 99, 100, 999999999999999999, 1000000000000000000, INT64_MAX,
+                          INT64_MIN, INT64_MIN + 1, INT32_MAX, INT32_MIN, 4294967296};
+  char out[SM_NUMFMT_MAX], want[32];
+  for (size_t i = 0; i < sizeof list / sizeof list[0] + 1000000; i++) {
+    int64_t v = i < sizeof list / sizeof list[0] ? list[i] : (int64_t)(rnd64() >> (rnd64() % 64));
+    if (i % 2 && v != INT64_MIN) v = -v;
+    int wn = snprintf(want, sizeof want, "%lld", (long long)v);
+    int n = sm__fmt_i64(v, out);
+    if (n != wn || memcmp(out, want, (size_t)wn) != 0) fail_msg("%lld: '%.*s'", (long long)v, n, out);
+  }
+}
+
+/* ---- the CSV writer: the old stdio writer's bytes, for any thread count --------------- */
+/* The writer as it was before the parallel one: the reference. */
+static void ref_str(FILE *f, const char *s) {
+  if (!s) return;
+  int q = strpbrk(s, ",\"\r\n") != NULL || (s[0] == ' ') || (s[0] && s[strlen(s) - 1] == ' ');
+  if (!q) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static void ref_write(const char *path, const sm_layer *l) {
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  size_t nf = sm_layer_field_count(l), n = sm_layer_feature_count(l);
+  for (size_t c = 0; c < nf; c++) {
+    if (c) fputc(',', f);
+    ref_str(f, sm_layer_field_name(l, c));
+  }
+  fputc('\n', f);
+  for (size_t r = 0; r < n; r++) {
+    for (size_t c = 0; c < nf; c++) {
+      if (c) fputc(',', f);
+      if (sm_layer_is_null(l, r, c)) continue;
+      switch (sm_layer_field_type(l, c)) {
+      case SM_FIELD_INT64: fprintf(f, "%lld", (long long)sm_layer_get_int(l, r, c)); break;
+      case SM_FIELD_DOUBLE: {
+        double v = sm_layer_get_double(l, r, c);
+        if (isfinite(v)) fprintf(f, "%.15g", v);
+        break;
+      }
+      case SM_FIELD_STRING: ref_str(f, sm_layer_get_string(l, r, c)); break;
+      }
+    }
+    fputc('\n', f);
+  }
+  assert_int_equal(fclose(f), 0);
+}
+
+static int same_file(const char *a, const char *b) {
+  FILE *f = fopen(a, "rb"), *g = fopen(b, "rb");
+  int same = f && g;
+  while (same) {
+    char x[65536], y[65536];
+    size_t n = fread(x, 1, sizeof x, f), m = fread(y, 1, sizeof y, g);
+    same = n == m && memcmp(x, y, n) == 0;
+    if (n == 0) break;
+  }
+  if (f) fclose(f);
+  if (g) fclose(g);
+  return same;
+}
+
+/* More rows than two rounds of 65536 and a partial block; every kind of cell. */
+static sm_layer *mixed_table(size_t rows) {
+  sm_layer *l;
+  assert_ok(ctx, sm_layer_create(ctx, &l, "mixed", SM_GEOM_NONE, NULL));
+  const char *names[] = {"id", "x, y", "name", "z", "say \"n\"", " p"};
+  const sm_field_type types[] = {SM_FIELD_INT64, SM_FIELD_DOUBLE, SM_FIELD_STRING,
+                                 SM_FIELD_DOUBLE, SM_FIELD_INT64, SM_FIELD_DOUBLE};
+  for (int c = 0; c < 6; c++) assert_ok(ctx, sm_layer_add_field(ctx, l, names[c], types[c], NULL));
+  const char *strs[] = {"plain", "with, comma", "with \"quote\"", " lead", "trail ", "", "multi\nline", "cr\r", "x"};
+  for (size_t r = 0; r < rows; r++) {
+    assert_ok(ctx, sm_layer_add_feature(ctx, l, NULL, 0, NULL));
+    uint64_t k = rnd64();
+    int64_t id = k % 97 == 0 ? INT64_MIN : k % 89 == 0 ? INT64_MAX : (int64_t)r - 1000;
+    assert_ok(ctx, sm_layer_set_int(ctx, l, r, 0, id));
+    double x = k % 5 == 0 ? from_bits(rnd64()) : k % 5 == 1 ? rnd01() * 1e6 : k % 5 == 2 ? decimal_tie(3) : floor(rnd01() * 100);
+    if (k % 13) assert_ok(ctx, sm_layer_set_double(ctx, l, r, 1, x)); /* NaN, Inf: empty */
+    if (k % 11) assert_ok(ctx, sm_layer_set_string(ctx, l, r, 2, strs[(k >> 8) % 9]));
+    assert_ok(ctx, sm_layer_set_double(ctx, l, r, 3, (rnd01() - 0.5) * 8));
+    if (k % 3) assert_ok(ctx, sm_layer_set_int(ctx, l, r, 4, (int64_t)(k >> 20) % 1000));
+    assert_ok(ctx, sm_layer_set_double(ctx, l, r, 5, k % 7 ? pow(10, -320 * rnd01()) : -0.0));
+  }
+  return l;
+}
+
+typedef struct progress_log {
+  int calls;
+  int other_thread;
+  pthread_t caller;
+  double last;
+} progress_log;
+
+static int log_progress(double f, const char *m, void *u) {
+  progress_log *p = u;
+  if (!pthread_equal(pthread_self(), p->caller)) p->other_thread = 1;
+  if (!strcmp(m, "writing CSV")) p->calls++, p->last = f;
+  return 1;
+}
+
+static int cancel_writing(double f, const char *m, void *u) {
+  (void)f, (void)u;
+  return strcmp(m, "writing CSV") != 0;
+}
+
+static void csv_threads_identical(void **state) {
+  (void)state;
+  sm_layer *l = mixed_table(150000);
+  const char *ref = tu_path("ref.csv");
+  ref_write(ref, l);
+  sm_write_options o = SM_WRITE_OPTIONS_INIT;
+  o.overwrite = 1;
+  const int threads[] = {1, 2, 3, 8};
+  for (int i = 0; i < 4; i++) {
+    assert_ok(ctx, sm_ctx_set_threads(ctx, threads[i]));
+    progress_log pl = {0, 0, pthread_self(), 0};
+    sm_ctx_set_progress(ctx, log_progress, &pl);
+    assert_ok(ctx, sm_write_layers(ctx, tu_path("mixed.csv"), &l, 1, &o));
+    sm_ctx_set_progress(ctx, NULL, NULL);
+    if (!same_file(ref, tu_path("mixed.csv"))) fail_msg("%d threads: not the reference bytes", threads[i]);
+    /* after rows 65536 and 131072, as the row-by-row writer did; on this thread */
+    assert_int_equal(pl.calls, 2);
+    assert_true(pl.last == 131071.0 / 150000.0);
+    assert_false(pl.other_thread);
+  }
+  /* cancelled while writing: nothing left behind */
+  sm_ctx_set_progress(ctx, cancel_writing, NULL);
+  assert_int_equal(sm_write_layers(ctx, tu_path("cancelled.csv"), &l, 1, NULL), SM_E_CANCELLED);
+  sm_ctx_set_progress(ctx, NULL, NULL);
+  assert_false(tu_exists(tu_path("cancelled.csv")));
+  assert_int_equal(tu_count_files("safemap-tmp"), 0);
+  /* printf rounds in the caller's rounding mode: then printf it is */
+  assert_int_equal(fesetround(FE_UPWARD), 0);
+  ref_write(tu_path("ref_up.csv"), l);
+  sm_status st = sm_write_layers(ctx, tu_path("mixed_up.csv"), &l, 1, &o);
+  fesetround(FE_TONEAREST);
+  assert_ok(ctx, st);
+  assert_true(same_file(tu_path("ref_up.csv"), tu_path("mixed_up.csv")));
+  assert_false(same_file(ref, tu_path("mixed_up.csv")));
+  /* out of memory at each allocation in turn: SM_E_NOMEM, no file */
+  for (long k = 1;; k++) {
+    sm__alloc_fail_after(k);
+    st = sm_write_layers(ctx, tu_path("oom.csv"), &l, 1, NULL);
+    sm__alloc_fail_after(0);
+    if (st == SM_OK) break;
+    assert_int_equal(st, SM_E_NOMEM);
+    assert_false(tu_exists(tu_path("oom.csv")));
+    assert_int_equal(tu_count_files("safemap-tmp"), 0);
+  }
+  assert_true(same_file(ref, tu_path("oom.csv")));
+  assert_ok(ctx, sm_ctx_set_threads(ctx, 0));
+  sm_layer_destroy(l);
+  /* no rows; no columns */
+  assert_ok(ctx, sm_layer_create(ctx, &l, "empty", SM_GEOM_NONE, NULL));
+  assert_ok(ctx, sm_write_layers(ctx, tu_path("nocols.csv"), &l, 1, NULL));
+  assert_string_equal(slurp(tu_path("nocols.csv")), "\n");
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "a b", SM_FIELD_DOUBLE, NULL));
+  assert_ok(ctx, sm_write_layers(ctx, tu_path("norows.csv"), &l, 1, NULL));
+  assert_string_equal(slurp(tu_path("norows.csv")), "a b\n");
+  sm_layer_destroy(l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(layer_api), cmocka_unit_test(csv_output),
                                      cmocka_unit_test(bad_paths), cmocka_unit_test(geopackage_output),
-                                     cmocka_unit_test(geotiff_output)};
+                                     cmocka_unit_test(geotiff_output), cmocka_unit_test(g15_matches_printf),
+                                     cmocka_unit_test(i64_matches_printf), cmocka_unit_test(csv_threads_identical)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
