@@ -169,6 +169,19 @@ int cmd_emerging(int argc, char **argv) {
   sm_status st = sm_write_check(ctx, o.output, &wo);
   if (!st && bins_path) st = sm_write_check(ctx, bins_path, &wo);
   if (!st) st = cli_read_points(&o, ctx, &p);
+  if (!st && sm_points_count(p) == 0) { /* e.g. every time unparseable: say which rows and why */
+    if (!o.quiet) cli_clear_progress();
+    cli_print_problems(stderr, p, 3);
+    char b[32];
+    fprintf(stderr, "safemap emerging: error: no incidents: %s rows read, every one skipped or filtered out\n",
+            cli_num(sm_points_rows_read(p), b, sizeof b));
+    rc = 1;
+    goto out;
+  }
+  if (!st && !o.quiet && (sm_points_rows_bad(p, SM_BAD_TIME) || sm_points_rows_bad(p, SM_BAD_NO_TIME))) {
+    cli_clear_progress(); /* rows without a usable time are left out of every step: show them */
+    cli_print_problems(stderr, p, 3);
+  }
   if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
   if (!st) {
     at = malloc((sm_points_count(p) ? sm_points_count(p) : 1) * sizeof *at);
