@@ -22,7 +22,9 @@ static const char *USAGE =
     "Output: layer 'emerging' (one polygon per location: unit_id or area_id, count, category,\n"
     "category_code 0..16, hot_steps, cold_steps, percent_hot, percent_cold, final_state,\n"
     "final_run, trend_z, trend_p, trend_tau (of the Gi* z series), count_trend_z, count_trend_p\n"
-    "(of the counts), neighbours) and table 'emerging_bins' (location, step, count, gi_z, gi_p,\n"
+    "(of the counts), neighbours, simple_category: sfhotspot's Persistent / Emerging / Former /\n"
+    "Intermittent Hot or Cold Spot, Mixed or No Pattern, for short series) and table\n"
+    "'emerging_bins' (location, step, count, gi_z, gi_p,\n"
     "gi_bin_fdr); with OUT.csv the locations go to OUT.csv and the bins to OUT_bins.csv.\n"
     "\n"
     "Options:\n"
@@ -310,6 +312,15 @@ int cmd_emerging(int argc, char **argv) {
     if (!z || !pv || !bin || !state) st = SM_E_NOMEM;
   }
   const double *cnt = cube ? sm_cube_counts(cube) : NULL;
+  sm_mann_kendall overall; /* the trend of the whole cube: total incidents per step */
+  memset(&overall, 0, sizeof overall);
+  if (!st) {
+    double *tot = calloc(T, sizeof *tot);
+    if (!tot) st = SM_E_NOMEM;
+    for (size_t q = 0; !st && q < L * T; q++) tot[q % T] += cnt[q];
+    if (!st) sm_mann_kendall_test(tot, T, &overall);
+    free(tot);
+  }
   if (!st) st = sm_spacetime_gistar(ctx, w, cnt, L, T, lag, z, pv);
   if (!st) st = sm_hotspot_bins(ctx, z, pv, L * T, 1, bin);
   /* the locations' layer */
@@ -329,15 +340,16 @@ int cmd_emerging(int argc, char **argv) {
     st = sm_units_layer(ctx, &LL, u, "emerging");
   }
   if (!st) {
-    size_t f[15];
-    static const char *const names[15] = {"count", "category", "category_code", "hot_steps", "cold_steps",
+    size_t f[16];
+    static const char *const names[16] = {"count", "category", "category_code", "hot_steps", "cold_steps",
                                           "percent_hot", "percent_cold", "final_state", "final_run", "trend_z",
-                                          "trend_p", "trend_tau", "count_trend_z", "count_trend_p", "neighbours"};
-    static const sm_field_type types[15] = {SM_FIELD_DOUBLE, SM_FIELD_STRING, SM_FIELD_INT64, SM_FIELD_INT64,
+                                          "trend_p", "trend_tau", "count_trend_z", "count_trend_p", "neighbours",
+                                          "simple_category"};
+    static const sm_field_type types[16] = {SM_FIELD_DOUBLE, SM_FIELD_STRING, SM_FIELD_INT64, SM_FIELD_INT64,
                                             SM_FIELD_INT64,  SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_STRING,
                                             SM_FIELD_INT64,  SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
-                                            SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_INT64};
-    for (int i = 0; i < 15 && !st; i++) st = sm_layer_add_field(ctx, LL, names[i], types[i], &f[i]);
+                                            SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_INT64,  SM_FIELD_STRING};
+    for (int i = 0; i < 16 && !st; i++) st = sm_layer_add_field(ctx, LL, names[i], types[i], &f[i]);
     for (size_t l = 0; l < L && !st; l++) {
       const double *zl = z + l * T, *cl = cnt + l * T;
       double total = 0;
@@ -363,6 +375,7 @@ int cmd_emerging(int argc, char **argv) {
       if (!st) st = sm_layer_set_double(ctx, LL, l, f[12], mkc.z);
       if (!st) st = sm_layer_set_double(ctx, LL, l, f[13], mkc.p);
       if (!st) st = sm_layer_set_int(ctx, LL, l, f[14], (int64_t)sm_weights_neighbours(w, l) - 1);
+      if (!st) st = sm_layer_set_string(ctx, LL, l, f[15], sm_simple_class_str(sm_simple_classify(state, T, NULL)));
     }
   }
   /* the bins' table */
@@ -415,6 +428,13 @@ int cmd_emerging(int argc, char **argv) {
       snprintf(buf, sizeof buf, "%s wording; significant = FDR bin at 90%%+; 90%% of the steps = 10 x count >= 9 x steps; trend significant at Mann-Kendall p <= %g",
                rules == SM_EHSA_PRO ? "ArcGIS Pro" : "ArcMap 10.x", alpha);
       if (!st) st = sm_layer_set_metadata(ctx, X, "rules", buf);
+      if (!st)
+        st = sm_layer_set_metadata(ctx, X, "simple_category", "sfhotspot hotspot_classify classes from the same FDR bins: "
+                                                              "hotspot_prop 0.1, persistent_prop 0.8, recent_prop 0.2 (the last "
+                                                              "floor(0.2 x steps) steps are recent)");
+      snprintf(buf, sizeof buf, "Mann-Kendall of the cube's total per step: S %.0f, z %.3f, p %.3g, tau %.3f", overall.S, overall.z,
+               overall.p, overall.tau);
+      if (!st) st = sm_layer_set_metadata(ctx, X, "overall_trend", buf);
     }
   }
   if (!st) {
@@ -435,6 +455,8 @@ int cmd_emerging(int argc, char **argv) {
     for (int c = 1; c <= 16; c++)
       if (ncat[c]) fprintf(stderr, "%s %zu %s", first ? "" : ",", ncat[c], sm_ehsa_category_str((sm_ehsa_category)c)), first = 0;
     fprintf(stderr, "%s%zu %s\n", first ? " " : ", ", ncat[0], sm_ehsa_category_str(SM_EHSA_NO_PATTERN));
+    fprintf(stderr, "safemap emerging: overall trend of the incidents per step: Mann-Kendall z %.2f, p %.3g (%s)\n", overall.z,
+            overall.p, overall.p <= alpha ? (overall.z > 0 ? "rising" : "falling") : "no significant trend");
     if (outside) fprintf(stderr, "safemap emerging: %zu incidents outside every %s\n", outside, wards_units ? "ward" : "cell");
     fprintf(stderr, "safemap emerging: wrote %s%s%s\n", o.output, csv ? " and " : "", csv ? bins_path : "");
   }

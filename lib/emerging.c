@@ -137,3 +137,42 @@ done:
   if (detail) *detail = d;
   return c;
 }
+
+const char *sm_simple_class_str(sm_simple_class c) {
+  static const char *const names[] = {"No Pattern",          "Persistent Hot Spot",  "Emerging Hot Spot",
+                                      "Former Hot Spot",     "Intermittent Hot Spot", "Persistent Cold Spot",
+                                      "Emerging Cold Spot",  "Former Cold Spot",      "Intermittent Cold Spot",
+                                      "Mixed Hot and Cold Spot"};
+  return (int)c >= 0 && (int)c <= 9 ? names[c] : "?";
+}
+
+/* One side (hot: sign 1, cold: −1): 0 none, 1 persistent, 2 emerging, 3 former, 4 intermittent. */
+static int simple_side(const int *state, size_t T, size_t r, int sign, const sm_simple_params *q) {
+  size_t all = 0, older = 0, recent = 0;
+  for (size_t t = 0; t < T; t++) {
+    int hit = sign > 0 ? state[t] > 0 : state[t] < 0;
+    all += hit;
+    if (t < T - r) older += hit;
+    else recent += hit;
+  }
+  double pa = (double)all / (double)T, po = (double)older / (double)(T - r), pr = (double)recent / (double)r;
+  if (pa >= q->persistent_prop) return 1;
+  if (po < q->hotspot_prop && pr >= q->recent_prop) return 2;
+  if (po >= q->hotspot_prop && pr < q->hotspot_prop) return 3;
+  if (pa >= q->hotspot_prop) return 4;
+  return 0;
+}
+
+sm_simple_class sm_simple_classify(const int *state, size_t T, const sm_simple_params *params) {
+  sm_simple_params d = SM_SIMPLE_PARAMS_INIT;
+  const sm_simple_params *q = params ? params : &d;
+  if (!state || T < 2) return SM_SIMPLE_NONE;
+  size_t r = (size_t)floor(q->recent_prop * (double)T);
+  if (r < 1) r = 1;
+  if (r >= T) r = T - 1;
+  int h = simple_side(state, T, r, 1, q), c = simple_side(state, T, r, -1, q);
+  if (h && c) return SM_SIMPLE_MIXED;
+  if (h) return (sm_simple_class)h;
+  if (c) return (sm_simple_class)(4 + c);
+  return SM_SIMPLE_NONE;
+}

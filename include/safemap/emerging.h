@@ -117,6 +117,46 @@ typedef struct sm_ehsa_detail {
 SM_API sm_ehsa_category sm_ehsa_classify(const int *state, size_t T, const sm_mann_kendall *trend, double trend_alpha,
                                          sm_ehsa_rules rules, sm_ehsa_detail *detail);
 
+/** sfhotspot's simpler classes (hotspot_classify; REFERENCE.md §4.6), for short series. */
+typedef enum sm_simple_class {
+  SM_SIMPLE_NONE = 0,
+  SM_SIMPLE_PERSISTENT_HOT = 1,
+  SM_SIMPLE_EMERGING_HOT = 2,
+  SM_SIMPLE_FORMER_HOT = 3,
+  SM_SIMPLE_INTERMITTENT_HOT = 4,
+  SM_SIMPLE_PERSISTENT_COLD = 5,
+  SM_SIMPLE_EMERGING_COLD = 6,
+  SM_SIMPLE_FORMER_COLD = 7,
+  SM_SIMPLE_INTERMITTENT_COLD = 8,
+  SM_SIMPLE_MIXED = 9
+} sm_simple_class;
+
+/** sfhotspot's thresholds (its defaults: 0.1, 0.8, 0.2). */
+typedef struct sm_simple_params {
+  double hotspot_prop;    /**< a share of steps that makes a hot (cold) spot at all */
+  double persistent_prop; /**< a share of all steps that makes it persistent */
+  double recent_prop;     /**< the share of steps that are recent (floor, at least 1), and the share of them that makes it emerging */
+} sm_simple_params;
+
+#define SM_SIMPLE_PARAMS_INIT {0.1, 0.8, 0.2}
+
+/**
+ * sfhotspot's classes from T step states (1 hot, −1 cold, 0 neither): with
+ * r = max(1, floor(recent_prop T)) recent steps and the T − r before them,
+ * hot is Persistent (hot in >= persistent_prop of all steps), else Emerging
+ * (hot in < hotspot_prop of the older steps and >= recent_prop of the recent
+ * ones), else Former (>= hotspot_prop of the older, < hotspot_prop of the
+ * recent), else Intermittent (>= hotspot_prop of all); cold the same; a
+ * location with both a hot and a cold class is Mixed. The recent steps are
+ * exactly the last r (sfhotspot 0.9 counts r + 1 of them over r).
+ * @return SM_SIMPLE_NONE when T < 2.
+ * @since 0.1
+ */
+SM_API sm_simple_class sm_simple_classify(const int *state, size_t T, const sm_simple_params *params);
+
+/** "Persistent Hot Spot", ..., "Mixed Hot and Cold Spot", "No Pattern". @since 0.1 */
+SM_API const char *sm_simple_class_str(sm_simple_class c);
+
 #ifdef __cplusplus
 }
 #endif

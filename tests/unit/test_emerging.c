@@ -123,6 +123,36 @@ static void classify_all(void **state) {
   assert_string_equal(sm_ehsa_category_str(SM_EHSA_NO_PATTERN), "No Pattern Detected");
 }
 
+/* sfhotspot's classes on 10 steps (2 recent, 8 older), one series each. */
+static void simple_classes(void **state) {
+  (void)state;
+  static const struct {
+    int s[10];
+    sm_simple_class want;
+  } cases[] = {
+      {{0, 1, 1, 1, 1, 1, 1, 0, 1, 1}, SM_SIMPLE_PERSISTENT_HOT},  /* 80% of all */
+      {{0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, SM_SIMPLE_EMERGING_HOT},    /* none of the older, half the recent */
+      {{1, 1, 0, 0, 0, 0, 0, 0, 0, 0}, SM_SIMPLE_FORMER_HOT},      /* 25% of the older, none recent */
+      {{0, 0, 0, 1, 0, 0, 0, 0, 0, 1}, SM_SIMPLE_INTERMITTENT_HOT}, /* 12.5% older, 50% recent, 20% all */
+      {{-1, -1, -1, -1, -1, -1, -1, -1, 0, 0}, SM_SIMPLE_PERSISTENT_COLD},
+      {{0, 0, 0, 0, 0, 0, 0, 0, -1, -1}, SM_SIMPLE_EMERGING_COLD},
+      {{0, -1, 0, 0, 0, 0, 0, 0, 0, 0}, SM_SIMPLE_FORMER_COLD},
+      {{-1, 0, 0, 0, 0, 0, 0, 0, -1, 0}, SM_SIMPLE_INTERMITTENT_COLD},
+      {{1, 1, 0, 0, 0, 0, 0, 0, 0, -1}, SM_SIMPLE_MIXED},          /* former hot and emerging cold */
+      {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, SM_SIMPLE_NONE},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    sm_simple_class c = sm_simple_classify(cases[i].s, 10, NULL);
+    if (c != cases[i].want)
+      fail_msg("case %zu: %s, want %s", i, sm_simple_class_str(c), sm_simple_class_str(cases[i].want));
+  }
+  /* other thresholds: with persistent_prop 0.9 the first is no longer persistent but intermittent */
+  sm_simple_params q = {0.1, 0.9, 0.2};
+  assert_int_equal(sm_simple_classify(cases[0].s, 10, &q), SM_SIMPLE_INTERMITTENT_HOT);
+  assert_int_equal(sm_simple_classify(cases[0].s, 1, NULL), SM_SIMPLE_NONE);
+  assert_string_equal(sm_simple_class_str(SM_SIMPLE_MIXED), "Mixed Hot and Cold Spot");
+}
+
 /* Time steps: calendar months and quarters, weeks from Monday or a reference, N days ending with the last day. */
 static void cube_steps(void **state) {
   (void)state;
@@ -278,7 +308,7 @@ static void planted_clusters(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(mann_kendall), cmocka_unit_test(classify_all),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(mann_kendall), cmocka_unit_test(classify_all), cmocka_unit_test(simple_classes),
                                      cmocka_unit_test(cube_steps), cmocka_unit_test(spacetime_gistar),
                                      cmocka_unit_test(planted_clusters)};
   return cmocka_run_group_tests(tests, setup, teardown);
