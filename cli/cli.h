@@ -27,7 +27,7 @@ typedef struct cli_opts {
   const char *pilot, *trim, *band, *grid, *weights;
   long permutations, knn, min_neighbours;
   int optimised;
-  const char *bin, *rules;
+  const char *bin, *rules, *global_window;
   long time_lag;
   int has_time_lag;
   double trend_alpha;

@@ -39,6 +39,8 @@ static const char *USAGE =
     "  --time-lag K           earlier steps in a bin's neighbourhood (default 1, as ArcGIS)\n"
     "  --rules R              pro (default) | arcmap: ArcMap's Sporadic needs no hot final step\n"
     "  --trend-alpha A        a trend is significant at Mann-Kendall p <= A (default 0.05)\n"
+    "  --global-window G      where Gi*'s mean and variance come from: cube (default, every bin) |\n"
+    "                         neighbourhood (the bins of the --time-lag window) | step (each step alone)\n"
     "  --extent xmin,ymin,xmax,ymax   fishnet extent (default: the wards' or the points' extent)\n"
     "  -o, --output PATH      .gpkg or .csv     --overwrite\n"
     "  --type, --from, --to, input options as in 'safemap info'; -j, -q, -v\n"
@@ -132,7 +134,18 @@ int cmd_emerging(int argc, char **argv) {
     fprintf(stderr, "safemap emerging: error: --rules '%s' is not pro or arcmap\n", o.rules);
     return 1;
   }
-  size_t lag = o.has_time_lag ? (size_t)o.time_lag : 1, k = o.knn ? (size_t)o.knn : 8;
+  sm_global_window window = SM_WINDOW_CUBE;
+  if (o.global_window && !strcmp(o.global_window, "neighbourhood")) window = SM_WINDOW_NEIGHBOURHOOD;
+  else if (o.global_window && !strcmp(o.global_window, "step")) window = SM_WINDOW_STEP;
+  else if (o.global_window && strcmp(o.global_window, "cube")) {
+    fprintf(stderr, "safemap emerging: error: --global-window '%s' is not cube, neighbourhood or step\n", o.global_window);
+    return 1;
+  }
+  if (window == SM_WINDOW_STEP && o.has_time_lag && o.time_lag > 0) {
+    fprintf(stderr, "safemap emerging: error: --global-window step analyses each step alone: no --time-lag\n");
+    return 1;
+  }
+  size_t lag = window == SM_WINDOW_STEP ? 0 : o.has_time_lag ? (size_t)o.time_lag : 1, k = o.knn ? (size_t)o.knn : 8;
   double alpha = o.trend_alpha > 0 ? o.trend_alpha : 0.05;
   double extent[4];
   int has_extent = o.read.has_extent;
@@ -321,7 +334,7 @@ int cmd_emerging(int argc, char **argv) {
     if (!st) sm_mann_kendall_test(tot, T, &overall);
     free(tot);
   }
-  if (!st) st = sm_spacetime_gistar(ctx, w, cnt, L, T, lag, z, pv);
+  if (!st) st = sm_spacetime_gistar(ctx, w, cnt, L, T, lag, window, z, pv);
   if (!st) st = sm_hotspot_bins(ctx, z, pv, L * T, 1, bin);
   /* the locations' layer */
   if (!st && wards_units) {
@@ -421,6 +434,10 @@ int cmd_emerging(int argc, char **argv) {
       if (!st) st = sm_layer_set_metadata(ctx, X, "cube", buf);
       snprintf(buf, sizeof buf, "%zu (the same location and its neighbours at the %zu step%s before)", lag, lag, lag == 1 ? "" : "s");
       if (!st) st = sm_layer_set_metadata(ctx, X, "time_lag", buf);
+      if (!st)
+        st = sm_layer_set_metadata(ctx, X, "global_window", window == SM_WINDOW_CUBE ? "the whole cube (ArcGIS ENTIRE_CUBE)"
+                                                            : window == SM_WINDOW_STEP ? "each step alone (ArcGIS INDIVIDUAL_TIME_STEP)"
+                                                                                       : "the time-lag window's steps (ArcGIS NEIGHBORHOOD_TIME_STEP)");
       if (contiguity) snprintf(buf, sizeof buf, "%s contiguity, each ward its own neighbour", wt);
       else if (knn) snprintf(buf, sizeof buf, "%zu nearest %s, each its own neighbour", k, wards_units ? "ward centroids" : "cells");
       else snprintf(buf, sizeof buf, "binary distance band %g m between %s, each its own neighbour", band, wards_units ? "ward centroids" : "cell centres");

@@ -6,8 +6,10 @@
 #include <string.h>
 
 sm_status sm_spacetime_gistar(sm_ctx *ctx, const sm_weights *w, const double *x, size_t L, size_t T, size_t k,
-                              double *z, double *p) {
+                              sm_global_window window, double *z, double *p) {
   if (!w || !x || !z) return sm__error(ctx, SM_E_INVALID_ARG, "sm_spacetime_gistar: NULL argument");
+  if (window != SM_WINDOW_CUBE && window != SM_WINDOW_NEIGHBOURHOOD && window != SM_WINDOW_STEP)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_spacetime_gistar: unknown global window %d", (int)window);
   if (sm_weights_count(w) != L)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_spacetime_gistar: %zu weights rows for %zu locations", sm_weights_count(w), L);
   for (size_t l = 0; l < L; l++)
@@ -15,14 +17,28 @@ sm_status sm_spacetime_gistar(sm_ctx *ctx, const sm_weights *w, const double *x,
       return sm__error(ctx, SM_E_INVALID_ARG, "space-time Gi* takes weights with each location its own neighbour");
   size_t n = L * T;
   if (n < 3) return sm__error(ctx, SM_E_INPUT, "space-time Gi* needs at least 3 bins, not %zu", n);
+  if (window == SM_WINDOW_STEP) k = 0;
+  /* per step: Σx and Σx² over the locations (summed in location order), for the windows */
+  double *s1 = sm__calloc(T, sizeof *s1), *s2 = sm__calloc(T, sizeof *s2);
+  if (!s1 || !s2) {
+    sm__free(s1), sm__free(s2);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
   double sx = 0, sxx = 0;
   for (size_t i = 0; i < n; i++) {
-    if (!isfinite(x[i])) return sm__error(ctx, SM_E_INPUT, "bin %zu has a non-finite value", i);
+    if (!isfinite(x[i])) {
+      sm__free(s1), sm__free(s2);
+      return sm__error(ctx, SM_E_INPUT, "bin %zu has a non-finite value", i);
+    }
     sx += x[i], sxx += x[i] * x[i];
   }
-  double nd = (double)n, mean = sx / nd, var = sxx / nd - mean * mean;
-  if (!(var > 0)) return sm__error(ctx, SM_E_INPUT, "every bin has the same value (%g): Gi* is undefined", mean);
-  double S = sqrt(var);
+  for (size_t l = 0; l < L; l++)
+    for (size_t t = 0; t < T; t++) s1[t] += x[l * T + t], s2[t] += x[l * T + t] * x[l * T + t];
+  double ndc = (double)n, meanc = sx / ndc, varc = sxx / ndc - meanc * meanc;
+  if (!(varc > 0)) {
+    sm__free(s1), sm__free(s2);
+    return sm__error(ctx, SM_E_INPUT, "every bin has the same value (%g): Gi* is undefined", meanc);
+  }
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel for num_threads(sm__threads(ctx)) schedule(dynamic, 64)
 #endif
@@ -35,6 +51,12 @@ sm_status sm_spacetime_gistar(sm_ctx *ctx, const sm_weights *w, const double *x,
     for (size_t q = 0; q < m; q++) W1 += wt[q], S11 += wt[q] * wt[q];
     for (size_t t = 0; t < T; t++) {
       size_t s0 = t >= k ? t - k : 0, steps = t - s0 + 1;
+      double nd = ndc, mean = meanc, var = varc;
+      if (window != SM_WINDOW_CUBE) { /* the window's bins: all locations at steps s0 .. t */
+        double a = 0, b = 0;
+        for (size_t s = s0; s <= t; s++) a += s1[s], b += s2[s];
+        nd = (double)(L * steps), mean = a / nd, var = b / nd - mean * mean;
+      }
       double wx = 0;
       for (size_t q = 0; q < m; q++) {
         const double *xj = x + idx[q] * T;
@@ -43,12 +65,13 @@ sm_status sm_spacetime_gistar(sm_ctx *ctx, const sm_weights *w, const double *x,
         wx += wt[q] * a;
       }
       double W = W1 * (double)steps, S1 = S11 * (double)steps;
-      double den = S * sqrt((nd * S1 - W * W) / (nd - 1));
+      double den = var > 0 ? sqrt(var) * sqrt((nd * S1 - W * W) / (nd - 1)) : 0;
       double zz = m && den > 0 ? (wx - mean * W) / den : NAN;
       z[l * T + t] = zz;
       if (p) p[l * T + t] = isnan(zz) ? NAN : erfc(fabs(zz) / sqrt(2.0));
     }
   }
+  sm__free(s1), sm__free(s2);
   return SM_OK;
 }
 

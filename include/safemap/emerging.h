@@ -15,26 +15,34 @@
 extern "C" {
 #endif
 
+/** ArcGIS's Define Global Window: which bins the mean and variance of Gi* come from. */
+typedef enum sm_global_window {
+  SM_WINDOW_CUBE = 0,          /**< every bin of the cube (ArcGIS's default, ENTIRE_CUBE) */
+  SM_WINDOW_NEIGHBOURHOOD = 1, /**< the bins of steps t − k .. t, all locations (NEIGHBORHOOD_TIME_STEP) */
+  SM_WINDOW_STEP = 2           /**< the bins of step t alone; k is then 0 (INDIVIDUAL_TIME_STEP) */
+} sm_global_window;
+
 /**
  * Space-time Getis-Ord Gi* of every bin of a cube of L locations × T steps
  * (values location-major: x[l * T + t]): the neighbours of bin (l, t) are the
  * bins (j, s) with j a spatial neighbour of l (w's row l, itself included
- * with its weight) and t − k ≤ s ≤ t (fewer in the first k steps). The
- * global window is the whole cube: n = L T, x̄ and S over every bin, and
+ * with its weight) and t − k ≤ s ≤ t (fewer in the first k steps). With the
+ * global window's n bins, their mean x̄ and S = sqrt(Σx²/n − x̄²),
  *   z = (Σ w x − x̄ Σ w) / (S sqrt((n Σ w² − (Σ w)²) / (n − 1))),
  * the Gi* of sm_gistar on the space-time neighbour lists (spdep localG with
- * those lists gives the same). Two-sided p. Parallel; the same bits for
- * any thread count.
+ * those lists over the window's bins gives the same). Two-sided p.
+ * Parallel; the same bits for any thread count.
  * @param w spatial weights between the L locations, each with itself (Gi*).
  * @param k time lag: previous steps in the neighbourhood (ArcGIS's
- *   Neighborhood Time Step; 1 by default there).
- * @param[out] z, p L T values each (p may be NULL); NaN where undefined.
- * @return SM_OK, SM_E_INVALID_ARG (sizes, NULL, w without self), SM_E_INPUT
- *   (fewer than 3 bins, zero variance, a non-finite value).
+ *   Neighborhood Time Step; 1 by default there); ignored for SM_WINDOW_STEP.
+ * @param[out] z, p L T values each (p may be NULL); NaN where undefined
+ *   (no neighbour, or a window with one value everywhere).
+ * @return SM_OK, SM_E_INVALID_ARG (sizes, NULL, w without self, window),
+ *   SM_E_INPUT (fewer than 3 bins, zero variance over the cube, a non-finite value).
  * @since 0.1
  */
 SM_API sm_status sm_spacetime_gistar(sm_ctx *ctx, const sm_weights *w, const double *x, size_t L, size_t T, size_t k,
-                                     double *z, double *p);
+                                     sm_global_window window, double *z, double *p);
 
 /** A Mann-Kendall trend test. */
 typedef struct sm_mann_kendall {

@@ -224,7 +224,7 @@ static void spacetime_gistar(void **state) {
   sm_weights *w;
   assert_ok(ctx, sm_weights_distance_band(ctx, &w, L, x, y, 150, 1, 1.0));
   for (size_t k = 0; k <= 2; k++) {
-    assert_ok(ctx, sm_spacetime_gistar(ctx, w, v, L, T, k, z, p));
+    assert_ok(ctx, sm_spacetime_gistar(ctx, w, v, L, T, k, SM_WINDOW_CUBE, z, p));
     double n = L * T, sx = 0, sxx = 0;
     for (int q = 0; q < L * T; q++) sx += v[q], sxx += v[q] * v[q];
     double mean = sx / n, S = sqrt(sxx / n - mean * mean);
@@ -243,17 +243,39 @@ static void spacetime_gistar(void **state) {
       }
     for (int th = 1; th <= 3; th++) {
       sm_ctx_set_threads(ctx, th);
-      assert_ok(ctx, sm_spacetime_gistar(ctx, w, v, L, T, k, z2, NULL));
+      assert_ok(ctx, sm_spacetime_gistar(ctx, w, v, L, T, k, SM_WINDOW_CUBE, z2, NULL));
       assert_memory_equal(z, z2, sizeof z);
     }
     sm_ctx_set_threads(ctx, 0);
   }
+  /* the other global windows: the neighbourhood's steps (k = 1), and each step alone (k ignored) */
+  for (int win = 1; win <= 2; win++) {
+    size_t k = 1, kk = win == 2 ? 0 : 1;
+    assert_ok(ctx, sm_spacetime_gistar(ctx, w, v, L, T, k, (sm_global_window)win, z, p));
+    for (int t = 0; t < T; t++) {
+      int s0 = t - (int)kk < 0 ? 0 : t - (int)kk;
+      double n = 0, sx = 0, sxx = 0;
+      for (int l = 0; l < L; l++)
+        for (int s = s0; s <= t; s++) n += 1, sx += v[l * T + s], sxx += v[l * T + s] * v[l * T + s];
+      double mean = sx / n, S = sqrt(sxx / n - mean * mean);
+      for (int l = 0; l < L; l++) {
+        double W = 0, wx = 0;
+        for (int j = 0; j < L; j++)
+          if (hypot(x[j] - x[l], y[j] - y[l]) <= 150)
+            for (int s = s0; s <= t; s++) W += 1, wx += v[j * T + s];
+        double want = (wx - mean * W) / (S * sqrt((n * W - W * W) / (n - 1)));
+        if (fabs(z[l * T + t] - want) > 1e-12 * (1 + fabs(want)))
+          fail_msg("window %d bin (%d, %d): %.15g, want %.15g", win, l, t, z[l * T + t], want);
+      }
+    }
+  }
+  assert_int_equal(sm_spacetime_gistar(ctx, w, v, L, T, 1, (sm_global_window)7, z, p), SM_E_INVALID_ARG);
   /* bad: weights without self, zero variance */
   sm_weights *wn;
   assert_ok(ctx, sm_weights_drop_self(ctx, &wn, w));
-  assert_int_equal(sm_spacetime_gistar(ctx, wn, v, L, T, 1, z, p), SM_E_INVALID_ARG);
+  assert_int_equal(sm_spacetime_gistar(ctx, wn, v, L, T, 1, SM_WINDOW_CUBE, z, p), SM_E_INVALID_ARG);
   for (int q = 0; q < L * T; q++) v[q] = 4;
-  assert_int_equal(sm_spacetime_gistar(ctx, w, v, L, T, 1, z, p), SM_E_INPUT);
+  assert_int_equal(sm_spacetime_gistar(ctx, w, v, L, T, 1, SM_WINDOW_CUBE, z, p), SM_E_INPUT);
   sm_weights_destroy(wn);
   sm_weights_destroy(w);
 }
@@ -281,7 +303,7 @@ static void planted_clusters(void **state) {
     }
   sm_weights *w;
   assert_ok(ctx, sm_weights_distance_band(ctx, &w, L, x, y, 150, 1, 1.0));
-  assert_ok(ctx, sm_spacetime_gistar(ctx, w, counts, L, T, 1, z, pv));
+  assert_ok(ctx, sm_spacetime_gistar(ctx, w, counts, L, T, 1, SM_WINDOW_CUBE, z, pv));
   assert_ok(ctx, sm_hotspot_bins(ctx, z, pv, L * T, 1, bin));
   int st[T];
   sm_ehsa_category centre_new, centre_old;
