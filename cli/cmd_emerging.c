@@ -41,6 +41,8 @@ static const char *USAGE =
     "  --trend-alpha A        a trend is significant at Mann-Kendall p <= A (default 0.05)\n"
     "  --global-window G      where Gi*'s mean and variance come from: cube (default, every bin) |\n"
     "                         neighbourhood (the bins of the --time-lag window) | step (each step alone)\n"
+    "  --permutations N       conditional permutation p-values gi_p_sim (e.g. 199, as sfdep; --seed S),\n"
+    "                         and the FDR bins from them instead of the normal p\n"
     "  --extent xmin,ymin,xmax,ymax   fishnet extent (default: the wards' or the points' extent)\n"
     "  -o, --output PATH      .gpkg or .csv     --overwrite\n"
     "  --type, --from, --to, input options as in 'safemap info'; -j, -q, -v\n"
@@ -145,6 +147,10 @@ int cmd_emerging(int argc, char **argv) {
     fprintf(stderr, "safemap emerging: error: --global-window step analyses each step alone: no --time-lag\n");
     return 1;
   }
+  if (o.permutations && window != SM_WINDOW_CUBE) {
+    fprintf(stderr, "safemap emerging: error: --permutations draw from the whole cube: they go with --global-window cube\n");
+    return 1;
+  }
   size_t lag = window == SM_WINDOW_STEP ? 0 : o.has_time_lag ? (size_t)o.time_lag : 1, k = o.knn ? (size_t)o.knn : 8;
   double alpha = o.trend_alpha > 0 ? o.trend_alpha : 0.05;
   double extent[4];
@@ -176,7 +182,7 @@ int cmd_emerging(int argc, char **argv) {
   sm_layer *LL = NULL, *BL = NULL;
   int32_t *at = NULL;
   unsigned char *keep = NULL;
-  double *cxy = NULL, *z = NULL, *pv = NULL;
+  double *cxy = NULL, *z = NULL, *pv = NULL, *psim = NULL;
   int *bin = NULL, *state = NULL;
   int rc = 0;
   size_t n_units = 0, outside = 0, L = 0, T = 0;
@@ -335,7 +341,11 @@ int cmd_emerging(int argc, char **argv) {
     free(tot);
   }
   if (!st) st = sm_spacetime_gistar(ctx, w, cnt, L, T, lag, window, z, pv);
-  if (!st) st = sm_hotspot_bins(ctx, z, pv, L * T, 1, bin);
+  if (!st && o.permutations) { /* significance from the permutations, as sfdep's emerging_hotspot_analysis */
+    psim = malloc(L * T * sizeof *psim);
+    st = psim ? sm_spacetime_permutations(ctx, w, cnt, L, T, lag, (unsigned)o.permutations, psim) : SM_E_NOMEM;
+  }
+  if (!st) st = sm_hotspot_bins(ctx, z, psim ? psim : pv, L * T, 1, bin);
   /* the locations' layer */
   if (!st && wards_units) {
     size_t fid, fname;
@@ -402,6 +412,8 @@ int cmd_emerging(int argc, char **argv) {
     if (!st) st = sm_layer_add_field(ctx, BL, "gi_z", SM_FIELD_DOUBLE, &fz);
     if (!st) st = sm_layer_add_field(ctx, BL, "gi_p", SM_FIELD_DOUBLE, &fp);
     if (!st) st = sm_layer_add_field(ctx, BL, "gi_bin_fdr", SM_FIELD_INT64, &fb);
+    size_t fps = 0;
+    if (!st && psim) st = sm_layer_add_field(ctx, BL, "gi_p_sim", SM_FIELD_DOUBLE, &fps);
     char (*steps)[32] = malloc(T * sizeof *steps);
     if (!steps) st = SM_E_NOMEM;
     for (size_t t = 0; !st && t < T; t++) sm_time_format(sm_cube_step_start(cube, t), fr, steps[t], sizeof steps[t]);
@@ -416,6 +428,7 @@ int cmd_emerging(int argc, char **argv) {
         if (!st && !isnan(z[q])) st = sm_layer_set_double(ctx, BL, row, fz, z[q]);
         if (!st && !isnan(pv[q])) st = sm_layer_set_double(ctx, BL, row, fp, pv[q]);
         if (!st) st = sm_layer_set_int(ctx, BL, row, fb, bin[q]);
+        if (!st && psim && !isnan(psim[q])) st = sm_layer_set_double(ctx, BL, row, fps, psim[q]);
       }
     free(steps);
   }
@@ -452,6 +465,11 @@ int cmd_emerging(int argc, char **argv) {
       snprintf(buf, sizeof buf, "Mann-Kendall of the cube's total per step: S %.0f, z %.3f, p %.3g, tau %.3f", overall.S, overall.z,
                overall.p, overall.tau);
       if (!st) st = sm_layer_set_metadata(ctx, X, "overall_trend", buf);
+      if (psim) {
+        snprintf(buf, sizeof buf, "%ld conditional permutations over the whole cube, seed %llu; gi_bin_fdr from gi_p_sim", o.permutations,
+                 (unsigned long long)o.seed);
+        if (!st) st = sm_layer_set_metadata(ctx, X, "permutations", buf);
+      }
     }
   }
   if (!st) {
@@ -478,7 +496,7 @@ int cmd_emerging(int argc, char **argv) {
     fprintf(stderr, "safemap emerging: wrote %s%s%s\n", o.output, csv ? " and " : "", csv ? bins_path : "");
   }
 out:
-  free(bins_path), free(at), free(keep), free(cxy), free(z), free(pv), free(bin), free(state);
+  free(bins_path), free(at), free(keep), free(cxy), free(z), free(pv), free(psim), free(bin), free(state);
   sm_layer_destroy(LL);
   sm_layer_destroy(BL);
   sm_weights_destroy(w);

@@ -75,6 +75,50 @@ sm_status sm_spacetime_gistar(sm_ctx *ctx, const sm_weights *w, const double *x,
   return SM_OK;
 }
 
+sm_status sm_spacetime_permutations(sm_ctx *ctx, const sm_weights *w, const double *x, size_t L, size_t T, size_t k,
+                                    unsigned nperm, double *p_sim) {
+  if (!w || !x || !p_sim) return sm__error(ctx, SM_E_INVALID_ARG, "sm_spacetime_permutations: NULL argument");
+  if (sm_weights_count(w) != L)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_spacetime_permutations: %zu weights rows for %zu locations", sm_weights_count(w), L);
+  size_t n = L * T, links = 0;
+  for (size_t l = 0; l < L; l++) {
+    if (!sm_weights_has_self(w, l))
+      return sm__error(ctx, SM_E_INVALID_ARG, "space-time Gi* takes weights with each location its own neighbour");
+    for (size_t t = 0; t < T; t++) links += sm_weights_neighbours(w, l) * (t - (t >= k ? t - k : 0) + 1);
+  }
+  if (links > 200000000)
+    return sm__error(ctx, SM_E_INVALID_ARG, "permutations on %zu space-time links are too many to hold; use fewer cells, a shorter "
+                                            "--time-lag or no permutations", links);
+  /* the explicit space-time neighbour lists: bin (l, t) -> (j, s), sorted by bin index j T + s */
+  size_t *off = sm__malloc((n + 1) * sizeof *off), *col = sm__malloc((links ? links : 1) * sizeof *col);
+  double *val = sm__malloc((links ? links : 1) * sizeof *val);
+  unsigned char *self = sm__malloc(n ? n : 1);
+  if (!off || !col || !val || !self) {
+    sm__free(off), sm__free(col), sm__free(val), sm__free(self);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu space-time links)", links);
+  }
+  size_t e = 0;
+  off[0] = 0;
+  for (size_t l = 0; l < L; l++) {
+    const size_t *idx;
+    const double *wt;
+    sm_weights_row(w, l, &idx, &wt);
+    size_t m = sm_weights_neighbours(w, l);
+    for (size_t t = 0; t < T; t++) {
+      size_t s0 = t >= k ? t - k : 0;
+      for (size_t q = 0; q < m; q++) /* rows are sorted by location, so bins come out sorted */
+        for (size_t s = s0; s <= t; s++) col[e] = idx[q] * T + s, val[e] = wt[q], e++;
+      self[l * T + t] = 1;
+      off[l * T + t + 1] = e;
+    }
+  }
+  sm_weights *wst = NULL;
+  sm_status st = sm__weights_from_csr(ctx, &wst, n, off, col, val, self);
+  if (!st) st = sm_hotspot_permutations(ctx, wst, x, n, 0, nperm, p_sim);
+  sm_weights_destroy(wst);
+  return st;
+}
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);

@@ -60,6 +60,18 @@ static void sort_row(size_t *c, size_t m) {
   }
 }
 
+sm_status sm__weights_from_csr(sm_ctx *ctx, sm_weights **out, size_t n, size_t *off, size_t *col, double *val,
+                               unsigned char *self) {
+  sm_weights *w = sm__calloc(1, sizeof *w);
+  if (!w) {
+    sm__free(off), sm__free(col), sm__free(val), sm__free(self);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  w->n = n, w->off = off, w->col = col, w->val = val, w->self = self;
+  *out = w;
+  return SM_OK;
+}
+
 sm_status sm_weights_subset(sm_ctx *ctx, sm_weights **out, const sm_weights *w, const unsigned char *keep) {
   if (!out || !w || !keep) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_subset: NULL argument");
   *out = NULL;

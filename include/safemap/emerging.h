@@ -44,6 +44,21 @@ typedef enum sm_global_window {
 SM_API sm_status sm_spacetime_gistar(sm_ctx *ctx, const sm_weights *w, const double *x, size_t L, size_t T, size_t k,
                                      sm_global_window window, double *z, double *p);
 
+/**
+ * Conditional permutation pseudo p-values of the space-time Gi* (the whole
+ * cube as global window): each bin keeps its value and its space-time
+ * neighbours' values are redrawn nperm times from the other L T − 1 bins
+ * (sm_hotspot_permutations on the explicit space-time neighbour lists, as
+ * sfdep's emerging_hotspot_analysis; seeded by the ctx, the same for any
+ * thread count). Two-sided p = min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) / (nperm + 1)).
+ * @param[out] p_sim L T values.
+ * @return SM_OK, SM_E_INVALID_ARG (as sm_spacetime_gistar; more than 2e8
+ *   space-time links), SM_E_INPUT, SM_E_NOMEM, SM_E_CANCELLED.
+ * @since 0.1
+ */
+SM_API sm_status sm_spacetime_permutations(sm_ctx *ctx, const sm_weights *w, const double *x, size_t L, size_t T, size_t k,
+                                           unsigned nperm, double *p_sim);
+
 /** A Mann-Kendall trend test. */
 typedef struct sm_mann_kendall {
   double S;   /**< Σ_{i<j} sign(x_j − x_i) */

@@ -62,6 +62,10 @@ int64_t sm__days_from_civil(int64_t y, unsigned m, unsigned d);
 void sm__civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d);
 /* ArcGIS's incremental spatial autocorrelation peaks over n z-scores (hotspot.c). */
 void sm__isa_peaks(const double *z, size_t n, size_t *first, size_t *highest);
+/* Weights from CSR arrays (sm__malloc'd; owned by the result, or freed on failure): row i is
+ * col/val[off[i] .. off[i+1]), sorted by column; self[i] when i is in its own row (weights.c). */
+sm_status sm__weights_from_csr(sm_ctx *ctx, sm_weights **out, size_t n, size_t *off, size_t *col, double *val,
+                               unsigned char *self);
 
 /* ---- allocation (fail-injection hook for OOM tests) --------------------- */
 void *sm__malloc(size_t n);

@@ -27,6 +27,13 @@ assert_same_bytes "$out/c1.csv" "$out/c2.csv"
 assert_same_bytes "$out/c1_bins.csv" "$out/c2_bins.csv"
 head -1 "$out/c1.csv" | grep -q "^unit_id,row,col,count,category,category_code,hot_steps,cold_steps,percent_hot" || fail "CSV header"
 [ "$(wc -l < "$out/c1_bins.csv")" = $((290 * 13 + 1)) ] || fail "bins CSV rows"
+# permutations: seeded, the same bytes for 1 and 2 threads, a gi_p_sim column; only with the whole cube
+assert_exit 0 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" --permutations 99 --seed 3 -j 1 -o "$out/p1.csv" -q
+assert_exit 0 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" --permutations 99 --seed 3 -j 2 -o "$out/p2.csv" -q
+assert_same_bytes "$out/p1_bins.csv" "$out/p2_bins.csv"
+head -1 "$out/p1_bins.csv" | grep -q "gi_bin_fdr,gi_p_sim$" || fail "no gi_p_sim column"
+assert_exit 1 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" --permutations 99 --global-window step -o "$out/x.csv"
+assert_error_line emerging "--permutations draw from the whole cube"
 clean_dir "$out"
 
 # bad input: fewer than 10 steps

@@ -280,6 +280,46 @@ static void spacetime_gistar(void **state) {
   sm_weights_destroy(w);
 }
 
+/* Space-time permutation p-values: uniform under the null (iid values, fixed seed), the same for 1 and 2
+ * threads, small where the planted cluster is. */
+static void spacetime_permutations(void **state) {
+  (void)state;
+  enum { L = 100, T = 12 };
+  static double x[L], y[L], v[L * T], p1[L * T], p2[L * T];
+  for (int l = 0; l < L; l++) x[l] = 100.0 * (l % 10), y[l] = 100.0 * (l / 10);
+  sm_weights *w;
+  assert_ok(ctx, sm_weights_distance_band(ctx, &w, L, x, y, 150, 1, 1.0));
+  /* four null datasets pooled: neighbouring bins share neighbours, so one dataset's share wanders */
+  size_t lo = 0;
+  double mean = 0;
+  for (int rep = 0; rep < 4; rep++) {
+    uint64_t r = 4242 + 1000 * (uint64_t)rep;
+    for (int q = 0; q < L * T; q++) {
+      r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+      v[q] = (double)(r % 40); /* few ties: tied lags count in both tails and push p up */
+    }
+    sm_ctx_set_seed(ctx, 9 + (uint64_t)rep);
+    sm_ctx_set_threads(ctx, 1);
+    assert_ok(ctx, sm_spacetime_permutations(ctx, w, v, L, T, 1, 199, p1));
+    sm_ctx_set_threads(ctx, 2);
+    assert_ok(ctx, sm_spacetime_permutations(ctx, w, v, L, T, 1, 199, p2));
+    sm_ctx_set_threads(ctx, 0);
+    assert_memory_equal(p1, p2, sizeof p1);
+    for (int q = 0; q < L * T; q++) lo += p1[q] <= 0.05, mean += p1[q];
+  }
+  mean /= 4 * L * T;
+  print_message("space-time permutations under the null: %.3f <= 0.05, mean %.3f\n", (double)lo / (4 * L * T), mean);
+  assert_true(lo > 0.035 * 4 * L * T && lo < 0.065 * 4 * L * T);
+  assert_true(mean > 0.47 && mean < 0.53);
+  /* a planted hot block in the last 4 steps: its centre's last bin is significant */
+  for (int l = 0; l < L; l++)
+    for (int t = T - 4; t < T; t++)
+      if (l % 10 >= 3 && l % 10 <= 5 && l / 10 >= 3 && l / 10 <= 5) v[l * T + t] += 60;
+  assert_ok(ctx, sm_spacetime_permutations(ctx, w, v, L, T, 1, 199, p1));
+  assert_true(p1[44 * T + T - 1] <= 0.01);
+  sm_weights_destroy(w);
+}
+
 /* A synthetic city: 20 x 20 cells of 100 m, 24 months of background incidents; a cluster that appears
  * halfway and grows (emerging: New, Consecutive or Intensifying Hot Spot) and one that is strong at first
  * and fades steadily (Diminishing Hot Spot). The whole pipeline: cube, space-time Gi*, FDR, Mann-Kendall, rules. */
@@ -331,7 +371,7 @@ static void planted_clusters(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(mann_kendall), cmocka_unit_test(classify_all), cmocka_unit_test(simple_classes),
-                                     cmocka_unit_test(cube_steps), cmocka_unit_test(spacetime_gistar),
+                                     cmocka_unit_test(cube_steps), cmocka_unit_test(spacetime_gistar), cmocka_unit_test(spacetime_permutations),
                                      cmocka_unit_test(planted_clusters)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
