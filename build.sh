@@ -73,9 +73,13 @@ demo() {
   say "safemap hotspots --optimised -> $out/camden_burglary_hotspots_optimised.gpkg (cells and band chosen from the data)"
   "$sm" hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --grid fishnet --optimised \
     -o "$out/camden_burglary_hotspots_optimised.gpkg" --overwrite
+  say "safemap emerging -> $out/camden_burglary_emerging.gpkg (emerging hot spots by ward and month)"
+  "$sm" emerging data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
+    -o "$out/camden_burglary_emerging.gpkg" --overwrite
   say "done: $out/camden_burglary_counts.gpkg (layers ward_counts, ward_counts_by_month, safemap_metadata)"
   say "      $out/camden_burglary_kde.gpkg (raster kde, layer kde_hotspot_areas)"
-  say "      $out/camden_burglary_hotspots.gpkg, ..._optimised.gpkg (layer hotspots): open them in QGIS"
+  say "      $out/camden_burglary_hotspots.gpkg, ..._optimised.gpkg (layer hotspots)"
+  say "      $out/camden_burglary_emerging.gpkg (layers emerging, emerging_bins): open them in QGIS"
 }
 
 run_tests() { # dir

@@ -31,6 +31,8 @@ typedef struct cli_opts {
   long time_lag;
   int has_time_lag;
   double trend_alpha;
+  int64_t reference;
+  int has_reference;
   const char *rate_field;
   double per;
   int float64, cog;

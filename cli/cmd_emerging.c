@@ -36,6 +36,8 @@ static const char *USAGE =
     "  --band M               distance band in metres between cell centres or ward centroids\n"
     "  --bin B                time step: month (default) | quarter | year | week | day | Nd (N days);\n"
     "                         police.uk times are months, so week, day and Nd need dated data\n"
+    "  --reference DATE       weeks and N-day steps start on this date (default: Mondays; N days\n"
+    "                         ending with the last incident's day, as ArcGIS's END_TIME)\n"
     "  --time-lag K           earlier steps in a bin's neighbourhood (default 1, as ArcGIS)\n"
     "  --rules R              pro (default) | arcmap: ArcMap's Sporadic needs no hot final step\n"
     "  --trend-alpha A        a trend is significant at Mann-Kendall p <= A (default 0.05)\n"
@@ -129,6 +131,13 @@ int cmd_emerging(int argc, char **argv) {
   if (sm_bins_parse(o.bin ? o.bin : "month", &bins)) {
     fprintf(stderr, "safemap emerging: error: --bin '%s' is not month, quarter, year, week, day or Nd (e.g. 14d)\n", o.bin);
     return 1;
+  }
+  if (o.has_reference) {
+    if (bins.unit != SM_BIN_WEEK && bins.unit != SM_BIN_DAYS) {
+      fprintf(stderr, "safemap emerging: error: --reference sets where weeks or N-day steps start; months, quarters and years are calendar ones\n");
+      return 1;
+    }
+    bins.reference = o.reference;
   }
   sm_ehsa_rules rules = SM_EHSA_PRO;
   if (o.rules && !strcmp(o.rules, "arcmap")) rules = SM_EHSA_ARCMAP;

@@ -10,7 +10,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN, O_REF
 };
 
 static const struct option long_opts[] = {
@@ -71,6 +71,7 @@ static const struct option long_opts[] = {
     {"rules", required_argument, NULL, O_RULES},
     {"trend-alpha", required_argument, NULL, O_TALPHA},
     {"global-window", required_argument, NULL, O_GWIN},
+    {"reference", required_argument, NULL, O_REF},
     {"optimized", no_argument, NULL, O_OPTIMISED},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -184,6 +185,12 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
     case O_BIN: o->bin = optarg; break;
     case O_RULES: o->rules = optarg; break;
     case O_GWIN: o->global_window = optarg; break;
+    case O_REF: {
+      sm_time_res r;
+      if (sm_time_parse(optarg, strlen(optarg), &o->reference, &r)) return usage_error(o, "--reference needs a date (YYYY-MM-DD), not", optarg);
+      o->has_reference = 1;
+      break;
+    }
     case O_TLAG: {
       char *end;
       o->time_lag = strtol(optarg, &end, 10);

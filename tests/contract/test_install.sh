@@ -33,6 +33,9 @@ grep -q '536 cells of 200 m, band 300 m: 46 hot and 47 cold' "$WORKDIR/h.txt" ||
 LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/hotspot_cells" "$pts" "$wards" "$WORKDIR/h2.gpkg" auto auto > "$WORKDIR/h2.txt"
 grep -q '2428 cells of 94 m, band 312 m' "$WORKDIR/h2.txt" || { echo "FAIL: hotspot example (auto)"; cat "$WORKDIR/h2.txt"; exit 1; }
 test -f "$WORKDIR/h.gpkg"
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/emerging_wards" "$pts" "$wards" > "$WORKDIR/e.txt"
+grep -q '20 wards x 36 months: 41 hot ward-months after FDR' "$WORKDIR/e.txt" || { echo "FAIL: emerging example"; cat "$WORKDIR/e.txt"; exit 1; }
+grep -q 'Holborn & Covent Garden *No Pattern Detected' "$WORKDIR/e.txt" || { echo "FAIL: emerging example (ward)"; cat "$WORKDIR/e.txt"; exit 1; }
 
 # 2. pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
