@@ -192,7 +192,7 @@ int cmd_emerging(int argc, char **argv) {
   int32_t *at = NULL;
   unsigned char *keep = NULL;
   double *cxy = NULL, *z = NULL, *pv = NULL, *psim = NULL;
-  int *bin = NULL, *state = NULL;
+  int *bin = NULL;
   int rc = 0;
   size_t n_units = 0, outside = 0, L = 0, T = 0;
   size_t ncat[17] = {0};
@@ -336,8 +336,8 @@ int cmd_emerging(int argc, char **argv) {
   }
   if (!st) {
     z = malloc(L * T * sizeof *z), pv = malloc(L * T * sizeof *pv);
-    bin = malloc(L * T * sizeof *bin), state = malloc(T * sizeof *state);
-    if (!z || !pv || !bin || !state) st = SM_E_NOMEM;
+    bin = malloc(L * T * sizeof *bin);
+    if (!z || !pv || !bin) st = SM_E_NOMEM;
   }
   const double *cnt = cube ? sm_cube_counts(cube) : NULL;
   sm_mann_kendall overall; /* the trend of the whole cube: total incidents per step */
@@ -382,33 +382,32 @@ int cmd_emerging(int argc, char **argv) {
                                             SM_FIELD_INT64,  SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
                                             SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_INT64,  SM_FIELD_STRING};
     for (int i = 0; i < 16 && !st; i++) st = sm_layer_add_field(ctx, LL, names[i], types[i], &f[i]);
+    sm_emerging_location *res = malloc((L ? L : 1) * sizeof *res);
+    if (!res) st = SM_E_NOMEM;
+    if (!st) st = sm_emerging_classify(ctx, z, bin, cnt, L, T, alpha, rules, NULL, res);
     for (size_t l = 0; l < L && !st; l++) {
-      const double *zl = z + l * T, *cl = cnt + l * T;
-      double total = 0;
-      for (size_t t = 0; t < T; t++) state[t] = bin[l * T + t] > 0 ? 1 : bin[l * T + t] < 0 ? -1 : 0, total += cl[t];
-      sm_mann_kendall mk, mkc;
-      sm_mann_kendall_test(zl, T, &mk);
-      sm_mann_kendall_test(cl, T, &mkc);
-      sm_ehsa_detail d;
-      sm_ehsa_category c = sm_ehsa_classify(state, T, &mk, alpha, rules, &d);
+      const sm_emerging_location *r = &res[l];
+      const sm_ehsa_detail *d = &r->detail;
+      sm_ehsa_category c = r->category;
       ncat[c]++;
-      st = sm_layer_set_double(ctx, LL, l, f[0], total);
+      st = sm_layer_set_double(ctx, LL, l, f[0], r->total);
       if (!st) st = sm_layer_set_string(ctx, LL, l, f[1], sm_ehsa_category_str(c));
       if (!st) st = sm_layer_set_int(ctx, LL, l, f[2], (int64_t)c);
-      if (!st) st = sm_layer_set_int(ctx, LL, l, f[3], (int64_t)d.hot);
-      if (!st) st = sm_layer_set_int(ctx, LL, l, f[4], (int64_t)d.cold);
-      if (!st) st = sm_layer_set_double(ctx, LL, l, f[5], 100.0 * (double)d.hot / (double)T);
-      if (!st) st = sm_layer_set_double(ctx, LL, l, f[6], 100.0 * (double)d.cold / (double)T);
-      if (!st) st = sm_layer_set_string(ctx, LL, l, f[7], d.final_state > 0 ? "hot" : d.final_state < 0 ? "cold" : "");
-      if (!st) st = sm_layer_set_int(ctx, LL, l, f[8], (int64_t)d.final_run);
-      if (!st) st = sm_layer_set_double(ctx, LL, l, f[9], mk.z);
-      if (!st) st = sm_layer_set_double(ctx, LL, l, f[10], mk.p);
-      if (!st) st = sm_layer_set_double(ctx, LL, l, f[11], mk.tau);
-      if (!st) st = sm_layer_set_double(ctx, LL, l, f[12], mkc.z);
-      if (!st) st = sm_layer_set_double(ctx, LL, l, f[13], mkc.p);
+      if (!st) st = sm_layer_set_int(ctx, LL, l, f[3], (int64_t)d->hot);
+      if (!st) st = sm_layer_set_int(ctx, LL, l, f[4], (int64_t)d->cold);
+      if (!st) st = sm_layer_set_double(ctx, LL, l, f[5], 100.0 * (double)d->hot / (double)T);
+      if (!st) st = sm_layer_set_double(ctx, LL, l, f[6], 100.0 * (double)d->cold / (double)T);
+      if (!st) st = sm_layer_set_string(ctx, LL, l, f[7], d->final_state > 0 ? "hot" : d->final_state < 0 ? "cold" : "");
+      if (!st) st = sm_layer_set_int(ctx, LL, l, f[8], (int64_t)d->final_run);
+      if (!st) st = sm_layer_set_double(ctx, LL, l, f[9], r->trend.z);
+      if (!st) st = sm_layer_set_double(ctx, LL, l, f[10], r->trend.p);
+      if (!st) st = sm_layer_set_double(ctx, LL, l, f[11], r->trend.tau);
+      if (!st) st = sm_layer_set_double(ctx, LL, l, f[12], r->count_trend.z);
+      if (!st) st = sm_layer_set_double(ctx, LL, l, f[13], r->count_trend.p);
       if (!st) st = sm_layer_set_int(ctx, LL, l, f[14], (int64_t)sm_weights_neighbours(w, l) - 1);
-      if (!st) st = sm_layer_set_string(ctx, LL, l, f[15], sm_simple_class_str(sm_simple_classify(state, T, NULL)));
+      if (!st) st = sm_layer_set_string(ctx, LL, l, f[15], sm_simple_class_str(r->simple));
     }
+    free(res);
   }
   /* the bins' table */
   if (!st) {
@@ -505,7 +504,7 @@ int cmd_emerging(int argc, char **argv) {
     fprintf(stderr, "safemap emerging: wrote %s%s%s\n", o.output, csv ? " and " : "", csv ? bins_path : "");
   }
 out:
-  free(bins_path), free(at), free(keep), free(cxy), free(z), free(pv), free(psim), free(bin), free(state);
+  free(bins_path), free(at), free(keep), free(cxy), free(z), free(pv), free(psim), free(bin);
   sm_layer_destroy(LL);
   sm_layer_destroy(BL);
   sm_weights_destroy(w);

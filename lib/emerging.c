@@ -243,3 +243,32 @@ sm_simple_class sm_simple_classify(const int *state, size_t T, const sm_simple_p
   if (c) return (sm_simple_class)(4 + c);
   return SM_SIMPLE_NONE;
 }
+
+sm_status sm_emerging_classify(sm_ctx *ctx, const double *z, const int *bins, const double *counts, size_t L, size_t T,
+                               double alpha, sm_ehsa_rules rules, const sm_simple_params *simple, sm_emerging_location *out) {
+  if (!z || !bins || !counts || !out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_emerging_classify: NULL argument");
+  int oom = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel num_threads(sm__threads(ctx)) reduction(| : oom)
+#endif
+  {
+    int *state = malloc((T ? T : 1) * sizeof *state);
+    oom |= !state;
+#ifdef SM_HAVE_OPENMP
+#pragma omp for schedule(dynamic, 256)
+#endif
+    for (size_t l = 0; l < L; l++) {
+      if (!state) continue;
+      sm_emerging_location *o = &out[l];
+      o->total = 0;
+      for (size_t t = 0; t < T; t++)
+        state[t] = bins[l * T + t] > 0 ? 1 : bins[l * T + t] < 0 ? -1 : 0, o->total += counts[l * T + t];
+      sm_mann_kendall_test(z + l * T, T, &o->trend);
+      sm_mann_kendall_test(counts + l * T, T, &o->count_trend);
+      o->category = sm_ehsa_classify(state, T, &o->trend, alpha, rules, &o->detail);
+      o->simple = sm_simple_classify(state, T, simple);
+    }
+    free(state);
+  }
+  return oom ? sm__error(ctx, SM_E_NOMEM, "out of memory") : SM_OK;
+}

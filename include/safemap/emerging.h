@@ -180,6 +180,31 @@ SM_API sm_simple_class sm_simple_classify(const int *state, size_t T, const sm_s
 /** "Persistent Hot Spot", ..., "Mixed Hot and Cold Spot", "No Pattern". @since 0.1 */
 SM_API const char *sm_simple_class_str(sm_simple_class c);
 
+/** Everything decided about one location. */
+typedef struct sm_emerging_location {
+  sm_ehsa_category category;     /**< ArcGIS's category */
+  sm_simple_class simple;        /**< sfhotspot's class */
+  sm_ehsa_detail detail;         /**< the figures the category was decided on */
+  sm_mann_kendall trend;         /**< of the Gi* z series */
+  sm_mann_kendall count_trend;   /**< of the counts */
+  double total;                  /**< incidents over all steps */
+} sm_emerging_location;
+
+/**
+ * Classifies every location of a cube at once, in parallel (the same result
+ * for any thread count): the step states from the FDR bins (nonzero =
+ * significant), sm_mann_kendall_test of the z series and of the counts,
+ * sm_ehsa_classify and sm_simple_classify.
+ * @param z, bins, counts L T values each, location-major (as sm_spacetime_gistar).
+ * @param simple sfhotspot's thresholds; NULL for its defaults.
+ * @param[out] out L results.
+ * @return SM_OK, SM_E_INVALID_ARG (NULL), SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_emerging_classify(sm_ctx *ctx, const double *z, const int *bins, const double *counts, size_t L,
+                                      size_t T, double trend_alpha, sm_ehsa_rules rules, const sm_simple_params *simple,
+                                      sm_emerging_location *out);
+
 #ifdef __cplusplus
 }
 #endif
