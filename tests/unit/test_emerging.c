@@ -359,6 +359,20 @@ static void planted_clusters(void **state) {
   }
   assert_true(centre_new == SM_EHSA_NEW_HOT || centre_new == SM_EHSA_CONSECUTIVE_HOT || centre_new == SM_EHSA_INTENSIFYING_HOT);
   assert_int_equal(centre_old, SM_EHSA_DIMINISHING_HOT);
+  /* all locations at once: the same categories, the same bits on 1 and 2 threads */
+  static sm_emerging_location r1[L], r2[L];
+  sm_ctx_set_threads(ctx, 1);
+  assert_ok(ctx, sm_emerging_classify(ctx, z, bin, counts, L, T, 0.05, SM_EHSA_PRO, NULL, r1));
+  sm_ctx_set_threads(ctx, 2);
+  assert_ok(ctx, sm_emerging_classify(ctx, z, bin, counts, L, T, 0.05, SM_EHSA_PRO, NULL, r2));
+  sm_ctx_set_threads(ctx, 0);
+  assert_memory_equal(r1, r2, sizeof r1);
+  assert_int_equal(r1[4 * G + 4].category, centre_new);
+  assert_int_equal(r1[15 * G + 15].category, centre_old);
+  /* sfhotspot: hot in 8 of the 20 older steps and all 4 recent ones is Intermittent, not Emerging */
+  assert_int_equal(r1[4 * G + 4].simple, SM_SIMPLE_INTERMITTENT_HOT);
+  assert_int_equal(r1[15 * G + 15].simple, SM_SIMPLE_PERSISTENT_HOT);
+  assert_true(r1[15 * G + 15].count_trend.z < -2);
   /* a background cell far from both has no hot pattern */
   int l = 10 * G + 0;
   for (int t = 0; t < T; t++) st[t] = bin[l * T + t] > 0 ? 1 : bin[l * T + t] < 0 ? -1 : 0;
