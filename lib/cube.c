@@ -182,11 +182,14 @@ sm_status sm_cube_create(sm_ctx *ctx, sm_cube **out, const sm_points *p, const i
   size_t zeros = 0;
   for (size_t q = 0; q < L * T; q++) zeros += c->counts[q] == 0;
   c->sparseness = (double)zeros / (double)(L * T);
-  for (size_t k = 0; k < T; k++) {
-    int any = 0;
-    for (size_t l = 0; l < L && !any; l++) any = c->counts[l * T + k] != 0;
-    c->empty_steps += !any;
+  unsigned char *hit = sm__calloc(T, 1);
+  if (!hit) {
+    sm_cube_destroy(c);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
+  for (size_t q = 0; q < L * T; q++) hit[q % T] |= c->counts[q] != 0;
+  for (size_t k = 0; k < T; k++) c->empty_steps += !hit[k];
+  sm__free(hit);
   *out = c;
   return SM_OK;
 }

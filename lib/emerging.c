@@ -141,8 +141,17 @@ void sm_mann_kendall_test(const double *x, size_t n, sm_mann_kendall *out) {
   double S = 0;
   for (size_t i = 0; i + 1 < m; i++)
     for (size_t j = i + 1; j < m; j++) S += (v[j] > v[i]) - (v[j] < v[i]);
-  /* tie groups */
-  qsort(v, m, sizeof *v, cmp_double);
+  /* tie groups: sort (series are short: insertion sort, qsort beyond 64) */
+  if (m > 64) {
+    qsort(v, m, sizeof *v, cmp_double);
+  } else {
+    for (size_t a = 1; a < m; a++) {
+      double t = v[a];
+      size_t b = a;
+      for (; b > 0 && v[b - 1] > t; b--) v[b] = v[b - 1];
+      v[b] = t;
+    }
+  }
   double md = (double)m, ties = 0;
   for (size_t i = 0; i < m;) {
     size_t j = i + 1;
