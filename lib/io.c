@@ -449,7 +449,7 @@ static sm_status finish(sm_reader *r) {
   sm_ctx *ctx = r->ctx;
   sm_points *p = r->p;
   const sm_read_options *o = r->opts;
-  sm_status st;
+  sm_status st = SM_OK; /* no point and no analysis CRS: no branch below sets it */
   /* Analysis CRS. */
   if (o->analysis_crs) {
     if ((st = sm__crs_normalise(ctx, o->analysis_crs, &p->crs))) return st;
