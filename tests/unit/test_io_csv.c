@@ -53,8 +53,10 @@ static void putf(text *t, const char *fmt, ...) {
 }
 
 static void keep_line(text *t) {
-  t->good = realloc(t->good, (t->ngood + 1) * sizeof *t->good);
-  assert_non_null(t->good);
+  if ((t->ngood & (t->ngood - 1)) == 0) { /* 0, 1, 2, 4, ...: double */
+    t->good = realloc(t->good, (t->ngood ? 2 * t->ngood : 1) * sizeof *t->good);
+    assert_non_null(t->good);
+  }
   t->good[t->ngood++] = t->lines + 1;
 }
 
@@ -111,14 +113,14 @@ static void record(text *t) {
   case 5: putf(t, "%s,%s,2024-13-45,%s,%s,n,1", x, y, kind, place); break; /* not a date */
   case 6: putf(t, "%s,%s,,%s,%s,n,1", x, y, kind, place); break;  /* no date */
   case 7: putf(t, "%s,%s,%s,%s,%s,n,%s", x, y, when, kind, place, rnd(2) ? "-1" : "abc"); break;
-  case 9: putf(t, "\"5%s\n%s\",%s,%s,%s,%s,n,1", x, x, y, when, kind, place); break; /* a quoted newline first */
-  case 10:                                                        /* kept, its first field quoted */
-    keep_line(t);
-    putf(t, "\"%s\",%s,%s,%s,%s,\"n\"\"\n\",1", x, y, when, kind, place);
-    break;
-  case 8:                                                         /* kept, then outside the CRS */
+  case 8: /* kept, then outside the CRS */
     keep_line(t);
     putf(t, "1e9,%s,%s,%s,%s,n,1", y, when, kind, place);
+    break;
+  case 9: putf(t, "\"5%s\n%s\",%s,%s,%s,%s,n,1", x, x, y, when, kind, place); break; /* quoted newline first */
+  case 10: /* kept, its first field quoted */
+    keep_line(t);
+    putf(t, "\"%s\",%s,%s,%s,%s,\"n\"\"\n\",1", x, y, when, kind, place);
     break;
   default: { /* kept, with every kind of quoting in the note */
     keep_line(t);
