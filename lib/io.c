@@ -449,7 +449,7 @@ static sm_status finish(sm_reader *r) {
   sm_ctx *ctx = r->ctx;
   sm_points *p = r->p;
   const sm_read_options *o = r->opts;
-  sm_status st;
+  sm_status st = SM_OK; /* no point and no analysis CRS: no branch below sets it */
   /* Analysis CRS. */
   if (o->analysis_crs) {
     if ((st = sm__crs_normalise(ctx, o->analysis_crs, &p->crs))) return st;
@@ -549,6 +549,11 @@ static sm_status finish(sm_reader *r) {
 
 sm_status sm_points_read(sm_ctx *ctx, sm_points **out, const char *const *sources, size_t n_sources,
                          const sm_read_options *opts) {
+  return sm__points_read_tuned(ctx, out, sources, n_sources, opts, NULL);
+}
+
+sm_status sm__points_read_tuned(sm_ctx *ctx, sm_points **out, const char *const *sources, size_t n_sources,
+                                const sm_read_options *opts, const sm_read_tuning *tune) {
   if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_points_read: out is NULL");
   *out = NULL;
   if (!sources || n_sources == 0) return sm__error(ctx, SM_E_INVALID_ARG, "no input given");
@@ -561,6 +566,7 @@ sm_status sm_points_read(sm_ctx *ctx, sm_points **out, const char *const *source
   memset(&r, 0, sizeof r);
   r.ctx = ctx;
   r.opts = opts;
+  r.tune = tune;
   r.all_policeuk = 1;
   sm_status st = sm__points_alloc(ctx, &r.p);
   if (st) return st;

@@ -17,9 +17,17 @@ typedef struct sm_src {
   const char *row_word; /* "row" or "feature" */
 } sm_src;
 
+/* Internal knobs of the reader, for tests: they cut small files into many
+ * chunks so that the parallel CSV reader meets its boundary cases. */
+typedef struct sm_read_tuning {
+  size_t csv_parallel_min; /* smallest CSV file read on several threads (bytes) */
+  size_t csv_chunk;        /* target bytes per chunk of a parallel CSV read (>= 1) */
+} sm_read_tuning;
+
 typedef struct sm_reader {
   sm_ctx *ctx;
   const sm_read_options *opts;
+  const sm_read_tuning *tune; /* NULL: the defaults */
   sm_points *p;       /* staging: x, y hold the source coordinates until transformed */
   uint64_t *row;      /* source row (CSV line or feature number) of each staged point */
   size_t row_cap;
@@ -122,6 +130,9 @@ static inline int sm__reader_category(sm_reader *r, sm_intern_cache *cc, const c
 }
 
 sm_status sm__read_csv(sm_reader *r, size_t src);
+/* sm_points_read with internal knobs (tune may be NULL). */
+sm_status sm__points_read_tuned(sm_ctx *ctx, sm_points **out, const char *const *sources, size_t n_sources,
+                                const sm_read_options *opts, const sm_read_tuning *tune);
 sm_status sm__read_ogr(sm_reader *r, size_t src);
 
 /* Column-name detection helpers. */

@@ -26,6 +26,11 @@ enum { SM_CSV_EOF = 0, SM_CSV_RECORD = 1, SM_CSV_ENOMEM = -1, SM_CSV_EQUOTE = -2
 
 int sm__csv_open_file(sm_csv *c, FILE *f);
 int sm__csv_open_mem(sm_csv *c, const char *data, size_t len);
+/* Reads [data, data + len) where it lies, without a copy: quoted fields are
+ * unescaped in place, so data must be writable and outlive the reader.
+ * first_line numbers the first record; a UTF-8 BOM is only skipped on
+ * line 1. */
+int sm__csv_open_span(sm_csv *c, char *data, size_t len, uint64_t first_line);
 /* Reads the next record into c->fs/c->fl/c->nf. Returns SM_CSV_*. */
 int sm__csv_next(sm_csv *c);
 void sm__csv_close(sm_csv *c);
