@@ -3,7 +3,7 @@
 # inputs and prints one table (wall time, peak RSS, ratio, agreement).
 # Not part of the test suite. See tests/bench/README.md.
 #
-# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots]
+# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots,emerging]
 #                           [--safemap PATH] [--threads N] [--seed N]
 #                           [--runs N] [--scratch DIR] [--wards GPKG]
 #                           [--slow-peers] [--list]
@@ -38,7 +38,7 @@ RUNS=1
 SCRATCH="$REPO_ROOT/build/bench"
 
 # Every entry is a function entry_<name> SIZE, listed here in run order.
-ENTRIES=(count kde hotspots)
+ENTRIES=(count kde hotspots emerging)
 
 # kde: the 20 km x 20 km box (British National Grid metres) the points are
 # generated in, the quartic radius and the cell size. spatstat's sigma for
@@ -67,6 +67,16 @@ HS_LONDON_BAND=400
 HS_LONDON_NSIM=999
 HS_LONDON_SPDEP_NSIM="9,99"
 SLOW_PEERS=0
+
+# emerging: emerging hot spots on the London fishnet (EM_CELL m cells over the
+# wards' extent, cells whose centre is in a ward, those with an incident),
+# monthly steps (EM_STEPS of them in the generated data), band EM_BAND, time
+# lag EM_LAG, the London-wide points (input_csv); beside an R pipeline on the
+# same cube (emerging_spdep.R: spdep localG per month + base R Mann-Kendall).
+EM_CELL=100
+EM_BAND=250
+EM_LAG=1
+EM_STEPS=36
 
 # London wards, December 2024 (684, EPSG:27700, code WD24CD): the first of
 # these that exists, unless --wards is given.
@@ -660,6 +670,99 @@ hs_run() {
     NOTES+=("hotspots $size $tag: spdep ESTIMATE for nsim $nsim: localG_perm measured ${s1} s at nsim $n1 and ${s2} s at nsim $n2 on the same cells, a straight line gives ${e_stat} s at $nsim; plus dnearneigh ${r_dnn} s ($r_kd) + include.self/nb2listw ${r_lw} s; the measured Rscript (both nsim, start-up, reading, writing) took ${T_WALL} s, peak ${T_RSS} MiB")
 }
 
+# entry emerging: `safemap emerging` on the London fishnet (timed: space-time
+# Gi* with time lag EM_LAG over the whole cube, FDR, Mann-Kendall, categories)
+# beside the same analysis as an analyst would write it in R
+# (emerging_spdep.R): it reads the cube safemap wrote (cells CSV + bins CSV),
+# builds dnearneigh + include.self + nb2listw(style "B") weights, runs spdep
+# localG on each month alone, a base R Mann-Kendall per location on its z
+# series, and BH FDR. R's Gi* is per month (no time lag), so the agreement is
+# with a second, untimed safemap run with --global-window step (each month
+# alone): compare_emerging.py compares every bin's z, the neighbours and each
+# location's Mann-Kendall z. See README.
+entry_emerging() {
+    local size=$1 csv ext
+    local input="${size} London b${EM_BAND} k${EM_LAG}"
+    local out="$SCRATCH/out" logs="$SCRATCH/logs" name="emerging_${size}"
+    if [ ! -r "$WARDS" ]; then
+        add_row emerging "$input" - - - - "wards missing: $WARDS"
+        return 0
+    fi
+    ext=$(hs_wards_extent) || { add_row emerging "$input" - - - - "no extent from ogrinfo for $WARDS"; return 0; }
+    csv=$(input_csv "$size")
+    local sm_out="$out/${name}_safemap.csv" st_out="$out/${name}_safemap_step.csv" r_out="$out/${name}_R.csv"
+    rm -f "$sm_out" "${sm_out%.csv}_bins.csv" "$st_out" "${st_out%.csv}_bins.csv" "$r_out" "${r_out%.csv}_bins.csv" \
+        "$out/${name}_diff.csv"
+    local sm_args=("$csv" --wards "$WARDS" --grid fishnet --cell "$EM_CELL" --band "$EM_BAND" --extent "$ext")
+
+    SM_NOTE="space-time Gi* of month t and t-${EM_LAG} over the whole cube, FDR, Mann-Kendall of z and counts, 17 categories" \
+        run_safemap emerging "$input" "${name}_safemap" \
+        emerging "${sm_args[@]}" --time-lag "$EM_LAG" -o "$sm_out" --overwrite -q "${SM_JOBS[@]}"
+    local sm_ok=$SM_OK sm_wall=$SM_WALL sm_rss=$T_RSS
+    if [ "$sm_ok" -ne 1 ]; then
+        add_row emerging "$input" "spdep+MK Rscript" - - - "not run: it reads safemap's cube"
+        return 0
+    fi
+
+    # Not timed (one run, under GNU time for the note): the statistics R
+    # computes, each month alone (lag 0), with -vv: the reading times and the
+    # summary line (locations, steps).
+    local st_log="$logs/${name}_safemap_step.log" st_tf="$logs/${name}_safemap_step.time" st_wall st_rss t0 t1
+    t0=$(date +%s%N)
+    "$GNU_TIME" -f '%M' -o "$st_tf" "$SAFEMAP" emerging "${sm_args[@]}" --global-window step \
+        -o "$st_out" --overwrite -vv "${SM_JOBS[@]}" >"$st_log" 2>&1 || rm -f "$st_out"
+    t1=$(date +%s%N)
+    st_wall=$(awk -v ns="$(( t1 - t0 ))" 'BEGIN{printf "%.3f", ns / 1e9}')
+    st_rss=$(awk -v k="$(tail -n 1 "$st_tf" 2>/dev/null)" 'BEGIN{printf "%.1f", k / 1024}')
+    local t_read t_chk summary steps
+    t_read=$(sed -n 's/.*debug: read .* sources in \([0-9.]*\) s.*/\1/p' "$st_log" | head -n 1)
+    t_chk=$(sed -n 's/.*checked and transformed in \([0-9.]*\) s.*/\1/p' "$st_log" | head -n 1)
+    summary=$(sed -n 's/^safemap emerging: \([0-9]* cells with an incident .*\)$/\1/p' "$st_log" | head -n 1)
+    steps=$(sed -n 's/.*, \([0-9]*\) steps of .*/\1/p' <<<"$summary")
+    NOTES+=("emerging $size: safemap k=${EM_LAG} (timed) ${sm_wall} s end to end, peak ${sm_rss} MiB; the untimed --global-window step run (R's statistics) ${st_wall} s, peak ${st_rss} MiB (one run), reading the points ${t_read:-?} s and checking/transforming them ${t_chk:-?} s (-vv); ${summary:-no summary line (log: $st_log)}")
+    [ "${steps:-0}" = "$EM_STEPS" ] ||
+        NOTES+=("emerging $size: WARNING: ${steps:-?} steps, not $EM_STEPS (log: $st_log)")
+
+    if ! have_spdep; then
+        add_row emerging "$input" "spdep+MK Rscript" - - - "not installed (tests/bench/install_peers.sh)"
+        return 0
+    fi
+    log "emerging $input: Rscript emerging_spdep.R (localG per month + Mann-Kendall)"
+    timed "${name}_R" "$RSCRIPT" "$SCRIPT_DIR/emerging_spdep.R" "$sm_out" "${sm_out%.csv}_bins.csv" "$r_out" \
+        "${ext%,*,*}" "$EM_CELL" "$EM_BAND"
+    if [ "$T_RC" -ne 0 ] || [ ! -s "$r_out" ]; then
+        add_row emerging "$input" "spdep+MK Rscript" "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $logs/${name}_R.log)"
+        return 0
+    fi
+    local agree
+    if [ -s "$st_out" ]; then
+        agree=$("$PY" "$SCRIPT_DIR/compare_emerging.py" "$st_out" "$r_out" --cube "$sm_out" --steps "$EM_STEPS" \
+            --diff-csv "$out/${name}_diff.csv" 2>>"$logs/${name}_compare.log") ||
+            agree="compare failed (log: $logs/${name}_compare.log)"
+    else
+        agree="not compared: the --global-window step run failed (log: $st_log)"
+    fi
+    add_row emerging "$input" "spdep+MK Rscript" "$T_WALL" "$T_RSS" "$(ratio "$T_WALL" "$sm_wall")" "$agree"
+
+    # R's own timings (medians over --runs)
+    local rl="$logs/${name}_R.log" r_read r_dnn r_lw r_lg r_mk r_fdr r_write r_kd r_links
+    r_read=$(sed -n 's/^R: read \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_dnn=$(sed -n 's/^R: .*dnearneigh \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_lw=$(sed -n 's/^R: .*nb2listw \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_lg=$(sed -n 's/^R: .*localG \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_mk=$(sed -n 's/^R: .*mann-kendall \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_fdr=$(sed -n 's/^R: .*fdr \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_write=$(sed -n 's/^R: .*write \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_kd=$(sed -n 's/^R: .*kd_tree \([^,]*\),.*/\1/p' "$rl" | head -n 1)
+    r_links=$(sed -n 's/^R: .*links \([0-9]*\),.*/\1/p' "$rl" | head -n 1)
+    NOTES+=("$(awk -v s="$size" -v rd="$r_read" -v d="$r_dnn" -v l="$r_lw" -v g="$r_lg" -v m="$r_mk" -v f="$r_fdr" \
+        -v w="$r_write" -v kd="$r_kd" -v lk="$r_links" -v nt="${steps:-?}" -v tw="$T_WALL" -v sw="$sm_wall" -v stw="$st_wall" 'BEGIN{
+        printf "emerging %s: R neighbours + statistics %.3f s (%.2f x safemap k=1 end to end) = dnearneigh %.3f s (%s; %s links with self) + include.self/nb2listw %.3f s + localG x %s months %.3f s + Mann-Kendall %.3f s + BH FDR %.3f s; ",
+            s, d + l + g + m + f, (sw > 0 ? (d + l + g + m + f) / sw : 0), d, kd, lk, l, nt, g, m, f
+        printf "reading the cube (cells + bins CSV) %.3f s, writing %.3f s (medians); Rscript start-up and library(spdep) the rest of %.3f s; ", rd, w, tw
+        printf "R / safemap step run (the same statistics, one untimed run): %.2f", (stw > 0 ? tw / stw : 0) }')")
+}
+
 # ---------------------------------------------------------------- main
 
 export QT_QPA_PLATFORM=offscreen
@@ -693,7 +796,7 @@ done
         fi
         echo "# cpu: $(machine_peak)"
     fi
-    if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -qx hotspots && have_spdep; then
+    if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -Eqx 'hotspots|emerging' && have_spdep; then
         echo "# spdep: $("$RSCRIPT" -e 'cat(R.version.string, ", spdep ", format(packageVersion("spdep")), ", dbscan ", if (requireNamespace("dbscan", quietly = TRUE)) format(packageVersion("dbscan")) else "not installed", sep = "")' 2>/dev/null); spdep runs serially (no set.coresOption)"
     fi
     print_table
