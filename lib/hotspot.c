@@ -303,20 +303,29 @@ static int perm_rows_same(const perm_row *a, const perm_row *b) {
   return 1;
 }
 
-/* m distinct units other than i into draw[], each uniform over those not drawn yet (rejection against
- * `seen`, a bitmap of the n units, clear on entry and on return). */
-static inline void draw_distinct(uint64_t *s, size_t i, size_t n, size_t m, uint64_t *restrict seen,
-                                 size_t *restrict draw) {
+/* The units drawn in the current permutation: stamp[j] == gen. A new permutation takes the next gen, so
+ * nothing is cleared (a bitmap needs clearing and measured slower). */
+typedef struct drawn_set {
+  uint32_t gen;
+  uint32_t *stamp; /* n entries */
+} drawn_set;
+
+/* m distinct units other than i into draw[], each uniform over those not drawn yet (rejection). */
+static inline void draw_distinct(uint64_t *s, size_t i, size_t n, size_t m, drawn_set *d, size_t *restrict draw) {
+  if (++d->gen == 0) { /* wrapped after 2^32 permutations: start afresh */
+    memset(d->stamp, 0, n * sizeof *d->stamp);
+    d->gen = 1;
+  }
+  uint32_t *restrict stamp = d->stamp, gen = d->gen;
   for (size_t q = 0; q < m; q++) {
     size_t j;
     do {
       j = below(s, n - 1);
       j += j >= i;
-    } while (seen[j >> 6] >> (j & 63) & 1);
-    seen[j >> 6] |= (uint64_t)1 << (j & 63);
+    } while (stamp[j] == gen);
+    stamp[j] = gen;
     draw[q] = j;
   }
-  for (size_t q = 0; q < m; q++) seen[draw[q] >> 6] = 0;
 }
 
 /*
@@ -327,7 +336,7 @@ static inline void draw_distinct(uint64_t *s, size_t i, size_t n, size_t m, uint
  * `sa`/`sb` are the signs the simulated lags are ordered by (local Moran: sign of z_i; Gi*: 1).
  */
 static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict xc, unsigned nperm,
-                      const perm_row *a, double sa, const perm_row *b, double sb, uint64_t *restrict seen,
+                      const perm_row *a, double sa, const perm_row *b, double sb, drawn_set *seen,
                       size_t *restrict draw, unsigned *ge, unsigned *le) {
   const size_t m = a->m;
   const double oa = sa * a->obs, ob = b ? sb * b->obs : 0;
@@ -369,7 +378,7 @@ static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict 
  */
 static void perm_unit_int(uint64_t seed, size_t i, size_t n, const int32_t *restrict xi, const int16_t *restrict x16,
                           unsigned nperm, size_t m,
-                          int64_t obs, int sa, int two, int sb, uint64_t *restrict seen, size_t *restrict draw,
+                          int64_t obs, int sa, int two, int sb, drawn_set *seen, size_t *restrict draw,
                           unsigned *ge, unsigned *le) {
   uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(i + 1));
   unsigned g = 0, l = 0, gb = 0, lb = 0;
@@ -449,10 +458,10 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
 #pragma omp parallel num_threads(nt) reduction(| : oom)
 #endif
   {
-    uint64_t *seen = calloc(n / 64 + 1, sizeof *seen);
+    drawn_set set = {0, calloc(n, sizeof *set.stamp)}, *seen = &set;
     size_t *draw = malloc(kmax * sizeof *draw);
     double *wa = malloc(kmax * sizeof *wa), *wb = malloc(kmax * sizeof *wb);
-    int mine = !seen || !draw || !wa || !wb;
+    int mine = !set.stamp || !draw || !wa || !wb;
     for (size_t c0 = 0; c0 < n; c0 += chunk * (size_t)nt) {
       size_t c1 = c0 + chunk * (size_t)nt < n ? c0 + chunk * (size_t)nt : n;
 #ifdef SM_HAVE_OPENMP
@@ -502,7 +511,7 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
       }
     }
     oom |= mine;
-    free(seen), free(draw), free(wa), free(wb);
+    free(set.stamp), free(draw), free(wa), free(wb);
   }
   free(xc), free(xi), free(x16);
   if (oom && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
