@@ -247,7 +247,19 @@ int sm__crs_equal(sm_ctx *ctx, const char *a, const char *b) {
 }
 
 /* One transformer per thread. */
+/* dst "@base": from src to its own geographic CRS (the projection's inverse, no datum shift). PROJ finds it
+ * without searching the database for datum transformations, which is most of the cost of an operation. */
 static PJ *make_op(PJ_CONTEXT *pc, const char *src, const char *dst) {
+  if (!strcmp(dst, "@base")) {
+    PJ *crs = proj_create(pc, src), *geod = crs ? proj_crs_get_geodetic_crs(pc, crs) : NULL;
+    PJ *op = geod ? proj_create_crs_to_crs_from_pj(pc, crs, geod, NULL, NULL) : NULL;
+    proj_destroy(crs);
+    proj_destroy(geod);
+    if (!op) return NULL;
+    PJ *norm = proj_normalize_for_visualization(pc, op);
+    proj_destroy(op);
+    return norm;
+  }
   PJ *op = proj_create_crs_to_crs(pc, src, dst, NULL);
   if (!op) return NULL;
   PJ *norm = proj_normalize_for_visualization(pc, op);
@@ -356,6 +368,15 @@ sm_status sm__crs_to_lonlat(sm_ctx *ctx, const char *src, size_t n, double *x, d
   PJ *op = cached_op(ctx, "EPSG:4326", src);
   if (!op) return sm__error(ctx, SM_E_CRS, "no transformation from %s to EPSG:4326", src);
   proj_trans_generic(op, PJ_INV, x, sizeof(double), n, y, sizeof(double), n, NULL, 0, 0, NULL, 0, 0);
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(x[i]) || !isfinite(y[i]) || x[i] == HUGE_VAL) x[i] = y[i] = NAN;
+  return SM_OK;
+}
+
+sm_status sm__crs_lonlat_approx(sm_ctx *ctx, const char *src, int inverse, size_t n, double *x, double *y) {
+  PJ *op = cached_op(ctx, src, "@base");
+  if (!op) return sm__error(ctx, SM_E_CRS, "no geographic coordinates for %s", src);
+  proj_trans_generic(op, inverse ? PJ_INV : PJ_FWD, x, sizeof(double), n, y, sizeof(double), n, NULL, 0, 0, NULL, 0, 0);
   for (size_t i = 0; i < n; i++)
     if (!isfinite(x[i]) || !isfinite(y[i]) || x[i] == HUGE_VAL) x[i] = y[i] = NAN;
   return SM_OK;

@@ -287,7 +287,7 @@ static sm_status data_centre(sm_reader *r, double *lon, double *lat) {
       if (src->lonlat && (fabs(x) > 180 || fabs(y) > 90 || (x == 0 && y == 0))) continue;
       a[m] = x, b[m] = y, m++;
     }
-    if (!src->lonlat && m > m0) st = sm__crs_to_lonlat(r->ctx, src->crs, m - m0, a + m0, b + m0);
+    if (!src->lonlat && m > m0) st = sm__crs_lonlat_approx(r->ctx, src->crs, 0, m - m0, a + m0, b + m0);
   }
   if (!st) {
     size_t k = 0;
@@ -330,7 +330,7 @@ static int area_in_source(sm_reader *r, const char *analysis, const sm_src *src,
     x[2 * K + i] = deg[0], y[2 * K + i] = deg[1] + f * (deg[3] - deg[1]);
     x[3 * K + i] = deg[2], y[3 * K + i] = deg[1] + f * (deg[3] - deg[1]);
   }
-  if (sm_crs_transform(r->ctx, "EPSG:4326", src->crs, 4 * K, x, y)) return 0;
+  if (sm__crs_lonlat_approx(r->ctx, src->crs, 1, 4 * K, x, y)) return 0; /* a plausibility box: the datum shift does not matter */
   box[0] = box[1] = INFINITY;
   box[2] = box[3] = -INFINITY;
   for (int i = 0; i < 4 * K; i++) {

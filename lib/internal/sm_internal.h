@@ -194,6 +194,9 @@ void *sm__proj_ctx(sm_ctx *ctx);
 void sm__proj_ctx_free(sm_ctx *ctx);
 /* Transforms from src to EPSG:4326 lon/lat (calling thread, cached operation). */
 sm_status sm__crs_to_lonlat(sm_ctx *ctx, const char *src, size_t n, double *x, double *y);
+/* Longitude/latitude on src's own datum (inverse = 0), or back (1): the projection alone, tens of metres
+ * from WGS84 at most, for choices and plausibility boxes, not for results; far cheaper to set up. */
+sm_status sm__crs_lonlat_approx(sm_ctx *ctx, const char *src, int inverse, size_t n, double *x, double *y);
 /* Is the CRS geographic (degrees)? */
 int sm__crs_is_geographic(sm_ctx *ctx, const char *crs);
 
