@@ -305,27 +305,53 @@ static int perm_rows_same(const perm_row *a, const perm_row *b) {
 
 /* The units drawn in the current permutation: stamp[j] == gen. A new permutation takes the next gen, so
  * nothing is cleared (a bitmap needs clearing and measured slower). */
+typedef struct drawn_slot {
+  uint32_t stamp; /* == gen: drawn in the current permutation */
+  int32_t x;      /* the unit's value, for whole numbers: one cache line per draw, not two */
+} drawn_slot;
 typedef struct drawn_set {
   uint32_t gen;
-  uint32_t *stamp; /* n entries */
+  drawn_slot *slot; /* n entries */
 } drawn_set;
 
 /* m distinct units other than i into draw[], each uniform over those not drawn yet (rejection). */
 static inline void draw_distinct(uint64_t *s, size_t i, size_t n, size_t m, drawn_set *d, size_t *restrict draw) {
   if (++d->gen == 0) { /* wrapped after 2^32 permutations: start afresh */
-    memset(d->stamp, 0, n * sizeof *d->stamp);
+    for (size_t j = 0; j < n; j++) d->slot[j].stamp = 0;
     d->gen = 1;
   }
-  uint32_t *restrict stamp = d->stamp, gen = d->gen;
+  drawn_slot *restrict slot = d->slot;
+  uint32_t gen = d->gen;
   for (size_t q = 0; q < m; q++) {
     size_t j;
     do {
       j = below(s, n - 1);
       j += j >= i;
-    } while (stamp[j] == gen);
-    stamp[j] = gen;
+    } while (slot[j].stamp == gen);
+    slot[j].stamp = gen;
     draw[q] = j;
   }
+}
+
+/* draw_distinct summing the drawn whole-number values on the way (the same draws). */
+static inline int64_t draw_distinct_sum(uint64_t *s, size_t i, size_t n, size_t m, drawn_set *d) {
+  if (++d->gen == 0) {
+    for (size_t j = 0; j < n; j++) d->slot[j].stamp = 0;
+    d->gen = 1;
+  }
+  drawn_slot *restrict slot = d->slot;
+  uint32_t gen = d->gen;
+  int64_t sum = 0;
+  for (size_t q = 0; q < m; q++) {
+    size_t j;
+    do {
+      j = below(s, n - 1);
+      j += j >= i;
+    } while (slot[j].stamp == gen);
+    slot[j].stamp = gen;
+    sum += slot[j].x;
+  }
+  return sum;
 }
 
 /*
@@ -376,20 +402,13 @@ static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict 
  * (floating-point sums of the same numbers in another order can differ in the last bit and break them).
  * The draws are perm_unit's.
  */
-static void perm_unit_int(uint64_t seed, size_t i, size_t n, const int32_t *restrict xi, const int16_t *restrict x16,
-                          unsigned nperm, size_t m,
-                          int64_t obs, int sa, int two, int sb, drawn_set *seen, size_t *restrict draw,
-                          unsigned *ge, unsigned *le) {
+static void perm_unit_int(uint64_t seed, size_t i, size_t n, unsigned nperm, size_t m, int64_t obs, int sa, int two,
+                          int sb, drawn_set *seen, unsigned *ge, unsigned *le) {
   uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(i + 1));
   unsigned g = 0, l = 0, gb = 0, lb = 0;
   const int64_t oa = sa * obs, ob = sb * obs;
   for (unsigned r = 0; r < nperm; r++) {
-    draw_distinct(&s, i, n, m, seen, draw);
-    int64_t sum = 0;
-    if (x16) /* small counts: half the memory the random reads touch */
-      for (size_t q = 0; q < m; q++) sum += x16[draw[q]];
-    else
-      for (size_t q = 0; q < m; q++) sum += xi[draw[q]];
+    int64_t sum = draw_distinct_sum(&s, i, n, m, seen);
     int64_t va = sa * sum;
     g += va >= oa, l += va <= oa;
     if (two) {
@@ -439,14 +458,6 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     }
     xi[i] = (int32_t)x[i];
   }
-  int16_t *x16 = xi ? malloc(n * sizeof *x16) : NULL;
-  for (size_t i = 0; x16 && i < n; i++) {
-    if (xi[i] < INT16_MIN || xi[i] > INT16_MAX) {
-      free(x16), x16 = NULL;
-      break;
-    }
-    x16[i] = (int16_t)xi[i];
-  }
   uint64_t seed = sm_ctx_seed(ctx);
   int nt = sm__threads(ctx);
   size_t chunk = 1024, done = 0;
@@ -458,10 +469,11 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
 #pragma omp parallel num_threads(nt) reduction(| : oom)
 #endif
   {
-    drawn_set set = {0, calloc(n, sizeof *set.stamp)}, *seen = &set;
+    drawn_set set = {0, calloc(n, sizeof *set.slot)}, *seen = &set;
+    for (size_t j = 0; xi && set.slot && j < n; j++) set.slot[j].x = xi[j];
     size_t *draw = malloc(kmax * sizeof *draw);
     double *wa = malloc(kmax * sizeof *wa), *wb = malloc(kmax * sizeof *wb);
-    int mine = !set.stamp || !draw || !wa || !wb;
+    int mine = !set.slot || !draw || !wa || !wb;
     for (size_t c0 = 0; c0 < n; c0 += chunk * (size_t)nt) {
       size_t c1 = c0 + chunk * (size_t)nt < n ? c0 + chunk * (size_t)nt : n;
 #ifdef SM_HAVE_OPENMP
@@ -486,12 +498,11 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
             continue;
           }
           if (joint && exact[0]) {
-            perm_unit_int(seed, i, n, xi, x16, nperm, rows[0]->m, rows[0]->obs_int, 1, 1, (int)sgn, seen, draw, ge, le);
+            perm_unit_int(seed, i, n, nperm, rows[0]->m, rows[0]->obs_int, 1, 1, (int)sgn, seen, ge, le);
           } else if (joint) {
             perm_unit(seed, i, n, xc, nperm, rows[0], signs[0], rows[1], signs[1], seen, draw, ge, le);
           } else if (exact[t]) {
-            perm_unit_int(seed, i, n, xi, x16, nperm, rows[t]->m, rows[t]->obs_int, (int)signs[t], 0, 0, seen, draw, ge + t,
-                          le + t);
+            perm_unit_int(seed, i, n, nperm, rows[t]->m, rows[t]->obs_int, (int)signs[t], 0, 0, seen, ge + t, le + t);
           } else {
             perm_unit(seed, i, n, xc, nperm, rows[t], signs[t], NULL, 0, seen, draw, ge + t, le + t);
           }
@@ -511,9 +522,9 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
       }
     }
     oom |= mine;
-    free(set.stamp), free(draw), free(wa), free(wb);
+    free(set.slot), free(draw), free(wa), free(wb);
   }
-  free(xc), free(xi), free(x16);
+  free(xc), free(xi);
   if (oom && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   if (!st)
     sm__log(ctx, SM_LOG_DEBUG, "permutations: %zu units x %u draws of their neighbours (%s) in %.3f s on %d threads", n,
