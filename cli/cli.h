@@ -28,6 +28,7 @@ typedef struct cli_opts {
   long permutations, knn, min_neighbours;
   int optimised;
   const char *bin, *rules, *global_window;
+  const char *space_bands, *time_bands, *distance, *closed, *time_unit;
   long time_lag;
   int has_time_lag;
   double trend_alpha;
@@ -62,5 +63,6 @@ int cmd_count(int argc, char **argv);
 int cmd_kde(int argc, char **argv);
 int cmd_hotspots(int argc, char **argv);
 int cmd_emerging(int argc, char **argv);
+int cmd_nearrepeat(int argc, char **argv);
 
 #endif

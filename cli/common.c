@@ -10,7 +10,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN, O_REF
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN, O_REF, O_SBANDS, O_TBANDS, O_DIST, O_CLOSED, O_TUNIT
 };
 
 static const struct option long_opts[] = {
@@ -72,6 +72,11 @@ static const struct option long_opts[] = {
     {"trend-alpha", required_argument, NULL, O_TALPHA},
     {"global-window", required_argument, NULL, O_GWIN},
     {"reference", required_argument, NULL, O_REF},
+    {"space-bands", required_argument, NULL, O_SBANDS},
+    {"time-bands", required_argument, NULL, O_TBANDS},
+    {"distance", required_argument, NULL, O_DIST},
+    {"closed", required_argument, NULL, O_CLOSED},
+    {"time-unit", required_argument, NULL, O_TUNIT},
     {"optimized", no_argument, NULL, O_OPTIMISED},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -185,6 +190,11 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
     case O_BIN: o->bin = optarg; break;
     case O_RULES: o->rules = optarg; break;
     case O_GWIN: o->global_window = optarg; break;
+    case O_SBANDS: o->space_bands = optarg; break;
+    case O_TBANDS: o->time_bands = optarg; break;
+    case O_DIST: o->distance = optarg; break;
+    case O_CLOSED: o->closed = optarg; break;
+    case O_TUNIT: o->time_unit = optarg; break;
     case O_REF: {
       sm_time_res r;
       if (sm_time_parse(optarg, strlen(optarg), &o->reference, &r)) return usage_error(o, "--reference needs a date (YYYY-MM-DD), not", optarg);

@@ -14,6 +14,7 @@ static const command commands[] = {
     {"count", cmd_count, "counts per ward (total, per category, per month) to GeoPackage or CSV"},
     {"kde", cmd_kde, "kernel density surface (ArcGIS, QGIS or spatstat conventions) to GeoTIFF"},
     {"hotspots", cmd_hotspots, "Getis-Ord Gi* hot and cold spots on a fishnet, with FDR bins"},
+    {"nearrepeat", cmd_nearrepeat, "Knox near-repeat table: pairs by distance and time band against shuffled dates"},
     {"emerging", cmd_emerging, "emerging hot spots: space-time Gi*, Mann-Kendall trends, ArcGIS's 17 categories"},
 };
 

@@ -25,6 +25,7 @@
 #include "safemap/hotspot.h"
 #include "safemap/cube.h"
 #include "safemap/emerging.h"
+#include "safemap/nearrepeat.h"
 #include "safemap/write.h"
 
 #endif /* SAFEMAP_H */

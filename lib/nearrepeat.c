@@ -1,0 +1,273 @@
+/* Knox near-repeat test (REFERENCE.md §6): close pairs through a grid, the rest from the sorted times,
+ * Monte Carlo permutations of the dates on their own seeded streams. */
+#include "internal/sm_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sm_knox_destroy(sm_knox *k) {
+  if (!k) return;
+  sm__free(k->observed);
+  sm__free(k->sim_mean);
+  sm__free(k->sim_median);
+  sm__free(k->ratio_mean);
+  sm__free(k->ratio_median);
+  sm__free(k->p);
+  sm__free(k);
+}
+
+/* Band of a distance v >= 0 among breaks b[0] = 0 < ... < b[nb-1]: 0 .. nb-2, or nb-1 beyond the last.
+ * [a, b) or, right-closed, (a, b] with 0 in the first. */
+static size_t band_of(double v, const double *b, size_t nb, int right_closed) {
+  size_t lo = 0, hi = nb - 1; /* answer in [0, nb-1] */
+  if (right_closed) {
+    if (v > b[nb - 1]) return nb - 1;
+    while (lo < hi) { /* the first i with v <= b[i + 1] */
+      size_t mid = (lo + hi) / 2;
+      if (v <= b[mid + 1]) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+  if (v >= b[nb - 1]) return nb - 1;
+  while (lo < hi) { /* the first i with v < b[i + 1] */
+    size_t mid = (lo + hi) / 2;
+    if (v < b[mid + 1]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+typedef struct close_pairs {
+  uint32_t *i, *j;
+  uint16_t *row;
+  size_t n, cap;
+} close_pairs;
+
+static int cp_push(close_pairs *c, uint32_t i, uint32_t j, uint16_t row) {
+  if (c->n == c->cap) {
+    size_t cap = c->cap ? 2 * c->cap : 4096;
+    uint32_t *a = sm__realloc(c->i, cap * sizeof *a);
+    if (!a) return -1;
+    c->i = a;
+    uint32_t *b = sm__realloc(c->j, cap * sizeof *b);
+    if (!b) return -1;
+    c->j = b;
+    uint16_t *r = sm__realloc(c->row, cap * sizeof *r);
+    if (!r) return -1;
+    c->row = r, c->cap = cap;
+  }
+  c->i[c->n] = i, c->j[c->n] = j, c->row[c->n] = row, c->n++;
+  return 0;
+}
+
+static uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, const double *t,
+                       const sm_knox_options *o, sm_knox **out) {
+  if (!x || !y || !t || !o || !out || !o->space_breaks || !o->time_breaks)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_knox_test: NULL argument");
+  *out = NULL;
+  const double *sb = o->space_breaks, *tb = o->time_breaks;
+  size_t ns = o->n_space, nt = o->n_time;
+  if (ns < 2 || nt < 2 || ns > 1000 || nt > 1000)
+    return sm__error(ctx, SM_E_INVALID_ARG, "the spatial and temporal bands need 2 to 1000 breaks each, not %zu and %zu", ns, nt);
+  for (int which = 0; which < 2; which++) {
+    const double *b = which ? tb : sb;
+    size_t nb = which ? nt : ns;
+    if (b[0] != 0)
+      return sm__error(ctx, SM_E_INVALID_ARG, "the %s breaks must start at 0, not %g", which ? "time" : "space", b[0]);
+    for (size_t i = 1; i < nb; i++)
+      if (!(b[i] > b[i - 1]) || !isfinite(b[i]))
+        return sm__error(ctx, SM_E_INVALID_ARG, "the %s breaks must increase: %g after %g", which ? "time" : "space", b[i],
+                         b[i - 1]);
+  }
+  if (n < 2) return sm__error(ctx, SM_E_INPUT, "a near-repeat test needs at least 2 events, not %zu", n);
+  if (n > UINT32_MAX) return sm__error(ctx, SM_E_INVALID_ARG, "too many events (%zu)", n);
+  int one_place = 1, one_time = 1;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(x[i]) || !isfinite(y[i]) || !isfinite(t[i]))
+      return sm__error(ctx, SM_E_INPUT, "event %zu has a non-finite position or time", i);
+    one_place &= x[i] == x[0] && y[i] == y[0];
+    one_time &= t[i] == t[0];
+  }
+  if (one_place) return sm__error(ctx, SM_E_INPUT, "all %zu events are at one place: no spatial distances to band", n);
+  if (one_time) return sm__error(ctx, SM_E_INPUT, "all %zu events are at one time: no temporal distances to band", n);
+  size_t rows = ns + 1, cols = nt, cells = rows * cols;
+  double B = sb[ns - 1];
+  /* ---- close pairs (distance inside the last break) through a grid of B-sized cells */
+  close_pairs cp = {0};
+  sm_status st = SM_OK;
+  {
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (size_t i = 0; i < n; i++) x0 = fmin(x0, x[i]), y0 = fmin(y0, y[i]), x1 = fmax(x1, x[i]), y1 = fmax(y1, y[i]);
+    double gwf = floor((x1 - x0) / B) + 1, ghf = floor((y1 - y0) / B) + 1;
+    while (gwf * ghf > 4.0 * (double)n + 1024) gwf = ceil(gwf / 2), ghf = ceil(ghf / 2); /* coarser: cells >= B */
+    double csx = (x1 - x0) / gwf + 1e-9, csy = (y1 - y0) / ghf + 1e-9;
+    if (!(csx >= B)) csx = B;
+    if (!(csy >= B)) csy = B;
+    size_t gw = (size_t)floor((x1 - x0) / csx) + 1, gh = (size_t)floor((y1 - y0) / csy) + 1, nc = gw * gh;
+    size_t *off = sm__calloc(nc + 1, sizeof *off), *idx = sm__malloc(n * sizeof *idx), *cell = sm__malloc(n * sizeof *cell);
+    if (!off || !idx || !cell) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    for (size_t i = 0; !st && i < n; i++) {
+      size_t cx = (size_t)((x[i] - x0) / csx), cy = (size_t)((y[i] - y0) / csy);
+      if (cx >= gw) cx = gw - 1;
+      if (cy >= gh) cy = gh - 1;
+      cell[i] = cy * gw + cx, off[cell[i] + 1]++;
+    }
+    for (size_t c = 0; !st && c < nc; c++) off[c + 1] += off[c];
+    if (!st) {
+      size_t *fill = sm__malloc(nc * sizeof *fill);
+      if (!fill) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      for (size_t c = 0; !st && c < nc; c++) fill[c] = off[c];
+      for (size_t i = 0; !st && i < n; i++) idx[fill[cell[i]]++] = i; /* by increasing index within a cell */
+      sm__free(fill);
+    }
+    for (size_t i = 0; !st && i < n; i++) {
+      size_t cx = cell[i] % gw, cy = cell[i] / gw;
+      for (long dy = -1; dy <= 1 && !st; dy++)
+        for (long dx = -1; dx <= 1 && !st; dx++) {
+          long ax = (long)cx + dx, ay = (long)cy + dy;
+          if (ax < 0 || ay < 0 || ax >= (long)gw || ay >= (long)gh) continue;
+          size_t c = (size_t)ay * gw + (size_t)ax;
+          for (size_t q = off[c]; q < off[c + 1]; q++) {
+            size_t j = idx[q];
+            if (j <= i) continue; /* each pair once */
+            double ddx = fabs(x[j] - x[i]), ddy = fabs(y[j] - y[i]);
+            double d = o->manhattan ? ddx + ddy : hypot(ddx, ddy);
+            size_t band = band_of(d, sb, ns, o->right_closed);
+            if (band == ns - 1) continue; /* beyond: from the totals */
+            uint16_t row = d == 0 ? 0 : (uint16_t)(1 + band);
+            if (cp_push(&cp, (uint32_t)i, (uint32_t)j, row)) st = sm__error(ctx, SM_E_NOMEM, "out of memory (%zu close pairs)", cp.n);
+          }
+        }
+    }
+    sm__free(off), sm__free(idx), sm__free(cell);
+  }
+  /* ---- pairs per temporal band over all pairs (the same for every permutation of the times) */
+  double *total = sm__calloc(cols, sizeof *total);
+  double *ts = sm__malloc(n * sizeof *ts);
+  if (!st && (!total || !ts)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!st) {
+    memcpy(ts, t, n * sizeof *ts);
+    qsort(ts, n, sizeof *ts, cmp_double);
+    /* below[k]: pairs with dt < tb[k] (or <= tb[k] right-closed), k = 1 .. nt-1 */
+    double prev = 0;
+    for (size_t k = 1; k < nt; k++) {
+      double cnt = 0;
+      size_t jj = 0;
+      for (size_t i = 0; i < n; i++) {
+        if (jj < i + 1) jj = i + 1;
+        while (jj < n && (o->right_closed ? ts[jj] - ts[i] <= tb[k] : ts[jj] - ts[i] < tb[k])) jj++;
+        cnt += (double)(jj - i - 1);
+      }
+      total[k - 1] = cnt - prev, prev = cnt;
+    }
+    double np = (double)n * (double)(n - 1) / 2;
+    total[nt - 1] = np - prev;
+  }
+  sm__free(ts);
+  /* ---- the observed table, then the permutations */
+  unsigned P = o->permutations;
+  sm_knox *k = sm__calloc(1, sizeof *k);
+  double *sims = P ? sm__malloc((size_t)P * cells * sizeof *sims) : NULL;
+  if (!st && (!k || (P && !sims))) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!st) {
+    k->rows = rows, k->cols = cols, k->pairs = n * (n - 1) / 2;
+    k->observed = sm__calloc(cells, sizeof *k->observed);
+    k->sim_mean = sm__calloc(cells, sizeof *k->sim_mean);
+    k->sim_median = sm__calloc(cells, sizeof *k->sim_median);
+    k->ratio_mean = sm__calloc(cells, sizeof *k->ratio_mean);
+    k->ratio_median = sm__calloc(cells, sizeof *k->ratio_median);
+    k->p = sm__calloc(cells, sizeof *k->p);
+    if (!k->observed || !k->sim_mean || !k->sim_median || !k->ratio_mean || !k->ratio_median || !k->p)
+      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  /* table of close pairs with times tt, beyond row from the totals */
+#define FILL_TABLE(tab, tt)                                                                      \
+  do {                                                                                           \
+    for (size_t c_ = 0; c_ < cells; c_++) (tab)[c_] = 0;                                         \
+    for (size_t q_ = 0; q_ < cp.n; q_++) {                                                       \
+      double dt_ = fabs((tt)[cp.i[q_]] - (tt)[cp.j[q_]]);                                        \
+      (tab)[(size_t)cp.row[q_] * cols + band_of(dt_, tb, nt, o->right_closed)] += 1;             \
+    }                                                                                            \
+    for (size_t c_ = 0; c_ < cols; c_++) {                                                       \
+      double s_ = 0;                                                                             \
+      for (size_t r_ = 0; r_ < rows - 1; r_++) s_ += (tab)[r_ * cols + c_];                      \
+      (tab)[(rows - 1) * cols + c_] = total[c_] - s_;                                            \
+    }                                                                                            \
+  } while (0)
+  if (!st) FILL_TABLE(k->observed, t);
+  uint64_t seed = sm_ctx_seed(ctx);
+  int oom = 0;
+  if (!st && P) {
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel num_threads(sm__threads(ctx)) reduction(| : oom)
+#endif
+    {
+      double *tp = malloc(n * sizeof *tp);
+      oom |= !tp;
+#ifdef SM_HAVE_OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+      for (unsigned r = 0; r < P; r++) {
+        if (!tp) continue;
+        memcpy(tp, t, n * sizeof *tp);
+        uint64_t s = mix64(seed ^ (0x9E3779B97F4A7C15ull * ((uint64_t)r + 1)));
+        for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates: the dates over the events */
+          s += 0x9E3779B97F4A7C15ull;
+          uint64_t z = mix64(s);
+          size_t j = (size_t)(((__uint128_t)z * (__uint128_t)(i + 1)) >> 64);
+          double tmp = tp[i];
+          tp[i] = tp[j], tp[j] = tmp;
+        }
+        double *tab = sims + (size_t)r * cells;
+        FILL_TABLE(tab, tp);
+      }
+      free(tp);
+    }
+    if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+#undef FILL_TABLE
+  if (!st) {
+    double *col = P ? sm__malloc(P * sizeof *col) : NULL;
+    if (P && !col) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    for (size_t c = 0; !st && c < cells; c++) {
+      double obs = k->observed[c], sum = 0;
+      unsigned ge = 0;
+      for (unsigned r = 0; r < P; r++) {
+        col[r] = sims[(size_t)r * cells + c];
+        sum += col[r], ge += col[r] >= obs;
+      }
+      if (P) {
+        qsort(col, P, sizeof *col, cmp_double);
+        k->sim_mean[c] = sum / P;
+        k->sim_median[c] = P % 2 ? col[P / 2] : 0.5 * (col[P / 2 - 1] + col[P / 2]);
+        k->p[c] = ((double)ge + 1) / ((double)P + 1);
+      } else {
+        k->sim_mean[c] = k->sim_median[c] = k->p[c] = NAN;
+      }
+      k->ratio_mean[c] = k->sim_mean[c] > 0 ? obs / k->sim_mean[c] : NAN;
+      k->ratio_median[c] = k->sim_median[c] > 0 ? obs / k->sim_median[c] : NAN;
+    }
+    sm__free(col);
+  }
+  sm__free(sims), sm__free(total);
+  sm__free(cp.i), sm__free(cp.j), sm__free(cp.row);
+  if (st) {
+    sm_knox_destroy(k);
+    return st;
+  }
+  *out = k;
+  return SM_OK;
+}

@@ -1,0 +1,154 @@
+/* nearrepeat: the Knox table against a brute-force pair count, the NearRepeat vignette's two events,
+ * p-values of the form (k + 1) / (n + 1), the same table for any thread count, bad input */
+#include "testutil.h"
+
+#include <math.h>
+#include <string.h>
+
+static sm_ctx *ctx;
+static int setup(void **state) {
+  (void)state;
+  return sm_ctx_create(&ctx) != SM_OK;
+}
+static int teardown(void **state) {
+  (void)state;
+  sm_ctx_destroy(ctx);
+  return 0;
+}
+
+/* Brute force: every pair, its row and column by the definitions in nearrepeat.h. */
+static size_t bf_band(double v, const double *b, size_t nb, int right) {
+  if (right) {
+    if (v > b[nb - 1]) return nb - 1;
+    for (size_t i = 0; i + 1 < nb; i++)
+      if (v <= b[i + 1]) return i;
+  }
+  for (size_t i = 0; i + 1 < nb; i++)
+    if (v >= b[i] && v < b[i + 1]) return i;
+  return nb - 1;
+}
+
+static void brute_force(void **state) {
+  (void)state;
+  enum { N = 700 };
+  static double x[N], y[N], t[N], want[8 * 8];
+  uint64_t r = 31;
+  for (int i = 0; i < N; i++) { /* integer metres and days: many pairs exactly on a break */
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    x[i] = (double)(r % 1500), y[i] = (double)((r >> 20) % 1500), t[i] = (double)((r >> 40) % 60);
+    if (i % 25 == 1) x[i] = x[i - 1], y[i] = y[i - 1]; /* repeats at one location */
+  }
+  const double sb[] = {0, 50, 100, 200, 400}, tb[] = {0, 7, 14, 30};
+  for (int dist = 0; dist < 2; dist++)
+    for (int right = 0; right < 2; right++) {
+      sm_knox_options o = SM_KNOX_OPTIONS_INIT;
+      o.space_breaks = sb, o.n_space = 5, o.time_breaks = tb, o.n_time = 4, o.manhattan = dist, o.right_closed = right;
+      o.permutations = 19;
+      sm_knox *k;
+      assert_ok(ctx, sm_knox_test(ctx, N, x, y, t, &o, &k));
+      assert_int_equal(k->rows, 6);
+      assert_int_equal(k->cols, 4);
+      assert_int_equal(k->pairs, (size_t)N * (N - 1) / 2);
+      memset(want, 0, sizeof want);
+      for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++) {
+          double dx = fabs(x[i] - x[j]), dy = fabs(y[i] - y[j]), d = dist ? dx + dy : hypot(dx, dy);
+          size_t row = d == 0 ? 0 : 1 + bf_band(d, sb, 5, right), col = bf_band(fabs(t[i] - t[j]), tb, 4, right);
+          want[row * 4 + col] += 1;
+        }
+      for (int c = 0; c < 24; c++)
+        if (k->observed[c] != want[c])
+          fail_msg("%s %s cell %d: %g, brute force %g", dist ? "manhattan" : "euclidean", right ? "(a,b]" : "[a,b)", c,
+                   k->observed[c], want[c]);
+      /* p = (k + 1) / (n + 1) */
+      for (int c = 0; c < 24; c++) {
+        double q = k->p[c] * 20;
+        assert_true(fabs(q - round(q)) < 1e-9 && q >= 1 && q <= 20);
+      }
+      sm_knox_destroy(k);
+    }
+}
+
+/* REFERENCE.md §10: two events 100 m and 3 days apart fall in [100, 200) x [3, 6) with R NearRepeat's
+ * defaults (the Near Repeat Calculator shows "101-200 m", "4-6 days"); with (a, b] in 0-100 x 0-3. */
+static void vignette_two_events(void **state) {
+  (void)state;
+  double x[2] = {0, 100}, y[2] = {0, 0}, t[2] = {10, 13};
+  const double sb[] = {0, 100, 200, 300}, tb[] = {0, 3, 6, 9};
+  sm_knox_options o = SM_KNOX_OPTIONS_INIT;
+  o.space_breaks = sb, o.n_space = 4, o.time_breaks = tb, o.n_time = 4, o.permutations = 9;
+  sm_knox *k;
+  assert_ok(ctx, sm_knox_test(ctx, 2, x, y, t, &o, &k));
+  /* rows: same, 0-100, 100-200, 200-300, beyond; columns 0-3, 3-6, 6-9, beyond */
+  for (size_t c = 0; c < k->rows * k->cols; c++) assert_true(k->observed[c] == (c == 2 * 4 + 1 ? 1 : 0));
+  sm_knox_destroy(k);
+  o.right_closed = 1;
+  assert_ok(ctx, sm_knox_test(ctx, 2, x, y, t, &o, &k));
+  for (size_t c = 0; c < k->rows * k->cols; c++) assert_true(k->observed[c] == (c == 1 * 4 + 0 ? 1 : 0));
+  sm_knox_destroy(k);
+}
+
+/* Planted near repeats: pairs 20 m and 2 days apart among scattered events. The first cell is far above its
+ * permutations (p = 1/(n+1), ratio > 2); the table is the same for 1, 2 and 3 threads. */
+static void planted_and_threads(void **state) {
+  (void)state;
+  enum { N = 600 };
+  static double x[N], y[N], t[N];
+  uint64_t r = 5;
+  for (int i = 0; i < N; i += 2) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    x[i] = (double)(r % 5000), y[i] = (double)((r >> 16) % 5000), t[i] = (double)((r >> 32) % 365);
+    x[i + 1] = x[i] + 20, y[i + 1] = y[i], t[i + 1] = t[i] + 2;
+  }
+  const double sb[] = {0, 50, 100, 200}, tb[] = {0, 7, 14};
+  sm_knox_options o = SM_KNOX_OPTIONS_INIT;
+  o.space_breaks = sb, o.n_space = 4, o.time_breaks = tb, o.n_time = 3, o.manhattan = 0, o.permutations = 199;
+  sm_knox *k[3];
+  for (int th = 1; th <= 3; th++) {
+    sm_ctx_set_threads(ctx, th);
+    sm_ctx_set_seed(ctx, 77);
+    assert_ok(ctx, sm_knox_test(ctx, N, x, y, t, &o, &k[th - 1]));
+  }
+  sm_ctx_set_threads(ctx, 0);
+  size_t cells = k[0]->rows * k[0]->cols;
+  for (int th = 1; th < 3; th++) {
+    assert_memory_equal(k[0]->observed, k[th]->observed, cells * sizeof(double));
+    assert_memory_equal(k[0]->sim_mean, k[th]->sim_mean, cells * sizeof(double));
+    assert_memory_equal(k[0]->p, k[th]->p, cells * sizeof(double));
+  }
+  size_t first = 1 * k[0]->cols + 0; /* 0-50 m, 0-7 days */
+  assert_true(k[0]->observed[first] >= 300);
+  assert_true(k[0]->p[first] == 1.0 / 200);
+  assert_true(k[0]->ratio_mean[first] > 2);
+  /* every pair is in exactly one cell */
+  double s = 0;
+  for (size_t c = 0; c < cells; c++) s += k[0]->observed[c];
+  assert_true(s == (double)N * (N - 1) / 2);
+  for (int th = 0; th < 3; th++) sm_knox_destroy(k[th]);
+}
+
+static void bad_input(void **state) {
+  (void)state;
+  double x[3] = {0, 10, 20}, y[3] = {0, 0, 0}, t[3] = {1, 2, 3}, same[3] = {5, 5, 5};
+  const double sb[] = {0, 100}, tb[] = {0, 7}, bad1[] = {0, 100, 50}, bad2[] = {10, 100};
+  sm_knox_options o = SM_KNOX_OPTIONS_INIT;
+  o.space_breaks = sb, o.n_space = 2, o.time_breaks = tb, o.n_time = 2, o.permutations = 9;
+  sm_knox *k;
+  assert_int_equal(sm_knox_test(ctx, 1, x, y, t, &o, &k), SM_E_INPUT); /* fewer than 2 events */
+  assert_int_equal(sm_knox_test(ctx, 3, same, same, t, &o, &k), SM_E_INPUT); /* one place */
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "one place"));
+  assert_int_equal(sm_knox_test(ctx, 3, x, y, same, &o, &k), SM_E_INPUT); /* one time */
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "one time"));
+  o.space_breaks = bad1, o.n_space = 3;
+  assert_int_equal(sm_knox_test(ctx, 3, x, y, t, &o, &k), SM_E_INVALID_ARG);
+  o.space_breaks = bad2, o.n_space = 2;
+  assert_int_equal(sm_knox_test(ctx, 3, x, y, t, &o, &k), SM_E_INVALID_ARG);
+  o.space_breaks = sb, o.n_space = 1;
+  assert_int_equal(sm_knox_test(ctx, 3, x, y, t, &o, &k), SM_E_INVALID_ARG);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(brute_force), cmocka_unit_test(vignette_two_events),
+                                     cmocka_unit_test(planted_and_threads), cmocka_unit_test(bad_input)};
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
