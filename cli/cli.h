@@ -29,6 +29,9 @@ typedef struct cli_opts {
   int optimised;
   const char *bin, *rules, *global_window;
   const char *space_bands, *time_bands, *distance, *closed, *time_unit;
+  int backtest;
+  const char *at, *coverage;
+  long space_bandwidth, time_bandwidth, kde_months, warmup;
   long time_lag;
   int has_time_lag;
   double trend_alpha;
@@ -64,5 +67,6 @@ int cmd_kde(int argc, char **argv);
 int cmd_hotspots(int argc, char **argv);
 int cmd_emerging(int argc, char **argv);
 int cmd_nearrepeat(int argc, char **argv);
+int cmd_forecast(int argc, char **argv);
 
 #endif

@@ -10,7 +10,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN, O_REF, O_SBANDS, O_TBANDS, O_DIST, O_CLOSED, O_TUNIT
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN, O_REF, O_SBANDS, O_TBANDS, O_DIST, O_CLOSED, O_TUNIT, O_BACKTEST, O_AT, O_SBW, O_TBW, O_KDEM, O_COV, O_WARM
 };
 
 static const struct option long_opts[] = {
@@ -77,6 +77,13 @@ static const struct option long_opts[] = {
     {"distance", required_argument, NULL, O_DIST},
     {"closed", required_argument, NULL, O_CLOSED},
     {"time-unit", required_argument, NULL, O_TUNIT},
+    {"backtest", no_argument, NULL, O_BACKTEST},
+    {"at", required_argument, NULL, O_AT},
+    {"space-bandwidth", required_argument, NULL, O_SBW},
+    {"time-bandwidth", required_argument, NULL, O_TBW},
+    {"kde-months", required_argument, NULL, O_KDEM},
+    {"coverage", required_argument, NULL, O_COV},
+    {"warmup", required_argument, NULL, O_WARM},
     {"optimized", no_argument, NULL, O_OPTIMISED},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -195,6 +202,22 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
     case O_DIST: o->distance = optarg; break;
     case O_CLOSED: o->closed = optarg; break;
     case O_TUNIT: o->time_unit = optarg; break;
+    case O_BACKTEST: o->backtest = 1; break;
+    case O_AT: o->at = optarg; break;
+    case O_COV: o->coverage = optarg; break;
+    case O_SBW:
+    case O_TBW:
+    case O_KDEM:
+    case O_WARM: {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 1 || v > 1000) return usage_error(o, "this option needs a whole number from 1 to 1000, not", optarg);
+      if (c == O_SBW) o->space_bandwidth = v;
+      else if (c == O_TBW) o->time_bandwidth = v;
+      else if (c == O_KDEM) o->kde_months = v;
+      else o->warmup = v;
+      break;
+    }
     case O_REF: {
       sm_time_res r;
       if (sm_time_parse(optarg, strlen(optarg), &o->reference, &r)) return usage_error(o, "--reference needs a date (YYYY-MM-DD), not", optarg);

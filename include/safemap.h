@@ -26,6 +26,7 @@
 #include "safemap/cube.h"
 #include "safemap/emerging.h"
 #include "safemap/nearrepeat.h"
+#include "safemap/forecast.h"
 #include "safemap/write.h"
 
 #endif /* SAFEMAP_H */
