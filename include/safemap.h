@@ -27,6 +27,7 @@
 #include "safemap/emerging.h"
 #include "safemap/nearrepeat.h"
 #include "safemap/forecast.h"
+#include "safemap/scan.h"
 #include "safemap/write.h"
 
 #endif /* SAFEMAP_H */

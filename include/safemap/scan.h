@@ -1,0 +1,88 @@
+/**
+ * @file safemap/scan.h
+ * @brief Space-time permutation scan statistic (Kulldorff et al. 2005, as
+ *        SaTScan; REFERENCE.md §5): cylinders of space and time with more
+ *        cases than the space-time independence of the data predicts.
+ * @defgroup scan Scan statistic
+ * @{
+ */
+#ifndef SAFEMAP_SCAN_H
+#define SAFEMAP_SCAN_H
+
+#include "context.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The scan's limits. */
+typedef struct sm_scan_options {
+  double max_share;      /**< a circle holds at most this share of all cases (SaTScan's default 0.5) */
+  double max_radius_m;   /**< and reaches at most this far (0: no limit) */
+  size_t max_window;     /**< time windows of at most this many steps (0: half the steps, SaTScan's default) */
+  int prospective;       /**< 1: only windows that end at the last step */
+  unsigned permutations; /**< Monte Carlo replications of the case times (999) */
+  size_t max_clusters;   /**< the most likely cluster and up to this many − 1 secondary ones that do not overlap it (10) */
+} sm_scan_options;
+
+#define SM_SCAN_OPTIONS_INIT {0.5, 0, 0, 0, 999, 10}
+
+/** One cluster. */
+typedef struct sm_scan_cluster {
+  size_t centre;       /**< the location at its centre */
+  double radius_m;     /**< the distance to its farthest location */
+  size_t locations;    /**< locations in the circle */
+  size_t t_start, t_end; /**< its steps, inclusive */
+  double observed;     /**< cases in the cylinder */
+  double expected;     /**< Σ (cases at the location) (cases at the step) / C over the cylinder */
+  double llr;          /**< c log(c/μ) + (C − c) log((C − c)/(C − μ)) */
+  double p;            /**< (#replications whose largest LLR >= llr + 1) / (replications + 1) */
+} sm_scan_cluster;
+
+/** The result: clusters by LLR, highest first. */
+typedef struct sm_scan_result {
+  size_t n_clusters;
+  sm_scan_cluster *clusters;
+  double total;        /**< C */
+} sm_scan_result;
+
+/** Frees a result. @since 0.1 */
+SM_API void sm_scan_result_destroy(sm_scan_result *r);
+
+/**
+ * The expected count of one cylinder under space-time independence,
+ * μ = Σ_{l in the circle} Σ_{t in the window} c_l· c_·t / C (a building block, for tests).
+ * @param counts L × T, location-major. @param in L flags: the circle.
+ * @since 0.1
+ */
+SM_API double sm_scan_expected(const double *counts, size_t L, size_t T, const unsigned char *in, size_t t_start,
+                               size_t t_end);
+
+/** The Poisson log-likelihood ratio of a cylinder with c cases against μ expected of C (0 unless c > μ). @since 0.1 */
+SM_API double sm_scan_llr(double c, double mu, double C);
+
+/**
+ * The space-time permutation scan: circles centred on each location,
+ * growing by the nearest locations up to max_share of the cases (and
+ * max_radius_m), time windows up to max_window steps (ending at the last
+ * step when prospective); the cylinder with the largest LLR is the most
+ * likely cluster, then the best ones whose circles share no location with
+ * an earlier one. Their p-values come from `permutations` replications in
+ * which the cases' times are shuffled over the cases (the locations and the
+ * time profile stay), each on its own seeded stream: the same result for
+ * any thread count.
+ * @param x, y L location positions (metres); @param counts L × T cases, location-major, whole numbers.
+ * @param[out] out free with sm_scan_result_destroy().
+ * @return SM_OK, SM_E_INVALID_ARG, SM_E_INPUT (fewer than 2 cases, one location, one step, non-whole counts),
+ *   SM_E_NOMEM, SM_E_CANCELLED.
+ * @since 0.1
+ */
+SM_API sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_t T, const double *counts,
+                         const sm_scan_options *opts, sm_scan_result **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+#endif /* SAFEMAP_SCAN_H */
