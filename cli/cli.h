@@ -32,6 +32,9 @@ typedef struct cli_opts {
   int backtest;
   const char *at, *coverage;
   long space_bandwidth, time_bandwidth, kde_months, warmup;
+  double max_share, max_radius;
+  long max_window;
+  int prospective;
   long time_lag;
   int has_time_lag;
   double trend_alpha;
@@ -68,5 +71,6 @@ int cmd_hotspots(int argc, char **argv);
 int cmd_emerging(int argc, char **argv);
 int cmd_nearrepeat(int argc, char **argv);
 int cmd_forecast(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 #endif

@@ -10,7 +10,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN, O_REF, O_SBANDS, O_TBANDS, O_DIST, O_CLOSED, O_TUNIT, O_BACKTEST, O_AT, O_SBW, O_TBW, O_KDEM, O_COV, O_WARM
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN, O_REF, O_SBANDS, O_TBANDS, O_DIST, O_CLOSED, O_TUNIT, O_BACKTEST, O_AT, O_SBW, O_TBW, O_KDEM, O_COV, O_WARM, O_MSHARE, O_MRAD, O_MWIN, O_PROSP
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +84,10 @@ static const struct option long_opts[] = {
     {"kde-months", required_argument, NULL, O_KDEM},
     {"coverage", required_argument, NULL, O_COV},
     {"warmup", required_argument, NULL, O_WARM},
+    {"max-share", required_argument, NULL, O_MSHARE},
+    {"max-radius", required_argument, NULL, O_MRAD},
+    {"max-window", required_argument, NULL, O_MWIN},
+    {"prospective", no_argument, NULL, O_PROSP},
     {"optimized", no_argument, NULL, O_OPTIMISED},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -203,6 +207,25 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
     case O_CLOSED: o->closed = optarg; break;
     case O_TUNIT: o->time_unit = optarg; break;
     case O_BACKTEST: o->backtest = 1; break;
+    case O_PROSP: o->prospective = 1; break;
+    case O_MSHARE: {
+      char *end;
+      o->max_share = strtod(optarg, &end);
+      if (*end || !(o->max_share > 0 && o->max_share <= 1)) return usage_error(o, "--max-share needs a share in (0, 1], not", optarg);
+      break;
+    }
+    case O_MRAD: {
+      char *end;
+      o->max_radius = strtod(optarg, &end);
+      if (*end || !(o->max_radius > 0) || !isfinite(o->max_radius)) return usage_error(o, "--max-radius needs metres > 0, not", optarg);
+      break;
+    }
+    case O_MWIN: {
+      char *end;
+      o->max_window = strtol(optarg, &end, 10);
+      if (*end || o->max_window < 1 || o->max_window > 100000) return usage_error(o, "--max-window needs a whole number of steps >= 1, not", optarg);
+      break;
+    }
     case O_AT: o->at = optarg; break;
     case O_COV: o->coverage = optarg; break;
     case O_SBW:

@@ -15,6 +15,7 @@ static const command commands[] = {
     {"kde", cmd_kde, "kernel density surface (ArcGIS, QGIS or spatstat conventions) to GeoTIFF"},
     {"hotspots", cmd_hotspots, "Getis-Ord Gi* hot and cold spots on a fishnet, with FDR bins"},
     {"nearrepeat", cmd_nearrepeat, "Knox near-repeat table: pairs by distance and time band against shuffled dates"},
+    {"scan", cmd_scan, "space-time permutation scan statistic (SaTScan's): clusters with p-values"},
     {"forecast", cmd_forecast, "ProMap surfaces; back-test of ProMap, KDE and last month (hit rate, PAI, PEI)"},
     {"emerging", cmd_emerging, "emerging hot spots: space-time Gi*, Mann-Kendall trends, ArcGIS's 17 categories"},
 };

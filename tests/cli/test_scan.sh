@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# safemap scan on the bundled police.uk data (wards by month), and its bad inputs.
+set -euo pipefail
+. "$SRCDIR/tests/cli/lib.sh"
+
+out="$WORKDIR/out"
+mkdir -p "$out"
+assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-window 6 --permutations 199 --seed 1 -j 1 -o "$out/s1.csv"
+assert_stderr_contains "20 locations with an incident, 36 steps, 6051 incidents, 199 replications"
+assert_stderr_contains "most likely cluster: 3 locations within 1378 m of Hampstead Town, 2024-10 to 2024-11: 74 observed"
+head -1 "$out/s1.csv" | grep -q "^rank,centre,radius_m,locations,start,end,observed,expected,relative_risk,llr,p,recurrence$" || fail "CSV header"
+assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-window 6 --permutations 199 --seed 1 -j 2 -o "$out/s2.csv" -q
+assert_same_bytes "$out/s1.csv" "$out/s2.csv"
+assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --prospective --max-window 3 --permutations 99 --seed 1 -o "$out/p.gpkg" -q
+n=$(ogrinfo -q "$out/p.gpkg" -sql "SELECT COUNT(*) AS n, MAX(\"end\") AS e FROM scan_clusters" 2> /dev/null | sed -n 's/^ *\(n\|e\) (.*) = //p' | tr '\n' ' ')
+case "$n" in *"2025-02 ") ;; *) fail "prospective clusters should all end in 2025-02: '$n'" ;; esac
+assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --grid fishnet --cell 500 --bin quarter --permutations 99 --seed 2 -o "$out/c.gpkg" -q
+clean_dir "$out"
+
+# bad input: a window longer than the study period, weekly steps on month-only dates, fewer than 2 events,
+# every event at one place, every event in one step
+assert_exit 1 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-window 40 -o "$out/x.gpkg"
+assert_error_line scan "--max-window 40 steps is longer than the study period (36 steps of a month)"
+assert_exit 1 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --bin week -o "$out/x.gpkg"
+assert_error_line scan "week steps need dates"
+printf 'x,y,date\n529000,183000,2024-01-01\n' > "$WORKDIR/one.csv"
+assert_exit 1 "$SAFEMAP" scan "$WORKDIR/one.csv" --x x --y y --crs EPSG:27700 --time date --grid fishnet --cell 100 -o "$out/x.gpkg"
+assert_error_line scan "at least 2 locations, not 1"
+printf 'x,y,date\n529000,183000,2024-01-01\n529010,183010,2024-03-05\n' > "$WORKDIR/place.csv"
+assert_exit 1 "$SAFEMAP" scan "$WORKDIR/place.csv" --x x --y y --crs EPSG:27700 --time date --grid fishnet --cell 100 -o "$out/x.gpkg"
+assert_error_line scan "at least 2 locations"
+printf 'x,y,date\n529000,183000,2024-01-01\n529500,183000,2024-01-05\n' > "$WORKDIR/time.csv"
+assert_exit 1 "$SAFEMAP" scan "$WORKDIR/time.csv" --x x --y y --crs EPSG:27700 --time date --grid fishnet --cell 100 -o "$out/x.gpkg"
+assert_error_line scan "at least 2 time steps, not 1"
+assert_exit 1 "$SAFEMAP" scan "$POINTS" -o "$out/x.gpkg"
+assert_error_line scan "give --wards or --grid fishnet --cell M"
+assert_exit 1 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-share 2 -o "$out/x.gpkg"
+assert_error_line scan "--max-share needs a share in (0, 1]"
+assert_dir_empty "$out"
+finish
