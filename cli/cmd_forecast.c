@@ -7,12 +7,13 @@
 
 static const char *USAGE =
     "Usage: safemap forecast POINTS... --backtest [-o TABLE.csv] [options]\n"
-    "       safemap forecast POINTS... --at YYYY-MM -o SURFACE.tif [options]\n"
+    "       safemap forecast POINTS... --at YYYY-MM -o SURFACE.tif|SURFACE.gpkg [options]\n"
     "\n"
     "Prospective hot-spotting by month. --at: the ProMap risk surface for a month from the\n"
     "incidents before it (Bowers, Johnson & Pease; open_cp's weights 1/(1+d) 1/(1+age), d in\n"
     "cells with diagonals the same, d < --space-bandwidth cells, age in whole months <\n"
-    "--time-bandwidth). --backtest: for every month after the first --warmup months, three\n"
+    "--time-bandwidth); to .gpkg also layer promap_top, the top --coverage cells as polygons\n"
+    "with their rank and risk. --backtest: for every month after the first --warmup months, three\n"
     "predictions from the months before it — ProMap, a quartic KDE of the last --kde-months months\n"
     "(--bandwidth metres) and last month's counts — are scored against that month's incidents:\n"
     "hit rate (share of its incidents in the flagged cells), PAI (hit rate / area share) and PEI\n"
@@ -144,7 +145,51 @@ int cmd_forecast(int argc, char **argv) {
   }
   if (!st && o.at) {
     st = sm_promap(ctx, &R, n, x, y, tm, at_m, e, sm_points_crs(p), &po);
-    if (!st) st = sm_write_raster(ctx, o.output, R, &wo);
+    size_t len = strlen(o.output);
+    int gpkg = len > 5 && !strcmp(o.output + len - 5, ".gpkg");
+    if (!st && gpkg) { /* the surface and its top cells (the first --coverage) as polygons */
+      size_t W = sm_raster_width(R), H = sm_raster_height(R), C = W * H, top = (size_t)ceil(cov[0] * (double)C);
+      const double *v = sm_raster_values(R);
+      size_t *ord = malloc(C * sizeof *ord);
+      if (!ord) st = SM_E_NOMEM;
+      for (size_t q = 0; !st && q < C; q++) ord[q] = q;
+      for (size_t a = 0; !st && a < top && a < C; a++) { /* partial selection: highest first, ties by cell */
+        size_t b = a;
+        for (size_t q = a + 1; q < C; q++)
+          if (v[ord[q]] > v[ord[b]] || (v[ord[q]] == v[ord[b]] && ord[q] < ord[b])) b = q;
+        size_t tmp = ord[a];
+        ord[a] = ord[b], ord[b] = tmp;
+      }
+      sm_layer *TL = NULL;
+      size_t fr, fv;
+      if (!st) st = sm_layer_create(ctx, &TL, "promap_top", SM_GEOM_POLYGON, sm_points_crs(p));
+      if (!st) st = sm_layer_add_field(ctx, TL, "rank", SM_FIELD_INT64, &fr);
+      if (!st) st = sm_layer_add_field(ctx, TL, "risk", SM_FIELD_DOUBLE, &fv);
+      double gt[6];
+      sm_raster_geotransform(R, gt);
+      for (size_t a = 0; !st && a < top && a < C && v[ord[a]] > 0; a++) {
+        size_t q = ord[a], col = q % W, row = q / W, rr;
+        double x0 = gt[0] + (double)col * gt[1], y1 = gt[3] + (double)row * gt[5], x1 = x0 + gt[1], y0 = y1 + gt[5];
+        double ring[10] = {x0, y0, x1, y0, x1, y1, x0, y1, x0, y0};
+        unsigned char wkb[13 + 80];
+        uint32_t ty = 3, nr = 1, nv = 5;
+        wkb[0] = 1;
+        memcpy(wkb + 1, &ty, 4), memcpy(wkb + 5, &nr, 4), memcpy(wkb + 9, &nv, 4), memcpy(wkb + 13, ring, 80);
+        st = sm_layer_add_feature(ctx, TL, wkb, sizeof wkb, &rr);
+        if (!st) st = sm_layer_set_int(ctx, TL, rr, fr, (int64_t)a + 1);
+        if (!st) st = sm_layer_set_double(ctx, TL, rr, fv, v[q]);
+      }
+      char buf[96];
+      snprintf(buf, sizeof buf, "the top %g%% of the ProMap cells for %s (risk > 0)", 100 * cov[0], o.at);
+      if (!st) st = sm_layer_set_metadata(ctx, TL, "method", buf);
+      if (!st) st = sm_raster_set_metadata(ctx, R, "name", "promap");
+      const sm_raster *rs[1] = {R};
+      if (!st) st = sm_write_geopackage(ctx, o.output, rs, 1, &TL, 1, &wo);
+      sm_layer_destroy(TL);
+      free(ord);
+    } else if (!st) {
+      st = sm_write_raster(ctx, o.output, R, &wo);
+    }
     if (!st && !o.quiet) {
       cli_clear_progress();
       fprintf(stderr, "safemap forecast: ProMap surface for %s (%zu x %zu cells of %g m) from the incidents before it: wrote %s\n",

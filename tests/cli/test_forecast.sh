@@ -22,6 +22,11 @@ assert_exit 0 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --backtest --covera
 assert_exit 0 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --at 2025-03 -o "$out/pm.tif"
 assert_stderr_contains "ProMap surface for 2025-03 (153 x 130 cells of 50 m)"
 gdalinfo "$out/pm.tif" > /dev/null 2>&1 || fail "the surface does not open"
+# to a GeoPackage: the surface and the top 5% of its cells (995 of 19,890) as polygons
+assert_exit 0 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --at 2025-03 -o "$out/pm.gpkg"
+n=$(ogrinfo -q "$out/pm.gpkg" -sql "SELECT COUNT(*) AS n, MIN(rank) AS lo FROM promap_top" 2> /dev/null | sed -n 's/^ *\(n\|lo\) (.*) = //p' | tr '\n' ' ')
+[ "$n" = "995 1 " ] || fail "promap_top: '$n', want '995 1 '"
+gdalinfo "$out/pm.gpkg" 2> /dev/null | grep -q "Size is 153, 130" || fail "the surface is not in the GeoPackage"
 clean_dir "$out"
 
 # bad input
