@@ -76,10 +76,20 @@ demo() {
   say "safemap emerging -> $out/camden_burglary_emerging.gpkg (emerging hot spots by ward and month)"
   "$sm" emerging data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
     -o "$out/camden_burglary_emerging.gpkg" --overwrite
+  say "safemap nearrepeat -> $out/camden_burglary_near_repeat.csv (Knox table in months: police.uk dates are months)"
+  "$sm" nearrepeat data/police/camden_burglary --time-unit month --space-bands 0,100,200,400 --time-bands 0,1,2,3 \
+    --permutations 99 --seed 1 -o "$out/camden_burglary_near_repeat.csv" --overwrite
+  say "safemap scan -> $out/camden_burglary_scan.gpkg (space-time permutation scan by ward and month)"
+  "$sm" scan data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --max-window 6 \
+    --permutations 999 --seed 1 -o "$out/camden_burglary_scan.gpkg" --overwrite
+  say "safemap forecast --backtest -> $out/camden_burglary_backtest.csv (ProMap vs KDE vs last month, hit rate and PAI at 5%)"
+  "$sm" forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --backtest \
+    -o "$out/camden_burglary_backtest.csv" --overwrite 2>&1 | tail -n 2
   say "done: $out/camden_burglary_counts.gpkg (layers ward_counts, ward_counts_by_month, safemap_metadata)"
   say "      $out/camden_burglary_kde.gpkg (raster kde, layer kde_hotspot_areas)"
   say "      $out/camden_burglary_hotspots.gpkg, ..._optimised.gpkg (layer hotspots)"
-  say "      $out/camden_burglary_emerging.gpkg (layers emerging, emerging_bins): open them in QGIS"
+  say "      $out/camden_burglary_emerging.gpkg (layers emerging, emerging_bins), ..._scan.gpkg (scan_clusters)"
+  say "      $out/camden_burglary_near_repeat.csv, ..._backtest.csv: open the GeoPackages in QGIS"
 }
 
 run_tests() { # dir

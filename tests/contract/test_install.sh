@@ -36,6 +36,9 @@ test -f "$WORKDIR/h.gpkg"
 LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/emerging_wards" "$pts" "$wards" > "$WORKDIR/e.txt"
 grep -q '20 wards x 36 months: 41 hot ward-months after FDR' "$WORKDIR/e.txt" || { echo "FAIL: emerging example"; cat "$WORKDIR/e.txt"; exit 1; }
 grep -q 'Holborn & Covent Garden *No Pattern Detected' "$WORKDIR/e.txt" || { echo "FAIL: emerging example (ward)"; cat "$WORKDIR/e.txt"; exit 1; }
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/near_repeat" "$pts" > "$WORKDIR/n.txt"
+grep -q '6416 incidents, 20579320 pairs' "$WORKDIR/n.txt" || { echo "FAIL: near-repeat example"; cat "$WORKDIR/n.txt"; exit 1; }
+grep -q '^same location  0-1 months        1374 pairs' "$WORKDIR/n.txt" || { echo "FAIL: near-repeat example (cell)"; cat "$WORKDIR/n.txt"; exit 1; }
 
 # 2. pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
