@@ -61,6 +61,13 @@ sm_status cli_read_points(const cli_opts *o, sm_ctx *ctx, sm_points **pts);
 sm_status cli_read_areas(const cli_opts *o, sm_ctx *ctx, const sm_points *pts, sm_areas **areas);
 /* Prints rows skipped/filtered with examples (to f). */
 void cli_print_problems(FILE *f, const sm_points *p, int examples);
+/* The points' extent for a grid of `cell` metres, widened so the farthest point falls in a cell. */
+void cli_points_extent(const sm_points *p, double cell, double extent[4]);
+/* The locations of a command: the wards, or fishnet/hexagon cells over `extent` (NULL: the wards' or the
+ * points'), clipped to the wards when given; every point's unit in *unit_of_point (malloc'd; -1: none). */
+sm_status cli_locations(const cli_opts *o, sm_ctx *ctx, const sm_points *p, const sm_areas *areas, int wards_units,
+                        int hexagons, double cell, const double *extent, sm_units **u, size_t *n_units,
+                        int32_t **unit_of_point, size_t *outside);
 /* 12,345 */
 const char *cli_num(unsigned long long v, char *buf, size_t n);
 

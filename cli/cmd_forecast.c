@@ -128,11 +128,7 @@ int cmd_forecast(int argc, char **argv) {
   int32_t m0 = INT32_MAX, m1 = INT32_MIN;
   if (!st) {
     if (areas) sm_areas_extent(areas, e);
-    else {
-      e[0] = e[1] = INFINITY, e[2] = e[3] = -INFINITY;
-      for (size_t i = 0; i < n; i++) e[0] = fmin(e[0], x[i]), e[1] = fmin(e[1], y[i]), e[2] = fmax(e[2], x[i]), e[3] = fmax(e[3], y[i]);
-      e[2] += cell, e[3] += cell;
-    }
+    else cli_points_extent(p, cell, e);
     tm = malloc(n * sizeof *tm);
     if (!tm) st = SM_E_NOMEM;
     const int64_t *t = sm_points_time(p);

@@ -318,15 +318,7 @@ int cmd_hotspots(int argc, char **argv) {
   } else {
     if (!st && !has_extent) {
       if (areas) sm_areas_extent(areas, extent);
-      else {
-        const double *x = sm_points_x(p), *y = sm_points_y(p);
-        extent[0] = extent[1] = INFINITY, extent[2] = extent[3] = -INFINITY;
-        for (size_t i = 0; i < sm_points_count(p); i++)
-          extent[0] = fmin(extent[0], x[i]), extent[1] = fmin(extent[1], y[i]), extent[2] = fmax(extent[2], x[i]),
-          extent[3] = fmax(extent[3], y[i]);
-        if (!(extent[0] < extent[2])) extent[2] = extent[0] + cell;
-        if (!(extent[1] < extent[3])) extent[3] = extent[1] + cell;
-      }
+      else cli_points_extent(p, cell, extent);
     }
     if (!st && hexagons) st = sm_units_hexagons(ctx, &u, extent, cell, sm_points_crs(p), areas);
     if (!st && !hexagons) st = sm_units_fishnet(ctx, &u, extent, cell, sm_points_crs(p), areas);

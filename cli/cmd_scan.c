@@ -93,29 +93,8 @@ int cmd_scan(int argc, char **argv) {
   sm_status st = sm_write_check(ctx, o.output, &wo);
   if (!st) st = cli_read_points(&o, ctx, &p);
   if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
-  if (!st) {
-    at = malloc((sm_points_count(p) ? sm_points_count(p) : 1) * sizeof *at);
-    if (!at) st = SM_E_NOMEM;
-  }
-  if (!st && wards_units) {
-    n_units = sm_areas_count(areas);
-    st = sm_areas_locate(ctx, areas, p, at, NULL);
-  } else if (!st) {
-    if (!has_extent) {
-      if (areas) sm_areas_extent(areas, extent);
-      else {
-        const double *x = sm_points_x(p), *y = sm_points_y(p);
-        extent[0] = extent[1] = INFINITY, extent[2] = extent[3] = -INFINITY;
-        for (size_t i = 0; i < sm_points_count(p); i++)
-          extent[0] = fmin(extent[0], x[i]), extent[1] = fmin(extent[1], y[i]), extent[2] = fmax(extent[2], x[i]),
-          extent[3] = fmax(extent[3], y[i]);
-        extent[2] += cell, extent[3] += cell;
-      }
-    }
-    st = hexagons ? sm_units_hexagons(ctx, &u, extent, cell, sm_points_crs(p), areas)
-                  : sm_units_fishnet(ctx, &u, extent, cell, sm_points_crs(p), areas);
-    if (!st) n_units = sm_units_count(u), st = sm_units_locate(ctx, u, p, at, NULL);
-  }
+  if (!st)
+    st = cli_locations(&o, ctx, p, areas, wards_units, hexagons, cell, has_extent ? extent : NULL, &u, &n_units, &at, NULL);
   if (!st) st = sm_cube_create(ctx, &cube, p, at, n_units, &bins);
   if (!st) {
     nl = sm_cube_locations(cube), T = sm_cube_steps(cube);

@@ -408,3 +408,37 @@ void cli_print_problems(FILE *f, const sm_points *p, int examples) {
     if (n) fprintf(f, "Rows left out by the %s filter: %s\n", sm_filter_reason_str((sm_filter_reason)r), cli_num(n, b, sizeof b));
   }
 }
+
+void cli_points_extent(const sm_points *p, double cell, double e[4]) {
+  const double *x = sm_points_x(p), *y = sm_points_y(p);
+  e[0] = e[1] = INFINITY, e[2] = e[3] = -INFINITY;
+  for (size_t i = 0; i < sm_points_count(p); i++)
+    e[0] = fmin(e[0], x[i]), e[1] = fmin(e[1], y[i]), e[2] = fmax(e[2], x[i]), e[3] = fmax(e[3], y[i]);
+  /* the farthest point must fall in a cell: cells are [a, a + cell), so a span of whole cells gets one more */
+  for (int k = 0; k < 2; k++) {
+    double span = e[k + 2] - e[k];
+    if (!(span > 0) || floor(span / cell) == span / cell) e[k + 2] += cell;
+  }
+}
+
+sm_status cli_locations(const cli_opts *o, sm_ctx *ctx, const sm_points *p, const sm_areas *areas, int wards_units,
+                        int hexagons, double cell, const double *extent, sm_units **u, size_t *n_units,
+                        int32_t **unit_of_point, size_t *outside) {
+  size_t n = sm_points_count(p);
+  (void)o;
+  *u = NULL, *n_units = 0;
+  *unit_of_point = malloc((n ? n : 1) * sizeof **unit_of_point);
+  if (!*unit_of_point) return SM_E_NOMEM;
+  if (wards_units) {
+    *n_units = sm_areas_count(areas);
+    return sm_areas_locate(ctx, areas, p, *unit_of_point, outside);
+  }
+  double e[4];
+  if (extent) memcpy(e, extent, sizeof e);
+  else if (areas) sm_areas_extent(areas, e);
+  else cli_points_extent(p, cell, e);
+  sm_status st = hexagons ? sm_units_hexagons(ctx, u, e, cell, sm_points_crs(p), areas)
+                          : sm_units_fishnet(ctx, u, e, cell, sm_points_crs(p), areas);
+  if (!st) *n_units = sm_units_count(*u), st = sm_units_locate(ctx, *u, p, *unit_of_point, outside);
+  return st;
+}
