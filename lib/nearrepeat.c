@@ -67,6 +67,67 @@ static int cp_push(close_pairs *c, uint32_t i, uint32_t j, uint16_t row) {
   return 0;
 }
 
+/* The table of the close pairs with times tt (or their whole-number offsets ti, banded through lut), and the
+ * "beyond" row from the temporal totals. */
+static void fill_table(const close_pairs *cp, const double *tt, const int32_t *ti, const uint16_t *lut, const double *tb,
+                       size_t nt, int right, const double *total, size_t rows, size_t cols, double *tab) {
+  size_t cells = rows * cols;
+  uint64_t small[4096], *cnt = cells <= 4096 ? small : calloc(cells, sizeof *cnt);
+  if (!cnt) { /* out of memory for a huge table: count in the doubles */
+    for (size_t c = 0; c < cells; c++) tab[c] = 0;
+    for (size_t q = 0; q < cp->n; q++)
+      tab[(size_t)cp->row[q] * cols + band_of(fabs(tt[cp->i[q]] - tt[cp->j[q]]), tb, nt, right)] += 1;
+  } else {
+    if (cnt == small) memset(small, 0, cells * sizeof *small);
+    const uint32_t *pi = cp->i, *pj = cp->j;
+    const uint16_t *pr = cp->row;
+    if (ti) {
+      for (size_t q = 0; q < cp->n; q++) {
+        int32_t d = ti[pi[q]] - ti[pj[q]];
+        cnt[(size_t)pr[q] * cols + lut[d < 0 ? -d : d]]++;
+      }
+    } else if (lut) {
+      for (size_t q = 0; q < cp->n; q++) cnt[(size_t)pr[q] * cols + lut[(size_t)fabs(tt[pi[q]] - tt[pj[q]])]]++;
+    } else {
+      for (size_t q = 0; q < cp->n; q++) cnt[(size_t)pr[q] * cols + band_of(fabs(tt[pi[q]] - tt[pj[q]]), tb, nt, right)]++;
+    }
+    for (size_t c = 0; c < cells; c++) tab[c] = (double)cnt[c];
+    if (cnt != small) free(cnt);
+  }
+  for (size_t c = 0; c < cols; c++) {
+    double s = 0;
+    for (size_t r = 0; r + 1 < rows; r++) s += tab[r * cols + c];
+    tab[(rows - 1) * cols + c] = total[c] - s;
+  }
+}
+
+/* fill_table for up to 8 permutations at once (whole-number times): the close pairs are streamed from memory
+ * once for all of them, and the 8 permuted times of an event sit side by side (ti8[i * 8 + b]), so a pair
+ * touches two cache lines for all 8. cnt: 8 × cells counters. */
+static void fill_tables8(const close_pairs *cp, const int32_t *ti8, size_t nb, const uint16_t *lut, const double *total,
+                         size_t rows, size_t cols, uint32_t *cnt, double *const *tab) {
+  size_t cells = rows * cols;
+  memset(cnt, 0, 8 * cells * sizeof *cnt);
+  const uint32_t *pi = cp->i, *pj = cp->j;
+  const uint16_t *pr = cp->row;
+  for (size_t q = 0; q < cp->n; q++) {
+    const int32_t *a = ti8 + (size_t)pi[q] * 8, *c = ti8 + (size_t)pj[q] * 8;
+    uint32_t *row = cnt + (size_t)pr[q] * cols;
+    for (size_t b = 0; b < 8; b++) {
+      int32_t d = a[b] - c[b];
+      row[b * cells + lut[d < 0 ? -d : d]]++;
+    }
+  }
+  for (size_t b = 0; b < nb; b++) {
+    for (size_t k = 0; k < cells; k++) tab[b][k] = (double)cnt[b * cells + k];
+    for (size_t k = 0; k < cols; k++) {
+      double s = 0;
+      for (size_t r = 0; r + 1 < rows; r++) s += tab[b][r * cols + k];
+      tab[b][(rows - 1) * cols + k] = total[k] - s;
+    }
+  }
+}
+
 static uint64_t mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
@@ -108,6 +169,10 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
   /* ---- close pairs (distance inside the last break) through a grid of B-sized cells */
   close_pairs cp = {0};
   sm_status st = SM_OK;
+  /* events are renumbered in grid-cell order (tord: their times in that order), so that a pair's two events sit
+   * close in memory when the permutations look their times up */
+  double *tord = sm__malloc(n * sizeof *tord);
+  if (!tord) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   {
     double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
     for (size_t i = 0; i < n; i++) x0 = fmin(x0, x[i]), y0 = fmin(y0, y[i]), x1 = fmax(x1, x[i]), y1 = fmax(y1, y[i]);
@@ -133,22 +198,23 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
       for (size_t i = 0; !st && i < n; i++) idx[fill[cell[i]]++] = i; /* by increasing index within a cell */
       sm__free(fill);
     }
-    for (size_t i = 0; !st && i < n; i++) {
-      size_t cx = cell[i] % gw, cy = cell[i] / gw;
+    for (size_t qi = 0; !st && qi < n; qi++) { /* event qi in cell order is idx[qi] */
+      size_t i = idx[qi], cx = cell[i] % gw, cy = cell[i] / gw;
+      tord[qi] = t[i];
       for (long dy = -1; dy <= 1 && !st; dy++)
         for (long dx = -1; dx <= 1 && !st; dx++) {
           long ax = (long)cx + dx, ay = (long)cy + dy;
           if (ax < 0 || ay < 0 || ax >= (long)gw || ay >= (long)gh) continue;
           size_t c = (size_t)ay * gw + (size_t)ax;
           for (size_t q = off[c]; q < off[c + 1]; q++) {
+            if (q <= qi) continue; /* each pair once */
             size_t j = idx[q];
-            if (j <= i) continue; /* each pair once */
             double ddx = fabs(x[j] - x[i]), ddy = fabs(y[j] - y[i]);
             double d = o->manhattan ? ddx + ddy : hypot(ddx, ddy);
             size_t band = band_of(d, sb, ns, o->right_closed);
             if (band == ns - 1) continue; /* beyond: from the totals */
             uint16_t row = d == 0 ? 0 : (uint16_t)(1 + band);
-            if (cp_push(&cp, (uint32_t)i, (uint32_t)j, row)) st = sm__error(ctx, SM_E_NOMEM, "out of memory (%zu close pairs)", cp.n);
+            if (cp_push(&cp, (uint32_t)qi, (uint32_t)q, row)) st = sm__error(ctx, SM_E_NOMEM, "out of memory (%zu close pairs)", cp.n);
           }
         }
     }
@@ -193,52 +259,67 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
     if (!k->observed || !k->sim_mean || !k->sim_median || !k->ratio_mean || !k->ratio_median || !k->p)
       st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
-  /* table of close pairs with times tt, beyond row from the totals */
-#define FILL_TABLE(tab, tt)                                                                      \
-  do {                                                                                           \
-    for (size_t c_ = 0; c_ < cells; c_++) (tab)[c_] = 0;                                         \
-    for (size_t q_ = 0; q_ < cp.n; q_++) {                                                       \
-      double dt_ = fabs((tt)[cp.i[q_]] - (tt)[cp.j[q_]]);                                        \
-      (tab)[(size_t)cp.row[q_] * cols + band_of(dt_, tb, nt, o->right_closed)] += 1;             \
-    }                                                                                            \
-    for (size_t c_ = 0; c_ < cols; c_++) {                                                       \
-      double s_ = 0;                                                                             \
-      for (size_t r_ = 0; r_ < rows - 1; r_++) s_ += (tab)[r_ * cols + c_];                      \
-      (tab)[(rows - 1) * cols + c_] = total[c_] - s_;                                            \
-    }                                                                                            \
-  } while (0)
-  if (!st) FILL_TABLE(k->observed, t);
+  /* Whole-number times (days, months) over a modest span: a pair's temporal band is a table lookup on the
+   * integer difference, and the times are 32-bit. */
+  int whole = 1;
+  double tmin = INFINITY, tmax = -INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    whole &= t[i] == floor(t[i]) && fabs(t[i]) < 1e9;
+    tmin = fmin(tmin, t[i]), tmax = fmax(tmax, t[i]);
+  }
+  size_t span = whole && tmax - tmin <= 4e6 ? (size_t)(tmax - tmin) : 0;
+  whole = whole && tmax - tmin <= 4e6;
+  uint16_t *lut = whole && !st ? sm__malloc((span + 1) * sizeof *lut) : NULL;
+  if (whole && !st && !lut) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t dtv = 0; lut && dtv <= span; dtv++) lut[dtv] = (uint16_t)band_of((double)dtv, tb, nt, o->right_closed);
+  if (!st) fill_table(&cp, tord, NULL, lut, tb, nt, o->right_closed, total, rows, cols, k->observed);
   uint64_t seed = sm_ctx_seed(ctx);
   int oom = 0;
   if (!st && P) {
+    size_t nbatch = lut ? ((size_t)P + 7) / 8 : P; /* whole-number times: 8 permutations per pass over the pairs */
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel num_threads(sm__threads(ctx)) reduction(| : oom)
 #endif
     {
       double *tp = malloc(n * sizeof *tp);
-      oom |= !tp;
+      int32_t *tib = lut ? malloc(8 * n * sizeof *tib) : NULL;
+      uint32_t *cnt = lut ? malloc(8 * cells * sizeof *cnt) : NULL;
+      oom |= !tp || (lut && (!tib || !cnt));
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-      for (unsigned r = 0; r < P; r++) {
-        if (!tp) continue;
-        memcpy(tp, t, n * sizeof *tp);
-        uint64_t s = mix64(seed ^ (0x9E3779B97F4A7C15ull * ((uint64_t)r + 1)));
-        for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates: the dates over the events */
-          s += 0x9E3779B97F4A7C15ull;
-          uint64_t z = mix64(s);
-          size_t j = (size_t)(((__uint128_t)z * (__uint128_t)(i + 1)) >> 64);
-          double tmp = tp[i];
-          tp[i] = tp[j], tp[j] = tmp;
+      for (size_t bi = 0; bi < nbatch; bi++) {
+        if (!tp || (lut && (!tib || !cnt))) continue;
+        size_t r0 = lut ? 8 * bi : bi, r1 = lut ? (r0 + 8 < P ? r0 + 8 : P) : bi + 1;
+        double *tabs[8];
+        for (size_t r = r0; r < r1; r++) {
+          memcpy(tp, tord, n * sizeof *tp);
+          uint64_t s = mix64(seed ^ (0x9E3779B97F4A7C15ull * ((uint64_t)r + 1)));
+          for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates: the dates over the events */
+            s += 0x9E3779B97F4A7C15ull;
+            uint64_t z = mix64(s);
+            size_t j = (size_t)(((__uint128_t)z * (__uint128_t)(i + 1)) >> 64);
+            double tmp = tp[i];
+            tp[i] = tp[j], tp[j] = tmp;
+          }
+          tabs[r - r0] = sims + r * cells;
+          if (lut) {
+            for (size_t i = 0; i < n; i++) tib[i * 8 + (r - r0)] = (int32_t)(tp[i] - tmin);
+          } else {
+            fill_table(&cp, tp, NULL, NULL, tb, nt, o->right_closed, total, rows, cols, tabs[0]);
+          }
         }
-        double *tab = sims + (size_t)r * cells;
-        FILL_TABLE(tab, tp);
+        if (lut) {
+          for (size_t b = r1 - r0; b < 8; b++) /* unused lanes: any valid times, their counts are dropped */
+            for (size_t i = 0; i < n; i++) tib[i * 8 + b] = tib[i * 8];
+          fill_tables8(&cp, tib, r1 - r0, lut, total, rows, cols, cnt, tabs);
+        }
       }
-      free(tp);
+      free(tp), free(tib), free(cnt);
     }
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
-#undef FILL_TABLE
+  sm__free(lut);
   if (!st) {
     double *col = P ? sm__malloc(P * sizeof *col) : NULL;
     if (P && !col) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
@@ -262,7 +343,7 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
     }
     sm__free(col);
   }
-  sm__free(sims), sm__free(total);
+  sm__free(sims), sm__free(total), sm__free(tord);
   sm__free(cp.i), sm__free(cp.j), sm__free(cp.row);
   if (st) {
     sm_knox_destroy(k);

@@ -39,8 +39,11 @@ static void brute_force(void **state) {
     if (i % 25 == 1) x[i] = x[i - 1], y[i] = y[i - 1]; /* repeats at one location */
   }
   const double sb[] = {0, 50, 100, 200, 400}, tb[] = {0, 7, 14, 30};
+  for (int frac = 0; frac < 2; frac++)
   for (int dist = 0; dist < 2; dist++)
     for (int right = 0; right < 2; right++) {
+      if (frac && dist == 0 && right == 0) /* times off the whole days: the banding without the lookup table */
+        for (int i = 0; i < N; i++) t[i] += (i % 4) * 0.25;
       sm_knox_options o = SM_KNOX_OPTIONS_INIT;
       o.space_breaks = sb, o.n_space = 5, o.time_breaks = tb, o.n_time = 4, o.manhattan = dist, o.right_closed = right;
       o.permutations = 19;
