@@ -20,6 +20,16 @@
  *   60 m from its south-west corner, LSOA-like cells 550 m, the borough
  *   grid 6 x 6 over the box. The default output does not change.
  *
+ *   With --dates a 13th column, Date (YYYY-MM-DD), is added after Context:
+ *   days of the 52 weeks 2024-01-01 .. 2024-12-29 (364 days), uniform,
+ *   except that about 10% of the rows are near repeats: a copy of one of
+ *   the previous (up to 8192) rows, moved by up to 100 m in x and in y
+ *   (so within 200 m Manhattan, 142 m Euclidean, before snapping to the
+ *   lattice) and 1..14 days later (earlier if that would leave the
+ *   year). Month is then the Date's month. The dates come from their own
+ *   random stream, so the other columns of the rows that are not copies
+ *   are those of the same run without --dates (Month aside).
+ *
  * Model
  *   - 200 Gaussian clusters (spread 100..1500 m, heavy-tailed weights,
  *     centres in the inner part of the extent) carry 80% of the rows; the
@@ -265,6 +275,14 @@ static const char *const BOROUGHS[] = {
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* --dates: 364 days from 2024-01-01 (2024 is a leap year); near repeats */
+#define DATE_DAYS 364
+#define NR_PERMILLE 100
+#define NR_RING 8192
+#define NR_MAX_M 100
+#define NR_MAX_DAYS 14
+static const int DAYS_IN_MONTH_2024[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
 /* 36 months 2022-03 .. 2025-02: mild decline (about 14% over three years)
  * plus a winter peak. Weights are integers; built once. */
 #define N_MONTHS 36
@@ -414,12 +432,15 @@ static void out_hex64(out_t *o, uint64_t v)
 
 static void usage(FILE *f)
 {
-    fputs("usage: gen_incidents -n N [--seed S] [--bng-box XMIN,YMIN,XMAX,YMAX] [-o PATH|-]\n"
+    fputs("usage: gen_incidents -n N [--seed S] [--bng-box XMIN,YMIN,XMAX,YMAX] [--dates 1] [-o PATH|-]\n"
           "  Writes N synthetic incidents in police.uk street-level CSV format.\n"
           "  -n N        number of rows (suffixes k, M allowed: 10k, 1M)\n"
           "  --seed S    unsigned 64-bit seed (default 42)\n"
           "  --bng-box B whole metres in British National Grid (EPSG:27700): all points\n"
           "              inside the box, columns X,Y (metres) instead of Longitude,Latitude\n"
+          "  --dates 1   add a Date column (YYYY-MM-DD over the 52 weeks from 2024-01-01),\n"
+          "              about 10% of rows near repeats (<= 100 m in x and y, 1..14 days after\n"
+          "              an earlier row); Month follows the Date\n"
           "  -o PATH     output file, or - for stdout (default -)\n",
           f);
 }
@@ -476,6 +497,7 @@ int main(int argc, char **argv)
     geom_t geom = GEOM_LONLAT;
     const geom_t *g = &geom;
     const char *path = "-";
+    int dates = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -510,6 +532,12 @@ int main(int argc, char **argv)
                 return 1;
             }
             geom = geom_bng(b[0], b[1], b[2], b[3]);
+        } else if (!strcmp(a, "--dates")) {
+            if (strcmp(v, "0") && strcmp(v, "1")) {
+                fprintf(stderr, "gen_incidents: --dates takes 0 or 1, not '%s'\n", v);
+                return 1;
+            }
+            dates = v[0] == '1';
         } else if (!strcmp(a, "-o")) {
             path = v;
         } else {
@@ -537,13 +565,18 @@ int main(int argc, char **argv)
 
     build_months();
     build_clusters(g, seed);
-    rng_t r;
+    rng_t r, rd;
     rng_seed(&r, seed, 2);
+    rng_seed(&rd, seed, 3); /* --dates only */
+    /* --dates: the last NR_RING rows' raw positions and days */
+    static int64_t ring_x[NR_RING], ring_y[NR_RING];
+    static int ring_day[NR_RING];
 
     out_str(&o, g->bng ? "Crime ID,Month,Reported by,Falls within,X,Y,Location,"
-                         "LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
+                         "LSOA code,LSOA name,Crime type,Last outcome category,Context"
                        : "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
-                         "LSOA code,LSOA name,Crime type,Last outcome category,Context\n");
+                         "LSOA code,LSOA name,Crime type,Last outcome category,Context");
+    out_str(&o, dates ? ",Date\n" : "\n");
 
     const int64_t x_min = g->x_min, x_max = g->x_max, y_min = g->y_min, y_max = g->y_max;
     const int64_t snap_dx = g->snap_dx, snap_dy = g->snap_dy;
@@ -563,6 +596,27 @@ int main(int argc, char **argv)
                 lon = c->lon + gauss_scaled(&r, c->sig_lon);
                 lat = c->lat + gauss_scaled(&r, c->sig_lat);
             } while (lon < x_min || lon > x_max || lat < y_min || lat > y_max);
+        }
+        /* --dates: the day, and maybe a near repeat of an earlier row
+         * (its own stream: the main stream is drawn as without --dates) */
+        int day = 0;
+        if (dates) {
+            day = (int)rng_below(&rd, DATE_DAYS);
+            uint64_t have = row < NR_RING ? row : NR_RING;
+            if (have > 0 && (int)rng_below(&rd, 1000) < NR_PERMILLE) {
+                uint64_t back = 1 + rng_below(&rd, have); /* 1 .. have rows back */
+                size_t k = (size_t)((row - back) % NR_RING);
+                int64_t mx = NR_MAX_M * g->sig_x_num / g->sig_x_den, my = NR_MAX_M * g->sig_y_num / g->sig_y_den;
+                int64_t nx = ring_x[k] + (int64_t)rng_below(&rd, (uint64_t)(2 * mx + 1)) - mx;
+                int64_t ny = ring_y[k] + (int64_t)rng_below(&rd, (uint64_t)(2 * my + 1)) - my;
+                int dd = 1 + (int)rng_below(&rd, NR_MAX_DAYS);
+                lon = nx < x_min ? x_min : nx > x_max ? x_max : nx;
+                lat = ny < y_min ? y_min : ny > y_max ? y_max : ny;
+                day = ring_day[k] + dd < DATE_DAYS ? ring_day[k] + dd : ring_day[k] - dd;
+            }
+            ring_x[row % NR_RING] = lon;
+            ring_y[row % NR_RING] = lat;
+            ring_day[row % NR_RING] = day;
         }
         /* snap to the nearest lattice node, then to that node's fixed,
          * hash-derived position (within +-30% of a step of the node) */
@@ -591,7 +645,14 @@ int main(int argc, char **argv)
             while (x >= month_cum[m])
                 m++;
         }
-        int year = 2022 + (2 + m) / 12, mon = (2 + m) % 12 + 1;
+        int year = 2022 + (2 + m) / 12, mon = (2 + m) % 12 + 1, mday = 0;
+        if (dates) { /* day 0 = 2024-01-01 */
+            int d = day;
+            year = 2024, mon = 1;
+            while (d >= DAYS_IN_MONTH_2024[mon - 1])
+                d -= DAYS_IN_MONTH_2024[mon - 1], mon++;
+            mday = d + 1;
+        }
         int type = pick_cum(CRIME_CUM, (int)N_ELEMS(CRIME_CUM), (int)rng_below(&r, 1000));
         int outcome = pick_cum(OUTCOME_CUM, (int)N_ELEMS(OUTCOME_CUM), (int)rng_below(&r, 1000));
         uint64_t id[4];
@@ -645,7 +706,16 @@ int main(int argc, char **argv)
         out_str(&o, CRIME_TYPES[type]);
         out_char(&o, ',');
         out_str(&o, OUTCOMES[outcome]);
-        out_str(&o, ",\n");
+        out_char(&o, ',');
+        if (dates) {
+            out_char(&o, ',');
+            out_uint(&o, (uint64_t)year, 4);
+            out_char(&o, '-');
+            out_uint(&o, (uint64_t)mon, 2);
+            out_char(&o, '-');
+            out_uint(&o, (uint64_t)mday, 2);
+        }
+        out_char(&o, '\n');
     }
     out_flush(&o);
     if (!o.err && fflush(o.f) != 0)

@@ -3,7 +3,7 @@
 # inputs and prints one table (wall time, peak RSS, ratio, agreement).
 # Not part of the test suite. See tests/bench/README.md.
 #
-# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots,emerging]
+# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots,emerging,nearrepeat,scan]
 #                           [--safemap PATH] [--threads N] [--seed N]
 #                           [--runs N] [--scratch DIR] [--wards GPKG]
 #                           [--slow-peers] [--list]
@@ -38,7 +38,7 @@ RUNS=1
 SCRATCH="$REPO_ROOT/build/bench"
 
 # Every entry is a function entry_<name> SIZE, listed here in run order.
-ENTRIES=(count kde hotspots emerging)
+ENTRIES=(count kde hotspots emerging nearrepeat scan)
 
 # kde: the 20 km x 20 km box (British National Grid metres) the points are
 # generated in, the quartic radius and the cell size. spatstat's sigma for
@@ -77,6 +77,28 @@ EM_CELL=100
 EM_BAND=250
 EM_LAG=1
 EM_STEPS=36
+
+# nearrepeat: Knox test on dated incidents (input_dated_csv: the 50 km box
+# HS_BOX50, a Date column over the 52 weeks of 2024, 10% near repeats), 10
+# spatial bands of NR_SPACE m and 10 temporal bands of NR_TIME days (plus
+# safemap's "same location" row and the "beyond" row and column), Manhattan
+# distance, [a, b), NR_NSIM permutations; beside knox_R.R (plain R: dbscan
+# frNN + findInterval + sample) with NR_R_NSIM permutations, its permutation
+# time extrapolated linearly to NR_NSIM when fewer (row marked ESTIMATE).
+NR_SPACE="0,100,200,300,400,500,600,700,800,900,1000"
+NR_TIME="0,7,14,21,28,35,42,49,56,63,70"
+NR_NSIM=999
+NR_R_NSIM=49
+
+# scan: space-time permutation scan on the same dated incidents, SC_CELL m
+# fishnet cells (at most 10,000 locations with an incident), weekly bins,
+# circles up to SC_RADIUS m; safemap only. 999 replications take far more
+# than 3 minutes here, so safemap runs with each of SC_MEASURE replications
+# and a straight line gives the time at SC_NSIM (row marked ESTIMATE).
+SC_CELL=500
+SC_RADIUS=1000
+SC_NSIM=999
+SC_MEASURE="9,29"
 
 # London wards, December 2024 (684, EPSG:27700, code WD24CD): the first of
 # these that exists, unless --wards is given.
@@ -205,6 +227,20 @@ input_bng_csv() {
     if [ ! -s "$f" ]; then
         log "generating $(size_rows "$size") incidents in the box $box (seed $SEED) -> $f"
         "$GEN" -n "$(size_rows "$size")" --seed "$SEED" --bng-box "$box" -o "$f.tmp"
+        mv -f "$f.tmp" "$f"
+    fi
+    echo "$f"
+}
+
+# input_dated_csv SIZE -> path of the cached CSV made with --bng-box
+# $HS_BOX50 --dates 1: X,Y in British National Grid metres and a Date column
+# (YYYY-MM-DD, 52 weeks of 2024, about 10% near repeats of earlier rows).
+input_dated_csv() {
+    local size=$1 box=$HS_BOX50 f
+    f="$DATA/incidents_bng_dated_${box//,/_}_${size}_s${SEED}.csv"
+    if [ ! -s "$f" ]; then
+        log "generating $(size_rows "$size") dated incidents in the box $box (seed $SEED) -> $f"
+        "$GEN" -n "$(size_rows "$size")" --seed "$SEED" --bng-box "$box" --dates 1 -o "$f.tmp"
         mv -f "$f.tmp" "$f"
     fi
     echo "$f"
@@ -789,6 +825,96 @@ entry_emerging() {
         printf "R / safemap step run (the same statistics, one untimed run): %.2f", (stw > 0 ? tw / stw : 0) }')")
 }
 
+# entry nearrepeat: `safemap nearrepeat` (Knox test, NR_NSIM permutations)
+# beside knox_R.R, the same test in plain R (R's NearRepeat package needs
+# CRAN, not reachable here). Agreement: observed pair counts equal in every
+# cell; the permutation columns statistically (compare_knox.py).
+have_dbscan() { [ -x "$RSCRIPT" ] && "$RSCRIPT" -e 'quit(status = !requireNamespace("dbscan", quietly = TRUE))' >/dev/null 2>&1; }
+entry_nearrepeat() {
+    local size=$1 csv
+    local input="${size} dated, 10x10 bands"
+    local out="$SCRATCH/out" logs="$SCRATCH/logs" name="nearrepeat_${size}"
+    csv=$(input_dated_csv "$size")
+    local sm_out="$out/${name}_safemap.csv" r_out="$out/${name}_R.csv"
+    rm -f "$sm_out" "$r_out" "$out/${name}_diff.csv"
+    SM_NOTE="Knox, Manhattan, [a, b), $NR_NSIM permutations; 12 x 11 cells with same location and beyond" \
+        run_safemap nearrepeat "$input" "${name}_safemap" \
+        nearrepeat "$csv" --x X --y Y --crs EPSG:27700 --time Date --space-bands "$NR_SPACE" --time-bands "$NR_TIME" \
+        --permutations "$NR_NSIM" --seed 1 -o "$sm_out" --overwrite -q "${SM_JOBS[@]}"
+    local sm_ok=$SM_OK sm_wall=$SM_WALL
+    local tool="knox_R.R (Rscript)"
+    [ "$NR_R_NSIM" -lt "$NR_NSIM" ] && tool="knox_R.R ESTIMATE"
+    if ! have_dbscan; then
+        add_row nearrepeat "$input" "$tool" - - - "R or dbscan not installed (tests/bench/install_peers.sh)"
+        return 0
+    fi
+    log "nearrepeat $input: Rscript knox_R.R ($NR_R_NSIM permutations)"
+    timed "${name}_R" "$RSCRIPT" "$SCRIPT_DIR/knox_R.R" "$csv" "$r_out" "$NR_SPACE" "$NR_TIME" "$NR_R_NSIM" 1
+    if [ "$T_RC" -ne 0 ] || [ ! -s "$r_out" ]; then
+        add_row nearrepeat "$input" "$tool" "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $logs/${name}_R.log)"
+        return 0
+    fi
+    local agree="not compared: safemap failed"
+    if [ "$sm_ok" -eq 1 ]; then
+        agree=$("$PY" "$SCRIPT_DIR/compare_knox.py" "$sm_out" "$r_out" --diff-csv "$out/${name}_diff.csv" \
+            2>>"$logs/${name}_compare.log") || agree="compare failed (log: $logs/${name}_compare.log)"
+    fi
+    local rl="$logs/${name}_R.log" r_read r_frnn r_pairs r_tot r_obs r_perm r_write r_np
+    r_read=$(sed -n 's/^R: read \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_frnn=$(sed -n 's/^R: .*frNN \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_pairs=$(sed -n 's/^R: .*pairs \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_np=$(sed -n 's/^R: .*(\([0-9]*\) close pairs).*/\1/p' "$rl" | head -n 1)
+    r_tot=$(sed -n 's/^R: .*totals \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_obs=$(sed -n 's/^R: .*observed \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_perm=$(sed -n 's/^R: .*permutations [0-9]* \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_write=$(sed -n 's/^R: .*write \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    NOTES+=("nearrepeat $size: R read ${r_read} s, frNN (eps = last break) ${r_frnn} s, close pairs ${r_pairs} s (${r_np} pairs within the last break, Manhattan), all-pair time totals ${r_tot} s, observed table ${r_obs} s, ${NR_R_NSIM} permutations ${r_perm} s, write ${r_write} s (medians); the measured Rscript ${T_WALL} s, peak ${T_RSS} MiB")
+    if [ "$NR_R_NSIM" -ge "$NR_NSIM" ]; then
+        add_row nearrepeat "$input" "$tool" "$T_WALL" "$T_RSS" "$(ratio "$T_WALL" "$sm_wall")" "$agree"
+        return 0
+    fi
+    local e_wall
+    e_wall=$(awk -v tw="$T_WALL" -v tp="$r_perm" -v n="$NR_R_NSIM" -v N="$NR_NSIM" 'BEGIN{ printf "%.3f", tw - tp + tp * N / n }')
+    add_row nearrepeat "$input" "$tool" "~$(printf '%.0f' "$e_wall")" "$T_RSS" "$(ratio "$e_wall" "$sm_wall")" \
+        "ESTIMATE: R ran $NR_R_NSIM permutations (${r_perm} s, Rscript ${T_WALL} s), scaled linearly to $NR_NSIM; $agree"
+}
+
+# entry scan: `safemap scan` on the dated incidents (fishnet of SC_CELL m,
+# weekly bins, circles up to SC_RADIUS m); no peer. Timed at each number of
+# replications in SC_MEASURE; the time at SC_NSIM is a straight-line
+# estimate through the two. The note gives the most likely cluster.
+entry_scan() {
+    local size=$1 csv
+    local input="${size} dated, ${SC_CELL} m x week"
+    local out="$SCRATCH/out" logs="$SCRATCH/logs" name="scan_${size}"
+    csv=$(input_dated_csv "$size")
+    local m1 m2 w1 w2 r1 r2
+    IFS=',' read -r m1 m2 <<<"$SC_MEASURE"
+    local m
+    for m in "$m1" "$m2"; do
+        rm -f "$out/${name}_r${m}_safemap.csv"
+        SM_TOOL="safemap ($m repl.)" SM_NOTE="measured at $m replications" \
+            run_safemap scan "$input" "${name}_r${m}_safemap" \
+            scan "$csv" --x X --y Y --crs EPSG:27700 --time Date --grid fishnet --cell "$SC_CELL" --bin week \
+            --max-radius "$SC_RADIUS" --permutations "$m" --seed 1 -o "$out/${name}_r${m}_safemap.csv" --overwrite -v "${SM_JOBS[@]}"
+        [ "$SM_OK" -eq 1 ] || return 0
+        if [ "$m" = "$m1" ]; then w1=$SM_WALL r1=$T_RSS; else w2=$SM_WALL r2=$T_RSS; fi
+    done
+    local est
+    est=$(awk -v n1="$m1" -v n2="$m2" -v s1="$w1" -v s2="$w2" -v n="$SC_NSIM" 'BEGIN{
+        b = (s2 - s1) / (n2 - n1); a = s1 - b * n1; printf "%.3f %.4f %.3f", a + b * n, b, a }')
+    local e_wall=${est%% *} rest=${est#* }
+    local per=${rest%% *} fixed=${rest#* }
+    local rss=$r2
+    awk -v a="$r1" -v b="$r2" 'BEGIN{ exit !(a > b) }' && rss=$r1
+    add_row scan "$input" "safemap ESTIMATE" "~$(printf '%.0f' "$e_wall")" "$rss" - \
+        "ESTIMATE at $SC_NSIM replications: straight line through $m1 (${w1} s) and $m2 (${w2} s): ${fixed} s + ${per} s per replication"
+    local lg="$logs/${name}_r${m2}_safemap.log" summary best
+    summary=$(sed -n 's/^safemap scan: \([0-9]* locations with an incident.*\)$/\1/p' "$lg" | head -n 1)
+    best=$(sed -n 's/^safemap scan: most likely cluster: \(.*\)$/\1/p' "$lg" | head -n 1)
+    NOTES+=("scan $size: ${summary:-no summary line (log: $lg)}; most likely cluster (run with $m2 replications, so p >= 1/$((m2 + 1))): ${best:-?}")
+}
+
 # ---------------------------------------------------------------- main
 
 export QT_QPA_PLATFORM=offscreen
@@ -824,6 +950,9 @@ done
     fi
     if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -Eqx 'hotspots|emerging' && have_spdep; then
         echo "# spdep: $("$RSCRIPT" -e 'cat(R.version.string, ", spdep ", format(packageVersion("spdep")), ", dbscan ", if (requireNamespace("dbscan", quietly = TRUE)) format(packageVersion("dbscan")) else "not installed", sep = "")' 2>/dev/null); spdep runs serially (no set.coresOption)"
+    fi
+    if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -qx nearrepeat && have_dbscan; then
+        echo "# knox_R.R: $("$RSCRIPT" -e 'cat(R.version.string, ", dbscan ", format(packageVersion("dbscan")), sep = "")' 2>/dev/null); one core"
     fi
     print_table
 } | tee "$SCRATCH/results-$(date -u +%Y%m%dT%H%M%SZ).txt"
