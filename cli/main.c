@@ -13,11 +13,11 @@ static const command commands[] = {
     {"info", cmd_info, "what is in the data, and what is wrong with it"},
     {"count", cmd_count, "counts per ward (total, per category, per month) to GeoPackage or CSV"},
     {"kde", cmd_kde, "kernel density surface (ArcGIS, QGIS or spatstat conventions) to GeoTIFF"},
-    {"hotspots", cmd_hotspots, "Getis-Ord Gi* hot and cold spots on a fishnet, with FDR bins"},
+    {"hotspots", cmd_hotspots, "Getis-Ord Gi* and local Moran's I by ward, fishnet or hexagons, FDR bins, --optimised"},
+    {"emerging", cmd_emerging, "emerging hot spots: space-time Gi*, Mann-Kendall trends, ArcGIS's 17 categories"},
     {"nearrepeat", cmd_nearrepeat, "Knox near-repeat table: pairs by distance and time band against shuffled dates"},
     {"scan", cmd_scan, "space-time permutation scan statistic (SaTScan's): clusters with p-values"},
     {"forecast", cmd_forecast, "ProMap surfaces; back-test of ProMap, KDE and last month (hit rate, PAI, PEI)"},
-    {"emerging", cmd_emerging, "emerging hot spots: space-time Gi*, Mann-Kendall trends, ArcGIS's 17 categories"},
 };
 
 static void help(FILE *f) {
