@@ -61,7 +61,7 @@ static int cmp_dist(const void *p, const void *q) {
 /* The best window of every circle of every centre for counts c (L x T); best[centre * S + size - 1] when
  * `best` is given; returns the largest LLR. Work buffers per call. */
 static double scan_all(const order_ctx *oc, size_t L, size_t T, const double *c, const double *rowsum, const double *K,
-                       double C, size_t W, int prospective, cand *best, double *O, double *P) {
+                       double C, size_t W, int prospective, cand *best, double *O, double *P, size_t *nz) {
   double top = 0;
   for (size_t z = 0; z < L; z++) {
     memset(O, 0, T * sizeof *O);
@@ -72,15 +72,39 @@ static double scan_all(const order_ctx *oc, size_t L, size_t T, const double *c,
       for (size_t t = 0; t < T; t++) O[t] += cl[t];
       R += rowsum[l];
       P[0] = 0;
-      for (size_t t = 0; t < T; t++) P[t + 1] = P[t] + O[t];
+      size_t nnz = 0;
+      for (size_t t = 0; t < T; t++) {
+        P[t + 1] = P[t] + O[t];
+        if (O[t] > 0) nz[nnz++] = t;
+      }
       cand bc = {0, z, s + 1, 0, 0};
-      for (size_t b = prospective ? T - 1 : 0; b < T; b++)
-        for (size_t a = b + 1 > W ? b + 1 - W : 0; a <= b; a++) {
+      /* A window that starts or ends in a step without a case in the circle is never better than the one without
+       * that step (the same cases, no more expected), so windows start and end at steps with cases (prospective
+       * windows end at the last step regardless). */
+      if (prospective) {
+        size_t b = T - 1;
+        for (size_t q = 0; q < nnz; q++) {
+          size_t a = nz[q];
+          if (a + W <= b) continue;
           double obs = P[b + 1] - P[a], mu = R * (K[b + 1] - K[a]) / C;
           if (!(obs > mu)) continue;
           double llr = sm_scan_llr(obs, mu, C);
           if (llr > bc.llr) bc.llr = llr, bc.a = a, bc.b = b;
         }
+      } else {
+        size_t lo = 0;
+        for (size_t qb = 0; qb < nnz; qb++) {
+          size_t b = nz[qb];
+          while (nz[lo] + W <= b) lo++;
+          for (size_t qa = lo; qa <= qb; qa++) {
+            size_t a = nz[qa];
+            double obs = P[b + 1] - P[a], mu = R * (K[b + 1] - K[a]) / C;
+            if (!(obs > mu)) continue;
+            double llr = sm_scan_llr(obs, mu, C);
+            if (llr > bc.llr) bc.llr = llr, bc.a = a, bc.b = b;
+          }
+        }
+      }
       if (best) best[z * oc->S + s] = bc;
       if (bc.llr > top) top = bc.llr;
     }
@@ -146,7 +170,9 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
   double *O = st ? NULL : sm__malloc(T * sizeof *O), *Pf = st ? NULL : sm__malloc((T + 1) * sizeof *Pf);
   if (!st && (!O || !Pf)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   double top = 0;
-  if (!st) top = scan_all(&oc, L, T, counts, rowsum, K, C, W, o->prospective, best, O, Pf);
+  size_t *nz = st ? NULL : sm__malloc(T * sizeof *nz);
+  if (!st && !nz) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!st) top = scan_all(&oc, L, T, counts, rowsum, K, C, W, o->prospective, best, O, Pf, nz);
   (void)top;
   /* the replications: the cases' times shuffled over the cases */
   unsigned Rn = o->permutations;
@@ -169,12 +195,13 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
     {
       uint32_t *tt = malloc(nc * sizeof *tt);
       double *cc = malloc(L * T * sizeof *cc), *o2 = malloc(T * sizeof *o2), *p2 = malloc((T + 1) * sizeof *p2);
-      oom |= !tt || !cc || !o2 || !p2;
+      size_t *nz2 = malloc(T * sizeof *nz2);
+      oom |= !tt || !cc || !o2 || !p2 || !nz2;
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
       for (unsigned r = 0; r < Rn; r++) {
-        if (!tt || !cc || !o2 || !p2) continue;
+        if (!tt || !cc || !o2 || !p2 || !nz2) continue;
         memcpy(tt, ct, nc * sizeof *tt);
         uint64_t s = mix64(seed ^ (0xA24BAED4963EE407ull * ((uint64_t)r + 1)));
         for (size_t i = nc - 1; i > 0; i--) {
@@ -185,9 +212,9 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
         }
         memset(cc, 0, L * T * sizeof *cc);
         for (size_t i = 0; i < nc; i++) cc[(size_t)cl[i] * T + tt[i]] += 1;
-        repmax[r] = scan_all(&oc, L, T, cc, rowsum, K, C, W, o->prospective, NULL, o2, p2);
+        repmax[r] = scan_all(&oc, L, T, cc, rowsum, K, C, W, o->prospective, NULL, o2, p2, nz2);
       }
-      free(tt), free(cc), free(o2), free(p2);
+      free(tt), free(cc), free(o2), free(p2), free(nz2);
     }
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
@@ -227,7 +254,7 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
     if (res) res->total = C;
   }
   sm__free(rowsum), sm__free(colsum), sm__free(K), sm__free(oc.idx), sm__free(oc.rad), sm__free(oc.size), sm__free(di);
-  sm__free(best), sm__free(O), sm__free(Pf), sm__free(repmax), sm__free(cl), sm__free(ct);
+  sm__free(best), sm__free(O), sm__free(Pf), sm__free(nz), sm__free(repmax), sm__free(cl), sm__free(ct);
   if (st) {
     sm_scan_result_destroy(res);
     return st;
