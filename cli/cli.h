@@ -61,6 +61,8 @@ sm_status cli_read_points(const cli_opts *o, sm_ctx *ctx, sm_points **pts);
 sm_status cli_read_areas(const cli_opts *o, sm_ctx *ctx, const sm_points *pts, sm_areas **areas);
 /* Prints rows skipped/filtered with examples (to f). */
 void cli_print_problems(FILE *f, const sm_points *p, int examples);
+/* --grid and --wards: hexagons, or the wards as units (else fishnet cells); 1 after printing a usage error. */
+int cli_grid_choice(const cli_opts *o, int *hexagons, int *wards_units);
 /* The points' extent for a grid of `cell` metres, widened so the farthest point falls in a cell. */
 void cli_points_extent(const sm_points *p, double cell, double extent[4]);
 /* The locations of a command: the wards, or fishnet/hexagon cells over `extent` (NULL: the wards' or the

@@ -68,16 +68,8 @@ int cmd_emerging(int argc, char **argv) {
   o.cmd = "emerging";
   if (cli_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
-  int hexagons = o.grid && !strcmp(o.grid, "hexagon");
-  int wards_units = o.wards && !(o.grid && (!strcmp(o.grid, "fishnet") || hexagons));
-  if (o.grid && strcmp(o.grid, "fishnet") && strcmp(o.grid, "wards") && !hexagons) {
-    fprintf(stderr, "safemap emerging: error: unknown --grid '%s' (wards, fishnet, hexagon)\n", o.grid);
-    return 1;
-  }
-  if (o.grid && !strcmp(o.grid, "wards") && !o.wards) {
-    fprintf(stderr, "safemap emerging: error: --grid wards needs --wards\n");
-    return 1;
-  }
+  int hexagons, wards_units;
+  if (cli_grid_choice(&o, &hexagons, &wards_units)) return 1;
   const char *wt = o.weights ? o.weights : wards_units ? "queen" : "band";
   int contiguity = !strcmp(wt, "queen") || !strcmp(wt, "rook"), knn = !strcmp(wt, "knn");
   if (!contiguity && !knn && strcmp(wt, "band")) {

@@ -135,16 +135,8 @@ int cmd_hotspots(int argc, char **argv) {
   if (cli_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
   /* units: the wards when given (unless --grid fishnet|hexagon), else a fishnet */
-  int hexagons = o.grid && !strcmp(o.grid, "hexagon");
-  int wards_units = o.wards && !(o.grid && (!strcmp(o.grid, "fishnet") || hexagons));
-  if (o.grid && strcmp(o.grid, "fishnet") && strcmp(o.grid, "wards") && !hexagons) {
-    fprintf(stderr, "safemap hotspots: error: unknown --grid '%s' (wards, fishnet, hexagon)\n", o.grid);
-    return 1;
-  }
-  if (o.grid && !strcmp(o.grid, "wards") && !o.wards) {
-    fprintf(stderr, "safemap hotspots: error: --grid wards needs --wards\n");
-    return 1;
-  }
+  int hexagons, wards_units;
+  if (cli_grid_choice(&o, &hexagons, &wards_units)) return 1;
   if (o.optimised && o.weights && strcmp(o.weights, "band")) {
     fprintf(stderr, "safemap hotspots: error: --optimised uses a fixed distance band (as ArcGIS's Optimized Hot Spot "
                     "Analysis), not --weights %s\n", o.weights);

@@ -45,8 +45,8 @@ int cmd_scan(int argc, char **argv) {
   o.cmd = "scan";
   if (cli_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
-  int hexagons = o.grid && !strcmp(o.grid, "hexagon");
-  int wards_units = o.wards && !(o.grid && (!strcmp(o.grid, "fishnet") || hexagons));
+  int hexagons, wards_units;
+  if (cli_grid_choice(&o, &hexagons, &wards_units)) return 1;
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.output ? "-o/--output is required"
                         : !o.wards && !o.grid ? "give --wards or --grid fishnet --cell M"
                         : !wards_units && !o.cell ? "--cell is required (cell size in metres)" : NULL;

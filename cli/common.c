@@ -442,3 +442,17 @@ sm_status cli_locations(const cli_opts *o, sm_ctx *ctx, const sm_points *p, cons
   if (!st) *n_units = sm_units_count(*u), st = sm_units_locate(ctx, *u, p, *unit_of_point, outside);
   return st;
 }
+
+int cli_grid_choice(const cli_opts *o, int *hexagons, int *wards_units) {
+  *hexagons = o->grid && !strcmp(o->grid, "hexagon");
+  *wards_units = o->wards && !(o->grid && (!strcmp(o->grid, "fishnet") || *hexagons));
+  if (o->grid && strcmp(o->grid, "fishnet") && strcmp(o->grid, "wards") && !*hexagons) {
+    fprintf(stderr, "safemap %s: error: unknown --grid '%s' (wards, fishnet, hexagon)\n", o->cmd, o->grid);
+    return 1;
+  }
+  if (o->grid && !strcmp(o->grid, "wards") && !o->wards) {
+    fprintf(stderr, "safemap %s: error: --grid wards needs --wards\n", o->cmd);
+    return 1;
+  }
+  return 0;
+}

@@ -34,6 +34,8 @@ assert_exit 1 "$SAFEMAP" scan "$WORKDIR/time.csv" --x x --y y --crs EPSG:27700 -
 assert_error_line scan "at least 2 time steps, not 1"
 assert_exit 1 "$SAFEMAP" scan "$POINTS" -o "$out/x.gpkg"
 assert_error_line scan "give --wards or --grid fishnet --cell M"
+assert_exit 1 "$SAFEMAP" scan "$POINTS" --grid square --cell 100 -o "$out/x.gpkg"
+assert_error_line scan "unknown --grid 'square' (wards, fishnet, hexagon)"
 assert_exit 1 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-share 2 -o "$out/x.gpkg"
 assert_error_line scan "--max-share needs a share in (0, 1]"
 assert_dir_empty "$out"
