@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef SM_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 void sm_scan_result_destroy(sm_scan_result *r) {
   if (!r) return;
@@ -28,17 +31,19 @@ double sm_scan_llr(double c, double mu, double C) {
   return c * log(c / mu) + (C - c) * log((C - c) / (C - mu));
 }
 
+/* The best cylinder of one centre. */
 typedef struct cand {
   double llr;
   size_t centre, size, a, b;
 } cand;
 
-typedef struct order_ctx {
-  size_t *idx; /* L x S: for each centre, its circle's locations nearest first */
-  double *rad; /* L x S: the radius with that many */
-  size_t *size; /* L: how many the circle may take */
-  size_t S;
-} order_ctx;
+/* Every centre's circle: its locations nearest first, idx[off[z] .. off[z + 1]), and the distance of each. */
+typedef struct circles {
+  size_t Z;
+  size_t *off;
+  uint32_t *idx;
+  double *rad;
+} circles;
 
 static int cmp_cand(const void *p, const void *q) {
   const cand *a = p, *b = q;
@@ -58,16 +63,17 @@ static int cmp_dist(const void *p, const void *q) {
   return (a->i > b->i) - (a->i < b->i);
 }
 
-/* The best window of every circle of every centre for counts c (L x T); best[centre * S + size - 1] when
- * `best` is given; returns the largest LLR. Work buffers per call. */
-static double scan_all(const order_ctx *oc, size_t L, size_t T, const double *c, const double *rowsum, const double *K,
-                       double C, size_t W, int prospective, cand *best, double *O, double *P, size_t *nz) {
+/* The best window of every circle of every centre for counts c (L x T); best[z] (the best circle of centre z)
+ * when `best` is given; returns the largest LLR. Work buffers per call. */
+static double scan_all(const circles *cs, size_t T, const double *c, const double *rowsum, const double *K, double C,
+                       size_t W, int prospective, cand *best, double *O, double *P, size_t *nz) {
   double top = 0;
-  for (size_t z = 0; z < L; z++) {
+  for (size_t z = 0; z < cs->Z; z++) {
     memset(O, 0, T * sizeof *O);
     double R = 0;
-    for (size_t s = 0; s < oc->size[z]; s++) {
-      size_t l = oc->idx[z * oc->S + s];
+    cand bc = {0, z, 1, 0, 0};
+    for (size_t s = 0; s < cs->off[z + 1] - cs->off[z]; s++) {
+      size_t l = cs->idx[cs->off[z] + s];
       const double *cl = c + l * T;
       for (size_t t = 0; t < T; t++) O[t] += cl[t];
       R += rowsum[l];
@@ -77,7 +83,6 @@ static double scan_all(const order_ctx *oc, size_t L, size_t T, const double *c,
         P[t + 1] = P[t] + O[t];
         if (O[t] > 0) nz[nnz++] = t;
       }
-      cand bc = {0, z, s + 1, 0, 0};
       /* A window that starts or ends in a step without a case in the circle is never better than the one without
        * that step (the same cases, no more expected), so windows start and end at steps with cases (prospective
        * windows end at the last step regardless). */
@@ -89,7 +94,7 @@ static double scan_all(const order_ctx *oc, size_t L, size_t T, const double *c,
           double obs = P[b + 1] - P[a], mu = R * (K[b + 1] - K[a]) / C;
           if (!(obs > mu)) continue;
           double llr = sm_scan_llr(obs, mu, C);
-          if (llr > bc.llr) bc.llr = llr, bc.a = a, bc.b = b;
+          if (llr > bc.llr) bc.llr = llr, bc.size = s + 1, bc.a = a, bc.b = b;
         }
       } else {
         size_t lo = 0;
@@ -101,13 +106,13 @@ static double scan_all(const order_ctx *oc, size_t L, size_t T, const double *c,
             double obs = P[b + 1] - P[a], mu = R * (K[b + 1] - K[a]) / C;
             if (!(obs > mu)) continue;
             double llr = sm_scan_llr(obs, mu, C);
-            if (llr > bc.llr) bc.llr = llr, bc.a = a, bc.b = b;
+            if (llr > bc.llr) bc.llr = llr, bc.size = s + 1, bc.a = a, bc.b = b;
           }
         }
       }
-      if (best) best[z * oc->S + s] = bc;
-      if (bc.llr > top) top = bc.llr;
     }
+    if (best) best[z] = bc;
+    if (bc.llr > top) top = bc.llr;
   }
   return top;
 }
@@ -118,6 +123,177 @@ static uint64_t mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
+/* A bucket grid over the locations for the circles' radius (buckets of at least the radius, at most 4096 a side). */
+typedef struct bucket_grid {
+  double x0, y0, g;
+  size_t nx, ny;
+  size_t *start; /* nx * ny + 1 */
+  uint32_t *item;
+} bucket_grid;
+
+static int grid_build(bucket_grid *bg, size_t L, const double *x, const double *y, double radius) {
+  double e[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+  for (size_t l = 0; l < L; l++) e[0] = fmin(e[0], x[l]), e[1] = fmin(e[1], y[l]), e[2] = fmax(e[2], x[l]), e[3] = fmax(e[3], y[l]);
+  double g = radius, span = fmax(e[2] - e[0], e[3] - e[1]);
+  if (span / g > 4096) g = span / 4096;
+  bg->x0 = e[0], bg->y0 = e[1], bg->g = g;
+  bg->nx = (size_t)((e[2] - e[0]) / g) + 1, bg->ny = (size_t)((e[3] - e[1]) / g) + 1;
+  bg->start = sm__calloc(bg->nx * bg->ny + 1, sizeof *bg->start), bg->item = sm__malloc((L ? L : 1) * sizeof *bg->item);
+  size_t *b = sm__malloc((L ? L : 1) * sizeof *b);
+  if (!bg->start || !bg->item || !b) {
+    sm__free(b);
+    return -1;
+  }
+  for (size_t l = 0; l < L; l++) {
+    size_t cx = (size_t)((x[l] - e[0]) / g), cy = (size_t)((y[l] - e[1]) / g);
+    if (cx >= bg->nx) cx = bg->nx - 1;
+    if (cy >= bg->ny) cy = bg->ny - 1;
+    b[l] = cy * bg->nx + cx, bg->start[b[l] + 1]++;
+  }
+  for (size_t k = 0; k < bg->nx * bg->ny; k++) bg->start[k + 1] += bg->start[k];
+  size_t *fill = sm__malloc((bg->nx * bg->ny + 1) * sizeof *fill);
+  if (!fill) {
+    sm__free(b);
+    return -1;
+  }
+  memcpy(fill, bg->start, (bg->nx * bg->ny + 1) * sizeof *fill);
+  for (size_t l = 0; l < L; l++) bg->item[fill[b[l]]++] = (uint32_t)l;
+  sm__free(fill), sm__free(b);
+  return 0;
+}
+
+/* One centre's circle into di[0 .. return): the locations nearest first (ties by index) while within the radius
+ * and, after the first, within the share of cases. */
+static size_t one_circle(const bucket_grid *bg, size_t L, const double *x, const double *y, const double *rowsum,
+                         double cap, double radius, double px, double py, dist_i *di) {
+  size_t n = 0;
+  if (bg) {
+    long r = (long)ceil(radius / bg->g);
+    long cx = (long)floor((px - bg->x0) / bg->g), cy = (long)floor((py - bg->y0) / bg->g);
+    for (long j = cy - r; j <= cy + r; j++) {
+      if (j < 0 || j >= (long)bg->ny) continue;
+      for (long i = cx - r; i <= cx + r; i++) {
+        if (i < 0 || i >= (long)bg->nx) continue;
+        size_t k = (size_t)j * bg->nx + (size_t)i;
+        for (size_t q = bg->start[k]; q < bg->start[k + 1]; q++) {
+          size_t l = bg->item[q];
+          double d = hypot(x[l] - px, y[l] - py);
+          if (d <= radius) di[n].d = d, di[n].i = l, n++;
+        }
+      }
+    }
+  } else {
+    for (size_t l = 0; l < L; l++) di[l].d = hypot(x[l] - px, y[l] - py), di[l].i = l;
+    n = L;
+  }
+  qsort(di, n, sizeof *di, cmp_dist);
+  double cum = 0;
+  size_t s = 0;
+  for (; s < n; s++) {
+    if (s > 0 && cum + rowsum[di[s].i] > cap) break;
+    cum += rowsum[di[s].i];
+  }
+  if (s == 0) { /* no location within the radius of this centre: its nearest one alone */
+    size_t best = 0;
+    double bd = INFINITY;
+    for (size_t l = 0; l < L; l++) {
+      double d = hypot(x[l] - px, y[l] - py);
+      if (d < bd) bd = d, best = l;
+    }
+    di[0].d = bd, di[0].i = best, s = 1;
+  }
+  return s;
+}
+
+/* The circles of all centres, in parallel: each thread a contiguous run of centres into its own arrays, joined in
+ * centre order (the same circles for any thread count). */
+static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double *x, const double *y, const double *rowsum,
+                               double cap, double radius, size_t Z, const double *zx, const double *zy) {
+  bucket_grid bg = {0};
+  int use_grid = radius > 0;
+  if (use_grid && grid_build(&bg, L, x, y, radius)) {
+    sm__free(bg.start), sm__free(bg.item);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu locations)", L);
+  }
+  cs->Z = Z;
+  cs->off = sm__calloc(Z + 1, sizeof *cs->off);
+  int nt = sm__threads(ctx);
+  if (nt < 1) nt = 1;
+  if ((size_t)nt > Z) nt = (int)(Z ? Z : 1);
+  size_t **pi = sm__calloc((size_t)nt, sizeof *pi);
+  double **pr = sm__calloc((size_t)nt, sizeof *pr);
+  size_t *pn = sm__calloc((size_t)nt, sizeof *pn);
+  int oom = !cs->off || !pi || !pr || !pn;
+  const size_t max_entries = (size_t)1 << 30;
+  int too_many = 0;
+  if (!oom) {
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel num_threads(nt) reduction(| : oom, too_many)
+#endif
+    {
+#ifdef SM_HAVE_OPENMP
+      int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
+#else
+      int tid = 0, nthr = 1;
+#endif
+      dist_i *di = malloc(L * sizeof *di);
+      oom |= !di;
+      for (int k = tid; k < nt && di; k += nthr) { /* chunk k: centres [z0, z1) */
+        size_t z0 = Z * (size_t)k / (size_t)nt, z1 = Z * ((size_t)k + 1) / (size_t)nt;
+        size_t cap_n = 0, n = 0;
+        size_t *ii = NULL;
+        double *rr = NULL;
+        for (size_t z = z0; z < z1 && !oom && !too_many; z++) {
+          size_t s = one_circle(use_grid ? &bg : NULL, L, x, y, rowsum, cap, radius, zx ? zx[z] : x[z], zy ? zy[z] : y[z], di);
+          if (n + s > cap_n) {
+            size_t nc = cap_n ? 2 * cap_n : 4096;
+            while (nc < n + s) nc *= 2;
+            size_t *ni = realloc(ii, nc * sizeof *ni);
+            if (ni) ii = ni;
+            double *nr = ni ? realloc(rr, nc * sizeof *nr) : NULL;
+            if (nr) rr = nr;
+            if (!ni || !nr) {
+              oom = 1;
+              break;
+            }
+            cap_n = nc;
+          }
+          for (size_t q = 0; q < s; q++) ii[n + q] = di[q].i, rr[n + q] = di[q].d;
+          n += s;
+          cs->off[z + 1] = s;
+          if (n > max_entries) too_many = 1;
+        }
+        pi[k] = ii, pr[k] = rr, pn[k] = n;
+      }
+      free(di);
+    }
+  }
+  sm_status st = SM_OK;
+  size_t total = 0;
+  for (int k = 0; pn && k < nt; k++) total += pn[k];
+  if (too_many || (!oom && total > max_entries))
+    st = sm__error(ctx, SM_E_NOMEM, "the circles of %zu centres would hold more than %zu location entries; "
+                                    "limit them with a radius (--max-radius) or a smaller share", Z, max_entries);
+  else if (oom)
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory building the circles of %zu centres", Z);
+  if (!st) {
+    cs->idx = sm__malloc((total ? total : 1) * sizeof *cs->idx), cs->rad = sm__malloc((total ? total : 1) * sizeof *cs->rad);
+    if (!cs->idx || !cs->rad) st = sm__error(ctx, SM_E_NOMEM, "out of memory (%zu circle entries)", total);
+  }
+  if (!st) {
+    for (size_t z = 0; z < Z; z++) cs->off[z + 1] += cs->off[z];
+    size_t q = 0;
+    for (int k = 0; k < nt; k++) {
+      for (size_t j = 0; j < pn[k]; j++) cs->idx[q + j] = (uint32_t)pi[k][j], cs->rad[q + j] = pr[k][j];
+      q += pn[k];
+    }
+  }
+  for (int k = 0; pi && k < nt; k++) free(pi[k]), free(pr[k]);
+  sm__free(pi), sm__free(pr), sm__free(pn);
+  sm__free(bg.start), sm__free(bg.item);
+  return st;
+}
+
 sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_t T, const double *counts,
                   const sm_scan_options *opts, sm_scan_result **out) {
   sm_scan_options d = SM_SCAN_OPTIONS_INIT;
@@ -126,11 +302,16 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
   *out = NULL;
   if (!(o->max_share > 0 && o->max_share <= 1) || o->max_radius_m < 0 || o->max_clusters < 1)
     return sm__error(ctx, SM_E_INVALID_ARG, "scan: a circle's share must be in (0, 1], not %g", o->max_share);
+  if (o->n_centres && (!o->centre_x || !o->centre_y))
+    return sm__error(ctx, SM_E_INVALID_ARG, "scan: %zu centres without their coordinates", o->n_centres);
   if (L < 2) return sm__error(ctx, SM_E_INPUT, "a space-time scan needs at least 2 locations, not %zu", L);
-  if (L > 10000)
-    return sm__error(ctx, SM_E_INVALID_ARG, "%zu locations: this scan holds every circle in memory (at most 10,000 locations); "
-                                            "use larger cells or wards", L);
+  if (L > UINT32_MAX) return sm__error(ctx, SM_E_INVALID_ARG, "%zu locations: at most %u", L, UINT32_MAX);
   if (T < 2) return sm__error(ctx, SM_E_INPUT, "a space-time scan needs at least 2 time steps, not %zu", T);
+  for (size_t l = 0; l < L; l++)
+    if (!isfinite(x[l]) || !isfinite(y[l])) return sm__error(ctx, SM_E_INPUT, "location %zu has no finite position", l);
+  for (size_t z = 0; z < o->n_centres; z++)
+    if (!isfinite(o->centre_x[z]) || !isfinite(o->centre_y[z]))
+      return sm__error(ctx, SM_E_INPUT, "centre %zu has no finite position", z);
   double C = 0;
   for (size_t q = 0; q < L * T; q++) {
     if (!(counts[q] >= 0) || counts[q] != floor(counts[q]) || counts[q] > 1e9)
@@ -138,42 +319,26 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
     C += counts[q];
   }
   if (C < 2) return sm__error(ctx, SM_E_INPUT, "a space-time scan needs at least 2 cases, not %g", C);
+  if (C > UINT32_MAX) return sm__error(ctx, SM_E_INPUT, "%g cases: at most %u", C, UINT32_MAX);
   size_t W = o->max_window ? o->max_window : (T + 1) / 2;
   if (W > T) W = T;
-  double *rowsum = sm__calloc(L, sizeof *rowsum), *K = sm__calloc(T + 1, sizeof *K);
-  order_ctx oc = {0};
-  oc.S = L;
-  oc.idx = sm__malloc(L * L * sizeof *oc.idx), oc.rad = sm__malloc(L * L * sizeof *oc.rad), oc.size = sm__calloc(L, sizeof *oc.size);
-  dist_i *di = sm__malloc(L * sizeof *di);
-  cand *best = sm__malloc(L * L * sizeof *best);
-  sm_status st = !rowsum || !K || !oc.idx || !oc.rad || !oc.size || !di || !best ? sm__error(ctx, SM_E_NOMEM, "out of memory (%zu locations)", L) : SM_OK;
-  double *colsum = st ? NULL : sm__calloc(T, sizeof *colsum);
-  if (!st && !colsum) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  size_t Z = o->n_centres ? o->n_centres : L;
+  double t0 = sm__now();
+  double *rowsum = sm__calloc(L, sizeof *rowsum), *K = sm__calloc(T + 1, sizeof *K), *colsum = sm__calloc(T, sizeof *colsum);
+  cand *best = sm__malloc(Z * sizeof *best);
+  circles cs = {0};
+  sm_status st = !rowsum || !K || !colsum || !best ? sm__error(ctx, SM_E_NOMEM, "out of memory (%zu locations)", L) : SM_OK;
   for (size_t l = 0; !st && l < L; l++)
     for (size_t t = 0; t < T; t++) rowsum[l] += counts[l * T + t], colsum[t] += counts[l * T + t];
   for (size_t t = 0; !st && t < T; t++) K[t + 1] = K[t] + colsum[t];
-  /* circles: nearest first, within the share of cases and the radius */
-  for (size_t z = 0; !st && z < L; z++) {
-    for (size_t l = 0; l < L; l++) di[l].d = hypot(x[l] - x[z], y[l] - y[z]), di[l].i = l;
-    qsort(di, L, sizeof *di, cmp_dist);
-    double cum = 0;
-    size_t s = 0;
-    for (; s < L; s++) {
-      if (o->max_radius_m > 0 && di[s].d > o->max_radius_m) break;
-      if (s > 0 && cum + rowsum[di[s].i] > o->max_share * C) break;
-      cum += rowsum[di[s].i];
-      oc.idx[z * L + s] = di[s].i, oc.rad[z * L + s] = di[s].d;
-    }
-    oc.size[z] = s ? s : 1;
-    if (!s) oc.idx[z * L] = z, oc.rad[z * L] = 0;
-  }
+  if (!st) st = build_circles(ctx, &cs, L, x, y, rowsum, o->max_share * C, o->max_radius_m, Z, o->n_centres ? o->centre_x : NULL,
+                              o->n_centres ? o->centre_y : NULL);
+  if (!st) sm__log(ctx, SM_LOG_DEBUG, "scan: %zu circles of %zu centres in %.3f s", cs.off[Z], Z, sm__now() - t0);
   double *O = st ? NULL : sm__malloc(T * sizeof *O), *Pf = st ? NULL : sm__malloc((T + 1) * sizeof *Pf);
-  if (!st && (!O || !Pf)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-  double top = 0;
   size_t *nz = st ? NULL : sm__malloc(T * sizeof *nz);
-  if (!st && !nz) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-  if (!st) top = scan_all(&oc, L, T, counts, rowsum, K, C, W, o->prospective, best, O, Pf, nz);
-  (void)top;
+  if (!st && (!O || !Pf || !nz)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!st) scan_all(&cs, T, counts, rowsum, K, C, W, o->prospective, best, O, Pf, nz);
+  if (!st) st = sm__progress(ctx, 0.0, "scan replications");
   /* the replications: the cases' times shuffled over the cases */
   unsigned Rn = o->permutations;
   double *repmax = Rn ? sm__malloc(Rn * sizeof *repmax) : NULL;
@@ -188,9 +353,13 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
   }
   uint64_t seed = sm_ctx_seed(ctx);
   int oom = 0;
-  if (!st && Rn) {
+  int nth = sm__threads(ctx);
+  unsigned batch = (unsigned)(nth > 0 ? 4 * nth : 4);
+  /* in batches, with the progress between them (a callback may stop the run) */
+  for (unsigned r0 = 0; !st && r0 < Rn; r0 += batch) {
+    unsigned r1 = r0 + batch < Rn ? r0 + batch : Rn;
 #ifdef SM_HAVE_OPENMP
-#pragma omp parallel num_threads(sm__threads(ctx)) reduction(| : oom)
+#pragma omp parallel num_threads(nth) reduction(| : oom)
 #endif
     {
       uint32_t *tt = malloc(nc * sizeof *tt);
@@ -200,7 +369,7 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-      for (unsigned r = 0; r < Rn; r++) {
+      for (unsigned r = r0; r < r1; r++) {
         if (!tt || !cc || !o2 || !p2 || !nz2) continue;
         memcpy(tt, ct, nc * sizeof *tt);
         uint64_t s = mix64(seed ^ (0xA24BAED4963EE407ull * ((uint64_t)r + 1)));
@@ -212,19 +381,19 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
         }
         memset(cc, 0, L * T * sizeof *cc);
         for (size_t i = 0; i < nc; i++) cc[(size_t)cl[i] * T + tt[i]] += 1;
-        repmax[r] = scan_all(&oc, L, T, cc, rowsum, K, C, W, o->prospective, NULL, o2, p2, nz2);
+        repmax[r] = scan_all(&cs, T, cc, rowsum, K, C, W, o->prospective, NULL, o2, p2, nz2);
       }
       free(tt), free(cc), free(o2), free(p2), free(nz2);
     }
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    if (!st) st = sm__progress(ctx, (double)r1 / Rn, "scan replications");
   }
-  /* clusters: the best cylinders whose circles share no location with a better one */
+  /* clusters: each centre's best cylinder, by LLR; those whose circles share no location with a better one */
   sm_scan_result *res = NULL;
   if (!st) {
     size_t nb = 0;
-    for (size_t z = 0; z < L; z++)
-      for (size_t s = 0; s < oc.size[z]; s++)
-        if (best[z * L + s].llr > 0) best[nb++] = best[z * L + s];
+    for (size_t z = 0; z < Z; z++)
+      if (best[z].llr > 0) best[nb++] = best[z];
     qsort(best, nb, sizeof *best, cmp_cand);
     res = sm__calloc(1, sizeof *res);
     unsigned char *used = sm__calloc(L, 1);
@@ -232,16 +401,18 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
     if (!res || !used || !res->clusters) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
     for (size_t q = 0; !st && q < nb && res->n_clusters < o->max_clusters; q++) {
       const cand *b = &best[q];
+      const uint32_t *ci = cs.idx + cs.off[b->centre];
       int overlap = 0;
-      for (size_t s = 0; s < b->size && !overlap; s++) overlap = used[oc.idx[b->centre * L + s]];
+      for (size_t s = 0; s < b->size && !overlap; s++) overlap = used[ci[s]];
       if (overlap) continue;
-      for (size_t s = 0; s < b->size; s++) used[oc.idx[b->centre * L + s]] = 1;
+      for (size_t s = 0; s < b->size; s++) used[ci[s]] = 1;
       sm_scan_cluster *k = &res->clusters[res->n_clusters++];
-      k->centre = b->centre, k->locations = b->size, k->radius_m = oc.rad[b->centre * L + b->size - 1];
+      k->centre = b->centre, k->locations = b->size, k->radius_m = cs.rad[cs.off[b->centre] + b->size - 1];
+      k->x = o->n_centres ? o->centre_x[b->centre] : x[b->centre], k->y = o->n_centres ? o->centre_y[b->centre] : y[b->centre];
       k->t_start = b->a, k->t_end = b->b, k->llr = b->llr;
       double R = 0, obs = 0;
       for (size_t s = 0; s < b->size; s++) {
-        size_t l = oc.idx[b->centre * L + s];
+        size_t l = ci[s];
         R += rowsum[l];
         for (size_t t = b->a; t <= b->b; t++) obs += counts[l * T + t];
       }
@@ -253,7 +424,7 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
     sm__free(used);
     if (res) res->total = C;
   }
-  sm__free(rowsum), sm__free(colsum), sm__free(K), sm__free(oc.idx), sm__free(oc.rad), sm__free(oc.size), sm__free(di);
+  sm__free(rowsum), sm__free(colsum), sm__free(K), sm__free(cs.off), sm__free(cs.idx), sm__free(cs.rad);
   sm__free(best), sm__free(O), sm__free(Pf), sm__free(nz), sm__free(repmax), sm__free(cl), sm__free(ct);
   if (st) {
     sm_scan_result_destroy(res);

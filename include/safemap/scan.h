@@ -23,13 +23,17 @@ typedef struct sm_scan_options {
   int prospective;       /**< 1: only windows that end at the last step */
   unsigned permutations; /**< Monte Carlo replications of the case times (999) */
   size_t max_clusters;   /**< the most likely cluster and up to this many − 1 secondary ones that do not overlap it (10) */
+  size_t n_centres;      /**< 0: circles centred on each location; else on these n_centres points (SaTScan's grid file), */
+  const double *centre_x; /**< e.g. the incidents' positions (metres, the locations' CRS; borrowed) */
+  const double *centre_y;
 } sm_scan_options;
 
-#define SM_SCAN_OPTIONS_INIT {0.5, 0, 0, 0, 999, 10}
+#define SM_SCAN_OPTIONS_INIT {0.5, 0, 0, 0, 999, 10, 0, NULL, NULL}
 
 /** One cluster. */
 typedef struct sm_scan_cluster {
-  size_t centre;       /**< the location at its centre */
+  size_t centre;       /**< its centre: a location, or an index into the options' centres */
+  double x, y;         /**< the centre's position */
   double radius_m;     /**< the distance to its farthest location */
   size_t locations;    /**< locations in the circle */
   size_t t_start, t_end; /**< its steps, inclusive */
@@ -62,19 +66,23 @@ SM_API double sm_scan_expected(const double *counts, size_t L, size_t T, const u
 SM_API double sm_scan_llr(double c, double mu, double C);
 
 /**
- * The space-time permutation scan: circles centred on each location,
- * growing by the nearest locations up to max_share of the cases (and
- * max_radius_m), time windows up to max_window steps (ending at the last
+ * The space-time permutation scan: circles centred on each location (or on
+ * each of the options' centres), growing by the nearest locations (ties by
+ * index) up to max_share of the cases (and max_radius_m; a centre with no
+ * location within the radius takes its nearest alone), time windows up to max_window steps (ending at the last
  * step when prospective); the cylinder with the largest LLR is the most
- * likely cluster, then the best ones whose circles share no location with
- * an earlier one. Their p-values come from `permutations` replications in
+ * likely cluster, then each centre's best cylinder in LLR order when its
+ * circle shares no location with an earlier one (as SaTScan). The circles
+ * are held once (a CSR list of at most 2^30 entries: a radius keeps them
+ * small); each replication scans them all, in time O(circles × windows). Their p-values come from `permutations` replications in
  * which the cases' times are shuffled over the cases (the locations and the
  * time profile stay), each on its own seeded stream: the same result for
  * any thread count.
  * @param x, y L location positions (metres); @param counts L × T cases, location-major, whole numbers.
  * @param[out] out free with sm_scan_result_destroy().
- * @return SM_OK, SM_E_INVALID_ARG, SM_E_INPUT (fewer than 2 cases, one location, one step, non-whole counts),
- *   SM_E_NOMEM, SM_E_CANCELLED.
+ * @return SM_OK, SM_E_INVALID_ARG, SM_E_INPUT (fewer than 2 cases, one location, one step, non-whole counts, a
+ *   position that is not finite), SM_E_NOMEM (also: circles of more than 2^30 entries), SM_E_CANCELLED (the
+ *   context's progress callback, called between batches of replications, said stop).
  * @since 0.1
  */
 SM_API sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_t T, const double *counts,

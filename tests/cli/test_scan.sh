@@ -8,13 +8,26 @@ mkdir -p "$out"
 assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-window 6 --permutations 199 --seed 1 -j 1 -o "$out/s1.csv"
 assert_stderr_contains "20 locations with an incident, 36 steps, 6051 incidents, 199 replications"
 assert_stderr_contains "most likely cluster: 3 locations within 1378 m of Hampstead Town, 2024-10 to 2024-11: 74 observed"
-head -1 "$out/s1.csv" | grep -q "^rank,centre,radius_m,locations,start,end,observed,expected,relative_risk,llr,p,recurrence$" || fail "CSV header"
+head -1 "$out/s1.csv" | grep -q "^rank,centre,centre_x,centre_y,radius_m,locations,start,end,observed,expected,relative_risk,llr,p$" || fail "CSV header"
 assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-window 6 --permutations 199 --seed 1 -j 2 -o "$out/s2.csv" -q
 assert_same_bytes "$out/s1.csv" "$out/s2.csv"
 assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --prospective --max-window 3 --permutations 99 --seed 1 -o "$out/p.gpkg" -q
 n=$(ogrinfo -q "$out/p.gpkg" -sql "SELECT COUNT(*) AS n, MAX(\"end\") AS e FROM scan_clusters" 2> /dev/null | sed -n 's/^ *\(n\|e\) (.*) = //p' | tr '\n' ' ')
 case "$n" in *"2025-02 ") ;; *) fail "prospective clusters should all end in 2025-02: '$n'" ;; esac
 assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --grid fishnet --cell 500 --bin quarter --permutations 99 --seed 2 -o "$out/c.gpkg" -q
+# circles around every distinct incident position (inside the wards), prospective: the recurrence interval in
+# steps and years; the same bytes on 1 and 2 threads
+assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --centres incidents --max-radius 500 --max-window 3 --prospective \
+    --permutations 99 --seed 1 -j 1 -o "$out/i1.csv"
+assert_stderr_contains "safemap scan: 1516 locations with an incident, 36 steps, 6051 incidents, 99 replications"
+assert_stderr_contains "of an incident position at ("
+assert_stderr_contains ", recurrence once in 100 months (8.33 years)"
+head -1 "$out/i1.csv" | grep -q ",p,recurrence,recurrence_years$" || fail "prospective CSV header"
+awk -F, 'NR > 1 && ($8 != "2025-02" || $5 > 500 || ($15 - $14 / 12) ^ 2 > 1e-20) { bad = 1 } END { exit bad }' "$out/i1.csv" ||
+    fail "incident-centred clusters should end in 2025-02, within 500 m, recurrence_years = recurrence / 12"
+assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --centres incidents --max-radius 500 --max-window 3 --prospective \
+    --permutations 99 --seed 1 -j 2 -o "$out/i2.csv" -q
+assert_same_bytes "$out/i1.csv" "$out/i2.csv"
 clean_dir "$out"
 
 # bad input: a window longer than the study period, weekly steps on month-only dates, fewer than 2 events,
@@ -33,7 +46,11 @@ printf 'x,y,date\n529000,183000,2024-01-01\n529500,183000,2024-01-05\n' > "$WORK
 assert_exit 1 "$SAFEMAP" scan "$WORKDIR/time.csv" --x x --y y --crs EPSG:27700 --time date --grid fishnet --cell 100 -o "$out/x.gpkg"
 assert_error_line scan "at least 2 time steps, not 1"
 assert_exit 1 "$SAFEMAP" scan "$POINTS" -o "$out/x.gpkg"
-assert_error_line scan "give --wards or --grid fishnet --cell M"
+assert_error_line scan "give --wards, --grid fishnet --cell M, or --centres incidents"
+assert_exit 1 "$SAFEMAP" scan "$POINTS" --centres incidents --grid fishnet --cell 100 -o "$out/x.gpkg"
+assert_error_line scan "--centres incidents takes no --grid (each incident position is a location)"
+assert_exit 1 "$SAFEMAP" scan "$POINTS" --centres places -o "$out/x.gpkg"
+assert_error_line scan "unknown --centres 'places' (units, incidents)"
 assert_exit 1 "$SAFEMAP" scan "$POINTS" --grid square --cell 100 -o "$out/x.gpkg"
 assert_error_line scan "unknown --grid 'square' (wards, fishnet, hexagon)"
 assert_exit 1 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-share 2 -o "$out/x.gpkg"

@@ -1,5 +1,6 @@
-/* scan: expected counts and the GLR of a cylinder by hand, a planted cluster found with p < 0.01, p-values over
- * null datasets, the same result for 1 and 2 threads, bad input */
+/* scan: expected counts and the GLR of a cylinder by hand, the most likely cluster = a brute-force search over
+ * explicit circles (every share, radius and centre option), a planted cluster found with p < 0.01, p-values over
+ * null datasets, the same result for 1 and 2 threads, cancelling, bad input */
 #include "testutil.h"
 
 #include <math.h>
@@ -88,6 +89,126 @@ static void planted_and_null(void **state) {
   assert_true(small <= 3 && mean > 0.2 && mean < 0.8);
 }
 
+typedef struct di {
+  double d;
+  size_t i;
+} di;
+static int cmp_di(const void *p, const void *q) {
+  const di *a = p, *b = q;
+  if (a->d != b->d) return a->d < b->d ? -1 : 1;
+  return (a->i > b->i) - (a->i < b->i);
+}
+
+/* The largest LLR over every circle of every centre and every window, the plain way: circles as location flags,
+ * expected counts from sm_scan_expected, every window of at most W steps (ending at T - 1 when prospective). */
+static double brute_force(size_t L, const double *x, const double *y, size_t T, const double *c, size_t Z, const double *zx,
+                          const double *zy, double share, double radius, size_t W, int prospective) {
+  double C = 0, best = 0;
+  for (size_t q = 0; q < L * T; q++) C += c[q];
+  di v[64];
+  unsigned char in[64];
+  for (size_t z = 0; z < Z; z++) {
+    for (size_t l = 0; l < L; l++) v[l].d = hypot(x[l] - zx[z], y[l] - zy[z]), v[l].i = l;
+    qsort(v, L, sizeof *v, cmp_di);
+    memset(in, 0, sizeof in);
+    double cum = 0;
+    for (size_t s = 0; s < L; s++) {
+      double n_l = 0;
+      for (size_t t = 0; t < T; t++) n_l += c[v[s].i * T + t];
+      if (s > 0 && (cum + n_l > share * C || (radius > 0 && v[s].d > radius))) break;
+      if (s == 0 && radius > 0 && v[s].d > radius) { /* none within the radius: the nearest alone */ }
+      cum += n_l, in[v[s].i] = 1;
+      for (size_t b = 0; b < T; b++)
+        for (size_t a = 0; a <= b; a++) {
+          if (b - a + 1 > W || (prospective && b != T - 1)) continue;
+          double obs = 0;
+          for (size_t l = 0; l < L; l++)
+            if (in[l])
+              for (size_t t = a; t <= b; t++) obs += c[l * T + t];
+          double llr = sm_scan_llr(obs, sm_scan_expected(c, L, T, in, a, b), C);
+          if (llr > best) best = llr;
+        }
+      if (radius > 0 && v[s].d > radius) break;
+    }
+  }
+  return best;
+}
+
+static void brute_force_circles(void **state) {
+  (void)state;
+  enum { L = 40, T = 12, Z = 25 };
+  double x[L], y[L], c[L * T], zx[Z], zy[Z];
+  uint64_t r = 12345;
+  for (int l = 0; l < L; l++) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    x[l] = (double)(r % 1000), y[l] = (double)((r >> 20) % 1000);
+  }
+  for (int z = 0; z < Z; z++) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    zx[z] = (double)(r % 1200) - 100, zy[z] = (double)((r >> 20) % 1200) - 100;
+  }
+  make_cube(c, L, T, 77, 1);
+  const double shares[3] = {0.5, 0.2, 1.0}, radii[3] = {0, 250, 80};
+  for (int prosp = 0; prosp < 2; prosp++)
+    for (int k = 0; k < 3; k++)
+      for (int rr = 0; rr < 3; rr++)
+        for (int centres = 0; centres < 2; centres++) {
+          sm_scan_options o = SM_SCAN_OPTIONS_INIT;
+          o.permutations = 0, o.max_share = shares[k], o.max_radius_m = radii[rr], o.max_window = 5, o.prospective = prosp;
+          if (centres) o.n_centres = Z, o.centre_x = zx, o.centre_y = zy;
+          sm_scan_result *res;
+          assert_ok(ctx, sm_scan(ctx, L, x, y, T, c, &o, &res));
+          double want = brute_force(L, x, y, T, c, centres ? Z : L, centres ? zx : x, centres ? zy : y, shares[k], radii[rr], 5, prosp);
+          assert_true(res->n_clusters >= 1);
+          assert_true(fabs(res->clusters[0].llr - want) <= 1e-12 * want);
+          /* the clusters' circles share no location, LLRs fall, and each figure agrees with the building blocks */
+          for (size_t i = 1; i < res->n_clusters; i++) assert_true(res->clusters[i].llr <= res->clusters[i - 1].llr);
+          const sm_scan_cluster *m = &res->clusters[0];
+          assert_true(fabs(sm_scan_llr(m->observed, m->expected, res->total) - m->llr) <= 1e-12 * m->llr);
+          assert_true(m->x == (centres ? zx[m->centre] : x[m->centre]) && m->y == (centres ? zy[m->centre] : y[m->centre]));
+          sm_scan_result_destroy(res);
+        }
+  /* centres at the locations themselves = the default; a radius beyond every distance = no radius */
+  sm_scan_options o = SM_SCAN_OPTIONS_INIT, o2;
+  o.permutations = 19, o.max_window = 4;
+  o2 = o;
+  o2.n_centres = L, o2.centre_x = x, o2.centre_y = y;
+  sm_scan_result *a, *b;
+  sm_ctx_set_seed(ctx, 9);
+  assert_ok(ctx, sm_scan(ctx, L, x, y, T, c, &o, &a));
+  assert_ok(ctx, sm_scan(ctx, L, x, y, T, c, &o2, &b));
+  assert_int_equal(a->n_clusters, b->n_clusters);
+  assert_memory_equal(a->clusters, b->clusters, a->n_clusters * sizeof *a->clusters);
+  sm_scan_result_destroy(b);
+  o2 = o, o2.max_radius_m = 1e7;
+  assert_ok(ctx, sm_scan(ctx, L, x, y, T, c, &o2, &b));
+  assert_int_equal(a->n_clusters, b->n_clusters);
+  assert_memory_equal(a->clusters, b->clusters, a->n_clusters * sizeof *a->clusters);
+  sm_scan_result_destroy(a), sm_scan_result_destroy(b);
+}
+
+static int stop_at_half(double f, const char *msg, void *user) {
+  (void)msg;
+  ++*(int *)user;
+  return f < 0.5; /* non-zero: go on */
+}
+
+static void cancel(void **state) {
+  (void)state;
+  enum { L = 30, T = 20 };
+  double x[L], y[L], c[L * T];
+  for (int l = 0; l < L; l++) x[l] = 100.0 * (l % 6), y[l] = 100.0 * (l / 6);
+  make_cube(c, L, T, 5, 0);
+  int calls = 0;
+  sm_ctx_set_progress(ctx, stop_at_half, &calls);
+  sm_scan_options o = SM_SCAN_OPTIONS_INIT;
+  sm_scan_result *r = NULL;
+  assert_int_equal(sm_scan(ctx, L, x, y, T, c, &o, &r), SM_E_CANCELLED);
+  assert_null(r);
+  assert_true(calls > 1);
+  sm_ctx_set_progress(ctx, NULL, NULL);
+}
+
 static void bad_input(void **state) {
   (void)state;
   double x[2] = {0, 100}, y[2] = {0, 0}, c[4] = {1, 0, 0, 1}, one[4] = {1, 0, 0, 0}, frac[4] = {1.5, 0, 0, 1};
@@ -99,9 +220,15 @@ static void bad_input(void **state) {
   sm_scan_options o = SM_SCAN_OPTIONS_INIT;
   o.max_share = 0;
   assert_int_equal(sm_scan(ctx, 2, x, y, 2, c, &o, &r), SM_E_INVALID_ARG);
+  o.max_share = 0.5, o.n_centres = 3; /* centres without coordinates */
+  assert_int_equal(sm_scan(ctx, 2, x, y, 2, c, &o, &r), SM_E_INVALID_ARG);
+  double nx[2] = {0, NAN};
+  assert_int_equal(sm_scan(ctx, 2, nx, y, 2, c, NULL, &r), SM_E_INPUT);
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "location 1"));
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(by_hand), cmocka_unit_test(planted_and_null), cmocka_unit_test(bad_input)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(by_hand), cmocka_unit_test(planted_and_null),
+                                     cmocka_unit_test(brute_force_circles), cmocka_unit_test(cancel), cmocka_unit_test(bad_input)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
