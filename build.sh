@@ -82,13 +82,20 @@ demo() {
   say "safemap scan -> $out/camden_burglary_scan.gpkg (space-time permutation scan by ward and month)"
   "$sm" scan data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --max-window 6 \
     --permutations 999 --seed 1 -o "$out/camden_burglary_scan.gpkg" --overwrite
+  say "safemap scan --centres incidents --prospective -> $out/camden_burglary_scan_now.gpkg (circles <= 500 m, last 3 months)"
+  "$sm" scan data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --centres incidents --max-radius 500 \
+    --max-window 3 --prospective --permutations 999 --seed 1 -o "$out/camden_burglary_scan_now.gpkg" --overwrite
+  say "safemap forecast --at 2025-03 -> $out/camden_burglary_promap.gpkg (next month's ProMap surface and its top 5% cells)"
+  "$sm" forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --at 2025-03 \
+    -o "$out/camden_burglary_promap.gpkg" --overwrite
   say "safemap forecast --backtest -> $out/camden_burglary_backtest.csv (ProMap vs KDE vs last month, hit rate and PAI at 5%)"
   "$sm" forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --backtest \
     -o "$out/camden_burglary_backtest.csv" --overwrite 2>&1 | tail -n 2
   say "done: $out/camden_burglary_counts.gpkg (layers ward_counts, ward_counts_by_month, safemap_metadata)"
   say "      $out/camden_burglary_kde.gpkg (raster kde, layer kde_hotspot_areas)"
   say "      $out/camden_burglary_hotspots.gpkg, ..._optimised.gpkg (layer hotspots)"
-  say "      $out/camden_burglary_emerging.gpkg (layers emerging, emerging_bins), ..._scan.gpkg (scan_clusters)"
+  say "      $out/camden_burglary_emerging.gpkg (layers emerging, emerging_bins), ..._scan.gpkg, ..._scan_now.gpkg (scan_clusters)"
+  say "      $out/camden_burglary_promap.gpkg (raster promap, layer promap_top)"
   say "      $out/camden_burglary_near_repeat.csv, ..._backtest.csv: open the GeoPackages in QGIS"
 }
 

@@ -27,7 +27,7 @@ typedef struct cli_opts {
   const char *pilot, *trim, *band, *grid, *weights;
   long permutations, knn, min_neighbours;
   int optimised;
-  const char *bin, *rules, *global_window, *centres;
+  const char *bin, *rules, *global_window, *centres, *method, *evaluate;
   const char *space_bands, *time_bands, *distance, *closed, *time_unit;
   int backtest;
   const char *at, *coverage;

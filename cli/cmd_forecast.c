@@ -1,4 +1,5 @@
-/* safemap forecast: ProMap surfaces and a rolling back-test of ProMap, KDE and last month's counts. */
+/* safemap forecast: prospective surfaces (ProMap, KDE, last month's counts), scoring any surface against a later
+ * month's incidents, and a rolling back-test of the three. */
 #include "cli.h"
 
 #include <math.h>
@@ -7,35 +8,46 @@
 
 static const char *USAGE =
     "Usage: safemap forecast POINTS... --backtest [-o TABLE.csv] [options]\n"
-    "       safemap forecast POINTS... --at YYYY-MM -o SURFACE.tif|SURFACE.gpkg [options]\n"
+    "       safemap forecast POINTS... --at YYYY-MM [--method M] -o SURFACE.tif|SURFACE.gpkg [options]\n"
+    "       safemap forecast POINTS... --evaluate SURFACE.tif --at YYYY-MM [-o TABLE.csv] [options]\n"
     "\n"
-    "Prospective hot-spotting by month. --at: the ProMap risk surface for a month from the\n"
-    "incidents before it (Bowers, Johnson & Pease; open_cp's weights 1/(1+d) 1/(1+age), d in\n"
-    "cells with diagonals the same, d < --space-bandwidth cells, age in whole months <\n"
-    "--time-bandwidth); to .gpkg also layer promap_top, the top --coverage cells as polygons\n"
-    "with their rank and risk. --backtest: for every month after the first --warmup months, three\n"
-    "predictions from the months before it — ProMap, a quartic KDE of the last --kde-months months\n"
-    "(--bandwidth metres) and last month's counts — are scored against that month's incidents:\n"
-    "hit rate (share of its incidents in the flagged cells), PAI (hit rate / area share) and PEI\n"
-    "(PAI / the best possible) at each --coverage (share of the area flagged, highest prediction\n"
-    "first, ties with fewer incidents first). One line per month and method on stderr; the table\n"
-    "(month, incidents, method, coverage, cells, hit_rate, pai, pei) to -o.\n"
+    "Prospective hot-spotting by month, and how good a map is.\n"
+    "--at: the risk surface for a month from the incidents before it, by --method: promap\n"
+    "(default; Bowers, Johnson & Pease; open_cp's weights 1/(1+d) 1/(1+age), d in cells with\n"
+    "diagonals the same, d < --space-bandwidth cells, age in whole months < --time-bandwidth),\n"
+    "kde (quartic, --bandwidth metres, the last --kde-months months) or last-month (last month's\n"
+    "counts per cell). To .gpkg also layer METHOD_top, the top --coverage cells as polygons with\n"
+    "their rank and risk, and, when the month already has incidents, table 'evaluation'.\n"
+    "--evaluate: scores any single-band raster in the incidents' CRS (from 'safemap kde', QGIS's\n"
+    "heatmap, ...) against the incidents of the --at month (nodata cells are outside the study area).\n"
+    "--backtest: for every month after the first --warmup months, the three predictions from the\n"
+    "months before it are scored against that month's incidents.\n"
+    "Scores: hit rate (share of the month's incidents in the flagged cells), PAI (hit rate / area\n"
+    "share) and PEI (PAI / the best possible) at each --coverage (share of the area flagged,\n"
+    "highest prediction first, ties with fewer incidents first, as R ptools); '--coverage curve'\n"
+    "scores every 1% from 1% to 100%. One line per month, method and coverage on stderr (for a\n"
+    "curve 1, 5, 10, 20, 50 and 100%); the table (month, incidents, method, coverage, cells,\n"
+    "area_share, hits, hit_rate, pai, pei) to -o.\n"
     "\n"
     "Options:\n"
+    "  --method M             promap (default) | kde | last-month: the --at surface\n"
     "  --cell M               grid cell in metres (default 50, ProMap's)\n"
     "  --space-bandwidth N    ProMap: cells (default 8: 400 m at 50 m)\n"
     "  --time-bandwidth N     ProMap: months (default 2: about open_cp's 8 weeks)\n"
     "  --bandwidth M          KDE radius in metres (default 250)\n"
     "  --kde-months N         KDE of the last N months (default 12)\n"
-    "  --coverage LIST        shares of the area flagged (default 0.05)\n"
+    "  --coverage LIST        shares of the area flagged (default 0.05), or 'curve'\n"
     "  --warmup N             months before the first scored one (default 12)\n"
     "  --wards PATH           the grid covers the wards' extent (default: the points')\n"
-    "  -o, --output PATH      .csv (back-test) or .tif (surface)     --overwrite\n"
+    "  -o, --output PATH      .csv (tables), .tif or .gpkg (surface)     --overwrite\n"
     "  --type, --from, --to, input options as in 'safemap info'; -j, -q, -v\n"
     "\n"
-    "Examples (Camden burglary: back-test from month 13 on; next month's ProMap surface):\n"
+    "Examples (Camden burglary: back-test from month 13 on; next month's ProMap surface; how well a\n"
+    "KDE of the last year flags February 2025's burglaries, as a curve):\n"
     "  safemap forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --backtest -o backtest.csv\n"
-    "  safemap forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --at 2025-03 -o promap.tif\n";
+    "  safemap forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --at 2025-03 -o promap.gpkg\n"
+    "  safemap kde data/police/camden_burglary --to 2025-01 --from 2024-02 --cell 50 --bandwidth 250 -o kde.tif\n"
+    "  safemap forecast data/police/camden_burglary --evaluate kde.tif --at 2025-02 --coverage curve -o curve.csv\n";
 
 static int parse_month(const char *s, int32_t *m) {
   int64_t t;
@@ -45,20 +57,138 @@ static int parse_month(const char *s, int32_t *m) {
   return 0;
 }
 
+enum { M_PROMAP, M_KDE, M_LAST };
+static const char *const METHOD[3] = {"promap", "kde", "last_month"};
+
+/* What every surface needs. */
+typedef struct fc_data {
+  size_t n;
+  const double *x, *y, *tm; /* tm: month index of each incident */
+  double e[4], cell, bw;
+  int kde_months;
+  const char *crs;
+  sm_promap_options po;
+  double *px, *py; /* n scratch */
+} fc_data;
+
+/* The surface of `method` for month m from the incidents before it, on ProMap's grid over e. */
+static sm_status surface(sm_ctx *ctx, const fc_data *d, int method, int32_t m, sm_raster **out) {
+  sm_raster *pm = NULL;
+  sm_status st = sm_promap(ctx, &pm, d->n, d->x, d->y, d->tm, m, d->e, d->crs, &d->po);
+  if (st || method == M_PROMAP) {
+    *out = pm;
+    return st;
+  }
+  size_t W = sm_raster_width(pm), H = sm_raster_height(pm), k = 0;
+  sm_raster_destroy(pm);
+  double c = d->cell;
+  if (method == M_LAST) {
+    sm_raster *r = NULL;
+    st = sm_raster_create(ctx, &r, W, H, d->e[0], d->e[1] + (double)H * c, c, d->crs);
+    double *v = st ? NULL : sm_raster_data(r);
+    for (size_t i = 0; !st && i < d->n; i++) {
+      double fc = floor((d->x[i] - d->e[0]) / c), fr = floor((d->y[i] - d->e[1]) / c);
+      if (d->tm[i] == m - 1 && fc >= 0 && fr >= 0 && fc < (double)W && fr < (double)H) v[(H - 1 - (size_t)fr) * W + (size_t)fc] += 1;
+    }
+    if (!st) st = sm_raster_set_metadata(ctx, r, "description", "last month's incidents per cell");
+    *out = r;
+    return st;
+  }
+  for (size_t i = 0; i < d->n; i++) { /* the KDE's incidents: the last kde_months months, inside the grid */
+    double fc = floor((d->x[i] - d->e[0]) / c), fr = floor((d->y[i] - d->e[1]) / c);
+    if (d->tm[i] < m && d->tm[i] >= m - d->kde_months && fc >= 0 && fr >= 0 && fc < (double)W && fr < (double)H)
+      d->px[k] = d->x[i], d->py[k] = d->y[i], k++;
+  }
+  sm_raster *kd = NULL;
+  if (k == 0) /* nothing to smooth: a zero surface */
+    return sm_raster_create(ctx, out, W, H, d->e[0], d->e[1] + (double)H * c, c, d->crs);
+  sm_points *kp = NULL;
+  st = sm_points_create(ctx, &kp, d->crs, k, d->px, d->py, NULL, NULL);
+  sm_kde_options ko = SM_KDE_OPTIONS_INIT;
+  ko.bandwidth_m = d->bw, ko.bandwidth_rule = SM_BW_FIXED, ko.cell_m = c, ko.has_extent = 1;
+  ko.extent[0] = d->e[0], ko.extent[1] = d->e[1], ko.extent[2] = d->e[0] + (double)W * c, ko.extent[3] = d->e[1] + (double)H * c;
+  ko.units = SM_KDE_COUNT;
+  if (!st) st = sm_kde(ctx, &kd, kp, &ko, NULL);
+  sm_points_destroy(kp);
+  if (!st && (sm_raster_width(kd) != W || sm_raster_height(kd) != H)) st = SM_E_INTERNAL; /* the grids must match */
+  if (st) sm_raster_destroy(kd), kd = NULL;
+  *out = kd;
+  return st;
+}
+
+/* The incidents of month m (positions into d->px, d->py); returns how many. */
+static size_t month_points(const fc_data *d, int32_t m) {
+  size_t k = 0;
+  for (size_t i = 0; i < d->n; i++)
+    if (d->tm[i] == m) d->px[k] = d->x[i], d->py[k] = d->y[i], k++;
+  return k;
+}
+
+typedef struct score_table {
+  sm_layer *L;
+  size_t f[10];
+  int curve, quiet;
+} score_table;
+
+static sm_status table_create(sm_ctx *ctx, score_table *t, const char *name) {
+  static const char *const names[10] = {"month", "incidents", "method", "coverage", "cells", "area_share", "hits", "hit_rate", "pai", "pei"};
+  static const sm_field_type types[10] = {SM_FIELD_STRING, SM_FIELD_INT64,  SM_FIELD_STRING, SM_FIELD_DOUBLE, SM_FIELD_INT64,
+                                          SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE};
+  sm_status st = sm_layer_create(ctx, &t->L, name, SM_GEOM_NONE, NULL);
+  for (int i = 0; i < 10 && !st; i++) st = sm_layer_add_field(ctx, t->L, names[i], types[i], &t->f[i]);
+  if (!st && !t->quiet) fprintf(stderr, "%-8s %9s  %-10s %8s %7s %7s\n", "month", "incidents", "method", "coverage", "hit", "PAI");
+  return st;
+}
+
+/* One scored month and method: a row per coverage, and the printed lines. */
+static sm_status table_add(sm_ctx *ctx, score_table *t, const char *month, size_t incidents, const char *method,
+                           const sm_hit_rate *hr, size_t ncov) {
+  sm_status st = SM_OK;
+  for (size_t c = 0; c < ncov && !st; c++) {
+    size_t row;
+    st = sm_layer_add_feature(ctx, t->L, NULL, 0, &row);
+    if (!st) st = sm_layer_set_string(ctx, t->L, row, t->f[0], month);
+    if (!st) st = sm_layer_set_int(ctx, t->L, row, t->f[1], (int64_t)incidents);
+    if (!st) st = sm_layer_set_string(ctx, t->L, row, t->f[2], method);
+    if (!st) st = sm_layer_set_double(ctx, t->L, row, t->f[3], hr[c].coverage);
+    if (!st) st = sm_layer_set_int(ctx, t->L, row, t->f[4], (int64_t)hr[c].cells);
+    if (!st) st = sm_layer_set_double(ctx, t->L, row, t->f[5], hr[c].area_share);
+    if (!st) st = sm_layer_set_double(ctx, t->L, row, t->f[6], hr[c].hits);
+    if (!st && !isnan(hr[c].hit_rate)) st = sm_layer_set_double(ctx, t->L, row, t->f[7], hr[c].hit_rate);
+    if (!st && !isnan(hr[c].pai)) st = sm_layer_set_double(ctx, t->L, row, t->f[8], hr[c].pai);
+    if (!st && !isnan(hr[c].pei)) st = sm_layer_set_double(ctx, t->L, row, t->f[9], hr[c].pei);
+    int show = !t->curve || c == 0 || c == 4 || c == 9 || c == 19 || c == 49 || c == 99;
+    if (!st && !t->quiet && show)
+      fprintf(stderr, "%-8s %9zu  %-10s %7.1f%% %6.1f%% %7.2f\n", month, incidents, method, 100 * hr[c].coverage,
+              100 * hr[c].hit_rate, hr[c].pai);
+  }
+  return st;
+}
+
 int cmd_forecast(int argc, char **argv) {
   cli_opts o;
   memset(&o, 0, sizeof o);
   o.cmd = "forecast";
   if (cli_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
-  if (o.n_inputs == 0 || (!o.backtest && !o.at)) {
-    fprintf(stderr, "safemap forecast: error: %s\nTry 'safemap forecast --help'.\n",
-            o.n_inputs == 0 ? "no input given" : "give --backtest or --at YYYY-MM");
+  const char *bad = o.n_inputs == 0 ? "no input given"
+                    : !o.backtest && !o.at ? "give --backtest, --at YYYY-MM, or --evaluate SURFACE --at YYYY-MM"
+                    : o.backtest && (o.at || o.evaluate) ? "--backtest scores every month: it takes no --at or --evaluate"
+                    : o.evaluate && o.method ? "--evaluate scores the given surface: it takes no --method"
+                    : o.at && !o.evaluate && !o.output ? "--at needs -o SURFACE.tif or SURFACE.gpkg" : NULL;
+  if (bad) {
+    fprintf(stderr, "safemap forecast: error: %s\nTry 'safemap forecast --help'.\n", bad);
     return 1;
   }
-  if (o.at && !o.output) {
-    fprintf(stderr, "safemap forecast: error: --at needs -o SURFACE.tif\n");
-    return 1;
+  int method = M_PROMAP;
+  if (o.method) {
+    if (!strcmp(o.method, "promap")) method = M_PROMAP;
+    else if (!strcmp(o.method, "kde")) method = M_KDE;
+    else if (!strcmp(o.method, "last-month") || !strcmp(o.method, "last_month")) method = M_LAST;
+    else {
+      fprintf(stderr, "safemap forecast: error: unknown --method '%s' (promap, kde, last-month)\n", o.method);
+      return 1;
+    }
   }
   int32_t at_m = 0;
   if (o.at && parse_month(o.at, &at_m)) {
@@ -76,25 +206,25 @@ int cmd_forecast(int argc, char **argv) {
   if (o.space_bandwidth) po.space_bandwidth = (int)o.space_bandwidth;
   if (o.time_bandwidth) po.time_bandwidth = (int)o.time_bandwidth;
   int kde_months = o.kde_months ? (int)o.kde_months : 12, warmup = o.warmup ? (int)o.warmup : 12;
-  double cov[32];
+  double cov[100];
   size_t ncov = 1;
+  int curve = o.coverage && !strcmp(o.coverage, "curve");
   cov[0] = 0.05;
-  if (o.coverage) {
+  if (curve) {
+    for (int k = 0; k < 100; k++) cov[k] = (k + 1) / 100.0;
+    ncov = 100;
+  } else if (o.coverage) {
     ncov = 0;
     const char *p = o.coverage;
-    while (*p && ncov < 32) {
+    while (*p) {
       char *end;
-      cov[ncov] = strtod(p, &end);
-      if (end == p || !(cov[ncov] > 0 && cov[ncov] <= 1)) {
-        fprintf(stderr, "safemap forecast: error: --coverage '%s' is not a list of shares in (0, 1]\n", o.coverage);
+      double v = strtod(p, &end);
+      if (end == p || !(v > 0 && v <= 1) || (*end && *end != ',') || ncov == 100) {
+        fprintf(stderr, "safemap forecast: error: --coverage '%s' is not a list of shares in (0, 1] (or 'curve')\n", o.coverage);
         return 1;
       }
-      ncov++;
+      cov[ncov++] = v;
       p = *end == ',' ? end + 1 : end;
-      if (*end && *end != ',') {
-        fprintf(stderr, "safemap forecast: error: --coverage '%s' is not a list of shares in (0, 1]\n", o.coverage);
-        return 1;
-      }
     }
   }
   o.read.skip_labels = 1;
@@ -106,10 +236,13 @@ int cmd_forecast(int argc, char **argv) {
   sm_points *p = NULL;
   sm_areas *areas = NULL;
   sm_raster *R = NULL;
-  sm_layer *T = NULL;
+  score_table tab = {NULL, {0}, curve, o.quiet};
+  fc_data d;
+  memset(&d, 0, sizeof d);
   double *tm = NULL;
   int rc = 0;
   sm_status st = o.output ? sm_write_check(ctx, o.output, &wo) : SM_OK;
+  if (!st && o.evaluate) st = sm_raster_read(ctx, o.evaluate, 1, &R);
   if (!st) st = cli_read_points(&o, ctx, &p);
   if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
   size_t n = p ? sm_points_count(p) : 0;
@@ -123,14 +256,12 @@ int cmd_forecast(int argc, char **argv) {
     rc = 1;
     goto out;
   }
-  double e[4];
-  const double *x = p ? sm_points_x(p) : NULL, *y = p ? sm_points_y(p) : NULL;
   int32_t m0 = INT32_MAX, m1 = INT32_MIN;
   if (!st) {
-    if (areas) sm_areas_extent(areas, e);
-    else cli_points_extent(p, cell, e);
-    tm = malloc(n * sizeof *tm);
-    if (!tm) st = SM_E_NOMEM;
+    if (areas) sm_areas_extent(areas, d.e);
+    else cli_points_extent(p, cell, d.e);
+    tm = malloc(n * sizeof *tm), d.px = malloc(n * sizeof *d.px), d.py = malloc(n * sizeof *d.py);
+    if (!tm || !d.px || !d.py) st = SM_E_NOMEM;
     const int64_t *t = sm_points_time(p);
     for (size_t i = 0; !st && i < n; i++) {
       int32_t mi = sm_time_month_index(t[i]);
@@ -138,12 +269,51 @@ int cmd_forecast(int argc, char **argv) {
       if (mi < m0) m0 = mi;
       if (mi > m1) m1 = mi;
     }
+    d.n = n, d.x = sm_points_x(p), d.y = sm_points_y(p), d.tm = tm, d.cell = cell, d.bw = bw, d.kde_months = kde_months;
+    d.crs = sm_points_crs(p), d.po = po;
+  }
+  char ms[24];
+  if (o.at) snprintf(ms, sizeof ms, "%04d-%02d", (int)(at_m / 12), (int)(at_m % 12 + 1));
+  if (!st && o.evaluate) { /* any surface against the month's incidents */
+    size_t k = month_points(&d, at_m), outside = 0;
+    if (k == 0) {
+      fprintf(stderr, "safemap forecast: error: no incident in %s to score %s against (the incidents run from %04d-%02d to %04d-%02d)\n",
+              ms, o.evaluate, (int)(m0 / 12), (int)(m0 % 12 + 1), (int)(m1 / 12), (int)(m1 % 12 + 1));
+      rc = 1;
+      goto out;
+    }
+    sm_hit_rate hr[100];
+    st = sm_evaluate_raster(ctx, R, k, d.px, d.py, d.crs, cov, ncov, hr, &outside);
+    if (!st) st = table_create(ctx, &tab, "evaluation");
+    if (!st) st = table_add(ctx, &tab, ms, k - outside, "surface", hr, ncov);
+    if (!st && !o.quiet && outside)
+      fprintf(stderr, "safemap forecast: %zu of the %zu incidents of %s fall outside the surface or on nodata cells: not counted\n",
+              outside, k, ms);
+    char buf[1200];
+    snprintf(buf, sizeof buf, "%s scored against the incidents of %s; cells ranked highest first, ties with fewer incidents first",
+             o.evaluate, ms);
+    if (!st) st = sm_layer_set_metadata(ctx, tab.L, "method", buf);
+    if (!st && o.output) st = sm_write_layers(ctx, o.output, &tab.L, 1, &wo);
+    if (!st && !o.quiet && o.output) fprintf(stderr, "safemap forecast: wrote %s\n", o.output);
+    goto done;
   }
   if (!st && o.at) {
-    st = sm_promap(ctx, &R, n, x, y, tm, at_m, e, sm_points_crs(p), &po);
-    size_t len = strlen(o.output);
+    st = surface(ctx, &d, method, at_m, &R);
+    size_t len = strlen(o.output), k = month_points(&d, at_m);
     int gpkg = len > 5 && !strcmp(o.output + len - 5, ".gpkg");
-    if (!st && gpkg) { /* the surface and its top cells (the first --coverage) as polygons */
+    sm_hit_rate hr[100];
+    if (!st && k > 0) { /* a month that has happened: how well the surface flags it */
+      st = sm_evaluate_raster(ctx, R, k, d.px, d.py, d.crs, cov, ncov, hr, NULL);
+      if (!st) st = table_create(ctx, &tab, "evaluation");
+      size_t inside = 0;
+      for (size_t i = 0; i < k; i++) {
+        double fc = floor((d.px[i] - d.e[0]) / cell), fr = floor((d.py[i] - d.e[1]) / cell);
+        inside += fc >= 0 && fr >= 0 && fc < (double)sm_raster_width(R) && fr < (double)sm_raster_height(R);
+      }
+      if (!st) st = table_add(ctx, &tab, ms, inside, METHOD[method], hr, ncov);
+    }
+    if (!st) st = sm_raster_set_metadata(ctx, R, "name", METHOD[method]);
+    if (!st && gpkg) { /* the surface, its top cells (the first --coverage) as polygons, the evaluation */
       size_t W = sm_raster_width(R), H = sm_raster_height(R), C = W * H, top = (size_t)ceil(cov[0] * (double)C);
       const double *v = sm_raster_values(R);
       size_t *ord = malloc(C * sizeof *ord);
@@ -156,11 +326,13 @@ int cmd_forecast(int argc, char **argv) {
         size_t tmp = ord[a];
         ord[a] = ord[b], ord[b] = tmp;
       }
-      sm_layer *TL = NULL;
+      sm_layer *TL[2] = {NULL, tab.L};
       size_t fr, fv;
-      if (!st) st = sm_layer_create(ctx, &TL, "promap_top", SM_GEOM_POLYGON, sm_points_crs(p));
-      if (!st) st = sm_layer_add_field(ctx, TL, "rank", SM_FIELD_INT64, &fr);
-      if (!st) st = sm_layer_add_field(ctx, TL, "risk", SM_FIELD_DOUBLE, &fv);
+      char lname[32];
+      snprintf(lname, sizeof lname, "%s_top", METHOD[method]);
+      if (!st) st = sm_layer_create(ctx, &TL[0], lname, SM_GEOM_POLYGON, sm_points_crs(p));
+      if (!st) st = sm_layer_add_field(ctx, TL[0], "rank", SM_FIELD_INT64, &fr);
+      if (!st) st = sm_layer_add_field(ctx, TL[0], "risk", SM_FIELD_DOUBLE, &fv);
       double gt[6];
       sm_raster_geotransform(R, gt);
       for (size_t a = 0; !st && a < top && a < C && v[ord[a]] > 0; a++) {
@@ -171,25 +343,27 @@ int cmd_forecast(int argc, char **argv) {
         uint32_t ty = 3, nr = 1, nv = 5;
         wkb[0] = 1;
         memcpy(wkb + 1, &ty, 4), memcpy(wkb + 5, &nr, 4), memcpy(wkb + 9, &nv, 4), memcpy(wkb + 13, ring, 80);
-        st = sm_layer_add_feature(ctx, TL, wkb, sizeof wkb, &rr);
-        if (!st) st = sm_layer_set_int(ctx, TL, rr, fr, (int64_t)a + 1);
-        if (!st) st = sm_layer_set_double(ctx, TL, rr, fv, v[q]);
+        st = sm_layer_add_feature(ctx, TL[0], wkb, sizeof wkb, &rr);
+        if (!st) st = sm_layer_set_int(ctx, TL[0], rr, fr, (int64_t)a + 1);
+        if (!st) st = sm_layer_set_double(ctx, TL[0], rr, fv, v[q]);
       }
-      char buf[96];
-      snprintf(buf, sizeof buf, "the top %g%% of the ProMap cells for %s (risk > 0)", 100 * cov[0], o.at);
-      if (!st) st = sm_layer_set_metadata(ctx, TL, "method", buf);
-      if (!st) st = sm_raster_set_metadata(ctx, R, "name", "promap");
+      char buf[128];
+      snprintf(buf, sizeof buf, "the top %g%% of the %s cells for %s (risk > 0)", 100 * cov[0], METHOD[method], ms);
+      if (!st) st = sm_layer_set_metadata(ctx, TL[0], "method", buf);
+      snprintf(buf, sizeof buf, "the %s surface scored against the incidents of %s", METHOD[method], ms);
+      if (!st && tab.L) st = sm_layer_set_metadata(ctx, tab.L, "method", buf);
       const sm_raster *rs[1] = {R};
-      if (!st) st = sm_write_geopackage(ctx, o.output, rs, 1, &TL, 1, &wo);
-      sm_layer_destroy(TL);
+      if (!st) st = sm_write_geopackage(ctx, o.output, rs, 1, TL, tab.L ? 2 : 1, &wo);
+      sm_layer_destroy(TL[0]);
       free(ord);
     } else if (!st) {
       st = sm_write_raster(ctx, o.output, R, &wo);
     }
     if (!st && !o.quiet) {
       cli_clear_progress();
-      fprintf(stderr, "safemap forecast: ProMap surface for %s (%zu x %zu cells of %g m) from the incidents before it: wrote %s\n",
-              o.at, sm_raster_width(R), sm_raster_height(R), cell, o.output);
+      fprintf(stderr, "safemap forecast: %s surface for %s (%zu x %zu cells of %g m) from the incidents before it%s: wrote %s\n",
+              METHOD[method], ms, sm_raster_width(R), sm_raster_height(R), cell,
+              k ? ", scored against its incidents" : "", o.output);
     }
     goto done;
   }
@@ -200,78 +374,26 @@ int cmd_forecast(int argc, char **argv) {
   }
   /* the back-test */
   if (!st) {
-    size_t f[8];
-    static const char *const names[8] = {"month", "incidents", "method", "coverage", "cells", "hit_rate", "pai", "pei"};
-    static const sm_field_type types[8] = {SM_FIELD_STRING, SM_FIELD_INT64,  SM_FIELD_STRING, SM_FIELD_DOUBLE,
-                                           SM_FIELD_INT64,  SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE};
-    st = sm_layer_create(ctx, &T, "backtest", SM_GEOM_NONE, NULL);
-    for (int i = 0; i < 8 && !st; i++) st = sm_layer_add_field(ctx, T, names[i], types[i], &f[i]);
-    if (!o.quiet) fprintf(stderr, "%-8s %9s  %-10s %8s %7s %7s\n", "month", "incidents", "method", "coverage", "hit", "PAI");
-    double *px = malloc(n * sizeof *px), *py = malloc(n * sizeof *py), *obs = NULL, *last = NULL;
-    if (!px || !py) st = SM_E_NOMEM;
+    st = table_create(ctx, &tab, "backtest");
     double sum_hit[3] = {0}, sum_pai[3] = {0};
     int scored = 0;
     for (int32_t m = m0 + warmup; !st && m <= m1; m++) {
-      sm_raster *pm = NULL, *kd = NULL;
-      st = sm_promap(ctx, &pm, n, x, y, tm, m, e, sm_points_crs(p), &po);
-      size_t W = pm ? sm_raster_width(pm) : 0, H = pm ? sm_raster_height(pm) : 0, C = W * H;
-      if (!st && !obs) {
-        obs = malloc(C * sizeof *obs), last = malloc(C * sizeof *last);
-        if (!obs || !last) st = SM_E_NOMEM;
-      }
-      /* this month's incidents and last month's, per cell; the KDE's incidents */
-      size_t k = 0, here = 0;
-      if (!st) {
-        memset(obs, 0, C * sizeof *obs), memset(last, 0, C * sizeof *last);
-        for (size_t i = 0; i < n; i++) {
-          double fc = floor((x[i] - e[0]) / cell), fr = floor((y[i] - e[1]) / cell);
-          int in = fc >= 0 && fr >= 0 && fc < (double)W && fr < (double)H;
-          size_t q = in ? (H - 1 - (size_t)fr) * W + (size_t)fc : 0;
-          if (tm[i] == m && in) obs[q] += 1, here++;
-          if (tm[i] == m - 1 && in) last[q] += 1;
-          if (tm[i] < m && tm[i] >= m - kde_months && in) px[k] = x[i], py[k] = y[i], k++; /* inside the grid */
-        }
-      }
-      if (!st && k > 0) {
-        sm_points *kp = NULL;
-        st = sm_points_create(ctx, &kp, sm_points_crs(p), k, px, py, NULL, NULL);
-        sm_kde_options ko = SM_KDE_OPTIONS_INIT;
-        ko.bandwidth_m = bw, ko.bandwidth_rule = SM_BW_FIXED, ko.cell_m = cell, ko.has_extent = 1;
-        ko.extent[0] = e[0], ko.extent[1] = e[1], ko.extent[2] = e[0] + (double)W * cell, ko.extent[3] = e[1] + (double)H * cell;
-        ko.units = SM_KDE_COUNT;
-        if (!st) st = sm_kde(ctx, &kd, kp, &ko, NULL);
-        sm_points_destroy(kp);
-        if (!st && (sm_raster_width(kd) != W || sm_raster_height(kd) != H))
-          st = SM_E_INTERNAL; /* the grids must match cell for cell */
-      }
-      char ms[24];
       snprintf(ms, sizeof ms, "%04d-%02d", (int)(m / 12), (int)(m % 12 + 1));
-      static const char *const meth[3] = {"promap", "kde", "last_month"};
+      size_t here = 0;
       for (int j = 0; j < 3 && !st; j++) {
-        const double *pred = j == 0 ? sm_raster_values(pm) : j == 1 ? (kd ? sm_raster_values(kd) : last) : last;
-        sm_hit_rate hr[32];
-        st = sm_evaluate_surface(ctx, C, pred, obs, NULL, cov, ncov, hr);
-        for (size_t c = 0; c < ncov && !st; c++) {
-          size_t row;
-          st = sm_layer_add_feature(ctx, T, NULL, 0, &row);
-          if (!st) st = sm_layer_set_string(ctx, T, row, f[0], ms);
-          if (!st) st = sm_layer_set_int(ctx, T, row, f[1], (int64_t)here);
-          if (!st) st = sm_layer_set_string(ctx, T, row, f[2], meth[j]);
-          if (!st) st = sm_layer_set_double(ctx, T, row, f[3], cov[c]);
-          if (!st) st = sm_layer_set_int(ctx, T, row, f[4], (int64_t)hr[c].cells);
-          if (!st && !isnan(hr[c].hit_rate)) st = sm_layer_set_double(ctx, T, row, f[5], hr[c].hit_rate);
-          if (!st && !isnan(hr[c].pai)) st = sm_layer_set_double(ctx, T, row, f[6], hr[c].pai);
-          if (!st && !isnan(hr[c].pei)) st = sm_layer_set_double(ctx, T, row, f[7], hr[c].pei);
-          if (!st && !o.quiet)
-            fprintf(stderr, "%-8s %9zu  %-10s %7.1f%% %6.1f%% %7.2f\n", ms, here, meth[j], 100 * cov[c], 100 * hr[c].hit_rate, hr[c].pai);
-          if (c == 0 && !isnan(hr[c].pai)) sum_hit[j] += hr[c].hit_rate, sum_pai[j] += hr[c].pai;
-        }
+        sm_raster *S = NULL;
+        sm_hit_rate hr[100];
+        size_t outside = 0;
+        st = surface(ctx, &d, j, m, &S);
+        size_t k = month_points(&d, m); /* after surface(): it uses the same scratch */
+        if (!st) st = sm_evaluate_raster(ctx, S, k, d.px, d.py, d.crs, cov, ncov, hr, &outside);
+        here = k - outside;
+        if (!st) st = table_add(ctx, &tab, ms, here, METHOD[j], hr, ncov);
+        if (!st && !isnan(hr[0].pai)) sum_hit[j] += hr[0].hit_rate, sum_pai[j] += hr[0].pai;
+        sm_raster_destroy(S);
       }
       scored += here > 0;
-      sm_raster_destroy(pm);
-      sm_raster_destroy(kd);
     }
-    free(px), free(py), free(obs), free(last);
     if (!st && !o.quiet && scored) {
       fprintf(stderr, "safemap forecast: mean over %d months at %.1f%% coverage: ProMap hit %.1f%% PAI %.2f; KDE hit %.1f%% PAI %.2f; "
                       "last month hit %.1f%% PAI %.2f\n",
@@ -282,15 +404,15 @@ int cmd_forecast(int argc, char **argv) {
     snprintf(buf, sizeof buf, "rolling-origin back-test by month: ProMap (%g m cells, < %d cells, < %d months), quartic KDE "
              "(%g m, last %d months), last month's counts; ranked highest first, ties with fewer incidents first",
              cell, po.space_bandwidth, po.time_bandwidth, bw, kde_months);
-    if (!st) st = sm_layer_set_metadata(ctx, T, "method", buf);
-    if (!st && o.output) st = sm_write_layers(ctx, o.output, &T, 1, &wo);
+    if (!st) st = sm_layer_set_metadata(ctx, tab.L, "method", buf);
+    if (!st && o.output) st = sm_write_layers(ctx, o.output, &tab.L, 1, &wo);
     if (!st && !o.quiet && o.output) fprintf(stderr, "safemap forecast: wrote %s\n", o.output);
   }
 done:
   if (st) rc = cli_fail(&o, ctx, st);
 out:
-  free(tm);
-  sm_layer_destroy(T);
+  free(tm), free(d.px), free(d.py);
+  sm_layer_destroy(tab.L);
   sm_raster_destroy(R);
   sm_areas_destroy(areas);
   sm_points_destroy(p);

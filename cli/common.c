@@ -10,7 +10,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN, O_REF, O_SBANDS, O_TBANDS, O_DIST, O_CLOSED, O_TUNIT, O_BACKTEST, O_AT, O_SBW, O_TBW, O_KDEM, O_COV, O_WARM, O_MSHARE, O_MRAD, O_MWIN, O_PROSP, O_CENTRES
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN, O_REF, O_SBANDS, O_TBANDS, O_DIST, O_CLOSED, O_TUNIT, O_BACKTEST, O_AT, O_SBW, O_TBW, O_KDEM, O_COV, O_WARM, O_MSHARE, O_MRAD, O_MWIN, O_PROSP, O_CENTRES, O_METHOD, O_EVAL
 };
 
 static const struct option long_opts[] = {
@@ -89,6 +89,8 @@ static const struct option long_opts[] = {
     {"max-window", required_argument, NULL, O_MWIN},
     {"prospective", no_argument, NULL, O_PROSP},
     {"centres", required_argument, NULL, O_CENTRES},
+    {"method", required_argument, NULL, O_METHOD},
+    {"evaluate", required_argument, NULL, O_EVAL},
     {"centers", required_argument, NULL, O_CENTRES},
     {"optimized", no_argument, NULL, O_OPTIMISED},
     {"quiet", no_argument, NULL, 'q'},
@@ -211,6 +213,8 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
     case O_BACKTEST: o->backtest = 1; break;
     case O_PROSP: o->prospective = 1; break;
     case O_CENTRES: o->centres = optarg; break;
+    case O_METHOD: o->method = optarg; break;
+    case O_EVAL: o->evaluate = optarg; break;
     case O_MSHARE: {
       char *end;
       o->max_share = strtod(optarg, &end);

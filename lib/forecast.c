@@ -116,3 +116,43 @@ sm_status sm_evaluate_surface(sm_ctx *ctx, size_t n, const double *pred, const d
   sm__free(a), sm__free(b);
   return SM_OK;
 }
+
+sm_status sm_evaluate_raster(sm_ctx *ctx, const sm_raster *r, size_t n, const double *x, const double *y, const char *crs,
+                             const double *cov, size_t nc, sm_hit_rate *out, size_t *outside) {
+  if (!r || (n && (!x || !y)) || !crs || !cov || !out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_evaluate_raster: NULL argument");
+  if (outside) *outside = 0;
+  if (!sm__crs_equal(ctx, crs, sm_raster_crs(r)))
+    return sm__error(ctx, SM_E_CRS, "the incidents are in %s but the surface in %s: reproject one of them", crs, sm_raster_crs(r));
+  size_t W = sm_raster_width(r), H = sm_raster_height(r);
+  double gt[6], nd = sm_raster_nodata(r);
+  sm_raster_geotransform(r, gt);
+  const double *v = sm_raster_values(r);
+  /* cells with a value, compacted; slot[q] their place (SIZE_MAX: nodata) */
+  size_t *slot = sm__malloc(W * H * sizeof *slot), m = 0;
+  double *pred = sm__malloc(W * H * sizeof *pred), *obs = sm__calloc(W * H, sizeof *obs);
+  if (!slot || !pred || !obs) {
+    sm__free(slot), sm__free(pred), sm__free(obs);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu cells)", W * H);
+  }
+  for (size_t q = 0; q < W * H; q++) {
+    int none = isnan(v[q]) || v[q] == nd;
+    slot[q] = none ? SIZE_MAX : m;
+    if (!none) pred[m++] = v[q];
+  }
+  size_t out_n = 0;
+  for (size_t i = 0; i < n; i++) {
+    double fc = floor((x[i] - gt[0]) / gt[1]), fr = floor((gt[3] - y[i]) / gt[1]);
+    if (!(fc >= 0 && fr >= 0 && fc < (double)W && fr < (double)H)) {
+      out_n++;
+      continue;
+    }
+    size_t s = slot[(size_t)fr * W + (size_t)fc];
+    if (s == SIZE_MAX) out_n++;
+    else obs[s] += 1;
+  }
+  sm_status st = m ? sm_evaluate_surface(ctx, m, pred, obs, NULL, cov, nc, out)
+                   : sm__error(ctx, SM_E_INPUT, "the surface has no cell with a value (all nodata)");
+  if (outside) *outside = out_n;
+  sm__free(slot), sm__free(pred), sm__free(obs);
+  return st;
+}

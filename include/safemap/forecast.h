@@ -63,6 +63,22 @@ typedef struct sm_hit_rate {
 SM_API sm_status sm_evaluate_surface(sm_ctx *ctx, size_t n, const double *pred, const double *obs, const double *area,
                                      const double *coverages, size_t n_coverages, sm_hit_rate *out);
 
+/**
+ * Scores a raster surface against incidents (x, y in `crs`, which must be the
+ * raster's): each incident is counted in the cell holding it ([x0, x0 + cell)
+ * from the west, [y1 − cell, y1) from the north edge); nodata cells are
+ * outside the study area (neither flagged nor counted), as are incidents
+ * beyond the raster (returned in *outside). Then sm_evaluate_surface() over
+ * the remaining cells, all of equal area.
+ * @param[out] out one result per coverage. @param[out] outside may be NULL.
+ * @return SM_OK; SM_E_CRS (the incidents' CRS is not the raster's); SM_E_INPUT (no cell with a value);
+ *   SM_E_INVALID_ARG; SM_E_NOMEM.
+ * @since 0.1
+ */
+SM_API sm_status sm_evaluate_raster(sm_ctx *ctx, const sm_raster *surface, size_t n, const double *x, const double *y,
+                                    const char *crs, const double *coverages, size_t n_coverages, sm_hit_rate *out,
+                                    size_t *outside);
+
 #ifdef __cplusplus
 }
 #endif

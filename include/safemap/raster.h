@@ -60,6 +60,19 @@ SM_API const double *sm_raster_values(const sm_raster *raster);
  */
 SM_API void sm_raster_geotransform(const sm_raster *raster, double gt[6]);
 
+/**
+ * Reads one band of a raster GDAL can open (GeoTIFF, GeoPackage tiles, ...)
+ * as doubles: a surface from `safemap kde`, QGIS or another tool, e.g. to be
+ * scored with sm_evaluate_raster(). Only north-up rasters with square cells.
+ * The CRS becomes "AUTHORITY:CODE" when GDAL identifies one, else its WKT;
+ * the band's nodata value is kept (NaN when it has none).
+ * @param band 1-based. @param[out] out free with sm_raster_destroy().
+ * @return SM_OK; SM_E_IO (not a raster, a read error), SM_E_INPUT (no such band, no geotransform, rotated or
+ *   non-square cells), SM_E_CRS (no CRS), SM_E_NOMEM, SM_E_INVALID_ARG.
+ * @since 0.1
+ */
+SM_API sm_status sm_raster_read(sm_ctx *ctx, const char *path, int band, sm_raster **out);
+
 /** Value written for nodata cells (default -9999). @since 0.1 */
 SM_API void sm_raster_set_nodata(sm_raster *raster, double nodata);
 /** Value written for nodata cells. @since 0.1 */

@@ -131,12 +131,9 @@ rm(k, o, cum)
 ncirc <- length(ci)
 smax <- max(sz)
 by_size <- lapply(seq_len(smax), function(s) which(sz == s)) # circle s of a centre is row (circle s - 1) + 1
-# windows, b ascending then a ascending (0-based steps)
+# windows: [a, e] with e - a + 1 <= W; for start step a the ends ends[[a + 1]] (0-based steps)
 W <- if (maxwin > 0) min(maxwin, nt) else (nt + 1) %/% 2
-wb <- rep(0:(nt - 1), pmin(W, 1:nt))
-wa <- unlist(lapply(0:(nt - 1), function(e) max(0, e - W + 1):e))
-Kw <- K[wb + 2] - K[wa + 1] # cases in each window
-nwin <- length(wa)
+ends <- lapply(0:(nt - 1), function(a) a:min(nt - 1, a + W - 1))
 t_circles <- tic() - t0
 
 # (all circles) x (T + 1) prefix sums over time of the cases in each circle
@@ -150,53 +147,55 @@ circle_prefix <- function(cm) {
   }
   PC
 }
-llr_of <- function(o, mu) {
-  v <- o * log(o / mu) + (C - o) * log((C - o) / (C - mu))
-  full <- o == C
-  if (any(full)) v[full] <- o[full] * log(o[full] / mu[full])
-  v
-}
-# the largest LLR of a count matrix
-scan_max <- function(cm) {
+# o > mu excludes o = C (that needs every case in the circle and the window,
+# so mu = C too): the second term is always finite
+llr_of <- function(o, mu) o * log(o / mu) + (C - o) * log((C - o) / (C - mu))
+# The largest LLR of a count matrix; with ties = TRUE also every cylinder
+# that has it (circle row, a, e). Per start step a: the circles with a case
+# at step a, times every end e, as one matrix; only cylinders with a case at
+# their end step and o > mu get an LLR.
+scan_max <- function(cm, ties = FALSE) {
   PC <- circle_prefix(cm)
+  has <- PC[, -1] > PC[, -(nt + 1)] # ncirc x T: the circle has a case at that step
   top <- 0
-  for (w in seq_len(nwin)) {
-    o <- PC[, wb[w] + 2] - PC[, wa[w] + 1]
-    mu <- Rc * Kw[w] / C
-    pos <- o > mu
-    if (any(pos)) top <- max(top, llr_of(o[pos], mu[pos]))
+  at <- NULL
+  for (a in 0:(nt - 1)) {
+    ra <- which(has[, a + 1])
+    if (!length(ra)) next
+    ee <- ends[[a + 1]]
+    o <- PC[ra, ee + 2, drop = FALSE] - PC[ra, a + 1] # length(ra) x length(ee)
+    mu <- outer(Rc[ra], K[ee + 2] - K[a + 1]) / C
+    pos <- which(o > mu & has[ra, ee + 1, drop = FALSE])
+    if (!length(pos)) next
+    v <- llr_of(o[pos], mu[pos])
+    m <- max(v)
+    if (m < top) next
+    if (ties) {
+      q <- pos[v == m] - 1L
+      here <- cbind(ra[q %% length(ra) + 1L], a, ee[q %/% length(ra) + 1L])
+      at <- if (m > top) here else rbind(at, here)
+    }
+    top <- m
   }
-  top
+  if (ties) list(top = top, at = at) else top
 }
 
-# ---- observed: the best window of every circle (first in (b, a) order), then the best circle
+# ---- observed: the largest LLR and the cylinder that has it (ties as
+# safemap: the smallest centre, then the smallest circle (= the smallest
+# circle row), then the smallest end step, then the smallest start step)
 t0 <- tic()
-PC <- circle_prefix(cm)
-best <- numeric(ncirc)
-best_w <- integer(ncirc)
-for (w in seq_len(nwin)) {
-  o <- PC[, wb[w] + 2] - PC[, wa[w] + 1]
-  mu <- Rc * Kw[w] / C
-  pos <- which(o > mu)
-  if (length(pos)) {
-    v <- llr_of(o[pos], mu[pos])
-    up <- v > best[pos]
-    best[pos[up]] <- v[up]
-    best_w[pos[up]] <- w
-  }
-}
-kbest <- which.max(best) # first: the smallest centre, then the smallest circle
-llr <- best[kbest]
+res_obs <- scan_max(cm, ties = TRUE)
+llr <- res_obs$top
 found <- llr > 0
 if (found) {
-  a <- wa[best_w[kbest]]; e <- wb[best_w[kbest]]
-  inwin <- diff(PC[kbest, ]) # cases of the circle per step
-  while (inwin[a + 1] == 0) a <- a + 1
-  while (inwin[e + 1] == 0) e <- e - 1
+  at <- res_obs$at
+  at <- at[order(at[, 1], at[, 3], at[, 2]), , drop = FALSE]
+  kbest <- at[1, 1]; a <- at[1, 2]; e <- at[1, 3]
+  PC <- circle_prefix(cm)
   observed <- PC[kbest, e + 2] - PC[kbest, a + 1]
   expected <- Rc[kbest] * (K[e + 2] - K[a + 1]) / C
+  rm(PC)
 }
-rm(PC)
 t_obs <- tic() - t0
 
 # ---- replications: the cases' steps shuffled over the cases

@@ -12,21 +12,42 @@ assert_stderr_contains "2025-02        177  last_month"
 assert_stderr_contains "mean over 24 months at 5.0% coverage: ProMap hit"
 assert_stderr_not_contains "warning"
 [ "$(wc -l < "$out/bt1.csv")" = 73 ] || fail "want 24 months x 3 methods and a header"
-head -1 "$out/bt1.csv" | grep -q "^month,incidents,method,coverage,cells,hit_rate,pai,pei$" || fail "CSV header"
+head -1 "$out/bt1.csv" | grep -q "^month,incidents,method,coverage,cells,area_share,hits,hit_rate,pai,pei$" || fail "CSV header"
 # PAI = hit rate / area share, every row
-awk -F, 'NR > 1 && $6 != "" { if ($7 < 1 || $6 > 1) bad++ } END { exit bad > 0 }' "$out/bt1.csv" || fail "a PAI below 1 or a hit rate above 1"
+awk -F, 'NR > 1 && $8 != "" { d = $9 - $8 / $6; e = $8 - $7 / $2; if ($9 < 1 || $8 > 1 || d * d > 1e-20 || e * e > 1e-28) bad++ } END { exit bad > 0 }' "$out/bt1.csv" ||
+    fail "PAI = hit rate / area share >= 1, hit rate = hits / incidents <= 1"
 assert_exit 0 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --backtest -j 2 -o "$out/bt2.csv" -q
 assert_same_bytes "$out/bt1.csv" "$out/bt2.csv"
 assert_exit 0 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --backtest --coverage 0.01,0.05,0.1 --warmup 30 -o "$out/bt3.csv" -q
 [ "$(wc -l < "$out/bt3.csv")" = $((6 * 3 * 3 + 1)) ] || fail "want 6 months x 3 methods x 3 coverages"
 assert_exit 0 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --at 2025-03 -o "$out/pm.tif"
-assert_stderr_contains "ProMap surface for 2025-03 (153 x 130 cells of 50 m)"
+assert_stderr_contains "promap surface for 2025-03 (153 x 130 cells of 50 m)"
 gdalinfo "$out/pm.tif" > /dev/null 2>&1 || fail "the surface does not open"
 # to a GeoPackage: the surface and the top 5% of its cells (995 of 19,890) as polygons
 assert_exit 0 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --at 2025-03 -o "$out/pm.gpkg"
 n=$(ogrinfo -q "$out/pm.gpkg" -sql "SELECT COUNT(*) AS n, MIN(rank) AS lo FROM promap_top" 2> /dev/null | sed -n 's/^ *\(n\|lo\) (.*) = //p' | tr '\n' ' ')
 [ "$n" = "995 1 " ] || fail "promap_top: '$n', want '995 1 '"
 gdalinfo "$out/pm.gpkg" 2> /dev/null | grep -q "Size is 153, 130" || fail "the surface is not in the GeoPackage"
+# a month that has happened: the KDE surface for February 2025, its top cells and its evaluation; the same figures
+# as the back-test's row for that month and method
+assert_exit 0 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --at 2025-02 --method kde -o "$out/kde.gpkg"
+assert_stderr_contains "kde surface for 2025-02 (153 x 130 cells of 50 m) from the incidents before it, scored against its incidents"
+want=$(grep "^2025-02,177,kde,0.05," "$out/bt1.csv")
+got=$(ogr2ogr -f CSV /vsistdout/ "$out/kde.gpkg" evaluation 2> /dev/null | tail -n 1 | tr -d '"')
+[ "$got" = "$want" ] || fail "evaluation '$got', want the back-test's '$want'"
+n=$(ogrinfo -q "$out/kde.gpkg" -sql "SELECT COUNT(*) AS n FROM kde_top" 2> /dev/null | sed -n 's/^ *n (.*) = //p')
+[ "$n" = 995 ] || fail "kde_top: $n cells, want 995"
+assert_exit 0 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --at 2025-03 --method last-month -o "$out/last.tif" -q
+gdalinfo -stats "$out/last.tif" 2> /dev/null | grep -q "STATISTICS_MAXIMUM=" || fail "last-month surface"
+# any surface scored against a month: a KDE from 'safemap kde' (nodata outside the wards, so 12 of the month's
+# 177 incidents are outside the study area), as a curve of 100 coverages
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --wards "$WARDS" --from 2024-02 --to 2025-01 --cell 50 --bandwidth 250 -o "$out/k.tif" -q
+assert_exit 0 "$SAFEMAP" forecast "$POINTS" --evaluate "$out/k.tif" --at 2025-02 --coverage curve -o "$out/curve.csv"
+assert_stderr_contains "2025-02        165  surface      100.0%  100.0%    1.00"
+assert_stderr_contains "12 of the 177 incidents of 2025-02 fall outside the surface or on nodata cells: not counted"
+[ "$(wc -l < "$out/curve.csv")" = 101 ] || fail "curve: want 100 coverages and a header"
+awk -F, 'NR > 2 && ($8 < prev || $4 != (NR - 1) / 100) { bad = 1 } { prev = $8 } END { exit bad }' "$out/curve.csv" ||
+    fail "the curve's hit rate must not fall as the coverage grows by 1%"
 clean_dir "$out"
 
 # bad input
@@ -40,6 +61,18 @@ assert_error_line forecast "--at 'March' is not a month"
 assert_exit 1 "$SAFEMAP" forecast "$POINTS" --backtest --coverage 0,0.05 -o "$out/x.csv"
 assert_error_line forecast "--coverage '0,0.05' is not a list of shares"
 assert_exit 1 "$SAFEMAP" forecast "$POINTS" -o "$out/x.csv"
-assert_error_line forecast "give --backtest or --at YYYY-MM"
+assert_error_line forecast "give --backtest, --at YYYY-MM, or --evaluate SURFACE --at YYYY-MM"
+assert_exit 1 "$SAFEMAP" forecast "$POINTS" --at 2025-01 --method hunch -o "$out/x.tif"
+assert_error_line forecast "unknown --method 'hunch' (promap, kde, last-month)"
+assert_exit 1 "$SAFEMAP" forecast "$POINTS" --backtest --at 2025-01 -o "$out/x.csv"
+assert_error_line forecast "--backtest scores every month: it takes no --at or --evaluate"
+assert_exit 1 "$SAFEMAP" forecast "$POINTS" --evaluate "$WORKDIR/none.tif" --at 2025-01
+assert_error_line forecast "none.tif: not a raster GDAL can open"
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --cell 100 --bandwidth 300 -o "$WORKDIR/k.tif" -q
+assert_exit 1 "$SAFEMAP" forecast "$POINTS" --evaluate "$WORKDIR/k.tif" --at 2026-01 -o "$out/x.csv"
+assert_error_line forecast "no incident in 2026-01 to score"
+gdalwarp -q -t_srs EPSG:3857 "$WORKDIR/k.tif" "$WORKDIR/k3857.tif" > /dev/null 2>&1 || fail "gdalwarp"
+assert_exit 1 "$SAFEMAP" forecast "$POINTS" --evaluate "$WORKDIR/k3857.tif" --at 2025-01 -o "$out/x.csv"
+assert_error_line forecast "the incidents are in EPSG:27700 but the surface in EPSG:3857"
 assert_dir_empty "$out"
 finish

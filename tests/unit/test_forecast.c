@@ -76,7 +76,54 @@ static void promap_weights(void **state) {
   assert_int_equal(sm_promap(ctx, &r, 3, x, y, t, 10, e, "EPSG:27700", &o), SM_E_INVALID_ARG);
 }
 
+/* A surface written as GeoTIFF and read back, then scored: 4 x 2 cells of 100 m from (0, 0), values
+ *   row 0 (north, y 100-200): 5 4 3 nodata
+ *   row 1 (south, y   0-100): 2 1 0 0
+ * incidents: two in the 5 cell, one in the 3 cell, one in the 1 cell, one on the nodata cell and one beyond the
+ * raster (both outside the study area). Cells with a value: 7; N = 4. At coverage 2/7 the top two cells (5, 4)
+ * hold 2: hit rate 0.5, PAI 0.5 / (2/7) = 1.75; the best two cells hold 3 (PEI 2/3). */
+static void raster_evaluation(void **state) {
+  (void)state;
+  sm_raster *r;
+  assert_ok(ctx, sm_raster_create(ctx, &r, 4, 2, 0, 200, 100, "EPSG:27700"));
+  const double v[8] = {5, 4, 3, -1, 2, 1, 0, 0};
+  memcpy(sm_raster_data(r), v, sizeof v);
+  sm_raster_set_nodata(r, -1);
+  sm_write_options wo;
+  sm_write_options_init(&wo, SM_WRITE_OPTIONS_VERSION);
+  const char *path = tu_path("surface.tif");
+  assert_ok(ctx, sm_write_raster(ctx, path, r, &wo));
+  sm_raster_destroy(r);
+  assert_ok(ctx, sm_raster_read(ctx, path, 1, &r));
+  assert_int_equal(sm_raster_width(r), 4);
+  assert_int_equal(sm_raster_height(r), 2);
+  assert_true(sm_raster_cell_size(r) == 100);
+  assert_string_equal(sm_raster_crs(r), "EPSG:27700");
+  assert_true(sm_raster_nodata(r) == -1);
+  for (int q = 0; q < 8; q++) assert_true(sm_raster_values(r)[q] == v[q]);
+  const double x[6] = {50, 60, 250, 150, 350, 900}, y[6] = {150, 199, 120, 50, 150, 50};
+  const double cov[2] = {2.0 / 7, 1};
+  sm_hit_rate hr[2];
+  size_t outside;
+  assert_ok(ctx, sm_evaluate_raster(ctx, r, 6, x, y, "EPSG:27700", cov, 2, hr, &outside));
+  assert_int_equal(outside, 2);
+  assert_int_equal(hr[0].cells, 2);
+  assert_true(hr[0].hits == 2 && fabs(hr[0].hit_rate - 0.5) < 1e-15);
+  assert_true(fabs(hr[0].pai - 1.75) < 1e-12);
+  assert_true(fabs(hr[0].pei - 2.0 / 3) < 1e-12);
+  assert_true(hr[1].cells == 7 && hr[1].hits == 4 && fabs(hr[1].pai - 1) < 1e-15);
+  /* another CRS, all nodata, not a raster */
+  assert_int_equal(sm_evaluate_raster(ctx, r, 6, x, y, "EPSG:3857", cov, 2, hr, NULL), SM_E_CRS);
+  for (int q = 0; q < 8; q++) sm_raster_data(r)[q] = -1;
+  assert_int_equal(sm_evaluate_raster(ctx, r, 6, x, y, "EPSG:27700", cov, 2, hr, NULL), SM_E_INPUT);
+  sm_raster_destroy(r);
+  assert_int_equal(sm_raster_read(ctx, tu_write("not.tif", "hello"), 1, &r), SM_E_IO);
+  assert_int_equal(sm_raster_read(ctx, path, 2, &r), SM_E_INPUT);
+  assert_null(r);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(ptools_pai), cmocka_unit_test(promap_weights)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(ptools_pai), cmocka_unit_test(promap_weights),
+                                     cmocka_unit_test(raster_evaluation)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
