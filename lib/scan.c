@@ -63,50 +63,126 @@ static int cmp_dist(const void *p, const void *q) {
   return (a->i > b->i) - (a->i < b->i);
 }
 
+/* Logarithms the windows reuse: ln(K[b + 1] − K[a]) for every window (a ≤ b; when T ≤ 1024) and ln c for whole
+ * case counts c ≤ nlnc. With them an upper bound of a window's LLR costs no logarithm:
+ *   LLR = c ln(c/μ) + (C − c) ln((C − c)/(C − μ)) ≤ c (ln c − ln μ) − (C − c)(c − μ)/(C − μ)
+ * (ln(1 − x) ≤ −x), ln μ = ln R + ln(K[b + 1] − K[a]) − ln C; windows whose bound cannot beat the best so far are
+ * skipped. The bound is tight when c ≪ C, so nearly every window is settled without a logarithm. */
+typedef struct scan_logs {
+  double *lnKd; /* T x T, [a * T + b]; NULL: computed */
+  double *lnc;  /* nlnc + 1 */
+  size_t nlnc;
+  double lnC;
+} scan_logs;
+
+static inline double ln_c(const scan_logs *lg, double c) {
+  return c <= (double)lg->nlnc ? lg->lnc[(size_t)c] : log(c);
+}
+
+/* For a replication, which only needs its largest LLR: LLR(c, μ) falls as μ grows (for μ < c), so a window with
+ * c cases can beat the threshold thr only when μ ≤ μ*(c), the root of LLR(c, μ) = thr. The roots are found when
+ * first needed for the current threshold (a stamp per c) and make the test of a window one comparison. */
+typedef struct mstar_tab {
+  double *ms;      /* cap + 1 roots */
+  uint32_t *stamp; /* the threshold version each was found for */
+  uint32_t ver;
+  size_t cap;
+} mstar_tab;
+
+/* The root, from above: a μ* no smaller than the true root (so no window that may beat thrm is skipped). */
+static double mstar_solve(double c, double thrm, double C) {
+  if (!(thrm > 0)) return c;
+  double lo = 0, hi = c; /* LLR(c, hi) = 0 < thrm; LLR(c, lo) = +inf */
+  for (int it = 0; it < 60 && hi - lo > 1e-13 * c; it++) {
+    double mid = 0.5 * (lo + hi);
+    if (sm_scan_llr(c, mid, C) >= thrm) lo = mid;
+    else hi = mid;
+  }
+  return hi * (1 + 1e-12);
+}
+
 /* The best window of every circle of every centre for counts c (L x T); best[z] (the best circle of centre z)
- * when `best` is given; returns the largest LLR. Work buffers per call. */
-static double scan_all(const circles *cs, size_t T, const double *c, const double *rowsum, const double *K, double C,
-                       size_t W, int prospective, cand *best, double *O, double *P, size_t *nz) {
-  double top = 0;
-  for (size_t z = 0; z < cs->Z; z++) {
+ * when `best` is given; returns the largest LLR. Without `best` (a replication) only the largest matters, so a
+ * window is skipped when it cannot beat the largest so far; with `best`, when it cannot beat its centre's best
+ * (ties keep the first, as without skipping: the result is the same). Work buffers per call. */
+static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const double *c, const double *rowsum,
+                       const double *K, double C, size_t W, int prospective, const scan_logs *lg, cand *best, double *O,
+                       double *P, size_t *nz, mstar_tab *mt) {
+  double top = 0, mt_thr = -1;
+  const double margin = 1e-9;
+  if (mt) mt->ver++;
+  const size_t t0 = prospective ? T - W : 0;
+  for (size_t z = z0; z < z1; z++) {
     memset(O, 0, T * sizeof *O);
     double R = 0;
     cand bc = {0, z, 1, 0, 0};
     for (size_t s = 0; s < cs->off[z + 1] - cs->off[z]; s++) {
       size_t l = cs->idx[cs->off[z] + s];
       const double *cl = c + l * T;
-      for (size_t t = 0; t < T; t++) O[t] += cl[t];
+      /* prospective windows lie in the last W steps: only those are summed (P is relative to step t0) */
+      for (size_t t = t0; t < T; t++) O[t] += cl[t];
       R += rowsum[l];
-      P[0] = 0;
+      P[t0] = 0;
       size_t nnz = 0;
-      for (size_t t = 0; t < T; t++) {
+      for (size_t t = t0; t < T; t++) {
         P[t + 1] = P[t] + O[t];
         if (O[t] > 0) nz[nnz++] = t;
       }
+      if (!(R > 0)) continue;
+      double lnR = log(R) - lg->lnC, RC = R / C, invC = 1 / C;
       /* A window that starts or ends in a step without a case in the circle is never better than the one without
        * that step (the same cases, no more expected), so windows start and end at steps with cases (prospective
-       * windows end at the last step regardless). */
-      if (prospective) {
-        size_t b = T - 1;
-        for (size_t q = 0; q < nnz; q++) {
-          size_t a = nz[q];
-          if (a + W <= b) continue;
-          double obs = P[b + 1] - P[a], mu = R * (K[b + 1] - K[a]) / C;
-          if (!(obs > mu)) continue;
-          double llr = sm_scan_llr(obs, mu, C);
-          if (llr > bc.llr) bc.llr = llr, bc.size = s + 1, bc.a = a, bc.b = b;
-        }
-      } else {
-        size_t lo = 0;
-        for (size_t qb = 0; qb < nnz; qb++) {
-          size_t b = nz[qb];
+       * windows end at the last step regardless). For one end b the starts run without a branch to mispredict:
+       * the bound of each (−1 when it has no more cases than expected), and only a bound that may beat the best
+       * so far goes on to the exact LLR. */
+      double thr = best ? bc.llr : (top > bc.llr ? top : bc.llr), thrm = thr - margin * (thr + 1);
+      if (mt && thr != mt_thr) mt->ver++, mt_thr = thr;
+      size_t lo = 0;
+      for (size_t qb = prospective ? nnz : 0; qb <= nnz; qb++) {
+        size_t b;
+        if (prospective) {
+          if (qb != nnz) continue;
+          b = T - 1;
+          while (lo < nnz && nz[lo] + W <= b) lo++;
+        } else {
+          if (qb == nnz) break;
+          b = nz[qb];
           while (nz[lo] + W <= b) lo++;
-          for (size_t qa = lo; qa <= qb; qa++) {
+        }
+        size_t qe = prospective ? nnz : qb + 1;
+        double Pb = P[b + 1], Kb = K[b + 1];
+        const double *lnKd_b = lg->lnKd ? lg->lnKd + b : NULL;
+        if (mt) { /* a replication: one comparison per window against the roots for the threshold */
+          for (size_t qa = lo; qa < qe; qa++) {
             size_t a = nz[qa];
-            double obs = P[b + 1] - P[a], mu = R * (K[b + 1] - K[a]) / C;
+            double obs = Pb - P[a], kd = Kb - K[a];
+            size_t ci = (size_t)obs;
+            if (mt->stamp[ci] != mt->ver) mt->ms[ci] = mstar_solve(obs, thrm, C), mt->stamp[ci] = mt->ver;
+            if (RC * kd > mt->ms[ci]) continue;
+            double mu = R * kd / C;
             if (!(obs > mu)) continue;
             double llr = sm_scan_llr(obs, mu, C);
-            if (llr > bc.llr) bc.llr = llr, bc.size = s + 1, bc.a = a, bc.b = b;
+            if (llr > bc.llr) {
+              bc.llr = llr, bc.size = s + 1, bc.a = a, bc.b = b;
+              if (llr > thr) thr = llr, thrm = thr - margin * (thr + 1), mt->ver++, mt_thr = thr;
+            }
+          }
+          continue;
+        }
+        for (size_t qa = lo; qa < qe; qa++) {
+          size_t a = nz[qa];
+          double obs = Pb - P[a], kd = Kb - K[a], mu_ = RC * kd;
+          double lnkd = lnKd_b ? lnKd_b[a * T] : log(kd);
+          /* the bound, with 1/C for 1/(C − μ) (smaller, so the bound only grows) */
+          double ub = obs * (ln_c(lg, obs) - lnR - lnkd) - (C - obs) * (obs - mu_) * invC;
+          ub = obs > mu_ ? ub : -1.0;
+          if (ub < thrm) continue;
+          double mu = R * kd / C;
+          if (!(obs > mu)) continue;
+          double llr = sm_scan_llr(obs, mu, C);
+          if (llr > bc.llr) {
+            bc.llr = llr, bc.size = s + 1, bc.a = a, bc.b = b;
+            thr = best ? bc.llr : (top > bc.llr ? top : bc.llr), thrm = thr - margin * (thr + 1);
           }
         }
       }
@@ -334,12 +410,45 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
   if (!st) st = build_circles(ctx, &cs, L, x, y, rowsum, o->max_share * C, o->max_radius_m, Z, o->n_centres ? o->centre_x : NULL,
                               o->n_centres ? o->centre_y : NULL);
   if (!st) sm__log(ctx, SM_LOG_DEBUG, "scan: %zu circles of %zu centres in %.3f s", cs.off[Z], Z, sm__now() - t0);
-  double *O = st ? NULL : sm__malloc(T * sizeof *O), *Pf = st ? NULL : sm__malloc((T + 1) * sizeof *Pf);
-  size_t *nz = st ? NULL : sm__malloc(T * sizeof *nz);
-  if (!st && (!O || !Pf || !nz)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-  if (!st) scan_all(&cs, T, counts, rowsum, K, C, W, o->prospective, best, O, Pf, nz);
+  scan_logs lg = {NULL, NULL, 0, log(C)};
+  if (!st) {
+    lg.nlnc = C < 16e6 ? (size_t)C : 0;
+    lg.lnc = sm__malloc((lg.nlnc + 1) * sizeof *lg.lnc);
+    if (T <= 1024) lg.lnKd = sm__malloc(T * T * sizeof *lg.lnKd);
+    if (!lg.lnc || (T <= 1024 && !lg.lnKd)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  for (size_t k = 0; !st && k <= lg.nlnc; k++) lg.lnc[k] = k ? log((double)k) : 0; /* 0 cases: never above μ */
+  for (size_t a = 0; !st && lg.lnKd && a < T; a++)
+    for (size_t b = a; b < T; b++) lg.lnKd[a * T + b] = log(K[b + 1] - K[a]);
+  /* the data: every centre's best cylinder, centres in parallel blocks */
+  int nth = sm__threads(ctx), oom = 0;
+  double t1 = sm__now();
+  if (!st) {
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel num_threads(nth) reduction(| : oom)
+#endif
+    {
+      double *O = malloc(T * sizeof *O), *Pf = malloc((T + 1) * sizeof *Pf);
+      size_t *nz = malloc(T * sizeof *nz);
+      oom |= !O || !Pf || !nz;
+#ifdef SM_HAVE_OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+      for (size_t z0 = 0; z0 < Z; z0 += 64)
+        if (O && Pf && nz) scan_all(&cs, z0, z0 + 64 < Z ? z0 + 64 : Z, T, counts, rowsum, K, C, W, o->prospective, &lg, best, O, Pf, nz, NULL);
+      free(O), free(Pf), free(nz);
+    }
+    if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  if (!st) sm__log(ctx, SM_LOG_DEBUG, "scan: the data's best cylinders in %.3f s", sm__now() - t1);
   if (!st) st = sm__progress(ctx, 0.0, "scan replications");
-  /* the replications: the cases' times shuffled over the cases */
+  /* the replications: the cases' times shuffled over the cases; a window holds at most its circle's cases */
+  size_t cap_cases = 0;
+  for (size_t z = 0; !st && z < Z; z++) {
+    double tot = 0;
+    for (size_t q = cs.off[z]; q < cs.off[z + 1]; q++) tot += rowsum[cs.idx[q]];
+    if ((size_t)tot > cap_cases) cap_cases = (size_t)tot;
+  }
   unsigned Rn = o->permutations;
   double *repmax = Rn ? sm__malloc(Rn * sizeof *repmax) : NULL;
   size_t nc = (size_t)C;
@@ -352,8 +461,7 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
         for (double k = 0; k < counts[l * T + t]; k++) cl[q] = (uint32_t)l, ct[q] = (uint32_t)t, q++;
   }
   uint64_t seed = sm_ctx_seed(ctx);
-  int oom = 0;
-  int nth = sm__threads(ctx);
+  t1 = sm__now();
   unsigned batch = (unsigned)(nth > 0 ? 4 * nth : 4);
   /* in batches, with the progress between them (a callback may stop the run) */
   for (unsigned r0 = 0; !st && r0 < Rn; r0 += batch) {
@@ -365,12 +473,13 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
       uint32_t *tt = malloc(nc * sizeof *tt);
       double *cc = malloc(L * T * sizeof *cc), *o2 = malloc(T * sizeof *o2), *p2 = malloc((T + 1) * sizeof *p2);
       size_t *nz2 = malloc(T * sizeof *nz2);
-      oom |= !tt || !cc || !o2 || !p2 || !nz2;
+      mstar_tab mt = {malloc((cap_cases + 1) * sizeof(double)), calloc(cap_cases + 1, sizeof(uint32_t)), 0, cap_cases};
+      oom |= !tt || !cc || !o2 || !p2 || !nz2 || !mt.ms || !mt.stamp;
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
       for (unsigned r = r0; r < r1; r++) {
-        if (!tt || !cc || !o2 || !p2 || !nz2) continue;
+        if (!tt || !cc || !o2 || !p2 || !nz2 || !mt.ms || !mt.stamp) continue;
         memcpy(tt, ct, nc * sizeof *tt);
         uint64_t s = mix64(seed ^ (0xA24BAED4963EE407ull * ((uint64_t)r + 1)));
         for (size_t i = nc - 1; i > 0; i--) {
@@ -381,13 +490,14 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
         }
         memset(cc, 0, L * T * sizeof *cc);
         for (size_t i = 0; i < nc; i++) cc[(size_t)cl[i] * T + tt[i]] += 1;
-        repmax[r] = scan_all(&cs, T, cc, rowsum, K, C, W, o->prospective, NULL, o2, p2, nz2);
+        repmax[r] = scan_all(&cs, 0, cs.Z, T, cc, rowsum, K, C, W, o->prospective, &lg, NULL, o2, p2, nz2, &mt);
       }
-      free(tt), free(cc), free(o2), free(p2), free(nz2);
+      free(tt), free(cc), free(o2), free(p2), free(nz2), free(mt.ms), free(mt.stamp);
     }
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
     if (!st) st = sm__progress(ctx, (double)r1 / Rn, "scan replications");
   }
+  if (!st && Rn) sm__log(ctx, SM_LOG_DEBUG, "scan: %u replications in %.3f s", Rn, sm__now() - t1);
   /* clusters: each centre's best cylinder, by LLR; those whose circles share no location with a better one */
   sm_scan_result *res = NULL;
   if (!st) {
@@ -425,7 +535,8 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
     if (res) res->total = C;
   }
   sm__free(rowsum), sm__free(colsum), sm__free(K), sm__free(cs.off), sm__free(cs.idx), sm__free(cs.rad);
-  sm__free(best), sm__free(O), sm__free(Pf), sm__free(nz), sm__free(repmax), sm__free(cl), sm__free(ct);
+  sm__free(best), sm__free(repmax), sm__free(cl), sm__free(ct);
+  sm__free(lg.lnc), sm__free(lg.lnKd);
   if (st) {
     sm_scan_result_destroy(res);
     return st;

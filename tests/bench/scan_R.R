@@ -25,36 +25,47 @@
 #   <= 0.5 C (the centre itself always); every prefix is a circle. The
 #   candidates come from dbscan::frNN(coords, eps = RADIUS (1 + 1e-9)); d is
 #   recomputed as sqrt(dx^2 + dy^2) and filtered with d <= RADIUS.
-#   Windows: every [a, b] with b - a + 1 <= MAXWINDOW, in (b, a) order.
+#   Windows: every [a, b] with b - a + 1 <= MAXWINDOW.
 #   Cylinder: o = cases in the circle and window, mu = (cases in the circle)
 #   (cases in the window) / C, LLR = o log(o/mu) + (C-o) log((C-o)/(C-mu)) if
-#   o > mu (o log(o/mu) if o = C), else 0. The statistic is the largest LLR;
-#   the most likely cluster is the cylinder that has it (ties: the smallest
-#   centre, then the smallest circle, then the first window in (b, a) order,
-#   as safemap; its window then trimmed to steps with cases in the circle,
-#   which only matters if a whole step has no case).
+#   o > mu, else 0 (o = C would need mu = C, so never o > mu). The statistic
+#   is the largest LLR; the most likely cluster is the cylinder that has it
+#   (ties as safemap: the smallest centre, then the smallest circle, then the
+#   smallest end step, then the smallest start step).
+#   Only windows that start and end at a step with a case in the circle get
+#   an LLR (as safemap does): any other window with o > mu has the same o as
+#   that window trimmed to such steps and a mu at least as large, and the LLR
+#   falls as mu grows, so the maximum (and the cluster) is the one over all
+#   windows.
 #   Replications: the cases expanded to one (location, step) pair each, the
 #   steps shuffled with sample(), re-tabulated with tabulate(); n_l and K do
 #   not change, so neither do the circles or the expected counts.
 #   p = (#replications with max LLR >= observed + 1) / (NREP + 1) (NA when
-#   NREP is 0, as safemap leaves it empty).
+#   NREP is 0: safemap leaves it empty).
 #
-# How it is vectorised: the L x (T + 1) prefix sums over time of the counts
-# give, summed down each circle (one vectorised step per circle size), an
-# (all circles) x (T + 1) matrix PC of prefix sums; then one loop over the
-# windows evaluates each window for every circle at once:
-#   o <- PC[, b + 2] - PC[, a + 1]; mu <- R * Kw / C; LLR on o > mu only.
-# Chosen because it was the fastest of three tried on the 100k test cube
-# (9,127 cells x 52 weeks, radius 1050 m: 108,069 circles x 1,027 windows,
-# 111M cylinders, 51M with o > mu), one replication:
-#   loop over windows, vectors over all circles (this)            4.1 s
-#   loop over centres, circle-size x window matrices per centre   4.6 s
-#   loop over circle sizes, centre x window matrices for each     8.2 s
-# Column slices of PC are contiguous, and each step works on ~108k doubles,
-# so the R loop overhead (1,027 iterations) is nothing; the matrix versions
-# spend their time gathering columns (P[, wb + 2]) into big temporaries.
-# About half the time is the two logs of the LLR on the ~46% of cylinders
-# with o > mu.
+# How it is vectorised: the L x (T + 1) prefix sums over time of the counts,
+# summed down each circle (one vectorised step per circle size), give an
+# (all circles) x (T + 1) matrix PC of prefix sums. Then one loop over the
+# start step a: the circles with a case at step a, times the ends e in
+# a .. a + MAXWINDOW - 1, as matrices:
+#   o <- PC[ra, e + 2] - PC[ra, a + 1]; mu <- outer(R[ra], K[e + 2] - K[a + 1]) / C
+# and the LLR on the cells with o > mu and a case at step e only.
+# Timed on the 100k test cube (9,127 cells x 52 weeks, radius 1050 m,
+# MAXWINDOW 26: 108,069 circles x 1,027 windows, 111M cylinders, 51M with
+# o > mu, 20M of them with cases at both ends), one permuted count matrix,
+# two runs each on a shared 2-core machine (s per replication):
+#   loop over start steps, circles x ends matrices, ends pruned (this)  2.0
+#   loop over the 1,027 windows, vectors over all 108k circles         3.3-3.9
+#     (the same with the pruning test per window: no faster, 3.7-4.3)
+#   loop over centres, circle-size x window matrices per centre        4.0-4.7
+#   loop over circle sizes, all-centre x window matrices               6.5-7.4
+# The all-window versions spend half their time in the two logs of the LLR
+# on the 51M cylinders with o > mu and the rest gathering columns
+# (P[, wb + 2]) into big temporaries; grouping by start step skips the
+# circles without a case at that step before anything is gathered, and
+# leaves 20M LLRs. The operations that decide a value (o, mu, the LLR) are
+# the same as lib/scan.c's in the same order, so the LLRs are the same
+# doubles (checked against safemap scan and a brute-force loop).
 #
 # Writes OUT.csv (write.csv, one row, the most likely cluster: centre
 # (unit_id), locations, radius_m (distance to its farthest location), start,
