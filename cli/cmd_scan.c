@@ -25,7 +25,10 @@ static const char *USAGE =
     "Output: layer 'scan_clusters' (circles: rank, centre, centre_x, centre_y, radius_m,\n"
     "locations, start, end, observed, expected, relative_risk, llr, p; prospective runs also\n"
     "recurrence = 1 / p in steps and recurrence_years: once in so long by chance when the scan\n"
-    "is repeated every step, as SaTScan's recurrence interval).\n"
+    "is repeated every step, as SaTScan's recurrence interval), and layer 'scan_locations' (each\n"
+    "cluster's locations as points: rank, location, x, y, distance_m from the centre, observed\n"
+    "and expected in the cluster's steps, relative_risk); with OUT.csv the clusters go to OUT.csv\n"
+    "and the locations to OUT_locations.csv.\n"
     "\n"
     "Options:\n"
     "  --wards PATH           the ward polygons: the locations (default) or, with --grid, the study area\n"
@@ -153,12 +156,17 @@ int cmd_scan(int argc, char **argv) {
   sm_units *u = NULL;
   sm_cube *cube = NULL;
   sm_scan_result *res = NULL;
-  sm_layer *L = NULL;
+  sm_layer *L = NULL, *LL = NULL;
   int32_t *at = NULL;
   double *lx = NULL, *ly = NULL, *px = NULL, *py = NULL;
   int rc = 0;
   size_t n_units = 0, nl = 0, T = 0;
-  sm_status st = sm_write_check(ctx, o.output, &wo);
+  size_t olen = strlen(o.output);
+  int csv = olen > 4 && (!strcmp(o.output + olen - 4, ".csv") || !strcmp(o.output + olen - 4, ".CSV"));
+  char *loc_path = csv ? malloc(olen + 16) : NULL;
+  if (loc_path) snprintf(loc_path, olen + 16, "%.*s_locations.csv", (int)(olen - 4), o.output);
+  sm_status st = csv && !loc_path ? SM_E_NOMEM : sm_write_check(ctx, o.output, &wo);
+  if (!st && loc_path) st = sm_write_check(ctx, loc_path, &wo);
   if (!st) st = cli_read_points(&o, ctx, &p);
   if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
   if (!st && incidents) st = incident_locations(ctx, p, areas, &at, &n_units, &px, &py);
@@ -253,7 +261,57 @@ int cmd_scan(int argc, char **argv) {
              (unsigned long long)o.seed);
     if (!st) st = sm_layer_set_metadata(ctx, L, "method", buf);
   }
-  if (!st) st = sm_write_layers(ctx, o.output, &L, 1, &wo);
+  if (!st) { /* each cluster's locations: SaTScan's location file */
+    enum { NL = 8 };
+    size_t g[NL];
+    static const char *const ln[NL] = {"rank", "location", "x", "y", "distance_m", "observed", "expected", "relative_risk"};
+    static const sm_field_type lt[NL] = {SM_FIELD_INT64,  SM_FIELD_STRING, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
+                                         SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE};
+    st = sm_layer_create(ctx, &LL, "scan_locations", SM_GEOM_POINT, sm_points_crs(p));
+    for (int i = 0; i < NL && !st; i++) st = sm_layer_add_field(ctx, LL, ln[i], lt[i], &g[i]);
+    const double *cnt = sm_cube_counts(cube), C = res->total;
+    double *colsum = calloc(T, sizeof *colsum);
+    if (!st && !colsum) st = SM_E_NOMEM;
+    for (size_t q = 0; !st && q < nl * T; q++) colsum[q % T] += cnt[q];
+    for (size_t c = 0; c < res->n_clusters && !st; c++) {
+      const sm_scan_cluster *k = &res->clusters[c];
+      double K = 0;
+      for (size_t t = k->t_start; t <= k->t_end; t++) K += colsum[t];
+      for (size_t q = res->member_off[c]; q < res->member_off[c + 1] && !st; q++) {
+        size_t l = res->members[q], un = sm_cube_unit(cube, l), row;
+        double obs = 0, tot = 0;
+        for (size_t t = 0; t < T; t++) tot += cnt[l * T + t], obs += t >= k->t_start && t <= k->t_end ? cnt[l * T + t] : 0;
+        double ex = tot * K / C;
+        unsigned char wkb[21];
+        uint32_t ty = 1;
+        wkb[0] = 1;
+        memcpy(wkb + 1, &ty, 4), memcpy(wkb + 5, &lx[l], 8), memcpy(wkb + 13, &ly[l], 8);
+        char id[64];
+        if (wards_units) snprintf(id, sizeof id, "%s", sm_areas_id(areas, un));
+        else if (incidents) snprintf(id, sizeof id, "incident position %zu", un);
+        else snprintf(id, sizeof id, "cell %zu", un);
+        st = sm_layer_add_feature(ctx, LL, wkb, sizeof wkb, &row);
+        if (!st) st = sm_layer_set_int(ctx, LL, row, g[0], (int64_t)c + 1);
+        if (!st) st = sm_layer_set_string(ctx, LL, row, g[1], id);
+        if (!st) st = sm_layer_set_double(ctx, LL, row, g[2], lx[l]);
+        if (!st) st = sm_layer_set_double(ctx, LL, row, g[3], ly[l]);
+        if (!st) st = sm_layer_set_double(ctx, LL, row, g[4], res->member_dist[q]);
+        if (!st) st = sm_layer_set_double(ctx, LL, row, g[5], obs);
+        if (!st) st = sm_layer_set_double(ctx, LL, row, g[6], ex);
+        if (!st && ex > 0) st = sm_layer_set_double(ctx, LL, row, g[7], obs / ex);
+      }
+    }
+    free(colsum);
+  }
+  if (!st) {
+    if (csv) {
+      st = sm_write_layers(ctx, o.output, &L, 1, &wo);
+      if (!st && (st = sm_write_layers(ctx, loc_path, &LL, 1, &wo))) remove(o.output); /* both or neither */
+    } else {
+      sm_layer *both[2] = {L, LL};
+      st = sm_write_layers(ctx, o.output, both, 2, &wo);
+    }
+  }
   if (st) {
     rc = cli_fail(&o, ctx, st);
   } else if (!o.quiet) {
@@ -277,11 +335,13 @@ int cmd_scan(int argc, char **argv) {
               c ? "secondary" : "most likely", k->locations, k->locations == 1 ? "" : "s", k->radius_m, where, a, b,
               k->observed, k->expected, k->observed / k->expected, k->llr, k->p, rec);
     }
-    fprintf(stderr, "safemap scan: wrote %s\n", o.output);
+    if (loc_path) fprintf(stderr, "safemap scan: wrote %s and %s\n", o.output, loc_path);
+    else fprintf(stderr, "safemap scan: wrote %s\n", o.output);
   }
 out:
   free(at), free(lx), free(ly), free(px), free(py);
-  sm_layer_destroy(L);
+  sm_layer_destroy(L), sm_layer_destroy(LL);
+  free(loc_path);
   sm_scan_result_destroy(res);
   sm_cube_destroy(cube);
   sm_units_destroy(u);

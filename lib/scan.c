@@ -10,7 +10,7 @@
 
 void sm_scan_result_destroy(sm_scan_result *r) {
   if (!r) return;
-  sm__free(r->clusters);
+  sm__free(r->clusters), sm__free(r->member_off), sm__free(r->members), sm__free(r->member_dist);
   sm__free(r);
 }
 
@@ -533,6 +533,23 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
     }
     sm__free(used);
     if (res) res->total = C;
+    /* each cluster's locations */
+    size_t nm = 0;
+    for (size_t k = 0; !st && k < res->n_clusters; k++) nm += res->clusters[k].locations;
+    if (!st) {
+      res->member_off = sm__malloc((res->n_clusters + 1) * sizeof *res->member_off);
+      res->members = sm__malloc((nm ? nm : 1) * sizeof *res->members);
+      res->member_dist = sm__malloc((nm ? nm : 1) * sizeof *res->member_dist);
+      if (!res->member_off || !res->members || !res->member_dist) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      else res->member_off[0] = 0;
+    }
+    for (size_t k = 0, q = 0; !st && k < res->n_clusters; k++) {
+      res->member_off[k] = q;
+      const sm_scan_cluster *m = &res->clusters[k];
+      for (size_t j = 0; j < m->locations; j++, q++)
+        res->members[q] = cs.idx[cs.off[m->centre] + j], res->member_dist[q] = cs.rad[cs.off[m->centre] + j];
+      res->member_off[k + 1] = q;
+    }
   }
   sm__free(rowsum), sm__free(colsum), sm__free(K), sm__free(cs.off), sm__free(cs.idx), sm__free(cs.rad);
   sm__free(best), sm__free(repmax), sm__free(cl), sm__free(ct);

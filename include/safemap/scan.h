@@ -48,6 +48,9 @@ typedef struct sm_scan_result {
   size_t n_clusters;
   sm_scan_cluster *clusters;
   double total;        /**< C */
+  size_t *member_off;  /**< n_clusters + 1: cluster k's locations are members[member_off[k] .. member_off[k + 1]) */
+  size_t *members;     /**< the locations of each cluster's circle, nearest its centre first */
+  double *member_dist; /**< and their distances from the centre (metres) */
 } sm_scan_result;
 
 /** Frees a result. @since 0.1 */

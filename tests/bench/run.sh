@@ -91,14 +91,16 @@ NR_NSIM=999
 NR_R_NSIM=49
 
 # scan: space-time permutation scan on the same dated incidents, SC_CELL m
-# fishnet cells (at most 10,000 locations with an incident), weekly bins,
-# circles up to SC_RADIUS m; safemap only. 999 replications take far more
-# than 3 minutes here, so safemap runs with each of SC_MEASURE replications
-# and a straight line gives the time at SC_NSIM (row marked ESTIMATE).
+# fishnet cells, weekly bins, circles up to SC_RADIUS m (not a lattice
+# distance of the cell centres, so both tools take the same circles), windows
+# up to half the year, SC_NSIM replications; beside scan_R.R (the same scan in
+# plain R on the same cube, written by `safemap emerging`), which runs
+# SC_R_NSIM replications: its replication time is extrapolated linearly to
+# SC_NSIM (row marked ESTIMATE).
 SC_CELL=500
-SC_RADIUS=1000
+SC_RADIUS=1050
 SC_NSIM=999
-SC_MEASURE="9,29"
+SC_R_NSIM=5
 
 # London wards, December 2024 (684, EPSG:27700, code WD24CD): the first of
 # these that exists, unless --wards is given.
@@ -880,39 +882,77 @@ entry_nearrepeat() {
 }
 
 # entry scan: `safemap scan` on the dated incidents (fishnet of SC_CELL m,
-# weekly bins, circles up to SC_RADIUS m); no peer. Timed at each number of
-# replications in SC_MEASURE; the time at SC_NSIM is a straight-line
-# estimate through the two. The note gives the most likely cluster.
+# weekly bins, circles up to SC_RADIUS m, SC_NSIM replications) beside
+# scan_R.R on the same cube (cells and weekly counts from an untimed
+# `safemap emerging` run). Agreement: the most likely cluster (its cells'
+# centre, size, weeks, observed, expected and LLR).
 entry_scan() {
     local size=$1 csv
     local input="${size} dated, ${SC_CELL} m x week"
     local out="$SCRATCH/out" logs="$SCRATCH/logs" name="scan_${size}"
     csv=$(input_dated_csv "$size")
-    local m1 m2 w1 w2 r1 r2
-    IFS=',' read -r m1 m2 <<<"$SC_MEASURE"
-    local m
-    for m in "$m1" "$m2"; do
-        rm -f "$out/${name}_r${m}_safemap.csv"
-        SM_TOOL="safemap ($m repl.)" SM_NOTE="measured at $m replications" \
-            run_safemap scan "$input" "${name}_r${m}_safemap" \
-            scan "$csv" --x X --y Y --crs EPSG:27700 --time Date --grid fishnet --cell "$SC_CELL" --bin week \
-            --max-radius "$SC_RADIUS" --permutations "$m" --seed 1 -o "$out/${name}_r${m}_safemap.csv" --overwrite -v "${SM_JOBS[@]}"
-        [ "$SM_OK" -eq 1 ] || return 0
-        if [ "$m" = "$m1" ]; then w1=$SM_WALL r1=$T_RSS; else w2=$SM_WALL r2=$T_RSS; fi
-    done
-    local est
-    est=$(awk -v n1="$m1" -v n2="$m2" -v s1="$w1" -v s2="$w2" -v n="$SC_NSIM" 'BEGIN{
-        b = (s2 - s1) / (n2 - n1); a = s1 - b * n1; printf "%.3f %.4f %.3f", a + b * n, b, a }')
-    local e_wall=${est%% *} rest=${est#* }
-    local per=${rest%% *} fixed=${rest#* }
-    local rss=$r2
-    awk -v a="$r1" -v b="$r2" 'BEGIN{ exit !(a > b) }' && rss=$r1
-    add_row scan "$input" "safemap ESTIMATE" "~$(printf '%.0f' "$e_wall")" "$rss" - \
-        "ESTIMATE at $SC_NSIM replications: straight line through $m1 (${w1} s) and $m2 (${w2} s): ${fixed} s + ${per} s per replication"
-    local lg="$logs/${name}_r${m2}_safemap.log" summary best
+    local sm_out="$out/${name}_safemap.csv" cube="$out/${name}_cube.csv" r_out="$out/${name}_R.csv"
+    rm -f "$sm_out" "$cube" "${cube%.csv}_bins.csv" "$r_out"
+    SM_NOTE="$SC_NSIM replications, circles <= ${SC_RADIUS} m, windows <= 26 weeks" \
+        run_safemap scan "$input" "${name}_safemap" \
+        scan "$csv" --x X --y Y --crs EPSG:27700 --time Date --grid fishnet --cell "$SC_CELL" --bin week \
+        --max-radius "$SC_RADIUS" --permutations "$SC_NSIM" --seed 1 -o "$sm_out" --overwrite -v "${SM_JOBS[@]}"
+    local sm_ok=$SM_OK sm_wall=$SM_WALL
+    local lg="$logs/${name}_safemap.log" summary best
     summary=$(sed -n 's/^safemap scan: \([0-9]* locations with an incident.*\)$/\1/p' "$lg" | head -n 1)
     best=$(sed -n 's/^safemap scan: most likely cluster: \(.*\)$/\1/p' "$lg" | head -n 1)
-    NOTES+=("scan $size: ${summary:-no summary line (log: $lg)}; most likely cluster (run with $m2 replications, so p >= 1/$((m2 + 1))): ${best:-?}")
+    NOTES+=("scan $size: ${summary:-no summary line (log: $lg)}; most likely cluster: ${best:-?}")
+    local tool="scan_R.R ESTIMATE"
+    [ "$SC_R_NSIM" -ge "$SC_NSIM" ] && tool="scan_R.R (Rscript)"
+    if ! have_dbscan; then
+        add_row scan "$input" "$tool" - - - "R or dbscan not installed (tests/bench/install_peers.sh)"
+        return 0
+    fi
+    # the cube R reads: the same cells (extent from the points) and weeks, untimed
+    "$SAFEMAP" emerging "$csv" --x X --y Y --crs EPSG:27700 --time Date --grid fishnet --cell "$SC_CELL" --bin week \
+        --band "$SC_RADIUS" -o "$cube" --overwrite -q >"$logs/${name}_cube.log" 2>&1 || {
+        add_row scan "$input" "$tool" - - - "the cube for R failed (log: $logs/${name}_cube.log)"
+        return 0
+    }
+    local xy
+    xy=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "X") cx = i; if ($i == "Y") cy = i }; next }
+        { if (NR == 2 || $cx < x) x = $cx; if (NR == 2 || $cy < y) y = $cy } END { printf "%s,%s", x, y }' "$csv")
+    log "scan $input: Rscript scan_R.R ($SC_R_NSIM replications)"
+    timed "${name}_R" "$RSCRIPT" "$SCRIPT_DIR/scan_R.R" "$cube" "${cube%.csv}_bins.csv" "$r_out" "$xy" "$SC_CELL" \
+        "$SC_RADIUS" 0 "$SC_R_NSIM" 1
+    if [ "$T_RC" -ne 0 ] || [ ! -s "$r_out" ]; then
+        add_row scan "$input" "$tool" "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $logs/${name}_R.log)"
+        return 0
+    fi
+    local agree="not compared: safemap failed"
+    if [ "$sm_ok" -eq 1 ]; then
+        # the most likely cluster: same size, weeks and observed count; expected and LLR to 1e-9
+        agree=$(awk -F, '{ gsub(/"/, "") } FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+            FNR == 2 { for (k in col) { split(k, a, SUBSEP); if (a[1] == FILENAME) v[FILENAME, a[2]] = $col[k] }; f[++n] = FILENAME }
+            END {
+                s = f[1]; r = f[2]
+                same = v[s, "locations"] == v[r, "locations"] && v[s, "start"] == v[r, "start"] && v[s, "end"] == v[r, "end"] &&
+                    v[s, "observed"] == v[r, "observed"]
+                de = v[s, "expected"] - v[r, "expected"]; dl = v[s, "llr"] - v[r, "llr"]
+                same = same && de * de < 1e-18 * v[r, "expected"] ^ 2 && dl * dl < 1e-18 * v[r, "llr"] ^ 2
+                printf "most likely cluster %s: %s cells, %s to %s, %s observed vs %.4f expected, LLR %.10g (R %.10g)",
+                    same ? "identical" : "DIFFERS", v[s, "locations"], v[s, "start"], v[s, "end"], v[s, "observed"],
+                    v[s, "expected"], v[s, "llr"], v[r, "llr"] }' "$sm_out" "$r_out" | tr -d '"')
+    fi
+    local rl="$logs/${name}_R.log" r_read r_circ r_obs r_rep
+    r_read=$(sed -n 's/^R: read \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_circ=$(sed -n 's/^R: .*circles \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_obs=$(sed -n 's/^R: .*observed \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    r_rep=$(sed -n 's/^R: .*replications [0-9]* \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    NOTES+=("scan $size: R read ${r_read} s, circles ${r_circ} s, the data ${r_obs} s, ${SC_R_NSIM} replications ${r_rep} s (medians); the measured Rscript ${T_WALL} s, peak ${T_RSS} MiB")
+    if [ "$SC_R_NSIM" -ge "$SC_NSIM" ]; then
+        add_row scan "$input" "$tool" "$T_WALL" "$T_RSS" "$(ratio "$T_WALL" "$sm_wall")" "$agree"
+        return 0
+    fi
+    local e_wall
+    e_wall=$(awk -v tw="$T_WALL" -v tp="$r_rep" -v n="$SC_R_NSIM" -v N="$SC_NSIM" 'BEGIN{ printf "%.3f", tw - tp + tp * N / n }')
+    add_row scan "$input" "$tool" "~$(printf '%.0f' "$e_wall")" "$T_RSS" "$(ratio "$e_wall" "$sm_wall")" \
+        "ESTIMATE: R ran $SC_R_NSIM replications (${r_rep} s, Rscript ${T_WALL} s), scaled linearly to $SC_NSIM; $agree"
 }
 
 # ---------------------------------------------------------------- main
@@ -950,6 +990,9 @@ done
     fi
     if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -Eqx 'hotspots|emerging' && have_spdep; then
         echo "# spdep: $("$RSCRIPT" -e 'cat(R.version.string, ", spdep ", format(packageVersion("spdep")), ", dbscan ", if (requireNamespace("dbscan", quietly = TRUE)) format(packageVersion("dbscan")) else "not installed", sep = "")' 2>/dev/null); spdep runs serially (no set.coresOption)"
+    fi
+    if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -qx scan && have_dbscan; then
+        echo "# scan_R.R: $("$RSCRIPT" -e 'cat(R.version.string, ", dbscan ", format(packageVersion("dbscan")), sep = "")' 2>/dev/null); one core"
     fi
     if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -qx nearrepeat && have_dbscan; then
         echo "# knox_R.R: $("$RSCRIPT" -e 'cat(R.version.string, ", dbscan ", format(packageVersion("dbscan")), sep = "")' 2>/dev/null); one core"

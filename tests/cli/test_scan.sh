@@ -9,9 +9,17 @@ assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-window 6 --permut
 assert_stderr_contains "20 locations with an incident, 36 steps, 6051 incidents, 199 replications"
 assert_stderr_contains "most likely cluster: 3 locations within 1378 m of Hampstead Town, 2024-10 to 2024-11: 74 observed"
 head -1 "$out/s1.csv" | grep -q "^rank,centre,centre_x,centre_y,radius_m,locations,start,end,observed,expected,relative_risk,llr,p$" || fail "CSV header"
+# the clusters' locations: each cluster's observed and expected are the sums over its locations
+head -1 "$out/s1_locations.csv" | grep -q "^rank,location,x,y,distance_m,observed,expected,relative_risk$" || fail "locations header"
+awk -F, 'NR == FNR { if (FNR > 1) { o[$1] += $6; e[$1] += $7; n[$1]++ } next }
+    FNR > 1 { d = e[$1] - $10; if (o[$1] != $9 || n[$1] != $6 || d * d > 1e-18) bad = 1 } END { exit bad }' \
+    "$out/s1_locations.csv" "$out/s1.csv" || fail "cluster figures are not the sums over their locations"
+grep -q "^1,E05013659,.*,0,26," "$out/s1_locations.csv" || fail "Hampstead Town first, at distance 0, 26 burglaries"
 assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-window 6 --permutations 199 --seed 1 -j 2 -o "$out/s2.csv" -q
 assert_same_bytes "$out/s1.csv" "$out/s2.csv"
+assert_same_bytes "$out/s1_locations.csv" "$out/s2_locations.csv"
 assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --prospective --max-window 3 --permutations 99 --seed 1 -o "$out/p.gpkg" -q
+ogrinfo -q "$out/p.gpkg" 2> /dev/null | grep -q "scan_locations (Point)" || fail "no scan_locations layer"
 n=$(ogrinfo -q "$out/p.gpkg" -sql "SELECT COUNT(*) AS n, MAX(\"end\") AS e FROM scan_clusters" 2> /dev/null | sed -n 's/^ *\(n\|e\) (.*) = //p' | tr '\n' ' ')
 case "$n" in *"2025-02 ") ;; *) fail "prospective clusters should all end in 2025-02: '$n'" ;; esac
 assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --grid fishnet --cell 500 --bin quarter --permutations 99 --seed 2 -o "$out/c.gpkg" -q

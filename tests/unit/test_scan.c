@@ -166,6 +166,26 @@ static void brute_force_circles(void **state) {
           const sm_scan_cluster *m = &res->clusters[0];
           assert_true(fabs(sm_scan_llr(m->observed, m->expected, res->total) - m->llr) <= 1e-12 * m->llr);
           assert_true(m->x == (centres ? zx[m->centre] : x[m->centre]) && m->y == (centres ? zy[m->centre] : y[m->centre]));
+          /* every cluster's locations: nearest first, the farthest at its radius, no location in two clusters, and
+           * together they hold the observed count over the cluster's steps */
+          unsigned char seen[L] = {0};
+          for (size_t i = 0; i < res->n_clusters; i++) {
+            const sm_scan_cluster *cl = &res->clusters[i];
+            assert_int_equal(res->member_off[i + 1] - res->member_off[i], cl->locations);
+            double obs = 0;
+            for (size_t q = res->member_off[i]; q < res->member_off[i + 1]; q++) {
+              size_t l = res->members[q];
+              assert_false(seen[l]);
+              seen[l] = 1;
+              double d = hypot(x[l] - cl->x, y[l] - cl->y);
+              assert_true(d == res->member_dist[q]);
+              if (q > res->member_off[i]) assert_true(res->member_dist[q] >= res->member_dist[q - 1]);
+              for (size_t t = cl->t_start; t <= cl->t_end; t++) obs += c[l * T + t];
+            }
+            assert_true(res->member_dist[res->member_off[i + 1] - 1] == cl->radius_m);
+            assert_true(obs == cl->observed);
+            if (!centres) assert_int_equal(res->members[res->member_off[i]], cl->centre);
+          }
           sm_scan_result_destroy(res);
         }
   /* centres at the locations themselves = the default; a radius beyond every distance = no radius */
