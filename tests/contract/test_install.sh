@@ -39,6 +39,11 @@ grep -q 'Holborn & Covent Garden *No Pattern Detected' "$WORKDIR/e.txt" || { ech
 LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/near_repeat" "$pts" > "$WORKDIR/n.txt"
 grep -q '6416 incidents, 20579320 pairs' "$WORKDIR/n.txt" || { echo "FAIL: near-repeat example"; cat "$WORKDIR/n.txt"; exit 1; }
 grep -q '^same location  0-1 months        1374 pairs' "$WORKDIR/n.txt" || { echo "FAIL: near-repeat example (cell)"; cat "$WORKDIR/n.txt"; exit 1; }
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/scan_and_forecast" "$pts" "$wards" > "$WORKDIR/s.txt"
+grep -q '^cluster 1: 2024-10 to 2024-11, 74 observed vs 43.5 expected, LLR 8.90, p 0.01: Hampstead Town, Frognal, Highgate$' "$WORKDIR/s.txt" ||
+  { echo "FAIL: scan example"; cat "$WORKDIR/s.txt"; exit 1; }
+grep -q '^ProMap for 2025-02: 44 of 177 incidents in the top 5% of the area (995 cells): hit rate 24.9%, PAI 4.97$' "$WORKDIR/s.txt" ||
+  { echo "FAIL: forecast example"; cat "$WORKDIR/s.txt"; exit 1; }
 
 # 2. pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
