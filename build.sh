@@ -94,7 +94,7 @@ demo() {
   say "done: $out/camden_burglary_counts.gpkg (layers ward_counts, ward_counts_by_month, safemap_metadata)"
   say "      $out/camden_burglary_kde.gpkg (raster kde, layer kde_hotspot_areas)"
   say "      $out/camden_burglary_hotspots.gpkg, ..._optimised.gpkg (layer hotspots)"
-  say "      $out/camden_burglary_emerging.gpkg (layers emerging, emerging_bins), ..._scan.gpkg, ..._scan_now.gpkg (scan_clusters)"
+  say "      $out/camden_burglary_emerging.gpkg (layers emerging, emerging_bins), ..._scan.gpkg, ..._scan_now.gpkg (scan_clusters, scan_locations)"
   say "      $out/camden_burglary_promap.gpkg (raster promap, layer promap_top)"
   say "      $out/camden_burglary_near_repeat.csv, ..._backtest.csv: open the GeoPackages in QGIS"
 }
