@@ -105,29 +105,59 @@ static double mstar_solve(double c, double thrm, double C) {
  * when `best` is given; returns the largest LLR. Without `best` (a replication) only the largest matters, so a
  * window is skipped when it cannot beat the largest so far; with `best`, when it cannot beat its centre's best
  * (ties keep the first, as without skipping: the result is the same). Work buffers per call. */
-static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const double *c, const double *rowsum,
-                       const double *K, double C, size_t W, int prospective, const scan_logs *lg, cand *best, double *O,
-                       double *P, size_t *nz, mstar_tab *mt) {
+/* The cases of location l are case_t[case_off[l] .. case_off[l + 1]) (their steps, in any order): a circle's
+ * series is built from its locations' cases, its steps with a case kept as a bit set, so a step of the circle
+ * costs its new location's cases and the circle's steps with cases, not T. */
+typedef struct scan_work {
+  double *O;       /* T: the circle's cases per step (0 outside nz) */
+  double *S;       /* T + 1: S[q] = cases in the steps nz[0 .. q) */
+  size_t *nz;      /* T: the steps with a case, ascending */
+  uint64_t *mask;  /* (T + 63) / 64 */
+} scan_work;
+
+static int work_alloc(scan_work *w, size_t T) {
+  w->O = calloc(T, sizeof *w->O), w->S = malloc((T + 1) * sizeof *w->S), w->nz = malloc(T * sizeof *w->nz);
+  w->mask = calloc((T + 63) / 64, sizeof *w->mask);
+  return w->O && w->S && w->nz && w->mask ? 0 : -1;
+}
+
+static void work_free(scan_work *w) {
+  free(w->O), free(w->S), free(w->nz), free(w->mask);
+}
+
+static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const size_t *case_off, const uint32_t *case_t,
+                       const double *rowsum, const double *K, double C, size_t W, int prospective, const scan_logs *lg,
+                       cand *best, scan_work *wk, mstar_tab *mt) {
+  double *O = wk->O, *S = wk->S;
+  size_t *nz = wk->nz;
+  uint64_t *mask = wk->mask;
+  const size_t nw = (T + 63) / 64;
   double top = 0, mt_thr = -1;
   const double margin = 1e-9;
   if (mt) mt->ver++;
   const size_t t0 = prospective ? T - W : 0;
+  size_t nnz = 0;
   for (size_t z = z0; z < z1; z++) {
-    memset(O, 0, T * sizeof *O);
+    for (size_t q = 0; q < nnz; q++) O[nz[q]] = 0; /* the last circle's steps */
+    memset(mask, 0, nw * sizeof *mask);
+    nnz = 0;
     double R = 0;
     cand bc = {0, z, 1, 0, 0};
     for (size_t s = 0; s < cs->off[z + 1] - cs->off[z]; s++) {
       size_t l = cs->idx[cs->off[z] + s];
-      const double *cl = c + l * T;
-      /* prospective windows lie in the last W steps: only those are summed (P is relative to step t0) */
-      for (size_t t = t0; t < T; t++) O[t] += cl[t];
-      R += rowsum[l];
-      P[t0] = 0;
-      size_t nnz = 0;
-      for (size_t t = t0; t < T; t++) {
-        P[t + 1] = P[t] + O[t];
-        if (O[t] > 0) nz[nnz++] = t;
+      /* prospective windows lie in the last W steps: only those are summed */
+      for (size_t q = case_off[l]; q < case_off[l + 1]; q++) {
+        size_t t = case_t[q];
+        if (t < t0) continue;
+        O[t] += 1, mask[t >> 6] |= (uint64_t)1 << (t & 63);
       }
+      R += rowsum[l];
+      S[0] = 0, nnz = 0;
+      for (size_t w = 0; w < nw; w++)
+        for (uint64_t m = mask[w]; m; m &= m - 1) {
+          size_t t = w * 64 + (size_t)__builtin_ctzll(m);
+          nz[nnz] = t, S[nnz + 1] = S[nnz] + O[t], nnz++;
+        }
       if (!(R > 0)) continue;
       double lnR = log(R) - lg->lnC, RC = R / C, invC = 1 / C;
       /* A window that starts or ends in a step without a case in the circle is never better than the one without
@@ -150,12 +180,12 @@ static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const 
           while (nz[lo] + W <= b) lo++;
         }
         size_t qe = prospective ? nnz : qb + 1;
-        double Pb = P[b + 1], Kb = K[b + 1];
+        double Pb = S[prospective ? nnz : qb + 1], Kb = K[b + 1];
         const double *lnKd_b = lg->lnKd ? lg->lnKd + b : NULL;
         if (mt) { /* a replication: one comparison per window against the roots for the threshold */
           for (size_t qa = lo; qa < qe; qa++) {
             size_t a = nz[qa];
-            double obs = Pb - P[a], kd = Kb - K[a];
+            double obs = Pb - S[qa], kd = Kb - K[a];
             size_t ci = (size_t)obs;
             if (mt->stamp[ci] != mt->ver) mt->ms[ci] = mstar_solve(obs, thrm, C), mt->stamp[ci] = mt->ver;
             if (RC * kd > mt->ms[ci]) continue;
@@ -171,7 +201,7 @@ static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const 
         }
         for (size_t qa = lo; qa < qe; qa++) {
           size_t a = nz[qa];
-          double obs = Pb - P[a], kd = Kb - K[a], mu_ = RC * kd;
+          double obs = Pb - S[qa], kd = Kb - K[a], mu_ = RC * kd;
           double lnkd = lnKd_b ? lnKd_b[a * T] : log(kd);
           /* the bound, with 1/C for 1/(C − μ) (smaller, so the bound only grows) */
           double ub = obs * (ln_c(lg, obs) - lnR - lnkd) - (C - obs) * (obs - mu_) * invC;
@@ -190,6 +220,8 @@ static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const 
     if (best) best[z] = bc;
     if (bc.llr > top) top = bc.llr;
   }
+  for (size_t q = 0; q < nnz; q++) O[nz[q]] = 0; /* the buffers go back clean */
+  memset(mask, 0, nw * sizeof *mask);
   return top;
 }
 
@@ -420,6 +452,20 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
   for (size_t k = 0; !st && k <= lg.nlnc; k++) lg.lnc[k] = k ? log((double)k) : 0; /* 0 cases: never above μ */
   for (size_t a = 0; !st && lg.lnKd && a < T; a++)
     for (size_t b = a; b < T; b++) lg.lnKd[a * T + b] = log(K[b + 1] - K[a]);
+  /* the cases as lists per location (location-major): case_t[case_off[l] .. case_off[l + 1]) are l's steps */
+  size_t nc = (size_t)C;
+  size_t *case_off = st ? NULL : sm__malloc((L + 1) * sizeof *case_off);
+  uint32_t *ct = st ? NULL : sm__malloc((nc ? nc : 1) * sizeof *ct);
+  if (!st && (!case_off || !ct)) st = sm__error(ctx, SM_E_NOMEM, "out of memory (%zu cases)", nc);
+  if (!st) {
+    size_t q = 0;
+    for (size_t l = 0; l < L; l++) {
+      case_off[l] = q;
+      for (size_t t = 0; t < T; t++)
+        for (double k = 0; k < counts[l * T + t]; k++) ct[q++] = (uint32_t)t;
+    }
+    case_off[L] = q;
+  }
   /* the data: every centre's best cylinder, centres in parallel blocks */
   int nth = sm__threads(ctx), oom = 0;
   double t1 = sm__now();
@@ -428,15 +474,16 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
 #pragma omp parallel num_threads(nth) reduction(| : oom)
 #endif
     {
-      double *O = malloc(T * sizeof *O), *Pf = malloc((T + 1) * sizeof *Pf);
-      size_t *nz = malloc(T * sizeof *nz);
-      oom |= !O || !Pf || !nz;
+      scan_work wk;
+      int bad = work_alloc(&wk, T);
+      oom |= bad;
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
       for (size_t z0 = 0; z0 < Z; z0 += 64)
-        if (O && Pf && nz) scan_all(&cs, z0, z0 + 64 < Z ? z0 + 64 : Z, T, counts, rowsum, K, C, W, o->prospective, &lg, best, O, Pf, nz, NULL);
-      free(O), free(Pf), free(nz);
+        if (!bad)
+          scan_all(&cs, z0, z0 + 64 < Z ? z0 + 64 : Z, T, case_off, ct, rowsum, K, C, W, o->prospective, &lg, best, &wk, NULL);
+      work_free(&wk);
     }
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
@@ -451,15 +498,7 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
   }
   unsigned Rn = o->permutations;
   double *repmax = Rn ? sm__malloc(Rn * sizeof *repmax) : NULL;
-  size_t nc = (size_t)C;
-  uint32_t *cl = st ? NULL : sm__malloc(nc * sizeof *cl), *ct = st ? NULL : sm__malloc(nc * sizeof *ct);
-  if (!st && ((Rn && !repmax) || !cl || !ct)) st = sm__error(ctx, SM_E_NOMEM, "out of memory (%zu cases)", nc);
-  if (!st) {
-    size_t q = 0;
-    for (size_t l = 0; l < L; l++)
-      for (size_t t = 0; t < T; t++)
-        for (double k = 0; k < counts[l * T + t]; k++) cl[q] = (uint32_t)l, ct[q] = (uint32_t)t, q++;
-  }
+  if (!st && Rn && !repmax) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   uint64_t seed = sm_ctx_seed(ctx);
   t1 = sm__now();
   unsigned batch = (unsigned)(nth > 0 ? 4 * nth : 4);
@@ -471,15 +510,16 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
 #endif
     {
       uint32_t *tt = malloc(nc * sizeof *tt);
-      double *cc = malloc(L * T * sizeof *cc), *o2 = malloc(T * sizeof *o2), *p2 = malloc((T + 1) * sizeof *p2);
-      size_t *nz2 = malloc(T * sizeof *nz2);
+      scan_work wk;
+      int bad = work_alloc(&wk, T);
       mstar_tab mt = {malloc((cap_cases + 1) * sizeof(double)), calloc(cap_cases + 1, sizeof(uint32_t)), 0, cap_cases};
-      oom |= !tt || !cc || !o2 || !p2 || !nz2 || !mt.ms || !mt.stamp;
+      bad |= !tt || !mt.ms || !mt.stamp;
+      oom |= bad;
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
       for (unsigned r = r0; r < r1; r++) {
-        if (!tt || !cc || !o2 || !p2 || !nz2 || !mt.ms || !mt.stamp) continue;
+        if (bad) continue;
         memcpy(tt, ct, nc * sizeof *tt);
         uint64_t s = mix64(seed ^ (0xA24BAED4963EE407ull * ((uint64_t)r + 1)));
         for (size_t i = nc - 1; i > 0; i--) {
@@ -488,11 +528,11 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
           uint32_t tmp = tt[i];
           tt[i] = tt[j], tt[j] = tmp;
         }
-        memset(cc, 0, L * T * sizeof *cc);
-        for (size_t i = 0; i < nc; i++) cc[(size_t)cl[i] * T + tt[i]] += 1;
-        repmax[r] = scan_all(&cs, 0, cs.Z, T, cc, rowsum, K, C, W, o->prospective, &lg, NULL, o2, p2, nz2, &mt);
+        /* the same cases per location, their steps shuffled: each location keeps its case count */
+        repmax[r] = scan_all(&cs, 0, cs.Z, T, case_off, tt, rowsum, K, C, W, o->prospective, &lg, NULL, &wk, &mt);
       }
-      free(tt), free(cc), free(o2), free(p2), free(nz2), free(mt.ms), free(mt.stamp);
+      free(tt), free(mt.ms), free(mt.stamp);
+      work_free(&wk);
     }
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
     if (!st) st = sm__progress(ctx, (double)r1 / Rn, "scan replications");
@@ -552,7 +592,7 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
     }
   }
   sm__free(rowsum), sm__free(colsum), sm__free(K), sm__free(cs.off), sm__free(cs.idx), sm__free(cs.rad);
-  sm__free(best), sm__free(repmax), sm__free(cl), sm__free(ct);
+  sm__free(best), sm__free(repmax), sm__free(case_off), sm__free(ct);
   sm__free(lg.lnc), sm__free(lg.lnKd);
   if (st) {
     sm_scan_result_destroy(res);
