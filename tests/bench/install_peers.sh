@@ -18,17 +18,21 @@
 #   python3-sklearn    KernelDensity / DBSCAN reference
 #   gdal-bin           ogr2ogr (CSV -> GeoPackage inputs), ogrinfo
 #   time               GNU time (/usr/bin/time -f) for peak RSS
+#   r-cran-future.apply, r-cran-ggplot2
+#                      optional: the dependencies of R's NearRepeat package
+#                      (not in Debian: install it from its source with
+#                      R CMD INSTALL, see tests/bench/README.md)
 #   hyperfine          optional: repeated timings by hand
 set -euo pipefail
 
 REQUIRED=(qgis r-cran-spatstat r-cran-spdep r-cran-dbscan r-cran-sparr python3-sklearn gdal-bin time)
-OPTIONAL=(hyperfine)
+OPTIONAL=(hyperfine r-cran-future.apply r-cran-ggplot2)
 
 want=("${REQUIRED[@]}" "${OPTIONAL[@]}")
 case "${1:-}" in
     "") ;;
     --required) want=("${REQUIRED[@]}") ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "install_peers.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 

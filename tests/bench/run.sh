@@ -89,6 +89,8 @@ NR_SPACE="0,100,200,300,400,500,600,700,800,900,1000"
 NR_TIME="0,7,14,21,28,35,42,49,56,63,70"
 NR_NSIM=999
 NR_R_NSIM=49
+NR_PKG_NSIM=3
+NR_PKG_MAX_N=20000
 
 # scan: space-time permutation scan on the same dated incidents, SC_CELL m
 # fishnet cells, weekly bins, circles up to SC_RADIUS m (not a lattice
@@ -873,12 +875,48 @@ entry_nearrepeat() {
     NOTES+=("nearrepeat $size: R read ${r_read} s, frNN (eps = last break) ${r_frnn} s, close pairs ${r_pairs} s (${r_np} pairs within the last break, Manhattan), all-pair time totals ${r_tot} s, observed table ${r_obs} s, ${NR_R_NSIM} permutations ${r_perm} s, write ${r_write} s (medians); the measured Rscript ${T_WALL} s, peak ${T_RSS} MiB")
     if [ "$NR_R_NSIM" -ge "$NR_NSIM" ]; then
         add_row nearrepeat "$input" "$tool" "$T_WALL" "$T_RSS" "$(ratio "$T_WALL" "$sm_wall")" "$agree"
+    else
+        local e_wall
+        e_wall=$(awk -v tw="$T_WALL" -v tp="$r_perm" -v n="$NR_R_NSIM" -v N="$NR_NSIM" 'BEGIN{ printf "%.3f", tw - tp + tp * N / n }')
+        add_row nearrepeat "$input" "$tool" "~$(printf '%.0f' "$e_wall")" "$T_RSS" "$(ratio "$e_wall" "$sm_wall")" \
+            "ESTIMATE: R ran $NR_R_NSIM permutations (${r_perm} s, Rscript ${T_WALL} s), scaled linearly to $NR_NSIM; $agree"
+    fi
+    [ "$sm_ok" -eq 1 ] && nearrepeat_pkg "$size" "$input" "$csv" "$sm_out" "$sm_wall"
+    return 0
+}
+
+# R's NearRepeat package itself (nearrepeat_pkg.R), when installed: it takes
+# every pair's distance with dist(), n(n-1)/2 doubles for space and again for
+# time in each permutation, so it runs only up to NR_PKG_MAX_N events (a row
+# says why beyond), with NR_PKG_NSIM permutations and an estimate at NR_NSIM
+# from the time of one more permutation done as it does one.
+have_nearrepeat_pkg() { [ -x "$RSCRIPT" ] && "$RSCRIPT" -e 'quit(status = !requireNamespace("NearRepeat", quietly = TRUE))' >/dev/null 2>&1; }
+nearrepeat_pkg() {
+    local size=$1 input=$2 csv=$3 sm_out=$4 sm_wall=$5
+    local out="$SCRATCH/out" logs="$SCRATCH/logs" name="nearrepeat_${size}_pkg" n
+    local tool="NearRepeat pkg ESTIMATE"
+    have_nearrepeat_pkg || { add_row nearrepeat "$input" "NearRepeat pkg" - - - "not installed (tests/bench/README.md: from its source)"; return 0; }
+    n=$(size_rows "$size")
+    if [ "$n" -gt "$NR_PKG_MAX_N" ]; then
+        add_row nearrepeat "$input" "NearRepeat pkg" - - - "$(awk -v n="$n" 'BEGIN{ printf "not run: dist() of %d events is %.4g doubles (%.1f GiB) for the distances alone, again for the times of each permutation; this machine has 24 GiB", n, n * (n - 1) / 2, n * (n - 1) / 2 * 8 / 2^30 }')"
         return 0
     fi
-    local e_wall
-    e_wall=$(awk -v tw="$T_WALL" -v tp="$r_perm" -v n="$NR_R_NSIM" -v N="$NR_NSIM" 'BEGIN{ printf "%.3f", tw - tp + tp * N / n }')
+    local r_out="$out/${name}.csv"
+    rm -f "$r_out"
+    log "nearrepeat $input: Rscript nearrepeat_pkg.R (NearRepeat, $NR_PKG_NSIM permutations)"
+    timed "$name" "$RSCRIPT" "$SCRIPT_DIR/nearrepeat_pkg.R" "$csv" "$r_out" "$NR_SPACE" "$NR_TIME" "$NR_PKG_NSIM" 1
+    if [ "$T_RC" -ne 0 ] || [ ! -s "$r_out" ]; then
+        add_row nearrepeat "$input" "$tool" "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $logs/${name}.log)"
+        return 0
+    fi
+    local agree rl="$logs/${name}.log" t_call t_one e_wall
+    agree=$("$PY" "$SCRIPT_DIR/compare_knox.py" "$sm_out" "$r_out" 2>>"$logs/${name}_compare.log") ||
+        agree="compare failed (log: $logs/${name}_compare.log)"
+    t_call=$(sed -n 's/^R: .*NearRepeat(nrep = [0-9]*) \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    t_one=$(sed -n 's/^R: .*one more permutation \([0-9.]*\) s.*/\1/p' "$rl" | median)
+    e_wall=$(awk -v tw="$T_WALL" -v one="$t_one" -v n="$NR_PKG_NSIM" -v N="$NR_NSIM" 'BEGIN{ printf "%.3f", tw - 2 * one + one * (N - n) }')
     add_row nearrepeat "$input" "$tool" "~$(printf '%.0f' "$e_wall")" "$T_RSS" "$(ratio "$e_wall" "$sm_wall")" \
-        "ESTIMATE: R ran $NR_R_NSIM permutations (${r_perm} s, Rscript ${T_WALL} s), scaled linearly to $NR_NSIM; $agree"
+        "ESTIMATE: NearRepeat(nrep = $NR_PKG_NSIM) ${t_call} s, one more permutation ${t_one} s, so $NR_NSIM ~ the Rscript's time (without its two timing permutations) + $((NR_NSIM - NR_PKG_NSIM)) x ${t_one} s; $agree"
 }
 
 # entry scan: `safemap scan` on the dated incidents (fishnet of SC_CELL m,
@@ -993,6 +1031,9 @@ done
     fi
     if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -qx scan && have_dbscan; then
         echo "# scan_R.R: $("$RSCRIPT" -e 'cat(R.version.string, ", dbscan ", format(packageVersion("dbscan")), sep = "")' 2>/dev/null); one core"
+    fi
+    if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -qx nearrepeat && have_nearrepeat_pkg; then
+        echo "# NearRepeat: $("$RSCRIPT" -e 'cat(R.version.string, ", NearRepeat ", format(packageVersion("NearRepeat")), ", future.apply ", format(packageVersion("future.apply")), sep = "")' 2>/dev/null); sequential plan (one core)"
     fi
     if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -qx nearrepeat && have_dbscan; then
         echo "# knox_R.R: $("$RSCRIPT" -e 'cat(R.version.string, ", dbscan ", format(packageVersion("dbscan")), sep = "")' 2>/dev/null); one core"
