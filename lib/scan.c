@@ -328,13 +328,29 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
   int nt = sm__threads(ctx);
   if (nt < 1) nt = 1;
   if ((size_t)nt > Z) nt = (int)(Z ? Z : 1);
-  size_t **pi = sm__calloc((size_t)nt, sizeof *pi);
+  uint32_t **pi = sm__calloc((size_t)nt, sizeof *pi);
   double **pr = sm__calloc((size_t)nt, sizeof *pr);
   size_t *pn = sm__calloc((size_t)nt, sizeof *pn);
   int oom = !cs->off || !pi || !pr || !pn;
-  const size_t max_entries = (size_t)1 << 30;
+  /* at most 2^28 entries (12 bytes each: 3 GiB); a sample of the centres tells early when the circles would be
+   * more, before any time is spent on them */
+  const size_t max_entries = (size_t)1 << 28;
   int too_many = 0;
+  size_t built = 0, estimate = 0;
+  dist_i *di0 = oom ? NULL : sm__malloc((L ? L : 1) * sizeof *di0);
+  if (!oom && !di0) oom = 1;
   if (!oom) {
+    size_t m = Z < 64 ? Z : 64;
+    double sum = 0;
+    for (size_t k = 0; k < m; k++) {
+      size_t z = Z * k / m;
+      sum += (double)one_circle(use_grid ? &bg : NULL, L, x, y, rowsum, cap, radius, zx ? zx[z] : x[z], zy ? zy[z] : y[z], di0);
+    }
+    double est = m ? sum / (double)m * (double)Z : 0;
+    if (est > (double)max_entries) too_many = 1, estimate = (size_t)est;
+  }
+  sm__free(di0);
+  if (!oom && !too_many) {
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel num_threads(nt) reduction(| : oom, too_many)
 #endif
@@ -349,14 +365,14 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
       for (int k = tid; k < nt && di; k += nthr) { /* chunk k: centres [z0, z1) */
         size_t z0 = Z * (size_t)k / (size_t)nt, z1 = Z * ((size_t)k + 1) / (size_t)nt;
         size_t cap_n = 0, n = 0;
-        size_t *ii = NULL;
+        uint32_t *ii = NULL;
         double *rr = NULL;
         for (size_t z = z0; z < z1 && !oom && !too_many; z++) {
           size_t s = one_circle(use_grid ? &bg : NULL, L, x, y, rowsum, cap, radius, zx ? zx[z] : x[z], zy ? zy[z] : y[z], di);
           if (n + s > cap_n) {
             size_t nc = cap_n ? 2 * cap_n : 4096;
             while (nc < n + s) nc *= 2;
-            size_t *ni = realloc(ii, nc * sizeof *ni);
+            uint32_t *ni = realloc(ii, nc * sizeof *ni);
             if (ni) ii = ni;
             double *nr = ni ? realloc(rr, nc * sizeof *nr) : NULL;
             if (nr) rr = nr;
@@ -366,10 +382,15 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
             }
             cap_n = nc;
           }
-          for (size_t q = 0; q < s; q++) ii[n + q] = di[q].i, rr[n + q] = di[q].d;
+          for (size_t q = 0; q < s; q++) ii[n + q] = (uint32_t)di[q].i, rr[n + q] = di[q].d;
           n += s;
           cs->off[z + 1] = s;
-          if (n > max_entries) too_many = 1;
+          size_t so_far;
+#ifdef SM_HAVE_OPENMP
+#pragma omp atomic capture
+#endif
+          so_far = built += s;
+          if (so_far > max_entries) too_many = 1;
         }
         pi[k] = ii, pr[k] = rr, pn[k] = n;
       }
@@ -380,8 +401,9 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
   size_t total = 0;
   for (int k = 0; pn && k < nt; k++) total += pn[k];
   if (too_many || (!oom && total > max_entries))
-    st = sm__error(ctx, SM_E_NOMEM, "the circles of %zu centres would hold more than %zu location entries; "
-                                    "limit them with a radius (--max-radius) or a smaller share", Z, max_entries);
+    st = sm__error(ctx, SM_E_NOMEM, "the circles of %zu centres would hold %s%zu location entries (at most %zu: 3 GiB); "
+                                    "limit them with a radius (--max-radius) or a smaller share (--max-share)", Z,
+                   estimate ? "about " : "more than ", estimate ? estimate : max_entries, max_entries);
   else if (oom)
     st = sm__error(ctx, SM_E_NOMEM, "out of memory building the circles of %zu centres", Z);
   if (!st) {
@@ -392,7 +414,7 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
     for (size_t z = 0; z < Z; z++) cs->off[z + 1] += cs->off[z];
     size_t q = 0;
     for (int k = 0; k < nt; k++) {
-      for (size_t j = 0; j < pn[k]; j++) cs->idx[q + j] = (uint32_t)pi[k][j], cs->rad[q + j] = pr[k][j];
+      memcpy(cs->idx + q, pi[k], pn[k] * sizeof *cs->idx), memcpy(cs->rad + q, pr[k], pn[k] * sizeof *cs->rad);
       q += pn[k];
     }
   }

@@ -76,7 +76,7 @@ SM_API double sm_scan_llr(double c, double mu, double C);
  * step when prospective); the cylinder with the largest LLR is the most
  * likely cluster, then each centre's best cylinder in LLR order when its
  * circle shares no location with an earlier one (as SaTScan). The circles
- * are held once (a CSR list of at most 2^30 entries: a radius keeps them
+ * are held once (a CSR list of at most 2^28 entries, 3 GiB: a radius keeps them
  * small); each replication scans them all, in time O(circles × windows). Their p-values come from `permutations` replications in
  * which the cases' times are shuffled over the cases (the locations and the
  * time profile stay), each on its own seeded stream: the same result for
@@ -84,7 +84,7 @@ SM_API double sm_scan_llr(double c, double mu, double C);
  * @param x, y L location positions (metres); @param counts L × T cases, location-major, whole numbers.
  * @param[out] out free with sm_scan_result_destroy().
  * @return SM_OK, SM_E_INVALID_ARG, SM_E_INPUT (fewer than 2 cases, one location, one step, non-whole counts, a
- *   position that is not finite), SM_E_NOMEM (also: circles of more than 2^30 entries), SM_E_CANCELLED (the
+ *   position that is not finite), SM_E_NOMEM (also: circles of more than 2^28 entries, found early from a sample of centres), SM_E_CANCELLED (the
  *   context's progress callback, called between batches of replications, said stop).
  * @since 0.1
  */
