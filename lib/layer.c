@@ -9,9 +9,40 @@ typedef struct col {
   sm_field_type type;
   int64_t *i;
   double *d;
-  char **s;
+  char **s;             /* rows point into the pool: long tables repeat few strings (months, ward names) */
   unsigned char *null;
+  char **pool;          /* the column's distinct strings, an open-addressing hash set (owned) */
+  size_t pool_cap, pool_n;
 } col;
+
+static uint64_t str_hash(const char *v) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (const unsigned char *c = (const unsigned char *)v; *c; c++) h = (h ^ *c) * 1099511628211ull;
+  return h;
+}
+
+/* The pooled copy of v (added when new), NULL when out of memory. */
+static char *intern(col *k, const char *v) {
+  if (k->pool_n * 2 >= k->pool_cap) { /* grow to keep the load at most 1/2 */
+    size_t nc = k->pool_cap ? 2 * k->pool_cap : 64;
+    char **np = sm__calloc(nc, sizeof *np);
+    if (!np) return NULL;
+    for (size_t q = 0; q < k->pool_cap; q++)
+      if (k->pool[q]) {
+        size_t h = (size_t)str_hash(k->pool[q]) & (nc - 1);
+        while (np[h]) h = (h + 1) & (nc - 1);
+        np[h] = k->pool[q];
+      }
+    sm__free(k->pool);
+    k->pool = np, k->pool_cap = nc;
+  }
+  size_t h = (size_t)str_hash(v) & (k->pool_cap - 1);
+  for (; k->pool[h]; h = (h + 1) & (k->pool_cap - 1))
+    if (!strcmp(k->pool[h], v)) return k->pool[h];
+  char *d = sm__strdup(v);
+  if (d) k->pool[h] = d, k->pool_n++;
+  return d;
+}
 
 struct sm_layer {
   char *name, *crs;
@@ -49,8 +80,8 @@ void sm_layer_destroy(sm_layer *l) {
   sm__free(l->wkb_n);
   for (size_t c = 0; c < l->ncols; c++) {
     col *k = &l->cols[c];
-    if (k->s)
-      for (size_t r = 0; r < l->n; r++) sm__free(k->s[r]);
+    for (size_t q = 0; q < k->pool_cap; q++) sm__free(k->pool[q]);
+    sm__free(k->pool);
     sm__free(k->s);
     sm__free(k->i);
     sm__free(k->d);
@@ -187,8 +218,7 @@ sm_status sm_layer_set_string(sm_ctx *ctx, sm_layer *l, size_t row, size_t field
   col *k = cell(ctx, l, row, field, SM_FIELD_STRING, &st);
   if (!k) return st;
   char *d = NULL;
-  if (v && !(d = sm__strdup(v))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  sm__free(k->s[row]);
+  if (v && !(d = intern(k, v))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   k->s[row] = d;
   k->null[row] = v == NULL;
   return SM_OK;
