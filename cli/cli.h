@@ -63,6 +63,9 @@ sm_status cli_read_areas(const cli_opts *o, sm_ctx *ctx, const sm_points *pts, s
 void cli_print_problems(FILE *f, const sm_points *p, int examples);
 /* --grid and --wards: hexagons, or the wards as units (else fishnet cells); 1 after printing a usage error. */
 int cli_grid_choice(const cli_opts *o, int *hexagons, int *wards_units);
+/* ArcGIS's optimised distance band and the incremental spatial autocorrelation behind it, in words. */
+void cli_optimised_band_text(const sm_ohsa_band *b, char *buf, size_t size);
+void cli_optimised_isa_text(const sm_ohsa_band *b, char *buf, size_t size);
 /* The points' extent for a grid of `cell` metres, widened so the farthest point falls in a cell. */
 void cli_points_extent(const sm_points *p, double cell, double extent[4]);
 /* The locations of a command: the wards, or fishnet/hexagon cells over `extent` (NULL: the wards' or the

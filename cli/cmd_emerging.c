@@ -7,7 +7,7 @@
 
 static const char *USAGE =
     "Usage: safemap emerging POINTS... --wards W -o OUT.gpkg|OUT.csv [options]\n"
-    "       safemap emerging POINTS... --grid fishnet|hexagon --cell M --band M [--wards W] -o OUT [options]\n"
+    "       safemap emerging POINTS... --grid fishnet|hexagon --cell M --band M|auto [--wards W] -o OUT [options]\n"
     "\n"
     "Emerging hot spot analysis, as ArcGIS's Create Space Time Cube + Emerging Hot Spot Analysis:\n"
     "the incidents are counted per location (ward, fishnet cell or hexagon) and time step\n"
@@ -33,7 +33,11 @@ static const char *USAGE =
     "  --cell M               fishnet cell size, or hexagon centre spacing, in metres\n"
     "  --weights W            queen (default for wards) | rook | band (default for cells; within --band)\n"
     "                         | knn (the --neighbours nearest, default 8)\n"
-    "  --band M               distance band in metres between cell centres or ward centroids\n"
+    "  --band M|auto          distance band in metres between cell centres or ward centroids; auto:\n"
+    "                         ArcGIS's Optimized Hot Spot Analysis rule (as hotspots --optimised) on\n"
+    "                         each location's total count: the first peak of incremental spatial\n"
+    "                         autocorrelation, else the highest, else the mean distance to the k-th\n"
+    "                         nearest; printed and kept in the metadata\n"
     "  --bin B                time step: month (default) | quarter | year | week | day | Nd (N days);\n"
     "                         police.uk times are months, so week, day and Nd need dated data\n"
     "  --reference DATE       weeks and N-day steps start on this date (default: Mondays; N days\n"
@@ -108,14 +112,15 @@ int cmd_emerging(int argc, char **argv) {
       return 1;
     }
   }
+  int band_auto = o.band && !strcmp(o.band, "auto");
   if (o.band) {
     if (knn) {
       fprintf(stderr, "safemap emerging: error: --weights knn takes --neighbours, not --band\n");
       return 1;
     }
-    band = strtod(o.band, &end);
-    if (*end || !(band > 0)) {
-      fprintf(stderr, "safemap emerging: error: --band needs metres > 0, not '%s'\n", o.band);
+    band = band_auto ? 0 : strtod(o.band, &end);
+    if (!band_auto && (*end || !(band > 0))) {
+      fprintf(stderr, "safemap emerging: error: --band needs metres > 0 or auto, not '%s'\n", o.band);
       return 1;
     }
   }
@@ -271,6 +276,27 @@ int cmd_emerging(int argc, char **argv) {
   } else if (!st) {
     st = sm_units_keep(ctx, u, keep, NULL);
   }
+  sm_ohsa_band oband;
+  char band_text[1200] = "";
+  if (!st && band_auto) { /* the optimised band of the locations' totals over the whole period */
+    const double *x = wards_units ? cxy : sm_units_x(u), *y = wards_units ? cxy + L : sm_units_y(u);
+    double *tot = calloc(L ? L : 1, sizeof *tot);
+    const double *c = sm_cube_counts(cube);
+    if (!tot) st = SM_E_NOMEM;
+    for (size_t q = 0; !st && q < L * T; q++) tot[q / T] += c[q];
+    if (!st) st = sm_optimised_band(ctx, L, x, y, tot, &oband);
+    free(tot);
+    if (!st) {
+      band = oband.band_m;
+      cli_optimised_band_text(&oband, band_text, sizeof band_text);
+      if (!o.quiet) {
+        char t[1200];
+        cli_optimised_isa_text(&oband, t, sizeof t);
+        fprintf(stderr, "safemap emerging: band auto: incremental spatial autocorrelation over %s\n", t);
+        fprintf(stderr, "safemap emerging: band auto: %s\n", band_text);
+      }
+    }
+  }
   if (!st && !contiguity) {
     const double *x = wards_units ? cxy : sm_units_x(u), *y = wards_units ? cxy + L : sm_units_y(u);
     if (knn && k >= L) {
@@ -411,7 +437,7 @@ int cmd_emerging(int argc, char **argv) {
     free(steps);
   }
   if (!st) {
-    char buf[400];
+    char buf[1700];
     sm_layer *both[2] = {LL, BL};
     for (int i = 0; i < 2 && !st; i++) {
       sm_layer *X = both[i];
@@ -431,7 +457,8 @@ int cmd_emerging(int argc, char **argv) {
                                                                                        : "the time-lag window's steps (ArcGIS NEIGHBORHOOD_TIME_STEP)");
       if (contiguity) snprintf(buf, sizeof buf, "%s contiguity, each ward its own neighbour", wt);
       else if (knn) snprintf(buf, sizeof buf, "%zu nearest %s, each its own neighbour", k, wards_units ? "ward centroids" : "cells");
-      else snprintf(buf, sizeof buf, "binary distance band %g m between %s, each its own neighbour", band, wards_units ? "ward centroids" : "cell centres");
+      else snprintf(buf, sizeof buf, "binary distance band %g m between %s, each its own neighbour%s%s", band,
+                    wards_units ? "ward centroids" : "cell centres", band_auto ? "; --band auto: " : "", band_text);
       if (!st) st = sm_layer_set_metadata(ctx, X, "weights", buf);
       snprintf(buf, sizeof buf, "%s wording; significant = FDR bin at 90%%+; 90%% of the steps = 10 x count >= 9 x steps; trend significant at Mann-Kendall p <= %g",
                rules == SM_EHSA_PRO ? "ArcGIS Pro" : "ArcMap 10.x", alpha);

@@ -103,31 +103,6 @@ static void optimised_cell_text(const sm_ohsa_cell *c, char *buf, size_t size) {
            : c->clamped > 0 ? "; lowered to 10% of the extent's longer side" : "");
 }
 
-static void optimised_band_text(const sm_ohsa_band *b, char *buf, size_t size) {
-  int k = 0;
-  if (b->rule == SM_OHSA_BAND_FIRST_PEAK || b->rule == SM_OHSA_BAND_MAX_PEAK) {
-    size_t i = b->rule == SM_OHSA_BAND_FIRST_PEAK ? b->first_peak : b->max_peak;
-    k = snprintf(buf, size, "%g m: the %s peak of incremental spatial autocorrelation (global Moran's I z %.2f)",
-                 b->band_m, b->rule == SM_OHSA_BAND_FIRST_PEAK ? "first" : "highest", b->isa[i].moran.z);
-  } else {
-    k = snprintf(buf, size, "%g m: no peak of incremental spatial autocorrelation, so %s", b->band_m,
-                 b->rule == SM_OHSA_BAND_KNN ? "the mean distance to the k-th nearest unit" : "one standard distance");
-    if (k > 0 && (size_t)k < size)
-      k += snprintf(buf + k, size - (size_t)k, " (k = %zu, mean %.1f m, standard distance %.1f m)", b->knn_k,
-                    b->knn_mean_m, b->standard_distance_m);
-  }
-  if (k > 0 && (size_t)k < size && b->raised_to_min)
-    snprintf(buf + k, size - (size_t)k, "; raised to 0.1%% of the extent (%.1f m)", b->min_band_m);
-}
-
-/* The incremental spatial autocorrelation run: "band z" pairs. */
-static void optimised_isa_text(const sm_ohsa_band *b, char *buf, size_t size) {
-  int k = snprintf(buf, size, "%zu bands from %.3f m by %.3f m%s%s:", b->n_isa, b->isa_start_m, b->isa_increment_m,
-                   b->isa_rescaled ? " (spread below one standard distance)" : "", b->grid ? " (grid: +0.001 m)" : "");
-  for (size_t i = 0; i < b->n_isa && k > 0 && (size_t)k < size; i++)
-    k += snprintf(buf + k, size - (size_t)k, "%s %.1f m z %.2f", i ? "," : "", b->isa[i].band_m, b->isa[i].moran.z);
-}
-
 int cmd_hotspots(int argc, char **argv) {
   cli_opts o;
   memset(&o, 0, sizeof o);
@@ -357,9 +332,9 @@ int cmd_hotspots(int argc, char **argv) {
     if (!st) band = oband.band_m;
     if (!st && !o.quiet) {
       char t[1200];
-      optimised_isa_text(&oband, t, sizeof t);
+      cli_optimised_isa_text(&oband, t, sizeof t);
       fprintf(stderr, "safemap hotspots: optimised: incremental spatial autocorrelation over %s\n", t);
-      optimised_band_text(&oband, t, sizeof t);
+      cli_optimised_band_text(&oband, t, sizeof t);
       fprintf(stderr, "safemap hotspots: optimised: distance band %s\n", t);
     }
   }
@@ -515,8 +490,8 @@ int cmd_hotspots(int argc, char **argv) {
                                                      : "only the cells holding an incident (no study area given)");
       st = sm_layer_set_metadata(ctx, L, "optimised", t);
       if (!st && o_cell) optimised_cell_text(&ocell, t, sizeof t), st = sm_layer_set_metadata(ctx, L, "optimised_cell", t);
-      if (!st && o_band) optimised_band_text(&oband, t, sizeof t), st = sm_layer_set_metadata(ctx, L, "optimised_band", t);
-      if (!st && o_band) optimised_isa_text(&oband, t, sizeof t), st = sm_layer_set_metadata(ctx, L, "optimised_isa", t);
+      if (!st && o_band) cli_optimised_band_text(&oband, t, sizeof t), st = sm_layer_set_metadata(ctx, L, "optimised_band", t);
+      if (!st && o_band) cli_optimised_isa_text(&oband, t, sizeof t), st = sm_layer_set_metadata(ctx, L, "optimised_isa", t);
     }
   }
   if (!st) st = sm_write_layers(ctx, o.output, &L, 1, &wo);

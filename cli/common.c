@@ -463,3 +463,30 @@ int cli_grid_choice(const cli_opts *o, int *hexagons, int *wards_units) {
   }
   return 0;
 }
+
+/* ---- the optimised distance band, in words (hotspots --optimised, emerging --band auto) ---- */
+
+void cli_optimised_band_text(const sm_ohsa_band *b, char *buf, size_t size) {
+  int k = 0;
+  if (b->rule == SM_OHSA_BAND_FIRST_PEAK || b->rule == SM_OHSA_BAND_MAX_PEAK) {
+    size_t i = b->rule == SM_OHSA_BAND_FIRST_PEAK ? b->first_peak : b->max_peak;
+    k = snprintf(buf, size, "%g m: the %s peak of incremental spatial autocorrelation (global Moran's I z %.2f)",
+                 b->band_m, b->rule == SM_OHSA_BAND_FIRST_PEAK ? "first" : "highest", b->isa[i].moran.z);
+  } else {
+    k = snprintf(buf, size, "%g m: no peak of incremental spatial autocorrelation, so %s", b->band_m,
+                 b->rule == SM_OHSA_BAND_KNN ? "the mean distance to the k-th nearest unit" : "one standard distance");
+    if (k > 0 && (size_t)k < size)
+      k += snprintf(buf + k, size - (size_t)k, " (k = %zu, mean %.1f m, standard distance %.1f m)", b->knn_k,
+                    b->knn_mean_m, b->standard_distance_m);
+  }
+  if (k > 0 && (size_t)k < size && b->raised_to_min)
+    snprintf(buf + k, size - (size_t)k, "; raised to 0.1%% of the extent (%.1f m)", b->min_band_m);
+}
+
+/* The incremental spatial autocorrelation run: "band z" pairs. */
+void cli_optimised_isa_text(const sm_ohsa_band *b, char *buf, size_t size) {
+  int k = snprintf(buf, size, "%zu bands from %.3f m by %.3f m%s%s:", b->n_isa, b->isa_start_m, b->isa_increment_m,
+                   b->isa_rescaled ? " (spread below one standard distance)" : "", b->grid ? " (grid: +0.001 m)" : "");
+  for (size_t i = 0; i < b->n_isa && k > 0 && (size_t)k < size; i++)
+    k += snprintf(buf + k, size - (size_t)k, "%s %.1f m z %.2f", i ? "," : "", b->isa[i].band_m, b->isa[i].moran.z);
+}

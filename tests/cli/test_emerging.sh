@@ -34,6 +34,12 @@ assert_same_bytes "$out/p1_bins.csv" "$out/p2_bins.csv"
 head -1 "$out/p1_bins.csv" | grep -q "gi_bin_fdr,gi_p_sim$" || fail "no gi_p_sim column"
 assert_exit 1 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" --permutations 99 --global-window step -o "$out/x.csv"
 assert_error_line emerging "--permutations draw from the whole cube"
+# --band auto: ArcGIS's optimised band on the cells' totals, printed and kept in the layer's metadata
+assert_exit 0 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" --grid fishnet --cell 250 --band auto -o "$out/a.gpkg"
+assert_stderr_contains "safemap emerging: band auto: incremental spatial autocorrelation over 10 bands from"
+assert_stderr_contains "safemap emerging: band auto: 1045.12 m: the first peak of incremental spatial autocorrelation (global Moran's I z 14.46)"
+ogrinfo -so "$out/a.gpkg" emerging 2> /dev/null | grep -q "weights=binary distance band 1045.12 m between cell centres, each its own neighbour; --band auto: 1045.12 m: the first peak" ||
+    fail "the auto band is not in the metadata"
 clean_dir "$out"
 
 # bad input: fewer than 10 steps
@@ -67,5 +73,7 @@ assert_exit 1 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" --grid fishnet --ce
 assert_error_line emerging "--band is required"
 assert_exit 1 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" --grid fishnet --cell 250 --band 100 -o "$out/x.gpkg"
 assert_error_line emerging "no location has a neighbour"
+assert_exit 1 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" --grid fishnet --cell 250 --band near -o "$out/x.gpkg"
+assert_error_line emerging "--band needs metres > 0 or auto, not 'near'"
 assert_dir_empty "$out"
 finish
