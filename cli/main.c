@@ -17,7 +17,7 @@ static const command commands[] = {
     {"emerging", cmd_emerging, "emerging hot spots: space-time Gi*, Mann-Kendall trends, ArcGIS's 17 categories"},
     {"nearrepeat", cmd_nearrepeat, "Knox near-repeat table: pairs by distance and time band against shuffled dates"},
     {"scan", cmd_scan, "space-time permutation scan statistic (SaTScan's): clusters with p-values"},
-    {"forecast", cmd_forecast, "ProMap surfaces; back-test of ProMap, KDE and last month (hit rate, PAI, PEI)"},
+    {"forecast", cmd_forecast, "ProMap and KDE risk surfaces; scores any surface (hit rate, PAI, PEI); back-test"},
 };
 
 static void help(FILE *f) {
