@@ -277,47 +277,55 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
   int oom = 0;
   if (!st && P) {
     size_t nbatch = lut ? ((size_t)P + 7) / 8 : P; /* whole-number times: 8 permutations per pass over the pairs */
+    int nth = sm__threads(ctx);
+    size_t group = (size_t)(nth > 0 ? 4 * nth : 4);
+    st = sm__progress(ctx, 0.0, "Knox permutations");
+    /* in groups of passes, with the progress between them (a callback may stop the run) */
+    for (size_t g0 = 0; !st && g0 < nbatch; g0 += group) {
+      size_t g1 = g0 + group < nbatch ? g0 + group : nbatch;
 #ifdef SM_HAVE_OPENMP
-#pragma omp parallel num_threads(sm__threads(ctx)) reduction(| : oom)
+#pragma omp parallel num_threads(nth) reduction(| : oom)
 #endif
-    {
-      double *tp = malloc(n * sizeof *tp);
-      int32_t *tib = lut ? malloc(8 * n * sizeof *tib) : NULL;
-      uint32_t *cnt = lut ? malloc(8 * cells * sizeof *cnt) : NULL;
-      oom |= !tp || (lut && (!tib || !cnt));
+      {
+        double *tp = malloc(n * sizeof *tp);
+        int32_t *tib = lut ? malloc(8 * n * sizeof *tib) : NULL;
+        uint32_t *cnt = lut ? malloc(8 * cells * sizeof *cnt) : NULL;
+        oom |= !tp || (lut && (!tib || !cnt));
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-      for (size_t bi = 0; bi < nbatch; bi++) {
-        if (!tp || (lut && (!tib || !cnt))) continue;
-        size_t r0 = lut ? 8 * bi : bi, r1 = lut ? (r0 + 8 < P ? r0 + 8 : P) : bi + 1;
-        double *tabs[8];
-        for (size_t r = r0; r < r1; r++) {
-          memcpy(tp, tord, n * sizeof *tp);
-          uint64_t s = mix64(seed ^ (0x9E3779B97F4A7C15ull * ((uint64_t)r + 1)));
-          for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates: the dates over the events */
-            s += 0x9E3779B97F4A7C15ull;
-            uint64_t z = mix64(s);
-            size_t j = (size_t)(((__uint128_t)z * (__uint128_t)(i + 1)) >> 64);
-            double tmp = tp[i];
-            tp[i] = tp[j], tp[j] = tmp;
+        for (size_t bi = g0; bi < g1; bi++) {
+          if (!tp || (lut && (!tib || !cnt))) continue;
+          size_t r0 = lut ? 8 * bi : bi, r1 = lut ? (r0 + 8 < P ? r0 + 8 : P) : bi + 1;
+          double *tabs[8];
+          for (size_t r = r0; r < r1; r++) {
+            memcpy(tp, tord, n * sizeof *tp);
+            uint64_t s = mix64(seed ^ (0x9E3779B97F4A7C15ull * ((uint64_t)r + 1)));
+            for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates: the dates over the events */
+              s += 0x9E3779B97F4A7C15ull;
+              uint64_t z = mix64(s);
+              size_t j = (size_t)(((__uint128_t)z * (__uint128_t)(i + 1)) >> 64);
+              double tmp = tp[i];
+              tp[i] = tp[j], tp[j] = tmp;
+            }
+            tabs[r - r0] = sims + r * cells;
+            if (lut) {
+              for (size_t i = 0; i < n; i++) tib[i * 8 + (r - r0)] = (int32_t)(tp[i] - tmin);
+            } else {
+              fill_table(&cp, tp, NULL, NULL, tb, nt, o->right_closed, total, rows, cols, tabs[0]);
+            }
           }
-          tabs[r - r0] = sims + r * cells;
           if (lut) {
-            for (size_t i = 0; i < n; i++) tib[i * 8 + (r - r0)] = (int32_t)(tp[i] - tmin);
-          } else {
-            fill_table(&cp, tp, NULL, NULL, tb, nt, o->right_closed, total, rows, cols, tabs[0]);
+            for (size_t b = r1 - r0; b < 8; b++) /* unused lanes: any valid times, their counts are dropped */
+              for (size_t i = 0; i < n; i++) tib[i * 8 + b] = tib[i * 8];
+            fill_tables8(&cp, tib, r1 - r0, lut, total, rows, cols, cnt, tabs);
           }
         }
-        if (lut) {
-          for (size_t b = r1 - r0; b < 8; b++) /* unused lanes: any valid times, their counts are dropped */
-            for (size_t i = 0; i < n; i++) tib[i * 8 + b] = tib[i * 8];
-          fill_tables8(&cp, tib, r1 - r0, lut, total, rows, cols, cnt, tabs);
-        }
+        free(tp), free(tib), free(cnt);
       }
-      free(tp), free(tib), free(cnt);
+      if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      if (!st) st = sm__progress(ctx, (double)g1 / (double)nbatch, "Knox permutations");
     }
-    if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
   sm__free(lut);
   if (!st) {

@@ -130,6 +130,30 @@ static void planted_and_threads(void **state) {
   for (int th = 0; th < 3; th++) sm_knox_destroy(k[th]);
 }
 
+static int stop_at_half(double f, const char *msg, void *user) {
+  (void)msg;
+  ++*(int *)user;
+  return f < 0.5; /* non-zero: go on */
+}
+
+/* The progress callback is called between groups of permutations and can stop the test. */
+static void cancel(void **state) {
+  (void)state;
+  enum { N = 300 };
+  static double x[N], y[N], t[N];
+  for (int i = 0; i < N; i++) x[i] = (double)(i % 20) * 30, y[i] = (double)(i / 20) * 30, t[i] = (double)((i * 37) % 200);
+  const double sb[] = {0, 50, 100}, tb[] = {0, 7, 14};
+  sm_knox_options o = SM_KNOX_OPTIONS_INIT;
+  o.space_breaks = sb, o.n_space = 3, o.time_breaks = tb, o.n_time = 3, o.permutations = 999;
+  int calls = 0;
+  sm_ctx_set_progress(ctx, stop_at_half, &calls);
+  sm_knox *k = NULL;
+  assert_int_equal(sm_knox_test(ctx, N, x, y, t, &o, &k), SM_E_CANCELLED);
+  assert_null(k);
+  assert_true(calls > 1);
+  sm_ctx_set_progress(ctx, NULL, NULL);
+}
+
 static void bad_input(void **state) {
   (void)state;
   double x[3] = {0, 10, 20}, y[3] = {0, 0, 0}, t[3] = {1, 2, 3}, same[3] = {5, 5, 5};
@@ -152,6 +176,7 @@ static void bad_input(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(brute_force), cmocka_unit_test(vignette_two_events),
-                                     cmocka_unit_test(planted_and_threads), cmocka_unit_test(bad_input)};
+                                     cmocka_unit_test(planted_and_threads), cmocka_unit_test(cancel),
+                                     cmocka_unit_test(bad_input)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
