@@ -31,7 +31,7 @@ typedef struct cli_opts {
   const char *space_bands, *time_bands, *distance, *closed, *time_unit;
   int backtest;
   const char *at, *coverage;
-  long space_bandwidth, time_bandwidth, kde_months, warmup;
+  long space_bandwidth, time_bandwidth, kde_months, kde_weeks, warmup;
   double max_share, max_radius;
   long max_window;
   int prospective;

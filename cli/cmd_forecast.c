@@ -8,36 +8,39 @@
 
 static const char *USAGE =
     "Usage: safemap forecast POINTS... --backtest [-o TABLE.csv] [options]\n"
-    "       safemap forecast POINTS... --at YYYY-MM [--method M] -o SURFACE.tif|SURFACE.gpkg [options]\n"
-    "       safemap forecast POINTS... --evaluate SURFACE.tif --at YYYY-MM [-o TABLE.csv] [options]\n"
+    "       safemap forecast POINTS... --at YYYY-MM|DATE [--method M] -o SURFACE.tif|SURFACE.gpkg [options]\n"
+    "       safemap forecast POINTS... --evaluate SURFACE.tif --at YYYY-MM|DATE [-o TABLE.csv] [options]\n"
     "\n"
-    "Prospective hot-spotting by month, and how good a map is.\n"
-    "--at: the risk surface for a month from the incidents before it, by --method: promap\n"
-    "(default; Bowers, Johnson & Pease; open_cp's weights 1/(1+d) 1/(1+age), d in cells with\n"
-    "diagonals the same, d < --space-bandwidth cells, age in whole months < --time-bandwidth),\n"
-    "kde (quartic, --bandwidth metres, the last --kde-months months) or last-month (last month's\n"
-    "counts per cell). To .gpkg also layer METHOD_top, the top --coverage cells as polygons with\n"
-    "their rank and risk, and, when the month already has incidents, table 'evaluation'.\n"
+    "Prospective hot-spotting by month (--bin month, the default: police.uk's dates) or by week\n"
+    "(--bin week, weeks from Monday, for dated incidents), and how good a map is.\n"
+    "--at: the risk surface for a month (YYYY-MM) or the week holding a date, from the incidents\n"
+    "before it, by --method: promap (default; Bowers, Johnson & Pease; open_cp's weights\n"
+    "1/(1+d) 1/(1+age), d in cells with diagonals the same, d < --space-bandwidth cells, age in\n"
+    "whole steps < --time-bandwidth), kde (quartic, --bandwidth metres, the last --kde-months\n"
+    "months or --kde-weeks weeks) or last-month / last-week (the last step's counts per cell). To\n"
+    ".gpkg also layer METHOD_top, the top --coverage cells as polygons with their rank and risk,\n"
+    "and, when the step already has incidents, table 'evaluation'.\n"
     "--evaluate: scores any single-band raster in the incidents' CRS (from 'safemap kde', QGIS's\n"
-    "heatmap, ...) against the incidents of the --at month (nodata cells are outside the study area).\n"
-    "--backtest: for every month after the first --warmup months, the three predictions from the\n"
-    "months before it are scored against that month's incidents.\n"
-    "Scores: hit rate (share of the month's incidents in the flagged cells), PAI (hit rate / area\n"
+    "heatmap, ...) against the incidents of the --at step (nodata cells are outside the study area).\n"
+    "--backtest: for every step after the first --warmup steps, the three predictions from the\n"
+    "steps before it are scored against that step's incidents.\n"
+    "Scores: hit rate (share of the step's incidents in the flagged cells), PAI (hit rate / area\n"
     "share) and PEI (PAI / the best possible) at each --coverage (share of the area flagged,\n"
     "highest prediction first, ties with fewer incidents first, as R ptools); '--coverage curve'\n"
-    "scores every 1% from 1% to 100%. One line per month, method and coverage on stderr (for a\n"
-    "curve 1, 5, 10, 20, 50 and 100%); the table (month, incidents, method, coverage, cells,\n"
-    "area_share, hits, hit_rate, pai, pei) to -o.\n"
+    "scores every 1% from 1% to 100%. One line per step, method and coverage on stderr (for a\n"
+    "curve 1, 5, 10, 20, 50 and 100%); the table (month or week, incidents, method, coverage,\n"
+    "cells, area_share, hits, hit_rate, pai, pei) to -o.\n"
     "\n"
     "Options:\n"
-    "  --method M             promap (default) | kde | last-month: the --at surface\n"
+    "  --bin B                month (default) | week (needs dates, not police.uk's months)\n"
+    "  --method M             promap (default) | kde | last-month | last-week: the --at surface\n"
     "  --cell M               grid cell in metres (default 50, ProMap's)\n"
     "  --space-bandwidth N    ProMap: cells (default 8: 400 m at 50 m)\n"
-    "  --time-bandwidth N     ProMap: months (default 2: about open_cp's 8 weeks)\n"
+    "  --time-bandwidth N     ProMap: steps (default 2 months, or 8 weeks: open_cp's)\n"
     "  --bandwidth M          KDE radius in metres (default 250)\n"
-    "  --kde-months N         KDE of the last N months (default 12)\n"
+    "  --kde-months N         KDE of the last N months (default 12); --kde-weeks N with --bin week (52)\n"
     "  --coverage LIST        shares of the area flagged (default 0.05), or 'curve'\n"
-    "  --warmup N             months before the first scored one (default 12)\n"
+    "  --warmup N             steps before the first scored one (default 12 months, or 52 weeks)\n"
     "  --wards PATH           the grid covers the wards' extent (default: the points')\n"
     "  -o, --output PATH      .csv (tables), .tif or .gpkg (surface)     --overwrite\n"
     "  --type, --from, --to, input options as in 'safemap info'; -j, -q, -v\n"
@@ -49,23 +52,38 @@ static const char *USAGE =
     "  safemap kde data/police/camden_burglary --to 2025-01 --from 2024-02 --cell 50 --bandwidth 250 -o kde.tif\n"
     "  safemap forecast data/police/camden_burglary --evaluate kde.tif --at 2025-02 --coverage curve -o curve.csv\n";
 
-static int parse_month(const char *s, int32_t *m) {
+/* Whole-number floor division. */
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+/* A time's step: its month index, or its week from Monday (1970-01-05 opens week 1). */
+static int32_t step_of(int64_t t, int weekly) {
+  return weekly ? (int32_t)floor_div(floor_div(t, 86400) + 3, 7) : sm_time_month_index(t);
+}
+
+/* A step's label: "YYYY-MM", or the date of its Monday. */
+static void step_label(int32_t m, int weekly, char *buf, size_t size) {
+  if (weekly) sm_time_format(((int64_t)m * 7 - 3) * 86400, SM_TIME_DAY, buf, size);
+  else snprintf(buf, size, "%04d-%02d", (int)floor_div(m, 12), (int)(m - 12 * floor_div(m, 12) + 1));
+}
+
+/* --at: a month (YYYY-MM), or with weekly steps a date (the week holding it). */
+static int parse_step(const char *s, int weekly, int32_t *m) {
   int64_t t;
   sm_time_res r;
-  if (!s || sm_time_parse(s, strlen(s), &t, &r)) return -1;
-  *m = sm_time_month_index(t);
+  if (!s || sm_time_parse(s, strlen(s), &t, &r) || (weekly && r < SM_TIME_DAY)) return -1;
+  *m = step_of(t, weekly);
   return 0;
 }
 
 enum { M_PROMAP, M_KDE, M_LAST };
-static const char *const METHOD[3] = {"promap", "kde", "last_month"};
+static const char *const METHOD[2][3] = {{"promap", "kde", "last_month"}, {"promap", "kde", "last_week"}};
 
 /* What every surface needs. */
 typedef struct fc_data {
   size_t n;
   const double *x, *y, *tm; /* tm: month index of each incident */
   double e[4], cell, bw;
-  int kde_months;
+  int kde_steps, weekly;
   const char *crs;
   sm_promap_options po;
   double *px, *py; /* n scratch */
@@ -90,13 +108,13 @@ static sm_status surface(sm_ctx *ctx, const fc_data *d, int method, int32_t m, s
       double fc = floor((d->x[i] - d->e[0]) / c), fr = floor((d->y[i] - d->e[1]) / c);
       if (d->tm[i] == m - 1 && fc >= 0 && fr >= 0 && fc < (double)W && fr < (double)H) v[(H - 1 - (size_t)fr) * W + (size_t)fc] += 1;
     }
-    if (!st) st = sm_raster_set_metadata(ctx, r, "description", "last month's incidents per cell");
+    if (!st) st = sm_raster_set_metadata(ctx, r, "description", d->weekly ? "last week's incidents per cell" : "last month's incidents per cell");
     *out = r;
     return st;
   }
-  for (size_t i = 0; i < d->n; i++) { /* the KDE's incidents: the last kde_months months, inside the grid */
+  for (size_t i = 0; i < d->n; i++) { /* the KDE's incidents: the last kde_steps steps, inside the grid */
     double fc = floor((d->x[i] - d->e[0]) / c), fr = floor((d->y[i] - d->e[1]) / c);
-    if (d->tm[i] < m && d->tm[i] >= m - d->kde_months && fc >= 0 && fr >= 0 && fc < (double)W && fr < (double)H)
+    if (d->tm[i] < m && d->tm[i] >= m - d->kde_steps && fc >= 0 && fr >= 0 && fc < (double)W && fr < (double)H)
       d->px[k] = d->x[i], d->py[k] = d->y[i], k++;
   }
   sm_raster *kd = NULL;
@@ -127,16 +145,18 @@ static size_t month_points(const fc_data *d, int32_t m) {
 typedef struct score_table {
   sm_layer *L;
   size_t f[10];
-  int curve, quiet;
+  int curve, quiet, weekly;
 } score_table;
 
 static sm_status table_create(sm_ctx *ctx, score_table *t, const char *name) {
-  static const char *const names[10] = {"month", "incidents", "method", "coverage", "cells", "area_share", "hits", "hit_rate", "pai", "pei"};
+  const char *const names[10] = {t->weekly ? "week" : "month", "incidents", "method", "coverage", "cells", "area_share", "hits", "hit_rate", "pai", "pei"};
   static const sm_field_type types[10] = {SM_FIELD_STRING, SM_FIELD_INT64,  SM_FIELD_STRING, SM_FIELD_DOUBLE, SM_FIELD_INT64,
                                           SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE};
   sm_status st = sm_layer_create(ctx, &t->L, name, SM_GEOM_NONE, NULL);
   for (int i = 0; i < 10 && !st; i++) st = sm_layer_add_field(ctx, t->L, names[i], types[i], &t->f[i]);
-  if (!st && !t->quiet) fprintf(stderr, "%-8s %9s  %-10s %8s %7s %7s\n", "month", "incidents", "method", "coverage", "hit", "PAI");
+  if (!st && !t->quiet)
+    fprintf(stderr, "%-*s %9s  %-10s %8s %7s %7s\n", t->weekly ? 10 : 8, t->weekly ? "week" : "month", "incidents", "method", "coverage",
+            "hit", "PAI");
   return st;
 }
 
@@ -159,7 +179,7 @@ static sm_status table_add(sm_ctx *ctx, score_table *t, const char *month, size_
     if (!st && !isnan(hr[c].pei)) st = sm_layer_set_double(ctx, t->L, row, t->f[9], hr[c].pei);
     int show = !t->curve || c == 0 || c == 4 || c == 9 || c == 19 || c == 49 || c == 99;
     if (!st && !t->quiet && show)
-      fprintf(stderr, "%-8s %9zu  %-10s %7.1f%% %6.1f%% %7.2f\n", month, incidents, method, 100 * hr[c].coverage,
+      fprintf(stderr, "%-*s %9zu  %-10s %7.1f%% %6.1f%% %7.2f\n", t->weekly ? 10 : 8, month, incidents, method, 100 * hr[c].coverage,
               100 * hr[c].hit_rate, hr[c].pai);
   }
   return st;
@@ -180,19 +200,30 @@ int cmd_forecast(int argc, char **argv) {
     fprintf(stderr, "safemap forecast: error: %s\nTry 'safemap forecast --help'.\n", bad);
     return 1;
   }
+  int weekly = o.bin && !strcmp(o.bin, "week");
+  if (o.bin && !weekly && strcmp(o.bin, "month")) {
+    fprintf(stderr, "safemap forecast: error: --bin '%s': forecasting steps are month or week\n", o.bin);
+    return 1;
+  }
+  if ((weekly && o.kde_months) || (!weekly && o.kde_weeks)) {
+    fprintf(stderr, "safemap forecast: error: %s\n", weekly ? "--kde-months is for monthly steps: with --bin week give --kde-weeks"
+                                                            : "--kde-weeks is for --bin week: with monthly steps give --kde-months");
+    return 1;
+  }
   int method = M_PROMAP;
   if (o.method) {
     if (!strcmp(o.method, "promap")) method = M_PROMAP;
     else if (!strcmp(o.method, "kde")) method = M_KDE;
-    else if (!strcmp(o.method, "last-month") || !strcmp(o.method, "last_month")) method = M_LAST;
+    else if (!strcmp(o.method, weekly ? "last-week" : "last-month") || !strcmp(o.method, weekly ? "last_week" : "last_month"))
+      method = M_LAST;
     else {
-      fprintf(stderr, "safemap forecast: error: unknown --method '%s' (promap, kde, last-month)\n", o.method);
+      fprintf(stderr, "safemap forecast: error: unknown --method '%s' (promap, kde, %s)\n", o.method, weekly ? "last-week" : "last-month");
       return 1;
     }
   }
   int32_t at_m = 0;
-  if (o.at && parse_month(o.at, &at_m)) {
-    fprintf(stderr, "safemap forecast: error: --at '%s' is not a month (YYYY-MM)\n", o.at);
+  if (o.at && parse_step(o.at, weekly, &at_m)) {
+    fprintf(stderr, "safemap forecast: error: --at '%s' is not a %s\n", o.at, weekly ? "date (YYYY-MM-DD): the week holding it" : "month (YYYY-MM)");
     return 1;
   }
   double cell = 50, bw = o.bandwidth ? strtod(o.bandwidth, NULL) : 250;
@@ -202,10 +233,11 @@ int cmd_forecast(int argc, char **argv) {
     return 1;
   }
   sm_promap_options po = SM_PROMAP_OPTIONS_INIT;
-  po.cell_m = cell, po.time_bandwidth = 2;
+  po.cell_m = cell, po.time_bandwidth = weekly ? 8 : 2;
   if (o.space_bandwidth) po.space_bandwidth = (int)o.space_bandwidth;
   if (o.time_bandwidth) po.time_bandwidth = (int)o.time_bandwidth;
-  int kde_months = o.kde_months ? (int)o.kde_months : 12, warmup = o.warmup ? (int)o.warmup : 12;
+  int kde_steps = weekly ? (o.kde_weeks ? (int)o.kde_weeks : 52) : (o.kde_months ? (int)o.kde_months : 12);
+  int warmup = o.warmup ? (int)o.warmup : weekly ? 52 : 12;
   double cov[100];
   size_t ncov = 1;
   int curve = o.coverage && !strcmp(o.coverage, "curve");
@@ -236,7 +268,7 @@ int cmd_forecast(int argc, char **argv) {
   sm_points *p = NULL;
   sm_areas *areas = NULL;
   sm_raster *R = NULL;
-  score_table tab = {NULL, {0}, curve, o.quiet};
+  score_table tab = {NULL, {0}, curve, o.quiet, weekly};
   fc_data d;
   memset(&d, 0, sizeof d);
   double *tm = NULL;
@@ -248,6 +280,12 @@ int cmd_forecast(int argc, char **argv) {
   size_t n = p ? sm_points_count(p) : 0;
   if (!st && sm_points_time_resolution(p) == SM_TIME_NONE) {
     fprintf(stderr, "safemap forecast: error: the incidents have no time: forecasting needs dates or months (--time COL)\n");
+    rc = 1;
+    goto out;
+  }
+  if (!st && weekly && sm_points_time_resolution(p) == SM_TIME_MONTH) {
+    fprintf(stderr, "safemap forecast: error: --bin week needs dates, but the incidents' times are months only (police.uk "
+                    "publishes months): forecast by month\n");
     rc = 1;
     goto out;
   }
@@ -264,21 +302,23 @@ int cmd_forecast(int argc, char **argv) {
     if (!tm || !d.px || !d.py) st = SM_E_NOMEM;
     const int64_t *t = sm_points_time(p);
     for (size_t i = 0; !st && i < n; i++) {
-      int32_t mi = sm_time_month_index(t[i]);
+      int32_t mi = step_of(t[i], weekly);
       tm[i] = mi;
       if (mi < m0) m0 = mi;
       if (mi > m1) m1 = mi;
     }
-    d.n = n, d.x = sm_points_x(p), d.y = sm_points_y(p), d.tm = tm, d.cell = cell, d.bw = bw, d.kde_months = kde_months;
+    d.n = n, d.x = sm_points_x(p), d.y = sm_points_y(p), d.tm = tm, d.cell = cell, d.bw = bw, d.kde_steps = kde_steps, d.weekly = weekly;
     d.crs = sm_points_crs(p), d.po = po;
   }
   char ms[24];
-  if (o.at) snprintf(ms, sizeof ms, "%04d-%02d", (int)(at_m / 12), (int)(at_m % 12 + 1));
+  if (o.at) step_label(at_m, weekly, ms, sizeof ms);
   if (!st && o.evaluate) { /* any surface against the month's incidents */
     size_t k = month_points(&d, at_m), outside = 0;
     if (k == 0) {
-      fprintf(stderr, "safemap forecast: error: no incident in %s to score %s against (the incidents run from %04d-%02d to %04d-%02d)\n",
-              ms, o.evaluate, (int)(m0 / 12), (int)(m0 % 12 + 1), (int)(m1 / 12), (int)(m1 % 12 + 1));
+      char a[24], b[24];
+      step_label(m0, weekly, a, sizeof a), step_label(m1, weekly, b, sizeof b);
+      fprintf(stderr, "safemap forecast: error: no incident in %s%s to score %s against (the incidents run from %s to %s)\n",
+              weekly ? "the week of " : "", ms, o.evaluate, a, b);
       rc = 1;
       goto out;
     }
@@ -310,9 +350,9 @@ int cmd_forecast(int argc, char **argv) {
         double fc = floor((d.px[i] - d.e[0]) / cell), fr = floor((d.py[i] - d.e[1]) / cell);
         inside += fc >= 0 && fr >= 0 && fc < (double)sm_raster_width(R) && fr < (double)sm_raster_height(R);
       }
-      if (!st) st = table_add(ctx, &tab, ms, inside, METHOD[method], hr, ncov);
+      if (!st) st = table_add(ctx, &tab, ms, inside, METHOD[weekly][method], hr, ncov);
     }
-    if (!st) st = sm_raster_set_metadata(ctx, R, "name", METHOD[method]);
+    if (!st) st = sm_raster_set_metadata(ctx, R, "name", METHOD[weekly][method]);
     if (!st && gpkg) { /* the surface, its top cells (the first --coverage) as polygons, the evaluation */
       size_t W = sm_raster_width(R), H = sm_raster_height(R), C = W * H, top = (size_t)ceil(cov[0] * (double)C);
       const double *v = sm_raster_values(R);
@@ -329,7 +369,7 @@ int cmd_forecast(int argc, char **argv) {
       sm_layer *TL[2] = {NULL, tab.L};
       size_t fr, fv;
       char lname[32];
-      snprintf(lname, sizeof lname, "%s_top", METHOD[method]);
+      snprintf(lname, sizeof lname, "%s_top", METHOD[weekly][method]);
       if (!st) st = sm_layer_create(ctx, &TL[0], lname, SM_GEOM_POLYGON, sm_points_crs(p));
       if (!st) st = sm_layer_add_field(ctx, TL[0], "rank", SM_FIELD_INT64, &fr);
       if (!st) st = sm_layer_add_field(ctx, TL[0], "risk", SM_FIELD_DOUBLE, &fv);
@@ -348,9 +388,9 @@ int cmd_forecast(int argc, char **argv) {
         if (!st) st = sm_layer_set_double(ctx, TL[0], rr, fv, v[q]);
       }
       char buf[128];
-      snprintf(buf, sizeof buf, "the top %g%% of the %s cells for %s (risk > 0)", 100 * cov[0], METHOD[method], ms);
+      snprintf(buf, sizeof buf, "the top %g%% of the %s cells for %s (risk > 0)", 100 * cov[0], METHOD[weekly][method], ms);
       if (!st) st = sm_layer_set_metadata(ctx, TL[0], "method", buf);
-      snprintf(buf, sizeof buf, "the %s surface scored against the incidents of %s", METHOD[method], ms);
+      snprintf(buf, sizeof buf, "the %s surface scored against the incidents of %s", METHOD[weekly][method], ms);
       if (!st && tab.L) st = sm_layer_set_metadata(ctx, tab.L, "method", buf);
       const sm_raster *rs[1] = {R};
       if (!st) st = sm_write_geopackage(ctx, o.output, rs, 1, TL, tab.L ? 2 : 1, &wo);
@@ -362,13 +402,14 @@ int cmd_forecast(int argc, char **argv) {
     if (!st && !o.quiet) {
       cli_clear_progress();
       fprintf(stderr, "safemap forecast: %s surface for %s (%zu x %zu cells of %g m) from the incidents before it%s: wrote %s\n",
-              METHOD[method], ms, sm_raster_width(R), sm_raster_height(R), cell,
+              METHOD[weekly][method], ms, sm_raster_width(R), sm_raster_height(R), cell,
               k ? ", scored against its incidents" : "", o.output);
     }
     goto done;
   }
   if (!st && m1 - m0 < warmup) {
-    fprintf(stderr, "safemap forecast: error: %d months of incidents: the back-test needs more than --warmup %d\n", m1 - m0 + 1, warmup);
+    fprintf(stderr, "safemap forecast: error: %d %s of incidents: the back-test needs more than --warmup %d\n", m1 - m0 + 1,
+            weekly ? "weeks" : "months", warmup);
     rc = 1;
     goto out;
   }
@@ -378,7 +419,7 @@ int cmd_forecast(int argc, char **argv) {
     double sum_hit[3] = {0}, sum_pai[3] = {0};
     int scored = 0;
     for (int32_t m = m0 + warmup; !st && m <= m1; m++) {
-      snprintf(ms, sizeof ms, "%04d-%02d", (int)(m / 12), (int)(m % 12 + 1));
+      step_label(m, weekly, ms, sizeof ms);
       size_t here = 0;
       for (int j = 0; j < 3 && !st; j++) {
         sm_raster *S = NULL;
@@ -388,22 +429,23 @@ int cmd_forecast(int argc, char **argv) {
         size_t k = month_points(&d, m); /* after surface(): it uses the same scratch */
         if (!st) st = sm_evaluate_raster(ctx, S, k, d.px, d.py, d.crs, cov, ncov, hr, &outside);
         here = k - outside;
-        if (!st) st = table_add(ctx, &tab, ms, here, METHOD[j], hr, ncov);
+        if (!st) st = table_add(ctx, &tab, ms, here, METHOD[weekly][j], hr, ncov);
         if (!st && !isnan(hr[0].pai)) sum_hit[j] += hr[0].hit_rate, sum_pai[j] += hr[0].pai;
         sm_raster_destroy(S);
       }
       scored += here > 0;
     }
     if (!st && !o.quiet && scored) {
-      fprintf(stderr, "safemap forecast: mean over %d months at %.1f%% coverage: ProMap hit %.1f%% PAI %.2f; KDE hit %.1f%% PAI %.2f; "
-                      "last month hit %.1f%% PAI %.2f\n",
-              scored, 100 * cov[0], 100 * sum_hit[0] / scored, sum_pai[0] / scored, 100 * sum_hit[1] / scored, sum_pai[1] / scored,
-              100 * sum_hit[2] / scored, sum_pai[2] / scored);
+      fprintf(stderr, "safemap forecast: mean over %d %s at %.1f%% coverage: ProMap hit %.1f%% PAI %.2f; KDE hit %.1f%% PAI %.2f; "
+                      "last %s hit %.1f%% PAI %.2f\n",
+              scored, weekly ? "weeks" : "months", 100 * cov[0], 100 * sum_hit[0] / scored, sum_pai[0] / scored, 100 * sum_hit[1] / scored, sum_pai[1] / scored,
+              weekly ? "week" : "month", 100 * sum_hit[2] / scored, sum_pai[2] / scored);
     }
     char buf[300];
-    snprintf(buf, sizeof buf, "rolling-origin back-test by month: ProMap (%g m cells, < %d cells, < %d months), quartic KDE "
-             "(%g m, last %d months), last month's counts; ranked highest first, ties with fewer incidents first",
-             cell, po.space_bandwidth, po.time_bandwidth, bw, kde_months);
+    const char *u = weekly ? "week" : "month";
+    snprintf(buf, sizeof buf, "rolling-origin back-test by %s: ProMap (%g m cells, < %d cells, < %d %ss), quartic KDE "
+             "(%g m, last %d %ss), last %s's counts; ranked highest first, ties with fewer incidents first",
+             u, cell, po.space_bandwidth, po.time_bandwidth, u, bw, kde_steps, u, u);
     if (!st) st = sm_layer_set_metadata(ctx, tab.L, "method", buf);
     if (!st && o.output) st = sm_write_layers(ctx, o.output, &tab.L, 1, &wo);
     if (!st && !o.quiet && o.output) fprintf(stderr, "safemap forecast: wrote %s\n", o.output);

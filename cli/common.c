@@ -10,7 +10,7 @@
 enum {
   O_WARDS = 256, O_WARDS_LAYER, O_WARDS_CRS, O_ID_FIELD, O_NAME_FIELD, O_LAYER, O_X, O_Y, O_LON, O_LAT, O_CRS,
   O_ACRS, O_TIME, O_WEIGHT, O_CATEGORY, O_TYPE, O_FROM, O_TO, O_EXTENT, O_OVERWRITE, O_STRICT, O_SEED,
-  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN, O_REF, O_SBANDS, O_TBANDS, O_DIST, O_CLOSED, O_TUNIT, O_BACKTEST, O_AT, O_SBW, O_TBW, O_KDEM, O_COV, O_WARM, O_MSHARE, O_MRAD, O_MWIN, O_PROSP, O_CENTRES, O_METHOD, O_EVAL
+  O_BANDWIDTH, O_KERNEL, O_CONVENTION, O_UNITS, O_CELL, O_GCUT, O_FLOAT64, O_COG, O_HSA, O_EDGE, O_COMPARE, O_CFROM, O_CTO, O_DUAL, O_EPS, O_NORM, O_ADAPT, O_PILOT, O_TRIM, O_BAND, O_PERM, O_GRID, O_WEIGHTS, O_KNN, O_MINNB, O_RATEF, O_PER, O_OPTIMISED, O_BIN, O_TLAG, O_RULES, O_TALPHA, O_GWIN, O_REF, O_SBANDS, O_TBANDS, O_DIST, O_CLOSED, O_TUNIT, O_BACKTEST, O_AT, O_SBW, O_TBW, O_KDEM, O_COV, O_WARM, O_MSHARE, O_MRAD, O_MWIN, O_PROSP, O_CENTRES, O_METHOD, O_EVAL, O_KDEW
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +82,7 @@ static const struct option long_opts[] = {
     {"space-bandwidth", required_argument, NULL, O_SBW},
     {"time-bandwidth", required_argument, NULL, O_TBW},
     {"kde-months", required_argument, NULL, O_KDEM},
+    {"kde-weeks", required_argument, NULL, O_KDEW},
     {"coverage", required_argument, NULL, O_COV},
     {"warmup", required_argument, NULL, O_WARM},
     {"max-share", required_argument, NULL, O_MSHARE},
@@ -238,6 +239,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
     case O_SBW:
     case O_TBW:
     case O_KDEM:
+    case O_KDEW:
     case O_WARM: {
       char *end;
       long v = strtol(optarg, &end, 10);
@@ -245,6 +247,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, const char *usage) {
       if (c == O_SBW) o->space_bandwidth = v;
       else if (c == O_TBW) o->time_bandwidth = v;
       else if (c == O_KDEM) o->kde_months = v;
+      else if (c == O_KDEW) o->kde_weeks = v;
       else o->warmup = v;
       break;
     }

@@ -50,6 +50,34 @@ awk -F, 'NR > 2 && ($8 < prev || $4 != (NR - 1) / 100) { bad = 1 } { prev = $8 }
     fail "the curve's hit rate must not fall as the coverage grows by 1%"
 clean_dir "$out"
 
+# weekly steps on dated incidents: 30 weeks from Monday 2024-01-01, half of each week's 40 incidents in one 100 m
+# square (a hot spot that lasts), the rest spread over 4 km
+awk 'BEGIN { srand(7); print "x,y,date"
+  for (w = 0; w < 30; w++) for (i = 0; i < 40; i++) {
+    d = w * 7 + int(rand() * 7); t = 1704067200 + d * 86400
+    if (i < 20) { x = 530000 + rand() * 100; y = 182000 + rand() * 100 } else { x = 528000 + rand() * 4000; y = 180000 + rand() * 4000 }
+    printf "%.1f,%.1f,%s\n", x, y, strftime("%Y-%m-%d", t, 1) } }' > "$WORKDIR/weekly.csv"
+assert_exit 0 "$SAFEMAP" forecast "$WORKDIR/weekly.csv" --x x --y y --crs EPSG:27700 --time date --bin week --backtest \
+    --warmup 20 -o "$out/wk.csv"
+assert_stderr_contains "2024-05-20        40  promap         5.0%"
+assert_stderr_contains "safemap forecast: mean over 10 weeks at 5.0% coverage: ProMap hit"
+head -1 "$out/wk.csv" | grep -q "^week,incidents,method,coverage," || fail "weekly table header"
+[ "$(wc -l < "$out/wk.csv")" = $((10 * 3 + 1)) ] || fail "want 10 weeks x 3 methods and a header"
+awk -F, 'NR > 1 && $3 == "promap" && $8 < 0.45 { bad = 1 } END { exit bad }' "$out/wk.csv" ||
+    fail "ProMap should flag the lasting hot spot (half of each week) in its top 5%"
+assert_exit 0 "$SAFEMAP" forecast "$WORKDIR/weekly.csv" --x x --y y --crs EPSG:27700 --time date --bin week --at 2024-07-24 \
+    --method last-week -o "$out/wk.tif"
+assert_stderr_contains "last_week surface for 2024-07-22"
+assert_exit 1 "$SAFEMAP" forecast "$POINTS" --bin week --backtest -o "$out/x.csv"
+assert_error_line forecast "--bin week needs dates, but the incidents' times are months only"
+assert_exit 1 "$SAFEMAP" forecast "$WORKDIR/weekly.csv" --x x --y y --crs EPSG:27700 --time date --bin week --at 2024-07 -o "$out/x.tif"
+assert_error_line forecast "--at '2024-07' is not a date (YYYY-MM-DD): the week holding it"
+assert_exit 1 "$SAFEMAP" forecast "$WORKDIR/weekly.csv" --x x --y y --crs EPSG:27700 --time date --bin week --kde-months 3 --backtest
+assert_error_line forecast "--kde-months is for monthly steps: with --bin week give --kde-weeks"
+assert_exit 1 "$SAFEMAP" forecast "$POINTS" --bin quarter --backtest
+assert_error_line forecast "--bin 'quarter': forecasting steps are month or week"
+clean_dir "$out"
+
 # bad input
 printf 'x,y\n529000,183000\n529100,183000\n' > "$WORKDIR/notime.csv"
 assert_exit 1 "$SAFEMAP" forecast "$WORKDIR/notime.csv" --x x --y y --crs EPSG:27700 --backtest -o "$out/x.csv"
