@@ -23,7 +23,9 @@ static const char *USAGE =
     "replications (999 by default, seeded) in which the incidents' times are shuffled.\n"
     "\n"
     "Output: layer 'scan_clusters' (circles: rank, centre, centre_x, centre_y, radius_m,\n"
-    "locations, start, end, observed, expected, relative_risk, llr, p; prospective runs also\n"
+    "locations, start, end, observed, expected, relative_risk, llr, p, p_gumbel (the tail of a\n"
+    "Gumbel fitted to the replications' maxima: SaTScan's option, below 1/(replications + 1));\n"
+    "prospective runs also\n"
     "recurrence = 1 / p in steps and recurrence_years: once in so long by chance when the scan\n"
     "is repeated every step, as SaTScan's recurrence interval), and layer 'scan_locations' (each\n"
     "cluster's locations as points: rank, location, x, y, distance_m from the centre, observed\n"
@@ -201,13 +203,14 @@ int cmd_scan(int argc, char **argv) {
   if (!st) st = sm_scan(ctx, nl, lx, ly, T, sm_cube_counts(cube), &so, &res);
   if (!st) {
     sm_time_res fr = bins.unit == SM_BIN_MONTH || bins.unit == SM_BIN_QUARTER || bins.unit == SM_BIN_YEAR ? SM_TIME_MONTH : SM_TIME_DAY;
-    enum { NF = 15 };
+    enum { NF = 16 };
     size_t f[NF];
     static const char *const names[NF] = {"rank", "centre", "centre_x", "centre_y", "radius_m", "locations", "start", "end",
-                                          "observed", "expected", "relative_risk", "llr", "p", "recurrence", "recurrence_years"};
+                                          "observed", "expected", "relative_risk", "llr", "p", "p_gumbel", "recurrence", "recurrence_years"};
     static const sm_field_type types[NF] = {SM_FIELD_INT64, SM_FIELD_STRING, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
                                             SM_FIELD_INT64, SM_FIELD_STRING, SM_FIELD_STRING, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
-                                            SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE};
+                                            SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
+                                            SM_FIELD_DOUBLE};
     double step_years = step_length_years(&bins);
     st = sm_layer_create(ctx, &L, "scan_clusters", SM_GEOM_POLYGON, sm_points_crs(p));
     /* a retrospective run has no recurrence interval: its two columns are left out */
@@ -249,8 +252,9 @@ int cmd_scan(int argc, char **argv) {
       if (!st) st = sm_layer_set_double(ctx, L, row, f[10], k->observed / k->expected);
       if (!st) st = sm_layer_set_double(ctx, L, row, f[11], k->llr);
       if (!st && !isnan(k->p)) st = sm_layer_set_double(ctx, L, row, f[12], k->p);
-      if (!st && so.prospective && !isnan(k->p)) st = sm_layer_set_double(ctx, L, row, f[13], 1.0 / k->p);
-      if (!st && so.prospective && !isnan(k->p)) st = sm_layer_set_double(ctx, L, row, f[14], step_years / k->p);
+      if (!st && !isnan(k->p_gumbel)) st = sm_layer_set_double(ctx, L, row, f[13], k->p_gumbel);
+      if (!st && so.prospective && !isnan(k->p)) st = sm_layer_set_double(ctx, L, row, f[14], 1.0 / k->p);
+      if (!st && so.prospective && !isnan(k->p)) st = sm_layer_set_double(ctx, L, row, f[15], step_years / k->p);
     }
     char buf[400];
     snprintf(buf, sizeof buf, "space-time permutation scan (Kulldorff 2005): %zu %s x %zu steps of a %s; circles up to %g of the "
@@ -331,9 +335,12 @@ int cmd_scan(int argc, char **argv) {
       if (so.prospective && !isnan(k->p))
         snprintf(rec, sizeof rec, ", recurrence once in %.0f %ss (%.3g years)", 1.0 / k->p, sm_bin_unit_str(bins.unit),
                  step_length_years(&bins) / k->p);
-      fprintf(stderr, "safemap scan: %s cluster: %zu location%s within %.0f m of %s, %s to %s: %.0f observed, %.1f expected (%.2fx), LLR %.2f, p %.3g%s\n",
+      char gum[48] = "";
+      if (!isnan(k->p_gumbel) && k->p * (so.permutations + 1.0) < 1.5) /* p at its floor: the Gumbel tail says more */
+        snprintf(gum, sizeof gum, " (Gumbel p %.2g)", k->p_gumbel);
+      fprintf(stderr, "safemap scan: %s cluster: %zu location%s within %.0f m of %s, %s to %s: %.0f observed, %.1f expected (%.2fx), LLR %.2f, p %.3g%s%s\n",
               c ? "secondary" : "most likely", k->locations, k->locations == 1 ? "" : "s", k->radius_m, where, a, b,
-              k->observed, k->expected, k->observed / k->expected, k->llr, k->p, rec);
+              k->observed, k->expected, k->observed / k->expected, k->llr, k->p, gum, rec);
     }
     if (loc_path) fprintf(stderr, "safemap scan: wrote %s and %s\n", o.output, loc_path);
     else fprintf(stderr, "safemap scan: wrote %s\n", o.output);

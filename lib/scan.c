@@ -225,6 +225,20 @@ static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const 
   return top;
 }
 
+/* P(X >= x) for the Gumbel distribution fitted by moments to the n replication maxima m (Kulldorff's
+ * Gumbel approximation in SaTScan): scale β = s √6 / π, location μ = mean − γ β; NaN for fewer than 10 or no spread. */
+static double gumbel_p(const double *m, unsigned n, double x) {
+  if (n < 10) return NAN;
+  double mean = 0, ss = 0;
+  for (unsigned r = 0; r < n; r++) mean += m[r];
+  mean /= n;
+  for (unsigned r = 0; r < n; r++) ss += (m[r] - mean) * (m[r] - mean);
+  double sd = sqrt(ss / (n - 1));
+  if (!(sd > 0)) return NAN;
+  double beta = sd * sqrt(6.0) / 3.14159265358979323846, mu = mean - 0.57721566490153286061 * beta;
+  return -expm1(-exp(-(x - mu) / beta));
+}
+
 static uint64_t mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
@@ -592,6 +606,7 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
       unsigned ge = 0;
       for (unsigned r = 0; r < Rn; r++) ge += repmax[r] >= k->llr;
       k->p = Rn ? ((double)ge + 1) / ((double)Rn + 1) : NAN;
+      k->p_gumbel = gumbel_p(repmax, Rn, k->llr);
     }
     sm__free(used);
     if (res) res->total = C;

@@ -41,6 +41,8 @@ typedef struct sm_scan_cluster {
   double expected;     /**< Σ (cases at the location) (cases at the step) / C over the cylinder */
   double llr;          /**< c log(c/μ) + (C − c) log((C − c)/(C − μ)) */
   double p;            /**< (#replications whose largest LLR >= llr + 1) / (replications + 1) */
+  double p_gumbel;     /**< P(max LLR >= llr) under a Gumbel fitted to the replications' maxima by moments
+                            (SaTScan's option: p below 1/(replications + 1)); NaN with fewer than 10 replications */
 } sm_scan_cluster;
 
 /** The result: clusters by LLR, highest first. */

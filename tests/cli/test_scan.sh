@@ -8,7 +8,7 @@ mkdir -p "$out"
 assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-window 6 --permutations 199 --seed 1 -j 1 -o "$out/s1.csv"
 assert_stderr_contains "20 locations with an incident, 36 steps, 6051 incidents, 199 replications"
 assert_stderr_contains "most likely cluster: 3 locations within 1378 m of Hampstead Town, 2024-10 to 2024-11: 74 observed"
-head -1 "$out/s1.csv" | grep -q "^rank,centre,centre_x,centre_y,radius_m,locations,start,end,observed,expected,relative_risk,llr,p$" || fail "CSV header"
+head -1 "$out/s1.csv" | grep -q "^rank,centre,centre_x,centre_y,radius_m,locations,start,end,observed,expected,relative_risk,llr,p,p_gumbel$" || fail "CSV header"
 # the clusters' locations: each cluster's observed and expected are the sums over its locations
 head -1 "$out/s1_locations.csv" | grep -q "^rank,location,x,y,distance_m,observed,expected,relative_risk$" || fail "locations header"
 awk -F, 'NR == FNR { if (FNR > 1) { o[$1] += $6; e[$1] += $7; n[$1]++ } next }
@@ -30,8 +30,8 @@ assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --centres incidents --m
 assert_stderr_contains "safemap scan: 1516 locations with an incident, 36 steps, 6051 incidents, 99 replications"
 assert_stderr_contains "of an incident position at ("
 assert_stderr_contains ", recurrence once in 100 months (8.33 years)"
-head -1 "$out/i1.csv" | grep -q ",p,recurrence,recurrence_years$" || fail "prospective CSV header"
-awk -F, 'NR > 1 && ($8 != "2025-02" || $5 > 500 || ($15 - $14 / 12) ^ 2 > 1e-20) { bad = 1 } END { exit bad }' "$out/i1.csv" ||
+head -1 "$out/i1.csv" | grep -q ",p,p_gumbel,recurrence,recurrence_years$" || fail "prospective CSV header"
+awk -F, 'NR > 1 && ($8 != "2025-02" || $5 > 500 || ($16 - $15 / 12) ^ 2 > 1e-20) { bad = 1 } END { exit bad }' "$out/i1.csv" ||
     fail "incident-centred clusters should end in 2025-02, within 500 m, recurrence_years = recurrence / 12"
 assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --centres incidents --max-radius 500 --max-window 3 --prospective \
     --permutations 99 --seed 1 -j 2 -o "$out/i2.csv" -q

@@ -67,6 +67,7 @@ static void planted_and_null(void **state) {
   print_message("planted: centre %zu, %zu locations, steps %zu-%zu, observed %g expected %.2f, LLR %.2f, p %.3f\n", k->centre,
                 k->locations, k->t_start, k->t_end, k->observed, k->expected, k->llr, k->p);
   assert_true(k->p < 0.01);
+  assert_true(k->p_gumbel < 0.01 && k->p_gumbel > 0); /* the Gumbel tail goes below 1/(R + 1) */
   assert_true(k->t_end == T - 1 && k->t_start >= T - 4);
   assert_true(k->centre >= 6 && k->centre <= 10);
   /* the cylinder's figures agree with the building blocks */
@@ -75,18 +76,20 @@ static void planted_and_null(void **state) {
   /* null datasets: the most likely cluster's p is not small every time */
   o.permutations = 99;
   int small = 0;
-  double mean = 0;
+  double mean = 0, gdiff = 0;
   for (int rep = 0; rep < 10; rep++) {
     make_cube(c, L, T, 1000 + (uint64_t)rep * 7, 0);
     sm_ctx_set_seed(ctx, 50 + (uint64_t)rep);
     assert_ok(ctx, sm_scan(ctx, L, x, y, T, c, &o, &r1));
     double p = r1->clusters[0].p;
     small += p <= 0.05, mean += p;
+    gdiff += fabs(r1->clusters[0].p_gumbel - p);
     sm_scan_result_destroy(r1);
   }
   mean /= 10;
-  print_message("null: %d of 10 with p <= 0.05, mean p %.3f\n", small, mean);
+  print_message("null: %d of 10 with p <= 0.05, mean p %.3f, mean |Gumbel p - p| %.3f\n", small, mean, gdiff / 10);
   assert_true(small <= 3 && mean > 0.2 && mean < 0.8);
+  assert_true(gdiff / 10 < 0.1); /* where p is not small, the Gumbel tail follows the replications */
 }
 
 typedef struct di {
