@@ -478,9 +478,16 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
   if (!st) st = build_circles(ctx, &cs, L, x, y, rowsum, o->max_share * C, o->max_radius_m, Z, o->n_centres ? o->centre_x : NULL,
                               o->n_centres ? o->centre_y : NULL);
   if (!st) sm__log(ctx, SM_LOG_DEBUG, "scan: %zu circles of %zu centres in %.3f s", cs.off[Z], Z, sm__now() - t0);
+  /* a window holds at most its circle's cases: the tables of logarithms and roots need no more */
+  size_t cap_cases = 0;
+  for (size_t z = 0; !st && z < Z; z++) {
+    double tot = 0;
+    for (size_t q = cs.off[z]; q < cs.off[z + 1]; q++) tot += rowsum[cs.idx[q]];
+    if ((size_t)tot > cap_cases) cap_cases = (size_t)tot;
+  }
   scan_logs lg = {NULL, NULL, 0, log(C)};
   if (!st) {
-    lg.nlnc = C < 16e6 ? (size_t)C : 0;
+    lg.nlnc = cap_cases < 16000000 ? cap_cases : 0;
     lg.lnc = sm__malloc((lg.nlnc + 1) * sizeof *lg.lnc);
     if (T <= 1024) lg.lnKd = sm__malloc(T * T * sizeof *lg.lnKd);
     if (!lg.lnc || (T <= 1024 && !lg.lnKd)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
@@ -525,13 +532,7 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
   }
   if (!st) sm__log(ctx, SM_LOG_DEBUG, "scan: the data's best cylinders in %.3f s", sm__now() - t1);
   if (!st) st = sm__progress(ctx, 0.0, "scan replications");
-  /* the replications: the cases' times shuffled over the cases; a window holds at most its circle's cases */
-  size_t cap_cases = 0;
-  for (size_t z = 0; !st && z < Z; z++) {
-    double tot = 0;
-    for (size_t q = cs.off[z]; q < cs.off[z + 1]; q++) tot += rowsum[cs.idx[q]];
-    if ((size_t)tot > cap_cases) cap_cases = (size_t)tot;
-  }
+  /* the replications: the cases' times shuffled over the cases */
   unsigned Rn = o->permutations;
   double *repmax = Rn ? sm__malloc(Rn * sizeof *repmax) : NULL;
   if (!st && Rn && !repmax) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
