@@ -63,6 +63,11 @@ sm_status cli_read_areas(const cli_opts *o, sm_ctx *ctx, const sm_points *pts, s
 void cli_print_problems(FILE *f, const sm_points *p, int examples);
 /* --grid and --wards: hexagons, or the wards as units (else fishnet cells); 1 after printing a usage error. */
 int cli_grid_choice(const cli_opts *o, int *hexagons, int *wards_units);
+/* OUT.csv's companion table OUT<suffix>.csv (malloc'd), or NULL (and *csv 0) when OUT is not a CSV. */
+char *cli_companion_csv(const char *out, const char *suffix, int *csv);
+/* Two layers into one GeoPackage (companion NULL), or into OUT.csv and its companion CSV: both or neither. */
+sm_status cli_write_two(sm_ctx *ctx, const char *out, const char *companion, sm_layer *first, sm_layer *second,
+                        const sm_write_options *wo);
 /* ArcGIS's optimised distance band and the incremental spatial autocorrelation behind it, in words. */
 void cli_optimised_band_text(const sm_ohsa_band *b, char *buf, size_t size);
 void cli_optimised_isa_text(const sm_ohsa_band *b, char *buf, size_t size);

@@ -37,11 +37,6 @@ static const char *USAGE =
     "      -o camden_counts.gpkg\n"
     "  ogrinfo camden_counts.gpkg ward_counts -sql \"SELECT area_name, total FROM ward_counts ORDER BY total DESC LIMIT 5\"\n";
 
-static int ends_with(const char *s, const char *e) {
-  size_t n = strlen(s), m = strlen(e);
-  return n >= m && strcmp(s + n - m, e) == 0;
-}
-
 int cmd_count(int argc, char **argv) {
   cli_opts o;
   memset(&o, 0, sizeof o);
@@ -59,13 +54,8 @@ int cmd_count(int argc, char **argv) {
   sm_write_options wo;
   sm_write_options_init(&wo, SM_WRITE_OPTIONS_VERSION);
   wo.overwrite = o.overwrite;
-  int csv = ends_with(o.output, ".csv") || ends_with(o.output, ".CSV");
-  char *month_path = NULL;
-  if (csv) {
-    size_t n = strlen(o.output) - 4;
-    month_path = malloc(n + 14);
-    if (month_path) snprintf(month_path, n + 14, "%.*s_by_month.csv", (int)n, o.output);
-  }
+  int csv;
+  char *month_path = cli_companion_csv(o.output, "_by_month", &csv);
   sm_points *p = NULL;
   sm_areas *areas = NULL;
   sm_layer *L = NULL, *T = NULL;
@@ -88,15 +78,7 @@ int cmd_count(int argc, char **argv) {
   }
   if (!st) st = cli_read_areas(&o, ctx, p, &areas);
   if (!st) st = sm_areas_count_points(ctx, &L, &T, areas, p, "ward_counts");
-  if (!st) {
-    if (csv) {
-      st = sm_write_layers(ctx, o.output, &L, 1, &wo);
-      if (!st && (st = sm_write_layers(ctx, month_path, &T, 1, &wo))) remove(o.output); /* both or neither */
-    } else {
-      sm_layer *both[2] = {L, T};
-      st = sm_write_layers(ctx, o.output, both, 2, &wo);
-    }
-  }
+  if (!st) st = cli_write_two(ctx, o.output, month_path, L, T, &wo);
   if (st) {
     rc = cli_fail(&o, ctx, st);
   } else if (!o.quiet) {

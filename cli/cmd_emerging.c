@@ -61,11 +61,6 @@ static const char *USAGE =
     "  safemap emerging data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \\\n"
     "      --grid fishnet --cell 250 --band 400 --bin quarter -o emerging_cells.gpkg\n";
 
-static int ends_with(const char *s, const char *e) {
-  size_t a = strlen(s), b = strlen(e);
-  return a >= b && !strcmp(s + a - b, e);
-}
-
 int cmd_emerging(int argc, char **argv) {
   cli_opts o;
   memset(&o, 0, sizeof o);
@@ -164,13 +159,8 @@ int cmd_emerging(int argc, char **argv) {
   if (has_extent) memcpy(extent, o.read.extent, sizeof extent);
   o.read.has_extent = 0;
   o.read.skip_labels = 1;
-  int csv = ends_with(o.output, ".csv") || ends_with(o.output, ".CSV");
-  char *bins_path = NULL;
-  if (csv) {
-    size_t n = strlen(o.output) - 4;
-    bins_path = malloc(n + 10);
-    if (bins_path) snprintf(bins_path, n + 10, "%.*s_bins.csv", (int)n, o.output);
-  }
+  int csv;
+  char *bins_path = cli_companion_csv(o.output, "_bins", &csv);
 
   sm_ctx *ctx = cli_ctx(&o);
   if (!ctx) {
@@ -477,15 +467,7 @@ int cmd_emerging(int argc, char **argv) {
       }
     }
   }
-  if (!st) {
-    if (csv) {
-      st = sm_write_layers(ctx, o.output, &LL, 1, &wo);
-      if (!st && (st = sm_write_layers(ctx, bins_path, &BL, 1, &wo))) remove(o.output); /* both or neither */
-    } else {
-      sm_layer *both[2] = {LL, BL};
-      st = sm_write_layers(ctx, o.output, both, 2, &wo);
-    }
-  }
+  if (!st) st = cli_write_two(ctx, o.output, bins_path, LL, BL, &wo);
   if (st) {
     rc = cli_fail(&o, ctx, st);
   } else if (!o.quiet) {

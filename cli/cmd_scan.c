@@ -163,10 +163,8 @@ int cmd_scan(int argc, char **argv) {
   double *lx = NULL, *ly = NULL, *px = NULL, *py = NULL;
   int rc = 0;
   size_t n_units = 0, nl = 0, T = 0;
-  size_t olen = strlen(o.output);
-  int csv = olen > 4 && (!strcmp(o.output + olen - 4, ".csv") || !strcmp(o.output + olen - 4, ".CSV"));
-  char *loc_path = csv ? malloc(olen + 16) : NULL;
-  if (loc_path) snprintf(loc_path, olen + 16, "%.*s_locations.csv", (int)(olen - 4), o.output);
+  int csv;
+  char *loc_path = cli_companion_csv(o.output, "_locations", &csv);
   sm_status st = csv && !loc_path ? SM_E_NOMEM : sm_write_check(ctx, o.output, &wo);
   if (!st && loc_path) st = sm_write_check(ctx, loc_path, &wo);
   if (!st) st = cli_read_points(&o, ctx, &p);
@@ -307,15 +305,7 @@ int cmd_scan(int argc, char **argv) {
     }
     free(colsum);
   }
-  if (!st) {
-    if (csv) {
-      st = sm_write_layers(ctx, o.output, &L, 1, &wo);
-      if (!st && (st = sm_write_layers(ctx, loc_path, &LL, 1, &wo))) remove(o.output); /* both or neither */
-    } else {
-      sm_layer *both[2] = {L, LL};
-      st = sm_write_layers(ctx, o.output, both, 2, &wo);
-    }
-  }
+  if (!st) st = cli_write_two(ctx, o.output, loc_path, L, LL, &wo);
   if (st) {
     rc = cli_fail(&o, ctx, st);
   } else if (!o.quiet) {

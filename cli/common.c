@@ -493,3 +493,26 @@ void cli_optimised_isa_text(const sm_ohsa_band *b, char *buf, size_t size) {
   for (size_t i = 0; i < b->n_isa && k > 0 && (size_t)k < size; i++)
     k += snprintf(buf + k, size - (size_t)k, "%s %.1f m z %.2f", i ? "," : "", b->isa[i].band_m, b->isa[i].moran.z);
 }
+
+/* ---- a main table and its companion (count, emerging, scan) ---- */
+
+char *cli_companion_csv(const char *out, const char *suffix, int *csv) {
+  size_t n = out ? strlen(out) : 0;
+  *csv = n > 4 && (!strcmp(out + n - 4, ".csv") || !strcmp(out + n - 4, ".CSV"));
+  if (!*csv) return NULL;
+  size_t len = n - 4 + strlen(suffix) + 5;
+  char *p = malloc(len);
+  if (p) snprintf(p, len, "%.*s%s.csv", (int)(n - 4), out, suffix);
+  return p;
+}
+
+sm_status cli_write_two(sm_ctx *ctx, const char *out, const char *companion, sm_layer *first, sm_layer *second,
+                        const sm_write_options *wo) {
+  if (!companion) {
+    sm_layer *both[2] = {first, second};
+    return sm_write_layers(ctx, out, both, 2, wo);
+  }
+  sm_status st = sm_write_layers(ctx, out, &first, 1, wo);
+  if (!st && (st = sm_write_layers(ctx, companion, &second, 1, wo))) remove(out); /* both or neither */
+  return st;
+}
