@@ -339,6 +339,21 @@ int cmd_forecast(int argc, char **argv) {
   }
   if (!st && o.at) {
     st = surface(ctx, &d, method, at_m, &R);
+    if (!st) { /* an all-zero map flags nothing: say why instead of writing it */
+      const double *v = sm_raster_values(R);
+      size_t C = sm_raster_width(R) * sm_raster_height(R), q = 0;
+      while (q < C && v[q] == 0) q++;
+      if (q == C) {
+        int span = method == M_PROMAP ? po.time_bandwidth : method == M_KDE ? kde_steps : 1;
+        const char *u = weekly ? "week" : "month";
+        char a[24], b[24];
+        step_label(m0, weekly, a, sizeof a), step_label(m1, weekly, b, sizeof b);
+        fprintf(stderr, "safemap forecast: error: no incident in the %d %s%s before %s, so the %s surface would be empty "
+                        "(the incidents run from %s to %s)\n", span, u, span == 1 ? "" : "s", ms, METHOD[weekly][method], a, b);
+        rc = 1;
+        goto out;
+      }
+    }
     size_t len = strlen(o.output), k = month_points(&d, at_m);
     int gpkg = len > 5 && !strcmp(o.output + len - 5, ".gpkg");
     sm_hit_rate hr[100];
