@@ -312,6 +312,8 @@ int cmd_scan(int argc, char **argv) {
     cli_clear_progress();
     fprintf(stderr, "safemap scan: %zu locations with an incident, %zu steps, %.0f incidents, %u replications\n", nl, T, res->total,
             so.permutations);
+    if (res->n_clusters == 0)
+      fprintf(stderr, "safemap scan: no cluster: no cylinder holds more incidents than its locations' and steps' totals predict\n");
     for (size_t c = 0; c < res->n_clusters && c < 5; c++) {
       const sm_scan_cluster *k = &res->clusters[c];
       char a[32], b[32];

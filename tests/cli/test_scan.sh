@@ -36,6 +36,11 @@ awk -F, 'NR > 1 && ($8 != "2025-02" || $5 > 500 || ($16 - $15 / 12) ^ 2 > 1e-20)
 assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --centres incidents --max-radius 500 --max-window 3 --prospective \
     --permutations 99 --seed 1 -j 2 -o "$out/i2.csv" -q
 assert_same_bytes "$out/i1.csv" "$out/i2.csv"
+# no space-time interaction at all (each of two places hit once in each of two months): no cluster, said so
+printf 'x,y,date\n529000,183000,2024-01-01\n529000,183000,2024-02-05\n529500,183000,2024-01-03\n529500,183000,2024-02-07\n' > "$WORKDIR/even.csv"
+assert_exit 0 "$SAFEMAP" scan "$WORKDIR/even.csv" --x x --y y --crs EPSG:27700 --time date --centres incidents -o "$out/e.csv"
+assert_stderr_contains "safemap scan: no cluster: no cylinder holds more incidents than its locations' and steps' totals predict"
+[ "$(wc -l < "$out/e.csv")" = 1 ] || fail "no cluster: the header only"
 clean_dir "$out"
 
 # bad input: a window longer than the study period, weekly steps on month-only dates, fewer than 2 events,
