@@ -29,5 +29,6 @@
 #include "safemap/forecast.h"
 #include "safemap/scan.h"
 #include "safemap/write.h"
+#include "safemap/result.h"
 
 #endif /* SAFEMAP_H */

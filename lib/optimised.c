@@ -4,6 +4,7 @@
 #include "internal/sm_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,4 +175,68 @@ sm_status sm_optimised_band(sm_ctx *ctx, size_t n, const double *x, const double
   out->min_band_m = 0.001 * fmax(w, h);
   if (out->band_m < out->min_band_m) out->band_m = out->min_band_m, out->raised_to_min = 1;
   return SM_OK;
+}
+
+/* ---- the choices in words (messages and metadata) ---------------------------------------- */
+
+void sm_ohsa_cell_describe(const sm_ohsa_cell *c, char *buf, size_t size) {
+  if (!buf || !size) return;
+  if (!c) {
+    buf[0] = '\0';
+    return;
+  }
+  snprintf(buf, size,
+           "%g m = roof(2 x max(median %.1f m, mean %.1f m)) of the nearest-neighbour distances of %zu distinct "
+           "locations (%zu incidents), %zu locational outlier%s (3 sd) left out%s",
+           c->cell_m, c->median_nn_m, c->mean_nn_m, c->n_locations, c->n_points, c->n_outliers,
+           c->n_outliers == 1 ? "" : "s",
+           c->clamped < 0   ? "; raised to the smallest cell (shorter side of the extent / 250)"
+           : c->clamped > 0 ? "; lowered to 10% of the extent's longer side"
+                            : "");
+}
+
+void sm_ohsa_band_describe(const sm_ohsa_band *b, char *buf, size_t size) {
+  if (!buf || !size) return;
+  buf[0] = '\0';
+  if (!b) return;
+  int k = 0;
+  if (b->rule == SM_OHSA_BAND_FIRST_PEAK || b->rule == SM_OHSA_BAND_MAX_PEAK) {
+    size_t i = b->rule == SM_OHSA_BAND_FIRST_PEAK ? b->first_peak : b->max_peak;
+    k = snprintf(buf, size, "%g m: the %s peak of incremental spatial autocorrelation (global Moran's I z %.2f)",
+                 b->band_m, b->rule == SM_OHSA_BAND_FIRST_PEAK ? "first" : "highest", b->isa[i].moran.z);
+  } else {
+    k = snprintf(buf, size, "%g m: no peak of incremental spatial autocorrelation, so %s", b->band_m,
+                 b->rule == SM_OHSA_BAND_KNN ? "the mean distance to the k-th nearest unit" : "one standard distance");
+    if (k > 0 && (size_t)k < size)
+      k += snprintf(buf + k, size - (size_t)k, " (k = %zu, mean %.1f m, standard distance %.1f m)", b->knn_k,
+                    b->knn_mean_m, b->standard_distance_m);
+  }
+  if (k > 0 && (size_t)k < size && b->raised_to_min)
+    snprintf(buf + k, size - (size_t)k, "; raised to 0.1%% of the extent (%.1f m)", b->min_band_m);
+}
+
+/* A distance as people read it: whole metres when it is one (to the millimetre), else one decimal. */
+static int metres(char *buf, size_t size, double m) {
+  double r = floor(m + 0.5);
+  return fabs(m - r) < 0.0005 ? snprintf(buf, size, "%.0f m", r) : snprintf(buf, size, "%.1f m", m);
+}
+
+void sm_ohsa_isa_describe(const sm_ohsa_band *b, char *buf, size_t size) {
+  if (!buf || !size) return;
+  buf[0] = '\0';
+  if (!b) return;
+  /* on a grid every band is 0.001 m past a whole distance so that the neighbours at exactly it count */
+  double lift = b->grid ? 0.001 : 0;
+  char a[32], c[32];
+  metres(a, sizeof a, b->isa_start_m - lift);
+  metres(c, sizeof c, b->isa_increment_m);
+  int k = snprintf(buf, size, "%zu bands from %s by %s%s%s:", b->n_isa, a, c,
+                   b->isa_rescaled ? " (spread below one standard distance)" : "",
+                   b->grid ? " (every unit's nearest neighbour at the same distance: each band 1 mm longer, so "
+                             "neighbours at exactly it count)"
+                           : "");
+  for (size_t i = 0; i < b->n_isa && k > 0 && (size_t)k < size; i++) {
+    metres(a, sizeof a, b->isa[i].band_m - lift);
+    k += snprintf(buf + k, size - (size_t)k, "%s %s z %.2f", i ? "," : "", a, b->isa[i].moran.z);
+  }
 }

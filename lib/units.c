@@ -224,3 +224,64 @@ sm_status sm_units_layer(sm_ctx *ctx, sm_layer **out, const sm_units *u, const c
   *out = L;
   return SM_OK;
 }
+
+/* ---- the units of an analysis ----------------------------------------------------------- */
+
+static const char *const unit_kind_names[SM_UNIT_KIND_END_] = {"auto", "wards", "fishnet", "hexagon"};
+
+const char *sm_unit_kind_name(sm_unit_kind kind) {
+  return (int)kind >= 0 && kind < SM_UNIT_KIND_END_ ? unit_kind_names[kind] : NULL;
+}
+
+sm_status sm_unit_kind_from_name(sm_ctx *ctx, const char *name, sm_unit_kind *out) {
+  if (!name || !out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_unit_kind_from_name: NULL argument");
+  for (int k = 0; k < SM_UNIT_KIND_END_; k++)
+    if (!strcmp(name, unit_kind_names[k])) return *out = (sm_unit_kind)k, SM_OK;
+  if (!strcmp(name, "areas")) return *out = SM_UNIT_AREAS, SM_OK;
+  if (!strcmp(name, "hexagons")) return *out = SM_UNIT_HEXAGON, SM_OK;
+  return sm__error(ctx, SM_E_INVALID_ARG, "unknown grid '%s' (wards, fishnet, hexagon)", name);
+}
+
+sm_status sm_unit_kind_resolve(sm_ctx *ctx, sm_unit_kind kind, int have_areas, sm_unit_kind *out) {
+  if (!out || (int)kind < 0 || kind >= SM_UNIT_KIND_END_)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_unit_kind_resolve: bad argument");
+  if (kind == SM_UNIT_AUTO) kind = have_areas ? SM_UNIT_AREAS : SM_UNIT_FISHNET;
+  if (kind == SM_UNIT_AREAS && !have_areas)
+    return sm__error(ctx, SM_E_INVALID_ARG, "the wards as units need ward polygons (--wards)");
+  *out = kind;
+  return SM_OK;
+}
+
+void sm_units_points_extent(const sm_points *p, double cell, double e[4]) {
+  const double *x = sm_points_x(p), *y = sm_points_y(p);
+  e[0] = e[1] = INFINITY, e[2] = e[3] = -INFINITY;
+  for (size_t i = 0; i < sm_points_count(p); i++)
+    e[0] = fmin(e[0], x[i]), e[1] = fmin(e[1], y[i]), e[2] = fmax(e[2], x[i]), e[3] = fmax(e[3], y[i]);
+  /* the farthest point must fall in a cell: cells are [a, a + cell), so a span of whole cells gets one more */
+  for (int k = 0; k < 2; k++) {
+    double span = e[k + 2] - e[k];
+    if (!(span > 0) || floor(span / cell) == span / cell) e[k + 2] += cell;
+  }
+}
+
+sm_status sm_units_for_points(sm_ctx *ctx, sm_units **u, int32_t *unit_of_point, size_t *n_units, size_t *outside,
+                              const sm_points *p, const sm_areas *areas, sm_unit_kind kind, double cell,
+                              const double *extent) {
+  if (!u || !unit_of_point || !n_units || !p) return sm__error(ctx, SM_E_INVALID_ARG, "sm_units_for_points: NULL argument");
+  *u = NULL, *n_units = 0;
+  sm_status st = sm_unit_kind_resolve(ctx, kind, areas != NULL, &kind);
+  if (st) return st;
+  if (kind == SM_UNIT_AREAS) {
+    *n_units = sm_areas_count(areas);
+    return sm_areas_locate(ctx, areas, p, unit_of_point, outside);
+  }
+  double e[4];
+  if (extent) memcpy(e, extent, sizeof e);
+  else if (areas) sm_areas_extent(areas, e);
+  else sm_units_points_extent(p, cell, e);
+  st = kind == SM_UNIT_HEXAGON ? sm_units_hexagons(ctx, u, e, cell, sm_points_crs(p), areas)
+                               : sm_units_fishnet(ctx, u, e, cell, sm_points_crs(p), areas);
+  if (!st) *n_units = sm_units_count(*u), st = sm_units_locate(ctx, *u, p, unit_of_point, outside);
+  if (st) sm_units_destroy(*u), *u = NULL, *n_units = 0;
+  return st;
+}

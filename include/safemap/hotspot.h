@@ -231,6 +231,26 @@ typedef struct sm_ohsa_band {
 SM_API sm_status sm_optimised_band(sm_ctx *ctx, size_t n, const double *x, const double *y, const double *v,
                                    sm_ohsa_band *out);
 
+/**
+ * What Optimized Hot Spot Analysis chose as the cell size, and why, in one
+ * sentence (for messages and metadata): "94 m = roof(2 x max(median ...".
+ * Writes at most `size` bytes, always terminated.
+ * @since 0.2
+ */
+SM_API void sm_ohsa_cell_describe(const sm_ohsa_cell *cell, char *buf, size_t size);
+/**
+ * The distance band and the rule that chose it, in one sentence
+ * ("312 m: the first peak of incremental spatial autocorrelation (global Moran's I z 5.21)").
+ * @since 0.2
+ */
+SM_API void sm_ohsa_band_describe(const sm_ohsa_band *band, char *buf, size_t size);
+/**
+ * The incremental spatial autocorrelation run behind the band: the bands
+ * tried and each one's global Moran's z ("10 bands from 95 m by 94 m: 95 m z 3.10, ...").
+ * @since 0.2
+ */
+SM_API void sm_ohsa_isa_describe(const sm_ohsa_band *band, char *buf, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -106,6 +106,56 @@ SM_API sm_status sm_units_locate(sm_ctx *ctx, const sm_units *units, const sm_po
  */
 SM_API sm_status sm_units_layer(sm_ctx *ctx, sm_layer **out, const sm_units *units, const char *name);
 
+/* ---- the units of an analysis ----------------------------------------------------------- */
+
+/** Which units an analysis counts incidents in. */
+typedef enum sm_unit_kind {
+  SM_UNIT_AUTO = 0,    /**< the areas when given, else a square fishnet */
+  SM_UNIT_AREAS = 1,   /**< the areas (wards) themselves ("wards") */
+  SM_UNIT_FISHNET = 2, /**< square cells ("fishnet") */
+  SM_UNIT_HEXAGON = 3, /**< flat-topped hexagons ("hexagon") */
+  SM_UNIT_KIND_END_    /**< sentinel */
+} sm_unit_kind;
+
+/** "auto", "wards", "fishnet", "hexagon"; NULL when out of range. @since 0.2 */
+SM_API const char *sm_unit_kind_name(sm_unit_kind kind);
+/**
+ * The kind named `name` (as sm_unit_kind_name(); also "areas", "hexagons").
+ * @return SM_OK, SM_E_INVALID_ARG (unknown name: the message lists the names).
+ * @since 0.2
+ */
+SM_API sm_status sm_unit_kind_from_name(sm_ctx *ctx, const char *name, sm_unit_kind *out);
+/**
+ * Resolves SM_UNIT_AUTO (the areas when `have_areas`, else a fishnet) and
+ * checks the choice: SM_UNIT_AREAS needs areas.
+ * @return SM_OK, SM_E_INVALID_ARG.
+ * @since 0.2
+ */
+SM_API sm_status sm_unit_kind_resolve(sm_ctx *ctx, sm_unit_kind kind, int have_areas, sm_unit_kind *out);
+
+/**
+ * The points' extent for a grid of `cell_m` metres, widened so that the
+ * farthest point falls in a cell (cells are half-open: [a, a + cell)).
+ * @since 0.2
+ */
+SM_API void sm_units_points_extent(const sm_points *points, double cell_m, double extent[4]);
+
+/**
+ * The units of an analysis and every point's unit: the areas themselves
+ * (kind SM_UNIT_AREAS; *units_out is NULL), or fishnet / hexagon cells of
+ * `cell_m` over `extent` (NULL: the areas' extent when given, else the
+ * points'), kept where their centre lies in an area when areas are given.
+ * @param[out] units_out the cells (free with sm_units_destroy()), or NULL for areas.
+ * @param[out] unit_of_point sm_points_count() values, caller-allocated: unit index or -1.
+ * @param[out] n_units number of units.
+ * @param[out] n_outside points in no unit; may be NULL.
+ * @return SM_OK, SM_E_INVALID_ARG, SM_E_CRS, SM_E_INPUT (no cell kept), SM_E_NOMEM.
+ * @since 0.2
+ */
+SM_API sm_status sm_units_for_points(sm_ctx *ctx, sm_units **units_out, int32_t *unit_of_point, size_t *n_units,
+                                     size_t *n_outside, const sm_points *points, const sm_areas *areas,
+                                     sm_unit_kind kind, double cell_m, const double *extent);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,86 @@
+/**
+ * @file safemap/result.h
+ * @brief sm_result: what every analysis pipeline returns — its layers and
+ *        rasters, each carrying its full recipe as metadata, and the run's
+ *        headline figures.
+ *
+ * Every pipeline (sm_count_run(), sm_hotspots_run(), sm_emerging_run(),
+ * sm_nearrepeat_run(), sm_scan_run(), sm_forecast_run(), sm_backtest_run(),
+ * sm_kde_run()) has the same shape:
+ *
+ *     sm_status sm_X_run(sm_ctx *ctx, sm_result **out, const sm_points *points,
+ *                        const sm_areas *areas, const sm_X_options *opts);
+ *
+ * and hands back one sm_result. Its layers and rasters are what the command
+ * line writes; sm_result_write() writes them the same way from any caller.
+ * The figures are the numbers a caller prints or tests ("units", "hot",
+ * "global_moran_i", ...), each documented with its pipeline.
+ * @defgroup result Results
+ * @{
+ */
+#ifndef SAFEMAP_RESULT_H
+#define SAFEMAP_RESULT_H
+
+#include "safemap/layer.h"
+#include "safemap/raster.h"
+#include "safemap/write.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The outcome of one pipeline run. Opaque. */
+typedef struct sm_result sm_result;
+
+/** Frees a result with its layers and rasters. NULL is a no-op. @since 0.2 */
+SM_API void sm_result_destroy(sm_result *result);
+
+/** Number of layers. @since 0.2 */
+SM_API size_t sm_result_layer_count(const sm_result *result);
+/** Layer i (borrowed: lives as long as the result), NULL when out of range. @since 0.2 */
+SM_API sm_layer *sm_result_layer(const sm_result *result, size_t i);
+/** The layer called `name` (borrowed), or NULL. @since 0.2 */
+SM_API sm_layer *sm_result_layer_named(const sm_result *result, const char *name);
+/** Number of rasters. @since 0.2 */
+SM_API size_t sm_result_raster_count(const sm_result *result);
+/** Raster i (borrowed), NULL when out of range. @since 0.2 */
+SM_API sm_raster *sm_result_raster(const sm_result *result, size_t i);
+
+/** Number of headline figures. @since 0.2 */
+SM_API size_t sm_result_figure_count(const sm_result *result);
+/** Name of figure i (borrowed), NULL when out of range. @since 0.2 */
+SM_API const char *sm_result_figure_name(const sm_result *result, size_t i);
+/** Value of figure i, NaN when out of range. @since 0.2 */
+SM_API double sm_result_figure_value(const sm_result *result, size_t i);
+/** The figure called `name`, or NaN when the run has no such figure. @since 0.2 */
+SM_API double sm_result_figure(const sm_result *result, const char *name);
+/** A text figure (a chosen rule, a month) called `name` (borrowed), or NULL. @since 0.2 */
+SM_API const char *sm_result_text(const sm_result *result, const char *name);
+
+/**
+ * Writes the result to `path`, its format from the extension or opts->format:
+ * - GeoPackage (.gpkg): every raster and layer, with their metadata;
+ * - CSV (.csv): the first layer to `path` and each further layer to a
+ *   companion file named after it (OUT.csv, OUT_by_month.csv): all or none;
+ * - GeoTIFF (.tif): the first raster (a result without one is refused).
+ * Atomic, like sm_write_layers(); an existing file is kept unless opts->overwrite.
+ * @return SM_OK, SM_E_INVALID_ARG (a format that cannot hold the result), SM_E_IO,
+ *         SM_E_DEPENDENCY, SM_E_NOMEM, SM_E_CANCELLED.
+ * @since 0.2
+ */
+SM_API sm_status sm_result_write(sm_ctx *ctx, const sm_result *result, const char *path,
+                                 const sm_write_options *opts);
+/**
+ * The companion CSV of layer i when the result is written to `path` as CSV
+ * (malloc'd, free with sm_free()), or NULL when `path` is not a CSV or the
+ * layer is the first. Lets a program name every file it will write.
+ * @since 0.2
+ */
+SM_API char *sm_result_csv_path(const sm_result *result, const char *path, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+#endif /* SAFEMAP_RESULT_H */
