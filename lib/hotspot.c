@@ -1,4 +1,5 @@
 /* Getis-Ord Gi* and ArcGIS significance bins (REFERENCE.md §1.2, §4.3). */
+#include "internal/rng.h"
 #include "internal/sm_internal.h"
 
 #include <math.h>
@@ -237,29 +238,6 @@ sm_status sm_global_moran(sm_ctx *ctx, const sm_weights *w, const double *x, siz
 }
 
 /* ---- permutations ------------------------------------------------------------------ */
-static uint64_t splitmix64(uint64_t *s) {
-  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-/* Uniform integer in [0, m) without modulo bias (Lemire). */
-static inline size_t below(uint64_t *s, size_t m) {
-  uint64_t x = splitmix64(s);
-  __uint128_t prod = (__uint128_t)x * (__uint128_t)m;
-  uint64_t low = (uint64_t)prod;
-  if (low < m) {
-    uint64_t t = (uint64_t)(-(int64_t)m) % m;
-    while (low < t) {
-      x = splitmix64(s);
-      prod = (__uint128_t)x * (__uint128_t)m;
-      low = (uint64_t)prod;
-    }
-  }
-  return (size_t)(prod >> 64);
-}
-
 /* One unit's neighbours other than itself, for the permutations: their weights in row order. */
 typedef struct perm_row {
   size_t m;
@@ -315,7 +293,7 @@ typedef struct drawn_set {
 } drawn_set;
 
 /* m distinct units other than i into draw[], each uniform over those not drawn yet (rejection). */
-static inline void draw_distinct(uint64_t *s, size_t i, size_t n, size_t m, drawn_set *d, size_t *restrict draw) {
+static inline void draw_distinct(sm__rng *s, size_t i, size_t n, size_t m, drawn_set *d, size_t *restrict draw) {
   if (++d->gen == 0) { /* wrapped after 2^32 permutations: start afresh */
     for (size_t j = 0; j < n; j++) d->slot[j].stamp = 0;
     d->gen = 1;
@@ -325,7 +303,7 @@ static inline void draw_distinct(uint64_t *s, size_t i, size_t n, size_t m, draw
   for (size_t q = 0; q < m; q++) {
     size_t j;
     do {
-      j = below(s, n - 1);
+      j = sm__rng_below(s, n - 1);
       j += j >= i;
     } while (slot[j].stamp == gen);
     slot[j].stamp = gen;
@@ -334,7 +312,7 @@ static inline void draw_distinct(uint64_t *s, size_t i, size_t n, size_t m, draw
 }
 
 /* draw_distinct summing the drawn whole-number values on the way (the same draws). */
-static inline int64_t draw_distinct_sum(uint64_t *s, size_t i, size_t n, size_t m, drawn_set *d) {
+static inline int64_t draw_distinct_sum(sm__rng *s, size_t i, size_t n, size_t m, drawn_set *d) {
   if (++d->gen == 0) {
     for (size_t j = 0; j < n; j++) d->slot[j].stamp = 0;
     d->gen = 1;
@@ -345,7 +323,7 @@ static inline int64_t draw_distinct_sum(uint64_t *s, size_t i, size_t n, size_t 
   for (size_t q = 0; q < m; q++) {
     size_t j;
     do {
-      j = below(s, n - 1);
+      j = sm__rng_below(s, n - 1);
       j += j >= i;
     } while (slot[j].stamp == gen);
     slot[j].stamp = gen;
@@ -369,7 +347,7 @@ static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict 
   const double *restrict wa = a->binary ? NULL : a->wv;
   const double *restrict wb = b && !b->binary ? b->wv : NULL;
   const int two = b != NULL;
-  uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(i + 1));
+  sm__rng s = sm__rng_stream_unmixed(seed, SM__RNG_KEY_HOTSPOT_UNIT, i);
   unsigned gea = 0, lea = 0, geb = 0, leb = 0;
   for (unsigned r = 0; r < nperm; r++) {
     draw_distinct(&s, i, n, m, seen, draw); /* distinct draws from the other n − 1 units */
@@ -404,7 +382,7 @@ static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict 
  */
 static void perm_unit_int(uint64_t seed, size_t i, size_t n, unsigned nperm, size_t m, int64_t obs, int sa, int two,
                           int sb, drawn_set *seen, unsigned *ge, unsigned *le) {
-  uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(i + 1));
+  sm__rng s = sm__rng_stream_unmixed(seed, SM__RNG_KEY_HOTSPOT_UNIT, i);
   unsigned g = 0, l = 0, gb = 0, lb = 0;
   const int64_t oa = sa * obs, ob = sb * obs;
   for (unsigned r = 0; r < nperm; r++) {

@@ -1,5 +1,6 @@
 /* Knox near-repeat test (REFERENCE.md §6): close pairs through a grid, the rest from the sorted times,
  * Monte Carlo permutations of the dates on their own seeded streams. */
+#include "internal/rng.h"
 #include "internal/sm_internal.h"
 
 #include <math.h>
@@ -126,12 +127,6 @@ static void fill_tables8(const close_pairs *cp, const int32_t *ti8, size_t nb, c
       tab[b][(rows - 1) * cols + k] = total[k] - s;
     }
   }
-}
-
-static uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
 }
 
 sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, const double *t,
@@ -300,11 +295,9 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
           double *tabs[8];
           for (size_t r = r0; r < r1; r++) {
             memcpy(tp, tord, n * sizeof *tp);
-            uint64_t s = mix64(seed ^ (0x9E3779B97F4A7C15ull * ((uint64_t)r + 1)));
+            sm__rng s = sm__rng_stream(seed, SM__RNG_KEY_KNOX_PERM, r);
             for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates: the dates over the events */
-              s += 0x9E3779B97F4A7C15ull;
-              uint64_t z = mix64(s);
-              size_t j = (size_t)(((__uint128_t)z * (__uint128_t)(i + 1)) >> 64);
+              size_t j = sm__rng_below_fast(&s, i + 1);
               double tmp = tp[i];
               tp[i] = tp[j], tp[j] = tmp;
             }

@@ -1,4 +1,5 @@
 /* Space-time permutation scan statistic (Kulldorff et al. 2005; REFERENCE.md §5). */
+#include "internal/rng.h"
 #include "internal/sm_internal.h"
 
 #include <math.h>
@@ -237,12 +238,6 @@ static double gumbel_p(const double *m, unsigned n, double x) {
   if (!(sd > 0)) return NAN;
   double beta = sd * sqrt(6.0) / 3.14159265358979323846, mu = mean - 0.57721566490153286061 * beta;
   return -expm1(-exp(-(x - mu) / beta));
-}
-
-static uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
 }
 
 /* A bucket grid over the locations for the circles' radius (buckets of at least the radius, at most 4096 a side). */
@@ -558,10 +553,9 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
       for (unsigned r = r0; r < r1; r++) {
         if (bad) continue;
         memcpy(tt, ct, nc * sizeof *tt);
-        uint64_t s = mix64(seed ^ (0xA24BAED4963EE407ull * ((uint64_t)r + 1)));
+        sm__rng s = sm__rng_stream(seed, SM__RNG_KEY_SCAN_REP, r);
         for (size_t i = nc - 1; i > 0; i--) {
-          s += 0x9E3779B97F4A7C15ull;
-          size_t j = (size_t)(((__uint128_t)mix64(s) * (__uint128_t)(i + 1)) >> 64);
+          size_t j = sm__rng_below_fast(&s, i + 1);
           uint32_t tmp = tt[i];
           tt[i] = tt[j], tt[j] = tmp;
         }
