@@ -1,4 +1,5 @@
 /* sm_ctx: threads, progress/cancel, log sink, last error, seed. */
+#include "internal/proj.h"
 #include "internal/sm_internal.h"
 
 #include <string.h>

@@ -1,4 +1,5 @@
 /* Analysis CRS choice and transforms through PROJ. */
+#include "internal/proj.h"
 #include "internal/sm_internal.h"
 
 #include <math.h>
@@ -9,72 +10,7 @@
 #include <omp.h>
 #endif
 
-typedef struct proj_log {
-  char msg[512];
-} proj_log;
-
-static void proj_logger(void *user, int level, const char *msg) {
-  proj_log *l = user;
-  if (level <= PJ_LOG_ERROR && msg) snprintf(l->msg, sizeof l->msg, "%s", msg);
-}
-
-static PJ_CONTEXT *pctx_new(proj_log *log) {
-  PJ_CONTEXT *c = proj_context_create();
-  if (!c) return NULL;
-  log->msg[0] = '\0';
-  proj_log_func(c, log, proj_logger);
-  proj_context_use_proj4_init_rules(c, 1);
-  return c;
-}
-
-void *sm__proj_ctx(sm_ctx *ctx) {
-  if (!ctx) return NULL;
-  if (!ctx->proj_ctx) {
-    proj_log *log = sm__calloc(1, sizeof *log);
-    if (!log) return NULL;
-    PJ_CONTEXT *c = pctx_new(log);
-    if (!c) {
-      sm__free(log);
-      return NULL;
-    }
-    ctx->proj_ctx = c;
-    ctx->proj_log = log;
-  }
-  ((proj_log *)ctx->proj_log)->msg[0] = '\0';
-  return ctx->proj_ctx;
-}
-
-void sm__proj_ctx_free(sm_ctx *ctx) {
-  for (int i = 0; i < 8; i++) {
-    if (ctx->proj_ops[i].op) proj_destroy(ctx->proj_ops[i].op);
-    sm__free(ctx->proj_ops[i].src);
-    sm__free(ctx->proj_ops[i].dst);
-    ctx->proj_ops[i].op = NULL;
-    ctx->proj_ops[i].src = ctx->proj_ops[i].dst = NULL;
-  }
-  if (ctx->proj_ctx) proj_context_destroy(ctx->proj_ctx);
-  sm__free(ctx->proj_log);
-  ctx->proj_ctx = ctx->proj_log = NULL;
-}
-
-/* The calling thread's context and log: the ctx's own, or a fresh one when
- * there is no ctx. Release with pctx_release. */
-static PJ_CONTEXT *pctx_get(sm_ctx *ctx, proj_log **log, proj_log *local) {
-  PJ_CONTEXT *c = sm__proj_ctx(ctx);
-  if (c) {
-    *log = ctx->proj_log;
-    return c;
-  }
-  *log = local;
-  return pctx_new(local);
-}
-
-static void pctx_release(sm_ctx *ctx, PJ_CONTEXT *c) {
-  if (!ctx || c != ctx->proj_ctx) proj_context_destroy(c);
-}
-
-/* Creates a CRS object from a user string; NULL with a message on failure. */
-static PJ *crs_from_user(sm_ctx *ctx, PJ_CONTEXT *pc, proj_log *log, const char *crs, sm_status *st) {
+static PJ *crs_from_user(sm_ctx *ctx, PJ_CONTEXT *pc, sm__proj_log *log, const char *crs, sm_status *st) {
   *st = SM_OK;
   if (!crs || !*crs) {
     *st = sm__error(ctx, SM_E_CRS, "empty CRS");
@@ -127,14 +63,14 @@ sm_status sm_crs_choose(sm_ctx *ctx, char **out, double lon, double lat) {
 }
 
 sm_status sm__crs_normalise(sm_ctx *ctx, const char *crs, char **out) {
-  proj_log local, *log;
+  sm__proj_log local, *log;
   *out = NULL;
-  PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
+  PJ_CONTEXT *pc = sm__pctx_get(ctx, &log, &local);
   if (!pc) return sm__error(ctx, SM_E_NOMEM, "PROJ: cannot create a context");
   sm_status st;
   PJ *p = crs_from_user(ctx, pc, log, crs, &st);
   if (!p) {
-    pctx_release(ctx, pc);
+    sm__pctx_release(ctx, pc);
     return st;
   }
   const char *auth = proj_get_id_auth_name(p, 0), *code = proj_get_id_code(p, 0);
@@ -158,19 +94,19 @@ sm_status sm__crs_normalise(sm_ctx *ctx, const char *crs, char **out) {
     }
   }
   proj_destroy(p);
-  pctx_release(ctx, pc);
+  sm__pctx_release(ctx, pc);
   *out = res;
   return res ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
 }
 
 static int crs_kind(sm_ctx *ctx, const char *crs, int *geographic, int *projected_m, char **name) {
-  proj_log local, *log;
-  PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
+  sm__proj_log local, *log;
+  PJ_CONTEXT *pc = sm__pctx_get(ctx, &log, &local);
   if (!pc) return -1;
   sm_status st;
   PJ *p = crs_from_user(ctx, pc, log, crs, &st);
   if (!p) {
-    pctx_release(ctx, pc);
+    sm__pctx_release(ctx, pc);
     return -1;
   }
   PJ_TYPE t = proj_get_type(p);
@@ -196,7 +132,7 @@ static int crs_kind(sm_ctx *ctx, const char *crs, int *geographic, int *projecte
   }
   if (base != p) proj_destroy(base);
   proj_destroy(p);
-  pctx_release(ctx, pc);
+  sm__pctx_release(ctx, pc);
   return 0;
 }
 
@@ -215,8 +151,8 @@ int sm__crs_is_geographic(sm_ctx *ctx, const char *crs) {
 }
 
 int sm__crs_area_of_use(sm_ctx *ctx, const char *crs, double bbox[4]) {
-  proj_log local, *log;
-  PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
+  sm__proj_log local, *log;
+  PJ_CONTEXT *pc = sm__pctx_get(ctx, &log, &local);
   if (!pc) return 0;
   PJ *p = proj_create(pc, crs);
   int ok = 0;
@@ -228,21 +164,21 @@ int sm__crs_area_of_use(sm_ctx *ctx, const char *crs, double bbox[4]) {
     }
     proj_destroy(p);
   }
-  pctx_release(ctx, pc);
+  sm__pctx_release(ctx, pc);
   return ok;
 }
 
 int sm__crs_equal(sm_ctx *ctx, const char *a, const char *b) {
   if (!a || !b) return 0;
   if (strcmp(a, b) == 0) return 1;
-  proj_log local, *log;
-  PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
+  sm__proj_log local, *log;
+  PJ_CONTEXT *pc = sm__pctx_get(ctx, &log, &local);
   if (!pc) return 0;
   PJ *pa = proj_create(pc, a), *pb = proj_create(pc, b);
   int eq = pa && pb && proj_is_equivalent_to(pa, pb, PJ_COMP_EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS);
   proj_destroy(pa);
   proj_destroy(pb);
-  pctx_release(ctx, pc);
+  sm__pctx_release(ctx, pc);
   return eq;
 }
 
@@ -305,8 +241,8 @@ sm_status sm_crs_transform(sm_ctx *ctx, const char *src, const char *dst, size_t
   if (n == 0 || sm__crs_equal(ctx, src, dst)) return SM_OK;
   /* Check both ends once on the calling thread, for a clear message. */
   {
-    proj_log local, *log;
-    PJ_CONTEXT *pc = pctx_get(ctx, &log, &local);
+    sm__proj_log local, *log;
+    PJ_CONTEXT *pc = sm__pctx_get(ctx, &log, &local);
     if (!pc) return sm__error(ctx, SM_E_NOMEM, "PROJ: cannot create a context");
     sm_status st;
     PJ *a = crs_from_user(ctx, pc, log, src, &st);
@@ -317,7 +253,7 @@ sm_status sm_crs_transform(sm_ctx *ctx, const char *src, const char *dst, size_t
                      log->msg);
     proj_destroy(a);
     proj_destroy(b);
-    pctx_release(ctx, pc);
+    sm__pctx_release(ctx, pc);
     if (st) return st;
   }
   int nt = sm__threads(ctx);
@@ -343,8 +279,8 @@ sm_status sm_crs_transform(sm_ctx *ctx, const char *src, const char *dst, size_t
     int tid = 0, T = 1;
 #endif
     size_t lo = n * (size_t)tid / (size_t)T, hi = n * (size_t)(tid + 1) / (size_t)T;
-    proj_log log;
-    PJ_CONTEXT *pc = pctx_new(&log);
+    sm__proj_log log;
+    PJ_CONTEXT *pc = sm__pctx_new(&log);
     PJ *op = pc ? make_op(pc, src, dst) : NULL;
     if (!op) {
       failed = 1;

@@ -2,7 +2,7 @@
  * regular file is read on all threads (see read_parallel), with the result of
  * the one-thread reader. */
 #include "internal/csv.h"
-#include "io_internal.h"
+#include "internal/reader.h"
 
 #include <errno.h>
 #include <locale.h>

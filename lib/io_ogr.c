@@ -1,6 +1,6 @@
 /* OGR sources (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, PostGIS, ...),
  * read through GDAL's columnar Arrow stream (GDAL >= 3.6). */
-#include "io_internal.h"
+#include "internal/reader.h"
 
 #include <cpl_conv.h>
 #include <gdal.h>

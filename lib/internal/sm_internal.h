@@ -189,9 +189,6 @@ int sm__crs_area_of_use(sm_ctx *ctx, const char *crs, double bbox[4]);
 sm_status sm__crs_normalise(sm_ctx *ctx, const char *crs, char **out);
 /* 1 if two CRS strings denote the same CRS. */
 int sm__crs_equal(sm_ctx *ctx, const char *a, const char *b);
-/* The ctx's PROJ context (PJ_CONTEXT *), created on first use; NULL on failure. */
-void *sm__proj_ctx(sm_ctx *ctx);
-void sm__proj_ctx_free(sm_ctx *ctx);
 /* Transforms from src to EPSG:4326 lon/lat (calling thread, cached operation). */
 sm_status sm__crs_to_lonlat(sm_ctx *ctx, const char *src, size_t n, double *x, double *y);
 /* Longitude/latitude on src's own datum (inverse = 0), or back (1): the projection alone, tens of metres

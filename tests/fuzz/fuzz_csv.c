@@ -10,7 +10,7 @@
 #include "../same_points.h"
 #include "internal/csv.h"
 #include "internal/sm_internal.h"
-#include "io_internal.h"
+#include "internal/reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

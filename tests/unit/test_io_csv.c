@@ -7,7 +7,7 @@
 
 #include "../same_points.h"
 #include "internal/sm_internal.h"
-#include "io_internal.h"
+#include "internal/reader.h"
 
 static sm_ctx *ctx;
 

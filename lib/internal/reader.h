@@ -1,6 +1,7 @@
-/* Shared by io.c, io_csv.c and io_ogr.c. Internal. */
-#ifndef SM_IO_INTERNAL_H
-#define SM_IO_INTERNAL_H
+/* The readers of incidents (io.c drives them, io_csv.c and io_ogr.c read; internal/reader.c holds what
+ * they share). Internal. */
+#ifndef SM_READER_H
+#define SM_READER_H
 
 #include "internal/sm_internal.h"
 
