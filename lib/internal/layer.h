@@ -1,0 +1,19 @@
+/* Column access to a layer, for writers of millions of cells. Internal. */
+#ifndef SM_INTERNAL_LAYER_H
+#define SM_INTERNAL_LAYER_H
+
+#include "internal/ctx.h"
+
+/* ---- layer internals ------------------------------------------------------------ */
+/* Column f's storage, for readers of millions of cells (the CSV writer):
+ * null[r] is non-zero for NULL; of i, d and s only the type's array is set. */
+typedef struct sm_layer_col {
+  sm_field_type type;
+  const unsigned char *null;
+  const int64_t *i;
+  const double *d;
+  char *const *s;
+} sm_layer_col;
+void sm__layer_column(const sm_layer *l, size_t f, sm_layer_col *out);
+
+#endif

@@ -1,0 +1,33 @@
+/* The inside of sm_points, for the readers. Internal. */
+#ifndef SM_INTERNAL_POINTS_H
+#define SM_INTERNAL_POINTS_H
+
+#include "internal/text.h"
+
+/* ---- points internals ---------------------------------------------------- */
+struct sm_points {
+  size_t n, cap;
+  double *x, *y;
+  double *lon, *lat;    /* NULL unless input was lon/lat */
+  int64_t *t;
+  double *w;
+  int32_t *cat;
+  int32_t *label;       /* index into labels, -1 none; NULL if no label column */
+  sm_strtab cats;
+  sm_strtab labels;
+  char *crs;
+  char *input_crs;
+  sm_time_res time_res;
+  int policeuk;
+  size_t n_sources;
+  uint64_t rows_read;
+  uint64_t bad[SM_BAD_REASON_END_];
+  uint64_t filtered[SM_FILTER_REASON_END_];
+  char *examples[SM_BAD_REASON_END_][5];
+  size_t n_examples[SM_BAD_REASON_END_];
+};
+
+sm_status sm__points_alloc(sm_ctx *ctx, sm_points **out);
+sm_status sm__points_reserve(sm_ctx *ctx, sm_points *p, size_t need, int with_lonlat, int with_label);
+
+#endif
