@@ -1,4 +1,5 @@
 /* sm_layer: column-wise features + metadata. */
+#include "internal/meta.h"
 #include "internal/sm_internal.h"
 
 #include <math.h>
@@ -52,8 +53,7 @@ struct sm_layer {
   size_t *wkb_n;
   col *cols;
   size_t ncols;
-  char **mk, **mv;
-  size_t nmd;
+  sm__meta md;
 };
 
 sm_status sm_layer_create(sm_ctx *ctx, sm_layer **out, const char *name, sm_geom_type gt, const char *crs) {
@@ -89,12 +89,7 @@ void sm_layer_destroy(sm_layer *l) {
     sm__free(k->name);
   }
   sm__free(l->cols);
-  for (size_t i = 0; i < l->nmd; i++) {
-    sm__free(l->mk[i]);
-    sm__free(l->mv[i]);
-  }
-  sm__free(l->mk);
-  sm__free(l->mv);
+  sm__meta_free(&l->md);
   sm__free(l->name);
   sm__free(l->crs);
   sm__free(l);
@@ -225,29 +220,7 @@ sm_status sm_layer_set_string(sm_ctx *ctx, sm_layer *l, size_t row, size_t field
 }
 
 sm_status sm_layer_set_metadata(sm_ctx *ctx, sm_layer *l, const char *key, const char *value) {
-  if (!l || !key || !*key || !value) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_set_metadata: key and value are required");
-  char *v = sm__strdup(value);
-  if (!v) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  for (size_t i = 0; i < l->nmd; i++)
-    if (!strcmp(l->mk[i], key)) {
-      sm__free(l->mv[i]);
-      l->mv[i] = v;
-      return SM_OK;
-    }
-  char *k = sm__strdup(key);
-  char **mk = k ? sm__realloc(l->mk, (l->nmd + 1) * sizeof *mk) : NULL;
-  if (mk) l->mk = mk;
-  char **mv = mk ? sm__realloc(l->mv, (l->nmd + 1) * sizeof *mv) : NULL;
-  if (!mv) {
-    sm__free(k);
-    sm__free(v);
-    return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  }
-  l->mv = mv;
-  l->mk[l->nmd] = k;
-  l->mv[l->nmd] = v;
-  l->nmd++;
-  return SM_OK;
+  return sm__meta_set(ctx, l ? &l->md : NULL, key, value, "sm_layer_set_metadata");
 }
 
 const char *sm_layer_name(const sm_layer *l) { return l ? l->name : NULL; }
@@ -287,12 +260,9 @@ const unsigned char *sm_layer_get_wkb(const sm_layer *l, size_t r, size_t *size_
   if (size_out) *size_out = l->wkb_n[r];
   return l->wkb[r];
 }
-size_t sm_layer_metadata_count(const sm_layer *l) { return l ? l->nmd : 0; }
-const char *sm_layer_metadata_key(const sm_layer *l, size_t i) { return l && i < l->nmd ? l->mk[i] : NULL; }
-const char *sm_layer_metadata_value(const sm_layer *l, size_t i) { return l && i < l->nmd ? l->mv[i] : NULL; }
+size_t sm_layer_metadata_count(const sm_layer *l) { return l ? l->md.n : 0; }
+const char *sm_layer_metadata_key(const sm_layer *l, size_t i) { return l && i < l->md.n ? l->md.key[i] : NULL; }
+const char *sm_layer_metadata_value(const sm_layer *l, size_t i) { return l && i < l->md.n ? l->md.value[i] : NULL; }
 const char *sm_layer_metadata_get(const sm_layer *l, const char *key) {
-  if (!l || !key) return NULL;
-  for (size_t i = 0; i < l->nmd; i++)
-    if (!strcmp(l->mk[i], key)) return l->mv[i];
-  return NULL;
+  return l ? sm__meta_get(&l->md, key) : NULL;
 }

@@ -1,4 +1,5 @@
 /* sm_raster: grid of doubles + geotransform + CRS + nodata + metadata. */
+#include "internal/meta.h"
 #include "internal/sm_internal.h"
 
 #include <math.h>
@@ -12,8 +13,7 @@ struct sm_raster {
   char *crs;
   double nodata;
   double *v;
-  char **mk, **mv;
-  size_t nmd;
+  sm__meta md;
 };
 
 /* Cells of large grids sit on transparent huge pages where the system allows:
@@ -57,12 +57,7 @@ sm_status sm_raster_create(sm_ctx *ctx, sm_raster **out, size_t width, size_t he
 
 void sm_raster_destroy(sm_raster *r) {
   if (!r) return;
-  for (size_t i = 0; i < r->nmd; i++) {
-    sm__free(r->mk[i]);
-    sm__free(r->mv[i]);
-  }
-  sm__free(r->mk);
-  sm__free(r->mv);
+  sm__meta_free(&r->md);
   sm__free(r->v);
   sm__free(r->crs);
   sm__free(r);
@@ -85,40 +80,15 @@ void sm_raster_geotransform(const sm_raster *r, double gt[6]) {
 }
 
 sm_status sm_raster_set_metadata(sm_ctx *ctx, sm_raster *r, const char *key, const char *value) {
-  if (!r || !key || !*key || !value) return sm__error(ctx, SM_E_INVALID_ARG, "sm_raster_set_metadata: key and value are required");
-  char *v = sm__strdup(value);
-  if (!v) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  for (size_t i = 0; i < r->nmd; i++)
-    if (!strcmp(r->mk[i], key)) {
-      sm__free(r->mv[i]);
-      r->mv[i] = v;
-      return SM_OK;
-    }
-  char *k = sm__strdup(key);
-  char **mk = k ? sm__realloc(r->mk, (r->nmd + 1) * sizeof *mk) : NULL;
-  if (mk) r->mk = mk;
-  char **mv = mk ? sm__realloc(r->mv, (r->nmd + 1) * sizeof *mv) : NULL;
-  if (!mv) {
-    sm__free(k);
-    sm__free(v);
-    return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  }
-  r->mv = mv;
-  r->mk[r->nmd] = k;
-  r->mv[r->nmd] = v;
-  r->nmd++;
-  return SM_OK;
+  return sm__meta_set(ctx, r ? &r->md : NULL, key, value, "sm_raster_set_metadata");
 }
 
 const char *sm_raster_metadata_get(const sm_raster *r, const char *key) {
-  if (!r || !key) return NULL;
-  for (size_t i = 0; i < r->nmd; i++)
-    if (!strcmp(r->mk[i], key)) return r->mv[i];
-  return NULL;
+  return r ? sm__meta_get(&r->md, key) : NULL;
 }
-size_t sm_raster_metadata_count(const sm_raster *r) { return r ? r->nmd : 0; }
-const char *sm_raster_metadata_key(const sm_raster *r, size_t i) { return r && i < r->nmd ? r->mk[i] : NULL; }
-const char *sm_raster_metadata_value(const sm_raster *r, size_t i) { return r && i < r->nmd ? r->mv[i] : NULL; }
+size_t sm_raster_metadata_count(const sm_raster *r) { return r ? r->md.n : 0; }
+const char *sm_raster_metadata_key(const sm_raster *r, size_t i) { return r && i < r->md.n ? r->md.key[i] : NULL; }
+const char *sm_raster_metadata_value(const sm_raster *r, size_t i) { return r && i < r->md.n ? r->md.value[i] : NULL; }
 
 void sm_raster_stats_compute(const sm_raster *r, sm_raster_stats *s) {
   memset(s, 0, sizeof *s);
