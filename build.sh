@@ -6,10 +6,18 @@
 #                         -Werror, run the whole test suite
 #   ./build.sh sanitize   the test suite built with AddressSanitizer + UBSan
 #   ./build.sh build      install what is missing and build only
+#   ./build.sh demo-only  run the demo only (no install, no build), with
+#                         SAFEMAP=path/to/safemap (default build/cli/safemap)
+#                         and SAFEMAP_DEMO_OUT=folder (default out)
 #
 # As root, missing Debian packages are installed with apt-get; otherwise the
 # exact 'sudo apt-get install ...' line is printed and nothing else happens.
+# SAFEMAP and SAFEMAP_DEMO_OUT apply to 'demo' too (defaults as above).
 set -euo pipefail
+# SAFEMAP and SAFEMAP_DEMO_OUT may be relative to where this was started.
+for v in SAFEMAP SAFEMAP_DEMO_OUT; do
+  case "${!v:-}" in "" | /*) ;; *) printf -v "$v" '%s/%s' "$PWD" "${!v}" ;; esac
+done
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev
@@ -19,7 +27,30 @@ BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev libproj-dev libgeos-dev
 TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis)
 JOBS=$(nproc 2> /dev/null || echo 2)
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Bold headings only when stderr is a terminal that understands them.
+if [ -t 2 ] && [ "${TERM:-dumb}" != dumb ] && [ -z "${NO_COLOR:-}" ]; then
+  say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+else
+  say() { printf '==> %s\n' "$*" >&2; }
+fi
+
+# apt_progress START: reads apt-get install's output, prints a line per
+# package unpacked and set up (and one per 20 files downloaded) with the
+# seconds since START.
+apt_progress() {
+  local start=$1 got=0 line
+  while IFS= read -r line; do
+    case "$line" in
+      Get:*)
+        got=$((got + 1))
+        if [ $((got % 20)) -eq 1 ]; then echo "    downloading: file $got ($((SECONDS - start)) s)" >&2; fi
+        ;;
+      Unpacking\ *) line=${line#Unpacking }; echo "    unpacking ${line% ...} ($((SECONDS - start)) s)" >&2 ;;
+      Setting\ up\ *) line=${line#Setting up }; echo "    setting up ${line% ...} ($((SECONDS - start)) s)" >&2 ;;
+    esac
+  done
+  return 0
+}
 
 ensure_packages() {
   if ! command -v dpkg-query > /dev/null; then
@@ -36,11 +67,20 @@ ensure_packages() {
     echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
     exit 1
   fi
-  say "installing ${missing[*]}"
+  local log=/tmp/safemap-apt.log start=$SECONDS
+  say "installing ${#missing[@]} Debian packages and what they depend on (log: $log):"
+  echo "${missing[*]}" | fold -s -w 72 | sed 's/^/    /' >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" > /tmp/safemap-apt.log 2>&1 ||
-    { tail -20 /tmp/safemap-apt.log >&2; exit 1; }
+  echo "    apt-get update ..." >&2
+  apt-get update > "$log" 2>&1 || { tail -20 "$log" >&2; exit 1; }
+  echo "    apt-get update done ($((SECONDS - start)) s); downloading and installing:" >&2
+  # One line per package unpacked and set up, and the elapsed time, so a long
+  # install does not look hung.
+  if ! apt-get install -y --no-install-recommends "${missing[@]}" 2>&1 | tee -a "$log" | apt_progress "$start"; then
+    tail -20 "$log" >&2
+    exit 1
+  fi
+  say "installed in $((SECONDS - start)) s"
 }
 
 configure_and_build() { # dir, extra cmake args...
@@ -53,7 +93,8 @@ configure_and_build() { # dir, extra cmake args...
 }
 
 demo() {
-  local sm=build/cli/safemap out=out
+  local sm=${SAFEMAP:-build/cli/safemap} out=${SAFEMAP_DEMO_OUT:-out}
+  [ -x "$sm" ] || { echo "build.sh: no safemap program at $sm (run ./build.sh build, or set SAFEMAP)" >&2; exit 1; }
   mkdir -p "$out"
   say "safemap info: Camden burglary, 36 months of police.uk CSVs, 2024 wards"
   "$sm" info data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg
@@ -110,6 +151,9 @@ case "${1:-}" in
     configure_and_build build
     demo
     ;;
+  demo-only)
+    demo
+    ;;
   build)
     ensure_packages "${BUILD_PKGS[@]}"
     configure_and_build build
@@ -127,7 +171,7 @@ case "${1:-}" in
     run_tests build-asan
     ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
     exit 1
     ;;
 esac
