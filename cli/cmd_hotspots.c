@@ -120,7 +120,7 @@ static void summary(const cli_opts *o, const sm_result *res) {
             how, sm_result_figure(res, "hot"), sm_result_figure(res, "cold"), sm_result_figure(res, "outside"));
   fprintf(stderr, "safemap hotspots: global Moran's I %.4f (z %.2f, p %.3g)\n", sm_result_figure(res, "global_moran_i"),
           sm_result_figure(res, "global_moran_z"), sm_result_figure(res, "global_moran_p"));
-  if (o->optimised) {
+  if (!isnan(sm_result_figure(res, "few_neighbours_share"))) { /* optimised */
     if (sm_result_figure(res, "cells_dropped") > 0)
       fprintf(stderr, "safemap hotspots: optimised: %.0f cells without an incident left out (no study area: give --wards "
                       "to analyse every cell in it)\n", sm_result_figure(res, "cells_dropped"));
