@@ -15,6 +15,10 @@
 #ifndef SAFEMAP_HOTSPOT_H
 #define SAFEMAP_HOTSPOT_H
 
+#include "safemap/areas.h"
+#include "safemap/points.h"
+#include "safemap/result.h"
+#include "safemap/units.h"
 #include "safemap/weights.h"
 
 #ifdef __cplusplus
@@ -250,6 +254,119 @@ SM_API void sm_ohsa_band_describe(const sm_ohsa_band *band, char *buf, size_t si
  * @since 0.2
  */
 SM_API void sm_ohsa_isa_describe(const sm_ohsa_band *band, char *buf, size_t size);
+
+/* ---- the whole analysis in one call -------------------------------------------------------- */
+
+/** The spatial weights of a hot-spot analysis (--weights). */
+typedef enum sm_hotspot_weights {
+  SM_HOTSPOT_WEIGHTS_AUTO = 0,  /**< queen for ward units (unless optimised), band otherwise ("auto") */
+  SM_HOTSPOT_WEIGHTS_QUEEN = 1, /**< wards sharing a boundary point, as spdep poly2nb ("queen") */
+  SM_HOTSPOT_WEIGHTS_ROOK = 2,  /**< wards sharing a boundary segment ("rook") */
+  SM_HOTSPOT_WEIGHTS_BAND = 3,  /**< 1 within band_m between unit centres ("band") */
+  SM_HOTSPOT_WEIGHTS_IDW = 4,   /**< 1/d within band_m ("idw") */
+  SM_HOTSPOT_WEIGHTS_IDW2 = 5,  /**< 1/d² within band_m ("idw2") */
+  SM_HOTSPOT_WEIGHTS_KNN = 6,   /**< 1 for the `neighbours` nearest unit centres ("knn") */
+  SM_HOTSPOT_WEIGHTS_END_       /**< sentinel */
+} sm_hotspot_weights;
+
+/** "auto", "queen", "rook", "band", "idw", "idw2", "knn"; NULL when out of range. @since 0.2 */
+SM_API const char *sm_hotspot_weights_name(sm_hotspot_weights weights);
+/**
+ * The weights named `name` (as sm_hotspot_weights_name()).
+ * @return SM_OK, SM_E_INVALID_ARG (unknown name: "unknown --weights 'x' (queen, rook, band, idw, idw2, knn)").
+ * @since 0.2
+ */
+SM_API sm_status sm_hotspot_weights_from_name(sm_ctx *ctx, const char *name, sm_hotspot_weights *out);
+
+/** Options of sm_hotspots_run(). Fields are only ever appended. */
+typedef struct sm_hotspots_options {
+  int version;                /**< SM_HOTSPOTS_OPTIONS_VERSION */
+  sm_unit_kind units;         /**< --grid: SM_UNIT_AUTO (default: the areas when given, else a fishnet),
+                                   SM_UNIT_AREAS, SM_UNIT_FISHNET or SM_UNIT_HEXAGON; with areas, a grid
+                                   keeps the cells whose centre is in one (the study area), empty ones as 0 */
+  double cell_m;              /**< --cell: the fishnet's cell side, or the hexagons' centre spacing, in
+                                   metres; grids only; 0 (default) = none: required unless `optimised` */
+  int has_extent;             /**< --extent: 1 = the grid covers `extent`; 0 (default) = the areas'
+                                   extent when given, else the points' */
+  double extent[4];           /**< the grid's xmin, ymin, xmax, ymax (analysis CRS) with has_extent */
+  sm_hotspot_weights weights; /**< --weights: default SM_HOTSPOT_WEIGHTS_AUTO (queen for ward units
+                                   unless optimised, else band); queen and rook only for ward units;
+                                   the others between cell centres or ward centroids */
+  double band_m;              /**< --band: the distance band in metres of band, idw, idw2; 0 (default)
+                                   = none: required for them unless `optimised` (which chooses it) */
+  unsigned neighbours;        /**< --neighbours: k of knn; 0 (default) = 8 */
+  unsigned min_neighbours;    /**< --min-neighbours: band, idw, idw2: a unit with fewer neighbours also
+                                   gets its min_neighbours nearest (ArcGIS's Number of Neighbors);
+                                   0 (default) = none */
+  int rates;                  /**< --rate-field: 1 = analyse incidents per `per` of the areas' value
+                                   field (read with sm_areas_options.value_field = the field), every
+                                   ward's > 0; ward units only; 0 (default) = counts */
+  double per;                 /**< --per: rates per this much of the denominator; 0 (default) = 1000 */
+  int optimised;              /**< --optimised: ArcGIS Optimized Hot Spot Analysis's rules: at least 30
+                                   incidents (60 for a grid without areas, when only the cells holding
+                                   one are analysed) and 30 units, not all the same value; the cell size
+                                   (unless cell_m) and the band (unless band_m) chosen from the data
+                                   (sm_optimised_cell_size(), sm_optimised_band()); weights band only;
+                                   the result is gi_bin_fdr. 0 (default) = off */
+  unsigned permutations;      /**< --permutations: conditional permutation pseudo p-values gi_p_sim and
+                                   lisa_p_sim (e.g. 999); 0 (default) = none */
+  uint64_t seed;              /**< --seed: the permutations' random streams (any thread count gives the
+                                   same p-values); default 0 */
+} sm_hotspots_options;
+
+#define SM_HOTSPOTS_OPTIONS_VERSION 1
+#define SM_HOTSPOTS_OPTIONS_INIT                                                                                     \
+  { SM_HOTSPOTS_OPTIONS_VERSION, SM_UNIT_AUTO, 0, 0, {0, 0, 0, 0}, SM_HOTSPOT_WEIGHTS_AUTO, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/** Initialises options to their defaults. @return SM_OK, SM_E_INVALID_ARG (NULL, version < 1 or too new). @since 0.2 */
+SM_API sm_status sm_hotspots_options_init(sm_hotspots_options *opts, int version);
+
+/**
+ * Hot-spot analysis, as `safemap hotspots`: counts the points per unit (the
+ * areas, or fishnet / hexagon cells), optionally as rates, and computes
+ * Getis-Ord Gi* (each unit its own neighbour, weight 1), its bins -3..3 with
+ * and without Benjamini-Hochberg FDR, local Moran's I (spdep localmoran, the
+ * same neighbours without self), global Moran's I and, with permutations,
+ * conditional permutation pseudo p-values.
+ *
+ * The result has one layer "hotspots" (polygons): for ward units the columns
+ * of sm_areas_count_points() (area_id, area_name, total, categories,
+ * area_km2, per_km2), with rates denominator and rate; for cells unit_id,
+ * row, col, count; then neighbours, gi_z, gi_p, gi_bin, gi_bin_fdr, lisa_i,
+ * lisa_z, lisa_p, lisa_class and with permutations gi_p_sim, lisa_p_sim. Its
+ * metadata: method, value, weights, units, cell_m, min_neighbours,
+ * points_outside_cells, global_moran, lisa, permutations, bins, optimised,
+ * optimised_cell, optimised_band, optimised_isa (as they apply), every option
+ * as option_<name> (option_units, option_weights, option_cell_m, option_extent,
+ * option_band_m, option_neighbours, option_min_neighbours, option_rate_field,
+ * option_per, option_optimised, option_permutations, option_seed), the inputs
+ * (sm_result's recipe) and the warnings (units without a neighbour).
+ *
+ * Figures: "units" (analysed), "outside" (points in no unit), "hot", "cold"
+ * (gi_bin_fdr > 0, < 0), "global_moran_i", "global_moran_z",
+ * "global_moran_p" (one-sided), "lonely" (units without a neighbour);
+ * "cell_m" (grids), "band_m" (band, idw, idw2), "neighbours" (knn), "per"
+ * (rates), "extended" (min_neighbours: units given more neighbours);
+ * optimised: "optimised_incidents", "cells_dropped" (cells without an
+ * incident left out when there are no areas), "few_neighbours_share" (0..1:
+ * units with fewer than 8 neighbours). Texts: "unit_kind" (wards, fishnet,
+ * hexagon), "weights" (queen, rook, band, idw, idw2, knn), "rate_field"
+ * (rates); optimised: "optimised_cell" (when chosen), "optimised_band",
+ * "optimised_isa" (when chosen).
+ *
+ * @param points the incidents (analysis CRS, metres).
+ * @param areas the wards: the units, or a grid's study area; NULL for none.
+ * @param opts NULL for the defaults.
+ * @param[out] out free with sm_result_destroy().
+ * @return SM_OK; SM_E_INVALID_ARG (bad options or combinations: the message
+ *   names them as the command line does, e.g. "--neighbours is for --weights
+ *   knn"); SM_E_INPUT (a ward's denominator not > 0, too few incidents or
+ *   units for optimised, every value equal, no unit with a neighbour, fewer
+ *   than 3 units); SM_E_CRS, SM_E_NOMEM, SM_E_CANCELLED.
+ * @since 0.2
+ */
+SM_API sm_status sm_hotspots_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                                 const sm_hotspots_options *opts);
 
 #ifdef __cplusplus
 }
