@@ -37,6 +37,7 @@ typedef struct hs_run {
   sm_ctx *ctx;
   const sm_points *p;
   const sm_areas *a;
+  int have_areas;           /* areas given (a may be NULL when only the options are checked) */
   sm_hotspots_options o;    /* units and weights resolved; neighbours (knn) and per (rates) with defaults */
   const char *wt;           /* the weights' name */
   int wards, contiguity, knn, idw; /* ward units; queen/rook; knn; 1/d (1) or 1/d² (2) */
@@ -101,7 +102,7 @@ static sm_status check_numbers(hs_run *r, sm_hotspots_options *o) {
     return sm__error(ctx, SM_E_INVALID_ARG, "--band needs metres > 0, not %g", o->band_m);
   if (o->per != 0 && !(o->per > 0 && isfinite(o->per)))
     return sm__error(ctx, SM_E_INVALID_ARG, "--per needs a number > 0, not %g", o->per);
-  if (o->rates && !sm_areas_value_field(r->a))
+  if (o->rates && r->a && !sm_areas_value_field(r->a))
     return sm__error(ctx, SM_E_INVALID_ARG, "--rate-field: the wards were read without a value field "
                      "(sm_areas_options.value_field)");
   return SM_OK;
@@ -113,8 +114,8 @@ static sm_status validate(hs_run *r, const sm_hotspots_options *in) {
   sm_hotspots_options o = *in;
   if ((int)o.units < 0 || o.units >= SM_UNIT_KIND_END_ || (int)o.weights < 0 || o.weights >= SM_HOTSPOT_WEIGHTS_END_)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspots_run: units or weights out of range");
-  if (o.units == SM_UNIT_AREAS && !r->a) return sm__error(ctx, SM_E_INVALID_ARG, "--grid wards needs --wards");
-  sm_status st = sm_unit_kind_resolve(ctx, o.units, r->a != NULL, &o.units);
+  if (o.units == SM_UNIT_AREAS && !r->have_areas) return sm__error(ctx, SM_E_INVALID_ARG, "--grid wards needs --wards");
+  sm_status st = sm_unit_kind_resolve(ctx, o.units, r->have_areas, &o.units);
   if (st) return st;
   r->wards = o.units == SM_UNIT_AREAS;
   if (!st) st = check_combinations(r, &o);
@@ -500,19 +501,36 @@ static void hs_free(hs_run *r) {
   sm_units_destroy(r->u);
 }
 
+static sm_status check_version(sm_ctx *ctx, const sm_hotspots_options *opts) {
+  if (opts->version < 1 || opts->version > SM_HOTSPOTS_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspots_run: options version %d (this library knows 1 to %d)",
+                     opts->version, SM_HOTSPOTS_OPTIONS_VERSION);
+  return SM_OK;
+}
+
+sm_status sm_hotspots_options_check(sm_ctx *ctx, const sm_hotspots_options *opts, int have_areas) {
+  sm_hotspots_options defaults = SM_HOTSPOTS_OPTIONS_INIT;
+  if (!opts) opts = &defaults;
+  sm_status st = check_version(ctx, opts);
+  if (st) return st;
+  hs_run r;
+  memset(&r, 0, sizeof r);
+  r.ctx = ctx, r.have_areas = have_areas != 0;
+  return validate(&r, opts);
+}
+
 sm_status sm_hotspots_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
                           const sm_hotspots_options *opts) {
   if (!out || !points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspots_run: NULL argument");
   *out = NULL;
   sm_hotspots_options defaults = SM_HOTSPOTS_OPTIONS_INIT;
   if (!opts) opts = &defaults;
-  if (opts->version < 1 || opts->version > SM_HOTSPOTS_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspots_run: options version %d (this library knows 1 to %d)",
-                     opts->version, SM_HOTSPOTS_OPTIONS_VERSION);
+  sm_status st = check_version(ctx, opts);
+  if (st) return st;
   hs_run r;
   memset(&r, 0, sizeof r);
-  r.ctx = ctx, r.p = points, r.a = areas;
-  sm_status st = validate(&r, opts);
+  r.ctx = ctx, r.p = points, r.a = areas, r.have_areas = areas != NULL;
+  st = validate(&r, opts);
   if (!st && r.o.optimised) st = optimised_incidents(&r);
   if (!st) st = r.wards ? ward_units(&r) : cell_units(&r);
   if (!st && r.o.optimised) st = optimised_units(&r);

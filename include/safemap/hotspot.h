@@ -322,6 +322,16 @@ typedef struct sm_hotspots_options {
 SM_API sm_status sm_hotspots_options_init(sm_hotspots_options *opts, int version);
 
 /**
+ * Checks options before any data is read: the combinations and numbers
+ * sm_hotspots_run() would refuse, with the same messages (those that depend
+ * on the data — minimums, denominators — are left to the run).
+ * @param have_areas 1 when the run will be given areas.
+ * @return SM_OK or SM_E_INVALID_ARG.
+ * @since 0.2
+ */
+SM_API sm_status sm_hotspots_options_check(sm_ctx *ctx, const sm_hotspots_options *opts, int have_areas);
+
+/**
  * Hot-spot analysis, as `safemap hotspots`: counts the points per unit (the
  * areas, or fishnet / hexagon cells), optionally as rates, and computes
  * Getis-Ord Gi* (each unit its own neighbour, weight 1), its bins -3..3 with
