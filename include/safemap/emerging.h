@@ -9,6 +9,9 @@
 #ifndef SAFEMAP_EMERGING_H
 #define SAFEMAP_EMERGING_H
 
+#include "cube.h"
+#include "result.h"
+#include "units.h"
 #include "weights.h"
 
 #ifdef __cplusplus
@@ -204,6 +207,185 @@ typedef struct sm_emerging_location {
 SM_API sm_status sm_emerging_classify(sm_ctx *ctx, const double *z, const int *bins, const double *counts, size_t L,
                                       size_t T, double trend_alpha, sm_ehsa_rules rules, const sm_simple_params *simple,
                                       sm_emerging_location *out);
+
+/* ---- the pipeline: points in, the command line's layers out ------------------------------- */
+
+/** "cube", "neighbourhood", "step" (as --global-window); NULL when out of range. @since 0.2 */
+SM_API const char *sm_global_window_name(sm_global_window window);
+/**
+ * The global window named `name` (as sm_global_window_name()).
+ * @return SM_OK, SM_E_INVALID_ARG (unknown name: the message lists the names).
+ * @since 0.2
+ */
+SM_API sm_status sm_global_window_from_name(sm_ctx *ctx, const char *name, sm_global_window *out);
+
+/** "pro", "arcmap" (as --rules); NULL when out of range. @since 0.2 */
+SM_API const char *sm_ehsa_rules_name(sm_ehsa_rules rules);
+/**
+ * The rule set named `name` (as sm_ehsa_rules_name()).
+ * @return SM_OK, SM_E_INVALID_ARG (unknown name: the message lists the names).
+ * @since 0.2
+ */
+SM_API sm_status sm_ehsa_rules_from_name(sm_ctx *ctx, const char *name, sm_ehsa_rules *out);
+
+/**
+ * A category's short name: "no_pattern", "new_hot", "consecutive_hot", ...,
+ * "historical_cold" (also the names of sm_emerging_run()'s category figures);
+ * NULL when out of range.
+ * @since 0.2
+ */
+SM_API const char *sm_ehsa_category_name(sm_ehsa_category c);
+/**
+ * The category named `name` (as sm_ehsa_category_name()).
+ * @return SM_OK, SM_E_INVALID_ARG (unknown name: the message lists the names).
+ * @since 0.2
+ */
+SM_API sm_status sm_ehsa_category_from_name(sm_ctx *ctx, const char *name, sm_ehsa_category *out);
+
+/**
+ * A time step's unit as --bin names it: "day", "week", "month", "quarter",
+ * "year", "days" (SM_BIN_DAYS: N-day steps, --bin Nd); NULL when out of range.
+ * @since 0.2
+ */
+SM_API const char *sm_bin_unit_name(sm_bin_unit unit);
+/**
+ * The unit named `name` (as sm_bin_unit_name()). "Nd" texts are not names:
+ * give SM_BIN_DAYS and the number of days (sm_emerging_options.bin_days), or
+ * parse the text with sm_bins_parse().
+ * @return SM_OK, SM_E_INVALID_ARG (unknown name: the message lists the names).
+ * @since 0.2
+ */
+SM_API sm_status sm_bin_unit_from_name(sm_ctx *ctx, const char *name, sm_bin_unit *out);
+
+/** The spatial weights between the locations of an emerging hot spot analysis. */
+typedef enum sm_emerging_weights {
+  SM_EMERGING_WEIGHTS_AUTO = 0,  /**< queen for wards, band for cells ("auto") */
+  SM_EMERGING_WEIGHTS_QUEEN = 1, /**< wards sharing a boundary point ("queen") */
+  SM_EMERGING_WEIGHTS_ROOK = 2,  /**< wards sharing a boundary edge ("rook") */
+  SM_EMERGING_WEIGHTS_BAND = 3,  /**< binary distance band between cell centres or ward centroids ("band") */
+  SM_EMERGING_WEIGHTS_KNN = 4,   /**< the k nearest cell centres or ward centroids ("knn") */
+  SM_EMERGING_WEIGHTS_END_       /**< sentinel */
+} sm_emerging_weights;
+
+/** "auto", "queen", "rook", "band", "knn" (as --weights); NULL when out of range. @since 0.2 */
+SM_API const char *sm_emerging_weights_name(sm_emerging_weights weights);
+/**
+ * The weights named `name` (as sm_emerging_weights_name()).
+ * @return SM_OK, SM_E_INVALID_ARG (unknown name: the message lists the names).
+ * @since 0.2
+ */
+SM_API sm_status sm_emerging_weights_from_name(sm_ctx *ctx, const char *name, sm_emerging_weights *out);
+
+/** The choices of an emerging hot spot analysis (sm_emerging_run()). Fields are only ever appended. */
+typedef struct sm_emerging_options {
+  int version;                   /**< SM_EMERGING_OPTIONS_VERSION */
+  sm_unit_kind units;            /**< the locations (--grid): SM_UNIT_AUTO (default: the wards when given, else a
+                                      fishnet), SM_UNIT_AREAS, SM_UNIT_FISHNET, SM_UNIT_HEXAGON */
+  double cell_m;                 /**< fishnet cell size, or hexagon centre spacing, in metres (--cell); required
+                                      for cells, 0 (default) for wards */
+  int has_extent;                /**< non-zero: the cells cover `extent` (--extent); 0 (default): the wards' or
+                                      the points' extent */
+  double extent[4];              /**< xmin, ymin, xmax, ymax in metres, with has_extent (--extent) */
+  sm_bin_unit bin;               /**< the time step (--bin): SM_BIN_MONTH (default), SM_BIN_QUARTER, SM_BIN_YEAR,
+                                      SM_BIN_WEEK, SM_BIN_DAY, SM_BIN_DAYS (bin_days days) */
+  unsigned bin_days;             /**< days per step with SM_BIN_DAYS, 1..3660 (--bin Nd); 0 (default) otherwise */
+  int64_t reference;             /**< weeks and N-day steps start here (seconds since 1970, UTC; --reference);
+                                      SM_TIME_MISSING (default): Mondays, or N days ending with the last
+                                      incident's day */
+  sm_emerging_weights weights;   /**< the spatial weights (--weights): SM_EMERGING_WEIGHTS_AUTO (default: queen
+                                      for wards, band for cells) */
+  double band_m;                 /**< the distance band in metres with band weights (--band M); 0 (default)
+                                      with band_auto or other weights */
+  int band_auto;                 /**< non-zero: ArcGIS's optimised band on each location's total (--band auto);
+                                      0 (default) */
+  unsigned neighbours;           /**< k of knn weights (--neighbours); 0 (default): 8 */
+  int time_lag;                  /**< earlier steps in a bin's neighbourhood, 0..100 (--time-lag); -1 (default):
+                                      1 as ArcGIS, 0 with SM_WINDOW_STEP */
+  sm_ehsa_rules rules;           /**< the categories' wording (--rules): SM_EHSA_PRO (default) | SM_EHSA_ARCMAP */
+  double trend_alpha;            /**< a Mann-Kendall trend is significant at p <= this (--trend-alpha); 0.05 (default) */
+  sm_global_window global_window; /**< where Gi*'s mean and variance come from (--global-window): SM_WINDOW_CUBE
+                                       (default) | SM_WINDOW_NEIGHBOURHOOD | SM_WINDOW_STEP */
+  unsigned permutations;         /**< conditional permutations for gi_p_sim, the FDR bins then from them
+                                      (--permutations); 0 (default): none, the normal p */
+  uint64_t seed;                 /**< the permutations' random seed (--seed); 0 (default) */
+} sm_emerging_options;
+
+#define SM_EMERGING_OPTIONS_VERSION 1
+#define SM_EMERGING_OPTIONS_INIT                                                                                       \
+  {                                                                                                                    \
+    SM_EMERGING_OPTIONS_VERSION, SM_UNIT_AUTO, 0.0, 0, {0.0, 0.0, 0.0, 0.0}, SM_BIN_MONTH, 0u, SM_TIME_MISSING,        \
+        SM_EMERGING_WEIGHTS_AUTO, 0.0, 0, 0u, -1, SM_EHSA_PRO, 0.05, SM_WINDOW_CUBE, 0u, 0u                            \
+  }
+
+/**
+ * Fills `opts` with the defaults of options version `version`.
+ * @return SM_OK, SM_E_INVALID_ARG (NULL, version < 1 or > SM_EMERGING_OPTIONS_VERSION).
+ * @since 0.2
+ */
+SM_API sm_status sm_emerging_options_init(sm_emerging_options *opts, int version);
+
+/**
+ * Checks the options alone, as sm_emerging_run() does first, so that a
+ * program can refuse a bad combination before reading any data.
+ * @param have_areas non-zero when areas (wards) will be given.
+ * @return SM_OK, SM_E_INVALID_ARG with the message naming the options as the
+ *   command line spells them ("--neighbours is for --weights knn").
+ * @since 0.2
+ */
+SM_API sm_status sm_emerging_options_check(sm_ctx *ctx, const sm_emerging_options *opts, int have_areas);
+
+/**
+ * Emerging hot spot analysis from incidents, as `safemap emerging` (ArcGIS's
+ * Create Space Time Cube + Emerging Hot Spot Analysis; REFERENCE.md §1.4-1.5):
+ * - the locations: the wards, or fishnet / hexagon cells of cell_m over the
+ *   extent (clipped to the wards when given; sm_units_for_points());
+ * - the space-time cube of counts per location and time step (sm_cube_create();
+ *   locations that never had an incident left out), which needs at least 10
+ *   steps (ArcGIS's minimum), no step without an incident anywhere and 3
+ *   locations;
+ * - spatial weights among the locations, each its own neighbour (queen / rook
+ *   contiguity of the wards, a distance band — given, or ArcGIS's optimised band
+ *   on each location's total — or the k nearest);
+ * - the space-time Gi* of every bin (sm_spacetime_gistar()) with the time lag
+ *   and global window, optionally conditional permutation p-values
+ *   (sm_spacetime_permutations(), seeded by opts->seed), FDR bins over every bin;
+ * - each location's Mann-Kendall trends and categories (sm_emerging_classify()),
+ *   and the trend of the cube's total per step.
+ *
+ * The result holds layer "emerging" (one polygon per location: unit_id, row,
+ * col or area_id, area_name; count, category, category_code, hot_steps,
+ * cold_steps, percent_hot, percent_cold, final_state, final_run, trend_z,
+ * trend_p, trend_tau, count_trend_z, count_trend_p, neighbours,
+ * simple_category) and table "emerging_bins" (location, step, count, gi_z,
+ * gi_p, gi_bin_fdr, with permutations gi_p_sim; its CSV companion is
+ * OUT_bins.csv), each with the full recipe as metadata.
+ *
+ * Figures: "locations" (with an incident), "units" (all the wards or cells),
+ * "steps", "empty_bins_percent", "outside" (incidents in no location),
+ * "time_lag", "band_m" (band weights), "neighbours" (knn), "lonely" (locations
+ * without a spatial neighbour), "overall_trend_S", "overall_trend_z",
+ * "overall_trend_p", "overall_trend_tau", and one per category named by
+ * sm_ehsa_category_name() ("new_hot", ..., "no_pattern"): its locations.
+ * Texts: "units" (sm_unit_kind_name() of the locations: "wards", "fishnet",
+ * "hexagon"), "step" ("month", "14 days"), "first_step", "last_step"
+ * ("2022-03"), "overall_trend" ("rising", "falling", "no significant trend"),
+ * and with --band auto "band" (sm_ohsa_band_describe()) and "band_isa"
+ * (sm_ohsa_isa_describe()).
+ *
+ * Parallel where its parts are; the same bits for any thread count.
+ * @param points the incidents, with times.
+ * @param areas the wards: the locations, or with cells the study area; may be NULL for cells.
+ * @param opts NULL for the defaults (SM_EMERGING_OPTIONS_INIT).
+ * @param[out] out free with sm_result_destroy().
+ * @return SM_OK; SM_E_INVALID_ARG (options: the message names them as the
+ *   command line does; version 0 or newer than this library); SM_E_INPUT (no
+ *   incidents, no times, fewer than 10 steps, a step without an incident
+ *   anywhere, fewer than 3 locations, no location with a neighbour);
+ *   SM_E_CRS, SM_E_NOMEM, SM_E_CANCELLED.
+ * @since 0.2
+ */
+SM_API sm_status sm_emerging_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                                 const sm_emerging_options *opts);
 
 #ifdef __cplusplus
 }
