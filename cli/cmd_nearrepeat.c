@@ -53,8 +53,6 @@ static int parse_list(const char *s, double *out, size_t max, size_t *n) {
   return 0;
 }
 
-static void fmt_num(char *buf, size_t n, double v) { snprintf(buf, n, "%g", v); }
-
 int cmd_nearrepeat(int argc, char **argv) {
   cli_opts o;
   memset(&o, 0, sizeof o);
@@ -69,31 +67,20 @@ int cmd_nearrepeat(int argc, char **argv) {
     return 1;
   }
   static double sbk[1000], tbk[1000];
-  size_t ns, nt;
-  if (parse_list(o.space_bands, sbk, 1000, &ns) || ns < 2) {
-    fprintf(stderr, "safemap nearrepeat: error: --space-bands '%s' is not a list of at least 2 numbers (0,100,200)\n", o.space_bands);
+  sm_nearrepeat_options no;
+  sm_nearrepeat_options_init(&no, SM_NEARREPEAT_OPTIONS_VERSION);
+  if (parse_list(o.space_bands, sbk, 1000, &no.n_space_bands) || no.n_space_bands < 2) {
+    fprintf(stderr, "safemap nearrepeat: error: --space-bands '%s' is not a list of at least 2 numbers (0,100,200)\n",
+            o.space_bands);
     return 1;
   }
-  if (parse_list(o.time_bands, tbk, 1000, &nt) || nt < 2) {
+  if (parse_list(o.time_bands, tbk, 1000, &no.n_time_bands) || no.n_time_bands < 2) {
     fprintf(stderr, "safemap nearrepeat: error: --time-bands '%s' is not a list of at least 2 numbers (0,7,14)\n", o.time_bands);
     return 1;
   }
-  int manhattan = 1, right = 0, months = 0;
-  if (o.distance && !strcmp(o.distance, "euclidean")) manhattan = 0;
-  else if (o.distance && strcmp(o.distance, "manhattan")) {
-    fprintf(stderr, "safemap nearrepeat: error: --distance '%s' is not manhattan or euclidean\n", o.distance);
-    return 1;
-  }
-  if (o.closed && !strcmp(o.closed, "right")) right = 1;
-  else if (o.closed && strcmp(o.closed, "left")) {
-    fprintf(stderr, "safemap nearrepeat: error: --closed '%s' is not left or right\n", o.closed);
-    return 1;
-  }
-  if (o.time_unit && !strcmp(o.time_unit, "month")) months = 1;
-  else if (o.time_unit && strcmp(o.time_unit, "day")) {
-    fprintf(stderr, "safemap nearrepeat: error: --time-unit '%s' is not day or month\n", o.time_unit);
-    return 1;
-  }
+  no.space_bands_m = sbk, no.time_bands = tbk;
+  if (o.permutations) no.permutations = (unsigned)o.permutations;
+  no.seed = o.seed;
   o.read.skip_labels = 1;
   sm_ctx *ctx = cli_ctx(&o);
   if (!ctx) return 2;
@@ -101,124 +88,28 @@ int cmd_nearrepeat(int argc, char **argv) {
   sm_write_options_init(&wo, SM_WRITE_OPTIONS_VERSION);
   wo.overwrite = o.overwrite;
   sm_points *p = NULL;
-  sm_knox *k = NULL;
-  sm_layer *L = NULL;
-  double *tt = NULL;
+  sm_result *r = NULL;
   int rc = 0;
-  sm_status st = sm_write_check(ctx, o.output, &wo);
+  sm_status st = SM_OK;
+  if (o.distance) st = sm_nearrepeat_distance_from_name(ctx, o.distance, &no.distance);
+  if (!st && o.closed) st = sm_nearrepeat_closed_from_name(ctx, o.closed, &no.closed);
+  if (!st && o.time_unit) st = sm_nearrepeat_time_unit_from_name(ctx, o.time_unit, &no.time_unit);
+  if (!st) st = sm_write_check(ctx, o.output, &wo);
   if (!st) st = cli_read_points(&o, ctx, &p);
-  size_t n = p ? sm_points_count(p) : 0;
-  if (!st) {
-    sm_time_res res = sm_points_time_resolution(p);
-    if (res == SM_TIME_NONE) {
-      fprintf(stderr, "safemap nearrepeat: error: the incidents have no time: a near-repeat test needs dates (--time COL)\n");
-      rc = 1;
-      goto out;
-    }
-    if (res == SM_TIME_MONTH && !months) {
-      fprintf(stderr, "safemap nearrepeat: error: the incidents' dates are months only (as police.uk publishes them): "
-                      "near repeats at day resolution need dated data; use --time-unit month (bands in months)\n");
-      rc = 1;
-      goto out;
-    }
-    tt = malloc((n ? n : 1) * sizeof *tt);
-    if (!tt) st = SM_E_NOMEM;
-    const int64_t *t = sm_points_time(p);
-    for (size_t i = 0; !st && i < n; i++) {
-      if (t[i] == SM_TIME_MISSING) {
-        fprintf(stderr, "safemap nearrepeat: error: incident %zu has no time\n", i);
-        rc = 1;
-        goto out;
-      }
-      tt[i] = months ? (double)sm_time_month_index(t[i]) : (double)t[i] / 86400.0;
-    }
-  }
-  sm_knox_options ko = SM_KNOX_OPTIONS_INIT;
-  ko.space_breaks = sbk, ko.n_space = ns, ko.time_breaks = tbk, ko.n_time = nt;
-  ko.manhattan = manhattan, ko.right_closed = right;
-  if (o.permutations) ko.permutations = (unsigned)o.permutations;
-  if (!st) st = sm_knox_test(ctx, n, sm_points_x(p), sm_points_y(p), tt, &ko, &k);
-  if (!st) {
-    double beyond_pairs = 0, close_pairs = 0;
-    for (size_t c = 0; c < k->cols; c++) beyond_pairs += k->observed[(k->rows - 1) * k->cols + c];
-    close_pairs = (double)k->pairs - beyond_pairs;
-    if (close_pairs == 0) {
-      fprintf(stderr, "safemap nearrepeat: error: no pair of the %zu incidents is within %g m: the spatial bands cover "
-                      "nothing; widen --space-bands\n", n, sbk[ns - 1]);
-      rc = 1;
-      goto out;
-    }
-  }
-  const char *unit = months ? "months" : "days";
-  if (!st) {
-    size_t f[11];
-    static const char *const names[11] = {"space_band", "space_from", "space_to", "time_band", "time_from", "time_to",
-                                          "observed", "sim_mean", "sim_median", "knox_ratio", "p"};
-    static const sm_field_type types[11] = {SM_FIELD_STRING, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_STRING,
-                                            SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
-                                            SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE};
-    size_t fkm;
-    st = sm_layer_create(ctx, &L, "near_repeat", SM_GEOM_NONE, NULL);
-    for (int i = 0; i < 11 && !st; i++) st = sm_layer_add_field(ctx, L, names[i], types[i], &f[i]);
-    if (!st) st = sm_layer_add_field(ctx, L, "knox_ratio_median", SM_FIELD_DOUBLE, &fkm);
-    for (size_t r = 0; r < k->rows && !st; r++)
-      for (size_t c = 0; c < k->cols && !st; c++) {
-        size_t row, q = r * k->cols + c;
-        char sl[96], tl[96], a[32], b[32];
-        double s0 = r == 0 ? 0 : sbk[r - 1], s1 = r == 0 ? 0 : r < k->rows - 1 ? sbk[r] : NAN;
-        double t0 = tbk[c], t1 = c < k->cols - 1 ? tbk[c + 1] : NAN;
-        fmt_num(a, sizeof a, s0), fmt_num(b, sizeof b, s1);
-        if (r == 0) snprintf(sl, sizeof sl, "same location");
-        else if (r == k->rows - 1) snprintf(sl, sizeof sl, "beyond %s m", a);
-        else snprintf(sl, sizeof sl, "%s-%s m", a, b);
-        fmt_num(a, sizeof a, t0), fmt_num(b, sizeof b, t1);
-        if (c == k->cols - 1) snprintf(tl, sizeof tl, "beyond %s %s", a, unit);
-        else snprintf(tl, sizeof tl, "%s-%s %s", a, b, unit);
-        st = sm_layer_add_feature(ctx, L, NULL, 0, &row);
-        if (!st) st = sm_layer_set_string(ctx, L, row, f[0], sl);
-        if (!st) st = sm_layer_set_double(ctx, L, row, f[1], s0);
-        if (!st && !isnan(s1)) st = sm_layer_set_double(ctx, L, row, f[2], s1);
-        if (!st) st = sm_layer_set_string(ctx, L, row, f[3], tl);
-        if (!st) st = sm_layer_set_double(ctx, L, row, f[4], t0);
-        if (!st && !isnan(t1)) st = sm_layer_set_double(ctx, L, row, f[5], t1);
-        if (!st) st = sm_layer_set_double(ctx, L, row, f[6], k->observed[q]);
-        if (!st && !isnan(k->sim_mean[q])) st = sm_layer_set_double(ctx, L, row, f[7], k->sim_mean[q]);
-        if (!st && !isnan(k->sim_median[q])) st = sm_layer_set_double(ctx, L, row, f[8], k->sim_median[q]);
-        if (!st && !isnan(k->ratio_mean[q])) st = sm_layer_set_double(ctx, L, row, f[9], k->ratio_mean[q]);
-        if (!st && !isnan(k->p[q])) st = sm_layer_set_double(ctx, L, row, f[10], k->p[q]);
-        if (!st && !isnan(k->ratio_median[q])) st = sm_layer_set_double(ctx, L, row, fkm, k->ratio_median[q]);
-      }
-    char buf[300];
-    snprintf(buf, sizeof buf, "Knox test: %zu incidents, %zu pairs; %s distance; intervals %s; %u permutations of the dates, seed %llu; "
-             "p = (#sim >= observed + 1) / (permutations + 1)%s",
-             n, k->pairs, manhattan ? "Manhattan" : "Euclidean", right ? "(a, b], 0 in the first" : "[a, b)", ko.permutations,
-             (unsigned long long)o.seed, months ? "; time in calendar months (police.uk month-only dates)" : "; time in days");
-    if (!st) st = sm_layer_set_metadata(ctx, L, "method", buf);
-  }
-  if (!st) st = sm_write_layers(ctx, o.output, &L, 1, &wo);
+  if (!st) st = sm_nearrepeat_run(ctx, &r, p, NULL, &no);
+  if (!st) st = sm_result_write(ctx, r, o.output, &wo);
   if (st) {
     rc = cli_fail(&o, ctx, st);
   } else if (!o.quiet) {
     cli_clear_progress();
-    fprintf(stderr, "safemap nearrepeat: %zu incidents, %zu pairs, %u permutations of the dates\n", n, k->pairs, ko.permutations);
-    /* the Near Repeat Calculator's sentence for each significant, meaningful cell (p <= 0.05, ratio >= 1.2) */
-    for (size_t r = 0; r + 1 < k->rows; r++)
-      for (size_t c = 0; c + 1 < k->cols; c++) {
-        size_t q = r * k->cols + c;
-        if (!(k->p[q] <= 0.05 && k->ratio_mean[q] >= 1.2)) continue;
-        char where[80];
-        if (r == 0) snprintf(where, sizeof where, "at the same location");
-        else snprintf(where, sizeof where, "%g to %g m away", sbk[r - 1], sbk[r]);
-        fprintf(stderr, "safemap nearrepeat: %s and %g to %g %s after an incident, the chance of another is %.0f%% greater "
-                        "than if there were no near-repeat pattern (Knox ratio %.2f, p %.3g)\n",
-                where, tbk[c], tbk[c + 1], unit, 100 * (k->ratio_mean[q] - 1), k->ratio_mean[q], k->p[q]);
-      }
+    fprintf(stderr, "safemap nearrepeat: %.0f incidents, %.0f pairs, %.0f permutations of the dates\n",
+            sm_result_figure(r, "incidents"), sm_result_figure(r, "pairs"), sm_result_figure(r, "permutations"));
+    char name[32];
+    for (size_t i = 1; snprintf(name, sizeof name, "significant_%zu", i), sm_result_text(r, name); i++)
+      fprintf(stderr, "safemap nearrepeat: %s\n", sm_result_text(r, name));
     fprintf(stderr, "safemap nearrepeat: wrote %s\n", o.output);
   }
-out:
-  free(tt);
-  sm_layer_destroy(L);
-  sm_knox_destroy(k);
+  sm_result_destroy(r);
   sm_points_destroy(p);
   cli_ctx_done(ctx);
   return rc;

@@ -2,15 +2,19 @@
  *
  *   scan_and_forecast POINTS WARDS
  *
- * Reads police.uk CSVs and ward polygons. The scan: incidents per ward and
- * month, circles around each ward centroid, windows of up to 6 months, 99
- * seeded replications of the months; prints the clusters and the wards in
- * each. The forecast: ProMap's surface for the last month from the months
+ * Reads police.uk CSVs and ward polygons. The scan (sm_scan_run(), as
+ * `safemap scan`): incidents per ward and month, circles around each ward
+ * centroid, windows of up to 6 months, 99 seeded replications of the months;
+ * prints the clusters and the wards in each from its two layers. The forecast: ProMap's surface for the last month from the months
  * before it (50 m cells, 400 m, 2 months), scored against that month's
  * incidents: hit rate and PAI at 5% of the area. */
 #include <safemap.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* a column of a result layer by name */
+#define COL(L, name) ((size_t)sm_layer_field_index(L, name))
 
 int main(int argc, char **argv) {
   if (argc < 3) {
@@ -22,11 +26,9 @@ int main(int argc, char **argv) {
   sm_ctx_set_seed(ctx, 1);
   sm_points *points = NULL;
   sm_areas *wards = NULL;
-  sm_cube *cube = NULL;
-  sm_scan_result *scan = NULL;
+  sm_result *scan = NULL;
   sm_raster *risk = NULL;
-  int32_t *ward_of = NULL;
-  double *cx = NULL, *cy = NULL, *month = NULL, *lx = NULL, *ly = NULL;
+  double *month = NULL, *lx = NULL, *ly = NULL;
   const char *sources[] = {argv[1]};
   sm_status st = sm_points_read(ctx, &points, sources, 1, NULL);
   sm_areas_options ao = SM_AREAS_OPTIONS_INIT;
@@ -34,33 +36,25 @@ int main(int argc, char **argv) {
     ao.analysis_crs = sm_points_crs(points);
     st = sm_areas_read(ctx, &wards, argv[2], &ao);
   }
-  size_t n = points ? sm_points_count(points) : 0, nw = wards ? sm_areas_count(wards) : 0;
-  if (!st) {
-    ward_of = malloc(n * sizeof *ward_of);
-    st = ward_of ? sm_areas_locate(ctx, wards, points, ward_of, NULL) : SM_E_NOMEM;
-  }
-  sm_bins months;
-  sm_bins_parse("month", &months);
-  if (!st) st = sm_cube_create(ctx, &cube, points, ward_of, nw, &months);
-  size_t L = cube ? sm_cube_locations(cube) : 0, T = cube ? sm_cube_steps(cube) : 0;
-  if (!st) {
-    cx = malloc(L * sizeof *cx), cy = malloc(L * sizeof *cy);
-    if (!cx || !cy) st = SM_E_NOMEM;
-  }
-  for (size_t l = 0; !st && l < L; l++)
-    if (!sm_areas_centroid(wards, sm_cube_unit(cube, l), &cx[l], &cy[l])) st = SM_E_INPUT;
-  sm_scan_options so = SM_SCAN_OPTIONS_INIT;
-  so.max_window = 6, so.permutations = 99;
-  if (!st) st = sm_scan(ctx, L, cx, cy, T, sm_cube_counts(cube), &so, &scan);
-  for (size_t k = 0; !st && k < scan->n_clusters && k < 3; k++) {
-    const sm_scan_cluster *c = &scan->clusters[k];
-    char a[16], b[16];
-    sm_time_format(sm_cube_step_start(cube, c->t_start), SM_TIME_MONTH, a, sizeof a);
-    sm_time_format(sm_cube_step_start(cube, c->t_end), SM_TIME_MONTH, b, sizeof b);
-    printf("cluster %zu: %s to %s, %.0f observed vs %.1f expected, LLR %.2f, p %.2f:", k + 1, a, b, c->observed, c->expected,
-           c->llr, c->p);
-    for (size_t q = scan->member_off[k]; q < scan->member_off[k + 1]; q++)
-      printf("%s %s", q > scan->member_off[k] ? "," : "", sm_areas_name(wards, sm_cube_unit(cube, scan->members[q])));
+  size_t n = points ? sm_points_count(points) : 0;
+  /* the scan: wards by month (the defaults), windows of up to 6 months, 99 replications seeded with 1 */
+  sm_scan_run_options so = SM_SCAN_RUN_OPTIONS_INIT;
+  so.max_window = 6, so.permutations = 99, so.seed = 1;
+  if (!st) st = sm_scan_run(ctx, &scan, points, wards, &so);
+  const sm_layer *cl = scan ? sm_result_layer_named(scan, "scan_clusters") : NULL;
+  const sm_layer *loc = scan ? sm_result_layer_named(scan, "scan_locations") : NULL;
+  for (size_t k = 0; !st && k < sm_layer_feature_count(cl) && k < 3; k++) {
+    printf("cluster %zu: %s to %s, %.0f observed vs %.1f expected, LLR %.2f, p %.2f:", k + 1,
+           sm_layer_get_string(cl, k, COL(cl, "start")), sm_layer_get_string(cl, k, COL(cl, "end")),
+           sm_layer_get_double(cl, k, COL(cl, "observed")), sm_layer_get_double(cl, k, COL(cl, "expected")),
+           sm_layer_get_double(cl, k, COL(cl, "llr")), sm_layer_get_double(cl, k, COL(cl, "p")));
+    int first = 1;
+    for (size_t q = 0; q < sm_layer_feature_count(loc); q++) {
+      if (sm_layer_get_int(loc, q, COL(loc, "rank")) != (int64_t)k + 1) continue;
+      const char *id = sm_layer_get_string(loc, q, COL(loc, "location")); /* the ward's id: print its name */
+      for (size_t w = 0; w < sm_areas_count(wards); w++)
+        if (!strcmp(sm_areas_id(wards, w), id)) printf("%s %s", first ? "" : ",", sm_areas_name(wards, w)), first = 0;
+    }
     printf("\n");
   }
   /* ProMap for the last month, from the months before it, scored against it */
@@ -89,10 +83,9 @@ int main(int argc, char **argv) {
     printf("ProMap for %04d-%02d: %zu of %zu incidents in the top 5%% of the area (%zu cells): hit rate %.1f%%, PAI %.2f\n",
            (int)(last / 12), (int)(last % 12 + 1), (size_t)hr.hits, m - outside, hr.cells, 100 * hr.hit_rate, hr.pai);
   if (st) fprintf(stderr, "scan_and_forecast: %s: %s\n", sm_status_str(st), sm_ctx_last_error(ctx));
-  free(ward_of), free(cx), free(cy), free(month), free(lx), free(ly);
+  free(month), free(lx), free(ly);
   sm_raster_destroy(risk);
-  sm_scan_result_destroy(scan);
-  sm_cube_destroy(cube);
+  sm_result_destroy(scan);
   sm_areas_destroy(wards);
   sm_points_destroy(points);
   sm_ctx_destroy(ctx);
