@@ -2,6 +2,7 @@
 #include "internal/sm_internal.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,4 +268,157 @@ done:
   *areas_out = L;
   if (table_out) *table_out = T;
   return SM_OK;
+}
+
+/* ---- points outside every area ------------------------------------------------------- */
+
+typedef struct {
+  const unsigned char *p, *end;
+} wkb_rd;
+
+static int rd_u32(wkb_rd *r, int le, uint32_t *v) {
+  if (r->end - r->p < 4) return -1;
+  const unsigned char *b = r->p;
+  *v = le ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
+          : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
+  r->p += 4;
+  return 0;
+}
+
+static int rd_f64(wkb_rd *r, int le, double *v) {
+  if (r->end - r->p < 8) return -1;
+  unsigned char b[8];
+  for (int i = 0; i < 8; i++) b[i] = r->p[le ? i : 7 - i];
+  uint64_t u = 0;
+  for (int i = 7; i >= 0; i--) u = u << 8 | b[i];
+  memcpy(v, &u, sizeof *v);
+  r->p += 8;
+  return 0;
+}
+
+static double seg_d2(double px, double py, double ax, double ay, double bx, double by) {
+  double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy, t = 0;
+  if (l2 > 0) t = ((px - ax) * dx + (py - ay) * dy) / l2;
+  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  double ex = ax + t * dx - px, ey = ay + t * dy - py;
+  return ex * ex + ey * ey;
+}
+
+/* Squared distance from (x, y) to the rings of a (Multi)Polygon WKB; -1 on a WKB it cannot read. */
+static double wkb_d2(wkb_rd *r, double x, double y) {
+  if (r->p >= r->end) return -1;
+  int le = *r->p++ == 1;
+  uint32_t type, n;
+  if (rd_u32(r, le, &type) || rd_u32(r, le, &n)) return -1;
+  int dims = 2 + ((type & 0x80000000u) != 0) + ((type & 0x40000000u) != 0);
+  type &= 0x0fffffffu;
+  if (type >= 1000) dims = 2 + (type / 1000 == 1 || type / 1000 == 2) + 2 * (type / 1000 == 3), type %= 1000;
+  double best = INFINITY;
+  if (type == 6) { /* multipolygon: n polygons */
+    for (uint32_t k = 0; k < n; k++) {
+      double d = wkb_d2(r, x, y);
+      if (d < 0) return -1;
+      if (d < best) best = d;
+    }
+    return best;
+  }
+  if (type != 3) return -1;
+  for (uint32_t ring = 0; ring < n; ring++) {
+    uint32_t np;
+    if (rd_u32(r, le, &np)) return -1;
+    double px = 0, py = 0, skip;
+    for (uint32_t i = 0; i < np; i++) {
+      double qx, qy;
+      if (rd_f64(r, le, &qx) || rd_f64(r, le, &qy)) return -1;
+      for (int d = 2; d < dims; d++)
+        if (rd_f64(r, le, &skip)) return -1;
+      if (i) {
+        double d = seg_d2(x, y, px, py, qx, qy);
+        if (d < best) best = d;
+      }
+      px = qx, py = qy;
+    }
+  }
+  return best;
+}
+
+static int cmp_pair(const void *a, const void *b) {
+  const double *p = a, *q = b;
+  return p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : p[1] < q[1] ? -1 : p[1] > q[1];
+}
+
+/* 12345 -> 12,345 in place. */
+static void group_digits(char *s, size_t size) {
+  size_t len = strlen(s), commas = len > 3 ? (len - 1) / 3 : 0;
+  if (len + commas + 1 > size) return;
+  s[len + commas] = '\0';
+  for (size_t i = 0; i < len; i++) {
+    s[len + commas - 1 - i - i / 3] = s[len - 1 - i];
+    if (i % 3 == 2 && i + 1 < len) s[len + commas - 2 - i - i / 3] = ',';
+  }
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm_points *points,
+                                    const int32_t *area_of_point, sm_areas_outside *out) {
+  if (!areas || !points || !area_of_point || !out)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_outside_distance: NULL argument");
+  memset(out, 0, sizeof *out);
+  size_t n = sm_points_count(points), m = 0, na = sm_areas_count(areas);
+  for (size_t i = 0; i < n; i++) m += area_of_point[i] < 0;
+  if (!m) return SM_OK;
+  double *d = sm__malloc(m * sizeof *d), *xy = sm__malloc(2 * m * sizeof *xy);
+  if (!d || !xy) {
+    sm__free(d), sm__free(xy);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  const double *x = sm_points_x(points), *y = sm_points_y(points);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (area_of_point[i] >= 0) continue;
+    double best = INFINITY;
+    for (size_t a = 0; a < na; a++) {
+      size_t wn = 0;
+      const unsigned char *w = sm_areas_wkb(areas, a, &wn);
+      wkb_rd r = {w, w ? w + wn : NULL};
+      double d2 = w ? wkb_d2(&r, x[i], y[i]) : -1;
+      if (d2 >= 0 && d2 < best) best = d2;
+    }
+    d[k] = isfinite(best) ? sqrt(best) : 0;
+    xy[2 * k] = x[i], xy[2 * k + 1] = y[i];
+    k++;
+  }
+  qsort(xy, m, 2 * sizeof *xy, cmp_pair);
+  out->n_locations = m ? 1 : 0;
+  for (size_t i = 1; i < m; i++) out->n_locations += cmp_pair(xy + 2 * (i - 1), xy + 2 * i) != 0;
+  qsort(d, m, sizeof *d, cmp_double);
+  out->n_points = m;
+  out->max_m = d[m - 1];
+  out->median_m = m % 2 ? d[m / 2] : (d[m / 2 - 1] + d[m / 2]) / 2;
+  sm__free(d), sm__free(xy);
+  return SM_OK;
+}
+
+void sm_areas_outside_describe(const sm_areas_outside *o, int police_uk, char *buf, size_t size) {
+  if (!buf || !size) return;
+  buf[0] = '\0';
+  if (!o || !o->n_points) return;
+  char num[32];
+  snprintf(num, sizeof num, "%zu", o->n_points);
+  group_digits(num, sizeof num);
+  if (police_uk && o->max_m <= 250)
+    snprintf(buf, size,
+             "%s point%s outside every area, all within %.0f m of one (half within %.0f m): police.uk moves each "
+             "incident to a snap point on a nearby street, and those just beyond the areas' outer boundary fall outside "
+             "them; they are left out of the counts",
+             num, o->n_points == 1 ? " lies" : "s lie", ceil(o->max_m), ceil(o->median_m));
+  else
+    snprintf(buf, size,
+             "%s point%s outside every area, up to %.1f km from the nearest (half within %.0f m): the areas do not "
+             "cover all the data; those points are left out of the counts",
+             num, o->n_points == 1 ? " lies" : "s lie", o->max_m / 1000, ceil(o->median_m));
 }
