@@ -54,51 +54,43 @@ int cmd_count(int argc, char **argv) {
   sm_write_options wo;
   sm_write_options_init(&wo, SM_WRITE_OPTIONS_VERSION);
   wo.overwrite = o.overwrite;
+  sm_count_options co;
+  sm_count_options_init(&co, SM_COUNT_OPTIONS_VERSION);
+  /* OUT.csv's companion: the second layer of the result. */
   int csv;
   char *month_path = cli_companion_csv(o.output, "_by_month", &csv);
   sm_points *p = NULL;
   sm_areas *areas = NULL;
-  sm_layer *L = NULL, *T = NULL;
-  int rc = 0;
+  sm_result *res = NULL;
   /* Fail before the work if the output cannot be written. */
   sm_status st = sm_write_check(ctx, o.output, &wo);
   if (!st && month_path) st = sm_write_check(ctx, month_path, &wo);
   if (!st) st = cli_read_points(&o, ctx, &p);
-  if (!st && sm_points_count(p) == 0) {
-    /* Nothing to count: a table of zeros would look like an answer. */
-    if (!o.quiet) {
-      cli_clear_progress();
-      cli_print_problems(stderr, p, 2);
-    }
-    char b[32];
-    fprintf(stderr, "safemap count: error: no points to count: %s rows read, every one skipped or filtered out\n",
-            cli_num(sm_points_rows_read(p), b, sizeof b));
-    rc = 1;
-    goto out;
+  if (!st && sm_points_count(p) == 0 && !o.quiet) {
+    cli_clear_progress();
+    cli_print_problems(stderr, p, 2); /* why nothing is left, before the error */
   }
-  if (!st) st = cli_read_areas(&o, ctx, p, &areas);
-  if (!st) st = sm_areas_count_points(ctx, &L, &T, areas, p, "ward_counts");
-  if (!st) st = cli_write_two(ctx, o.output, month_path, L, T, &wo);
+  if (!st && sm_points_count(p) > 0) st = cli_read_areas(&o, ctx, p, &areas);
+  if (!st) st = sm_count_run(ctx, &res, p, areas, &co);
+  if (!st) st = sm_result_write(ctx, res, o.output, &wo);
+  int rc = 0;
   if (st) {
     rc = cli_fail(&o, ctx, st);
   } else if (!o.quiet) {
     cli_clear_progress();
     char b1[32], b2[32], b3[32], b4[32];
-    const char *outside = sm_layer_metadata_get(L, "points_outside_areas");
-    const char *inside = sm_layer_metadata_get(L, "points_in_areas");
-    fprintf(stderr, "safemap count: %s rows read, %s points kept, %s in %zu areas, %s outside every area\n",
-            cli_num(sm_points_rows_read(p), b1, sizeof b1), cli_num(sm_points_count(p), b2, sizeof b2),
-            cli_num(strtoull(inside, NULL, 10), b3, sizeof b3), sm_areas_count(areas),
-            cli_num(strtoull(outside, NULL, 10), b4, sizeof b4));
-    unsigned long long bad = 0;
-    for (int r = 0; r < SM_BAD_REASON_END_; r++) bad += sm_points_rows_bad(p, (sm_bad_reason)r);
-    if (bad) cli_print_problems(stderr, p, 2);
-    fprintf(stderr, "safemap count: wrote %s%s%s\n", o.output, csv ? " and " : "", csv ? month_path : "");
+    fprintf(stderr, "safemap count: %s rows read, %s points kept, %s in %.0f areas, %s outside every area\n",
+            cli_num((unsigned long long)sm_result_figure(res, "rows_read"), b1, sizeof b1),
+            cli_num((unsigned long long)sm_result_figure(res, "points"), b2, sizeof b2),
+            cli_num((unsigned long long)sm_result_figure(res, "points_in_areas"), b3, sizeof b3),
+            sm_result_figure(res, "areas"), cli_num((unsigned long long)sm_result_figure(res, "points_outside_areas"), b4, sizeof b4));
+    const char *note = sm_result_text(res, "outside_note");
+    if (note && *note) fprintf(stderr, "safemap count: %s\n", note);
+    if (sm_result_figure(res, "rows_skipped") > 0) cli_print_problems(stderr, p, 2);
+    fprintf(stderr, "safemap count: wrote %s%s%s\n", o.output, month_path ? " and " : "", month_path ? month_path : "");
   }
-out:
   free(month_path);
-  sm_layer_destroy(L);
-  sm_layer_destroy(T);
+  sm_result_destroy(res);
   sm_areas_destroy(areas);
   sm_points_destroy(p);
   cli_ctx_done(ctx);

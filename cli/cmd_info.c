@@ -32,15 +32,55 @@ static const char *USAGE =
     "  safemap info data/police/city_of_london_2023 --type Burglary,Robbery\n"
     "  safemap info data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg\n";
 
-typedef struct kv {
-  const char *k;
-  unsigned long long v;
-} kv;
+static void print_areas(FILE *f, const cli_opts *o, const sm_result *res, const sm_areas *areas) {
+  char b1[32];
+  sm_layer *A = sm_result_layer_named(res, "areas");
+  fprintf(f, "By area (%s: %zu areas, id %s, name %s%s):\n", o->wards, sm_areas_count(areas), sm_areas_id_field(areas),
+          sm_areas_name_field(areas)[0] ? sm_areas_name_field(areas) : "-",
+          sm_areas_repaired_count(areas) ? ", some polygons repaired" : "");
+  for (size_t k = 0; A && k < sm_layer_feature_count(A); k++)
+    fprintf(f, "  %-12s %-40s %10s\n", sm_layer_get_string(A, k, 0), sm_layer_get_string(A, k, 1),
+            cli_num((unsigned long long)sm_layer_get_int(A, k, 2), b1, sizeof b1));
+  fprintf(f, "  %-53s %10s\n", "(outside every area)",
+          cli_num((unsigned long long)sm_result_figure(res, "points_outside_areas"), b1, sizeof b1));
+  const char *note = sm_result_text(res, "outside_note");
+  if (note && *note) fprintf(f, "  %s\n", note);
+}
 
-static int cmp_kv(const void *a, const void *b) {
-  const kv *x = a, *y = b;
-  if (x->v != y->v) return x->v > y->v ? -1 : 1;
-  return strcmp(x->k, y->k);
+static void print_locations(FILE *f, const sm_result *res, const sm_points *p) {
+  char b1[32], b2[32], b3[32];
+  double n = sm_result_figure(res, "points"), nl = sm_result_figure(res, "locations");
+  const char *note = sm_result_text(res, "stacking_note");
+  fprintf(f, "Locations: %s distinct for %s points (%.1f points per location; %s locations hold 2 or more)%s%s\n",
+          cli_num((unsigned long long)nl, b1, sizeof b1), cli_num((unsigned long long)n, b2, sizeof b2), n / nl,
+          cli_num((unsigned long long)sm_result_figure(res, "stacked_locations"), b3, sizeof b3),
+          note && *note ? "\n           " : "", note ? note : "");
+  size_t ntop = (size_t)sm_result_figure(res, "top_count");
+  if (ntop) fprintf(f, "Most stacked locations:\n");
+  const double *x = sm_points_x(p), *y = sm_points_y(p), *lon = sm_points_lon(p), *lat = sm_points_lat(p);
+  for (size_t i = 0; i < ntop; i++) {
+    char k1[48], k2[48];
+    snprintf(k1, sizeof k1, "top_%zu_points", i);
+    snprintf(k2, sizeof k2, "top_%zu_point", i);
+    size_t tp = (size_t)sm_result_figure(res, k2);
+    const char *lab = sm_points_label(p, tp);
+    fprintf(f, "  %8zu  %-40s  x %.0f y %.0f", (size_t)sm_result_figure(res, k1), lab ? lab : "", x[tp], y[tp]);
+    if (lon) fprintf(f, "  (lon %.6f lat %.6f)", lon[tp], lat[tp]);
+    fputc('\n', f);
+  }
+}
+
+static void print_tables(FILE *f, const sm_result *res) {
+  char b1[32];
+  sm_layer *C = sm_result_layer_named(res, "categories"), *M = sm_result_layer_named(res, "months");
+  if (C && sm_layer_feature_count(C)) fprintf(f, "By category:\n");
+  for (size_t i = 0; C && i < sm_layer_feature_count(C); i++)
+    fprintf(f, "  %-40s %10s\n", sm_layer_get_string(C, i, 0), cli_num((unsigned long long)sm_layer_get_int(C, i, 1), b1, sizeof b1));
+  size_t nm = M ? sm_layer_feature_count(M) : 0;
+  if (M) fprintf(f, "By month:\n");
+  for (size_t i = 0; i < nm; i++)
+    fprintf(f, "  %s %10s%s", sm_layer_get_string(M, i, 0), cli_num((unsigned long long)sm_layer_get_int(M, i, 1), b1, sizeof b1),
+            (i % 4 == 3 || i + 1 == nm) ? "\n" : "   ");
 }
 
 int cmd_info(int argc, char **argv) {
@@ -57,15 +97,11 @@ int cmd_info(int argc, char **argv) {
   if (!ctx) return 2;
   sm_points *p = NULL;
   sm_areas *areas = NULL;
-  int32_t *where = NULL;
+  sm_result *res = NULL;
   int rc = 0;
   sm_status st = cli_read_points(&o, ctx, &p);
   if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
-  size_t n = sm_points_count(p), outside = 0;
-  if (!st && areas) {
-    where = malloc((n ? n : 1) * sizeof *where);
-    st = where ? sm_areas_locate(ctx, areas, p, where, &outside) : SM_E_NOMEM;
-  }
+  if (!st) st = sm_points_summary_run(ctx, &res, p, areas, NULL);
   if (st) {
     rc = cli_fail(&o, ctx, st);
     goto out;
@@ -73,11 +109,11 @@ int cmd_info(int argc, char **argv) {
   char b1[32], b2[32];
   FILE *f = stdout;
   cli_clear_progress();
-  fprintf(f, "Sources: %zu%s\n", sm_points_source_count(p),
-          sm_points_is_policeuk(p) ? " (police.uk street-level CSV)" : "");
-  fprintf(f, "Rows read: %s    points kept: %s\n", cli_num(sm_points_rows_read(p), b1, sizeof b1), cli_num(n, b2, sizeof b2));
+  fprintf(f, "Sources: %.0f%s\n", sm_result_figure(res, "sources"), sm_result_figure(res, "police_uk") == 1 ? " (police.uk street-level CSV)" : "");
+  size_t n = (size_t)sm_result_figure(res, "points");
+  fprintf(f, "Rows read: %s    points kept: %s\n", cli_num((unsigned long long)sm_result_figure(res, "rows_read"), b1, sizeof b1),
+          cli_num(n, b2, sizeof b2));
   cli_print_problems(f, p, 3);
-  /* CRS and extent */
   char *in_name = NULL, *an_name = NULL;
   sm_crs_describe(ctx, sm_points_input_crs(p), &in_name, NULL);
   sm_crs_describe(ctx, sm_points_crs(p), &an_name, NULL);
@@ -86,112 +122,26 @@ int cmd_info(int argc, char **argv) {
   sm_free(in_name);
   sm_free(an_name);
   if (n) {
-    const double *x = sm_points_x(p), *y = sm_points_y(p), *lon = sm_points_lon(p), *lat = sm_points_lat(p);
-    double e[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY}, g[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
-    for (size_t i = 0; i < n; i++) {
-      e[0] = fmin(e[0], x[i]), e[1] = fmin(e[1], y[i]), e[2] = fmax(e[2], x[i]), e[3] = fmax(e[3], y[i]);
-      if (lon) g[0] = fmin(g[0], lon[i]), g[1] = fmin(g[1], lat[i]), g[2] = fmax(g[2], lon[i]), g[3] = fmax(g[3], lat[i]);
-    }
-    fprintf(f, "Extent (%s): %.0f %.0f %.0f %.0f  (%.1f x %.1f km)\n", sm_points_crs(p), e[0], e[1], e[2], e[3],
-            (e[2] - e[0]) / 1000, (e[3] - e[1]) / 1000);
-    if (lon) fprintf(f, "Extent (lon/lat): %.6f %.6f %.6f %.6f\n", g[0], g[1], g[2], g[3]);
+    double x0 = sm_result_figure(res, "xmin"), y0 = sm_result_figure(res, "ymin"), x1 = sm_result_figure(res, "xmax"),
+           y1 = sm_result_figure(res, "ymax");
+    fprintf(f, "Extent (%s): %.0f %.0f %.0f %.0f  (%.1f x %.1f km)\n", sm_points_crs(p), x0, y0, x1, y1, (x1 - x0) / 1000, (y1 - y0) / 1000);
+    if (!isnan(sm_result_figure(res, "lon_min")))
+      fprintf(f, "Extent (lon/lat): %.6f %.6f %.6f %.6f\n", sm_result_figure(res, "lon_min"), sm_result_figure(res, "lat_min"),
+              sm_result_figure(res, "lon_max"), sm_result_figure(res, "lat_max"));
   }
-  /* Time */
-  sm_time_res res = sm_points_time_resolution(p);
-  const int64_t *t = sm_points_time(p);
-  int64_t t0 = INT64_MAX, t1 = INT64_MIN;
-  size_t untimed = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (t[i] == SM_TIME_MISSING) {
-      untimed++;
-      continue;
-    }
-    if (t[i] < t0) t0 = t[i];
-    if (t[i] > t1) t1 = t[i];
-  }
-  if (res == SM_TIME_NONE || t0 > t1) {
+  const char *t0 = sm_result_text(res, "time_first"), *t1 = sm_result_text(res, "time_last"), *an = sm_result_text(res, "analyses");
+  if (!t0 || !*t0) {
     fprintf(f, "Time: none\n");
   } else {
-    char a[40], z[40];
-    sm_time_format(t0, res, a, sizeof a);
-    sm_time_format(t1, res, z, sizeof z);
-    fprintf(f, "Time: %s .. %s%s\n", a, z,
-            res == SM_TIME_MONTH ? ", month-only dates: weekly, daily and near-repeat analyses are not possible" : "");
-    if (untimed) fprintf(f, "      %s points have no time\n", cli_num(untimed, b1, sizeof b1));
+    fprintf(f, "Time: %s .. %s%s%s\n", t0, t1, an && *an ? ", " : "", an ? an : "");
+    if (sm_result_figure(res, "untimed") > 0)
+      fprintf(f, "      %s points have no time\n", cli_num((unsigned long long)sm_result_figure(res, "untimed"), b1, sizeof b1));
   }
-  /* Stacking */
-  if (n) {
-    sm_stacking sk;
-    size_t tp[5], tc[5];
-    if (!sm_points_stacking(ctx, p, &sk, 5, tp, tc)) {
-      fprintf(f, "Locations: %s distinct for %s points (%.1f points per location; %s locations hold 2 or more)%s\n",
-              cli_num(sk.n_locations, b1, sizeof b1), cli_num(n, b2, sizeof b2), (double)n / (double)sk.n_locations,
-              cli_num(sk.n_stacked_locations, (char[32]){0}, 32),
-              sm_points_is_policeuk(p) ? "\n           police.uk moves every crime to an anonymous snap point; stacks are not exact locations" : "");
-      if (sk.n_top && tc[0] > 1) {
-        fprintf(f, "Most stacked locations:\n");
-        const double *x = sm_points_x(p), *y = sm_points_y(p), *lon = sm_points_lon(p), *lat = sm_points_lat(p);
-        for (size_t i = 0; i < sk.n_top && tc[i] > 1; i++) {
-          const char *lab = sm_points_label(p, tp[i]);
-          fprintf(f, "  %8zu  %-40s  x %.0f y %.0f", tc[i], lab ? lab : "", x[tp[i]], y[tp[i]]);
-          if (lon) fprintf(f, "  (lon %.6f lat %.6f)", lon[tp[i]], lat[tp[i]]);
-          fputc('\n', f);
-        }
-      }
-    }
-  }
-  /* Categories */
-  size_t nc = sm_points_category_count(p);
-  const int32_t *cat = sm_points_category(p);
-  if (nc) {
-    unsigned long long *cc = calloc(nc + 1, sizeof *cc);
-    kv *kvs = calloc(nc + 1, sizeof *kvs);
-    if (cc && kvs) {
-      for (size_t i = 0; i < n; i++) cc[cat[i] < 0 ? nc : (size_t)cat[i]]++;
-      size_t m = 0;
-      for (size_t c = 0; c < nc; c++)
-        if (cc[c]) kvs[m++] = (kv){sm_points_category_name(p, c), cc[c]};
-      if (cc[nc]) kvs[m++] = (kv){"(no category)", cc[nc]};
-      qsort(kvs, m, sizeof *kvs, cmp_kv);
-      fprintf(f, "By category:\n");
-      for (size_t i = 0; i < m; i++) fprintf(f, "  %-40s %10s\n", kvs[i].k, cli_num(kvs[i].v, b1, sizeof b1));
-    }
-    free(cc);
-    free(kvs);
-  }
-  /* Months */
-  if (res != SM_TIME_NONE && t0 <= t1) {
-    int32_t m0 = sm_time_month_index(t0), m1 = sm_time_month_index(t1);
-    size_t nm = (size_t)(m1 - m0 + 1);
-    unsigned long long *mc = nm < 100000 ? calloc(nm, sizeof *mc) : NULL;
-    if (mc) {
-      for (size_t i = 0; i < n; i++)
-        if (t[i] != SM_TIME_MISSING) mc[sm_time_month_index(t[i]) - m0]++;
-      fprintf(f, "By month:\n");
-      for (size_t i = 0; i < nm; i++)
-        fprintf(f, "  %04d-%02d %10s%s", (m0 + (int)i) / 12, (m0 + (int)i) % 12 + 1, cli_num(mc[i], b1, sizeof b1),
-                (i % 4 == 3 || i + 1 == nm) ? "\n" : "   ");
-      free(mc);
-    }
-  }
-  /* Areas */
-  if (areas) {
-    size_t na = sm_areas_count(areas);
-    unsigned long long *ac = calloc(na, sizeof *ac);
-    if (ac) {
-      for (size_t i = 0; i < n; i++)
-        if (where[i] >= 0) ac[where[i]]++;
-      fprintf(f, "By area (%s: %zu areas, id %s, name %s%s):\n", o.wards, na, sm_areas_id_field(areas),
-              sm_areas_name_field(areas)[0] ? sm_areas_name_field(areas) : "-",
-              sm_areas_repaired_count(areas) ? ", some polygons repaired" : "");
-      for (size_t k = 0; k < na; k++)
-        fprintf(f, "  %-12s %-40s %10s\n", sm_areas_id(areas, k), sm_areas_name(areas, k), cli_num(ac[k], b1, sizeof b1));
-      fprintf(f, "  %-53s %10s\n", "(outside every area)", cli_num(outside, b1, sizeof b1));
-      free(ac);
-    }
-  }
+  if (n) print_locations(f, res, p);
+  print_tables(f, res);
+  if (areas) print_areas(f, &o, res, areas);
 out:
-  free(where);
+  sm_result_destroy(res);
   sm_areas_destroy(areas);
   sm_points_destroy(p);
   cli_ctx_done(ctx);

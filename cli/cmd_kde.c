@@ -58,6 +58,116 @@ static const char *USAGE =
     "  safemap kde data/police/camden_burglary --from 2024-03 --to 2025-02 --compare-from 2023-03 \\\n"
     "      --compare-to 2024-02 --dual difference --bandwidth 300 -o camden_change.tif\n";
 
+/* A number (> lo, or >= lo with `or_equal`; NULL lo: any), or 1 after printing "--opt needs WHAT, not 'TEXT'". */
+static int num(const char *text, const char *opt, const char *what, double *v, const double *lo, int or_equal) {
+  char *end;
+  *v = strtod(text, &end);
+  if (end != text && !*end && (!lo || *v > *lo || (or_equal && *v == *lo))) return 0;
+  fprintf(stderr, "safemap kde: error: %s needs %s, not '%s'\n", opt, what, text);
+  return 1;
+}
+
+/* The command line into the pipeline's options; 1 after printing a usage error. */
+static int kde_options(const cli_opts *o, sm_kde_run_options *ro, double *pcts, size_t *npct) {
+  sm_kde_options *ko = &ro->surface;
+  if (o->convention && (ko->convention = sm_kde_convention_from_name(o->convention)) == SM_KDE_CONVENTION_END_) {
+    fprintf(stderr, "safemap kde: error: unknown --convention '%s' (default, arcgis, qgis-raw, qgis-scaled, spatstat)\n", o->convention);
+    return 1;
+  }
+  if (o->kernel && (ko->kernel = sm_kernel_from_name(o->kernel)) == SM_KERNEL_END_) {
+    fprintf(stderr, "safemap kde: error: unknown --kernel '%s' (quartic, epanechnikov, triweight, triangular, uniform, gaussian)\n", o->kernel);
+    return 1;
+  }
+  if (o->units && (ko->units = sm_kde_units_from_name(o->units)) == SM_KDE_UNITS_END_) {
+    fprintf(stderr, "safemap kde: error: unknown --units '%s' (per-km2, per-ha, per-m2, count, probability)\n", o->units);
+    return 1;
+  }
+  if (o->bandwidth && strcmp(o->bandwidth, "fixed") && sm_bw_rule_from_name(NULL, o->bandwidth, &ko->bandwidth_rule)) {
+    ko->bandwidth_rule = SM_BW_FIXED;
+    if (num(o->bandwidth, "--bandwidth", "metres, 'auto', 'scott', 'ppl' or 'diggle'", &ko->bandwidth_m, NULL, 0)) return 1;
+  }
+  if (o->edge && sm_kde_edge_from_name(NULL, o->edge, &ko->edge)) {
+    fprintf(stderr, "safemap kde: error: unknown --edge '%s' (none, uniform, diggle)\n", o->edge);
+    return 1;
+  }
+  ko->adaptive = o->adaptive;
+  const double zero = 0, one = 1;
+  if ((o->pilot && num(o->pilot, "--pilot-bandwidth", "metres > 0", &ko->pilot_bandwidth_m, &zero, 0)) ||
+      (o->trim && num(o->trim, "--trim", "a number >= 1", &ko->adaptive_trim, &one, 1)) ||
+      (o->cell && num(o->cell, "--cell", "a size in metres > 0", &ko->cell_m, &zero, 0)) ||
+      (o->gaussian_cutoff &&
+       num(o->gaussian_cutoff, "--gaussian-cutoff", "a number of standard deviations >= 1", &ko->gaussian_cutoff, &one, 1)) ||
+      (o->epsilon && num(o->epsilon, "--epsilon", "a number >= 0", &ro->epsilon, &zero, 1)))
+    return 1;
+  for (const char *q = o->hotspot_areas; q && *q && *npct < 16;) {
+    char *end;
+    pcts[*npct] = strtod(q, &end);
+    if (end == q || (*end && *end != ',')) {
+      fprintf(stderr, "safemap kde: error: --hotspot-areas needs percentages in (0, 100] like 50,75,90, not '%s'\n", o->hotspot_areas);
+      return 1;
+    }
+    (*npct)++;
+    q = *end ? end + 1 : end;
+  }
+  ro->hotspot_percents = pcts, ro->n_hotspot_percents = *npct;
+  size_t ol = strlen(o->output);
+  if (ol >= 4 && (!strcmp(o->output + ol - 4, ".csv") || !strcmp(o->output + ol - 4, ".CSV"))) {
+    fprintf(stderr, "safemap kde: error: '%s': write rasters to .tif or .gpkg\n", o->output); /* before any work */
+    return 1;
+  }
+  if (*npct && (ol < 5 || strcmp(o->output + ol - 5, ".gpkg") != 0)) {
+    fprintf(stderr, "safemap kde: error: hot-spot areas are polygons: write to a GeoPackage (-o OUT.gpkg)\n");
+    return 1;
+  }
+  if (o->dual && sm_kde_dual_op_from_name(NULL, o->dual, &ro->dual)) {
+    fprintf(stderr, "safemap kde: error: unknown --dual '%s' (difference, ratio, log-ratio)\n", o->dual);
+    return 1;
+  }
+  if (!o->dual && (o->compare || o->compare_from || o->compare_to || o->normalise || o->epsilon)) {
+    fprintf(stderr, "safemap kde: error: --compare, --compare-from/--compare-to, --normalise and --epsilon go with --dual\n");
+    return 1;
+  }
+  ro->normalise = o->normalise;
+  /* --extent is the grid here, not a filter: points outside reach into it. */
+  if (o->read.has_extent) {
+    ko->has_extent = 1;
+    memcpy(ko->extent, o->read.extent, sizeof ko->extent);
+  }
+  return 0;
+}
+
+/* B of a dual surface: --compare SOURCE, or the same inputs over --compare-from/--compare-to. */
+static sm_status read_compare(const cli_opts *o, sm_ctx *ctx, const sm_points *a, sm_points **b) {
+  sm_read_options rb = o->read;
+  if (o->compare_from || o->compare_to) rb.time_from = o->compare_from, rb.time_to = o->compare_to;
+  rb.analysis_crs = sm_points_crs(a);
+  const char *one[1] = {o->compare};
+  return o->compare ? sm_points_read(ctx, b, one, 1, &rb) : sm_points_read(ctx, b, o->inputs, o->n_inputs, &rb);
+}
+
+static void summary(const sm_result *res, const sm_points *p, const char *output) {
+  char b1[32], b2[32];
+  fprintf(stderr, "safemap kde: %s points at %s locations, %s kernel, bandwidth %.1f m (%s), reach %.1f m\n",
+          cli_num((unsigned long long)sm_result_figure(res, "points"), b1, sizeof b1),
+          cli_num((unsigned long long)sm_result_figure(res, "locations"), b2, sizeof b2), sm_result_text(res, "kernel"),
+          sm_result_figure(res, "bandwidth_m"), sm_result_text(res, "rule"), sm_result_figure(res, "radius_m"));
+  fprintf(stderr, "safemap kde: %.0f x %.0f cells of %.2f m (%s convention); values %.6g .. %.6g %s\n",
+          sm_result_figure(res, "width"), sm_result_figure(res, "height"), sm_result_figure(res, "cell_m"),
+          sm_result_text(res, "convention"), sm_result_figure(res, "min"), sm_result_figure(res, "max"), sm_result_text(res, "units"));
+  unsigned long long bad = 0;
+  for (int k = 0; k < SM_BAD_REASON_END_; k++) bad += sm_points_rows_bad(p, (sm_bad_reason)k);
+  if (bad) cli_print_problems(stderr, p, 2);
+  for (size_t k = 0; k < (size_t)sm_result_figure(res, "hotspot_areas"); k++) {
+    char n1[64], n2[64], n3[64];
+    snprintf(n1, sizeof n1, "hotspot_%zu_percent", k);
+    snprintf(n2, sizeof n2, "hotspot_%zu_km2", k);
+    snprintf(n3, sizeof n3, "hotspot_%zu_valid_share", k);
+    fprintf(stderr, "safemap kde: %g%% of the density lies in %.3f km2 (%.1f%% of the grid's valid cells)\n",
+            sm_result_figure(res, n1), sm_result_figure(res, n2), sm_result_figure(res, n3));
+  }
+  fprintf(stderr, "safemap kde: wrote %s\n", output);
+}
+
 int cmd_kde(int argc, char **argv) {
   cli_opts o;
   memset(&o, 0, sizeof o);
@@ -69,124 +179,12 @@ int cmd_kde(int argc, char **argv) {
     fprintf(stderr, "safemap kde: error: %s\nTry 'safemap kde --help'.\n", missing);
     return 1;
   }
-  sm_kde_options ko;
-  sm_kde_options_init(&ko, SM_KDE_OPTIONS_VERSION);
-  char *end;
-  if (o.convention && (ko.convention = sm_kde_convention_from_name(o.convention)) == SM_KDE_CONVENTION_END_) {
-    fprintf(stderr, "safemap kde: error: unknown --convention '%s' (default, arcgis, qgis-raw, qgis-scaled, spatstat)\n", o.convention);
-    return 1;
-  }
-  if (o.kernel && (ko.kernel = sm_kernel_from_name(o.kernel)) == SM_KERNEL_END_) {
-    fprintf(stderr, "safemap kde: error: unknown --kernel '%s' (quartic, epanechnikov, triweight, triangular, uniform, gaussian)\n", o.kernel);
-    return 1;
-  }
-  if (o.units && (ko.units = sm_kde_units_from_name(o.units)) == SM_KDE_UNITS_END_) {
-    fprintf(stderr, "safemap kde: error: unknown --units '%s' (per-km2, per-ha, per-m2, count, probability)\n", o.units);
-    return 1;
-  }
-  if (o.bandwidth) {
-    if (!strcmp(o.bandwidth, "auto")) ko.bandwidth_rule = SM_BW_AUTO;
-    else if (!strcmp(o.bandwidth, "scott")) ko.bandwidth_rule = SM_BW_SCOTT;
-    else if (!strcmp(o.bandwidth, "ppl")) ko.bandwidth_rule = SM_BW_PPL;
-    else if (!strcmp(o.bandwidth, "diggle")) ko.bandwidth_rule = SM_BW_DIGGLE;
-    else {
-      ko.bandwidth_rule = SM_BW_FIXED;
-      ko.bandwidth_m = strtod(o.bandwidth, &end);
-      if (*end || end == o.bandwidth) {
-        fprintf(stderr, "safemap kde: error: --bandwidth needs metres, 'auto', 'scott', 'ppl' or 'diggle', not '%s'\n", o.bandwidth);
-        return 1;
-      }
-    }
-  }
-  if (o.edge) {
-    if (!strcmp(o.edge, "none")) ko.edge = SM_KDE_EDGE_NONE;
-    else if (!strcmp(o.edge, "uniform")) ko.edge = SM_KDE_EDGE_UNIFORM;
-    else if (!strcmp(o.edge, "diggle")) ko.edge = SM_KDE_EDGE_DIGGLE;
-    else {
-      fprintf(stderr, "safemap kde: error: unknown --edge '%s' (none, uniform, diggle)\n", o.edge);
-      return 1;
-    }
-  }
-  ko.adaptive = o.adaptive;
-  if (o.pilot) {
-    ko.pilot_bandwidth_m = strtod(o.pilot, &end);
-    if (*end || end == o.pilot || !(ko.pilot_bandwidth_m > 0)) {
-      fprintf(stderr, "safemap kde: error: --pilot-bandwidth needs metres > 0, not '%s'\n", o.pilot);
-      return 1;
-    }
-  }
-  if (o.trim) {
-    ko.adaptive_trim = strtod(o.trim, &end);
-    if (*end || end == o.trim || !(ko.adaptive_trim >= 1)) {
-      fprintf(stderr, "safemap kde: error: --trim needs a number >= 1, not '%s'\n", o.trim);
-      return 1;
-    }
-  }
-  if ((o.pilot || o.trim) && !o.adaptive) {
-    fprintf(stderr, "safemap kde: error: --pilot-bandwidth and --trim go with --adaptive\n");
-    return 1;
-  }
-  if (o.cell) {
-    ko.cell_m = strtod(o.cell, &end);
-    if (*end || end == o.cell || !(ko.cell_m > 0)) {
-      fprintf(stderr, "safemap kde: error: --cell needs a size in metres > 0, not '%s'\n", o.cell);
-      return 1;
-    }
-  }
-  if (o.gaussian_cutoff) {
-    ko.gaussian_cutoff = strtod(o.gaussian_cutoff, &end);
-    if (*end || end == o.gaussian_cutoff || !(ko.gaussian_cutoff >= 1)) {
-      fprintf(stderr, "safemap kde: error: --gaussian-cutoff needs a number of standard deviations >= 1, not '%s'\n", o.gaussian_cutoff);
-      return 1;
-    }
-  }
+  sm_kde_run_options ro;
+  sm_kde_run_options_init(&ro, SM_KDE_RUN_OPTIONS_VERSION);
   double pcts[16];
   size_t npct = 0;
-  if (o.hotspot_areas) {
-    const char *q = o.hotspot_areas;
-    while (*q && npct < 16) {
-      pcts[npct] = strtod(q, &end);
-      if (end == q || !(pcts[npct] > 0 && pcts[npct] <= 100) || (*end && *end != ',')) {
-        fprintf(stderr, "safemap kde: error: --hotspot-areas needs percentages in (0, 100] like 50,75,90, not '%s'\n",
-                o.hotspot_areas);
-        return 1;
-      }
-      npct++;
-      q = *end ? end + 1 : end;
-    }
-    size_t ol = strlen(o.output);
-    if (ol < 5 || strcmp(o.output + ol - 5, ".gpkg") != 0) {
-      fprintf(stderr, "safemap kde: error: hot-spot areas are polygons: write to a GeoPackage (-o OUT.gpkg)\n");
-      return 1;
-    }
-  }
-  sm_kde_dual_op dual = SM_KDE_DUAL_END_;
-  double eps = 0;
-  if (o.dual) {
-    if (!strcmp(o.dual, "difference")) dual = SM_KDE_DIFFERENCE;
-    else if (!strcmp(o.dual, "ratio")) dual = SM_KDE_RATIO;
-    else if (!strcmp(o.dual, "log-ratio")) dual = SM_KDE_LOG_RATIO;
-    else {
-      fprintf(stderr, "safemap kde: error: unknown --dual '%s' (difference, ratio, log-ratio)\n", o.dual);
-      return 1;
-    }
-  } else if (o.compare || o.compare_from || o.compare_to || o.normalise || o.epsilon) {
-    fprintf(stderr, "safemap kde: error: --compare, --compare-from/--compare-to, --normalise and --epsilon go with --dual\n");
-    return 1;
-  }
-  if (o.epsilon) {
-    eps = strtod(o.epsilon, &end);
-    if (*end || end == o.epsilon || !(eps >= 0)) {
-      fprintf(stderr, "safemap kde: error: --epsilon needs a number >= 0, not '%s'\n", o.epsilon);
-      return 1;
-    }
-  }
-  /* --extent is the grid here, not a filter: points outside reach into it. */
-  if (o.read.has_extent) {
-    ko.has_extent = 1;
-    memcpy(ko.extent, o.read.extent, sizeof ko.extent);
-    o.read.has_extent = 0;
-  }
+  if (kde_options(&o, &ro, pcts, &npct)) return 1;
+  o.read.has_extent = 0; /* the grid, not a filter */
   o.read.skip_labels = 1;
   sm_ctx *ctx = cli_ctx(&o);
   if (!ctx) return 2;
@@ -195,70 +193,25 @@ int cmd_kde(int argc, char **argv) {
   wo.overwrite = o.overwrite;
   wo.float64 = o.float64;
   wo.cog = o.cog;
-  sm_points *p = NULL;
+  sm_points *p = NULL, *pb = NULL;
   sm_areas *areas = NULL;
-  sm_raster *r = NULL;
-  sm_kde_info info;
+  sm_result *res = NULL;
   int rc = 0;
   sm_status st = sm_write_check(ctx, o.output, &wo);
   if (!st) st = cli_read_points(&o, ctx, &p);
-  if (!st && o.wards) {
-    if (!(st = cli_read_areas(&o, ctx, p, &areas))) {
-      if (!ko.has_extent) {
-        sm_areas_extent(areas, ko.extent);
-        ko.has_extent = 1;
-      }
-      ko.mask = areas; /* cells outside the wards are nodata */
-    }
-  }
-  sm_layer *hsa = NULL;
-  sm_points *pb = NULL;
-  if (!st && dual != SM_KDE_DUAL_END_) {
-    sm_read_options rb = o.read;
-    if (o.compare_from || o.compare_to) rb.time_from = o.compare_from, rb.time_to = o.compare_to;
-    rb.analysis_crs = sm_points_crs(p);
-    const char *const *srcs = o.inputs;
-    size_t nsrc = o.n_inputs;
-    const char *one[1] = {o.compare};
-    if (o.compare) srcs = one, nsrc = 1;
-    st = sm_points_read(ctx, &pb, srcs, nsrc, &rb);
-    if (!st) st = sm_kde_dual(ctx, &r, p, pb, &ko, dual, o.normalise, eps, &info);
-  } else if (!st) {
-    st = sm_kde(ctx, &r, p, &ko, &info);
-  }
-  if (!st) st = sm_raster_set_metadata(ctx, r, "name", "kde");
-  if (!st && npct) st = sm_kde_hotspot_areas(ctx, &hsa, r, pcts, npct, "kde_hotspot_areas");
-  if (!st) {
-    size_t ol = strlen(o.output);
-    int gpkg = ol >= 5 && strcmp(o.output + ol - 5, ".gpkg") == 0;
-    const sm_raster *rs[1] = {r};
-    st = gpkg ? sm_write_geopackage(ctx, o.output, rs, 1, &hsa, hsa ? 1 : 0, &wo) : sm_write_raster(ctx, o.output, r, &wo);
-  }
+  if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
+  if (!st && o.dual) st = read_compare(&o, ctx, p, &pb);
+  ro.compare = pb;
+  if (!st) st = sm_kde_run(ctx, &res, p, areas, &ro);
+  if (!st) st = sm_result_write(ctx, res, o.output, &wo);
   if (st) {
     rc = cli_fail(&o, ctx, st);
   } else if (!o.quiet) {
     cli_clear_progress();
-    char b1[32], b2[32];
-    sm_raster_stats s;
-    sm_raster_stats_compute(r, &s);
-    fprintf(stderr, "safemap kde: %s points at %s locations, %s kernel, bandwidth %.1f m (%s), reach %.1f m\n",
-            cli_num(info.n_points, b1, sizeof b1), cli_num(info.n_locations, b2, sizeof b2),
-            sm_raster_metadata_get(r, "kernel"), info.bandwidth_m, info.rule, info.radius_m);
-    fprintf(stderr, "safemap kde: %zu x %zu cells of %.2f m (%s convention); values %.6g .. %.6g %s\n", info.width,
-            info.height, info.cell_m, sm_raster_metadata_get(r, "convention"), s.min, s.max,
-            sm_raster_metadata_get(r, "units"));
-    unsigned long long bad = 0;
-    for (int k = 0; k < SM_BAD_REASON_END_; k++) bad += sm_points_rows_bad(p, (sm_bad_reason)k);
-    if (bad) cli_print_problems(stderr, p, 2);
-    for (size_t k = 0; hsa && k < sm_layer_feature_count(hsa); k++)
-      fprintf(stderr, "safemap kde: %g%% of the density lies in %.3f km2 (%.1f%% of the grid's valid cells)\n",
-              sm_layer_get_double(hsa, k, 0), sm_layer_get_double(hsa, k, 4),
-              100.0 * (double)sm_layer_get_int(hsa, k, 3) / (double)s.n_valid);
-    fprintf(stderr, "safemap kde: wrote %s\n", o.output);
+    summary(res, p, o.output);
   }
-  sm_layer_destroy(hsa);
+  sm_result_destroy(res);
   sm_points_destroy(pb);
-  sm_raster_destroy(r);
   sm_areas_destroy(areas);
   sm_points_destroy(p);
   cli_ctx_done(ctx);

@@ -30,5 +30,6 @@
 #include "safemap/scan.h"
 #include "safemap/write.h"
 #include "safemap/result.h"
+#include "safemap/count.h"
 
 #endif /* SAFEMAP_H */

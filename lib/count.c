@@ -1,270 +1,115 @@
-/* Counts of points per area, per category and per month. */
+/* The count pipeline (count.h): points per area, per category and per month, with the full recipe and the
+ * figures `safemap count` prints. */
+#include "internal/recipe.h"
+#include "internal/result_build.h"
 #include "internal/sm_internal.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-/* SQL-safe column name: lower case, [a-z0-9_], not starting with a digit. */
-static char *slug(const char *s) {
-  size_t n = strlen(s);
-  char *o = sm__malloc(n + 3);
-  if (!o) return NULL;
-  size_t k = 0;
-  int us = 1;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (isalnum(c)) {
-      o[k++] = (char)tolower(c);
-      us = 0;
-    } else if (!us) {
-      o[k++] = '_';
-      us = 1;
-    }
-  }
-  while (k && o[k - 1] == '_') k--;
-  o[k] = '\0';
-  if (k == 0 || isdigit((unsigned char)o[0])) {
-    memmove(o + 2, o, k + 1);
-    o[0] = 'n', o[1] = '_';
-  }
-  return o;
+sm_status sm_count_options_init(sm_count_options *opts, int version) {
+  if (!opts || version < 1 || version > SM_COUNT_OPTIONS_VERSION) return SM_E_INVALID_ARG;
+  sm_count_options d = SM_COUNT_OPTIONS_INIT;
+  *opts = d;
+  opts->version = version;
+  return SM_OK;
 }
 
-typedef struct {
-  const char *name;
-  size_t idx;
-} named;
-
-static int cmp_named(const void *a, const void *b) {
-  return strcmp(((const named *)a)->name, ((const named *)b)->name);
+/* "6416" -> "6,416". */
+static const char *grouped(unsigned long long v, char *buf, size_t n) {
+  char tmp[32];
+  int len = snprintf(tmp, sizeof tmp, "%llu", v);
+  size_t o = 0;
+  for (int i = 0; i < len && o + 1 < n; i++) {
+    buf[o++] = tmp[i];
+    int k = len - i - 1;
+    if (k > 0 && k % 3 == 0 && o + 1 < n) buf[o++] = ',';
+  }
+  buf[o] = '\0';
+  return buf;
 }
 
-sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_layer **table_out, const sm_areas *areas,
-                                const sm_points *points, const char *name) {
-  if (!areas_out || !areas || !points || !name || !*name)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_count_points: NULL argument");
-  *areas_out = NULL;
-  if (table_out) *table_out = NULL;
-  size_t n = sm_points_count(points), na = sm_areas_count(areas);
-  size_t ncat = sm_points_category_count(points);
-  const int32_t *cat = sm_points_category(points);
-  const int64_t *t = sm_points_time(points);
-  int has_time = sm_points_time_resolution(points) != SM_TIME_NONE;
-  sm_status st = SM_OK;
+/* Where the points outside every area lie: the figures and the note. */
+static sm_status outside_figures(sm_ctx *ctx, sm_result *r, sm_layer *L, const sm_points *points, const sm_areas *areas) {
+  size_t n = sm_points_count(points), outside = 0;
   int32_t *where = sm__malloc((n ? n : 1) * sizeof *where);
   if (!where) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  size_t outside = 0;
-  double saved[2];
-  sm__progress_push(ctx, 0, 0.8, saved);
-  st = sm_areas_locate(ctx, areas, points, where, &outside);
-  sm__progress_pop(ctx, saved);
-  if (st) {
-    sm__free(where);
-    return st;
-  }
-  /* Category slots: each category, plus one for points without a category. */
-  size_t nslot = ncat + 1;
-  int any_uncat = 0;
-  for (size_t i = 0; i < n; i++)
-    if (cat[i] < 0) any_uncat = 1;
-  /* Month range. */
-  int32_t m0 = INT32_MAX, m1 = INT32_MIN;
-  int any_untimed = 0;
-  if (has_time)
-    for (size_t i = 0; i < n; i++) {
-      if (where[i] < 0) continue;
-      if (t[i] == SM_TIME_MISSING) {
-        any_untimed = 1;
-        continue;
-      }
-      int32_t m = sm_time_month_index(t[i]);
-      if (m < m0) m0 = m;
-      if (m > m1) m1 = m;
-    }
-  size_t nmonth = m0 <= m1 ? (size_t)(m1 - m0 + 1) : 0;
-  size_t mslots = nmonth + 1; /* last slot: no time */
-  if (nmonth > 100000) {
-    sm__free(where);
-    return sm__error(ctx, SM_E_INPUT, "times span %zu months; that is not a crime series", nmonth);
-  }
-  uint64_t *cnt = sm__calloc(na * nslot * mslots, sizeof *cnt);
-  if (!cnt) {
-    sm__free(where);
-    return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu areas x %zu categories x %zu months)", na, nslot, mslots);
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (where[i] < 0) continue;
-    size_t cs = cat[i] < 0 ? ncat : (size_t)cat[i];
-    size_t ms = (has_time && t[i] != SM_TIME_MISSING) ? (size_t)(sm_time_month_index(t[i]) - m0) : nmonth;
-    cnt[((size_t)where[i] * nslot + cs) * mslots + ms]++;
-  }
+  sm_areas_outside o;
+  sm_status st = sm_areas_locate(ctx, areas, points, where, &outside);
+  if (!st) st = sm_areas_outside_distance(ctx, areas, points, where, &o);
   sm__free(where);
-  /* Categories in name order; "(none)" last. */
-  named *order = sm__malloc(nslot * sizeof *order);
-  char **cols = sm__calloc(nslot, sizeof *cols);
+  char note[512];
+  if (!st) sm_areas_outside_describe(&o, sm_points_is_policeuk(points), note, sizeof note);
+  if (!st) st = sm__result_figure(ctx, r, "outside_max_m", o.max_m);
+  if (!st) st = sm__result_figure(ctx, r, "outside_median_m", o.median_m);
+  if (!st) st = sm__result_text(ctx, r, "outside_note", note);
+  if (!st && note[0]) st = sm_layer_set_metadata(ctx, L, "points_outside_note", note);
+  return st;
+}
+
+static sm_status options_recipe(sm_ctx *ctx, sm_layer *L, const sm_count_options *o, const char *name) {
+  sm_status st = sm_layer_set_metadata(ctx, L, "layer_name", name);
+  if (!st) st = sm__layer_meta(ctx, L, "by_month", "%s", o->by_month ? "yes" : "no");
+  return st;
+}
+
+static sm_status figures(sm_ctx *ctx, sm_result *r, const sm_layer *L, const sm_points *points, const sm_areas *areas) {
+  unsigned long long bad = 0;
+  for (int k = 0; k < SM_BAD_REASON_END_; k++) bad += sm_points_rows_bad(points, (sm_bad_reason)k);
+  const char *in = sm_layer_metadata_get(L, "points_in_areas"), *out = sm_layer_metadata_get(L, "points_outside_areas");
+  sm_status st = sm__result_figure(ctx, r, "rows_read", (double)sm_points_rows_read(points));
+  if (!st) st = sm__result_figure(ctx, r, "rows_skipped", (double)bad);
+  if (!st) st = sm__result_figure(ctx, r, "points", (double)sm_points_count(points));
+  if (!st) st = sm__result_figure(ctx, r, "areas", (double)sm_areas_count(areas));
+  if (!st) st = sm__result_figure(ctx, r, "points_in_areas", in ? strtod(in, NULL) : 0);
+  if (!st) st = sm__result_figure(ctx, r, "points_outside_areas", out ? strtod(out, NULL) : 0);
+  return st;
+}
+
+sm_status sm_count_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                       const sm_count_options *opts) {
+  if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_count_run: NULL result");
+  *out = NULL;
+  sm_count_options d = SM_COUNT_OPTIONS_INIT;
+  if (!opts) opts = &d;
+  if (opts->version < 1 || opts->version > SM_COUNT_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_count_run: options version %d; this library knows 1 to %d",
+                     opts->version, SM_COUNT_OPTIONS_VERSION);
+  if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_count_run: no points");
+  if (sm_points_count(points) == 0) {
+    /* Nothing to count: a table of zeros would look like an answer. */
+    char b[32];
+    return sm__error(ctx, SM_E_INPUT, "no points to count: %s rows read, every one skipped or filtered out",
+                     grouped(sm_points_rows_read(points), b, sizeof b));
+  }
+  if (!areas) return sm__error(ctx, SM_E_INVALID_ARG, "--wards is required");
+  const char *name = opts->layer_name && *opts->layer_name ? opts->layer_name : "ward_counts";
   sm_layer *L = NULL, *T = NULL;
-  if (!order || !cols) {
-    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    goto done;
-  }
-  size_t nord = 0;
-  for (size_t c = 0; c < ncat; c++) order[nord++] = (named){sm_points_category_name(points, c), c};
-  qsort(order, nord, sizeof *order, cmp_named);
-  if (any_uncat) order[nord++] = (named){"", ncat};
-  if ((st = sm_layer_create(ctx, &L, name, SM_GEOM_MULTIPOLYGON, sm_areas_crs(areas)))) goto done;
-  size_t f_id, f_name, f_total, f_km2, f_per;
-  if ((st = sm_layer_add_field(ctx, L, "area_id", SM_FIELD_STRING, &f_id)) ||
-      (st = sm_layer_add_field(ctx, L, "area_name", SM_FIELD_STRING, &f_name)) ||
-      (st = sm_layer_add_field(ctx, L, "total", SM_FIELD_INT64, &f_total)))
-    goto done;
-  size_t *f_cat = sm__malloc(nslot * sizeof *f_cat);
-  if (!f_cat) {
-    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    goto done;
-  }
-  for (size_t o = 0; o < nord && !st; o++) {
-    char *s = slug(order[o].name[0] ? order[o].name : "uncategorised");
-    if (!s) {
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      break;
-    }
-    /* Unique among the columns so far. */
-    char *u = s;
-    for (int k = 2; sm_layer_field_index(L, u) >= 0 || !strcmp(u, "area_km2") || !strcmp(u, "per_km2"); k++) {
-      if (u != s) sm__free(u);
-      u = sm__asprintf("%s_%d", s, k);
-      if (!u) break;
-    }
-    if (u != s) sm__free(s);
-    if (!u) {
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      break;
-    }
-    cols[o] = u;
-    if (ncat > 0 || any_uncat) st = sm_layer_add_field(ctx, L, u, SM_FIELD_INT64, &f_cat[o]);
-  }
-  if (!st && !(st = sm_layer_add_field(ctx, L, "area_km2", SM_FIELD_DOUBLE, &f_km2)))
-    st = sm_layer_add_field(ctx, L, "per_km2", SM_FIELD_DOUBLE, &f_per);
-  uint64_t inside = 0;
-  for (size_t k = 0; k < na && !st; k++) {
-    size_t wn = 0;
-    const unsigned char *wkb = sm_areas_wkb(areas, k, &wn);
-    size_t row;
-    if ((st = sm_layer_add_feature(ctx, L, wkb, wn, &row))) break;
-    uint64_t tot = 0;
-    for (size_t o = 0; o < nord; o++) {
-      uint64_t s = 0;
-      for (size_t m = 0; m < mslots; m++) s += cnt[((size_t)k * nslot + order[o].idx) * mslots + m];
-      tot += s;
-      if (!st) st = sm_layer_set_int(ctx, L, row, f_cat[o], (int64_t)s);
-    }
-    inside += tot;
-    double km2 = sm_areas_area_m2(areas, k) / 1e6;
-    if (!st) st = sm_layer_set_string(ctx, L, row, f_id, sm_areas_id(areas, k));
-    if (!st) st = sm_layer_set_string(ctx, L, row, f_name, sm_areas_name(areas, k));
-    if (!st) st = sm_layer_set_int(ctx, L, row, f_total, (int64_t)tot);
-    if (!st) st = sm_layer_set_double(ctx, L, row, f_km2, km2);
-    if (!st && km2 > 0) st = sm_layer_set_double(ctx, L, row, f_per, (double)tot / km2);
-  }
-  sm__free(f_cat);
-  if (st) goto done;
-  {
-    char buf[64];
-    char first[16] = "", last[16] = "";
-    if (nmonth) {
-      snprintf(first, sizeof first, "%04d-%02d", m0 / 12, m0 % 12 + 1);
-      snprintf(last, sizeof last, "%04d-%02d", m1 / 12, m1 % 12 + 1);
-    }
-    struct {
-      const char *k;
-      const char *v;
-    } md[] = {
-        {"safemap_version", sm_version_string()},
-        {"method", "count of points per area (point in polygon)"},
-        {"assignment_rule", "crossing number with half-open edges: a point on a shared edge goes to exactly one "
-                            "area; where areas overlap, the first in source order"},
-        {"crs", sm_areas_crs(areas)},
-        {"area_id_field", sm_areas_id_field(areas)},
-        {"area_name_field", sm_areas_name_field(areas)},
-        {"input_crs", sm_points_input_crs(points)},
-        {"time_resolution", sm_points_time_resolution(points) == SM_TIME_MONTH ? "month (police.uk)"
-                            : sm_points_time_resolution(points) == SM_TIME_DAY  ? "day"
-                            : sm_points_time_resolution(points) == SM_TIME_SECOND ? "second"
-                                                                                  : "none"},
-        {"first_month", first},
-        {"last_month", last},
-    };
-    for (size_t i = 0; i < sizeof md / sizeof md[0] && !st; i++) st = sm_layer_set_metadata(ctx, L, md[i].k, md[i].v);
-    snprintf(buf, sizeof buf, "%zu", n);
-    if (!st) st = sm_layer_set_metadata(ctx, L, "points", buf);
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)inside);
-    if (!st) st = sm_layer_set_metadata(ctx, L, "points_in_areas", buf);
-    snprintf(buf, sizeof buf, "%zu", outside);
-    if (!st) st = sm_layer_set_metadata(ctx, L, "points_outside_areas", buf);
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)sm_points_rows_read(points));
-    if (!st) st = sm_layer_set_metadata(ctx, L, "rows_read", buf);
-    uint64_t bad = 0;
-    for (int r = 0; r < SM_BAD_REASON_END_; r++) bad += sm_points_rows_bad(points, (sm_bad_reason)r);
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)bad);
-    if (!st) st = sm_layer_set_metadata(ctx, L, "rows_skipped", buf);
-    snprintf(buf, sizeof buf, "%zu", sm_areas_repaired_count(areas));
-    if (!st) st = sm_layer_set_metadata(ctx, L, "areas_repaired", buf);
-  }
-  if (st) goto done;
-  if (table_out) {
-    char *tname = sm__asprintf("%s_by_month", name);
-    if (!tname) {
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      goto done;
-    }
-    st = sm_layer_create(ctx, &T, tname, SM_GEOM_NONE, NULL);
-    sm__free(tname);
-    size_t t_id, t_name, t_month, t_cat, t_count;
-    if (!st) st = sm_layer_add_field(ctx, T, "area_id", SM_FIELD_STRING, &t_id);
-    if (!st) st = sm_layer_add_field(ctx, T, "area_name", SM_FIELD_STRING, &t_name);
-    if (!st) st = sm_layer_add_field(ctx, T, "month", SM_FIELD_STRING, &t_month);
-    if (!st) st = sm_layer_add_field(ctx, T, "category", SM_FIELD_STRING, &t_cat);
-    if (!st) st = sm_layer_add_field(ctx, T, "count", SM_FIELD_INT64, &t_count);
-    size_t mlast = nmonth + (any_untimed || nmonth == 0 ? 1 : 0);
-    size_t ocount = nord ? nord : 1;
-    for (size_t k = 0; k < na && !st; k++)
-      for (size_t m = 0; m < mlast && !st; m++) {
-        char mon[16] = "";
-        if (m < nmonth) snprintf(mon, sizeof mon, "%04d-%02d", (m0 + (int32_t)m) / 12, (m0 + (int32_t)m) % 12 + 1);
-        for (size_t o = 0; o < ocount && !st; o++) {
-          size_t slot = nord ? order[o].idx : ncat;
-          size_t ms = m < nmonth ? m : nmonth;
-          uint64_t v = cnt[((size_t)k * nslot + slot) * mslots + ms];
-          size_t row;
-          if ((st = sm_layer_add_feature(ctx, T, NULL, 0, &row))) break;
-          st = sm_layer_set_string(ctx, T, row, t_id, sm_areas_id(areas, k));
-          if (!st) st = sm_layer_set_string(ctx, T, row, t_name, sm_areas_name(areas, k));
-          if (!st) st = sm_layer_set_string(ctx, T, row, t_month, mon);
-          if (!st) st = sm_layer_set_string(ctx, T, row, t_cat, nord ? order[o].name : "");
-          if (!st) st = sm_layer_set_int(ctx, T, row, t_count, (int64_t)v);
-        }
-      }
-    if (!st) st = sm_layer_set_metadata(ctx, T, "method", "count of points per area, month and category; zeros included");
-    if (!st) st = sm_layer_set_metadata(ctx, T, "safemap_version", sm_version_string());
-    if (!st) st = sm_layer_set_metadata(ctx, T, "month_note", sm_points_time_resolution(points) == SM_TIME_MONTH
-                                                           ? "police.uk dates are months only"
-                                                           : "month of each point's time; '' = no time");
-  }
-done:
-  if (cols)
-    for (size_t o = 0; o < nslot; o++) sm__free(cols[o]);
-  sm__free(cols);
-  sm__free(order);
-  sm__free(cnt);
-  if (!st) st = sm__progress(ctx, 1.0, "counted");
+  sm_result *r = NULL;
+  double saved[2];
+  sm__progress_push(ctx, 0, 0.9, saved);
+  sm_status st = sm_areas_count_points(ctx, &L, opts->by_month ? &T : NULL, areas, points, name);
+  sm__progress_pop(ctx, saved);
+  if (!st) st = sm__result_create(ctx, &r);
+  if (!st) st = options_recipe(ctx, L, opts, name);
+  if (!st) st = sm__layer_recipe_inputs(ctx, L, points, areas);
+  if (!st && T) st = options_recipe(ctx, T, opts, name);
+  if (!st && T) st = sm__layer_recipe_inputs(ctx, T, points, areas);
+  if (!st) st = figures(ctx, r, L, points, areas);
+  if (!st) st = outside_figures(ctx, r, L, points, areas);
   if (st) {
     sm_layer_destroy(L);
     sm_layer_destroy(T);
+    sm_result_destroy(r);
     return st;
   }
-  *areas_out = L;
-  if (table_out) *table_out = T;
+  st = sm__result_add_layer(ctx, r, L, NULL);
+  if (!st && T) st = sm__result_add_layer(ctx, r, T, "_by_month");
+  else if (T) sm_layer_destroy(T);
+  if (st) {
+    sm_result_destroy(r);
+    return st;
+  }
+  *out = r;
   return SM_OK;
 }

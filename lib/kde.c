@@ -848,7 +848,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
                        np, e[0], e[1], e[2], e[3], R);
     }
     if (outside)
-      sm__log(ctx, SM_LOG_WARNING, "%zu of %zu locations are outside the grid's extent; they add to the cells within %.1f m",
+      sm__log(ctx, SM_LOG_DEBUG, "%zu of %zu locations are outside the grid's extent; they add to the cells within %.1f m",
               outside, np, R);
   }
   double cell = opts->cell_m;

@@ -469,6 +469,25 @@ static const char *raster_table(const sm_raster *r, size_t i, char *buf, size_t 
   return buf;
 }
 
+/* GDAL (3.6) names a gridded coverage's band after gpkg_2d_gridded_coverage_ancillary.field_name, which it
+ * writes as "Height": so QGIS and gdalinfo showed every surface as "Height". The band's name is the raster's
+ * description ("kernel density"; else its name), also its quantity_definition; the unit (uom) GDAL already
+ * takes from the band's unit type. */
+static sm_status name_coverage_band(sm_ctx *ctx, GDALDatasetH ds, const sm_raster *r, size_t i) {
+  char tbl[64];
+  const char *desc = sm_raster_metadata_get(r, "description");
+  if (!desc || !*desc) desc = sm_raster_metadata_get(r, "name");
+  if (!desc || !*desc) return SM_OK;
+  char *sql = sqlite3_mprintf("UPDATE gpkg_2d_gridded_coverage_ancillary SET field_name = %Q, quantity_definition = %Q "
+                              "WHERE tile_matrix_set_name = %Q",
+                              desc, desc, raster_table(r, i, tbl, sizeof tbl));
+  if (!sql) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  OGRLayerH res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+  if (res) GDALDatasetReleaseResultSet(ds, res);
+  sqlite3_free(sql);
+  return SM_OK;
+}
+
 /* Rasters as GeoPackage gridded coverages (Float32 TIFF tiles), then layers. */
 static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *const *rasters, size_t nr,
                             sm_layer *const *layers, size_t n) {
@@ -492,6 +511,7 @@ static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const
                        : GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
   if (!ds) return sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", out, tmp, sm__dep_msg(ctx));
   sm_status st = SM_OK;
+  for (size_t i = 0; i < nr && !st; i++) st = name_coverage_band(ctx, ds, rasters[i], i);
   for (size_t i = 0; i < n && !st; i++)
     st = write_layer(ctx, ds, layers[i], (double)i / (double)(n + 1), (double)(i + 1) / (double)(n + 1));
   /* How each layer was made, as a plain table anyone can query. */

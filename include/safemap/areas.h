@@ -122,6 +122,38 @@ SM_API sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_lay
                                        const sm_areas *areas, const sm_points *points,
                                        const char *name);
 
+/** How far the points outside every area lie from the nearest one (sm_areas_outside_distance()). */
+typedef struct sm_areas_outside {
+  size_t n_points;    /**< points in no area */
+  size_t n_locations; /**< their distinct coordinates */
+  double max_m;       /**< the largest distance from such a point to the nearest area's boundary (0: none) */
+  double median_m;    /**< the median of those distances (0: none) */
+} sm_areas_outside;
+
+/**
+ * Measures the points outside every area: each one's distance to the nearest
+ * area (the closest point of any area's boundary), summarised as the largest
+ * and the median. Tells apart points just beyond the outer boundary (police.uk
+ * snap points on streets over the border) from data that the areas do not cover.
+ * @param area_of_point as filled by sm_areas_locate() (-1: outside every area).
+ * @param[out] out the summary.
+ * @return SM_OK, SM_E_INVALID_ARG (NULL), SM_E_NOMEM.
+ * @since 0.2
+ */
+SM_API sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm_points *points,
+                                           const int32_t *area_of_point, sm_areas_outside *out);
+
+/**
+ * The points outside every area, in words for a summary, e.g. "365 points lie
+ * outside every area, all within 121 m of one: police.uk moves each incident to
+ * a snap point on a nearby street, and those just beyond the areas' outer
+ * boundary fall outside them; they are left out of the counts". police_uk:
+ * non-zero when the points are police.uk's (sm_points_is_policeuk()). Writes ""
+ * when no point is outside.
+ * @since 0.2
+ */
+SM_API void sm_areas_outside_describe(const sm_areas_outside *outside, int police_uk, char *buf, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,7 @@
 #include "safemap/layer.h"
 #include "safemap/points.h"
 #include "safemap/raster.h"
+#include "safemap/result.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -220,6 +221,91 @@ SM_API const char *sm_kde_convention_name(sm_kde_convention c);
 SM_API sm_kde_convention sm_kde_convention_from_name(const char *name);
 /** Units by name ("per-km2", "per-ha", "per-m2", "count", "probability"); SM_KDE_UNITS_END_ if unknown. @since 0.1 */
 SM_API sm_kde_units sm_kde_units_from_name(const char *name);
+/** Name of units ("auto", "per-km2", ...), or NULL. @since 0.2 */
+SM_API const char *sm_kde_units_name(sm_kde_units units);
+
+/** Name of a bandwidth rule: "fixed", "auto", "scott", "ppl", "diggle" (as --bandwidth spells them), or NULL. @since 0.2 */
+SM_API const char *sm_bw_rule_name(sm_bw_rule rule);
+/** Bandwidth rule by name; SM_E_INVALID_ARG with a message listing the names when unknown. @since 0.2 */
+SM_API sm_status sm_bw_rule_from_name(sm_ctx *ctx, const char *name, sm_bw_rule *out);
+/** Name of an edge correction: "none", "uniform", "diggle" (as --edge), or NULL. @since 0.2 */
+SM_API const char *sm_kde_edge_name(sm_kde_edge edge);
+/** Edge correction by name; SM_E_INVALID_ARG ("unknown --edge '...' (none, uniform, diggle)") when unknown. @since 0.2 */
+SM_API sm_status sm_kde_edge_from_name(sm_ctx *ctx, const char *name, sm_kde_edge *out);
+/** Name of a dual operation: "difference", "ratio", "log-ratio" (as --dual), or NULL. @since 0.2 */
+SM_API const char *sm_kde_dual_op_name(sm_kde_dual_op op);
+/** Dual operation by name; SM_E_INVALID_ARG ("unknown --dual '...' (difference, ratio, log-ratio)") when unknown. @since 0.2 */
+SM_API sm_status sm_kde_dual_op_from_name(sm_ctx *ctx, const char *name, sm_kde_dual_op *out);
+
+/* ---- the kde pipeline ------------------------------------------------------------------- */
+
+/**
+ * Options of sm_kde_run(): the surface's own parameters (an embedded
+ * sm_kde_options, so that sm_kde() and the pipeline share one definition),
+ * then what the command adds around it. Fields are only ever appended; set
+ * with SM_KDE_RUN_OPTIONS_INIT or sm_kde_run_options_init().
+ */
+typedef struct sm_kde_run_options {
+  int version;               /**< SM_KDE_RUN_OPTIONS_VERSION */
+  sm_kde_options surface;    /**< the surface (defaults: SM_KDE_OPTIONS_INIT): convention (--convention), kernel
+                                  (--kernel), units (--units), bandwidth_rule + bandwidth_m (--bandwidth: a rule
+                                  name sets the rule, metres set SM_BW_FIXED and bandwidth_m), gaussian_cutoff
+                                  (--gaussian-cutoff, >= 1), cell_m (--cell, > 0), has_extent + extent (--extent:
+                                  the grid, not a filter; default the areas' extent when areas are given, else
+                                  the convention's rule), edge (--edge), adaptive (--adaptive), pilot_bandwidth_m
+                                  (--pilot-bandwidth, > 0) and adaptive_trim (--trim, >= 1), both only with
+                                  adaptive; max_cells. surface.mask is ignored: the mask is the `areas` argument */
+  const double *hotspot_percents; /**< --hotspot-areas: percentages in (0, 100] (borrowed); NULL = none */
+  size_t n_hotspot_percents;      /**< how many (default 0) */
+  const sm_points *compare;  /**< --dual: B's points (--compare SOURCE, or the same inputs over
+                                  --compare-from/--compare-to), borrowed; NULL (default) = one surface */
+  sm_kde_dual_op dual;       /**< --dual: how A and B combine (default SM_KDE_DIFFERENCE); only with compare */
+  int normalise;             /**< --normalise: each surface divided by its total first (default 0); only with compare */
+  double epsilon;            /**< --epsilon: ratio regulariser, >= 0 (default 0); only with compare */
+} sm_kde_run_options;
+
+#define SM_KDE_RUN_OPTIONS_VERSION 1
+#define SM_KDE_RUN_OPTIONS_INIT {SM_KDE_RUN_OPTIONS_VERSION, SM_KDE_OPTIONS_INIT, NULL, 0, NULL, SM_KDE_DIFFERENCE, 0, 0}
+
+/** Initialises options to their defaults. @return SM_OK, or SM_E_INVALID_ARG unless 1 <= version <= SM_KDE_RUN_OPTIONS_VERSION. @since 0.2 */
+SM_API sm_status sm_kde_run_options_init(sm_kde_run_options *opts, int version);
+
+/**
+ * The kde pipeline, as `safemap kde`: a kernel density surface (sm_kde()),
+ * or with opts->compare a dual surface of A = points and B = compare
+ * (sm_kde_dual()); with areas, the grid covers the areas' extent (unless
+ * surface.has_extent) and cells outside them are nodata; with
+ * hotspot_percents, the hot-spot areas (sm_kde_hotspot_areas()).
+ *
+ * Result: the raster "kde" (metadata "name"), then with percentages the layer
+ * "kde_hotspot_areas". Both carry the surface's recipe (sm_kde()'s keys), the
+ * options as the command line spells them ("options": "--convention default
+ * --kernel quartic --bandwidth 250 ..."), hotspot_areas, the inputs
+ * (input_sources, input_rows_read, ...; input_areas with areas) and
+ * "outside_grid" when incident locations lie outside the grid's extent.
+ * Those locations are not lost: their kernels still add to the cells within
+ * reach. When the grid is the areas' extent this is reported at info level
+ * (police.uk snap points just beyond the boundary; the surface over the areas
+ * is complete); when it is a given extent, as a warning (also in "warnings").
+ *
+ * Figures: "points", "locations", "bandwidth_m", "radius_m", "cell_m",
+ * "width", "height", "min", "max", "valid_cells", "locations_outside_grid",
+ * "points_outside_grid", "outside_grid_max_m" (farthest such point from the
+ * grid's edge), "hotspot_areas" (how many levels) and per level k = 0, 1, ...
+ * "hotspot_<k>_percent", "hotspot_<k>_km2", "hotspot_<k>_valid_share" (% of
+ * the grid's valid cells). Texts: "kernel", "rule" (the bandwidth rule in
+ * words), "convention", "units", "outside_grid_note" ("" when none).
+ *
+ * @param points A (required); @param areas study area, or NULL.
+ * @param opts NULL = defaults.
+ * @param[out] out free with sm_result_destroy().
+ * @return SM_OK; SM_E_INVALID_ARG (a bad option or combination, with the
+ *   option named as on the command line; an unknown options version);
+ *   otherwise as sm_kde() / sm_kde_dual() / sm_kde_hotspot_areas().
+ * @since 0.2
+ */
+SM_API sm_status sm_kde_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                            const sm_kde_run_options *opts);
 
 #ifdef __cplusplus
 }

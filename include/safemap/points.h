@@ -166,6 +166,54 @@ SM_API sm_status sm_time_parse(const char *text, size_t len, int64_t *t_out, sm_
 /** Month index of a time: year * 12 + (month - 1). @since 0.1 */
 SM_API int32_t sm_time_month_index(int64_t t);
 
+
+/* ---- the info pipeline ---------------------------------------------------------------------- */
+
+typedef struct sm_result sm_result; /* safemap/result.h */
+typedef struct sm_areas sm_areas;   /* safemap/areas.h */
+
+/** Options of sm_points_summary_run(). Fields are only ever appended; set with SM_POINTS_SUMMARY_OPTIONS_INIT. */
+typedef struct sm_points_summary_options {
+  int version;    /**< SM_POINTS_SUMMARY_OPTIONS_VERSION */
+  size_t max_top; /**< how many of the most stacked locations to list (default 5; no CLI option) */
+} sm_points_summary_options;
+
+#define SM_POINTS_SUMMARY_OPTIONS_VERSION 1
+#define SM_POINTS_SUMMARY_OPTIONS_INIT {SM_POINTS_SUMMARY_OPTIONS_VERSION, 5}
+
+/** Initialises options to their defaults. @return SM_OK, or SM_E_INVALID_ARG unless 1 <= version <= current. @since 0.2 */
+SM_API sm_status sm_points_summary_options_init(sm_points_summary_options *opts, int version);
+
+/**
+ * What is in the points, as `safemap info` reports it: extent, time span and
+ * which analyses its resolution allows, stacking on snap points, counts by
+ * category and month, and with areas the count per area and the points
+ * outside every area (measured: sm_areas_outside_distance()).
+ *
+ * Layers (tables): "categories" (category, count; most first, then by name;
+ * "(no category)" for points without one), "months" (month, count; first to
+ * last month, zeros included; absent without time), and with areas "areas"
+ * (area_id, area_name, count). CSV companions "_months", "_areas".
+ *
+ * Figures: "sources", "police_uk" (1/0), "rows_read", "points", "xmin",
+ * "ymin", "xmax", "ymax" (analysis CRS), "lon_min", "lat_min", "lon_max",
+ * "lat_max" (NaN without lon/lat), "untimed", "locations",
+ * "stacked_locations", "top_count" and per k < top_count "top_<k>_points",
+ * "top_<k>_point" (a point's index there); with areas "points_outside_areas",
+ * "outside_max_m". Texts: "time_first", "time_last" ("" without time),
+ * "analyses" (what the time resolution allows, e.g. "month-only dates:
+ * near-repeat analysis in months only (--time-unit month); weekly and daily
+ * analyses are not possible"), "stacking_note", "outside_note".
+ *
+ * @param areas NULL, or the areas to count in (same CRS).
+ * @param opts NULL = defaults.
+ * @param[out] out free with sm_result_destroy().
+ * @return SM_OK, SM_E_INVALID_ARG (NULL, options version), SM_E_CRS, SM_E_NOMEM.
+ * @since 0.2
+ */
+SM_API sm_status sm_points_summary_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                                       const sm_points_summary_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

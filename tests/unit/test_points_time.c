@@ -1,4 +1,4 @@
-/* timeparse: sm_time_parse / sm_time_format / sm_time_month_index */
+/* points_time: sm_time_parse / sm_time_format / sm_time_month_index */
 #include "testutil.h"
 
 static int64_t parse(const char *s, sm_time_res *res) {

@@ -1,0 +1,424 @@
+/* Counts of points per area, per category and per month. */
+#include "internal/sm_internal.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* SQL-safe column name: lower case, [a-z0-9_], not starting with a digit. */
+static char *slug(const char *s) {
+  size_t n = strlen(s);
+  char *o = sm__malloc(n + 3);
+  if (!o) return NULL;
+  size_t k = 0;
+  int us = 1;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (isalnum(c)) {
+      o[k++] = (char)tolower(c);
+      us = 0;
+    } else if (!us) {
+      o[k++] = '_';
+      us = 1;
+    }
+  }
+  while (k && o[k - 1] == '_') k--;
+  o[k] = '\0';
+  if (k == 0 || isdigit((unsigned char)o[0])) {
+    memmove(o + 2, o, k + 1);
+    o[0] = 'n', o[1] = '_';
+  }
+  return o;
+}
+
+typedef struct {
+  const char *name;
+  size_t idx;
+} named;
+
+static int cmp_named(const void *a, const void *b) {
+  return strcmp(((const named *)a)->name, ((const named *)b)->name);
+}
+
+sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_layer **table_out, const sm_areas *areas,
+                                const sm_points *points, const char *name) {
+  if (!areas_out || !areas || !points || !name || !*name)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_count_points: NULL argument");
+  *areas_out = NULL;
+  if (table_out) *table_out = NULL;
+  size_t n = sm_points_count(points), na = sm_areas_count(areas);
+  size_t ncat = sm_points_category_count(points);
+  const int32_t *cat = sm_points_category(points);
+  const int64_t *t = sm_points_time(points);
+  int has_time = sm_points_time_resolution(points) != SM_TIME_NONE;
+  sm_status st = SM_OK;
+  int32_t *where = sm__malloc((n ? n : 1) * sizeof *where);
+  if (!where) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  size_t outside = 0;
+  double saved[2];
+  sm__progress_push(ctx, 0, 0.8, saved);
+  st = sm_areas_locate(ctx, areas, points, where, &outside);
+  sm__progress_pop(ctx, saved);
+  if (st) {
+    sm__free(where);
+    return st;
+  }
+  /* Category slots: each category, plus one for points without a category. */
+  size_t nslot = ncat + 1;
+  int any_uncat = 0;
+  for (size_t i = 0; i < n; i++)
+    if (cat[i] < 0) any_uncat = 1;
+  /* Month range. */
+  int32_t m0 = INT32_MAX, m1 = INT32_MIN;
+  int any_untimed = 0;
+  if (has_time)
+    for (size_t i = 0; i < n; i++) {
+      if (where[i] < 0) continue;
+      if (t[i] == SM_TIME_MISSING) {
+        any_untimed = 1;
+        continue;
+      }
+      int32_t m = sm_time_month_index(t[i]);
+      if (m < m0) m0 = m;
+      if (m > m1) m1 = m;
+    }
+  size_t nmonth = m0 <= m1 ? (size_t)(m1 - m0 + 1) : 0;
+  size_t mslots = nmonth + 1; /* last slot: no time */
+  if (nmonth > 100000) {
+    sm__free(where);
+    return sm__error(ctx, SM_E_INPUT, "times span %zu months; that is not a crime series", nmonth);
+  }
+  uint64_t *cnt = sm__calloc(na * nslot * mslots, sizeof *cnt);
+  if (!cnt) {
+    sm__free(where);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu areas x %zu categories x %zu months)", na, nslot, mslots);
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (where[i] < 0) continue;
+    size_t cs = cat[i] < 0 ? ncat : (size_t)cat[i];
+    size_t ms = (has_time && t[i] != SM_TIME_MISSING) ? (size_t)(sm_time_month_index(t[i]) - m0) : nmonth;
+    cnt[((size_t)where[i] * nslot + cs) * mslots + ms]++;
+  }
+  sm__free(where);
+  /* Categories in name order; "(none)" last. */
+  named *order = sm__malloc(nslot * sizeof *order);
+  char **cols = sm__calloc(nslot, sizeof *cols);
+  sm_layer *L = NULL, *T = NULL;
+  if (!order || !cols) {
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    goto done;
+  }
+  size_t nord = 0;
+  for (size_t c = 0; c < ncat; c++) order[nord++] = (named){sm_points_category_name(points, c), c};
+  qsort(order, nord, sizeof *order, cmp_named);
+  if (any_uncat) order[nord++] = (named){"", ncat};
+  if ((st = sm_layer_create(ctx, &L, name, SM_GEOM_MULTIPOLYGON, sm_areas_crs(areas)))) goto done;
+  size_t f_id, f_name, f_total, f_km2, f_per;
+  if ((st = sm_layer_add_field(ctx, L, "area_id", SM_FIELD_STRING, &f_id)) ||
+      (st = sm_layer_add_field(ctx, L, "area_name", SM_FIELD_STRING, &f_name)) ||
+      (st = sm_layer_add_field(ctx, L, "total", SM_FIELD_INT64, &f_total)))
+    goto done;
+  size_t *f_cat = sm__malloc(nslot * sizeof *f_cat);
+  if (!f_cat) {
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    goto done;
+  }
+  for (size_t o = 0; o < nord && !st; o++) {
+    char *s = slug(order[o].name[0] ? order[o].name : "uncategorised");
+    if (!s) {
+      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      break;
+    }
+    /* Unique among the columns so far. */
+    char *u = s;
+    for (int k = 2; sm_layer_field_index(L, u) >= 0 || !strcmp(u, "area_km2") || !strcmp(u, "per_km2"); k++) {
+      if (u != s) sm__free(u);
+      u = sm__asprintf("%s_%d", s, k);
+      if (!u) break;
+    }
+    if (u != s) sm__free(s);
+    if (!u) {
+      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      break;
+    }
+    cols[o] = u;
+    if (ncat > 0 || any_uncat) st = sm_layer_add_field(ctx, L, u, SM_FIELD_INT64, &f_cat[o]);
+  }
+  if (!st && !(st = sm_layer_add_field(ctx, L, "area_km2", SM_FIELD_DOUBLE, &f_km2)))
+    st = sm_layer_add_field(ctx, L, "per_km2", SM_FIELD_DOUBLE, &f_per);
+  uint64_t inside = 0;
+  for (size_t k = 0; k < na && !st; k++) {
+    size_t wn = 0;
+    const unsigned char *wkb = sm_areas_wkb(areas, k, &wn);
+    size_t row;
+    if ((st = sm_layer_add_feature(ctx, L, wkb, wn, &row))) break;
+    uint64_t tot = 0;
+    for (size_t o = 0; o < nord; o++) {
+      uint64_t s = 0;
+      for (size_t m = 0; m < mslots; m++) s += cnt[((size_t)k * nslot + order[o].idx) * mslots + m];
+      tot += s;
+      if (!st) st = sm_layer_set_int(ctx, L, row, f_cat[o], (int64_t)s);
+    }
+    inside += tot;
+    double km2 = sm_areas_area_m2(areas, k) / 1e6;
+    if (!st) st = sm_layer_set_string(ctx, L, row, f_id, sm_areas_id(areas, k));
+    if (!st) st = sm_layer_set_string(ctx, L, row, f_name, sm_areas_name(areas, k));
+    if (!st) st = sm_layer_set_int(ctx, L, row, f_total, (int64_t)tot);
+    if (!st) st = sm_layer_set_double(ctx, L, row, f_km2, km2);
+    if (!st && km2 > 0) st = sm_layer_set_double(ctx, L, row, f_per, (double)tot / km2);
+  }
+  sm__free(f_cat);
+  if (st) goto done;
+  {
+    char buf[64];
+    char first[16] = "", last[16] = "";
+    if (nmonth) {
+      snprintf(first, sizeof first, "%04d-%02d", m0 / 12, m0 % 12 + 1);
+      snprintf(last, sizeof last, "%04d-%02d", m1 / 12, m1 % 12 + 1);
+    }
+    struct {
+      const char *k;
+      const char *v;
+    } md[] = {
+        {"safemap_version", sm_version_string()},
+        {"method", "count of points per area (point in polygon)"},
+        {"assignment_rule", "crossing number with half-open edges: a point on a shared edge goes to exactly one "
+                            "area; where areas overlap, the first in source order"},
+        {"crs", sm_areas_crs(areas)},
+        {"area_id_field", sm_areas_id_field(areas)},
+        {"area_name_field", sm_areas_name_field(areas)},
+        {"input_crs", sm_points_input_crs(points)},
+        {"time_resolution", sm_points_time_resolution(points) == SM_TIME_MONTH ? "month (police.uk)"
+                            : sm_points_time_resolution(points) == SM_TIME_DAY  ? "day"
+                            : sm_points_time_resolution(points) == SM_TIME_SECOND ? "second"
+                                                                                  : "none"},
+        {"first_month", first},
+        {"last_month", last},
+    };
+    for (size_t i = 0; i < sizeof md / sizeof md[0] && !st; i++) st = sm_layer_set_metadata(ctx, L, md[i].k, md[i].v);
+    snprintf(buf, sizeof buf, "%zu", n);
+    if (!st) st = sm_layer_set_metadata(ctx, L, "points", buf);
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)inside);
+    if (!st) st = sm_layer_set_metadata(ctx, L, "points_in_areas", buf);
+    snprintf(buf, sizeof buf, "%zu", outside);
+    if (!st) st = sm_layer_set_metadata(ctx, L, "points_outside_areas", buf);
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)sm_points_rows_read(points));
+    if (!st) st = sm_layer_set_metadata(ctx, L, "rows_read", buf);
+    uint64_t bad = 0;
+    for (int r = 0; r < SM_BAD_REASON_END_; r++) bad += sm_points_rows_bad(points, (sm_bad_reason)r);
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)bad);
+    if (!st) st = sm_layer_set_metadata(ctx, L, "rows_skipped", buf);
+    snprintf(buf, sizeof buf, "%zu", sm_areas_repaired_count(areas));
+    if (!st) st = sm_layer_set_metadata(ctx, L, "areas_repaired", buf);
+  }
+  if (st) goto done;
+  if (table_out) {
+    char *tname = sm__asprintf("%s_by_month", name);
+    if (!tname) {
+      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      goto done;
+    }
+    st = sm_layer_create(ctx, &T, tname, SM_GEOM_NONE, NULL);
+    sm__free(tname);
+    size_t t_id, t_name, t_month, t_cat, t_count;
+    if (!st) st = sm_layer_add_field(ctx, T, "area_id", SM_FIELD_STRING, &t_id);
+    if (!st) st = sm_layer_add_field(ctx, T, "area_name", SM_FIELD_STRING, &t_name);
+    if (!st) st = sm_layer_add_field(ctx, T, "month", SM_FIELD_STRING, &t_month);
+    if (!st) st = sm_layer_add_field(ctx, T, "category", SM_FIELD_STRING, &t_cat);
+    if (!st) st = sm_layer_add_field(ctx, T, "count", SM_FIELD_INT64, &t_count);
+    size_t mlast = nmonth + (any_untimed || nmonth == 0 ? 1 : 0);
+    size_t ocount = nord ? nord : 1;
+    for (size_t k = 0; k < na && !st; k++)
+      for (size_t m = 0; m < mlast && !st; m++) {
+        char mon[16] = "";
+        if (m < nmonth) snprintf(mon, sizeof mon, "%04d-%02d", (m0 + (int32_t)m) / 12, (m0 + (int32_t)m) % 12 + 1);
+        for (size_t o = 0; o < ocount && !st; o++) {
+          size_t slot = nord ? order[o].idx : ncat;
+          size_t ms = m < nmonth ? m : nmonth;
+          uint64_t v = cnt[((size_t)k * nslot + slot) * mslots + ms];
+          size_t row;
+          if ((st = sm_layer_add_feature(ctx, T, NULL, 0, &row))) break;
+          st = sm_layer_set_string(ctx, T, row, t_id, sm_areas_id(areas, k));
+          if (!st) st = sm_layer_set_string(ctx, T, row, t_name, sm_areas_name(areas, k));
+          if (!st) st = sm_layer_set_string(ctx, T, row, t_month, mon);
+          if (!st) st = sm_layer_set_string(ctx, T, row, t_cat, nord ? order[o].name : "");
+          if (!st) st = sm_layer_set_int(ctx, T, row, t_count, (int64_t)v);
+        }
+      }
+    if (!st) st = sm_layer_set_metadata(ctx, T, "method", "count of points per area, month and category; zeros included");
+    if (!st) st = sm_layer_set_metadata(ctx, T, "safemap_version", sm_version_string());
+    if (!st) st = sm_layer_set_metadata(ctx, T, "month_note", sm_points_time_resolution(points) == SM_TIME_MONTH
+                                                           ? "police.uk dates are months only"
+                                                           : "month of each point's time; '' = no time");
+  }
+done:
+  if (cols)
+    for (size_t o = 0; o < nslot; o++) sm__free(cols[o]);
+  sm__free(cols);
+  sm__free(order);
+  sm__free(cnt);
+  if (!st) st = sm__progress(ctx, 1.0, "counted");
+  if (st) {
+    sm_layer_destroy(L);
+    sm_layer_destroy(T);
+    return st;
+  }
+  *areas_out = L;
+  if (table_out) *table_out = T;
+  return SM_OK;
+}
+
+/* ---- points outside every area ------------------------------------------------------- */
+
+typedef struct {
+  const unsigned char *p, *end;
+} wkb_rd;
+
+static int rd_u32(wkb_rd *r, int le, uint32_t *v) {
+  if (r->end - r->p < 4) return -1;
+  const unsigned char *b = r->p;
+  *v = le ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
+          : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
+  r->p += 4;
+  return 0;
+}
+
+static int rd_f64(wkb_rd *r, int le, double *v) {
+  if (r->end - r->p < 8) return -1;
+  unsigned char b[8];
+  for (int i = 0; i < 8; i++) b[i] = r->p[le ? i : 7 - i];
+  uint64_t u = 0;
+  for (int i = 7; i >= 0; i--) u = u << 8 | b[i];
+  memcpy(v, &u, sizeof *v);
+  r->p += 8;
+  return 0;
+}
+
+static double seg_d2(double px, double py, double ax, double ay, double bx, double by) {
+  double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy, t = 0;
+  if (l2 > 0) t = ((px - ax) * dx + (py - ay) * dy) / l2;
+  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  double ex = ax + t * dx - px, ey = ay + t * dy - py;
+  return ex * ex + ey * ey;
+}
+
+/* Squared distance from (x, y) to the rings of a (Multi)Polygon WKB; -1 on a WKB it cannot read. */
+static double wkb_d2(wkb_rd *r, double x, double y) {
+  if (r->p >= r->end) return -1;
+  int le = *r->p++ == 1;
+  uint32_t type, n;
+  if (rd_u32(r, le, &type) || rd_u32(r, le, &n)) return -1;
+  int dims = 2 + ((type & 0x80000000u) != 0) + ((type & 0x40000000u) != 0);
+  type &= 0x0fffffffu;
+  if (type >= 1000) dims = 2 + (type / 1000 == 1 || type / 1000 == 2) + 2 * (type / 1000 == 3), type %= 1000;
+  double best = INFINITY;
+  if (type == 6) { /* multipolygon: n polygons */
+    for (uint32_t k = 0; k < n; k++) {
+      double d = wkb_d2(r, x, y);
+      if (d < 0) return -1;
+      if (d < best) best = d;
+    }
+    return best;
+  }
+  if (type != 3) return -1;
+  for (uint32_t ring = 0; ring < n; ring++) {
+    uint32_t np;
+    if (rd_u32(r, le, &np)) return -1;
+    double px = 0, py = 0, skip;
+    for (uint32_t i = 0; i < np; i++) {
+      double qx, qy;
+      if (rd_f64(r, le, &qx) || rd_f64(r, le, &qy)) return -1;
+      for (int d = 2; d < dims; d++)
+        if (rd_f64(r, le, &skip)) return -1;
+      if (i) {
+        double d = seg_d2(x, y, px, py, qx, qy);
+        if (d < best) best = d;
+      }
+      px = qx, py = qy;
+    }
+  }
+  return best;
+}
+
+static int cmp_pair(const void *a, const void *b) {
+  const double *p = a, *q = b;
+  return p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : p[1] < q[1] ? -1 : p[1] > q[1];
+}
+
+/* 12345 -> 12,345 in place. */
+static void group_digits(char *s, size_t size) {
+  size_t len = strlen(s), commas = len > 3 ? (len - 1) / 3 : 0;
+  if (len + commas + 1 > size) return;
+  s[len + commas] = '\0';
+  for (size_t i = 0; i < len; i++) {
+    s[len + commas - 1 - i - i / 3] = s[len - 1 - i];
+    if (i % 3 == 2 && i + 1 < len) s[len + commas - 2 - i - i / 3] = ',';
+  }
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm_points *points,
+                                    const int32_t *area_of_point, sm_areas_outside *out) {
+  if (!areas || !points || !area_of_point || !out)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_outside_distance: NULL argument");
+  memset(out, 0, sizeof *out);
+  size_t n = sm_points_count(points), m = 0, na = sm_areas_count(areas);
+  for (size_t i = 0; i < n; i++) m += area_of_point[i] < 0;
+  if (!m) return SM_OK;
+  double *d = sm__malloc(m * sizeof *d), *xy = sm__malloc(2 * m * sizeof *xy);
+  if (!d || !xy) {
+    sm__free(d), sm__free(xy);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  const double *x = sm_points_x(points), *y = sm_points_y(points);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (area_of_point[i] >= 0) continue;
+    double best = INFINITY;
+    for (size_t a = 0; a < na; a++) {
+      size_t wn = 0;
+      const unsigned char *w = sm_areas_wkb(areas, a, &wn);
+      wkb_rd r = {w, w ? w + wn : NULL};
+      double d2 = w ? wkb_d2(&r, x[i], y[i]) : -1;
+      if (d2 >= 0 && d2 < best) best = d2;
+    }
+    d[k] = isfinite(best) ? sqrt(best) : 0;
+    xy[2 * k] = x[i], xy[2 * k + 1] = y[i];
+    k++;
+  }
+  qsort(xy, m, 2 * sizeof *xy, cmp_pair);
+  out->n_locations = m ? 1 : 0;
+  for (size_t i = 1; i < m; i++) out->n_locations += cmp_pair(xy + 2 * (i - 1), xy + 2 * i) != 0;
+  qsort(d, m, sizeof *d, cmp_double);
+  out->n_points = m;
+  out->max_m = d[m - 1];
+  out->median_m = m % 2 ? d[m / 2] : (d[m / 2 - 1] + d[m / 2]) / 2;
+  sm__free(d), sm__free(xy);
+  return SM_OK;
+}
+
+void sm_areas_outside_describe(const sm_areas_outside *o, int police_uk, char *buf, size_t size) {
+  if (!buf || !size) return;
+  buf[0] = '\0';
+  if (!o || !o->n_points) return;
+  char num[32];
+  snprintf(num, sizeof num, "%zu", o->n_points);
+  group_digits(num, sizeof num);
+  if (police_uk && o->max_m <= 250)
+    snprintf(buf, size,
+             "%s point%s outside every area, all within %.0f m of one (half within %.0f m): police.uk moves each "
+             "incident to a snap point on a nearby street, and those just beyond the areas' outer boundary fall outside "
+             "them; they are left out of the counts",
+             num, o->n_points == 1 ? " lies" : "s lie", ceil(o->max_m), ceil(o->median_m));
+  else
+    snprintf(buf, size,
+             "%s point%s outside every area, up to %.1f km from the nearest (half within %.0f m): the areas do not "
+             "cover all the data; those points are left out of the counts",
+             num, o->n_points == 1 ? " lies" : "s lie", o->max_m / 1000, ceil(o->median_m));
+}
