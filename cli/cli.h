@@ -1,12 +1,17 @@
-/* Shared by the safemap subcommands: options, terminal output. */
+/* What the safemap subcommands share: the options every command may take (opt.h declares them in
+ * groups), the run of a command from parsing to exit code, and terminal output. The commands only parse,
+ * call the library's pipelines and print: nothing here decides anything about the data. */
 #ifndef SAFEMAP_CLI_H
 #define SAFEMAP_CLI_H
 
 #include <safemap.h>
 #include <stdio.h>
 
+#include "opt.h"
+
 #define CLI_MAX_INPUTS 4096
 
+/* The options shared by the commands (the groups of opt.h). */
 typedef struct cli_opts {
   const char *cmd;
   const char *inputs[CLI_MAX_INPUTS];
@@ -20,66 +25,59 @@ typedef struct cli_opts {
   int strict;
   unsigned long long seed;
   int help;
-  /* surfaces */
-  const char *bandwidth, *kernel, *convention, *units, *cell, *gaussian_cutoff, *hotspot_areas, *edge;
-  const char *compare, *compare_from, *compare_to, *dual, *epsilon;
-  int normalise, adaptive;
-  const char *pilot, *trim, *band, *grid, *weights;
-  long permutations, knn, min_neighbours;
-  int optimised;
-  const char *bin, *rules, *global_window, *centres, *method, *evaluate;
-  const char *space_bands, *time_bands, *distance, *closed, *time_unit;
-  int backtest;
-  const char *at, *coverage;
-  long space_bandwidth, time_bandwidth, kde_months, kde_weeks, warmup;
-  double max_share, max_radius;
-  long max_window;
-  int prospective;
-  long time_lag;
-  int has_time_lag;
-  double trend_alpha;
-  int64_t reference;
-  int has_reference;
-  const char *rate_field;
-  double per;
-  int float64, cog;
 } cli_opts;
 
-/* Parses the options every subcommand shares. Returns 0 ok, 1 on a usage
- * error (message printed). */
-int cli_parse(cli_opts *o, int argc, char **argv, const char *usage);
-/* Creates the context: threads, seed, log sink, progress bar. */
-sm_ctx *cli_ctx(const cli_opts *o);
-void cli_ctx_done(sm_ctx *ctx);
+/* What a command needs before it runs (cli_start). */
+enum {
+  CLI_NEEDS_INPUT = 1,  /* at least one POINTS source */
+  CLI_NEEDS_OUTPUT = 2, /* -o */
+  CLI_NEEDS_WARDS = 4,  /* --wards */
+  CLI_WITH_LABELS = 8   /* keep the location labels of the points (info) */
+};
+
+/* One command's run: its options, ctx, inputs and result, and the exit code so far. */
+typedef struct cli_run {
+  cli_opts o;
+  const cli_command *cmd;
+  sm_ctx *ctx;
+  sm_write_options wo;
+  sm_points *points;
+  sm_areas *areas;
+  sm_result *result;
+  int has_extent;          /* --extent given, when the command's extent is its grid's (cli_command.extent_means) */
+  double extent[4];
+  const char *value_field; /* the wards' numeric field to read (a rate's denominator), or NULL */
+  int rc;
+} cli_run;
+
+/* Parses argv against the command's table `own` and its groups, checks what `needs` asks (inputs, -o,
+ * --wards), creates the ctx and checks up front that -o (and its CSV companions, `csv_suffixes`:
+ * "_by_month,_bins" or NULL) could be written. Returns 1 to go on; 0 to stop with r->rc (0 after --help). */
+int cli_start(cli_run *r, const cli_command *cmd, cli_opt *own, unsigned needs, const char *csv_suffixes, int argc,
+              char **argv);
+/* Reads the points, and the wards when --wards is given. Returns 1 to go on, 0 after printing the error. */
+int cli_read(cli_run *r);
+/* After a pipeline returned st: on failure prints the error (r->rc set); on success writes r->result to -o
+ * when given. Returns 1 when all went well. */
+int cli_write(cli_run *r, sm_status st);
+/* Frees everything; returns the exit code. */
+int cli_finish(cli_run *r);
+/* 1 when the summary should be printed (not -q); clears the progress bar first. */
+int cli_talk(const cli_run *r);
+/* "safemap CMD: wrote OUT[ and COMPANION...]". */
+void cli_wrote(const cli_run *r);
+/* Prints the ctx error for st and sets r->rc; returns 0. */
+int cli_error(cli_run *r, sm_status st);
+
 /* Erases the progress bar (before printing to the terminal). */
 void cli_clear_progress(void);
-/* Prints the ctx error and returns the exit code for a status. */
-int cli_fail(const cli_opts *o, sm_ctx *ctx, sm_status st);
 int cli_exit_code(sm_status st);
-/* Reads the points of the inputs; prints errors. */
-sm_status cli_read_points(const cli_opts *o, sm_ctx *ctx, sm_points **pts);
-sm_status cli_read_areas(const cli_opts *o, sm_ctx *ctx, const sm_points *pts, sm_areas **areas);
 /* Prints rows skipped/filtered with examples (to f). */
 void cli_print_problems(FILE *f, const sm_points *p, int examples);
-/* --grid and --wards: hexagons, or the wards as units (else fishnet cells); 1 after printing a usage error. */
-int cli_grid_choice(const cli_opts *o, int *hexagons, int *wards_units);
-/* OUT.csv's companion table OUT<suffix>.csv (malloc'd), or NULL (and *csv 0) when OUT is not a CSV. */
-char *cli_companion_csv(const char *out, const char *suffix, int *csv);
-/* Two layers into one GeoPackage (companion NULL), or into OUT.csv and its companion CSV: both or neither. */
-sm_status cli_write_two(sm_ctx *ctx, const char *out, const char *companion, sm_layer *first, sm_layer *second,
-                        const sm_write_options *wo);
-/* ArcGIS's optimised distance band and the incremental spatial autocorrelation behind it, in words. */
-void cli_optimised_band_text(const sm_ohsa_band *b, char *buf, size_t size);
-void cli_optimised_isa_text(const sm_ohsa_band *b, char *buf, size_t size);
-/* The points' extent for a grid of `cell` metres, widened so the farthest point falls in a cell. */
-void cli_points_extent(const sm_points *p, double cell, double extent[4]);
-/* The locations of a command: the wards, or fishnet/hexagon cells over `extent` (NULL: the wards' or the
- * points'), clipped to the wards when given; every point's unit in *unit_of_point (malloc'd; -1: none). */
-sm_status cli_locations(const cli_opts *o, sm_ctx *ctx, const sm_points *p, const sm_areas *areas, int wards_units,
-                        int hexagons, double cell, const double *extent, sm_units **u, size_t *n_units,
-                        int32_t **unit_of_point, size_t *outside);
 /* 12,345 */
 const char *cli_num(unsigned long long v, char *buf, size_t n);
+/* A comma-separated list of numbers ("50,75,90"): n values into out (at most max); 0 ok, 1 bad. */
+int cli_numbers(const char *text, double *out, size_t max, size_t *n);
 
 int cmd_info(int argc, char **argv);
 int cmd_count(int argc, char **argv);

@@ -1,5 +1,6 @@
 /* safemap emerging: space-time cube, space-time Gi*, Mann-Kendall trends and ArcGIS's emerging hot spot categories. */
 #include "cli.h"
+#include "legacy.h" /* TEMPORARY */
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -62,7 +63,7 @@ static const char *USAGE =
     "      --grid fishnet --cell 250 --band 400 --bin quarter -o emerging_cells.gpkg\n";
 
 /* The options as the library takes them; 1 after printing an error about a value. */
-static int options(const cli_opts *o, sm_ctx *ctx, sm_emerging_options *eo) {
+static int options(const legacy_opts *o, sm_ctx *ctx, sm_emerging_options *eo) {
   sm_emerging_options_init(eo, SM_EMERGING_OPTIONS_VERSION);
   char *end;
   sm_status st = o->grid ? sm_unit_kind_from_name(ctx, o->grid, &eo->units) : SM_OK;
@@ -76,7 +77,7 @@ static int options(const cli_opts *o, sm_ctx *ctx, sm_emerging_options *eo) {
     else
       st = sm_bin_unit_from_name(ctx, o->bin, &eo->bin);
   }
-  if (st) return cli_fail(o, ctx, st);
+  if (st) return legacy_fail(o, ctx, st);
   if (o->cell) {
     eo->cell_m = strtod(o->cell, &end);
     if (*end || !(eo->cell_m > 0)) {
@@ -104,7 +105,7 @@ static int options(const cli_opts *o, sm_ctx *ctx, sm_emerging_options *eo) {
 }
 
 /* The summary: what was analysed, the categories, the overall trend, what was written. */
-static void summary(const cli_opts *o, const sm_result *r) {
+static void summary(const legacy_opts *o, const sm_result *r) {
   const char *units = sm_result_text(r, "units");
   int wards = !strcmp(units, "wards"), hex = !strcmp(units, "hexagon");
   const char *band = sm_result_text(r, "band");
@@ -134,31 +135,31 @@ static void summary(const cli_opts *o, const sm_result *r) {
 }
 
 int cmd_emerging(int argc, char **argv) {
-  cli_opts o;
+  legacy_opts o;
   memset(&o, 0, sizeof o);
   o.cmd = "emerging";
-  if (cli_parse(&o, argc, argv, USAGE)) return 1;
+  if (legacy_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.output ? "-o/--output is required" : NULL;
   if (missing) {
     fprintf(stderr, "safemap emerging: error: %s\nTry 'safemap emerging --help'.\n", missing);
     return 1;
   }
-  sm_ctx *ctx = cli_ctx(&o);
+  sm_ctx *ctx = legacy_ctx(&o);
   if (!ctx) return 2;
   sm_emerging_options eo;
   int rc = options(&o, ctx, &eo);
   sm_status st = rc ? SM_OK : sm_emerging_options_check(ctx, &eo, o.wards != NULL);
   if (rc || st) {
-    if (!rc && (rc = cli_fail(&o, ctx, st)) && strstr(sm_ctx_last_error(ctx), " is required"))
+    if (!rc && (rc = legacy_fail(&o, ctx, st)) && strstr(sm_ctx_last_error(ctx), " is required"))
       fprintf(stderr, "Try 'safemap emerging --help'.\n");
-    cli_ctx_done(ctx);
+    legacy_ctx_done(ctx);
     return rc;
   }
   o.read.has_extent = 0; /* --extent is the cells' extent, not a filter */
   o.read.skip_labels = 1;
   int csv;
-  char *bins_path = cli_companion_csv(o.output, "_bins", &csv);
+  char *bins_path = legacy_companion_csv(o.output, "_bins", &csv);
   sm_write_options wo;
   sm_write_options_init(&wo, SM_WRITE_OPTIONS_VERSION);
   wo.overwrite = o.overwrite;
@@ -167,16 +168,16 @@ int cmd_emerging(int argc, char **argv) {
   sm_result *r = NULL;
   st = sm_write_check(ctx, o.output, &wo);
   if (!st && bins_path) st = sm_write_check(ctx, bins_path, &wo);
-  if (!st) st = cli_read_points(&o, ctx, &p);
+  if (!st) st = legacy_read_points(&o, ctx, &p);
   if (!st && (sm_points_count(p) == 0 || (!o.quiet && (sm_points_rows_bad(p, SM_BAD_TIME) || sm_points_rows_bad(p, SM_BAD_NO_TIME))))) {
     cli_clear_progress(); /* rows without a usable time are left out of every step: show them */
     cli_print_problems(stderr, p, 3);
   }
-  if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
+  if (!st && o.wards) st = legacy_read_areas(&o, ctx, p, &areas);
   if (!st) st = sm_emerging_run(ctx, &r, p, areas, &eo);
   if (!st) st = sm_result_write(ctx, r, o.output, &wo);
   if (st) {
-    rc = cli_fail(&o, ctx, st);
+    rc = legacy_fail(&o, ctx, st);
   } else if (!o.quiet) {
     cli_clear_progress();
     summary(&o, r);
@@ -185,6 +186,6 @@ int cmd_emerging(int argc, char **argv) {
   sm_result_destroy(r);
   sm_areas_destroy(areas);
   sm_points_destroy(p);
-  cli_ctx_done(ctx);
+  legacy_ctx_done(ctx);
   return rc;
 }

@@ -1,6 +1,7 @@
 /* safemap forecast: prospective surfaces (ProMap, KDE, last month's counts), scoring any surface against a later
  * month's incidents, and a rolling back-test of the three. */
 #include "cli.h"
+#include "legacy.h" /* TEMPORARY */
 
 #include <math.h>
 #include <stdlib.h>
@@ -88,7 +89,7 @@ static void print_table(const sm_layer *L, int weekly, int curve) {
 }
 
 /* What the run found, on stderr. */
-static void print_summary(const cli_opts *o, const sm_result *res, int weekly, int curve) {
+static void print_summary(const legacy_opts *o, const sm_result *res, int weekly, int curve) {
   cli_clear_progress();
   const sm_layer *T = sm_result_layer_named(res, o->backtest ? "backtest" : "evaluation");
   if (T) print_table(T, weekly, curve);
@@ -112,7 +113,7 @@ static void print_summary(const cli_opts *o, const sm_result *res, int weekly, i
 }
 
 /* The pipeline the options ask for. */
-static sm_status run(const cli_opts *o, sm_ctx *ctx, sm_result **res, const sm_points *p, const sm_areas *areas,
+static sm_status run(const legacy_opts *o, sm_ctx *ctx, sm_result **res, const sm_points *p, const sm_areas *areas,
                      const sm_raster *R, sm_forecast_bin bin, sm_forecast_method method, const double *cov, size_t ncov,
                      int curve) {
   if (o->backtest) {
@@ -138,10 +139,10 @@ static sm_status run(const cli_opts *o, sm_ctx *ctx, sm_result **res, const sm_p
 }
 
 int cmd_forecast(int argc, char **argv) {
-  cli_opts o;
+  legacy_opts o;
   memset(&o, 0, sizeof o);
   o.cmd = "forecast";
-  if (cli_parse(&o, argc, argv, USAGE)) return 1;
+  if (legacy_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
   const char *bad = o.n_inputs == 0 ? "no input given"
                     : !o.backtest && !o.at ? "give --backtest, --at YYYY-MM, or --evaluate SURFACE --at YYYY-MM"
@@ -157,7 +158,7 @@ int cmd_forecast(int argc, char **argv) {
   int curve = 0;
   if (parse_coverage(o.coverage, &cov, &ncov, &curve)) return free(cov), 1;
   o.read.skip_labels = 1;
-  sm_ctx *ctx = cli_ctx(&o);
+  sm_ctx *ctx = legacy_ctx(&o);
   if (!ctx) return free(cov), 2;
   sm_write_options wo;
   sm_write_options_init(&wo, SM_WRITE_OPTIONS_VERSION);
@@ -172,17 +173,17 @@ int cmd_forecast(int argc, char **argv) {
   if (!st && o.method) st = sm_forecast_method_from_name(ctx, o.method, &method);
   if (!st && o.output) st = sm_write_check(ctx, o.output, &wo);
   if (!st && o.evaluate) st = sm_raster_read(ctx, o.evaluate, 1, &R);
-  if (!st) st = cli_read_points(&o, ctx, &p);
-  if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
+  if (!st) st = legacy_read_points(&o, ctx, &p);
+  if (!st && o.wards) st = legacy_read_areas(&o, ctx, p, &areas);
   if (!st) st = run(&o, ctx, &res, p, areas, R, bin, method, cov, ncov, curve);
   if (!st && o.output) st = sm_result_write(ctx, res, o.output, &wo);
   if (!st && !o.quiet) print_summary(&o, res, bin == SM_FORECAST_BIN_WEEK, curve);
-  int rc = st ? cli_fail(&o, ctx, st) : 0;
+  int rc = st ? legacy_fail(&o, ctx, st) : 0;
   sm_result_destroy(res);
   sm_raster_destroy(R);
   sm_areas_destroy(areas);
   sm_points_destroy(p);
-  cli_ctx_done(ctx);
+  legacy_ctx_done(ctx);
   free(cov);
   return rc;
 }

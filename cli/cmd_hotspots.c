@@ -1,5 +1,6 @@
 /* safemap hotspots: Getis-Ord Gi* and local Moran's I on ward, fishnet or hexagon counts. */
 #include "cli.h"
+#include "legacy.h" /* TEMPORARY */
 
 #include <math.h>
 #include <stdlib.h>
@@ -65,13 +66,13 @@ static const char *USAGE =
     "      --grid fishnet -o camden_optimised.gpkg\n";
 
 /* The command line's strings as the pipeline's options; 1 after printing a usage error. */
-static int hotspots_options(const cli_opts *o, sm_ctx *ctx, sm_hotspots_options *ho) {
+static int hotspots_options(const legacy_opts *o, sm_ctx *ctx, sm_hotspots_options *ho) {
   sm_hotspots_options_init(ho, SM_HOTSPOTS_OPTIONS_VERSION);
   if (o->grid && sm_unit_kind_from_name(ctx, o->grid, &ho->units)) {
     fprintf(stderr, "safemap hotspots: error: unknown --grid '%s' (wards, fishnet, hexagon)\n", o->grid);
     return 1;
   }
-  if (o->weights && sm_hotspot_weights_from_name(ctx, o->weights, &ho->weights)) return cli_fail(o, ctx, SM_E_INVALID_ARG);
+  if (o->weights && sm_hotspot_weights_from_name(ctx, o->weights, &ho->weights)) return legacy_fail(o, ctx, SM_E_INVALID_ARG);
   char *end;
   if (o->cell && (ho->cell_m = strtod(o->cell, &end), *end || !(ho->cell_m > 0))) {
     fprintf(stderr, "safemap hotspots: error: --cell needs metres > 0, not '%s'\n", o->cell);
@@ -94,7 +95,7 @@ static int hotspots_options(const cli_opts *o, sm_ctx *ctx, sm_hotspots_options 
 }
 
 /* The summary, from the result's figures. */
-static void summary(const cli_opts *o, const sm_result *res) {
+static void summary(const legacy_opts *o, const sm_result *res) {
   const char *wt = sm_result_text(res, "weights"), *kind = sm_result_text(res, "unit_kind");
   double band = sm_result_figure(res, "band_m");
   int wards = !strcmp(kind, "wards");
@@ -132,21 +133,21 @@ static void summary(const cli_opts *o, const sm_result *res) {
 }
 
 int cmd_hotspots(int argc, char **argv) {
-  cli_opts o;
+  legacy_opts o;
   memset(&o, 0, sizeof o);
   o.cmd = "hotspots";
-  if (cli_parse(&o, argc, argv, USAGE)) return 1;
+  if (legacy_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
   if (o.n_inputs == 0 || !o.output) {
     fprintf(stderr, "safemap hotspots: error: %s\nTry 'safemap hotspots --help'.\n",
             o.n_inputs == 0 ? "no input given" : "-o/--output is required");
     return 1;
   }
-  sm_ctx *ctx = cli_ctx(&o);
+  sm_ctx *ctx = legacy_ctx(&o);
   if (!ctx) return 2;
   sm_hotspots_options ho;
   if (hotspots_options(&o, ctx, &ho)) {
-    cli_ctx_done(ctx);
+    legacy_ctx_done(ctx);
     return 1;
   }
   o.read.has_extent = 0; /* --extent is the grid's, not a filter of the points */
@@ -159,12 +160,12 @@ int cmd_hotspots(int argc, char **argv) {
   sm_result *res = NULL;
   int rc = 0;
   sm_status st = sm_write_check(ctx, o.output, &wo);
-  if (!st) st = cli_read_points(&o, ctx, &p);
-  if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
+  if (!st) st = legacy_read_points(&o, ctx, &p);
+  if (!st && o.wards) st = legacy_read_areas(&o, ctx, p, &areas);
   if (!st) st = sm_hotspots_run(ctx, &res, p, areas, &ho);
   if (!st) st = sm_result_write(ctx, res, o.output, &wo);
   if (st) {
-    rc = cli_fail(&o, ctx, st);
+    rc = legacy_fail(&o, ctx, st);
   } else if (!o.quiet) {
     cli_clear_progress();
     summary(&o, res);
@@ -172,6 +173,6 @@ int cmd_hotspots(int argc, char **argv) {
   sm_result_destroy(res);
   sm_areas_destroy(areas);
   sm_points_destroy(p);
-  cli_ctx_done(ctx);
+  legacy_ctx_done(ctx);
   return rc;
 }

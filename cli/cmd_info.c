@@ -1,5 +1,6 @@
 /* safemap info: what is in the data, and what is wrong with it. */
 #include "cli.h"
+#include "legacy.h" /* TEMPORARY */
 
 #include <math.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ static const char *USAGE =
     "  safemap info data/police/city_of_london_2023 --type Burglary,Robbery\n"
     "  safemap info data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg\n";
 
-static void print_areas(FILE *f, const cli_opts *o, const sm_result *res, const sm_areas *areas) {
+static void print_areas(FILE *f, const legacy_opts *o, const sm_result *res, const sm_areas *areas) {
   char b1[32];
   sm_layer *A = sm_result_layer_named(res, "areas");
   fprintf(f, "By area (%s: %zu areas, id %s, name %s%s):\n", o->wards, sm_areas_count(areas), sm_areas_id_field(areas),
@@ -84,26 +85,26 @@ static void print_tables(FILE *f, const sm_result *res) {
 }
 
 int cmd_info(int argc, char **argv) {
-  cli_opts o;
+  legacy_opts o;
   memset(&o, 0, sizeof o);
   o.cmd = "info";
-  if (cli_parse(&o, argc, argv, USAGE)) return 1;
+  if (legacy_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
   if (o.n_inputs == 0) {
     fprintf(stderr, "safemap info: error: no input given\nTry 'safemap info --help'.\n");
     return 1;
   }
-  sm_ctx *ctx = cli_ctx(&o);
+  sm_ctx *ctx = legacy_ctx(&o);
   if (!ctx) return 2;
   sm_points *p = NULL;
   sm_areas *areas = NULL;
   sm_result *res = NULL;
   int rc = 0;
-  sm_status st = cli_read_points(&o, ctx, &p);
-  if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
+  sm_status st = legacy_read_points(&o, ctx, &p);
+  if (!st && o.wards) st = legacy_read_areas(&o, ctx, p, &areas);
   if (!st) st = sm_points_summary_run(ctx, &res, p, areas, NULL);
   if (st) {
-    rc = cli_fail(&o, ctx, st);
+    rc = legacy_fail(&o, ctx, st);
     goto out;
   }
   char b1[32], b2[32];
@@ -144,6 +145,6 @@ out:
   sm_result_destroy(res);
   sm_areas_destroy(areas);
   sm_points_destroy(p);
-  cli_ctx_done(ctx);
+  legacy_ctx_done(ctx);
   return rc;
 }

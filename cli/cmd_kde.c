@@ -1,5 +1,6 @@
 /* safemap kde: kernel density surface to GeoTIFF. */
 #include "cli.h"
+#include "legacy.h" /* TEMPORARY */
 
 #include <math.h>
 #include <stdlib.h>
@@ -68,7 +69,7 @@ static int num(const char *text, const char *opt, const char *what, double *v, c
 }
 
 /* The command line into the pipeline's options; 1 after printing a usage error. */
-static int kde_options(const cli_opts *o, sm_kde_run_options *ro, double *pcts, size_t *npct) {
+static int kde_options(const legacy_opts *o, sm_kde_run_options *ro, double *pcts, size_t *npct) {
   sm_kde_options *ko = &ro->surface;
   if (o->convention && (ko->convention = sm_kde_convention_from_name(o->convention)) == SM_KDE_CONVENTION_END_) {
     fprintf(stderr, "safemap kde: error: unknown --convention '%s' (default, arcgis, qgis-raw, qgis-scaled, spatstat)\n", o->convention);
@@ -137,7 +138,7 @@ static int kde_options(const cli_opts *o, sm_kde_run_options *ro, double *pcts, 
 }
 
 /* B of a dual surface: --compare SOURCE, or the same inputs over --compare-from/--compare-to. */
-static sm_status read_compare(const cli_opts *o, sm_ctx *ctx, const sm_points *a, sm_points **b) {
+static sm_status read_compare(const legacy_opts *o, sm_ctx *ctx, const sm_points *a, sm_points **b) {
   sm_read_options rb = o->read;
   if (o->compare_from || o->compare_to) rb.time_from = o->compare_from, rb.time_to = o->compare_to;
   rb.analysis_crs = sm_points_crs(a);
@@ -169,10 +170,10 @@ static void summary(const sm_result *res, const sm_points *p, const char *output
 }
 
 int cmd_kde(int argc, char **argv) {
-  cli_opts o;
+  legacy_opts o;
   memset(&o, 0, sizeof o);
   o.cmd = "kde";
-  if (cli_parse(&o, argc, argv, USAGE)) return 1;
+  if (legacy_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.output ? "-o/--output is required" : NULL;
   if (missing) {
@@ -186,7 +187,7 @@ int cmd_kde(int argc, char **argv) {
   if (kde_options(&o, &ro, pcts, &npct)) return 1;
   o.read.has_extent = 0; /* the grid, not a filter */
   o.read.skip_labels = 1;
-  sm_ctx *ctx = cli_ctx(&o);
+  sm_ctx *ctx = legacy_ctx(&o);
   if (!ctx) return 2;
   sm_write_options wo;
   sm_write_options_init(&wo, SM_WRITE_OPTIONS_VERSION);
@@ -198,14 +199,14 @@ int cmd_kde(int argc, char **argv) {
   sm_result *res = NULL;
   int rc = 0;
   sm_status st = sm_write_check(ctx, o.output, &wo);
-  if (!st) st = cli_read_points(&o, ctx, &p);
-  if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
+  if (!st) st = legacy_read_points(&o, ctx, &p);
+  if (!st && o.wards) st = legacy_read_areas(&o, ctx, p, &areas);
   if (!st && o.dual) st = read_compare(&o, ctx, p, &pb);
   ro.compare = pb;
   if (!st) st = sm_kde_run(ctx, &res, p, areas, &ro);
   if (!st) st = sm_result_write(ctx, res, o.output, &wo);
   if (st) {
-    rc = cli_fail(&o, ctx, st);
+    rc = legacy_fail(&o, ctx, st);
   } else if (!o.quiet) {
     cli_clear_progress();
     summary(res, p, o.output);
@@ -214,6 +215,6 @@ int cmd_kde(int argc, char **argv) {
   sm_points_destroy(pb);
   sm_areas_destroy(areas);
   sm_points_destroy(p);
-  cli_ctx_done(ctx);
+  legacy_ctx_done(ctx);
   return rc;
 }

@@ -1,5 +1,6 @@
 /* safemap nearrepeat: the Knox near-repeat table (Near Repeat Calculator, R NearRepeat). */
 #include "cli.h"
+#include "legacy.h" /* TEMPORARY */
 
 #include <math.h>
 #include <stdlib.h>
@@ -54,10 +55,10 @@ static int parse_list(const char *s, double *out, size_t max, size_t *n) {
 }
 
 int cmd_nearrepeat(int argc, char **argv) {
-  cli_opts o;
+  legacy_opts o;
   memset(&o, 0, sizeof o);
   o.cmd = "nearrepeat";
-  if (cli_parse(&o, argc, argv, USAGE)) return 1;
+  if (legacy_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.output ? "-o/--output is required"
                         : !o.space_bands ? "--space-bands is required (e.g. 0,100,200,300)"
@@ -82,7 +83,7 @@ int cmd_nearrepeat(int argc, char **argv) {
   if (o.permutations) no.permutations = (unsigned)o.permutations;
   no.seed = o.seed;
   o.read.skip_labels = 1;
-  sm_ctx *ctx = cli_ctx(&o);
+  sm_ctx *ctx = legacy_ctx(&o);
   if (!ctx) return 2;
   sm_write_options wo;
   sm_write_options_init(&wo, SM_WRITE_OPTIONS_VERSION);
@@ -95,11 +96,11 @@ int cmd_nearrepeat(int argc, char **argv) {
   if (!st && o.closed) st = sm_nearrepeat_closed_from_name(ctx, o.closed, &no.closed);
   if (!st && o.time_unit) st = sm_nearrepeat_time_unit_from_name(ctx, o.time_unit, &no.time_unit);
   if (!st) st = sm_write_check(ctx, o.output, &wo);
-  if (!st) st = cli_read_points(&o, ctx, &p);
+  if (!st) st = legacy_read_points(&o, ctx, &p);
   if (!st) st = sm_nearrepeat_run(ctx, &r, p, NULL, &no);
   if (!st) st = sm_result_write(ctx, r, o.output, &wo);
   if (st) {
-    rc = cli_fail(&o, ctx, st);
+    rc = legacy_fail(&o, ctx, st);
   } else if (!o.quiet) {
     cli_clear_progress();
     fprintf(stderr, "safemap nearrepeat: %.0f incidents, %.0f pairs, %.0f permutations of the dates\n",
@@ -111,6 +112,6 @@ int cmd_nearrepeat(int argc, char **argv) {
   }
   sm_result_destroy(r);
   sm_points_destroy(p);
-  cli_ctx_done(ctx);
+  legacy_ctx_done(ctx);
   return rc;
 }

@@ -1,5 +1,6 @@
 /* safemap scan: the space-time permutation scan statistic (SaTScan's, Kulldorff 2005). */
 #include "cli.h"
+#include "legacy.h" /* TEMPORARY */
 
 #include <math.h>
 #include <stdlib.h>
@@ -54,9 +55,9 @@ static const char *USAGE =
     "      --prospective --seed 1 -o scan_points.gpkg\n";
 
 /* The options from the command line; 0 or 1 (with the message printed). */
-static int scan_options(const cli_opts *o, sm_ctx *ctx, sm_scan_run_options *so) {
+static int scan_options(const legacy_opts *o, sm_ctx *ctx, sm_scan_run_options *so) {
   sm_scan_run_options_init(so, SM_SCAN_RUN_OPTIONS_VERSION);
-  if (o->centres && sm_scan_centres_from_name(ctx, o->centres, &so->centres)) return cli_fail(o, ctx, SM_E_INVALID_ARG);
+  if (o->centres && sm_scan_centres_from_name(ctx, o->centres, &so->centres)) return legacy_fail(o, ctx, SM_E_INVALID_ARG);
   if (o->grid && sm_unit_kind_from_name(ctx, o->grid, &so->grid)) {
     fprintf(stderr, "safemap scan: error: unknown --grid '%s' (wards, fishnet, hexagon)\n", o->grid);
     return 1;
@@ -103,21 +104,21 @@ static void print_clusters(const sm_result *r) {
 }
 
 int cmd_scan(int argc, char **argv) {
-  cli_opts o;
+  legacy_opts o;
   memset(&o, 0, sizeof o);
   o.cmd = "scan";
-  if (cli_parse(&o, argc, argv, USAGE)) return 1;
+  if (legacy_parse(&o, argc, argv, USAGE)) return 1;
   if (o.help) return 0;
   const char *missing = o.n_inputs == 0 ? "no input given" : !o.output ? "-o/--output is required" : NULL;
   if (missing) {
     fprintf(stderr, "safemap scan: error: %s\nTry 'safemap scan --help'.\n", missing);
     return 1;
   }
-  sm_ctx *ctx = cli_ctx(&o);
+  sm_ctx *ctx = legacy_ctx(&o);
   if (!ctx) return 2;
   sm_scan_run_options so;
   if (scan_options(&o, ctx, &so)) {
-    cli_ctx_done(ctx);
+    legacy_ctx_done(ctx);
     return 1;
   }
   o.read.has_extent = 0; /* the extent is the cells', not a filter of the incidents */
@@ -129,15 +130,15 @@ int cmd_scan(int argc, char **argv) {
   sm_areas *areas = NULL;
   sm_result *r = NULL;
   int rc = 0, csv;
-  char *loc_path = cli_companion_csv(o.output, "_locations", &csv);
+  char *loc_path = legacy_companion_csv(o.output, "_locations", &csv);
   sm_status st = csv && !loc_path ? SM_E_NOMEM : sm_write_check(ctx, o.output, &wo);
   if (!st && loc_path) st = sm_write_check(ctx, loc_path, &wo);
-  if (!st) st = cli_read_points(&o, ctx, &p);
-  if (!st && o.wards) st = cli_read_areas(&o, ctx, p, &areas);
+  if (!st) st = legacy_read_points(&o, ctx, &p);
+  if (!st && o.wards) st = legacy_read_areas(&o, ctx, p, &areas);
   if (!st) st = sm_scan_run(ctx, &r, p, areas, &so);
   if (!st) st = sm_result_write(ctx, r, o.output, &wo);
   if (st) {
-    rc = cli_fail(&o, ctx, st);
+    rc = legacy_fail(&o, ctx, st);
   } else if (!o.quiet) {
     cli_clear_progress();
     fprintf(stderr, "safemap scan: %.0f locations with an incident, %.0f steps, %.0f incidents, %.0f replications\n",
@@ -154,6 +155,6 @@ int cmd_scan(int argc, char **argv) {
   sm_result_destroy(r);
   sm_areas_destroy(areas);
   sm_points_destroy(p);
-  cli_ctx_done(ctx);
+  legacy_ctx_done(ctx);
   return rc;
 }

@@ -39,6 +39,8 @@ static long g_threads;
 #define CLI_G_GENERAL 0x10000u /* --seed, --strict (when taken), -j, -q, -v, -h */
 
 /* The entries of the groups in `groups` (and the general ones with CLI_G_GENERAL), pointing into o. */
+static const char *g_extent_help = "keep incidents in this box (analysis-CRS metres)";
+
 static size_t group_entries(unsigned groups, struct cli_opts *o, cli_opt *t) {
   size_t n = 0;
 #define ADD(...) (t[n++] = (cli_opt)__VA_ARGS__)
@@ -69,7 +71,7 @@ static size_t group_entries(unsigned groups, struct cli_opts *o, cli_opt *t) {
     ADD(CLI_O_STRING("from", &o->read.time_from, "DATE", "keep incidents from this month or day (inclusive)"));
     ADD(CLI_O_STRING("to", &o->read.time_to, "DATE", "keep incidents up to this month or day (inclusive)"));
     ADD(CLI_O_CUSTOM("extent", &o->read, "XMIN,YMIN,XMAX,YMAX", "xmin,ymin,xmax,ymax in metres", parse_extent,
-                     "keep incidents in this box (analysis-CRS metres)"));
+                     g_extent_help));
   }
   if ((groups & CLI_G_GENERAL) && (groups & CLI_G_SEED))
     ADD({"seed", 0, CLI_UINT64, &o->seed, "N", "seed of the random draws (default 0): the same seed gives the same\n"
@@ -99,8 +101,8 @@ static int whole_text(const char *s) { /* the whole argument is a number (for qu
 
 static void range_text(const cli_opt *d, char *buf, size_t n) {
   if (d->need) snprintf(buf, n, "%s", d->need);
-  else if (d->kind == CLI_INT && d->hi >= CLI_HUGE) snprintf(buf, n, "a whole number >= %.0f", d->lo);
-  else if (d->kind == CLI_INT) snprintf(buf, n, "a whole number from %.0f to %.0f", d->lo, d->hi);
+  else if ((d->kind == CLI_INT || d->kind == CLI_UINT) && d->hi >= CLI_HUGE) snprintf(buf, n, "a whole number >= %.0f", d->lo);
+  else if (d->kind == CLI_INT || d->kind == CLI_UINT) snprintf(buf, n, "a whole number from %.0f to %.0f", d->lo, d->hi);
   else if (d->kind == CLI_NUMBER && d->hi >= CLI_HUGE) snprintf(buf, n, "a number %s %g", d->lo_open ? ">" : ">=", d->lo);
   else if (d->kind == CLI_NUMBER)
     snprintf(buf, n, "a number in %c%g, %g%c", d->lo_open ? '(' : '[', d->lo, d->hi, d->hi_open ? ')' : ']');
@@ -153,6 +155,13 @@ static int set_value(const char *cmd, cli_opt *d, const char *arg) {
     *(long *)d->dest = v;
     return 0;
   }
+  case CLI_UINT: {
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (!*arg || *end || errno || v < d->lo || v > d->hi) return bad_value(cmd, d, arg);
+    *(unsigned *)d->dest = (unsigned)v;
+    return 0;
+  }
   case CLI_UINT64: {
     errno = 0;
     unsigned long long v = strtoull(arg, &end, 10);
@@ -197,6 +206,7 @@ static cli_opt *find_short(cli_opt *own, cli_opt *grp, char c) {
 int cli_parse_command(const cli_command *cmd, cli_opt *own, struct cli_opts *o, int argc, char **argv) {
   cli_opt grp[CLI_MAX_OPTS];
   g_threads = o->threads;
+  g_extent_help = cmd->extent_means ? cmd->extent_means : "keep incidents in this box (analysis-CRS metres)";
   group_entries(cmd->groups | CLI_G_GENERAL, o, grp);
   sm_read_options_init(&o->read, SM_READ_OPTIONS_VERSION);
   o->cmd = cmd->name;
@@ -285,6 +295,7 @@ void cli_print_help(FILE *f, const cli_command *cmd, const cli_opt *own) {
   struct cli_opts dummy;
   memset(&dummy, 0, sizeof dummy);
   cli_opt grp[CLI_MAX_OPTS];
+  g_extent_help = cmd->extent_means ? cmd->extent_means : "keep incidents in this box (analysis-CRS metres)";
   const char *s = cmd->synopsis;
   for (int first = 1; s && *s; first = 0) {
     const char *nl = strchr(s, '\n');

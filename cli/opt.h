@@ -14,7 +14,8 @@ typedef enum cli_kind {
   CLI_STRING, /* any text: *(const char **)dest */
   CLI_CHOICE, /* one of `choices` ("a|b|c"): *(const char **)dest */
   CLI_INT,    /* a whole number within [lo, hi]: *(long *)dest */
-  CLI_UINT64, /* a whole number >= 0: *(uint64_t *)dest */
+  CLI_UINT,   /* a whole number within [lo, hi]: *(unsigned *)dest */
+  CLI_UINT64, /* a whole number >= 0: *(unsigned long long *)dest */
   CLI_NUMBER, /* a finite number within lo..hi (open ends as flagged): *(double *)dest */
   CLI_CUSTOM  /* check(arg, dest) returns 0 when the value is good */
 } cli_kind;
@@ -40,6 +41,7 @@ typedef struct cli_opt {
 #define CLI_O_STRING(n, d, m, h) {n, 0, CLI_STRING, d, m, h, 0, 0, 0, 0, NULL, NULL, NULL, 0}
 #define CLI_O_CHOICE(n, d, c, h) {n, 0, CLI_CHOICE, d, NULL, h, 0, 0, 0, 0, NULL, c, NULL, 0}
 #define CLI_O_INT(n, d, m, lo, hi, h) {n, 0, CLI_INT, d, m, h, lo, hi, 0, 0, NULL, NULL, NULL, 0}
+#define CLI_O_UINT(n, d, m, lo, hi, h) {n, 0, CLI_UINT, d, m, h, lo, hi, 0, 0, NULL, NULL, NULL, 0}
 #define CLI_O_NUMBER(n, d, m, lo, lo_open, hi, hi_open, need, h) {n, 0, CLI_NUMBER, d, m, h, lo, hi, lo_open, hi_open, need, NULL, NULL, 0}
 #define CLI_O_METRES(n, d, h) CLI_O_NUMBER(n, d, "M", 0, 1, CLI_HUGE, 0, "metres > 0", h)
 #define CLI_O_CUSTOM(n, d, m, need, fn, h) {n, 0, CLI_CUSTOM, d, m, h, 0, 0, 0, 0, need, NULL, fn, 0}
@@ -61,6 +63,7 @@ typedef struct cli_command {
   const char *description; /* paragraphs */
   const char *examples;    /* worked examples: "# what\nsafemap ...\n" */
   unsigned groups;         /* CLI_G_* */
+  const char *extent_means; /* NULL: --extent filters the incidents; else what it is (the grid's extent) */
 } cli_command;
 
 struct cli_opts;

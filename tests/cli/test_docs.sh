@@ -15,7 +15,7 @@ for c in "${commands[@]}"; do
   fi
   assert_exit 0 "$SAFEMAP" "$c" --help
   # long options: --name, also when written --a/--b or --name=VALUE
-  opts="$(grep -oE -- '--[a-z][a-z0-9-]*' "$OUT_FILE" | sed 's/-*$//' | sort -u)"
+  opts="$(grep -oE -- '--[a-z][a-z0-9-]*' "$OUT_FILE" | sed 's/-*$//' | grep -vx -- --help | sort -u)"
   [ -n "$opts" ] || fail "safemap $c --help lists no long option"
   undocumented=""
   for o in $opts; do
