@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,13 +34,16 @@ const char *sm_status_str(sm_status status) {
 void sm_free(void *ptr) { free(ptr); }
 
 /* ---- allocation ----------------------------------------------------------- */
-static long fail_countdown = 0; /* test hook; not thread-safe by design (tests only) */
+/* Test hook: the k-th allocation from now fails. Atomic, since the analyses allocate inside parallel
+ * regions too (which allocation is the k-th there depends on the threads: the tests only ask that every
+ * failure is reported cleanly). */
+static _Atomic long fail_countdown = 0;
 
-void sm__alloc_fail_after(long k) { fail_countdown = k; }
+void sm__alloc_fail_after(long k) { atomic_store(&fail_countdown, k); }
 
 static int should_fail(void) {
-  if (fail_countdown <= 0) return 0;
-  return --fail_countdown == 0;
+  if (atomic_load_explicit(&fail_countdown, memory_order_relaxed) <= 0) return 0;
+  return atomic_fetch_sub(&fail_countdown, 1) == 1;
 }
 
 void *sm__malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }

@@ -1,5 +1,6 @@
 /* Emerging hot spot analysis (REFERENCE.md §1.5): space-time Gi*, Mann-Kendall, the category rules. */
 #include "internal/sm_internal.h"
+#include "internal/trend.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -124,19 +125,25 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-void sm_mann_kendall_test(const double *x, size_t n, sm_mann_kendall *out) {
+/* Mann-Kendall over the finite values of x; -1 when the copy of a long series cannot be allocated (series
+ * up to MK_STACK values, every emerging cube's in practice, need no allocation). */
+#define MK_STACK 4096
+int sm__mann_kendall(const double *x, size_t n, sm_mann_kendall *out) {
   memset(out, 0, sizeof *out);
   out->p = 1;
-  if (!x) return;
-  double *v = malloc((n ? n : 1) * sizeof *v);
-  if (!v) return;
+  if (!x) return 0;
+  double stack[MK_STACK], *v = n <= MK_STACK ? stack : sm__malloc(n * sizeof *v);
+  if (!v) {
+    out->p = NAN;
+    return -1;
+  }
   size_t m = 0;
   for (size_t i = 0; i < n; i++)
     if (isfinite(x[i])) v[m++] = x[i];
   out->n = m;
   if (m < 3) {
-    free(v);
-    return;
+    if (v != stack) sm__free(v);
+    return 0;
   }
   double S = 0;
   for (size_t i = 0; i + 1 < m; i++)
@@ -160,12 +167,15 @@ void sm_mann_kendall_test(const double *x, size_t n, sm_mann_kendall *out) {
     ties += t * (t - 1) * (2 * t + 5);
     i = j;
   }
-  free(v);
+  if (v != stack) sm__free(v);
   double var = (md * (md - 1) * (2 * md + 5) - ties) / 18.0;
   out->S = S, out->var = var, out->tau = S / (md * (md - 1) / 2);
   if (var > 0) out->z = S > 0 ? (S - 1) / sqrt(var) : S < 0 ? (S + 1) / sqrt(var) : 0;
   out->p = erfc(fabs(out->z) / sqrt(2.0));
+  return 0;
 }
+
+void sm_mann_kendall_test(const double *x, size_t n, sm_mann_kendall *out) { (void)sm__mann_kendall(x, n, out); }
 
 const char *sm_ehsa_category_str(sm_ehsa_category c) {
   static const char *const names[] = {"No Pattern Detected",  "New Hot Spot",          "Consecutive Hot Spot",
@@ -261,7 +271,7 @@ sm_status sm_emerging_classify(sm_ctx *ctx, const double *z, const int *bins, co
 #pragma omp parallel num_threads(sm__threads(ctx)) reduction(| : oom)
 #endif
   {
-    int *state = malloc((T ? T : 1) * sizeof *state);
+    int *state = sm__malloc((T ? T : 1) * sizeof *state);
     oom |= !state;
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 256)
@@ -272,12 +282,11 @@ sm_status sm_emerging_classify(sm_ctx *ctx, const double *z, const int *bins, co
       o->total = 0;
       for (size_t t = 0; t < T; t++)
         state[t] = bins[l * T + t] > 0 ? 1 : bins[l * T + t] < 0 ? -1 : 0, o->total += counts[l * T + t];
-      sm_mann_kendall_test(z + l * T, T, &o->trend);
-      sm_mann_kendall_test(counts + l * T, T, &o->count_trend);
+      oom |= sm__mann_kendall(z + l * T, T, &o->trend) | sm__mann_kendall(counts + l * T, T, &o->count_trend);
       o->category = sm_ehsa_classify(state, T, &o->trend, alpha, rules, &o->detail);
       o->simple = sm_simple_classify(state, T, simple);
     }
-    free(state);
+    sm__free(state);
   }
   return oom ? sm__error(ctx, SM_E_NOMEM, "out of memory") : SM_OK;
 }

@@ -1,6 +1,7 @@
 /* sm_emerging_run: emerging hot spot analysis from incidents to the command line's two layers (emerging.h).
  * Every decision `safemap emerging` makes lives here: the locations, the time steps and the cube, the weights
  * and band, the time lag and global window, the permutations, the categories and the recipe. */
+#include "internal/trend.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
 #include "internal/sm_internal.h"
@@ -385,8 +386,9 @@ static sm_status statistics(run *R) {
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
   for (size_t q = 0; q < n; q++) tot[q % R->T] += R->cnt[q];
-  sm_mann_kendall_test(tot, R->T, &R->overall);
+  int oom = sm__mann_kendall(tot, R->T, &R->overall);
   sm__free(tot);
+  if (oom) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm_status st = sm_spacetime_gistar(ctx, R->w, R->cnt, R->L, R->T, R->c.lag, R->o->global_window, R->z, R->pv);
   if (!st && R->o->permutations) { /* significance from the permutations, as sfdep's emerging_hotspot_analysis */
     R->psim = sm__malloc(n * sizeof *R->psim);

@@ -424,14 +424,14 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
   mean /= (double)n;
   for (size_t i = 0; i < n; i++) var += (x[i] - mean) * (x[i] - mean);
   if (!(var > 0)) return sm__error(ctx, SM_E_INPUT, "every unit has the same value: nothing to permute");
-  double *xc = malloc(n * sizeof *xc);
+  double *xc = sm__malloc(n * sizeof *xc);
   if (!xc) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   for (size_t i = 0; i < n; i++) xc[i] = x[i] - mean;
   /* whole numbers (counts): the exact path of perm_unit_int */
-  int32_t *xi = malloc(n * sizeof *xi);
+  int32_t *xi = sm__malloc(n * sizeof *xi);
   for (size_t i = 0; xi && i < n; i++) {
     if (!(fabs(x[i]) <= 1e9) || x[i] != floor(x[i])) {
-      free(xi), xi = NULL;
+      sm__free(xi), xi = NULL;
       break;
     }
     xi[i] = (int32_t)x[i];
@@ -447,10 +447,10 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
 #pragma omp parallel num_threads(nt) reduction(| : oom)
 #endif
   {
-    drawn_set set = {0, calloc(n, sizeof *set.slot)}, *seen = &set;
+    drawn_set set = {0, sm__calloc(n, sizeof *set.slot)}, *seen = &set;
     for (size_t j = 0; xi && set.slot && j < n; j++) set.slot[j].x = xi[j];
-    size_t *draw = malloc(kmax * sizeof *draw);
-    double *wa = malloc(kmax * sizeof *wa), *wb = malloc(kmax * sizeof *wb);
+    size_t *draw = sm__malloc(kmax * sizeof *draw);
+    double *wa = sm__malloc(kmax * sizeof *wa), *wb = sm__malloc(kmax * sizeof *wb);
     int mine = !set.slot || !draw || !wa || !wb;
     for (size_t c0 = 0; c0 < n; c0 += chunk * (size_t)nt) {
       size_t c1 = c0 + chunk * (size_t)nt < n ? c0 + chunk * (size_t)nt : n;
@@ -500,9 +500,9 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
       }
     }
     oom |= mine;
-    free(set.slot), free(draw), free(wa), free(wb);
+    sm__free(set.slot), sm__free(draw), sm__free(wa), sm__free(wb);
   }
-  free(xc), free(xi);
+  sm__free(xc), sm__free(xi);
   if (oom && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   if (!st)
     sm__log(ctx, SM_LOG_DEBUG, "permutations: %zu units x %u draws of their neighbours (%s) in %.3f s on %d threads", n,
@@ -586,12 +586,12 @@ sm_status sm_incremental_autocorrelation(sm_ctx *ctx, size_t n, const double *x,
     sm_weights_destroy(w);
     if (st) return st;
   }
-  double *zs = malloc(n_bands * sizeof *zs);
+  double *zs = sm__malloc(n_bands * sizeof *zs);
   if (!zs) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   for (size_t b = 0; b < n_bands; b++) zs[b] = out[b].moran.z;
   size_t fp, mp;
   sm__isa_peaks(zs, n_bands, &fp, &mp);
-  free(zs);
+  sm__free(zs);
   if (first_peak) *first_peak = fp;
   if (max_peak) *max_peak = mp;
   return SM_OK;

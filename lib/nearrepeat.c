@@ -73,7 +73,7 @@ static int cp_push(close_pairs *c, uint32_t i, uint32_t j, uint16_t row) {
 static void fill_table(const close_pairs *cp, const double *tt, const int32_t *ti, const uint16_t *lut, const double *tb,
                        size_t nt, int right, const double *total, size_t rows, size_t cols, double *tab) {
   size_t cells = rows * cols;
-  uint64_t small[4096], *cnt = cells <= 4096 ? small : calloc(cells, sizeof *cnt);
+  uint64_t small[4096], *cnt = cells <= 4096 ? small : sm__calloc(cells, sizeof *cnt);
   if (!cnt) { /* out of memory for a huge table: count in the doubles */
     for (size_t c = 0; c < cells; c++) tab[c] = 0;
     for (size_t q = 0; q < cp->n; q++)
@@ -93,7 +93,7 @@ static void fill_table(const close_pairs *cp, const double *tt, const int32_t *t
       for (size_t q = 0; q < cp->n; q++) cnt[(size_t)pr[q] * cols + band_of(fabs(tt[pi[q]] - tt[pj[q]]), tb, nt, right)]++;
     }
     for (size_t c = 0; c < cells; c++) tab[c] = (double)cnt[c];
-    if (cnt != small) free(cnt);
+    if (cnt != small) sm__free(cnt);
   }
   for (size_t c = 0; c < cols; c++) {
     double s = 0;
@@ -282,9 +282,9 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
 #pragma omp parallel num_threads(nth) reduction(| : oom)
 #endif
       {
-        double *tp = malloc(n * sizeof *tp);
-        int32_t *tib = lut ? malloc(8 * n * sizeof *tib) : NULL;
-        uint32_t *cnt = lut ? malloc(8 * cells * sizeof *cnt) : NULL;
+        double *tp = sm__malloc(n * sizeof *tp);
+        int32_t *tib = lut ? sm__malloc(8 * n * sizeof *tib) : NULL;
+        uint32_t *cnt = lut ? sm__malloc(8 * cells * sizeof *cnt) : NULL;
         oom |= !tp || (lut && (!tib || !cnt));
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
@@ -314,7 +314,7 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
             fill_tables8(&cp, tib, r1 - r0, lut, total, rows, cols, cnt, tabs);
           }
         }
-        free(tp), free(tib), free(cnt);
+        sm__free(tp), sm__free(tib), sm__free(cnt);
       }
       if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
       if (!st) st = sm__progress(ctx, (double)g1 / (double)nbatch, "Knox permutations");

@@ -37,7 +37,7 @@ typedef struct nn_info {
 
 static sm_status nearest_info(sm_ctx *ctx, size_t n, const double *x, const double *y, double k_sd, nn_info *out) {
   memset(out, 0, sizeof *out);
-  double *xy = malloc(2 * n * sizeof *xy);
+  double *xy = sm__malloc(2 * n * sizeof *xy);
   if (!xy) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   for (size_t i = 0; i < n; i++) xy[2 * i] = x[i], xy[2 * i + 1] = y[i];
   qsort(xy, n, 2 * sizeof *xy, cmp_xy);
@@ -47,15 +47,15 @@ static sm_status nearest_info(sm_ctx *ctx, size_t n, const double *x, const doub
       xy[2 * m] = xy[2 * i], xy[2 * m + 1] = xy[2 * i + 1], m++;
   out->n_locations = m;
   if (m < 2) {
-    free(xy);
+    sm__free(xy);
     return sm__error(ctx, SM_E_INPUT, "all %zu locations are the same place: no distances to choose a scale from", n);
   }
-  double *ux = malloc(m * sizeof *ux), *uy = malloc(m * sizeof *uy), *d = malloc(m * sizeof *d);
+  double *ux = sm__malloc(m * sizeof *ux), *uy = sm__malloc(m * sizeof *uy), *d = sm__malloc(m * sizeof *d);
   sm_weights *w = NULL;
   sm_status st = !ux || !uy || !d ? sm__error(ctx, SM_E_NOMEM, "out of memory") : SM_OK;
   double mx = 0, my = 0;
   for (size_t i = 0; !st && i < m; i++) ux[i] = xy[2 * i], uy[i] = xy[2 * i + 1], mx += ux[i], my += uy[i];
-  free(xy);
+  sm__free(xy);
   if (!st) st = sm_weights_knn(ctx, &w, m, ux, uy, 1, 0, 0);
   if (!st) {
     mx /= (double)m, my /= (double)m;
@@ -82,7 +82,7 @@ static sm_status nearest_info(sm_ctx *ctx, size_t n, const double *x, const doub
     out->mean = s / (double)kept, out->median = median_sorted(d, kept), out->max = d[kept - 1];
   }
   sm_weights_destroy(w);
-  free(ux), free(uy), free(d);
+  sm__free(ux), sm__free(uy), sm__free(d);
   return st;
 }
 

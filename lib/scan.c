@@ -117,13 +117,13 @@ typedef struct scan_work {
 } scan_work;
 
 static int work_alloc(scan_work *w, size_t T) {
-  w->O = calloc(T, sizeof *w->O), w->S = malloc((T + 1) * sizeof *w->S), w->nz = malloc(T * sizeof *w->nz);
-  w->mask = calloc((T + 63) / 64, sizeof *w->mask);
+  w->O = sm__calloc(T, sizeof *w->O), w->S = sm__malloc((T + 1) * sizeof *w->S), w->nz = sm__malloc(T * sizeof *w->nz);
+  w->mask = sm__calloc((T + 63) / 64, sizeof *w->mask);
   return w->O && w->S && w->nz && w->mask ? 0 : -1;
 }
 
 static void work_free(scan_work *w) {
-  free(w->O), free(w->S), free(w->nz), free(w->mask);
+  sm__free(w->O), sm__free(w->S), sm__free(w->nz), sm__free(w->mask);
 }
 
 static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const size_t *case_off, const uint32_t *case_t,
@@ -369,7 +369,7 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
 #else
       int tid = 0, nthr = 1;
 #endif
-      dist_i *di = malloc(L * sizeof *di);
+      dist_i *di = sm__malloc(L * sizeof *di);
       oom |= !di;
       for (int k = tid; k < nt && di; k += nthr) { /* chunk k: centres [z0, z1) */
         size_t z0 = Z * (size_t)k / (size_t)nt, z1 = Z * ((size_t)k + 1) / (size_t)nt;
@@ -381,9 +381,9 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
           if (n + s > cap_n) {
             size_t nc = cap_n ? 2 * cap_n : 4096;
             while (nc < n + s) nc *= 2;
-            uint32_t *ni = realloc(ii, nc * sizeof *ni);
+            uint32_t *ni = sm__realloc(ii, nc * sizeof *ni);
             if (ni) ii = ni;
-            double *nr = ni ? realloc(rr, nc * sizeof *nr) : NULL;
+            double *nr = ni ? sm__realloc(rr, nc * sizeof *nr) : NULL;
             if (nr) rr = nr;
             if (!ni || !nr) {
               oom = 1;
@@ -403,7 +403,7 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
         }
         pi[k] = ii, pr[k] = rr, pn[k] = n;
       }
-      free(di);
+      sm__free(di);
     }
   }
   sm_status st = SM_OK;
@@ -427,7 +427,10 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
       q += pn[k];
     }
   }
-  for (int k = 0; pi && k < nt; k++) free(pi[k]), free(pr[k]);
+  for (int k = 0; k < nt; k++) { /* either list may be missing when its allocation failed */
+    if (pi) sm__free(pi[k]);
+    if (pr) sm__free(pr[k]);
+  }
   sm__free(pi), sm__free(pr), sm__free(pn);
   sm__free(bg.start), sm__free(bg.item);
   return st;
@@ -541,10 +544,10 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
 #pragma omp parallel num_threads(nth) reduction(| : oom)
 #endif
     {
-      uint32_t *tt = malloc(nc * sizeof *tt);
+      uint32_t *tt = sm__malloc(nc * sizeof *tt);
       scan_work wk;
       int bad = work_alloc(&wk, T);
-      mstar_tab mt = {malloc((cap_cases + 1) * sizeof(double)), calloc(cap_cases + 1, sizeof(uint32_t)), 0, cap_cases};
+      mstar_tab mt = {sm__malloc((cap_cases + 1) * sizeof(double)), sm__calloc(cap_cases + 1, sizeof(uint32_t)), 0, cap_cases};
       bad |= !tt || !mt.ms || !mt.stamp;
       oom |= bad;
 #ifdef SM_HAVE_OPENMP
@@ -562,7 +565,7 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
         /* the same cases per location, their steps shuffled: each location keeps its case count */
         repmax[r] = scan_all(&cs, 0, cs.Z, T, case_off, tt, rowsum, K, C, W, o->prospective, &lg, NULL, &wk, &mt);
       }
-      free(tt), free(mt.ms), free(mt.stamp);
+      sm__free(tt), sm__free(mt.ms), sm__free(mt.stamp);
       work_free(&wk);
     }
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");

@@ -424,7 +424,7 @@ sm_status sm_weights_knn(sm_ctx *ctx, sm_weights **out, size_t n, const double *
 #endif
   for (size_t i = 0; i < n; i++) {
     size_t bx = bin[i] % gw, by = bin[i] / gw, cap = 4 * k + 16, m = 0;
-    cand *c = malloc(cap * sizeof *c);
+    cand *c = sm__malloc(cap * sizeof *c);
     if (!c) {
       oom = 1;
       continue;
@@ -447,7 +447,7 @@ sm_status sm_weights_knn(sm_ctx *ctx, sm_weights **out, size_t n, const double *
           size_t j = bunit[q];
           if (j == i) continue;
           if (m == cap) {
-            cand *nc = realloc(c, 2 * cap * sizeof *c);
+            cand *nc = sm__realloc(c, 2 * cap * sizeof *c);
             if (!nc) {
               oom = 1;
               break;
@@ -472,7 +472,7 @@ sm_status sm_weights_knn(sm_ctx *ctx, sm_weights **out, size_t n, const double *
       for (size_t q = 0; q < t; q++) w->val[i * per + q] = cols[q] == i ? self_weight : 1.0;
       w->self[i] = (unsigned char)(self != 0);
     }
-    free(c);
+    sm__free(c);
   }
   grid_free(&g);
   if (oom) {

@@ -129,7 +129,7 @@ static int csv_room(csv_out *b, size_t need) {
   if (b->cap - b->n >= need) return 0;
   size_t c = b->cap ? b->cap : 65536;
   while (c - b->n < need) c *= 2;
-  char *q = realloc(b->s, c);
+  char *q = sm__realloc(b->s, c);
   if (!q) return -1;
   b->s = q;
   b->cap = c;
@@ -249,7 +249,7 @@ static sm_status write_csv(sm_ctx *ctx, const char *out, const char *tmp, const 
     /* after every 65536th row, as when rows went out one by one */
     if (!oom && !werr && r1 % 65536 == 0) st = sm__progress(ctx, (double)(r1 - 1) / (double)n, "writing CSV");
   }
-  for (size_t i = 0; i < CSV_ROUND / CSV_BLOCK; i++) free(blk[i].s);
+  for (size_t i = 0; i < CSV_ROUND / CSV_BLOCK; i++) sm__free(blk[i].s);
   sm__free(cols);
   if (!werr && ferror(f)) werr = errno ? errno : EIO;
   if (fclose(f) != 0 && !werr) werr = errno ? errno : EIO;

@@ -76,7 +76,8 @@ typedef struct sm_mann_kendall {
  * Mann-Kendall trend test of a series in time order (REFERENCE.md §1.5; the
  * worked vector 1,3,2,5,4,6,8,7,9,10 gives S 39, var 125, z 3.3988, tau
  * 0.8667). Non-finite values are left out. Fewer than 3 values, or all
- * tied, give S 0, z 0, p 1.
+ * tied, give S 0, z 0, p 1. Series of up to 4096 values need no memory; a
+ * longer one whose copy cannot be allocated gives p NaN.
  * @since 0.1
  */
 SM_API void sm_mann_kendall_test(const double *x, size_t n, sm_mann_kendall *out);
