@@ -3,8 +3,10 @@
  *   count_wards POINTS WARDS [OUT.gpkg]
  *
  * Reads police.uk CSVs (a file, a directory or a glob) and a ward polygon
- * layer, counts the points in each ward, prints the five busiest wards and,
- * given OUT.gpkg, writes the ward layer and the ward x month table. */
+ * layer, counts the points in each ward with the count pipeline
+ * (sm_count_run(), what `safemap count` runs), prints the five busiest wards
+ * and, given OUT.gpkg, writes the ward layer and the ward x month table with
+ * their recipe. */
 #include <safemap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,14 @@
 static int fail(sm_ctx *ctx, sm_status st) {
   fprintf(stderr, "count_wards: %s: %s\n", sm_status_str(st), sm_ctx_last_error(ctx));
   return 1;
+}
+
+static const sm_layer *by_total; /* for the sort */
+static size_t total_col;
+static int busier(const void *a, const void *b) {
+  int64_t x = sm_layer_get_int(by_total, *(const size_t *)a, total_col);
+  int64_t y = sm_layer_get_int(by_total, *(const size_t *)b, total_col);
+  return (x < y) - (x > y);
 }
 
 int main(int argc, char **argv) {
@@ -41,38 +51,30 @@ int main(int argc, char **argv) {
   ao.analysis_crs = sm_points_crs(points);
   if ((st = sm_areas_read(ctx, &wards, argv[2], &ao))) return fail(ctx, st);
 
-  /* 3. Counts per ward (a polygon layer) and per ward x month (a table). */
-  sm_layer *per_ward = NULL, *per_month = NULL;
-  if ((st = sm_areas_count_points(ctx, &per_ward, &per_month, wards, points, "ward_counts"))) return fail(ctx, st);
-  size_t total = (size_t)sm_layer_field_index(per_ward, "total");
-  size_t name = (size_t)sm_layer_field_index(per_ward, "area_name");
-  size_t n = sm_layer_feature_count(per_ward);
-  for (int k = 0; k < 5 && k < (int)n; k++) { /* five busiest, simple selection */
-    size_t best = 0;
-    int64_t bv = -1;
-    for (size_t r = 0; r < n; r++) {
-      int64_t v = sm_layer_get_int(per_ward, r, total);
-      if (v > bv) bv = v, best = r;
-    }
-    printf("  %-30s %lld\n", sm_layer_get_string(per_ward, best, name), (long long)bv);
-    sm_layer_set_int(ctx, per_ward, best, total, -1 - bv); /* mark as taken */
-  }
-  for (size_t r = 0; r < n; r++) { /* restore */
-    int64_t v = sm_layer_get_int(per_ward, r, total);
-    if (v < 0) sm_layer_set_int(ctx, per_ward, r, total, -1 - v);
-  }
-  printf("outside every ward: %s\n", sm_layer_metadata_get(per_ward, "points_outside_areas"));
+  /* 3. The count pipeline: a ward layer and a ward x month table, each with its recipe. */
+  sm_result *counts = NULL;
+  if ((st = sm_count_run(ctx, &counts, points, wards, NULL))) return fail(ctx, st);
+  const sm_layer *per_ward = sm_result_layer_named(counts, "ward_counts");
+  by_total = per_ward, total_col = (size_t)sm_layer_field_index(per_ward, "total");
+  size_t name = (size_t)sm_layer_field_index(per_ward, "area_name"), n = sm_layer_feature_count(per_ward);
+  size_t *order = malloc((n ? n : 1) * sizeof *order);
+  if (!order) return 2;
+  for (size_t r = 0; r < n; r++) order[r] = r;
+  qsort(order, n, sizeof *order, busier);
+  for (size_t k = 0; k < 5 && k < n; k++)
+    printf("  %-30s %lld\n", sm_layer_get_string(per_ward, order[k], name),
+           (long long)sm_layer_get_int(per_ward, order[k], total_col));
+  free(order);
+  printf("outside every ward: %.0f\n", sm_result_figure(counts, "points_outside_areas"));
 
-  /* 4. Write both to one GeoPackage, atomically. */
+  /* 4. Write both layers and their recipe to one GeoPackage, atomically. */
   if (argc > 3) {
     sm_write_options wo = SM_WRITE_OPTIONS_INIT;
     wo.overwrite = 1;
-    sm_layer *layers[] = {per_ward, per_month};
-    if ((st = sm_write_layers(ctx, argv[3], layers, 2, &wo))) return fail(ctx, st);
+    if ((st = sm_result_write(ctx, counts, argv[3], &wo))) return fail(ctx, st);
     printf("wrote %s\n", argv[3]);
   }
-  sm_layer_destroy(per_ward);
-  sm_layer_destroy(per_month);
+  sm_result_destroy(counts);
   sm_areas_destroy(wards);
   sm_points_destroy(points);
   sm_ctx_destroy(ctx);

@@ -4,7 +4,8 @@
  *
  * Reads police.uk CSVs (a file, a directory or a glob), computes a quartic
  * kernel density in points per km² (ArcGIS's definition; the radius by its
- * spatial Silverman rule unless given), and writes a GeoTIFF. */
+ * spatial Silverman rule unless given) with the kde pipeline (sm_kde_run(),
+ * what `safemap kde` runs), and writes a GeoTIFF with its recipe. */
 #include <safemap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,26 +21,25 @@ int main(int argc, char **argv) {
   const char *sources[] = {argv[1]};
   sm_status st = sm_points_read(ctx, &points, sources, 1, NULL);
 
-  sm_kde_options ko = SM_KDE_OPTIONS_INIT; /* quartic, per km², automatic radius */
-  if (argc > 3) ko.bandwidth_m = atof(argv[3]);
-  ko.cell_m = 25;
-  sm_raster *surface = NULL;
-  sm_kde_info info;
-  if (!st) st = sm_kde(ctx, &surface, points, &ko, &info);
+  sm_kde_run_options ko = SM_KDE_RUN_OPTIONS_INIT; /* quartic, per km², automatic radius */
+  if (argc > 3) ko.surface.bandwidth_m = atof(argv[3]);
+  ko.surface.cell_m = 25;
+  sm_result *kde = NULL;
+  if (!st) st = sm_kde_run(ctx, &kde, points, NULL, &ko);
   if (!st) {
     sm_write_options wo = SM_WRITE_OPTIONS_INIT;
     wo.overwrite = 1;
-    st = sm_write_raster(ctx, argv[2], surface, &wo);
+    st = sm_result_write(ctx, kde, argv[2], &wo);
   }
   if (st) {
     fprintf(stderr, "kde_surface: %s: %s\n", sm_status_str(st), sm_ctx_last_error(ctx));
   } else {
-    sm_raster_stats s;
-    sm_raster_stats_compute(surface, &s);
-    printf("%zu points, radius %.1f m (%s), %zu x %zu cells, peak %.1f %s\n", info.n_points, info.radius_m, info.rule,
-           info.width, info.height, s.max, sm_raster_metadata_get(surface, "units"));
+    printf("%.0f points, radius %.1f m (%s), %.0f x %.0f cells, peak %.1f %s\n", sm_result_figure(kde, "points"),
+           sm_result_figure(kde, "radius_m"), sm_result_text(kde, "rule"), sm_result_figure(kde, "width"),
+           sm_result_figure(kde, "height"), sm_result_figure(kde, "max"),
+           sm_raster_metadata_get(sm_result_raster(kde, 0), "units"));
   }
-  sm_raster_destroy(surface);
+  sm_result_destroy(kde);
   sm_points_destroy(points);
   sm_ctx_destroy(ctx);
   return st ? 1 : 0;

@@ -5,12 +5,12 @@
  * Reads police.uk CSVs and ward polygons. The scan (sm_scan_run(), as
  * `safemap scan`): incidents per ward and month, circles around each ward
  * centroid, windows of up to 6 months, 99 seeded replications of the months;
- * prints the clusters and the wards in each from its two layers. The forecast: ProMap's surface for the last month from the months
- * before it (50 m cells, 400 m, 2 months), scored against that month's
- * incidents: hit rate and PAI at 5% of the area. */
+ * prints the clusters and the wards in each from its two layers. The forecast
+ * (sm_forecast_run(), as `safemap forecast --at`): ProMap's surface for the
+ * last month from the months before it (50 m cells, 400 m, 2 months), scored
+ * against that month's incidents: hit rate and PAI at 5% of the area. */
 #include <safemap.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* a column of a result layer by name */
@@ -23,12 +23,10 @@ int main(int argc, char **argv) {
   }
   sm_ctx *ctx;
   if (sm_ctx_create(&ctx) != SM_OK) return 2;
-  sm_ctx_set_seed(ctx, 1);
   sm_points *points = NULL;
   sm_areas *wards = NULL;
   sm_result *scan = NULL;
-  sm_raster *risk = NULL;
-  double *month = NULL, *lx = NULL, *ly = NULL;
+  sm_result *forecast = NULL;
   const char *sources[] = {argv[1]};
   sm_status st = sm_points_read(ctx, &points, sources, 1, NULL);
   sm_areas_options ao = SM_AREAS_OPTIONS_INIT;
@@ -57,34 +55,25 @@ int main(int argc, char **argv) {
     }
     printf("\n");
   }
-  /* ProMap for the last month, from the months before it, scored against it */
-  int32_t last = 0;
-  if (!st) {
-    month = malloc(n * sizeof *month), lx = malloc(n * sizeof *lx), ly = malloc(n * sizeof *ly);
-    if (!month || !lx || !ly) st = SM_E_NOMEM;
-  }
-  for (size_t i = 0; !st && i < n; i++) {
-    month[i] = sm_time_month_index(sm_points_time(points)[i]);
-    if (i == 0 || month[i] > last) last = (int32_t)month[i];
-  }
-  double extent[4];
-  if (!st) sm_areas_extent(wards, extent);
-  sm_promap_options po = SM_PROMAP_OPTIONS_INIT;
-  po.time_bandwidth = 2; /* months */
-  if (!st) st = sm_promap(ctx, &risk, n, sm_points_x(points), sm_points_y(points), month, last, extent, sm_points_crs(points), &po);
-  size_t m = 0;
+  /* ProMap for the last month, from the months before it, scored against it (sm_forecast_run, as
+   * `safemap forecast --at YYYY-MM`): the defaults are ProMap's 50 m cells and 400 m; 2 months back */
+  int64_t last = 0;
   for (size_t i = 0; !st && i < n; i++)
-    if (month[i] == last) lx[m] = sm_points_x(points)[i], ly[m] = sm_points_y(points)[i], m++;
-  const double coverage = 0.05;
-  sm_hit_rate hr;
-  size_t outside = 0;
-  if (!st) st = sm_evaluate_raster(ctx, risk, m, lx, ly, sm_points_crs(points), &coverage, 1, &hr, &outside);
-  if (!st)
-    printf("ProMap for %04d-%02d: %zu of %zu incidents in the top 5%% of the area (%zu cells): hit rate %.1f%%, PAI %.2f\n",
-           (int)(last / 12), (int)(last % 12 + 1), (size_t)hr.hits, m - outside, hr.cells, 100 * hr.hit_rate, hr.pai);
+    if (i == 0 || sm_points_time(points)[i] > last) last = sm_points_time(points)[i];
+  char at[16] = "";
+  if (!st) sm_time_format(last, SM_TIME_MONTH, at, sizeof at);
+  sm_forecast_options fo = SM_FORECAST_OPTIONS_INIT;
+  fo.at = at, fo.time_bandwidth = 2;
+  if (!st) st = sm_forecast_run(ctx, &forecast, points, wards, &fo);
+  if (!st) {
+    double scored = sm_result_figure(forecast, "incidents_scored");
+    printf("ProMap for %s: %.0f of %.0f incidents in the top 5%% of the area (%zu cells): hit rate %.1f%%, PAI %.2f\n", at,
+           sm_result_figure(forecast, "hit_rate") * scored, scored,
+           sm_layer_feature_count(sm_result_layer_named(forecast, "promap_top")), 100 * sm_result_figure(forecast, "hit_rate"),
+           sm_result_figure(forecast, "pai"));
+  }
   if (st) fprintf(stderr, "scan_and_forecast: %s: %s\n", sm_status_str(st), sm_ctx_last_error(ctx));
-  free(month), free(lx), free(ly);
-  sm_raster_destroy(risk);
+  sm_result_destroy(forecast);
   sm_result_destroy(scan);
   sm_areas_destroy(wards);
   sm_points_destroy(points);
