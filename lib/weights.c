@@ -214,9 +214,10 @@ sm_status sm_weights_distance_band(sm_ctx *ctx, sm_weights **out, size_t n, cons
       w->col = sm__malloc((w->off[n] ? w->off[n] : 1) * sizeof *w->col);
       w->val = sm__malloc((w->off[n] ? w->off[n] : 1) * sizeof *w->val);
       if (!w->col || !w->val) {
+        size_t pairs = w->off[n];
         grid_free(&g);
         sm_weights_destroy(w);
-        return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu neighbour pairs)", w->off[n]);
+        return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu neighbour pairs)", pairs);
       }
     }
 #ifdef SM_HAVE_OPENMP
