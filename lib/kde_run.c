@@ -58,7 +58,8 @@ sm_status sm_kde_run_options_init(sm_kde_run_options *opts, int version) {
 
 /* ---- validation ----------------------------------------------------------------------------- */
 
-static sm_status check_options(sm_ctx *ctx, const sm_kde_run_options *o) {
+/* The options alone (have_areas: the run gets a study area); with `run`, also what needs B's points (compare). */
+static sm_status check_options(sm_ctx *ctx, const sm_kde_run_options *o, int have_areas, int run) {
   const sm_kde_options *s = &o->surface;
   if (o->version < 1 || o->version > SM_KDE_RUN_OPTIONS_VERSION)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_run: options version %d; this library knows 1 to %d", o->version,
@@ -68,7 +69,12 @@ static sm_status check_options(sm_ctx *ctx, const sm_kde_run_options *o) {
                      SM_KDE_OPTIONS_VERSION);
   if ((int)s->bandwidth_rule < 0 || s->bandwidth_rule >= SM_BW_END_)
     return sm__error(ctx, SM_E_INVALID_ARG, "--bandwidth needs metres, 'auto', 'scott', 'ppl' or 'diggle'");
+  if (s->bandwidth_rule == SM_BW_FIXED && !(s->bandwidth_m > 0 && isfinite(s->bandwidth_m)))
+    return sm__error(ctx, SM_E_INVALID_ARG, "the bandwidth must be a distance > 0 in metres, not %g", s->bandwidth_m);
   if ((int)s->edge < 0 || s->edge >= SM_KDE_EDGE_END_) return sm__error(ctx, SM_E_INVALID_ARG, "unknown --edge %d", (int)s->edge);
+  if (have_areas && s->edge != SM_KDE_EDGE_NONE) /* the areas are the mask (sm_kde's message) */
+    return sm__error(ctx, SM_E_INVALID_ARG,
+                     "edge correction works over the grid's rectangle; it cannot be combined with a study-area mask");
   if (s->pilot_bandwidth_m < 0 || isnan(s->pilot_bandwidth_m))
     return sm__error(ctx, SM_E_INVALID_ARG, "--pilot-bandwidth needs metres > 0, not %g", s->pilot_bandwidth_m);
   if (s->adaptive_trim != 0 && !(s->adaptive_trim >= 1))
@@ -86,11 +92,16 @@ static sm_status check_options(sm_ctx *ctx, const sm_kde_run_options *o) {
     if (!(o->hotspot_percents[k] > 0 && o->hotspot_percents[k] <= 100))
       return sm__error(ctx, SM_E_INVALID_ARG, "--hotspot-areas needs percentages in (0, 100] like 50,75,90, not %g",
                        o->hotspot_percents[k]);
-  if (!o->compare && (o->normalise || o->epsilon != 0))
+  if (run && !o->compare && (o->normalise || o->epsilon != 0))
     return sm__error(ctx, SM_E_INVALID_ARG, "--compare, --compare-from/--compare-to, --normalise and --epsilon go with --dual");
   if ((int)o->dual < 0 || o->dual >= SM_KDE_DUAL_END_) return sm__error(ctx, SM_E_INVALID_ARG, "unknown --dual %d", (int)o->dual);
   if (!(o->epsilon >= 0)) return sm__error(ctx, SM_E_INVALID_ARG, "--epsilon needs a number >= 0, not %g", o->epsilon);
   return SM_OK;
+}
+
+sm_status sm_kde_run_options_check(sm_ctx *ctx, const sm_kde_run_options *opts, int have_areas) {
+  sm_kde_run_options d = SM_KDE_RUN_OPTIONS_INIT;
+  return check_options(ctx, opts ? opts : &d, have_areas, 0);
 }
 
 /* ---- recipe --------------------------------------------------------------------------------- */
@@ -276,7 +287,7 @@ sm_status sm_kde_run(sm_ctx *ctx, sm_result **out, const sm_points *points, cons
   *out = NULL;
   sm_kde_run_options d = SM_KDE_RUN_OPTIONS_INIT;
   if (!opts) opts = &d;
-  sm_status st = check_options(ctx, opts);
+  sm_status st = check_options(ctx, opts, areas != NULL, 1);
   if (st) return st;
   if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_run: no points");
   sm_kde_options ko = opts->surface;

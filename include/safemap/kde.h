@@ -271,6 +271,20 @@ typedef struct sm_kde_run_options {
 SM_API sm_status sm_kde_run_options_init(sm_kde_run_options *opts, int version);
 
 /**
+ * Checks options before any data is read: the numbers and combinations
+ * sm_kde_run() would refuse, with the same messages (a fixed bandwidth <= 0,
+ * an edge correction with a study area, --pilot-bandwidth/--trim without
+ * --adaptive, hot-spot percentages out of (0, 100], ...). What needs the
+ * points is left to the run: --normalise and --epsilon without `compare`
+ * (B is read after this check), and sm_kde()'s own checks of the kernel,
+ * units and edge correction against the convention.
+ * @param have_areas 1 when the run will be given areas (the study-area mask).
+ * @return SM_OK or SM_E_INVALID_ARG.
+ * @since 0.2
+ */
+SM_API sm_status sm_kde_run_options_check(sm_ctx *ctx, const sm_kde_run_options *opts, int have_areas);
+
+/**
  * The kde pipeline, as `safemap kde`: a kernel density surface (sm_kde()),
  * or with opts->compare a dual surface of A = points and B = compare
  * (sm_kde_dual()); with areas, the grid covers the areas' extent (unless

@@ -134,6 +134,47 @@ static void refused(void **state) {
   assert_string_equal(sm_kde_dual_op_name(d), "log-ratio");
 }
 
+/* sm_kde_run_options_check refuses before any data is read what the run refuses, with the same message; what
+ * needs B's points (--normalise without compare) is left to the run. */
+static void checked_before_reading(void **state) {
+  (void)state;
+  static const struct {
+    int what, areas;
+    const char *msg;
+  } cases[] = {{0, 0, "options version 0"}, {1, 0, "--hotspot-areas"}, {2, 0, "go with --adaptive"}, {3, 0, "--cell"},
+               {4, 0, "--gaussian-cutoff"}, {5, 0, "--epsilon"}, {6, 0, "the bandwidth must be a distance > 0 in metres, not 0"},
+               {7, 1, "cannot be combined with a study-area mask"}};
+  double bad[] = {50, 0};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    sm_kde_run_options o = SM_KDE_RUN_OPTIONS_INIT;
+    switch (cases[i].what) {
+    case 0: o.version = 0; break;
+    case 1: o.hotspot_percents = bad, o.n_hotspot_percents = 2; break;
+    case 2: o.surface.pilot_bandwidth_m = 100; break;
+    case 3: o.surface.cell_m = -1; break;
+    case 4: o.surface.gaussian_cutoff = 0.5; break;
+    case 5: o.epsilon = -1; break;
+    case 6: o.surface.bandwidth_rule = SM_BW_FIXED; break;
+    default: o.surface.edge = SM_KDE_EDGE_UNIFORM; break;
+    }
+    assert_int_equal(sm_kde_run_options_check(ctx, &o, cases[i].areas), SM_E_INVALID_ARG);
+    if (!strstr(sm_ctx_last_error(ctx), cases[i].msg)) fail_msg("case %d: '%s'", cases[i].what, sm_ctx_last_error(ctx));
+    sm_result *r = NULL;
+    assert_int_equal(sm_kde_run(ctx, &r, pts, cases[i].areas ? wards : NULL, &o), SM_E_INVALID_ARG);
+    assert_null(r);
+    if (!strstr(sm_ctx_last_error(ctx), cases[i].msg)) fail_msg("run, case %d: '%s'", cases[i].what, sm_ctx_last_error(ctx));
+  }
+  sm_kde_run_options o = SM_KDE_RUN_OPTIONS_INIT;
+  assert_ok(ctx, sm_kde_run_options_check(ctx, NULL, 0));
+  o.surface.edge = SM_KDE_EDGE_UNIFORM;
+  assert_ok(ctx, sm_kde_run_options_check(ctx, &o, 0)); /* no mask: allowed */
+  o = (sm_kde_run_options)SM_KDE_RUN_OPTIONS_INIT;
+  o.normalise = 1, o.epsilon = 0.01; /* compare is set once B is read */
+  assert_ok(ctx, sm_kde_run_options_check(ctx, &o, 1));
+  o.surface.bandwidth_rule = SM_BW_FIXED, o.surface.bandwidth_m = 250;
+  assert_ok(ctx, sm_kde_run_options_check(ctx, &o, 0));
+}
+
 /* A dual surface of a set against itself is 0 wherever defined. */
 static void dual_same(void **state) {
   (void)state;
@@ -149,6 +190,6 @@ static void dual_same(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(demo), cmocka_unit_test(extent_and_threads), cmocka_unit_test(refused),
-                                     cmocka_unit_test(dual_same)};
+                                     cmocka_unit_test(checked_before_reading), cmocka_unit_test(dual_same)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
