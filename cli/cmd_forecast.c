@@ -1,17 +1,15 @@
 /* safemap forecast: prospective surfaces (ProMap, KDE, last month's counts), scoring any surface against a later
  * month's incidents, and a rolling back-test of the three. */
 #include "cli.h"
-#include "legacy.h" /* TEMPORARY */
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
-static const char *USAGE =
-    "Usage: safemap forecast POINTS... --backtest [-o TABLE.csv] [options]\n"
-    "       safemap forecast POINTS... --at YYYY-MM|DATE [--method M] -o SURFACE.tif|SURFACE.gpkg [options]\n"
-    "       safemap forecast POINTS... --evaluate SURFACE.tif --at YYYY-MM|DATE [-o TABLE.csv] [options]\n"
-    "\n"
+static const cli_command FORECAST = {
+    "forecast",
+    "POINTS... --backtest [-o TABLE.csv] [options]\n"
+    "POINTS... --at YYYY-MM|DATE [--method M] -o SURFACE.tif|SURFACE.gpkg [options]\n"
+    "POINTS... --evaluate SURFACE.tif --at YYYY-MM|DATE [-o TABLE.csv] [options]",
     "Prospective hot-spotting by month (--bin month, the default: police.uk's dates) or by week\n"
     "(--bin week, weeks from Monday, for dated incidents), and how good a map is.\n"
     "--at: the risk surface for a month (YYYY-MM) or the week holding a date, from the incidents\n"
@@ -25,52 +23,37 @@ static const char *USAGE =
     "heatmap, ...) against the incidents of the --at step (nodata cells are outside the study area).\n"
     "--backtest: for every step after the first --warmup steps, the three predictions from the\n"
     "steps before it are scored against that step's incidents.\n"
+    "The grid covers the extent of --wards when given, else the points'. -o: .csv (tables), .tif or\n"
+    ".gpkg (surface).\n"
     "Scores: hit rate (share of the step's incidents in the flagged cells), PAI (hit rate / area\n"
     "share) and PEI (PAI / the best possible) at each --coverage (share of the area flagged,\n"
     "highest prediction first, ties with fewer incidents first, as R ptools); '--coverage curve'\n"
     "scores every 1% from 1% to 100%. One line per step, method and coverage on stderr (for a\n"
     "curve 1, 5, 10, 20, 50 and 100%); the table (month or week, incidents, method, coverage,\n"
-    "cells, area_share, hits, hit_rate, pai, pei) to -o.\n"
-    "\n"
-    "Options:\n"
-    "  --bin B                month (default) | week (needs dates, not police.uk's months)\n"
-    "  --method M             promap (default) | kde | last-month | last-week: the --at surface\n"
-    "  --cell M               grid cell in metres (default 50, ProMap's)\n"
-    "  --space-bandwidth N    ProMap: cells (default 8: 400 m at 50 m)\n"
-    "  --time-bandwidth N     ProMap: steps (default 2 months, or 8 weeks: open_cp's)\n"
-    "  --bandwidth M          KDE radius in metres (default 250)\n"
-    "  --kde-months N         KDE of the last N months (default 12); --kde-weeks N with --bin week (52)\n"
-    "  --coverage LIST        shares of the area flagged (default 0.05), or 'curve'\n"
-    "  --warmup N             steps before the first scored one (default 12 months, or 52 weeks)\n"
-    "  --wards PATH           the grid covers the wards' extent (default: the points')\n"
-    "  -o, --output PATH      .csv (tables), .tif or .gpkg (surface)     --overwrite\n"
-    "  --type, --from, --to, input options as in 'safemap info'; -j, -q, -v\n"
-    "\n"
-    "Examples (Camden burglary: back-test from month 13 on; next month's ProMap surface; how well a\n"
-    "KDE of the last year flags February 2025's burglaries, as a curve):\n"
-    "  safemap forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --backtest -o backtest.csv\n"
-    "  safemap forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --at 2025-03 -o promap.gpkg\n"
-    "  safemap kde data/police/camden_burglary --to 2025-01 --from 2024-02 --cell 50 --bandwidth 250 -o kde.tif\n"
-    "  safemap forecast data/police/camden_burglary --evaluate kde.tif --at 2025-02 --coverage curve -o curve.csv\n";
+    "cells, area_share, hits, hit_rate, pai, pei) to -o. The tables and the surface's name write\n"
+    "the last step's counts last_month / last_week; --method takes either spelling.\n",
+    "# Camden burglary: the back-test from month 13 on\n"
+    "safemap forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --backtest -o backtest.csv\n"
+    "# next month's ProMap surface and its top 5% cells\n"
+    "safemap forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --at 2025-03 -o promap.gpkg\n"
+    "# how well a KDE of the last year flags February 2025's burglaries, as a curve\n"
+    "safemap kde data/police/camden_burglary --to 2025-01 --from 2024-02 --cell 50 --bandwidth 250 -o kde.tif\n"
+    "safemap forecast data/police/camden_burglary --evaluate kde.tif --at 2025-02 --coverage curve -o curve.csv\n",
+    CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_STRICT,
+    NULL};
 
-/* --coverage: 'curve', or a list of shares (the library checks each is in (0, 1]); 1 after printing an error. */
-static int parse_coverage(const char *text, double **cov, size_t *n, int *curve) {
-  *cov = NULL, *n = 0, *curve = text && !strcmp(text, "curve");
-  if (!text || *curve) return 0;
-  size_t max = 1;
-  for (const char *c = text; *c; c++) max += *c == ',';
-  if (!(*cov = malloc(max * sizeof **cov))) return 1;
-  for (const char *p = text; *p;) {
-    char *end;
-    double v = strtod(p, &end);
-    if (end == p || (*end && *end != ',')) {
-      fprintf(stderr, "safemap forecast: error: --coverage '%s' is not a list of shares in (0, 1] (or 'curve')\n", text);
-      return 1;
-    }
-    (*cov)[(*n)++] = v;
-    p = *end == ',' ? end + 1 : end;
-  }
-  return 0;
+/* --coverage: 'curve', or a list of numbers (the library checks each share is in (0, 1]). */
+typedef struct coverage_arg {
+  double v[100];
+  size_t n;
+  int curve;
+} coverage_arg;
+
+static int parse_coverage(const char *arg, void *dest) {
+  coverage_arg *c = dest;
+  c->n = 0;
+  c->curve = !strcmp(arg, "curve");
+  return c->curve ? 0 : cli_numbers(arg, c->v, sizeof c->v / sizeof c->v[0], &c->n);
 }
 
 /* The scores table, one line per step, method and coverage (for a curve 1, 5, 10, 20, 50 and 100%). */
@@ -89,101 +72,89 @@ static void print_table(const sm_layer *L, int weekly, int curve) {
 }
 
 /* What the run found, on stderr. */
-static void print_summary(const legacy_opts *o, const sm_result *res, int weekly, int curve) {
-  cli_clear_progress();
-  const sm_layer *T = sm_result_layer_named(res, o->backtest ? "backtest" : "evaluation");
+static void print_summary(const cli_run *r, int backtest, const char *evaluate, int weekly, int curve) {
+  const sm_result *res = r->result;
+  const sm_layer *T = sm_result_layer_named(res, backtest ? "backtest" : "evaluation");
   if (T) print_table(T, weekly, curve);
   const char *u = weekly ? "week" : "month";
   double scored = sm_result_figure(res, "steps_scored"), outside = sm_result_figure(res, "incidents_outside");
-  if (o->backtest && scored > 0)
+  if (backtest && scored > 0)
     fprintf(stderr, "safemap forecast: mean over %.0f %ss at %.1f%% coverage: ProMap hit %.1f%% PAI %.2f; KDE hit %.1f%% PAI %.2f; "
                     "last %s hit %.1f%% PAI %.2f\n", scored, u, 100 * sm_result_figure(res, "coverage"),
             100 * sm_result_figure(res, "mean_hit_rate_promap"), sm_result_figure(res, "mean_pai_promap"),
             100 * sm_result_figure(res, "mean_hit_rate_kde"), sm_result_figure(res, "mean_pai_kde"), u,
             100 * sm_result_figure(res, "mean_hit_rate_last"), sm_result_figure(res, "mean_pai_last"));
-  if (o->evaluate && outside > 0)
+  if (evaluate && outside > 0)
     fprintf(stderr, "safemap forecast: %.0f of the %.0f incidents of %s fall outside the surface or on nodata cells: not counted\n",
             outside, sm_result_figure(res, "incidents"), sm_result_text(res, "at"));
-  if (!o->backtest && !o->evaluate)
+  if (!backtest && !evaluate)
     fprintf(stderr, "safemap forecast: %s surface for %s (%.0f x %.0f cells of %g m) from the incidents before it%s: wrote %s\n",
             sm_result_text(res, "method"), sm_result_text(res, "at"), sm_result_figure(res, "width"), sm_result_figure(res, "height"),
-            sm_result_figure(res, "cell_m"), sm_result_figure(res, "scored") > 0 ? ", scored against its incidents" : "", o->output);
-  else if (o->output)
-    fprintf(stderr, "safemap forecast: wrote %s\n", o->output);
+            sm_result_figure(res, "cell_m"), sm_result_figure(res, "scored") > 0 ? ", scored against its incidents" : "", r->o.output);
+  else if (r->o.output)
+    fprintf(stderr, "safemap forecast: wrote %s\n", r->o.output);
 }
 
-/* The pipeline the options ask for. */
-static sm_status run(const legacy_opts *o, sm_ctx *ctx, sm_result **res, const sm_points *p, const sm_areas *areas,
-                     const sm_raster *R, sm_forecast_bin bin, sm_forecast_method method, const double *cov, size_t ncov,
-                     int curve) {
-  if (o->backtest) {
-    sm_backtest_options bo;
-    sm_backtest_options_init(&bo, SM_BACKTEST_OPTIONS_VERSION);
-    bo.bin = bin, bo.coverages = cov, bo.n_coverages = ncov, bo.coverage_curve = curve;
-    if (o->cell) bo.cell_m = strtod(o->cell, NULL);
-    if (o->bandwidth) bo.bandwidth_m = strtod(o->bandwidth, NULL);
-    if (o->space_bandwidth) bo.space_bandwidth = (int)o->space_bandwidth;
-    bo.time_bandwidth = (int)o->time_bandwidth, bo.kde_months = (int)o->kde_months, bo.kde_weeks = (int)o->kde_weeks;
-    bo.warmup = (int)o->warmup;
-    return sm_backtest_run(ctx, res, p, areas, &bo);
-  }
-  sm_forecast_options fo;
-  sm_forecast_options_init(&fo, SM_FORECAST_OPTIONS_VERSION);
-  fo.at = o->at, fo.method = method, fo.bin = bin, fo.coverages = cov, fo.n_coverages = ncov, fo.coverage_curve = curve;
-  if (o->cell) fo.cell_m = strtod(o->cell, NULL);
-  if (o->bandwidth) fo.bandwidth_m = strtod(o->bandwidth, NULL);
-  if (o->space_bandwidth) fo.space_bandwidth = (int)o->space_bandwidth;
-  fo.time_bandwidth = (int)o->time_bandwidth, fo.kde_months = (int)o->kde_months, fo.kde_weeks = (int)o->kde_weeks;
-  fo.evaluate = R, fo.evaluate_label = o->evaluate;
-  return sm_forecast_run(ctx, res, p, areas, &fo);
+/* Which run the options ask for: a usage error, or NULL. */
+static const char *mode_error(int backtest, const char *at, const char *evaluate, const char *method, const char *output) {
+  return !backtest && !at ? "give --backtest, --at YYYY-MM, or --evaluate SURFACE --at YYYY-MM"
+         : backtest && (at || evaluate) ? "--backtest scores every month: it takes no --at or --evaluate"
+         : evaluate && method ? "--evaluate scores the given surface: it takes no --method"
+         : at && !evaluate && !output ? "--at needs -o SURFACE.tif or SURFACE.gpkg" : NULL;
 }
 
 int cmd_forecast(int argc, char **argv) {
-  legacy_opts o;
-  memset(&o, 0, sizeof o);
-  o.cmd = "forecast";
-  if (legacy_parse(&o, argc, argv, USAGE)) return 1;
-  if (o.help) return 0;
-  const char *bad = o.n_inputs == 0 ? "no input given"
-                    : !o.backtest && !o.at ? "give --backtest, --at YYYY-MM, or --evaluate SURFACE --at YYYY-MM"
-                    : o.backtest && (o.at || o.evaluate) ? "--backtest scores every month: it takes no --at or --evaluate"
-                    : o.evaluate && o.method ? "--evaluate scores the given surface: it takes no --method"
-                    : o.at && !o.evaluate && !o.output ? "--at needs -o SURFACE.tif or SURFACE.gpkg" : NULL;
+  sm_forecast_options fo;
+  sm_backtest_options bo;
+  sm_forecast_options_init(&fo, SM_FORECAST_OPTIONS_VERSION);
+  sm_backtest_options_init(&bo, SM_BACKTEST_OPTIONS_VERSION);
+  const char *method = NULL, *bin = NULL, *evaluate = NULL;
+  int backtest = 0;
+  coverage_arg cov = {{0}, 0, 0};
+  /* the whole-number options are the options' int fields (CLI_UINT writes them as unsigned, 1..1000); the shared
+   * fields are parsed into fo and copied to bo for --backtest */
+  cli_opt own[] = {
+      CLI_O_FLAG("backtest", 0, &backtest, "the rolling back-test of ProMap, KDE and the last step's counts"),
+      CLI_O_STRING("at", &fo.at, "YYYY-MM|DATE", "the month (or with --bin week the week holding DATE) to predict or score"),
+      CLI_O_STRING("evaluate", &evaluate, "RASTER", "score this single-band raster (in the incidents' CRS) against the --at step"),
+      CLI_O_STRING("method", &method, "promap|kde|last-month|last-week",
+                   "the --at surface (default promap); last-week with --bin week;\n"
+                   "last_month / last_week, as the tables write them, are accepted too"),
+      CLI_O_STRING("bin", &bin, "month|week", "the steps: month (default) | week (needs dates, not police.uk's months)"),
+      CLI_O_METRES("cell", &fo.cell_m, "grid cell in metres (default 50, ProMap's)"),
+      CLI_O_UINT("space-bandwidth", &fo.space_bandwidth, "N", 1, 1000, "ProMap: cells (default 8: 400 m at 50 m)"),
+      CLI_O_UINT("time-bandwidth", &fo.time_bandwidth, "N", 1, 1000, "ProMap: steps (default 2 months, or 8 weeks: open_cp's)"),
+      CLI_O_METRES("bandwidth", &fo.bandwidth_m, "KDE radius in metres (default 250)"),
+      CLI_O_UINT("kde-months", &fo.kde_months, "N", 1, 1000, "KDE of the last N months (default 12)"),
+      CLI_O_UINT("kde-weeks", &fo.kde_weeks, "N", 1, 1000, "KDE of the last N weeks, with --bin week (default 52)"),
+      CLI_O_CUSTOM("coverage", &cov, "LIST", "shares of the area in (0, 1], comma-separated, or 'curve'", parse_coverage,
+                   "shares of the area flagged (default 0.05), or 'curve'"),
+      CLI_O_UINT("warmup", &bo.warmup, "N", 1, 1000, "steps before the first scored one (default 12 months, or 52 weeks)"),
+      CLI_O_END};
+  cli_run r;
+  if (!cli_start(&r, &FORECAST, own, CLI_NEEDS_INPUT, NULL, argc, argv)) return cli_finish(&r);
+  const char *bad = mode_error(backtest, fo.at, evaluate, method, r.o.output);
   if (bad) {
-    fprintf(stderr, "safemap forecast: error: %s\nTry 'safemap forecast --help'.\n", bad);
-    return 1;
+    r.rc = cli_usage_error(FORECAST.name, "%s", bad);
+    return cli_finish(&r);
   }
-  double *cov = NULL;
-  size_t ncov = 0;
-  int curve = 0;
-  if (parse_coverage(o.coverage, &cov, &ncov, &curve)) return free(cov), 1;
-  o.read.skip_labels = 1;
-  sm_ctx *ctx = legacy_ctx(&o);
-  if (!ctx) return free(cov), 2;
-  sm_write_options wo;
-  sm_write_options_init(&wo, SM_WRITE_OPTIONS_VERSION);
-  wo.overwrite = o.overwrite;
-  sm_points *p = NULL;
-  sm_areas *areas = NULL;
+  fo.coverages = cov.n ? cov.v : NULL, fo.n_coverages = cov.n, fo.coverage_curve = cov.curve;
+  fo.evaluate_label = evaluate;
+  sm_status st = bin ? sm_forecast_bin_from_name(r.ctx, bin, &fo.bin) : SM_OK;
+  if (!st && method) st = sm_forecast_method_from_name(r.ctx, method, &fo.method);
+  bo.bin = fo.bin, bo.cell_m = fo.cell_m, bo.space_bandwidth = fo.space_bandwidth, bo.time_bandwidth = fo.time_bandwidth;
+  bo.bandwidth_m = fo.bandwidth_m, bo.kde_months = fo.kde_months, bo.kde_weeks = fo.kde_weeks;
+  bo.coverages = fo.coverages, bo.n_coverages = fo.n_coverages, bo.coverage_curve = fo.coverage_curve;
+  if (!st) st = backtest ? sm_backtest_options_check(r.ctx, &bo, r.o.wards != NULL) : sm_forecast_options_check(r.ctx, &fo, r.o.wards != NULL);
   sm_raster *R = NULL;
-  sm_result *res = NULL;
-  sm_forecast_bin bin = SM_FORECAST_BIN_MONTH;
-  sm_forecast_method method = SM_FORECAST_PROMAP;
-  sm_status st = o.bin ? sm_forecast_bin_from_name(ctx, o.bin, &bin) : SM_OK;
-  if (!st && o.method) st = sm_forecast_method_from_name(ctx, o.method, &method);
-  if (!st && o.output) st = sm_write_check(ctx, o.output, &wo);
-  if (!st && o.evaluate) st = sm_raster_read(ctx, o.evaluate, 1, &R);
-  if (!st) st = legacy_read_points(&o, ctx, &p);
-  if (!st && o.wards) st = legacy_read_areas(&o, ctx, p, &areas);
-  if (!st) st = run(&o, ctx, &res, p, areas, R, bin, method, cov, ncov, curve);
-  if (!st && o.output) st = sm_result_write(ctx, res, o.output, &wo);
-  if (!st && !o.quiet) print_summary(&o, res, bin == SM_FORECAST_BIN_WEEK, curve);
-  int rc = st ? legacy_fail(&o, ctx, st) : 0;
-  sm_result_destroy(res);
+  if (!st && evaluate) st = sm_raster_read(r.ctx, evaluate, 1, &R);
+  fo.evaluate = R;
+  if (st) cli_error(&r, st);
+  else if (cli_read(&r) &&
+           cli_write(&r, backtest ? sm_backtest_run(r.ctx, &r.result, r.points, r.areas, &bo)
+                                  : sm_forecast_run(r.ctx, &r.result, r.points, r.areas, &fo)) &&
+           cli_talk(&r))
+    print_summary(&r, backtest, evaluate, fo.bin == SM_FORECAST_BIN_WEEK, cov.curve);
   sm_raster_destroy(R);
-  sm_areas_destroy(areas);
-  sm_points_destroy(p);
-  legacy_ctx_done(ctx);
-  free(cov);
-  return rc;
+  return cli_finish(&r);
 }

@@ -172,29 +172,47 @@ static sm_status run_surface(sm_ctx *ctx, sm_result *r, const fc_data *d, const 
   return st;
 }
 
+/* The options alone, in the command line's words: q resolved (the caller frees q->cov), *m the --at step. */
+static sm_status forecast_options(sm_ctx *ctx, const sm_forecast_options *o, fc_params *q, int32_t *m) {
+  memset(q, 0, sizeof *q);
+  *m = 0;
+  if (o->version < 1 || o->version > SM_FORECAST_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_forecast_run: options version %d (this library knows 1 to %d)", o->version,
+                     SM_FORECAST_OPTIONS_VERSION);
+  if ((int)o->method < 0 || o->method >= SM_FORECAST_METHOD_END_)
+    return sm__error(ctx, SM_E_INVALID_ARG, "--method: unknown method %d", (int)o->method);
+  sm_status st = sm__fc_params_set(ctx, q, o->bin, o->cell_m, o->space_bandwidth, o->time_bandwidth, o->bandwidth_m, o->kde_months,
+                                   o->kde_weeks, o->coverages, o->n_coverages, o->coverage_curve);
+  if (!st && !o->evaluate && ((o->method == SM_FORECAST_LAST_WEEK && !q->weekly) || (o->method == SM_FORECAST_LAST_MONTH && q->weekly)))
+    st = sm__error(ctx, SM_E_INVALID_ARG, "--method %s is for %s: with %s give --method %s", METHOD_NAMES[o->method],
+                   q->weekly ? "monthly steps" : "--bin week", q->weekly ? "--bin week" : "monthly steps",
+                   q->weekly ? "last-week" : "last-month");
+  if (!st && o->at) st = sm__fc_parse_step(ctx, o->at, q->weekly, m);
+  return st;
+}
+
+sm_status sm_forecast_options_check(sm_ctx *ctx, const sm_forecast_options *opts, int have_areas) {
+  (void)have_areas; /* the grid covers the areas when given, else the incidents: both are fine */
+  sm_forecast_options def = SM_FORECAST_OPTIONS_INIT;
+  fc_params q;
+  int32_t m;
+  sm_status st = forecast_options(ctx, opts ? opts : &def, &q, &m);
+  sm__free(q.cov);
+  return st;
+}
+
 sm_status sm_forecast_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
                           const sm_forecast_options *opts) {
   sm_forecast_options def = SM_FORECAST_OPTIONS_INIT;
   if (!out || !points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_forecast_run: NULL argument");
   *out = NULL;
   const sm_forecast_options *o = opts ? opts : &def;
-  if (o->version < 1 || o->version > SM_FORECAST_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_forecast_run: options version %d (this library knows 1 to %d)", o->version,
-                     SM_FORECAST_OPTIONS_VERSION);
-  if ((int)o->method < 0 || o->method >= SM_FORECAST_METHOD_END_)
-    return sm__error(ctx, SM_E_INVALID_ARG, "--method: unknown method %d", (int)o->method);
   fc_params q;
   fc_data d;
   memset(&d, 0, sizeof d);
-  sm_status st = sm__fc_params_set(ctx, &q, o->bin, o->cell_m, o->space_bandwidth, o->time_bandwidth, o->bandwidth_m, o->kde_months,
-                            o->kde_weeks, o->coverages, o->n_coverages, o->coverage_curve);
-  int kind = o->method == SM_FORECAST_PROMAP ? K_PROMAP : o->method == SM_FORECAST_KDE ? K_KDE : K_LAST;
-  if (!st && !o->evaluate && ((o->method == SM_FORECAST_LAST_WEEK && !q.weekly) || (o->method == SM_FORECAST_LAST_MONTH && q.weekly)))
-    st = sm__error(ctx, SM_E_INVALID_ARG, "--method %s is for %s: with %s give --method %s", METHOD_NAMES[o->method],
-                   q.weekly ? "monthly steps" : "--bin week", q.weekly ? "--bin week" : "monthly steps",
-                   q.weekly ? "last-week" : "last-month");
   int32_t m = 0;
-  if (!st && o->at) st = sm__fc_parse_step(ctx, o->at, q.weekly, &m);
+  sm_status st = forecast_options(ctx, o, &q, &m);
+  int kind = o->method == SM_FORECAST_PROMAP ? K_PROMAP : o->method == SM_FORECAST_KDE ? K_KDE : K_LAST;
   if (!st) st = sm__fc_data_prepare(ctx, &d, points, areas, &q);
   if (!st && !o->at) m = d.m1 + 1; /* the step after the last incident's */
   char at[24];
@@ -284,22 +302,38 @@ static sm_status backtest(sm_ctx *ctx, sm_result *r, const fc_data *d, const fc_
   return st;
 }
 
+/* The options alone: q resolved, warm-up included (the caller frees q->cov). */
+static sm_status backtest_options(sm_ctx *ctx, const sm_backtest_options *o, fc_params *q) {
+  memset(q, 0, sizeof *q);
+  if (o->version < 1 || o->version > SM_BACKTEST_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_backtest_run: options version %d (this library knows 1 to %d)", o->version,
+                     SM_BACKTEST_OPTIONS_VERSION);
+  sm_status st = sm__fc_params_set(ctx, q, o->bin, o->cell_m, o->space_bandwidth, o->time_bandwidth, o->bandwidth_m, o->kde_months,
+                                   o->kde_weeks, o->coverages, o->n_coverages, o->coverage_curve);
+  if (!st && o->warmup < 0) st = sm__error(ctx, SM_E_INVALID_ARG, "--warmup needs a whole number of steps >= 1");
+  if (!st) q->warmup = o->warmup ? o->warmup : q->weekly ? 52 : 12;
+  return st;
+}
+
+sm_status sm_backtest_options_check(sm_ctx *ctx, const sm_backtest_options *opts, int have_areas) {
+  (void)have_areas;
+  sm_backtest_options def = SM_BACKTEST_OPTIONS_INIT;
+  fc_params q;
+  sm_status st = backtest_options(ctx, opts ? opts : &def, &q);
+  sm__free(q.cov);
+  return st;
+}
+
 sm_status sm_backtest_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
                           const sm_backtest_options *opts) {
   sm_backtest_options def = SM_BACKTEST_OPTIONS_INIT;
   if (!out || !points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_backtest_run: NULL argument");
   *out = NULL;
   const sm_backtest_options *o = opts ? opts : &def;
-  if (o->version < 1 || o->version > SM_BACKTEST_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_backtest_run: options version %d (this library knows 1 to %d)", o->version,
-                     SM_BACKTEST_OPTIONS_VERSION);
   fc_params q;
   fc_data d;
   memset(&d, 0, sizeof d);
-  sm_status st = sm__fc_params_set(ctx, &q, o->bin, o->cell_m, o->space_bandwidth, o->time_bandwidth, o->bandwidth_m, o->kde_months,
-                            o->kde_weeks, o->coverages, o->n_coverages, o->coverage_curve);
-  if (!st && o->warmup < 0) st = sm__error(ctx, SM_E_INVALID_ARG, "--warmup needs a whole number of steps >= 1");
-  if (!st) q.warmup = o->warmup ? o->warmup : q.weekly ? 52 : 12;
+  sm_status st = backtest_options(ctx, o, &q);
   if (!st) st = sm__fc_data_prepare(ctx, &d, points, areas, &q);
   if (!st && d.m1 - d.m0 < q.warmup)
     st = sm__error(ctx, SM_E_INPUT, "%d %s of incidents: the back-test needs more than --warmup %d", d.m1 - d.m0 + 1,

@@ -149,6 +149,20 @@ typedef struct sm_forecast_options {
 SM_API sm_status sm_forecast_options_init(sm_forecast_options *opts, int version);
 
 /**
+ * Checks the options alone, as sm_forecast_run() does first, so that a program can refuse
+ * them before reading any data: the version, --bin, --cell and --bandwidth (metres > 0),
+ * --space-bandwidth, --time-bandwidth, --kde-months / --kde-weeks (and which goes with which
+ * step), the coverages, --method last-month / last-week against the step, and the --at text.
+ * What depends on the data (the incidents' span, an empty surface) is left to the run.
+ * @param have_areas non-zero when areas will be given (either is fine: the grid covers the
+ *   areas, else the incidents).
+ * @return SM_OK, SM_E_INVALID_ARG with sm_forecast_run()'s message (the options named as the
+ *   command line spells them).
+ * @since 0.2
+ */
+SM_API sm_status sm_forecast_options_check(sm_ctx *ctx, const sm_forecast_options *opts, int have_areas);
+
+/**
  * The risk surface of one step (safemap forecast --at), or the scoring of a given surface
  * (safemap forecast --evaluate).
  *
@@ -212,6 +226,16 @@ typedef struct sm_backtest_options {
 
 /** Initialises options to their defaults. @return SM_OK, SM_E_INVALID_ARG (NULL, version not in 1..current). @since 0.2 */
 SM_API sm_status sm_backtest_options_init(sm_backtest_options *opts, int version);
+
+/**
+ * Checks the options alone, as sm_backtest_run() does first (the version, --bin, the grid,
+ * ProMap's and the KDE's parameters, the coverages, --warmup), before any data is read; that
+ * the incidents span more steps than the warm-up is left to the run.
+ * @param have_areas non-zero when areas will be given (either is fine).
+ * @return SM_OK, SM_E_INVALID_ARG with sm_backtest_run()'s message.
+ * @since 0.2
+ */
+SM_API sm_status sm_backtest_options_check(sm_ctx *ctx, const sm_backtest_options *opts, int have_areas);
 
 /**
  * A rolling-origin back-test (safemap forecast --backtest): for every step after the first

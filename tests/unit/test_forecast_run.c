@@ -367,9 +367,55 @@ static void refusals(void **state) {
   assert_null(r);
 }
 
+/* The options alone, before any data: the run's refusals with its messages, and the data's left to the run. */
+static void options_check(void **state) {
+  (void)state;
+  sm_forecast_options o;
+  sm_backtest_options b;
+  assert_ok(ctx, sm_forecast_options_check(ctx, NULL, 0));
+  assert_ok(ctx, sm_backtest_options_check(ctx, NULL, 1));
+  sm_forecast_options_init(&o, SM_FORECAST_OPTIONS_VERSION);
+  o.at = "2030-01"; /* no incident before it: the data's to say */
+  assert_ok(ctx, sm_forecast_options_check(ctx, &o, 1));
+  o.version = 0;
+  assert_status_msg(sm_forecast_options_check(ctx, &o, 1), SM_E_INVALID_ARG, "options version 0");
+  o.version = SM_FORECAST_OPTIONS_VERSION, o.at = "March";
+  assert_status_msg(sm_forecast_options_check(ctx, &o, 1), SM_E_INVALID_ARG, "--at 'March' is not a month (YYYY-MM)");
+  o.at = "2025-01", o.method = SM_FORECAST_METHOD_END_;
+  assert_status_msg(sm_forecast_options_check(ctx, &o, 1), SM_E_INVALID_ARG, "--method: unknown method");
+  o.method = SM_FORECAST_LAST_WEEK;
+  assert_status_msg(sm_forecast_options_check(ctx, &o, 0), SM_E_INVALID_ARG, "--method last-week is for --bin week");
+  o.bin = SM_FORECAST_BIN_WEEK, o.at = "2025-01-15";
+  assert_ok(ctx, sm_forecast_options_check(ctx, &o, 0));
+  o.kde_months = 3;
+  assert_status_msg(sm_forecast_options_check(ctx, &o, 0), SM_E_INVALID_ARG, "--kde-months is for monthly steps: with --bin week give --kde-weeks");
+  o.kde_months = 0, o.at = "2025-01";
+  assert_status_msg(sm_forecast_options_check(ctx, &o, 0), SM_E_INVALID_ARG, "--at '2025-01' is not a date (YYYY-MM-DD)");
+  sm_forecast_options_init(&o, SM_FORECAST_OPTIONS_VERSION);
+  o.cell_m = 0;
+  assert_status_msg(sm_forecast_options_check(ctx, &o, 0), SM_E_INVALID_ARG, "--cell and --bandwidth need metres > 0");
+  o.cell_m = 50;
+  const double cov[] = {0.05, 1.5};
+  o.coverages = cov, o.n_coverages = 2;
+  assert_status_msg(sm_forecast_options_check(ctx, &o, 0), SM_E_INVALID_ARG, "--coverage '0.05,1.5' is not a list of shares in (0, 1]");
+  o.coverage_curve = 1; /* the curve replaces the list */
+  assert_ok(ctx, sm_forecast_options_check(ctx, &o, 0));
+  sm_backtest_options_init(&b, SM_BACKTEST_OPTIONS_VERSION);
+  b.warmup = 40; /* more than the data's 36 months: the run's to say */
+  assert_ok(ctx, sm_backtest_options_check(ctx, &b, 1));
+  b.warmup = -1;
+  assert_status_msg(sm_backtest_options_check(ctx, &b, 1), SM_E_INVALID_ARG, "--warmup needs a whole number of steps >= 1");
+  b.warmup = 0, b.bin = SM_FORECAST_BIN_MONTH, b.kde_weeks = 10;
+  assert_status_msg(sm_backtest_options_check(ctx, &b, 1), SM_E_INVALID_ARG, "--kde-weeks is for --bin week");
+  b.kde_weeks = 0, b.space_bandwidth = 0;
+  assert_status_msg(sm_backtest_options_check(ctx, &b, 1), SM_E_INVALID_ARG, "--space-bandwidth");
+  b.space_bandwidth = 8, b.version = SM_BACKTEST_OPTIONS_VERSION + 1;
+  assert_status_msg(sm_backtest_options_check(ctx, &b, 1), SM_E_INVALID_ARG, "options version");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(backtest_defaults), cmocka_unit_test(backtest_threads),
                                      cmocka_unit_test(forecast_defaults), cmocka_unit_test(forecast_scored), cmocka_unit_test(weekly),
-                                     cmocka_unit_test(refusals)};
+                                     cmocka_unit_test(refusals), cmocka_unit_test(options_check)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
