@@ -59,11 +59,20 @@ sm_status sm_nearrepeat_options_init(sm_nearrepeat_options *opts, int version) {
   return SM_OK;
 }
 
-static sm_status check_options(sm_ctx *ctx, const sm_nearrepeat_options *o, const sm_points *p) {
+/* The breaks of one list: from 0, increasing (as sm_knox_test() says it). */
+static sm_status check_breaks(sm_ctx *ctx, const char *which, const double *b, size_t n) {
+  if (b[0] != 0) return sm__error(ctx, SM_E_INVALID_ARG, "the %s breaks must start at 0, not %g", which, b[0]);
+  for (size_t i = 1; i < n; i++)
+    if (!(b[i] > b[i - 1]) || !isfinite(b[i]))
+      return sm__error(ctx, SM_E_INVALID_ARG, "the %s breaks must increase: %g after %g", which, b[i], b[i - 1]);
+  return SM_OK;
+}
+
+/* The options alone (no data needed): what sm_nearrepeat_options_check() and sm_nearrepeat_run() refuse first. */
+static sm_status check_options(sm_ctx *ctx, const sm_nearrepeat_options *o) {
   if (o->version < 1 || o->version > SM_NEARREPEAT_OPTIONS_VERSION)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_nearrepeat_run: options version %d (this library knows 1 to %d)",
                      o->version, SM_NEARREPEAT_OPTIONS_VERSION);
-  if (!p) return sm__error(ctx, SM_E_INVALID_ARG, "sm_nearrepeat_run: NULL points");
   if (!o->space_bands_m || !o->n_space_bands)
     return sm__error(ctx, SM_E_INVALID_ARG, "--space-bands is required (e.g. 0,100,200,300)");
   if (!o->time_bands || !o->n_time_bands)
@@ -78,7 +87,14 @@ static sm_status check_options(sm_ctx *ctx, const sm_nearrepeat_options *o, cons
     return sm__error(ctx, SM_E_INVALID_ARG, "--closed: unknown choice %d (left, right)", (int)o->closed);
   if ((int)o->time_unit < 0 || o->time_unit >= SM_NEARREPEAT_TIME_UNIT_END_)
     return sm__error(ctx, SM_E_INVALID_ARG, "--time-unit: unknown choice %d (day, month)", (int)o->time_unit);
-  return SM_OK;
+  sm_status st = check_breaks(ctx, "space", o->space_bands_m, o->n_space_bands);
+  return st ? st : check_breaks(ctx, "time", o->time_bands, o->n_time_bands);
+}
+
+sm_status sm_nearrepeat_options_check(sm_ctx *ctx, const sm_nearrepeat_options *opts, int have_areas) {
+  (void)have_areas;
+  sm_nearrepeat_options defaults = SM_NEARREPEAT_OPTIONS_INIT;
+  return check_options(ctx, opts ? opts : &defaults);
 }
 
 /* The incidents' times in the bands' unit (sm__malloc'd). */
@@ -243,7 +259,8 @@ sm_status sm_nearrepeat_run(sm_ctx *ctx, sm_result **out, const sm_points *point
   *out = NULL;
   sm_nearrepeat_options defaults = SM_NEARREPEAT_OPTIONS_INIT;
   const sm_nearrepeat_options *o = opts ? opts : &defaults;
-  sm_status st = check_options(ctx, o, points);
+  if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_nearrepeat_run: NULL points");
+  sm_status st = check_options(ctx, o);
   if (st) return st;
   sm_knox *k = NULL;
   sm_layer *L = NULL;

@@ -66,11 +66,11 @@ static double step_length_years(const sm_bins *b) {
   }
 }
 
-static sm_status check_options(sm_ctx *ctx, const sm_scan_run_options *o, const sm_points *p, const sm_areas *areas) {
+/* The options alone (no data needed): what sm_scan_run_options_check() and sm_scan_run() refuse first. */
+static sm_status check_options(sm_ctx *ctx, const sm_scan_run_options *o, int have_areas) {
   if (o->version < 1 || o->version > SM_SCAN_RUN_OPTIONS_VERSION)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_scan_run: options version %d (this library knows 1 to %d)", o->version,
                      SM_SCAN_RUN_OPTIONS_VERSION);
-  if (!p) return sm__error(ctx, SM_E_INVALID_ARG, "sm_scan_run: NULL points");
   if ((int)o->centres < 0 || o->centres >= SM_SCAN_CENTRES_END_)
     return sm__error(ctx, SM_E_INVALID_ARG, "--centres: unknown choice %d (units, incidents)", (int)o->centres);
   if ((int)o->grid < 0 || o->grid >= SM_UNIT_KIND_END_)
@@ -78,9 +78,9 @@ static sm_status check_options(sm_ctx *ctx, const sm_scan_run_options *o, const 
   int incidents = o->centres == SM_SCAN_CENTRES_INCIDENTS;
   if (incidents && o->grid != SM_UNIT_AUTO)
     return sm__error(ctx, SM_E_INVALID_ARG, "--centres incidents takes no --grid (each incident position is a location)");
-  if (!incidents && !areas && o->grid == SM_UNIT_AUTO)
+  if (!incidents && !have_areas && o->grid == SM_UNIT_AUTO)
     return sm__error(ctx, SM_E_INVALID_ARG, "give --wards, --grid fishnet --cell M, or --centres incidents");
-  if (o->grid == SM_UNIT_AREAS && !areas) return sm__error(ctx, SM_E_INVALID_ARG, "--grid wards needs --wards");
+  if (o->grid == SM_UNIT_AREAS && !have_areas) return sm__error(ctx, SM_E_INVALID_ARG, "--grid wards needs --wards");
   int cells = !incidents && (o->grid == SM_UNIT_FISHNET || o->grid == SM_UNIT_HEXAGON);
   if (cells && o->cell_m == 0) return sm__error(ctx, SM_E_INVALID_ARG, "--cell is required (cell size in metres)");
   if (cells && !(o->cell_m > 0 && isfinite(o->cell_m)))
@@ -95,6 +95,11 @@ static sm_status check_options(sm_ctx *ctx, const sm_scan_run_options *o, const 
   if (o->has_extent && !(o->extent[2] > o->extent[0] && o->extent[3] > o->extent[1]))
     return sm__error(ctx, SM_E_INVALID_ARG, "--extent needs xmin < xmax and ymin < ymax");
   return SM_OK;
+}
+
+sm_status sm_scan_run_options_check(sm_ctx *ctx, const sm_scan_run_options *opts, int have_areas) {
+  sm_scan_run_options defaults = SM_SCAN_RUN_OPTIONS_INIT;
+  return check_options(ctx, opts ? opts : &defaults, have_areas != 0);
 }
 
 typedef struct pos_i {
@@ -391,7 +396,8 @@ sm_status sm_scan_run(sm_ctx *ctx, sm_result **out, const sm_points *points, con
   *out = NULL;
   sm_scan_run_options defaults = SM_SCAN_RUN_OPTIONS_INIT;
   const sm_scan_run_options *o = opts ? opts : &defaults;
-  sm_status st = check_options(ctx, o, points, areas);
+  if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_scan_run: NULL points");
+  sm_status st = check_options(ctx, o, areas != NULL);
   if (st) return st;
   run s = {0};
   s.o = o, s.p = points, s.areas = areas, s.incidents = o->centres == SM_SCAN_CENTRES_INCIDENTS;

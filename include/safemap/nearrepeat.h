@@ -131,6 +131,20 @@ typedef struct sm_nearrepeat_options {
 SM_API sm_status sm_nearrepeat_options_init(sm_nearrepeat_options *opts, int version);
 
 /**
+ * Checks the options alone, as sm_nearrepeat_run() does first, so that a
+ * program can refuse them before reading any data, with the same messages:
+ * bands missing or fewer than 2 ("--space-bands is required"), breaks not from
+ * 0 or not increasing ("the space breaks must increase: 100 after 200"), a bad
+ * choice. What depends on the data (day bands on month-only dates, no pair
+ * within the bands) is left to the run.
+ * @param opts NULL: the defaults, which have no bands (refused).
+ * @param have_areas not used (the test takes no areas); 0.
+ * @return SM_OK or SM_E_INVALID_ARG.
+ * @since 0.2
+ */
+SM_API sm_status sm_nearrepeat_options_check(sm_ctx *ctx, const sm_nearrepeat_options *opts, int have_areas);
+
+/**
  * The Knox near-repeat test of `points` (safemap nearrepeat): the incidents'
  * times in days or calendar months, then sm_knox_test() with the options'
  * bands, metric and side, its permutations seeded with opts->seed (the same

@@ -146,6 +146,18 @@ typedef struct sm_scan_run_options {
 SM_API sm_status sm_scan_run_options_init(sm_scan_run_options *opts, int version);
 
 /**
+ * Checks the options alone, as sm_scan_run() does first, so that a program can
+ * refuse a bad option or combination before reading any data, with the same
+ * messages ("--centres incidents takes no --grid (each incident position is a
+ * location)", "--cell is required (cell size in metres)"); what depends on the
+ * data (a window longer than the study period, too few locations) is left to the run.
+ * @param opts NULL: the defaults. @param have_areas non-zero when the run will be given areas (wards).
+ * @return SM_OK or SM_E_INVALID_ARG.
+ * @since 0.2
+ */
+SM_API sm_status sm_scan_run_options_check(sm_ctx *ctx, const sm_scan_run_options *opts, int have_areas);
+
+/**
  * The space-time permutation scan of `points` (safemap scan): the incidents
  * are counted per location — the areas' centroids (the areas as units), the
  * centres of fishnet / hexagon cells of cell_m (kept inside the areas when

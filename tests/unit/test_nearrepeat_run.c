@@ -101,11 +101,19 @@ static void threads(void **state) {
   sm_result_destroy(r2);
 }
 
+/* Refused by the run; a bad option (SM_E_INVALID_ARG) already by sm_nearrepeat_options_check() with the same message,
+ * before any data, while what depends on the data (SM_E_INPUT) passes the check. */
 static void refuse(const sm_points *p, const sm_nearrepeat_options *o, sm_status want, const char *msg) {
   sm_result *r = NULL;
   assert_int_equal(sm_nearrepeat_run(ctx, &r, p, NULL, o), want);
   assert_null(r);
   assert_contains(sm_ctx_last_error(ctx), msg);
+  if (want == SM_E_INVALID_ARG) {
+    assert_int_equal(sm_nearrepeat_options_check(ctx, o, 0), SM_E_INVALID_ARG);
+    assert_contains(sm_ctx_last_error(ctx), msg);
+  } else {
+    assert_ok(ctx, sm_nearrepeat_options_check(ctx, o, 0));
+  }
 }
 
 static void invalid(void **state) {
@@ -132,6 +140,11 @@ static void invalid(void **state) {
   const double bad[] = {0, 200, 100};
   o = month_bands(), o.space_bands_m = bad, o.n_space_bands = 3;
   refuse(pts, &o, SM_E_INVALID_ARG, "the space breaks must increase: 100 after 200");
+  const double late[] = {1, 2};
+  o = month_bands(), o.time_bands = late, o.n_time_bands = 2;
+  refuse(pts, &o, SM_E_INVALID_ARG, "the time breaks must start at 0, not 1");
+  o = month_bands();
+  assert_ok(ctx, sm_nearrepeat_options_check(ctx, &o, 0));
   o = month_bands(), o.distance = (sm_nearrepeat_distance)5;
   refuse(pts, &o, SM_E_INVALID_ARG, "--distance");
   /* no pair within the bands */

@@ -179,11 +179,19 @@ static void defaults(void **state) {
   assert_null(r);
 }
 
+/* Refused by the run; a bad option (SM_E_INVALID_ARG) already by sm_scan_run_options_check() with the same message,
+ * before any data, while what depends on the data (SM_E_INPUT) passes the check. */
 static void refuse(const sm_scan_run_options *o, const sm_areas *a, sm_status want, const char *msg) {
   sm_result *r = NULL;
   assert_int_equal(sm_scan_run(ctx, &r, pts, a, o), want);
   assert_null(r);
   assert_contains(sm_ctx_last_error(ctx), msg);
+  if (want == SM_E_INVALID_ARG) {
+    assert_int_equal(sm_scan_run_options_check(ctx, o, a != NULL), SM_E_INVALID_ARG);
+    assert_contains(sm_ctx_last_error(ctx), msg);
+  } else {
+    assert_ok(ctx, sm_scan_run_options_check(ctx, o, a != NULL));
+  }
 }
 
 static void invalid(void **state) {
@@ -220,6 +228,23 @@ static void invalid(void **state) {
     assert_int_equal(c, k);
   }
   assert_null(sm_scan_centres_name(SM_SCAN_CENTRES_END_));
+  /* the check alone: the defaults need areas; cells and incident positions do not */
+  assert_ok(ctx, sm_scan_run_options_check(ctx, NULL, 1));
+  assert_int_equal(sm_scan_run_options_check(ctx, NULL, 0), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "give --wards, --grid fishnet --cell M, or --centres incidents");
+  o = d, o.grid = SM_UNIT_HEXAGON, o.cell_m = 250;
+  assert_ok(ctx, sm_scan_run_options_check(ctx, &o, 0));
+  o = d, o.centres = SM_SCAN_CENTRES_INCIDENTS;
+  assert_ok(ctx, sm_scan_run_options_check(ctx, &o, 0));
+  o = d, o.bins.unit = SM_BIN_DAYS, o.bins.n_days = 0;
+  assert_int_equal(sm_scan_run_options_check(ctx, &o, 1), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "--bin: not a time step");
+  o = d, o.has_extent = 1, o.extent[0] = 10, o.extent[2] = 5, o.extent[3] = 1;
+  assert_int_equal(sm_scan_run_options_check(ctx, &o, 1), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "--extent needs xmin < xmax");
+  o = d, o.version = 0;
+  assert_int_equal(sm_scan_run_options_check(ctx, &o, 1), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "options version 0");
   assert_int_equal(sm_scan_run(ctx, NULL, pts, wards, NULL), SM_E_INVALID_ARG);
 }
 
