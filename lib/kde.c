@@ -653,13 +653,41 @@ static sm_status adaptive_reach_sparr(sm_ctx *ctx, pt *p, size_t np, const doubl
   return SM_OK;
 }
 
-sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm_kde_options *opts, sm_kde_info *info) {
-  if (!out || !points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde: NULL argument");
-  *out = NULL;
-  sm_kde_options d = SM_KDE_OPTIONS_INIT;
-  if (!opts) opts = &d;
-  if (opts->version != SM_KDE_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_options version %d is not %d", opts->version, SM_KDE_OPTIONS_VERSION);
+/* ---- sm_kde in stages ----------------------------------------------------------------
+ * One estimate's state, filled in by the stages below in their order; sm_kde
+ * frees what it holds (locations, adaptive reaches, and the raster on failure). */
+typedef struct {
+  sm_ctx *ctx;
+  const sm_points *points;
+  const sm_kde_options *opts;
+  sm_kde_convention conv;
+  sm_kernel kernel;
+  sm_kde_units units; /* resolved: never SM_KDE_UNITS_AUTO */
+  sm_kde_edge edge;
+  size_t n; /* the points */
+  const double *X, *Y, *W;
+  pt *p; /* locations: identical coordinates merged, sorted by (y, x) */
+  size_t np;
+  double total_w;
+  double bw, sd_unit, cutoff, R, to_reach; /* bandwidth and support radius */
+  int bw_is_sigma;
+  const char *rule_name;
+  double *pr, G, gamma_, h_min, h_max; /* adaptive: a reach per location */
+  double e[4], cell;                   /* grid */
+  sm_raster *r;
+  double *v;
+  evalp ep;
+  double kc; /* kernel constant at R, for the polynomial kernels' edge factors */
+  int nt, discrete, nodata_beyond;
+  const char *unit_text;
+  size_t masked;
+} kde_job;
+
+/* Options: convention, kernel, units (AUTO resolved), study-area CRS and edge
+ * correction, each checked before anything is allocated. */
+static sm_status kde_check_options(kde_job *k) {
+  sm_ctx *ctx = k->ctx;
+  const sm_kde_options *opts = k->opts;
   sm_kde_convention conv = opts->convention;
   sm_kernel kernel = opts->kernel;
   if ((int)conv < 0 || conv >= SM_KDE_CONVENTION_END_) return sm__error(ctx, SM_E_INVALID_ARG, "unknown KDE convention %d", (int)conv);
@@ -676,9 +704,9 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   if (units == SM_KDE_UNITS_AUTO)
     units = conv == SM_KDE_SPATSTAT || conv == SM_KDE_QGIS_SCALED ? SM_KDE_PER_M2 : SM_KDE_PER_KM2;
 
-  if (opts->mask && !sm__crs_equal(ctx, sm_areas_crs(opts->mask), sm_points_crs(points)))
+  if (opts->mask && !sm__crs_equal(ctx, sm_areas_crs(opts->mask), sm_points_crs(k->points)))
     return sm__error(ctx, SM_E_CRS, "the study area is in %s but the points in %s", sm_areas_crs(opts->mask),
-                     sm_points_crs(points));
+                     sm_points_crs(k->points));
   sm_kde_edge edge = opts->edge;
   if ((int)edge < 0 || edge >= SM_KDE_EDGE_END_) return sm__error(ctx, SM_E_INVALID_ARG, "unknown edge correction %d", (int)edge);
   if (edge != SM_KDE_EDGE_NONE) {
@@ -692,13 +720,20 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
     if (units == SM_KDE_COUNT || units == SM_KDE_PROBABILITY)
       return sm__error(ctx, SM_E_INVALID_ARG, "edge-corrected surfaces are intensities: use per-km2, per-ha or per-m2");
   }
-  size_t n = sm_points_count(points);
-  if (n == 0) return sm__error(ctx, SM_E_INPUT, "no points to estimate a density from");
-  const double *X = sm_points_x(points), *Y = sm_points_y(points), *W = sm_points_weight(points);
+  k->conv = conv, k->kernel = kernel, k->units = units, k->edge = edge;
+  return SM_OK;
+}
 
-  /* Merge identical coordinates; sort by (y, x) for the strips. */
+/* Locations: points of weight > 0 sorted by (y, x) for the strips, identical
+ * coordinates merged (weights added); their total weight. */
+static sm_status kde_merge_locations(kde_job *k) {
+  size_t n = sm_points_count(k->points);
+  if (n == 0) return sm__error(k->ctx, SM_E_INPUT, "no points to estimate a density from");
+  const double *X = sm_points_x(k->points), *Y = sm_points_y(k->points), *W = sm_points_weight(k->points);
+  k->n = n, k->X = X, k->Y = Y, k->W = W;
   pt *p = sm__malloc(n * sizeof *p);
-  if (!p) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!p) return sm__error(k->ctx, SM_E_NOMEM, "out of memory");
+  k->p = p;
   size_t np = 0;
   double total_w = 0;
   for (size_t i = 0; i < n; i++)
@@ -711,12 +746,56 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   }
   np = m;
   for (size_t i = 0; i < np; i++) total_w += p[i].w;
-  if (np == 0) {
-    sm__free(p);
-    return sm__error(ctx, SM_E_INPUT, "every point has weight 0");
-  }
+  k->np = np, k->total_w = total_w;
+  if (np == 0) return sm__error(k->ctx, SM_E_INPUT, "every point has weight 0");
+  return SM_OK;
+}
 
-  /* Bandwidth, then support radius. */
+/* ArcGIS's spatial Silverman radius (a quartic radius) on the weighted locations. */
+static sm_status kde_rule_silverman(kde_job *k, double *h) {
+  size_t np = k->np;
+  sm_status st = SM_OK;
+  double *xs = sm__malloc(np * sizeof *xs), *ys = sm__malloc(np * sizeof *ys), *ws = sm__malloc(np * sizeof *ws);
+  if (!xs || !ys || !ws) st = sm__error(k->ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; !st && i < np; i++) xs[i] = k->p[i].x, ys[i] = k->p[i].y, ws[i] = k->p[i].w;
+  if (!st) st = sm_kde_silverman_radius(k->ctx, xs, ys, ws, np, h);
+  sm__free(xs), sm__free(ys), sm__free(ws);
+  return st;
+}
+
+/* Scott's sigma on every point as read (unmerged, unweighted). */
+static sm_status kde_rule_scott(kde_job *k, double *sigma) {
+  size_t n = k->n;
+  sm_status st = SM_OK;
+  double *xs = sm__malloc(n * sizeof *xs), *ys = sm__malloc(n * sizeof *ys);
+  if (!xs || !ys) st = sm__error(k->ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; !st && i < n; i++) xs[i] = k->X[i], ys[i] = k->Y[i];
+  if (!st) st = scott_sigma(k->ctx, xs, ys, n, sigma);
+  sm__free(xs), sm__free(ys);
+  return st;
+}
+
+/* Diggle's rule or likelihood cross-validation on spatstat's window: the
+ * extent, else the locations' bounding box. */
+static sm_status kde_rule_window(kde_job *k, sm_bw_rule rule, double *sigma) {
+  double win[4];
+  if (k->opts->has_extent) memcpy(win, k->opts->extent, sizeof win);
+  else {
+    win[0] = win[1] = INFINITY, win[2] = win[3] = -INFINITY;
+    for (size_t i = 0; i < k->np; i++)
+      win[0] = fmin(win[0], k->p[i].x), win[1] = fmin(win[1], k->p[i].y), win[2] = fmax(win[2], k->p[i].x),
+      win[3] = fmax(win[3], k->p[i].y);
+  }
+  return rule == SM_BW_DIGGLE ? bw_diggle(k->ctx, k->p, k->np, win, sigma) : bw_ppl(k->ctx, k->p, k->np, win, sigma, NULL);
+}
+
+/* Bandwidth by its rule (fixed, ArcGIS Silverman, Scott, ppl, Diggle) in the
+ * convention's meaning (radius or sigma), then the support radius R. */
+static sm_status kde_bandwidth(kde_job *k) {
+  sm_ctx *ctx = k->ctx;
+  const sm_kde_options *opts = k->opts;
+  sm_kernel kernel = k->kernel;
+  sm_kde_convention conv = k->conv;
   sm_status st = SM_OK;
   sm_bw_rule rule = opts->bandwidth_rule;
   if (rule == SM_BW_AUTO && opts->bandwidth_m > 0) rule = SM_BW_FIXED;
@@ -725,241 +804,225 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   double cutoff = opts->gaussian_cutoff > 0 ? opts->gaussian_cutoff : conv == SM_KDE_SPATSTAT ? 8.0 : 4.0;
   int bw_is_sigma = conv == SM_KDE_SPATSTAT || kernel == SM_KERNEL_GAUSSIAN;
   if (rule == SM_BW_FIXED) {
-    if (!(bw > 0) || !isfinite(bw)) {
-      sm__free(p);
+    if (!(bw > 0) || !isfinite(bw))
       return sm__error(ctx, SM_E_INVALID_ARG, "the bandwidth must be a distance > 0 in metres, not %g", bw);
-    }
-  } else if (np == 1 && n > 1) {
-    sm__free(p);
+  } else if (k->np == 1 && k->n > 1) {
     return sm__error(ctx, SM_E_INPUT,
-                     "all %zu points are at one place: an automatic bandwidth is undefined; give --bandwidth", n);
+                     "all %zu points are at one place: an automatic bandwidth is undefined; give --bandwidth", k->n);
   } else if (rule == SM_BW_AUTO) {
     /* a quartic radius; other kernels get the same standard deviation */
-    double *xs = sm__malloc(np * sizeof *xs), *ys = sm__malloc(np * sizeof *ys), *ws = sm__malloc(np * sizeof *ws);
-    if (!xs || !ys || !ws) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    for (size_t i = 0; !st && i < np; i++) xs[i] = p[i].x, ys[i] = p[i].y, ws[i] = p[i].w;
     double h = 0;
-    if (!st) st = sm_kde_silverman_radius(ctx, xs, ys, ws, np, &h);
-    sm__free(xs), sm__free(ys), sm__free(ws);
-    if (st) {
-      sm__free(p);
-      return st;
-    }
+    if ((st = kde_rule_silverman(k, &h))) return st;
     double sigma = h / sqrt(8.0);
     bw = bw_is_sigma ? sigma : (kernel == SM_KERNEL_QUARTIC ? h : sigma / sd_unit);
     rule_name = "spatial Silverman (ArcGIS default radius)";
   } else if (rule == SM_BW_SCOTT) {
-    double *xs = sm__malloc(n * sizeof *xs), *ys = sm__malloc(n * sizeof *ys);
-    if (!xs || !ys) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    for (size_t i = 0; !st && i < n; i++) xs[i] = X[i], ys[i] = Y[i];
     double sigma = 0;
-    if (!st) st = scott_sigma(ctx, xs, ys, n, &sigma);
-    sm__free(xs), sm__free(ys);
-    if (st) {
-      sm__free(p);
-      return st;
-    }
+    if ((st = kde_rule_scott(k, &sigma))) return st;
     bw = bw_is_sigma ? sigma : sigma / sd_unit;
     rule_name = "Scott (isotropic)";
   } else if (rule == SM_BW_DIGGLE || rule == SM_BW_PPL) {
-    /* spatstat's window: the extent, else the points' bounding box */
-    double win[4];
-    if (opts->has_extent) memcpy(win, opts->extent, sizeof win);
-    else {
-      win[0] = win[1] = INFINITY, win[2] = win[3] = -INFINITY;
-      for (size_t i = 0; i < np; i++)
-        win[0] = fmin(win[0], p[i].x), win[1] = fmin(win[1], p[i].y), win[2] = fmax(win[2], p[i].x), win[3] = fmax(win[3], p[i].y);
-    }
     double sigma = 0;
-    st = rule == SM_BW_DIGGLE ? bw_diggle(ctx, p, np, win, &sigma) : bw_ppl(ctx, p, np, win, &sigma, NULL);
-    if (st) {
-      sm__free(p);
-      return st;
-    }
+    if ((st = kde_rule_window(k, rule, &sigma))) return st;
     bw = bw_is_sigma ? sigma : sigma / sd_unit;
     rule_name = rule == SM_BW_DIGGLE ? "Diggle's MSE rule (spatstat bw.diggle)" : "likelihood cross-validation (spatstat bw.ppl)";
   } else {
-    sm__free(p);
     return sm__error(ctx, SM_E_INVALID_ARG, "unknown bandwidth rule %d", (int)rule);
   }
   double R;
   if (kernel == SM_KERNEL_GAUSSIAN) R = cutoff * bw;
   else R = conv == SM_KDE_SPATSTAT ? bw / sd_unit : bw;
+  k->bw = bw, k->sd_unit = sd_unit, k->cutoff = cutoff, k->bw_is_sigma = bw_is_sigma, k->rule_name = rule_name;
+  k->R = R;
   /* bandwidth (in the convention's meaning) -> support radius */
-  double to_reach = R / bw;
+  k->to_reach = R / bw;
+  k->h_min = bw, k->h_max = bw;
+  return SM_OK;
+}
 
-  /* Adaptive: a reach per location (Abramson's square-root law, as sparr). */
-  double *pr = NULL, G = 0, gamma_ = 0, h_min = bw, h_max = bw;
-  if (opts->adaptive) {
-    if (conv != SM_KDE_DEFAULT && conv != SM_KDE_SPATSTAT) {
-      sm__free(p);
-      return sm__error(ctx, SM_E_INVALID_ARG, "the %s convention has no adaptive bandwidth", conv_names[conv]);
-    }
-    if (edge != SM_KDE_EDGE_NONE) {
-      sm__free(p);
-      return sm__error(ctx, SM_E_INVALID_ARG, "edge correction is not available with adaptive bandwidths");
-    }
-    if (conv == SM_KDE_DEFAULT) { /* exact pilot at the points; the grid then grows by the widest reach */
-      double hp = opts->pilot_bandwidth_m > 0 ? opts->pilot_bandwidth_m : bw;
-      double trim = opts->adaptive_trim > 0 ? opts->adaptive_trim : 5.0;
-      st = adaptive_reach(ctx, p, np, kernel, hp * to_reach, to_reach, cutoff, bw, trim, &pr, &G, &gamma_, &h_min, &h_max);
-      if (st) {
-        sm__free(p);
-        return st;
-      }
-      R = h_max * to_reach;
-    }
+/* Adaptive pilot of the default convention (Abramson's square-root law, as
+ * sparr), exact at the locations before the grid: the grid then grows by the
+ * widest reach. Also refuses adaptive estimates the convention has not. */
+static sm_status kde_pilot_exact(kde_job *k) {
+  const sm_kde_options *opts = k->opts;
+  if (!opts->adaptive) return SM_OK;
+  if (k->conv != SM_KDE_DEFAULT && k->conv != SM_KDE_SPATSTAT)
+    return sm__error(k->ctx, SM_E_INVALID_ARG, "the %s convention has no adaptive bandwidth", conv_names[k->conv]);
+  if (k->edge != SM_KDE_EDGE_NONE)
+    return sm__error(k->ctx, SM_E_INVALID_ARG, "edge correction is not available with adaptive bandwidths");
+  if (k->conv == SM_KDE_DEFAULT) {
+    double hp = opts->pilot_bandwidth_m > 0 ? opts->pilot_bandwidth_m : k->bw;
+    double trim = opts->adaptive_trim > 0 ? opts->adaptive_trim : 5.0;
+    sm_status st = adaptive_reach(k->ctx, k->p, k->np, k->kernel, hp * k->to_reach, k->to_reach, k->cutoff, k->bw, trim,
+                                  &k->pr, &k->G, &k->gamma_, &k->h_min, &k->h_max);
+    if (st) return st;
+    k->R = k->h_max * k->to_reach;
   }
+  return SM_OK;
+}
 
-  /* Grid. */
-  double e[4];
+/* Grid extent (given, else the locations' box, grown by R except in ArcGIS
+ * and spatstat), refused if every location is beyond reach; the cell size. */
+static sm_status kde_grid_extent(kde_job *k) {
+  sm_ctx *ctx = k->ctx;
+  const sm_kde_options *opts = k->opts;
+  const pt *p = k->p;
+  size_t np = k->np;
+  double *e = k->e, R = k->R;
   if (opts->has_extent) {
-    memcpy(e, opts->extent, sizeof e);
-    if (!(e[0] < e[2] && e[1] < e[3]) || !isfinite(e[0]) || !isfinite(e[1]) || !isfinite(e[2]) || !isfinite(e[3])) {
-      sm__free(p);
-    sm__free(pr);
+    memcpy(e, opts->extent, 4 * sizeof *e);
+    if (!(e[0] < e[2] && e[1] < e[3]) || !isfinite(e[0]) || !isfinite(e[1]) || !isfinite(e[2]) || !isfinite(e[3]))
       return sm__error(ctx, SM_E_INVALID_ARG, "extent %g,%g,%g,%g is not xmin,ymin,xmax,ymax", e[0], e[1], e[2], e[3]);
-    }
   } else {
     e[0] = e[1] = INFINITY, e[2] = e[3] = -INFINITY;
     for (size_t i = 0; i < np; i++) {
       e[0] = fmin(e[0], p[i].x), e[1] = fmin(e[1], p[i].y), e[2] = fmax(e[2], p[i].x), e[3] = fmax(e[3], p[i].y);
     }
-    if (conv != SM_KDE_ARCGIS && conv != SM_KDE_SPATSTAT) e[0] -= R, e[1] -= R, e[2] += R, e[3] += R;
+    if (k->conv != SM_KDE_ARCGIS && k->conv != SM_KDE_SPATSTAT) e[0] -= R, e[1] -= R, e[2] += R, e[3] += R;
     if (!(e[0] < e[2] && e[1] < e[3])) { /* all points on one line: a square around them */
       double half = fmax(R, 1.0);
       double cx = (e[0] + e[2]) / 2, cy = (e[1] + e[3]) / 2, hw = fmax(e[2] - e[0], e[3] - e[1]) / 2 + half;
       e[0] = cx - hw, e[2] = cx + hw, e[1] = cy - hw, e[3] = cy + hw;
     }
   }
-  {
-    size_t out_of_reach = 0, outside = 0;
-    for (size_t i = 0; i < np; i++) {
-      int in = p[i].x >= e[0] && p[i].x <= e[2] && p[i].y >= e[1] && p[i].y <= e[3];
-      outside += !in;
-      out_of_reach += p[i].x < e[0] - R || p[i].x > e[2] + R || p[i].y < e[1] - R || p[i].y > e[3] + R;
-    }
-    if (out_of_reach == np) {
-      sm__free(p);
-    sm__free(pr);
-      return sm__error(ctx, SM_E_INPUT,
-                       "all %zu points are outside the extent %.1f,%.1f,%.1f,%.1f and beyond the kernel's reach (%.1f m): "
-                       "the surface would be empty; check --extent and the CRS",
-                       np, e[0], e[1], e[2], e[3], R);
-    }
-    if (outside)
-      sm__log(ctx, SM_LOG_DEBUG, "%zu of %zu locations are outside the grid's extent; they add to the cells within %.1f m",
-              outside, np, R);
+  size_t out_of_reach = 0, outside = 0;
+  for (size_t i = 0; i < np; i++) {
+    int in = p[i].x >= e[0] && p[i].x <= e[2] && p[i].y >= e[1] && p[i].y <= e[3];
+    outside += !in;
+    out_of_reach += p[i].x < e[0] - R || p[i].x > e[2] + R || p[i].y < e[1] - R || p[i].y > e[3] + R;
   }
+  if (out_of_reach == np)
+    return sm__error(ctx, SM_E_INPUT,
+                     "all %zu points are outside the extent %.1f,%.1f,%.1f,%.1f and beyond the kernel's reach (%.1f m): "
+                     "the surface would be empty; check --extent and the CRS",
+                     np, e[0], e[1], e[2], e[3], R);
+  if (outside)
+    sm__log(ctx, SM_LOG_DEBUG, "%zu of %zu locations are outside the grid's extent; they add to the cells within %.1f m",
+            outside, np, R);
   double cell = opts->cell_m;
   if (cell == 0) cell = fmin(e[2] - e[0], e[3] - e[1]) / 250.0;
-  if (!(cell > 0) || !isfinite(cell)) {
-    sm__free(p);
-    sm__free(pr);
+  if (!(cell > 0) || !isfinite(cell))
     return sm__error(ctx, SM_E_INVALID_ARG, "the cell size must be > 0 metres, not %g", opts->cell_m);
-  }
-  if (opts->adaptive && conv == SM_KDE_SPATSTAT && kernel != SM_KERNEL_GAUSSIAN) {
-    sm__free(p);
-    return sm__error(ctx, SM_E_INVALID_ARG, "the spatstat convention's adaptive estimate (sparr's) uses the gaussian kernel");
-  }
-  if (opts->adaptive && conv == SM_KDE_SPATSTAT) { /* sparr: the pilot on this grid's pixels */
-    double hp = opts->pilot_bandwidth_m > 0 ? opts->pilot_bandwidth_m : bw;
-    double trim = opts->adaptive_trim > 0 ? opts->adaptive_trim : 5.0;
-    size_t nx = (size_t)ceil((e[2] - e[0]) / cell - 1e-9), ny = (size_t)ceil((e[3] - e[1]) / cell - 1e-9);
-    st = adaptive_reach_sparr(ctx, p, np, e, cell, nx ? nx : 1, ny ? ny : 1, hp, bw, trim, cutoff, &pr, &G, &gamma_,
-                              &h_min, &h_max);
-    if (st) {
-      sm__free(p);
-      return st;
-    }
-    R = h_max * to_reach;
-  }
-  if (pr && h_min * to_reach < cell)
+  k->cell = cell;
+  return SM_OK;
+}
+
+/* Adaptive pilot of the spatstat convention (sparr's): on this grid's pixels,
+ * Gaussian kernel only. */
+static sm_status kde_pilot_sparr(kde_job *k) {
+  const sm_kde_options *opts = k->opts;
+  if (!opts->adaptive || k->conv != SM_KDE_SPATSTAT) return SM_OK;
+  if (k->kernel != SM_KERNEL_GAUSSIAN)
+    return sm__error(k->ctx, SM_E_INVALID_ARG, "the spatstat convention's adaptive estimate (sparr's) uses the gaussian kernel");
+  const double *e = k->e;
+  double cell = k->cell;
+  double hp = opts->pilot_bandwidth_m > 0 ? opts->pilot_bandwidth_m : k->bw;
+  double trim = opts->adaptive_trim > 0 ? opts->adaptive_trim : 5.0;
+  size_t nx = (size_t)ceil((e[2] - e[0]) / cell - 1e-9), ny = (size_t)ceil((e[3] - e[1]) / cell - 1e-9);
+  sm_status st = adaptive_reach_sparr(k->ctx, k->p, k->np, e, cell, nx ? nx : 1, ny ? ny : 1, hp, k->bw, trim, k->cutoff,
+                                      &k->pr, &k->G, &k->gamma_, &k->h_min, &k->h_max);
+  if (st) return st;
+  k->R = k->h_max * k->to_reach;
+  return SM_OK;
+}
+
+/* Grid limits (the reach against the cell, at most max_cells cells), then the
+ * raster and the evaluation's parameters. */
+static sm_status kde_grid_raster(kde_job *k) {
+  sm_ctx *ctx = k->ctx;
+  const double *e = k->e;
+  double R = k->R, cell = k->cell;
+  if (k->pr && k->h_min * k->to_reach < cell)
     sm__log(ctx, SM_LOG_WARNING, "the smallest adaptive bandwidth reaches %.3g m, less than a cell (%.3g m)",
-            h_min * to_reach, cell);
-  if (!pr && R < cell) {
-    sm__free(p);
-    sm__free(pr);
+            k->h_min * k->to_reach, cell);
+  if (!k->pr && R < cell)
     return sm__error(ctx, SM_E_INVALID_ARG,
                      "the kernel reaches %.3g m, less than a cell (%.3g m): the surface would be isolated spikes; "
                      "use a larger --bandwidth or a smaller --cell",
                      R, cell);
-  }
   double fw = ceil((e[2] - e[0]) / cell - 1e-9), fh = ceil((e[3] - e[1]) / cell - 1e-9);
-  if (conv == SM_KDE_QGIS_RAW || conv == SM_KDE_QGIS_SCALED) fw += 1, fh += 1;
+  if (k->conv == SM_KDE_QGIS_RAW || k->conv == SM_KDE_QGIS_SCALED) fw += 1, fh += 1;
   if (fw < 1) fw = 1;
   if (fh < 1) fh = 1;
-  double max_cells = opts->max_cells > 0 ? opts->max_cells : 4e8;
-  if (fw * fh > max_cells) {
-    sm__free(p);
-    sm__free(pr);
+  double max_cells = k->opts->max_cells > 0 ? k->opts->max_cells : 4e8;
+  if (fw * fh > max_cells)
     return sm__error(ctx, SM_E_INVALID_ARG,
                      "a %.0f x %.0f grid (%.3g cells, %.1f GB of doubles) is larger than allowed (%.3g cells); use a "
                      "larger --cell or a smaller --extent",
                      fw, fh, fw * fh, fw * fh * 8 / 1e9, max_cells);
-  }
-  sm_raster *r = NULL;
-  if ((st = sm_raster_create(ctx, &r, (size_t)fw, (size_t)fh, e[0], e[3], cell, sm_points_crs(points)))) {
-    sm__free(p);
-    sm__free(pr);
-    return st;
-  }
-  evalp ep = {kernel, R, R * R, 1.0 / (R * R), 1.0 / (2 * bw * bw), cutoff * cutoff / 2, e[0], e[3], cell, (size_t)fw, (size_t)fh};
-  double *v = sm_raster_data(r);
+  sm_status st = sm_raster_create(ctx, &k->r, (size_t)fw, (size_t)fh, e[0], e[3], cell, sm_points_crs(k->points));
+  if (st) return st;
+  double bw = k->bw, cutoff = k->cutoff;
+  k->ep = (evalp){k->kernel, R, R * R, 1.0 / (R * R), 1.0 / (2 * bw * bw), cutoff * cutoff / 2, e[0], e[3], cell, (size_t)fw, (size_t)fh};
+  k->v = sm_raster_data(k->r);
+  return SM_OK;
+}
 
+/* Location weights for the evaluation: Jones-Diggle's 1 / e(x_i); in the
+ * default convention's counts and shares each location's discrete mass on
+ * the lattice; adaptive, each location's own kernel constant. */
+static sm_status kde_location_weights(kde_job *k) {
+  sm_ctx *ctx = k->ctx;
+  pt *p = k->p;
+  size_t np = k->np;
+  const evalp *ep = &k->ep;
+  const double *e = k->e;
+  double bw = k->bw;
   /* Kernel constant (integrates to 1), for the polynomial kernels' edge
    * factors (the Gaussian's is closed form and does not use it). */
-  double kc = kernel_const(kernel, R, cutoff, 0);
+  double kc = k->kc = kernel_const(k->kernel, k->R, k->cutoff, 0);
   /* Jones-Diggle: each point weighs 1 / e(point). */
-  if (edge == SM_KDE_EDGE_DIGGLE) {
+  if (k->edge == SM_KDE_EDGE_DIGGLE) {
     double win[4] = {e[0], e[1], e[2], e[3]};
     int bad = 0;
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) reduction(| : bad)
 #endif
     for (size_t i = 0; i < np; i++) {
-      double f = edge_factor(&ep, kc, bw, win, p[i].x, p[i].y);
+      double f = edge_factor(ep, kc, bw, win, p[i].x, p[i].y);
       if (f > 0) p[i].w /= f;
       else bad = 1;
     }
-    if (bad) {
-      sm__free(p);
-    sm__free(pr);
-      sm_raster_destroy(r);
+    if (bad)
       return sm__error(ctx, SM_E_INPUT, "a point lies outside the window: Diggle's edge correction needs every point inside the extent");
-    }
   }
 
   /* Counts and shares in the default convention conserve mass exactly: each
    * location is scaled by its discrete mass on the lattice, so its cells sum
    * to its weight (the exact constant leaves the midpoint-rule error: 1e-4
    * for the disc). */
-  int discrete = conv == SM_KDE_DEFAULT && !pr && (units == SM_KDE_COUNT || units == SM_KDE_PROBABILITY);
-  if (discrete) {
+  k->discrete = k->conv == SM_KDE_DEFAULT && !k->pr && (k->units == SM_KDE_COUNT || k->units == SM_KDE_PROBABILITY);
+  if (k->discrete) {
     int bad = 0;
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) reduction(| : bad)
 #endif
     for (size_t i = 0; i < np; i++) {
-      double sum = lattice_sum(&ep, p[i].x, p[i].y);
+      double sum = lattice_sum(ep, p[i].x, p[i].y);
       if (sum > 0) p[i].w /= sum;
       else bad = 1;
     }
-    if (bad) {
-      sm__free(p);
-    sm__free(pr);
-      sm_raster_destroy(r);
-      return sm__error(ctx, SM_E_INVALID_ARG, "the kernel covers no cell centre at some points: use a larger --bandwidth");
-    }
+    if (bad) return sm__error(ctx, SM_E_INVALID_ARG, "the kernel covers no cell centre at some points: use a larger --bandwidth");
   }
 
   /* Adaptive: each location carries its own kernel constant. */
-  if (pr)
-    for (size_t i = 0; i < np; i++) p[i].w *= kernel_const(kernel, pr[i], cutoff, conv != SM_KDE_SPATSTAT);
+  if (k->pr)
+    for (size_t i = 0; i < np; i++) p[i].w *= kernel_const(k->kernel, k->pr[i], k->cutoff, k->conv != SM_KDE_SPATSTAT);
+  return SM_OK;
+}
 
-  /* Strips of rows, in rounds between progress checks. */
-  int nt = sm__threads(ctx);
-  size_t rows_per = 16, nstrips = (ep.h + rows_per - 1) / rows_per;
+/* Kernel sums (shapes without the constant) in strips of rows, in rounds
+ * between progress checks. */
+static sm_status kde_kernel_sums(kde_job *k) {
+  sm_ctx *ctx = k->ctx;
+  const evalp *ep = &k->ep;
+  const pt *p = k->p;
+  const double *pr = k->pr;
+  double *v = k->v;
+  size_t np = k->np;
+  sm_status st = SM_OK;
+  int nt = k->nt = sm__threads(ctx);
+  size_t rows_per = 16, nstrips = (ep->h + rows_per - 1) / rows_per;
   size_t per_round = (size_t)nt * 8;
   double t0 = sm__now();
   for (size_t s0 = 0; s0 < nstrips && !st; s0 += per_round) {
@@ -968,21 +1031,25 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
     for (size_t s = s0; s < s1; s++) {
-      size_t r0 = s * rows_per, r1 = r0 + rows_per < ep.h ? r0 + rows_per : ep.h;
-      eval_strip(&ep, p, np, r0, r1, v, pr);
+      size_t r0 = s * rows_per, r1 = r0 + rows_per < ep->h ? r0 + rows_per : ep->h;
+      eval_strip(ep, p, np, r0, r1, v, pr);
     }
     st = sm__progress(ctx, (double)s1 / (double)nstrips, "kernel density");
   }
-  sm__log(ctx, SM_LOG_DEBUG, "kernel sums on %zu x %zu cells from %zu locations in %.3f s", ep.w, ep.h, np,
+  sm__log(ctx, SM_LOG_DEBUG, "kernel sums on %zu x %zu cells from %zu locations in %.3f s", ep->w, ep->h, np,
           sm__now() - t0);
-  if (st) {
-    sm__free(p);
-    sm__free(pr);
-    sm_raster_destroy(r);
-    return st;
-  }
+  return st;
+}
 
-  /* Constant of the kernel in the convention, then units. */
+/* Units: the kernel's constant in the convention times the unit's scale
+ * (per km², per ha, per m², count, share), the unit's text; cells beyond
+ * every point's reach nodata in ArcGIS and QGIS. */
+static void kde_units(kde_job *k) {
+  sm_kernel kernel = k->kernel;
+  sm_kde_convention conv = k->conv;
+  double R = k->R, bw = k->bw, cutoff = k->cutoff, cell = k->cell;
+  int discrete = k->discrete;
+  sm_kde_units units = k->units;
   double c;
   double pi = 3.14159265358979323846;
   switch (kernel) {
@@ -995,7 +1062,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
     c = 1.0 / (2 * pi * bw * bw) / (conv == SM_KDE_SPATSTAT ? 1.0 : 1.0 - exp(-cutoff * cutoff / 2));
     break;
   }
-  if (conv == SM_KDE_QGIS_RAW || discrete || pr) c = 1.0;
+  if (conv == SM_KDE_QGIS_RAW || discrete || k->pr) c = 1.0;
   double scale = 1.0;
   const char *unit_text = "points per square metre";
   switch (units) {
@@ -1003,55 +1070,78 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   case SM_KDE_PER_HA: scale = 1e4, unit_text = "points per hectare"; break;
   case SM_KDE_PER_M2: scale = 1, unit_text = "points per square metre"; break;
   case SM_KDE_COUNT: scale = discrete ? 1.0 : cell * cell, unit_text = "expected points in the cell"; break;
-  case SM_KDE_PROBABILITY: scale = (discrete ? 1.0 : cell * cell) / total_w, unit_text = "share of all points in the cell"; break;
+  case SM_KDE_PROBABILITY: scale = (discrete ? 1.0 : cell * cell) / k->total_w, unit_text = "share of all points in the cell"; break;
   default: break;
   }
   if (conv == SM_KDE_QGIS_RAW) scale = 1, unit_text = "QGIS raw: sum of weight x (1 - u^2)^k, no unit";
-  if (sm_points_weight(points)) {
+  if (sm_points_weight(k->points)) {
     int weighted = 0;
-    for (size_t i = 0; i < n && !weighted; i++) weighted = W[i] != 1.0;
+    for (size_t i = 0; i < k->n && !weighted; i++) weighted = k->W[i] != 1.0;
     if (weighted && strncmp(unit_text, "points", 6) == 0) unit_text = units == SM_KDE_PER_KM2 ? "weight per square kilometre"
                                                                    : units == SM_KDE_PER_HA ? "weight per hectare"
                                                                                             : "weight per square metre";
   }
   int nodata_beyond = conv == SM_KDE_ARCGIS || conv == SM_KDE_QGIS_RAW || conv == SM_KDE_QGIS_SCALED;
-  size_t ncell = ep.w * ep.h;
-  double k = c * scale;
-  for (size_t i = 0; i < ncell; i++) v[i] = (nodata_beyond && v[i] == 0) ? NAN : v[i] * k;
-  if (edge == SM_KDE_EDGE_UNIFORM) {
+  size_t ncell = k->ep.w * k->ep.h;
+  double *v = k->v;
+  double kk = c * scale;
+  for (size_t i = 0; i < ncell; i++) v[i] = (nodata_beyond && v[i] == 0) ? NAN : v[i] * kk;
+  k->unit_text = unit_text, k->nodata_beyond = nodata_beyond;
+}
+
+/* Uniform edge correction (value / e(u) at each cell centre), then the study
+ * area: cells whose centre lies in no area are nodata. */
+static void kde_edge_and_mask(kde_job *k) {
+  const evalp *ep = &k->ep;
+  double *v = k->v, cell = k->cell;
+  int nt = k->nt;
+  if (k->edge == SM_KDE_EDGE_UNIFORM) {
+    const double *e = k->e;
     double win[4] = {e[0], e[1], e[2], e[3]};
+    double kc = k->kc, bw = k->bw;
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static)
 #endif
-    for (size_t j = 0; j < ep.h; j++)
-      for (size_t i = 0; i < ep.w; i++) {
-        double f = edge_factor(&ep, kc, bw, win, ep.x_min + ((double)i + 0.5) * cell, ep.y_max - ((double)j + 0.5) * cell);
-        if (f > 0) v[j * ep.w + i] /= f;
+    for (size_t j = 0; j < ep->h; j++)
+      for (size_t i = 0; i < ep->w; i++) {
+        double f = edge_factor(ep, kc, bw, win, ep->x_min + ((double)i + 0.5) * cell, ep->y_max - ((double)j + 0.5) * cell);
+        if (f > 0) v[j * ep->w + i] /= f;
       }
   }
-  /* Study area: cells whose centre lies in no area are nodata. */
   size_t masked = 0;
-  if (opts->mask) {
-    const sm_areas *mask = opts->mask;
+  if (k->opts->mask) {
+    const sm_areas *mask = k->opts->mask;
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static) reduction(+ : masked)
 #endif
-    for (size_t j = 0; j < ep.h; j++)
-      for (size_t i = 0; i < ep.w; i++) {
-        double cx = ep.x_min + ((double)i + 0.5) * cell, cy = ep.y_max - ((double)j + 0.5) * cell;
+    for (size_t j = 0; j < ep->h; j++)
+      for (size_t i = 0; i < ep->w; i++) {
+        double cx = ep->x_min + ((double)i + 0.5) * cell, cy = ep->y_max - ((double)j + 0.5) * cell;
         if (sm__areas_locate_xy(mask, cx, cy) < 0) {
-          v[j * ep.w + i] = NAN;
+          v[j * ep->w + i] = NAN;
           masked++;
         }
       }
   }
+  k->masked = masked;
+}
 
-  /* Points outside the grid still reach into it; count them for the record. */
+/* Points outside the grid still reach into it; count them for the record. */
+static size_t kde_count_outside(const kde_job *k) {
   size_t outside = 0;
-  for (size_t i = 0; i < np; i++)
-    if (p[i].x < e[0] || p[i].x > e[2] || p[i].y < e[1] || p[i].y > e[3]) outside++;
+  for (size_t i = 0; i < k->np; i++)
+    if (k->p[i].x < k->e[0] || k->p[i].x > k->e[2] || k->p[i].y < k->e[1] || k->p[i].y > k->e[3]) outside++;
+  return outside;
+}
 
-  /* Metadata: how the surface was made. */
+/* Metadata: how the surface was made, on the raster. */
+static sm_status kde_metadata(kde_job *k) {
+  const sm_kde_options *opts = k->opts;
+  sm_kde_convention conv = k->conv;
+  sm_kernel kernel = k->kernel;
+  const double *e = k->e;
+  double cell = k->cell;
+  sm_status st = SM_OK;
   char buf[128];
   struct {
     const char *k;
@@ -1062,46 +1152,72 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   MD("method", "kernel density estimation");
   MD("convention", "%s", conv_names[conv]);
   MD("kernel", "%s", kernel_names[kernel]);
-  MD("bandwidth_m", "%.6f", bw);
-  MD("bandwidth_meaning", "%s", bw_is_sigma ? "standard deviation of the kernel" : "search radius");
-  MD("bandwidth_rule", "%s", rule_name);
-  MD("support_radius_m", "%.6f", R);
-  MD("units", "%s", unit_text);
+  MD("bandwidth_m", "%.6f", k->bw);
+  MD("bandwidth_meaning", "%s", k->bw_is_sigma ? "standard deviation of the kernel" : "search radius");
+  MD("bandwidth_rule", "%s", k->rule_name);
+  MD("support_radius_m", "%.6f", k->R);
+  MD("units", "%s", k->unit_text);
   MD("cell_m", "%.6f", cell);
-  MD("grid", "%zu x %zu cells from (%.3f, %.3f) to (%.3f, %.3f); values at cell centres", ep.w, ep.h, e[0], e[3] - cell * (double)ep.h,
-     e[0] + cell * (double)ep.w, e[3]);
-  MD("points", "%zu", n);
-  MD("locations", "%zu (identical coordinates merged)", np);
-  MD("total_weight", "%.6f", total_w);
-  MD("outside_cells", "%s", nodata_beyond ? "nodata beyond every point's reach" : "0 beyond every point's reach");
+  MD("grid", "%zu x %zu cells from (%.3f, %.3f) to (%.3f, %.3f); values at cell centres", k->ep.w, k->ep.h, e[0], e[3] - cell * (double)k->ep.h,
+     e[0] + cell * (double)k->ep.w, e[3]);
+  MD("points", "%zu", k->n);
+  MD("locations", "%zu (identical coordinates merged)", k->np);
+  MD("total_weight", "%.6f", k->total_w);
+  MD("outside_cells", "%s", k->nodata_beyond ? "nodata beyond every point's reach" : "0 beyond every point's reach");
   if (kernel == SM_KERNEL_GAUSSIAN)
-    MD("gaussian_cutoff_sd", "%.3f%s", cutoff, conv == SM_KDE_SPATSTAT ? " (as spatstat, not rescaled)" : " (kernel rescaled to integrate to 1)");
-  if (pr)
+    MD("gaussian_cutoff_sd", "%.3f%s", k->cutoff, conv == SM_KDE_SPATSTAT ? " (as spatstat, not rescaled)" : " (kernel rescaled to integrate to 1)");
+  if (k->pr)
     MD("adaptive", "Abramson square-root law: h_i = h0 min(f^-1/2, G trim) / G, G = %.6g, trim %.3g; h from %.3f to %.3f m",
-       G, opts->adaptive_trim > 0 ? opts->adaptive_trim : 5.0, h_min, h_max);
-  if (edge != SM_KDE_EDGE_NONE)
-    MD("edge_correction", "%s over the grid's rectangle", edge == SM_KDE_EDGE_UNIFORM ? "uniform (value / e(u))" : "Jones-Diggle (weights 1 / e(x_i))");
-  if (opts->mask) MD("mask", "%zu cells outside the study area set to nodata", masked);
-  if (discrete) MD("normalisation", "each location scaled by its discrete mass on the grid: cells sum exactly to the weight");
+       k->G, opts->adaptive_trim > 0 ? opts->adaptive_trim : 5.0, k->h_min, k->h_max);
+  if (k->edge != SM_KDE_EDGE_NONE)
+    MD("edge_correction", "%s over the grid's rectangle", k->edge == SM_KDE_EDGE_UNIFORM ? "uniform (value / e(u))" : "Jones-Diggle (weights 1 / e(x_i))");
+  if (opts->mask) MD("mask", "%zu cells outside the study area set to nodata", k->masked);
+  if (k->discrete) MD("normalisation", "each location scaled by its discrete mass on the grid: cells sum exactly to the weight");
   if (conv == SM_KDE_QGIS_SCALED && kernel == SM_KERNEL_QUARTIC)
     MD("note", "reproduces QGIS's quartic 'Scaled' constant 116/(5 pi r^2) x 15/16, 7.25 times too large");
 #undef MD
-  for (int i = 0; i < nm && !st; i++) st = sm_raster_set_metadata(ctx, r, md[i].k, md[i].v);
+  for (int i = 0; i < nm && !st; i++) st = sm_raster_set_metadata(k->ctx, k->r, md[i].k, md[i].v);
   snprintf(buf, sizeof buf, "%s", sm_version_string());
-  if (!st) st = sm_raster_set_metadata(ctx, r, "safemap_version", buf);
-  if (!st) st = sm_raster_set_metadata(ctx, r, "description", "kernel density");
-  sm__free(p);
-    sm__free(pr);
+  if (!st) st = sm_raster_set_metadata(k->ctx, k->r, "safemap_version", buf);
+  if (!st) st = sm_raster_set_metadata(k->ctx, k->r, "description", "kernel density");
+  return st;
+}
+
+sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm_kde_options *opts, sm_kde_info *info) {
+  if (!out || !points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde: NULL argument");
+  *out = NULL;
+  sm_kde_options d = SM_KDE_OPTIONS_INIT;
+  if (!opts) opts = &d;
+  if (opts->version != SM_KDE_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_options version %d is not %d", opts->version, SM_KDE_OPTIONS_VERSION);
+  kde_job k = {.ctx = ctx, .points = points, .opts = opts};
+  sm_status st = kde_check_options(&k);
+  if (!st) st = kde_merge_locations(&k);
+  if (!st) st = kde_bandwidth(&k);
+  if (!st) st = kde_pilot_exact(&k);
+  if (!st) st = kde_grid_extent(&k);
+  if (!st) st = kde_pilot_sparr(&k);
+  if (!st) st = kde_grid_raster(&k);
+  if (!st) st = kde_location_weights(&k);
+  if (!st) st = kde_kernel_sums(&k);
+  if (!st) {
+    kde_units(&k);
+    kde_edge_and_mask(&k);
+    st = kde_metadata(&k);
+  }
+  size_t outside = st ? 0 : kde_count_outside(&k);
+  sm__free(k.p);
+  sm__free(k.pr);
   if (st) {
-    sm_raster_destroy(r);
+    sm_raster_destroy(k.r);
     return st;
   }
   if (info) {
-    info->bandwidth_m = bw, info->radius_m = R, info->rule = rule_name, info->cell_m = cell;
-    info->width = ep.w, info->height = ep.h, info->n_points = n, info->n_locations = np, info->n_outside = outside;
-    info->total_weight = total_w;
+    info->bandwidth_m = k.bw, info->radius_m = k.R, info->rule = k.rule_name, info->cell_m = k.cell;
+    info->width = k.ep.w, info->height = k.ep.h, info->n_points = k.n, info->n_locations = k.np, info->n_outside = outside;
+    info->total_weight = k.total_w;
   }
-  *out = r;
+  *out = k.r;
   return sm__progress(ctx, 1.0, "kernel density");
 }
 
