@@ -263,6 +263,366 @@ static int detect_field(OGRFeatureDefnH d, const char *suffix, const char *const
 
 static sm_status build_index(sm_ctx *ctx, sm_areas *a);
 
+/* State of one sm_areas_read: the source, its layer and fields, the CRS
+ * transformation and the GEOS context, shared by the stages below. */
+typedef struct area_reader {
+  sm_ctx *ctx;
+  sm_areas *a;
+  const char *source;
+  const sm_areas_options *opts;
+  const char *value_field;
+  GDALDatasetH ds;
+  OGRLayerH layer;
+  const char *lname;
+  OGRFeatureDefnH defn;
+  int fid_id, fid_name, fid_value;
+  OGRSpatialReferenceH dst_srs, src_srs_owned;
+  OGRCoordinateTransformationH ct;
+  sm_geos g;
+  GEOSWKBReader *rd;
+  GEOSWKBWriter *wr;
+  size_t cap; /* slots allocated in the per-area arrays */
+} area_reader;
+
+/* Opens the source and picks the layer: the one named, else the first of
+ * polygons, else the first; refuses a layer of other geometries. */
+static sm_status open_area_layer(area_reader *R) {
+  sm_ctx *ctx = R->ctx;
+  const char *source = R->source;
+  R->ds = GDALOpenEx(source, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+  if (!R->ds)
+    return sm__error(ctx, SM_E_IO, "cannot open area source '%s'%s%s", source, sm__dep_msg(ctx)[0] ? ": " : "",
+                     sm__dep_msg(ctx));
+  GDALDatasetH ds = R->ds;
+  OGRLayerH layer = NULL;
+  if (R->opts->layer) {
+    if (!(layer = GDALDatasetGetLayerByName(ds, R->opts->layer)))
+      return sm__error(ctx, SM_E_INVALID_ARG, "%s: no layer '%s'", source, R->opts->layer);
+  } else {
+    int nl = GDALDatasetGetLayerCount(ds);
+    for (int i = 0; i < nl && !layer; i++) {
+      OGRwkbGeometryType t = wkbFlatten(OGR_L_GetGeomType(GDALDatasetGetLayer(ds, i)));
+      if (t == wkbPolygon || t == wkbMultiPolygon || t == wkbCurvePolygon || t == wkbMultiSurface) layer = GDALDatasetGetLayer(ds, i);
+    }
+    if (!layer && nl > 0) layer = GDALDatasetGetLayer(ds, 0);
+    if (!layer) return sm__error(ctx, SM_E_INPUT, "%s: no layer in this data source", source);
+  }
+  R->layer = layer;
+  R->lname = OGR_L_GetName(layer);
+  OGRwkbGeometryType lt = wkbFlatten(OGR_L_GetGeomType(layer));
+  if (lt != wkbPolygon && lt != wkbMultiPolygon && lt != wkbUnknown && lt != wkbCurvePolygon && lt != wkbMultiSurface)
+    return sm__error(ctx, SM_E_GEOMETRY, "%s: layer '%s' holds %s geometries; areas must be polygons", source, R->lname,
+                     lt == wkbNone ? "no" : OGRGeometryTypeToName(lt));
+  R->defn = OGR_L_GetLayerDefn(layer);
+  return SM_OK;
+}
+
+/* Finds the id, name and value fields (given, or detected by name) and keeps
+ * their names in the areas. */
+static sm_status find_area_fields(area_reader *R) {
+  sm_ctx *ctx = R->ctx;
+  sm_areas *a = R->a;
+  const sm_areas_options *opts = R->opts;
+  const char *source = R->source, *lname = R->lname;
+  OGRFeatureDefnH defn = R->defn;
+  if (opts->id_field) {
+    if ((R->fid_id = OGR_FD_GetFieldIndex(defn, opts->id_field)) < 0)
+      return sm__error(ctx, SM_E_INVALID_ARG, "%s: layer '%s' has no field '%s' (given with --id-field)", source, lname,
+                       opts->id_field);
+  } else {
+    R->fid_id = detect_field(defn, "CD", ID_NAMES);
+  }
+  if (opts->name_field) {
+    if ((R->fid_name = OGR_FD_GetFieldIndex(defn, opts->name_field)) < 0)
+      return sm__error(ctx, SM_E_INVALID_ARG, "%s: layer '%s' has no field '%s' (given with --name-field)", source,
+                       lname, opts->name_field);
+  } else {
+    R->fid_name = detect_field(defn, "NM", NAME_NAMES);
+    if (R->fid_name == R->fid_id) R->fid_name = -1;
+  }
+  if (R->value_field) {
+    if ((R->fid_value = OGR_FD_GetFieldIndex(defn, R->value_field)) < 0)
+      return sm__error(ctx, SM_E_INVALID_ARG, "%s: layer '%s' has no field '%s' (the value field)", source, lname,
+                       R->value_field);
+    if (!(a->value_field = sm__strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, R->fid_value)))))
+      return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  a->id_field = sm__strdup(R->fid_id >= 0 ? OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, R->fid_id)) : "FID");
+  a->name_field = sm__strdup(R->fid_name >= 0 ? OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, R->fid_name)) : "");
+  if (!a->id_field || !a->name_field) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  return SM_OK;
+}
+
+/* CRS: the source's (or the one given), then the analysis CRS (given, or
+ * chosen at the layer's centre), and the transformation between them. */
+static sm_status set_up_area_crs(area_reader *R) {
+  sm_ctx *ctx = R->ctx;
+  sm_areas *a = R->a;
+  const sm_areas_options *opts = R->opts;
+  const char *source = R->source, *lname = R->lname;
+  sm_status st = SM_OK;
+  OGRSpatialReferenceH src_srs = OGR_L_GetSpatialRef(R->layer);
+  if (opts->crs) {
+    char *norm = NULL;
+    if ((st = sm__crs_normalise(ctx, opts->crs, &norm))) return st;
+    R->src_srs_owned = OSRNewSpatialReference(NULL);
+    OGRErr oe = OSRSetFromUserInput(R->src_srs_owned, norm);
+    sm__free(norm);
+    if (oe != OGRERR_NONE)
+      return sm__error(ctx, SM_E_CRS, "unknown CRS '%s' (given with --crs for the areas)", opts->crs);
+    src_srs = R->src_srs_owned;
+  }
+  if (!src_srs)
+    return sm__error(ctx, SM_E_CRS, "%s: layer '%s' has no CRS; say which it is with --wards-crs", source, lname);
+  OSRSetAxisMappingStrategy(src_srs, OAMS_TRADITIONAL_GIS_ORDER);
+  if (opts->analysis_crs) {
+    if ((st = sm__crs_normalise(ctx, opts->analysis_crs, &a->crs))) return st;
+  } else {
+    OGREnvelope env;
+    if (OGR_L_GetExtent(R->layer, &env, 1) != OGRERR_NONE)
+      return sm__error(ctx, SM_E_INPUT, "%s: layer '%s' has no features", source, lname);
+    double cx = (env.MinX + env.MaxX) / 2, cy = (env.MinY + env.MaxY) / 2;
+    char *wkt = NULL;
+    OSRExportToWkt(src_srs, &wkt);
+    st = wkt ? sm__crs_to_lonlat(ctx, wkt, 1, &cx, &cy) : sm__error(ctx, SM_E_CRS, "%s: cannot read the CRS", source);
+    CPLFree(wkt);
+    if (st || (st = sm_crs_choose(ctx, &a->crs, cx, cy))) return st;
+  }
+  R->dst_srs = OSRNewSpatialReference(NULL);
+  if (OSRSetFromUserInput(R->dst_srs, a->crs) != OGRERR_NONE)
+    return sm__error(ctx, SM_E_CRS, "unknown analysis CRS '%s'", a->crs);
+  OSRSetAxisMappingStrategy(R->dst_srs, OAMS_TRADITIONAL_GIS_ORDER);
+  if (!OSRIsSame(src_srs, R->dst_srs)) {
+    R->ct = OCTNewCoordinateTransformation(src_srs, R->dst_srs);
+    if (!R->ct)
+      return sm__error(ctx, SM_E_CRS, "%s: cannot transform layer '%s' to %s%s%s", source, lname, a->crs,
+                       sm__dep_msg(ctx)[0] ? ": " : "", sm__dep_msg(ctx));
+  }
+  return SM_OK;
+}
+
+/* The GEOS context and its WKB reader and (ISO, 2D) writer. */
+static sm_status start_geos(area_reader *R) {
+  sm_status st = sm__geos_init(R->ctx, &R->g);
+  if (st) return st;
+  GEOSContextHandle_t h = R->g.handle;
+  R->rd = GEOSWKBReader_create_r(h);
+  R->wr = GEOSWKBWriter_create_r(h);
+  GEOSWKBWriter_setFlavor_r(h, R->wr, GEOS_WKB_ISO);
+  GEOSWKBWriter_setOutputDimension_r(h, R->wr, 2);
+  return SM_OK;
+}
+
+/* Doubles the per-area arrays (256 slots at first); on failure the arrays
+ * already grown stay with the areas, to be freed with them. */
+static sm_status grow_area_arrays(area_reader *R) {
+  sm_areas *a = R->a;
+  size_t nc = R->cap ? R->cap * 2 : 256;
+  char **ids = sm__realloc(a->ids, nc * sizeof *ids), **names = ids ? sm__realloc(a->names, nc * sizeof *names) : NULL;
+  if (ids) a->ids = ids;
+  if (names) a->names = names;
+  unsigned char **wkb = names ? sm__realloc(a->wkb, nc * sizeof *wkb) : NULL;
+  if (wkb) a->wkb = wkb;
+  size_t *wn = wkb ? sm__realloc(a->wkb_n, nc * sizeof *wn) : NULL;
+  if (wn) a->wkb_n = wn;
+  double *ar = wn ? sm__realloc(a->area_m2, nc * sizeof *ar) : NULL;
+  if (ar) a->area_m2 = ar;
+  size_t *eo = ar ? sm__realloc(a->edge_off, (nc + 1) * sizeof *eo) : NULL;
+  if (eo) a->edge_off = eo;
+  double *bb = eo ? sm__realloc(a->bb, 4 * nc * sizeof *bb) : NULL;
+  if (bb) a->bb = bb;
+  double *va = bb ? sm__realloc(a->value, nc * sizeof *va) : NULL;
+  if (va) a->value = va;
+  double *cc = va ? sm__realloc(a->cxy, 2 * nc * sizeof *cc) : NULL;
+  if (cc) a->cxy = cc;
+  if (!cc) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+  a->bb = bb;
+  R->cap = nc;
+  return SM_OK;
+}
+
+/* Starts area k = a->n from feature f: its id, name and value, an empty
+ * bounding box, and the words naming it in messages (who). */
+static sm_status read_area_attributes(area_reader *R, OGRFeatureH f, long fno, char *who, size_t who_size) {
+  sm_areas *a = R->a;
+  int fid_id = R->fid_id, fid_name = R->fid_name, fid_value = R->fid_value;
+  size_t k = a->n;
+  a->ids[k] = a->names[k] = NULL;
+  a->wkb[k] = NULL;
+  a->n++;
+  a->ids[k] = fid_id >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_id) ? sm__strdup(OGR_F_GetFieldAsString(f, fid_id))
+                                                                   : sm__asprintf("%lld", (long long)OGR_F_GetFID(f));
+  a->names[k] = sm__strdup(fid_name >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_name) ? OGR_F_GetFieldAsString(f, fid_name) : "");
+  a->edge_off[k] = a->n_edges;
+  double *bb = a->bb + 4 * k;
+  bb[0] = bb[1] = INFINITY;
+  bb[2] = bb[3] = -INFINITY;
+  a->area_m2[k] = 0;
+  a->wkb_n[k] = 0;
+  if (!a->ids[k] || !a->names[k]) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+  snprintf(who, who_size, "%s '%s'%s%s%s (feature %ld)", a->id_field, a->ids[k], a->names[k][0] ? " (" : "",
+           a->names[k], a->names[k][0] ? ")" : "", fno);
+  a->value[k] = NAN;
+  a->cxy[2 * k] = a->cxy[2 * k + 1] = NAN;
+  if (fid_value >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_value)) {
+    OGRFieldType ft = OGR_Fld_GetType(OGR_FD_GetFieldDefn(R->defn, fid_value));
+    if (ft == OFTInteger || ft == OFTInteger64 || ft == OFTReal) {
+      a->value[k] = OGR_F_GetFieldAsDouble(f, fid_value);
+    } else {
+      const char *txt = OGR_F_GetFieldAsString(f, fid_value);
+      char *end;
+      double v = strtod(txt, &end);
+      while (*end == ' ') end++;
+      if (end == txt || *end || !isfinite(v))
+        return sm__error(R->ctx, SM_E_INPUT, "%s: area %s: field %s is '%s', not a number", R->source, who,
+                         a->value_field, txt);
+      a->value[k] = v;
+    }
+  }
+  return SM_OK;
+}
+
+/* The feature's geometry as 2D ISO WKB in the analysis CRS (*wb, from
+ * sm__malloc); *wb stays NULL for a feature without geometry (warned). Curves
+ * become polygons; other geometries are refused. */
+static sm_status area_geometry_wkb(area_reader *R, OGRFeatureH f, const char *who, unsigned char **wb, int *wn) {
+  sm_ctx *ctx = R->ctx;
+  const char *source = R->source;
+  *wb = NULL;
+  OGRGeometryH og = OGR_F_GetGeometryRef(f);
+  if (!og || OGR_G_IsEmpty(og)) {
+    sm__log(ctx, SM_LOG_WARNING, "%s: area %s has no geometry; it can hold no points", source, who);
+    return SM_OK;
+  }
+  OGRwkbGeometryType gt = wkbFlatten(OGR_G_GetGeometryType(og));
+  if (gt == wkbCurvePolygon || gt == wkbMultiSurface) {
+    og = OGR_G_ForceToMultiPolygon(OGR_G_Clone(og));
+    OGR_F_SetGeometryDirectly(f, og);
+    gt = wkbMultiPolygon;
+  }
+  if (gt != wkbPolygon && gt != wkbMultiPolygon)
+    return sm__error(ctx, SM_E_GEOMETRY, "%s: area %s is a %s, not a polygon", source, who, OGRGeometryTypeToName(gt));
+  if (R->ct && OGR_G_Transform(og, R->ct) != OGRERR_NONE)
+    return sm__error(ctx, SM_E_CRS, "%s: area %s cannot be transformed to %s", source, who, R->a->crs);
+  OGR_G_FlattenTo2D(og);
+  *wn = OGR_G_WkbSize(og);
+  *wb = sm__malloc((size_t)*wn);
+  if (!*wb) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  OGR_G_ExportToIsoWkb(og, wkbNDR, *wb);
+  return SM_OK;
+}
+
+/* Reads the WKB (freeing it) into GEOS as a valid MultiPolygon: an invalid
+ * polygon is refused with --strict, else repaired with MakeValid (warned,
+ * counted) or refused if nothing polygonal is left. */
+static sm_status area_multipolygon(area_reader *R, unsigned char *wb, int wn, const char *who, GEOSGeometry **out) {
+  sm_ctx *ctx = R->ctx;
+  const char *source = R->source;
+  GEOSContextHandle_t h = R->g.handle;
+  GEOSGeometry *gg = GEOSWKBReader_read_r(h, R->rd, wb, (size_t)wn);
+  sm__free(wb);
+  if (!gg) return sm__error(ctx, SM_E_GEOMETRY, "%s: area %s cannot be read: %s", source, who, R->g.msg);
+  if (GEOSisValid_r(h, gg) != 1) {
+    char *reason = GEOSisValidReason_r(h, gg);
+    if (R->opts->strict) {
+      sm_status st = sm__error(ctx, SM_E_GEOMETRY, "%s: area %s is an invalid polygon: %s (--strict)", source, who,
+                               reason ? reason : "");
+      GEOSFree_r(h, reason);
+      GEOSGeom_destroy_r(h, gg);
+      return st;
+    }
+    GEOSGeometry *fixed = GEOSMakeValid_r(h, gg);
+    GEOSGeometry *mp = fixed ? to_multipolygon(h, fixed) : NULL;
+    if (fixed) GEOSGeom_destroy_r(h, fixed);
+    if (!mp || GEOSisEmpty_r(h, mp)) {
+      sm_status st = sm__error(ctx, SM_E_GEOMETRY, "%s: area %s is an invalid polygon (%s) and cannot be repaired",
+                               source, who, reason ? reason : "");
+      GEOSFree_r(h, reason);
+      if (mp) GEOSGeom_destroy_r(h, mp);
+      GEOSGeom_destroy_r(h, gg);
+      return st;
+    }
+    sm__log(ctx, SM_LOG_WARNING, "%s: area %s was an invalid polygon (%s); repaired with GEOS MakeValid", source,
+            who, reason ? reason : "");
+    GEOSFree_r(h, reason);
+    GEOSGeom_destroy_r(h, gg);
+    gg = mp;
+    R->a->repaired++;
+  } else {
+    GEOSGeometry *mp = to_multipolygon(h, gg);
+    GEOSGeom_destroy_r(h, gg);
+    gg = mp;
+    if (!gg) return sm__error(ctx, SM_E_DEPENDENCY, "GEOS: %s", R->g.msg);
+  }
+  *out = gg;
+  return SM_OK;
+}
+
+/* Keeps area k's geometry (destroying gg): its area, centroid and WKB, and
+ * its edges and bounding box for the index. */
+static sm_status store_area_geometry(area_reader *R, size_t k, GEOSGeometry *gg, const char *who) {
+  sm_areas *a = R->a;
+  GEOSContextHandle_t h = R->g.handle;
+  GEOSArea_r(h, gg, &a->area_m2[k]);
+  GEOSGeometry *cen = GEOSGetCentroid_r(h, gg);
+  if (cen && !GEOSisEmpty_r(h, cen)) {
+    GEOSGeomGetX_r(h, cen, &a->cxy[2 * k]);
+    GEOSGeomGetY_r(h, cen, &a->cxy[2 * k + 1]);
+  }
+  if (cen) GEOSGeom_destroy_r(h, cen);
+  a->wkb[k] = GEOSWKBWriter_write_r(h, R->wr, gg, &a->wkb_n[k]);
+  sm_status st = add_polygonal(R->ctx, a, h, gg, a->bb + 4 * k);
+  GEOSGeom_destroy_r(h, gg);
+  if (st) return st;
+  if (!a->wkb[k]) return sm__error(R->ctx, SM_E_DEPENDENCY, "GEOS: cannot write area %s", who);
+  /* GEOS allocates with malloc: the buffer is released with sm__free. */
+  return SM_OK;
+}
+
+/* Reads every feature of the layer into an area, in source order. */
+static sm_status read_area_features(area_reader *R) {
+  sm_ctx *ctx = R->ctx;
+  sm_areas *a = R->a;
+  sm_status st = SM_OK;
+  GIntBig nfeat = OGR_L_GetFeatureCount(R->layer, 1);
+  OGR_L_ResetReading(R->layer);
+  OGRFeatureH f;
+  long fno = 0;
+  while ((f = OGR_L_GetNextFeature(R->layer))) {
+    fno++;
+    size_t k = a->n;
+    char who[512];
+    unsigned char *wb = NULL;
+    int wn = 0;
+    if (a->n == R->cap) st = grow_area_arrays(R);
+    if (!st) st = read_area_attributes(R, f, fno, who, sizeof who);
+    if (!st) st = area_geometry_wkb(R, f, who, &wb, &wn);
+    OGR_F_Destroy(f);
+    if (st) return st;
+    if (!wb) continue; /* no geometry */
+    GEOSGeometry *gg = NULL;
+    if ((st = area_multipolygon(R, wb, wn, who, &gg)) || (st = store_area_geometry(R, k, gg, who))) return st;
+    if (nfeat > 0 && (fno & 63) == 0 && (st = sm__progress(ctx, 0.8 * (double)fno / (double)nfeat, "reading areas")))
+      return st;
+  }
+  if (a->n == 0) return sm__error(ctx, SM_E_INPUT, "%s: layer '%s' has no features", R->source, R->lname);
+  a->edge_off[a->n] = a->n_edges;
+  return SM_OK;
+}
+
+/* Duplicate ids make per-area outputs ambiguous. */
+static sm_status check_unique_ids(area_reader *R) {
+  sm_areas *a = R->a;
+  for (size_t i = 0; i + 1 < a->n && R->fid_id >= 0; i++)
+    if (a->n < 20000)
+      for (size_t j = i + 1; j < a->n; j++)
+        if (!strcmp(a->ids[i], a->ids[j]))
+          return sm__error(R->ctx, SM_E_INPUT,
+                           "%s: id '%s' in field %s is used by features %zu and %zu; choose a unique field with --id-field",
+                           R->source, a->ids[i], a->id_field, i + 1, j + 1);
+  return SM_OK;
+}
+
 sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const sm_areas_options *opts) {
   if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_read: out is NULL");
   *out = NULL;
@@ -272,329 +632,26 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
   if (opts->version < 1 || opts->version > SM_AREAS_OPTIONS_VERSION)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_options version %d is not 1 to %d", opts->version,
                      SM_AREAS_OPTIONS_VERSION);
-  const char *value_field = opts->version >= 2 ? opts->value_field : NULL;
   sm_areas *a = sm__calloc(1, sizeof *a);
   if (!a) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  sm_status st = SM_OK;
-  sm_geos g = {0};
-  OGRSpatialReferenceH dst_srs = NULL, src_srs_owned = NULL;
-  OGRCoordinateTransformationH ct = NULL;
-  GEOSWKBReader *rd = NULL;
-  GEOSWKBWriter *wr = NULL;
+  area_reader R = {.ctx = ctx, .a = a, .source = source, .opts = opts, .fid_id = -1, .fid_name = -1, .fid_value = -1};
+  R.value_field = opts->version >= 2 ? opts->value_field : NULL;
   sm__gdal_begin(ctx);
-  GDALDatasetH ds = GDALOpenEx(source, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-  if (!ds) {
-    st = sm__error(ctx, SM_E_IO, "cannot open area source '%s'%s%s", source, sm__dep_msg(ctx)[0] ? ": " : "",
-                   sm__dep_msg(ctx));
-    goto done;
-  }
-  OGRLayerH layer = NULL;
-  if (opts->layer) {
-    if (!(layer = GDALDatasetGetLayerByName(ds, opts->layer))) {
-      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: no layer '%s'", source, opts->layer);
-      goto done;
-    }
-  } else {
-    int nl = GDALDatasetGetLayerCount(ds);
-    for (int i = 0; i < nl && !layer; i++) {
-      OGRwkbGeometryType t = wkbFlatten(OGR_L_GetGeomType(GDALDatasetGetLayer(ds, i)));
-      if (t == wkbPolygon || t == wkbMultiPolygon || t == wkbCurvePolygon || t == wkbMultiSurface) layer = GDALDatasetGetLayer(ds, i);
-    }
-    if (!layer && nl > 0) layer = GDALDatasetGetLayer(ds, 0);
-    if (!layer) {
-      st = sm__error(ctx, SM_E_INPUT, "%s: no layer in this data source", source);
-      goto done;
-    }
-  }
-  const char *lname = OGR_L_GetName(layer);
-  OGRwkbGeometryType lt = wkbFlatten(OGR_L_GetGeomType(layer));
-  if (lt != wkbPolygon && lt != wkbMultiPolygon && lt != wkbUnknown && lt != wkbCurvePolygon && lt != wkbMultiSurface) {
-    st = sm__error(ctx, SM_E_GEOMETRY, "%s: layer '%s' holds %s geometries; areas must be polygons", source, lname,
-                   lt == wkbNone ? "no" : OGRGeometryTypeToName(lt));
-    goto done;
-  }
-  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-  int fid_id = -1, fid_name = -1;
-  if (opts->id_field) {
-    if ((fid_id = OGR_FD_GetFieldIndex(defn, opts->id_field)) < 0) {
-      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: layer '%s' has no field '%s' (given with --id-field)", source, lname,
-                     opts->id_field);
-      goto done;
-    }
-  } else {
-    fid_id = detect_field(defn, "CD", ID_NAMES);
-  }
-  if (opts->name_field) {
-    if ((fid_name = OGR_FD_GetFieldIndex(defn, opts->name_field)) < 0) {
-      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: layer '%s' has no field '%s' (given with --name-field)", source,
-                     lname, opts->name_field);
-      goto done;
-    }
-  } else {
-    fid_name = detect_field(defn, "NM", NAME_NAMES);
-    if (fid_name == fid_id) fid_name = -1;
-  }
-  int fid_value = -1;
-  if (value_field) {
-    if ((fid_value = OGR_FD_GetFieldIndex(defn, value_field)) < 0) {
-      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: layer '%s' has no field '%s' (the value field)", source, lname, value_field);
-      goto done;
-    }
-    if (!(a->value_field = sm__strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, fid_value))))) {
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      goto done;
-    }
-  }
-  a->id_field = sm__strdup(fid_id >= 0 ? OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, fid_id)) : "FID");
-  a->name_field = sm__strdup(fid_name >= 0 ? OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, fid_name)) : "");
-  if (!a->id_field || !a->name_field) {
-    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    goto done;
-  }
-  /* CRS: source, then analysis. */
-  OGRSpatialReferenceH src_srs = OGR_L_GetSpatialRef(layer);
-  if (opts->crs) {
-    char *norm = NULL;
-    if ((st = sm__crs_normalise(ctx, opts->crs, &norm))) goto done;
-    src_srs_owned = OSRNewSpatialReference(NULL);
-    OGRErr oe = OSRSetFromUserInput(src_srs_owned, norm);
-    sm__free(norm);
-    if (oe != OGRERR_NONE) {
-      st = sm__error(ctx, SM_E_CRS, "unknown CRS '%s' (given with --crs for the areas)", opts->crs);
-      goto done;
-    }
-    src_srs = src_srs_owned;
-  }
-  if (!src_srs) {
-    st = sm__error(ctx, SM_E_CRS, "%s: layer '%s' has no CRS; say which it is with --wards-crs", source, lname);
-    goto done;
-  }
-  OSRSetAxisMappingStrategy(src_srs, OAMS_TRADITIONAL_GIS_ORDER);
-  if (opts->analysis_crs) {
-    if ((st = sm__crs_normalise(ctx, opts->analysis_crs, &a->crs))) goto done;
-  } else {
-    OGREnvelope env;
-    if (OGR_L_GetExtent(layer, &env, 1) != OGRERR_NONE) {
-      st = sm__error(ctx, SM_E_INPUT, "%s: layer '%s' has no features", source, lname);
-      goto done;
-    }
-    double cx = (env.MinX + env.MaxX) / 2, cy = (env.MinY + env.MaxY) / 2;
-    char *wkt = NULL;
-    OSRExportToWkt(src_srs, &wkt);
-    st = wkt ? sm__crs_to_lonlat(ctx, wkt, 1, &cx, &cy) : sm__error(ctx, SM_E_CRS, "%s: cannot read the CRS", source);
-    CPLFree(wkt);
-    if (st || (st = sm_crs_choose(ctx, &a->crs, cx, cy))) goto done;
-  }
-  dst_srs = OSRNewSpatialReference(NULL);
-  if (OSRSetFromUserInput(dst_srs, a->crs) != OGRERR_NONE) {
-    st = sm__error(ctx, SM_E_CRS, "unknown analysis CRS '%s'", a->crs);
-    goto done;
-  }
-  OSRSetAxisMappingStrategy(dst_srs, OAMS_TRADITIONAL_GIS_ORDER);
-  if (!OSRIsSame(src_srs, dst_srs)) {
-    ct = OCTNewCoordinateTransformation(src_srs, dst_srs);
-    if (!ct) {
-      st = sm__error(ctx, SM_E_CRS, "%s: cannot transform layer '%s' to %s%s%s", source, lname, a->crs,
-                     sm__dep_msg(ctx)[0] ? ": " : "", sm__dep_msg(ctx));
-      goto done;
-    }
-  }
-  if ((st = sm__geos_init(ctx, &g))) goto done;
-  GEOSContextHandle_t h = g.handle;
-  rd = GEOSWKBReader_create_r(h);
-  wr = GEOSWKBWriter_create_r(h);
-  GEOSWKBWriter_setFlavor_r(h, wr, GEOS_WKB_ISO);
-  GEOSWKBWriter_setOutputDimension_r(h, wr, 2);
-  GIntBig nfeat = OGR_L_GetFeatureCount(layer, 1);
-  size_t cap = 0;
-  OGR_L_ResetReading(layer);
-  OGRFeatureH f;
-  long fno = 0;
-  while ((f = OGR_L_GetNextFeature(layer))) {
-    fno++;
-    if (a->n == cap) {
-      size_t nc = cap ? cap * 2 : 256;
-      char **ids = sm__realloc(a->ids, nc * sizeof *ids), **names = ids ? sm__realloc(a->names, nc * sizeof *names) : NULL;
-      if (ids) a->ids = ids;
-      if (names) a->names = names;
-      unsigned char **wkb = names ? sm__realloc(a->wkb, nc * sizeof *wkb) : NULL;
-      if (wkb) a->wkb = wkb;
-      size_t *wn = wkb ? sm__realloc(a->wkb_n, nc * sizeof *wn) : NULL;
-      if (wn) a->wkb_n = wn;
-      double *ar = wn ? sm__realloc(a->area_m2, nc * sizeof *ar) : NULL;
-      if (ar) a->area_m2 = ar;
-      size_t *eo = ar ? sm__realloc(a->edge_off, (nc + 1) * sizeof *eo) : NULL;
-      if (eo) a->edge_off = eo;
-      double *bb = eo ? sm__realloc(a->bb, 4 * nc * sizeof *bb) : NULL;
-      if (bb) a->bb = bb;
-      double *va = bb ? sm__realloc(a->value, nc * sizeof *va) : NULL;
-      if (va) a->value = va;
-      double *cc = va ? sm__realloc(a->cxy, 2 * nc * sizeof *cc) : NULL;
-      if (cc) a->cxy = cc;
-      if (!cc) {
-        OGR_F_Destroy(f);
-        st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-        goto done;
-      }
-      a->bb = bb;
-      cap = nc;
-    }
-    size_t k = a->n;
-    a->ids[k] = a->names[k] = NULL;
-    a->wkb[k] = NULL;
-    a->n++;
-    a->ids[k] = fid_id >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_id) ? sm__strdup(OGR_F_GetFieldAsString(f, fid_id))
-                                                                     : sm__asprintf("%lld", (long long)OGR_F_GetFID(f));
-    a->names[k] = sm__strdup(fid_name >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_name) ? OGR_F_GetFieldAsString(f, fid_name) : "");
-    a->edge_off[k] = a->n_edges;
-    double *bb = a->bb + 4 * k;
-    bb[0] = bb[1] = INFINITY;
-    bb[2] = bb[3] = -INFINITY;
-    a->area_m2[k] = 0;
-    a->wkb_n[k] = 0;
-    if (!a->ids[k] || !a->names[k]) {
-      OGR_F_Destroy(f);
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      goto done;
-    }
-    char who[512];
-    snprintf(who, sizeof who, "%s '%s'%s%s%s (feature %ld)", a->id_field, a->ids[k], a->names[k][0] ? " (" : "",
-             a->names[k], a->names[k][0] ? ")" : "", fno);
-    a->value[k] = NAN;
-    a->cxy[2 * k] = a->cxy[2 * k + 1] = NAN;
-    if (fid_value >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_value)) {
-      OGRFieldType ft = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, fid_value));
-      if (ft == OFTInteger || ft == OFTInteger64 || ft == OFTReal) {
-        a->value[k] = OGR_F_GetFieldAsDouble(f, fid_value);
-      } else {
-        const char *txt = OGR_F_GetFieldAsString(f, fid_value);
-        char *end;
-        double v = strtod(txt, &end);
-        while (*end == ' ') end++;
-        if (end == txt || *end || !isfinite(v)) {
-          st = sm__error(ctx, SM_E_INPUT, "%s: area %s: field %s is '%s', not a number", source, who, a->value_field, txt);
-          OGR_F_Destroy(f);
-          goto done;
-        }
-        a->value[k] = v;
-      }
-    }
-    OGRGeometryH og = OGR_F_GetGeometryRef(f);
-    if (!og || OGR_G_IsEmpty(og)) {
-      sm__log(ctx, SM_LOG_WARNING, "%s: area %s has no geometry; it can hold no points", source, who);
-      OGR_F_Destroy(f);
-      continue;
-    }
-    OGRwkbGeometryType gt = wkbFlatten(OGR_G_GetGeometryType(og));
-    if (gt == wkbCurvePolygon || gt == wkbMultiSurface) {
-      og = OGR_G_ForceToMultiPolygon(OGR_G_Clone(og));
-      OGR_F_SetGeometryDirectly(f, og);
-      gt = wkbMultiPolygon;
-    }
-    if (gt != wkbPolygon && gt != wkbMultiPolygon) {
-      st = sm__error(ctx, SM_E_GEOMETRY, "%s: area %s is a %s, not a polygon", source, who, OGRGeometryTypeToName(gt));
-      OGR_F_Destroy(f);
-      goto done;
-    }
-    if (ct && OGR_G_Transform(og, ct) != OGRERR_NONE) {
-      st = sm__error(ctx, SM_E_CRS, "%s: area %s cannot be transformed to %s", source, who, a->crs);
-      OGR_F_Destroy(f);
-      goto done;
-    }
-    OGR_G_FlattenTo2D(og);
-    int wn = OGR_G_WkbSize(og);
-    unsigned char *wb = sm__malloc((size_t)wn);
-    if (!wb) {
-      OGR_F_Destroy(f);
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      goto done;
-    }
-    OGR_G_ExportToIsoWkb(og, wkbNDR, wb);
-    OGR_F_Destroy(f);
-    GEOSGeometry *gg = GEOSWKBReader_read_r(h, rd, wb, (size_t)wn);
-    sm__free(wb);
-    if (!gg) {
-      st = sm__error(ctx, SM_E_GEOMETRY, "%s: area %s cannot be read: %s", source, who, g.msg);
-      goto done;
-    }
-    if (GEOSisValid_r(h, gg) != 1) {
-      char *reason = GEOSisValidReason_r(h, gg);
-      if (opts->strict) {
-        st = sm__error(ctx, SM_E_GEOMETRY, "%s: area %s is an invalid polygon: %s (--strict)", source, who,
-                       reason ? reason : "");
-        GEOSFree_r(h, reason);
-        GEOSGeom_destroy_r(h, gg);
-        goto done;
-      }
-      GEOSGeometry *fixed = GEOSMakeValid_r(h, gg);
-      GEOSGeometry *mp = fixed ? to_multipolygon(h, fixed) : NULL;
-      if (fixed) GEOSGeom_destroy_r(h, fixed);
-      if (!mp || GEOSisEmpty_r(h, mp)) {
-        st = sm__error(ctx, SM_E_GEOMETRY, "%s: area %s is an invalid polygon (%s) and cannot be repaired", source,
-                       who, reason ? reason : "");
-        GEOSFree_r(h, reason);
-        if (mp) GEOSGeom_destroy_r(h, mp);
-        GEOSGeom_destroy_r(h, gg);
-        goto done;
-      }
-      sm__log(ctx, SM_LOG_WARNING, "%s: area %s was an invalid polygon (%s); repaired with GEOS MakeValid", source,
-              who, reason ? reason : "");
-      GEOSFree_r(h, reason);
-      GEOSGeom_destroy_r(h, gg);
-      gg = mp;
-      a->repaired++;
-    } else {
-      GEOSGeometry *mp = to_multipolygon(h, gg);
-      GEOSGeom_destroy_r(h, gg);
-      gg = mp;
-      if (!gg) {
-        st = sm__error(ctx, SM_E_DEPENDENCY, "GEOS: %s", g.msg);
-        goto done;
-      }
-    }
-    GEOSArea_r(h, gg, &a->area_m2[k]);
-    GEOSGeometry *cen = GEOSGetCentroid_r(h, gg);
-    if (cen && !GEOSisEmpty_r(h, cen)) {
-      GEOSGeomGetX_r(h, cen, &a->cxy[2 * k]);
-      GEOSGeomGetY_r(h, cen, &a->cxy[2 * k + 1]);
-    }
-    if (cen) GEOSGeom_destroy_r(h, cen);
-    a->wkb[k] = GEOSWKBWriter_write_r(h, wr, gg, &a->wkb_n[k]);
-    st = add_polygonal(ctx, a, h, gg, bb);
-    GEOSGeom_destroy_r(h, gg);
-    if (st) goto done;
-    if (!a->wkb[k]) {
-      st = sm__error(ctx, SM_E_DEPENDENCY, "GEOS: cannot write area %s", who);
-      goto done;
-    }
-    /* GEOS allocates with malloc: the buffer is released with sm__free. */
-    if (nfeat > 0 && (fno & 63) == 0 && (st = sm__progress(ctx, 0.8 * (double)fno / (double)nfeat, "reading areas")))
-      goto done;
-  }
-  if (a->n == 0) {
-    st = sm__error(ctx, SM_E_INPUT, "%s: layer '%s' has no features", source, lname);
-    goto done;
-  }
-  a->edge_off[a->n] = a->n_edges;
-  /* Duplicate ids make per-area outputs ambiguous. */
-  for (size_t i = 0; i + 1 < a->n && fid_id >= 0; i++)
-    if (a->n < 20000)
-      for (size_t j = i + 1; j < a->n; j++)
-        if (!strcmp(a->ids[i], a->ids[j])) {
-          st = sm__error(ctx, SM_E_INPUT, "%s: id '%s' in field %s is used by features %zu and %zu; choose a unique field with --id-field",
-                         source, a->ids[i], a->id_field, i + 1, j + 1);
-          goto done;
-        }
-  st = build_index(ctx, a);
+  sm_status st = open_area_layer(&R);
+  if (!st) st = find_area_fields(&R);
+  if (!st) st = set_up_area_crs(&R);
+  if (!st) st = start_geos(&R);
+  if (!st) st = read_area_features(&R);
+  if (!st) st = check_unique_ids(&R);
+  if (!st) st = build_index(ctx, a);
   if (!st) st = sm__progress(ctx, 1.0, "areas ready");
-done:
-  if (rd) GEOSWKBReader_destroy_r(g.handle, rd);
-  if (wr) GEOSWKBWriter_destroy_r(g.handle, wr);
-  sm__geos_finish(&g);
-  if (ct) OCTDestroyCoordinateTransformation(ct);
-  if (dst_srs) OSRDestroySpatialReference(dst_srs);
-  if (src_srs_owned) OSRDestroySpatialReference(src_srs_owned);
-  if (ds) GDALClose(ds);
+  if (R.rd) GEOSWKBReader_destroy_r(R.g.handle, R.rd);
+  if (R.wr) GEOSWKBWriter_destroy_r(R.g.handle, R.wr);
+  sm__geos_finish(&R.g);
+  if (R.ct) OCTDestroyCoordinateTransformation(R.ct);
+  if (R.dst_srs) OSRDestroySpatialReference(R.dst_srs);
+  if (R.src_srs_owned) OSRDestroySpatialReference(R.src_srs_owned);
+  if (R.ds) GDALClose(R.ds);
   sm__gdal_end(ctx);
   if (st) {
     sm_areas_destroy(a);
@@ -604,8 +661,9 @@ done:
   return SM_OK;
 }
 
-static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
-  /* Bands per area. */
+/* Bands per area: each area's height cut into up to 4096 bands (about one per
+ * 4 edges), and per band the list of the area's edges that reach it. */
+static sm_status build_bands(sm_ctx *ctx, sm_areas *a) {
   a->nbands = sm__malloc(a->n * sizeof *a->nbands);
   a->band_h = sm__malloc(a->n * sizeof *a->band_h);
   a->band_base = sm__malloc(a->n * sizeof *a->band_base);
@@ -659,8 +717,15 @@ static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
     }
   }
   sm__free(fill);
+  return SM_OK;
+}
 
-  /* Grid over all areas. */
+/* Lays the grid over all areas (about 8 cells per boundary segment) and
+ * allocates its cells, their candidate offsets and the boundary marks
+ * (*boundary, *ncell). Without any geometry the grid is empty and *boundary
+ * stays NULL. */
+static sm_status place_grid(sm_ctx *ctx, sm_areas *a, unsigned char **boundary, size_t *ncell_out) {
+  *boundary = NULL;
   double xmin = INFINITY, ymin = INFINITY, xmax = -INFINITY, ymax = -INFINITY;
   for (size_t k = 0; k < a->n; k++) {
     if (!(a->bb[4 * k] <= a->bb[4 * k + 2])) continue;
@@ -691,18 +756,25 @@ static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
   a->gh = (long)ceil((ymax - a->gy0) / cell) + 1;
   size_t ncell = (size_t)a->gw * (size_t)a->gh;
   a->cell = sm__malloc(ncell * sizeof *a->cell);
-  unsigned char *boundary = sm__calloc(ncell, 1);
+  unsigned char *bd = sm__calloc(ncell, 1);
   a->cand_off = sm__calloc(ncell + 1, sizeof *a->cand_off);
-  if (!a->cell || !boundary || !a->cand_off) {
-    sm__free(boundary);
+  if (!a->cell || !bd || !a->cand_off) {
+    sm__free(bd);
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
-  const double eps = cell * 1e-6;
+  *boundary = bd;
+  *ncell_out = ncell;
+  return SM_OK;
+}
+
 #define CX(x) ((long)floor(((x) - a->gx0) / cell))
 #define CY(y) ((long)floor(((y) - a->gy0) / cell))
 #define CLAMPX(c) ((c) < 0 ? 0 : (c) >= a->gw ? a->gw - 1 : (c))
 #define CLAMPY(c) ((c) < 0 ? 0 : (c) >= a->gh ? a->gh - 1 : (c))
-  /* Mark every cell a segment passes through (conservatively). */
+
+/* Marks every cell a segment passes through (conservatively). */
+static void mark_boundary_cells(const sm_areas *a, unsigned char *boundary) {
+  const double cell = a->gcell, eps = cell * 1e-6;
   for (size_t j = 0; j < a->n_segs; j++) {
     const edge *e = &a->segs[j];
     long r0 = CLAMPY(CY(e->y0 - eps)), r1 = CLAMPY(CY(e->y1 + eps));
@@ -721,7 +793,12 @@ static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
       for (long c = c0; c <= c1; c++) boundary[(size_t)r * (size_t)a->gw + (size_t)c] = 1;
     }
   }
-  /* Candidates: areas whose bounding box touches the cell, in area order. */
+}
+
+/* Candidates: areas whose bounding box touches the cell, in area order
+ * (pass 0 counts them per cell, pass 1 lists them). */
+static sm_status list_candidates(sm_ctx *ctx, sm_areas *a, size_t ncell) {
+  const double cell = a->gcell, eps = cell * 1e-6;
   for (int pass = 0; pass < 2; pass++) {
     uint32_t *fillc = NULL;
     if (pass == 1) {
@@ -730,7 +807,6 @@ static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
       fillc = sm__malloc(ncell * sizeof *fillc);
       if (!a->cand || !fillc) {
         sm__free(fillc);
-        sm__free(boundary);
         return sm__error(ctx, SM_E_NOMEM, "out of memory");
       }
       memcpy(fillc, a->cand_off, ncell * sizeof *fillc);
@@ -744,10 +820,7 @@ static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
         for (long c = c0; c <= c1; c++) {
           size_t ci = (size_t)r * (size_t)a->gw + (size_t)c;
           if (pass == 0) {
-            if (a->cand_off[ci + 1] == UINT32_MAX - 1) {
-              sm__free(boundary);
-              return sm__error(ctx, SM_E_INVALID_ARG, "areas are too large to index");
-            }
+            if (a->cand_off[ci + 1] == UINT32_MAX - 1) return sm__error(ctx, SM_E_INVALID_ARG, "areas are too large to index");
             a->cand_off[ci + 1]++;
           } else {
             a->cand[fillc[ci]++] = (uint32_t)k;
@@ -756,8 +829,18 @@ static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
     }
     sm__free(fillc);
   }
-  /* Classify cells: boundary cells keep their candidates; others take the
-   * first area containing their centre. */
+  return SM_OK;
+}
+
+#undef CX
+#undef CY
+#undef CLAMPX
+#undef CLAMPY
+
+/* Classifies cells: boundary cells keep their candidates; others take the
+ * first area containing their centre. */
+static void classify_cells(sm_ctx *ctx, sm_areas *a, const unsigned char *boundary, size_t ncell) {
+  const double cell = a->gcell;
   long gw = a->gw;
   int nt = sm__threads(ctx);
 #ifdef SM_HAVE_OPENMP
@@ -775,10 +858,23 @@ static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
     a->cell[c] = s;
   }
   (void)nt;
-#undef CX
-#undef CY
-#undef CLAMPX
-#undef CLAMPY
+}
+
+/* The point-in-polygon index: edge bands per area, then the grid, its
+ * boundary cells and candidates, and the classification of the other cells;
+ * the boundary segments are dropped once used. */
+static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
+  sm_status st = build_bands(ctx, a);
+  if (st) return st;
+  unsigned char *boundary = NULL;
+  size_t ncell = 0;
+  if ((st = place_grid(ctx, a, &boundary, &ncell)) || !boundary) return st;
+  mark_boundary_cells(a, boundary);
+  if ((st = list_candidates(ctx, a, ncell))) {
+    sm__free(boundary);
+    return st;
+  }
+  classify_cells(ctx, a, boundary, ncell);
   sm__free(boundary);
   sm__free(a->segs);
   a->segs = NULL;

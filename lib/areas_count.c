@@ -42,91 +42,100 @@ static int cmp_named(const void *a, const void *b) {
   return strcmp(((const named *)a)->name, ((const named *)b)->name);
 }
 
-sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_layer **table_out, const sm_areas *areas,
-                                const sm_points *points, const char *name) {
-  if (!areas_out || !areas || !points || !name || !*name)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_count_points: NULL argument");
-  *areas_out = NULL;
-  if (table_out) *table_out = NULL;
-  size_t n = sm_points_count(points), na = sm_areas_count(areas);
-  size_t ncat = sm_points_category_count(points);
+/* Working state of sm_areas_count_points. */
+typedef struct counts {
+  size_t n, na, ncat;
+  size_t nslot;  /* category slots: each category, plus one for points without a category */
+  size_t nmonth; /* months m0..m1 */
+  size_t mslots; /* nmonth + 1: the last slot for points without a time */
+  size_t outside;
+  int32_t m0, m1;
+  int has_time, any_uncat, any_untimed;
+  uint64_t *cnt; /* [area][category slot][month slot] */
+  named *order;  /* categories in name order, "(none)" last */
+  size_t nord;
+  char **cols; /* per entry of order, its column's name */
+  uint64_t inside;
+} counts;
+
+/* Month range of the points in areas (m0..m1; any_untimed if some have no time). */
+static void month_range(counts *C, const int32_t *where, const int64_t *t) {
+  C->m0 = INT32_MAX, C->m1 = INT32_MIN;
+  C->any_untimed = 0;
+  if (C->has_time)
+    for (size_t i = 0; i < C->n; i++) {
+      if (where[i] < 0) continue;
+      if (t[i] == SM_TIME_MISSING) {
+        C->any_untimed = 1;
+        continue;
+      }
+      int32_t m = sm_time_month_index(t[i]);
+      if (m < C->m0) C->m0 = m;
+      if (m > C->m1) C->m1 = m;
+    }
+  C->nmonth = C->m0 <= C->m1 ? (size_t)(C->m1 - C->m0 + 1) : 0;
+  C->mslots = C->nmonth + 1; /* last slot: no time */
+}
+
+/* Locates the points in the areas and counts them per area, category slot
+ * and month slot (C->cnt). */
+static sm_status count_points(sm_ctx *ctx, counts *C, const sm_areas *areas, const sm_points *points) {
+  size_t n = C->n;
   const int32_t *cat = sm_points_category(points);
   const int64_t *t = sm_points_time(points);
-  int has_time = sm_points_time_resolution(points) != SM_TIME_NONE;
-  sm_status st = SM_OK;
   int32_t *where = sm__malloc((n ? n : 1) * sizeof *where);
   if (!where) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  size_t outside = 0;
   double saved[2];
   sm__progress_push(ctx, 0, 0.8, saved);
-  st = sm_areas_locate(ctx, areas, points, where, &outside);
+  sm_status st = sm_areas_locate(ctx, areas, points, where, &C->outside);
   sm__progress_pop(ctx, saved);
   if (st) {
     sm__free(where);
     return st;
   }
   /* Category slots: each category, plus one for points without a category. */
-  size_t nslot = ncat + 1;
-  int any_uncat = 0;
+  C->nslot = C->ncat + 1;
   for (size_t i = 0; i < n; i++)
-    if (cat[i] < 0) any_uncat = 1;
-  /* Month range. */
-  int32_t m0 = INT32_MAX, m1 = INT32_MIN;
-  int any_untimed = 0;
-  if (has_time)
-    for (size_t i = 0; i < n; i++) {
-      if (where[i] < 0) continue;
-      if (t[i] == SM_TIME_MISSING) {
-        any_untimed = 1;
-        continue;
-      }
-      int32_t m = sm_time_month_index(t[i]);
-      if (m < m0) m0 = m;
-      if (m > m1) m1 = m;
-    }
-  size_t nmonth = m0 <= m1 ? (size_t)(m1 - m0 + 1) : 0;
-  size_t mslots = nmonth + 1; /* last slot: no time */
-  if (nmonth > 100000) {
+    if (cat[i] < 0) C->any_uncat = 1;
+  month_range(C, where, t);
+  if (C->nmonth > 100000) {
     sm__free(where);
-    return sm__error(ctx, SM_E_INPUT, "times span %zu months; that is not a crime series", nmonth);
+    return sm__error(ctx, SM_E_INPUT, "times span %zu months; that is not a crime series", C->nmonth);
   }
-  uint64_t *cnt = sm__calloc(na * nslot * mslots, sizeof *cnt);
-  if (!cnt) {
+  size_t nslot = C->nslot, mslots = C->mslots;
+  C->cnt = sm__calloc(C->na * nslot * mslots, sizeof *C->cnt);
+  if (!C->cnt) {
     sm__free(where);
-    return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu areas x %zu categories x %zu months)", na, nslot, mslots);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu areas x %zu categories x %zu months)", C->na, nslot, mslots);
   }
   for (size_t i = 0; i < n; i++) {
     if (where[i] < 0) continue;
-    size_t cs = cat[i] < 0 ? ncat : (size_t)cat[i];
-    size_t ms = (has_time && t[i] != SM_TIME_MISSING) ? (size_t)(sm_time_month_index(t[i]) - m0) : nmonth;
-    cnt[((size_t)where[i] * nslot + cs) * mslots + ms]++;
+    size_t cs = cat[i] < 0 ? C->ncat : (size_t)cat[i];
+    size_t ms = (C->has_time && t[i] != SM_TIME_MISSING) ? (size_t)(sm_time_month_index(t[i]) - C->m0) : C->nmonth;
+    C->cnt[((size_t)where[i] * nslot + cs) * mslots + ms]++;
   }
   sm__free(where);
-  /* Categories in name order; "(none)" last. */
-  named *order = sm__malloc(nslot * sizeof *order);
-  char **cols = sm__calloc(nslot, sizeof *cols);
-  sm_layer *L = NULL, *T = NULL;
-  if (!order || !cols) {
-    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    goto done;
-  }
-  size_t nord = 0;
-  for (size_t c = 0; c < ncat; c++) order[nord++] = (named){sm_points_category_name(points, c), c};
-  qsort(order, nord, sizeof *order, cmp_named);
-  if (any_uncat) order[nord++] = (named){"", ncat};
-  if ((st = sm_layer_create(ctx, &L, name, SM_GEOM_MULTIPOLYGON, sm_areas_crs(areas)))) goto done;
-  size_t f_id, f_name, f_total, f_km2, f_per;
-  if ((st = sm_layer_add_field(ctx, L, "area_id", SM_FIELD_STRING, &f_id)) ||
-      (st = sm_layer_add_field(ctx, L, "area_name", SM_FIELD_STRING, &f_name)) ||
-      (st = sm_layer_add_field(ctx, L, "total", SM_FIELD_INT64, &f_total)))
-    goto done;
-  size_t *f_cat = sm__malloc(nslot * sizeof *f_cat);
-  if (!f_cat) {
-    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    goto done;
-  }
-  for (size_t o = 0; o < nord && !st; o++) {
-    char *s = slug(order[o].name[0] ? order[o].name : "uncategorised");
+  return SM_OK;
+}
+
+/* Categories in name order; "(none)" last (C->order, and C->cols for their names). */
+static sm_status order_categories(sm_ctx *ctx, counts *C, const sm_points *points) {
+  C->order = sm__malloc(C->nslot * sizeof *C->order);
+  C->cols = sm__calloc(C->nslot, sizeof *C->cols);
+  if (!C->order || !C->cols) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  C->nord = 0;
+  for (size_t c = 0; c < C->ncat; c++) C->order[C->nord++] = (named){sm_points_category_name(points, c), c};
+  qsort(C->order, C->nord, sizeof *C->order, cmp_named);
+  if (C->any_uncat) C->order[C->nord++] = (named){"", C->ncat};
+  return SM_OK;
+}
+
+/* One count column per category, named by its slug made unique among the
+ * columns (f_cat[o] for order[o]). */
+static sm_status add_category_fields(sm_ctx *ctx, counts *C, sm_layer *L, size_t *f_cat) {
+  sm_status st = SM_OK;
+  for (size_t o = 0; o < C->nord && !st; o++) {
+    char *s = slug(C->order[o].name[0] ? C->order[o].name : "uncategorised");
     if (!s) {
       st = sm__error(ctx, SM_E_NOMEM, "out of memory");
       break;
@@ -143,25 +152,43 @@ sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_layer **ta
       st = sm__error(ctx, SM_E_NOMEM, "out of memory");
       break;
     }
-    cols[o] = u;
-    if (ncat > 0 || any_uncat) st = sm_layer_add_field(ctx, L, u, SM_FIELD_INT64, &f_cat[o]);
+    C->cols[o] = u;
+    if (C->ncat > 0 || C->any_uncat) st = sm_layer_add_field(ctx, L, u, SM_FIELD_INT64, &f_cat[o]);
   }
+  return st;
+}
+
+/* The per-area layer: each area's geometry, id, name, total, count per
+ * category, area in km2 and count per km2 (C->inside: points counted). */
+static sm_status make_area_layer(sm_ctx *ctx, counts *C, sm_layer **Lp, const sm_areas *areas, const char *name) {
+  sm_status st = sm_layer_create(ctx, Lp, name, SM_GEOM_MULTIPOLYGON, sm_areas_crs(areas));
+  if (st) return st;
+  sm_layer *L = *Lp;
+  size_t f_id, f_name, f_total, f_km2, f_per;
+  if ((st = sm_layer_add_field(ctx, L, "area_id", SM_FIELD_STRING, &f_id)) ||
+      (st = sm_layer_add_field(ctx, L, "area_name", SM_FIELD_STRING, &f_name)) ||
+      (st = sm_layer_add_field(ctx, L, "total", SM_FIELD_INT64, &f_total)))
+    return st;
+  size_t *f_cat = sm__malloc(C->nslot * sizeof *f_cat);
+  if (!f_cat) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  st = add_category_fields(ctx, C, L, f_cat);
   if (!st && !(st = sm_layer_add_field(ctx, L, "area_km2", SM_FIELD_DOUBLE, &f_km2)))
     st = sm_layer_add_field(ctx, L, "per_km2", SM_FIELD_DOUBLE, &f_per);
-  uint64_t inside = 0;
-  for (size_t k = 0; k < na && !st; k++) {
+  size_t nslot = C->nslot, mslots = C->mslots;
+  C->inside = 0;
+  for (size_t k = 0; k < C->na && !st; k++) {
     size_t wn = 0;
     const unsigned char *wkb = sm_areas_wkb(areas, k, &wn);
     size_t row;
     if ((st = sm_layer_add_feature(ctx, L, wkb, wn, &row))) break;
     uint64_t tot = 0;
-    for (size_t o = 0; o < nord; o++) {
+    for (size_t o = 0; o < C->nord; o++) {
       uint64_t s = 0;
-      for (size_t m = 0; m < mslots; m++) s += cnt[((size_t)k * nslot + order[o].idx) * mslots + m];
+      for (size_t m = 0; m < mslots; m++) s += C->cnt[((size_t)k * nslot + C->order[o].idx) * mslots + m];
       tot += s;
       if (!st) st = sm_layer_set_int(ctx, L, row, f_cat[o], (int64_t)s);
     }
-    inside += tot;
+    C->inside += tot;
     double km2 = sm_areas_area_m2(areas, k) / 1e6;
     if (!st) st = sm_layer_set_string(ctx, L, row, f_id, sm_areas_id(areas, k));
     if (!st) st = sm_layer_set_string(ctx, L, row, f_name, sm_areas_name(areas, k));
@@ -170,95 +197,122 @@ sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_layer **ta
     if (!st && km2 > 0) st = sm_layer_set_double(ctx, L, row, f_per, (double)tot / km2);
   }
   sm__free(f_cat);
-  if (st) goto done;
-  {
-    char buf[64];
-    char first[16] = "", last[16] = "";
-    if (nmonth) {
-      snprintf(first, sizeof first, "%04d-%02d", m0 / 12, m0 % 12 + 1);
-      snprintf(last, sizeof last, "%04d-%02d", m1 / 12, m1 % 12 + 1);
-    }
-    struct {
-      const char *k;
-      const char *v;
-    } md[] = {
-        {"safemap_version", sm_version_string()},
-        {"method", "count of points per area (point in polygon)"},
-        {"assignment_rule", "crossing number with half-open edges: a point on a shared edge goes to exactly one "
-                            "area; where areas overlap, the first in source order"},
-        {"crs", sm_areas_crs(areas)},
-        {"area_id_field", sm_areas_id_field(areas)},
-        {"area_name_field", sm_areas_name_field(areas)},
-        {"input_crs", sm_points_input_crs(points)},
-        {"time_resolution", sm_points_time_resolution(points) == SM_TIME_MONTH ? "month (police.uk)"
-                            : sm_points_time_resolution(points) == SM_TIME_DAY  ? "day"
-                            : sm_points_time_resolution(points) == SM_TIME_SECOND ? "second"
-                                                                                  : "none"},
-        {"first_month", first},
-        {"last_month", last},
-    };
-    for (size_t i = 0; i < sizeof md / sizeof md[0] && !st; i++) st = sm_layer_set_metadata(ctx, L, md[i].k, md[i].v);
-    snprintf(buf, sizeof buf, "%zu", n);
-    if (!st) st = sm_layer_set_metadata(ctx, L, "points", buf);
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)inside);
-    if (!st) st = sm_layer_set_metadata(ctx, L, "points_in_areas", buf);
-    snprintf(buf, sizeof buf, "%zu", outside);
-    if (!st) st = sm_layer_set_metadata(ctx, L, "points_outside_areas", buf);
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)sm_points_rows_read(points));
-    if (!st) st = sm_layer_set_metadata(ctx, L, "rows_read", buf);
-    uint64_t bad = 0;
-    for (int r = 0; r < SM_BAD_REASON_END_; r++) bad += sm_points_rows_bad(points, (sm_bad_reason)r);
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)bad);
-    if (!st) st = sm_layer_set_metadata(ctx, L, "rows_skipped", buf);
-    snprintf(buf, sizeof buf, "%zu", sm_areas_repaired_count(areas));
-    if (!st) st = sm_layer_set_metadata(ctx, L, "areas_repaired", buf);
+  return st;
+}
+
+/* The per-area layer's metadata: method, CRS, fields, month range and the
+ * counts of points, rows and repaired areas. */
+static sm_status set_count_metadata(sm_ctx *ctx, const counts *C, sm_layer *L, const sm_areas *areas,
+                                    const sm_points *points) {
+  sm_status st = SM_OK;
+  char buf[64];
+  char first[16] = "", last[16] = "";
+  if (C->nmonth) {
+    snprintf(first, sizeof first, "%04d-%02d", C->m0 / 12, C->m0 % 12 + 1);
+    snprintf(last, sizeof last, "%04d-%02d", C->m1 / 12, C->m1 % 12 + 1);
   }
-  if (st) goto done;
-  if (table_out) {
-    char *tname = sm__asprintf("%s_by_month", name);
-    if (!tname) {
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      goto done;
-    }
-    st = sm_layer_create(ctx, &T, tname, SM_GEOM_NONE, NULL);
-    sm__free(tname);
-    size_t t_id, t_name, t_month, t_cat, t_count;
-    if (!st) st = sm_layer_add_field(ctx, T, "area_id", SM_FIELD_STRING, &t_id);
-    if (!st) st = sm_layer_add_field(ctx, T, "area_name", SM_FIELD_STRING, &t_name);
-    if (!st) st = sm_layer_add_field(ctx, T, "month", SM_FIELD_STRING, &t_month);
-    if (!st) st = sm_layer_add_field(ctx, T, "category", SM_FIELD_STRING, &t_cat);
-    if (!st) st = sm_layer_add_field(ctx, T, "count", SM_FIELD_INT64, &t_count);
-    size_t mlast = nmonth + (any_untimed || nmonth == 0 ? 1 : 0);
-    size_t ocount = nord ? nord : 1;
-    for (size_t k = 0; k < na && !st; k++)
-      for (size_t m = 0; m < mlast && !st; m++) {
-        char mon[16] = "";
-        if (m < nmonth) snprintf(mon, sizeof mon, "%04d-%02d", (m0 + (int32_t)m) / 12, (m0 + (int32_t)m) % 12 + 1);
-        for (size_t o = 0; o < ocount && !st; o++) {
-          size_t slot = nord ? order[o].idx : ncat;
-          size_t ms = m < nmonth ? m : nmonth;
-          uint64_t v = cnt[((size_t)k * nslot + slot) * mslots + ms];
-          size_t row;
-          if ((st = sm_layer_add_feature(ctx, T, NULL, 0, &row))) break;
-          st = sm_layer_set_string(ctx, T, row, t_id, sm_areas_id(areas, k));
-          if (!st) st = sm_layer_set_string(ctx, T, row, t_name, sm_areas_name(areas, k));
-          if (!st) st = sm_layer_set_string(ctx, T, row, t_month, mon);
-          if (!st) st = sm_layer_set_string(ctx, T, row, t_cat, nord ? order[o].name : "");
-          if (!st) st = sm_layer_set_int(ctx, T, row, t_count, (int64_t)v);
-        }
+  struct {
+    const char *k;
+    const char *v;
+  } md[] = {
+      {"safemap_version", sm_version_string()},
+      {"method", "count of points per area (point in polygon)"},
+      {"assignment_rule", "crossing number with half-open edges: a point on a shared edge goes to exactly one "
+                          "area; where areas overlap, the first in source order"},
+      {"crs", sm_areas_crs(areas)},
+      {"area_id_field", sm_areas_id_field(areas)},
+      {"area_name_field", sm_areas_name_field(areas)},
+      {"input_crs", sm_points_input_crs(points)},
+      {"time_resolution", sm_points_time_resolution(points) == SM_TIME_MONTH ? "month (police.uk)"
+                          : sm_points_time_resolution(points) == SM_TIME_DAY  ? "day"
+                          : sm_points_time_resolution(points) == SM_TIME_SECOND ? "second"
+                                                                                : "none"},
+      {"first_month", first},
+      {"last_month", last},
+  };
+  for (size_t i = 0; i < sizeof md / sizeof md[0] && !st; i++) st = sm_layer_set_metadata(ctx, L, md[i].k, md[i].v);
+  snprintf(buf, sizeof buf, "%zu", C->n);
+  if (!st) st = sm_layer_set_metadata(ctx, L, "points", buf);
+  snprintf(buf, sizeof buf, "%llu", (unsigned long long)C->inside);
+  if (!st) st = sm_layer_set_metadata(ctx, L, "points_in_areas", buf);
+  snprintf(buf, sizeof buf, "%zu", C->outside);
+  if (!st) st = sm_layer_set_metadata(ctx, L, "points_outside_areas", buf);
+  snprintf(buf, sizeof buf, "%llu", (unsigned long long)sm_points_rows_read(points));
+  if (!st) st = sm_layer_set_metadata(ctx, L, "rows_read", buf);
+  uint64_t bad = 0;
+  for (int r = 0; r < SM_BAD_REASON_END_; r++) bad += sm_points_rows_bad(points, (sm_bad_reason)r);
+  snprintf(buf, sizeof buf, "%llu", (unsigned long long)bad);
+  if (!st) st = sm_layer_set_metadata(ctx, L, "rows_skipped", buf);
+  snprintf(buf, sizeof buf, "%zu", sm_areas_repaired_count(areas));
+  if (!st) st = sm_layer_set_metadata(ctx, L, "areas_repaired", buf);
+  return st;
+}
+
+/* The per-month table (<name>_by_month): one row per area, month and
+ * category, zeros included; the month '' for points without a time. */
+static sm_status make_month_table(sm_ctx *ctx, const counts *C, sm_layer **Tp, const sm_areas *areas,
+                                  const sm_points *points, const char *name) {
+  char *tname = sm__asprintf("%s_by_month", name);
+  if (!tname) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm_status st = sm_layer_create(ctx, Tp, tname, SM_GEOM_NONE, NULL);
+  sm__free(tname);
+  sm_layer *T = *Tp;
+  size_t t_id, t_name, t_month, t_cat, t_count;
+  if (!st) st = sm_layer_add_field(ctx, T, "area_id", SM_FIELD_STRING, &t_id);
+  if (!st) st = sm_layer_add_field(ctx, T, "area_name", SM_FIELD_STRING, &t_name);
+  if (!st) st = sm_layer_add_field(ctx, T, "month", SM_FIELD_STRING, &t_month);
+  if (!st) st = sm_layer_add_field(ctx, T, "category", SM_FIELD_STRING, &t_cat);
+  if (!st) st = sm_layer_add_field(ctx, T, "count", SM_FIELD_INT64, &t_count);
+  size_t nmonth = C->nmonth, nslot = C->nslot, mslots = C->mslots, nord = C->nord;
+  int32_t m0 = C->m0;
+  size_t mlast = nmonth + (C->any_untimed || nmonth == 0 ? 1 : 0);
+  size_t ocount = nord ? nord : 1;
+  for (size_t k = 0; k < C->na && !st; k++)
+    for (size_t m = 0; m < mlast && !st; m++) {
+      char mon[16] = "";
+      if (m < nmonth) snprintf(mon, sizeof mon, "%04d-%02d", (m0 + (int32_t)m) / 12, (m0 + (int32_t)m) % 12 + 1);
+      for (size_t o = 0; o < ocount && !st; o++) {
+        size_t slot = nord ? C->order[o].idx : C->ncat;
+        size_t ms = m < nmonth ? m : nmonth;
+        uint64_t v = C->cnt[((size_t)k * nslot + slot) * mslots + ms];
+        size_t row;
+        if ((st = sm_layer_add_feature(ctx, T, NULL, 0, &row))) break;
+        st = sm_layer_set_string(ctx, T, row, t_id, sm_areas_id(areas, k));
+        if (!st) st = sm_layer_set_string(ctx, T, row, t_name, sm_areas_name(areas, k));
+        if (!st) st = sm_layer_set_string(ctx, T, row, t_month, mon);
+        if (!st) st = sm_layer_set_string(ctx, T, row, t_cat, nord ? C->order[o].name : "");
+        if (!st) st = sm_layer_set_int(ctx, T, row, t_count, (int64_t)v);
       }
-    if (!st) st = sm_layer_set_metadata(ctx, T, "method", "count of points per area, month and category; zeros included");
-    if (!st) st = sm_layer_set_metadata(ctx, T, "safemap_version", sm_version_string());
-    if (!st) st = sm_layer_set_metadata(ctx, T, "month_note", sm_points_time_resolution(points) == SM_TIME_MONTH
-                                                           ? "police.uk dates are months only"
-                                                           : "month of each point's time; '' = no time");
-  }
-done:
-  if (cols)
-    for (size_t o = 0; o < nslot; o++) sm__free(cols[o]);
-  sm__free(cols);
-  sm__free(order);
-  sm__free(cnt);
+    }
+  if (!st) st = sm_layer_set_metadata(ctx, T, "method", "count of points per area, month and category; zeros included");
+  if (!st) st = sm_layer_set_metadata(ctx, T, "safemap_version", sm_version_string());
+  if (!st) st = sm_layer_set_metadata(ctx, T, "month_note", sm_points_time_resolution(points) == SM_TIME_MONTH
+                                                         ? "police.uk dates are months only"
+                                                         : "month of each point's time; '' = no time");
+  return st;
+}
+
+sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_layer **table_out, const sm_areas *areas,
+                                const sm_points *points, const char *name) {
+  if (!areas_out || !areas || !points || !name || !*name)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_count_points: NULL argument");
+  *areas_out = NULL;
+  if (table_out) *table_out = NULL;
+  counts C = {0};
+  C.n = sm_points_count(points), C.na = sm_areas_count(areas);
+  C.ncat = sm_points_category_count(points);
+  C.has_time = sm_points_time_resolution(points) != SM_TIME_NONE;
+  sm_status st = count_points(ctx, &C, areas, points);
+  if (st) return st; /* nothing else allocated */
+  sm_layer *L = NULL, *T = NULL;
+  if (!(st = order_categories(ctx, &C, points)) && !(st = make_area_layer(ctx, &C, &L, areas, name)) &&
+      !(st = set_count_metadata(ctx, &C, L, areas, points)) && table_out)
+    st = make_month_table(ctx, &C, &T, areas, points, name);
+  if (C.cols)
+    for (size_t o = 0; o < C.nslot; o++) sm__free(C.cols[o]);
+  sm__free(C.cols);
+  sm__free(C.order);
+  sm__free(C.cnt);
   if (!st) st = sm__progress(ctx, 1.0, "counted");
   if (st) {
     sm_layer_destroy(L);

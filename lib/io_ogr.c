@@ -504,217 +504,258 @@ static sm_status read_parallel(sm_reader *r, size_t s, GDALDatasetH ds, OGRLayer
   return st ? st : sm__progress(ctx, 1.0, "reading");
 }
 
-sm_status sm__read_ogr(sm_reader *r, size_t s) {
-  sm_ctx *ctx = r->ctx;
-  const sm_read_options *o = r->opts;
-  sm_src *src = &r->srcs[s];
-  const char *name = src->name;
-  src->row_word = "feature";
-  r->all_policeuk = 0;
-  sm__gdal_begin(ctx);
-  sm_status st = SM_OK;
+/* State of one sm__read_ogr: the source's layer, its Arrow stream and schema,
+ * and the columns found in it. */
+typedef struct ogr_source {
+  sm_reader *r;
+  size_t s;
+  GDALDatasetH ds;
+  OGRLayerH layer;
+  OGRFeatureDefnH defn;
+  int has_geom;
+  GIntBig total;
+  const char **ign_list; /* fields GDAL need not read */
+  int par;               /* read in parallel (read_parallel) */
   struct ArrowArrayStream stream;
-  memset(&stream, 0, sizeof stream);
   struct ArrowSchema schema;
-  memset(&schema, 0, sizeof schema);
-  const char **ign_list = NULL;
-  GDALDatasetH ds = GDALOpenEx(name, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-  if (!ds) {
-    st = sm__error(ctx, SM_E_IO, "cannot open '%s' as a vector data source%s%s", name,
-                   sm__dep_msg(ctx)[0] ? ": " : "", sm__dep_msg(ctx));
-    goto done;
-  }
+  int lonlat;
+  cols k;
+} ogr_source;
+
+/* Opens the source and picks the layer: the one named, else the first of
+ * points, else the first; refuses a layer of other geometries or without
+ * features. */
+static sm_status open_points_layer(ogr_source *O) {
+  sm_ctx *ctx = O->r->ctx;
+  const sm_read_options *o = O->r->opts;
+  const char *name = O->r->srcs[O->s].name;
+  O->ds = GDALOpenEx(name, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+  if (!O->ds)
+    return sm__error(ctx, SM_E_IO, "cannot open '%s' as a vector data source%s%s", name,
+                     sm__dep_msg(ctx)[0] ? ": " : "", sm__dep_msg(ctx));
   OGRLayerH layer = NULL;
   if (o->layer) {
-    layer = GDALDatasetGetLayerByName(ds, o->layer);
-    if (!layer) {
-      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: no layer '%s'", name, o->layer);
-      goto done;
-    }
+    layer = GDALDatasetGetLayerByName(O->ds, o->layer);
+    if (!layer) return sm__error(ctx, SM_E_INVALID_ARG, "%s: no layer '%s'", name, o->layer);
   } else {
-    int nl = GDALDatasetGetLayerCount(ds);
+    int nl = GDALDatasetGetLayerCount(O->ds);
     for (int i = 0; i < nl && !layer; i++) {
-      OGRLayerH l = GDALDatasetGetLayer(ds, i);
+      OGRLayerH l = GDALDatasetGetLayer(O->ds, i);
       OGRwkbGeometryType gt = wkbFlatten(OGR_L_GetGeomType(l));
       if (gt == wkbPoint || gt == wkbMultiPoint) layer = l;
     }
-    if (!layer && nl > 0) layer = GDALDatasetGetLayer(ds, 0);
-    if (!layer) {
-      st = sm__error(ctx, SM_E_INPUT, "%s: no layer in this data source", name);
-      goto done;
-    }
+    if (!layer && nl > 0) layer = GDALDatasetGetLayer(O->ds, 0);
+    if (!layer) return sm__error(ctx, SM_E_INPUT, "%s: no layer in this data source", name);
   }
-  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-  int has_geom = OGR_FD_GetGeomFieldCount(defn) > 0;
+  O->layer = layer;
+  O->defn = OGR_L_GetLayerDefn(layer);
+  O->has_geom = OGR_FD_GetGeomFieldCount(O->defn) > 0;
   OGRwkbGeometryType gt = wkbFlatten(OGR_L_GetGeomType(layer));
-  if (has_geom && gt != wkbPoint && gt != wkbMultiPoint && gt != wkbUnknown && gt != wkbNone) {
-    st = sm__error(ctx, SM_E_GEOMETRY, "%s: layer '%s' holds %s geometries; incidents must be points", name,
-                   OGR_L_GetName(layer), OGRGeometryTypeToName(gt));
-    goto done;
+  if (O->has_geom && gt != wkbPoint && gt != wkbMultiPoint && gt != wkbUnknown && gt != wkbNone)
+    return sm__error(ctx, SM_E_GEOMETRY, "%s: layer '%s' holds %s geometries; incidents must be points", name,
+                     OGR_L_GetName(layer), OGRGeometryTypeToName(gt));
+  O->total = OGR_L_GetFeatureCount(layer, 0);
+  if (O->total == 0) return sm__error(ctx, SM_E_INPUT, "%s: layer '%s' has no features", name, OGR_L_GetName(layer));
+  return SM_OK;
+}
+
+/* Read only the columns that can be used: far less for SQLite to decode. */
+static sm_status ignore_unused_fields(ogr_source *O) {
+  const sm_read_options *o = O->r->opts;
+  int nf = OGR_FD_GetFieldCount(O->defn), ni = 0;
+  const char **ign = sm__calloc((size_t)nf + 2, sizeof *ign);
+  if (!ign) return sm__error(O->r->ctx, SM_E_NOMEM, "out of memory");
+  for (int i = 0; i < nf; i++) {
+    const char *fn = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(O->defn, i));
+    const char *given[] = {o->x_field, o->y_field, o->lon_field, o->lat_field, o->time_field, o->weight_field,
+                           o->category_field};
+    int want = 0;
+    for (int k = 0; k < 7; k++)
+      if (given[k] && sm__strcaseeq(given[k], fn)) want = 1;
+    size_t fl = strlen(fn);
+    int coords_from_columns = !O->has_geom || o->x_field || o->lon_field;
+    if ((coords_from_columns && (sm__name_in(fn, fl, LON_NAMES) || sm__name_in(fn, fl, LAT_NAMES) ||
+                                 sm__name_in(fn, fl, X_NAMES) || sm__name_in(fn, fl, Y_NAMES))) ||
+        sm__name_in(fn, fl, TIME_NAMES) || sm__name_in(fn, fl, CAT_NAMES) ||
+        (!o->skip_labels && sm__name_in(fn, fl, LABEL_NAMES)))
+      want = 1;
+    if (!want) ign[ni++] = fn;
   }
-  GIntBig total = OGR_L_GetFeatureCount(layer, 0);
-  if (total == 0) {
-    st = sm__error(ctx, SM_E_INPUT, "%s: layer '%s' has no features", name, OGR_L_GetName(layer));
-    goto done;
-  }
-  /* Read only the columns that can be used: far less for SQLite to decode. */
-  {
-    int nf = OGR_FD_GetFieldCount(defn), ni = 0;
-    const char **ign = sm__calloc((size_t)nf + 2, sizeof *ign);
-    sm__free(ign_list);
-    if (!ign) {
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      goto done;
-    }
-    for (int i = 0; i < nf; i++) {
-      const char *fn = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
-      const char *given[] = {o->x_field, o->y_field, o->lon_field, o->lat_field, o->time_field, o->weight_field,
-                             o->category_field};
-      int want = 0;
-      for (int k = 0; k < 7; k++)
-        if (given[k] && sm__strcaseeq(given[k], fn)) want = 1;
-      size_t fl = strlen(fn);
-      int coords_from_columns = !has_geom || o->x_field || o->lon_field;
-      if ((coords_from_columns && (sm__name_in(fn, fl, LON_NAMES) || sm__name_in(fn, fl, LAT_NAMES) ||
-                                   sm__name_in(fn, fl, X_NAMES) || sm__name_in(fn, fl, Y_NAMES))) ||
-          sm__name_in(fn, fl, TIME_NAMES) || sm__name_in(fn, fl, CAT_NAMES) ||
-          (!o->skip_labels && sm__name_in(fn, fl, LABEL_NAMES)))
-        want = 1;
-      if (!want) ign[ni++] = fn;
-    }
-    ign[ni++] = "OGR_STYLE";
-    ign[ni] = NULL;
-    OGR_L_SetIgnoredFields(layer, ign);
-    ign_list = ign;
-  }
+  ign[ni++] = "OGR_STYLE";
+  ign[ni] = NULL;
+  OGR_L_SetIgnoredFields(O->layer, ign);
+  O->ign_list = ign;
+  return SM_OK;
+}
+
+/* Opens the layer's Arrow stream and reads its schema. A parallel read only
+ * needs the schema here: an empty selection gives it without GDAL starting to
+ * read the table. */
+static sm_status open_arrow_stream(ogr_source *O) {
+  sm_ctx *ctx = O->r->ctx;
+  const char *name = O->r->srcs[O->s].name;
   char *opts_arrow[] = {"INCLUDE_FID=YES", "MAX_FEATURES_IN_BATCH=65536", NULL};
-  /* A parallel read only needs the schema here: an empty selection gives it
-   * without GDAL starting to read the table. */
-  int par = parallel_ok(ctx, ds, layer, total);
-  if (par) OGR_L_SetAttributeFilter(layer, "1 = 0");
-  if (!OGR_L_GetArrowStream(layer, &stream, opts_arrow)) {
-    st = sm__error(ctx, SM_E_DEPENDENCY, "%s: cannot read layer '%s'%s%s", name, OGR_L_GetName(layer),
-                   sm__dep_msg(ctx)[0] ? ": " : "", sm__dep_msg(ctx));
-    goto done;
-  }
-  if (stream.get_schema(&stream, &schema) != 0) {
-    st = sm__error(ctx, SM_E_DEPENDENCY, "%s: cannot read the schema: %s", name,
-                   stream.get_last_error(&stream) ? stream.get_last_error(&stream) : "");
-    goto done;
-  }
-  /* Coordinates: the point geometry, or lon/lat or x/y columns. */
-  long ga = -1, gb = -1, gg = -1;
-  int use_geom = 0, lonlat = 1;
+  O->par = parallel_ok(ctx, O->ds, O->layer, O->total);
+  if (O->par) OGR_L_SetAttributeFilter(O->layer, "1 = 0");
+  if (!OGR_L_GetArrowStream(O->layer, &O->stream, opts_arrow))
+    return sm__error(ctx, SM_E_DEPENDENCY, "%s: cannot read layer '%s'%s%s", name, OGR_L_GetName(O->layer),
+                     sm__dep_msg(ctx)[0] ? ": " : "", sm__dep_msg(ctx));
+  if (O->stream.get_schema(&O->stream, &O->schema) != 0)
+    return sm__error(ctx, SM_E_DEPENDENCY, "%s: cannot read the schema: %s", name,
+                     O->stream.get_last_error(&O->stream) ? O->stream.get_last_error(&O->stream) : "");
+  return SM_OK;
+}
+
+/* Coordinates: the point geometry, or lon/lat or x/y columns (given, or found
+ * by name). */
+static sm_status find_coordinate_columns(ogr_source *O) {
+  sm_reader *r = O->r;
+  sm_ctx *ctx = r->ctx;
+  const sm_read_options *o = r->opts;
+  const char *name = r->srcs[O->s].name;
+  const struct ArrowSchema *schema = &O->schema;
+  cols *k = &O->k;
   if (o->x_field || o->y_field || o->lon_field || o->lat_field) {
     const char *fa = o->x_field ? o->x_field : o->lon_field, *fb = o->y_field ? o->y_field : o->lat_field;
-    if (!fa || !fb) {
-      st = sm__error(ctx, SM_E_INVALID_ARG, "give both --lon and --lat, or both --x and --y");
-      goto done;
-    }
-    if ((st = need_child(r, &schema, name, o->x_field ? "--x" : "--lon", fa, &ga)) ||
-        (st = need_child(r, &schema, name, o->y_field ? "--y" : "--lat", fb, &gb)))
-      goto done;
-    lonlat = o->x_field == NULL;
-  } else if (has_geom) {
-    const char *gname = OGR_L_GetGeometryColumn(layer);
-    gg = find_child(&schema, gname && *gname ? gname : "wkb_geometry");
-    for (int64_t i = 0; gg < 0 && i < schema.n_children; i++)
-      if (!strcmp(schema.children[i]->format, "z") || !strcmp(schema.children[i]->format, "Z")) gg = (long)i;
-    if (gg < 0) {
-      st = sm__error(ctx, SM_E_DEPENDENCY, "%s: the geometry column is missing from the stream", name);
-      goto done;
-    }
-    use_geom = 1;
+    if (!fa || !fb) return sm__error(ctx, SM_E_INVALID_ARG, "give both --lon and --lat, or both --x and --y");
+    sm_status st;
+    if ((st = need_child(r, schema, name, o->x_field ? "--x" : "--lon", fa, &k->ga)) ||
+        (st = need_child(r, schema, name, o->y_field ? "--y" : "--lat", fb, &k->gb)))
+      return st;
+    O->lonlat = o->x_field == NULL;
+  } else if (O->has_geom) {
+    const char *gname = OGR_L_GetGeometryColumn(O->layer);
+    k->gg = find_child(schema, gname && *gname ? gname : "wkb_geometry");
+    for (int64_t i = 0; k->gg < 0 && i < schema->n_children; i++)
+      if (!strcmp(schema->children[i]->format, "z") || !strcmp(schema->children[i]->format, "Z")) k->gg = (long)i;
+    if (k->gg < 0) return sm__error(ctx, SM_E_DEPENDENCY, "%s: the geometry column is missing from the stream", name);
+    k->use_geom = 1;
   } else {
-    ga = find_child_any(&schema, LON_NAMES);
-    gb = find_child_any(&schema, LAT_NAMES);
-    if (ga < 0 || gb < 0) {
-      ga = find_child_any(&schema, X_NAMES);
-      gb = find_child_any(&schema, Y_NAMES);
-      lonlat = 0;
+    k->ga = find_child_any(schema, LON_NAMES);
+    k->gb = find_child_any(schema, LAT_NAMES);
+    if (k->ga < 0 || k->gb < 0) {
+      k->ga = find_child_any(schema, X_NAMES);
+      k->gb = find_child_any(schema, Y_NAMES);
+      O->lonlat = 0;
     }
-    if (ga < 0 || gb < 0) {
-      st = sm__error(ctx, SM_E_INPUT,
-                     "%s: missing coordinate columns: layer '%s' has no point geometry and no Longitude/Latitude "
-                     "or x/y column; name them with --lon/--lat or --x/--y",
-                     name, OGR_L_GetName(layer));
-      goto done;
-    }
+    if (k->ga < 0 || k->gb < 0)
+      return sm__error(ctx, SM_E_INPUT,
+                       "%s: missing coordinate columns: layer '%s' has no point geometry and no Longitude/Latitude "
+                       "or x/y column; name them with --lon/--lat or --x/--y",
+                       name, OGR_L_GetName(O->layer));
   }
-  /* CRS */
-  if (use_geom) {
-    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
+  return SM_OK;
+}
+
+/* The source's CRS (the layer's, or given; columns without --crs are lon/lat)
+ * and the names its coordinates go by in messages. */
+static sm_status set_source_crs(ogr_source *O) {
+  sm_reader *r = O->r;
+  sm_ctx *ctx = r->ctx;
+  const sm_read_options *o = r->opts;
+  sm_src *src = &r->srcs[O->s];
+  const char *name = src->name;
+  const struct ArrowSchema *schema = &O->schema;
+  long ga = O->k.ga, gb = O->k.gb;
+  sm_status st;
+  if (O->k.use_geom) {
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(O->layer);
     if (o->crs) {
-      if ((st = sm__reader_crs(r, o->crs, &src->crs))) goto done;
+      if ((st = sm__reader_crs(r, o->crs, &src->crs))) return st;
     } else if (srs) {
       src->crs = srs_to_crs(ctx, srs);
-      if (!src->crs) {
-        st = sm__error(ctx, SM_E_CRS, "%s: cannot identify the CRS of layer '%s'", name, OGR_L_GetName(layer));
-        goto done;
-      }
+      if (!src->crs)
+        return sm__error(ctx, SM_E_CRS, "%s: cannot identify the CRS of layer '%s'", name, OGR_L_GetName(O->layer));
     } else {
-      st = sm__error(ctx, SM_E_CRS, "%s: layer '%s' has no CRS; say which it is with --crs", name,
-                     OGR_L_GetName(layer));
-      goto done;
+      return sm__error(ctx, SM_E_CRS, "%s: layer '%s' has no CRS; say which it is with --crs", name,
+                       OGR_L_GetName(O->layer));
     }
-    lonlat = sm__crs_is_geographic(ctx, src->crs);
-    snprintf(src->fa, sizeof src->fa, "%s", lonlat ? "lon" : "x");
-    snprintf(src->fb, sizeof src->fb, "%s", lonlat ? "lat" : "y");
+    O->lonlat = sm__crs_is_geographic(ctx, src->crs);
+    snprintf(src->fa, sizeof src->fa, "%s", O->lonlat ? "lon" : "x");
+    snprintf(src->fb, sizeof src->fb, "%s", O->lonlat ? "lat" : "y");
   } else {
-    if (!lonlat && !o->crs) {
-      st = sm__error(ctx, SM_E_INVALID_ARG, "%s: columns '%s'/'%s' are projected coordinates: give their CRS with --crs",
-                     name, schema.children[ga]->name, schema.children[gb]->name);
-      goto done;
-    }
-    if ((st = sm__reader_crs(r, o->crs ? o->crs : "EPSG:4326", &src->crs))) goto done;
-    if (o->crs) lonlat = sm__crs_is_geographic(ctx, src->crs);
-    snprintf(src->fa, sizeof src->fa, "%s", schema.children[ga]->name);
-    snprintf(src->fb, sizeof src->fb, "%s", schema.children[gb]->name);
+    if (!O->lonlat && !o->crs)
+      return sm__error(ctx, SM_E_INVALID_ARG, "%s: columns '%s'/'%s' are projected coordinates: give their CRS with --crs",
+                       name, schema->children[ga]->name, schema->children[gb]->name);
+    if ((st = sm__reader_crs(r, o->crs ? o->crs : "EPSG:4326", &src->crs))) return st;
+    if (o->crs) O->lonlat = sm__crs_is_geographic(ctx, src->crs);
+    snprintf(src->fa, sizeof src->fa, "%s", schema->children[ga]->name);
+    snprintf(src->fb, sizeof src->fb, "%s", schema->children[gb]->name);
   }
-  src->lonlat = lonlat;
-  long kt = -1, kc = -1, kw = -1, kl = o->skip_labels ? -1 : find_child_any(&schema, LABEL_NAMES);
+  src->lonlat = O->lonlat;
+  return SM_OK;
+}
+
+/* The time, category, weight, label and FID columns (given, or found by
+ * name); --type and --from/--to need theirs. */
+static sm_status find_attribute_columns(ogr_source *O) {
+  sm_reader *r = O->r;
+  sm_ctx *ctx = r->ctx;
+  const sm_read_options *o = r->opts;
+  const char *name = r->srcs[O->s].name;
+  const struct ArrowSchema *schema = &O->schema;
+  cols *k = &O->k;
+  sm_status st;
+  k->kl = o->skip_labels ? -1 : find_child_any(schema, LABEL_NAMES);
   if (o->time_field) {
-    if ((st = need_child(r, &schema, name, "--time", o->time_field, &kt))) goto done;
+    if ((st = need_child(r, schema, name, "--time", o->time_field, &k->kt))) return st;
   } else {
-    kt = find_child_any(&schema, TIME_NAMES);
+    k->kt = find_child_any(schema, TIME_NAMES);
   }
   if (o->category_field) {
-    if ((st = need_child(r, &schema, name, "--category", o->category_field, &kc))) goto done;
+    if ((st = need_child(r, schema, name, "--category", o->category_field, &k->kc))) return st;
   } else {
-    kc = find_child_any(&schema, CAT_NAMES);
+    k->kc = find_child_any(schema, CAT_NAMES);
   }
-  if (kc >= 0 && !is_string(schema.children[kc])) kc = o->category_field ? kc : -1;
-  if (kl >= 0 && !is_string(schema.children[kl])) kl = -1;
-  if (o->weight_field && (st = need_child(r, &schema, name, "--weight", o->weight_field, &kw))) goto done;
-  if (r->n_types && kc < 0) {
-    st = sm__error(ctx, SM_E_INVALID_ARG, "%s: --type needs a category column, and none was found (name it with --category)",
-                   name);
-    goto done;
-  }
-  if ((r->has_from || r->has_to) && kt < 0) {
-    st = sm__error(ctx, SM_E_INVALID_ARG, "%s: --from/--to need a time column, and none was found (name it with --time)",
-                   name);
-    goto done;
-  }
-  const char *fidname = OGR_L_GetFIDColumn(layer);
-  long kfid = find_child(&schema, fidname && *fidname ? fidname : "OGC_FID");
-  if (kfid < 0) kfid = find_child(&schema, "OGC_FID");
-  cols k = {ga, gb, gg, kt, kc, kw, kl, kfid, use_geom};
+  if (k->kc >= 0 && !is_string(schema->children[k->kc])) k->kc = o->category_field ? k->kc : -1;
+  if (k->kl >= 0 && !is_string(schema->children[k->kl])) k->kl = -1;
+  if (o->weight_field && (st = need_child(r, schema, name, "--weight", o->weight_field, &k->kw))) return st;
+  if (r->n_types && k->kc < 0)
+    return sm__error(ctx, SM_E_INVALID_ARG, "%s: --type needs a category column, and none was found (name it with --category)",
+                     name);
+  if ((r->has_from || r->has_to) && k->kt < 0)
+    return sm__error(ctx, SM_E_INVALID_ARG, "%s: --from/--to need a time column, and none was found (name it with --time)",
+                     name);
+  const char *fidname = OGR_L_GetFIDColumn(O->layer);
+  k->kfid = find_child(schema, fidname && *fidname ? fidname : "OGC_FID");
+  if (k->kfid < 0) k->kfid = find_child(schema, "OGC_FID");
+  return SM_OK;
+}
+
+/* Reads the rows: in parallel (each thread its own stream) or from the stream. */
+static sm_status read_ogr_rows(ogr_source *O) {
+  sm_reader *r = O->r;
   uint64_t rows = 0;
-  if (par) {
-    stream.release(&stream); /* the threads open their own */
-    memset(&stream, 0, sizeof stream);
-    OGR_L_SetAttributeFilter(layer, NULL);
-    st = read_parallel(r, s, ds, layer, ign_list, &k, &rows);
+  sm_status st;
+  if (O->par) {
+    O->stream.release(&O->stream); /* the threads open their own */
+    memset(&O->stream, 0, sizeof O->stream);
+    OGR_L_SetAttributeFilter(O->layer, NULL);
+    st = read_parallel(r, O->s, O->ds, O->layer, O->ign_list, &O->k, &rows);
   }
   else
-    st = read_stream(r, s, &stream, &schema, &k, total, 1, &rows);
-  if (!st && rows == 0) st = sm__error(ctx, SM_E_INPUT, "%s: layer has no features", name);
-done:
-  if (schema.release) schema.release(&schema);
-  if (stream.release) stream.release(&stream);
-  if (ds) GDALClose(ds);
-  sm__free(ign_list);
+    st = read_stream(r, O->s, &O->stream, &O->schema, &O->k, O->total, 1, &rows);
+  if (!st && rows == 0) st = sm__error(r->ctx, SM_E_INPUT, "%s: layer has no features", r->srcs[O->s].name);
+  return st;
+}
+
+sm_status sm__read_ogr(sm_reader *r, size_t s) {
+  sm_ctx *ctx = r->ctx;
+  r->srcs[s].row_word = "feature";
+  r->all_policeuk = 0;
+  sm__gdal_begin(ctx);
+  ogr_source O = {.r = r, .s = s, .lonlat = 1, .k = {-1, -1, -1, -1, -1, -1, -1, -1, 0}};
+  sm_status st = open_points_layer(&O);
+  if (!st) st = ignore_unused_fields(&O);
+  if (!st) st = open_arrow_stream(&O);
+  if (!st) st = find_coordinate_columns(&O);
+  if (!st) st = set_source_crs(&O);
+  if (!st) st = find_attribute_columns(&O);
+  if (!st) st = read_ogr_rows(&O);
+  if (O.schema.release) O.schema.release(&O.schema);
+  if (O.stream.release) O.stream.release(&O.stream);
+  if (O.ds) GDALClose(O.ds);
+  sm__free(O.ign_list);
   sm__gdal_end(ctx);
   return st;
 }
