@@ -129,11 +129,9 @@ static void fill_tables8(const close_pairs *cp, const int32_t *ti8, size_t nb, c
   }
 }
 
-sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, const double *t,
-                       const sm_knox_options *o, sm_knox **out) {
-  if (!x || !y || !t || !o || !out || !o->space_breaks || !o->time_breaks)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_knox_test: NULL argument");
-  *out = NULL;
+/* The bands and the events of a call: a bad one's status and message, or SM_OK. */
+static sm_status knox_check(sm_ctx *ctx, size_t n, const double *x, const double *y, const double *t,
+                            const sm_knox_options *o) {
   const double *sb = o->space_breaks, *tb = o->time_breaks;
   size_t ns = o->n_space, nt = o->n_time;
   if (ns < 2 || nt < 2 || ns > 1000 || nt > 1000)
@@ -159,103 +157,108 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
   }
   if (one_place) return sm__error(ctx, SM_E_INPUT, "all %zu events are at one place: no spatial distances to band", n);
   if (one_time) return sm__error(ctx, SM_E_INPUT, "all %zu events are at one time: no temporal distances to band", n);
-  size_t rows = ns + 1, cols = nt, cells = rows * cols;
+  return SM_OK;
+}
+
+/* The close pairs (distance inside the last break) through a grid of cells of at least that distance. The events
+ * are renumbered in grid-cell order (tord: their times in that order), so that a pair's two events sit close in
+ * memory when the permutations look their times up. st: the status so far (the grid is allocated regardless);
+ * returns the status after. */
+static sm_status knox_close_pairs(sm_ctx *ctx, size_t n, const double *x, const double *y, const double *t,
+                                  const sm_knox_options *o, double *tord, close_pairs *cp, sm_status st) {
+  const double *sb = o->space_breaks;
+  size_t ns = o->n_space;
   double B = sb[ns - 1];
-  /* ---- close pairs (distance inside the last break) through a grid of B-sized cells */
-  close_pairs cp = {0};
-  sm_status st = SM_OK;
-  /* events are renumbered in grid-cell order (tord: their times in that order), so that a pair's two events sit
-   * close in memory when the permutations look their times up */
-  double *tord = sm__malloc(n * sizeof *tord);
-  if (!tord) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-  {
-    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-    for (size_t i = 0; i < n; i++) x0 = fmin(x0, x[i]), y0 = fmin(y0, y[i]), x1 = fmax(x1, x[i]), y1 = fmax(y1, y[i]);
-    double gwf = floor((x1 - x0) / B) + 1, ghf = floor((y1 - y0) / B) + 1;
-    while (gwf * ghf > 4.0 * (double)n + 1024) gwf = ceil(gwf / 2), ghf = ceil(ghf / 2); /* coarser: cells >= B */
-    double csx = (x1 - x0) / gwf + 1e-9, csy = (y1 - y0) / ghf + 1e-9;
-    if (!(csx >= B)) csx = B;
-    if (!(csy >= B)) csy = B;
-    size_t gw = (size_t)floor((x1 - x0) / csx) + 1, gh = (size_t)floor((y1 - y0) / csy) + 1, nc = gw * gh;
-    size_t *off = sm__calloc(nc + 1, sizeof *off), *idx = sm__malloc(n * sizeof *idx), *cell = sm__malloc(n * sizeof *cell);
-    if (!off || !idx || !cell) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    for (size_t i = 0; !st && i < n; i++) {
-      size_t cx = (size_t)((x[i] - x0) / csx), cy = (size_t)((y[i] - y0) / csy);
-      if (cx >= gw) cx = gw - 1;
-      if (cy >= gh) cy = gh - 1;
-      cell[i] = cy * gw + cx, off[cell[i] + 1]++;
-    }
-    for (size_t c = 0; !st && c < nc; c++) off[c + 1] += off[c];
-    if (!st) {
-      size_t *fill = sm__malloc(nc * sizeof *fill);
-      if (!fill) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      for (size_t c = 0; !st && c < nc; c++) fill[c] = off[c];
-      for (size_t i = 0; !st && i < n; i++) idx[fill[cell[i]]++] = i; /* by increasing index within a cell */
-      sm__free(fill);
-    }
-    for (size_t qi = 0; !st && qi < n; qi++) { /* event qi in cell order is idx[qi] */
-      size_t i = idx[qi], cx = cell[i] % gw, cy = cell[i] / gw;
-      tord[qi] = t[i];
-      for (long dy = -1; dy <= 1 && !st; dy++)
-        for (long dx = -1; dx <= 1 && !st; dx++) {
-          long ax = (long)cx + dx, ay = (long)cy + dy;
-          if (ax < 0 || ay < 0 || ax >= (long)gw || ay >= (long)gh) continue;
-          size_t c = (size_t)ay * gw + (size_t)ax;
-          for (size_t q = off[c]; q < off[c + 1]; q++) {
-            if (q <= qi) continue; /* each pair once */
-            size_t j = idx[q];
-            double ddx = fabs(x[j] - x[i]), ddy = fabs(y[j] - y[i]);
-            double d = o->manhattan ? ddx + ddy : hypot(ddx, ddy);
-            size_t band = band_of(d, sb, ns, o->right_closed);
-            if (band == ns - 1) continue; /* beyond: from the totals */
-            uint16_t row = d == 0 ? 0 : (uint16_t)(1 + band);
-            if (cp_push(&cp, (uint32_t)qi, (uint32_t)q, row)) st = sm__error(ctx, SM_E_NOMEM, "out of memory (%zu close pairs)", cp.n);
-          }
+  double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+  for (size_t i = 0; i < n; i++) x0 = fmin(x0, x[i]), y0 = fmin(y0, y[i]), x1 = fmax(x1, x[i]), y1 = fmax(y1, y[i]);
+  double gwf = floor((x1 - x0) / B) + 1, ghf = floor((y1 - y0) / B) + 1;
+  while (gwf * ghf > 4.0 * (double)n + 1024) gwf = ceil(gwf / 2), ghf = ceil(ghf / 2); /* coarser: cells >= B */
+  double csx = (x1 - x0) / gwf + 1e-9, csy = (y1 - y0) / ghf + 1e-9;
+  if (!(csx >= B)) csx = B;
+  if (!(csy >= B)) csy = B;
+  size_t gw = (size_t)floor((x1 - x0) / csx) + 1, gh = (size_t)floor((y1 - y0) / csy) + 1, nc = gw * gh;
+  size_t *off = sm__calloc(nc + 1, sizeof *off), *idx = sm__malloc(n * sizeof *idx), *cell = sm__malloc(n * sizeof *cell);
+  if (!off || !idx || !cell) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; !st && i < n; i++) {
+    size_t cx = (size_t)((x[i] - x0) / csx), cy = (size_t)((y[i] - y0) / csy);
+    if (cx >= gw) cx = gw - 1;
+    if (cy >= gh) cy = gh - 1;
+    cell[i] = cy * gw + cx, off[cell[i] + 1]++;
+  }
+  for (size_t c = 0; !st && c < nc; c++) off[c + 1] += off[c];
+  if (!st) {
+    size_t *fill = sm__malloc(nc * sizeof *fill);
+    if (!fill) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    for (size_t c = 0; !st && c < nc; c++) fill[c] = off[c];
+    for (size_t i = 0; !st && i < n; i++) idx[fill[cell[i]]++] = i; /* by increasing index within a cell */
+    sm__free(fill);
+  }
+  for (size_t qi = 0; !st && qi < n; qi++) { /* event qi in cell order is idx[qi] */
+    size_t i = idx[qi], cx = cell[i] % gw, cy = cell[i] / gw;
+    tord[qi] = t[i];
+    for (long dy = -1; dy <= 1 && !st; dy++)
+      for (long dx = -1; dx <= 1 && !st; dx++) {
+        long ax = (long)cx + dx, ay = (long)cy + dy;
+        if (ax < 0 || ay < 0 || ax >= (long)gw || ay >= (long)gh) continue;
+        size_t c = (size_t)ay * gw + (size_t)ax;
+        for (size_t q = off[c]; q < off[c + 1]; q++) {
+          if (q <= qi) continue; /* each pair once */
+          size_t j = idx[q];
+          double ddx = fabs(x[j] - x[i]), ddy = fabs(y[j] - y[i]);
+          double d = o->manhattan ? ddx + ddy : hypot(ddx, ddy);
+          size_t band = band_of(d, sb, ns, o->right_closed);
+          if (band == ns - 1) continue; /* beyond: from the totals */
+          uint16_t row = d == 0 ? 0 : (uint16_t)(1 + band);
+          if (cp_push(cp, (uint32_t)qi, (uint32_t)q, row)) st = sm__error(ctx, SM_E_NOMEM, "out of memory (%zu close pairs)", cp->n);
         }
-    }
-    sm__free(off), sm__free(idx), sm__free(cell);
-  }
-  /* ---- pairs per temporal band over all pairs (the same for every permutation of the times) */
-  double *total = sm__calloc(cols, sizeof *total);
-  double *ts = sm__malloc(n * sizeof *ts);
-  if (!st && (!total || !ts)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-  if (!st) {
-    memcpy(ts, t, n * sizeof *ts);
-    qsort(ts, n, sizeof *ts, cmp_double);
-    /* below[k]: pairs with dt < tb[k] (or <= tb[k] right-closed), k = 1 .. nt-1 */
-    double prev = 0;
-    for (size_t k = 1; k < nt; k++) {
-      double cnt = 0;
-      size_t jj = 0;
-      for (size_t i = 0; i < n; i++) {
-        if (jj < i + 1) jj = i + 1;
-        while (jj < n && (o->right_closed ? ts[jj] - ts[i] <= tb[k] : ts[jj] - ts[i] < tb[k])) jj++;
-        cnt += (double)(jj - i - 1);
       }
-      total[k - 1] = cnt - prev, prev = cnt;
+  }
+  sm__free(off), sm__free(idx), sm__free(cell);
+  return st;
+}
+
+/* Pairs per temporal band over all pairs (the same for every permutation of the times), from the times sorted
+ * into ts (n places): total[0 .. nt). */
+static void knox_time_totals(size_t n, const double *t, const double *tb, size_t nt, int right_closed, double *ts,
+                             double *total) {
+  memcpy(ts, t, n * sizeof *ts);
+  qsort(ts, n, sizeof *ts, cmp_double);
+  /* below[k]: pairs with dt < tb[k] (or <= tb[k] right-closed), k = 1 .. nt-1 */
+  double prev = 0;
+  for (size_t k = 1; k < nt; k++) {
+    double cnt = 0;
+    size_t jj = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (jj < i + 1) jj = i + 1;
+      while (jj < n && (right_closed ? ts[jj] - ts[i] <= tb[k] : ts[jj] - ts[i] < tb[k])) jj++;
+      cnt += (double)(jj - i - 1);
     }
-    double np = (double)n * (double)(n - 1) / 2;
-    total[nt - 1] = np - prev;
+    total[k - 1] = cnt - prev, prev = cnt;
   }
-  sm__free(ts);
-  /* ---- the observed table, then the permutations */
-  unsigned P = o->permutations;
-  sm_knox *k = sm__calloc(1, sizeof *k);
-  double *sims = P ? sm__malloc((size_t)P * cells * sizeof *sims) : NULL;
-  if (!st && (!k || (P && !sims))) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-  if (!st) {
-    k->rows = rows, k->cols = cols, k->pairs = n * (n - 1) / 2;
-    k->observed = sm__calloc(cells, sizeof *k->observed);
-    k->sim_mean = sm__calloc(cells, sizeof *k->sim_mean);
-    k->sim_median = sm__calloc(cells, sizeof *k->sim_median);
-    k->ratio_mean = sm__calloc(cells, sizeof *k->ratio_mean);
-    k->ratio_median = sm__calloc(cells, sizeof *k->ratio_median);
-    k->p = sm__calloc(cells, sizeof *k->p);
-    if (!k->observed || !k->sim_mean || !k->sim_median || !k->ratio_mean || !k->ratio_median || !k->p)
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-  }
-  /* Whole-number times (days, months) over a modest span: a pair's temporal band is a table lookup on the
-   * integer difference, and the times are 32-bit. */
+  double np = (double)n * (double)(n - 1) / 2;
+  total[nt - 1] = np - prev;
+}
+
+/* The result's shape and its tables of cells = rows x cols, zeroed. */
+static sm_status knox_alloc_tables(sm_ctx *ctx, sm_knox *k, size_t n, size_t rows, size_t cols) {
+  size_t cells = rows * cols;
+  k->rows = rows, k->cols = cols, k->pairs = n * (n - 1) / 2;
+  k->observed = sm__calloc(cells, sizeof *k->observed);
+  k->sim_mean = sm__calloc(cells, sizeof *k->sim_mean);
+  k->sim_median = sm__calloc(cells, sizeof *k->sim_median);
+  k->ratio_mean = sm__calloc(cells, sizeof *k->ratio_mean);
+  k->ratio_median = sm__calloc(cells, sizeof *k->ratio_median);
+  k->p = sm__calloc(cells, sizeof *k->p);
+  if (!k->observed || !k->sim_mean || !k->sim_median || !k->ratio_mean || !k->ratio_median || !k->p)
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  return SM_OK;
+}
+
+/* Whole-number times (days, months) over a modest span: a pair's temporal band is a table lookup on the integer
+ * difference, and the times are 32-bit. *lut: the band of every difference 0 .. span (NULL for other times, or
+ * when st already failed); *tmin: the earliest time. Returns the status after. */
+static sm_status knox_lut(sm_ctx *ctx, size_t n, const double *t, const sm_knox_options *o, sm_status st, uint16_t **lut_out,
+                          double *tmin_out) {
   int whole = 1;
   double tmin = INFINITY, tmax = -INFINITY;
   for (size_t i = 0; i < n; i++) {
@@ -266,84 +269,154 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
   whole = whole && tmax - tmin <= 4e6;
   uint16_t *lut = whole && !st ? sm__malloc((span + 1) * sizeof *lut) : NULL;
   if (whole && !st && !lut) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-  for (size_t dtv = 0; lut && dtv <= span; dtv++) lut[dtv] = (uint16_t)band_of((double)dtv, tb, nt, o->right_closed);
-  if (!st) fill_table(&cp, tord, NULL, lut, tb, nt, o->right_closed, total, rows, cols, k->observed);
-  uint64_t seed = sm_ctx_seed(ctx);
+  for (size_t dtv = 0; lut && dtv <= span; dtv++)
+    lut[dtv] = (uint16_t)band_of((double)dtv, o->time_breaks, o->n_time, o->right_closed);
+  *lut_out = lut, *tmin_out = tmin;
+  return st;
+}
+
+/* What the permutations read and where they write. */
+typedef struct knox_job {
+  const close_pairs *cp;
+  const double *tord;  /* n: the times in grid-cell order */
+  const double *tb;    /* nt temporal breaks */
+  const double *total; /* cols: pairs per temporal band */
+  const uint16_t *lut; /* whole-number times: the band of each difference; NULL: other times */
+  size_t n, nt, rows, cols;
+  int right_closed;
+  double tmin;
+  uint64_t seed;
+  unsigned P;
+  double *sims; /* P tables of rows x cols */
+} knox_job;
+
+/* Pass bi of the permutations: with whole-number times permutations 8 bi .. 8 bi + 7 (those below P), counted
+ * together by fill_tables8; otherwise permutation bi alone. tp, tib, cnt: the thread's buffers. */
+static void knox_pass(const knox_job *jb, size_t bi, double *tp, int32_t *tib, uint32_t *cnt) {
+  const uint16_t *lut = jb->lut;
+  size_t n = jb->n, cells = jb->rows * jb->cols;
+  unsigned P = jb->P;
+  size_t r0 = lut ? 8 * bi : bi, r1 = lut ? (r0 + 8 < P ? r0 + 8 : P) : bi + 1;
+  double *tabs[8];
+  for (size_t r = r0; r < r1; r++) {
+    memcpy(tp, jb->tord, n * sizeof *tp);
+    sm__rng s = sm__rng_stream(jb->seed, SM__RNG_KEY_KNOX_PERM, r);
+    for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates: the dates over the events */
+      size_t j = sm__rng_below_fast(&s, i + 1);
+      double tmp = tp[i];
+      tp[i] = tp[j], tp[j] = tmp;
+    }
+    tabs[r - r0] = jb->sims + r * cells;
+    if (lut) {
+      for (size_t i = 0; i < n; i++) tib[i * 8 + (r - r0)] = (int32_t)(tp[i] - jb->tmin);
+    } else {
+      fill_table(jb->cp, tp, NULL, NULL, jb->tb, jb->nt, jb->right_closed, jb->total, jb->rows, jb->cols, tabs[0]);
+    }
+  }
+  if (lut) {
+    for (size_t b = r1 - r0; b < 8; b++) /* unused lanes: any valid times, their counts are dropped */
+      for (size_t i = 0; i < n; i++) tib[i * 8 + b] = tib[i * 8];
+    fill_tables8(jb->cp, tib, r1 - r0, lut, jb->total, jb->rows, jb->cols, cnt, tabs);
+  }
+}
+
+/* The P permutations of the dates over the events into jb->sims: passes in parallel (8 permutations a pass with
+ * whole-number times), in groups of passes with the progress between them (a callback may stop the run). */
+static sm_status knox_permutations(sm_ctx *ctx, const knox_job *jb) {
+  const uint16_t *lut = jb->lut;
+  size_t n = jb->n, cells = jb->rows * jb->cols;
   int oom = 0;
-  if (!st && P) {
-    size_t nbatch = lut ? ((size_t)P + 7) / 8 : P; /* whole-number times: 8 permutations per pass over the pairs */
-    int nth = sm__threads(ctx);
-    size_t group = (size_t)(nth > 0 ? 4 * nth : 4);
-    st = sm__progress(ctx, 0.0, "Knox permutations");
-    /* in groups of passes, with the progress between them (a callback may stop the run) */
-    for (size_t g0 = 0; !st && g0 < nbatch; g0 += group) {
-      size_t g1 = g0 + group < nbatch ? g0 + group : nbatch;
+  size_t nbatch = lut ? ((size_t)jb->P + 7) / 8 : jb->P; /* whole-number times: 8 permutations per pass over the pairs */
+  int nth = sm__threads(ctx);
+  size_t group = (size_t)(nth > 0 ? 4 * nth : 4);
+  sm_status st = sm__progress(ctx, 0.0, "Knox permutations");
+  for (size_t g0 = 0; !st && g0 < nbatch; g0 += group) {
+    size_t g1 = g0 + group < nbatch ? g0 + group : nbatch;
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel num_threads(nth) reduction(| : oom)
 #endif
-      {
-        double *tp = sm__malloc(n * sizeof *tp);
-        int32_t *tib = lut ? sm__malloc(8 * n * sizeof *tib) : NULL;
-        uint32_t *cnt = lut ? sm__malloc(8 * cells * sizeof *cnt) : NULL;
-        oom |= !tp || (lut && (!tib || !cnt));
+    {
+      double *tp = sm__malloc(n * sizeof *tp);
+      int32_t *tib = lut ? sm__malloc(8 * n * sizeof *tib) : NULL;
+      uint32_t *cnt = lut ? sm__malloc(8 * cells * sizeof *cnt) : NULL;
+      oom |= !tp || (lut && (!tib || !cnt));
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-        for (size_t bi = g0; bi < g1; bi++) {
-          if (!tp || (lut && (!tib || !cnt))) continue;
-          size_t r0 = lut ? 8 * bi : bi, r1 = lut ? (r0 + 8 < P ? r0 + 8 : P) : bi + 1;
-          double *tabs[8];
-          for (size_t r = r0; r < r1; r++) {
-            memcpy(tp, tord, n * sizeof *tp);
-            sm__rng s = sm__rng_stream(seed, SM__RNG_KEY_KNOX_PERM, r);
-            for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates: the dates over the events */
-              size_t j = sm__rng_below_fast(&s, i + 1);
-              double tmp = tp[i];
-              tp[i] = tp[j], tp[j] = tmp;
-            }
-            tabs[r - r0] = sims + r * cells;
-            if (lut) {
-              for (size_t i = 0; i < n; i++) tib[i * 8 + (r - r0)] = (int32_t)(tp[i] - tmin);
-            } else {
-              fill_table(&cp, tp, NULL, NULL, tb, nt, o->right_closed, total, rows, cols, tabs[0]);
-            }
-          }
-          if (lut) {
-            for (size_t b = r1 - r0; b < 8; b++) /* unused lanes: any valid times, their counts are dropped */
-              for (size_t i = 0; i < n; i++) tib[i * 8 + b] = tib[i * 8];
-            fill_tables8(&cp, tib, r1 - r0, lut, total, rows, cols, cnt, tabs);
-          }
-        }
-        sm__free(tp), sm__free(tib), sm__free(cnt);
+      for (size_t bi = g0; bi < g1; bi++) {
+        if (!tp || (lut && (!tib || !cnt))) continue;
+        knox_pass(jb, bi, tp, tib, cnt);
       }
-      if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      if (!st) st = sm__progress(ctx, (double)g1 / (double)nbatch, "Knox permutations");
+      sm__free(tp), sm__free(tib), sm__free(cnt);
     }
+    if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    if (!st) st = sm__progress(ctx, (double)g1 / (double)nbatch, "Knox permutations");
   }
+  return st;
+}
+
+/* Each cell's statistics over the P permutations' tables sims: their mean and median, the observed count's ratios
+ * to them, and the pseudo p-value (NaN without permutations). */
+static sm_status knox_stats(sm_ctx *ctx, sm_knox *k, const double *sims, unsigned P, size_t cells) {
+  sm_status st = SM_OK;
+  double *col = P ? sm__malloc(P * sizeof *col) : NULL;
+  if (P && !col) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t c = 0; !st && c < cells; c++) {
+    double obs = k->observed[c], sum = 0;
+    unsigned ge = 0;
+    for (unsigned r = 0; r < P; r++) {
+      col[r] = sims[(size_t)r * cells + c];
+      sum += col[r], ge += col[r] >= obs;
+    }
+    if (P) {
+      qsort(col, P, sizeof *col, cmp_double);
+      k->sim_mean[c] = sum / P;
+      k->sim_median[c] = P % 2 ? col[P / 2] : 0.5 * (col[P / 2 - 1] + col[P / 2]);
+      k->p[c] = ((double)ge + 1) / ((double)P + 1);
+    } else {
+      k->sim_mean[c] = k->sim_median[c] = k->p[c] = NAN;
+    }
+    k->ratio_mean[c] = k->sim_mean[c] > 0 ? obs / k->sim_mean[c] : NAN;
+    k->ratio_median[c] = k->sim_median[c] > 0 ? obs / k->sim_median[c] : NAN;
+  }
+  sm__free(col);
+  return st;
+}
+
+sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, const double *t,
+                       const sm_knox_options *o, sm_knox **out) {
+  if (!x || !y || !t || !o || !out || !o->space_breaks || !o->time_breaks)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_knox_test: NULL argument");
+  *out = NULL;
+  sm_status st = knox_check(ctx, n, x, y, t, o);
+  if (st) return st;
+  size_t nt = o->n_time;
+  size_t rows = o->n_space + 1, cols = nt, cells = rows * cols;
+  /* ---- close pairs (distance inside the last break) through a grid of B-sized cells */
+  close_pairs cp = {0};
+  double *tord = sm__malloc(n * sizeof *tord);
+  if (!tord) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  st = knox_close_pairs(ctx, n, x, y, t, o, tord, &cp, st);
+  /* ---- pairs per temporal band over all pairs (the same for every permutation of the times) */
+  double *total = sm__calloc(cols, sizeof *total);
+  double *ts = sm__malloc(n * sizeof *ts);
+  if (!st && (!total || !ts)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!st) knox_time_totals(n, t, o->time_breaks, nt, o->right_closed, ts, total);
+  sm__free(ts);
+  /* ---- the observed table, then the permutations */
+  unsigned P = o->permutations;
+  sm_knox *k = sm__calloc(1, sizeof *k);
+  double *sims = P ? sm__malloc((size_t)P * cells * sizeof *sims) : NULL;
+  if (!st && (!k || (P && !sims))) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!st) st = knox_alloc_tables(ctx, k, n, rows, cols);
+  uint16_t *lut;
+  double tmin;
+  st = knox_lut(ctx, n, t, o, st, &lut, &tmin);
+  if (!st) fill_table(&cp, tord, NULL, lut, o->time_breaks, nt, o->right_closed, total, rows, cols, k->observed);
+  knox_job jb = {&cp, tord, o->time_breaks, total, lut, n, nt, rows, cols, o->right_closed, tmin, sm_ctx_seed(ctx), P, sims};
+  if (!st && P) st = knox_permutations(ctx, &jb);
   sm__free(lut);
-  if (!st) {
-    double *col = P ? sm__malloc(P * sizeof *col) : NULL;
-    if (P && !col) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    for (size_t c = 0; !st && c < cells; c++) {
-      double obs = k->observed[c], sum = 0;
-      unsigned ge = 0;
-      for (unsigned r = 0; r < P; r++) {
-        col[r] = sims[(size_t)r * cells + c];
-        sum += col[r], ge += col[r] >= obs;
-      }
-      if (P) {
-        qsort(col, P, sizeof *col, cmp_double);
-        k->sim_mean[c] = sum / P;
-        k->sim_median[c] = P % 2 ? col[P / 2] : 0.5 * (col[P / 2 - 1] + col[P / 2]);
-        k->p[c] = ((double)ge + 1) / ((double)P + 1);
-      } else {
-        k->sim_mean[c] = k->sim_median[c] = k->p[c] = NAN;
-      }
-      k->ratio_mean[c] = k->sim_mean[c] > 0 ? obs / k->sim_mean[c] : NAN;
-      k->ratio_median[c] = k->sim_median[c] > 0 ? obs / k->sim_median[c] : NAN;
-    }
-    sm__free(col);
-  }
+  if (!st) st = knox_stats(ctx, k, sims, P, cells);
   sm__free(sims), sm__free(total), sm__free(tord);
   sm__free(cp.i), sm__free(cp.j), sm__free(cp.row);
   if (st) {

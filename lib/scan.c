@@ -322,90 +322,82 @@ static size_t one_circle(const bucket_grid *bg, size_t L, const double *x, const
   return s;
 }
 
-/* The circles of all centres, in parallel: each thread a contiguous run of centres into its own arrays, joined in
- * centre order (the same circles for any thread count). */
-static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double *x, const double *y, const double *rowsum,
-                               double cap, double radius, size_t Z, const double *zx, const double *zy) {
-  bucket_grid bg = {0};
-  int use_grid = radius > 0;
-  if (use_grid && grid_build(&bg, L, x, y, radius)) {
-    sm__free(bg.start), sm__free(bg.item);
-    return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu locations)", L);
+/* Where the circles come from: the locations, their cases, the limits of a circle and the centres (NULL: the
+ * locations). */
+typedef struct circle_src {
+  const bucket_grid *bg; /* NULL: no radius, every location is looked at */
+  size_t L;
+  const double *x, *y, *rowsum;
+  double cap, radius;
+  const double *zx, *zy;
+} circle_src;
+
+/* Centre z's circle into di[0 .. return) (one_circle). */
+static size_t centre_circle(const circle_src *src, size_t z, dist_i *di) {
+  return one_circle(src->bg, src->L, src->x, src->y, src->rowsum, src->cap, src->radius, src->zx ? src->zx[z] : src->x[z],
+                    src->zy ? src->zy[z] : src->y[z], di);
+}
+
+/* Whether the circles of the Z centres would hold more than max_entries entries, told from a sample of up to 64
+ * centres before any time is spent on them all; *estimate: the entries extrapolated, when too many. di: L places. */
+static int circles_too_many(const circle_src *src, size_t Z, dist_i *di, size_t max_entries, size_t *estimate) {
+  size_t m = Z < 64 ? Z : 64;
+  double sum = 0;
+  for (size_t k = 0; k < m; k++) {
+    size_t z = Z * k / m;
+    sum += (double)centre_circle(src, z, di);
   }
-  cs->Z = Z;
-  cs->off = sm__calloc(Z + 1, sizeof *cs->off);
-  int nt = sm__threads(ctx);
-  if (nt < 1) nt = 1;
-  if ((size_t)nt > Z) nt = (int)(Z ? Z : 1);
-  uint32_t **pi = sm__calloc((size_t)nt, sizeof *pi);
-  double **pr = sm__calloc((size_t)nt, sizeof *pr);
-  size_t *pn = sm__calloc((size_t)nt, sizeof *pn);
-  int oom = !cs->off || !pi || !pr || !pn;
-  /* at most 2^28 entries (12 bytes each: 3 GiB); a sample of the centres tells early when the circles would be
-   * more, before any time is spent on them */
-  const size_t max_entries = (size_t)1 << 28;
-  int too_many = 0;
-  size_t built = 0, estimate = 0;
-  dist_i *di0 = oom ? NULL : sm__malloc((L ? L : 1) * sizeof *di0);
-  if (!oom && !di0) oom = 1;
-  if (!oom) {
-    size_t m = Z < 64 ? Z : 64;
-    double sum = 0;
-    for (size_t k = 0; k < m; k++) {
-      size_t z = Z * k / m;
-      sum += (double)one_circle(use_grid ? &bg : NULL, L, x, y, rowsum, cap, radius, zx ? zx[z] : x[z], zy ? zy[z] : y[z], di0);
+  double est = m ? sum / (double)m * (double)Z : 0;
+  if (est > (double)max_entries) {
+    *estimate = (size_t)est;
+    return 1;
+  }
+  return 0;
+}
+
+/* The circles of centres [z0, z1) into arrays of their own (*ii, *rr: locations and distances, the return their
+ * count), each circle's size in off[z + 1]; *built counts the entries of all threads (atomically). Stops at the
+ * first allocation failure (*oom) or when the entries pass max_entries (*too_many), or when either is already set
+ * (the calling thread's own flags). */
+static size_t circles_chunk(const circle_src *src, size_t z0, size_t z1, dist_i *di, size_t *off, size_t *built,
+                            size_t max_entries, int *oom, int *too_many, uint32_t **ii_out, double **rr_out) {
+  size_t cap_n = 0, n = 0;
+  uint32_t *ii = NULL;
+  double *rr = NULL;
+  for (size_t z = z0; z < z1 && !*oom && !*too_many; z++) {
+    size_t s = centre_circle(src, z, di);
+    if (n + s > cap_n) {
+      size_t nc = cap_n ? 2 * cap_n : 4096;
+      while (nc < n + s) nc *= 2;
+      uint32_t *ni = sm__realloc(ii, nc * sizeof *ni);
+      if (ni) ii = ni;
+      double *nr = ni ? sm__realloc(rr, nc * sizeof *nr) : NULL;
+      if (nr) rr = nr;
+      if (!ni || !nr) {
+        *oom = 1;
+        break;
+      }
+      cap_n = nc;
     }
-    double est = m ? sum / (double)m * (double)Z : 0;
-    if (est > (double)max_entries) too_many = 1, estimate = (size_t)est;
-  }
-  sm__free(di0);
-  if (!oom && !too_many) {
-#ifdef SM_HAVE_OPENMP
-#pragma omp parallel num_threads(nt) reduction(| : oom, too_many)
-#endif
-    {
-#ifdef SM_HAVE_OPENMP
-      int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
-#else
-      int tid = 0, nthr = 1;
-#endif
-      dist_i *di = sm__malloc(L * sizeof *di);
-      oom |= !di;
-      for (int k = tid; k < nt && di; k += nthr) { /* chunk k: centres [z0, z1) */
-        size_t z0 = Z * (size_t)k / (size_t)nt, z1 = Z * ((size_t)k + 1) / (size_t)nt;
-        size_t cap_n = 0, n = 0;
-        uint32_t *ii = NULL;
-        double *rr = NULL;
-        for (size_t z = z0; z < z1 && !oom && !too_many; z++) {
-          size_t s = one_circle(use_grid ? &bg : NULL, L, x, y, rowsum, cap, radius, zx ? zx[z] : x[z], zy ? zy[z] : y[z], di);
-          if (n + s > cap_n) {
-            size_t nc = cap_n ? 2 * cap_n : 4096;
-            while (nc < n + s) nc *= 2;
-            uint32_t *ni = sm__realloc(ii, nc * sizeof *ni);
-            if (ni) ii = ni;
-            double *nr = ni ? sm__realloc(rr, nc * sizeof *nr) : NULL;
-            if (nr) rr = nr;
-            if (!ni || !nr) {
-              oom = 1;
-              break;
-            }
-            cap_n = nc;
-          }
-          for (size_t q = 0; q < s; q++) ii[n + q] = (uint32_t)di[q].i, rr[n + q] = di[q].d;
-          n += s;
-          cs->off[z + 1] = s;
-          size_t so_far;
+    for (size_t q = 0; q < s; q++) ii[n + q] = (uint32_t)di[q].i, rr[n + q] = di[q].d;
+    n += s;
+    off[z + 1] = s;
+    size_t so_far;
 #ifdef SM_HAVE_OPENMP
 #pragma omp atomic capture
 #endif
-          so_far = built += s;
-          if (so_far > max_entries) too_many = 1;
-        }
-        pi[k] = ii, pr[k] = rr, pn[k] = n;
-      }
-      sm__free(di);
-    }
+    so_far = *built += s;
+    if (so_far > max_entries) *too_many = 1;
   }
+  *ii_out = ii, *rr_out = rr;
+  return n;
+}
+
+/* The status once the nt chunks are built (too many entries, out of memory, or SM_OK), and on success the chunks
+ * pi/pr (pn entries each) joined in centre order into cs, cs->off made cumulative. */
+static sm_status circles_join(sm_ctx *ctx, circles *cs, int nt, uint32_t *const *pi, double *const *pr, const size_t *pn,
+                              int oom, int too_many, size_t estimate, size_t max_entries) {
+  size_t Z = cs->Z;
   sm_status st = SM_OK;
   size_t total = 0;
   for (int k = 0; pn && k < nt; k++) total += pn[k];
@@ -427,6 +419,58 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
       q += pn[k];
     }
   }
+  return st;
+}
+
+/* The circles of all centres, in parallel: each thread a contiguous run of centres into its own arrays, joined in
+ * centre order (the same circles for any thread count). */
+static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double *x, const double *y, const double *rowsum,
+                               double cap, double radius, size_t Z, const double *zx, const double *zy) {
+  bucket_grid bg = {0};
+  int use_grid = radius > 0;
+  if (use_grid && grid_build(&bg, L, x, y, radius)) {
+    sm__free(bg.start), sm__free(bg.item);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu locations)", L);
+  }
+  const circle_src src = {use_grid ? &bg : NULL, L, x, y, rowsum, cap, radius, zx, zy};
+  cs->Z = Z;
+  cs->off = sm__calloc(Z + 1, sizeof *cs->off);
+  int nt = sm__threads(ctx);
+  if (nt < 1) nt = 1;
+  if ((size_t)nt > Z) nt = (int)(Z ? Z : 1);
+  uint32_t **pi = sm__calloc((size_t)nt, sizeof *pi);
+  double **pr = sm__calloc((size_t)nt, sizeof *pr);
+  size_t *pn = sm__calloc((size_t)nt, sizeof *pn);
+  int oom = !cs->off || !pi || !pr || !pn;
+  /* at most 2^28 entries (12 bytes each: 3 GiB); a sample of the centres tells early when the circles would be
+   * more, before any time is spent on them */
+  const size_t max_entries = (size_t)1 << 28;
+  int too_many = 0;
+  size_t built = 0, estimate = 0;
+  dist_i *di0 = oom ? NULL : sm__malloc((L ? L : 1) * sizeof *di0);
+  if (!oom && !di0) oom = 1;
+  if (!oom) too_many = circles_too_many(&src, Z, di0, max_entries, &estimate);
+  sm__free(di0);
+  if (!oom && !too_many) {
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel num_threads(nt) reduction(| : oom, too_many)
+#endif
+    {
+#ifdef SM_HAVE_OPENMP
+      int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
+#else
+      int tid = 0, nthr = 1;
+#endif
+      dist_i *di = sm__malloc(L * sizeof *di);
+      oom |= !di;
+      for (int k = tid; k < nt && di; k += nthr) { /* chunk k: centres [z0, z1) */
+        size_t z0 = Z * (size_t)k / (size_t)nt, z1 = Z * ((size_t)k + 1) / (size_t)nt;
+        pn[k] = circles_chunk(&src, z0, z1, di, cs->off, &built, max_entries, &oom, &too_many, &pi[k], &pr[k]);
+      }
+      sm__free(di);
+    }
+  }
+  sm_status st = circles_join(ctx, cs, nt, pi, pr, pn, oom, too_many, estimate, max_entries);
   for (int k = 0; k < nt; k++) { /* either list may be missing when its allocation failed */
     if (pi) sm__free(pi[k]);
     if (pr) sm__free(pr[k]);
@@ -436,12 +480,10 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
   return st;
 }
 
-sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_t T, const double *counts,
-                  const sm_scan_options *opts, sm_scan_result **out) {
-  sm_scan_options d = SM_SCAN_OPTIONS_INIT;
-  const sm_scan_options *o = opts ? opts : &d;
-  if (!x || !y || !counts || !out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_scan: NULL argument");
-  *out = NULL;
+/* The options, the locations, the centres and the counts of a call: a bad one's status and message, or SM_OK and
+ * the total of the cases in *C. */
+static sm_status scan_check(sm_ctx *ctx, size_t L, const double *x, const double *y, size_t T, const double *counts,
+                            const sm_scan_options *o, double *C_out) {
   if (!(o->max_share > 0 && o->max_share <= 1) || o->max_radius_m < 0 || o->max_clusters < 1)
     return sm__error(ctx, SM_E_INVALID_ARG, "scan: a circle's share must be in (0, 1], not %g", o->max_share);
   if (o->n_centres && (!o->centre_x || !o->centre_y))
@@ -462,82 +504,119 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
   }
   if (C < 2) return sm__error(ctx, SM_E_INPUT, "a space-time scan needs at least 2 cases, not %g", C);
   if (C > UINT32_MAX) return sm__error(ctx, SM_E_INPUT, "%g cases: at most %u", C, UINT32_MAX);
-  size_t W = o->max_window ? o->max_window : (T + 1) / 2;
-  if (W > T) W = T;
-  size_t Z = o->n_centres ? o->n_centres : L;
-  double t0 = sm__now();
-  double *rowsum = sm__calloc(L, sizeof *rowsum), *K = sm__calloc(T + 1, sizeof *K), *colsum = sm__calloc(T, sizeof *colsum);
-  cand *best = sm__malloc(Z * sizeof *best);
-  circles cs = {0};
-  sm_status st = !rowsum || !K || !colsum || !best ? sm__error(ctx, SM_E_NOMEM, "out of memory (%zu locations)", L) : SM_OK;
-  for (size_t l = 0; !st && l < L; l++)
+  *C_out = C;
+  return SM_OK;
+}
+
+/* The margins of the counts (L x T): cases per location (rowsum), per step (colsum) and their running total K
+ * (K[t] = cases before step t; T + 1 places). */
+static void scan_margins(size_t L, size_t T, const double *counts, double *rowsum, double *colsum, double *K) {
+  for (size_t l = 0; l < L; l++)
     for (size_t t = 0; t < T; t++) rowsum[l] += counts[l * T + t], colsum[t] += counts[l * T + t];
-  for (size_t t = 0; !st && t < T; t++) K[t + 1] = K[t] + colsum[t];
-  if (!st) st = build_circles(ctx, &cs, L, x, y, rowsum, o->max_share * C, o->max_radius_m, Z, o->n_centres ? o->centre_x : NULL,
-                              o->n_centres ? o->centre_y : NULL);
-  if (!st) sm__log(ctx, SM_LOG_DEBUG, "scan: %zu circles of %zu centres in %.3f s", cs.off[Z], Z, sm__now() - t0);
-  /* a window holds at most its circle's cases: the tables of logarithms and roots need no more */
+  for (size_t t = 0; t < T; t++) K[t + 1] = K[t] + colsum[t];
+}
+
+/* The most cases a circle holds (a window holds at most its circle's cases: the tables of logarithms and roots
+ * need no more). */
+static size_t circles_cap_cases(const circles *cs, size_t Z, const double *rowsum) {
   size_t cap_cases = 0;
-  for (size_t z = 0; !st && z < Z; z++) {
+  for (size_t z = 0; z < Z; z++) {
     double tot = 0;
-    for (size_t q = cs.off[z]; q < cs.off[z + 1]; q++) tot += rowsum[cs.idx[q]];
+    for (size_t q = cs->off[z]; q < cs->off[z + 1]; q++) tot += rowsum[cs->idx[q]];
     if ((size_t)tot > cap_cases) cap_cases = (size_t)tot;
   }
-  scan_logs lg = {NULL, NULL, 0, log(C)};
-  if (!st) {
-    lg.nlnc = cap_cases < 16000000 ? cap_cases : 0;
-    lg.lnc = sm__malloc((lg.nlnc + 1) * sizeof *lg.lnc);
-    if (T <= 1024) lg.lnKd = sm__malloc(T * T * sizeof *lg.lnKd);
-    if (!lg.lnc || (T <= 1024 && !lg.lnKd)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  return cap_cases;
+}
+
+/* The tables of lg (lg->lnC set): ln c for c up to cap_cases (none beyond 16 million) and, for T <= 1024,
+ * ln(K[b + 1] − K[a]) of every window. */
+static sm_status logs_build(sm_ctx *ctx, scan_logs *lg, size_t cap_cases, size_t T, const double *K) {
+  lg->nlnc = cap_cases < 16000000 ? cap_cases : 0;
+  lg->lnc = sm__malloc((lg->nlnc + 1) * sizeof *lg->lnc);
+  if (T <= 1024) lg->lnKd = sm__malloc(T * T * sizeof *lg->lnKd);
+  if (!lg->lnc || (T <= 1024 && !lg->lnKd)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t k = 0; k <= lg->nlnc; k++) lg->lnc[k] = k ? log((double)k) : 0; /* 0 cases: never above μ */
+  for (size_t a = 0; lg->lnKd && a < T; a++)
+    for (size_t b = a; b < T; b++) lg->lnKd[a * T + b] = log(K[b + 1] - K[a]);
+  return SM_OK;
+}
+
+/* The nc cases as lists per location (location-major): (*case_t)[(*case_off)[l] .. (*case_off)[l + 1]) are l's
+ * steps. Both arrays are handed back, allocated or not, for the caller to free. */
+static sm_status cases_by_location(sm_ctx *ctx, size_t L, size_t T, const double *counts, size_t nc, size_t **case_off_out,
+                                   uint32_t **case_t_out) {
+  size_t *case_off = *case_off_out = sm__malloc((L + 1) * sizeof *case_off);
+  uint32_t *ct = *case_t_out = sm__malloc((nc ? nc : 1) * sizeof *ct);
+  if (!case_off || !ct) return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu cases)", nc);
+  size_t q = 0;
+  for (size_t l = 0; l < L; l++) {
+    case_off[l] = q;
+    for (size_t t = 0; t < T; t++)
+      for (double k = 0; k < counts[l * T + t]; k++) ct[q++] = (uint32_t)t;
   }
-  for (size_t k = 0; !st && k <= lg.nlnc; k++) lg.lnc[k] = k ? log((double)k) : 0; /* 0 cases: never above μ */
-  for (size_t a = 0; !st && lg.lnKd && a < T; a++)
-    for (size_t b = a; b < T; b++) lg.lnKd[a * T + b] = log(K[b + 1] - K[a]);
-  /* the cases as lists per location (location-major): case_t[case_off[l] .. case_off[l + 1]) are l's steps */
-  size_t nc = (size_t)C;
-  size_t *case_off = st ? NULL : sm__malloc((L + 1) * sizeof *case_off);
-  uint32_t *ct = st ? NULL : sm__malloc((nc ? nc : 1) * sizeof *ct);
-  if (!st && (!case_off || !ct)) st = sm__error(ctx, SM_E_NOMEM, "out of memory (%zu cases)", nc);
-  if (!st) {
-    size_t q = 0;
-    for (size_t l = 0; l < L; l++) {
-      case_off[l] = q;
-      for (size_t t = 0; t < T; t++)
-        for (double k = 0; k < counts[l * T + t]; k++) ct[q++] = (uint32_t)t;
-    }
-    case_off[L] = q;
-  }
-  /* the data: every centre's best cylinder, centres in parallel blocks */
-  int nth = sm__threads(ctx), oom = 0;
-  double t1 = sm__now();
-  if (!st) {
+  case_off[L] = q;
+  return SM_OK;
+}
+
+/* What every scan of the cylinders reads: the circles, the cases per location, the margins and the logarithms. */
+typedef struct scan_input {
+  const circles *cs;
+  size_t T, W;
+  const size_t *case_off;
+  const uint32_t *case_t;
+  const double *rowsum, *K;
+  double C;
+  int prospective;
+  const scan_logs *lg;
+} scan_input;
+
+/* The data: every centre's best cylinder into best, centres in parallel blocks of 64 (nth threads). */
+static sm_status best_cylinders(sm_ctx *ctx, const scan_input *in, int nth, cand *best) {
+  const circles *cs = in->cs;
+  size_t Z = cs->Z;
+  int oom = 0;
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel num_threads(nth) reduction(| : oom)
 #endif
-    {
-      scan_work wk;
-      int bad = work_alloc(&wk, T);
-      oom |= bad;
+  {
+    scan_work wk;
+    int bad = work_alloc(&wk, in->T);
+    oom |= bad;
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-      for (size_t z0 = 0; z0 < Z; z0 += 64)
-        if (!bad)
-          scan_all(&cs, z0, z0 + 64 < Z ? z0 + 64 : Z, T, case_off, ct, rowsum, K, C, W, o->prospective, &lg, best, &wk, NULL);
-      work_free(&wk);
-    }
-    if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    for (size_t z0 = 0; z0 < Z; z0 += 64)
+      if (!bad)
+        scan_all(cs, z0, z0 + 64 < Z ? z0 + 64 : Z, in->T, in->case_off, in->case_t, in->rowsum, in->K, in->C, in->W,
+                 in->prospective, in->lg, best, &wk, NULL);
+    work_free(&wk);
   }
-  if (!st) sm__log(ctx, SM_LOG_DEBUG, "scan: the data's best cylinders in %.3f s", sm__now() - t1);
-  if (!st) st = sm__progress(ctx, 0.0, "scan replications");
-  /* the replications: the cases' times shuffled over the cases */
-  unsigned Rn = o->permutations;
-  double *repmax = Rn ? sm__malloc(Rn * sizeof *repmax) : NULL;
-  if (!st && Rn && !repmax) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-  uint64_t seed = sm_ctx_seed(ctx);
-  t1 = sm__now();
+  return oom ? sm__error(ctx, SM_E_NOMEM, "out of memory") : SM_OK;
+}
+
+/* Replication r: the cases' steps shuffled over the cases on stream r (the same cases per location, their steps
+ * shuffled: each location keeps its case count), and the largest LLR of its cylinders. tt (nc), wk, mt: the
+ * thread's buffers. */
+static double one_replication(const scan_input *in, uint64_t seed, unsigned r, size_t nc, uint32_t *tt, scan_work *wk,
+                              mstar_tab *mt) {
+  memcpy(tt, in->case_t, nc * sizeof *tt);
+  sm__rng s = sm__rng_stream(seed, SM__RNG_KEY_SCAN_REP, r);
+  for (size_t i = nc - 1; i > 0; i--) {
+    size_t j = sm__rng_below_fast(&s, i + 1);
+    uint32_t tmp = tt[i];
+    tt[i] = tt[j], tt[j] = tmp;
+  }
+  return scan_all(in->cs, 0, in->cs->Z, in->T, in->case_off, tt, in->rowsum, in->K, in->C, in->W, in->prospective, in->lg,
+                  NULL, wk, mt);
+}
+
+/* The Rn replications' largest LLRs into repmax, replications in parallel (nth threads), in batches with the
+ * progress between them (a callback may stop the run). */
+static sm_status scan_replications(sm_ctx *ctx, const scan_input *in, int nth, unsigned Rn, uint64_t seed, size_t cap_cases,
+                                   size_t nc, double *repmax) {
+  sm_status st = SM_OK;
+  int oom = 0;
   unsigned batch = (unsigned)(nth > 0 ? 4 * nth : 4);
-  /* in batches, with the progress between them (a callback may stop the run) */
   for (unsigned r0 = 0; !st && r0 < Rn; r0 += batch) {
     unsigned r1 = r0 + batch < Rn ? r0 + batch : Rn;
 #ifdef SM_HAVE_OPENMP
@@ -546,7 +625,7 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
     {
       uint32_t *tt = sm__malloc(nc * sizeof *tt);
       scan_work wk;
-      int bad = work_alloc(&wk, T);
+      int bad = work_alloc(&wk, in->T);
       mstar_tab mt = {sm__malloc((cap_cases + 1) * sizeof(double)), sm__calloc(cap_cases + 1, sizeof(uint32_t)), 0, cap_cases};
       bad |= !tt || !mt.ms || !mt.stamp;
       oom |= bad;
@@ -555,15 +634,7 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
 #endif
       for (unsigned r = r0; r < r1; r++) {
         if (bad) continue;
-        memcpy(tt, ct, nc * sizeof *tt);
-        sm__rng s = sm__rng_stream(seed, SM__RNG_KEY_SCAN_REP, r);
-        for (size_t i = nc - 1; i > 0; i--) {
-          size_t j = sm__rng_below_fast(&s, i + 1);
-          uint32_t tmp = tt[i];
-          tt[i] = tt[j], tt[j] = tmp;
-        }
-        /* the same cases per location, their steps shuffled: each location keeps its case count */
-        repmax[r] = scan_all(&cs, 0, cs.Z, T, case_off, tt, rowsum, K, C, W, o->prospective, &lg, NULL, &wk, &mt);
+        repmax[r] = one_replication(in, seed, r, nc, tt, &wk, &mt);
       }
       sm__free(tt), sm__free(mt.ms), sm__free(mt.stamp);
       work_free(&wk);
@@ -571,61 +642,128 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
     if (!st) st = sm__progress(ctx, (double)r1 / Rn, "scan replications");
   }
+  return st;
+}
+
+/* Cluster k from the cylinder b: its centre, circle and window, its cases observed and expected, and its p-values
+ * against the Rn replications' largest LLRs. */
+static void cluster_fill(sm_scan_cluster *k, const cand *b, const scan_input *in, const sm_scan_options *o, const double *x,
+                         const double *y, const double *counts, const double *repmax, unsigned Rn) {
+  const circles *cs = in->cs;
+  const uint32_t *ci = cs->idx + cs->off[b->centre];
+  size_t T = in->T;
+  k->centre = b->centre, k->locations = b->size, k->radius_m = cs->rad[cs->off[b->centre] + b->size - 1];
+  k->x = o->n_centres ? o->centre_x[b->centre] : x[b->centre], k->y = o->n_centres ? o->centre_y[b->centre] : y[b->centre];
+  k->t_start = b->a, k->t_end = b->b, k->llr = b->llr;
+  double R = 0, obs = 0;
+  for (size_t s = 0; s < b->size; s++) {
+    size_t l = ci[s];
+    R += in->rowsum[l];
+    for (size_t t = b->a; t <= b->b; t++) obs += counts[l * T + t];
+  }
+  k->observed = obs, k->expected = R * (in->K[b->b + 1] - in->K[b->a]) / in->C;
+  unsigned ge = 0;
+  for (unsigned r = 0; r < Rn; r++) ge += repmax[r] >= k->llr;
+  k->p = Rn ? ((double)ge + 1) / ((double)Rn + 1) : NAN;
+  k->p_gumbel = gumbel_p(repmax, Rn, k->llr);
+}
+
+/* The clusters into a new result *res (handed back, allocated or not): each centre's best cylinder (best, Z of
+ * them, compacted and sorted in place) by LLR, those whose circles share no location (of L) with a better one, up
+ * to o->max_clusters. */
+static sm_status pick_clusters(sm_ctx *ctx, const scan_input *in, cand *best, size_t Z, size_t L, const sm_scan_options *o,
+                               const double *x, const double *y, const double *counts, const double *repmax, unsigned Rn,
+                               sm_scan_result **res_out) {
+  sm_status st = SM_OK;
+  const circles *cs = in->cs;
+  size_t nb = 0;
+  for (size_t z = 0; z < Z; z++)
+    if (best[z].llr > 0) best[nb++] = best[z];
+  qsort(best, nb, sizeof *best, cmp_cand);
+  sm_scan_result *res = *res_out = sm__calloc(1, sizeof *res);
+  unsigned char *used = sm__calloc(L, 1);
+  if (res) res->clusters = sm__malloc(o->max_clusters * sizeof *res->clusters);
+  if (!res || !used || !res->clusters) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t q = 0; !st && q < nb && res->n_clusters < o->max_clusters; q++) {
+    const cand *b = &best[q];
+    const uint32_t *ci = cs->idx + cs->off[b->centre];
+    int overlap = 0;
+    for (size_t s = 0; s < b->size && !overlap; s++) overlap = used[ci[s]];
+    if (overlap) continue;
+    for (size_t s = 0; s < b->size; s++) used[ci[s]] = 1;
+    cluster_fill(&res->clusters[res->n_clusters++], b, in, o, x, y, counts, repmax, Rn);
+  }
+  sm__free(used);
+  if (res) res->total = in->C;
+  return st;
+}
+
+/* Each cluster's locations and their distances from its centre, cluster by cluster (member_off). */
+static sm_status cluster_members(sm_ctx *ctx, sm_scan_result *res, const circles *cs) {
+  sm_status st = SM_OK;
+  size_t nm = 0;
+  for (size_t k = 0; k < res->n_clusters; k++) nm += res->clusters[k].locations;
+  res->member_off = sm__malloc((res->n_clusters + 1) * sizeof *res->member_off);
+  res->members = sm__malloc((nm ? nm : 1) * sizeof *res->members);
+  res->member_dist = sm__malloc((nm ? nm : 1) * sizeof *res->member_dist);
+  if (!res->member_off || !res->members || !res->member_dist) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  else res->member_off[0] = 0;
+  for (size_t k = 0, q = 0; !st && k < res->n_clusters; k++) {
+    res->member_off[k] = q;
+    const sm_scan_cluster *m = &res->clusters[k];
+    for (size_t j = 0; j < m->locations; j++, q++)
+      res->members[q] = cs->idx[cs->off[m->centre] + j], res->member_dist[q] = cs->rad[cs->off[m->centre] + j];
+    res->member_off[k + 1] = q;
+  }
+  return st;
+}
+
+sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_t T, const double *counts,
+                  const sm_scan_options *opts, sm_scan_result **out) {
+  sm_scan_options d = SM_SCAN_OPTIONS_INIT;
+  const sm_scan_options *o = opts ? opts : &d;
+  if (!x || !y || !counts || !out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_scan: NULL argument");
+  *out = NULL;
+  double C = 0;
+  sm_status st = scan_check(ctx, L, x, y, T, counts, o, &C);
+  if (st) return st;
+  size_t W = o->max_window ? o->max_window : (T + 1) / 2;
+  if (W > T) W = T;
+  size_t Z = o->n_centres ? o->n_centres : L;
+  double t0 = sm__now();
+  double *rowsum = sm__calloc(L, sizeof *rowsum), *K = sm__calloc(T + 1, sizeof *K), *colsum = sm__calloc(T, sizeof *colsum);
+  cand *best = sm__malloc(Z * sizeof *best);
+  circles cs = {0};
+  st = !rowsum || !K || !colsum || !best ? sm__error(ctx, SM_E_NOMEM, "out of memory (%zu locations)", L) : SM_OK;
+  if (!st) scan_margins(L, T, counts, rowsum, colsum, K);
+  if (!st) st = build_circles(ctx, &cs, L, x, y, rowsum, o->max_share * C, o->max_radius_m, Z, o->n_centres ? o->centre_x : NULL,
+                              o->n_centres ? o->centre_y : NULL);
+  if (!st) sm__log(ctx, SM_LOG_DEBUG, "scan: %zu circles of %zu centres in %.3f s", cs.off[Z], Z, sm__now() - t0);
+  size_t cap_cases = st ? 0 : circles_cap_cases(&cs, Z, rowsum);
+  scan_logs lg = {NULL, NULL, 0, log(C)};
+  if (!st) st = logs_build(ctx, &lg, cap_cases, T, K);
+  size_t nc = (size_t)C, *case_off = NULL;
+  uint32_t *ct = NULL;
+  if (!st) st = cases_by_location(ctx, L, T, counts, nc, &case_off, &ct);
+  const scan_input in = {&cs, T, W, case_off, ct, rowsum, K, C, o->prospective, &lg};
+  /* the data: every centre's best cylinder */
+  int nth = sm__threads(ctx);
+  double t1 = sm__now();
+  if (!st) st = best_cylinders(ctx, &in, nth, best);
+  if (!st) sm__log(ctx, SM_LOG_DEBUG, "scan: the data's best cylinders in %.3f s", sm__now() - t1);
+  if (!st) st = sm__progress(ctx, 0.0, "scan replications");
+  /* the replications: the cases' times shuffled over the cases */
+  unsigned Rn = o->permutations;
+  double *repmax = Rn ? sm__malloc(Rn * sizeof *repmax) : NULL;
+  if (!st && Rn && !repmax) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  uint64_t seed = sm_ctx_seed(ctx);
+  t1 = sm__now();
+  if (!st) st = scan_replications(ctx, &in, nth, Rn, seed, cap_cases, nc, repmax);
   if (!st && Rn) sm__log(ctx, SM_LOG_DEBUG, "scan: %u replications in %.3f s", Rn, sm__now() - t1);
   /* clusters: each centre's best cylinder, by LLR; those whose circles share no location with a better one */
   sm_scan_result *res = NULL;
-  if (!st) {
-    size_t nb = 0;
-    for (size_t z = 0; z < Z; z++)
-      if (best[z].llr > 0) best[nb++] = best[z];
-    qsort(best, nb, sizeof *best, cmp_cand);
-    res = sm__calloc(1, sizeof *res);
-    unsigned char *used = sm__calloc(L, 1);
-    if (res) res->clusters = sm__malloc(o->max_clusters * sizeof *res->clusters);
-    if (!res || !used || !res->clusters) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    for (size_t q = 0; !st && q < nb && res->n_clusters < o->max_clusters; q++) {
-      const cand *b = &best[q];
-      const uint32_t *ci = cs.idx + cs.off[b->centre];
-      int overlap = 0;
-      for (size_t s = 0; s < b->size && !overlap; s++) overlap = used[ci[s]];
-      if (overlap) continue;
-      for (size_t s = 0; s < b->size; s++) used[ci[s]] = 1;
-      sm_scan_cluster *k = &res->clusters[res->n_clusters++];
-      k->centre = b->centre, k->locations = b->size, k->radius_m = cs.rad[cs.off[b->centre] + b->size - 1];
-      k->x = o->n_centres ? o->centre_x[b->centre] : x[b->centre], k->y = o->n_centres ? o->centre_y[b->centre] : y[b->centre];
-      k->t_start = b->a, k->t_end = b->b, k->llr = b->llr;
-      double R = 0, obs = 0;
-      for (size_t s = 0; s < b->size; s++) {
-        size_t l = ci[s];
-        R += rowsum[l];
-        for (size_t t = b->a; t <= b->b; t++) obs += counts[l * T + t];
-      }
-      k->observed = obs, k->expected = R * (K[b->b + 1] - K[b->a]) / C;
-      unsigned ge = 0;
-      for (unsigned r = 0; r < Rn; r++) ge += repmax[r] >= k->llr;
-      k->p = Rn ? ((double)ge + 1) / ((double)Rn + 1) : NAN;
-      k->p_gumbel = gumbel_p(repmax, Rn, k->llr);
-    }
-    sm__free(used);
-    if (res) res->total = C;
-    /* each cluster's locations */
-    size_t nm = 0;
-    for (size_t k = 0; !st && k < res->n_clusters; k++) nm += res->clusters[k].locations;
-    if (!st) {
-      res->member_off = sm__malloc((res->n_clusters + 1) * sizeof *res->member_off);
-      res->members = sm__malloc((nm ? nm : 1) * sizeof *res->members);
-      res->member_dist = sm__malloc((nm ? nm : 1) * sizeof *res->member_dist);
-      if (!res->member_off || !res->members || !res->member_dist) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      else res->member_off[0] = 0;
-    }
-    for (size_t k = 0, q = 0; !st && k < res->n_clusters; k++) {
-      res->member_off[k] = q;
-      const sm_scan_cluster *m = &res->clusters[k];
-      for (size_t j = 0; j < m->locations; j++, q++)
-        res->members[q] = cs.idx[cs.off[m->centre] + j], res->member_dist[q] = cs.rad[cs.off[m->centre] + j];
-      res->member_off[k + 1] = q;
-    }
-  }
+  if (!st) st = pick_clusters(ctx, &in, best, Z, L, o, x, y, counts, repmax, Rn, &res);
+  if (!st) st = cluster_members(ctx, res, &cs);
   sm__free(rowsum), sm__free(colsum), sm__free(K), sm__free(cs.off), sm__free(cs.idx), sm__free(cs.rad);
   sm__free(best), sm__free(repmax), sm__free(case_off), sm__free(ct);
   sm__free(lg.lnc), sm__free(lg.lnKd);
