@@ -1,4 +1,4 @@
-/* Space-time cube: incident counts per location and time step (REFERENCE.md §1.4). */
+/* Space-time cube: incident counts per location and time step (docs/methods.md §1.4). */
 #include "internal/sm_internal.h"
 
 #include <stdio.h>

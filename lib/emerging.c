@@ -1,4 +1,4 @@
-/* Emerging hot spot analysis (REFERENCE.md §1.5): space-time Gi*, Mann-Kendall, the category rules. */
+/* Emerging hot spot analysis (docs/methods.md §1.5): space-time Gi*, Mann-Kendall, the category rules. */
 #include "internal/sm_internal.h"
 #include "internal/trend.h"
 

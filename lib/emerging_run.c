@@ -513,7 +513,7 @@ static sm_status method_metadata(run *R, sm_layer *X) {
   int wards = c->kind == SM_UNIT_AREAS;
   sm_global_window win = R->o->global_window;
   sm_status st = sm_layer_set_metadata(ctx, X, "method", "emerging hot spot analysis (ArcGIS Emerging Hot Spot Analysis; "
-                                                         "REFERENCE.md 1.5): space-time Gi* with the whole cube as global "
+                                                         "docs/methods.md §1.5): space-time Gi* with the whole cube as global "
                                                          "window, FDR bins over every bin, Mann-Kendall trend of each "
                                                          "location's Gi* z series");
   if (!st) st = sm_layer_set_metadata(ctx, X, "time_step", R->step_name);

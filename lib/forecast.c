@@ -1,4 +1,4 @@
-/* ProMap risk surfaces and hit rate / PAI / PEI evaluation (REFERENCE.md §7). */
+/* ProMap risk surfaces and hit rate / PAI / PEI evaluation (docs/methods.md §7). */
 #include "internal/sm_internal.h"
 
 #include <math.h>

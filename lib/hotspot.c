@@ -1,4 +1,4 @@
-/* Getis-Ord Gi* and ArcGIS significance bins (REFERENCE.md §1.2, §4.3). */
+/* Getis-Ord Gi* and ArcGIS significance bins (docs/methods.md §1.2, §4.3). */
 #include "internal/rng.h"
 #include "internal/sm_internal.h"
 
@@ -523,7 +523,7 @@ sm_status sm_hotspot_permutations_both(sm_ctx *ctx, const sm_weights *w_gi, cons
   return permutations(ctx, w_gi, w_moran, x, n, nperm, p_gi, p_moran);
 }
 
-/* ---- incremental spatial autocorrelation (REFERENCE.md §1.3) --------------------------- */
+/* ---- incremental spatial autocorrelation (docs/methods.md §1.3) --------------------------- */
 /* ArcGIS's peak rule: band b is a peak when z falls after it (z[b+1] < z[b]), z has risen somewhere
  * before it, and z[b] > 1.65 (significant at 90%). The rising flag is never reset, so every fall after the
  * first rise counts (a plateau's last band too); the first and the last bands are never peaks. The

@@ -130,7 +130,7 @@ static sm_status validate(hs_run *r, const sm_hotspots_options *in) {
   return SM_OK;
 }
 
-/* Optimized Hot Spot Analysis's first steps (REFERENCE.md §1.3): enough incidents (30, or 60 for a grid
+/* Optimized Hot Spot Analysis's first steps (docs/methods.md §1.3): enough incidents (30, or 60 for a grid
  * without a study area, as ArcGIS) and, unless given, the cell size from the incidents in the study area. */
 static sm_status optimised_incidents(hs_run *r) {
   sm_ctx *ctx = r->ctx;
@@ -424,7 +424,7 @@ static sm_status method_metadata(hs_run *r) {
 static sm_status optimised_metadata(hs_run *r) {
   sm_ctx *ctx = r->ctx;
   char t[1400];
-  sm_status st = sm__layer_meta(ctx, r->L, "optimised", "ArcGIS Optimized Hot Spot Analysis's rules (REFERENCE.md 1.3): "
+  sm_status st = sm__layer_meta(ctx, r->L, "optimised", "ArcGIS Optimized Hot Spot Analysis's rules (docs/methods.md §1.3): "
                                 "%zu incidents%s; %s; the result is gi_bin_fdr (false discovery rate always on)",
                                 r->incidents, r->a ? " in the study area" : "",
                                 r->wards ? "the wards as units"

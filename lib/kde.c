@@ -1,4 +1,4 @@
-/* Kernel density estimation (REFERENCE.md §1.1 ArcGIS, §3 QGIS, §4.1 spatstat). */
+/* Kernel density estimation (docs/methods.md §1.1 ArcGIS, §3 QGIS, §4.1 spatstat). */
 #include "internal/sm_internal.h"
 
 #include <float.h>
@@ -1058,7 +1058,7 @@ static void kde_units(kde_job *k) {
   case SM_KERNEL_TRIWEIGHT: c = 4.0 / (pi * R * R); break;
   case SM_KERNEL_TRIANGULAR: c = 3.0 / (pi * R * R); break;
   case SM_KERNEL_UNIFORM: c = 1.0 / (pi * R * R); break;
-  default: /* spatstat cuts at 8 sigma and does not rescale (REFERENCE.md §4.1) */
+  default: /* spatstat cuts at 8 sigma and does not rescale (docs/methods.md §4.1) */
     c = 1.0 / (2 * pi * bw * bw) / (conv == SM_KDE_SPATSTAT ? 1.0 : 1.0 - exp(-cutoff * cutoff / 2));
     break;
   }

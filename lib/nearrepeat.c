@@ -1,4 +1,4 @@
-/* Knox near-repeat test (REFERENCE.md §6): close pairs through a grid, the rest from the sorted times,
+/* Knox near-repeat test (docs/methods.md §6): close pairs through a grid, the rest from the sorted times,
  * Monte Carlo permutations of the dates on their own seeded streams. */
 #include "internal/rng.h"
 #include "internal/sm_internal.h"

@@ -1,4 +1,4 @@
-/* Optimized Hot Spot Analysis's choices from the data (REFERENCE.md §1.3): the cell size from the incidents'
+/* Optimized Hot Spot Analysis's choices from the data (docs/methods.md §1.3): the cell size from the incidents'
  * nearest-neighbour distances, the distance band from incremental spatial autocorrelation, with ArcGIS's
  * fallbacks and limits. */
 #include "internal/sm_internal.h"

@@ -1,4 +1,4 @@
-/* Space-time permutation scan statistic (Kulldorff et al. 2005; REFERENCE.md §5). */
+/* Space-time permutation scan statistic (Kulldorff et al. 2005; docs/methods.md §5). */
 #include "internal/rng.h"
 #include "internal/sm_internal.h"
 

@@ -2,7 +2,7 @@
  * @file safemap/cube.h
  * @brief sm_cube: a space-time cube of incident counts, locations × time steps.
  *
- * As ArcGIS's Create Space Time Cube By Aggregating Points (REFERENCE.md
+ * As ArcGIS's Create Space Time Cube By Aggregating Points (docs/methods.md
  * §1.4): incidents are counted per location (a fishnet cell, a hexagon or a
  * ward) and time step; a location that ever had an incident has a count in
  * every step (0 when empty), a location that never had one is left out.

@@ -2,7 +2,7 @@
  * @file safemap/emerging.h
  * @brief Emerging hot spot analysis: space-time Gi*, Mann-Kendall trends and
  *        the 17 categories of ArcGIS's Emerging Hot Spot Analysis
- *        (REFERENCE.md §1.5), with Pro's and ArcMap's wording selectable.
+ *        (docs/methods.md §1.5), with Pro's and ArcMap's wording selectable.
  * @defgroup emerging Emerging hot spots
  * @{
  */
@@ -73,7 +73,7 @@ typedef struct sm_mann_kendall {
 } sm_mann_kendall;
 
 /**
- * Mann-Kendall trend test of a series in time order (REFERENCE.md §1.5; the
+ * Mann-Kendall trend test of a series in time order (docs/methods.md §1.5; the
  * worked vector 1,3,2,5,4,6,8,7,9,10 gives S 39, var 125, z 3.3988, tau
  * 0.8667). Non-finite values are left out. Fewer than 3 values, or all
  * tied, give S 0, z 0, p 1. Series of up to 4096 values need no memory; a
@@ -144,7 +144,7 @@ typedef struct sm_ehsa_detail {
 SM_API sm_ehsa_category sm_ehsa_classify(const int *state, size_t T, const sm_mann_kendall *trend, double trend_alpha,
                                          sm_ehsa_rules rules, sm_ehsa_detail *detail);
 
-/** sfhotspot's simpler classes (hotspot_classify; REFERENCE.md §4.6), for short series. */
+/** sfhotspot's simpler classes (hotspot_classify; docs/methods.md §4.6), for short series. */
 typedef enum sm_simple_class {
   SM_SIMPLE_NONE = 0,
   SM_SIMPLE_PERSISTENT_HOT = 1,
@@ -337,7 +337,7 @@ SM_API sm_status sm_emerging_options_check(sm_ctx *ctx, const sm_emerging_option
 
 /**
  * Emerging hot spot analysis from incidents, as `safemap emerging` (ArcGIS's
- * Create Space Time Cube + Emerging Hot Spot Analysis; REFERENCE.md §1.4-1.5):
+ * Create Space Time Cube + Emerging Hot Spot Analysis; docs/methods.md §1.4-1.5):
  * - the locations: the wards, or fishnet / hexagon cells of cell_m over the
  *   extent (clipped to the wards when given; sm_units_for_points());
  * - the space-time cube of counts per location and time step (sm_cube_create();

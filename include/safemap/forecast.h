@@ -1,7 +1,7 @@
 /**
  * @file safemap/forecast.h
  * @brief Prospective hot-spotting (ProMap) and the evaluation of any risk
- *        surface against later incidents: hit rate, PAI, PEI (REFERENCE.md §7).
+ *        surface against later incidents: hit rate, PAI, PEI (docs/methods.md §7).
  * @defgroup forecast Forecasting
  * @{
  */

@@ -1,7 +1,7 @@
 /**
  * @file safemap/hotspot.h
  * @brief Getis-Ord Gi*, significance bins, local and global Moran's I
- *        (REFERENCE.md §1.2, §4.3).
+ *        (docs/methods.md §1.2, §4.3).
  *
  * Gi* (self included) as ArcGIS's Hot Spot Analysis and spdep's localG:
  *   x̄ = Σx/n, S = sqrt(Σx²/n − x̄²) (divisor n),
@@ -123,7 +123,7 @@ typedef struct sm_moran {
 } sm_moran;
 
 /**
- * Global Moran's I (REFERENCE.md §4.3): I = n/S0 Σ_ij w_ij z_i z_j / Σ z_i²,
+ * Global Moran's I (docs/methods.md §4.3): I = n/S0 Σ_ij w_ij z_i z_j / Σ z_i²,
  * randomisation variance with S0, S1, S2 and b2 = n Σz⁴ / (Σz²)².
  * @return SM_OK, SM_E_INPUT (fewer than 4 units, zero variance, no weight),
  *   SM_E_INVALID_ARG.
@@ -140,7 +140,7 @@ typedef struct sm_isa_band {
 
 /**
  * Incremental spatial autocorrelation (ArcGIS's tool of that name,
- * REFERENCE.md §1.3): global Moran's I and its z under randomisation for
+ * docs/methods.md §1.3): global Moran's I and its z under randomisation for
  * binary distance-band weights (no self) at start_m, start_m + increment_m,
  * ... (n_bands bands), each row-standardised when `row_standardise` (as
  * ArcGIS's default). A peak is, as ArcGIS has it, a band after which z
@@ -160,7 +160,7 @@ SM_API sm_status sm_incremental_autocorrelation(sm_ctx *ctx, size_t n, const dou
                                                 int row_standardise, sm_isa_band *out, size_t *first_peak,
                                                 size_t *max_peak);
 
-/* ---- Optimized Hot Spot Analysis (REFERENCE.md §1.3) ------------------------------------ */
+/* ---- Optimized Hot Spot Analysis (docs/methods.md §1.3) ------------------------------------ */
 
 /** The cell size Optimized Hot Spot Analysis picks from the incidents. */
 typedef struct sm_ohsa_cell {

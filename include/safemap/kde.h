@@ -10,7 +10,7 @@
  * work. Computed in parallel over strips of rows; each cell sums its points
  * in one fixed order, so the values are bit-identical for any thread count.
  *
- * Conventions reproduce other tools exactly (REFERENCE.md §1.1, §3, §4.1):
+ * Conventions reproduce other tools exactly (docs/methods.md §1.1, §3, §4.1):
  * - SM_KDE_ARCGIS: quartic, bandwidth = search radius, default radius by the
  *   spatial Silverman rule, grid = the points' extent, cell = shorter side /
  *   250, values per km², cells beyond every point's radius are nodata.
@@ -88,7 +88,7 @@ typedef enum sm_bw_rule {
   SM_BW_END_
 } sm_bw_rule;
 
-/** Edge correction (spatstat's, REFERENCE.md §4.1), for a rectangular window (the grid's extent). */
+/** Edge correction (spatstat's, docs/methods.md §4.1), for a rectangular window (the grid's extent). */
 typedef enum sm_kde_edge {
   SM_KDE_EDGE_NONE = 0,    /**< none (default) */
   SM_KDE_EDGE_UNIFORM = 1, /**< divide the value at u by e(u) = the kernel's mass at u inside the window */
@@ -113,7 +113,7 @@ typedef struct sm_kde_options {
   const sm_areas *mask;         /**< study area: cells whose centre is in no area become nodata; borrowed; NULL = none */
   sm_kde_edge edge;             /**< edge correction over the grid's rectangle (default and spatstat conventions;
                                      gaussian, quartic, epanechnikov, triweight, uniform kernels) */
-  int adaptive;                 /**< 1: Abramson's square-root law (REFERENCE.md §4.2, as sparr): point i gets
+  int adaptive;                 /**< 1: Abramson's square-root law (docs/methods.md §4.2, as sparr): point i gets
                                      h_i = h0 min(f(x_i)^-1/2, G trim) / G, f a fixed-bandwidth pilot density,
                                      G the geometric mean of f(x_i)^-1/2; h0 = the bandwidth above */
   double pilot_bandwidth_m;     /**< pilot bandwidth (0 = the bandwidth) */
@@ -158,7 +158,7 @@ SM_API sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, c
                         sm_kde_info *info);
 
 /**
- * The ArcGIS default search radius (spatial Silverman rule, REFERENCE.md
+ * The ArcGIS default search radius (spatial Silverman rule, docs/methods.md
  * §1.1): 0.9·min(SD, √(1/ln 2)·Dm)·n^(-0.2), with the weighted mean centre,
  * weighted median distance Dm, weighted standard distance SD and n the
  * total weight. Four points at (±1000, 0), (0, ±1000) give 682.0725 m.

@@ -1,7 +1,7 @@
 /**
  * @file safemap/nearrepeat.h
  * @brief Knox near-repeat test (Ratcliffe's Near Repeat Calculator, R's
- *        NearRepeat; REFERENCE.md §6): pairs of events by spatial and
+ *        NearRepeat; docs/methods.md §6): pairs of events by spatial and
  *        temporal distance band, against Monte Carlo permutations of the dates.
  * @defgroup nearrepeat Near repeats
  * @{

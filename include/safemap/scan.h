@@ -1,7 +1,7 @@
 /**
  * @file safemap/scan.h
  * @brief Space-time permutation scan statistic (Kulldorff et al. 2005, as
- *        SaTScan; REFERENCE.md §5): cylinders of space and time with more
+ *        SaTScan; docs/methods.md §5): cylinders of space and time with more
  *        cases than the space-time independence of the data predicts.
  * @defgroup scan Scan statistic
  * @{

@@ -19,7 +19,7 @@ Checks, joined on unit_id and (location, step):
     the same number of neighbours per location (self not counted);
   - Gi* z per bin: max |safemap gi_z - R localG z| <= --tol;
   - Mann-Kendall z per location: max |safemap trend_z - R mk_z| <= --tol,
-    and the same from this script's own Mann-Kendall (numpy, REFERENCE.md
+    and the same from this script's own Mann-Kendall (numpy, docs/methods.md
     §1.5: tie and continuity corrections, non-finite values dropped) on
     safemap's z series, against safemap's trend_z and against R; and how
     many locations have a different S (a tie seen on one side only would
@@ -98,7 +98,7 @@ def cube(bins, loc_ids, zcol):
 
 
 def mann_kendall(z):
-    """Mann-Kendall per row of z, as safemap and REFERENCE.md §1.5; returns S, Z."""
+    """Mann-Kendall per row of z, as safemap and docs/methods.md §1.5; returns S, Z."""
     n, nt = z.shape
     fin = np.isfinite(z)
     S = np.zeros(n)

@@ -15,7 +15,7 @@
 #   nb <- include.self(nb)               # Gi*: each cell its own neighbour
 #   lw <- nb2listw(nb, style = "B")      # binary weights
 #   for each step t:  z[, t] <- localG(count[, t], lw)   # Gi* per time slice
-#   Mann-Kendall per location on its z series (REFERENCE.md §1.5, as safemap):
+#   Mann-Kendall per location on its z series (docs/methods.md §1.5, as safemap):
 #     S = sum_{i<j} sign(z_j - z_i),
 #     Var = [n(n-1)(2n+5) - sum_ties t(t-1)(2t+5)] / 18,
 #     Z = (S - 1)/sqrt(Var) if S > 0, (S + 1)/sqrt(Var) if S < 0, else 0,

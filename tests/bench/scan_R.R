@@ -1,6 +1,6 @@
 # scan_R.R: the R side of the `scan` benchmark entry: the space-time
 # permutation scan statistic (Kulldorff et al. 2005, as SaTScan; safemap's
-# `safemap scan`, REFERENCE.md §5) written the way an analyst would in plain
+# `safemap scan`, docs/methods.md §5) written the way an analyst would in plain
 # R: base R + dbscan::frNN for the circles, one core, no compiled code.
 #
 #   Rscript scan_R.R CELLS.csv BINS.csv OUT.csv XMIN,YMIN CELL RADIUS MAXWINDOW NREP SEED

@@ -31,7 +31,7 @@ for c in "${commands[@]}"; do
 done
 
 # standing alone
-bad="$(grep -rnE '\.\./shared|REFERENCE\.md|DESIGN\.md' "$SRCDIR/README.md" "$SRCDIR/docs" || true)"
+bad="$(grep -rnE '\.\./shared|REFERENCE\.md|DESIGN\.md' "$SRCDIR/README.md" "$SRCDIR/docs" "$SRCDIR/lib" "$SRCDIR/include" "$SRCDIR/cli" "$SRCDIR/examples" || true)"
 [ -z "$bad" ] || fail "README.md or docs/ point outside the repository:
 $bad"
 finish

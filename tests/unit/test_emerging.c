@@ -24,7 +24,7 @@ static int64_t day(int y, int m, int d) {
   return t;
 }
 
-/* REFERENCE.md §1.5's worked vector, and a tie correction by hand. */
+/* docs/methods.md §1.5's worked vector, and a tie correction by hand. */
 static void mann_kendall(void **state) {
   (void)state;
   const double x[] = {1, 3, 2, 5, 4, 6, 8, 7, 9, 10};

@@ -14,7 +14,7 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* REFERENCE.md §10 (R ptools' example): observed 6,7,3,2,1,0, predicted 8,4,4,2,1,0, unit areas: PAI of the top
+/* docs/methods.md §10 (R ptools' example): observed 6,7,3,2,1,0, predicted 8,4,4,2,1,0, unit areas: PAI of the top
  * 1, 2, 3 cells 1.8947, 1.4211, 1.6842 (the tie 4,4 ranks the cell with fewer incidents first). */
 static void ptools_pai(void **state) {
   (void)state;

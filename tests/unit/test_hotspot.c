@@ -15,7 +15,7 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* REFERENCE.md §10: PySAL's six points, binary weights within 15, self included. */
+/* docs/methods.md §10: PySAL's six points, binary weights within 15, self included. */
 static void six_point_vector(void **state) {
   (void)state;
   double x[] = {10, 20, 40, 15, 30, 30}, y[] = {10, 10, 10, 20, 20, 30}, v[] = {2, 3, 3.2, 5, 8, 7};

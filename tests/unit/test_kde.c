@@ -27,7 +27,7 @@ static double rsum(const sm_raster *r) {
   return s.sum;
 }
 
-/* REFERENCE.md §1.1 worked value. */
+/* docs/methods.md §1.1 worked value. */
 static void silverman_vector(void **state) {
   (void)state;
   double x[] = {1000, -1000, 0, 0}, y[] = {0, 0, 1000, -1000}, h = 0;
@@ -97,7 +97,7 @@ static void arcgis_closed_form(void **state) {
 }
 
 /* QGIS "Raw": sum of weight x (1 - u²)² at pixel centres, grid = extent
- * grown by the radius with ceil(size / pixel) + 1 cells (REFERENCE.md §3). */
+ * grown by the radius with ceil(size / pixel) + 1 cells (docs/methods.md §3). */
 static void qgis_raw_definition(void **state) {
   (void)state;
   double x[] = {529003.0, 529120.5, 529120.5}, y[] = {183007.0, 183051.0, 183051.0};

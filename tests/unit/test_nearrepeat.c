@@ -72,7 +72,7 @@ static void brute_force(void **state) {
     }
 }
 
-/* REFERENCE.md §10: two events 100 m and 3 days apart fall in [100, 200) x [3, 6) with R NearRepeat's
+/* docs/methods.md §10: two events 100 m and 3 days apart fall in [100, 200) x [3, 6) with R NearRepeat's
  * defaults (the Near Repeat Calculator shows "101-200 m", "4-6 days"); with (a, b] in 0-100 x 0-3. */
 static void vignette_two_events(void **state) {
   (void)state;
