@@ -36,10 +36,16 @@ static int parse_extent(const char *arg, void *dest) {
 static long g_threads;
 
 /* The groups' tables, pointing into o. */
-#define CLI_G_GENERAL 0x10000u /* --seed, --strict (when taken), -j, -q, -v, -h */
 
 /* The entries of the groups in `groups` (and the general ones with CLI_G_GENERAL), pointing into o. */
 static const char *g_extent_help = "keep incidents in this box (analysis-CRS metres)";
+
+static size_t group_entries(unsigned groups, struct cli_opts *o, cli_opt *t);
+
+size_t cli__group_entries(unsigned groups, const cli_command *cmd, struct cli_opts *o, cli_opt *t) {
+  g_extent_help = cmd && cmd->extent_means ? cmd->extent_means : "keep incidents in this box (analysis-CRS metres)";
+  return group_entries(groups, o, t);
+}
 
 static size_t group_entries(unsigned groups, struct cli_opts *o, cli_opt *t) {
   size_t n = 0;
@@ -185,7 +191,6 @@ static int set_value(const char *cmd, cli_opt *d, const char *arg) {
 
 /* ---- the parser -------------------------------------------------------------------------------- */
 
-#define CLI_MAX_OPTS 160
 
 static cli_opt *find_long(cli_opt *own, cli_opt *grp, const char *name, size_t len) {
   for (cli_opt *t = own; t && t->name; t++)
@@ -206,8 +211,7 @@ static cli_opt *find_short(cli_opt *own, cli_opt *grp, char c) {
 int cli_parse_command(const cli_command *cmd, cli_opt *own, struct cli_opts *o, int argc, char **argv) {
   cli_opt grp[CLI_MAX_OPTS];
   g_threads = o->threads;
-  g_extent_help = cmd->extent_means ? cmd->extent_means : "keep incidents in this box (analysis-CRS metres)";
-  group_entries(cmd->groups | CLI_G_GENERAL, o, grp);
+  cli__group_entries(cmd->groups | CLI_G_GENERAL, cmd, o, grp);
   sm_read_options_init(&o->read, SM_READ_OPTIONS_VERSION);
   o->cmd = cmd->name;
   for (cli_opt *t = own; t && t->name; t++) t->given = 0;
@@ -270,66 +274,3 @@ unsigned cli_given(const cli_opt *own, const char *name) {
   return 0;
 }
 
-/* ---- the help ---------------------------------------------------------------------------------- */
-
-static void print_opt(FILE *f, const cli_opt *d) {
-  if (!d->help) return; /* an alias (--optimized, --centers) */
-  char head[64];
-  const char *mv = d->kind == CLI_CHOICE ? d->choices : d->metavar;
-  if (d->short_name)
-    snprintf(head, sizeof head, "-%c, --%s%s%s", d->short_name, d->name, mv ? " " : "", mv ? mv : "");
-  else snprintf(head, sizeof head, "--%s%s%s", d->name, mv ? " " : "", mv ? mv : "");
-  const char *h = d->help ? d->help : "";
-  int first = 1;
-  if (strlen(head) > 22) fprintf(f, "  %s\n", head), first = 0;
-  do {
-    const char *nl = strchr(h, '\n');
-    int len = nl ? (int)(nl - h) : (int)strlen(h);
-    fprintf(f, "  %-22s %.*s\n", first ? head : "", len, h);
-    first = 0;
-    h = nl ? nl + 1 : NULL;
-  } while (h);
-}
-
-void cli_print_help(FILE *f, const cli_command *cmd, const cli_opt *own) {
-  struct cli_opts dummy;
-  memset(&dummy, 0, sizeof dummy);
-  cli_opt grp[CLI_MAX_OPTS];
-  g_extent_help = cmd->extent_means ? cmd->extent_means : "keep incidents in this box (analysis-CRS metres)";
-  const char *s = cmd->synopsis;
-  for (int first = 1; s && *s; first = 0) {
-    const char *nl = strchr(s, '\n');
-    int len = nl ? (int)(nl - s) : (int)strlen(s);
-    fprintf(f, "%s safemap %s %.*s\n", first ? "Usage:" : "      ", cmd->name, len, s);
-    s = nl ? nl + 1 : s + len;
-  }
-  if (cmd->description) fprintf(f, "\n%s", cmd->description);
-  if (own && own->name) {
-    fprintf(f, "\nOptions:\n");
-    for (const cli_opt *t = own; t->name; t++) print_opt(f, t);
-  }
-  static const struct {
-    unsigned g;
-    const char *title;
-  } sections[] = {{CLI_G_OUTPUT, "Output"},
-                  {CLI_G_AREAS, "Areas"},
-                  {CLI_G_INPUT, "Input columns and filters (police.uk CSVs need none)"},
-                  {CLI_G_GENERAL, "General"}};
-  for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
-    if (!((cmd->groups | CLI_G_GENERAL) & sections[k].g)) continue;
-    group_entries(sections[k].g == CLI_G_GENERAL ? (cmd->groups | CLI_G_GENERAL) & ~(unsigned)(CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT)
-                                                 : sections[k].g,
-                  &dummy, grp);
-    fprintf(f, "\n%s:\n", sections[k].title);
-    for (const cli_opt *t = grp; t->name; t++) print_opt(f, t);
-  }
-  if (cmd->examples) {
-    fprintf(f, "\nExamples:\n");
-    for (const char *e = cmd->examples; *e;) {
-      const char *nl = strchr(e, '\n');
-      int len = nl ? (int)(nl - e) : (int)strlen(e);
-      fprintf(f, "  %.*s\n", len, e);
-      e = nl ? nl + 1 : e + len;
-    }
-  }
-}

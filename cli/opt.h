@@ -68,6 +68,12 @@ typedef struct cli_command {
 
 struct cli_opts;
 
+/* Internal to opt.c and opt_help.c: the general options (--seed and --strict when taken, -j, -q, -v, -h). */
+#define CLI_G_GENERAL 0x10000u
+/* The entries of the groups in `groups`, pointing into o (cmd: for what --extent means). */
+size_t cli__group_entries(unsigned groups, const cli_command *cmd, struct cli_opts *o, cli_opt *t);
+#define CLI_MAX_OPTS 160
+
 /* Parses argv (argv[0] is the command name) against the command's own table `own` (may be NULL) and its
  * groups, filling `o` (the shared options) and the table's destinations. Positional arguments go to
  * o->inputs. Returns 0 to go on, 1 after printing a usage error, -1 after printing --help (exit 0). */
