@@ -1,4 +1,5 @@
 /* Status codes, allocation, messages, small text helpers. */
+#include "internal/options.h"
 #include "internal/sm_internal.h"
 
 #include <ctype.h>
@@ -268,4 +269,22 @@ double sm__now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+sm_status sm__options_version(sm_ctx *ctx, const char *who, int version, int current) {
+  if (version >= 1 && version <= current) return SM_OK;
+  return sm__error(ctx, SM_E_INVALID_ARG, "%s: options version %d (this library knows 1 to %d)", who, version, current);
+}
+
+const char *sm__thousands(unsigned long long v, char *buf, size_t n) {
+  char tmp[32];
+  int len = snprintf(tmp, sizeof tmp, "%llu", v);
+  size_t o = 0;
+  for (int i = 0; i < len && o + 1 < n; i++) {
+    buf[o++] = tmp[i];
+    int k = len - i - 1;
+    if (k > 0 && k % 3 == 0 && o + 1 < n) buf[o++] = ',';
+  }
+  if (n) buf[o < n ? o : n - 1] = '\0';
+  return buf;
 }

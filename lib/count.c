@@ -1,5 +1,6 @@
 /* The count pipeline (count.h): points per area, per category and per month, with the full recipe and the
  * figures `safemap count` prints. */
+#include "internal/options.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
 #include "internal/sm_internal.h"
@@ -7,27 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-sm_status sm_count_options_init(sm_count_options *opts, int version) {
-  if (!opts || version < 1 || version > SM_COUNT_OPTIONS_VERSION) return SM_E_INVALID_ARG;
-  sm_count_options d = SM_COUNT_OPTIONS_INIT;
-  *opts = d;
-  opts->version = version;
-  return SM_OK;
-}
-
-/* "6416" -> "6,416". */
-static const char *grouped(unsigned long long v, char *buf, size_t n) {
-  char tmp[32];
-  int len = snprintf(tmp, sizeof tmp, "%llu", v);
-  size_t o = 0;
-  for (int i = 0; i < len && o + 1 < n; i++) {
-    buf[o++] = tmp[i];
-    int k = len - i - 1;
-    if (k > 0 && k % 3 == 0 && o + 1 < n) buf[o++] = ',';
-  }
-  buf[o] = '\0';
-  return buf;
-}
+SM__OPTIONS_INIT_FN(sm_count_options, sm_count_options_init, SM_COUNT_OPTIONS_VERSION, SM_COUNT_OPTIONS_INIT)
 
 /* Where the points outside every area lie: the figures and the note. */
 static sm_status outside_figures(sm_ctx *ctx, sm_result *r, sm_layer *L, const sm_points *points, const sm_areas *areas) {
@@ -72,15 +53,14 @@ sm_status sm_count_run(sm_ctx *ctx, sm_result **out, const sm_points *points, co
   *out = NULL;
   sm_count_options d = SM_COUNT_OPTIONS_INIT;
   if (!opts) opts = &d;
-  if (opts->version < 1 || opts->version > SM_COUNT_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_count_run: options version %d; this library knows 1 to %d",
-                     opts->version, SM_COUNT_OPTIONS_VERSION);
+  sm_status vst_ = sm__options_version(ctx, "sm_count_run", opts->version, SM_COUNT_OPTIONS_VERSION);
+  if (vst_) return vst_;
   if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_count_run: no points");
   if (sm_points_count(points) == 0) {
     /* Nothing to count: a table of zeros would look like an answer. */
     char b[32];
     return sm__error(ctx, SM_E_INPUT, "no points to count: %s rows read, every one skipped or filtered out",
-                     grouped(sm_points_rows_read(points), b, sizeof b));
+                     sm__thousands(sm_points_rows_read(points), b, sizeof b));
   }
   if (!areas) return sm__error(ctx, SM_E_INVALID_ARG, "--wards is required");
   const char *name = opts->layer_name && *opts->layer_name ? opts->layer_name : "ward_counts";

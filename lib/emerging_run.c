@@ -1,6 +1,7 @@
 /* sm_emerging_run: emerging hot spot analysis from incidents to the command line's two layers (emerging.h).
  * Every decision `safemap emerging` makes lives here: the locations, the time steps and the cube, the weights
  * and band, the time lag and global window, the permutations, the categories and the recipe. */
+#include "internal/options.h"
 #include "internal/trend.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
@@ -91,13 +92,7 @@ sm_status sm_emerging_weights_from_name(sm_ctx *ctx, const char *name, sm_emergi
 
 /* ---- options ---------------------------------------------------------------------------- */
 
-sm_status sm_emerging_options_init(sm_emerging_options *opts, int version) {
-  if (!opts || version < 1 || version > SM_EMERGING_OPTIONS_VERSION) return SM_E_INVALID_ARG;
-  sm_emerging_options d = SM_EMERGING_OPTIONS_INIT;
-  *opts = d;
-  opts->version = version;
-  return SM_OK;
-}
+SM__OPTIONS_INIT_FN(sm_emerging_options, sm_emerging_options_init, SM_EMERGING_OPTIONS_VERSION, SM_EMERGING_OPTIONS_INIT)
 
 /* The choices once the defaults are resolved. */
 typedef struct choice {
@@ -108,9 +103,8 @@ typedef struct choice {
 } choice;
 
 static sm_status resolve(sm_ctx *ctx, const sm_emerging_options *o, int have_areas, choice *c) {
-  if (o->version < 1 || o->version > SM_EMERGING_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_emerging_options version %d: this library knows versions 1 to %d",
-                     o->version, SM_EMERGING_OPTIONS_VERSION);
+  sm_status vst_ = sm__options_version(ctx, "sm_emerging_run", o->version, SM_EMERGING_OPTIONS_VERSION);
+  if (vst_) return vst_;
   if ((int)o->units < 0 || o->units >= SM_UNIT_KIND_END_)
     return sm__error(ctx, SM_E_INVALID_ARG, "unknown unit kind %d (wards, fishnet, hexagon)", (int)o->units);
   if (o->units == SM_UNIT_AREAS && !have_areas) return sm__error(ctx, SM_E_INVALID_ARG, "--grid wards needs --wards");
@@ -215,26 +209,13 @@ typedef struct run {
   sm_layer *LL, *BL;
 } run;
 
-static const char *thousands(unsigned long long v, char *buf, size_t n) {
-  char tmp[32];
-  int len = snprintf(tmp, sizeof tmp, "%llu", v);
-  size_t o = 0;
-  for (int i = 0; i < len && o + 1 < n; i++) {
-    buf[o++] = tmp[i];
-    int k = len - i - 1;
-    if (k > 0 && k % 3 == 0 && o + 1 < n) buf[o++] = ',';
-  }
-  buf[o] = '\0';
-  return buf;
-}
-
 static int locate(run *R) {
   sm_ctx *ctx = R->ctx;
   size_t n = sm_points_count(R->p);
   char b[32];
   if (n == 0)
     return sm__error(ctx, SM_E_INPUT, "no incidents: %s rows read, every one skipped or filtered out",
-                     thousands(sm_points_rows_read(R->p), b, sizeof b));
+                     sm__thousands(sm_points_rows_read(R->p), b, sizeof b));
   R->at = sm__malloc(n * sizeof *R->at);
   if (!R->at) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   return sm_units_for_points(ctx, &R->u, R->at, &R->n_units, &R->outside, R->p, R->a, R->c.kind, R->o->cell_m,

@@ -2,6 +2,7 @@
  * rolling back-test of ProMap, KDE and the last step's counts (sm_backtest_run). */
 #include "forecast_internal.h"
 
+#include "internal/options.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
 
@@ -36,21 +37,9 @@ sm_status sm_forecast_bin_from_name(sm_ctx *ctx, const char *name, sm_forecast_b
   return sm__error(ctx, SM_E_INVALID_ARG, "--bin '%s': forecasting steps are month or week", name);
 }
 
-sm_status sm_forecast_options_init(sm_forecast_options *o, int version) {
-  if (!o || version < 1 || version > SM_FORECAST_OPTIONS_VERSION) return SM_E_INVALID_ARG;
-  sm_forecast_options d = SM_FORECAST_OPTIONS_INIT;
-  *o = d;
-  o->version = version;
-  return SM_OK;
-}
+SM__OPTIONS_INIT_FN(sm_forecast_options, sm_forecast_options_init, SM_FORECAST_OPTIONS_VERSION, SM_FORECAST_OPTIONS_INIT)
 
-sm_status sm_backtest_options_init(sm_backtest_options *o, int version) {
-  if (!o || version < 1 || version > SM_BACKTEST_OPTIONS_VERSION) return SM_E_INVALID_ARG;
-  sm_backtest_options d = SM_BACKTEST_OPTIONS_INIT;
-  *o = d;
-  o->version = version;
-  return SM_OK;
-}
+SM__OPTIONS_INIT_FN(sm_backtest_options, sm_backtest_options_init, SM_BACKTEST_OPTIONS_VERSION, SM_BACKTEST_OPTIONS_INIT)
 
 
 /* ---- sm_forecast_run ------------------------------------------------------------------------------------------- */
@@ -176,9 +165,8 @@ static sm_status run_surface(sm_ctx *ctx, sm_result *r, const fc_data *d, const 
 static sm_status forecast_options(sm_ctx *ctx, const sm_forecast_options *o, fc_params *q, int32_t *m) {
   memset(q, 0, sizeof *q);
   *m = 0;
-  if (o->version < 1 || o->version > SM_FORECAST_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_forecast_run: options version %d (this library knows 1 to %d)", o->version,
-                     SM_FORECAST_OPTIONS_VERSION);
+  sm_status vst_ = sm__options_version(ctx, "sm_forecast_run", o->version, SM_FORECAST_OPTIONS_VERSION);
+  if (vst_) return vst_;
   if ((int)o->method < 0 || o->method >= SM_FORECAST_METHOD_END_)
     return sm__error(ctx, SM_E_INVALID_ARG, "--method: unknown method %d", (int)o->method);
   sm_status st = sm__fc_params_set(ctx, q, o->bin, o->cell_m, o->space_bandwidth, o->time_bandwidth, o->bandwidth_m, o->kde_months,
@@ -305,9 +293,8 @@ static sm_status backtest(sm_ctx *ctx, sm_result *r, const fc_data *d, const fc_
 /* The options alone: q resolved, warm-up included (the caller frees q->cov). */
 static sm_status backtest_options(sm_ctx *ctx, const sm_backtest_options *o, fc_params *q) {
   memset(q, 0, sizeof *q);
-  if (o->version < 1 || o->version > SM_BACKTEST_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_backtest_run: options version %d (this library knows 1 to %d)", o->version,
-                     SM_BACKTEST_OPTIONS_VERSION);
+  sm_status vst_ = sm__options_version(ctx, "sm_backtest_run", o->version, SM_BACKTEST_OPTIONS_VERSION);
+  if (vst_) return vst_;
   sm_status st = sm__fc_params_set(ctx, q, o->bin, o->cell_m, o->space_bandwidth, o->time_bandwidth, o->bandwidth_m, o->kde_months,
                                    o->kde_weeks, o->coverages, o->n_coverages, o->coverage_curve);
   if (!st && o->warmup < 0) st = sm__error(ctx, SM_E_INVALID_ARG, "--warmup needs a whole number of steps >= 1");

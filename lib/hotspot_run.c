@@ -1,6 +1,7 @@
 /* sm_hotspots_run: the whole hot-spot analysis of `safemap hotspots` in one call (hotspot.h): the units
  * (wards, or fishnet / hexagon cells), counts or rates, the weights, ArcGIS Optimized Hot Spot Analysis's
  * choices, Gi*, bins, local and global Moran's I, permutations, and the layer 'hotspots' with its recipe. */
+#include "internal/options.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
 #include "internal/sm_internal.h"
@@ -24,13 +25,7 @@ sm_status sm_hotspot_weights_from_name(sm_ctx *ctx, const char *name, sm_hotspot
   return sm__error(ctx, SM_E_INVALID_ARG, "unknown --weights '%s' (queen, rook, band, idw, idw2, knn)", name);
 }
 
-sm_status sm_hotspots_options_init(sm_hotspots_options *opts, int version) {
-  if (!opts || version < 1 || version > SM_HOTSPOTS_OPTIONS_VERSION) return SM_E_INVALID_ARG;
-  sm_hotspots_options d = SM_HOTSPOTS_OPTIONS_INIT;
-  *opts = d;
-  opts->version = version;
-  return SM_OK;
-}
+SM__OPTIONS_INIT_FN(sm_hotspots_options, sm_hotspots_options_init, SM_HOTSPOTS_OPTIONS_VERSION, SM_HOTSPOTS_OPTIONS_INIT)
 
 /* One run: the resolved options, the units, their values, the weights and the statistics. */
 typedef struct hs_run {
@@ -502,9 +497,8 @@ static void hs_free(hs_run *r) {
 }
 
 static sm_status check_version(sm_ctx *ctx, const sm_hotspots_options *opts) {
-  if (opts->version < 1 || opts->version > SM_HOTSPOTS_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspots_run: options version %d (this library knows 1 to %d)",
-                     opts->version, SM_HOTSPOTS_OPTIONS_VERSION);
+  sm_status vst_ = sm__options_version(ctx, "sm_hotspots_run", opts->version, SM_HOTSPOTS_OPTIONS_VERSION);
+  if (vst_) return vst_;
   return SM_OK;
 }
 

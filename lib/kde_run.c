@@ -1,5 +1,6 @@
 /* The kde pipeline (kde.h, sm_kde_run): one surface or a dual one, masked to the study area, with its hot-spot
  * areas, the full recipe and the figures `safemap kde` prints. */
+#include "internal/options.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
 #include "internal/sm_internal.h"
@@ -48,22 +49,15 @@ sm_status sm_kde_dual_op_from_name(sm_ctx *ctx, const char *name, sm_kde_dual_op
   return SM_OK;
 }
 
-sm_status sm_kde_run_options_init(sm_kde_run_options *opts, int version) {
-  if (!opts || version < 1 || version > SM_KDE_RUN_OPTIONS_VERSION) return SM_E_INVALID_ARG;
-  sm_kde_run_options d = SM_KDE_RUN_OPTIONS_INIT;
-  *opts = d;
-  opts->version = version;
-  return SM_OK;
-}
+SM__OPTIONS_INIT_FN(sm_kde_run_options, sm_kde_run_options_init, SM_KDE_RUN_OPTIONS_VERSION, SM_KDE_RUN_OPTIONS_INIT)
 
 /* ---- validation ----------------------------------------------------------------------------- */
 
 /* The options alone (have_areas: the run gets a study area); with `run`, also what needs B's points (compare). */
 static sm_status check_options(sm_ctx *ctx, const sm_kde_run_options *o, int have_areas, int run) {
   const sm_kde_options *s = &o->surface;
-  if (o->version < 1 || o->version > SM_KDE_RUN_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_run: options version %d; this library knows 1 to %d", o->version,
-                     SM_KDE_RUN_OPTIONS_VERSION);
+  sm_status vst_ = sm__options_version(ctx, "sm_kde_run", o->version, SM_KDE_RUN_OPTIONS_VERSION);
+  if (vst_) return vst_;
   if (s->version != SM_KDE_OPTIONS_VERSION)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_run: surface options version %d; this library knows %d", s->version,
                      SM_KDE_OPTIONS_VERSION);

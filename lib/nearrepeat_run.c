@@ -1,4 +1,5 @@
 /* sm_nearrepeat_run: the Knox near-repeat test from points to its table (safemap nearrepeat). */
+#include "internal/options.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
 #include "internal/sm_internal.h"
@@ -51,13 +52,7 @@ sm_status sm_nearrepeat_time_unit_from_name(sm_ctx *ctx, const char *name, sm_ne
   return st;
 }
 
-sm_status sm_nearrepeat_options_init(sm_nearrepeat_options *opts, int version) {
-  if (!opts || version < 1 || version > SM_NEARREPEAT_OPTIONS_VERSION) return SM_E_INVALID_ARG;
-  sm_nearrepeat_options d = SM_NEARREPEAT_OPTIONS_INIT;
-  *opts = d;
-  opts->version = version;
-  return SM_OK;
-}
+SM__OPTIONS_INIT_FN(sm_nearrepeat_options, sm_nearrepeat_options_init, SM_NEARREPEAT_OPTIONS_VERSION, SM_NEARREPEAT_OPTIONS_INIT)
 
 /* The breaks of one list: from 0, increasing (as sm_knox_test() says it). */
 static sm_status check_breaks(sm_ctx *ctx, const char *which, const double *b, size_t n) {
@@ -70,9 +65,8 @@ static sm_status check_breaks(sm_ctx *ctx, const char *which, const double *b, s
 
 /* The options alone (no data needed): what sm_nearrepeat_options_check() and sm_nearrepeat_run() refuse first. */
 static sm_status check_options(sm_ctx *ctx, const sm_nearrepeat_options *o) {
-  if (o->version < 1 || o->version > SM_NEARREPEAT_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_nearrepeat_run: options version %d (this library knows 1 to %d)",
-                     o->version, SM_NEARREPEAT_OPTIONS_VERSION);
+  sm_status vst_ = sm__options_version(ctx, "sm_nearrepeat_run", o->version, SM_NEARREPEAT_OPTIONS_VERSION);
+  if (vst_) return vst_;
   if (!o->space_bands_m || !o->n_space_bands)
     return sm__error(ctx, SM_E_INVALID_ARG, "--space-bands is required (e.g. 0,100,200,300)");
   if (!o->time_bands || !o->n_time_bands)

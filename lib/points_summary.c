@@ -1,4 +1,5 @@
 /* The info pipeline (points.h, sm_points_summary_run): what is in the points and what they allow. */
+#include "internal/options.h"
 #include "internal/result_build.h"
 #include "internal/sm_internal.h"
 
@@ -7,13 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-sm_status sm_points_summary_options_init(sm_points_summary_options *opts, int version) {
-  if (!opts || version < 1 || version > SM_POINTS_SUMMARY_OPTIONS_VERSION) return SM_E_INVALID_ARG;
-  sm_points_summary_options d = SM_POINTS_SUMMARY_OPTIONS_INIT;
-  *opts = d;
-  opts->version = version;
-  return SM_OK;
-}
+SM__OPTIONS_INIT_FN(sm_points_summary_options, sm_points_summary_options_init, SM_POINTS_SUMMARY_OPTIONS_VERSION, SM_POINTS_SUMMARY_OPTIONS_INIT)
 
 static sm_status fig(sm_ctx *ctx, sm_result *r, const char *name, double v) { return sm__result_figure(ctx, r, name, v); }
 
@@ -202,9 +197,8 @@ sm_status sm_points_summary_run(sm_ctx *ctx, sm_result **out, const sm_points *p
   *out = NULL;
   sm_points_summary_options d = SM_POINTS_SUMMARY_OPTIONS_INIT;
   if (!opts) opts = &d;
-  if (opts->version < 1 || opts->version > SM_POINTS_SUMMARY_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_points_summary_run: options version %d; this library knows 1 to %d",
-                     opts->version, SM_POINTS_SUMMARY_OPTIONS_VERSION);
+  sm_status vst_ = sm__options_version(ctx, "sm_points_summary_run", opts->version, SM_POINTS_SUMMARY_OPTIONS_VERSION);
+  if (vst_) return vst_;
   if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_points_summary_run: no points");
   sm_result *r = NULL;
   int64_t t0, t1;

@@ -1,4 +1,5 @@
 /* sm_scan_run: the space-time permutation scan from points to its two layers (safemap scan). */
+#include "internal/options.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
 #include "internal/sm_internal.h"
@@ -21,13 +22,7 @@ sm_status sm_scan_centres_from_name(sm_ctx *ctx, const char *name, sm_scan_centr
   return sm__error(ctx, SM_E_INVALID_ARG, "unknown --centres '%s' (units, incidents)", name);
 }
 
-sm_status sm_scan_run_options_init(sm_scan_run_options *opts, int version) {
-  if (!opts || version < 1 || version > SM_SCAN_RUN_OPTIONS_VERSION) return SM_E_INVALID_ARG;
-  sm_scan_run_options d = SM_SCAN_RUN_OPTIONS_INIT;
-  *opts = d;
-  opts->version = version;
-  return SM_OK;
-}
+SM__OPTIONS_INIT_FN(sm_scan_run_options, sm_scan_run_options_init, SM_SCAN_RUN_OPTIONS_VERSION, SM_SCAN_RUN_OPTIONS_INIT)
 
 /* Everything a run builds on its way to the layers. */
 typedef struct run {
@@ -68,9 +63,8 @@ static double step_length_years(const sm_bins *b) {
 
 /* The options alone (no data needed): what sm_scan_run_options_check() and sm_scan_run() refuse first. */
 static sm_status check_options(sm_ctx *ctx, const sm_scan_run_options *o, int have_areas) {
-  if (o->version < 1 || o->version > SM_SCAN_RUN_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_scan_run: options version %d (this library knows 1 to %d)", o->version,
-                     SM_SCAN_RUN_OPTIONS_VERSION);
+  sm_status vst_ = sm__options_version(ctx, "sm_scan_run", o->version, SM_SCAN_RUN_OPTIONS_VERSION);
+  if (vst_) return vst_;
   if ((int)o->centres < 0 || o->centres >= SM_SCAN_CENTRES_END_)
     return sm__error(ctx, SM_E_INVALID_ARG, "--centres: unknown choice %d (units, incidents)", (int)o->centres);
   if ((int)o->grid < 0 || o->grid >= SM_UNIT_KIND_END_)

@@ -30,6 +30,8 @@ int sm__strncaseeq(const char *a, size_t alen, const char *b);
 /* Parses a finite or non-finite double from exactly [s, s+len) (trimmed).
  * Returns 0 ok, 1 empty, 2 not a number. */
 int sm__parse_double(const char *s, size_t len, double *out);
+/* "6416" -> "6,416" in buf (n bytes); returns buf. */
+const char *sm__thousands(unsigned long long v, char *buf, size_t n);
 /* Copies at most max-1 chars of s (len) with control chars escaped, for messages. */
 void sm__quote(char *dst, size_t max, const char *s, size_t len);
 

@@ -14,18 +14,12 @@ static int setup(void **state) {
   if (sm_ctx_create(&ctx) != SM_OK) return 1;
   sm_read_options ro = SM_READ_OPTIONS_INIT;
   ro.skip_labels = 1;
-  const char *src[] = {SM_TEST_SRCDIR "/data/police/camden_burglary"};
-  if (sm_points_read(ctx, &pts, src, 1, &ro) != SM_OK) return 1;
-  sm_areas_options ao = SM_AREAS_OPTIONS_INIT;
-  ao.analysis_crs = sm_points_crs(pts);
-  return sm_areas_read(ctx, &wards, SM_TEST_SRCDIR "/data/wards/camden_wards_2024.gpkg", &ao) != SM_OK;
+  return tu_read_camden(ctx, &pts, &wards, &ro);
 }
 
 static int teardown(void **state) {
   (void)state;
-  sm_areas_destroy(wards);
-  sm_points_destroy(pts);
-  sm_ctx_destroy(ctx);
+  tu_free_camden(ctx, pts, wards);
   return 0;
 }
 

@@ -12,17 +12,11 @@ static sm_areas *wards;
 static int setup(void **state) {
   (void)state;
   if (sm_ctx_create(&ctx) != SM_OK) return 1;
-  const char *src[] = {SM_TEST_SRCDIR "/data/police/camden_burglary"};
-  if (sm_points_read(ctx, &points, src, 1, NULL) != SM_OK) return 1;
-  sm_areas_options ao = SM_AREAS_OPTIONS_INIT;
-  ao.analysis_crs = sm_points_crs(points);
-  return sm_areas_read(ctx, &wards, SM_TEST_SRCDIR "/data/wards/camden_wards_2024.gpkg", &ao) != SM_OK;
+  return tu_read_camden(ctx, &points, &wards, NULL);
 }
 static int teardown(void **state) {
   (void)state;
-  sm_areas_destroy(wards);
-  sm_points_destroy(points);
-  sm_ctx_destroy(ctx);
+  tu_free_camden(ctx, points, wards);
   return 0;
 }
 

@@ -90,6 +90,26 @@ static inline size_t tu_read_columns(const char *path, int nc, const char *const
   return n;
 }
 
+/* The bundled data: 36 months of police.uk burglary in Camden and Camden's 2024 wards. */
+#define TU_CAMDEN_POINTS SM_TEST_SRCDIR "/data/police/camden_burglary"
+#define TU_CAMDEN_WARDS SM_TEST_SRCDIR "/data/wards/camden_wards_2024.gpkg"
+
+/* Reads the bundled data as the command line does (ro may be NULL), the wards in the points' CRS. 0 ok. */
+static inline int tu_read_camden(sm_ctx *ctx, sm_points **pts, sm_areas **wards, const sm_read_options *ro) {
+  const char *src[] = {TU_CAMDEN_POINTS};
+  if (sm_points_read(ctx, pts, src, 1, ro) != SM_OK) return 1;
+  sm_areas_options ao = SM_AREAS_OPTIONS_INIT;
+  ao.analysis_crs = sm_points_crs(*pts);
+  return sm_areas_read(ctx, wards, TU_CAMDEN_WARDS, &ao) != SM_OK;
+}
+
+/* Frees what tu_read_camden() read, and the ctx. */
+static inline void tu_free_camden(sm_ctx *ctx, sm_points *pts, sm_areas *wards) {
+  sm_areas_destroy(wards);
+  sm_points_destroy(pts);
+  sm_ctx_destroy(ctx);
+}
+
 #define PUK_HEADER "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
 
 #define assert_ok(ctx, expr)                                                   \
