@@ -1,0 +1,119 @@
+/* sm_result (result.h): the getters, and sm_result_write's formats, companions and refusals. Public API. */
+#include "testutil.h"
+
+#include <math.h>
+
+static sm_ctx *ctx;
+static sm_points *pts;
+static sm_areas *wards;
+static sm_result *counts, *surface;
+
+static int setup(void **state) {
+  (void)state;
+  if (sm_ctx_create(&ctx) != SM_OK || tu_read_camden(ctx, &pts, &wards, NULL)) return 1;
+  sm_kde_run_options ko = SM_KDE_RUN_OPTIONS_INIT;
+  ko.surface.bandwidth_m = 300, ko.surface.cell_m = 200;
+  return sm_count_run(ctx, &counts, pts, wards, NULL) || sm_kde_run(ctx, &surface, pts, NULL, &ko);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  sm_result_destroy(counts);
+  sm_result_destroy(surface);
+  tu_free_camden(ctx, pts, wards);
+  return 0;
+}
+
+static void getters(void **state) {
+  (void)state;
+  assert_int_equal(sm_result_layer_count(counts), 2);
+  assert_int_equal(sm_result_raster_count(counts), 0);
+  assert_string_equal(sm_layer_name(sm_result_layer(counts, 0)), "ward_counts");
+  assert_ptr_equal(sm_result_layer_named(counts, "ward_counts_by_month"), sm_result_layer(counts, 1));
+  assert_null(sm_result_layer(counts, 2));
+  assert_null(sm_result_layer_named(counts, "nothing"));
+  assert_null(sm_result_raster(counts, 0));
+  assert_true(sm_result_figure(counts, "points_in_areas") == 6051);
+  assert_true(isnan(sm_result_figure(counts, "no such figure")));
+  assert_null(sm_result_text(counts, "no such text"));
+  size_t n = sm_result_figure_count(counts);
+  assert_true(n > 0);
+  assert_null(sm_result_figure_name(counts, n));
+  assert_true(isnan(sm_result_figure_value(counts, n)));
+  assert_int_equal(sm_result_raster_count(surface), 1);
+  sm_result_destroy(NULL);
+  assert_int_equal(sm_result_layer_count(NULL), 0);
+}
+
+static void csv_companions(void **state) {
+  (void)state;
+  char *c = sm_result_csv_path(counts, "/x/a.csv", 1);
+  assert_string_equal(c, "/x/a_by_month.csv");
+  sm_free(c);
+  assert_null(sm_result_csv_path(counts, "/x/a.csv", 0));
+  assert_null(sm_result_csv_path(counts, "/x/a.gpkg", 1));
+  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+  const char *out = tu_path("c.csv");
+  assert_ok(ctx, sm_result_write(ctx, counts, out, &wo));
+  assert_true(tu_exists(out) && tu_exists(tu_path("c_by_month.csv")));
+  /* either file there: nothing written, neither changed */
+  remove(out);
+  assert_int_equal(sm_result_write(ctx, counts, out, &wo), SM_E_IO);
+  assert_contains(sm_ctx_last_error(ctx), "c_by_month.csv");
+  assert_false(tu_exists(out));
+}
+
+static void refusals(void **state) {
+  (void)state;
+  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+  assert_int_equal(sm_result_write(ctx, surface, tu_path("s.csv"), &wo), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "cannot hold a surface");
+  assert_false(tu_exists(tu_path("s.csv")));
+  assert_int_equal(sm_result_write(ctx, counts, tu_path("c.tif"), &wo), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "no surface");
+  assert_false(tu_exists(tu_path("c.tif")));
+  assert_int_equal(sm_result_write(ctx, counts, tu_path("c.xyz"), &wo), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "unknown output format");
+  assert_int_equal(sm_result_write(ctx, NULL, tu_path("c.gpkg"), &wo), SM_E_INVALID_ARG);
+  /* a GeoTIFF of the surface, and a GeoPackage of all */
+  assert_ok(ctx, sm_result_write(ctx, surface, tu_path("s.tif"), &wo));
+  assert_ok(ctx, sm_result_write(ctx, counts, tu_path("c.gpkg"), &wo));
+  assert_int_equal(tu_count_files(".tmp"), 0);
+}
+
+static void unit_kinds(void **state) {
+  (void)state;
+  sm_unit_kind k;
+  for (int i = 0; i < SM_UNIT_KIND_END_; i++) {
+    assert_ok(ctx, sm_unit_kind_from_name(ctx, sm_unit_kind_name((sm_unit_kind)i), &k));
+    assert_int_equal(k, i);
+  }
+  assert_null(sm_unit_kind_name(SM_UNIT_KIND_END_));
+  assert_int_equal(sm_unit_kind_from_name(ctx, "square", &k), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "wards, fishnet, hexagon");
+  assert_ok(ctx, sm_unit_kind_resolve(ctx, SM_UNIT_AUTO, 1, &k));
+  assert_int_equal(k, SM_UNIT_AREAS);
+  assert_ok(ctx, sm_unit_kind_resolve(ctx, SM_UNIT_AUTO, 0, &k));
+  assert_int_equal(k, SM_UNIT_FISHNET);
+  assert_int_equal(sm_unit_kind_resolve(ctx, SM_UNIT_AREAS, 0, &k), SM_E_INVALID_ARG);
+  /* every point in a unit or counted outside, for each kind */
+  size_t n = sm_points_count(pts), nu, outside;
+  int32_t *at = malloc(n * sizeof *at);
+  sm_unit_kind kinds[] = {SM_UNIT_AREAS, SM_UNIT_FISHNET, SM_UNIT_HEXAGON};
+  for (int i = 0; i < 3; i++) {
+    sm_units *u = NULL;
+    assert_ok(ctx, sm_units_for_points(ctx, &u, at, &nu, &outside, pts, wards, kinds[i], 250, NULL));
+    assert_true((u == NULL) == (kinds[i] == SM_UNIT_AREAS));
+    size_t in = 0;
+    for (size_t j = 0; j < n; j++) in += at[j] >= 0 && (size_t)at[j] < nu;
+    assert_int_equal(in + outside, n);
+    sm_units_destroy(u);
+  }
+  free(at);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(getters), cmocka_unit_test(csv_companions),
+                                     cmocka_unit_test(refusals), cmocka_unit_test(unit_kinds)};
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
