@@ -19,7 +19,7 @@ typedef struct cli_opts {
   const char *output;
   const char *wards, *wards_layer, *wards_crs, *id_field, *name_field;
   sm_read_options read;
-  int threads;
+  long threads; /* -j: the parser writes CLI_INT values as long */
   int quiet, verbose;
   int overwrite;
   int strict;

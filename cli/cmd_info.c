@@ -19,24 +19,6 @@ static const cli_command INFO = {
     CLI_G_INPUT | CLI_G_AREAS | CLI_G_STRICT,
     NULL};
 
-/* The shared parser names -j as "--threads" in its message; info has always said "-j/--threads needs ..." and
- * tests/cli/test_options.sh greps that. So a bad -j/--threads value is refused here, before the parser, with that
- * message; a good one is left to the parser. */
-static int bad_threads(int argc, char **argv) {
-  for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-    const char *a = argv[i], *v;
-    if (!strcmp(a, "-j") || !strcmp(a, "--threads")) v = i + 1 < argc ? argv[++i] : NULL;
-    else if (!strncmp(a, "--threads=", 10)) v = a + 10;
-    else if (!strncmp(a, "-j", 2)) v = a + 2;
-    else continue;
-    char *end;
-    long n = v ? strtol(v, &end, 10) : 0;
-    if (v && (!*v || *end || n < 0 || n > 4096))
-      return cli_usage_error("info", "-j/--threads needs a number >= 0 (0 = all cores), not '%s'", v);
-  }
-  return 0;
-}
-
 static void print_areas(FILE *f, const char *wards, const sm_result *res, const sm_areas *areas) {
   char b1[32];
   sm_layer *A = sm_result_layer_named(res, "areas");
@@ -129,7 +111,6 @@ static void report(const cli_run *r) {
 }
 
 int cmd_info(int argc, char **argv) {
-  if (bad_threads(argc, argv)) return 1;
   cli_run r;
   if (!cli_start(&r, &INFO, NULL, CLI_NEEDS_INPUT | CLI_WITH_LABELS, NULL, argc, argv)) return cli_finish(&r);
   int quiet = r.o.quiet;

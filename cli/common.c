@@ -48,7 +48,7 @@ static sm_ctx *make_ctx(const cli_opts *o) {
     fprintf(stderr, "safemap: out of memory\n");
     return NULL;
   }
-  sm_ctx_set_threads(ctx, o->threads);
+  sm_ctx_set_threads(ctx, (int)o->threads);
   sm_ctx_set_seed(ctx, o->seed);
   sm_log_level lvl = o->quiet ? SM_LOG_ERROR : o->verbose >= 2 ? SM_LOG_DEBUG : o->verbose ? SM_LOG_INFO : SM_LOG_WARNING;
   sm_ctx_set_log(ctx, log_sink, lvl, NULL);
