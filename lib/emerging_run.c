@@ -448,7 +448,7 @@ static sm_status locations_layer(run *R) {
     st = location_row(R, l, f, &res[l]);
   }
   sm__free(res);
-  return st;
+  return st ? st : sm__layer_whole_to_int(R->ctx, R->LL, f[0]);
 }
 
 /* Table 'emerging_bins': every location and step. */
@@ -484,7 +484,7 @@ static sm_status bins_layer(run *R) {
       if (!st && R->psim && !isnan(R->psim[q])) st = sm_layer_set_double(ctx, B, row, fps, R->psim[q]);
     }
   sm__free(steps);
-  return st;
+  return st ? st : sm__layer_whole_to_int(ctx, B, fc);
 }
 
 /* The keys `safemap emerging` has always written. */

@@ -366,7 +366,7 @@ static sm_status columns(hs_run *r) {
     if (!st && r->gps && !isnan(r->gps[i])) st = sm_layer_set_double(ctx, L, i, fgs, r->gps[i]);
     if (!st && r->lps && !isnan(r->lps[i])) st = sm_layer_set_double(ctx, L, i, fls, r->lps[i]);
   }
-  return st;
+  return st || r->wards ? st : sm__layer_whole_to_int(ctx, L, fc);
 }
 
 /* method, value, weights, units, cell_m, min_neighbours, points_outside_cells, global_moran, lisa,

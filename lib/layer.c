@@ -232,6 +232,20 @@ const char *sm_layer_field_name(const sm_layer *l, size_t f) { return l && f < l
 sm_field_type sm_layer_field_type(const sm_layer *l, size_t f) {
   return l && f < l->ncols ? l->cols[f].type : SM_FIELD_STRING;
 }
+sm_status sm__layer_whole_to_int(sm_ctx *ctx, sm_layer *l, size_t f) {
+  if (!l || f >= l->ncols) return sm__error(ctx, SM_E_INVALID_ARG, "sm__layer_whole_to_int: no field %zu", f);
+  col *k = &l->cols[f];
+  if (k->type != SM_FIELD_DOUBLE) return SM_OK;
+  for (size_t r = 0; r < l->n; r++)
+    if (!k->null[r] && !(fabs(k->d[r]) <= 9007199254740992.0 && k->d[r] == floor(k->d[r]))) return SM_OK;
+  int64_t *iv = sm__malloc((l->cap ? l->cap : 1) * sizeof *iv);
+  if (!iv) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t r = 0; r < l->n; r++) iv[r] = k->null[r] ? 0 : (int64_t)k->d[r];
+  sm__free(k->d);
+  k->d = NULL, k->i = iv, k->type = SM_FIELD_INT64;
+  return SM_OK;
+}
+
 void sm__layer_column(const sm_layer *l, size_t f, sm_layer_col *out) {
   const col *k = &l->cols[f];
   out->type = k->type;
@@ -248,8 +262,8 @@ int64_t sm_layer_get_int(const sm_layer *l, size_t r, size_t f) {
   return l->cols[f].i[r];
 }
 double sm_layer_get_double(const sm_layer *l, size_t r, size_t f) {
-  if (sm_layer_is_null(l, r, f) || l->cols[f].type != SM_FIELD_DOUBLE) return NAN;
-  return l->cols[f].d[r];
+  if (sm_layer_is_null(l, r, f) || l->cols[f].type == SM_FIELD_STRING) return NAN;
+  return l->cols[f].type == SM_FIELD_INT64 ? (double)l->cols[f].i[r] : l->cols[f].d[r];
 }
 const char *sm_layer_get_string(const sm_layer *l, size_t r, size_t f) {
   if (sm_layer_is_null(l, r, f) || l->cols[f].type != SM_FIELD_STRING) return NULL;

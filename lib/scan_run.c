@@ -252,7 +252,7 @@ static sm_status clusters_layer(sm_ctx *ctx, const run *s, sm_layer **out) {
   int nf = s->o->prospective ? NF : NF - 2;
   for (int i = 0; i < nf && !st; i++) st = sm_layer_add_field(ctx, *out, names[i], types[i], &f[i]);
   for (size_t c = 0; c < s->res->n_clusters && !st; c++) st = cluster_row(ctx, s, *out, f, c);
-  return st;
+  return st ? st : sm__layer_whole_to_int(ctx, *out, f[8]);
 }
 
 /* Each cluster's locations: SaTScan's location file. */
@@ -296,7 +296,7 @@ static sm_status locations_layer(sm_ctx *ctx, const run *s, sm_layer **out) {
     }
   }
   sm__free(colsum);
-  return st;
+  return st ? st : sm__layer_whole_to_int(ctx, *out, g[5]);
 }
 
 static const char *locations_text(const run *s) {

@@ -99,7 +99,8 @@ SM_API long sm_layer_field_index(const sm_layer *layer, const char *name);
 SM_API int sm_layer_is_null(const sm_layer *layer, size_t row, size_t field);
 /** INT64 value (0 when NULL or not INT64). @since 0.1 */
 SM_API int64_t sm_layer_get_int(const sm_layer *layer, size_t row, size_t field);
-/** DOUBLE value (NaN when NULL or not DOUBLE). @since 0.1 */
+/** The value as a double: a DOUBLE field's value or an INT64 field's converted (counts are INT64
+ * when every count is whole); NaN when NULL or a STRING field. @since 0.1 */
 SM_API double sm_layer_get_double(const sm_layer *layer, size_t row, size_t field);
 /** STRING value, borrowed (NULL when NULL or not STRING). @since 0.1 */
 SM_API const char *sm_layer_get_string(const sm_layer *layer, size_t row, size_t field);

@@ -104,6 +104,46 @@ static void fishnet_band(void **state) {
   sm_result_destroy(r);
 }
 
+/* Counts of incidents are stored as integers; weighted counts that are not whole stay reals. */
+static void count_types(void **state) {
+  (void)state;
+  sm_hotspots_options o = SM_HOTSPOTS_OPTIONS_INIT;
+  o.units = SM_UNIT_FISHNET, o.cell_m = 200, o.band_m = 300;
+  sm_result *r = NULL;
+  assert_int_equal(sm_hotspots_run(ctx, &r, points, wards, &o), SM_OK);
+  const sm_layer *L = sm_result_layer(r, 0);
+  size_t fc = (size_t)sm_layer_field_index(L, "count");
+  assert_int_equal(sm_layer_field_type(L, fc), SM_FIELD_INT64);
+  double total = 0;
+  for (size_t i = 0; i < sm_layer_feature_count(L); i++) total += sm_layer_get_double(L, i, fc);
+  assert_true(total == 6416 - sm_result_figure(r, "outside"));
+  sm_result_destroy(r);
+  /* 3 x 3 cells of 100 m, cell c with 2 (c + 1) incidents of weight 0.5: counts 1..9 (whole), then one of 1.25 */
+  double x[90], y[90], w[90];
+  size_t n = 0;
+  for (int c = 0; c < 9; c++)
+    for (int k = 0; k < 2 * (c + 1); k++) x[n] = 50 + 100 * (c % 3), y[n] = 50 + 100 * (c / 3), w[n++] = 0.5;
+  sm_points *p = NULL;
+  assert_int_equal(sm_points_create(ctx, &p, "EPSG:27700", n, x, y, NULL, w), SM_OK);
+  o.cell_m = 100, o.band_m = 150;
+  assert_int_equal(sm_hotspots_run(ctx, &r, p, NULL, &o), SM_OK);
+  L = sm_result_layer(r, 0);
+  assert_int_equal(sm_layer_field_type(L, (size_t)sm_layer_field_index(L, "count")), SM_FIELD_INT64);
+  sm_result_destroy(r);
+  sm_points_destroy(p);
+  w[0] = 0.75;
+  assert_int_equal(sm_points_create(ctx, &p, "EPSG:27700", n, x, y, NULL, w), SM_OK);
+  assert_int_equal(sm_hotspots_run(ctx, &r, p, NULL, &o), SM_OK);
+  L = sm_result_layer(r, 0);
+  fc = (size_t)sm_layer_field_index(L, "count");
+  assert_int_equal(sm_layer_field_type(L, fc), SM_FIELD_DOUBLE);
+  total = 0;
+  for (size_t i = 0; i < sm_layer_feature_count(L); i++) total += sm_layer_get_double(L, i, fc);
+  assert_true(fabs(total - 45.25) < 1e-12);
+  sm_result_destroy(r);
+  sm_points_destroy(p);
+}
+
 /* Permutations (seed from the options): the same CSV bytes for 1 and 2 threads, whatever the ctx's seed. */
 static void threads_same_bytes(void **state) {
   (void)state;
@@ -302,7 +342,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(wards_defaults), cmocka_unit_test(fishnet_band), cmocka_unit_test(threads_same_bytes),
       cmocka_unit_test(optimised),      cmocka_unit_test(lonely),       cmocka_unit_test(rates),
-      cmocka_unit_test(refusals),
+      cmocka_unit_test(refusals),       cmocka_unit_test(count_types),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
