@@ -123,6 +123,7 @@ static sm_status resolve(sm_reader *r, size_t s, const sm_csv *c, cols *k) {
   if ((st = sm__reader_crs(r, crs, &src->crs))) return st;
   if (o->crs) lonlat = sm__crs_is_geographic(r->ctx, src->crs);
   src->lonlat = lonlat;
+  src->policeuk = policeuk && lonlat;
   set_fieldname(src->fa, sizeof src->fa, c, k->a);
   set_fieldname(src->fb, sizeof src->fb, c, k->b);
   if (o->time_field) {

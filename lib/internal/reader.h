@@ -16,6 +16,7 @@ typedef struct sm_src {
   char fa[96];    /* names of the coordinate fields, for messages */
   char fb[96];
   const char *row_word; /* "row" or "feature" */
+  int policeuk;   /* a police.uk street-level CSV read as lon/lat */
 } sm_src;
 
 /* Internal knobs of the reader, for tests: they cut small files into many
