@@ -415,6 +415,9 @@ static void reader_free(sm_reader *r) {
   sm__free(r->cat_keep);
   sm__free(r->last_crs_in);
   sm__free(r->last_crs_norm);
+  sm__free(r->idh);
+  sm__free(r->rep_slot);
+  sm__free(r->rep_example);
 }
 
 static sm_status finish(sm_reader *r) {
@@ -422,6 +425,17 @@ static sm_status finish(sm_reader *r) {
   sm_points *p = r->p;
   const sm_read_options *o = r->opts;
   sm_status st = SM_OK; /* no point and no analysis CRS: no branch below sets it */
+  uint64_t reps = p->filtered[SM_FILTER_DUPLICATE];
+  if (reps) {
+    char nb[32];
+    st = sm__points_warn(ctx, p,
+                         "%s police.uk %s repeat%s rows of another file (same Crime ID, month and position), e.g. "
+                         "%s: each is counted once, from the file read first. Files that overlap (a force's file "
+                         "and a borough's for the same month, or one month downloaded twice) need reading once",
+                         sm__thousands(reps, nb, sizeof nb), reps == 1 ? "row" : "rows", reps == 1 ? "s" : "",
+                         r->rep_example ? r->rep_example : "");
+    if (st) return st;
+  }
   for (size_t s = 0; s < r->n_srcs && !st; s++) st = uk_check(r, s);
   if (st) return st;
   /* Analysis CRS. */
