@@ -487,7 +487,8 @@ static sm_status finish(sm_reader *r) {
       size_t lo = r->srcs[s].start, hi = r->srcs[e - 1].end;
       for (size_t i = lo; i < hi; i++)
         if (!keep[i]) p->x[i] = p->y[i] = 0;
-      if (!sm__crs_equal(ctx, r->srcs[s].crs, p->crs)) st = transform_unique(ctx, r->srcs[s].crs, p->crs, hi - lo, p->x + lo, p->y + lo);
+      if (hi > lo && !sm__crs_equal(ctx, r->srcs[s].crs, p->crs)) /* none staged: p->x may be NULL */
+        st = transform_unique(ctx, r->srcs[s].crs, p->crs, hi - lo, p->x + lo, p->y + lo);
       s = e;
     }
   }

@@ -9,7 +9,9 @@
 /* What to do about the largest reason rows were lost to. */
 static const char *bad_hint(sm_bad_reason r) {
   switch (r) {
-  case SM_BAD_NO_COORDS: return "rows without coordinates cannot be mapped";
+  case SM_BAD_NO_COORDS:
+    return "rows without coordinates cannot be mapped: check that the coordinate columns are the right ones "
+           "(--lon/--lat or --x/--y)";
   case SM_BAD_LATLON_SWAPPED: return "name the coordinate columns the right way round with --lon/--lat";
   case SM_BAD_OUTSIDE_CRS:
     return "check the coordinate columns and --crs (and --analysis-crs when given): the values do not lie "
