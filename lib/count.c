@@ -56,12 +56,7 @@ sm_status sm_count_run(sm_ctx *ctx, sm_result **out, const sm_points *points, co
   sm_status vst_ = sm__options_version(ctx, "sm_count_run", opts->version, SM_COUNT_OPTIONS_VERSION);
   if (vst_) return vst_;
   if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_count_run: no points");
-  if (sm_points_count(points) == 0) {
-    /* Nothing to count: a table of zeros would look like an answer. */
-    char b[32];
-    return sm__error(ctx, SM_E_INPUT, "no points to count: %s rows read, every one skipped or filtered out",
-                     sm__thousands(sm_points_rows_read(points), b, sizeof b));
-  }
+  if ((vst_ = sm__points_usable(ctx, points, areas, "no points to count"))) return vst_; /* not a table of zeros */
   if (!areas) return sm__error(ctx, SM_E_INVALID_ARG, "--wards is required");
   const char *name = opts->layer_name && *opts->layer_name ? opts->layer_name : "ward_counts";
   sm_layer *L = NULL, *T = NULL;

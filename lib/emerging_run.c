@@ -615,6 +615,7 @@ sm_status sm_emerging_run(sm_ctx *ctx, sm_result **out, const sm_points *points,
   R.ctx = ctx, R.o = opts ? opts : &defaults, R.p = points, R.a = areas;
   sm_status st = sm_emerging_options_check(ctx, R.o, areas != NULL);
   if (!st) st = resolve(ctx, R.o, areas != NULL, &R.c);
+  if (!st) st = sm__points_usable(ctx, points, areas, "no incidents");
   if (!st) st = locate(&R);
   if (!st) st = make_cube(&R);
   if (!st) st = make_weights(&R);

@@ -200,6 +200,7 @@ sm_status sm_forecast_run(sm_ctx *ctx, sm_result **out, const sm_points *points,
   memset(&d, 0, sizeof d);
   int32_t m = 0;
   sm_status st = forecast_options(ctx, o, &q, &m);
+  if (!st) st = sm__points_usable(ctx, points, areas, "no incidents to forecast from");
   int kind = o->method == SM_FORECAST_PROMAP ? K_PROMAP : o->method == SM_FORECAST_KDE ? K_KDE : K_LAST;
   if (!st) st = sm__fc_data_prepare(ctx, &d, points, areas, &q);
   if (!st && !o->at) m = d.m1 + 1; /* the step after the last incident's */
@@ -321,6 +322,7 @@ sm_status sm_backtest_run(sm_ctx *ctx, sm_result **out, const sm_points *points,
   fc_data d;
   memset(&d, 0, sizeof d);
   sm_status st = backtest_options(ctx, o, &q);
+  if (!st) st = sm__points_usable(ctx, points, areas, "no incidents to back-test");
   if (!st) st = sm__fc_data_prepare(ctx, &d, points, areas, &q);
   if (!st && d.m1 - d.m0 < q.warmup)
     st = sm__error(ctx, SM_E_INPUT, "%d %s of incidents: the back-test needs more than --warmup %d", d.m1 - d.m0 + 1,

@@ -525,6 +525,7 @@ sm_status sm_hotspots_run(sm_ctx *ctx, sm_result **out, const sm_points *points,
   memset(&r, 0, sizeof r);
   r.ctx = ctx, r.p = points, r.a = areas, r.have_areas = areas != NULL;
   st = validate(&r, opts);
+  if (!st) st = sm__points_usable(ctx, points, areas, "no incidents");
   if (!st && r.o.optimised) st = optimised_incidents(&r);
   if (!st) st = r.wards ? ward_units(&r) : cell_units(&r);
   if (!st && r.o.optimised) st = optimised_units(&r);

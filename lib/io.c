@@ -216,6 +216,69 @@ static sm_status data_centre(sm_reader *r, double *lon, double *lat) {
   return st;
 }
 
+/* police.uk publishes England, Wales and Northern Ireland: a generous box around the UK, in degrees. */
+static const double UK_BOX[4] = {-11.0, 49.0, 3.0, 61.5};
+
+static int in_uk(double lon, double lat) {
+  return lon >= UK_BOX[0] && lon <= UK_BOX[2] && lat >= UK_BOX[1] && lat <= UK_BOX[3];
+}
+
+/* A police.uk source whose points lie mostly outside the UK is refused: the columns are swapped or the
+ * file is not what it says, and its points would choose an analysis CRS on another continent. A few
+ * stray rows are left to the row checks. A generic lon/lat source whose every point lies in the UK
+ * once its two columns are swapped, and none as it stands, is warned about. */
+static sm_status uk_check(sm_reader *r, size_t s) {
+  const sm_points *p = r->p;
+  const sm_src *src = &r->srcs[s];
+  if (!src->lonlat) return SM_OK;
+  size_t fin = 0, out = 0, swapped = 0, first = SIZE_MAX;
+  double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+  for (size_t i = src->start; i < src->end; i++) {
+    double a = p->x[i], b = p->y[i];
+    if (!isfinite(a) || !isfinite(b)) continue;
+    fin++;
+    if (!in_uk(a, b)) {
+      out++;
+      if (first == SIZE_MAX) first = i;
+      if (in_uk(b, a)) swapped++;
+    }
+    lo[0] = fmin(lo[0], a), hi[0] = fmax(hi[0], a);
+    lo[1] = fmin(lo[1], b), hi[1] = fmax(hi[1], b);
+  }
+  if (!fin) return SM_OK;
+  char nb[32], fb[32];
+  if (src->policeuk && out * 2 > fin) {
+    double a = p->x[first], b = p->y[first];
+    sm__thousands(out, nb, sizeof nb);
+    sm__thousands(fin, fb, sizeof fb);
+    if (swapped * 2 > out)
+      return sm__error(r->ctx, SM_E_INPUT,
+                       "%s:%llu: %s %.10g, %s %.10g: outside the UK; are %s and %s swapped? (%s of the %s rows "
+                       "with coordinates in this police.uk file lie outside the UK, and would lie in it with the "
+                       "two columns swapped; police.uk covers England, Wales and Northern Ireland.) Swap the "
+                       "names %s and %s in the file's first line, or read it with --lon %s --lat %s",
+                       src->name, (unsigned long long)r->row[first], src->fa, a, src->fb, b, src->fa, src->fb, nb, fb,
+                       src->fa, src->fb, src->fb, src->fa);
+    return sm__error(r->ctx, SM_E_INPUT,
+                     "%s:%llu: %s %.10g, %s %.10g: outside the UK (%s of the %s rows with coordinates in this "
+                     "police.uk file lie outside it; police.uk covers England, Wales and Northern Ireland, "
+                     "longitude %g to %g, latitude %g to %g). Check that the file is a police.uk street-level "
+                     "file as downloaded, and that its %s and %s columns hold what their names say",
+                     src->name, (unsigned long long)r->row[first], src->fa, a, src->fb, b, nb, fb, UK_BOX[0],
+                     UK_BOX[2], UK_BOX[1], UK_BOX[3], src->fa, src->fb);
+  }
+  if (!src->policeuk && out == fin && swapped == fin) {
+    char msg[768];
+    snprintf(msg, sizeof msg,
+             "%s: every row's %s (%.6g to %.6g) looks like a UK latitude and every %s (%.6g to %.6g) like a UK "
+             "longitude: are the columns swapped? If so, name them with --lon %s --lat %s",
+             src->name, src->fa, lo[0], hi[0], src->fb, lo[1], hi[1], src->fb, src->fa);
+    if (r->opts->strict) return sm__error(r->ctx, SM_E_INPUT, "%s (--strict makes this an error)", msg);
+    return sm__points_warn(r->ctx, r->p, "%s", msg);
+  }
+  return SM_OK;
+}
+
 /* Bounding box of the analysis CRS's area of use in the coordinates of `src`. */
 static int area_in_source(sm_reader *r, const char *analysis, const sm_src *src, double box[4]) {
   double deg[4];
@@ -352,6 +415,9 @@ static void reader_free(sm_reader *r) {
   sm__free(r->cat_keep);
   sm__free(r->last_crs_in);
   sm__free(r->last_crs_norm);
+  sm__free(r->idh);
+  sm__free(r->rep_slot);
+  sm__free(r->rep_example);
 }
 
 static sm_status finish(sm_reader *r) {
@@ -359,6 +425,19 @@ static sm_status finish(sm_reader *r) {
   sm_points *p = r->p;
   const sm_read_options *o = r->opts;
   sm_status st = SM_OK; /* no point and no analysis CRS: no branch below sets it */
+  uint64_t reps = p->filtered[SM_FILTER_DUPLICATE];
+  if (reps) {
+    char nb[32];
+    st = sm__points_warn(ctx, p,
+                         "%s police.uk %s repeat%s rows of another file (same Crime ID, month and position), e.g. "
+                         "%s: each is counted once, from the file read first. Files that overlap (a force's file "
+                         "and a borough's for the same month, or one month downloaded twice) need reading once",
+                         sm__thousands(reps, nb, sizeof nb), reps == 1 ? "row" : "rows", reps == 1 ? "s" : "",
+                         r->rep_example ? r->rep_example : "");
+    if (st) return st;
+  }
+  for (size_t s = 0; s < r->n_srcs && !st; s++) st = uk_check(r, s);
+  if (st) return st;
   /* Analysis CRS. */
   if (o->analysis_crs) {
     if ((st = sm__crs_normalise(ctx, o->analysis_crs, &p->crs))) return st;
@@ -377,6 +456,7 @@ static sm_status finish(sm_reader *r) {
       return st;
     }
     if ((st = sm_crs_choose(ctx, &p->crs, lon, lat))) return st;
+    p->crs_auto = 1, p->crs_lon = lon, p->crs_lat = lat;
   } else {
     p->crs = sm__strdup("EPSG:27700");
     if (!p->crs) return sm__error(ctx, SM_E_NOMEM, "out of memory");
@@ -407,7 +487,8 @@ static sm_status finish(sm_reader *r) {
       size_t lo = r->srcs[s].start, hi = r->srcs[e - 1].end;
       for (size_t i = lo; i < hi; i++)
         if (!keep[i]) p->x[i] = p->y[i] = 0;
-      if (!sm__crs_equal(ctx, r->srcs[s].crs, p->crs)) st = transform_unique(ctx, r->srcs[s].crs, p->crs, hi - lo, p->x + lo, p->y + lo);
+      if (hi > lo && !sm__crs_equal(ctx, r->srcs[s].crs, p->crs)) /* none staged: p->x may be NULL */
+        st = transform_unique(ctx, r->srcs[s].crs, p->crs, hi - lo, p->x + lo, p->y + lo);
       s = e;
     }
   }
@@ -453,6 +534,11 @@ static sm_status finish(sm_reader *r) {
       break;
     }
   p->policeuk = r->all_policeuk && r->n_srcs > 0;
+  if (r->n_srcs == 1)
+    p->sources = sm__strdup(r->srcs[0].name);
+  else if (r->n_srcs > 1)
+    p->sources = sm__asprintf("%zu sources, %s .. %s", r->n_srcs, r->srcs[0].name, r->srcs[r->n_srcs - 1].name);
+  if (r->n_srcs && !p->sources) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   return SM_OK;
 }
 

@@ -4,6 +4,7 @@
 #include "internal/csv.h"
 #include "internal/reader.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
@@ -31,6 +32,7 @@ static const char *const LABEL_NAMES[] = {"location", NULL};
 
 typedef struct cols {
   long a, b, t, w, cat, label;
+  long id; /* police.uk "Crime ID", for repeats across files; -1 otherwise */
   char tname[96];
 } cols;
 
@@ -73,12 +75,46 @@ static void set_fieldname(char *dst, size_t max, const sm_csv *c, long i) {
   sm__quote(dst, max, c->fs[i], c->fl[i]);
 }
 
+static int same_name(const sm_csv *c, size_t i, size_t j) {
+  if (c->fl[i] != c->fl[j]) return 0;
+  for (size_t q = 0; q < c->fl[i]; q++)
+    if (tolower((unsigned char)c->fs[i][q]) != tolower((unsigned char)c->fs[j][q])) return 0;
+  return 1;
+}
+
+/* A header that names a column in use twice: the first is used (as every lookup takes the first), and
+ * the user is told so; --strict refuses. */
+static sm_status duplicate_columns(sm_reader *r, const sm_csv *c, const char *path, const cols *k) {
+  const long used[] = {k->a, k->b, k->t, k->w, k->cat, k->label, k->id};
+  for (size_t u = 0; u < sizeof used / sizeof *used; u++) {
+    if (used[u] < 0) continue;
+    size_t i = (size_t)used[u];
+    for (size_t j = i + 1; j < c->nf; j++) {
+      if (!same_name(c, i, j)) continue;
+      char q[128];
+      sm__quote(q, sizeof q, c->fs[i], c->fl[i]);
+      if (r->opts->strict)
+        return sm__error(r->ctx, SM_E_INPUT,
+                         "%s: the header names column '%s' twice (columns %zu and %zu): rename or remove one "
+                         "(--strict makes this an error; without it, column %zu is used)",
+                         path, q, i + 1, j + 1, i + 1);
+      sm_status st = sm__points_warn(r->ctx, r->p,
+                                     "%s: the header names column '%s' twice (columns %zu and %zu); column %zu "
+                                     "is used, column %zu ignored: rename or remove one to be sure",
+                                     path, q, i + 1, j + 1, i + 1, j + 1);
+      if (st) return st;
+      break;
+    }
+  }
+  return SM_OK;
+}
+
 static sm_status resolve(sm_reader *r, size_t s, const sm_csv *c, cols *k) {
   const sm_read_options *o = r->opts;
   sm_src *src = &r->srcs[s];
   const char *path = src->name;
   sm_status st;
-  k->a = k->b = k->t = k->w = k->cat = k->label = -1;
+  k->a = k->b = k->t = k->w = k->cat = k->label = k->id = -1;
   int policeuk = find_named(c, "Longitude") >= 0 && find_named(c, "Latitude") >= 0 &&
                  find_named(c, "Month") >= 0 && find_named(c, "Crime type") >= 0 &&
                  find_named(c, "Falls within") >= 0;
@@ -123,6 +159,7 @@ static sm_status resolve(sm_reader *r, size_t s, const sm_csv *c, cols *k) {
   if ((st = sm__reader_crs(r, crs, &src->crs))) return st;
   if (o->crs) lonlat = sm__crs_is_geographic(r->ctx, src->crs);
   src->lonlat = lonlat;
+  src->policeuk = policeuk && lonlat;
   set_fieldname(src->fa, sizeof src->fa, c, k->a);
   set_fieldname(src->fb, sizeof src->fb, c, k->b);
   if (o->time_field) {
@@ -138,13 +175,14 @@ static sm_status resolve(sm_reader *r, size_t s, const sm_csv *c, cols *k) {
   }
   if (o->weight_field && (st = need_col(r, c, path, "--weight", o->weight_field, &k->w))) return st;
   k->label = o->skip_labels ? -1 : find_any(c, LABEL_NAMES);
+  if (policeuk) k->id = find_named(c, "Crime ID");
   if (r->n_types && k->cat < 0)
     return sm__error(r->ctx, SM_E_INVALID_ARG,
                      "%s: --type needs a category column, and none was found (name it with --category)", path);
   if ((r->has_from || r->has_to) && k->t < 0)
     return sm__error(r->ctx, SM_E_INVALID_ARG,
                      "%s: --from/--to need a time column, and none was found (name it with --time)", path);
-  return SM_OK;
+  return duplicate_columns(r, c, path, k);
 }
 
 static void trim(const char **s, size_t *n) {
@@ -294,10 +332,12 @@ typedef struct csv_rec {
   int64_t t;
   uint64_t row;         /* line, numbered from CHUNK_LINE0 at the chunk start */
   int32_t cat, label;   /* indices into the chunk's own tables */
+  uint32_t id_off, id_len; /* police.uk Crime ID: bytes [id_off, id_off + id_len) of the chunk */
 } csv_rec;
 
 typedef struct csv_part {
   size_t lo, hi;        /* bytes [lo, hi) of the file: whole records */
+  const char *text;     /* the chunk's first byte (its Crime IDs are read there at the merge) */
   atomic_int done;      /* parsed (release: the rest is written) */
   int rc;               /* parser's final SM_CSV_* (EOF or an error) */
   int nomem;            /* out of memory outside the parser */
@@ -351,6 +391,8 @@ typedef struct csv_row {
   double a, b, w;
   int64_t t;
   int32_t cat, label;
+  const char *id;       /* police.uk Crime ID (idn 0: none) */
+  size_t idn;
   csv_bad bad;
 } csv_row;
 
@@ -413,6 +455,7 @@ static int eval_row(sm_reader *r, const cols *k, size_t need, const sm_csv *c, c
     int ew = sm__parse_double(ws, wn, &o->w);
     if (ew || !isfinite(o->w) || o->w < 0) return row_bad(o, SM_BAD_WEIGHT, BK_WEIGHT, ws, wn, 0);
   }
+  field(c, k->id, &o->id, &o->idn);
   o->label = -1;
   if (k->label >= 0) {
     const char *ls;
@@ -441,7 +484,7 @@ static sm_status read_rows(sm_reader *r, size_t s, const cols *k, size_t need, s
   sm_time_cache tcache = {0};
   sm_intern_cache ccache = {0};
   csv_row o;
-  int rc;
+  int rc, rep;
   while ((rc = sm__csv_next(c)) == SM_CSV_RECORD) {
     if (c->nf == 1 && c->fl[0] == 0) continue; /* blank line */
     rows++;
@@ -451,6 +494,10 @@ static sm_status read_rows(sm_reader *r, size_t s, const cols *k, size_t need, s
     case ROW_SKIP: break;
     case ROW_NOMEM: st = sm__error(ctx, SM_E_NOMEM, "out of memory"); break;
     default:
+      if ((rep = sm__reader_repeat(r, s, c->line, o.id, o.idn, o.a, o.b, o.t)) != 0) {
+        st = rep < 0 ? SM_E_NOMEM : SM_OK;
+        break;
+      }
       st = sm__reader_push(r, s, c->line, o.a, o.b, o.t, o.w, o.cat, o.label);
       if (!st && (rows & 0xffff) == 0 && size > 0) {
         double at = c->f ? (double)ftell(c->f) : (double)c->pos;
@@ -569,6 +616,7 @@ static void part_free(csv_part *pt) {
  * the first bad row under --strict): later chunks need not be parsed. */
 static int parse_part(sm_reader *r, const cols *k, size_t need, char *buf, csv_part *pt) {
   sm_csv c;
+  pt->text = buf + pt->lo;
   sm__csv_open_span(&c, buf + pt->lo, pt->hi - pt->lo, CHUNK_LINE0);
   sm_time_cache tc;
   memset(&tc, 0, sizeof tc);
@@ -588,7 +636,10 @@ static int parse_part(sm_reader *r, const cols *k, size_t need, char *buf, csv_p
         pt->nomem = stop = 1;
         break;
       }
-      pt->rec[pt->n++] = (csv_rec){o.a, o.b, o.w, o.t, c.line, o.cat, o.label};
+      size_t off = o.idn ? (size_t)(o.id - pt->text) : 0;
+      int fits = o.idn && off <= UINT32_MAX && o.idn <= UINT32_MAX;
+      pt->rec[pt->n++] = (csv_rec){o.a, o.b, o.w, o.t, c.line, o.cat, o.label, fits ? (uint32_t)off : 0,
+                                   fits ? (uint32_t)o.idn : 0};
       break;
     case ROW_BAD:
       if (sm__grow((void **)&pt->bad, &pt->badcap, pt->nbad + 1, sizeof *pt->bad)) {
@@ -637,6 +688,11 @@ static sm_status merge_part(sm_reader *r, size_t s, const cols *k, size_t need, 
   for (int i = 0; i < 4; i++) r->res_seen[i] += pt->res_seen[i];
   for (size_t i = 0; i < pt->n && !st; i++) {
     const csv_rec *e = &pt->rec[i];
+    int rep = sm__reader_repeat(r, s, base + e->row - CHUNK_LINE0, pt->text + e->id_off, e->id_len, e->a, e->b, e->t);
+    if (rep) {
+      st = rep < 0 ? SM_E_NOMEM : SM_OK;
+      continue;
+    }
     st = sm__reader_push(r, s, base + e->row - CHUNK_LINE0, e->a, e->b, e->t, e->w, e->cat < 0 ? -1 : cmap[e->cat],
                          e->label < 0 ? -1 : lmap[e->label]);
   }
@@ -799,9 +855,27 @@ sm_status sm__read_csv(sm_reader *r, size_t s) {
    * files and one thread stream it. */
   int nt = sm__threads(ctx);
   size_t pmin = r->tune ? r->tune->csv_parallel_min : (size_t)4 << 20;
-  char *map = NULL;
+  char *map = NULL, *whole = NULL;
   struct stat sb;
-  if (nt > 1 && fsize > 0 && (size_t)fsize >= pmin && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+  if (fsize > 0) { /* old Mac line ends (CR alone): read whole, and made LF */
+    char peek[8192];
+    size_t got = fread(peek, 1, sizeof peek, f);
+    rewind(f);
+    if (sm__csv_cr_only(peek, got)) {
+      if (!(whole = sm__malloc((size_t)fsize + 1))) {
+        fclose(f);
+        return sm__error(ctx, SM_E_NOMEM, "out of memory");
+      }
+      if (fread(whole, 1, (size_t)fsize, f) != (size_t)fsize) {
+        sm__free(whole);
+        fclose(f);
+        return sm__error(ctx, SM_E_IO, "%s: read error: %s", path, strerror(errno));
+      }
+      sm__csv_cr_to_lf(whole, (size_t)fsize);
+      sm__log(ctx, SM_LOG_INFO, "%s: its lines end in CR alone (old Mac line ends); read as such", path);
+    }
+  }
+  if (!whole && nt > 1 && fsize > 0 && (size_t)fsize >= pmin && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
       (long long)sb.st_size == (long long)fsize) {
     /* Private and writable: the parser unescapes quoted fields in place.
      * Mapped rather than read: no copy of the file, which costs more than
@@ -811,8 +885,10 @@ sm_status sm__read_csv(sm_reader *r, size_t s) {
     if (mm != MAP_FAILED) map = mm;
   }
   sm_csv c;
-  if (map ? sm__csv_open_span(&c, map, (size_t)fsize, 1) : sm__csv_open_file(&c, f)) {
+  char *span = map ? map : whole;
+  if (span ? sm__csv_open_span(&c, span, (size_t)fsize, 1) : sm__csv_open_file(&c, f)) {
     if (map) munmap(map, (size_t)fsize);
+    sm__free(whole);
     fclose(f);
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
@@ -826,6 +902,13 @@ sm_status sm__read_csv(sm_reader *r, size_t s) {
     st = csv_fail(ctx, path, rc, c.next_line);
     goto done;
   }
+  for (size_t i = 0; i < c.nf; i++)
+    if (memchr(c.fs[i], '\r', c.fl[i])) { /* a stream that could not be looked at first */
+      st = sm__error(ctx, SM_E_INPUT,
+                     "%s: its lines end in CR alone (old Mac line ends), which cannot be read from a pipe: "
+                     "save it as a file, or convert the line ends to LF (tr '\\r' '\\n')", path);
+      goto done;
+    }
   cols k;
   if ((st = resolve(r, s, &c, &k))) goto done;
   size_t need = 0;
@@ -844,6 +927,7 @@ sm_status sm__read_csv(sm_reader *r, size_t s) {
 done:
   sm__csv_close(&c);
   if (map) munmap(map, (size_t)fsize);
+  sm__free(whole);
   fclose(f);
   return st;
 }

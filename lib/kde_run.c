@@ -284,6 +284,7 @@ sm_status sm_kde_run(sm_ctx *ctx, sm_result **out, const sm_points *points, cons
   sm_status st = check_options(ctx, opts, areas != NULL, 1);
   if (st) return st;
   if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_run: no points");
+  if ((st = sm__points_usable(ctx, points, areas, "no points to estimate a density from"))) return st;
   sm_kde_options ko = opts->surface;
   ko.mask = areas; /* cells outside the study area are nodata */
   int from_areas = areas && !ko.has_extent;

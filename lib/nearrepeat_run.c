@@ -255,6 +255,7 @@ sm_status sm_nearrepeat_run(sm_ctx *ctx, sm_result **out, const sm_points *point
   const sm_nearrepeat_options *o = opts ? opts : &defaults;
   if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_nearrepeat_run: NULL points");
   sm_status st = check_options(ctx, o);
+  if (!st) st = sm__points_usable(ctx, points, NULL, "no incidents");
   if (st) return st;
   sm_knox *k = NULL;
   sm_layer *L = NULL;

@@ -2,6 +2,8 @@
 #include "internal/sm_internal.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +13,7 @@ static const char *const bad_names[SM_BAD_REASON_END_] = {
     "unparseable time",      "bad weight",           "not a point geometry",
     "no time",               "too few fields",
 };
-static const char *const filter_names[SM_FILTER_REASON_END_] = {"category", "time range", "extent"};
+static const char *const filter_names[SM_FILTER_REASON_END_] = {"category", "time range", "extent", "duplicate"};
 
 const char *sm_bad_reason_str(sm_bad_reason r) {
   return ((int)r >= 0 && r < SM_BAD_REASON_END_) ? bad_names[r] : "unknown reason";
@@ -73,6 +75,8 @@ void sm_points_destroy(sm_points *p) {
   sm__strtab_free(&p->labels);
   sm__free(p->crs);
   sm__free(p->input_crs);
+  sm__free(p->sources);
+  sm__free(p->warnings);
   for (int r = 0; r < SM_BAD_REASON_END_; r++)
     for (size_t i = 0; i < p->n_examples[r]; i++) sm__free(p->examples[r][i]);
   sm__free(p);
@@ -152,6 +156,21 @@ size_t sm_points_bad_example_count(const sm_points *p, sm_bad_reason r) {
 const char *sm_points_bad_example(const sm_points *p, sm_bad_reason r, size_t i) {
   if (!p || (int)r < 0 || r >= SM_BAD_REASON_END_ || i >= p->n_examples[r]) return NULL;
   return p->examples[r][i];
+}
+const char *sm_points_warnings(const sm_points *p) { return p ? p->warnings : NULL; }
+
+sm_status sm__points_warn(sm_ctx *ctx, sm_points *p, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  sm__log(ctx, SM_LOG_WARNING, "%s", msg);
+  char *all = p->warnings ? sm__asprintf("%s; %s", p->warnings, msg) : sm__strdup(msg);
+  if (!all) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm__free(p->warnings);
+  p->warnings = all;
+  return SM_OK;
 }
 
 /* ---- stacking --------------------------------------------------------------- */

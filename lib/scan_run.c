@@ -392,6 +392,7 @@ sm_status sm_scan_run(sm_ctx *ctx, sm_result **out, const sm_points *points, con
   const sm_scan_run_options *o = opts ? opts : &defaults;
   if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_scan_run: NULL points");
   sm_status st = check_options(ctx, o, areas != NULL);
+  if (!st) st = sm__points_usable(ctx, points, areas, "no incidents");
   if (st) return st;
   run s = {0};
   s.o = o, s.p = points, s.areas = areas, s.incidents = o->centres == SM_SCAN_CENTRES_INCIDENTS;

@@ -54,6 +54,8 @@ typedef enum sm_filter_reason {
   SM_FILTER_TYPE = 0,   /**< category not in the requested list */
   SM_FILTER_TIME = 1,   /**< outside the time range, or no time when a range was asked */
   SM_FILTER_EXTENT = 2, /**< outside the requested extent */
+  SM_FILTER_DUPLICATE = 3, /**< a police.uk row repeated from another file: same Crime ID, month and
+                                position (overlapping downloads); the first file's row is kept. @since 0.2 */
   SM_FILTER_REASON_END_
 } sm_filter_reason;
 
@@ -125,6 +127,27 @@ SM_API size_t sm_points_bad_example_count(const sm_points *points, sm_bad_reason
  * Borrowed; NULL when out of range. @since 0.1
  */
 SM_API const char *sm_points_bad_example(const sm_points *points, sm_bad_reason reason, size_t i);
+/**
+ * The reader's warnings, "; " between them (also logged on the ctx at SM_LOG_WARNING as they arose):
+ * a column name used twice in a header, police.uk rows repeated across files, coordinates that look
+ * swapped in every row. Borrowed; NULL when there was none. @since 0.2
+ */
+SM_API const char *sm_points_warnings(const sm_points *points);
+
+typedef struct sm_areas sm_areas; /* safemap/areas.h */
+
+/**
+ * Are these points fit for an analysis (with these areas)? Every pipeline that takes points calls it
+ * before it works; callers may call it first to fail early.
+ * - At least one point: else SM_E_INPUT, the message giving the rows read, why each was skipped or left
+ *   out (counts per reason, an example row of each skip reason) and the sources read.
+ * - With areas (may be NULL): the points' extent overlaps the areas' extent. Points and areas that do not
+ *   overlap at all give a table of zeros, never an answer: SM_E_INPUT, the message giving both extents in
+ *   the analysis CRS, and how the analysis CRS was chosen when it was chosen from the points.
+ * @return SM_OK, SM_E_INVALID_ARG (points NULL), SM_E_INPUT.
+ * @since 0.2
+ */
+SM_API sm_status sm_points_check(sm_ctx *ctx, const sm_points *points, const sm_areas *areas);
 
 /** Distinct locations and the most stacked ones (police.uk snap points). */
 typedef struct sm_stacking {

@@ -238,3 +238,16 @@ int sm__csv_next(sm_csv *c) {
     return SM_CSV_RECORD;
   }
 }
+
+int sm__csv_cr_only(const char *b, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (b[i] == '\n') return 0;
+    if (b[i] == '\r') return i + 1 < n && b[i + 1] != '\n';
+  }
+  return 0;
+}
+
+void sm__csv_cr_to_lf(char *b, size_t n) {
+  for (char *p = b, *e = b + n; (p = memchr(p, '\r', (size_t)(e - p))) != NULL; p++)
+    if (p + 1 == e || p[1] != '\n') *p = '\n';
+}

@@ -1,5 +1,5 @@
 /* Streaming RFC 4180 CSV reader: quoted fields, doubled quotes, newlines in
- * quotes, CRLF or LF, UTF-8 BOM. Fields point into the reader's buffer and
+ * quotes, CRLF or LF, UTF-8 BOM (CR-only files: see sm__csv_cr_only). Fields point into the reader's buffer and
  * are valid until the next call. Internal. */
 #ifndef SM_CSV_H
 #define SM_CSV_H
@@ -34,5 +34,10 @@ int sm__csv_open_span(sm_csv *c, char *data, size_t len, uint64_t first_line);
 /* Reads the next record into c->fs/c->fl/c->nf. Returns SM_CSV_*. */
 int sm__csv_next(sm_csv *c);
 void sm__csv_close(sm_csv *c);
+/* 1 if the first line of [b, b + n) ends in a lone CR (old Mac line ends): the parser ends records at
+ * LF only, and such a file would be one long header. */
+int sm__csv_cr_only(const char *b, size_t n);
+/* Turns every lone CR of [b, b + n) into LF (CRLF is left alone), in place. */
+void sm__csv_cr_to_lf(char *b, size_t n);
 
 #endif

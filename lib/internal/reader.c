@@ -99,3 +99,73 @@ sm_status sm__reader_crs(sm_reader *r, const char *crs, char **out) {
   return *out ? SM_OK : sm__error(r->ctx, SM_E_NOMEM, "out of memory");
 }
 
+
+/* ---- police.uk rows repeated across files ------------------------------------------- */
+static uint64_t id_hash(const char *s, size_t n) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+  return h ? h : 1;
+}
+
+static uint64_t key_hash(uint64_t idh, double a, double b, int64_t t) {
+  uint64_t x, y;
+  memcpy(&x, &a, 8);
+  memcpy(&y, &b, 8);
+  uint64_t h = idh ^ (x * 0x9E3779B97F4A7C15ull) ^ (y * 0xC2B2AE3D27D4EB4Full) ^ ((uint64_t)t * 0x165667B19E3779F9ull);
+  h ^= h >> 31;
+  return h * 0xBF58476D1CE4E5B9ull;
+}
+
+static int same_row(const sm_reader *r, size_t i, uint64_t idh, double a, double b, int64_t t) {
+  const sm_points *p = r->p;
+  return r->idh[i] == idh && p->t[i] == t && p->x[i] == a && p->y[i] == b;
+}
+
+static int rep_grow(sm_reader *r) {
+  size_t cap = r->rep_cap ? r->rep_cap * 2 : 1024;
+  uint32_t *slot = sm__calloc(cap, sizeof *slot);
+  if (!slot) return -1;
+  for (size_t i = 0; i < r->idh_n; i++) {
+    if (!r->idh[i]) continue;
+    size_t j = key_hash(r->idh[i], r->p->x[i], r->p->y[i], r->p->t[i]) & (cap - 1);
+    while (slot[j]) j = (j + 1) & (cap - 1);
+    slot[j] = (uint32_t)(i + 1);
+  }
+  sm__free(r->rep_slot);
+  r->rep_slot = slot;
+  r->rep_cap = cap;
+  return 0;
+}
+
+int sm__reader_repeat(sm_reader *r, size_t src, uint64_t row, const char *id, size_t n, double a, double b, int64_t t) {
+  if (!n || r->n_srcs < 2 || r->p->n >= UINT32_MAX - 1) return 0;
+  uint64_t idh = id_hash(id, n);
+  if ((r->rep_n + 1) * 2 > r->rep_cap && rep_grow(r)) goto nomem;
+  size_t j = key_hash(idh, a, b, t) & (r->rep_cap - 1);
+  for (; r->rep_slot[j]; j = (j + 1) & (r->rep_cap - 1)) {
+    size_t i = r->rep_slot[j] - 1;
+    if (!same_row(r, i, idh, a, b, t)) continue;
+    if (r->srcidx[i] == src) break; /* repeated within one file: not ours to judge */
+    r->p->filtered[SM_FILTER_DUPLICATE]++;
+    if (!r->rep_example) {
+      r->rep_example = sm__asprintf("Crime ID %.*s in %s:%llu and %s:%llu", (int)(n > 80 ? 80 : n), id,
+                                    r->srcs[src].name, (unsigned long long)row, r->srcs[r->srcidx[i]].name,
+                                    (unsigned long long)r->row[i]);
+      if (!r->rep_example) goto nomem;
+    }
+    return 1;
+  }
+  size_t i = r->p->n; /* the index the caller's push gives it */
+  if (sm__grow((void **)&r->idh, &r->idh_cap, i + 1, sizeof *r->idh)) goto nomem;
+  while (r->idh_n < i) r->idh[r->idh_n++] = 0;
+  r->idh[i] = idh;
+  r->idh_n = i + 1;
+  if (!r->rep_slot[j]) {
+    r->rep_slot[j] = (uint32_t)(i + 1);
+    r->rep_n++;
+  }
+  return 0;
+nomem:
+  sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  return -1;
+}

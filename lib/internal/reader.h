@@ -16,6 +16,7 @@ typedef struct sm_src {
   char fa[96];    /* names of the coordinate fields, for messages */
   char fb[96];
   const char *row_word; /* "row" or "feature" */
+  int policeuk;   /* a police.uk street-level CSV read as lon/lat */
 } sm_src;
 
 /* Internal knobs of the reader, for tests: they cut small files into many
@@ -47,6 +48,12 @@ typedef struct sm_reader {
   double box[4];      /* area-of-use box of the previous source's CRS */
   int has_box, box_valid;
   char *last_crs_in, *last_crs_norm; /* normalisation cache */
+  /* police.uk rows repeated across files (sm__reader_repeat) */
+  uint64_t *idh;      /* hash of each staged row's Crime ID, 0 none; idh_n filled */
+  size_t idh_n, idh_cap;
+  uint32_t *rep_slot; /* open addressing: staged index + 1, 0 empty */
+  size_t rep_cap, rep_n;
+  char *rep_example;  /* the first repeat, for the warning */
 } sm_reader;
 
 /* Records a skipped row; the example text is "NAME:ROW: <detail>". Returns
@@ -60,6 +67,11 @@ int sm__reader_keep_time(const sm_reader *r, int64_t t);
 /* Stages one good row. */
 sm_status sm__reader_push(sm_reader *r, size_t src, uint64_t row, double a, double b, int64_t t, double w,
                           int32_t cat, int32_t label);
+/* Is this police.uk row (Crime ID id, n > 0 bytes; source coordinates a, b; time t) a repeat of a row
+ * staged from another source: same Crime ID, time and coordinates? 1: counted under
+ * SM_FILTER_DUPLICATE, the caller drops it; 0: remembered as the next staged row, the caller pushes it;
+ * -1: out of memory (message set). Rows with an empty Crime ID are never repeats. */
+int sm__reader_repeat(sm_reader *r, size_t src, uint64_t row, const char *id, size_t n, double a, double b, int64_t t);
 /* Registers a time resolution seen. */
 static inline void sm__reader_saw_time(sm_reader *r, sm_time_res res) { r->res_seen[res]++; }
 

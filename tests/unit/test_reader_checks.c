@@ -1,0 +1,281 @@
+/* The reader's checks of impossible or misleading point data: police.uk points outside the UK (swapped
+ * columns), points and areas that do not overlap, a header naming a column twice, CR-only line ends,
+ * "no points" with its reasons, police.uk rows repeated across files. Through the public API, plus the
+ * internal knob that makes the parallel CSV reader cut small files. */
+#include "testutil.h"
+
+#include "internal/sm_internal.h"
+#include "internal/reader.h"
+
+static sm_ctx *ctx;
+
+static int setup(void **state) {
+  (void)state;
+  return sm_ctx_create(&ctx) != SM_OK;
+}
+static int teardown(void **state) {
+  (void)state;
+  sm_ctx_destroy(ctx);
+  return 0;
+}
+
+/* A police.uk file: rows "ID,MONTH,LON,LAT" (the rest filled in). */
+static const char *puk(const char *name, const char *header, const char *const *rows, size_t n) {
+  static char buf[8192];
+  size_t k = (size_t)snprintf(buf, sizeof buf, "%s", header ? header : PUK_HEADER);
+  for (size_t i = 0; i < n; i++) {
+    char f[4][128] = {{0}};
+    const char *q = rows[i];
+    for (int j = 0; j < 4; j++) {
+      size_t len = strcspn(q, ",");
+      if (len >= sizeof f[j]) fail_msg("bad row %s", rows[i]);
+      memcpy(f[j], q, len);
+      q += len + (q[len] == ',');
+    }
+    const char *id = f[0], *month = f[1], *lon = f[2], *lat = f[3];
+    k += (size_t)snprintf(buf + k, sizeof buf - k,
+                          "%s,%s,Metropolitan Police Service,Metropolitan Police Service,%s,%s,On or near X Street,"
+                          "E01000907,Camden 001A,Burglary,Under investigation,\n",
+                          id, month, lon, lat);
+  }
+  return tu_write(name, buf);
+}
+
+static const char *const CAMDEN[] = {
+    "a1,2024-01,-0.142534,51.564511", "a2,2024-01,-0.151036,51.562289", "a3,2024-01,-0.140000,51.550000",
+    "a4,2024-01,-0.160000,51.545000", "a5,2024-01,-0.130000,51.540000", "a6,2024-01,-0.170000,51.552000",
+};
+#define N_CAMDEN (sizeof CAMDEN / sizeof *CAMDEN)
+
+static sm_status read1(const char *path, sm_points **p, const sm_read_options *o) {
+  const char *src[] = {path};
+  return sm_points_read(ctx, p, src, 1, o);
+}
+
+/* ---- police.uk points outside the UK -------------------------------------------------------- */
+static void swapped_policeuk_header_refused(void **state) {
+  (void)state;
+  const char *hdr = "Crime ID,Month,Reported by,Falls within,Latitude,Longitude,Location,LSOA code,LSOA name,Crime "
+                    "type,Last outcome category,Context\n";
+  const char *f = puk("swapped_header.csv", hdr, CAMDEN, N_CAMDEN);
+  sm_points *p = NULL;
+  assert_int_equal(read1(f, &p, NULL), SM_E_INPUT);
+  assert_null(p);
+  const char *m = sm_ctx_last_error(ctx);
+  assert_contains(m, "swapped_header.csv:2");
+  assert_contains(m, "Longitude 51.564511, Latitude -0.142534");
+  assert_contains(m, "outside the UK");
+  assert_contains(m, "swapped?");
+  assert_contains(m, "--lon Latitude --lat Longitude");
+  /* the fix the message gives works */
+  sm_read_options o = SM_READ_OPTIONS_INIT;
+  o.lon_field = "Latitude";
+  o.lat_field = "Longitude";
+  assert_ok(ctx, read1(f, &p, &o));
+  assert_int_equal(sm_points_count(p), N_CAMDEN);
+  assert_string_equal(sm_points_crs(p), "EPSG:27700");
+  sm_points_destroy(p);
+}
+
+static void policeuk_outside_uk_refused(void **state) {
+  (void)state;
+  const char *const rows[] = {"b1,2024-01,2.35,48.85", "b2,2024-01,2.36,48.86", "b3,2024-01,2.34,48.84"};
+  sm_points *p = NULL;
+  assert_int_equal(read1(puk("paris.csv", NULL, rows, 3), &p, NULL), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "paris.csv:2: Longitude 2.35, Latitude 48.85: outside the UK");
+  assert_contains(sm_ctx_last_error(ctx), "England, Wales and Northern Ireland");
+}
+
+static void policeuk_one_stray_row_is_a_skipped_row(void **state) {
+  (void)state;
+  const char *rows[N_CAMDEN + 1];
+  for (size_t i = 0; i < N_CAMDEN; i++) rows[i] = CAMDEN[i];
+  rows[N_CAMDEN] = "z9,2024-01,51.5,-0.12";
+  sm_points *p = NULL;
+  assert_ok(ctx, read1(puk("stray.csv", NULL, rows, N_CAMDEN + 1), &p, NULL));
+  assert_int_equal(sm_points_count(p), N_CAMDEN);
+  assert_int_equal(sm_points_rows_bad(p, SM_BAD_LATLON_SWAPPED), 1);
+  sm_points_destroy(p);
+}
+
+static void generic_swapped_warned(void **state) {
+  (void)state;
+  const char *f = tu_write("generic_swapped.csv", "lon,lat\n51.56,-0.14\n51.55,-0.15\n51.54,-0.13\n");
+  sm_points *p = NULL;
+  assert_ok(ctx, read1(f, &p, NULL));
+  assert_contains(sm_points_warnings(p), "generic_swapped.csv");
+  assert_contains(sm_points_warnings(p), "are the columns swapped?");
+  assert_contains(sm_points_warnings(p), "--lon lat --lat lon");
+  sm_points_destroy(p);
+  sm_read_options o = SM_READ_OPTIONS_INIT;
+  o.strict = 1;
+  assert_int_equal(read1(f, &p, &o), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "--strict makes this an error");
+  /* out of range values are skipped rows, as before */
+  assert_ok(ctx, read1(tu_write("generic_range.csv", "lon,lat\n-0.14,51.56\n-0.15,95\n500,51.5\n"), &p, NULL));
+  assert_int_equal(sm_points_count(p), 1);
+  assert_int_equal(sm_points_rows_bad(p, SM_BAD_LATLON_RANGE) + sm_points_rows_bad(p, SM_BAD_LATLON_SWAPPED), 2);
+  assert_null(sm_points_warnings(p));
+  sm_points_destroy(p);
+}
+
+/* ---- points and areas that do not overlap ---------------------------------------------------- */
+static void points_and_wards_apart_refused(void **state) {
+  (void)state;
+  const char *const rows[] = {"m1,2024-01,-2.241,53.481", "m2,2024-01,-2.242,53.482", "m3,2024-01,-2.243,53.483"};
+  sm_points *p = NULL;
+  sm_areas *a = NULL;
+  assert_ok(ctx, read1(puk("manchester.csv", NULL, rows, 3), &p, NULL));
+  sm_areas_options ao = SM_AREAS_OPTIONS_INIT;
+  ao.analysis_crs = sm_points_crs(p);
+  assert_ok(ctx, sm_areas_read(ctx, &a, TU_CAMDEN_WARDS, &ao));
+  assert_int_equal(sm_points_check(ctx, p, a), SM_E_INPUT);
+  const char *m = sm_ctx_last_error(ctx);
+  assert_contains(m, "do not overlap");
+  assert_contains(m, "manchester.csv");
+  assert_contains(m, "EPSG:27700");
+  assert_contains(m, "chosen from the points' centre");
+  /* every pipeline asks */
+  sm_result *r = NULL;
+  assert_int_equal(sm_count_run(ctx, &r, p, a, NULL), SM_E_INPUT);
+  assert_null(r);
+  assert_contains(sm_ctx_last_error(ctx), "do not overlap");
+  assert_int_equal(sm_points_check(ctx, p, NULL), SM_OK);
+  sm_areas_destroy(a);
+  sm_points_destroy(p);
+}
+
+static void camden_points_and_wards_overlap(void **state) {
+  (void)state;
+  sm_points *p = NULL;
+  sm_areas *a = NULL;
+  assert_int_equal(tu_read_camden(ctx, &p, &a, NULL), 0);
+  assert_ok(ctx, sm_points_check(ctx, p, a));
+  assert_int_equal(sm_points_rows_filtered(p, SM_FILTER_DUPLICATE), 0); /* the bundled files repeat no row */
+  assert_null(sm_points_warnings(p));
+  sm_areas_destroy(a);
+  sm_points_destroy(p);
+}
+
+/* ---- no points: why ------------------------------------------------------------------------ */
+static void no_points_says_why(void **state) {
+  (void)state;
+  const char *const rows[] = {"c1,2024-01,,", "c2,2024-01,,"};
+  sm_points *p = NULL;
+  assert_ok(ctx, read1(puk("nocoords.csv", NULL, rows, 2), &p, NULL));
+  assert_int_equal(sm_points_check(ctx, p, NULL), SM_E_INPUT);
+  const char *m = sm_ctx_last_error(ctx);
+  assert_contains(m, "no points: 2 rows read, every one skipped or filtered out (");
+  assert_contains(m, "nocoords.csv): 2 skipped for no coordinates (e.g. ");
+  assert_contains(m, "nocoords.csv:2: fields 'Longitude' and 'Latitude' are empty)");
+  sm_result *r = NULL;
+  assert_int_equal(sm_kde_run(ctx, &r, p, NULL, NULL), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "no points to estimate a density from: 2 rows read");
+  assert_contains(sm_ctx_last_error(ctx), "nocoords.csv:2");
+  sm_points_destroy(p);
+  /* left out by a filter: the filter and the option to check */
+  sm_read_options o = SM_READ_OPTIONS_INIT;
+  o.time_from = "2030-01";
+  assert_ok(ctx, read1(puk("early.csv", NULL, CAMDEN, N_CAMDEN), &p, &o));
+  assert_int_equal(sm_points_check(ctx, p, NULL), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "6 left out by the time range filter");
+  assert_contains(sm_ctx_last_error(ctx), "--from/--to");
+  sm_points_destroy(p);
+}
+
+/* ---- a header naming a column twice -------------------------------------------------------- */
+static void duplicate_column_warned(void **state) {
+  (void)state;
+  const char *f = tu_write("dupcol.csv", "lon,lat,Month,Month\n-0.14,51.56,2024-01,2023-05\n-0.15,51.55,2024-02,2023-06\n");
+  sm_points *p = NULL;
+  assert_ok(ctx, read1(f, &p, NULL));
+  assert_contains(sm_points_warnings(p), "dupcol.csv: the header names column 'Month' twice (columns 3 and 4)");
+  assert_contains(sm_points_warnings(p), "column 3 is used");
+  char b[16];
+  sm_time_format(sm_points_time(p)[0], SM_TIME_MONTH, b, sizeof b);
+  assert_string_equal(b, "2024-01");
+  sm_points_destroy(p);
+  sm_read_options o = SM_READ_OPTIONS_INIT;
+  o.strict = 1;
+  assert_int_equal(read1(f, &p, &o), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "'Month' twice (columns 3 and 4)");
+  /* "Longitude" twice */
+  assert_int_equal(read1(tu_write("duplon.csv", "Longitude,Latitude,Longitude\n-0.14,51.56,9\n"), &p, &o), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "'Longitude' twice (columns 1 and 3)");
+  /* a name repeated in a column not used is not ours to judge */
+  assert_ok(ctx, read1(tu_write("dupunused.csv", "lon,lat,note,note\n-0.14,51.56,a,b\n"), &p, &o));
+  assert_null(sm_points_warnings(p));
+  sm_points_destroy(p);
+}
+
+/* ---- CR-only line ends ---------------------------------------------------------------------- */
+static void cr_only_lines_read(void **state) {
+  (void)state;
+  const char *f = tu_write("cr.csv", "lon,lat,Month\r-0.14,51.56,2024-01\r-0.15,51.55,2024-02\r\"-0.13\",51.54,2024-03\r");
+  sm_points *p = NULL;
+  assert_ok(ctx, read1(f, &p, NULL));
+  assert_int_equal(sm_points_count(p), 3);
+  assert_int_equal(sm_points_rows_read(p), 3);
+  assert_true(sm_points_lon(p)[2] == -0.13);
+  sm_points_destroy(p);
+  /* and on several threads, in small chunks */
+  sm_ctx_set_threads(ctx, 3);
+  sm_read_tuning tune = {1, 7};
+  const char *src[] = {f};
+  assert_ok(ctx, sm__points_read_tuned(ctx, &p, src, 1, NULL, &tune));
+  assert_int_equal(sm_points_count(p), 3);
+  sm_points_destroy(p);
+  sm_ctx_set_threads(ctx, 1);
+}
+
+/* ---- police.uk rows repeated across files --------------------------------------------------- */
+static void repeats_across_files_counted_once(void **state) {
+  (void)state;
+  const char *const extra[] = {"a1,2024-01,-0.142534,51.564511", "x7,2024-01,-0.150000,51.551000",
+                               ",2024-01,-0.170000,51.552000", ",2024-01,-0.170000,51.552000"};
+  const char *const first[] = {CAMDEN[0], CAMDEN[1], CAMDEN[2], ",2024-01,-0.170000,51.552000"};
+  char a[512], b[512];
+  snprintf(a, sizeof a, "%s", puk("borough.csv", NULL, first, 4));
+  snprintf(b, sizeof b, "%s", puk("force.csv", NULL, extra, 4));
+  const char *src[] = {a, b};
+  for (int pass = 0; pass < 2; pass++) {
+    sm_points *p = NULL;
+    sm_read_tuning tune = {1, 5};
+    sm_ctx_set_threads(ctx, pass ? 3 : 1);
+    assert_ok(ctx, sm__points_read_tuned(ctx, &p, src, 2, NULL, pass ? &tune : NULL));
+    assert_int_equal(sm_points_rows_read(p), 8);
+    assert_int_equal(sm_points_rows_filtered(p, SM_FILTER_DUPLICATE), 1); /* a1; empty Crime IDs never */
+    assert_int_equal(sm_points_count(p), 7);
+    assert_contains(sm_points_warnings(p), "1 police.uk row repeats rows of another file");
+    assert_contains(sm_points_warnings(p), "Crime ID a1 in ");
+    assert_contains(sm_points_warnings(p), "force.csv:2 and ");
+    assert_contains(sm_points_warnings(p), "borough.csv:2");
+    sm_points_destroy(p);
+  }
+  sm_ctx_set_threads(ctx, 1);
+  /* the same Crime ID at another place or month is not a repeat */
+  const char *const moved[] = {"a1,2024-02,-0.142534,51.564511", "a2,2024-01,-0.151,51.562289"};
+  snprintf(b, sizeof b, "%s", puk("moved.csv", NULL, moved, 2));
+  sm_points *p = NULL;
+  assert_ok(ctx, sm_points_read(ctx, &p, src, 2, NULL));
+  assert_int_equal(sm_points_rows_filtered(p, SM_FILTER_DUPLICATE), 0);
+  assert_int_equal(sm_points_count(p), 6);
+  sm_points_destroy(p);
+  assert_string_equal(sm_filter_reason_str(SM_FILTER_DUPLICATE), "duplicate");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(swapped_policeuk_header_refused),
+      cmocka_unit_test(policeuk_outside_uk_refused),
+      cmocka_unit_test(policeuk_one_stray_row_is_a_skipped_row),
+      cmocka_unit_test(generic_swapped_warned),
+      cmocka_unit_test(points_and_wards_apart_refused),
+      cmocka_unit_test(camden_points_and_wards_overlap),
+      cmocka_unit_test(no_points_says_why),
+      cmocka_unit_test(duplicate_column_warned),
+      cmocka_unit_test(cr_only_lines_read),
+      cmocka_unit_test(repeats_across_files_counted_once),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
