@@ -1,5 +1,6 @@
 /* Kernel density estimation (docs/methods.md §1.1 ArcGIS, §3 QGIS, §4.1 spatstat). */
 #include "internal/sm_internal.h"
+#include "internal/limits.h"
 
 #include <float.h>
 #include <math.h>
@@ -926,7 +927,7 @@ static sm_status kde_pilot_sparr(kde_job *k) {
   return SM_OK;
 }
 
-/* Grid limits (the reach against the cell, at most max_cells cells), then the
+/* Grid limits (the reach against the cell, at most max_cells cells or the ctx's limit of cells), then the
  * raster and the evaluation's parameters. */
 static sm_status kde_grid_raster(kde_job *k) {
   sm_ctx *ctx = k->ctx;
@@ -944,12 +945,11 @@ static sm_status kde_grid_raster(kde_job *k) {
   if (k->conv == SM_KDE_QGIS_RAW || k->conv == SM_KDE_QGIS_SCALED) fw += 1, fh += 1;
   if (fw < 1) fw = 1;
   if (fh < 1) fh = 1;
-  double max_cells = k->opts->max_cells > 0 ? k->opts->max_cells : 4e8;
-  if (fw * fh > max_cells)
-    return sm__error(ctx, SM_E_INVALID_ARG,
-                     "a %.0f x %.0f grid (%.3g cells, %.1f GB of doubles) is larger than allowed (%.3g cells); use a "
-                     "larger --cell or a smaller --extent",
-                     fw, fh, fw * fh, fw * fh * 8 / 1e9, max_cells);
+  char what[96];
+  snprintf(what, sizeof what, "a %.0f x %.0f grid", fw, fh);
+  sm_status lst = sm__limit_check_at(ctx, SM_LIMIT_CELLS, k->opts->max_cells, fw * fh, fw * fh * 8, what,
+                                     "use a larger --cell or a smaller --extent");
+  if (lst) return lst;
   sm_status st = sm_raster_create(ctx, &k->r, (size_t)fw, (size_t)fh, e[0], e[3], cell, sm_points_crs(k->points));
   if (st) return st;
   double bw = k->bw, cutoff = k->cutoff;
