@@ -53,8 +53,12 @@ double sm_ctx_limit(const sm_ctx *ctx, sm_limit kind) {
   return (int)kind >= 0 && kind < SM_LIMIT_END_ ? sm__limit(ctx, kind) : NAN;
 }
 
-/* %.3g without the exponent's "+" and leading zeros: 1.35e8, 4e8, 12000 */
+/* Whole numbers below a million as they are (39999), else %.3g without the exponent's "+" and leading zeros (1.35e8, 4e8) */
 static const char *fmt_num(double v, char *buf, size_t n) {
+  if (v < 1e6 && v == floor(v)) {
+    snprintf(buf, n, "%.0f", v);
+    return buf;
+  }
   char t[40];
   snprintf(t, sizeof t, "%.3g", v);
   size_t o = 0;

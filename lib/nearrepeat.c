@@ -211,7 +211,7 @@ static sm_status knox_close_pairs(sm_ctx *ctx, size_t n, const double *x, const 
           size_t band = band_of(d, sb, ns, o->right_closed);
           if (band == ns - 1) continue; /* beyond: from the totals */
           uint16_t row = d == 0 ? 0 : (uint16_t)(1 + band);
-          if (cp->n == cp->cap && (double)cp->n >= max_pairs) /* before growing past the limit */
+          if ((double)cp->n >= max_pairs) /* before holding more than the limit */
             st = sm__limit_check(ctx, SM_LIMIT_PAIRS, (double)cp->n + 1, 0, "the close pairs (within the last --space-band)",
                                  "use a smaller last --space-band or fewer incidents (--from, --to, --extent)");
           else if (cp_push(cp, (uint32_t)qi, (uint32_t)q, row))
