@@ -146,8 +146,7 @@ sm_status sm_cube_create(sm_ctx *ctx, sm_cube **out, const sm_points *p, const i
     origin = bins->reference != SM_TIME_MISSING ? bins->reference : (floor_div(tmax, DAY) + 1) * DAY; /* ends with the last day */
   int64_t k0 = step_of(bins, origin, tmin), k1 = step_of(bins, origin, tmax);
   char what[96];
-  snprintf(what, sizeof what, "%lld time steps of a %s from the first incident to the last", (long long)(k1 - k0 + 1),
-           sm_bin_unit_str(bins->unit));
+  snprintf(what, sizeof what, "the span from the first incident to the last in steps of a %s", sm_bin_unit_str(bins->unit));
   sm_status lst = sm__limit_check(ctx, SM_LIMIT_STEPS, (double)(k1 - k0) + 1, 0, what, "use longer steps (--bin) or --from and --to");
   if (lst) return lst;
   size_t T = (size_t)(k1 - k0 + 1);

@@ -8,7 +8,8 @@ set -euo pipefail
 out="$WORKDIR/out"
 mkdir -p "$out"
 
-# refused CODE KIND CMD...: exits 1 within 2 s naming the limit, writes no output
+# refused KIND CMD...: exits 1 naming the limit, writes no output, and takes no time beyond reading the data (10 s
+# allows for a loaded machine; the runs refused here took minutes, or ran out of memory, before)
 refused() {
   local kind="$1"; shift
   local t0 t1
@@ -17,7 +18,7 @@ refused() {
   t1=$(date +%s%N)
   assert_stderr_contains "is more than the limit of"
   assert_stderr_contains "raise the limit with --limit $kind=N"
-  [ $(( (t1 - t0) / 1000000 )) -lt 2000 ] || fail_cmd "the refusal took $(( (t1 - t0) / 1000000 )) ms"
+  [ $(( (t1 - t0) / 1000000 )) -lt 10000 ] || fail_cmd "the refusal took $(( (t1 - t0) / 1000000 )) ms"
   assert_dir_empty "$out"
 }
 

@@ -128,7 +128,7 @@ static void cube_steps_bins(void **state) {
   sm_cube *c = NULL;
   assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_STEPS, 99));
   assert_int_equal(sm_cube_create(ctx, &c, p, unit, 4, &b), SM_E_INVALID_ARG);
-  assert_contains(sm_ctx_last_error(ctx), "100 time steps of a day");
+  assert_contains(sm_ctx_last_error(ctx), "the span from the first incident to the last in steps of a day (100 time steps)");
   assert_contains(sm_ctx_last_error(ctx), "--limit steps=N");
   assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_STEPS, 100));
   assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_BINS, 399));
