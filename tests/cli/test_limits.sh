@@ -24,7 +24,10 @@ refused() {
 
 # forecast: a 0.3 m grid over Camden (5.3e8 cells) is refused before it is allocated: under a 1 GB address
 # space an attempt would fail with "out of memory" instead
-(ulimit -v 1000000 2> /dev/null; "$SAFEMAP" forecast "$POINTS" --at 2025-03 --cell 0.3 -o "$out/x.tif") > "$WORKDIR/f.out" 2> "$WORKDIR/f.err" && fail "forecast --cell 0.3 exited 0"
+# (a sanitizer build cannot start under such a cap: it then runs uncapped and the message alone is checked)
+cap=1000000
+(ulimit -v $cap; "$SAFEMAP" --version) > /dev/null 2>&1 || cap=unlimited
+(ulimit -v $cap 2> /dev/null; "$SAFEMAP" forecast "$POINTS" --at 2025-03 --cell 0.3 -o "$out/x.tif") > "$WORKDIR/f.out" 2> "$WORKDIR/f.err" && fail "forecast --cell 0.3 exited 0"
 grep -q "a 24860 x 21401 grid of 0.3 m cells (5.32e8 cells, 4.3 GB of doubles) is more than the limit of 4e8 cells: use a larger --cell" "$WORKDIR/f.err" || fail "forecast --cell 0.3: $(cat "$WORKDIR/f.err")"
 assert_dir_empty "$out"
 refused cells forecast "$POINTS" --at 2025-03 --cell 200 --limit cells=500 -o "$out/x.tif"
