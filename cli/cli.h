@@ -24,6 +24,7 @@ typedef struct cli_opts {
   int overwrite;
   int strict;
   unsigned long long seed;
+  double limits[SM_LIMIT_END_]; /* --limit KIND=N, by sm_limit (0: the library's default) */
   int help;
 } cli_opts;
 

@@ -50,6 +50,8 @@ static sm_ctx *make_ctx(const cli_opts *o) {
   }
   sm_ctx_set_threads(ctx, (int)o->threads);
   sm_ctx_set_seed(ctx, o->seed);
+  for (int k = 0; k < SM_LIMIT_END_; k++) /* checked by the parser: --limit KIND=N, N > 0 */
+    if (o->limits[k] > 0) sm_ctx_set_limit(ctx, (sm_limit)k, o->limits[k]);
   sm_log_level lvl = o->quiet ? SM_LOG_ERROR : o->verbose >= 2 ? SM_LOG_DEBUG : o->verbose ? SM_LOG_INFO : SM_LOG_WARNING;
   sm_ctx_set_log(ctx, log_sink, lvl, NULL);
   g_term.bar = !o->quiet && isatty(2);

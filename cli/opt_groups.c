@@ -6,6 +6,8 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int parse_extent(const char *arg, void *dest) {
   sm_read_options *r = dest;
@@ -16,6 +18,21 @@ static int parse_extent(const char *arg, void *dest) {
     if (!isfinite(e[k])) return 1;
   if (!(e[2] > e[0] && e[3] > e[1])) return 1;
   r->has_extent = 1;
+  return 0;
+}
+
+/* --limit KIND=N: the kind as the library names it, N a number > 0 (1e9 is fine); into limits[kind]. */
+static int parse_limit(const char *arg, void *dest) {
+  double *limits = dest;
+  const char *eq = strchr(arg, '=');
+  char kind[32], *end;
+  if (!eq || (size_t)(eq - arg) >= sizeof kind) return 1;
+  memcpy(kind, arg, (size_t)(eq - arg)), kind[eq - arg] = '\0';
+  sm_limit k;
+  if (sm_limit_from_name(NULL, kind, &k) != SM_OK) return 1;
+  double v = strtod(eq + 1, &end);
+  if (end == eq + 1 || *end || !isfinite(v) || !(v > 0)) return 1;
+  limits[k] = v;
   return 0;
 }
 
@@ -61,6 +78,11 @@ size_t cli__group_entries(unsigned groups, const cli_command *cmd, struct cli_op
   if (!(groups & CLI_G_GENERAL)) goto done;
   ADD({"threads", 'j', CLI_INT, &o->threads, "N", "threads (default 0: all cores)", 0, 4096, 0, 0,
        "a number >= 0 (0 = all cores)", NULL, NULL, 0});
+  ADD(CLI_O_CUSTOM("limit", o->limits, "KIND=N",
+                   "KIND one of cells, units, steps, bins, pairs, circles, permutations; N a number > 0", parse_limit,
+                   "raise (or lower) a size limit: cells=4e8 (grids), units=1e8 (fishnet\n"
+                   "cells), steps=1e5, bins=1e8 (cells x steps), pairs=2e8, circles=2.7e8,\n"
+                   "permutations=1e11 (x units); may be repeated (docs/README.md, Limits)"));
   ADD(CLI_O_FLAG("quiet", 'q', &o->quiet, "errors only"));
   ADD(CLI_O_FLAG("verbose", 'v', &o->verbose, "more detail (twice: debugging)"));
   ADD(CLI_O_FLAG("help", 'h', &o->help, "this help"));

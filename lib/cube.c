@@ -1,5 +1,6 @@
 /* Space-time cube: incident counts per location and time step (docs/methods.md §1.4). */
 #include "internal/sm_internal.h"
+#include "internal/limits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,9 +145,10 @@ sm_status sm_cube_create(sm_ctx *ctx, sm_cube **out, const sm_points *p, const i
   if (bins->unit == SM_BIN_DAYS)
     origin = bins->reference != SM_TIME_MISSING ? bins->reference : (floor_div(tmax, DAY) + 1) * DAY; /* ends with the last day */
   int64_t k0 = step_of(bins, origin, tmin), k1 = step_of(bins, origin, tmax);
-  if (k1 - k0 >= 100000)
-    return sm__error(ctx, SM_E_INPUT, "%lld time steps of a %s from the first incident to the last: too many; use longer steps",
-                     (long long)(k1 - k0 + 1), sm_bin_unit_str(bins->unit));
+  char what[96];
+  snprintf(what, sizeof what, "the span from the first incident to the last in steps of a %s", sm_bin_unit_str(bins->unit));
+  sm_status lst = sm__limit_check(ctx, SM_LIMIT_STEPS, (double)(k1 - k0) + 1, 0, what, "use longer steps (--bin) or --from and --to");
+  if (lst) return lst;
   size_t T = (size_t)(k1 - k0 + 1);
   /* the locations: units with an incident */
   size_t *loc_of_unit = sm__malloc((n_units ? n_units : 1) * sizeof *loc_of_unit);
@@ -161,6 +163,13 @@ sm_status sm_cube_create(sm_ctx *ctx, sm_cube **out, const sm_points *p, const i
   size_t L = 0;
   for (size_t u = 0; u < n_units; u++)
     if (loc_of_unit[u] == 0) loc_of_unit[u] = L++;
+  snprintf(what, sizeof what, "a space-time cube of %zu places x %zu steps", L, T);
+  lst = sm__limit_check(ctx, SM_LIMIT_BINS, (double)L * (double)T, (double)L * (double)T * 8, what,
+                        "use larger cells (--cell), longer steps (--bin) or --from and --to");
+  if (lst) {
+    sm__free(loc_of_unit), sm__free(c);
+    return lst;
+  }
   c->n_loc = L, c->n_steps = T, c->n_points = used, c->res = res, c->bins = *bins;
   c->unit = sm__malloc(L * sizeof *c->unit);
   c->start = sm__malloc((T + 1) * sizeof *c->start);

@@ -1,8 +1,10 @@
 /* Emerging hot spot analysis (docs/methods.md §1.5): space-time Gi*, Mann-Kendall, the category rules. */
 #include "internal/sm_internal.h"
+#include "internal/limits.h"
 #include "internal/trend.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,9 +89,16 @@ sm_status sm_spacetime_permutations(sm_ctx *ctx, const sm_weights *w, const doub
       return sm__error(ctx, SM_E_INVALID_ARG, "space-time Gi* takes weights with each location its own neighbour");
     for (size_t t = 0; t < T; t++) links += sm_weights_neighbours(w, l) * (t - (t >= k ? t - k : 0) + 1);
   }
-  if (links > 200000000)
-    return sm__error(ctx, SM_E_INVALID_ARG, "permutations on %zu space-time links are too many to hold; use fewer cells, a shorter "
-                                            "--time-lag or no permutations", links);
+  char what[96];
+  snprintf(what, sizeof what, "permutations on %zu space-time links", links);
+  sm_status lst = sm__limit_check(ctx, SM_LIMIT_PAIRS, (double)links, (double)links * 16, what,
+                                  "use fewer cells, a shorter --time-lag or no permutations");
+  if (!lst) {
+    snprintf(what, sizeof what, "%u permutations x %zu space-time links", nperm, links);
+    lst = sm__limit_check(ctx, SM_LIMIT_PERMUTATIONS, (double)nperm * (double)links, 0, what,
+                          "use fewer --permutations, fewer cells or a shorter --time-lag");
+  }
+  if (lst) return lst;
   /* the explicit space-time neighbour lists: bin (l, t) -> (j, s), sorted by bin index j T + s */
   size_t *off = sm__malloc((n + 1) * sizeof *off), *col = sm__malloc((links ? links : 1) * sizeof *col);
   double *val = sm__malloc((links ? links : 1) * sizeof *val);

@@ -1,5 +1,6 @@
 /* ProMap risk surfaces and hit rate / PAI / PEI evaluation (docs/methods.md §7). */
 #include "internal/sm_internal.h"
+#include "internal/limits.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +22,11 @@ sm_status sm_promap(sm_ctx *ctx, sm_raster **out, size_t n, const double *x, con
   size_t w = (size_t)ceil((e[2] - e[0]) / c - 1e-9), h = (size_t)ceil((e[3] - e[1]) / c - 1e-9);
   if (w < 1) w = 1;
   if (h < 1) h = 1;
+  char what[96];
+  snprintf(what, sizeof what, "a %zu x %zu grid of %g m cells", w, h, c);
+  sm_status lst = sm__limit_check(ctx, SM_LIMIT_CELLS, (double)w * (double)h, (double)w * (double)h * 8, what,
+                                  "use a larger --cell or a smaller extent");
+  if (lst) return lst;
   sm_raster *r;
   sm_status st = sm_raster_create(ctx, &r, w, h, e[0], e[1] + (double)h * c, c, crs);
   if (st) return st;

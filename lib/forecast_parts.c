@@ -1,6 +1,7 @@
 /* The pieces of the forecasting pipelines (forecast_run.c): steps, the shared parameters, the incidents on ProMap's
  * grid, the surfaces, the score tables, the recipes and the top cells. */
 #include "forecast_internal.h"
+#include "internal/limits.h"
 
 #include "internal/recipe.h"
 
@@ -104,6 +105,11 @@ sm_status sm__fc_data_prepare(sm_ctx *ctx, fc_data *d, const sm_points *p, const
   d->W = (size_t)ceil((d->e[2] - d->e[0]) / c - 1e-9), d->H = (size_t)ceil((d->e[3] - d->e[1]) / c - 1e-9); /* sm_promap's */
   if (d->W < 1) d->W = 1;
   if (d->H < 1) d->H = 1;
+  char what[96];
+  snprintf(what, sizeof what, "a %zu x %zu grid of %g m cells", d->W, d->H, c);
+  sm_status lst = sm__limit_check(ctx, SM_LIMIT_CELLS, (double)d->W * (double)d->H, (double)d->W * (double)d->H * 8, what,
+                                  areas ? "use a larger --cell or smaller --wards" : "use a larger --cell or a smaller --extent");
+  if (lst) return lst;
   d->tm = sm__malloc(n * sizeof *d->tm), d->px = sm__malloc(n * sizeof *d->px), d->py = sm__malloc(n * sizeof *d->py);
   if (!d->tm || !d->px || !d->py) return sm__error(ctx, SM_E_NOMEM, "out of memory"); /* the caller frees */
   const int64_t *t = sm_points_time(p);

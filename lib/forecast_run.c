@@ -2,6 +2,7 @@
  * rolling back-test of ProMap, KDE and the last step's counts (sm_backtest_run). */
 #include "forecast_internal.h"
 
+#include "internal/limits.h"
 #include "internal/options.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
@@ -227,6 +228,10 @@ static sm_status backtest_step(sm_ctx *ctx, score_table *tab, const fc_data *d, 
   char ms[24];
   sm__fc_step_label(m, q->weekly, ms, sizeof ms);
   sm_status st = SM_OK;
+  *here = 0;
+  size_t on_grid = 0;
+  for (size_t i = 0; i < d->n; i++) on_grid += d->tm[i] == m && sm__fc_on_grid(d, q->cell, d->x[i], d->y[i], NULL, NULL);
+  if (!on_grid) return SM_OK; /* nothing to score: no row (hit rates of no incidents are not numbers) */
   for (int j = 0; j < 3 && !st; j++) {
     sm_raster *S = NULL;
     size_t outside = 0;
@@ -262,6 +267,18 @@ static sm_status backtest_figures(sm_ctx *ctx, sm_result *r, const fc_data *d, c
   return st;
 }
 
+/* The back-test's size before it starts: its steps, and its surfaces' cells (three a scored step). */
+static sm_status backtest_limits(sm_ctx *ctx, const fc_data *d, const fc_params *q) {
+  char what[160];
+  double steps = (double)d->m1 - d->m0 + 1, scored = (double)d->m1 - (d->m0 + q->warmup) + 1;
+  snprintf(what, sizeof what, "the incidents' %.0f %ss from %s to %s", steps, BIN_NAMES[q->weekly], d->first, d->last);
+  sm_status st = sm__limit_check(ctx, SM_LIMIT_STEPS, steps, 0, what, "use --from and --to to keep fewer");
+  if (st) return st;
+  snprintf(what, sizeof what, "the back-test's %.0f steps x 3 surfaces of %zu x %zu cells", scored, d->W, d->H);
+  return sm__limit_check(ctx, SM_LIMIT_BINS, scored * 3 * (double)d->W * (double)d->H, 0, what,
+                         "use --from and --to to keep fewer steps, a larger --cell or a larger --warmup");
+}
+
 /* Every step after the warm-up, as a table. */
 static sm_status backtest(sm_ctx *ctx, sm_result *r, const fc_data *d, const fc_params *q, recipe_args *ra) {
   score_table tab = {NULL, {0}};
@@ -280,6 +297,9 @@ static sm_status backtest(sm_ctx *ctx, sm_result *r, const fc_data *d, const fc_
   }
   sm__free(hr);
   const char *u = BIN_NAMES[q->weekly];
+  if (!st && scored < steps)
+    st = sm__layer_warn(ctx, tab.L, "%d of the %d steps after the warm-up have no incident on the grid: they are not scored and "
+                        "have no rows (a hit rate of no incidents is not a number)", (int)(steps - scored), (int)steps);
   if (!st)
     st = sm__layer_meta(ctx, tab.L, "method", "rolling-origin back-test by %s: ProMap (%g m cells, < %d cells, < %d %ss), quartic KDE "
                         "(%g m, last %d %ss), last %s's counts; ranked highest first, ties with fewer incidents first",
@@ -327,6 +347,7 @@ sm_status sm_backtest_run(sm_ctx *ctx, sm_result **out, const sm_points *points,
   if (!st && d.m1 - d.m0 < q.warmup)
     st = sm__error(ctx, SM_E_INPUT, "%d %s of incidents: the back-test needs more than --warmup %d", d.m1 - d.m0 + 1,
                    q.weekly ? "weeks" : "months", q.warmup);
+  if (!st) st = backtest_limits(ctx, &d, &q);
   sm_result *r = NULL;
   if (!st) st = sm__result_create(ctx, &r);
   recipe_args ra = {&q, &d, NULL, NULL, NULL, q.warmup, points, areas};

@@ -1,8 +1,10 @@
 /* Getis-Ord Gi* and ArcGIS significance bins (docs/methods.md §1.2, §4.3). */
 #include "internal/rng.h"
 #include "internal/sm_internal.h"
+#include "internal/limits.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -419,6 +421,11 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     }
   }
   if (n < 3) return sm__error(ctx, SM_E_INPUT, "permutations need at least 3 units, not %zu", n);
+  char what[96];
+  snprintf(what, sizeof what, "%u permutations x %zu units", nperm, n);
+  sm_status lst = sm__limit_check(ctx, SM_LIMIT_PERMUTATIONS, (double)nperm * (double)n, 0, what,
+                                  "use fewer --permutations or fewer units (a larger --cell)");
+  if (lst) return lst;
   double mean = 0, var = 0;
   for (size_t i = 0; i < n; i++) mean += x[i];
   mean /= (double)n;

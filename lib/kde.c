@@ -1,5 +1,7 @@
 /* Kernel density estimation (docs/methods.md §1.1 ArcGIS, §3 QGIS, §4.1 spatstat). */
 #include "internal/sm_internal.h"
+#include "internal/limits.h"
+#include "internal/recipe.h"
 
 #include <float.h>
 #include <math.h>
@@ -748,6 +750,12 @@ static sm_status kde_merge_locations(kde_job *k) {
   for (size_t i = 0; i < np; i++) total_w += p[i].w;
   k->np = np, k->total_w = total_w;
   if (np == 0) return sm__error(k->ctx, SM_E_INPUT, "every point has weight 0");
+  if (!isfinite(total_w)) {
+    double wmax = 0;
+    for (size_t i = 0; i < np; i++) wmax = fmax(wmax, p[i].w);
+    return sm__error(k->ctx, SM_E_INPUT, "the weights (--weight) add up to more than a number can hold (the largest is %g): "
+                     "the density would be infinite; rescale the weight column", wmax);
+  }
   return SM_OK;
 }
 
@@ -926,7 +934,7 @@ static sm_status kde_pilot_sparr(kde_job *k) {
   return SM_OK;
 }
 
-/* Grid limits (the reach against the cell, at most max_cells cells), then the
+/* Grid limits (the reach against the cell, at most max_cells cells or the ctx's limit of cells), then the
  * raster and the evaluation's parameters. */
 static sm_status kde_grid_raster(kde_job *k) {
   sm_ctx *ctx = k->ctx;
@@ -944,12 +952,11 @@ static sm_status kde_grid_raster(kde_job *k) {
   if (k->conv == SM_KDE_QGIS_RAW || k->conv == SM_KDE_QGIS_SCALED) fw += 1, fh += 1;
   if (fw < 1) fw = 1;
   if (fh < 1) fh = 1;
-  double max_cells = k->opts->max_cells > 0 ? k->opts->max_cells : 4e8;
-  if (fw * fh > max_cells)
-    return sm__error(ctx, SM_E_INVALID_ARG,
-                     "a %.0f x %.0f grid (%.3g cells, %.1f GB of doubles) is larger than allowed (%.3g cells); use a "
-                     "larger --cell or a smaller --extent",
-                     fw, fh, fw * fh, fw * fh * 8 / 1e9, max_cells);
+  char what[96];
+  snprintf(what, sizeof what, "a %.0f x %.0f grid", fw, fh);
+  sm_status lst = sm__limit_check_at(ctx, SM_LIMIT_CELLS, k->opts->max_cells, fw * fh, fw * fh * 8, what,
+                                     "use a larger --cell or a smaller --extent");
+  if (lst) return lst;
   sm_status st = sm_raster_create(ctx, &k->r, (size_t)fw, (size_t)fh, e[0], e[3], cell, sm_points_crs(k->points));
   if (st) return st;
   double bw = k->bw, cutoff = k->cutoff;
@@ -1183,6 +1190,19 @@ static sm_status kde_metadata(kde_job *k) {
   return st;
 }
 
+/* A surface is written only when its values are numbers: an infinite cell (weights so large that a cell's sum or its
+ * scaling overflows) or no cell with a value at all is an error, never a file of inf or NaN. */
+static sm_status kde_check_finite(kde_job *k) {
+  const double *v = sm_raster_values(k->r);
+  size_t C = sm_raster_width(k->r) * sm_raster_height(k->r), inf = 0, finite = 0;
+  for (size_t i = 0; i < C; i++) inf += isinf(v[i]) != 0, finite += isfinite(v[i]) != 0;
+  if (inf)
+    return sm__error(k->ctx, SM_E_INPUT, "%zu of the %zu cells of the density are infinite (the weights, --weight, are too large "
+                     "for their sum in a cell): rescale the weight column", inf, C);
+  if (!finite) return sm__error(k->ctx, SM_E_INPUT, "no cell of the density has a value (every cell is outside the mask)");
+  return SM_OK;
+}
+
 sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm_kde_options *opts, sm_kde_info *info) {
   if (!out || !points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde: NULL argument");
   *out = NULL;
@@ -1205,6 +1225,7 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
     kde_edge_and_mask(&k);
     st = kde_metadata(&k);
   }
+  if (!st) st = kde_check_finite(&k);
   size_t outside = st ? 0 : kde_count_outside(&k);
   sm__free(k.p);
   sm__free(k.pr);
@@ -1219,6 +1240,30 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   }
   *out = k.r;
   return sm__progress(ctx, 1.0, "kernel density");
+}
+
+/* A dual surface must say something: infinite cells (a ratio that overflows) or no cell with a value (the sets'
+ * densities never overlap) are errors; a ratio that is the same wherever it has a value is written with a warning. */
+static sm_status dual_check_values(sm_ctx *ctx, sm_raster *r, const double *v, size_t nc, sm_kde_dual_op op) {
+  size_t inf = 0, finite = 0, same = 0;
+  double first = NAN;
+  for (size_t i = 0; i < nc; i++) {
+    if (isinf(v[i])) inf++;
+    if (!isfinite(v[i])) continue;
+    if (!finite++) first = v[i];
+    same += v[i] == first;
+  }
+  if (inf)
+    return sm__error(ctx, SM_E_INPUT, "%zu cells of the dual surface are infinite (the two densities differ by more than a "
+                     "number can hold): use --epsilon E > 0 or rescale the weights", inf);
+  if (!finite)
+    return sm__error(ctx, SM_E_INPUT, "no cell of the dual surface has a value: the two sets' densities do not overlap "
+                     "anywhere; use --epsilon E > 0 or a larger --bandwidth");
+  if (op != SM_KDE_DIFFERENCE && same == finite)
+    return sm__raster_warn(ctx, r, "the %s is %g wherever it has a value (%zu of %zu cells): the two sets' densities hardly "
+                           "overlap; use --epsilon E > 0 or a larger --bandwidth", op == SM_KDE_RATIO ? "ratio" : "log ratio",
+                           first, finite, nc);
+  return SM_OK;
 }
 
 /* ---- dual surfaces ------------------------------------------------------------------ */
@@ -1292,9 +1337,10 @@ sm_status sm_kde_dual(sm_ctx *ctx, sm_raster **out, const sm_points *a, const sm
       else if (B + add > 0) va[i] = op == SM_KDE_RATIO ? 0 : NAN; /* ratio 0: log undefined */
       else va[i] = NAN;
     }
+    st = dual_check_values(ctx, ra, va, nc, op);
     char buf[160];
     const char *opn = op == SM_KDE_DIFFERENCE ? "difference A - B" : op == SM_KDE_RATIO ? "ratio A / B" : "log ratio ln(A / B)";
-    st = sm_raster_set_metadata(ctx, ra, "dual", opn);
+    if (!st) st = sm_raster_set_metadata(ctx, ra, "dual", opn);
     snprintf(buf, sizeof buf, "%zu points (weight %.6g)", ia.n_points, ia.total_weight);
     if (!st) st = sm_raster_set_metadata(ctx, ra, "set_a", buf);
     snprintf(buf, sizeof buf, "%zu points (weight %.6g)", ib.n_points, ib.total_weight);

@@ -2,8 +2,10 @@
  * Monte Carlo permutations of the dates on their own seeded streams. */
 #include "internal/rng.h"
 #include "internal/sm_internal.h"
+#include "internal/limits.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,7 +170,7 @@ static sm_status knox_close_pairs(sm_ctx *ctx, size_t n, const double *x, const 
                                   const sm_knox_options *o, double *tord, close_pairs *cp, sm_status st) {
   const double *sb = o->space_breaks;
   size_t ns = o->n_space;
-  double B = sb[ns - 1];
+  double B = sb[ns - 1], max_pairs = sm__limit(ctx, SM_LIMIT_PAIRS);
   double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
   for (size_t i = 0; i < n; i++) x0 = fmin(x0, x[i]), y0 = fmin(y0, y[i]), x1 = fmax(x1, x[i]), y1 = fmax(y1, y[i]);
   double gwf = floor((x1 - x0) / B) + 1, ghf = floor((y1 - y0) / B) + 1;
@@ -209,7 +211,11 @@ static sm_status knox_close_pairs(sm_ctx *ctx, size_t n, const double *x, const 
           size_t band = band_of(d, sb, ns, o->right_closed);
           if (band == ns - 1) continue; /* beyond: from the totals */
           uint16_t row = d == 0 ? 0 : (uint16_t)(1 + band);
-          if (cp_push(cp, (uint32_t)qi, (uint32_t)q, row)) st = sm__error(ctx, SM_E_NOMEM, "out of memory (%zu close pairs)", cp->n);
+          if ((double)cp->n >= max_pairs) /* before holding more than the limit */
+            st = sm__limit_check(ctx, SM_LIMIT_PAIRS, (double)cp->n + 1, 0, "the close pairs (within the last --space-band)",
+                                 "use a smaller last --space-band or fewer incidents (--from, --to, --extent)");
+          else if (cp_push(cp, (uint32_t)qi, (uint32_t)q, row))
+            st = sm__error(ctx, SM_E_NOMEM, "out of memory (%zu close pairs)", cp->n);
         }
       }
   }
@@ -405,6 +411,12 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
   sm__free(ts);
   /* ---- the observed table, then the permutations */
   unsigned P = o->permutations;
+  if (!st && P) {
+    char what[96];
+    snprintf(what, sizeof what, "%u permutations x %zu close pairs", P, cp.n);
+    st = sm__limit_check(ctx, SM_LIMIT_PERMUTATIONS, (double)P * (double)cp.n, 0, what,
+                         "use fewer --permutations or a smaller last --space-band");
+  }
   sm_knox *k = sm__calloc(1, sizeof *k);
   double *sims = P ? sm__malloc((size_t)P * cells * sizeof *sims) : NULL;
   if (!st && (!k || (P && !sims))) st = sm__error(ctx, SM_E_NOMEM, "out of memory");

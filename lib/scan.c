@@ -1,8 +1,10 @@
 /* Space-time permutation scan statistic (Kulldorff et al. 2005; docs/methods.md §5). */
 #include "internal/rng.h"
 #include "internal/sm_internal.h"
+#include "internal/limits.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef SM_HAVE_OPENMP
@@ -401,10 +403,13 @@ static sm_status circles_join(sm_ctx *ctx, circles *cs, int nt, uint32_t *const 
   sm_status st = SM_OK;
   size_t total = 0;
   for (int k = 0; pn && k < nt; k++) total += pn[k];
-  if (too_many || (!oom && total > max_entries))
-    st = sm__error(ctx, SM_E_NOMEM, "the circles of %zu centres would hold %s%zu location entries (at most %zu: 3 GiB); "
-                                    "limit them with a radius (--max-radius) or a smaller share (--max-share)", Z,
-                   estimate ? "about " : "more than ", estimate ? estimate : max_entries, max_entries);
+  if (too_many || (!oom && total > max_entries)) {
+    char what[96];
+    snprintf(what, sizeof what, "the circles of %zu centres, %s", Z, estimate ? "about" : "more than the limit");
+    double size = estimate ? (double)estimate : (double)max_entries + 1;
+    st = sm__limit_check(ctx, SM_LIMIT_CIRCLES, size, size * 12, what,
+                         "limit them with a radius (--max-radius) or a smaller share (--max-share)");
+  }
   else if (oom)
     st = sm__error(ctx, SM_E_NOMEM, "out of memory building the circles of %zu centres", Z);
   if (!st) {
@@ -442,9 +447,10 @@ static sm_status build_circles(sm_ctx *ctx, circles *cs, size_t L, const double 
   double **pr = sm__calloc((size_t)nt, sizeof *pr);
   size_t *pn = sm__calloc((size_t)nt, sizeof *pn);
   int oom = !cs->off || !pi || !pr || !pn;
-  /* at most 2^28 entries (12 bytes each: 3 GiB); a sample of the centres tells early when the circles would be
+  /* at most the limit of circle entries (by default 2^28, 12 bytes each: 3 GiB); a sample of the centres tells early when the circles would be
    * more, before any time is spent on them */
-  const size_t max_entries = (size_t)1 << 28;
+  const double lim = sm__limit(ctx, SM_LIMIT_CIRCLES);
+  const size_t max_entries = lim < (double)SIZE_MAX / 2 ? (size_t)lim : SIZE_MAX / 2;
   int too_many = 0;
   size_t built = 0, estimate = 0;
   dist_i *di0 = oom ? NULL : sm__malloc((L ? L : 1) * sizeof *di0);
@@ -751,6 +757,12 @@ sm_status sm_scan(sm_ctx *ctx, size_t L, const double *x, const double *y, size_
   double t1 = sm__now();
   if (!st) st = best_cylinders(ctx, &in, nth, best);
   if (!st) sm__log(ctx, SM_LOG_DEBUG, "scan: the data's best cylinders in %.3f s", sm__now() - t1);
+  if (!st && o->permutations) {
+    char what[96];
+    snprintf(what, sizeof what, "%u replications x %zu circle entries", o->permutations, cs.off[Z]);
+    st = sm__limit_check(ctx, SM_LIMIT_PERMUTATIONS, (double)o->permutations * (double)cs.off[Z], 0, what,
+                         "use fewer --permutations, a smaller --max-radius or --max-share");
+  }
   if (!st) st = sm__progress(ctx, 0.0, "scan replications");
   /* the replications: the cases' times shuffled over the cases */
   unsigned Rn = o->permutations;

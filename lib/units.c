@@ -1,7 +1,9 @@
 /* Analysis units: a square fishnet or a hexagon grid, clipped to a study area. */
 #include "internal/sm_internal.h"
+#include "internal/limits.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 struct sm_units {
@@ -50,8 +52,10 @@ static sm_status make_units(sm_ctx *ctx, sm_units **out, const double e[4], doub
     fx = ceil((e[2] - e[0]) / (1.5 * HEX_R(cell)) - 1e-9) + 1, fy = ceil((e[3] - e[1]) / cell - 1e-9) + 1;
   if (fx < 1) fx = 1;
   if (fy < 1) fy = 1;
-  if (fx * fy > 1e8)
-    return sm__error(ctx, SM_E_INVALID_ARG, "a %.0f x %.0f fishnet (%.3g cells) is too large; use a larger --cell", fx, fy, fx * fy);
+  char what[96];
+  snprintf(what, sizeof what, "a %.0f x %.0f %s", fx, fy, hex ? "hexagon grid" : "fishnet");
+  sm_status lst = sm__limit_check(ctx, SM_LIMIT_UNITS, fx * fy, fx * fy * 40, what, "use a larger --cell or a smaller --extent");
+  if (lst) return lst;
   sm_units *u = sm__calloc(1, sizeof *u);
   if (!u) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   u->nx = (size_t)fx, u->ny = (size_t)fy, u->x0 = e[0], u->y0 = e[1], u->cell = cell, u->hex = hex;

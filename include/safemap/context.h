@@ -92,6 +92,49 @@ SM_API sm_status sm_ctx_last_status(const sm_ctx *ctx);
 /** Forgets the last error. @since 0.1 */
 SM_API void sm_ctx_clear_error(sm_ctx *ctx);
 
+/**
+ * The sizes a run may reach before it starts: each pipeline estimates what it would build and refuses with
+ * SM_E_INVALID_ARG, before allocating it, when the estimate is more than the limit (the message names the size,
+ * the limit and the options to change). Defaults (see sm_limit_default()) let every ordinary run through; raise a
+ * limit with sm_ctx_set_limit() (on the command line `--limit KIND=N`).
+ * @since 0.2
+ */
+typedef enum sm_limit {
+  SM_LIMIT_CELLS = 0,        /**< "cells": cells of a raster grid (kde, forecast surfaces); default 4e8 (3.2 GB of doubles) */
+  SM_LIMIT_UNITS = 1,        /**< "units": fishnet or hexagon cells (each a polygon); default 1e8 */
+  SM_LIMIT_STEPS = 2,        /**< "steps": time steps of a space-time cube (emerging, scan, forecast); default 1e5 */
+  SM_LIMIT_BINS = 3,         /**< "bins": space-time cells, places x steps (emerging, scan cubes; the back-test's
+                                  surfaces x cells); default 1e8 */
+  SM_LIMIT_PAIRS = 4,        /**< "pairs": near-repeat close pairs, space-time Gi* neighbour links; default 2e8 */
+  SM_LIMIT_CIRCLES = 5,      /**< "circles": location entries of the scan's circles; default 2^28 (3 GiB) */
+  SM_LIMIT_PERMUTATIONS = 6, /**< "permutations": permutations x units (hotspots), x pairs (nearrepeat),
+                                  x space-time links (emerging), x circle entries (scan); default 1e11 */
+  SM_LIMIT_END_
+} sm_limit;
+
+/**
+ * Sets the limit of `kind` (0: back to the default). Whole runs larger than the limit are refused before they start.
+ * @return SM_OK, or SM_E_INVALID_ARG (unknown kind, negative or non-finite value).
+ * @since 0.2
+ */
+SM_API sm_status sm_ctx_set_limit(sm_ctx *ctx, sm_limit kind, double value);
+
+/** The limit of `kind` in force (the default unless set); NaN for an unknown kind. @since 0.2 */
+SM_API double sm_ctx_limit(const sm_ctx *ctx, sm_limit kind);
+
+/** The default limit of `kind`; NaN for an unknown kind. @since 0.2 */
+SM_API double sm_limit_default(sm_limit kind);
+
+/** A limit's name ("cells", "units", "steps", "bins", "pairs", "circles", "permutations"); "?" if unknown. @since 0.2 */
+SM_API const char *sm_limit_name(sm_limit kind);
+
+/**
+ * The limit named `name` (as sm_limit_name() spells it).
+ * @return SM_OK, or SM_E_INVALID_ARG (unknown name: the message lists the names).
+ * @since 0.2
+ */
+SM_API sm_status sm_limit_from_name(sm_ctx *ctx, const char *name, sm_limit *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -109,7 +109,8 @@ typedef struct sm_kde_options {
   double cell_m;                /**< cell size; 0 = shorter side of the extent / 250 */
   int has_extent;               /**< 1: use `extent` for the grid */
   double extent[4];             /**< xmin, ymin, xmax, ymax in metres of the points' CRS */
-  double max_cells;             /**< refuse grids larger than this (0 = 4e8 cells, 3.2 GB) */
+  double max_cells;             /**< refuse grids larger than this (0 = the ctx's limit of cells, SM_LIMIT_CELLS: 4e8 cells,
+                                     3.2 GB, unless sm_ctx_set_limit() changed it) */
   const sm_areas *mask;         /**< study area: cells whose centre is in no area become nodata; borrowed; NULL = none */
   sm_kde_edge edge;             /**< edge correction over the grid's rectangle (default and spatstat conventions;
                                      gaussian, quartic, epanechnikov, triweight, uniform kernels) */

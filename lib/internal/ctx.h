@@ -17,6 +17,8 @@ struct sm_ctx {
   sm_log_level log_level;
   void *log_user;
   uint64_t seed;
+  /* the run-size limits of sm_ctx_set_limit (0: the default; lib/limits.c) */
+  double limits[SM_LIMIT_END_];
   sm_status last_status;
   char last_error[SM_MSG_MAX];
   /* Last message a dependency (GDAL/PROJ/GEOS) reported while captured. */
