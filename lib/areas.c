@@ -19,8 +19,11 @@
 #include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct edge {
   double x0, y0, x1, y1; /* y0 < y1 */
@@ -36,6 +39,8 @@ struct sm_areas {
   double *value; /* per area, with value_field */
   double *cxy;   /* per area: centroid x, y (NAN without geometry) */
   size_t repaired;
+  long *feat;  /* per area: its feature number in the source (1 = first) */
+  char *notes; /* the warnings reading gave, "; " between them, or NULL */
   /* edges of all areas, grouped by area, non-horizontal only */
   edge *edges;
   size_t n_edges, edges_cap;
@@ -84,6 +89,8 @@ void sm_areas_destroy(sm_areas *a) {
   sm__free(a->value_field);
   sm__free(a->value);
   sm__free(a->cxy);
+  sm__free(a->feat);
+  sm__free(a->notes);
   sm__free(a->crs);
   sm__free(a->edges);
   sm__free(a->edge_off);
@@ -120,6 +127,7 @@ const char *sm_areas_id_field(const sm_areas *a) { return a ? a->id_field : NULL
 const char *sm_areas_name_field(const sm_areas *a) { return a ? a->name_field : NULL; }
 const char *sm_areas_crs(const sm_areas *a) { return a ? a->crs : NULL; }
 size_t sm_areas_repaired_count(const sm_areas *a) { return a ? a->repaired : 0; }
+const char *sm__areas_notes(const sm_areas *a) { return a ? a->notes : NULL; }
 
 void sm_areas_extent(const sm_areas *a, double e[4]) {
   e[0] = e[1] = INFINITY;
@@ -282,7 +290,90 @@ typedef struct area_reader {
   GEOSWKBReader *rd;
   GEOSWKBWriter *wr;
   size_t cap; /* slots allocated in the per-area arrays */
+  size_t n_no_geom; /* features without geometry, left out */
+  sm_buf left_ids;  /* the first 10 of their ids */
+  sm_buf notes;     /* warnings kept with the areas (sm__areas_notes) */
 } area_reader;
+
+/* Adds a warning to the areas' notes, "; " between them. */
+static sm_status add_note(area_reader *R, const char *fmt, ...) SM_PRINTF(2, 3);
+static sm_status add_note(area_reader *R, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (sm__buf_printf(&R->notes, "%s%s", R->notes.n ? "; " : "", msg)) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+  return SM_OK;
+}
+
+/* Drops area k (the last one started), which has no geometry, and keeps its
+ * id for the note. */
+static sm_status note_left_out(area_reader *R, size_t k) {
+  sm_areas *a = R->a;
+  sm_status st = SM_OK;
+  if (R->n_no_geom++ < 10) st = sm__buf_printf(&R->left_ids, "%s%s", R->left_ids.n ? ", " : "", a->ids[k]);
+  sm__free(a->ids[k]);
+  sm__free(a->names[k]);
+  a->ids[k] = a->names[k] = NULL;
+  a->n = k;
+  return st ? sm__error(R->ctx, SM_E_NOMEM, "out of memory") : SM_OK;
+}
+
+/* Why GDAL could not open the area source, from what is at the path: missing,
+ * a folder, empty, unreadable, or a file that is no vector format GDAL knows.
+ * Connection strings and /vsi paths keep GDAL's own words, after ours. */
+static sm_status open_failed(sm_ctx *ctx, const char *source) {
+  const char *dep = sm__dep_msg(ctx), *sep = dep[0] ? ": " : "";
+  struct stat sb;
+  if (strncmp(source, "/vsi", 4) && stat(source, &sb) != 0) {
+    int e = errno;
+    if (strchr(source, ':') && e == ENOENT) /* PG:..., WFS:..., ... */
+      return sm__error(ctx, SM_E_IO, "cannot open area source '%s' (no such file, nor a connection GDAL can open)%s%s",
+                       source, sep, dep);
+    if (e == ENOENT || e == ENOTDIR)
+      return sm__error(ctx, SM_E_IO, "cannot open area source '%s': no such file or folder; check the path given with --wards",
+                       source);
+    return sm__error(ctx, SM_E_IO, "cannot open area source '%s': %s", source, strerror(e));
+  }
+  if (!strncmp(source, "/vsi", 4))
+    return sm__error(ctx, SM_E_IO, "cannot open area source '%s'%s%s", source, sep, dep);
+  if (S_ISDIR(sb.st_mode))
+    return sm__error(ctx, SM_E_IO,
+                     "cannot open area source '%s': it is a folder with no vector data GDAL can read; give the ward "
+                     "file itself (e.g. wards.gpkg)",
+                     source);
+  if (S_ISREG(sb.st_mode) && sb.st_size == 0)
+    return sm__error(ctx, SM_E_IO, "cannot open area source '%s': the file is empty (0 bytes)", source);
+  FILE *f = fopen(source, "rb");
+  if (!f) return sm__error(ctx, SM_E_IO, "cannot open area source '%s': %s", source, strerror(errno));
+  fclose(f);
+  return sm__error(ctx, SM_E_IO,
+                   "cannot open area source '%s': not a vector format GDAL can read (a GeoPackage, shapefile, "
+                   "GeoJSON, ...)%s%s",
+                   source, dep[0] ? "; GDAL says: " : "", dep);
+}
+
+static int polygonal_type(OGRwkbGeometryType t) {
+  t = wkbFlatten(t);
+  return t == wkbPolygon || t == wkbMultiPolygon || t == wkbCurvePolygon || t == wkbMultiSurface;
+}
+
+/* "a (Multi Polygon), b (Point)": the source's layers, for messages. */
+static void list_layers(GDALDatasetH ds, char *buf, size_t size) {
+  int nl = GDALDatasetGetLayerCount(ds);
+  size_t k = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < nl && k + 1 < size; i++) {
+    OGRLayerH l = GDALDatasetGetLayer(ds, i);
+    OGRwkbGeometryType t = wkbFlatten(OGR_L_GetGeomType(l));
+    int w = snprintf(buf + k, size - k, "%s%s (%s)", i ? ", " : "", OGR_L_GetName(l),
+                     t == wkbNone ? "no geometry" : OGRGeometryTypeToName(t));
+    if (w < 0) break;
+    k += (size_t)w;
+  }
+  if (k >= size && size > 4) strcpy(buf + size - 4, "...");
+}
 
 /* Opens the source and picks the layer: the one named, else the first of
  * polygons, else the first; refuses a layer of other geometries. */
@@ -290,29 +381,33 @@ static sm_status open_area_layer(area_reader *R) {
   sm_ctx *ctx = R->ctx;
   const char *source = R->source;
   R->ds = GDALOpenEx(source, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-  if (!R->ds)
-    return sm__error(ctx, SM_E_IO, "cannot open area source '%s'%s%s", source, sm__dep_msg(ctx)[0] ? ": " : "",
-                     sm__dep_msg(ctx));
+  if (!R->ds) return open_failed(ctx, source);
   GDALDatasetH ds = R->ds;
   OGRLayerH layer = NULL;
+  int nl = GDALDatasetGetLayerCount(ds);
+  char names[1024];
   if (R->opts->layer) {
-    if (!(layer = GDALDatasetGetLayerByName(ds, R->opts->layer)))
-      return sm__error(ctx, SM_E_INVALID_ARG, "%s: no layer '%s'", source, R->opts->layer);
-  } else {
-    int nl = GDALDatasetGetLayerCount(ds);
-    for (int i = 0; i < nl && !layer; i++) {
-      OGRwkbGeometryType t = wkbFlatten(OGR_L_GetGeomType(GDALDatasetGetLayer(ds, i)));
-      if (t == wkbPolygon || t == wkbMultiPolygon || t == wkbCurvePolygon || t == wkbMultiSurface) layer = GDALDatasetGetLayer(ds, i);
+    if (!(layer = GDALDatasetGetLayerByName(ds, R->opts->layer))) {
+      list_layers(ds, names, sizeof names);
+      return sm__error(ctx, SM_E_INVALID_ARG, "%s: no layer '%s' (given with --wards-layer); its layers: %s", source,
+                       R->opts->layer, nl ? names : "none");
     }
+  } else {
+    for (int i = 0; i < nl && !layer; i++)
+      if (polygonal_type(OGR_L_GetGeomType(GDALDatasetGetLayer(ds, i)))) layer = GDALDatasetGetLayer(ds, i);
     if (!layer && nl > 0) layer = GDALDatasetGetLayer(ds, 0);
     if (!layer) return sm__error(ctx, SM_E_INPUT, "%s: no layer in this data source", source);
   }
   R->layer = layer;
   R->lname = OGR_L_GetName(layer);
   OGRwkbGeometryType lt = wkbFlatten(OGR_L_GetGeomType(layer));
-  if (lt != wkbPolygon && lt != wkbMultiPolygon && lt != wkbUnknown && lt != wkbCurvePolygon && lt != wkbMultiSurface)
-    return sm__error(ctx, SM_E_GEOMETRY, "%s: layer '%s' holds %s geometries; areas must be polygons", source, R->lname,
-                     lt == wkbNone ? "no" : OGRGeometryTypeToName(lt));
+  if (!polygonal_type(lt) && lt != wkbUnknown) {
+    int all = !R->opts->layer && nl > 1; /* every layer was looked at */
+    list_layers(ds, names, sizeof names);
+    return sm__error(ctx, SM_E_GEOMETRY, "%s: layer '%s' holds %s geometries; areas must be polygons%s%s%s", source,
+                     R->lname, lt == wkbNone ? "no" : OGRGeometryTypeToName(lt),
+                     all ? " (no layer holds polygons; its layers: " : "", all ? names : "", all ? ")" : "");
+  }
   R->defn = OGR_L_GetLayerDefn(layer);
   return SM_OK;
 }
@@ -435,7 +530,9 @@ static sm_status grow_area_arrays(area_reader *R) {
   if (va) a->value = va;
   double *cc = va ? sm__realloc(a->cxy, 2 * nc * sizeof *cc) : NULL;
   if (cc) a->cxy = cc;
-  if (!cc) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+  long *fe = cc ? sm__realloc(a->feat, nc * sizeof *fe) : NULL;
+  if (fe) a->feat = fe;
+  if (!fe) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
   a->bb = bb;
   R->cap = nc;
   return SM_OK;
@@ -447,8 +544,21 @@ static sm_status read_area_attributes(area_reader *R, OGRFeatureH f, long fno, c
   sm_areas *a = R->a;
   int fid_id = R->fid_id, fid_name = R->fid_name, fid_value = R->fid_value;
   size_t k = a->n;
+  if (fid_id >= 0) { /* an area without an id cannot be told apart in the outputs */
+    const char *v = OGR_F_IsFieldSetAndNotNull(f, fid_id) ? OGR_F_GetFieldAsString(f, fid_id) : NULL;
+    size_t sp = v ? strspn(v, " \t") : 0;
+    if (!v || !v[sp]) {
+      const char *nm = fid_name >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_name) ? OGR_F_GetFieldAsString(f, fid_name) : "";
+      return sm__error(R->ctx, SM_E_INPUT,
+                       "%s: layer '%s', feature %ld (FID %lld%s%s) has no id: its field %s is %s; give every area an "
+                       "id, or choose another field with --id-field",
+                       R->source, R->lname, fno, (long long)OGR_F_GetFID(f), nm[0] ? ", " : "", nm,
+                       a->id_field, !v ? "NULL" : "empty");
+    }
+  }
   a->ids[k] = a->names[k] = NULL;
   a->wkb[k] = NULL;
+  a->feat[k] = fno;
   a->n++;
   a->ids[k] = fid_id >= 0 && OGR_F_IsFieldSetAndNotNull(f, fid_id) ? sm__strdup(OGR_F_GetFieldAsString(f, fid_id))
                                                                    : sm__asprintf("%lld", (long long)OGR_F_GetFID(f));
@@ -491,7 +601,11 @@ static sm_status area_geometry_wkb(area_reader *R, OGRFeatureH f, const char *wh
   *wb = NULL;
   OGRGeometryH og = OGR_F_GetGeometryRef(f);
   if (!og || OGR_G_IsEmpty(og)) {
-    sm__log(ctx, SM_LOG_WARNING, "%s: area %s has no geometry; it can hold no points", source, who);
+    if (R->opts->strict)
+      return sm__error(ctx, SM_E_GEOMETRY, "%s: layer '%s': area %s has %s geometry (--strict)", source, R->lname, who,
+                       og ? "an empty" : "no");
+    sm__log(ctx, SM_LOG_WARNING, "%s: area %s has %s geometry; it is left out of every output", source, who,
+            og ? "an empty" : "no");
     return SM_OK;
   }
   OGRwkbGeometryType gt = wkbFlatten(OGR_G_GetGeometryType(og));
@@ -599,28 +713,193 @@ static sm_status read_area_features(area_reader *R) {
     if (!st) st = area_geometry_wkb(R, f, who, &wb, &wn);
     OGR_F_Destroy(f);
     if (st) return st;
-    if (!wb) continue; /* no geometry */
+    if (!wb) { /* no geometry: left out (warned) */
+      if ((st = note_left_out(R, k))) return st;
+      continue;
+    }
     GEOSGeometry *gg = NULL;
     if ((st = area_multipolygon(R, wb, wn, who, &gg)) || (st = store_area_geometry(R, k, gg, who))) return st;
     if (nfeat > 0 && (fno & 63) == 0 && (st = sm__progress(ctx, 0.8 * (double)fno / (double)nfeat, "reading areas")))
       return st;
   }
+  if (a->n == 0 && R->n_no_geom)
+    return sm__error(ctx, SM_E_GEOMETRY, "%s: layer '%s': none of its %zu features has a geometry", R->source, R->lname,
+                     R->n_no_geom);
   if (a->n == 0) return sm__error(ctx, SM_E_INPUT, "%s: layer '%s' has no features", R->source, R->lname);
+  if (R->n_no_geom) {
+    char num[32];
+    if (R->left_ids.n > 0 && (st = sm__buf_printf(&R->left_ids, "%s", R->n_no_geom > 10 ? ", ..." : "")))
+      return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    if ((st = add_note(R, "%s area%s without geometry left out (%s)", sm__thousands(R->n_no_geom, num, sizeof num),
+                       R->n_no_geom == 1 ? "" : "s", R->left_ids.s)))
+      return st;
+  }
   a->edge_off[a->n] = a->n_edges;
   return SM_OK;
 }
 
-/* Duplicate ids make per-area outputs ambiguous. */
+typedef struct {
+  const char *id;
+  size_t k;
+} id_ref;
+
+static int cmp_id_ref(const void *p, const void *q) {
+  const id_ref *x = p, *y = q;
+  int c = strcmp(x->id, y->id);
+  return c ? c : (x->k > y->k) - (x->k < y->k);
+}
+
+/* Duplicate ids make per-area outputs ambiguous (two rows, or one sum, for
+ * one id): refused, naming the first duplicate in feature order and how many
+ * ids are duplicated. Sorted, so any number of areas is checked. */
 static sm_status check_unique_ids(area_reader *R) {
   sm_areas *a = R->a;
-  for (size_t i = 0; i + 1 < a->n && R->fid_id >= 0; i++)
-    if (a->n < 20000)
-      for (size_t j = i + 1; j < a->n; j++)
-        if (!strcmp(a->ids[i], a->ids[j]))
-          return sm__error(R->ctx, SM_E_INPUT,
-                           "%s: id '%s' in field %s is used by features %zu and %zu; choose a unique field with --id-field",
-                           R->source, a->ids[i], a->id_field, i + 1, j + 1);
+  if (R->fid_id < 0 || a->n < 2) return SM_OK; /* FIDs are unique */
+  id_ref *r = sm__malloc(a->n * sizeof *r);
+  if (!r) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < a->n; i++) r[i] = (id_ref){a->ids[i], i};
+  qsort(r, a->n, sizeof *r, cmp_id_ref);
+  size_t dup = 0, first = SIZE_MAX, second = 0;
+  for (size_t i = 1; i < a->n; i++) {
+    if (strcmp(r[i].id, r[i - 1].id)) continue;
+    if (i < 2 || strcmp(r[i - 1].id, r[i - 2].id)) dup++; /* a new duplicated id */
+    if (r[i - 1].k < first || (r[i - 1].k == first && r[i].k < second)) first = r[i - 1].k, second = r[i].k;
+  }
+  sm__free(r);
+  if (!dup) return SM_OK;
+  char more[64] = "";
+  if (dup > 1) snprintf(more, sizeof more, " (and %zu other ids are used more than once)", dup - 1);
+  return sm__error(R->ctx, SM_E_INPUT,
+                   "%s: id '%s' in field %s is used by features %ld and %ld%s; choose a unique field with --id-field",
+                   R->source, a->ids[first], a->id_field, a->feat[first], a->feat[second], more);
+}
+
+/* ---- overlapping areas ------------------------------------------------------------- */
+typedef struct {
+  size_t *c;
+  size_t n, cap;
+  int oom;
+} hit_list;
+
+static void strtree_hit(void *item, void *user) {
+  hit_list *L = user;
+  if (sm__grow((void **)&L->c, &L->cap, L->n + 1, sizeof *L->c)) {
+    L->oom = 1;
+    return;
+  }
+  L->c[L->n++] = (size_t)(uintptr_t)item - 1; /* items are k + 1: never NULL */
+}
+
+static int cmp_size_t(const void *p, const void *q) {
+  size_t x = *(const size_t *)p, y = *(const size_t *)q;
+  return (x > y) - (x < y);
+}
+
+/* An overlap counts when it is more than 1 m² and more than 0.01 % of the
+ * smaller of the two areas: less is a sliver of digitising or rounding. */
+static double overlap_threshold(const sm_areas *a, size_t i, size_t j) {
+  return fmax(1.0, 1e-4 * fmin(a->area_m2[i], a->area_m2[j]));
+}
+
+/* The overlaps found, for one message: how many pairs and the first few. */
+typedef struct {
+  size_t pairs, unchecked;
+  sm_buf text;
+} overlaps;
+
+static sm_status note_overlap(area_reader *R, overlaps *O, size_t i, size_t j, double m2) {
+  const sm_areas *a = R->a;
+  if (++O->pairs > 5) return SM_OK;
+  char num[32];
+  if (sm__buf_printf(&O->text, "%s'%s'%s%s%s and '%s'%s%s%s by %s m²", O->text.n ? "; " : "", a->ids[i],
+                     a->names[i][0] ? " (" : "", a->names[i], a->names[i][0] ? ")" : "", a->ids[j],
+                     a->names[j][0] ? " (" : "", a->names[j], a->names[j][0] ? ")" : "",
+                     sm__thousands((unsigned long long)llround(m2), num, sizeof num)))
+    return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
   return SM_OK;
+}
+
+/* The pairs (i, j > i) among the areas whose envelopes meet area i's
+ * (GEOS STRtree), measured: their intersection's area. */
+static sm_status overlaps_of(area_reader *R, GEOSGeometry **g, GEOSSTRtree *tree, size_t i, hit_list *L, overlaps *O) {
+  GEOSContextHandle_t h = R->g.handle;
+  L->n = 0;
+  GEOSSTRtree_query_r(h, tree, g[i], strtree_hit, L);
+  if (L->oom) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+  qsort(L->c, L->n, sizeof *L->c, cmp_size_t);
+  const GEOSPreparedGeometry *pg = NULL;
+  sm_status st = SM_OK;
+  for (size_t q = 0; q < L->n && !st; q++) {
+    size_t j = L->c[q];
+    if (j <= i) continue;
+    const double *bi = R->a->bb + 4 * i, *bj = R->a->bb + 4 * j;
+    double thr = overlap_threshold(R->a, i, j);
+    double bw = fmin(bi[2], bj[2]) - fmax(bi[0], bj[0]), bh = fmin(bi[3], bj[3]) - fmax(bi[1], bj[1]);
+    if (!(bw > 0 && bh > 0 && bw * bh > thr)) continue; /* the envelopes' overlap is already too small */
+    if (!pg && !(pg = GEOSPrepare_r(h, g[i]))) return sm__error(R->ctx, SM_E_DEPENDENCY, "GEOS: %s", R->g.msg);
+    if (GEOSPreparedIntersects_r(h, pg, g[j]) != 1) continue;
+    GEOSGeometry *x = GEOSIntersection_r(h, g[i], g[j]);
+    double m2 = 0;
+    if (!x || !GEOSArea_r(h, x, &m2)) O->unchecked++;
+    else if (m2 > thr) st = note_overlap(R, O, i, j, m2);
+    if (x) GEOSGeom_destroy_r(h, x);
+  }
+  if (pg) GEOSPreparedGeom_destroy_r(h, pg);
+  return st;
+}
+
+/* Areas whose interiors overlap (more than a sliver) would share points: a
+ * point in both is counted once, in the first of the two in source order (the
+ * index's rule). Reported as a warning naming the pairs and the overlaps'
+ * areas, or refused with --strict. */
+static sm_status check_overlaps(area_reader *R) {
+  sm_areas *a = R->a;
+  size_t n = a->n;
+  if (n < 2) return SM_OK;
+  GEOSContextHandle_t h = R->g.handle;
+  GEOSGeometry **g = sm__calloc(n, sizeof *g);
+  GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+  hit_list L = {0};
+  overlaps O = {0};
+  sm_status st = g && tree ? SM_OK : sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < n && !st; i++) {
+    if (!(g[i] = GEOSWKBReader_read_r(h, R->rd, a->wkb[i], a->wkb_n[i])))
+      st = sm__error(R->ctx, SM_E_DEPENDENCY, "GEOS: cannot read area '%s' back: %s", a->ids[i], R->g.msg);
+    else
+      GEOSSTRtree_insert_r(h, tree, g[i], (void *)(uintptr_t)(i + 1));
+  }
+  for (size_t i = 0; i < n && !st; i++) {
+    st = overlaps_of(R, g, tree, i, &L, &O);
+    if (!st && (i & 63) == 63) st = sm__progress(R->ctx, 0.8 + 0.1 * (double)i / (double)n, "checking areas for overlaps");
+  }
+  if (tree) GEOSSTRtree_destroy_r(h, tree);
+  for (size_t i = 0; g && i < n; i++)
+    if (g[i]) GEOSGeom_destroy_r(h, g[i]);
+  sm__free(g);
+  sm__free(L.c);
+  char num[32];
+  if (!st && O.pairs) {
+    const char *many = O.pairs > 5 ? ", ..." : "";
+    sm__thousands(O.pairs, num, sizeof num);
+    if (R->opts->strict)
+      st = sm__error(R->ctx, SM_E_GEOMETRY, "%s: layer '%s': %s pair%s of areas overlap: %s%s (--strict)", R->source,
+                     R->lname, num, O.pairs == 1 ? "" : "s", O.text.s, many);
+    else {
+      sm__log(R->ctx, SM_LOG_WARNING,
+              "%s: %s pair%s of areas overlap: %s%s; a point in two areas is counted once, in the first of them in "
+              "the source's order",
+              R->source, num, O.pairs == 1 ? "" : "s", O.text.s, many);
+      st = add_note(R, "%s pair%s of areas overlap (%s%s); a point in two is counted in the first in the source's order",
+                    num, O.pairs == 1 ? "" : "s", O.text.s, many);
+    }
+  }
+  if (!st && O.unchecked) {
+    sm__log(R->ctx, SM_LOG_WARNING, "%s: GEOS could not measure the overlap of %zu pair%s of areas; they were not checked",
+            R->source, O.unchecked, O.unchecked == 1 ? "" : "s");
+    st = add_note(R, "the overlap of %zu pair%s of areas could not be measured", O.unchecked, O.unchecked == 1 ? "" : "s");
+  }
+  sm__free(O.text.s);
+  return st;
 }
 
 sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const sm_areas_options *opts) {
@@ -643,6 +922,7 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
   if (!st) st = start_geos(&R);
   if (!st) st = read_area_features(&R);
   if (!st) st = check_unique_ids(&R);
+  if (!st) st = check_overlaps(&R);
   if (!st) st = build_index(ctx, a);
   if (!st) st = sm__progress(ctx, 1.0, "areas ready");
   if (R.rd) GEOSWKBReader_destroy_r(R.g.handle, R.rd);
@@ -653,6 +933,8 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
   if (R.src_srs_owned) OSRDestroySpatialReference(R.src_srs_owned);
   if (R.ds) GDALClose(R.ds);
   sm__gdal_end(ctx);
+  sm__free(R.left_ids.s);
+  a->notes = R.notes.s; /* freed with the areas */
   if (st) {
     sm_areas_destroy(a);
     return st;

@@ -1,4 +1,5 @@
 /* Counts of points per area, per category and per month. */
+#include "internal/recipe.h"
 #include "internal/sm_internal.h"
 
 #include <ctype.h>
@@ -6,6 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Category columns: at most this many, names of at most this many bytes. */
+#define SM__MAX_CATEGORY_COLUMNS 200
+#define SM__COLUMN_MAX 63
 
 /* SQL-safe column name: lower case, [a-z0-9_], not starting with a digit. */
 static char *slug(const char *s) {
@@ -130,31 +135,99 @@ static sm_status order_categories(sm_ctx *ctx, counts *C, const sm_points *point
   return SM_OK;
 }
 
-/* One count column per category, named by its slug made unique among the
- * columns (f_cat[o] for order[o]). */
+/* Names a category column may not take: the writers' own columns (the
+ * GeoPackage's fid and geom, OGR's ogc_fid and CSV's WKT) and the layer's
+ * other columns. */
+static const char *const RESERVED[] = {"fid",   "geom",     "geometry", "ogc_fid", "wkt", "area_id",
+                                       "area_name", "total", "area_km2", "per_km2", NULL};
+
+static int reserved(const char *s) {
+  for (int i = 0; RESERVED[i]; i++)
+    if (sm__strcaseeq(s, RESERVED[i])) return 1;
+  return 0;
+}
+
+/* Whether a category column already has the name s (case folded: SQLite and
+ * GeoPackage do not tell "Burglary" from "burglary"). */
+static int taken(const counts *C, size_t upto, const char *s) {
+  if (reserved(s)) return 1;
+  for (size_t o = 0; o < upto; o++)
+    if (C->cols[o] && sm__strcaseeq(C->cols[o], s)) return 1;
+  return 0;
+}
+
+/* Column name of category entry o (C->cols[o]): its slug, cut to
+ * SM__COLUMN_MAX bytes, with "_2", "_3", ... (within the limit) until no
+ * reserved name or earlier column has it. *changed: 1 when that is not the
+ * plain slug. */
+static sm_status column_name(sm_ctx *ctx, counts *C, size_t o, int *changed) {
+  char *s = slug(C->order[o].name[0] ? C->order[o].name : "uncategorised");
+  if (!s) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  size_t len = strlen(s);
+  *changed = len > SM__COLUMN_MAX;
+  if (len > SM__COLUMN_MAX) s[len = SM__COLUMN_MAX] = '\0';
+  char buf[SM__COLUMN_MAX + 1];
+  snprintf(buf, sizeof buf, "%s", s);
+  for (int k = 2; taken(C, o, buf); k++) {
+    char suf[24];
+    int sl = snprintf(suf, sizeof suf, "_%d", k);
+    size_t keep = len + (size_t)sl > SM__COLUMN_MAX ? SM__COLUMN_MAX - (size_t)sl : len;
+    snprintf(buf, sizeof buf, "%.*s%s", (int)keep, s, suf);
+    *changed = 1;
+  }
+  sm__free(s);
+  if (!(C->cols[o] = sm__strdup(buf))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  return SM_OK;
+}
+
+/* category_columns metadata: column="category" per category column, "; "
+ * between them (a '"' in a category doubled); and a warning listing the
+ * first columns that are not the plain slug of their category (changed[o]). */
+static sm_status column_map(sm_ctx *ctx, const counts *C, sm_layer *L, const unsigned char *changed) {
+  sm_buf b = {0}, w = {0};
+  sm_status st = SM_OK;
+  size_t nch = 0;
+  for (size_t o = 0; o < C->nord && !st; o++) {
+    st = sm__buf_printf(&b, "%s%s=\"", o ? "; " : "", C->cols[o]);
+    for (const char *p = C->order[o].name; *p && !st; p++) st = sm__buf_append(&b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+    if (!st) st = sm__buf_append(&b, "\"", 1);
+    if (!st && changed[o] && nch++ < 5) st = sm__buf_printf(&w, "%s%s for '%s'", nch > 1 ? ", " : "", C->cols[o], C->order[o].name);
+  }
+  if (!st) st = sm_layer_set_metadata(ctx, L, "category_columns", b.s ? b.s : "");
+  else st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!st && nch)
+    st = sm__layer_warn(ctx, L,
+                        "%zu category column%s not named by the plain rule (lower case, other characters to '_'), that "
+                        "name being taken or longer than %d characters: %s%s; the metadata item category_columns maps "
+                        "every column to its category",
+                        nch, nch == 1 ? " is" : "s are", SM__COLUMN_MAX, w.s, nch > 5 ? ", ..." : "");
+  sm__free(b.s);
+  sm__free(w.s);
+  return st;
+}
+
+/* One count column per category (f_cat[o] for order[o]), named as
+ * column_name() says; more than SM__MAX_CATEGORY_COLUMNS is refused. */
 static sm_status add_category_fields(sm_ctx *ctx, counts *C, sm_layer *L, size_t *f_cat) {
+  if (C->nord > SM__MAX_CATEGORY_COLUMNS) {
+    char num[32];
+    return sm__error(ctx, SM_E_INPUT,
+                     "the points have %s distinct categories (e.g. '%s', '%s'): one count column each would make more "
+                     "than %d columns in %s; choose the categories to count with --type, or check that the category "
+                     "column is the right one (--category)",
+                     sm__thousands(C->nord, num, sizeof num), C->order[0].name, C->order[1].name,
+                     SM__MAX_CATEGORY_COLUMNS, sm_layer_name(L));
+  }
+  unsigned char *changed = sm__calloc(C->nord ? C->nord : 1, 1);
+  if (!changed) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm_status st = SM_OK;
   for (size_t o = 0; o < C->nord && !st; o++) {
-    char *s = slug(C->order[o].name[0] ? C->order[o].name : "uncategorised");
-    if (!s) {
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      break;
-    }
-    /* Unique among the columns so far. */
-    char *u = s;
-    for (int k = 2; sm_layer_field_index(L, u) >= 0 || !strcmp(u, "area_km2") || !strcmp(u, "per_km2"); k++) {
-      if (u != s) sm__free(u);
-      u = sm__asprintf("%s_%d", s, k);
-      if (!u) break;
-    }
-    if (u != s) sm__free(s);
-    if (!u) {
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      break;
-    }
-    C->cols[o] = u;
-    if (C->ncat > 0 || C->any_uncat) st = sm_layer_add_field(ctx, L, u, SM_FIELD_INT64, &f_cat[o]);
+    int ch = 0;
+    if (!(st = column_name(ctx, C, o, &ch))) st = sm_layer_add_field(ctx, L, C->cols[o], SM_FIELD_INT64, &f_cat[o]);
+    changed[o] = (unsigned char)ch;
   }
+  if (!st) st = column_map(ctx, C, L, changed);
+  sm__free(changed);
   return st;
 }
 
@@ -245,6 +318,14 @@ static sm_status set_count_metadata(sm_ctx *ctx, const counts *C, sm_layer *L, c
   if (!st) st = sm_layer_set_metadata(ctx, L, "rows_skipped", buf);
   snprintf(buf, sizeof buf, "%zu", sm_areas_repaired_count(areas));
   if (!st) st = sm_layer_set_metadata(ctx, L, "areas_repaired", buf);
+  const char *notes = sm__areas_notes(areas); /* already logged when the areas were read */
+  if (!st && notes) {
+    const char *old = sm_layer_metadata_get(L, "warnings");
+    char *both = old ? sm__asprintf("%s; %s", old, notes) : NULL;
+    if (old && !both) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    st = sm_layer_set_metadata(ctx, L, "warnings", both ? both : notes);
+    sm__free(both);
+  }
   return st;
 }
 

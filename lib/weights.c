@@ -316,6 +316,7 @@ sm_status sm_weights_contiguity(sm_ctx *ctx, sm_weights **out, const sm_areas *a
   *out = NULL;
   if (snap <= 0) snap = 1.4901161193847656e-08; /* sqrt(DBL_EPSILON), spdep's default */
   size_t na = sm_areas_count(areas), nv = 0, cap = 0;
+  if (na == 0) return sm__error(ctx, SM_E_INVALID_ARG, "contiguity weights need at least one area, not 0");
   vtx *v = NULL;
   for (size_t k = 0; k < na; k++) {
     size_t wn = 0;
@@ -326,13 +327,13 @@ sm_status sm_weights_contiguity(sm_ctx *ctx, sm_weights **out, const sm_areas *a
       return sm__error(ctx, SM_E_NOMEM, "out of memory reading area %zu's vertices", k);
     }
     /* one copy of each vertex per area */
-    qsort(v + before, nv - before, sizeof *v, cmp_vtx);
+    if (nv > before) qsort(v + before, nv - before, sizeof *v, cmp_vtx); /* v is NULL while no area had a vertex */
     size_t m = before;
     for (size_t q = before; q < nv; q++)
       if (m == before || v[q].x != v[m - 1].x || v[q].y != v[m - 1].y) v[m++] = v[q];
     nv = m;
   }
-  qsort(v, nv, sizeof *v, cmp_vtx);
+  if (nv) qsort(v, nv, sizeof *v, cmp_vtx);
   /* pairs of vertices of different areas within snap: one entry per pair */
   pair_ab *pr = NULL;
   size_t np = 0, pcap = 0;
@@ -347,7 +348,7 @@ sm_status sm_weights_contiguity(sm_ctx *ctx, sm_weights **out, const sm_areas *a
       pr[np++] = (pair_ab){v[j].a, v[i].a};
     }
   sm__free(v);
-  qsort(pr, np, sizeof *pr, cmp_pair);
+  if (np) qsort(pr, np, sizeof *pr, cmp_pair); /* pr is NULL without a pair (one area, or none touching) */
   sm_weights *w = sm__calloc(1, sizeof *w);
   if (w) {
     w->n = na;

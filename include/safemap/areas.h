@@ -9,6 +9,13 @@
  * belongs to an area by the half-open crossing rule (a point on an edge
  * shared by two areas goes to exactly one of them, whatever the thread
  * count); where areas overlap, the first one in source order wins.
+ *
+ * sm_areas_read() refuses an area without an id (its id field NULL or blank)
+ * and two areas with one id; leaves out an area without geometry with a
+ * warning (strict: refuses it); and warns of areas whose interiors overlap by
+ * more than 1 m² and 0.01 % of the smaller (strict: refuses them). Those
+ * warnings also go into the `warnings` metadata of sm_areas_count_points()'s
+ * layer.
  * @defgroup areas Areas
  * @{
  */
@@ -50,9 +57,13 @@ SM_API sm_status sm_areas_options_init(sm_areas_options *opts, int version);
  * Reads polygons and builds their index.
  * @param source a file or connection string ("PG:...").
  * @param[out] out free with sm_areas_destroy().
- * @return SM_OK; SM_E_IO (cannot open), SM_E_INPUT (no features, unknown
- *         id/name field, duplicate ids), SM_E_GEOMETRY (not a polygon
- *         layer; invalid polygon in strict mode or beyond repair), SM_E_CRS
+ * @return SM_OK; SM_E_IO (cannot open: the message says whether the path is
+ *         missing, a folder, empty or not a vector format), SM_E_INVALID_ARG
+ *         (no such layer, its layers listed; unknown id/name field),
+ *         SM_E_INPUT (no features, an area without an id, duplicate ids),
+ *         SM_E_GEOMETRY (not a polygon layer; no area with a geometry; in
+ *         strict mode an invalid polygon, an area without geometry or
+ *         overlapping areas; a polygon beyond repair), SM_E_CRS
  *         (no CRS and none given, unknown CRS), SM_E_NOMEM, SM_E_CANCELLED.
  * @since 0.1
  */
@@ -108,14 +119,20 @@ SM_API sm_status sm_areas_locate(sm_ctx *ctx, const sm_areas *areas, const sm_po
 /**
  * Counts points per area.
  * @param[out] areas_out polygon layer "ward_counts"-style (named `name`):
- *   area_id, area_name, total, one INT64 column per category (its name made
- *   safe for SQL, e.g. "burglary"), area_km2, per_km2 (total per km²).
+ *   area_id, area_name, total, one INT64 column per category, area_km2,
+ *   per_km2 (total per km²). A category's column is its name in lower case
+ *   with other characters than a-z, 0-9 as '_' (e.g. "burglary"), cut to 63
+ *   characters, with "_2", "_3", ... when a reserved name (fid, geom, total,
+ *   ...) or an earlier category's column has it regardless of case; the
+ *   metadata item category_columns maps each column to its category. More
+ *   than 200 categories: SM_E_INPUT.
  * @param[out] table_out attribute table "<name>_by_month": area_id,
  *   area_name, month ("YYYY-MM"; "" for points without time), category,
  *   count: one row per area × month × category in the data, zeros included,
  *   months from the first to the last present. May be NULL.
  * @param name name of the polygon layer.
- * @return SM_OK, SM_E_CRS, SM_E_INVALID_ARG, SM_E_NOMEM, SM_E_CANCELLED.
+ * @return SM_OK, SM_E_CRS, SM_E_INVALID_ARG, SM_E_INPUT (more than 200
+ *         categories), SM_E_NOMEM, SM_E_CANCELLED.
  * @since 0.1
  */
 SM_API sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_layer **table_out,

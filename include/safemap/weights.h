@@ -75,7 +75,7 @@ SM_API sm_status sm_weights_min_neighbours(sm_ctx *ctx, sm_weights *w, const dou
  * snap_m of a vertex of the other), rook neighbours when they share two or
  * more. Binary; with `self`, each area is its own neighbour (self_weight).
  * @param snap_m vertex tolerance in metres (0 = 1.5e-8, spdep's default sqrt(eps)).
- * @return SM_OK, SM_E_INVALID_ARG, SM_E_NOMEM.
+ * @return SM_OK (one area: no neighbours), SM_E_INVALID_ARG (no areas), SM_E_NOMEM.
  * @since 0.1
  */
 SM_API sm_status sm_weights_contiguity(sm_ctx *ctx, sm_weights **out, const sm_areas *areas, int queen, double snap_m,
