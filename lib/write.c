@@ -729,20 +729,6 @@ static const char *base_of(const char *p) {
   return s ? s + 1 : p;
 }
 
-/* A copy of `from` at `to`, for a file system without hard links. 0 ok. */
-static int copy_file(const char *from, const char *to) {
-  FILE *a = fopen(from, "rb"), *b = a ? fopen(to, "wb") : NULL;
-  char buf[65536];
-  size_t k;
-  int bad = !a || !b;
-  while (!bad && (k = fread(buf, 1, sizeof buf, a)) > 0) bad = fwrite(buf, 1, k, b) != k;
-  if (a && ferror(a)) bad = 1;
-  if (a) fclose(a);
-  if (b && fclose(b) != 0) bad = 1;
-  if (bad && b) unlink(to);
-  return bad;
-}
-
 /* Keeps what each file to be replaced is (under a temporary name), and lists the set in a ".set" file that
  * a later run finds if this process dies before the set is complete (sm__temp_clear_stale puts it back). */
 static sm_status set_prepare(sm_ctx *ctx, const char *const *paths, set_file *f, size_t n, char **marker, int *mslot) {
@@ -754,7 +740,7 @@ static sm_status set_prepare(sm_ctx *ctx, const char *const *paths, set_file *f,
     }
     if (!(f[i].bak = temp_name_ext(ctx, paths[i], ".bak"))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
     sm__temp_set_final(f[i].slot, paths[i], f[i].bak);
-    if (link(paths[i], f[i].bak) != 0 && copy_file(paths[i], f[i].bak) != 0) {
+    if (sm__temp_keep(paths[i], f[i].bak) != 0) {
       int e = errno;
       sm__free(f[i].bak), f[i].bak = NULL;
       return sm__error(ctx, SM_E_IO, "cannot keep a copy of '%s' while it is replaced: %s", paths[i], strerror(e));

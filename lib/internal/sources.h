@@ -41,6 +41,8 @@ int sm__temp_track(const char *tmp);
 int sm__temp_set_final(int slot, const char *final, const char *bak);
 void sm__temp_flags(int slot, int undo, int has_bak);
 void sm__temp_untrack(int slot);
+/* Keeps what `from` is at `to`: a hard link, else a copy. 0 ok, else errno says why. */
+int sm__temp_keep(const char *from, const char *to);
 /* Unlinks tmp and what GDAL and SQLite make beside it (-journal, -wal, -shm, .aux.xml). */
 void sm__temp_remove(const char *tmp);
 /* Removes the temporary files in `dir` left by a process that no longer runs (".safemap-tmp-<pid>-...",
