@@ -48,6 +48,7 @@ typedef struct cli_run {
   int has_extent;          /* --extent given, when the command's extent is its grid's (cli_command.extent_means) */
   double extent[4];
   const char *value_field; /* the wards' numeric field to read (a rate's denominator), or NULL */
+  const char *protect[CLI_MAX_INPUTS + 8]; /* the inputs, which no output may replace (r->wo.inputs) */
   int rc;
 } cli_run;
 
@@ -56,6 +57,9 @@ typedef struct cli_run {
  * "_by_month,_bins" or NULL) could be written. Returns 1 to go on; 0 to stop with r->rc (0 after --help). */
 int cli_start(cli_run *r, const cli_command *cmd, cli_opt *own, unsigned needs, const char *csv_suffixes, int argc,
               char **argv);
+/* Adds a file the command reads besides POINTS and --wards (kde --compare, forecast --evaluate) to the
+ * inputs that no output may replace. */
+void cli_protect(cli_run *r, const char *path);
 /* Reads the points, and the wards when --wards is given. Returns 1 to go on, 0 after printing the error. */
 int cli_read(cli_run *r);
 /* After a pipeline returned st: on failure prints the error (r->rc set); on success writes r->result to -o
@@ -70,6 +74,9 @@ void cli_wrote(const cli_run *r);
 /* Prints the ctx error for st and sets r->rc; returns 0. */
 int cli_error(cli_run *r, sm_status st);
 
+/* Installs the SIGINT/SIGTERM/SIGHUP handler that removes the library's temporary files and ends the process
+ * by the same signal (exit status 128 + signal in a shell). */
+void cli_handle_signals(void);
 /* Erases the progress bar (before printing to the terminal). */
 void cli_clear_progress(void);
 int cli_exit_code(sm_status st);

@@ -147,6 +147,7 @@ int cmd_forecast(int argc, char **argv) {
   bo.coverages = fo.coverages, bo.n_coverages = fo.n_coverages, bo.coverage_curve = fo.coverage_curve;
   if (!st) st = backtest ? sm_backtest_options_check(r.ctx, &bo, r.o.wards != NULL) : sm_forecast_options_check(r.ctx, &fo, r.o.wards != NULL);
   sm_raster *R = NULL;
+  cli_protect(&r, evaluate); /* read too: -o may not replace it */
   if (!st && evaluate) st = sm_raster_read(r.ctx, evaluate, 1, &R);
   fo.evaluate = R;
   if (st) cli_error(&r, st);

@@ -141,6 +141,7 @@ static int kde_options(cli_run *r) {
   A.ro.hotspot_percents = A.hot.v, A.ro.n_hotspot_percents = A.hot.n;
   if (!st) st = sm_kde_run_options_check(r->ctx, &A.ro, r->o.wards != NULL);
   r->wo.float64 = A.float64, r->wo.cog = A.cog;
+  cli_protect(r, A.compare); /* read too: -o may not replace it */
   return st ? cli_error(r, st) : 1;
 }
 

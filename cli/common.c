@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,6 +59,26 @@ static sm_ctx *make_ctx(const cli_opts *o) {
   g_term.last = -1;
   if (g_term.bar) sm_ctx_set_progress(ctx, progress, &g_term);
   return ctx;
+}
+
+/* A run stopped by a signal leaves no temporary file (the library removes them: async-signal-safe), then
+ * ends by the same signal, so that the shell sees 130 (SIGINT) or 143 (SIGTERM). */
+static void on_signal(int sig) {
+  sm_cleanup_temporary_files();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void cli_handle_signals(void) {
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+    struct sigaction old, sa;
+    if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue; /* nohup, background */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sigs[i], &sa, NULL);
+  }
 }
 
 int cli_exit_code(sm_status st) {
@@ -180,7 +201,14 @@ int cli_start(cli_run *r, const cli_command *cmd, cli_opt *own, unsigned needs, 
   }
   sm_write_options_init(&r->wo, SM_WRITE_OPTIONS_VERSION);
   r->wo.overwrite = r->o.overwrite;
+  for (size_t i = 0; i < r->o.n_inputs; i++) cli_protect(r, r->o.inputs[i]);
+  if (r->o.wards) cli_protect(r, r->o.wards);
   return r->o.output ? check_outputs(r, csv_suffixes) : 1;
+}
+
+void cli_protect(cli_run *r, const char *path) {
+  if (path && r->wo.n_inputs < sizeof r->protect / sizeof *r->protect) r->protect[r->wo.n_inputs++] = path;
+  r->wo.inputs = r->protect;
 }
 
 int cli_read(cli_run *r) {

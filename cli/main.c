@@ -70,6 +70,7 @@ int main(int argc, char **argv) {
     help(stdout);
     return 0;
   }
+  cli_handle_signals();
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(c, commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
   fprintf(stderr, "safemap: error: unknown command '%s'\n\n", c);

@@ -77,7 +77,10 @@ static int set_value(const char *cmd, cli_opt *d, const char *arg) {
   switch (d->kind) {
   case CLI_FLAG: ++*(int *)d->dest; return 0;
   case CLI_STRING:
-    if (!*arg) return cli_usage_error(cmd, "--%s needs a value", d->name);
+    if (!*arg) {
+      char nm[64];
+      return cli_usage_error(cmd, "%s needs a value", opt_name(d, nm, sizeof nm));
+    }
     *(const char **)d->dest = arg;
     return 0;
   case CLI_CHOICE:
@@ -138,6 +141,43 @@ static cli_opt *find_short(cli_opt *own, cli_opt *grp, char c) {
   return NULL;
 }
 
+/* One option under two names (--centres/--centers) is one option: the same destination and kind. */
+static int same_option(const cli_opt *a, const cli_opt *b) {
+  return a == b || (a->dest == b->dest && a->kind == b->kind && a->check == b->check);
+}
+
+/* An option that takes a value, given a second time: an error naming both values (which one was meant is
+ * not for the program to guess). Flags may repeat (-v -v). 0 ok, 1 after the message. */
+typedef struct given_value {
+  const cli_opt *d;
+  const char *val;
+} given_value;
+
+static int note_value(const char *cmd, given_value *seen, size_t *n, const cli_opt *d, const char *val) {
+  char nm[64];
+  for (size_t i = 0; i < *n; i++)
+    if (same_option(seen[i].d, d))
+      return cli_usage_error(cmd, "%s given twice (%s, %s): give it once", opt_name(d, nm, sizeof nm), seen[i].val, val);
+  if (*n < CLI_MAX_OPTS) seen[(*n)++] = (given_value){d, val};
+  return 0;
+}
+
+/* The value after an option, or an error when there is none: the end of the line, or one of the
+ * command's options ("-o --wards w.gpkg" would write to a file called --wards). */
+static int value_after(const char *cmd, cli_opt *own, cli_opt *grp, const cli_opt *d, int argc, char **argv, int *i,
+                       const char **val) {
+  char nm[64];
+  const char *next = *i + 1 < argc ? argv[*i + 1] : NULL;
+  if (!next) return cli_usage_error(cmd, "%s needs a value", opt_name(d, nm, sizeof nm));
+  if (next[0] == '-' && next[1] == '-' && next[2]) {
+    size_t len = strcspn(next + 2, "=");
+    if (find_long(own, grp, next + 2, len))
+      return cli_usage_error(cmd, "%s needs a value (%s is an option)", opt_name(d, nm, sizeof nm), next);
+  }
+  *val = argv[++*i];
+  return 0;
+}
+
 int cli_parse_command(const cli_command *cmd, cli_opt *own, struct cli_opts *o, int argc, char **argv) {
   cli_opt grp[CLI_MAX_OPTS];
   cli__group_entries(cmd->groups | CLI_G_GENERAL, cmd, o, grp);
@@ -145,6 +185,8 @@ int cli_parse_command(const cli_command *cmd, cli_opt *own, struct cli_opts *o, 
   o->cmd = cmd->name;
   for (cli_opt *t = own; t && t->name; t++) t->given = 0;
   int only_inputs = 0;
+  given_value seen[CLI_MAX_OPTS];
+  size_t n_seen = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (only_inputs || a[0] != '-' || !a[1]) {
@@ -180,10 +222,8 @@ int cli_parse_command(const cli_command *cmd, cli_opt *own, struct cli_opts *o, 
       }
       if (a[2]) val = a + 2; /* -j2 */
     }
-    if (d->kind != CLI_FLAG && !val) {
-      if (i + 1 >= argc) return cli_usage_error(cmd->name, "option needs a value: %s", a);
-      val = argv[++i];
-    }
+    if (d->kind != CLI_FLAG && !val && value_after(cmd->name, own, grp, d, argc, argv, &i, &val)) return 1;
+    if (d->kind != CLI_FLAG && note_value(cmd->name, seen, &n_seen, d, val)) return 1;
     d->given++;
     if (set_value(cmd->name, d, val ? val : "")) return 1;
   }

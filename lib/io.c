@@ -1,114 +1,18 @@
 /* Reading incidents: sources, filters, row checks, CRS choice, transform. */
 #include "internal/reader.h"
+#include "internal/sources.h"
 
 #include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
-#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 sm_status sm_read_options_init(sm_read_options *opts, int version) {
   if (!opts || version != SM_READ_OPTIONS_VERSION) return SM_E_INVALID_ARG;
   sm_read_options d = SM_READ_OPTIONS_INIT;
   *opts = d;
   return SM_OK;
-}
-
-/* ---- sources ------------------------------------------------------------------ */
-static int is_connection_string(const char *s) {
-  /* "PG:...", "MySQL:...", "/vsizip/..." and other GDAL prefixes. */
-  if (strncmp(s, "/vsi", 4) == 0) return 1;
-  const char *c = strchr(s, ':');
-  if (!c || c == s) return 0;
-  for (const char *q = s; q < c; q++)
-    if (!isalnum((unsigned char)*q) && *q != '_') return 0;
-  return c - s > 1; /* not a Windows drive letter */
-}
-
-static int has_ext(const char *path, const char *ext) {
-  size_t n = strlen(path), e = strlen(ext);
-  return n > e && sm__strcaseeq(path + n - e, ext);
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static sm_status add_src(sm_reader *r, const char *name) {
-  if (sm__grow((void **)&r->srcs, &r->srcs_cap, r->n_srcs + 1, sizeof *r->srcs))
-    return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
-  sm_src *s = &r->srcs[r->n_srcs];
-  memset(s, 0, sizeof *s);
-  s->name = sm__strdup(name);
-  s->row_word = "row";
-  if (!s->name) return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
-  r->n_srcs++;
-  return SM_OK;
-}
-
-/* Every .csv under a directory, recursively, sorted. */
-static sm_status add_dir(sm_reader *r, const char *dir, char ***list, size_t *n, size_t *cap) {
-  DIR *d = opendir(dir);
-  if (!d) return sm__error(r->ctx, SM_E_IO, "cannot read directory '%s': %s", dir, strerror(errno));
-  struct dirent *e;
-  sm_status st = SM_OK;
-  while ((e = readdir(d)) && !st) {
-    if (e->d_name[0] == '.') continue;
-    char *path = sm__asprintf("%s/%s", dir, e->d_name);
-    if (!path) {
-      st = sm__error(r->ctx, SM_E_NOMEM, "out of memory");
-      break;
-    }
-    struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-      st = add_dir(r, path, list, n, cap);
-      sm__free(path);
-    } else if (has_ext(path, ".csv")) {
-      if (sm__grow((void **)list, cap, *n + 1, sizeof **list)) {
-        sm__free(path);
-        st = sm__error(r->ctx, SM_E_NOMEM, "out of memory");
-      } else {
-        (*list)[(*n)++] = path;
-      }
-    } else {
-      sm__free(path);
-    }
-  }
-  closedir(d);
-  return st;
-}
-
-static sm_status expand_source(sm_reader *r, const char *src) {
-  if (!src || !*src) return sm__error(r->ctx, SM_E_INVALID_ARG, "empty source name");
-  if (is_connection_string(src)) return add_src(r, src);
-  if (strpbrk(src, "*?[")) {
-    glob_t g;
-    int rc = glob(src, 0, NULL, &g);
-    if (rc == GLOB_NOMATCH) return sm__error(r->ctx, SM_E_IO, "no file matches '%s'", src);
-    if (rc) return sm__error(r->ctx, SM_E_IO, "cannot expand '%s'", src);
-    sm_status st = SM_OK;
-    for (size_t i = 0; i < g.gl_pathc && !st; i++) st = add_src(r, g.gl_pathv[i]); /* glob sorts */
-    globfree(&g);
-    return st;
-  }
-  struct stat sb;
-  if (stat(src, &sb) != 0) return sm__error(r->ctx, SM_E_IO, "cannot open '%s': %s", src, strerror(errno));
-  if (S_ISDIR(sb.st_mode)) {
-    char **list = NULL;
-    size_t n = 0, cap = 0;
-    sm_status st = add_dir(r, src, &list, &n, &cap);
-    if (!st && n == 0) st = sm__error(r->ctx, SM_E_IO, "directory '%s' holds no .csv file", src);
-    if (!st) qsort(list, n, sizeof *list, cmp_str);
-    for (size_t i = 0; i < n; i++) {
-      if (!st) st = add_src(r, list[i]);
-      sm__free(list[i]);
-    }
-    sm__free(list);
-    return st;
-  }
-  return add_src(r, src);
 }
 
 /* ---- options ---------------------------------------------------------------------- */
@@ -566,7 +470,7 @@ sm_status sm__points_read_tuned(sm_ctx *ctx, sm_points **out, const char *const 
   sm_status st = sm__points_alloc(ctx, &r.p);
   if (st) return st;
   if (!(st = parse_range(&r)))
-    for (size_t i = 0; i < n_sources && !st; i++) st = expand_source(&r, sources[i]);
+    st = sm__sources_expand(&r, sources, n_sources);
   double saved[2], t0 = sm__now();
   for (size_t s = 0; s < r.n_srcs && !st; s++) {
     char msg[64];
@@ -575,7 +479,7 @@ sm_status sm__points_read_tuned(sm_ctx *ctx, sm_points **out, const char *const 
     sm__progress_push(ctx, 0.9 * (double)s / (double)r.n_srcs, 0.9 * (double)(s + 1) / (double)r.n_srcs, saved);
     sm_src *src = &r.srcs[s];
     src->start = r.p->n;
-    if (!is_connection_string(src->name) && has_ext(src->name, ".csv"))
+    if (!sm__source_is_connection(src->name) && sm__source_has_ext(src->name, ".csv"))
       st = sm__read_csv(&r, s);
     else
       st = sm__read_ogr(&r, s);

@@ -2,6 +2,7 @@
 #include "internal/result_build.h"
 
 #include "internal/sm_internal.h"
+#include "internal/sources.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -155,13 +156,12 @@ sm_status sm_result_write(sm_ctx *ctx, const sm_result *r, const char *path, con
     sm_status st = paths ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
     for (size_t i = 1; !st && i < r->nl; i++)
       if (!(paths[i] = sm_result_csv_path(r, path, i))) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    for (size_t i = 1; !st && i < r->nl; i++) st = sm_write_check(ctx, paths[i], opts);
-    size_t done = 0; /* files written */
-    for (size_t i = 0; !st && i < r->nl; i++)
-      if (!(st = sm_write_layers(ctx, i ? paths[i] : path, &r->layers[i], 1, opts))) done++;
-    if (st) /* all or none: what this call wrote goes */
-      for (size_t i = 0; i < done; i++) remove(i ? paths[i] : path);
-    for (size_t i = 0; paths && i < r->nl; i++) sm__free(paths[i]);
+    if (paths) paths[0] = (char *)path;
+    for (size_t i = 0; !st && i < r->nl; i++) st = sm_write_check(ctx, paths[i], opts);
+    /* all or none: written under temporary names, then moved into place (internal/sources.h) */
+    if (!st) st = r->nl == 1 ? sm_write_layers(ctx, path, r->layers, 1, opts)
+                             : sm__write_csv_set(ctx, (const char *const *)paths, r->layers, r->nl, opts);
+    for (size_t i = 1; paths && i < r->nl; i++) sm__free(paths[i]);
     sm__free(paths);
     return st;
   }

@@ -1,6 +1,7 @@
 /* Writing layers: GeoPackage (through GDAL) and CSV, atomically. */
 #include "internal/numfmt.h"
 #include "internal/sm_internal.h"
+#include "internal/sources.h"
 
 #include <errno.h>
 #include <fenv.h>
@@ -9,6 +10,8 @@
 #include <gdal.h>
 #include <sqlite3.h>
 #include <math.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <stdio.h>
@@ -18,9 +21,11 @@
 #include <unistd.h>
 
 sm_status sm_write_options_init(sm_write_options *opts, int version) {
-  if (!opts || version != SM_WRITE_OPTIONS_VERSION) return SM_E_INVALID_ARG;
+  if (!opts || version < 1 || version > SM_WRITE_OPTIONS_VERSION) return SM_E_INVALID_ARG;
   sm_write_options d = SM_WRITE_OPTIONS_INIT;
-  *opts = d;
+  if (version == 1) memcpy(opts, &d, offsetof(sm_write_options, inputs)); /* a version-1 struct is shorter */
+  else *opts = d;
+  opts->version = version;
   return SM_OK;
 }
 
@@ -58,8 +63,9 @@ sm_status sm_write_check(sm_ctx *ctx, const char *path, const sm_write_options *
   sm_write_options d = SM_WRITE_OPTIONS_INIT;
   if (!opts) opts = &d;
   if (!path || !*path) return sm__error(ctx, SM_E_INVALID_ARG, "no output path given");
-  if (opts->version != SM_WRITE_OPTIONS_VERSION)
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_write_options version %d is not %d", opts->version, SM_WRITE_OPTIONS_VERSION);
+  if (opts->version < 1 || opts->version > SM_WRITE_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_write_options version %d is not 1 to %d", opts->version,
+                     SM_WRITE_OPTIONS_VERSION);
   fmt f;
   sm_status st = format_of(ctx, path, opts, &f);
   if (st) return st;
@@ -81,6 +87,7 @@ sm_status sm_write_check(sm_ctx *ctx, const char *path, const sm_write_options *
   }
   sm__free(dir);
   if (st) return st;
+  if (opts->version >= 2 && (st = sm__output_not_input(ctx, path, opts->inputs, opts->n_inputs))) return st;
   if (stat(path, &sb) == 0) {
     if (S_ISDIR(sb.st_mode)) return sm__error(ctx, SM_E_IO, "cannot write '%s': it is a directory", path);
     if (!opts->overwrite)
@@ -90,24 +97,31 @@ sm_status sm_write_check(sm_ctx *ctx, const char *path, const sm_write_options *
 }
 
 /* A short hidden name in the output's directory: rename() within one file
- * system is atomic, and the name stays short whatever the output's length. */
-static char *temp_name(const char *path, fmt f) {
-  static unsigned counter = 0;
+ * system is atomic, and the name stays short whatever the output's length.
+ * The temporary files a killed run left there go first. */
+static char *temp_name_ext(sm_ctx *ctx, const char *path, const char *ext) {
+  static atomic_uint counter;
   char *dir = dir_of(path);
   if (!dir) return NULL;
-  char *t = sm__asprintf("%s/.safemap-tmp-%ld-%u%s", dir, (long)getpid(), counter++,
-                         f == FMT_GPKG ? ".gpkg" : f == FMT_CSV ? ".csv" : ".tif");
+  sm__temp_clear_stale(ctx, dir);
+  char *t = sm__asprintf("%s/.safemap-tmp-%ld-%u%s", dir, (long)getpid(), atomic_fetch_add(&counter, 1u), ext);
   sm__free(dir);
   return t;
 }
 
-static void remove_temp(const char *tmp) {
-  static const char *const suffix[] = {"", "-journal", "-wal", "-shm"};
-  for (int i = 0; i < 4; i++) {
-    char *p = sm__asprintf("%s%s", tmp, suffix[i]);
-    if (p) unlink(p);
-    sm__free(p);
-  }
+static char *temp_name(sm_ctx *ctx, const char *path, fmt f) {
+  return temp_name_ext(ctx, path, f == FMT_GPKG ? ".gpkg" : f == FMT_CSV ? ".csv" : ".tif");
+}
+
+/* Moves a finished temporary file into place, or removes it after a failure; and forgets it. */
+static sm_status settle(sm_ctx *ctx, sm_status st, char *tmp, int slot, const char *path) {
+  if (!st && rename(tmp, path) != 0)
+    st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));
+  if (st) sm__temp_remove(tmp);
+  else sm__progress(ctx, 1.0, "written");
+  sm__temp_untrack(slot);
+  sm__free(tmp);
+  return st;
 }
 
 /* ---- CSV ------------------------------------------------------------------------ */
@@ -571,19 +585,15 @@ sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const *layers
     return sm__error(ctx, SM_E_INVALID_ARG, "'%s': a GeoTIFF holds rasters; write layers to .gpkg or .csv", path);
   if (f == FMT_CSV && n != 1)
     return sm__error(ctx, SM_E_INVALID_ARG, "a CSV file holds one table, not %zu; write each to its own file", n);
-  char *tmp = temp_name(path, f);
+  char *tmp = temp_name(ctx, path, f);
   if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  int slot = sm__temp_track(tmp);
   sm__gdal_begin(ctx);
   double t0 = sm__now();
   st = f == FMT_GPKG ? write_gpkg(ctx, path, tmp, NULL, 0, layers, n) : write_csv(ctx, path, tmp, layers[0]);
   sm__log(ctx, SM_LOG_DEBUG, "%s written in %.3f s", f == FMT_GPKG ? "GeoPackage" : "CSV", sm__now() - t0);
   sm__gdal_end(ctx);
-  if (!st && rename(tmp, path) != 0)
-    st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));
-  if (st) remove_temp(tmp);
-  else sm__progress(ctx, 1.0, "written");
-  sm__free(tmp);
-  return st;
+  return settle(ctx, st, tmp, slot, path);
 }
 
 /* ---- rasters ---------------------------------------------------------------------- */
@@ -674,25 +684,15 @@ sm_status sm_write_raster(sm_ctx *ctx, const char *path, const sm_raster *raster
   fmt f;
   format_of(ctx, path, opts, &f);
   if (f == FMT_CSV) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': write rasters to .tif or .gpkg", path);
-  char *tmp = temp_name(path, f);
+  char *tmp = temp_name(ctx, path, f);
   if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  int slot = sm__temp_track(tmp);
   sm__gdal_begin(ctx);
   double t0 = sm__now();
   st = f == FMT_GTIFF ? write_gtiff(ctx, path, tmp, raster, opts) : write_gpkg(ctx, path, tmp, &raster, 1, NULL, 0);
   sm__log(ctx, SM_LOG_DEBUG, "GeoTIFF written in %.3f s", sm__now() - t0);
   sm__gdal_end(ctx);
-  if (!st && rename(tmp, path) != 0)
-    st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));
-  if (st) {
-    remove_temp(tmp);
-    char *aux = sm__asprintf("%s.aux.xml", tmp);
-    if (aux) unlink(aux);
-    sm__free(aux);
-  } else {
-    sm__progress(ctx, 1.0, "written");
-  }
-  sm__free(tmp);
-  return st;
+  return settle(ctx, st, tmp, slot, path); /* a failure removes GDAL's .aux.xml too */
 }
 
 sm_status sm_write_geopackage(sm_ctx *ctx, const char *path, const sm_raster *const *rasters, size_t n_rasters,
@@ -709,15 +709,119 @@ sm_status sm_write_geopackage(sm_ctx *ctx, const char *path, const sm_raster *co
     if (!rasters[i]) return sm__error(ctx, SM_E_INVALID_ARG, "raster %zu is NULL", i);
   for (size_t i = 0; i < n_layers; i++)
     if (!layers[i]) return sm__error(ctx, SM_E_INVALID_ARG, "layer %zu is NULL", i);
-  char *tmp = temp_name(path, f);
+  char *tmp = temp_name(ctx, path, f);
   if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  int slot = sm__temp_track(tmp);
   sm__gdal_begin(ctx);
   st = write_gpkg(ctx, path, tmp, rasters, n_rasters, layers, n_layers);
   sm__gdal_end(ctx);
-  if (!st && rename(tmp, path) != 0)
-    st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s", path, strerror(errno));
-  if (st) remove_temp(tmp);
-  else sm__progress(ctx, 1.0, "written");
-  sm__free(tmp);
+  return settle(ctx, st, tmp, slot, path);
+}
+
+/* ---- a set of CSV files, all or none -------------------------------------------------- */
+typedef struct set_file {
+  char *tmp, *bak; /* bak: a link to (or copy of) what the file was, NULL when it is new */
+  int slot, moved;
+} set_file;
+
+static const char *base_of(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
+/* Keeps what each file to be replaced is (under a temporary name), and lists the set in a ".set" file that
+ * a later run finds if this process dies before the set is complete (sm__temp_clear_stale puts it back). */
+static sm_status set_prepare(sm_ctx *ctx, const char *const *paths, set_file *f, size_t n, char **marker, int *mslot) {
+  struct stat sb;
+  for (size_t i = 0; i < n; i++) {
+    if (stat(paths[i], &sb) != 0) {
+      sm__temp_set_final(f[i].slot, paths[i], NULL);
+      continue;
+    }
+    if (!(f[i].bak = temp_name_ext(ctx, paths[i], ".bak"))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    sm__temp_set_final(f[i].slot, paths[i], f[i].bak);
+    if (sm__temp_keep(paths[i], f[i].bak) != 0) {
+      int e = errno;
+      sm__free(f[i].bak), f[i].bak = NULL;
+      return sm__error(ctx, SM_E_IO, "cannot keep a copy of '%s' while it is replaced: %s", paths[i], strerror(e));
+    }
+    sm__temp_flags(f[i].slot, -1, 1);
+  }
+  if (!(*marker = temp_name_ext(ctx, paths[0], ".set"))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  *mslot = sm__temp_track(*marker);
+  FILE *m = fopen(*marker, "w");
+  int bad = !m;
+  for (size_t i = 0; m && i < n; i++)
+    bad |= fprintf(m, "%s\t%s\n", base_of(paths[i]), f[i].bak ? base_of(f[i].bak) : "") < 0;
+  if (m && fclose(m) != 0) bad = 1;
+  return bad ? sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", paths[0], *marker, strerror(errno))
+             : SM_OK;
+}
+
+/* Moves the companions into place, then the main file (paths[0]); after a failed move, the files moved are
+ * put back as they were. */
+static sm_status set_move(sm_ctx *ctx, const char *const *paths, set_file *f, size_t n, const char *marker) {
+  sm_status st = SM_OK;
+  for (size_t j = 1; j <= n && !st; j++) {
+    size_t i = j % n; /* 1, 2, ..., n - 1, then 0 */
+    sm__temp_flags(f[i].slot, 1, -1);
+    if (rename(f[i].tmp, paths[i]) != 0) {
+      sm__temp_flags(f[i].slot, 0, -1);
+      st = sm__error(ctx, SM_E_IO, "cannot move the finished output to '%s': %s; nothing was written", paths[i],
+                     strerror(errno));
+    } else {
+      f[i].moved = 1;
+    }
+  }
+  if (!st) {
+    unlink(marker); /* the set is complete */
+    for (size_t i = 0; i < n; i++) sm__temp_flags(f[i].slot, 0, -1);
+    return SM_OK;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!f[i].moved) continue;
+    if (f[i].bak ? rename(f[i].bak, paths[i]) == 0 : unlink(paths[i]) == 0) {
+      if (f[i].bak) sm__free(f[i].bak), f[i].bak = NULL, sm__temp_flags(f[i].slot, -1, 0);
+    } else {
+      sm__log(ctx, SM_LOG_WARNING, "cannot put '%s' back as it was: %s", paths[i], strerror(errno));
+    }
+    sm__temp_flags(f[i].slot, 0, -1);
+  }
+  return st;
+}
+
+sm_status sm__write_csv_set(sm_ctx *ctx, const char *const *paths, sm_layer *const *layers, size_t n,
+                            const sm_write_options *opts) {
+  (void)opts; /* checked by the caller (sm_write_check) */
+  set_file *f = sm__calloc(n, sizeof *f);
+  if (!f) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  char *marker = NULL;
+  int mslot = -1;
+  sm_status st = SM_OK;
+  double saved[2];
+  for (size_t i = 0; i < n; i++) f[i].slot = -1;
+  for (size_t i = 0; i < n && !st; i++) {
+    if (!(f[i].tmp = temp_name(ctx, paths[i], FMT_CSV))) {
+      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      break;
+    }
+    f[i].slot = sm__temp_track(f[i].tmp);
+    sm__progress_push(ctx, 0.98 * (double)i / (double)n, 0.98 * (double)(i + 1) / (double)n, saved);
+    st = write_csv(ctx, paths[i], f[i].tmp, layers[i]);
+    sm__progress_pop(ctx, saved);
+  }
+  if (!st) st = set_prepare(ctx, paths, f, n, &marker, &mslot);
+  if (!st) st = sm__progress(ctx, 0.99, "moving into place");
+  if (!st) st = set_move(ctx, paths, f, n, marker);
+  for (size_t i = 0; i < n; i++) {
+    if (f[i].bak) unlink(f[i].bak);
+    if (f[i].tmp) sm__temp_remove(f[i].tmp);
+    sm__temp_untrack(f[i].slot);
+    sm__free(f[i].tmp), sm__free(f[i].bak);
+  }
+  if (marker) unlink(marker);
+  sm__temp_untrack(mslot);
+  sm__free(marker), sm__free(f);
+  if (!st) sm__progress(ctx, 1.0, "written");
   return st;
 }

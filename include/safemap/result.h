@@ -61,10 +61,22 @@ SM_API const char *sm_result_text(const sm_result *result, const char *name);
  * Writes the result to `path`, its format from the extension or opts->format:
  * - GeoPackage (.gpkg): every raster and layer, with their metadata;
  * - CSV (.csv): the first layer to `path` and each further layer to a
- *   companion file named after it (OUT.csv, OUT_by_month.csv): all or none;
+ *   companion file named after it (OUT.csv, OUT_by_month.csv): all or none.
+ *   Every file is checked first and written under a temporary name; then
+ *   the companions are moved into place and `path` last. When a move fails
+ *   the files already moved are put back as they were (a replaced file is
+ *   restored from a link kept beside it). When the process is stopped by a
+ *   signal whose handler calls sm_cleanup_temporary_files(), the same
+ *   happens. When it is killed outright (kill -9, a power cut) in the
+ *   instant between two moves, the set may be mixed; a list of the set
+ *   (".safemap-tmp-<pid>-<n>.set") stays beside it, and the next write into
+ *   that directory puts every file of the set back as it was, with a
+ *   warning.
  * - GeoTIFF (.tif): the first raster (a result without one is refused).
- * Atomic, like sm_write_layers(); an existing file is kept unless opts->overwrite.
- * @return SM_OK, SM_E_INVALID_ARG (a format that cannot hold the result), SM_E_IO,
+ * Atomic, like sm_write_layers(); an existing file is kept unless
+ * opts->overwrite; no file (nor companion) may be one of opts->inputs.
+ * @return SM_OK, SM_E_INVALID_ARG (a format that cannot hold the result, a
+ *         file that is one of opts->inputs), SM_E_IO,
  *         SM_E_DEPENDENCY, SM_E_NOMEM, SM_E_CANCELLED.
  * @since 0.2
  */

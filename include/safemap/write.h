@@ -2,9 +2,14 @@
  * @file safemap/write.h
  * @brief Writing layers to GeoPackage and CSV, atomically.
  *
- * Every file is written under a temporary name in the same directory and
- * renamed only when complete, so a failed or cancelled run leaves no partial
- * output. An existing file is replaced only with `overwrite`.
+ * Every file is written under a temporary name in the same directory
+ * (".safemap-tmp-<pid>-<n>.<ext>") and renamed only when complete, so a
+ * failed or cancelled run leaves no partial output. An existing file is
+ * replaced only with `overwrite`, and never when it is one of the run's
+ * inputs (sm_write_options.inputs). A write first removes the temporary
+ * files that a killed process (one that no longer runs) left in the output's
+ * directory, with a warning on the ctx log. A program that handles SIGINT or
+ * SIGTERM calls sm_cleanup_temporary_files() from its handler.
  *
  * GeoPackage: one table per layer with its CRS and an R-tree spatial index;
  * the layer metadata goes into the standard gpkg_metadata table (shown by
@@ -30,20 +35,41 @@ typedef struct sm_write_options {
   const char *format; /**< "GPKG", "CSV" or "GTiff"; NULL = from the extension (.gpkg, .csv, .tif) */
   int float64;        /**< rasters: 1 = Float64 cells (default Float32) */
   int cog;            /**< rasters: 1 = Cloud Optimized GeoTIFF */
+  /** Version 2: the inputs of the run, as given to the readers (files, globs, directories, the areas'
+   *  source; connection strings are ignored). An output that is one of them — the same file (device and
+   *  inode: a link or another spelling is caught), a match of a glob, a .csv that sm_points_read() would
+   *  read in a directory — is refused with SM_E_INVALID_ARG, even with `overwrite`. NULL = none. @since 0.2 */
+  const char *const *inputs;
+  size_t n_inputs; /**< Version 2: the number of `inputs`. @since 0.2 */
 } sm_write_options;
 
-#define SM_WRITE_OPTIONS_VERSION 1
-#define SM_WRITE_OPTIONS_INIT {SM_WRITE_OPTIONS_VERSION, 0, NULL, 0, 0}
+#define SM_WRITE_OPTIONS_VERSION 2
+#define SM_WRITE_OPTIONS_INIT {SM_WRITE_OPTIONS_VERSION, 0, NULL, 0, 0, NULL, 0}
 
-/** Initialises options to their defaults. @return SM_OK or SM_E_INVALID_ARG. @since 0.1 */
+/**
+ * Initialises options to their defaults. Version 1 (a struct without `inputs`) is accepted and only its
+ * fields are written.
+ * @return SM_OK or SM_E_INVALID_ARG (unknown version).
+ * @since 0.1
+ */
 SM_API sm_status sm_write_options_init(sm_write_options *opts, int version);
+
+/**
+ * Removes the temporary files of the writes under way in this process (and, for a set of CSV files being
+ * moved into place, puts back the files already replaced), so that a program stopped by a signal leaves no
+ * partial output. Async-signal-safe: it only reads a fixed table and calls unlink() and rename(); call it
+ * from a SIGINT/SIGTERM handler, then end the process (the writes under way cannot go on). The library
+ * installs no signal handler itself.
+ * @since 0.2
+ */
+SM_API void sm_cleanup_temporary_files(void);
 
 /**
  * Writes layers to one file.
  * @param path output file; its directory must exist and be writable.
  * @param layers n layers (CSV takes exactly one).
  * @return SM_OK, SM_E_INVALID_ARG (unknown format, CSV with several
- *         layers), SM_E_IO (exists without overwrite, directory missing or
+ *         layers, `path` is one of opts->inputs), SM_E_IO (exists without overwrite, directory missing or
  *         not writable, write failed), SM_E_CRS, SM_E_DEPENDENCY, SM_E_NOMEM,
  *         SM_E_CANCELLED. On failure no file is left at `path` (an existing
  *         one is left untouched).
@@ -80,8 +106,8 @@ SM_API sm_status sm_write_geopackage(sm_ctx *ctx, const char *path, const sm_ras
 
 /**
  * Checks up front that `path` could be written: format known, directory
- * exists and is writable, no existing file unless overwrite. Lets a program
- * fail before a long computation.
+ * exists and is writable, not one of opts->inputs (version 2), no existing
+ * file unless overwrite. Lets a program fail before a long computation.
  * @return as sm_write_layers().
  * @since 0.1
  */

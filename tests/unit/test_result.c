@@ -63,6 +63,83 @@ static void csv_companions(void **state) {
   assert_false(tu_exists(out));
 }
 
+static void read_text(const char *path, char *buf, size_t n) {
+  FILE *f = fopen(path, "rb");
+  buf[0] = '\0';
+  if (!f) return;
+  size_t k = fread(buf, 1, n - 1, f);
+  buf[k] = '\0';
+  fclose(f);
+}
+
+/* Between writing the files and moving them into place: mode 0 puts a directory where the main file goes
+ * (its move fails after the companion's), mode 1 does what a signal handler does and stops the run. */
+typedef struct move_hook {
+  const char *main;
+  int mode, seen, left;
+} move_hook;
+
+static int at_move(double f, const char *msg, void *user) {
+  (void)f;
+  move_hook *h = user;
+  if (strcmp(msg, "moving into place")) return 1;
+  h->seen++;
+  if (h->mode == 0) {
+    unlink(h->main);
+    return mkdir(h->main, 0755) == 0;
+  }
+  sm_cleanup_temporary_files();
+  h->left = tu_count_files("safemap-tmp");
+  return 0;
+}
+
+/* CSV companions all or none: a move that fails puts back the companion already moved (the file it replaced,
+ * or none), and a run stopped by a signal leaves the old files and no temporary file. */
+static void companion_rollback(void **state) {
+  (void)state;
+  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+  wo.overwrite = 1;
+  const char *out = tu_path("r.csv"), *comp = tu_path("r_by_month.csv");
+  char buf[64];
+  tu_write("r.csv", "old main\n");
+  tu_write("r_by_month.csv", "old companion\n");
+  move_hook h = {out, 0, 0, -1};
+  sm_ctx_set_progress(ctx, at_move, &h);
+  assert_int_equal(sm_result_write(ctx, counts, out, &wo), SM_E_IO);
+  assert_int_equal(h.seen, 1);
+  assert_contains(sm_ctx_last_error(ctx), "r.csv");
+  read_text(comp, buf, sizeof buf);
+  assert_string_equal(buf, "old companion\n");
+  assert_int_equal(tu_count_files("safemap-tmp"), 0);
+  rmdir(out);
+  /* no file before: none after */
+  remove(comp);
+  h.seen = 0;
+  assert_int_equal(sm_result_write(ctx, counts, out, &wo), SM_E_IO);
+  assert_int_equal(h.seen, 1);
+  assert_false(tu_exists(comp));
+  assert_int_equal(tu_count_files("safemap-tmp"), 0);
+  rmdir(out);
+  /* sm_cleanup_temporary_files() (a signal handler's call) removes every temporary file */
+  tu_write("r.csv", "old main\n");
+  tu_write("r_by_month.csv", "old companion\n");
+  h.mode = 1, h.seen = 0;
+  assert_int_equal(sm_result_write(ctx, counts, out, &wo), SM_E_CANCELLED);
+  assert_int_equal(h.seen, 1);
+  assert_int_equal(h.left, 0);
+  read_text(out, buf, sizeof buf);
+  assert_string_equal(buf, "old main\n");
+  read_text(comp, buf, sizeof buf);
+  assert_string_equal(buf, "old companion\n");
+  sm_ctx_set_progress(ctx, NULL, NULL);
+  /* and a plain overwrite replaces both */
+  assert_ok(ctx, sm_result_write(ctx, counts, out, &wo));
+  read_text(comp, buf, sizeof buf);
+  assert_true(strncmp(buf, "old", 3) != 0);
+  assert_int_equal(tu_count_files("safemap-tmp"), 0);
+  remove(out), remove(comp);
+}
+
 static void refusals(void **state) {
   (void)state;
   sm_write_options wo = SM_WRITE_OPTIONS_INIT;
@@ -114,6 +191,7 @@ static void unit_kinds(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(getters), cmocka_unit_test(csv_companions),
-                                     cmocka_unit_test(refusals), cmocka_unit_test(unit_kinds)};
+                                     cmocka_unit_test(refusals), cmocka_unit_test(unit_kinds),
+                                     cmocka_unit_test(companion_rollback)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 #include <gdal.h>
 #include <math.h>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
@@ -541,10 +542,70 @@ static void csv_threads_identical(void **state) {
   sm_layer_destroy(l);
 }
 
+static char logged[4096];
+static void keep_log(sm_log_level level, const char *msg, void *user) {
+  (void)level, (void)user;
+  size_t n = strlen(logged);
+  snprintf(logged + n, sizeof logged - n, "%s\n", msg);
+}
+
+static void read_text(const char *path, char *buf, size_t n) {
+  FILE *f = fopen(path, "rb");
+  buf[0] = '\0';
+  if (!f) return;
+  size_t k = fread(buf, 1, n - 1, f);
+  buf[k] = '\0';
+  fclose(f);
+}
+
+/* Temporary files of a process that no longer runs (kill -9) go at the next write into their folder, each
+ * named in a warning; those of a live process stay; an unfinished set of CSV files is put back. */
+static void stale_temps(void **state) {
+  (void)state;
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  assert_true(dead > 0);
+  waitpid(dead, NULL, 0);
+  char n1[64], n2[64], n3[64], live[64], bak[64], set[64], list[256], buf[64];
+  snprintf(n1, sizeof n1, ".safemap-tmp-%ld-7.gpkg", (long)dead);
+  snprintf(n2, sizeof n2, ".safemap-tmp-%ld-7.gpkg-journal", (long)dead);
+  snprintf(n3, sizeof n3, ".safemap-tmp-%ld-8.tif.aux.xml", (long)dead);
+  snprintf(live, sizeof live, ".safemap-tmp-%ld-7.csv", (long)getppid());
+  snprintf(bak, sizeof bak, ".safemap-tmp-%ld-9.bak", (long)dead);
+  snprintf(set, sizeof set, ".safemap-tmp-%ld-10.set", (long)dead);
+  snprintf(list, sizeof list, "stale_a.csv\t%s\nstale_b.csv\t\n", bak);
+  tu_write(n1, "x"), tu_write(n2, "x"), tu_write(n3, "x"), tu_write(live, "x");
+  tu_write("stale_a.csv", "new a\n"), tu_write(bak, "old a\n"), tu_write("stale_b.csv", "new b\n");
+  tu_write(set, list);
+  logged[0] = '\0';
+  sm_ctx_set_log(ctx, keep_log, SM_LOG_WARNING, NULL);
+  sm_layer *l = table();
+  assert_ok(ctx, sm_write_layers(ctx, tu_path("after_kill.csv"), &l, 1, NULL));
+  sm_ctx_set_log(ctx, NULL, SM_LOG_ERROR, NULL);
+  sm_layer_destroy(l);
+  assert_false(tu_exists(tu_path(n1)));
+  assert_false(tu_exists(tu_path(n2)));
+  assert_false(tu_exists(tu_path(n3)));
+  assert_false(tu_exists(tu_path(set)));
+  assert_false(tu_exists(tu_path(bak)));
+  assert_true(tu_exists(tu_path(live))); /* its process runs: it may be writing */
+  assert_contains(logged, n1);
+  assert_contains(logged, "left by an interrupted run");
+  read_text(tu_path("stale_a.csv"), buf, sizeof buf);
+  assert_string_equal(buf, "old a\n");
+  assert_false(tu_exists(tu_path("stale_b.csv")));
+  assert_contains(logged, "stale_b.csv' removed");
+  unlink(tu_path(live));
+  unlink(tu_path("stale_a.csv"));
+  unlink(tu_path("after_kill.csv"));
+  assert_int_equal(tu_count_files("safemap-tmp"), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(layer_api), cmocka_unit_test(csv_output),
                                      cmocka_unit_test(bad_paths), cmocka_unit_test(geopackage_output),
                                      cmocka_unit_test(geotiff_output), cmocka_unit_test(g15_matches_printf),
-                                     cmocka_unit_test(i64_matches_printf), cmocka_unit_test(csv_threads_identical)};
+                                     cmocka_unit_test(i64_matches_printf), cmocka_unit_test(csv_threads_identical),
+                                     cmocka_unit_test(stale_temps)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
