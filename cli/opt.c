@@ -147,16 +147,24 @@ static int same_option(const cli_opt *a, const cli_opt *b) {
 }
 
 /* An option that takes a value, given a second time: an error naming both values (which one was meant is
- * not for the program to guess). Flags may repeat (-v -v). 0 ok, 1 after the message. */
+ * not for the program to guess). Flags may repeat (-v -v); a keyed option (--limit KIND=N) may repeat
+ * with another key, not the same one. 0 ok, 1 after the message. */
 typedef struct given_value {
   const cli_opt *d;
   const char *val;
 } given_value;
 
+/* Whether two values of d are for the same thing: always, unless d is keyed (then the same KEY). */
+static int same_key(const cli_opt *d, const char *a, const char *b) {
+  if (!d->repeat_sep) return 1;
+  size_t la = strcspn(a, (char[]){d->repeat_sep, 0}), lb = strcspn(b, (char[]){d->repeat_sep, 0});
+  return la == lb && strncmp(a, b, la) == 0;
+}
+
 static int note_value(const char *cmd, given_value *seen, size_t *n, const cli_opt *d, const char *val) {
   char nm[64];
   for (size_t i = 0; i < *n; i++)
-    if (same_option(seen[i].d, d))
+    if (same_option(seen[i].d, d) && same_key(d, seen[i].val, val))
       return cli_usage_error(cmd, "%s given twice (%s, %s): give it once", opt_name(d, nm, sizeof nm), seen[i].val, val);
   if (*n < CLI_MAX_OPTS) seen[(*n)++] = (given_value){d, val};
   return 0;

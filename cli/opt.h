@@ -33,19 +33,20 @@ typedef struct cli_opt {
   const char *choices; /* CLI_CHOICE: "wards|fishnet|hexagon" */
   int (*check)(const char *arg, void *dest); /* CLI_CUSTOM */
   unsigned given;      /* set by the parser: times given */
+  char repeat_sep;     /* 0: a value option is given once; '=': it may be repeated, once per KEY of KEY=VALUE */
 } cli_opt;
 
 #define CLI_HUGE 1e300
 /* Table entries. */
-#define CLI_O_FLAG(n, s, d, h) {n, s, CLI_FLAG, d, NULL, h, 0, 0, 0, 0, NULL, NULL, NULL, 0}
-#define CLI_O_STRING(n, d, m, h) {n, 0, CLI_STRING, d, m, h, 0, 0, 0, 0, NULL, NULL, NULL, 0}
-#define CLI_O_CHOICE(n, d, c, h) {n, 0, CLI_CHOICE, d, NULL, h, 0, 0, 0, 0, NULL, c, NULL, 0}
-#define CLI_O_INT(n, d, m, lo, hi, h) {n, 0, CLI_INT, d, m, h, lo, hi, 0, 0, NULL, NULL, NULL, 0}
-#define CLI_O_UINT(n, d, m, lo, hi, h) {n, 0, CLI_UINT, d, m, h, lo, hi, 0, 0, NULL, NULL, NULL, 0}
-#define CLI_O_NUMBER(n, d, m, lo, lo_open, hi, hi_open, need, h) {n, 0, CLI_NUMBER, d, m, h, lo, hi, lo_open, hi_open, need, NULL, NULL, 0}
+#define CLI_O_FLAG(n, s, d, h) {n, s, CLI_FLAG, d, NULL, h, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0}
+#define CLI_O_STRING(n, d, m, h) {n, 0, CLI_STRING, d, m, h, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0}
+#define CLI_O_CHOICE(n, d, c, h) {n, 0, CLI_CHOICE, d, NULL, h, 0, 0, 0, 0, NULL, c, NULL, 0, 0}
+#define CLI_O_INT(n, d, m, lo, hi, h) {n, 0, CLI_INT, d, m, h, lo, hi, 0, 0, NULL, NULL, NULL, 0, 0}
+#define CLI_O_UINT(n, d, m, lo, hi, h) {n, 0, CLI_UINT, d, m, h, lo, hi, 0, 0, NULL, NULL, NULL, 0, 0}
+#define CLI_O_NUMBER(n, d, m, lo, lo_open, hi, hi_open, need, h) {n, 0, CLI_NUMBER, d, m, h, lo, hi, lo_open, hi_open, need, NULL, NULL, 0, 0}
 #define CLI_O_METRES(n, d, h) CLI_O_NUMBER(n, d, "M", 0, 1, CLI_HUGE, 0, "metres > 0", h)
-#define CLI_O_CUSTOM(n, d, m, need, fn, h) {n, 0, CLI_CUSTOM, d, m, h, 0, 0, 0, 0, need, NULL, fn, 0}
-#define CLI_O_END {NULL, 0, CLI_FLAG, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0}
+#define CLI_O_CUSTOM(n, d, m, need, fn, h) {n, 0, CLI_CUSTOM, d, m, h, 0, 0, 0, 0, need, NULL, fn, 0, 0}
+#define CLI_O_END {NULL, 0, CLI_FLAG, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0}
 
 /* The shared groups a command takes. */
 enum {

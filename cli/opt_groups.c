@@ -42,7 +42,7 @@ size_t cli__group_entries(unsigned groups, const cli_command *cmd, struct cli_op
   size_t n = 0;
 #define ADD(...) (t[n++] = (cli_opt)__VA_ARGS__)
   if (groups & CLI_G_OUTPUT) {
-    ADD({"output", 'o', CLI_STRING, &o->output, "PATH", "output file; its format from the extension", 0, 0, 0, 0, NULL, NULL, NULL, 0});
+    ADD({"output", 'o', CLI_STRING, &o->output, "PATH", "output file; its format from the extension", 0, 0, 0, 0, NULL, NULL, NULL, 0, 0});
     ADD(CLI_O_FLAG("overwrite", 0, &o->overwrite, "replace an existing output"));
   }
   if (groups & CLI_G_AREAS) {
@@ -72,17 +72,18 @@ size_t cli__group_entries(unsigned groups, const cli_command *cmd, struct cli_op
   }
   if ((groups & CLI_G_GENERAL) && (groups & CLI_G_SEED))
     ADD({"seed", 0, CLI_UINT64, &o->seed, "N", "seed of the random draws (default 0): the same seed gives the same\n"
-                                               "results for any number of threads", 0, 0, 0, 0, "a whole number", NULL, NULL, 0});
+                                               "results for any number of threads", 0, 0, 0, 0, "a whole number", NULL, NULL, 0, 0});
   if ((groups & CLI_G_GENERAL) && (groups & CLI_G_STRICT))
     ADD(CLI_O_FLAG("strict", 0, &o->strict, "stop at the first bad row or invalid polygon"));
   if (!(groups & CLI_G_GENERAL)) goto done;
   ADD({"threads", 'j', CLI_INT, &o->threads, "N", "threads (default 0: all cores)", 0, 4096, 0, 0,
-       "a number >= 0 (0 = all cores)", NULL, NULL, 0});
+       "a number >= 0 (0 = all cores)", NULL, NULL, 0, 0});
   ADD(CLI_O_CUSTOM("limit", o->limits, "KIND=N",
                    "KIND one of cells, units, steps, bins, pairs, circles, permutations; N a number > 0", parse_limit,
                    "raise (or lower) a size limit: cells=4e8 (grids), units=1e8 (fishnet\n"
                    "cells), steps=1e5, bins=1e8 (cells x steps), pairs=2e8, circles=2.7e8,\n"
                    "permutations=1e11 (x units); may be repeated (docs/README.md, Limits)"));
+  t[n - 1].repeat_sep = '='; /* --limit cells=1e9 --limit units=1e9: one value per KIND */
   ADD(CLI_O_FLAG("quiet", 'q', &o->quiet, "errors only"));
   ADD(CLI_O_FLAG("verbose", 'v', &o->verbose, "more detail (twice: debugging)"));
   ADD(CLI_O_FLAG("help", 'h', &o->help, "this help"));

@@ -59,6 +59,11 @@ assert_error_line count "--wards given twice"
 assert_exit 1 "$SAFEMAP" scan "$POINTS" --centres units --centers incidents -o "$out/s.csv" # one option, two spellings
 assert_error_line scan "given twice (units, incidents)"
 assert_dir_empty "$out"
+# --limit takes one value per KIND: two kinds are fine, the same kind twice is an error
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --limit cells=1e9 --limit cells=2e9 -o "$o"
+assert_error_line kde "--limit given twice (cells=1e9, cells=2e9)"
+assert_dir_empty "$out"
+assert_exit 0 "$SAFEMAP" info "$POLICE_SAMPLE" --limit cells=1e9 --limit units=1e9 -q
 # a flag may repeat: -v -v is more detail
 assert_exit 0 "$SAFEMAP" info "$POLICE_SAMPLE" -v -v
 assert_exit 0 "$SAFEMAP" info "$POLICE_SAMPLE" -q -q
