@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef sm_status (*set_fn)(sm_ctx *, void *, const char *, const char *);
 typedef const char *(*get_fn)(const void *, const char *);
@@ -23,7 +24,19 @@ static const char *time_res_text(sm_time_res r) {
   }
 }
 
-static sm_status inputs(sm_ctx *ctx, set_fn set, void *o, const sm_points *p, const sm_areas *a) {
+/* Appends the input's warnings (already logged when it was read) to the "warnings" item, once. */
+static sm_status add_notes(sm_ctx *ctx, set_fn set, get_fn get, void *o, const char *notes) {
+  if (!notes || !*notes) return SM_OK;
+  const char *old = get(o, "warnings");
+  if (old && strstr(old, notes)) return SM_OK;
+  char *both = old ? sm__asprintf("%s; %s", old, notes) : NULL;
+  if (old && !both) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm_status st = set(ctx, o, "warnings", both ? both : notes);
+  sm__free(both);
+  return st;
+}
+
+static sm_status inputs(sm_ctx *ctx, set_fn set, get_fn get, void *o, const sm_points *p, const sm_areas *a) {
   char v[512];
   sm_status st = set(ctx, o, "safemap_version", sm_version_string());
   if (p) {
@@ -59,6 +72,7 @@ static sm_status inputs(sm_ctx *ctx, set_fn set, void *o, const sm_points *p, co
     if (!st && sm_points_input_crs(p)) st = set(ctx, o, "input_crs", sm_points_input_crs(p));
     if (!st && sm_points_crs(p)) st = set(ctx, o, "analysis_crs", sm_points_crs(p));
     if (!st) st = set(ctx, o, "input_time_resolution", time_res_text(sm_points_time_resolution(p)));
+    if (!st) st = add_notes(ctx, set, get, o, sm_points_warnings(p));
   }
   if (a && !st) {
     snprintf(v, sizeof v, "%zu (id field %s%s%s)", sm_areas_count(a), sm_areas_id_field(a) ? sm_areas_id_field(a) : "-",
@@ -69,15 +83,16 @@ static sm_status inputs(sm_ctx *ctx, set_fn set, void *o, const sm_points *p, co
       snprintf(v, sizeof v, "%zu", sm_areas_repaired_count(a));
       st = set(ctx, o, "input_areas_repaired", v);
     }
+    if (!st) st = add_notes(ctx, set, get, o, sm__areas_notes(a));
   }
   return st;
 }
 
 sm_status sm__layer_recipe_inputs(sm_ctx *ctx, sm_layer *l, const sm_points *p, const sm_areas *a) {
-  return inputs(ctx, set_layer, l, p, a);
+  return inputs(ctx, set_layer, get_layer, l, p, a);
 }
 sm_status sm__raster_recipe_inputs(sm_ctx *ctx, sm_raster *r, const sm_points *p, const sm_areas *a) {
-  return inputs(ctx, set_raster, r, p, a);
+  return inputs(ctx, set_raster, get_raster, r, p, a);
 }
 
 static sm_status warn(sm_ctx *ctx, set_fn set, get_fn get, void *o, const char *fmt, va_list ap) {

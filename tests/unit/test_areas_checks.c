@@ -191,6 +191,18 @@ static void overlapping_wards_reported(void **state) {
   assert_ok(ctx, sm_areas_count_points(ctx, &L, NULL, a, p, "ward_counts"));
   assert_contains(sm_layer_metadata_get(L, "warnings"), "2 pairs of areas overlap");
   sm_layer_destroy(L);
+  /* every pipeline's recipe carries the areas' warnings, once */
+  sm_result *r = NULL;
+  assert_ok(ctx, sm_count_run(ctx, &r, p, a, NULL));
+  const char *w = sm_layer_metadata_get(sm_result_layer(r, 0), "warnings");
+  assert_contains(w, "2 pairs of areas overlap");
+  assert_null(strstr(strstr(w, "2 pairs of areas overlap") + 1, "2 pairs of areas overlap"));
+  sm_result_destroy(r);
+  sm_kde_run_options ko = SM_KDE_RUN_OPTIONS_INIT;
+  ko.surface.bandwidth_m = 100, ko.surface.cell_m = 50;
+  assert_ok(ctx, sm_kde_run(ctx, &r, p, a, &ko));
+  assert_contains(sm_raster_metadata_get(sm_result_raster(r, 0), "warnings"), "2 pairs of areas overlap");
+  sm_result_destroy(r);
   sm_points_destroy(p);
   sm_areas_destroy(a);
   assert_int_equal(read_strict(path, 1, &a), SM_E_GEOMETRY);

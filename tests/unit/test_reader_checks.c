@@ -194,6 +194,13 @@ static void duplicate_column_warned(void **state) {
   char b[16];
   sm_time_format(sm_points_time(p)[0], SM_TIME_MONTH, b, sizeof b);
   assert_string_equal(b, "2024-01");
+  /* the warning goes with what is made of the points, in its recipe */
+  sm_kde_run_options ko = SM_KDE_RUN_OPTIONS_INIT;
+  ko.surface.bandwidth_m = 500, ko.surface.cell_m = 100;
+  sm_result *r = NULL;
+  assert_ok(ctx, sm_kde_run(ctx, &r, p, NULL, &ko));
+  assert_contains(sm_raster_metadata_get(sm_result_raster(r, 0), "warnings"), "the header names column 'Month' twice");
+  sm_result_destroy(r);
   sm_points_destroy(p);
   sm_read_options o = SM_READ_OPTIONS_INIT;
   o.strict = 1;
