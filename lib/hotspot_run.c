@@ -254,6 +254,13 @@ static sm_status optimised_units(hs_run *r) {
   return st;
 }
 
+/* Fewer than 3 units: refused before the weights are built (Gi* and Moran's I need 3). */
+static sm_status enough_units(hs_run *r) {
+  if (r->n >= 3) return SM_OK;
+  return sm__error(r->ctx, SM_E_INPUT, "hot-spot statistics need at least 3 %s, not %zu%s", r->wards ? "wards" : "cells",
+                   r->n, r->wards ? ": give --wards with more areas, or use --grid fishnet" : ": use a smaller --cell");
+}
+
 /* Gi* takes each unit as its own neighbour (weight 1); local and global Moran the same neighbours without. */
 static sm_status build_weights(hs_run *r) {
   sm_ctx *ctx = r->ctx;
@@ -529,6 +536,7 @@ sm_status sm_hotspots_run(sm_ctx *ctx, sm_result **out, const sm_points *points,
   if (!st && r.o.optimised) st = optimised_incidents(&r);
   if (!st) st = r.wards ? ward_units(&r) : cell_units(&r);
   if (!st && r.o.optimised) st = optimised_units(&r);
+  if (!st) st = enough_units(&r);
   if (!st) st = build_weights(&r);
   if (!st) st = lonely_units(&r);
   if (!st) st = statistics(&r);

@@ -79,7 +79,7 @@ clean_dir "$out"
 # ---- one ward: hotspots and emerging refuse it, with no undefined behaviour
 wards_sql one.gpkg "SELECT WD24CD, WD24NM, geom FROM wards WHERE WD24NM = 'Belsize'"
 assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WORKDIR/one.gpkg" -o "$out/h.gpkg"
-assert_error_line hotspots "at least 3 units, not 1"
+assert_error_line hotspots "hot-spot statistics need at least 3 wards, not 1: give --wards with more areas, or use --grid fishnet"
 assert_exit 1 "$SAFEMAP" emerging "$POINTS" --wards "$WORKDIR/one.gpkg" -o "$out/e.gpkg"
 assert_error_line emerging "at least 3 are needed"
 assert_dir_empty "$out"

@@ -205,7 +205,7 @@ static void lonely(void **state) {
   assert_non_null(strstr(sm_ctx_last_error(ctx), "no cell has a neighbour"));
   o.cell_m = 20000, o.band_m = 30000;
   assert_int_equal(sm_hotspots_run(ctx, &r, points, NULL, &o), SM_E_INPUT);
-  assert_non_null(strstr(sm_ctx_last_error(ctx), "at least 3 units"));
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "need at least 3 cells, not 1"));
   o.optimised = 1, o.cell_m = 0, o.band_m = 0;
   assert_int_equal(sm_hotspots_run(ctx, &r, points, NULL, &o), SM_OK);
   assert_true(sm_result_figure(r, "units") == 1035 && sm_result_figure(r, "cells_dropped") == 4635);
