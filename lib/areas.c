@@ -1,15 +1,6 @@
-/* sm_areas: polygons, repair, and an exact point-in-polygon index.
- *
- * Index: a uniform grid over the areas. Cells no boundary passes through
- * belong wholly to one area (or none) and are classified once by their
- * centre; points in boundary cells are tested exactly against the areas
- * whose bounding box touches the cell. The exact test is the crossing-number
- * rule with half-open edges (an edge counts when y0 <= py < y1 and the point
- * lies strictly left of it), evaluated on edges with a canonical endpoint
- * order, so a point on an edge shared by two areas is inside exactly one of
- * them, identically on every thread. Each area keeps its edges in horizontal
- * bands so a test reads only the edges near the point. */
-#include "internal/sm_internal.h"
+/* sm_areas: reading polygons from any OGR source (fields, CRS, repair, wards left out), the accessors.
+ * The checks of what was read are in areas_checks.c, the point-in-area index in areas_index.c. */
+#include "internal/areas_impl.h"
 
 #include <cpl_conv.h>
 #include <gdal.h>
@@ -25,43 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-typedef struct edge {
-  double x0, y0, x1, y1; /* y0 < y1 */
-} edge;
-
-struct sm_areas {
-  size_t n;
-  char **ids, **names;
-  double *area_m2;
-  unsigned char **wkb;
-  size_t *wkb_n;
-  char *id_field, *name_field, *crs, *value_field;
-  double *value; /* per area, with value_field */
-  double *cxy;   /* per area: centroid x, y (NAN without geometry) */
-  size_t repaired;
-  long *feat;  /* per area: its feature number in the source (1 = first) */
-  char *notes; /* the warnings reading gave, "; " between them, or NULL */
-  /* edges of all areas, grouped by area, non-horizontal only */
-  edge *edges;
-  size_t n_edges, edges_cap;
-  size_t *edge_off; /* area k owns edges [edge_off[k], edge_off[k+1]) */
-  /* all segments including horizontal ones, for boundary marking */
-  edge *segs;
-  size_t n_segs, segs_cap;
-  double *bb; /* 4 per area: xmin ymin xmax ymax */
-  /* bands per area */
-  int *nbands;
-  double *band_h;
-  size_t *band_base; /* into band_start: area k has nbands[k] + 1 entries */
-  uint32_t *band_start;
-  uint32_t *band_edges;
-  /* grid */
-  double gx0, gy0, gcell;
-  long gw, gh;
-  int32_t *cell;      /* >= 0 area, -1 none, -2 boundary (test candidates) */
-  uint32_t *cand_off; /* gw*gh + 1 */
-  uint32_t *cand;
-};
 
 sm_status sm_areas_options_init(sm_areas_options *opts, int version) {
   if (!opts || version < 1 || version > SM_AREAS_OPTIONS_VERSION) return SM_E_INVALID_ARG;
@@ -138,43 +92,6 @@ void sm_areas_extent(const sm_areas *a, double e[4]) {
     e[2] = fmax(e[2], a->bb[4 * k + 2]), e[3] = fmax(e[3], a->bb[4 * k + 3]);
   }
 }
-
-/* ---- exact test ---------------------------------------------------------------- */
-static inline int band_of(const sm_areas *a, size_t k, double y) {
-  double f = (y - a->bb[4 * k + 1]) / a->band_h[k];
-  int b = f > 0 ? (int)f : 0;
-  return b >= a->nbands[k] ? a->nbands[k] - 1 : b;
-}
-
-static int in_area(const sm_areas *a, size_t k, double px, double py) {
-  const double *bb = a->bb + 4 * k;
-  if (px < bb[0] || px > bb[2] || py < bb[1] || py > bb[3]) return 0;
-  int b = band_of(a, k, py);
-  const uint32_t *bs = a->band_start + a->band_base[k];
-  int c = 0;
-  for (uint32_t j = bs[b]; j < bs[b + 1]; j++) {
-    const edge *e = &a->edges[a->band_edges[j]];
-    if ((e->y0 <= py) && (py < e->y1)) {
-      double xi = e->x0 + (py - e->y0) * (e->x1 - e->x0) / (e->y1 - e->y0);
-      if (px < xi) c ^= 1;
-    }
-  }
-  return c;
-}
-
-static inline int32_t locate_one(const sm_areas *a, double px, double py) {
-  if (!(px >= a->gx0 && py >= a->gy0)) return -1;
-  long cx = (long)((px - a->gx0) / a->gcell), cy = (long)((py - a->gy0) / a->gcell);
-  if (cx >= a->gw || cy >= a->gh) return -1;
-  size_t c = (size_t)cy * (size_t)a->gw + (size_t)cx;
-  int32_t s = a->cell[c];
-  if (s != -2) return s;
-  for (uint32_t j = a->cand_off[c]; j < a->cand_off[c + 1]; j++)
-    if (in_area(a, a->cand[j], px, py)) return (int32_t)a->cand[j];
-  return -1;
-}
-
-int32_t sm__areas_locate_xy(const sm_areas *a, double x, double y) { return locate_one(a, x, y); }
 
 /* ---- building --------------------------------------------------------------------- */
 static sm_status add_ring(sm_ctx *ctx, sm_areas *a, GEOSContextHandle_t h, const GEOSGeometry *ring, double *bb) {
@@ -269,35 +186,10 @@ static int detect_field(OGRFeatureDefnH d, const char *suffix, const char *const
   return -1;
 }
 
-static sm_status build_index(sm_ctx *ctx, sm_areas *a);
 
-/* State of one sm_areas_read: the source, its layer and fields, the CRS
- * transformation and the GEOS context, shared by the stages below. */
-typedef struct area_reader {
-  sm_ctx *ctx;
-  sm_areas *a;
-  const char *source;
-  const sm_areas_options *opts;
-  const char *value_field;
-  GDALDatasetH ds;
-  OGRLayerH layer;
-  const char *lname;
-  OGRFeatureDefnH defn;
-  int fid_id, fid_name, fid_value;
-  OGRSpatialReferenceH dst_srs, src_srs_owned;
-  OGRCoordinateTransformationH ct;
-  sm_geos g;
-  GEOSWKBReader *rd;
-  GEOSWKBWriter *wr;
-  size_t cap; /* slots allocated in the per-area arrays */
-  size_t n_no_geom; /* features without geometry, left out */
-  sm_buf left_ids;  /* the first 10 of their ids */
-  sm_buf notes;     /* warnings kept with the areas (sm__areas_notes) */
-} area_reader;
 
 /* Adds a warning to the areas' notes, "; " between them. */
-static sm_status add_note(area_reader *R, const char *fmt, ...) SM_PRINTF(2, 3);
-static sm_status add_note(area_reader *R, const char *fmt, ...) {
+sm_status sm__areas_reader_note(area_reader *R, const char *fmt, ...) {
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -730,176 +622,12 @@ static sm_status read_area_features(area_reader *R) {
     char num[32];
     if (R->left_ids.n > 0 && (st = sm__buf_printf(&R->left_ids, "%s", R->n_no_geom > 10 ? ", ..." : "")))
       return sm__error(ctx, SM_E_NOMEM, "out of memory");
-    if ((st = add_note(R, "%s area%s without geometry left out (%s)", sm__thousands(R->n_no_geom, num, sizeof num),
+    if ((st = sm__areas_reader_note(R, "%s area%s without geometry left out (%s)", sm__thousands(R->n_no_geom, num, sizeof num),
                        R->n_no_geom == 1 ? "" : "s", R->left_ids.s)))
       return st;
   }
   a->edge_off[a->n] = a->n_edges;
   return SM_OK;
-}
-
-typedef struct {
-  const char *id;
-  size_t k;
-} id_ref;
-
-static int cmp_id_ref(const void *p, const void *q) {
-  const id_ref *x = p, *y = q;
-  int c = strcmp(x->id, y->id);
-  return c ? c : (x->k > y->k) - (x->k < y->k);
-}
-
-/* Duplicate ids make per-area outputs ambiguous (two rows, or one sum, for
- * one id): refused, naming the first duplicate in feature order and how many
- * ids are duplicated. Sorted, so any number of areas is checked. */
-static sm_status check_unique_ids(area_reader *R) {
-  sm_areas *a = R->a;
-  if (R->fid_id < 0 || a->n < 2) return SM_OK; /* FIDs are unique */
-  id_ref *r = sm__malloc(a->n * sizeof *r);
-  if (!r) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
-  for (size_t i = 0; i < a->n; i++) r[i] = (id_ref){a->ids[i], i};
-  qsort(r, a->n, sizeof *r, cmp_id_ref);
-  size_t dup = 0, first = SIZE_MAX, second = 0;
-  for (size_t i = 1; i < a->n; i++) {
-    if (strcmp(r[i].id, r[i - 1].id)) continue;
-    if (i < 2 || strcmp(r[i - 1].id, r[i - 2].id)) dup++; /* a new duplicated id */
-    if (r[i - 1].k < first || (r[i - 1].k == first && r[i].k < second)) first = r[i - 1].k, second = r[i].k;
-  }
-  sm__free(r);
-  if (!dup) return SM_OK;
-  char more[64] = "";
-  if (dup > 1) snprintf(more, sizeof more, " (and %zu other ids are used more than once)", dup - 1);
-  return sm__error(R->ctx, SM_E_INPUT,
-                   "%s: id '%s' in field %s is used by features %ld and %ld%s; choose a unique field with --id-field",
-                   R->source, a->ids[first], a->id_field, a->feat[first], a->feat[second], more);
-}
-
-/* ---- overlapping areas ------------------------------------------------------------- */
-typedef struct {
-  size_t *c;
-  size_t n, cap;
-  int oom;
-} hit_list;
-
-static void strtree_hit(void *item, void *user) {
-  hit_list *L = user;
-  if (sm__grow((void **)&L->c, &L->cap, L->n + 1, sizeof *L->c)) {
-    L->oom = 1;
-    return;
-  }
-  L->c[L->n++] = (size_t)(uintptr_t)item - 1; /* items are k + 1: never NULL */
-}
-
-static int cmp_size_t(const void *p, const void *q) {
-  size_t x = *(const size_t *)p, y = *(const size_t *)q;
-  return (x > y) - (x < y);
-}
-
-/* An overlap counts when it is more than 1 m² and more than 0.01 % of the
- * smaller of the two areas: less is a sliver of digitising or rounding. */
-static double overlap_threshold(const sm_areas *a, size_t i, size_t j) {
-  return fmax(1.0, 1e-4 * fmin(a->area_m2[i], a->area_m2[j]));
-}
-
-/* The overlaps found, for one message: how many pairs and the first few. */
-typedef struct {
-  size_t pairs, unchecked;
-  sm_buf text;
-} overlaps;
-
-static sm_status note_overlap(area_reader *R, overlaps *O, size_t i, size_t j, double m2) {
-  const sm_areas *a = R->a;
-  if (++O->pairs > 5) return SM_OK;
-  char num[32];
-  if (sm__buf_printf(&O->text, "%s'%s'%s%s%s and '%s'%s%s%s by %s m²", O->text.n ? "; " : "", a->ids[i],
-                     a->names[i][0] ? " (" : "", a->names[i], a->names[i][0] ? ")" : "", a->ids[j],
-                     a->names[j][0] ? " (" : "", a->names[j], a->names[j][0] ? ")" : "",
-                     sm__thousands((unsigned long long)llround(m2), num, sizeof num)))
-    return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
-  return SM_OK;
-}
-
-/* The pairs (i, j > i) among the areas whose envelopes meet area i's
- * (GEOS STRtree), measured: their intersection's area. */
-static sm_status overlaps_of(area_reader *R, GEOSGeometry **g, GEOSSTRtree *tree, size_t i, hit_list *L, overlaps *O) {
-  GEOSContextHandle_t h = R->g.handle;
-  L->n = 0;
-  GEOSSTRtree_query_r(h, tree, g[i], strtree_hit, L);
-  if (L->oom) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
-  qsort(L->c, L->n, sizeof *L->c, cmp_size_t);
-  const GEOSPreparedGeometry *pg = NULL;
-  sm_status st = SM_OK;
-  for (size_t q = 0; q < L->n && !st; q++) {
-    size_t j = L->c[q];
-    if (j <= i) continue;
-    const double *bi = R->a->bb + 4 * i, *bj = R->a->bb + 4 * j;
-    double thr = overlap_threshold(R->a, i, j);
-    double bw = fmin(bi[2], bj[2]) - fmax(bi[0], bj[0]), bh = fmin(bi[3], bj[3]) - fmax(bi[1], bj[1]);
-    if (!(bw > 0 && bh > 0 && bw * bh > thr)) continue; /* the envelopes' overlap is already too small */
-    if (!pg && !(pg = GEOSPrepare_r(h, g[i]))) return sm__error(R->ctx, SM_E_DEPENDENCY, "GEOS: %s", R->g.msg);
-    if (GEOSPreparedIntersects_r(h, pg, g[j]) != 1) continue;
-    GEOSGeometry *x = GEOSIntersection_r(h, g[i], g[j]);
-    double m2 = 0;
-    if (!x || !GEOSArea_r(h, x, &m2)) O->unchecked++;
-    else if (m2 > thr) st = note_overlap(R, O, i, j, m2);
-    if (x) GEOSGeom_destroy_r(h, x);
-  }
-  if (pg) GEOSPreparedGeom_destroy_r(h, pg);
-  return st;
-}
-
-/* Areas whose interiors overlap (more than a sliver) would share points: a
- * point in both is counted once, in the first of the two in source order (the
- * index's rule). Reported as a warning naming the pairs and the overlaps'
- * areas, or refused with --strict. */
-static sm_status check_overlaps(area_reader *R) {
-  sm_areas *a = R->a;
-  size_t n = a->n;
-  if (n < 2) return SM_OK;
-  GEOSContextHandle_t h = R->g.handle;
-  GEOSGeometry **g = sm__calloc(n, sizeof *g);
-  GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-  hit_list L = {0};
-  overlaps O = {0};
-  sm_status st = g && tree ? SM_OK : sm__error(R->ctx, SM_E_NOMEM, "out of memory");
-  for (size_t i = 0; i < n && !st; i++) {
-    if (!(g[i] = GEOSWKBReader_read_r(h, R->rd, a->wkb[i], a->wkb_n[i])))
-      st = sm__error(R->ctx, SM_E_DEPENDENCY, "GEOS: cannot read area '%s' back: %s", a->ids[i], R->g.msg);
-    else
-      GEOSSTRtree_insert_r(h, tree, g[i], (void *)(uintptr_t)(i + 1));
-  }
-  for (size_t i = 0; i < n && !st; i++) {
-    st = overlaps_of(R, g, tree, i, &L, &O);
-    if (!st && (i & 63) == 63) st = sm__progress(R->ctx, 0.8 + 0.1 * (double)i / (double)n, "checking areas for overlaps");
-  }
-  if (tree) GEOSSTRtree_destroy_r(h, tree);
-  for (size_t i = 0; g && i < n; i++)
-    if (g[i]) GEOSGeom_destroy_r(h, g[i]);
-  sm__free(g);
-  sm__free(L.c);
-  char num[32];
-  if (!st && O.pairs) {
-    const char *many = O.pairs > 5 ? ", ..." : "";
-    sm__thousands(O.pairs, num, sizeof num);
-    if (R->opts->strict)
-      st = sm__error(R->ctx, SM_E_GEOMETRY, "%s: layer '%s': %s pair%s of areas overlap: %s%s (--strict)", R->source,
-                     R->lname, num, O.pairs == 1 ? "" : "s", O.text.s, many);
-    else {
-      sm__log(R->ctx, SM_LOG_WARNING,
-              "%s: %s pair%s of areas overlap: %s%s; a point in two areas is counted once, in the first of them in "
-              "the source's order",
-              R->source, num, O.pairs == 1 ? "" : "s", O.text.s, many);
-      st = add_note(R, "%s pair%s of areas overlap (%s%s); a point in two is counted in the first in the source's order",
-                    num, O.pairs == 1 ? "" : "s", O.text.s, many);
-    }
-  }
-  if (!st && O.unchecked) {
-    sm__log(R->ctx, SM_LOG_WARNING, "%s: GEOS could not measure the overlap of %zu pair%s of areas; they were not checked",
-            R->source, O.unchecked, O.unchecked == 1 ? "" : "s");
-    st = add_note(R, "the overlap of %zu pair%s of areas could not be measured", O.unchecked, O.unchecked == 1 ? "" : "s");
-  }
-  sm__free(O.text.s);
-  return st;
 }
 
 sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const sm_areas_options *opts) {
@@ -921,9 +649,9 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
   if (!st) st = set_up_area_crs(&R);
   if (!st) st = start_geos(&R);
   if (!st) st = read_area_features(&R);
-  if (!st) st = check_unique_ids(&R);
-  if (!st) st = check_overlaps(&R);
-  if (!st) st = build_index(ctx, a);
+  if (!st) st = sm__areas_check_ids(&R);
+  if (!st) st = sm__areas_check_overlaps(&R);
+  if (!st) st = sm__areas_build_index(ctx, a);
   if (!st) st = sm__progress(ctx, 1.0, "areas ready");
   if (R.rd) GEOSWKBReader_destroy_r(R.g.handle, R.rd);
   if (R.wr) GEOSWKBWriter_destroy_r(R.g.handle, R.wr);
@@ -941,259 +669,4 @@ sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const s
   }
   *out = a;
   return SM_OK;
-}
-
-/* Bands per area: each area's height cut into up to 4096 bands (about one per
- * 4 edges), and per band the list of the area's edges that reach it. */
-static sm_status build_bands(sm_ctx *ctx, sm_areas *a) {
-  a->nbands = sm__malloc(a->n * sizeof *a->nbands);
-  a->band_h = sm__malloc(a->n * sizeof *a->band_h);
-  a->band_base = sm__malloc(a->n * sizeof *a->band_base);
-  if (!a->nbands || !a->band_h || !a->band_base) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  size_t total_bands = 0;
-  for (size_t k = 0; k < a->n; k++) {
-    size_t ne = a->edge_off[k + 1] - a->edge_off[k];
-    int nb = (int)(ne / 4);
-    if (nb < 1) nb = 1;
-    if (nb > 4096) nb = 4096;
-    double hgt = a->bb[4 * k + 3] - a->bb[4 * k + 1];
-    if (!(hgt > 0)) nb = 1, hgt = 1;
-    a->nbands[k] = nb;
-    a->band_h[k] = hgt / nb;
-    a->band_base[k] = total_bands;
-    total_bands += (size_t)nb + 1;
-  }
-  a->band_start = sm__calloc(total_bands + 1, sizeof *a->band_start);
-  if (!a->band_start) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  size_t total_entries = 0;
-  for (size_t k = 0; k < a->n; k++) {
-    uint32_t *bs = a->band_start + a->band_base[k];
-    for (size_t j = a->edge_off[k]; j < a->edge_off[k + 1]; j++) {
-      int b0 = band_of(a, k, a->edges[j].y0), b1 = band_of(a, k, a->edges[j].y1);
-      for (int b = b0; b <= b1; b++) bs[b + 1]++;
-      total_entries += (size_t)(b1 - b0 + 1);
-    }
-  }
-  if (total_entries >= UINT32_MAX) return sm__error(ctx, SM_E_INVALID_ARG, "areas are too large to index");
-  {
-    uint32_t run = 0;
-    for (size_t k = 0; k < a->n; k++) {
-      uint32_t *bs = a->band_start + a->band_base[k];
-      bs[0] = run;
-      for (int b = 1; b <= a->nbands[k]; b++) bs[b] += bs[b - 1];
-      run = bs[a->nbands[k]];
-    }
-  }
-  a->band_edges = sm__malloc((total_entries ? total_entries : 1) * sizeof *a->band_edges);
-  uint32_t *fill = sm__malloc((total_bands ? total_bands : 1) * sizeof *fill);
-  if (!a->band_edges || !fill) {
-    sm__free(fill);
-    return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  }
-  memcpy(fill, a->band_start, total_bands * sizeof *fill);
-  for (size_t k = 0; k < a->n; k++) {
-    uint32_t *fb = fill + a->band_base[k];
-    for (size_t j = a->edge_off[k]; j < a->edge_off[k + 1]; j++) {
-      int b0 = band_of(a, k, a->edges[j].y0), b1 = band_of(a, k, a->edges[j].y1);
-      for (int b = b0; b <= b1; b++) a->band_edges[fb[b]++] = (uint32_t)j;
-    }
-  }
-  sm__free(fill);
-  return SM_OK;
-}
-
-/* Lays the grid over all areas (about 8 cells per boundary segment) and
- * allocates its cells, their candidate offsets and the boundary marks
- * (*boundary, *ncell). Without any geometry the grid is empty and *boundary
- * stays NULL. */
-static sm_status place_grid(sm_ctx *ctx, sm_areas *a, unsigned char **boundary, size_t *ncell_out) {
-  *boundary = NULL;
-  double xmin = INFINITY, ymin = INFINITY, xmax = -INFINITY, ymax = -INFINITY;
-  for (size_t k = 0; k < a->n; k++) {
-    if (!(a->bb[4 * k] <= a->bb[4 * k + 2])) continue;
-    xmin = fmin(xmin, a->bb[4 * k]), ymin = fmin(ymin, a->bb[4 * k + 1]);
-    xmax = fmax(xmax, a->bb[4 * k + 2]), ymax = fmax(ymax, a->bb[4 * k + 3]);
-  }
-  if (!(xmin <= xmax)) { /* no geometry at all */
-    a->gw = a->gh = 0;
-    a->gx0 = a->gy0 = 0;
-    a->gcell = 1;
-    a->cell = sm__calloc(1, sizeof *a->cell);
-    a->cand_off = sm__calloc(1, sizeof *a->cand_off);
-    a->cand = sm__calloc(1, sizeof *a->cand);
-    return a->cell && a->cand_off && a->cand ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
-  }
-  double W = xmax - xmin, H = ymax - ymin, ext = fmax(W, H);
-  /* About 8 cells per boundary segment: most points then fall in cells no
-   * boundary crosses and need no test at all. */
-  double target = 8.0 * (double)a->n_segs;
-  if (target < 4096) target = 4096;
-  if (target > 4e6) target = 4e6;
-  double cell = sqrt(fmax(W, ext * 1e-3) * fmax(H, ext * 1e-3) / target);
-  if (!(cell > 0)) cell = 1;
-  a->gcell = cell;
-  a->gx0 = xmin - cell * 0.5;
-  a->gy0 = ymin - cell * 0.5;
-  a->gw = (long)ceil((xmax - a->gx0) / cell) + 1;
-  a->gh = (long)ceil((ymax - a->gy0) / cell) + 1;
-  size_t ncell = (size_t)a->gw * (size_t)a->gh;
-  a->cell = sm__malloc(ncell * sizeof *a->cell);
-  unsigned char *bd = sm__calloc(ncell, 1);
-  a->cand_off = sm__calloc(ncell + 1, sizeof *a->cand_off);
-  if (!a->cell || !bd || !a->cand_off) {
-    sm__free(bd);
-    return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  }
-  *boundary = bd;
-  *ncell_out = ncell;
-  return SM_OK;
-}
-
-#define CX(x) ((long)floor(((x) - a->gx0) / cell))
-#define CY(y) ((long)floor(((y) - a->gy0) / cell))
-#define CLAMPX(c) ((c) < 0 ? 0 : (c) >= a->gw ? a->gw - 1 : (c))
-#define CLAMPY(c) ((c) < 0 ? 0 : (c) >= a->gh ? a->gh - 1 : (c))
-
-/* Marks every cell a segment passes through (conservatively). */
-static void mark_boundary_cells(const sm_areas *a, unsigned char *boundary) {
-  const double cell = a->gcell, eps = cell * 1e-6;
-  for (size_t j = 0; j < a->n_segs; j++) {
-    const edge *e = &a->segs[j];
-    long r0 = CLAMPY(CY(e->y0 - eps)), r1 = CLAMPY(CY(e->y1 + eps));
-    for (long r = r0; r <= r1; r++) {
-      double ya = fmax(e->y0, a->gy0 + (double)r * cell), yb = fmin(e->y1, a->gy0 + (double)(r + 1) * cell);
-      double xa, xb;
-      if (e->y1 == e->y0) {
-        xa = fmin(e->x0, e->x1), xb = fmax(e->x0, e->x1);
-      } else {
-        double t0 = (ya - e->y0) / (e->y1 - e->y0), t1 = (yb - e->y0) / (e->y1 - e->y0);
-        t0 = fmax(0, fmin(1, t0)), t1 = fmax(0, fmin(1, t1));
-        double x0 = e->x0 + t0 * (e->x1 - e->x0), x1 = e->x0 + t1 * (e->x1 - e->x0);
-        xa = fmin(x0, x1), xb = fmax(x0, x1);
-      }
-      long c0 = CLAMPX(CX(xa - eps)), c1 = CLAMPX(CX(xb + eps));
-      for (long c = c0; c <= c1; c++) boundary[(size_t)r * (size_t)a->gw + (size_t)c] = 1;
-    }
-  }
-}
-
-/* Candidates: areas whose bounding box touches the cell, in area order
- * (pass 0 counts them per cell, pass 1 lists them). */
-static sm_status list_candidates(sm_ctx *ctx, sm_areas *a, size_t ncell) {
-  const double cell = a->gcell, eps = cell * 1e-6;
-  for (int pass = 0; pass < 2; pass++) {
-    uint32_t *fillc = NULL;
-    if (pass == 1) {
-      for (size_t c = 0; c < ncell; c++) a->cand_off[c + 1] += a->cand_off[c];
-      a->cand = sm__malloc((a->cand_off[ncell] ? a->cand_off[ncell] : 1) * sizeof *a->cand);
-      fillc = sm__malloc(ncell * sizeof *fillc);
-      if (!a->cand || !fillc) {
-        sm__free(fillc);
-        return sm__error(ctx, SM_E_NOMEM, "out of memory");
-      }
-      memcpy(fillc, a->cand_off, ncell * sizeof *fillc);
-    }
-    for (size_t k = 0; k < a->n; k++) {
-      const double *bb = a->bb + 4 * k;
-      if (!(bb[0] <= bb[2])) continue;
-      long c0 = CLAMPX(CX(bb[0] - eps)), c1 = CLAMPX(CX(bb[2] + eps));
-      long r0 = CLAMPY(CY(bb[1] - eps)), r1 = CLAMPY(CY(bb[3] + eps));
-      for (long r = r0; r <= r1; r++)
-        for (long c = c0; c <= c1; c++) {
-          size_t ci = (size_t)r * (size_t)a->gw + (size_t)c;
-          if (pass == 0) {
-            if (a->cand_off[ci + 1] == UINT32_MAX - 1) return sm__error(ctx, SM_E_INVALID_ARG, "areas are too large to index");
-            a->cand_off[ci + 1]++;
-          } else {
-            a->cand[fillc[ci]++] = (uint32_t)k;
-          }
-        }
-    }
-    sm__free(fillc);
-  }
-  return SM_OK;
-}
-
-#undef CX
-#undef CY
-#undef CLAMPX
-#undef CLAMPY
-
-/* Classifies cells: boundary cells keep their candidates; others take the
- * first area containing their centre. */
-static void classify_cells(sm_ctx *ctx, sm_areas *a, const unsigned char *boundary, size_t ncell) {
-  const double cell = a->gcell;
-  long gw = a->gw;
-  int nt = sm__threads(ctx);
-#ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
-#endif
-  for (size_t c = 0; c < ncell; c++) {
-    if (boundary[c]) {
-      a->cell[c] = a->cand_off[c + 1] > a->cand_off[c] ? -2 : -1;
-      continue;
-    }
-    double px = a->gx0 + ((double)(c % (size_t)gw) + 0.5) * cell, py = a->gy0 + ((double)(c / (size_t)gw) + 0.5) * cell;
-    int32_t s = -1;
-    for (uint32_t j = a->cand_off[c]; j < a->cand_off[c + 1] && s < 0; j++)
-      if (in_area(a, a->cand[j], px, py)) s = (int32_t)a->cand[j];
-    a->cell[c] = s;
-  }
-  (void)nt;
-}
-
-/* The point-in-polygon index: edge bands per area, then the grid, its
- * boundary cells and candidates, and the classification of the other cells;
- * the boundary segments are dropped once used. */
-static sm_status build_index(sm_ctx *ctx, sm_areas *a) {
-  sm_status st = build_bands(ctx, a);
-  if (st) return st;
-  unsigned char *boundary = NULL;
-  size_t ncell = 0;
-  if ((st = place_grid(ctx, a, &boundary, &ncell)) || !boundary) return st;
-  mark_boundary_cells(a, boundary);
-  if ((st = list_candidates(ctx, a, ncell))) {
-    sm__free(boundary);
-    return st;
-  }
-  classify_cells(ctx, a, boundary, ncell);
-  sm__free(boundary);
-  sm__free(a->segs);
-  a->segs = NULL;
-  a->n_segs = a->segs_cap = 0;
-  return SM_OK;
-}
-
-sm_status sm_areas_locate(sm_ctx *ctx, const sm_areas *a, const sm_points *p, int32_t *area_of_point,
-                          size_t *n_outside_out) {
-  if (!a || !p || (!area_of_point && sm_points_count(p)))
-    return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_locate: NULL argument");
-  if (!sm__crs_equal(ctx, a->crs, p->crs))
-    return sm__error(ctx, SM_E_CRS, "points are in %s but areas in %s; read the areas with analysis_crs = sm_points_crs()",
-                     p->crs, a->crs);
-  size_t n = p->n, outside = 0;
-  const size_t chunk = 1u << 16;
-  size_t nchunks = (n + chunk - 1) / chunk;
-  int nt = sm__threads(ctx);
-  sm_status st = SM_OK;
-  /* Chunks of work between progress/cancel checks on the calling thread. */
-  size_t per_round = (size_t)nt * 8;
-  for (size_t c0 = 0; c0 < nchunks && !st; c0 += per_round) {
-    size_t c1 = c0 + per_round < nchunks ? c0 + per_round : nchunks;
-    size_t lo = c0 * chunk, hi = c1 * chunk < n ? c1 * chunk : n;
-    size_t out_round = 0;
-#ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) reduction(+ : out_round)
-#endif
-    for (size_t i = lo; i < hi; i++) {
-      int32_t k = locate_one(a, p->x[i], p->y[i]);
-      area_of_point[i] = k;
-      out_round += k < 0;
-    }
-    outside += out_round;
-    st = sm__progress(ctx, (double)hi / (double)(n ? n : 1), "assigning points to areas");
-  }
-  if (st) return st;
-  if (n_outside_out) *n_outside_out = outside;
-  return sm__progress(ctx, 1.0, "assigning points to areas");
 }
