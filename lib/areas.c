@@ -580,6 +580,13 @@ static sm_status store_area_geometry(area_reader *R, size_t k, GEOSGeometry *gg,
   sm_status st = add_polygonal(R->ctx, a, h, gg, a->bb + 4 * k);
   GEOSGeom_destroy_r(h, gg);
   if (st) return st;
+  /* a million kilometres from the CRS's origin is no place on Earth: the wrong CRS, or broken coordinates */
+  const double *bb = a->bb + 4 * k;
+  for (int j = 0; j < 4; j++)
+    if (!(fabs(bb[j]) <= SM_AREAS_MAX_COORD))
+      return sm__error(R->ctx, SM_E_GEOMETRY,
+                       "%s: area %s has a coordinate of %g m in %s, more than 1e9 m from its origin: is the wards' CRS "
+                       "right (--wards-crs)?", R->source, who, bb[j], a->crs);
   if (!a->wkb[k]) return sm__error(R->ctx, SM_E_DEPENDENCY, "GEOS: cannot write area %s", who);
   /* GEOS allocates with malloc: the buffer is released with sm__free. */
   return SM_OK;

@@ -138,7 +138,7 @@ static sm_status place_grid(sm_ctx *ctx, sm_areas *a, unsigned char **boundary, 
   double target = 8.0 * (double)a->n_segs;
   if (target < 4096) target = 4096;
   if (target > 4e6) target = 4e6;
-  double cell = sqrt(fmax(W, ext * 1e-3) * fmax(H, ext * 1e-3) / target);
+  double cell = sqrt(fmax(W, ext * 1e-3)) * sqrt(fmax(H, ext * 1e-3)) / sqrt(target); /* no overflow */
   if (!(cell > 0)) cell = 1;
   a->gcell = cell;
   a->gx0 = xmin - cell * 0.5;

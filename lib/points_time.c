@@ -83,6 +83,8 @@ sm_status sm_time_parse(const char *text, size_t len, int64_t *t_out, sm_time_re
         while (i < len && isdigit((unsigned char)text[i])) i++;
       }
     }
+    /* the clock itself in range (24:00:00 is the end of the day); a leap second allowed */
+    if (!(hh <= 23 || (hh == 24 && mi == 0 && ss == 0)) || mi > 59 || ss > 60) return SM_E_INPUT;
     if (i < len && (text[i] == 'Z' || text[i] == 'z')) i++;
     else if (i < len && (text[i] == '+' || text[i] == '-')) {
       /* +HH:MM offset */
@@ -90,12 +92,11 @@ sm_status sm_time_parse(const char *text, size_t len, int64_t *t_out, sm_time_re
       i++;
       if (!digits(text, len, &i, 2, &oh)) return SM_E_INPUT;
       if (i < len && text[i] == ':') i++;
-      if (!digits(text, len, &i, 2, &om)) return SM_E_INPUT;
+      if (!digits(text, len, &i, 2, &om) || oh > 18 || om > 59) return SM_E_INPUT;
       mi -= sign * om;
       hh -= sign * oh;
     }
     if (i != len) return SM_E_INPUT;
-    if (hh > 23 + 24 || mi > 59 + 60 || ss > 60) return SM_E_INPUT;
     res = SM_TIME_SECOND;
   }
   if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (unsigned)mo)) return SM_E_INPUT;

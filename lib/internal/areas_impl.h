@@ -10,6 +10,9 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
+/* Areas with a coordinate farther than this from the analysis CRS's origin (metres) are refused. */
+#define SM_AREAS_MAX_COORD 1e9
+
 typedef struct edge {
   double x0, y0, x1, y1; /* y0 < y1 */
 } edge;

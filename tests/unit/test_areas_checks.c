@@ -218,6 +218,19 @@ static void overlapping_wards_reported(void **state) {
 }
 
 /* ---- opening ---------------------------------------------------------------------------- */
+/* A ward 1e12 m from the origin (the fuzzer's 1e211 m made the index's grid NaN): refused, naming the CRS. */
+static void far_coordinates_refused(void **state) {
+  (void)state;
+  square sq[3];
+  row_of(sq, 3);
+  sq[2] = (square){1e12, 183000, 100, "w3"};
+  sm_areas *a;
+  assert_int_equal(read_strict(squares_gpkg("far.gpkg", sq, 3), 0, &a), SM_E_GEOMETRY);
+  assert_null(a);
+  assert_contains(sm_ctx_last_error(ctx), "'w3'");
+  assert_contains(sm_ctx_last_error(ctx), "more than 1e9 m from its origin: is the wards' CRS right (--wards-crs)?");
+}
+
 static void unopenable_sources_say_why(void **state) {
   (void)state;
   sm_areas *a;
@@ -364,6 +377,7 @@ int main(void) {
       cmocka_unit_test(duplicate_ids_refused_in_large_layers),
       cmocka_unit_test(ward_without_geometry_left_out),
       cmocka_unit_test(overlapping_wards_reported),
+      cmocka_unit_test(far_coordinates_refused),
       cmocka_unit_test(unopenable_sources_say_why),
       cmocka_unit_test(contiguity_of_one_area),
       cmocka_unit_test(category_columns_distinct_and_mapped),

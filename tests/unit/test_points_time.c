@@ -24,12 +24,17 @@ static void formats(void **state) {
   assert_int_equal(parse("2024-03-05T10:20:30+01:00", &r), 1709251200 + 4 * 86400 + 37230 - 3600);
   assert_int_equal(parse(" 2024-02-29 ", &r), 1709164800); /* leap day, trimmed */
   assert_int_equal(parse("1969-12-31", &r), -86400);
+  assert_int_equal(parse("2024-03-05T24:00", &r), 1709251200 + 5 * 86400); /* the end of the day */
+  assert_int_equal(parse("2024-03-05T00:30+01:00", &r), 1709251200 + 4 * 86400 - 1800); /* the day before in UTC */
 }
 
 static void bad(void **state) {
   (void)state;
   const char *bad[] = {"", "2024", "2024-13", "2024-00", "2024-02-30", "2023-02-29", "24-03", "2024-3",
-                       "March 2024", "2024-03-05T25", "2024-03-05X", "31/02/2024", "2024-03-05T10:20:30Zjunk"};
+                       "March 2024", "2024-03-05T25", "2024-03-05X", "31/02/2024", "2024-03-05T10:20:30Zjunk",
+                       /* a clock out of range, with or without an offset (were read as the next day, the next hour) */
+                       "2024-12-31T47:59", "2024-03-05T10:75", "2024-03-05T24:01", "2024-03-05T10:20:61",
+                       "2024-03-05T25:00+02:00", "2024-03-05T10:00+01:75", "2024-03-05T10:00+19:00"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     int64_t t;
     sm_time_res r;
