@@ -208,7 +208,7 @@ static PJ *cached_op(sm_ctx *ctx, const char *src, const char *dst) {
   PJ_CONTEXT *pc = sm__proj_ctx(ctx);
   if (!pc) return NULL;
   int free_slot = -1;
-  for (int i = 0; i < 8; i++) {
+  for (int i = 0; i < SM_PROJ_OPS; i++) {
     if (ctx->proj_ops[i].op && !strcmp(ctx->proj_ops[i].src, src) && !strcmp(ctx->proj_ops[i].dst, dst))
       return ctx->proj_ops[i].op;
     if (!ctx->proj_ops[i].op && free_slot < 0) free_slot = i;
@@ -219,8 +219,8 @@ static PJ *cached_op(sm_ctx *ctx, const char *src, const char *dst) {
     proj_destroy(ctx->proj_ops[0].op);
     sm__free(ctx->proj_ops[0].src);
     sm__free(ctx->proj_ops[0].dst);
-    memmove(ctx->proj_ops, ctx->proj_ops + 1, 7 * sizeof ctx->proj_ops[0]);
-    free_slot = 7;
+    memmove(ctx->proj_ops, ctx->proj_ops + 1, (SM_PROJ_OPS - 1) * sizeof ctx->proj_ops[0]);
+    free_slot = SM_PROJ_OPS - 1;
   }
   ctx->proj_ops[free_slot].src = sm__strdup(src);
   ctx->proj_ops[free_slot].dst = sm__strdup(dst);

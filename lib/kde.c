@@ -599,16 +599,13 @@ static sm_status adaptive_reach_sparr(sm_ctx *ctx, pt *p, size_t np, const doubl
   }
   if (!st) {
     /* kernel tables: k[d + n] for d = -n .. n */
-    double Sx = 0, Sy = 0;
     for (long d = -(long)nx; d <= (long)nx; d++) {
       double z = cell * (double)d / hp;
       kx[d + (long)nx] = exp(-0.5 * z * z);
-      if (d < (long)nx) Sx += kx[d + (long)nx];
     }
     for (long d = -(long)ny; d <= (long)ny; d++) {
       double z = cell * (double)d / hp;
       ky[d + (long)ny] = exp(-0.5 * z * z);
-      if (d < (long)ny) Sy += ky[d + (long)ny];
     }
     /* the pilot's integral on the grid, per point separably */
     double total = 0;

@@ -3,7 +3,9 @@
 
 #include "sm_internal.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define SM_CSV_CHUNK (1u << 22)
 
@@ -18,6 +20,10 @@ int sm__csv_open_file(sm_csv *c, FILE *f) {
   init(c);
   c->f = f;
   c->cap = SM_CSV_CHUNK;
+  /* a small file gets a buffer of its size (it grows if the file does): not 4 MB per file */
+  struct stat sb;
+  if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0 && (uint64_t)sb.st_size < SM_CSV_CHUNK)
+    c->cap = (size_t)sb.st_size + 64;
   c->buf = sm__malloc(c->cap + 1);
   if (!c->buf) return SM_CSV_ENOMEM;
   c->own_buf = 1;

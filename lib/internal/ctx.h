@@ -29,11 +29,13 @@ struct sm_ctx {
   /* PROJ context of the calling thread, created on first use. */
   void *proj_ctx;
   void *proj_log;
-  /* Transformations made on proj_ctx, kept for reuse (calling thread only). */
+  /* Transformations made on proj_ctx, kept for reuse (calling thread only): enough for every UTM zone of
+   * both hemispheres, so that a ctx reading lon/lat files from anywhere makes each operation once. */
+#define SM_PROJ_OPS 128
   struct {
     char *src, *dst;
     void *op; /* PJ * */
-  } proj_ops[8];
+  } proj_ops[SM_PROJ_OPS];
 };
 
 /* ---- errors, logging, progress ------------------------------------------ */

@@ -38,7 +38,7 @@ void *sm__proj_ctx(sm_ctx *ctx) {
 }
 
 void sm__proj_ctx_free(sm_ctx *ctx) {
-  for (int i = 0; i < 8; i++) {
+  for (int i = 0; i < SM_PROJ_OPS; i++) {
     if (ctx->proj_ops[i].op) proj_destroy(ctx->proj_ops[i].op);
     sm__free(ctx->proj_ops[i].src);
     sm__free(ctx->proj_ops[i].dst);
