@@ -133,6 +133,8 @@ static inline int32_t sm__intern_cached(sm_intern_cache *c, sm_strtab *t, const 
  * of memory (message set). */
 static inline int sm__reader_category(sm_reader *r, sm_intern_cache *cc, const char *s, size_t n, int32_t *cat) {
   *cat = -1;
+  const char *nul = n ? memchr(s, '\0', n) : NULL; /* a NUL byte in the field ends the name, as it would in C */
+  if (nul) n = (size_t)(nul - s);
   if (n && (*cat = sm__intern_cached(cc, &r->p->cats, s, n)) < 0) {
     sm__error(r->ctx, SM_E_NOMEM, "out of memory");
     return -1;

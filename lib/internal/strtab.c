@@ -40,7 +40,8 @@ int32_t sm__strtab_intern(sm_strtab *t, const char *s, size_t len) {
   size_t j = hash(s, len) & (t->nslots - 1);
   while (t->slots[j]) {
     const char *c = t->strs[t->slots[j] - 1];
-    if (strncmp(c, s, len) == 0 && c[len] == '\0') return (int32_t)(t->slots[j] - 1);
+    /* s may hold a NUL byte: c equals it only if c is exactly len bytes long (never read past c's end) */
+    if (strnlen(c, len + 1) == len && memcmp(c, s, len) == 0) return (int32_t)(t->slots[j] - 1);
     j = (j + 1) & (t->nslots - 1);
   }
   if (t->n >= INT32_MAX - 1) return -1;

@@ -215,6 +215,26 @@ static void duplicate_column_warned(void **state) {
   sm_points_destroy(p);
 }
 
+/* ---- a NUL byte in a category (the fuzzer's: the string table read past the stored name) -------- */
+static void category_with_nul_byte(void **state) {
+  (void)state;
+  static const char body[] = "x,y,cat\n529000,184000,ab\n529100,184100,ab\0cd\n529200,184200,abc\n";
+  const char *f = tu_path("nulcat.csv");
+  FILE *fp = fopen(f, "wb");
+  assert_non_null(fp);
+  fwrite(body, 1, sizeof body - 1, fp);
+  fclose(fp);
+  sm_read_options o = SM_READ_OPTIONS_INIT;
+  o.crs = "EPSG:27700", o.x_field = "x", o.y_field = "y", o.category_field = "cat";
+  sm_points *p = NULL;
+  assert_ok(ctx, read1(f, &p, &o));
+  assert_int_equal(sm_points_count(p), 3);
+  assert_int_equal(sm_points_category_count(p), 2); /* "ab" (twice: the name ends at the NUL) and "abc" */
+  assert_string_equal(sm_points_category_name(p, 0), "ab");
+  assert_string_equal(sm_points_category_name(p, 1), "abc");
+  sm_points_destroy(p);
+}
+
 /* ---- CR-only line ends ---------------------------------------------------------------------- */
 static void cr_only_lines_read(void **state) {
   (void)state;
@@ -281,6 +301,7 @@ int main(void) {
       cmocka_unit_test(camden_points_and_wards_overlap),
       cmocka_unit_test(no_points_says_why),
       cmocka_unit_test(duplicate_column_warned),
+      cmocka_unit_test(category_with_nul_byte),
       cmocka_unit_test(cr_only_lines_read),
       cmocka_unit_test(repeats_across_files_counted_once),
   };
