@@ -11,12 +11,9 @@
 
 static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
 
-static void gdal_init_once(void) {
-  GDALAllRegister();
-  /* GDAL's CSV driver is not used for .csv (we parse CSV ourselves), but
-   * keep OGR from printing anything anywhere. */
-  CPLSetConfigOption("CPL_LOG", "OFF");
-}
+/* GDAL's messages during the library's calls go to the ctx (sm__gdal_begin); GDAL's global settings are
+ * the host program's (CPL_LOG names a log file: setting it to "OFF" wrote a file called OFF). */
+static void gdal_init_once(void) { GDALAllRegister(); }
 
 void sm__gdal_init(void) { pthread_once(&gdal_once, gdal_init_once); }
 
