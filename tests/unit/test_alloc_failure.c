@@ -1,7 +1,8 @@
 /* Every pipeline, with its k-th allocation failing for every k until the run needs no more: each failure
  * comes back as SM_E_NOMEM with no result and nothing leaked (the sanitizer build checks the leaks), and
  * the run that needs no failure gives the same figures as one never interrupted. Small data (200
- * incidents over 12 months in 16 square wards of 250 m) keeps the thousands of runs quick. */
+ * incidents over 12 months in 16 square wards of 250 m) keeps the thousands of runs quick. The readers of
+ * points and wards are failed the same way. */
 #include "testutil.h"
 
 void sm__alloc_fail_after(long k); /* lib/common.c: the allocator's test hook */
@@ -144,10 +145,59 @@ static void test_forecast(void **state) {
   assert_true(every_failure("backtest", run_backtest, &bo) > 0);
 }
 
+/* The readers: points (CSV, one and two threads) and areas, with each allocation failing in turn. */
+typedef sm_status (*read_fn)(void *out);
+static sm_status read_points_1(void *out) {
+  sm_read_options ro = SM_READ_OPTIONS_INIT;
+  ro.x_field = "x", ro.y_field = "y", ro.crs = "EPSG:27700", ro.time_field = "month";
+  const char *src[] = {tu_path("incidents.csv")};
+  return sm_points_read(ctx, out, src, 1, &ro);
+}
+static sm_status read_areas_1(void *out) {
+  sm_areas_options ao = SM_AREAS_OPTIONS_INIT;
+  ao.crs = "EPSG:27700", ao.analysis_crs = sm_points_crs(pts);
+  return sm_areas_read(ctx, out, tu_path("wards.csv"), &ao);
+}
+
+static long every_read_failure(const char *what, read_fn rd, int areas) {
+  long k = 1;
+  for (;; k++) {
+    void *obj = NULL;
+    sm__alloc_fail_after(k);
+    sm_status st = rd(&obj);
+    sm__alloc_fail_after(0);
+    if (st == SM_OK) {
+      if (areas) {
+        assert_int_equal(sm_areas_count(obj), sm_areas_count(wards));
+        sm_areas_destroy(obj);
+      } else {
+        assert_int_equal(sm_points_count(obj), sm_points_count(pts));
+        sm_points_destroy(obj);
+      }
+      break;
+    }
+    if (st != SM_E_NOMEM) fail_msg("%s: allocation %ld failing gave %s (%s), not out of memory", what, k, sm_status_str(st),
+                                   sm_ctx_last_error(ctx));
+    assert_null(obj);
+    if (k > 200000) fail_msg("%s: still failing after %ld allocations", what, k);
+  }
+  print_message("%s: %ld allocations, each failure reported\n", what, k - 1);
+  return k - 1;
+}
+
+static void test_readers(void **state) {
+  (void)state;
+  assert_true(every_read_failure("read points (2 threads)", read_points_1, 0) > 0);
+  sm_ctx_set_threads(ctx, 1);
+  assert_true(every_read_failure("read points (1 thread)", read_points_1, 0) > 0);
+  sm_ctx_set_threads(ctx, 2);
+  assert_true(every_read_failure("read areas", read_areas_1, 1) > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_count_and_kde), cmocka_unit_test(test_hotspots), cmocka_unit_test(test_emerging),
-      cmocka_unit_test(test_nearrepeat_and_scan), cmocka_unit_test(test_forecast),
+      cmocka_unit_test(test_nearrepeat_and_scan), cmocka_unit_test(test_forecast), cmocka_unit_test(test_readers),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
