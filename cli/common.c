@@ -212,8 +212,9 @@ void cli_protect(cli_run *r, const char *path) {
 }
 
 int cli_read(cli_run *r) {
-  sm_status st = sm_points_read(r->ctx, &r->points, r->o.inputs, r->o.n_inputs, &r->o.read);
-  if (!st && sm_points_count(r->points) == 0 && !r->o.quiet) {
+  /* no POINTS: only a command whose points are optional gets here (audit) */
+  sm_status st = r->o.n_inputs ? sm_points_read(r->ctx, &r->points, r->o.inputs, r->o.n_inputs, &r->o.read) : SM_OK;
+  if (!st && r->points && sm_points_count(r->points) == 0 && !r->o.quiet) {
     cli_clear_progress();
     cli_print_problems(stderr, r->points, 2); /* why nothing is left, before the error */
   }
@@ -224,7 +225,7 @@ int cli_read(cli_run *r) {
     ao.id_field = r->o.id_field;
     ao.name_field = r->o.name_field;
     ao.crs = r->o.wards_crs;
-    ao.analysis_crs = sm_points_crs(r->points);
+    ao.analysis_crs = r->points ? sm_points_crs(r->points) : NULL;
     ao.strict = r->o.strict;
     ao.value_field = r->value_field;
     st = sm_areas_read(r->ctx, &r->areas, r->o.wards, &ao);

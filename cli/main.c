@@ -17,6 +17,7 @@ static const command commands[] = {
     {"emerging", cmd_emerging, "emerging hot spots: space-time Gi*, Mann-Kendall trends, ArcGIS's 17 categories"},
     {"nearrepeat", cmd_nearrepeat, "Knox near-repeat table: pairs by distance and time band against shuffled dates"},
     {"scan", cmd_scan, "space-time permutation scan statistic (SaTScan's): clusters with p-values"},
+    {"audit", cmd_audit, "women's safety audit: street lighting, maintenance, walk audits, VAWG crime by segment"},
     {"forecast", cmd_forecast, "ProMap and KDE risk surfaces; scores any surface (hit rate, PAI, PEI); back-test"},
 };
 

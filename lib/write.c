@@ -278,6 +278,7 @@ static OGRwkbGeometryType ogr_type(sm_geom_type t) {
   case SM_GEOM_POINT: return wkbPoint;
   case SM_GEOM_LINESTRING: return wkbLineString;
   case SM_GEOM_POLYGON: return wkbPolygon;
+  case SM_GEOM_MULTILINESTRING: return wkbMultiLineString;
   case SM_GEOM_MULTIPOLYGON: return wkbMultiPolygon;
   default: return wkbNone;
   }
@@ -339,6 +340,8 @@ static sm_status write_layer(sm_ctx *ctx, GDALDatasetH ds, const sm_layer *l, do
       }
       if (sm_layer_geom_type(l) == SM_GEOM_MULTIPOLYGON && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPolygon)
         g = OGR_G_ForceToMultiPolygon(g);
+      if (sm_layer_geom_type(l) == SM_GEOM_MULTILINESTRING && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbLineString)
+        g = OGR_G_ForceToMultiLineString(g);
       OGR_F_SetGeometryDirectly(f, g);
     }
     for (size_t c = 0; c < nf; c++) {

@@ -34,6 +34,7 @@ typedef enum sm_geom_type {
   SM_GEOM_POINT = 1,
   SM_GEOM_LINESTRING = 2,
   SM_GEOM_POLYGON = 3,
+  SM_GEOM_MULTILINESTRING = 5, /**< @since 0.3 */
   SM_GEOM_MULTIPOLYGON = 6
 } sm_geom_type;
 
