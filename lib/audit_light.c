@@ -41,7 +41,8 @@ double sm_lamp_type_efficacy(sm_lamp_type t) { return (int)t >= 0 && t < SM_LAMP
 
 int sm_lamp_type_parse(const char *text, sm_lamp_type *out) {
   static const struct { const char *word; sm_lamp_type t; } W[] = {
-      {"led", SM_LAMP_LED},         {"son", SM_LAMP_HPS},         {"hps", SM_LAMP_HPS},
+      {"led", SM_LAMP_LED},         {"son", SM_LAMP_HPS},         {"sont", SM_LAMP_HPS},
+      {"sone", SM_LAMP_HPS},        {"cdmt", SM_LAMP_MH},         {"hps", SM_LAMP_HPS},
       {"highpressuresodium", SM_LAMP_HPS}, {"sox", SM_LAMP_LPS}, {"lps", SM_LAMP_LPS},
       {"lowpressuresodium", SM_LAMP_LPS}, {"cdm", SM_LAMP_MH},   {"cmh", SM_LAMP_MH},
       {"cosmo", SM_LAMP_MH},        {"metalhalide", SM_LAMP_MH},  {"mh", SM_LAMP_MH},
@@ -56,8 +57,10 @@ int sm_lamp_type_parse(const char *text, sm_lamp_type *out) {
     if (isalnum((unsigned char)*p)) b[k++] = (char)tolower((unsigned char)*p);
   b[k] = 0;
   if (!k) return 0;
-  for (size_t i = 0; i < sizeof W / sizeof W[0]; i++)
-    if (!strncmp(b, W[i].word, strlen(W[i].word))) return *out = W[i].t, 1;
+  for (size_t i = 0; i < sizeof W / sizeof W[0]; i++) { /* a short word must end where a letter does not follow */
+    size_t n = strlen(W[i].word);
+    if (!strncmp(b, W[i].word, n) && (n >= 4 || !isalpha((unsigned char)b[n]))) return *out = W[i].t, 1;
+  }
   for (size_t i = 0; i < sizeof W / sizeof W[0]; i++)
     if (strlen(W[i].word) >= 3 && strstr(b, W[i].word)) return *out = W[i].t, 1;
   return 0;
@@ -125,7 +128,7 @@ int sm_light_regime_parse(const char *text, sm_light_regime *out) {
   /* a part-night window: the first "T1-T2" in the text */
   for (const char *p = b; *p; p++) {
     if (!(isdigit((unsigned char)*p) || !strncmp(p, "midnight", 8))) continue;
-    if (p > b && isdigit((unsigned char)p[-1])) continue;
+    if (p > b && (isdigit((unsigned char)p[-1]) || p[-1] == ':' || p[-1] == '.')) continue;
     const char *q = p;
     int from = clock_at(&q);
     if (from < 0) continue;

@@ -22,8 +22,10 @@ static const char *const NOT_WALKED[] = {"motorway", "motorway_link", "trunk", "
                                          "proposed", "raceway", "bus_guideway", "busway", "abandoned",
                                          "disused", "escape", NULL};
 
-static int walked(const char *highway, const char *other_tags) {
-  if (sm__src_blank(highway)) return 0;
+/* osm_lines: the layer is GDAL's OSM "lines" (an other_tags column), where a line without a highway tag is a
+ * railway, a river or a wall; elsewhere a street without a type is a street. */
+static int walked(const char *highway, const char *other_tags, int osm_lines) {
+  if (sm__src_blank(highway)) return !osm_lines;
   int motor = !strncmp(highway, "motorway", 8) || !strncmp(highway, "trunk", 5);
   if (other_tags && (strstr(other_tags, "\"foot\"=>\"no\"") || strstr(other_tags, "\"access\"=>\"no\""))) return 0;
   if (motor && other_tags &&
@@ -75,7 +77,7 @@ static sm_status street_feature(sm__src *S, OGRFeatureH f, int fn, int fh, int f
   sm_ctx *ctx = S->ctx;
   s->tally.read++;
   const char *hw = sm__src_text(f, fh);
-  if (filter && fh >= 0 && !walked(hw, sm__src_text(f, fo))) return s->tally.filtered++, SM_OK;
+  if (filter && fh >= 0 && !walked(hw, sm__src_text(f, fo), fo >= 0)) return s->tally.filtered++, SM_OK;
   OGRGeometryH g = OGR_F_GetGeometryRef(f);
   char w[200];
   if (!g || OGR_G_IsEmpty(g)) return sm__src_skip(S, f, &s->tally, "no geometry"), SM_OK;
