@@ -241,8 +241,9 @@ static void threads_same_bits(void **state) {
   sm_result_destroy(r[0]), sm_result_destroy(r[1]);
 }
 
-/* Lamps in longitude/latitude are moved into the streets' CRS: the same light, to the centimetre by which the
- * test's own transformation (sm_crs_transform) and the reader's (GDAL's) may differ. */
+/* Lamps in longitude/latitude are moved into the streets' CRS: the lamps land within 10 cm of where they were
+ * planted (the test's own transformation, sm_crs_transform, and the reader's, GDAL's, may differ by
+ * centimetres), and the light is the same to 1% (the far, faint light falls as r^-4). */
 static void lamps_other_crs(void **state) {
   (void)state;
   double x[9], y[9];
@@ -259,9 +260,17 @@ static void lamps_other_crs(void **state) {
   const sm_layer *a = sm_result_layer_named(r, "audit_segments"), *b = sm_result_layer_named(q, "audit_segments");
   for (size_t s = 0; s < 12; s++) {
     double u = sm_layer_get_double(a, s, col(a, "lux_avg")), v = sm_layer_get_double(b, s, col(b, "lux_avg"));
-    if (!(fabs(u - v) <= 1e-4 * v)) fail_msg("segment %zu: %.17g vs %.17g", s, u, v);
+    if (!(fabs(u - v) <= 1e-2 * v)) fail_msg("segment %zu: %.17g vs %.17g", s, u, v);
   }
   assert_non_null(strstr(sm_layer_metadata_get(a, "lights"), "Longitude/Latitude (EPSG:4326)"));
+  const sm_layer *L = sm_result_layer_named(r, "audit_lamps");
+  for (size_t i = 0; i < 9; i++) {
+    size_t wn;
+    const unsigned char *w = sm_layer_get_wkb(L, i, &wn);
+    double px, py;
+    memcpy(&px, w + 5, 8), memcpy(&py, w + 13, 8);
+    assert_true(fabs(px - (530012.5 + 25 * ROW_GAP[i])) < 0.1 && fabs(py - 180000) < 0.1);
+  }
   sm_result_destroy(r), sm_result_destroy(q);
 }
 
