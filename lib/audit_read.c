@@ -162,6 +162,8 @@ sm_status sm__audit_streets_crs(sm_ctx *ctx, const sm_audit_options *o, char **c
   sm__src S = SM__SRC_INIT(ctx, "streets", o->streets);
   sm__gdal_begin(ctx);
   sm_status st = sm__src_open(&S, o->streets_layer, 1);
+  if (!st && OGR_FD_GetGeomFieldCount(S.defn) == 0)
+    st = sm__error(ctx, SM_E_INPUT, "--streets %s: layer '%s' has no geometry: the streets must be lines", S.source, S.lname);
   OGREnvelope env;
   if (!st && OGR_L_GetExtent(S.layer, &env, 1) != OGRERR_NONE)
     st = sm__error(ctx, SM_E_INPUT, "--streets %s: layer '%s' has no features", S.source, S.lname);

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# safemap audit on the bundled Holborn and Bloomsbury sample (OSM streets, Camden's lamp inventory, the City of
+# London's 2023 crimes, synthetic walk audits and defects), checked against independent counts; and its usage
+# errors and bad inputs.
+set -euo pipefail
+. "$SRCDIR/tests/cli/lib.sh"
+
+out="$WORKDIR/out"
+mkdir -p "$out"
+STREETS="$DATA/streets/holborn_bloomsbury_osm.gpkg"
+LAMPS="$DATA/lighting/camden_lamps_holborn_bloomsbury.csv"
+CRIMES="$DATA/police/city_of_london_2023_holborn"
+AUDITS="$DATA/synthetic/walk_audits_synthetic.csv"
+DEFECTS="$DATA/synthetic/defects_synthetic.csv"
+
+# the whole audit, as the README's demo runs it
+assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" "$CRIMES" --defects "$DEFECTS" --at 2023-12-31 \
+  --audits "$AUDITS" --wards "$WARDS" --hour 01:00 -j 2 -o "$out/audit.gpkg"
+assert_stderr_contains "safemap audit: 1643 segments, 29.2 km of street; 1746 lamps"
+assert_stderr_contains "310 crimes"
+assert_stderr_contains "safemap audit: priority 1: "
+assert_stderr_contains "102 segments (2.16 km) outside every ward were left out"
+for layer in audit_segments dark_stretches audit_priorities audit_lamps audit_wards; do
+  n=$(sql_value "$out/audit.gpkg" "SELECT COUNT(*) FROM $layer")
+  [ "${n:-0}" -gt 0 ] || fail "layer $layer is empty or missing ($n)"
+done
+# the VAWG rows of the sample, counted here from the CSVs: the default crime types
+vawg=$(cat "$CRIMES"/*.csv | awk -F, 'index($0, "Violence and sexual offences") || index($0, "Robbery") || index($0, "Public order") || index($0, "Theft from the person")' | awk -F, '$5 != ""' | wc -l)
+[ "$vawg" = 310 ] || fail "the sample has $vawg VAWG rows with a position, want 310"
+assert_eq "crimes used" 310 "$(sql_value "$out/audit.gpkg" "SELECT value FROM safemap_metadata WHERE layer = 'audit_segments' AND key = 'input_points'")"
+[ "$(sql_value "$out/audit.gpkg" "SELECT COUNT(*) FROM audit_priorities")" = 50 ] || fail "want the top 50 priorities"
+[ "$(sql_value "$out/audit.gpkg" "SELECT COUNT(*) FROM audit_wards")" = 2 ] || fail "want 2 wards with audited streets"
+# every dark stretch is at least --min-dark 50 m, below target all along
+[ "$(sql_value "$out/audit.gpkg" "SELECT COUNT(*) FROM dark_stretches WHERE length_m < 50")" = 0 ] || fail "a dark stretch under 50 m"
+[ "$(sql_value "$out/audit.gpkg" "SELECT COUNT(*) FROM audit_segments WHERE dark_stretch IS NOT NULL AND below_target = 0")" = 0 ] ||
+  fail "a lit segment in a dark stretch"
+# the ward summary adds up the segments
+w=$(sql_value "$out/audit.gpkg" "SELECT ROUND(SUM(street_km), 6) FROM audit_wards")
+s=$(sql_value "$out/audit.gpkg" "SELECT ROUND(SUM(length_m) / 1000, 6) FROM audit_segments")
+[ "$w" = "$s" ] || fail "wards hold $w km, segments $s km"
+
+# without wards every street is kept: the segments' length is the streets' length measured by SpatiaLite
+assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" -o "$out/streets.csv" -q
+[ -f "$out/streets_dark_stretches.csv" ] && [ -f "$out/streets_priorities.csv" ] && [ -f "$out/streets_lamps.csv" ] ||
+  fail "CSV companions missing"
+ours=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "length_m") c = i; next } { s += $c } END { printf "%.3f", s }' "$out/streets.csv")
+theirs=$(ogrinfo -q -dialect sqlite -sql "SELECT SUM(ST_Length(ST_Transform(geom, 27700))) AS m FROM highways" "$STREETS" |
+  sed -n 's/^ *m (Real) = //p' | awk '{ printf "%.3f", $1 }')
+[ "$ours" = "$theirs" ] || fail "segments sum to $ours m, the streets measure $theirs m"
+assert_stderr_empty
+
+# the same bits for 1 and 2 threads
+assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" --hour 01:00 -j 1 -o "$out/j1.csv" -q
+assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" --hour 01:00 -j 2 -o "$out/j2.csv" -q
+assert_same_bytes "$out/j1.csv" "$out/j2.csv"
+clean_dir "$out"
+
+# usage errors: nothing is written
+assert_exit 1 "$SAFEMAP" audit --lights "$LAMPS" -o "$out/x.gpkg"
+assert_error_line audit "--streets is required"
+assert_exit 1 "$SAFEMAP" audit --streets "$STREETS" -o "$out/x.gpkg"
+assert_error_line audit "nothing to audit the streets with"
+assert_exit 1 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" --hour 25:00 -o "$out/x.gpkg"
+assert_error_line audit "--hour '25:00' is not a time of day"
+assert_exit 1 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" --target P9 -o "$out/x.gpkg"
+assert_error_line audit "--target 'P9' is not an EN 13201-2 P class"
+assert_exit 1 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" --priority-weights 1,2 -o "$out/x.gpkg"
+assert_error_line audit "--priority-weights '1,2' is not 5 numbers"
+assert_exit 1 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" --lamp-type plasma -o "$out/x.gpkg"
+assert_error_line audit "--lamp-type 'plasma' is not a lamp type"
+assert_exit 1 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" --sample 30 -o "$out/x.gpkg"
+assert_error_line audit "--sample 30 must not be longer than --segment 25"
+
+# bad inputs, each named by file, row, field and value; nothing is written
+printf 'Easting,Northing,Wattage\n529900,181400,90\n529930,181400,0\n' > "$WORKDIR/zero.csv"
+assert_exit 1 "$SAFEMAP" audit --streets "$STREETS" --lights "$WORKDIR/zero.csv" -o "$out/x.gpkg"
+assert_error_line audit "zero.csv: line 3: field 'Wattage' value '0': a lamp's wattage must be a positive number of watts"
+printf 'Easting,Northing,Wattage,Switch Regime\n529900,181400,90,when dark\n' > "$WORKDIR/regime.csv"
+assert_exit 1 "$SAFEMAP" audit --streets "$STREETS" --lights "$WORKDIR/regime.csv" -o "$out/x.gpkg"
+assert_error_line audit "regime.csv: line 2: field 'Switch Regime' value 'when dark': not a switching regime"
+printf 'Easting,Northing,Wattage\n540000,190000,90\n' > "$WORKDIR/far.csv"
+assert_exit 1 "$SAFEMAP" audit --streets "$STREETS" --lights "$WORKDIR/far.csv" -o "$out/x.gpkg"
+assert_stderr_contains "is within reach of any street"
+assert_exit 1 "$SAFEMAP" audit --streets "$LAMPS" --lights "$LAMPS" -o "$out/x.gpkg"
+assert_stderr_contains "has no geometry: the streets must be lines"
+assert_exit 1 "$SAFEMAP" audit --streets "$WARDS" --lights "$LAMPS" -o "$out/x.gpkg"
+assert_stderr_contains "the streets must be lines"
+printf 'Easting,Northing,Lighting\n529900,181400,5\n' > "$WORKDIR/score.csv"
+assert_exit 1 "$SAFEMAP" audit --streets "$STREETS" --audits "$WORKDIR/score.csv" -o "$out/x.gpkg"
+assert_error_line audit "score.csv: line 2: field 'Lighting' value '5': audit scores are 0 to 3"
+printf 'Easting,Northing,Category,Reported,Fixed\n529900,181400,Pothole,2023-05-01,2023-04-01\n' > "$WORKDIR/fixed.csv"
+assert_exit 1 "$SAFEMAP" audit --streets "$STREETS" --defects "$WORKDIR/fixed.csv" -o "$out/x.gpkg"
+assert_error_line audit "fixed.csv: line 2: fixed before it was reported"
+assert_dir_empty "$out"
+finish
