@@ -135,12 +135,19 @@ demo() {
   say "safemap forecast --backtest -> $out/camden_burglary_backtest.csv (ProMap vs KDE vs last month, hit rate and PAI at 5%)"
   "$sm" forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --backtest \
     -o "$out/camden_burglary_backtest.csv" --overwrite 2>&1 | tail -n 2
+  say "safemap audit -> $out/holborn_audit.gpkg (Camden's lamps on Holborn and Bloomsbury's streets at 01:00, VAWG crimes)"
+  "$sm" audit --streets data/streets/holborn_bloomsbury_osm.gpkg \
+    --lights data/lighting/camden_lamps_holborn_bloomsbury.csv data/police/city_of_london_2023_holborn \
+    --defects data/synthetic/defects_synthetic.csv --at 2023-12-31 --audits data/synthetic/walk_audits_synthetic.csv \
+    --wards data/wards/camden_wards_2024.gpkg --hour 01:00 -o "$out/holborn_audit.gpkg" --overwrite
   say "done: $out/camden_burglary_counts.gpkg (layers ward_counts, ward_counts_by_month, safemap_metadata)"
   say "      $out/camden_burglary_kde.gpkg (raster kde, layer kde_hotspot_areas)"
   say "      $out/camden_burglary_hotspots.gpkg, ..._optimised.gpkg (layer hotspots)"
   say "      $out/camden_burglary_emerging.gpkg (layers emerging, emerging_bins), ..._scan.gpkg, ..._scan_now.gpkg (scan_clusters, scan_locations)"
   say "      $out/camden_burglary_promap.gpkg (raster promap, layer promap_top)"
-  say "      $out/camden_burglary_near_repeat.csv, ..._backtest.csv: open the GeoPackages in QGIS"
+  say "      $out/camden_burglary_near_repeat.csv, ..._backtest.csv"
+  say "      $out/holborn_audit.gpkg (audit_segments, dark_stretches, audit_priorities, audit_lamps, audit_wards)"
+  say "      open the GeoPackages in QGIS"
 }
 
 run_tests() { # dir

@@ -55,6 +55,8 @@ static void summary(const cli_run *r) {
   if (sm_result_figure(res, "defects_open") > 0) fprintf(stderr, "; %.0f open defects", sm_result_figure(res, "defects_open"));
   if (sm_result_figure(res, "audits") > 0) fprintf(stderr, "; %.0f walk audits", sm_result_figure(res, "audits"));
   fprintf(stderr, "\n");
+  const char *note = sm_result_text(res, "note");
+  if (note) fprintf(stderr, "safemap audit: %s\n", note);
   for (int k = 1; k <= 3; k++) {
     char name[16];
     snprintf(name, sizeof name, "top_%d", k);
@@ -85,7 +87,11 @@ static int options(cli_run *r, audit_args *a) {
     }
   }
   a->ao.top = (size_t)a->top;
-  r->o.read.types = a->crime_types ? a->crime_types : SM_AUDIT_VAWG_TYPES;
+  if (a->crime_types && r->o.read.types) {
+    r->rc = cli_usage_error("audit", "--crime-types and --type both choose the crime types: give one");
+    return 0;
+  }
+  if (a->crime_types || !r->o.read.types) r->o.read.types = a->crime_types ? a->crime_types : SM_AUDIT_VAWG_TYPES;
   if (!st) st = sm_audit_options_check(r->ctx, &a->ao, r->o.n_inputs > 0);
   if (a->ao.streets) cli_protect(r, a->ao.streets);
   if (a->ao.lights) cli_protect(r, a->ao.lights);

@@ -226,13 +226,14 @@ sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L) {
               o->weights[0], o->weights[1], o->weights[2], o->weights[3], o->weights[4]);
   if (!st) st = meta(A, L, "min_dark_m", "%g", o->min_dark_m);
   if (!st) st = sm__layer_recipe_inputs(A->ctx, L, A->crimes, A->wards);
-  if (!st && A->notes) { /* logged once by the run; recorded on every layer */
+  if (!st && A->warnings) { /* logged once by the run; recorded on every layer */
     const char *old = sm_layer_metadata_get(L, "warnings");
-    char *both = old ? sm__asprintf("%s; %s", old, A->notes) : NULL;
+    char *both = old ? sm__asprintf("%s; %s", old, A->warnings) : NULL;
     st = old && !both ? sm__error(A->ctx, SM_E_NOMEM, "out of memory")
-                      : sm_layer_set_metadata(A->ctx, L, "warnings", both ? both : A->notes);
+                      : sm_layer_set_metadata(A->ctx, L, "warnings", both ? both : A->warnings);
     sm__free(both);
   }
+  if (!st && A->notes) st = sm_layer_set_metadata(A->ctx, L, "notes", A->notes);
   return st;
 }
 

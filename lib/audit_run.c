@@ -87,7 +87,7 @@ static void audit_free(sm__audit *A) {
   void *arr[] = {A->crs, A->reach, A->lamp_seg, A->lamp_along, A->lamp_dist, A->lux_avg, A->lux_min, A->lamps_lit,
                  A->near_lamp, A->gap, A->cls, A->below, A->defects_n, A->defect_score, A->defect_oldest,
                  A->defect_cats, A->audits_n, A->audit_param, A->audit_mean, A->crimes_n, A->crime_per_100m,
-                 A->crime_kde, A->ward, A->notes, A->priority, A->order, A->rank, A->stretch_of};
+                 A->crime_kde, A->ward, A->notes, A->warnings, A->priority, A->order, A->rank, A->stretch_of};
   for (size_t k = 0; k < sizeof arr / sizeof arr[0]; k++) sm__free(arr[k]);
   for (int k = 0; k < SM__C_END; k++) sm__free(A->s[k]), sm__free(A->c[k]);
 }
@@ -432,24 +432,26 @@ static sm_status coverage(sm__audit *A) {
   return st;
 }
 
-/* The run's own warnings, once: logged here, and on every layer through the recipe. */
+/* The run's own warnings and notes, once: logged here, and on every layer through the recipe. */
 static sm_status notes(sm__audit *A) {
-  char b[2048];
+  char w[1024], n[1024];
   size_t k = 0;
-  b[0] = 0;
+  w[0] = n[0] = 0;
   if (A->have_lights && A->lamps.no_watts)
-    k += (size_t)snprintf(b + k, sizeof b - k, "%zu lamps of --lights have no wattage or lumens (the first: %s): each "
-                          "was taken as the inventory's median, %g W", A->lamps.no_watts, A->lamps.no_watts_example,
-                          A->lamps.median_watts);
-  if (A->have_lights && A->unlit_km > 0 && k < sizeof b)
-    k += (size_t)snprintf(b + k, sizeof b - k, "%s%.2f km of the %zu segments' streets have no lamp at all within 100 m: "
-                          "dark there, or outside the lamp inventory?", k ? "; " : "", A->unlit_km, A->net.n);
-  if (A->outside_wards && k < sizeof b)
-    k += (size_t)snprintf(b + k, sizeof b - k, "%s%zu segments (%.2f km) outside every ward were left out", k ? "; " : "",
+    snprintf(w, sizeof w, "%zu lamps of --lights have no wattage or lumens (the first: %s): each was taken as the "
+             "inventory's median, %g W", A->lamps.no_watts, A->lamps.no_watts_example, A->lamps.median_watts);
+  if (A->outside_wards)
+    k += (size_t)snprintf(n + k, sizeof n - k, "%zu street segments (%.2f km) outside every ward were left out",
                           A->outside_wards, A->outside_wards_km);
-  if (!b[0]) return SM_OK;
-  sm__log(A->ctx, SM_LOG_WARNING, "%s", b);
-  return (A->notes = sm__strdup(b)) ? SM_OK : sm__error(A->ctx, SM_E_NOMEM, "out of memory");
+  if (A->have_lights && A->unlit_km > 0 && k < sizeof n)
+    k += (size_t)snprintf(n + k, sizeof n - k, "%s%.2f km of street have no lamp at all within 100 m: dark there, or "
+                          "beyond the lamp inventory (private or park paths, another council's streets)",
+                          k ? "; " : "", A->unlit_km);
+  if (w[0]) sm__log(A->ctx, SM_LOG_WARNING, "%s", w);
+  if (n[0]) sm__log(A->ctx, SM_LOG_INFO, "%s", n);
+  if ((w[0] && !(A->warnings = sm__strdup(w))) || (n[0] && !(A->notes = sm__strdup(n))))
+    return sm__error(A->ctx, SM_E_NOMEM, "out of memory");
+  return SM_OK;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -669,6 +671,7 @@ sm_status sm_audit_run(sm_ctx *ctx, sm_result **out, const sm_points *crimes, co
   if (!st && !(st = sm__progress(ctx, 0.9, "writing the layers"))) st = sm__result_create(ctx, &r);
   if (!st) st = sm__audit_layers(&A, r);
   if (!st) st = figures(&A, r);
+  if (!st && A.notes) st = sm__result_text(ctx, r, "note", A.notes);
   if (!st) st = sm__progress(ctx, 1, "done");
   audit_free(&A);
   if (st) sm_result_destroy(r);

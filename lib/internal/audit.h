@@ -196,7 +196,8 @@ typedef struct sm__audit {
   size_t outside_wards;      /* segments left out: their middle is in no ward */
   double outside_wards_km;
   double unlit_km;           /* street with no lamp (lit or not) within 100 m: outside the inventory? */
-  char *notes;               /* the run's own warnings, logged once, on every layer */
+  char *warnings;            /* the run's own warnings (data problems), logged once, on every layer */
+  char *notes;               /* what is worth knowing (streets outside the wards, beyond the lamps), likewise */
 } sm__audit;
 
 /* The layers of a scored run into r (audit_out.c). */

@@ -19,7 +19,8 @@ assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" "$CRIMES" 
 assert_stderr_contains "safemap audit: 1643 segments, 29.2 km of street; 1746 lamps"
 assert_stderr_contains "310 crimes"
 assert_stderr_contains "safemap audit: priority 1: "
-assert_stderr_contains "102 segments (2.16 km) outside every ward were left out"
+assert_stderr_contains "safemap audit: 102 street segments (2.16 km) outside every ward were left out"
+assert_stderr_not_contains "warning"
 for layer in audit_segments dark_stretches audit_priorities audit_lamps audit_wards; do
   n=$(sql_value "$out/audit.gpkg" "SELECT COUNT(*) FROM $layer")
   [ "${n:-0}" -gt 0 ] || fail "layer $layer is empty or missing ($n)"
