@@ -31,5 +31,6 @@
 #include "safemap/write.h"
 #include "safemap/result.h"
 #include "safemap/count.h"
+#include "safemap/route.h"
 
 #endif /* SAFEMAP_H */
