@@ -18,6 +18,7 @@ static const command commands[] = {
     {"nearrepeat", cmd_nearrepeat, "Knox near-repeat table: pairs by distance and time band against shuffled dates"},
     {"scan", cmd_scan, "space-time permutation scan statistic (SaTScan's): clusters with p-values"},
     {"forecast", cmd_forecast, "ProMap and KDE risk surfaces; scores any surface (hit rate, PAI, PEI); back-test"},
+    {"route", cmd_route, "the shortest and the safest walking route over an audit's street segments"},
 };
 
 static void help(FILE *f) {
