@@ -171,7 +171,11 @@ static sm_status open_layer(sm_ctx *ctx, GDALDatasetH ds, sm__route_net *net, OG
     return sm__error(ctx, SM_E_INPUT, "%s: layer '%s' has no column%s %s (safemap audit writes %s)", path, ln,
                      nmiss > 1 ? "s" : "", missing, nmiss > 1 ? "them" : "it");
   OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(L);
-  if (!srs) return sm__error(ctx, SM_E_CRS, "%s: layer '%s' has no CRS; routes need the segments in metres", path, ln);
+  /* a GeoPackage's srs_id 0 and -1 read as "Undefined geographic SRS" / "Undefined Cartesian SRS": no CRS */
+  const char *srs_name = srs ? OSRGetName(srs) : NULL;
+  if (!srs || (srs_name && !strncmp(srs_name, "Undefined ", 10)))
+    return sm__error(ctx, SM_E_CRS, "%s: layer '%s' has no CRS; routes need the segments in a projected CRS in metres",
+                     path, ln);
   if (OSRIsGeographic(srs) || !OSRIsProjected(srs))
     return sm__error(ctx, SM_E_CRS, "%s: layer '%s' is in a geographic CRS (degrees); routes need a projected CRS in "
                                     "metres (rerun safemap audit)", path, ln);
