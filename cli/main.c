@@ -19,6 +19,7 @@ static const command commands[] = {
     {"scan", cmd_scan, "space-time permutation scan statistic (SaTScan's): clusters with p-values"},
     {"audit", cmd_audit, "women's safety audit: street lighting, maintenance, walk audits, VAWG crime by segment"},
     {"forecast", cmd_forecast, "ProMap and KDE risk surfaces; scores any surface (hit rate, PAI, PEI); back-test"},
+    {"route", cmd_route, "the shortest and the safest walking route over an audit's street segments"},
 };
 
 static void help(FILE *f) {

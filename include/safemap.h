@@ -32,5 +32,6 @@
 #include "safemap/result.h"
 #include "safemap/count.h"
 #include "safemap/audit.h"
+#include "safemap/route.h"
 
 #endif /* SAFEMAP_H */

@@ -44,6 +44,13 @@ grep -q '^cluster 1: 2024-10 to 2024-11, 74 observed vs 43.5 expected, LLR 8.90,
   { echo "FAIL: scan example"; cat "$WORKDIR/s.txt"; exit 1; }
 grep -q '^ProMap for 2025-02: 44 of 177 incidents in the top 5% of the area (995 cells): hit rate 24.9%, PAI 4.97$' "$WORKDIR/s.txt" ||
   { echo "FAIL: forecast example"; cat "$WORKDIR/s.txt"; exit 1; }
+ogr2ogr -f GPKG "$WORKDIR/audit.gpkg" "$SRCDIR/tests/golden/route/segments.csv" -oo GEOM_POSSIBLE_NAMES=wkt \
+  -oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES -nlt LINESTRING -a_srs EPSG:27700 -nln audit_segments
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/route" "$WORKDIR/audit.gpkg" 530000 181700 530400 181700 "$WORKDIR/r.gpkg" > "$WORKDIR/r.txt"
+grep -q '^safest     802.6 m  dark    0.0 m  VAWG exposure  2.01   40 segments$' "$WORKDIR/r.txt" ||
+  { echo "FAIL: route example"; cat "$WORKDIR/r.txt"; exit 1; }
+grep -q '^the safest route is 400.7 m longer$' "$WORKDIR/r.txt" || { echo "FAIL: route example (extra)"; cat "$WORKDIR/r.txt"; exit 1; }
+test -f "$WORKDIR/r.gpkg"
 
 # 2. pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"

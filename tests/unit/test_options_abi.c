@@ -51,6 +51,7 @@ static void test_init_versions(void **state) {
   CHECK_INIT(sm_scan_run_options, sm_scan_run_options_init, SM_SCAN_RUN_OPTIONS_VERSION, SM_SCAN_RUN_OPTIONS_INIT);
   CHECK_INIT(sm_forecast_options, sm_forecast_options_init, SM_FORECAST_OPTIONS_VERSION, SM_FORECAST_OPTIONS_INIT);
   CHECK_INIT(sm_backtest_options, sm_backtest_options_init, SM_BACKTEST_OPTIONS_VERSION, SM_BACKTEST_OPTIONS_INIT);
+  CHECK_INIT(sm_route_options, sm_route_options_init, SM_ROUTE_OPTIONS_VERSION, SM_ROUTE_OPTIONS_INIT);
 }
 
 /* A pipeline given options of version 0 or current + 1 refuses them with a message naming the version,
