@@ -141,6 +141,9 @@ demo() {
     --lights data/lighting/camden_lamps_holborn_bloomsbury.csv data/police/city_of_london_2023_holborn \
     --defects data/synthetic/defects_synthetic.csv --at 2023-12-31 --audits data/synthetic/walk_audits_synthetic.csv \
     --wards data/wards/camden_wards_2024.gpkg --hour 01:00 -o "$out/holborn_audit.gpkg" --overwrite
+  say "safemap route -> $out/holborn_route.gpkg (the shortest and the safest walk across Holborn at 01:00)"
+  "$sm" route "$out/holborn_audit.gpkg" --from 530000,181500 --to 530800,181300 --hour 01:00 \
+    -o "$out/holborn_route.gpkg" --overwrite
   say "done: $out/camden_burglary_counts.gpkg (layers ward_counts, ward_counts_by_month, safemap_metadata)"
   say "      $out/camden_burglary_kde.gpkg (raster kde, layer kde_hotspot_areas)"
   say "      $out/camden_burglary_hotspots.gpkg, ..._optimised.gpkg (layer hotspots)"
@@ -148,6 +151,7 @@ demo() {
   say "      $out/camden_burglary_promap.gpkg (raster promap, layer promap_top)"
   say "      $out/camden_burglary_near_repeat.csv, ..._backtest.csv"
   say "      $out/holborn_audit.gpkg (audit_segments, dark_stretches, audit_priorities, audit_lamps, audit_wards)"
+  say "      $out/holborn_route.gpkg (routes, route_segments)"
   say "      open the GeoPackages in QGIS"
 }
 

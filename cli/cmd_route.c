@@ -29,9 +29,9 @@ static const cli_command ROUTE = {
     "from_node, to_node, streets; and layer route_segments, each route's segments in walking order\n"
     "(OUT_route_segments.csv beside a CSV).\n",
     "# the safest way from one corner of the audit to another, and how much longer it is\n"
-    "safemap route out/audit.gpkg --from 530000,181500 --to 530600,181900 -o out/route.gpkg\n"
+    "safemap route out/holborn_audit.gpkg --from 530000,181500 --to 530800,181300 -o out/holborn_route.gpkg\n"
     "# the same in degrees, after dark, with the crime penalty doubled\n"
-    "safemap route out/audit.gpkg --from -0.1318,51.5220 --to -0.1229,51.5254 --hour 22:00 \\\n"
+    "safemap route out/holborn_audit.gpkg --from -0.1230,51.5180 --to -0.1130,51.5170 --hour 01:00 \\\n"
     "    --penalties crime=2 -o out/route.csv\n",
     CLI_G_OUTPUT,
     NULL};

@@ -226,6 +226,10 @@ sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L) {
               o->weights[0], o->weights[1], o->weights[2], o->weights[3], o->weights[4]);
   if (!st) st = meta(A, L, "min_dark_m", "%g", o->min_dark_m);
   if (!st) st = sm__layer_recipe_inputs(A->ctx, L, A->crimes, A->wards);
+  if (!st && !A->crimes) { /* the input items every output has: no crimes here; the other inputs say theirs above */
+    const char *keys[] = {"input_rows_read", "input_rows_skipped", "input_rows_left_out", "input_points"};
+    for (size_t k = 0; k < 4 && !st; k++) st = meta(A, L, keys[k], "0 (no crimes given)");
+  }
   if (!st && A->warnings) { /* logged once by the run; recorded on every layer */
     const char *old = sm_layer_metadata_get(L, "warnings");
     char *both = old ? sm__asprintf("%s; %s", old, A->warnings) : NULL;

@@ -94,6 +94,14 @@ static sm_status recipe(sm_ctx *ctx, sm_layer *L, const sm__route_net *net, cons
     if (!st) st = sm__layer_meta(ctx, L, key, "%lld", (long long)e[k].node);
   }
   if (!st) st = sm__layer_recipe_inputs(ctx, L, NULL, NULL);
+  /* the input items every output has: here the audit's segments, not incidents */
+  size_t loops = 0;
+  for (size_t i = 0; i < net->n; i++) loops += net->s[i].nf == net->s[i].nt;
+  if (!st) st = sm__layer_meta(ctx, L, "input_rows_read", "%zu (segments of the audit)", net->n);
+  if (!st) st = sm__layer_meta(ctx, L, "input_rows_skipped", "0");
+  if (!st) st = sm__layer_meta(ctx, L, "input_rows_left_out", "%zu%s", loops, loops ? " (segments from a node to itself)" : "");
+  if (!st) st = sm__layer_meta(ctx, L, "input_points", "0 (a route reads the audit's segments, no incidents)");
+  if (!st) st = sm__layer_meta(ctx, L, "analysis_crs", "%s", net->crs);
   return st;
 }
 

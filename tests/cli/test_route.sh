@@ -19,7 +19,7 @@ A="$in/audit.gpkg"
 
 # the help's worked example
 assert_exit 0 "$SAFEMAP" route --help
-assert_stdout_contains "safemap route out/audit.gpkg --from 530000,181500 --to 530600,181900 -o out/route.gpkg"
+assert_stdout_contains "safemap route out/holborn_audit.gpkg --from 530000,181500 --to 530800,181300 -o out/holborn_route.gpkg"
 assert_stdout_contains "Usage: safemap route AUDIT.gpkg --from E,N|LON,LAT --to E,N|LON,LAT"
 assert_exit 0 "$SAFEMAP" help route
 assert_stdout_contains "--penalties LIST"
