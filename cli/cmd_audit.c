@@ -131,6 +131,8 @@ int cmd_audit(int argc, char **argv) {
       CLI_O_METRES("sample", &o->sample_m, "spacing of the illuminance samples at most (default 5)"),
       CLI_O_NUMBER("maintenance-factor", &o->maintenance_factor, "F", 0, 1, 1, 0, "more than 0, at most 1",
                    "light kept after ageing and dirt (default 0.8)"),
+      CLI_O_STRING("photometry", &o->photometry, "TYPE=FILE,...", "IES LM-63 files by lamp type (LED=a.ies,HPS=b.ies):\n"
+                   "their light distribution instead of the cosine source"),
       CLI_O_STRING("lamp-type", &a.lamp_type, "TYPE", "type of lamps without a known one: LED, HPS, LPS, MH,\n"
                                                       "fluorescent, mercury (default HPS)"),
       CLI_O_METRES("height", &o->default_height_m, "mounting height of lamps without one (default: by street type)"),

@@ -1,6 +1,7 @@
 /* Street lighting in the safety audit: EN 13201-2 P classes, lamp types and efficacies, switching regimes,
  * the point-source illuminance model, and per-segment illuminance and distances to working lamps. */
 #include "internal/audit.h"
+#include "internal/audit_ies.h"
 #include "internal/sm_internal.h"
 
 #include <ctype.h>
@@ -181,8 +182,69 @@ void sm__street_defaults(const char *highway, sm_light_class *target, double *he
 
 /* ---- per-segment lighting ----------------------------------------------------------------------- */
 
+/* ---- photometry ------------------------------------------------------------------------------- */
+
+void sm__photometry_free(sm__photometry *ph) {
+  for (int t = 0; t < SM_LAMP_TYPE_END_; t++) sm__free(ph->profile[t]), sm__free(ph->path[t]);
+  memset(ph, 0, sizeof *ph);
+}
+
+sm_status sm__photometry_read(sm_ctx *ctx, const char *text, int check_only, sm__photometry *ph) {
+  memset(ph, 0, sizeof *ph);
+  if (!text) return SM_OK;
+  sm_status st = SM_OK;
+  const char *p = text;
+  while (*p && !st) {
+    const char *end = strchr(p, ','), *eq = strchr(p, '=');
+    if (!end) end = p + strlen(p);
+    if (!eq || eq > end || eq == p || eq + 1 == end) {
+      st = sm__error(ctx, SM_E_INVALID_ARG, "--photometry '%s': each item is TYPE=FILE.ies (LED=philips.ies,HPS=son.ies), "
+                     "not '%.*s'", text, (int)(end - p), p);
+      break;
+    }
+    char type[64], path[4096];
+    snprintf(type, sizeof type, "%.*s", (int)(eq - p), p);
+    snprintf(path, sizeof path, "%.*s", (int)(end - eq - 1), eq + 1);
+    sm_lamp_type t;
+    if (!sm_lamp_type_parse(type, &t)) {
+      st = sm__error(ctx, SM_E_INVALID_ARG, "--photometry: '%s' is not a lamp type (LED, HPS, LPS, MH, fluorescent, "
+                     "mercury)", type);
+      break;
+    }
+    if (ph->path[t]) {
+      st = sm__error(ctx, SM_E_INVALID_ARG, "--photometry names type %s twice (%s and %s)", sm_lamp_type_name(t),
+                     ph->path[t], path);
+      break;
+    }
+    if (!(ph->path[t] = sm__strdup(path))) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    if (!st && !check_only) {
+      sm__ies ies;
+      st = sm__ies_read(ctx, path, &ies);
+      if (!st) {
+        st = sm__ies_mean_profile(ctx, &ies, &ph->profile[t], &ph->n[t]);
+        ph->lumens[t] = ies.lamp_lumens, ph->flux[t] = ies.flux, ph->downward[t] = ies.downward_flux;
+        snprintf(ph->version[t], sizeof ph->version[t], "%s", ies.version);
+        sm__ies_free(&ies);
+      }
+    }
+    p = *end ? end + 1 : end;
+  }
+  if (st) sm__photometry_free(ph);
+  return st;
+}
+
+/* A lamp's illuminance at horizontal distance r: its type's photometry, or the cosine model. */
+static double lamp_lux(const sm__lamps *l, size_t L, const sm__photometry *ph, double mf, double r, double reach) {
+  int t = l->type[L];
+  if (!ph || !ph->profile[t]) return sm_light_illuminance(l->flux[L], mf, l->height[L], r, reach);
+  if (!(r < reach)) return 0;
+  double scale = isnan(ph->lumens[t]) ? mf : l->flux[L] * mf / ph->lumens[t];
+  return sm__ies_illuminance(ph->profile[t], ph->n[t], scale, l->height[L], r);
+}
+
 sm_status sm__audit_illuminance(sm_ctx *ctx, const sm__net *net, const sm__lamps *l, const double *reach,
-                                double mf, double sample_m, double *avg, double *min, int32_t *nlamps) {
+                                const sm__photometry *ph, double mf, double sample_m, double *avg, double *min,
+                                int32_t *nlamps) {
   double rmax = 1;
   for (size_t i = 0; i < l->n; i++) rmax = fmax(rmax, reach[i]);
   sm__grid g;
@@ -207,7 +269,7 @@ sm_status sm__audit_illuminance(sm_ctx *ctx, const sm__net *net, const sm__lamps
             for (size_t q = g.start[j * g.nx + c]; q < g.start[j * g.nx + c + 1]; q++) {
               size_t L = g.item[q];
               if (!l->on[L]) continue;
-              e += sm_light_illuminance(l->flux[L], mf, l->height[L], hypot(l->x[L] - px, l->y[L] - py), reach[L]);
+              e += lamp_lux(l, L, ph, mf, hypot(l->x[L] - px, l->y[L] - py), reach[L]);
             }
         sum += e;
         if (e < lo) lo = e;

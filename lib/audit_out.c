@@ -176,6 +176,19 @@ sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L) {
                 sm_lamp_type_efficacy(SM_LAMP_LPS), sm_lamp_type_efficacy(SM_LAMP_MH),
                 sm_lamp_type_efficacy(SM_LAMP_FLUORESCENT), sm_lamp_type_efficacy(SM_LAMP_MERCURY),
                 sm_lamp_type_name(o->default_lamp_type));
+    const sm__photometry *ph = &A->photometry;
+    char pb[1600] = "";
+    size_t pk = 0;
+    for (int t = 0; t < SM_LAMP_TYPE_END_ && pk < sizeof pb; t++)
+      if (ph->profile[t])
+        pk += (size_t)snprintf(pb + pk, sizeof pb - pk, "%s%s: %s (%s, %.0f lm from the table, %.0f%% downward, %s; "
+                               "intensity averaged over C)", pk ? "; " : "", sm_lamp_type_name((sm_lamp_type)t),
+                               ph->path[t], ph->version[t], ph->flux[t], 100 * ph->downward[t] / ph->flux[t],
+                               isnan(ph->lumens[t]) ? "absolute photometry: the lamp's own flux is not used"
+                                                    : "scaled to each lamp's flux");
+    if (!st)
+      st = meta(A, L, "photometry", "%s%s", pb[0] ? pb : "none: every lamp is the cosine point source",
+                pb[0] ? "; other types: the cosine point source" : "");
     if (!st)
       st = meta(A, L, "mounting_height", "%zu lamps without a height took %s", A->lamps_default_height,
                 o->default_height_m > 0 ? "--height" : "the default of their street type (trunk and primary 10 m, "

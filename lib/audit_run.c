@@ -59,6 +59,12 @@ static sm_status check_options(sm_ctx *ctx, const sm_audit_options *o, int have_
     wsum += o->weights[k];
   }
   if (!(wsum > 0)) return sm__error(ctx, SM_E_INVALID_ARG, "--priority-weights: every weight is 0");
+  if (o->photometry) {
+    sm__photometry ph;
+    if ((st = sm__photometry_read(ctx, o->photometry, 1, &ph))) return st;
+    sm__photometry_free(&ph);
+    if (!o->lights) return sm__error(ctx, SM_E_INVALID_ARG, "--photometry needs --lights (the lamps it describes)");
+  }
   if (o->at) {
     int64_t t;
     sm_time_res res;
@@ -82,6 +88,7 @@ static void audit_free(sm__audit *A) {
   sm__net_free(&A->net);
   sm__grid_free(&A->seg_grid);
   sm__lamps_free(&A->lamps);
+  sm__photometry_free(&A->photometry);
   sm__defects_free(&A->defects);
   sm__audits_free(&A->audits);
   void *arr[] = {A->crs, A->reach, A->lamp_seg, A->lamp_along, A->lamp_dist, A->lux_avg, A->lux_min, A->lamps_lit,
@@ -189,8 +196,8 @@ static sm_status lighting(sm__audit *A) {
     A->cls[s] = (unsigned char)(o->target != SM_LIGHT_CLASS_AUTO ? o->target : c);
   }
   if (!A->have_lights) return SM_OK;
-  sm_status st = sm__audit_illuminance(A->ctx, net, &A->lamps, A->reach, o->maintenance_factor, o->sample_m, A->lux_avg,
-                                       A->lux_min, A->lamps_lit);
+  sm_status st = sm__audit_illuminance(A->ctx, net, &A->lamps, A->reach, &A->photometry, o->maintenance_factor,
+                                       o->sample_m, A->lux_avg, A->lux_min, A->lamps_lit);
   if (st) return st;
   /* lamps count for the distances along the streets when they stand within --lamp-offset of one */
   long *seg = sm__malloc((A->lamps.n ? A->lamps.n : 1) * sizeof *seg);
@@ -618,6 +625,7 @@ static sm_status read_inputs(sm__audit *A) {
   if (!st) st = sm__audit_read_streets(A->ctx, o, A->crs, &A->streets);
   if (!st && o->lights && !(st = sm__progress(A->ctx, 0.1, "reading the lamps")))
     st = sm__audit_read_lamps(A->ctx, o, A->crs, &A->lamps), A->have_lights = !st;
+  if (!st && o->photometry) st = sm__photometry_read(A->ctx, o->photometry, 0, &A->photometry);
   if (!st && o->defects && !(st = sm__progress(A->ctx, 0.15, "reading the defects")))
     st = sm__audit_read_defects(A->ctx, o, A->crs, &A->defects), A->have_defects = !st;
   if (!st && o->audits && !(st = sm__progress(A->ctx, 0.2, "reading the walk audits")))

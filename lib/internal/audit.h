@@ -134,6 +134,21 @@ void sm__net_nearest(const sm_ctx *ctx, const sm__net *net, const sm__grid *g, s
 /* Cell range covering [x - r, x + r] × [y - r, y + r], clamped; 0 when none. */
 int sm__grid_range(const sm__grid *g, double x, double y, double r, size_t *i0, size_t *i1, size_t *j0, size_t *j1);
 
+/* IES photometry by lamp type (--photometry): the C-averaged intensity profile of each type's file, or NULL
+ * for the cosine model. */
+typedef struct sm__photometry {
+  double *profile[SM_LAMP_TYPE_END_];
+  size_t n[SM_LAMP_TYPE_END_];
+  double lumens[SM_LAMP_TYPE_END_];  /* the file's lamp lumens; NaN: absolute photometry */
+  double flux[SM_LAMP_TYPE_END_];    /* the luminaire's flux integrated from the file */
+  double downward[SM_LAMP_TYPE_END_];
+  char *path[SM_LAMP_TYPE_END_];
+  char version[SM_LAMP_TYPE_END_][24];
+} sm__photometry;
+/* Reads "LED=a.ies,HPS=b.ies" (check_only: the names and pairs, no file read). */
+sm_status sm__photometry_read(sm_ctx *ctx, const char *text, int check_only, sm__photometry *ph);
+void sm__photometry_free(sm__photometry *ph);
+
 /* ---- lighting (audit_light.c) -------------------------------------------------------------------- */
 
 /* The target class and the default mounting height of a highway type (NULL: untyped, P4 and 6 m). */
@@ -141,7 +156,8 @@ void sm__street_defaults(const char *highway, sm_light_class *target, double *he
 /* Average and minimum illuminance at the sample points of every segment (the lamps lit, l->on), and the lit
  * lamps within reach of it. */
 sm_status sm__audit_illuminance(sm_ctx *ctx, const sm__net *net, const sm__lamps *l, const double *reach,
-                                double mf, double sample_m, double *avg, double *min, int32_t *nlamps);
+                                const sm__photometry *ph, double mf, double sample_m, double *avg, double *min,
+                                int32_t *nlamps);
 /* Along the streets: the distance from each segment's middle to the nearest lit lamp, and the gap between lit
  * lamps it lies in (twice the farthest any point of it is from one); NaN when none can be reached. */
 sm_status sm__audit_lamp_distances(sm_ctx *ctx, const sm__net *net, const sm__lamps *l, const long *seg,
@@ -162,6 +178,7 @@ typedef struct sm__audit {
   sm__grid seg_grid;
   int have_lights, have_defects, have_audits;
   sm__lamps lamps;
+  sm__photometry photometry;
   sm__defects defects;
   sm__audits audits;
   /* lamps */

@@ -275,6 +275,34 @@ static void lamps_other_crs(void **state) {
   sm_result_destroy(r), sm_result_destroy(q);
 }
 
+/* An IES file whose table is the cosine source gives the cosine model's light (to the interpolation of its 5°
+ * table); the wrong names and files are refused. */
+static void photometry(void **state) {
+  (void)state;
+  sm_audit_options o = SM_AUDIT_OPTIONS_INIT;
+  o.streets = street(), o.lights = tu_write("ies_lamps.csv", "Easting,Northing,Lumens,Mounting Height,Lamp Type\n"
+                                                           "530037.5,180000,4000,6,LED\n530087.5,180000,4000,6,SON\n");
+  sm_result *plain = run(&o, NULL);
+  o.photometry = "LED=" SM_TEST_SRCDIR "/tests/data/ies/cosine.ies";
+  sm_result *ies = run(&o, NULL);
+  const sm_layer *a = sm_result_layer_named(plain, "audit_segments"), *b = sm_result_layer_named(ies, "audit_segments");
+  for (size_t s = 0; s < 6; s++) {
+    double u = sm_layer_get_double(a, s, col(a, "lux_avg")), v = sm_layer_get_double(b, s, col(b, "lux_avg"));
+    if (!(fabs(u - v) <= 2e-3 * u)) fail_msg("segment %zu: %.17g with the file, %.17g without", s, v, u);
+  }
+  assert_non_null(strstr(sm_layer_metadata_get(b, "photometry"), "LED: "));
+  assert_non_null(strstr(sm_layer_metadata_get(b, "photometry"), "other types: the cosine point source"));
+  sm_result_destroy(plain), sm_result_destroy(ies);
+  o.photometry = "LED=" SM_TEST_SRCDIR "/tests/data/ies/missing.ies";
+  assert_int_equal(run_err(&o, "missing.ies"), SM_E_IO);
+  o.photometry = "plasma=a.ies";
+  assert_int_equal(run_err(&o, "--photometry: 'plasma' is not a lamp type"), SM_E_INVALID_ARG);
+  o.photometry = "LED=a.ies,SON=b.ies,LED=c.ies";
+  assert_int_equal(run_err(&o, "--photometry names type LED twice (a.ies and c.ies)"), SM_E_INVALID_ARG);
+  o.photometry = "LED";
+  assert_int_equal(run_err(&o, "each item is TYPE=FILE.ies"), SM_E_INVALID_ARG);
+}
+
 /* ---- bad input: each refused with file, row, field and value, or counted and stated --------------- */
 
 static void streets_not_lines(void **state) {
@@ -426,7 +454,7 @@ int main(void) {
       cmocka_unit_test(bad_wattage),          cmocka_unit_test(unknown_lamp_type),
       cmocka_unit_test(bad_regime_and_status), cmocka_unit_test(bad_audit_score),
       cmocka_unit_test(defect_fixed_before_reported), cmocka_unit_test(no_lamp_within_reach),
-      cmocka_unit_test(options_refused),
+      cmocka_unit_test(options_refused),      cmocka_unit_test(photometry),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
