@@ -61,7 +61,12 @@ static sm_status seg_begin(builder *b, size_t street, int64_t from, double chain
   sm__net *net = b->net;
   if (net->n + 1 >= b->cap) {
     size_t c = b->cap ? 2 * b->cap : 1024;
-#define G(a) if (!((net->a) = sm__realloc(net->a, c * sizeof *(net->a)))) return sm__error(b->ctx, SM_E_NOMEM, "out of memory")
+#define G(a)                                                                                                          \
+  do {                                                                                                                \
+    void *q_ = sm__realloc(net->a, c * sizeof *(net->a));                                                             \
+    if (!q_) return sm__error(b->ctx, SM_E_NOMEM, "out of memory");                                                   \
+    net->a = q_;                                                                                                      \
+  } while (0)
     G(off); G(node_from); G(node_to); G(length); G(mx); G(my); G(street); G(chain0);
 #undef G
     if (!net->n) net->off[0] = 0;

@@ -52,10 +52,13 @@ static sm_status add_line(sm_ctx *ctx, sm__streets *s, size_t *cap, size_t *vcap
                           size_t nv, const char *name, const char *hw, const char *id) {
   if (sm__grow((void **)&s->name, cap, s->n + 1, sizeof *s->name)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   size_t c2 = *cap;
-  if (!(s->highway = sm__realloc(s->highway, c2 * sizeof *s->highway)) ||
-      !(s->source_id = sm__realloc(s->source_id, c2 * sizeof *s->source_id)) ||
-      !(s->off = sm__realloc(s->off, (c2 + 1) * sizeof *s->off)))
-    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  char **hw2 = sm__realloc(s->highway, c2 * sizeof *s->highway);
+  if (hw2) s->highway = hw2;
+  char **id2 = hw2 ? sm__realloc(s->source_id, c2 * sizeof *s->source_id) : NULL;
+  if (id2) s->source_id = id2;
+  size_t *off2 = id2 ? sm__realloc(s->off, (c2 + 1) * sizeof *s->off) : NULL;
+  if (off2) s->off = off2;
+  if (!off2) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   size_t nvx = s->n ? s->off[s->n] : 0, vc = *vcap;
   if (sm__grow((void **)&s->vx, vcap, nvx + nv, sizeof *s->vx) || sm__grow((void **)&s->vy, &vc, nvx + nv, sizeof *s->vy))
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
@@ -203,7 +206,12 @@ void sm__lamps_free(sm__lamps *l) {
 static sm_status lamps_grow(sm_ctx *ctx, sm__lamps *l, size_t *cap) {
   if (l->n < *cap) return SM_OK;
   size_t c = *cap ? 2 * *cap : 1024;
-#define G(a) if (!((l->a) = sm__realloc(l->a, c * sizeof *(l->a)))) return sm__error(ctx, SM_E_NOMEM, "out of memory")
+#define G(a)                                                                                                          \
+  do {                                                                                                                \
+    void *q_ = sm__realloc(l->a, c * sizeof *(l->a));                                                                 \
+    if (!q_) return sm__error(ctx, SM_E_NOMEM, "out of memory");                                                      \
+    l->a = q_;                                                                                                        \
+  } while (0)
   G(x); G(y); G(flux); G(watts); G(flux_src); G(height); G(type); G(type_known); G(out); G(regime); G(regime_text); G(street); G(ward);
   G(id); G(row); G(on); G(why_off);
 #undef G
@@ -403,7 +411,12 @@ static double defect_weight(const char *cat, int *is_light) {
 static sm_status defects_grow(sm_ctx *ctx, sm__defects *d, size_t *cap) {
   if (d->n < *cap) return SM_OK;
   size_t c = *cap ? 2 * *cap : 256;
-#define G(a) if (!((d->a) = sm__realloc(d->a, c * sizeof *(d->a)))) return sm__error(ctx, SM_E_NOMEM, "out of memory")
+#define G(a)                                                                                                          \
+  do {                                                                                                                \
+    void *q_ = sm__realloc(d->a, c * sizeof *(d->a));                                                                 \
+    if (!q_) return sm__error(ctx, SM_E_NOMEM, "out of memory");                                                      \
+    d->a = q_;                                                                                                        \
+  } while (0)
   G(x); G(y); G(category); G(weight); G(age_days); G(is_light);
 #undef G
   *cap = c;

@@ -98,6 +98,48 @@ static sm_status run_forecast(sm_result **out, const void *o) { return sm_foreca
 static sm_status run_backtest(sm_result **out, const void *o) { return sm_backtest_run(ctx, out, pts, wards, o); }
 static sm_status run_kde(sm_result **out, const void *o) { return sm_kde_run(ctx, out, pts, wards, o); }
 
+static sm_status run_audit(sm_result **out, const void *o) { return sm_audit_run(ctx, out, pts, wards, o); }
+
+/* The safety audit: streets across the wards, lamps along them (one part-night, one without a wattage), defects
+ * and walk audits; the incidents as its crimes. */
+static void test_audit(void **state) {
+  (void)state;
+  FILE *f = fopen(tu_path("streets.geojson"), "w");
+  assert_non_null(f);
+  fprintf(f, "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":"
+             "\"urn:ogc:def:crs:EPSG::27700\"}},\"features\":[");
+  for (int k = 0; k < 6; k++) {
+    double c = 184000 + 200 * k, x = 529000 + 200 * k;
+    fprintf(f, "%s{\"type\":\"Feature\",\"properties\":{\"name\":\"Row %d\",\"highway\":\"residential\"},"
+               "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[529000,%g],[530000,%g]]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"name\":\"Column %d\",\"highway\":\"footway\"},"
+               "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[%g,184000],[%g,185000]]}}",
+            k ? "," : "", k, c, c, k, x, x);
+  }
+  fprintf(f, "]}");
+  fclose(f);
+  f = fopen(tu_path("lamps.csv"), "w");
+  assert_non_null(f);
+  fprintf(f, "Easting,Northing,Wattage,Switch Regime,Lamp Type\n");
+  for (int k = 0; k < 30; k++)
+    fprintf(f, "%d,%d,%s,%s,%s\n", 529000 + 35 * k, 184000 + 200 * (k % 6) + 3, k == 7 ? "" : "70",
+            k == 3 ? "00:00-05:30" : "35/18", k % 2 ? "LED" : "SON");
+  fclose(f);
+  f = fopen(tu_path("defects.csv"), "w");
+  assert_non_null(f);
+  fprintf(f, "Easting,Northing,Category,Reported,Fixed\n529100,184005,Pothole,2024-01-02,\n"
+             "529400,184205,Street light out,2024-02-02,\n529700,184405,Graffiti,2024-01-02,2024-01-09\n");
+  fclose(f);
+  f = fopen(tu_path("audits.csv"), "w");
+  assert_non_null(f);
+  fprintf(f, "Easting,Northing,Lighting,Feeling\n529100,184010,1,2\n529500,184400,3,\n");
+  fclose(f);
+  sm_audit_options o = SM_AUDIT_OPTIONS_INIT;
+  o.streets = tu_path("streets.geojson"), o.lights = tu_path("lamps.csv"), o.defects = tu_path("defects.csv");
+  o.audits = tu_path("audits.csv"), o.hour = 60, o.segment_m = 50, o.top = 5;
+  assert_true(every_failure("audit", run_audit, &o) > 0);
+}
+
 static void test_count_and_kde(void **state) {
   (void)state;
   assert_true(every_failure("count", run_count, NULL) > 0);
@@ -198,6 +240,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_count_and_kde), cmocka_unit_test(test_hotspots), cmocka_unit_test(test_emerging),
       cmocka_unit_test(test_nearrepeat_and_scan), cmocka_unit_test(test_forecast), cmocka_unit_test(test_readers),
+      cmocka_unit_test(test_audit),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
