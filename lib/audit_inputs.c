@@ -241,9 +241,8 @@ sm_status sm__audit_inputs_score(sm__audit *A) {
       add_note(b, sizeof b, &k, "%g reports of --defect-areas under %zu area code%s that no polygon of "
                "--defect-area-polygons has were left out (the first: %s)", a->unknown_reports, a->unknown_codes,
                a->unknown_codes == 1 ? "" : "s", a->unknown_example);
-    if (A->area_no_street)
-      add_note(b, sizeof b, &k, "%g reports in %zu area%s with no audited street", A->area_no_street_reports,
-               A->area_no_street, A->area_no_street == 1 ? "" : "s");
+    /* areas with reports and no audited street are expected (counts for a city, streets of a district): stated
+     * in the recipe item, not a warning */
     if (a->categories_missing)
       add_note(b, sizeof b, &k, "--defect-area-categories: %s in no row of --defect-areas", a->categories_missing);
     if (A->area_outside)
