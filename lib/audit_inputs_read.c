@@ -148,8 +148,7 @@ static sm_status pin_columns(sm__src *S, sm__pins *p, pin_cols *c) {
     if ((k = known_factor(norm)) < 0 && !strncmp(norm, "factor", 6) && norm[6]) {
       /* factor_dark_alley: a factor of the user's */
       const char *rest = fname;
-      while (*rest && !isalnum((unsigned char)*rest)) rest++;
-      rest += strlen(rest) >= 6 ? 6 : strlen(rest);
+      for (int alnum = 0; *rest && alnum < 6; rest++) alnum += isalnum((unsigned char)*rest) != 0;
       if ((k = factor_of(p, rest, strlen(rest))) == -2) return sm__error(S->ctx, SM_E_NOMEM, "out of memory");
     }
     if (k >= 0 && c->nb < 64) c->bf[c->nb] = i, c->bk[c->nb++] = k;
