@@ -140,6 +140,8 @@ demo() {
   "$sm" audit --streets data/streets/holborn_bloomsbury_osm.gpkg \
     --lights data/lighting/camden_lamps_holborn_bloomsbury.csv data/police/city_of_london_2023_holborn \
     --defects data/synthetic/defects_synthetic.csv --at 2023-12-31 --audits data/synthetic/walk_audits_synthetic.csv \
+    --pins data/synthetic/unsafe_pins_synthetic.csv --defect-areas data/maintenance/fixmystreet_holborn \
+    --defect-area-polygons data/maintenance/lsoa_2011_holborn.gpkg --defect-area-categories B19,B25,B28 \
     --wards data/wards/camden_wards_2024.gpkg --hour 01:00 -o "$out/holborn_audit.gpkg" --overwrite
   say "safemap route -> $out/holborn_route.gpkg (the shortest and the safest walk across Holborn at 01:00)"
   "$sm" route "$out/holborn_audit.gpkg" --from 530000,181500 --to 530800,181300 --hour 01:00 \

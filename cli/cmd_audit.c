@@ -6,7 +6,8 @@
 
 static const cli_command AUDIT = {
     "audit",
-    "--streets STREETS [--lights LAMPS] [--defects D] [--audits A] [CRIMES...] [--wards W] -o OUT.gpkg|OUT.csv [options]",
+    "--streets STREETS [--lights LAMPS] [--defects D] [--audits A] [--pins P] [--cctv C] [--defect-areas CSV "
+    "--defect-area-polygons POLYGONS] [CRIMES...] [--wards W] -o OUT.gpkg|OUT.csv [options]",
     "Women's safety audit overlay: which stretches of which streets are dark, badly kept, and where\n"
     "women are harmed or feel unsafe, and what to fix first. The streets (any OGR line source: an\n"
     "OSM extract, OS Open Roads, a council's network; OSM highways that people do not walk are left\n"
@@ -25,6 +26,15 @@ static const cli_command AUDIT = {
     "    parameters, or --audit-parameters) within --audit-radius; none nearby is NULL;\n"
     "  - crime: CRIMES (police.uk CSVs; violence and sexual offences, robbery, public order and theft\n"
     "    from the person by default, --crime-types to change) per 100 m and their kernel density;\n"
+    "  - pins: unsafe-place reports (--pins: StreetSafe-like points with factor columns, 1/0 or\n"
+    "    yes/no, or a 'factors' list) within --pin-radius of the segment, in all and per factor;\n"
+    "  - CCTV: the share of the segment within some camera's view (--cctv: points, a radius column\n"
+    "    or --cctv-radius), exact; informational, not in the priority;\n"
+    "  - maintenance per area: reports counted per area, category and month (--defect-areas:\n"
+    "    FixMyStreet's per-LSOA CSVs YYYY-MM.csv with lsoa, SHEF_B_CODE, reports), summed over the\n"
+    "    files for --defect-area-categories, and apportioned to the audited segments of each area\n"
+    "    (--defect-area-polygons) by length; per km of audited street (a year, with months in the file\n"
+    "    names); without --defects they make the maintenance component;\n"
     "  - a priority from 0 to 100: the weighted components (--priority-weights), each contribution\n"
     "    stored, a rank, and the reasons in words.\n"
     "\n"
@@ -54,6 +64,14 @@ static void summary(const cli_run *r) {
             sm_result_figure(res, "crimes_on_streets"));
   if (sm_result_figure(res, "defects_open") > 0) fprintf(stderr, "; %.0f open defects", sm_result_figure(res, "defects_open"));
   if (sm_result_figure(res, "audits") > 0) fprintf(stderr, "; %.0f walk audits", sm_result_figure(res, "audits"));
+  if (sm_result_figure(res, "pins") > 0)
+    fprintf(stderr, "; %.0f unsafe-place pins, %.0f near a street", sm_result_figure(res, "pins"),
+            sm_result_figure(res, "pins_near_streets"));
+  if (sm_result_figure(res, "cctv_cameras") > 0)
+    fprintf(stderr, "; %.0f cameras covering %.1f km", sm_result_figure(res, "cctv_cameras"), sm_result_figure(res, "cctv_km"));
+  if (sm_result_figure(res, "area_reports") > 0)
+    fprintf(stderr, "; %.0f maintenance reports counted per area, %.0f of them on audited streets",
+            sm_result_figure(res, "area_reports"), sm_result_figure(res, "area_reports_on_streets"));
   fprintf(stderr, "\n");
   const char *note = sm_result_text(res, "note");
   if (note) fprintf(stderr, "safemap audit: %s\n", note);
@@ -66,8 +84,22 @@ static void summary(const cli_run *r) {
   cli_wrote(r);
 }
 
+/* --defect-areas, which may be given several times (a file, a folder or a glob each). */
+typedef struct area_list {
+  const char *v[256];
+  size_t n;
+} area_list;
+
+static int add_area_source(const char *arg, void *dest) {
+  area_list *l = dest;
+  if (!*arg || l->n == sizeof l->v / sizeof l->v[0]) return 1;
+  l->v[l->n++] = arg;
+  return 0;
+}
+
 typedef struct audit_args {
   sm_audit_options ao;
+  area_list areas;
   const char *target, *lamp_type, *hour, *weights, *crime_types;
   unsigned top;
 } audit_args;
@@ -87,6 +119,8 @@ static int options(cli_run *r, audit_args *a) {
     }
   }
   a->ao.top = (size_t)a->top;
+  a->ao.area_counts = a->areas.n ? a->areas.v : NULL;
+  a->ao.n_area_counts = a->areas.n;
   if (a->crime_types && r->o.read.types) {
     r->rc = cli_usage_error("audit", "--crime-types and --type both choose the crime types: give one");
     return 0;
@@ -97,6 +131,10 @@ static int options(cli_run *r, audit_args *a) {
   if (a->ao.lights) cli_protect(r, a->ao.lights);
   if (a->ao.defects) cli_protect(r, a->ao.defects);
   if (a->ao.audits) cli_protect(r, a->ao.audits);
+  if (a->ao.pins) cli_protect(r, a->ao.pins);
+  if (a->ao.cctv) cli_protect(r, a->ao.cctv);
+  if (a->ao.area_polygons) cli_protect(r, a->ao.area_polygons);
+  for (size_t i = 0; i < a->areas.n; i++) cli_protect(r, a->areas.v[i]);
   return st ? cli_error(r, st) : 1;
 }
 
@@ -122,6 +160,27 @@ int cmd_audit(int argc, char **argv) {
       CLI_O_STRING("audits-layer", &o->audits_layer, "NAME", "its layer"),
       CLI_O_STRING("audit-parameters", &o->audit_parameters, "LIST", "the audit columns (default: lighting, openness,\n"
                    "visibility, people, security, walk_path, public_transport,\ngender_usage, feeling)"),
+      CLI_O_STRING("pins", &o->pins, "SOURCE", "unsafe-place pins (StreetSafe-like): CSV (Easting/\n"
+                   "Northing or Longitude/Latitude) or OGR points, with factor\n"
+                   "columns (street_lighting, followed, ...: 1/0, yes/no,\n"
+                   "true/false, y/n) or a 'factors' list"),
+      CLI_O_STRING("pins-layer", &o->pins_layer, "NAME", "its layer"),
+      CLI_O_METRES("pin-radius", &o->pin_radius_m, "pins this close to a segment's line count (default 50)"),
+      CLI_O_STRING("cctv", &o->cctv, "SOURCE", "CCTV cameras: CSV or OGR points, with a radius\n"
+                   "column (radius, radius_m, range, view_m) or --cctv-radius"),
+      CLI_O_STRING("cctv-layer", &o->cctv_layer, "NAME", "its layer"),
+      CLI_O_NUMBER("cctv-radius", &o->cctv_radius_m, "M", 0, 1, 1000, 0, "metres, more than 0 and at most 1000",
+                   "a camera's view without a radius column (default 30)"),
+      CLI_O_CUSTOM("defect-areas", &a.areas, "CSV", "a file, folder or glob", add_area_source,
+                   "maintenance reports counted per area, category and\n"
+                   "month: CSV files (area code, category, count; the month\n"
+                   "in the file name, YYYY-MM), a folder of them or a quoted\n"
+                   "glob; may be repeated"),
+      CLI_O_STRING("defect-area-polygons", &o->area_polygons, "POLYGONS", "the areas' polygons (any OGR source; e.g. LSOA 2011\n"
+                   "for FixMyStreet's counts)"),
+      CLI_O_STRING("defect-area-categories", &o->area_categories, "LIST", "the categories to count, comma-separated (e.g.\n"
+                   "B19,B25,B28: pavements, road surface, street lights;\n"
+                   "default: all)"),
       CLI_O_STRING("crime-types", &a.crime_types, "LIST", "crime types of CRIMES to use (default: Violence and sexual\n"
                    "offences, Robbery, Public order, Theft from the person)"),
       CLI_O_STRING("hour", &a.hour, "HH:MM", "time of night: part-night lamps off then (default: every\n"
@@ -149,6 +208,8 @@ int cmd_audit(int argc, char **argv) {
       CLI_O_STRING("priority-weights", &a.weights, "LIST", "darkness, maintenance, perception, pins, crime\n"
                                                            "(default 0.35,0.15,0.2,0.1,0.2)"),
       CLI_O_END};
+  for (cli_opt *t = opts; t->name; t++)
+    if (!strcmp(t->name, "defect-areas")) t->repeat_sep = '\n'; /* repeated with other sources, not the same twice */
   cli_run r;
   if (cli_start(&r, &AUDIT, opts, CLI_NEEDS_OUTPUT, "_dark_stretches,_priorities,_lamps,_wards", argc, argv) &&
       options(&r, &a) && cli_read(&r) &&

@@ -78,6 +78,10 @@ static void component_text(const sm__audit *A, size_t s, int k, char *b, size_t 
              sm_light_class_name((sm_light_class)A->cls[s]), A->lux_avg[s], A->lux_min[s], ta, tm);
     break;
   case SM__C_MAINT:
+    if (!A->have_defects && A->have_area_counts) {
+      sm__audit_area_text(A, s, b, size);
+      break;
+    }
     snprintf(b, size, "%d open defect%s (%s)", A->defects_n[s], A->defects_n[s] == 1 ? "" : "s",
              A->defect_cats[s] ? A->defect_cats[s] : "");
     break;
@@ -85,6 +89,7 @@ static void component_text(const sm__audit *A, size_t s, int k, char *b, size_t 
     snprintf(b, size, "walk audits %.1f of 3 (%d audit%s nearby)", A->audit_mean[s], A->audits_n[s],
              A->audits_n[s] == 1 ? "" : "s");
     break;
+  case SM__C_PINS: sm__audit_pins_text(A, s, b, size); break;
   case SM__C_CRIME: {
     double top = 100 * (1 - A->s[SM__C_CRIME][s]);
     snprintf(b, size, "VAWG density %.0f per km2, top %.0f%% (%d crime%s on this segment)", A->crime_kde[s],
@@ -231,12 +236,18 @@ sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L) {
               o->crime_bandwidth_m > 0 ? " (--crime-bandwidth)" : sm_points_count(p) < 3 ? " (fixed: too few crimes "
               "for a spread)" : " (spatial Silverman)");
   }
+  if (!st) st = sm__audit_inputs_recipe(A, L);
   if (!st)
     st = meta(A, L, "priority", "100 x sum of weight x component / sum of weights; weights darkness %g, maintenance %g, "
               "perception %g, pins %g, crime %g; components: darkness = the larger relative shortfall of the average "
-              "or minimum against the target (0-1); maintenance = percentile of the defect score; perception = 1 - "
-              "mean audit score / 3; pins = 0 (no pins input yet); crime = percentile of the VAWG density at the segment's middle",
-              o->weights[0], o->weights[1], o->weights[2], o->weights[3], o->weights[4]);
+              "or minimum against the target (0-1); maintenance = %s; perception = 1 - mean audit score / 3; pins = %s; "
+              "crime = percentile of the VAWG density at the segment's middle; a percentile is the share of the "
+              "segments with a lower value (0 where the value is 0)",
+              o->weights[0], o->weights[1], o->weights[2], o->weights[3], o->weights[4],
+              A->have_defects || !A->have_area_counts ? "percentile of the defect score"
+                                                      : "percentile of the area reports per km (--defect-areas; no --defects)",
+              A->have_pins ? "percentile of the unsafe-place pins within --pin-radius of the segment"
+                           : "0 (no --pins)");
   if (!st) st = meta(A, L, "min_dark_m", "%g", o->min_dark_m);
   if (!st) st = sm__layer_recipe_inputs(A->ctx, L, A->crimes, A->wards);
   if (!st && !A->crimes) { /* the input items every output has: no crimes here; the other inputs say theirs above */
@@ -288,6 +299,13 @@ static sm_status segments_layer(sm__audit *A, sm_layer **out) {
   }
   col(&c, "priority", SM_FIELD_DOUBLE), col(&c, "rank", SM_FIELD_INT64), col(&c, "reasons", SM_FIELD_STRING); /* 40-42 */
   col(&c, "dark_stretch", SM_FIELD_INT64);                                                                       /* 43 */
+  /* pins, CCTV and area counts: q0 pins, q0+1 cctv_share, q0+2 cctv_m, q0+3 area_id, q0+4 area_reports,
+   * q0+5 area_reports_per_km, then pins_<factor> */
+  size_t q0 = c.n, nf = A->have_pins ? A->pins.nf : 0;
+  col(&c, "pins", SM_FIELD_INT64), col(&c, "cctv_share", SM_FIELD_DOUBLE), col(&c, "cctv_m", SM_FIELD_DOUBLE);
+  col(&c, "area_id", SM_FIELD_STRING), col(&c, "area_reports", SM_FIELD_DOUBLE);
+  col(&c, "area_reports_per_km", SM_FIELD_DOUBLE);
+  for (size_t k = 0; k < nf; k++) col(&c, A->pins.column[k], SM_FIELD_INT64);
   size_t p0 = c.n;
   for (size_t p = 0; p < (A->have_audits ? A->audits.p : 0); p++) {
     char nm[160];
@@ -331,6 +349,15 @@ static sm_status segments_layer(sm__audit *A, sm_layer **out) {
     sm__audit_reasons(A, s, why, sizeof why);
     set_d(&c, 40, A->priority[s]), set_i(&c, 41, (int64_t)A->rank[s]), set_s(&c, 42, why);
     if (A->stretch_of[s] >= 0) set_i(&c, 43, A->stretch_of[s] + 1);
+    if (A->have_pins) {
+      set_i(&c, q0, (int64_t)A->pins_n[s]);
+      for (size_t k = 0; k < nf; k++) set_i(&c, q0 + 6 + k, A->pins_f[s * nf + k]);
+    }
+    if (A->have_cctv) set_d(&c, q0 + 1, A->cctv_share[s]), set_d(&c, q0 + 2, A->cctv_m[s]);
+    if (A->have_area_counts && A->area_of[s] >= 0) {
+      set_s(&c, q0 + 3, sm_areas_id(A->areac.areas, (size_t)A->area_of[s]));
+      set_d(&c, q0 + 4, A->area_reports[s]), set_d(&c, q0 + 5, A->area_rate[s]);
+    }
     if (!c.st && (s & 4095) == 4095) c.st = sm__progress(A->ctx, 0.9, "writing the segments");
   }
   sm__free(wkb);
@@ -512,11 +539,13 @@ static sm_status wards_layer(sm__audit *A, sm_layer **out) {
   static const char *const N[] = {"ward_id", "ward_name", "street_km", "km_below_target", "share_below_target",
                                   "dark_km", "dark_stretches", "lamps", "working_lamps_per_km", "lamps_off_at_hour",
                                   "defects_open", "open_defects_per_km", "audits", "audit_mean", "vawg_crimes",
-                                  "vawg_per_km", "top_priorities"};
+                                  "vawg_per_km", "top_priorities", "pins", "pins_per_km", "cctv_km", "cctv_share",
+                                  "area_reports", "area_reports_per_km"};
   static const sm_field_type T[] = {SM_FIELD_STRING, SM_FIELD_STRING, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
                                     SM_FIELD_DOUBLE, SM_FIELD_INT64, SM_FIELD_INT64, SM_FIELD_DOUBLE, SM_FIELD_INT64,
                                     SM_FIELD_INT64, SM_FIELD_DOUBLE, SM_FIELD_INT64, SM_FIELD_DOUBLE, SM_FIELD_INT64,
-                                    SM_FIELD_DOUBLE, SM_FIELD_STRING};
+                                    SM_FIELD_DOUBLE, SM_FIELD_STRING, SM_FIELD_INT64, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
+                                    SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE};
   for (size_t k = 0; k < sizeof N / sizeof N[0]; k++) col(&c, N[k], T[k]);
   size_t p0 = c.n;
   for (size_t p = 0; p < np; p++) {
@@ -524,14 +553,15 @@ static sm_status wards_layer(sm__audit *A, sm_layer **out) {
     snprintf(nm, sizeof nm, "audit_%s", A->audits.param[p]);
     col(&c, nm, SM_FIELD_DOUBLE);
   }
-  int32_t *lw = NULL, *dw = NULL, *aw = NULL;
+  int32_t *lw = NULL, *dw = NULL, *aw = NULL, *pw = NULL;
   if (!c.st) c.st = locate(A, A->have_lights ? A->lamps.n : 0, A->lamps.x, A->lamps.y, &lw);
   if (!c.st) c.st = locate(A, A->have_defects ? A->defects.n : 0, A->defects.x, A->defects.y, &dw);
   if (!c.st) c.st = locate(A, A->have_audits ? A->audits.n : 0, A->audits.x, A->audits.y, &aw);
-  /* per ward: sums over its segments, lamps, defects and audits */
-  double *W = c.st ? NULL : sm__calloc(nw * (12 + 2 * np) + 1, sizeof *W);
+  if (!c.st) c.st = locate(A, A->have_pins ? A->pins.n : 0, A->pins.x, A->pins.y, &pw);
+  /* per ward: sums over its segments, lamps, defects, audits and pins */
+  enum { KM, BELOW, DARK, LAMPS, WORKING, OFFH, DEF, AUD, AUDSUM, AUDN, CRIME, STRETCHES, PINS, CCTV, AREA, NV };
+  double *W = c.st ? NULL : sm__calloc(nw * (NV + 2 * np) + 1, sizeof *W);
   if (!c.st && !W) c.st = sm__error(A->ctx, SM_E_NOMEM, "out of memory");
-  enum { KM, BELOW, DARK, LAMPS, WORKING, OFFH, DEF, AUD, AUDSUM, AUDN, CRIME, STRETCHES, NV };
   size_t stride = NV + 2 * np;
   if (!c.st) {
     for (size_t s = 0; s < net->n; s++) {
@@ -541,7 +571,11 @@ static sm_status wards_layer(sm__audit *A, sm_layer **out) {
       if (A->below[s]) w[BELOW] += net->length[s] / 1000;
       if (A->stretch_of[s] >= 0) w[DARK] += net->length[s] / 1000;
       w[CRIME] += A->crimes_n[s];
+      if (A->have_cctv) w[CCTV] += A->cctv_m[s] / 1000;
+      if (A->have_area_counts && !isnan(A->area_reports[s])) w[AREA] += A->area_reports[s];
     }
+    for (size_t i = 0; A->have_pins && i < A->pins.n; i++)
+      if (pw[i] >= 0) W[(size_t)pw[i] * stride + PINS]++;
     for (size_t i = 0; A->have_lights && i < A->lamps.n; i++) {
       if (lw[i] < 0) continue;
       double *w = W + (size_t)lw[i] * stride;
@@ -591,6 +625,19 @@ static sm_status wards_layer(sm__audit *A, sm_layer **out) {
       set_i(&c, 14, (int64_t)w[CRIME]);
       if (w[KM] > 0) set_d(&c, 15, w[CRIME] / w[KM]);
     }
+    if (A->have_pins) {
+      set_i(&c, 17, (int64_t)w[PINS]);
+      if (w[KM] > 0) set_d(&c, 18, w[PINS] / w[KM]);
+    }
+    if (A->have_cctv) {
+      set_d(&c, 19, w[CCTV]);
+      if (w[KM] > 0) set_d(&c, 20, w[CCTV] / w[KM]);
+    }
+    if (A->have_area_counts) {
+      double years = A->areac.months_known && A->areac.months ? (double)A->areac.months / 12.0 : 1;
+      set_d(&c, 21, w[AREA]);
+      if (w[KM] > 0) set_d(&c, 22, w[AREA] / w[KM] / years);
+    }
     /* its three top priorities */
     char top[1200];
     size_t tk = 0, found = 0;
@@ -608,7 +655,7 @@ static sm_status wards_layer(sm__audit *A, sm_layer **out) {
     }
     if (found) set_s(&c, 16, top);
   }
-  sm__free(W), sm__free(lw), sm__free(dw), sm__free(aw);
+  sm__free(W), sm__free(lw), sm__free(dw), sm__free(aw), sm__free(pw);
   if (!c.st) c.st = sm__audit_recipe(A, c.L);
   return c.st;
 }

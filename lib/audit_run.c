@@ -23,9 +23,20 @@ static sm_status check_options(sm_ctx *ctx, const sm_audit_options *o, int have_
   sm_status st = sm__options_version(ctx, "sm_audit_run", o->version, SM_AUDIT_OPTIONS_VERSION);
   if (st) return st;
   if (!o->streets) return sm__error(ctx, SM_E_INVALID_ARG, "--streets is required (street lines: OSM, OS Open Roads, ...)");
-  if (!o->lights && !o->defects && !o->audits && !have_crimes)
+  if (!o->lights && !o->defects && !o->audits && !have_crimes && !o->pins && !o->cctv && !o->n_area_counts)
     return sm__error(ctx, SM_E_INVALID_ARG, "nothing to audit the streets with: give at least one of --lights, --defects, "
-                     "--audits or crimes (POINTS)");
+                     "--audits, --pins, --cctv, --defect-areas or crimes (POINTS)");
+  if (o->n_area_counts && !o->area_counts) return sm__error(ctx, SM_E_INVALID_ARG, "area_counts is NULL but n_area_counts %zu", o->n_area_counts);
+  for (size_t i = 0; i < o->n_area_counts; i++)
+    if (!o->area_counts[i] || !o->area_counts[i][0])
+      return sm__error(ctx, SM_E_INVALID_ARG, "--defect-areas: source %zu is empty", i + 1);
+  if (o->n_area_counts && !o->area_polygons)
+    return sm__error(ctx, SM_E_INVALID_ARG, "--defect-areas needs --defect-area-polygons (the areas' polygons, e.g. LSOA "
+                     "2011 for FixMyStreet's counts per LSOA)");
+  if (!o->n_area_counts && o->area_polygons)
+    return sm__error(ctx, SM_E_INVALID_ARG, "--defect-area-polygons without --defect-areas (the counts per area)");
+  if (!o->n_area_counts && o->area_categories)
+    return sm__error(ctx, SM_E_INVALID_ARG, "--defect-area-categories without --defect-areas (the counts per area)");
   if ((st = positive(ctx, "--segment", o->segment_m, 10000)) || (st = positive(ctx, "--sample", o->sample_m, 1000)) ||
       (st = positive(ctx, "--maintenance-factor", o->maintenance_factor, 1)) ||
       (st = positive(ctx, "--reach-factor", o->reach_factor, 100)) ||
@@ -33,7 +44,9 @@ static sm_status check_options(sm_ctx *ctx, const sm_audit_options *o, int have_
       (st = positive(ctx, "--defect-radius", o->defect_radius_m, 10000)) ||
       (st = positive(ctx, "lamp_defect_radius_m", o->lamp_defect_radius_m, 1000)) ||
       (st = positive(ctx, "--audit-radius", o->audit_radius_m, 10000)) ||
-      (st = positive(ctx, "--crime-radius", o->crime_radius_m, 10000)))
+      (st = positive(ctx, "--crime-radius", o->crime_radius_m, 10000)) ||
+      (st = positive(ctx, "--pin-radius", o->pin_radius_m, 10000)) ||
+      (st = positive(ctx, "--cctv-radius", o->cctv_radius_m, 1000)))
     return st;
   if (o->sample_m > o->segment_m)
     return sm__error(ctx, SM_E_INVALID_ARG, "--sample %g must not be longer than --segment %g", o->sample_m, o->segment_m);
@@ -91,6 +104,7 @@ static void audit_free(sm__audit *A) {
   sm__photometry_free(&A->photometry);
   sm__defects_free(&A->defects);
   sm__audits_free(&A->audits);
+  sm__audit_inputs_free(A);
   void *arr[] = {A->crs, A->reach, A->lamp_seg, A->lamp_along, A->lamp_dist, A->lux_avg, A->lux_min, A->lamps_lit,
                  A->near_lamp, A->gap, A->cls, A->below, A->defects_n, A->defect_score, A->defect_oldest,
                  A->defect_cats, A->audits_n, A->audit_param, A->audit_mean, A->crimes_n, A->crime_per_100m,
@@ -441,7 +455,7 @@ static sm_status coverage(sm__audit *A) {
 
 /* The run's own warnings and notes, once: logged here, and on every layer through the recipe. */
 static sm_status notes(sm__audit *A) {
-  char w[1024], n[1024];
+  char w[3072], n[1024];
   size_t k = 0;
   w[0] = n[0] = 0;
   if (A->have_lights && A->lamps.no_watts)
@@ -454,6 +468,10 @@ static sm_status notes(sm__audit *A) {
     k += (size_t)snprintf(n + k, sizeof n - k, "%s%.2f km of street have no lamp at all within 100 m: dark there, or "
                           "beyond the lamp inventory (private or park paths, another council's streets)",
                           k ? "; " : "", A->unlit_km);
+  if (A->inputs_notes) {
+    size_t wk = strlen(w);
+    snprintf(w + wk, sizeof w - wk, "%s%s", wk ? "; " : "", A->inputs_notes);
+  }
   if (w[0]) sm__log(A->ctx, SM_LOG_WARNING, "%s", w);
   if (n[0]) sm__log(A->ctx, SM_LOG_INFO, "%s", n);
   if ((w[0] && !(A->warnings = sm__strdup(w))) || (n[0] && !(A->notes = sm__strdup(n))))
@@ -471,7 +489,7 @@ static sm_status percentile(sm__audit *A, const double *v, double *out) {
   size_t n = A->net.n;
   double *sorted = sm__malloc(n * sizeof *sorted);
   if (!sorted) return sm__error(A->ctx, SM_E_NOMEM, "out of memory");
-  memcpy(sorted, v, n * sizeof *sorted);
+  for (size_t s = 0; s < n; s++) sorted[s] = isnan(v[s]) ? 0 : v[s]; /* NaN (none) ranks as 0 */
   qsort(sorted, n, sizeof *sorted, cmp_double);
   for (size_t s = 0; s < n; s++) {
     if (!(v[s] > 0)) {
@@ -501,7 +519,9 @@ static int by_priority(const void *a, const void *b) {
 /* The components' contributions, the priority index (their sum, 0..100) and the ranks. */
 static sm_status priorities(sm__audit *A) {
   size_t n = A->net.n;
-  sm_status st = percentile(A, A->defect_score, A->s[SM__C_MAINT]);
+  /* maintenance: the point defects; without them, the reports per km of the segment's area */
+  sm_status st = percentile(A, A->have_defects || !A->have_area_counts ? A->defect_score : A->area_rate, A->s[SM__C_MAINT]);
+  if (!st && A->have_pins) st = percentile(A, A->pins_n, A->s[SM__C_PINS]);
   if (!st) st = percentile(A, A->crime_kde, A->s[SM__C_CRIME]);
   if (st) return st;
   double wsum = 0;
@@ -598,6 +618,7 @@ static sm_status figures(sm__audit *A, sm_result *r) {
       {"defects_open", (double)defects}, {"audits", (double)(A->have_audits ? A->audits.n : 0)}};
   sm_status st = SM_OK;
   for (size_t k = 0; k < sizeof F / sizeof F[0] && !st; k++) st = sm__result_figure(A->ctx, r, F[k].k, F[k].v);
+  if (!st) st = sm__audit_inputs_figures(A, r);
   for (size_t k = 0; k < 3 && k < net->n && !st; k++) {
     char name[16], buf[600], text[700];
     size_t s = A->order[k];
@@ -630,6 +651,12 @@ static sm_status read_inputs(sm__audit *A) {
     st = sm__audit_read_defects(A->ctx, o, A->crs, &A->defects), A->have_defects = !st;
   if (!st && o->audits && !(st = sm__progress(A->ctx, 0.2, "reading the walk audits")))
     st = sm__audit_read_audits(A->ctx, o, A->crs, &A->audits), A->have_audits = !st;
+  if (!st && o->pins && !(st = sm__progress(A->ctx, 0.2, "reading the unsafe-place pins")))
+    st = sm__audit_read_pins(A->ctx, o, A->crs, &A->pins), A->have_pins = !st;
+  if (!st && o->cctv && !(st = sm__progress(A->ctx, 0.2, "reading the CCTV cameras")))
+    st = sm__audit_read_cameras(A->ctx, o, A->crs, &A->cameras), A->have_cctv = !st;
+  if (!st && o->n_area_counts && !(st = sm__progress(A->ctx, 0.2, "reading the maintenance counts per area")))
+    st = sm__audit_read_area_counts(A->ctx, o, A->crs, &A->areac), A->have_area_counts = !st;
   return st;
 }
 
@@ -661,6 +688,9 @@ sm_status sm_audit_run(sm_ctx *ctx, sm_result **out, const sm_points *crimes, co
   if (!st) st = audit_alloc(&A);
   if (!st && A.have_lights) st = lamps_state(&A);
   if (!st && A.have_lights) st = coverage(&A);
+  if (!st && (A.have_pins || A.have_cctv || A.have_area_counts) &&
+      !(st = sm__progress(ctx, 0.3, "pins, CCTV and maintenance per area")))
+    st = sm__audit_inputs_score(&A);
   if (!st) st = notes(&A);
   if (!st) {
     sm__progress_push(ctx, 0.3, 0.7, saved);

@@ -104,7 +104,7 @@ for path in sorted(glob.glob(os.path.join(src, "police/city_of_london_2023/*.csv
         fo.write("\n".join(keep) + "\n")
 print("crimes:", n)
 
-# Maintenance: FixMyStreet counts for the LSOAs (2011) whose centroid is in the two wards, lines unchanged,
+# Maintenance: FixMyStreet counts for the LSOAs (2011) that overlap the two wards, lines unchanged,
 # and those LSOAs' polygons.
 lsoa = ogr.Open(os.path.join(src, "wards/london_lsoa_2011_gen20.gpkg"))
 ll = lsoa.GetLayer(0)
@@ -120,7 +120,7 @@ lo = ds.CreateLayer("lsoa", ll.GetSpatialRef(), ogr.wkbMultiPolygon)
 for i in range(defn.GetFieldCount()):
     lo.CreateField(defn.GetFieldDefn(i))
 for f in ll:
-    if area.Contains(f.GetGeometryRef().Centroid()):
+    if area.Intersects(f.GetGeometryRef()) and area.Intersection(f.GetGeometryRef()).Area() > 1:
         codes.add(f.GetField(0))
         lo.CreateFeature(f)
 ds = None

@@ -78,6 +78,61 @@ typedef struct sm__audits {
   char *input_crs;
 } sm__audits;
 
+/* Unsafe-place pins (StreetSafe-like reports): points, each naming some factors. StreetSafe's six are always
+ * factors 0..5; others (factor_* columns, list items) follow, up to SM__PIN_FACTORS (the last then takes the
+ * rest as "other factors"). */
+#define SM__PIN_FACTORS 32
+#define SM__PIN_KNOWN 6
+typedef struct sm__pins {
+  size_t n;
+  double *x, *y;
+  uint32_t *factors;             /* bit k: the pin names factor k */
+  size_t nf;                     /* factors known */
+  char *factor[SM__PIN_FACTORS]; /* "street lighting", ... */
+  char *column[SM__PIN_FACTORS]; /* "pins_street_lighting", ... */
+  uint64_t lumped;               /* factor texts counted under "other factors" */
+  sm__audit_tally tally;
+  char *input_crs;
+  char *fields;                  /* "position ...; factor columns ...; factor lists ..." */
+} sm__pins;
+
+/* CCTV cameras: points, each with the radius of its view. */
+typedef struct sm__cameras {
+  size_t n;
+  double *x, *y, *r;
+  size_t default_radius; /* cameras that took --cctv-radius (no radius column, or blank there) */
+  double max_r;
+  sm__audit_tally tally;
+  char *input_crs;
+  char *fields;
+} sm__cameras;
+
+/* Maintenance reports counted per area, category and month (FixMyStreet per LSOA), summed per polygon. */
+typedef struct sm__area_counts {
+  sm_areas *areas;         /* the polygons, in the analysis CRS */
+  double *total;           /* per polygon: the kept categories' reports over the files */
+  size_t files;
+  int months_known;        /* every file name holds a month (YYYY-MM) */
+  size_t months;           /* distinct months of the file names */
+  int month_first, month_last; /* year * 12 + month - 1 */
+  uint64_t rows, rows_kept, rows_other_category;
+  double reports;          /* kept, in a polygon */
+  double unknown_reports;  /* kept, their code no polygon's id */
+  size_t unknown_codes;    /* distinct such codes */
+  char unknown_example[300];
+  char fields[400];        /* "area lsoa, category SHEF_B_CODE, count reports" (the first file's) */
+  char *categories;        /* the kept categories as asked, or NULL = all */
+  char *categories_missing; /* asked for, in no row: "B99, B98" */
+} sm__area_counts;
+
+/* Reading them (audit_inputs_read.c); each frees what it made on failure. */
+sm_status sm__audit_read_pins(sm_ctx *ctx, const sm_audit_options *o, const char *crs, sm__pins *p);
+sm_status sm__audit_read_cameras(sm_ctx *ctx, const sm_audit_options *o, const char *crs, sm__cameras *c);
+sm_status sm__audit_read_area_counts(sm_ctx *ctx, const sm_audit_options *o, const char *crs, sm__area_counts *a);
+void sm__pins_free(sm__pins *p);
+void sm__cameras_free(sm__cameras *c);
+void sm__area_counts_free(sm__area_counts *a);
+
 /* ---- the segment network ------------------------------------------------------------------------ */
 
 typedef struct sm__net {
@@ -215,7 +270,38 @@ typedef struct sm__audit {
   double unlit_km;           /* street with no lamp (lit or not) within 100 m: outside the inventory? */
   char *warnings;            /* the run's own warnings (data problems), logged once, on every layer */
   char *notes;               /* what is worth knowing (streets outside the wards, beyond the lamps), likewise */
+  /* unsafe-place pins, CCTV, maintenance counts per area (audit_inputs.c; NULL arrays when not given) */
+  int have_pins, have_cctv, have_area_counts;
+  sm__pins pins;
+  sm__cameras cameras;
+  sm__area_counts areac;
+  double *pins_n;            /* per segment: pins within --pin-radius of its line */
+  int32_t *pins_f;           /* n x pins.nf: of them, those naming each factor */
+  size_t pins_near;          /* pins within --pin-radius of some segment */
+  double *cctv_share, *cctv_m; /* per segment: share and metres of it within some camera's view */
+  int32_t *area_of;          /* per segment: the polygon of its middle, -1 none */
+  double *area_reports;      /* per segment: its area's reports x its length / the area's audited length (NaN: none) */
+  double *area_rate;         /* per segment: its area's reports per km of audited street (per year with months) */
+  double *area_km;           /* per polygon: audited street km */
+  size_t area_no_street;     /* polygons with reports but no audited street ... */
+  double area_no_street_reports; /* ... and their reports */
+  size_t area_outside;       /* segments whose middle lies in no polygon ... */
+  double area_outside_km;    /* ... and their km */
+  char *inputs_notes;        /* warnings of these inputs, joined into the run's warnings */
 } sm__audit;
+
+/* Pins, CCTV and area counts per segment (audit_inputs.c): after the segments are final; their warnings
+ * into A->inputs_notes. */
+sm_status sm__audit_inputs_score(sm__audit *A);
+void sm__audit_inputs_free(sm__audit *A);
+/* "4 unsafe-place pins (street lighting 3, followed 1)" */
+void sm__audit_pins_text(const sm__audit *A, size_t s, char *b, size_t size);
+/* "12.5 area reports per km a year in E01000915 (...)" */
+void sm__audit_area_text(const sm__audit *A, size_t s, char *b, size_t size);
+/* The recipe items "pins", "cctv" and "defect_areas". */
+sm_status sm__audit_inputs_recipe(const sm__audit *A, sm_layer *L);
+/* The figures of these inputs. */
+sm_status sm__audit_inputs_figures(const sm__audit *A, sm_result *r);
 
 /* The layers of a scored run into r (audit_out.c). */
 sm_status sm__audit_layers(sm__audit *A, sm_result *r);
