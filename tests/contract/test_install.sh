@@ -51,6 +51,14 @@ grep -q '^safest     802.6 m  dark    0.0 m  VAWG exposure  2.01   40 segments$'
   { echo "FAIL: route example"; cat "$WORKDIR/r.txt"; exit 1; }
 grep -q '^the safest route is 400.7 m longer$' "$WORKDIR/r.txt" || { echo "FAIL: route example (extra)"; cat "$WORKDIR/r.txt"; exit 1; }
 test -f "$WORKDIR/r.gpkg"
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/safety_audit" "$SRCDIR/data/streets/holborn_bloomsbury_osm.gpkg" \
+  "$SRCDIR/data/lighting/camden_lamps_holborn_bloomsbury.csv" "$SRCDIR/data/police/city_of_london_2023_holborn" "$wards" \
+  "$WORKDIR/safety_audit.gpkg" > "$WORKDIR/sa.txt"
+grep -q '^1643 segments, 29.2 km; 13.5 km below target; 58 dark stretches$' "$WORKDIR/sa.txt" ||
+  { echo "FAIL: safety audit example"; cat "$WORKDIR/sa.txt"; exit 1; }
+grep -q '^Holborn & Covent Garden  *50% of its street below target$' "$WORKDIR/sa.txt" ||
+  { echo "FAIL: safety audit example (ward)"; cat "$WORKDIR/sa.txt"; exit 1; }
+test -f "$WORKDIR/safety_audit.gpkg"
 
 # 2. pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
