@@ -231,10 +231,10 @@ sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L) {
     for (size_t c = 0; c < sm_points_category_count(p) && k < sizeof types; c++)
       k += (size_t)snprintf(types + k, sizeof types - k, "%s%s", c ? ", " : "", sm_points_category_name(p, c));
     st = meta(A, L, "crimes", "%zu crimes (types: %s); each counted for its nearest segment within %g m; density: "
-              "quartic KDE, bandwidth %g m%s, per km2, at the cell of the segment's middle", sm_points_count(p),
-              types[0] ? types : "not stated in the input", o->crime_radius_m, A->crime_bandwidth,
-              o->crime_bandwidth_m > 0 ? " (--crime-bandwidth)" : sm_points_count(p) < 3 ? " (fixed: too few crimes "
-              "for a spread)" : " (spatial Silverman)");
+              "quartic kernel (3 / (pi R^2) (1 - d^2 / R^2)^2 a crime, per km2, as safemap kde's default), R = %g m%s, "
+              "evaluated at each segment's middle", sm_points_count(p), types[0] ? types : "not stated in the input",
+              o->crime_radius_m, A->crime_bandwidth, o->crime_bandwidth_m > 0 ? " (--crime-bandwidth)"
+              : A->crime_bandwidth_fixed ? " (fixed: too few places for a spread)" : " (spatial Silverman rule)");
   }
   if (!st) st = sm__audit_inputs_recipe(A, L);
   if (!st)

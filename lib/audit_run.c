@@ -363,49 +363,55 @@ static sm_status walk_audits(sm__audit *A) {
   sm__grid_free(&g);
   return SM_OK;
 }
-/* VAWG crimes: each to its nearest segment within --crime-radius (per 100 m of it), and a quartic kernel
- * density surface of them (the kde module) read at each segment's middle. */
+/* VAWG crimes: each to its nearest segment within --crime-radius (per 100 m of it), and their quartic kernel
+ * density at each segment's middle: the kde module's default definition (3 / (pi R^2) (1 - d^2/R^2)^2 per
+ * point, per km^2; R from --crime-bandwidth, else its spatial Silverman rule, sm_kde_silverman_radius),
+ * evaluated exactly at the point rather than read from a grid. */
 static sm_status crime(sm__audit *A) {
   const sm_points *p = A->crimes;
   const sm__net *net = &A->net;
   size_t n = p ? sm_points_count(p) : 0;
   if (!n) return SM_OK;
+  const double *x = sm_points_x(p), *y = sm_points_y(p), *w = sm_points_weight(p);
   long *seg = sm__malloc(n * sizeof *seg);
   if (!seg) return sm__error(A->ctx, SM_E_NOMEM, "out of memory");
-  sm__net_nearest(A->ctx, net, &A->seg_grid, n, sm_points_x(p), sm_points_y(p), A->o->crime_radius_m, seg, NULL, NULL);
+  sm__net_nearest(A->ctx, net, &A->seg_grid, n, x, y, A->o->crime_radius_m, seg, NULL, NULL);
   for (size_t i = 0; i < n; i++)
     if (seg[i] >= 0) A->crimes_n[seg[i]]++;
   sm__free(seg);
   for (size_t s = 0; s < net->n; s++) A->crime_per_100m[s] = 100.0 * A->crimes_n[s] / net->length[s];
-  sm_kde_options ko = SM_KDE_OPTIONS_INIT;
-  ko.units = SM_KDE_PER_KM2;
-  if (A->o->crime_bandwidth_m > 0) ko.bandwidth_rule = SM_BW_FIXED, ko.bandwidth_m = A->o->crime_bandwidth_m;
-  else if (n < 3) ko.bandwidth_rule = SM_BW_FIXED, ko.bandwidth_m = 200; /* no spread to measure: stated */
-  double e[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
-  for (size_t k = 0; k < net->off[net->n]; k++)
-    e[0] = fmin(e[0], net->vx[k]), e[1] = fmin(e[1], net->vy[k]), e[2] = fmax(e[2], net->vx[k]), e[3] = fmax(e[3], net->vy[k]);
-  double cell = 10;
-  while ((e[2] - e[0] + 2 * cell) * (e[3] - e[1] + 2 * cell) / (cell * cell) > 2.5e7) cell *= 2;
-  ko.has_extent = 1, ko.cell_m = cell;
-  ko.extent[0] = e[0] - cell, ko.extent[1] = e[1] - cell, ko.extent[2] = e[2] + cell, ko.extent[3] = e[3] + cell;
-  sm_raster *r = NULL;
-  sm_kde_info info;
-  double saved[2];
-  sm__progress_push(A->ctx, 0, 1, saved);
-  sm_status st = sm_kde(A->ctx, &r, p, &ko, &info);
-  sm__progress_pop(A->ctx, saved);
-  if (st) return st;
-  A->crime_bandwidth = info.bandwidth_m;
-  double gt[6];
-  sm_raster_geotransform(r, gt);
-  const double *v = sm_raster_values(r);
-  size_t w = sm_raster_width(r), h = sm_raster_height(r);
-  for (size_t s = 0; s < net->n; s++) {
-    double cx = floor((net->mx[s] - gt[0]) / gt[1]), cy = floor((net->my[s] - gt[3]) / gt[5]);
-    A->crime_kde[s] = cx >= 0 && cy >= 0 && cx < (double)w && cy < (double)h ? v[(size_t)cy * w + (size_t)cx] : 0;
+  double R = A->o->crime_bandwidth_m;
+  if (!(R > 0)) {
+    if (sm_kde_silverman_radius(A->ctx, x, y, w, n, &R) != SM_OK || !(R > 0)) {
+      sm_ctx_clear_error(A->ctx);
+      R = 200; /* fewer than two places: no spread to measure (stated in the recipe) */
+      A->crime_bandwidth_fixed = 1;
+    }
   }
-  sm_raster_destroy(r);
-  return SM_OK;
+  A->crime_bandwidth = R;
+  sm__grid g;
+  sm_status st = sm__grid_build(A->ctx, &g, n, x, y, NULL, R);
+  if (st) return st;
+  const double c = 3.0 / (M_PI * R * R) * 1e6, R2 = R * R;
+#pragma omp parallel for schedule(dynamic, 256) num_threads(sm__threads(A->ctx))
+  for (long si = 0; si < (long)net->n; si++) {
+    size_t s = (size_t)si, i0, i1, j0, j1;
+    double sum = 0;
+    if (sm__grid_range(&g, net->mx[s], net->my[s], R, &i0, &i1, &j0, &j1))
+      for (size_t j = j0; j <= j1; j++)
+        for (size_t cc = i0; cc <= i1; cc++)
+          for (size_t q = g.start[j * g.nx + cc]; q < g.start[j * g.nx + cc + 1]; q++) {
+            size_t i = g.item[q];
+            double dx = x[i] - net->mx[s], dy = y[i] - net->my[s], d2 = dx * dx + dy * dy;
+            if (d2 < R2) {
+              double t = 1 - d2 / R2;
+              sum += w[i] * t * t;
+            }
+          }
+    A->crime_kde[s] = c * sum;
+  }
+  sm__grid_free(&g);
+  return sm__progress(A->ctx, 1, "crimes near the streets");
 }
 
 /* The ward of each segment's middle; with wards, the segments in none are left out (counted and stated). */

@@ -256,6 +256,7 @@ typedef struct sm__audit {
   int32_t *crimes_n;
   double *crime_per_100m, *crime_kde;
   double crime_bandwidth;
+  int crime_bandwidth_fixed;   /* 1: too few places for the rule: 200 m */
   int32_t *ward;                /* ward of the midpoint, -1 none */
   double *s[SM__C_END];         /* components 0..1 */
   double *c[SM__C_END];         /* contributions to the priority (0..100 in all) */
