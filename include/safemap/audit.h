@@ -164,26 +164,38 @@ SM_API sm_status sm_audit_options_init(sm_audit_options *opts, int version);
  */
 SM_API sm_status sm_audit_options_check(sm_ctx *ctx, const sm_audit_options *opts, int have_crimes);
 /**
- * The safety audit overlay (safemap audit). Reads the streets, lamps, defects and audits named in `opts`
- * into the crimes' analysis CRS (or, without crimes, EPSG:27700 in Great Britain, else the local UTM zone),
- * and scores every segment.
+ * The safety audit overlay (safemap audit; docs/audit.md). Reads the streets and the other sources named in
+ * `opts` (lamps, defects, walk audits, unsafe-place pins, CCTV, maintenance counts per area, IES files) into
+ * the crimes' analysis CRS (else the wards', else EPSG:27700 in Great Britain and the local UTM zone
+ * elsewhere), cuts the streets into segments and scores every segment: modelled light against its EN 13201-2
+ * class at opts->hour, distances to lit lamps, open defects, audit means, pins, CCTV share, VAWG crimes and
+ * their density, and a priority from 0 to 100 whose five contributions add up to it. With wards, segments
+ * whose middle is in no ward are left out (a note says how many).
  *
- * Layers: "audit_segments" (lines), "dark_stretches" (lines), "audit_priorities" (lines), "audit_lamps"
- * (points) and, with `wards`, "audit_wards" (polygons); docs/audit.md lists every column. Each carries the
- * run's recipe: the inputs and what was read and skipped by reason, every option, the efficacy table.
+ * Layers: "audit_segments" (lines), "dark_stretches" (multilines), "audit_priorities" (lines), "audit_lamps"
+ * (points, with lamps) and "audit_wards" (polygons, with wards); docs/audit.md lists every column. Each
+ * carries the run's recipe: the inputs and what was read, used and skipped by reason, every option, the
+ * efficacy table, the lamps off and why, the warnings and notes.
  *
- * Figures: "segments", "street_km", "lamps", "lamps_working", "lamps_off_at_hour", "lamps_out",
- * "segments_below_target", "km_below_target", "dark_stretches", "dark_km", "crimes", "defects_open",
- * "audits". Texts: "top_1".."top_3" (the first priorities' reasons).
+ * Figures: "segments", "street_km", "lamps", "lamps_working", "lamps_lit", "lamps_off_at_hour",
+ * "lamps_out", "segments_below_target", "km_below_target", "dark_stretches", "dark_km", "crimes",
+ * "crimes_on_streets", "defects_open", "audits", and with their inputs "pins", "pins_near_streets",
+ * "cctv_cameras", "cctv_km", "area_reports", "area_reports_on_streets". Texts: "top_1".."top_3" (the first
+ * priorities and their reasons), "note" (streets left out or beyond the lamps).
  *
- * @param crimes VAWG crimes (read with SM_AUDIT_VAWG_TYPES), or NULL.
- * @param wards NULL, or the wards to summarise by (in the crimes' CRS).
+ * The same result for any thread count (sm_ctx_set_threads). Not to be called on one ctx from two threads
+ * at once.
+ *
+ * @param crimes VAWG crimes (read with types = SM_AUDIT_VAWG_TYPES), or NULL.
+ * @param wards NULL, or the wards to summarise by (in the crimes' CRS when both are given).
+ * @param opts streets required (NULL options are refused as having none).
  * @param[out] out free with sm_result_destroy().
- * @return SM_OK; SM_E_INVALID_ARG (options); SM_E_INPUT (streets that are not lines, lamps with no position,
- *   a wattage that is 0, negative or not a number, a regime or status that cannot be read, scores outside 0-3,
- *   defects fixed before reported, no lamp within reach of any street, no street left: each message names the
- *   file, row, field and value); SM_E_CRS (a source with no CRS, or an unknown one); SM_E_IO; SM_E_NOMEM;
- *   SM_E_CANCELLED.
+ * @return SM_OK; SM_E_INVALID_ARG (options: the message names the option as the command line spells it);
+ *   SM_E_INPUT (streets that are not lines or without any left, no usable lamp, a wattage that is 0, negative
+ *   or not a number, a regime or status that cannot be read, scores outside 0-3, defects fixed before
+ *   reported, no lamp within reach of any street, no street in the wards, and the other inputs' bad rows:
+ *   each message names the file, row, field and value); SM_E_CRS (a source with no CRS, or one that cannot be
+ *   transformed); SM_E_IO (a source that cannot be opened); SM_E_NOMEM; SM_E_CANCELLED.
  * @since 0.3
  */
 SM_API sm_status sm_audit_run(sm_ctx *ctx, sm_result **out, const sm_points *crimes, const sm_areas *wards,
