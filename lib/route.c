@@ -232,6 +232,11 @@ static sm_status read_segment(sm_ctx *ctx, sm__route_net *net, OGRFeatureH f, co
   for (int c = C_LEN; c <= C_VAWG; c++) {
     v[c] = value(f, col[c]);
     if (c == C_PERC && isnan(v[c])) v[c] = 0; /* no walk audit nearby */
+    if (c == C_VAWG && isnan(v[c])) v[c] = 0; /* an audit made without crimes: no exposure to count */
+    if ((c == C_BELOW || c == C_DARK) && isnan(v[c]))
+      return sm__error(ctx, SM_E_INPUT, "%s: layer '%s', segment FID %lld: %s is NULL: the audit has no lighting "
+                       "figures (it was made without --lights), and the safest route weighs darkness; run safemap "
+                       "audit with --lights", path, ln, fid, columns[c]);
     const char *why = isnan(v[c]) ? "is NULL" : !isfinite(v[c]) ? "is not finite" : v[c] < 0 ? "is negative" : NULL;
     if (!why && c == C_BELOW && v[c] != 0 && v[c] != 1) why = "is not 0 or 1";
     if (!why && c >= C_DARK && c <= C_CRIME && v[c] > 1) why = "is more than 1 (a score is 0 to 1)";

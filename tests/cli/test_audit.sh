@@ -56,6 +56,16 @@ assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" --hour 01:
 assert_same_bytes "$out/j1.csv" "$out/j2.csv"
 clean_dir "$out"
 
+# routes over audits made with less: without crimes there is no exposure to count; without lamps, no darkness
+# to weigh (refused, saying why)
+assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" -o "$out/lamps_only.gpkg" -q
+assert_exit 0 "$SAFEMAP" route "$out/lamps_only.gpkg" --from 530000,181500 --to 530800,181300 -o "$out/r1.gpkg"
+assert_stderr_contains "VAWG exposure 0.0"
+assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" "$CRIMES" -o "$out/crimes_only.gpkg" -q
+assert_exit 1 "$SAFEMAP" route "$out/crimes_only.gpkg" --from 530000,181500 --to 530800,181300 -o "$out/r2.gpkg"
+assert_stderr_contains "the audit has no lighting figures (it was made without --lights)"
+clean_dir "$out"
+
 # usage errors: nothing is written
 assert_exit 1 "$SAFEMAP" audit --lights "$LAMPS" -o "$out/x.gpkg"
 assert_error_line audit "--streets is required"
