@@ -228,8 +228,15 @@ sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L) {
     const sm_points *p = A->crimes;
     size_t k = 0;
     char types[512] = "";
-    for (size_t c = 0; c < sm_points_category_count(p) && k < sizeof types; c++)
-      k += (size_t)snprintf(types + k, sizeof types - k, "%s%s", c ? ", " : "", sm_points_category_name(p, c));
+    /* the types of the crimes kept (the reader's table also names the types it left out) */
+    size_t nc = sm_points_category_count(p), used_n = 0;
+    const int32_t *cat = sm_points_category(p);
+    unsigned char used[4096] = {0};
+    for (size_t i = 0; i < sm_points_count(p); i++)
+      if (cat[i] >= 0 && (size_t)cat[i] < sizeof used) used[cat[i]] = 1;
+    for (size_t c = 0; c < nc && c < sizeof used && k < sizeof types; c++)
+      if (used[c])
+        k += (size_t)snprintf(types + k, sizeof types - k, "%s%s", used_n++ ? ", " : "", sm_points_category_name(p, c));
     st = meta(A, L, "crimes", "%zu crimes (types: %s); each counted for its nearest segment within %g m; density: "
               "quartic kernel (3 / (pi R^2) (1 - d^2 / R^2)^2 a crime, per km2, as safemap kde's default), R = %g m%s, "
               "evaluated at each segment's middle", sm_points_count(p), types[0] ? types : "not stated in the input",

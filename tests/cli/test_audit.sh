@@ -30,6 +30,12 @@ vawg=$(cat "$CRIMES"/*.csv | awk -F, 'index($0, "Violence and sexual offences") 
 [ "$vawg" = 310 ] || fail "the sample has $vawg VAWG rows with a position, want 310"
 assert_eq "crimes used" 310 "$(sql_value "$out/audit.gpkg" "SELECT value FROM safemap_metadata WHERE layer = 'audit_segments' AND key = 'input_points'")"
 [ "$(sql_value "$out/audit.gpkg" "SELECT COUNT(*) FROM audit_priorities")" = 50 ] || fail "want the top 50 priorities"
+# the crime types stated are those used
+types=$(sql_value "$out/audit.gpkg" "SELECT value FROM safemap_metadata WHERE layer = 'audit_segments' AND key = 'crimes'")
+case $types in
+  *"(types: Theft from the person, Public order, Robbery, Violence and sexual offences)"*) ;;
+  *) fail "the crimes' types stated: $types" ;;
+esac
 [ "$(sql_value "$out/audit.gpkg" "SELECT COUNT(*) FROM audit_wards")" = 2 ] || fail "want 2 wards with audited streets"
 # every dark stretch is at least --min-dark 50 m, below target all along
 [ "$(sql_value "$out/audit.gpkg" "SELECT COUNT(*) FROM dark_stretches WHERE length_m < 50")" = 0 ] || fail "a dark stretch under 50 m"
