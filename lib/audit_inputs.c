@@ -264,27 +264,6 @@ void sm__audit_inputs_free(sm__audit *A) {
 
 /* ---- recipe and figures -------------------------------------------------------------------------------- */
 
-static void tally_text(const sm__audit_tally *t, const char *what, char *b, size_t size) {
-  snprintf(b, size, "%llu read, %llu %s used", (unsigned long long)t->read, (unsigned long long)t->kept, what);
-  size_t k = strlen(b);
-  if (t->no_position && k < size)
-    snprintf(b + k, size - k, ", %llu skipped without a position (the first: %s)", (unsigned long long)t->no_position,
-             t->example);
-}
-
-static sm_status meta(const sm__audit *A, sm_layer *L, const char *k, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-static sm_status meta(const sm__audit *A, sm_layer *L, const char *k, const char *fmt, ...) {
-  char v[3072];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(v, sizeof v, fmt, ap);
-  va_end(ap);
-  return sm_layer_set_metadata(A->ctx, L, k, v);
-}
 
 /* "2019-01" */
 static void month_text(int m, char *b, size_t size) { snprintf(b, size, "%04d-%02d", m / 12, m % 12 + 1); }
@@ -299,8 +278,8 @@ sm_status sm__audit_inputs_recipe(const sm__audit *A, sm_layer *L) {
     if (p->lumped)
       snprintf(lumped, sizeof lumped, "; %llu factor texts beyond the first %d factors counted as 'other factors'",
                (unsigned long long)p->lumped, SM__PIN_FACTORS - 1);
-    tally_text(&p->tally, "pins", t, sizeof t);
-    st = meta(A, L, "pins", "%s: %s; %s; input CRS %s; %zu pins within %g m of an audited street; per segment: pins = "
+    sm__audit_tally_text(&p->tally, "pins", t, sizeof t);
+    st = sm__audit_meta(A, L, "pins", "%s: %s; %s; input CRS %s; %zu pins within %g m of an audited street; per segment: pins = "
               "the pins within %g m of its line (each pin once per segment, so a pin near a junction counts for each "
               "segment there), pins_<factor> = those of them naming the factor (StreetSafe's: street lighting, "
               "abandoned buildings, poorly designed spaces, vandalism; followed, verbal abuse); s_pins = the "
@@ -309,8 +288,8 @@ sm_status sm__audit_inputs_recipe(const sm__audit *A, sm_layer *L) {
   }
   if (!st && A->have_cctv) {
     const sm__cameras *c = &A->cameras;
-    tally_text(&c->tally, "cameras", t, sizeof t);
-    st = meta(A, L, "cctv", "%s: %s; %s (%zu cameras took --cctv-radius %g m); input CRS %s; cctv_share = the length "
+    sm__audit_tally_text(&c->tally, "cameras", t, sizeof t);
+    st = sm__audit_meta(A, L, "cctv", "%s: %s; %s (%zu cameras took --cctv-radius %g m); input CRS %s; cctv_share = the length "
               "of the segment within some camera's radius (the union, along the segment's line, of the intervals "
               "inside each camera's circle: exact, not sampled) / its length; cctv_m = that length in metres; "
               "informational: not in the priority", o->cctv, t, c->fields, c->default_radius, o->cctv_radius_m,
@@ -333,7 +312,7 @@ sm_status sm__audit_inputs_recipe(const sm__audit *A, sm_layer *L) {
       snprintf(months, sizeof months, "not every file name holds a month (YYYY-MM): area_reports_per_km is per km over "
                "all the files, not per year");
     }
-    st = meta(A, L, "defect_areas",
+    st = sm__audit_meta(A, L, "defect_areas",
               "%s: %zu files, %llu rows, %llu kept (%s%s), %llu of other categories; columns %s; %g reports in areas "
               "of %s (id field %s, %zu areas); %s; apportioned to the segments whose middle lies in each area by "
               "length: area_reports = the area's reports x the segment's length / the area's audited street length "

@@ -66,6 +66,16 @@ static void set_s(cols *c, size_t k, const char *v) {
   if (!c->st && v) c->st = sm_layer_set_string(c->ctx, c->L, c->row, c->f[k], v);
 }
 
+/* A new layer of A's CRS into *out and c, with the columns N (types T). */
+static void layer_begin(cols *c, const sm__audit *A, sm_layer **out, const char *name, sm_geom_type g,
+                        const char *const *N, const sm_field_type *T, size_t n) {
+  memset(c, 0, sizeof *c);
+  c->ctx = A->ctx;
+  c->st = sm_layer_create(A->ctx, &c->L, name, g, A->crs);
+  *out = c->L;
+  for (size_t k = 0; k < n; k++) col(c, N[k], T[k]);
+}
+
 /* ---- the reasons ------------------------------------------------------------------------------------- */
 
 /* The words and numbers of one component of segment s. */
@@ -119,7 +129,7 @@ void sm__audit_reasons(const sm__audit *A, size_t s, char *buf, size_t size) {
 
 /* ---- the recipe -------------------------------------------------------------------------------------- */
 
-static void tally_text(const sm__audit_tally *t, const char *what, char *b, size_t size) {
+void sm__audit_tally_text(const sm__audit_tally *t, const char *what, char *b, size_t size) {
   snprintf(b, size, "%llu read, %llu %s used", (unsigned long long)t->read, (unsigned long long)t->kept, what);
   size_t k = strlen(b);
   if (t->filtered && k < size)
@@ -129,13 +139,8 @@ static void tally_text(const sm__audit_tally *t, const char *what, char *b, size
              t->example);
 }
 
-static sm_status meta(const sm__audit *A, sm_layer *L, const char *k, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-static sm_status meta(const sm__audit *A, sm_layer *L, const char *k, const char *fmt, ...) {
-  char v[2048];
+sm_status sm__audit_meta(const sm__audit *A, sm_layer *L, const char *k, const char *fmt, ...) {
+  char v[3072];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(v, sizeof v, fmt, ap);
@@ -148,35 +153,35 @@ sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L) {
   char b[1024], hour[16];
   if (o->hour >= 0) snprintf(hour, sizeof hour, "%02d:%02d", o->hour / 60, o->hour % 60);
   else snprintf(hour, sizeof hour, "not given");
-  sm_status st = meta(A, L, "method",
+  sm_status st = sm__audit_meta(A, L, "method",
                       "women's safety audit overlay: streets noded at shared vertices and cut into segments of at most "
                       "%g m; modelled horizontal illuminance at sample points every %g m or less (EN 13201-3 style, "
                       "centred in equal intervals) from point-source lamps with downward cosine intensity I0 = F*MF/pi "
                       "cd (E = I0 h^2 / (h^2 + r^2)^2, reach %g x mounting height); below target when the average or "
                       "minimum is under the EN 13201-2 P class", o->segment_m, o->sample_m, o->reach_factor);
-  if (!st) st = meta(A, L, "analysis_crs", "%s", A->crs);
-  tally_text(&A->streets.tally, "lines", b, sizeof b);
-  if (!st) st = meta(A, L, "streets", "%s: %s; name field %s, type field %s, id field %s; %s; input CRS %s", o->streets,
+  if (!st) st = sm__audit_meta(A, L, "analysis_crs", "%s", A->crs);
+  sm__audit_tally_text(&A->streets.tally, "lines", b, sizeof b);
+  if (!st) st = sm__audit_meta(A, L, "streets", "%s: %s; name field %s, type field %s, id field %s; %s; input CRS %s", o->streets,
                      b, A->streets.name_field[0] ? A->streets.name_field : "(none)",
                      A->streets.highway_field[0] ? A->streets.highway_field : "(none)", A->streets.id_field,
                      o->streets_where ? o->streets_where : "default highway filter (what people walk: motorways and "
                      "trunk roads only with a sidewalk or foot tag; no construction, proposed, raceway, bus guideway, "
                      "busway, abandoned, disused, escape; foot=no and access=no out)", A->streets.input_crs);
-  if (!st) st = meta(A, L, "segments", "%zu segments, %zu nodes", A->net.n, A->net.n_nodes);
+  if (!st) st = sm__audit_meta(A, L, "segments", "%zu segments, %zu nodes", A->net.n, A->net.n_nodes);
   if (!st && A->have_lights) {
     const sm__lamps *l = &A->lamps;
-    tally_text(&l->tally, "lamps", b, sizeof b);
-    st = meta(A, L, "lights", "%s: %s; columns: %s; input CRS %s", o->lights, b, l->fields, l->input_crs);
+    sm__audit_tally_text(&l->tally, "lamps", b, sizeof b);
+    st = sm__audit_meta(A, L, "lights", "%s: %s; columns: %s; input CRS %s", o->lights, b, l->fields, l->input_crs);
     if (!st)
-      st = meta(A, L, "lamps_state", "%zu lit at the hour (%s); %zu out by status; %zu out by an open street-light "
+      st = sm__audit_meta(A, L, "lamps_state", "%zu lit at the hour (%s); %zu out by status; %zu out by an open street-light "
                 "defect within %g m; %zu off at the hour by part-night switching", A->lamps_on, hour, A->lamps_out,
                 A->lamps_defect_out, o->lamp_defect_radius_m, A->lamps_off_hour);
     if (!st)
-      st = meta(A, L, "lamp_types", "%s; %zu lamps with an unrecognised type took the default %s",
+      st = sm__audit_meta(A, L, "lamp_types", "%s; %zu lamps with an unrecognised type took the default %s",
                 l->has_type ? "types from the lamp-type column" : "no lamp-type column: every lamp taken as the default type",
                 l->unknown_types, sm_lamp_type_name(o->default_lamp_type));
     if (!st)
-      st = meta(A, L, "efficacy_lm_per_w", "LED %g, HPS %g, LPS %g, MH %g, fluorescent %g, mercury %g (lamp and gear, "
+      st = sm__audit_meta(A, L, "efficacy_lm_per_w", "LED %g, HPS %g, LPS %g, MH %g, fluorescent %g, mercury %g (lamp and gear, "
                 "typical; default type %s)", sm_lamp_type_efficacy(SM_LAMP_LED), sm_lamp_type_efficacy(SM_LAMP_HPS),
                 sm_lamp_type_efficacy(SM_LAMP_LPS), sm_lamp_type_efficacy(SM_LAMP_MH),
                 sm_lamp_type_efficacy(SM_LAMP_FLUORESCENT), sm_lamp_type_efficacy(SM_LAMP_MERCURY),
@@ -192,36 +197,36 @@ sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L) {
                                isnan(ph->lumens[t]) ? "absolute photometry: the lamp's own flux is not used"
                                                     : "scaled to each lamp's flux");
     if (!st)
-      st = meta(A, L, "photometry", "%s%s", pb[0] ? pb : "none: every lamp is the cosine point source",
+      st = sm__audit_meta(A, L, "photometry", "%s%s", pb[0] ? pb : "none: every lamp is the cosine point source",
                 pb[0] ? "; other types: the cosine point source" : "");
     if (!st)
-      st = meta(A, L, "mounting_height", "%zu lamps without a height took %s", A->lamps_default_height,
+      st = sm__audit_meta(A, L, "mounting_height", "%zu lamps without a height took %s", A->lamps_default_height,
                 o->default_height_m > 0 ? "--height" : "the default of their street type (trunk and primary 10 m, "
                 "secondary and tertiary 8 m, footway, path, steps, cycleway 5 m, others 6 m)");
   } else if (!st) {
-    st = meta(A, L, "lights", "none given: no lighting figures (NULL), darkness counts 0 in the priority");
+    st = sm__audit_meta(A, L, "lights", "none given: no lighting figures (NULL), darkness counts 0 in the priority");
   }
-  if (!st) st = meta(A, L, "hour", "%s", hour);
-  if (!st) st = meta(A, L, "maintenance_factor", "%g", o->maintenance_factor);
+  if (!st) st = sm__audit_meta(A, L, "hour", "%s", hour);
+  if (!st) st = sm__audit_meta(A, L, "maintenance_factor", "%g", o->maintenance_factor);
   if (!st)
-    st = meta(A, L, "target", "%s", o->target != SM_LIGHT_CLASS_AUTO ? sm_light_class_name(o->target)
+    st = sm__audit_meta(A, L, "target", "%s", o->target != SM_LIGHT_CLASS_AUTO ? sm_light_class_name(o->target)
                                      : "by street type: trunk, primary, secondary, pedestrian P2; tertiary P3; "
                                        "residential, living street, unclassified, footway, path, steps, cycleway and "
                                        "untyped P4; service and bridleway P5; track P6");
-  if (!st) st = meta(A, L, "lamp_offset_m", "%g (lamps this close to a street count for its gaps)", o->lamp_offset_m);
+  if (!st) st = sm__audit_meta(A, L, "lamp_offset_m", "%g (lamps this close to a street count for its gaps)", o->lamp_offset_m);
   if (!st && A->have_defects) {
-    tally_text(&A->defects.tally, "open defects", b, sizeof b);
-    st = meta(A, L, "defects", "%s: %s (open %s); within %g m of a segment; weights by category: street light, "
+    sm__audit_tally_text(&A->defects.tally, "open defects", b, sizeof b);
+    st = sm__audit_meta(A, L, "defects", "%s: %s (open %s); within %g m of a segment; weights by category: street light, "
               "footway 3; road surface 2; vegetation, graffiti 1.5; rubbish, fly-tipping, drains, abandoned vehicles, "
               "other 1; signs 0.5", o->defects, b, o->at ? o->at : "now: no fixed date", o->defect_radius_m);
   }
   if (!st && A->have_audits) {
-    tally_text(&A->audits.tally, "audits", b, sizeof b);
+    sm__audit_tally_text(&A->audits.tally, "audits", b, sizeof b);
     size_t k = 0;
     char params[512] = "";
     for (size_t p = 0; p < A->audits.p && k < sizeof params; p++)
       k += (size_t)snprintf(params + k, sizeof params - k, "%s%s", p ? ", " : "", A->audits.param[p]);
-    st = meta(A, L, "audits", "%s: %s; parameters %s (0-3); inverse-distance mean (1/d, d >= 1 m) within %g m of a "
+    st = sm__audit_meta(A, L, "audits", "%s: %s; parameters %s (0-3); inverse-distance mean (1/d, d >= 1 m) within %g m of a "
               "segment's middle; none nearby is NULL", o->audits, b, params, o->audit_radius_m);
   }
   if (!st && A->crimes) {
@@ -237,7 +242,7 @@ sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L) {
     for (size_t c = 0; c < nc && c < sizeof used && k < sizeof types; c++)
       if (used[c])
         k += (size_t)snprintf(types + k, sizeof types - k, "%s%s", used_n++ ? ", " : "", sm_points_category_name(p, c));
-    st = meta(A, L, "crimes", "%zu crimes (types: %s); each counted for its nearest segment within %g m; density: "
+    st = sm__audit_meta(A, L, "crimes", "%zu crimes (types: %s); each counted for its nearest segment within %g m; density: "
               "quartic kernel (3 / (pi R^2) (1 - d^2 / R^2)^2 a crime, per km2, as safemap kde's default), R = %g m%s, "
               "evaluated at each segment's middle", sm_points_count(p), types[0] ? types : "not stated in the input",
               o->crime_radius_m, A->crime_bandwidth, o->crime_bandwidth_m > 0 ? " (--crime-bandwidth)"
@@ -245,7 +250,7 @@ sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L) {
   }
   if (!st) st = sm__audit_inputs_recipe(A, L);
   if (!st)
-    st = meta(A, L, "priority", "100 x sum of weight x component / sum of weights; weights darkness %g, maintenance %g, "
+    st = sm__audit_meta(A, L, "priority", "100 x sum of weight x component / sum of weights; weights darkness %g, maintenance %g, "
               "perception %g, pins %g, crime %g; components: darkness = the larger relative shortfall of the average "
               "or minimum against the target (0-1); maintenance = %s; perception = 1 - mean audit score / 3; pins = %s; "
               "crime = percentile of the VAWG density at the segment's middle; a percentile is the share of the "
@@ -255,11 +260,11 @@ sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L) {
                                                       : "percentile of the area reports per km (--defect-areas; no --defects)",
               A->have_pins ? "percentile of the unsafe-place pins within --pin-radius of the segment"
                            : "0 (no --pins)");
-  if (!st) st = meta(A, L, "min_dark_m", "%g", o->min_dark_m);
+  if (!st) st = sm__audit_meta(A, L, "min_dark_m", "%g", o->min_dark_m);
   if (!st) st = sm__layer_recipe_inputs(A->ctx, L, A->crimes, A->wards);
   if (!st && !A->crimes) { /* the input items every output has: no crimes here; the other inputs say theirs above */
     const char *keys[] = {"input_rows_read", "input_rows_skipped", "input_rows_left_out", "input_points"};
-    for (size_t k = 0; k < 4 && !st; k++) st = meta(A, L, keys[k], "0 (no crimes given)");
+    for (size_t k = 0; k < 4 && !st; k++) st = sm__audit_meta(A, L, keys[k], "0 (no crimes given)");
   }
   if (!st && A->warnings) { /* logged once by the run; recorded on every layer */
     const char *old = sm_layer_metadata_get(L, "warnings");
@@ -376,10 +381,6 @@ static sm_status segments_layer(sm__audit *A, sm_layer **out) {
 
 static sm_status stretches_layer(sm__audit *A, sm_layer **out) {
   const sm__net *net = &A->net;
-  cols c = {0};
-  c.ctx = A->ctx;
-  c.st = sm_layer_create(A->ctx, &c.L, "dark_stretches", SM_GEOM_MULTILINESTRING, A->crs);
-  *out = c.L;
   static const char *const N[] = {"stretch_id", "street_name", "ward_id", "ward_name", "length_m", "segments",
                                   "target_class", "lowest_lux_avg", "lowest_lux_min", "mean_lux_avg", "longest_gap_m",
                                   "lamps_lit", "vawg_crimes", "defects_open", "priority_max", "first_segment"};
@@ -387,7 +388,8 @@ static sm_status stretches_layer(sm__audit *A, sm_layer **out) {
                                     SM_FIELD_INT64, SM_FIELD_STRING, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
                                     SM_FIELD_DOUBLE, SM_FIELD_INT64, SM_FIELD_INT64, SM_FIELD_INT64, SM_FIELD_DOUBLE,
                                     SM_FIELD_INT64};
-  for (size_t k = 0; k < sizeof N / sizeof N[0]; k++) col(&c, N[k], T[k]);
+  cols c;
+  layer_begin(&c, A, out, "dark_stretches", SM_GEOM_MULTILINESTRING, N, T, sizeof N / sizeof N[0]);
   size_t ns = A->n_stretches, n = net->n;
   size_t *cnt = sm__calloc(ns + 1, sizeof *cnt), *segs = sm__malloc((n ? n : 1) * sizeof *segs);
   if (!c.st && (!cnt || !segs)) c.st = sm__error(A->ctx, SM_E_NOMEM, "out of memory");
@@ -443,17 +445,14 @@ static sm_status stretches_layer(sm__audit *A, sm_layer **out) {
 
 static sm_status priorities_layer(sm__audit *A, sm_layer **out) {
   const sm__net *net = &A->net;
-  cols c = {0};
-  c.ctx = A->ctx;
-  c.st = sm_layer_create(A->ctx, &c.L, "audit_priorities", SM_GEOM_LINESTRING, A->crs);
-  *out = c.L;
   static const char *const N[] = {"rank", "segment_id", "street_name", "ward_name", "priority", "reasons",
                                   "c_darkness", "c_maintenance", "c_perception", "c_pins", "c_crime", "lux_avg",
                                   "target_class", "dark_stretch", "length_m"};
   static const sm_field_type T[] = {SM_FIELD_INT64, SM_FIELD_INT64, SM_FIELD_STRING, SM_FIELD_STRING, SM_FIELD_DOUBLE,
                                     SM_FIELD_STRING, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
                                     SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_STRING, SM_FIELD_INT64, SM_FIELD_DOUBLE};
-  for (size_t k = 0; k < sizeof N / sizeof N[0]; k++) col(&c, N[k], T[k]);
+  cols c;
+  layer_begin(&c, A, out, "audit_priorities", SM_GEOM_LINESTRING, N, T, sizeof N / sizeof N[0]);
   unsigned char *wkb = NULL;
   size_t cap = 0, wn = 0;
   for (size_t k = 0; k < A->o->top && k < net->n && !c.st; k++) {
@@ -481,10 +480,6 @@ static sm_status priorities_layer(sm__audit *A, sm_layer **out) {
 
 static sm_status lamps_layer(sm__audit *A, sm_layer **out) {
   const sm__lamps *l = &A->lamps;
-  cols c = {0};
-  c.ctx = A->ctx;
-  c.st = sm_layer_create(A->ctx, &c.L, "audit_lamps", SM_GEOM_POINT, A->crs);
-  *out = c.L;
   static const char *const N[] = {"lamp_id", "row", "street_name", "ward_name", "wattage", "lamp_type", "type_given",
                                   "flux_lm", "height_m", "reach_m", "switch_regime", "state", "lit", "nearest_segment",
                                   "distance_to_street_m", "flux_source"};
@@ -492,7 +487,8 @@ static sm_status lamps_layer(sm__audit *A, sm_layer **out) {
                                     SM_FIELD_STRING, SM_FIELD_INT64, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
                                     SM_FIELD_STRING, SM_FIELD_STRING, SM_FIELD_INT64, SM_FIELD_INT64, SM_FIELD_DOUBLE,
                                     SM_FIELD_STRING};
-  for (size_t k = 0; k < sizeof N / sizeof N[0]; k++) col(&c, N[k], T[k]);
+  cols c;
+  layer_begin(&c, A, out, "audit_lamps", SM_GEOM_POINT, N, T, sizeof N / sizeof N[0]);
   static const char *const SRC[] = {"lumens column", "wattage x efficacy", "no wattage: the inventory's median"};
   char hour[16];
   snprintf(hour, sizeof hour, "%02d:%02d", A->o->hour / 60 % 24, A->o->hour % 60);
@@ -539,10 +535,6 @@ static sm_status locate(sm__audit *A, size_t n, const double *x, const double *y
 static sm_status wards_layer(sm__audit *A, sm_layer **out) {
   const sm__net *net = &A->net;
   size_t nw = sm_areas_count(A->wards), np = A->have_audits ? A->audits.p : 0;
-  cols c = {0};
-  c.ctx = A->ctx;
-  c.st = sm_layer_create(A->ctx, &c.L, "audit_wards", SM_GEOM_MULTIPOLYGON, A->crs);
-  *out = c.L;
   static const char *const N[] = {"ward_id", "ward_name", "street_km", "km_below_target", "share_below_target",
                                   "dark_km", "dark_stretches", "lamps", "working_lamps_per_km", "lamps_off_at_hour",
                                   "defects_open", "open_defects_per_km", "audits", "audit_mean", "vawg_crimes",
@@ -553,7 +545,8 @@ static sm_status wards_layer(sm__audit *A, sm_layer **out) {
                                     SM_FIELD_INT64, SM_FIELD_DOUBLE, SM_FIELD_INT64, SM_FIELD_DOUBLE, SM_FIELD_INT64,
                                     SM_FIELD_DOUBLE, SM_FIELD_STRING, SM_FIELD_INT64, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE,
                                     SM_FIELD_DOUBLE, SM_FIELD_DOUBLE, SM_FIELD_DOUBLE};
-  for (size_t k = 0; k < sizeof N / sizeof N[0]; k++) col(&c, N[k], T[k]);
+  cols c;
+  layer_begin(&c, A, out, "audit_wards", SM_GEOM_MULTIPOLYGON, N, T, sizeof N / sizeof N[0]);
   size_t p0 = c.n;
   for (size_t p = 0; p < np; p++) {
     char nm[160];

@@ -308,6 +308,14 @@ sm_status sm__audit_inputs_figures(const sm__audit *A, sm_result *r);
 sm_status sm__audit_layers(sm__audit *A, sm_result *r);
 /* The reasons text of segment s ("below P4: 1.2 lx average; ..."); into buf. */
 void sm__audit_reasons(const sm__audit *A, size_t s, char *buf, size_t size);
+/* "12 read, 11 lamps used, 1 skipped without a position (the first: ...)" into b. */
+void sm__audit_tally_text(const sm__audit_tally *t, const char *what, char *b, size_t size);
+/* Sets metadata item k of L to the formatted text. */
+sm_status sm__audit_meta(const sm__audit *A, sm_layer *L, const char *k, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 /* The recipe shared by every layer: inputs, what was read and skipped, every option, the efficacy table. */
 sm_status sm__audit_recipe(const sm__audit *A, sm_layer *L);
 

@@ -4,16 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-static sm_ctx *ctx;
-static int setup(void **state) {
-  (void)state;
-  return sm_ctx_create(&ctx) != SM_OK;
-}
-static int teardown(void **state) {
-  (void)state;
-  sm_ctx_destroy(ctx);
-  return 0;
-}
+TU_CTX_FIXTURE
 
 static int64_t day(int y, int m, int d) {
   int64_t t;

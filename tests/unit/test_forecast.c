@@ -3,16 +3,7 @@
 
 #include <math.h>
 
-static sm_ctx *ctx;
-static int setup(void **state) {
-  (void)state;
-  return sm_ctx_create(&ctx) != SM_OK;
-}
-static int teardown(void **state) {
-  (void)state;
-  sm_ctx_destroy(ctx);
-  return 0;
-}
+TU_CTX_FIXTURE
 
 /* docs/methods.md §10 (R ptools' example): observed 6,7,3,2,1,0, predicted 8,4,4,2,1,0, unit areas: PAI of the top
  * 1, 2, 3 cells 1.8947, 1.4211, 1.6842 (the tie 4,4 ranks the cell with fewer incidents first). */

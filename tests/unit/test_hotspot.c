@@ -4,16 +4,7 @@
 
 #include <math.h>
 
-static sm_ctx *ctx;
-static int setup(void **state) {
-  (void)state;
-  return sm_ctx_create(&ctx) != SM_OK;
-}
-static int teardown(void **state) {
-  (void)state;
-  sm_ctx_destroy(ctx);
-  return 0;
-}
+TU_CTX_FIXTURE
 
 /* docs/methods.md §10: PySAL's six points, binary weights within 15, self included. */
 static void six_point_vector(void **state) {

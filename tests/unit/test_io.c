@@ -1,17 +1,7 @@
 /* io: police.uk and generic CSVs, OGR sources, bad rows, filters, CRS choice */
 #include "testutil.h"
 
-static sm_ctx *ctx;
-
-static int setup(void **state) {
-  (void)state;
-  return sm_ctx_create(&ctx) != SM_OK;
-}
-static int teardown(void **state) {
-  (void)state;
-  sm_ctx_destroy(ctx);
-  return 0;
-}
+TU_CTX_FIXTURE
 
 static sm_points *read1(const char *path, const sm_read_options *o) {
   sm_points *p = NULL;

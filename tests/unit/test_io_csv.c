@@ -9,17 +9,7 @@
 #include "internal/sm_internal.h"
 #include "internal/reader.h"
 
-static sm_ctx *ctx;
-
-static int setup(void **state) {
-  (void)state;
-  return sm_ctx_create(&ctx) != SM_OK;
-}
-static int teardown(void **state) {
-  (void)state;
-  sm_ctx_destroy(ctx);
-  return 0;
-}
+TU_CTX_FIXTURE
 
 /* ---- writing test files ------------------------------------------------------ */
 typedef struct text {

@@ -4,16 +4,7 @@
 #include <math.h>
 #include <ogr_api.h>
 
-static sm_ctx *ctx;
-static int setup(void **state) {
-  (void)state;
-  return sm_ctx_create(&ctx) != SM_OK;
-}
-static int teardown(void **state) {
-  (void)state;
-  sm_ctx_destroy(ctx);
-  return 0;
-}
+TU_CTX_FIXTURE
 
 static sm_points *pts(size_t n, const double *x, const double *y, const double *w) {
   sm_points *p = NULL;

@@ -5,16 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-static sm_ctx *ctx;
-static int setup(void **state) {
-  (void)state;
-  return sm_ctx_create(&ctx) != SM_OK;
-}
-static int teardown(void **state) {
-  (void)state;
-  sm_ctx_destroy(ctx);
-  return 0;
-}
+TU_CTX_FIXTURE
 
 /* Brute force: every pair, its row and column by the definitions in nearrepeat.h. */
 static size_t bf_band(double v, const double *b, size_t nb, int right) {

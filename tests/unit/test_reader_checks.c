@@ -7,17 +7,7 @@
 #include "internal/sm_internal.h"
 #include "internal/reader.h"
 
-static sm_ctx *ctx;
-
-static int setup(void **state) {
-  (void)state;
-  return sm_ctx_create(&ctx) != SM_OK;
-}
-static int teardown(void **state) {
-  (void)state;
-  sm_ctx_destroy(ctx);
-  return 0;
-}
+TU_CTX_FIXTURE
 
 /* A police.uk file: rows "ID,MONTH,LON,LAT" (the rest filled in). */
 static const char *puk(const char *name, const char *header, const char *const *rows, size_t n) {

@@ -6,16 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-static sm_ctx *ctx;
-static int setup(void **state) {
-  (void)state;
-  return sm_ctx_create(&ctx) != SM_OK;
-}
-static int teardown(void **state) {
-  (void)state;
-  sm_ctx_destroy(ctx);
-  return 0;
-}
+TU_CTX_FIXTURE
 
 /* 3 locations x 4 steps. Cylinder: locations 0 and 1, steps 2-3. Row totals 10, 6, 4 (C 20); column totals
  * 3, 4, 5, 8: μ = (10 + 6)(5 + 8)/20 = 10.4; observed 3 + 4 + 2 + 3 = 12;

@@ -13,16 +13,7 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
-static sm_ctx *ctx;
-static int setup(void **state) {
-  (void)state;
-  return sm_ctx_create(&ctx) != SM_OK;
-}
-static int teardown(void **state) {
-  (void)state;
-  sm_ctx_destroy(ctx);
-  return 0;
-}
+TU_CTX_FIXTURE
 
 static sm_layer *table(void) {
   sm_layer *l;

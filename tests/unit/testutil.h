@@ -15,6 +15,20 @@
 
 #include <safemap.h>
 
+/* The fixture of a test binary whose tests share one ctx and need nothing else: defines `ctx` and the group's
+ * setup and teardown (cmocka_run_group_tests(tests, setup, teardown)). */
+#define TU_CTX_FIXTURE                                                                                             \
+  static sm_ctx *ctx;                                                                                              \
+  static int setup(void **state) {                                                                                 \
+    (void)state;                                                                                                   \
+    return sm_ctx_create(&ctx) != SM_OK;                                                                           \
+  }                                                                                                                \
+  static int teardown(void **state) {                                                                              \
+    (void)state;                                                                                                   \
+    sm_ctx_destroy(ctx);                                                                                           \
+    return 0;                                                                                                      \
+  }
+
 /* A fresh scratch directory per test binary. */
 static inline const char *tu_dir(void) {
   static char dir[256];
