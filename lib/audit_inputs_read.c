@@ -176,7 +176,7 @@ static sm_status pin_feature(sm__src *S, OGRFeatureH f, const pin_cols *c, sm__p
   if (!sm__src_point(S, f, &x, &y, why, sizeof why)) return sm__src_skip(S, f, &p->tally, why), SM_OK;
   uint32_t mask = 0;
   for (int j = 0; j < c->nb; j++) {
-    const char *t = sm__src_text(f, c->bf[j]);
+    const char *t = sm__src_text(S, f, c->bf[j]);
     int v = yes_no(t);
     if (v < 0) {
       sm__src_where(S, f, w, sizeof w);
@@ -186,7 +186,7 @@ static sm_status pin_feature(sm__src *S, OGRFeatureH f, const pin_cols *c, sm__p
     if (v) mask |= 1u << c->bk[j];
   }
   for (int j = 0; j < c->nl; j++) {
-    const char *t = sm__src_text(f, c->lf[j]);
+    const char *t = sm__src_text(S, f, c->lf[j]);
     while (t && *t) {
       size_t len = strcspn(t, ";,");
       int k = factor_of(p, t, len);
@@ -231,13 +231,14 @@ sm_status sm__audit_read_pins(sm_ctx *ctx, const sm_audit_options *o, const char
   if (!st && !(p->input_crs = sm__strdup(S.input_crs))) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   size_t cap = 0;
   if (!st) OGR_L_ResetReading(S.layer);
-  for (OGRFeatureH f; !st && (f = OGR_L_GetNextFeature(S.layer));) {
+  for (OGRFeatureH f; !st && !S.oom && (f = OGR_L_GetNextFeature(S.layer));) {
     st = pin_feature(&S, f, &c, p, &cap);
     OGR_F_Destroy(f);
   }
   if (!st && !p->n)
     st = sm__error(ctx, SM_E_INPUT, "--pins %s: no pin with a usable position: %llu rows read%s%s", S.source,
                    (unsigned long long)p->tally.read, p->tally.example[0] ? "; the first: " : "", p->tally.example);
+  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__pins_free(p);
@@ -274,7 +275,7 @@ sm_status sm__audit_read_cameras(sm_ctx *ctx, const sm_audit_options *o, const c
   }
   size_t cap = 0;
   if (!st) OGR_L_ResetReading(S.layer);
-  for (OGRFeatureH f; !st && (f = OGR_L_GetNextFeature(S.layer)); OGR_F_Destroy(f)) {
+  for (OGRFeatureH f; !st && !S.oom && (f = OGR_L_GetNextFeature(S.layer)); OGR_F_Destroy(f)) {
     char why[200], w[200];
     double x, y, r = o->cctv_radius_m;
     c->tally.read++;
@@ -282,7 +283,7 @@ sm_status sm__audit_read_cameras(sm_ctx *ctx, const sm_audit_options *o, const c
       sm__src_skip(&S, f, &c->tally, why);
       continue;
     }
-    const char *t = sm__src_text(f, fr);
+    const char *t = sm__src_text(&S, f, fr);
     if (fr >= 0 && !sm__src_blank(t)) {
       if (!sm__src_number(t, &r) || !(r > 0) || r > SM__CCTV_MAX_R) {
         sm__src_where(&S, f, w, sizeof w);
@@ -314,6 +315,7 @@ sm_status sm__audit_read_cameras(sm_ctx *ctx, const sm_audit_options *o, const c
   if (!st && !c->n)
     st = sm__error(ctx, SM_E_INPUT, "--cctv %s: no camera with a usable position: %llu rows read%s%s", S.source,
                    (unsigned long long)c->tally.read, c->tally.example[0] ? "; the first: " : "", c->tally.example);
+  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__cameras_free(c);

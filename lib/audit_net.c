@@ -333,21 +333,25 @@ void sm__net_nearest(const sm_ctx *ctx, const sm__net *net, const sm__grid *g, s
     size_t p = (size_t)pi, i0, i1, j0, j1;
     double best = INFINITY, at = 0;
     long bs = -1;
-    if (sm__grid_range(g, x[p], y[p], radius, &i0, &i1, &j0, &j1))
-      for (size_t j = j0; j <= j1; j++)
-        for (size_t c = i0; c <= i1; c++)
-          for (size_t q = g->start[j * g->nx + c]; q < g->start[j * g->nx + c + 1]; q++) {
-            size_t s = g->item[q];
-            double a, d = sm__net_distance(net, s, x[p], y[p], &a);
-            if (d < best || (d == best && (long)s < bs)) best = d, bs = (long)s, at = a;
-          }
+    /* a growing window: a segment found within r is the nearest (any nearer one is in the window too) */
+    for (double r = fmin(radius, g->cell); !(best <= r); r = fmin(2 * r, radius)) {
+      best = INFINITY, bs = -1;
+      if (sm__grid_range(g, x[p], y[p], r, &i0, &i1, &j0, &j1))
+        for (size_t j = j0; j <= j1; j++)
+          for (size_t c = i0; c <= i1; c++)
+            for (size_t q = g->start[j * g->nx + c]; q < g->start[j * g->nx + c + 1]; q++) {
+              size_t s = g->item[q];
+              double a, d = sm__net_distance(net, s, x[p], y[p], &a);
+              if (d < best || (d == best && (long)s < bs)) best = d, bs = (long)s, at = a;
+            }
+      if (r >= radius) break;
+    }
     int ok = best <= radius;
     seg[p] = ok ? bs : -1;
     if (along) along[p] = ok ? at : NAN;
     if (dist) dist[p] = ok ? best : NAN;
   }
 }
-
 sm_status sm__net_keep(sm_ctx *ctx, sm__net *net, const unsigned char *keep) {
   (void)ctx;
   size_t m = 0, v = 0;

@@ -79,8 +79,8 @@ static sm_status street_feature(sm__src *S, OGRFeatureH f, int fn, int fh, int f
                                 size_t *cap, size_t *vcap, double **bx, double **by, size_t *bcap) {
   sm_ctx *ctx = S->ctx;
   s->tally.read++;
-  const char *hw = sm__src_text(f, fh);
-  if (filter && fh >= 0 && !walked(hw, sm__src_text(f, fo), fo >= 0)) return s->tally.filtered++, SM_OK;
+  const char *hw = sm__src_text(S, f, fh);
+  if (filter && fh >= 0 && !walked(hw, sm__src_text(S, f, fo), fo >= 0)) return s->tally.filtered++, SM_OK;
   OGRGeometryH g = OGR_F_GetGeometryRef(f);
   char w[200];
   if (!g || OGR_G_IsEmpty(g)) return sm__src_skip(S, f, &s->tally, "no geometry"), SM_OK;
@@ -92,7 +92,7 @@ static sm_status street_feature(sm__src *S, OGRFeatureH f, int fn, int fh, int f
   }
   int np = t == wkbLineString ? 1 : OGR_G_GetGeometryCount(g);
   char idbuf[32];
-  const char *id = sm__src_text(f, fi);
+  const char *id = sm__src_text(S, f, fi);
   if (!id) snprintf(idbuf, sizeof idbuf, "%lld", (long long)OGR_F_GetFID(f)), id = idbuf;
   for (int p = 0; p < np; p++) {
     OGRGeometryH part = t == wkbLineString ? g : OGR_G_GetGeometryRef(g, p);
@@ -106,7 +106,7 @@ static sm_status street_feature(sm__src *S, OGRFeatureH f, int fn, int fh, int f
       sm__src_where(S, f, w, sizeof w);
       return sm__error(ctx, SM_E_CRS, "%s: cannot transform its vertices to the analysis CRS", w);
     }
-    sm_status st = add_line(ctx, s, cap, vcap, *bx, *by, nv, sm__src_text(f, fn), hw, id);
+    sm_status st = add_line(ctx, s, cap, vcap, *bx, *by, nv, sm__src_text(S, f, fn), hw, id);
     if (st) return st;
   }
   s->tally.kept++;
@@ -145,7 +145,7 @@ sm_status sm__audit_read_streets(sm_ctx *ctx, const sm_audit_options *o, const c
   size_t cap = 0, vcap = 0, bcap = 0;
   double *bx = NULL, *by = NULL;
   if (!st) OGR_L_ResetReading(S.layer);
-  for (OGRFeatureH f; !st && (f = OGR_L_GetNextFeature(S.layer));) {
+  for (OGRFeatureH f; !st && !S.oom && (f = OGR_L_GetNextFeature(S.layer));) {
     st = street_feature(&S, f, fn, fh, fi, fo, !o->streets_where, s, &cap, &vcap, &bx, &by, &bcap);
     OGR_F_Destroy(f);
   }
@@ -155,6 +155,7 @@ sm_status sm__audit_read_streets(sm_ctx *ctx, const sm_audit_options *o, const c
                    S.source, (unsigned long long)s->tally.read, (unsigned long long)s->tally.filtered,
                    o->streets_where ? "filter --where " : "highway filter (what people walk; --where to choose)",
                    o->streets_where ? o->streets_where : "", s->tally.no_position ? ", the rest without geometry" : "");
+  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__streets_free(s);
@@ -182,6 +183,7 @@ sm_status sm__audit_streets_crs(sm_ctx *ctx, const sm_audit_options *o, char **c
     CPLFree(wkt);
     if (!st) st = sm_crs_choose(ctx, crs, cx, cy);
   }
+  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   return st;
@@ -253,14 +255,14 @@ static sm_status lamp_feature(sm__src *S, OGRFeatureH f, const lamp_cols *c, con
   sm__src_where(S, f, w, sizeof w);
   l->x[i] = x, l->y[i] = y, l->row[i] = (long)OGR_F_GetFID(f) + (S->is_csv ? 1 : 0);
   sm_lamp_type type = o->default_lamp_type;
-  const char *tt = sm__src_text(f, c->type);
+  const char *tt = sm__src_text(S, f, c->type);
   l->type_known[i] = 0;
   if (!sm__src_blank(tt)) {
     if (sm_lamp_type_parse(tt, &type)) l->type_known[i] = 1;
     else l->unknown_types++;
   }
   l->type[i] = (unsigned char)type;
-  const char *lt = sm__src_text(f, c->lumen), *wt = sm__src_text(f, c->watt);
+  const char *lt = sm__src_text(S, f, c->lumen), *wt = sm__src_text(S, f, c->watt);
   if (c->lumen >= 0 && !sm__src_blank(lt)) {
     if (!sm__src_number(lt, &v) || v <= 0)
       return sm__error(ctx, SM_E_INPUT, "%s: field '%s' value '%s': a lamp's lumens must be a positive number", w,
@@ -281,20 +283,20 @@ static sm_status lamp_feature(sm__src *S, OGRFeatureH f, const lamp_cols *c, con
     return sm__error(ctx, SM_E_INPUT, "%s: field '%s' is empty and there is no wattage column", w, sm__src_fname(S, c->lumen));
   }
   l->height[i] = NAN;
-  const char *ht = sm__src_text(f, c->height);
+  const char *ht = sm__src_text(S, f, c->height);
   if (c->height >= 0 && !sm__src_blank(ht)) {
     if (!sm__src_number(ht, &v) || v < 2 || v > 40)
       return sm__error(ctx, SM_E_INPUT, "%s: field '%s' value '%s': a mounting height must be 2 to 40 metres", w,
                        sm__src_fname(S, c->height), ht);
     l->height[i] = v;
   }
-  const char *stt = sm__src_text(f, c->status);
+  const char *stt = sm__src_text(S, f, c->status);
   int working = status_working(stt);
   if (working < 0)
     return sm__error(ctx, SM_E_INPUT, "%s: field '%s' value '%s': not a lamp status (working, ok, on; out, faulty, off)",
                      w, sm__src_fname(S, c->status), stt);
   l->out[i] = !working;
-  const char *rt = sm__src_text(f, c->regime);
+  const char *rt = sm__src_text(S, f, c->regime);
   l->regime_text[i] = NULL;
   l->street[i] = l->ward[i] = l->id[i] = NULL;
   l->n++; /* from here the strings are the lamps' to free */
@@ -302,7 +304,7 @@ static sm_status lamp_feature(sm__src *S, OGRFeatureH f, const lamp_cols *c, con
     return sm__error(ctx, SM_E_INPUT, "%s: field '%s' value '%s': not a switching regime (a photocell such as 35/18, "
                      "Dusk-Dawn, all night, or a part-night window when the lamp is off such as 00:00-05:30)",
                      w, sm__src_fname(S, c->regime), rt);
-  const char *sn = sm__src_text(f, c->street), *wn = sm__src_text(f, c->ward), *id = sm__src_text(f, c->id);
+  const char *sn = sm__src_text(S, f, c->street), *wn = sm__src_text(S, f, c->ward), *id = sm__src_text(S, f, c->id);
   char idb[32];
   if (!id) snprintf(idb, sizeof idb, "%ld", l->row[i]), id = idb;
   if ((!sm__src_blank(rt) && !(l->regime_text[i] = sm__strdup(rt))) || (!sm__src_blank(sn) && !(l->street[i] = sm__strdup(sn))) ||
@@ -353,7 +355,7 @@ sm_status sm__audit_read_lamps(sm_ctx *ctx, const sm_audit_options *o, const cha
   }
   size_t cap = 0;
   if (!st) OGR_L_ResetReading(S.layer);
-  for (OGRFeatureH f; !st && (f = OGR_L_GetNextFeature(S.layer));) {
+  for (OGRFeatureH f; !st && !S.oom && (f = OGR_L_GetNextFeature(S.layer));) {
     st = lamp_feature(&S, f, &c, o, l, &cap);
     OGR_F_Destroy(f);
   }
@@ -377,6 +379,7 @@ sm_status sm__audit_read_lamps(sm_ctx *ctx, const sm_audit_options *o, const cha
   if (!st && !l->n)
     st = sm__error(ctx, SM_E_INPUT, "--lights %s: no lamp with a usable position: %llu rows read%s%s", S.source,
                    (unsigned long long)l->tally.read, l->tally.example[0] ? "; the first: " : "", l->tally.example);
+  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__lamps_free(l);
@@ -444,7 +447,7 @@ static sm_status defect_feature(sm__src *S, OGRFeatureH f, const int *c, int64_t
   d->tally.read++;
   if (!sm__src_point(S, f, &x, &y, why, sizeof why)) return sm__src_skip(S, f, &d->tally, why), SM_OK;
   sm__src_where(S, f, w, sizeof w);
-  const char *rt = sm__src_text(f, c[1]), *ft = sm__src_text(f, c[2]);
+  const char *rt = sm__src_text(S, f, c[1]), *ft = sm__src_text(S, f, c[2]);
   int hr = date_of(rt, &rep), hf = date_of(ft, &fix);
   if (hr < 0) return sm__error(ctx, SM_E_INPUT, "%s: field '%s' value '%s' is not a date", w, sm__src_fname(S, c[1]), rt);
   if (hf < 0) return sm__error(ctx, SM_E_INPUT, "%s: field '%s' value '%s' is not a date", w, sm__src_fname(S, c[2]), ft);
@@ -457,7 +460,7 @@ static sm_status defect_feature(sm__src *S, OGRFeatureH f, const int *c, int64_t
   sm_status st = defects_grow(ctx, d, cap);
   if (st) return st;
   size_t i = d->n;
-  const char *cat = sm__src_text(f, c[0]);
+  const char *cat = sm__src_text(S, f, c[0]);
   int light = 0;
   d->x[i] = x, d->y[i] = y;
   d->weight[i] = defect_weight(cat, &light);
@@ -503,10 +506,11 @@ sm_status sm__audit_read_defects(sm_ctx *ctx, const sm_audit_options *o, const c
   }
   size_t cap = 0;
   if (!st) OGR_L_ResetReading(S.layer);
-  for (OGRFeatureH f; !st && (f = OGR_L_GetNextFeature(S.layer));) {
+  for (OGRFeatureH f; !st && !S.oom && (f = OGR_L_GetNextFeature(S.layer));) {
     st = defect_feature(&S, f, c, at, d, &cap);
     OGR_F_Destroy(f);
   }
+  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__defects_free(d);
@@ -576,7 +580,7 @@ sm_status sm__audit_read_audits(sm_ctx *ctx, const sm_audit_options *o, const ch
   if (!st && !(a->input_crs = sm__strdup(S.input_crs))) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   size_t cap = 0;
   if (!st) OGR_L_ResetReading(S.layer);
-  for (OGRFeatureH f; !st && (f = OGR_L_GetNextFeature(S.layer)); OGR_F_Destroy(f)) {
+  for (OGRFeatureH f; !st && !S.oom && (f = OGR_L_GetNextFeature(S.layer)); OGR_F_Destroy(f)) {
     char w[200], why[200];
     double x, y, v;
     a->tally.read++;
@@ -600,7 +604,7 @@ sm_status sm__audit_read_audits(sm_ctx *ctx, const sm_audit_options *o, const ch
     }
     a->x[a->n] = x, a->y[a->n] = y;
     for (size_t k = 0; k < a->p && !st; k++) {
-      const char *t = sm__src_text(f, fields[k]);
+      const char *t = sm__src_text(&S, f, fields[k]);
       double *s = a->score + a->n * a->p + k;
       *s = NAN;
       if (sm__src_blank(t)) continue;
@@ -613,6 +617,7 @@ sm_status sm__audit_read_audits(sm_ctx *ctx, const sm_audit_options *o, const ch
     }
     if (!st) a->n++, a->tally.kept++;
   }
+  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__audits_free(a);

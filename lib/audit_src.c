@@ -41,8 +41,19 @@ void sm__src_where(const sm__src *S, OGRFeatureH f, char *buf, size_t size) {
 }
 
 /* The field's text, NULL when unset or NULL; leading and trailing blanks are not removed. */
-const char *sm__src_text(OGRFeatureH f, int fld) {
-  return fld >= 0 && OGR_F_IsFieldSetAndNotNull(f, fld) ? OGR_F_GetFieldAsString(f, fld) : NULL;
+const char *sm__src_text(sm__src *S, OGRFeatureH f, int fld) {
+  if (fld < 0 || !OGR_F_IsFieldSetAndNotNull(f, fld)) return NULL;
+  /* GDAL may reuse the text of a number or date field on the next call: a copy in the next of the source's
+   * slots, which hold the texts of the last SM__SRC_TEXTS calls */
+  const char *t = OGR_F_GetFieldAsString(f, fld);
+  size_t k = S->text_next++ % SM__SRC_TEXTS, n = strlen(t) + 1;
+  if (n > S->text_cap[k]) {
+    char *b = sm__realloc(S->text[k], n);
+    if (!b) return S->oom = 1, NULL; /* the reader stops with SM_E_NOMEM after this row */
+    S->text[k] = b, S->text_cap[k] = n;
+  }
+  memcpy(S->text[k], t, n);
+  return S->text[k];
 }
 int sm__src_blank(const char *t) {
   if (!t) return 1;
@@ -59,6 +70,7 @@ int sm__src_number(const char *t, double *v) {
 }
 
 void sm__src_close(sm__src *S) {
+  for (size_t k = 0; k < SM__SRC_TEXTS; k++) sm__free(S->text[k]), S->text[k] = NULL, S->text_cap[k] = 0;
   if (S->ct) OCTDestroyCoordinateTransformation(S->ct);
   if (S->src_srs) OSRDestroySpatialReference(S->src_srs);
   if (S->dst_srs) OSRDestroySpatialReference(S->dst_srs);
@@ -166,9 +178,9 @@ sm_status sm__src_positions(sm__src *S, const char *crs, const char *crs_given) 
 }
 
 /* The position of a point feature in the analysis CRS; 0 when it has none (why says which field and value). */
-int sm__src_point(const sm__src *S, OGRFeatureH f, double *x, double *y, char *why, size_t size) {
+int sm__src_point(sm__src *S, OGRFeatureH f, double *x, double *y, char *why, size_t size) {
   if (S->fx >= 0) {
-    const char *tx = sm__src_text(f, S->fx), *ty = sm__src_text(f, S->fy);
+    const char *tx = sm__src_text(S, f, S->fx), *ty = sm__src_text(S, f, S->fy);
     if (!sm__src_number(tx, x)) return snprintf(why, size, "field '%s' value '%s'", sm__src_fname(S, S->fx), tx ? tx : ""), 0;
     if (!sm__src_number(ty, y)) return snprintf(why, size, "field '%s' value '%s'", sm__src_fname(S, S->fy), ty ? ty : ""), 0;
     if (*x == 0 && *y == 0) return snprintf(why, size, "position 0,0"), 0;

@@ -8,6 +8,8 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
+#define SM__SRC_TEXTS 64
+
 /* One opened source: its layer, where positions come from, and the transformation to the analysis CRS. */
 typedef struct sm__src {
   sm_ctx *ctx;
@@ -23,8 +25,12 @@ typedef struct sm__src {
   OGRCoordinateTransformationH ct;
   char *input_crs;
   char xy_note[160];  /* "Easting/Northing (EPSG:27700, ...)" when positions come from columns */
+  char *text[SM__SRC_TEXTS]; /* copies of field texts (sm__src_text) */
+  size_t text_cap[SM__SRC_TEXTS];
+  size_t text_next;
+  int oom;            /* a copy could not be made: the reader fails with SM_E_NOMEM */
 } sm__src;
-#define SM__SRC_INIT(ctx, what, source) {ctx, what, source, NULL, NULL, NULL, NULL, 0, -1, -1, NULL, NULL, NULL, NULL, {0}}
+#define SM__SRC_INIT(ctx, what, source) {ctx, what, source, NULL, NULL, NULL, NULL, 0, -1, -1, NULL, NULL, NULL, NULL, {0}, {0}, {0}, 0, 0}
 
 /* "Street Name" -> "streetname": lower case, letters and digits only. */
 void sm__src_norm_name(const char *in, char *out, size_t size);
@@ -34,8 +40,9 @@ int sm__src_find_field(OGRFeatureDefnH defn, const char *const *names);
 const char *sm__src_fname(const sm__src *S, int f);
 /* "lights.csv: line 12" or "lamps.gpkg: layer 'lamps', feature 12". */
 void sm__src_where(const sm__src *S, OGRFeatureH f, char *buf, size_t size);
-/* The field's text, NULL when unset or NULL. */
-const char *sm__src_text(OGRFeatureH f, int fld);
+/* The field's text, NULL when unset or NULL: a copy, valid until SM__SRC_TEXTS more calls or sm__src_close()
+ * (GDAL's own text of a number or date field may be replaced by the next call). */
+const char *sm__src_text(sm__src *S, OGRFeatureH f, int fld);
 /* 1 when t is NULL, empty or blanks. */
 int sm__src_blank(const char *t);
 /* A number from text (blanks around allowed); 1 when it is one. */
@@ -49,7 +56,7 @@ sm_status sm__src_crs(sm__src *S, const char *crs, const char *from);
  * (British National Grid unless crs_given), X/Y columns (crs_given needed) or Longitude/Latitude. */
 sm_status sm__src_positions(sm__src *S, const char *crs, const char *crs_given);
 /* The position of a point feature in the analysis CRS; 0 when it has none (why: which field and value). */
-int sm__src_point(const sm__src *S, OGRFeatureH f, double *x, double *y, char *why, size_t size);
+int sm__src_point(sm__src *S, OGRFeatureH f, double *x, double *y, char *why, size_t size);
 /* Counts a row skipped for want of a position, keeping the first as the example. */
 void sm__src_skip(const sm__src *S, OGRFeatureH f, sm__audit_tally *t, const char *why);
 void sm__src_close(sm__src *S);

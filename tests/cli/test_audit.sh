@@ -62,6 +62,23 @@ assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" --hour 01:
 assert_same_bytes "$out/j1.csv" "$out/j2.csv"
 clean_dir "$out"
 
+# typed columns (an integer id, dates) read as the CSVs' text: GDAL reuses the text of a number or date field
+# on the next call, so every text is copied (before, every source_id became the street name, and Reported
+# was read as Fixed)
+printf 'id,name,WKT\n7,"A Street","LINESTRING (529900 181400,530000 181400)"\n8,"B Street","LINESTRING (530000 181400,530000 181500)"\n' \
+  > "$WORKDIR/typed.csv"
+ogr2ogr -f GPKG "$WORKDIR/typed.gpkg" "$WORKDIR/typed.csv" -oo AUTODETECT_TYPE=YES -oo KEEP_GEOM_COLUMNS=NO \
+  -a_srs EPSG:27700 -nln streets -nlt LINESTRING
+printf 'Easting,Northing,Category,Reported,Fixed\n529950,181405,Pothole,2024-01-05,2024-03-01\n530005,181450,Pothole,2023-12-01,\n' \
+  > "$WORKDIR/dated.csv"
+ogr2ogr -f GPKG "$WORKDIR/dated.gpkg" "$WORKDIR/dated.csv" -oo AUTODETECT_TYPE=YES -oo X_POSSIBLE_NAMES=Easting \
+  -oo Y_POSSIBLE_NAMES=Northing -a_srs EPSG:27700 -nln defects
+assert_exit 0 "$SAFEMAP" audit --streets "$WORKDIR/typed.gpkg" --defects "$WORKDIR/dated.gpkg" --at 2024-02-01 -o "$out/typed.csv" -q
+assert_eq "source ids" "7 8" "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "source_id") c = i; next } { print $c }' "$out/typed.csv" | sort -u | paste -sd' ')"
+assert_exit 0 "$SAFEMAP" audit --streets "$WORKDIR/typed.gpkg" --defects "$WORKDIR/dated.csv" --at 2024-02-01 -o "$out/dated_csv.csv" -q
+assert_same_bytes "$out/typed.csv" "$out/dated_csv.csv"
+clean_dir "$out"
+
 # routes over audits made with less: without crimes there is no exposure to count; without lamps, no darkness
 # to weigh (refused, saying why)
 assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" -o "$out/lamps_only.gpkg" -q
