@@ -11,7 +11,7 @@
 --  * at each sample, the sum over the lit lamps with r < reach = 10 h of
 --    E = F * MF / pi * h^2 / (h^2 + r^2)^2, MF = 0.8, candidates from the GiST
 --    index with ST_DWithin(lamp, sample, largest reach) (safemap: r < reach,
---    strictly);
+--    strictly); a parallel nested loop, partial aggregates per sample;
 --  * per segment the mean and the minimum over its samples;
 --  * per segment the number of open defects within 30 m (ST_DWithin, <=, as
 --    safemap's distance <= --defect-radius).
@@ -41,16 +41,19 @@ FROM (SELECT id, geom, GREATEST(ceil(ST_Length(geom) / 5 - 1e-9), 1)::int AS n F
 ANALYZE audit_samples;
 
 \echo step illuminance
--- E = F MF / pi h^2 / (h^2 + r^2)^2, in safemap's order of operations
+-- E = F MF / pi h^2 / (h^2 + r^2)^2, in safemap's order of operations. A join grouped by sample, so that
+-- the planner can run it in parallel (a LATERAL subquery with the sum inside runs serially); samples with
+-- no lamp in reach get 0. The samples table is given 2 parallel workers, as safemap runs with -j 2.
+ALTER TABLE audit_samples SET (parallel_workers = 2);
 CREATE TABLE audit_sample_lux AS
-SELECT p.id, p.k, COALESCE(x.e, 0) AS e
+SELECT p.id, p.k,
+       COALESCE(sum(l.lumens * 0.8 / pi() * l.height * l.height
+                    / ((l.height * l.height + l.r * l.r) * (l.height * l.height + l.r * l.r))), 0) AS e
 FROM audit_samples p
-CROSS JOIN LATERAL (
-    SELECT sum(l.lumens * 0.8 / pi() * l.height * l.height
-               / ((l.height * l.height + d.r * d.r) * (l.height * l.height + d.r * d.r))) AS e
-    FROM audit_lamps_lit l
-    CROSS JOIN LATERAL (SELECT ST_Distance(l.geom, p.geom) AS r) d
-    WHERE ST_DWithin(l.geom, p.geom, :rmax) AND d.r < l.reach) x;
+LEFT JOIN LATERAL (SELECT l.lumens, l.height, l.reach, ST_Distance(l.geom, p.geom) AS r
+                   FROM audit_lamps_lit l
+                   WHERE ST_DWithin(l.geom, p.geom, :rmax)) l ON l.r < l.reach
+GROUP BY p.id, p.k;
 
 \echo step per_segment
 CREATE TABLE audit_lux AS
