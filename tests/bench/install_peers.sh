@@ -18,6 +18,11 @@
 #   python3-sklearn    KernelDensity / DBSCAN reference
 #   gdal-bin           ogr2ogr (CSV -> GeoPackage inputs), ogrinfo
 #   time               GNU time (/usr/bin/time -f) for peak RSS
+#   postgresql, postgresql-15-postgis-3
+#                      the PostGIS side of the audit entry (a private server
+#                      that run.sh starts on a Unix socket; Debian 12's PostGIS 3.3)
+#   python3-numpy, python3-gdal
+#                      gen_audit.py (the audit entry's inputs) and compare_kde.py
 #   r-cran-future.apply, r-cran-ggplot2
 #                      optional: the dependencies of R's NearRepeat package
 #                      (not in Debian: install it from its source with
@@ -25,14 +30,15 @@
 #   hyperfine          optional: repeated timings by hand
 set -euo pipefail
 
-REQUIRED=(qgis r-cran-spatstat r-cran-spdep r-cran-dbscan r-cran-sparr python3-sklearn gdal-bin time)
+REQUIRED=(qgis r-cran-spatstat r-cran-spdep r-cran-dbscan r-cran-sparr python3-sklearn gdal-bin time
+    postgresql postgresql-15-postgis-3 python3-numpy python3-gdal)
 OPTIONAL=(hyperfine r-cran-future.apply r-cran-ggplot2)
 
 want=("${REQUIRED[@]}" "${OPTIONAL[@]}")
 case "${1:-}" in
     "") ;;
     --required) want=("${REQUIRED[@]}") ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "install_peers.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 

@@ -3,12 +3,13 @@
 # inputs and prints one table (wall time, peak RSS, ratio, agreement).
 # Not part of the test suite. See tests/bench/README.md.
 #
-# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots,emerging,nearrepeat,scan]
+# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots,emerging,nearrepeat,scan,audit]
 #                           [--safemap PATH] [--threads N] [--seed N]
 #                           [--runs N] [--scratch DIR] [--wards GPKG]
 #                           [--slow-peers] [--list]
 #
 #   --sizes    input sizes (rows of synthetic incidents); k and M suffixes
+#              (audit: crimes; 1M = London size, 27 x 27 km of streets)
 #   --only     run only these entries (comma-separated; see --list)
 #   --safemap  safemap binary (default: build/cli/safemap under the repo root)
 #   --threads  pass -j N to safemap (peers run as they do by default)
@@ -38,7 +39,7 @@ RUNS=1
 SCRATCH="$REPO_ROOT/build/bench"
 
 # Every entry is a function entry_<name> SIZE, listed here in run order.
-ENTRIES=(count kde hotspots emerging nearrepeat scan)
+ENTRIES=(count kde hotspots emerging nearrepeat scan audit)
 
 # kde: the 20 km x 20 km box (British National Grid metres) the points are
 # generated in, the quartic radius and the cell size. spatstat's sigma for
@@ -991,6 +992,212 @@ entry_scan() {
     e_wall=$(awk -v tw="$T_WALL" -v tp="$r_rep" -v n="$SC_R_NSIM" -v N="$SC_NSIM" 'BEGIN{ printf "%.3f", tw - tp + tp * N / n }')
     add_row scan "$input" "$tool" "~$(printf '%.0f' "$e_wall")" "$T_RSS" "$(ratio "$e_wall" "$sm_wall")" \
         "ESTIMATE: R ran $SC_R_NSIM replications (${r_rep} s, Rscript ${T_WALL} s), scaled linearly to $SC_NSIM; $agree"
+}
+
+# entry audit: `safemap audit` (streets + lamps + defects + crimes, -j AU_JOBS)
+# beside PostGIS computing the same lighting model and open-defect counts in
+# SQL (audit_postgis_load.sql, audit_postgis.sql) on a private PostgreSQL
+# server (Unix socket only, under $SCRATCH/pg, as user postgres when root,
+# stopped on exit). Inputs from gen_audit.py: SIZE is the number of crimes;
+# 1M is the London size (27 x 27 km, ~600k segments, 500k lamps, 50k
+# defects), smaller sizes a smaller square at the same densities.
+# Agreement: lux_avg, lux_min and defects_open per segment (compare_audit.py).
+AU_GEN_SRC="$SCRIPT_DIR/gen_audit.py"
+AU_JOBS=2
+PG_BASE=""
+PG_BIN=""
+PG_PID=""
+
+# input_audit SIZE -> the prefix of the cached files (PREFIX_streets.gpkg, _lamps.csv, _crimes.csv,
+# _defects.csv, _meta.json), keyed by a hash of gen_audit.py, the size and the seed
+input_audit() {
+    local size=$1 ver dir p
+    ver=$(sha256sum "$AU_GEN_SRC" | cut -c1-12)
+    dir="$SCRATCH/data/audit-$ver"
+    mkdir -p "$dir"
+    p="$dir/audit_${size}_s${SEED}"
+    if [ ! -s "${p}_meta.json" ]; then
+        log "generating the audit inputs for $(size_rows "$size") crimes (seed $SEED) -> ${p}_*"
+        "$PY" "$AU_GEN_SRC" --crimes "$(size_rows "$size")" --seed "$SEED" --out "$p" >"$SCRATCH/logs/gen_audit_${size}.log" 2>&1 ||
+            die "gen_audit.py failed (log: $SCRATCH/logs/gen_audit_${size}.log)"
+    fi
+    echo "$p"
+}
+
+pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pg_stop() {
+    [ -n "$PG_BASE" ] && [ -f "$PG_BASE/data/postmaster.pid" ] || return 0
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_BASE/data" -m fast -w stop >/dev/null 2>&1 ||
+        pg_as "$PG_BIN/pg_ctl" -D "$PG_BASE/data" -m immediate stop >/dev/null 2>&1 || true
+}
+# Starts the private server once (returns 1, with PG_WHY set, when PostgreSQL or PostGIS is missing).
+# Settings: fsync off (scratch data), shared_buffers 1GB, work_mem 256MB, maintenance_work_mem 1GB,
+# max_wal_size 8GB; parallel query at its defaults (2 workers per gather).
+PG_SETTINGS="-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c shared_buffers=1GB -c work_mem=256MB -c maintenance_work_mem=1GB -c max_wal_size=8GB"
+pg_start() {
+    [ -n "$PG_PID" ] && return 0
+    local d
+    PG_BIN=""
+    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+        if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/psql" ]; then PG_BIN=$d; break; fi
+    done
+    [ -n "$PG_BIN" ] || { PG_WHY="PostgreSQL server not installed (Debian postgresql, postgis)"; return 1; }
+    ls /usr/share/postgresql/"$(basename "$(dirname "$PG_BIN")")"/extension/postgis.control >/dev/null 2>&1 ||
+        { PG_WHY="PostGIS not installed (Debian postgis)"; return 1; }
+    if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then PG_WHY="running as root and no user postgres"; return 1; fi
+    PG_BASE="$SCRATCH/pg"
+    [ ${#PG_BASE} -le 80 ] || PG_BASE=$(mktemp -d /tmp/safemap-bench-pg.XXXXXX)
+    pg_stop
+    rm -rf "$PG_BASE"
+    mkdir -p "$PG_BASE/data" "$PG_BASE/sock"
+    chmod 755 "$PG_BASE"
+    chmod 700 "$PG_BASE/data"
+    [ "$(id -u)" -ne 0 ] || chown postgres "$PG_BASE/data" "$PG_BASE/sock" "$PG_BASE"
+    pg_as "$PG_BIN/initdb" -D "$PG_BASE/data" -A trust -U postgres -E UTF8 --locale=C --no-sync \
+        >"$SCRATCH/logs/pg_initdb.log" 2>&1 || { PG_WHY="initdb failed (log: $SCRATCH/logs/pg_initdb.log)"; return 1; }
+    trap pg_stop EXIT
+    # shellcheck disable=SC2086
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_BASE/data" -l "$PG_BASE/server.log" -w -t 60 \
+        -o "-c listen_addresses='' -k $PG_BASE/sock $PG_SETTINGS" start >"$SCRATCH/logs/pg_ctl.log" 2>&1 ||
+        { PG_WHY="the server did not start (log: $PG_BASE/server.log)"; return 1; }
+    PG_PID=$(head -n 1 "$PG_BASE/data/postmaster.pid")
+    PSQL=("$PG_BIN/psql" -h "$PG_BASE/sock" -U postgres -X -q -v ON_ERROR_STOP=1)
+    "${PSQL[@]}" -d postgres -c "CREATE DATABASE safemap" >/dev/null &&
+        "${PSQL[@]}" -d safemap -c "CREATE EXTENSION postgis" >/dev/null ||
+        { PG_WHY="CREATE EXTENSION postgis failed"; return 1; }
+    PG_VERSION="PostgreSQL $("${PSQL[@]}" -d safemap -t -A -c 'SHOW server_version'), PostGIS $("${PSQL[@]}" -d safemap -t -A -c 'SELECT postgis_full_version()' | sed -n 's/^POSTGIS="\([^"]*\)".* GEOS="\([^"]*\)".*/\1, GEOS \2/p')"
+    log "PostgreSQL up: $PG_VERSION, socket $PG_BASE/sock"
+    return 0
+}
+
+# The largest VmHWM (KiB) of the server's processes (postmaster, backends, parallel workers), sampled every
+# 0.2 s into FILE while it runs: pg_watch_start FILE; ...; pg_watch_stop -> PG_PEAK_MIB
+pg_watch_start() {
+    local f=$1
+    echo 0 >"$f"
+    (
+        peak=0
+        while :; do
+            for p in "$PG_PID" $(pgrep -P "$PG_PID" 2>/dev/null); do
+                v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+                [ -n "$v" ] && [ "$v" -gt "$peak" ] && peak=$v && echo "$peak" >"$f"
+            done
+            sleep 0.2
+        done
+    ) &
+    PG_WATCH_PID=$!
+    PG_WATCH_FILE=$f
+}
+pg_watch_stop() {
+    kill "$PG_WATCH_PID" 2>/dev/null || true
+    wait "$PG_WATCH_PID" 2>/dev/null || true
+    PG_PEAK_MIB=$(awk '{ printf "%.1f", $1 / 1024 }' "$PG_WATCH_FILE")
+}
+
+# What `timed` runs for the PostGIS load: the streets with ogr2ogr (GiST index made by it), the CSVs
+# with \copy into text-typed staging tables, then audit_postgis_load.sql (points, GiST indexes, ANALYZE).
+# args: PSQL-BIN SOCKET STREETS.gpkg LAMPS.csv DEFECTS.csv LOAD.sql
+# shellcheck disable=SC2016
+AU_LOAD_SH='set -euo pipefail
+psql=$1 sock=$2 streets=$3 lamps=$4 defects=$5 sql=$6
+q() { "$psql" -h "$sock" -U postgres -X -q -v ON_ERROR_STOP=1 -d safemap "$@"; }
+ogr2ogr -f PostgreSQL "PG:host=$sock dbname=safemap user=postgres" "$streets" streets -nln streets -overwrite \
+    -lco GEOMETRY_NAME=geom -lco FID=fid -lco SPATIAL_INDEX=GIST -gt 65536
+q -c "DROP TABLE IF EXISTS lamps_csv, defects_csv;
+      CREATE TABLE lamps_csv (unit_id text, easting float8, northing float8, lumens float8, height float8);
+      CREATE TABLE defects_csv (easting float8, northing float8, category text, reported date, fixed date);"
+q -c "\\copy lamps_csv FROM '"'"'$lamps'"'"' WITH (FORMAT csv, HEADER true)"
+q -c "\\copy defects_csv FROM '"'"'$defects'"'"' WITH (FORMAT csv, HEADER true)"
+q -f "$sql"'
+
+entry_audit() {
+    local size=$1 p input meta nseg
+    local out="$SCRATCH/out" logs="$SCRATCH/logs" name="audit_${size}"
+    p=$(input_audit "$size")
+    meta="${p}_meta.json"
+    nseg=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["segments"])' "$meta")
+    input=$("$PY" -c 'import json, sys; m = json.load(open(sys.argv[1]))
+def k(n): return "%dk" % round(n / 1e3) if n < 1e6 else "%.2gM" % (n / 1e6)
+print("%s seg %s lamps" % (k(m["segments"]), k(m["lamps"])))' "$meta")
+    local sm_out="$out/${name}_safemap.gpkg" pg_csv="$out/${name}_postgis.csv"
+    rm -f "$sm_out" "$pg_csv" "$out/${name}_diff.csv"
+    local jobs=${THREADS:-$AU_JOBS}
+    SM_NOTE="whole run -j $jobs: read, node, light, gaps, defects, crimes + KDE, priorities, write" \
+        run_safemap audit "$input" "${name}_safemap" \
+        audit --streets "${p}_streets.gpkg" --lights "${p}_lamps.csv" --defects "${p}_defects.csv" "${p}_crimes.csv" \
+        --x X --y Y --crs EPSG:27700 -o "$sm_out" --overwrite -v -v -j "$jobs"
+    local sm_ok=$SM_OK sm_wall=$SM_WALL sm_rss=$T_RSS
+    # the same run without the crimes (lighting, gaps and defects: what the SQL computes, plus safemap's
+    # other layers), for the like-for-like ratio
+    if [ "$sm_ok" -eq 1 ]; then
+        SM_TOOL="safemap nocrimes" SM_NOTE="the same without CRIMES (no crime counts, no KDE)" \
+            run_safemap audit "$input" "${name}_safemap_nocrimes" \
+            audit --streets "${p}_streets.gpkg" --lights "${p}_lamps.csv" --defects "${p}_defects.csv" \
+            -o "$out/${name}_safemap_nocrimes.gpkg" --overwrite -q -j "$jobs"
+    fi
+    local nc_wall=${SM_WALL:-}
+    local summary
+    summary=$(sed -n 's/^safemap audit: \([0-9]* segments, .*\)$/\1/p' "$logs/${name}_safemap.log" | head -n 1)
+    NOTES+=("audit $size: generator $(tr -d '\n ' <"$meta"); safemap: ${summary:-no summary line}")
+
+    if ! pg_start; then
+        add_row audit "$input" "PostGIS" - - - "$PG_WHY"
+        return 0
+    fi
+    local load_args=("$PG_BIN/psql" "$PG_BASE/sock" "${p}_streets.gpkg" "${p}_lamps.csv" "${p}_defects.csv"
+        "$SCRIPT_DIR/audit_postgis_load.sql")
+    log "audit $input: PostGIS load (ogr2ogr streets, \\copy lamps + defects, points + GiST indexes)"
+    pg_watch_start "$logs/${name}_pg_load.peak"
+    timed "${name}_pg_load" bash -c "$AU_LOAD_SH" _ "${load_args[@]}"
+    pg_watch_stop
+    local l_wall=$T_WALL l_rc=$T_RC l_peak=$PG_PEAK_MIB
+    if [ "$l_rc" -ne 0 ]; then
+        add_row audit "$input" "PostGIS load" "$l_wall" "$l_peak" - "FAILED exit $l_rc (log: $logs/${name}_pg_load.log)"
+        return 0
+    fi
+    log "audit $input: PostGIS compute (audit_postgis.sql)"
+    pg_watch_start "$logs/${name}_pg_compute.peak"
+    timed "${name}_pg_compute" "${PSQL[@]}" -d safemap -f "$SCRIPT_DIR/audit_postgis.sql"
+    pg_watch_stop
+    local c_wall=$T_WALL c_rc=$T_RC c_peak=$PG_PEAK_MIB
+    if [ "$c_rc" -ne 0 ]; then
+        add_row audit "$input" "PostGIS SQL" "$c_wall" "$c_peak" - "FAILED exit $c_rc (log: $logs/${name}_pg_compute.log)"
+        return 0
+    fi
+    # the result, untimed
+    "${PSQL[@]}" -d safemap -c "\\copy (SELECT r.id, ST_Length(s.geom) AS length, r.n_samples, r.lux_avg, r.lux_min, r.defects_open FROM audit_result r JOIN streets s USING (id) ORDER BY s.fid) TO '$pg_csv' WITH (FORMAT csv, HEADER true)" \
+        >"$logs/${name}_pg_export.log" 2>&1 || { add_row audit "$input" "PostGIS SQL" "$c_wall" "$c_peak" - "export failed (log: $logs/${name}_pg_export.log)"; return 0; }
+    local agree="not compared: safemap failed"
+    if [ "$sm_ok" -eq 1 ]; then
+        agree=$("$PY" "$SCRIPT_DIR/compare_audit.py" "$sm_out" "$pg_csv" --segments "$nseg" \
+            --diff-csv "$out/${name}_diff.csv" 2>>"$logs/${name}_compare.log") ||
+            agree="compare failed (log: $logs/${name}_compare.log)"
+    fi
+    local tot
+    tot=$(awk -v a="$l_wall" -v b="$c_wall" 'BEGIN{ printf "%.3f", a + b }')
+    add_row audit "$input" "PostGIS load" "$l_wall" "$l_peak" "$(ratio "$l_wall" "$sm_wall")" "ogr2ogr + \\copy + GiST indexes + ANALYZE"
+    add_row audit "$input" "PostGIS SQL" "$c_wall" "$c_peak" "$(ratio "$c_wall" "$sm_wall")" "$agree"
+    add_row audit "$input" "PostGIS total" "$tot" "$(awk -v a="$l_peak" -v b="$c_peak" 'BEGIN{ print (a > b ? a : b) }')" \
+        "$(ratio "$tot" "$sm_wall")" "load + SQL vs safemap's whole run (vs no crimes: $(ratio "$tot" "$nc_wall"))"
+    local steps
+    steps=$("$PY" - "$logs/${name}_pg_compute.log" <<'PYEOF'
+import re, statistics, sys
+runs, cur = [], None
+for line in open(sys.argv[1]):
+    m = re.match(r"step (\w+)", line)
+    if m:
+        if m.group(1) == "lamps_lit":
+            runs.append({})
+        cur = m.group(1)
+        continue
+    m = re.match(r"Time: ([0-9.]+) ms", line)
+    if m and cur and runs:
+        runs[-1][cur] = runs[-1].get(cur, 0) + float(m.group(1)) / 1000
+names = [n for n in ("lamps_lit", "samples", "illuminance", "per_segment", "defects", "result") if any(n in r for r in runs)]
+print(", ".join("%s %.2f s" % (n, statistics.median(r.get(n, 0) for r in runs)) for n in names))
+PYEOF
+)
+    NOTES+=("audit $size: PostGIS SQL steps (medians): $steps; $PG_VERSION; server peak = largest VmHWM of its processes (shared buffers touched included), sampled every 0.2 s; settings: $PG_SETTINGS")
 }
 
 # ---------------------------------------------------------------- main
