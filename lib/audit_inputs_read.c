@@ -235,10 +235,11 @@ sm_status sm__audit_read_pins(sm_ctx *ctx, const sm_audit_options *o, const char
     st = pin_feature(&S, f, &c, p, &cap);
     OGR_F_Destroy(f);
   }
+  if (S.oom) /* a text could not be copied: whatever the row then seemed to hold */
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   if (!st && !p->n)
     st = sm__error(ctx, SM_E_INPUT, "--pins %s: no pin with a usable position: %llu rows read%s%s", S.source,
                    (unsigned long long)p->tally.read, p->tally.example[0] ? "; the first: " : "", p->tally.example);
-  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__pins_free(p);
@@ -312,10 +313,11 @@ sm_status sm__audit_read_cameras(sm_ctx *ctx, const sm_audit_options *o, const c
     if (r > c->max_r) c->max_r = r;
     c->n++, c->tally.kept++;
   }
+  if (S.oom) /* a text could not be copied: whatever the row then seemed to hold */
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   if (!st && !c->n)
     st = sm__error(ctx, SM_E_INPUT, "--cctv %s: no camera with a usable position: %llu rows read%s%s", S.source,
                    (unsigned long long)c->tally.read, c->tally.example[0] ? "; the first: " : "", c->tally.example);
-  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__cameras_free(c);

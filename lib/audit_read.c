@@ -149,13 +149,14 @@ sm_status sm__audit_read_streets(sm_ctx *ctx, const sm_audit_options *o, const c
     st = street_feature(&S, f, fn, fh, fi, fo, !o->streets_where, s, &cap, &vcap, &bx, &by, &bcap);
     OGR_F_Destroy(f);
   }
+  if (S.oom) /* a text could not be copied: whatever the row then seemed to hold */
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__free(bx), sm__free(by);
   if (!st && !s->n)
     st = sm__error(ctx, SM_E_INPUT, "--streets %s: no street to audit: %llu features read, %llu left out by the %s%s%s",
                    S.source, (unsigned long long)s->tally.read, (unsigned long long)s->tally.filtered,
                    o->streets_where ? "filter --where " : "highway filter (what people walk; --where to choose)",
                    o->streets_where ? o->streets_where : "", s->tally.no_position ? ", the rest without geometry" : "");
-  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__streets_free(s);
@@ -183,7 +184,6 @@ sm_status sm__audit_streets_crs(sm_ctx *ctx, const sm_audit_options *o, char **c
     CPLFree(wkt);
     if (!st) st = sm_crs_choose(ctx, crs, cx, cy);
   }
-  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   return st;
@@ -359,6 +359,8 @@ sm_status sm__audit_read_lamps(sm_ctx *ctx, const sm_audit_options *o, const cha
     st = lamp_feature(&S, f, &c, o, l, &cap);
     OGR_F_Destroy(f);
   }
+  if (S.oom) /* a text could not be copied: whatever the row then seemed to hold */
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   if (!st && l->no_watts) { /* the median wattage of the lamps that have one */
     double *w = sm__malloc(l->n * sizeof *w);
     size_t k = 0;
@@ -379,7 +381,6 @@ sm_status sm__audit_read_lamps(sm_ctx *ctx, const sm_audit_options *o, const cha
   if (!st && !l->n)
     st = sm__error(ctx, SM_E_INPUT, "--lights %s: no lamp with a usable position: %llu rows read%s%s", S.source,
                    (unsigned long long)l->tally.read, l->tally.example[0] ? "; the first: " : "", l->tally.example);
-  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__lamps_free(l);
@@ -510,7 +511,8 @@ sm_status sm__audit_read_defects(sm_ctx *ctx, const sm_audit_options *o, const c
     st = defect_feature(&S, f, c, at, d, &cap);
     OGR_F_Destroy(f);
   }
-  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (S.oom) /* a text could not be copied: whatever the row then seemed to hold */
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__defects_free(d);
@@ -617,7 +619,8 @@ sm_status sm__audit_read_audits(sm_ctx *ctx, const sm_audit_options *o, const ch
     }
     if (!st) a->n++, a->tally.kept++;
   }
-  if (!st && S.oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (S.oom) /* a text could not be copied: whatever the row then seemed to hold */
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__audits_free(a);
