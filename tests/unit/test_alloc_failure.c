@@ -99,8 +99,9 @@ static sm_status run_backtest(sm_result **out, const void *o) { return sm_backte
 static sm_status run_kde(sm_result **out, const void *o) { return sm_kde_run(ctx, out, pts, wards, o); }
 
 static sm_status run_audit(sm_result **out, const void *o) { return sm_audit_run(ctx, out, pts, wards, o); }
+static sm_status run_route(sm_result **out, const void *o) { return sm_route_run(ctx, out, tu_path("audit.gpkg"), o); }
 
-/* The safety audit: streets across the wards, lamps along them (one part-night, one without a wattage), defects
+/* The safety audit, then the route over it: streets across the wards, lamps along them (one part-night, one without a wattage), defects
  * and walk audits; the incidents as its crimes. */
 static void test_audit(void **state) {
   (void)state;
@@ -138,6 +139,16 @@ static void test_audit(void **state) {
   o.streets = tu_path("streets.geojson"), o.lights = tu_path("lamps.csv"), o.defects = tu_path("defects.csv");
   o.audits = tu_path("audits.csv"), o.hour = 60, o.segment_m = 50, o.top = 5;
   assert_true(every_failure("audit", run_audit, &o) > 0);
+  /* the route over that audit, written to a GeoPackage */
+  sm_result *a = NULL;
+  assert_ok(ctx, sm_audit_run(ctx, &a, pts, wards, &o));
+  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+  wo.overwrite = 1;
+  assert_ok(ctx, sm_result_write(ctx, a, tu_path("audit.gpkg"), &wo));
+  sm_result_destroy(a);
+  sm_route_options ro = SM_ROUTE_OPTIONS_INIT;
+  ro.from_x = 529200, ro.from_y = 184200, ro.to_x = 529800, ro.to_y = 184200; /* along one row: the grid's lines share no vertex */
+  assert_true(every_failure("route", run_route, &ro) > 0);
 }
 
 static void test_count_and_kde(void **state) {
