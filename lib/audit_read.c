@@ -156,7 +156,9 @@ sm_status sm__audit_read_streets(sm_ctx *ctx, const sm_audit_options *o, const c
     st = sm__error(ctx, SM_E_INPUT, "--streets %s: no street to audit: %llu features read, %llu left out by the %s%s%s",
                    S.source, (unsigned long long)s->tally.read, (unsigned long long)s->tally.filtered,
                    o->streets_where ? "filter --where " : "highway filter (what people walk; --where to choose)",
-                   o->streets_where ? o->streets_where : "", s->tally.no_position ? ", the rest without geometry" : "");
+                   o->streets_where ? o->streets_where : "",
+                   s->tally.no_position ? ", the rest without geometry"
+                   : o->streets_where && !s->tally.read ? " (no feature passes it: check its columns and values)" : "");
   sm__src_close(&S);
   sm__gdal_end(ctx);
   if (st) sm__streets_free(s);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 
 /* "Street Name" -> "streetname" */
@@ -83,9 +84,17 @@ void sm__src_close(sm__src *S) {
 sm_status sm__src_open(sm__src *S, const char *layer_name, int want_lines) {
   sm_ctx *ctx = S->ctx;
   S->ds = GDALOpenEx(S->source, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-  if (!S->ds)
-    return sm__error(ctx, SM_E_IO, "--%s %s: cannot open it%s%s", S->what, S->source, sm__dep_msg(ctx)[0] ? ": " : "",
-                     sm__dep_msg(ctx));
+  if (!S->ds) {
+    struct stat sb;
+    int exists = stat(S->source, &sb) == 0;
+    const char *why = !exists ? (strchr(S->source, ':') ? "GDAL cannot open it" : "no such file")
+                      : S_ISDIR(sb.st_mode) ? "it is a folder, not a file"
+                      : sb.st_size == 0     ? "the file is empty (0 bytes)"
+                                            : "not a vector format GDAL reads";
+    const char *dep = sm__dep_msg(ctx);
+    return sm__error(ctx, SM_E_IO, "--%s %s: cannot open it: %s%s%s%s", S->what, S->source, why, dep[0] ? " (" : "",
+                     dep, dep[0] ? ")" : "");
+  }
   GDALDriverH drv = GDALGetDatasetDriver(S->ds);
   S->is_csv = drv && !strcmp(GDALGetDriverShortName(drv), "CSV");
   int nl = GDALDatasetGetLayerCount(S->ds);
