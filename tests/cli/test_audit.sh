@@ -57,8 +57,13 @@ theirs=$(ogrinfo -q -dialect sqlite -sql "SELECT SUM(ST_Length(ST_Transform(geom
 assert_stderr_empty
 
 # the same bits for 1 and 2 threads
-assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" --hour 01:00 -j 1 -o "$out/j1.csv" -q
-assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" --hour 01:00 -j 2 -o "$out/j2.csv" -q
+assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" "$CRIMES" --defects "$DEFECTS" --audits "$AUDITS" \
+  --pins "$DATA/synthetic/unsafe_pins_synthetic.csv" --hour 01:00 -j 1 -o "$out/j1.csv" -q
+assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" "$CRIMES" --defects "$DEFECTS" --audits "$AUDITS" \
+  --pins "$DATA/synthetic/unsafe_pins_synthetic.csv" --hour 01:00 -j 2 -o "$out/j2.csv" -q
+for f in j1 j1_dark_stretches j1_priorities j1_lamps; do
+  assert_same_bytes "$out/$f.csv" "$out/${f/j1/j2}.csv"
+done
 assert_same_bytes "$out/j1.csv" "$out/j2.csv"
 clean_dir "$out"
 
