@@ -1,4 +1,5 @@
 /* Writing layers: GeoPackage (through GDAL) and CSV, atomically. */
+#include "internal/gpkg.h"
 #include "internal/numfmt.h"
 #include "internal/sm_internal.h"
 #include "internal/sources.h"
@@ -284,12 +285,9 @@ static OGRwkbGeometryType ogr_type(sm_geom_type t) {
   }
 }
 
-/* Rows of attribute tables go in through SQLite after GDAL has made the
- * table (bulk_insert): the per-feature path through OGR costs ~4 us a row,
- * a prepared INSERT a tenth of that, and long tables have 10^5+ rows. */
-static int bulk(const sm_layer *l) { return sm_layer_geom_type(l) == SM_GEOM_NONE; }
-
-static sm_status write_layer(sm_ctx *ctx, GDALDatasetH ds, const sm_layer *l, double f0, double f1) {
+/* The empty table, its columns and metadata; the rows go in through SQLite (gpkg_bulk.c) once GDAL has
+ * closed the file. */
+static sm_status write_layer(sm_ctx *ctx, GDALDatasetH ds, const sm_layer *l, double f0) {
   OGRSpatialReferenceH srs = NULL;
   const char *lname = sm_layer_name(l);
   sm_status st = sm__progress(ctx, f0, "writing");
@@ -304,12 +302,12 @@ static sm_status write_layer(sm_ctx *ctx, GDALDatasetH ds, const sm_layer *l, do
   }
   const char *desc = sm_layer_metadata_get(l, "method");
   char *dopt = sm__asprintf("DESCRIPTION=%s", desc ? desc : "");
-  char *lopts[] = {"SPATIAL_INDEX=YES", "FID=fid", dopt, NULL};
+  char *lopts[] = {"SPATIAL_INDEX=NO", "FID=fid", dopt, NULL}; /* the R-tree: gpkg_bulk.c */
   OGRLayerH L = GDALDatasetCreateLayer(ds, lname, srs, ogr_type(sm_layer_geom_type(l)), dopt ? lopts : NULL);
   sm__free(dopt);
   if (srs) OSRDestroySpatialReference(srs);
   if (!L) return sm__error(ctx, SM_E_IO, "cannot create layer '%s': %s", lname, sm__dep_msg(ctx));
-  size_t nf = sm_layer_field_count(l), n = sm_layer_feature_count(l);
+  size_t nf = sm_layer_field_count(l);
   for (size_t c = 0; c < nf; c++) {
     OGRFieldType t = sm_layer_field_type(l, c) == SM_FIELD_INT64    ? OFTInteger64
                      : sm_layer_field_type(l, c) == SM_FIELD_DOUBLE ? OFTReal
@@ -323,158 +321,7 @@ static sm_status write_layer(sm_ctx *ctx, GDALDatasetH ds, const sm_layer *l, do
   }
   for (size_t i = 0; i < sm_layer_metadata_count(l); i++)
     GDALSetMetadataItem((GDALMajorObjectH)L, sm_layer_metadata_key(l, i), sm_layer_metadata_value(l, i), NULL);
-  if (bulk(l)) return SM_OK;
-  if (OGR_L_StartTransaction(L) != OGRERR_NONE)
-    return sm__error(ctx, SM_E_IO, "layer '%s': cannot start a transaction: %s", lname, sm__dep_msg(ctx));
-  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(L);
-  for (size_t r = 0; r < n && !st; r++) {
-    OGRFeatureH f = OGR_F_Create(defn);
-    size_t wn = 0;
-    const unsigned char *wkb = sm_layer_get_wkb(l, r, &wn);
-    if (wkb) {
-      OGRGeometryH g = NULL;
-      if (OGR_G_CreateFromWkbEx(wkb, NULL, &g, wn) != OGRERR_NONE) {
-        OGR_F_Destroy(f);
-        st = sm__error(ctx, SM_E_GEOMETRY, "layer '%s', feature %zu: bad WKB", lname, r + 1);
-        break;
-      }
-      if (sm_layer_geom_type(l) == SM_GEOM_MULTIPOLYGON && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPolygon)
-        g = OGR_G_ForceToMultiPolygon(g);
-      if (sm_layer_geom_type(l) == SM_GEOM_MULTILINESTRING && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbLineString)
-        g = OGR_G_ForceToMultiLineString(g);
-      OGR_F_SetGeometryDirectly(f, g);
-    }
-    for (size_t c = 0; c < nf; c++) {
-      if (sm_layer_is_null(l, r, c)) {
-        OGR_F_SetFieldNull(f, (int)c);
-        continue;
-      }
-      switch (sm_layer_field_type(l, c)) {
-      case SM_FIELD_INT64: OGR_F_SetFieldInteger64(f, (int)c, sm_layer_get_int(l, r, c)); break;
-      case SM_FIELD_DOUBLE: OGR_F_SetFieldDouble(f, (int)c, sm_layer_get_double(l, r, c)); break;
-      case SM_FIELD_STRING: OGR_F_SetFieldString(f, (int)c, sm_layer_get_string(l, r, c)); break;
-      }
-    }
-    if (OGR_L_CreateFeature(L, f) != OGRERR_NONE)
-      st = sm__error(ctx, SM_E_IO, "layer '%s', feature %zu: %s", lname, r + 1, sm__dep_msg(ctx));
-    OGR_F_Destroy(f);
-    if (!st && (r & 0x3fff) == 0x3fff) st = sm__progress(ctx, f0 + (f1 - f0) * (double)r / (double)n, "writing");
-  }
-  if (st) {
-    OGR_L_RollbackTransaction(L);
-    return st;
-  }
-  if (OGR_L_CommitTransaction(L) != OGRERR_NONE)
-    return sm__error(ctx, SM_E_IO, "layer '%s': cannot commit: %s", lname, sm__dep_msg(ctx));
   return SM_OK;
-}
-
-static sm_status sql_quote(sm_buf *b, const char *name) {
-  sm_status st = sm__buf_append(b, "\"", 1);
-  for (const char *c = name; *c && !st; c++) st = *c == '"' ? sm__buf_append(b, "\"\"", 2) : sm__buf_append(b, c, 1);
-  return st ? st : sm__buf_append(b, "\"", 1);
-}
-
-static sm_status bulk_insert(sm_ctx *ctx, const char *tmp, sm_layer *const *layers, size_t n) {
-  sqlite3 *db = NULL;
-  if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-    sm_status st = sm__error(ctx, SM_E_IO, "cannot reopen '%s': %s", tmp, db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
-    return st;
-  }
-  sm_status st = SM_OK;
-  char *err = NULL;
-  if (sqlite3_exec(db, "PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY; PRAGMA temp_store=MEMORY; BEGIN", NULL, NULL, &err) != SQLITE_OK)
-    st = sm__error(ctx, SM_E_IO, "'%s': %s", tmp, err ? err : "");
-  sqlite3_free(err);
-  for (size_t i = 0; i < n && !st; i++) {
-    const sm_layer *l = layers[i];
-    if (!bulk(l) || sm_layer_feature_count(l) == 0) continue;
-    size_t nf = sm_layer_field_count(l), nr = sm_layer_feature_count(l);
-    /* Rows go to a plain in-memory table first, then into the layer's table
-     * in one INSERT ... SELECT: one AUTOINCREMENT update instead of one a row. */
-    sm_buf cols = {0}, q = {0}, mv = {0};
-    for (size_t c = 0; c < nf && !st; c++) {
-      if (c) st = sm__buf_append(&cols, ",", 1);
-      if (!st) st = sql_quote(&cols, sm_layer_field_name(l, c));
-    }
-    if (!st) st = sm__buf_printf(&q, "CREATE TEMP TABLE sm_bulk (%s)", cols.s);
-    if (!st && sqlite3_exec(db, q.s, NULL, NULL, NULL) != SQLITE_OK)
-      st = sm__error(ctx, SM_E_IO, "layer '%s': %s", sm_layer_name(l), sqlite3_errmsg(db));
-    q.n = 0;
-    if (!st) st = sm__buf_printf(&q, "INSERT INTO temp.sm_bulk VALUES (");
-    for (size_t c = 0; c < nf && !st; c++) st = sm__buf_append(&q, c ? ",?" : "?", c ? 2 : 1);
-    if (!st) st = sm__buf_append(&q, ")", 1);
-    if (!st) st = sm__buf_append(&mv, "INSERT INTO main.", 17);
-    if (!st) st = sql_quote(&mv, sm_layer_name(l));
-    if (!st) st = sm__buf_printf(&mv, " (%s) SELECT %s FROM temp.sm_bulk ORDER BY rowid", cols.s, cols.s);
-    sm__free(cols.s);
-    /* GDAL's per-row feature-count trigger scans gpkg_ogr_contents on every
-     * insert: lift it, insert, set the count once, put it back. */
-    char *trig_sql = NULL;
-    {
-      sqlite3_stmt *t = NULL;
-      char *tq = sqlite3_mprintf("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = "
-                                 "'trigger_insert_feature_count_%q'", sm_layer_name(l));
-      if (tq && sqlite3_prepare_v2(db, tq, -1, &t, NULL) == SQLITE_OK && sqlite3_step(t) == SQLITE_ROW)
-        trig_sql = sm__strdup((const char *)sqlite3_column_text(t, 0));
-      sqlite3_finalize(t);
-      sqlite3_free(tq);
-      if (trig_sql) {
-        char *d = sqlite3_mprintf("DROP TRIGGER \"trigger_insert_feature_count_%w\"", sm_layer_name(l));
-        if (!d || sqlite3_exec(db, d, NULL, NULL, NULL) != SQLITE_OK)
-          st = sm__error(ctx, SM_E_IO, "layer '%s': %s", sm_layer_name(l), sqlite3_errmsg(db));
-        sqlite3_free(d);
-      }
-    }
-    sqlite3_stmt *stmt = NULL;
-    if (!st && sqlite3_prepare_v2(db, q.s, -1, &stmt, NULL) != SQLITE_OK)
-      st = sm__error(ctx, SM_E_IO, "layer '%s': %s", sm_layer_name(l), sqlite3_errmsg(db));
-    sm__free(q.s);
-    for (size_t r = 0; r < nr && !st; r++) {
-      for (size_t c = 0; c < nf; c++) {
-        int k = (int)c + 1;
-        if (sm_layer_is_null(l, r, c)) {
-          sqlite3_bind_null(stmt, k);
-          continue;
-        }
-        switch (sm_layer_field_type(l, c)) {
-        case SM_FIELD_INT64: sqlite3_bind_int64(stmt, k, sm_layer_get_int(l, r, c)); break;
-        case SM_FIELD_DOUBLE: {
-          double v = sm_layer_get_double(l, r, c);
-          if (isfinite(v)) sqlite3_bind_double(stmt, k, v);
-          else sqlite3_bind_null(stmt, k);
-          break;
-        }
-        case SM_FIELD_STRING: sqlite3_bind_text(stmt, k, sm_layer_get_string(l, r, c), -1, SQLITE_STATIC); break;
-        }
-      }
-      if (sqlite3_step(stmt) != SQLITE_DONE)
-        st = sm__error(ctx, SM_E_IO, "layer '%s', row %zu: %s", sm_layer_name(l), r + 1, sqlite3_errmsg(db));
-      sqlite3_reset(stmt);
-      if (!st && (r & 0xffff) == 0xffff) st = sm__progress(ctx, (double)r / (double)nr, "writing");
-    }
-    sqlite3_finalize(stmt);
-    if (!st && sqlite3_exec(db, mv.s, NULL, NULL, NULL) != SQLITE_OK)
-      st = sm__error(ctx, SM_E_IO, "layer '%s': %s", sm_layer_name(l), sqlite3_errmsg(db));
-    sm__free(mv.s);
-    sqlite3_exec(db, "DROP TABLE IF EXISTS temp.sm_bulk", NULL, NULL, NULL);
-    if (!st) {
-      char *u = sqlite3_mprintf("UPDATE gpkg_ogr_contents SET feature_count = %lld WHERE lower(table_name) = lower('%q')",
-                                (long long)nr, sm_layer_name(l));
-      if (!u || sqlite3_exec(db, u, NULL, NULL, NULL) != SQLITE_OK)
-        st = sm__error(ctx, SM_E_IO, "layer '%s': %s", sm_layer_name(l), sqlite3_errmsg(db));
-      sqlite3_free(u);
-    }
-    if (!st && trig_sql && sqlite3_exec(db, trig_sql, NULL, NULL, NULL) != SQLITE_OK)
-      st = sm__error(ctx, SM_E_IO, "layer '%s': %s", sm_layer_name(l), sqlite3_errmsg(db));
-    sm__free(trig_sql);
-  }
-  if (!st && sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK)
-    st = sm__error(ctx, SM_E_IO, "'%s': %s", tmp, err ? err : sqlite3_errmsg(db));
-  sqlite3_free(err);
-  if (sqlite3_close(db) != SQLITE_OK && !st) st = sm__error(ctx, SM_E_IO, "cannot close '%s'", tmp);
-  return st;
 }
 
 static sm_status mem_dataset(sm_ctx *ctx, const char *out, const sm_raster *r, GDALDataType dt, GDALDatasetH *ds_out);
@@ -530,7 +377,7 @@ static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const
   sm_status st = SM_OK;
   for (size_t i = 0; i < nr && !st; i++) st = name_coverage_band(ctx, ds, rasters[i], i);
   for (size_t i = 0; i < n && !st; i++)
-    st = write_layer(ctx, ds, layers[i], (double)i / (double)(n + 1), (double)(i + 1) / (double)(n + 1));
+    st = write_layer(ctx, ds, layers[i], (double)i / (double)(n + 1));
   /* How each layer was made, as a plain table anyone can query. */
   if (!st) {
     OGRLayerH M = GDALDatasetCreateLayer(ds, "safemap_metadata", NULL, wkbNone, NULL);
@@ -568,7 +415,7 @@ static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const
   GDALClose(ds);
   if (!st && ctx->dep_error[0]) st = sm__error(ctx, SM_E_IO, "cannot finish '%s': %s", tmp, ctx->dep_error);
   double t0 = sm__now();
-  if (!st) st = bulk_insert(ctx, tmp, layers, n);
+  if (!st) st = sm__gpkg_bulk_insert(ctx, tmp, layers, n);
   sm__log(ctx, SM_LOG_DEBUG, "bulk inserts into %s took %.3f s", tmp, sm__now() - t0);
   return st;
 }
