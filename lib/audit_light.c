@@ -269,7 +269,8 @@ sm_status sm__audit_illuminance(sm_ctx *ctx, const sm__net *net, const sm__lamps
             for (size_t q = g.start[j * g.nx + c]; q < g.start[j * g.nx + c + 1]; q++) {
               size_t L = g.item[q];
               if (!l->on[L]) continue;
-              e += lamp_lux(l, L, ph, mf, hypot(l->x[L] - px, l->y[L] - py), reach[L]);
+              double dx = l->x[L] - px, dy = l->y[L] - py;
+              e += lamp_lux(l, L, ph, mf, sqrt(dx * dx + dy * dy), reach[L]);
             }
         sum += e;
         if (e < lo) lo = e;

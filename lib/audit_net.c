@@ -237,12 +237,12 @@ double sm__net_distance(const sm__net *net, size_t i, double x, double y, double
     double l2 = dx * dx + dy * dy, u = l2 > 0 ? ((x - x0) * dx + (y - y0) * dy) / l2 : 0;
     if (u < 0) u = 0;
     if (u > 1) u = 1;
-    double d = hypot(x - (x0 + u * dx), y - (y0 + u * dy));
-    if (d < best) best = d, at = acc + u * sqrt(l2);
+    double ex = x - (x0 + u * dx), ey = y - (y0 + u * dy), d2 = ex * ex + ey * ey;
+    if (d2 < best) best = d2, at = acc + u * sqrt(l2);
     acc += sqrt(l2);
   }
   if (along) *along = at;
-  return best;
+  return sqrt(best); /* coordinates in metres: no overflow for hypot to guard against */
 }
 
 /* ---- the grid ----------------------------------------------------------------------------------- */

@@ -389,27 +389,34 @@ static sm_status crime(sm__audit *A) {
     }
   }
   A->crime_bandwidth = R;
+  /* The crimes in cell order (cells of R / 2, so a row of the cells within R of a point is one run of
+   * consecutive values): the kernel sums read memory in order and vectorise. */
   sm__grid g;
-  sm_status st = sm__grid_build(A->ctx, &g, n, x, y, NULL, R);
+  sm_status st = sm__grid_build(A->ctx, &g, n, x, y, NULL, R / 2);
   if (st) return st;
-  const double c = 3.0 / (M_PI * R * R) * 1e6, R2 = R * R;
+  double *cx = sm__malloc(3 * n * sizeof *cx), *cy = cx + n, *cw = cy + n;
+  if (!cx) {
+    sm__grid_free(&g);
+    return sm__error(A->ctx, SM_E_NOMEM, "out of memory");
+  }
+  for (size_t q = 0; q < n; q++) cx[q] = x[g.item[q]], cy[q] = y[g.item[q]], cw[q] = w[g.item[q]];
+  const double c = 3.0 / (M_PI * R * R) * 1e6, inv = 1 / (R * R);
 #pragma omp parallel for schedule(dynamic, 256) num_threads(sm__threads(A->ctx))
   for (long si = 0; si < (long)net->n; si++) {
     size_t s = (size_t)si, i0, i1, j0, j1;
-    double sum = 0;
-    if (sm__grid_range(&g, net->mx[s], net->my[s], R, &i0, &i1, &j0, &j1))
-      for (size_t j = j0; j <= j1; j++)
-        for (size_t cc = i0; cc <= i1; cc++)
-          for (size_t q = g.start[j * g.nx + cc]; q < g.start[j * g.nx + cc + 1]; q++) {
-            size_t i = g.item[q];
-            double dx = x[i] - net->mx[s], dy = y[i] - net->my[s], d2 = dx * dx + dy * dy;
-            if (d2 < R2) {
-              double t = 1 - d2 / R2;
-              sum += w[i] * t * t;
-            }
-          }
+    double sum = 0, mx = net->mx[s], my = net->my[s];
+    if (sm__grid_range(&g, mx, my, R, &i0, &i1, &j0, &j1))
+      for (size_t j = j0; j <= j1; j++) {
+        size_t q0 = g.start[j * g.nx + i0], q1 = g.start[j * g.nx + i1 + 1];
+#pragma omp simd reduction(+ : sum)
+        for (size_t q = q0; q < q1; q++) {
+          double dx = cx[q] - mx, dy = cy[q] - my, t = 1 - (dx * dx + dy * dy) * inv;
+          sum += t > 0 ? cw[q] * t * t : 0;
+        }
+      }
     A->crime_kde[s] = c * sum;
   }
+  sm__free(cx);
   sm__grid_free(&g);
   return sm__progress(A->ctx, 1, "crimes near the streets");
 }
@@ -666,6 +673,13 @@ static sm_status read_inputs(sm__audit *A) {
   return st;
 }
 
+/* How long each step took, at -v -v. */
+static void took(sm_ctx *ctx, const char *what, double *t) {
+  double now = sm__now();
+  sm__log(ctx, SM_LOG_DEBUG, "audit: %s in %.3f s", what, now - *t);
+  *t = now;
+}
+
 sm_status sm_audit_run(sm_ctx *ctx, sm_result **out, const sm_points *crimes, const sm_areas *wards,
                        const sm_audit_options *opts) {
   if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_audit_run: NULL argument");
@@ -682,8 +696,10 @@ sm_status sm_audit_run(sm_ctx *ctx, sm_result **out, const sm_points *crimes, co
   A.ctx = ctx, A.o = o, A.crimes = crimes && sm_points_count(crimes) ? crimes : NULL, A.wards = wards;
   sm_result *r = NULL;
   double saved[2];
+  double t = sm__now();
   st = choose_crs(&A);
   if (!st) st = read_inputs(&A);
+  took(ctx, "inputs read", &t);
   if (!st && !(st = sm__progress(ctx, 0.25, "cutting the streets into segments"))) {
     sm__progress_push(ctx, 0.25, 0.3, saved);
     st = sm__net_build(ctx, &A.streets, o->segment_m, &A.net);
@@ -692,29 +708,35 @@ sm_status sm_audit_run(sm_ctx *ctx, sm_result **out, const sm_points *crimes, co
   if (!st) st = clip_to_wards(&A);
   if (!st) st = sm__net_grid(ctx, &A.net, 50, &A.seg_grid);
   if (!st) st = audit_alloc(&A);
+  took(ctx, "streets cut into segments", &t);
   if (!st && A.have_lights) st = lamps_state(&A);
   if (!st && A.have_lights) st = coverage(&A);
   if (!st && (A.have_pins || A.have_cctv || A.have_area_counts) &&
       !(st = sm__progress(ctx, 0.3, "pins, CCTV and maintenance per area")))
     st = sm__audit_inputs_score(&A);
   if (!st) st = notes(&A);
+  took(ctx, "lamps placed and other inputs scored", &t);
   if (!st) {
     sm__progress_push(ctx, 0.3, 0.7, saved);
     st = lighting(&A);
     sm__progress_pop(ctx, saved);
   }
+  took(ctx, "light modelled and gaps measured", &t);
   if (!st && !(st = sm__progress(ctx, 0.7, "maintenance and walk audits"))) st = maintenance(&A);
   if (!st) st = walk_audits(&A);
+  took(ctx, "defects and walk audits", &t);
   if (!st && !(st = sm__progress(ctx, 0.75, "crimes near the streets"))) {
     sm__progress_push(ctx, 0.75, 0.85, saved);
     st = crime(&A);
     sm__progress_pop(ctx, saved);
   }
+  took(ctx, "crimes counted and their density", &t);
   if (!st) st = priorities(&A);
   if (!st) st = dark_stretches(&A);
   if (!st && !(st = sm__progress(ctx, 0.9, "writing the layers"))) st = sm__result_create(ctx, &r);
   if (!st) st = sm__audit_layers(&A, r);
   if (!st) st = figures(&A, r);
+  took(ctx, "priorities, stretches and layers", &t);
   if (!st && A.notes) st = sm__result_text(ctx, r, "note", A.notes);
   if (!st) st = sm__progress(ctx, 1, "done");
   audit_free(&A);
