@@ -29,6 +29,7 @@
 #include "safemap/forecast.h"
 #include "safemap/scan.h"
 #include "safemap/write.h"
+#include "safemap/style.h"
 #include "safemap/result.h"
 #include "safemap/count.h"
 #include "safemap/audit.h"

@@ -1,0 +1,680 @@
+/* Styles: one description per layer or surface (kind, field, classes with colours and labels) that the
+ * GeoPackage writer turns into QGIS styles, the tiles into colours and the viewer into its legend. */
+#include "internal/sm_internal.h"
+#include "safemap/style.h"
+#include "style_ramps.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sm_style {
+  sm_style_kind kind;
+  sm_geom_type geom;
+  char *field, *title, *units;
+  sm_style_class *cls;
+  size_t n, cap;
+  uint8_t single[4];
+  double threshold;   /* ramps: values at or below are transparent */
+  double line_width;  /* mm, lines */
+  int numeric_values; /* categories: the values are numbers (compared as numbers) */
+};
+
+sm_status sm_style_options_init(sm_style_options *o, int version) {
+  if (!o || version != SM_STYLE_OPTIONS_VERSION) return SM_E_INVALID_ARG;
+  sm_style_options d = SM_STYLE_OPTIONS_INIT;
+  *o = d;
+  return SM_OK;
+}
+
+void sm_style_destroy(sm_style *s) {
+  if (!s) return;
+  for (size_t i = 0; i < s->n; i++) sm__free((char *)s->cls[i].value), sm__free((char *)s->cls[i].label);
+  sm__free(s->cls), sm__free(s->field), sm__free(s->title), sm__free(s->units), sm__free(s);
+}
+
+static sm_style *style_new(sm_style_kind k, sm_geom_type g, const char *field, const char *title, const char *units) {
+  sm_style *s = sm__calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->kind = k, s->geom = g, s->threshold = -INFINITY, s->line_width = 0.5;
+  s->field = field ? sm__strdup(field) : NULL;
+  s->title = sm__strdup(title ? title : "");
+  s->units = sm__strdup(units ? units : "");
+  if ((field && !s->field) || !s->title || !s->units) {
+    sm_style_destroy(s);
+    return NULL;
+  }
+  return s;
+}
+
+static int add_class(sm_style *s, double lo, double hi, const char *value, const char *label, const uint8_t rgba[4]) {
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 8;
+    sm_style_class *c = sm__realloc(s->cls, cap * sizeof *c);
+    if (!c) return 0;
+    s->cls = c, s->cap = cap;
+  }
+  sm_style_class *c = &s->cls[s->n];
+  c->lower = lo, c->upper = hi;
+  c->value = value ? sm__strdup(value) : NULL;
+  c->label = sm__strdup(label ? label : "");
+  memcpy(c->rgba, rgba, 4);
+  if ((value && !c->value) || !c->label) {
+    sm__free((char *)c->value), sm__free((char *)c->label);
+    return 0;
+  }
+  s->n++;
+  return 1;
+}
+
+static void hex(const char *h, uint8_t a, uint8_t rgba[4]) {
+  unsigned v = (unsigned)strtoul(h + (h[0] == '#'), NULL, 16);
+  rgba[0] = (uint8_t)(v >> 16), rgba[1] = (uint8_t)(v >> 8), rgba[2] = (uint8_t)v, rgba[3] = a;
+}
+
+/* ---- ramps -------------------------------------------------------------------------------------------- */
+static int ramp_index(const char *name) {
+  for (size_t i = 0; i < sizeof sm__ramps / sizeof *sm__ramps; i++)
+    if (!strcmp(sm__ramps[i].name, name)) return (int)i;
+  return -1;
+}
+
+static void ramp_at(int r, double t, uint8_t rgb[3]) {
+  if (!(t > 0)) t = 0;
+  if (t > 1) t = 1;
+  int n = sm__ramps[r].n;
+  double u = t * (n - 1);
+  int k = (int)floor(u);
+  if (k >= n - 1) k = n - 2;
+  double f = u - k;
+  for (int c = 0; c < 3; c++)
+    rgb[c] = (uint8_t)lround(sm__ramps[r].stops[k][c] * (1 - f) + sm__ramps[r].stops[k + 1][c] * f);
+}
+
+sm_status sm_style_ramp_color(sm_ctx *ctx, const char *ramp, double t, uint8_t rgb[3]) {
+  int r = ramp ? ramp_index(ramp) : -1;
+  if (r < 0)
+    return sm__error(ctx, SM_E_INVALID_ARG, "unknown colour ramp '%s' (viridis, magma, ylorrd, reds, blues, rdbu)",
+                     ramp ? ramp : "(null)");
+  ramp_at(r, t, rgb);
+  return SM_OK;
+}
+
+/* Colour k of n classes along a ramp: sequential ramps from a little above their light end. */
+static void class_color(int r, size_t k, size_t n, double alpha, uint8_t rgba[4]) {
+  double t = n > 1 ? (double)k / (double)(n - 1) : 1;
+  if (strcmp(sm__ramps[r].name, "viridis") && strcmp(sm__ramps[r].name, "magma")) t = 0.12 + 0.88 * t;
+  ramp_at(r, t, rgba);
+  rgba[3] = (uint8_t)lround(255 * alpha);
+}
+
+/* ---- labels ------------------------------------------------------------------------------------------- */
+static void num(char *b, size_t n, double v) {
+  if (v == 0) snprintf(b, n, "0");
+  else if (fabs(v) >= 1e6 || fabs(v) < 1e-3) snprintf(b, n, "%.3g", v);
+  else if (fabs(v) >= 100) snprintf(b, n, "%.0f", v);
+  else snprintf(b, n, "%.3g", v);
+}
+
+static void range_label(char *b, size_t n, double lo, double hi) {
+  char a[32], c[32];
+  num(a, sizeof a, lo), num(c, sizeof c, hi);
+  snprintf(b, n, "%s \xe2\x80\x93 %s", a, c);
+}
+
+/* ---- classification ----------------------------------------------------------------------------------- */
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Fisher's exact optimisation of Jenks natural breaks over sorted v[0..n): k class upper bounds into b. */
+static int jenks(const double *v, size_t n, size_t k, double *b) {
+  if (k > n) k = n;
+  double *var = sm__malloc((n + 1) * (k + 1) * sizeof *var);
+  size_t *lo = sm__malloc((n + 1) * (k + 1) * sizeof *lo);
+  if (!var || !lo) {
+    sm__free(var), sm__free(lo);
+    return 0;
+  }
+#define V(i, j) var[(i) * (k + 1) + (j)]
+#define L(i, j) lo[(i) * (k + 1) + (j)]
+  for (size_t i = 0; i <= n; i++)
+    for (size_t j = 0; j <= k; j++) V(i, j) = INFINITY, L(i, j) = 0;
+  V(0, 0) = 0;
+  for (size_t i = 1; i <= n; i++) {
+    double s = 0, s2 = 0;
+    for (size_t m = i; m >= 1; m--) { /* the last class is v[m-1 .. i-1] */
+      double x = v[m - 1];
+      s += x, s2 += x * x;
+      double w = (double)(i - m + 1), ssd = s2 - s * s / w;
+      for (size_t j = 1; j <= k; j++) {
+        double c = V(m - 1, j - 1) + ssd;
+        if (c < V(i, j)) V(i, j) = c, L(i, j) = m;
+      }
+    }
+  }
+  size_t i = n;
+  for (size_t j = k; j >= 1; j--) {
+    b[j - 1] = v[i - 1];
+    i = L(i, j) - 1;
+  }
+#undef V
+#undef L
+  sm__free(var), sm__free(lo);
+  return (int)k;
+}
+
+/* Upper bounds of the classes of sorted values v[0..n) (all above lo): at most k, increasing, the last = max. */
+static sm_status breaks_of(sm_ctx *ctx, const double *v, size_t n, double lo, sm_style_classes m, size_t k,
+                           double *b, size_t *nb) {
+  size_t c = 0;
+  if (m == SM_CLASSES_EQUAL) {
+    for (size_t j = 1; j <= k; j++) b[c++] = j == k ? v[n - 1] : lo + (v[n - 1] - lo) * (double)j / (double)k;
+  } else if (m == SM_CLASSES_JENKS) {
+    /* at most 5,000 values: evenly spaced order statistics, the maximum included */
+    size_t ns = n < 5000 ? n : 5000;
+    double *s = sm__malloc(ns * sizeof *s);
+    if (!s) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < ns; i++) s[i] = v[ns > 1 ? (size_t)((double)i * (double)(n - 1) / (double)(ns - 1)) : 0];
+    int got = jenks(s, ns, k, b);
+    sm__free(s);
+    if (!got) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    c = (size_t)got;
+  } else {
+    for (size_t j = 1; j <= k; j++) b[c++] = v[(size_t)ceil((double)j * (double)n / (double)k) - 1];
+  }
+  /* ties: drop repeated bounds */
+  size_t w = 0;
+  for (size_t j = 0; j < c; j++)
+    if (!w || b[j] > b[w - 1]) b[w++] = b[j];
+  *nb = w;
+  return SM_OK;
+}
+
+static sm_status ramp_classes(sm_ctx *ctx, sm_style *s, int r, const double *b, size_t nb, double lo, double alpha) {
+  for (size_t j = 0; j < nb; j++) {
+    char lab[80];
+    double a = j ? b[j - 1] : lo;
+    range_label(lab, sizeof lab, a, b[j]);
+    uint8_t c[4];
+    class_color(r, j, nb, alpha, c);
+    if (!add_class(s, a, b[j], NULL, lab, c)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  return SM_OK;
+}
+
+sm_status sm_style_for_raster(sm_ctx *ctx, const sm_raster *raster, const sm_style_options *opts, sm_style **out) {
+  if (!raster || !out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_style_for_raster: NULL argument");
+  *out = NULL;
+  sm_style_options d = SM_STYLE_OPTIONS_INIT;
+  const sm_style_options *o = opts ? opts : &d;
+  if (o->version != SM_STYLE_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_style_options: version %d, expected %d", o->version,
+                     SM_STYLE_OPTIONS_VERSION);
+  const char *rname = o->ramp ? o->ramp : "viridis";
+  int r = ramp_index(rname);
+  if (r < 0)
+    return sm__error(ctx, SM_E_INVALID_ARG, "unknown colour ramp '%s' (viridis, magma, ylorrd, reds, blues, rdbu)", rname);
+  if (o->method < SM_CLASSES_QUANTILE || o->method > SM_CLASSES_FIXED)
+    return sm__error(ctx, SM_E_INVALID_ARG, "unknown classification %d", (int)o->method);
+  if (o->method != SM_CLASSES_FIXED && (o->n_classes < 2 || o->n_classes > 12))
+    return sm__error(ctx, SM_E_INVALID_ARG, "%d classes: give 2 to 12", o->n_classes);
+  if (o->method == SM_CLASSES_FIXED) {
+    if (!o->breaks || o->n_breaks < 1 || o->n_breaks > 12)
+      return sm__error(ctx, SM_E_INVALID_ARG, "fixed classes need 1 to 12 breaks, not %zu", o->breaks ? o->n_breaks : 0);
+    for (size_t j = 0; j < o->n_breaks; j++)
+      if (!isfinite(o->breaks[j]) || (j && !(o->breaks[j] > o->breaks[j - 1])))
+        return sm__error(ctx, SM_E_INVALID_ARG, "the fixed breaks must be finite and increasing (break %zu is %g)", j + 1,
+                         o->breaks[j]);
+  }
+  if (!(o->opacity >= 0 && o->opacity <= 1))
+    return sm__error(ctx, SM_E_INVALID_ARG, "opacity %g is not between 0 and 1", o->opacity);
+  size_t nc = sm_raster_width(raster) * sm_raster_height(raster), n = 0;
+  const double *v = sm_raster_values(raster);
+  double nd = sm_raster_nodata(raster), mn = INFINITY;
+  for (size_t i = 0; i < nc; i++)
+    if (isfinite(v[i]) && v[i] != nd && v[i] < mn) mn = v[i];
+  double thr = o->threshold;
+  if (isnan(thr)) thr = mn >= 0 ? 0 : mn;
+  if (o->method == SM_CLASSES_FIXED && !(o->breaks[0] > thr))
+    return sm__error(ctx, SM_E_INVALID_ARG, "the first fixed break %g is not above the threshold %g", o->breaks[0], thr);
+  double *vals = sm__malloc((nc ? nc : 1) * sizeof *vals);
+  if (!vals) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < nc; i++)
+    if (isfinite(v[i]) && v[i] != nd && v[i] > thr) vals[n++] = v[i];
+  if (!n) {
+    sm__free(vals);
+    return sm__error(ctx, SM_E_INPUT, "the surface has no value above %g: nothing to draw", thr);
+  }
+  const char *title = sm_raster_metadata_get(raster, "description");
+  if (!title || !*title) title = sm_raster_metadata_get(raster, "name");
+  sm_style *s = style_new(SM_STYLE_RAMP, SM_GEOM_NONE, NULL, title && *title ? title : "surface",
+                          sm_raster_metadata_get(raster, "units"));
+  if (!s) {
+    sm__free(vals);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  s->threshold = thr;
+  double b[12];
+  size_t nb = 0;
+  sm_status st = SM_OK;
+  if (o->method == SM_CLASSES_FIXED) {
+    memcpy(b, o->breaks, o->n_breaks * sizeof *b);
+    nb = o->n_breaks;
+  } else {
+    qsort(vals, n, sizeof *vals, cmp_d);
+    st = breaks_of(ctx, vals, n, thr, o->method, (size_t)o->n_classes, b, &nb);
+  }
+  sm__free(vals);
+  if (!st) st = ramp_classes(ctx, s, r, b, nb, thr, o->opacity);
+  if (st) {
+    sm_style_destroy(s);
+    return st;
+  }
+  *out = s;
+  return SM_OK;
+}
+
+/* ---- layers ------------------------------------------------------------------------------------------- */
+typedef struct {
+  const char *value, *label, *color;
+} cat_def;
+
+static sm_status categories(sm_ctx *ctx, sm_style *s, const cat_def *c, size_t n, uint8_t alpha, int numeric) {
+  s->numeric_values = numeric;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t rgba[4];
+    hex(c[i].color, alpha, rgba);
+    double v = numeric ? strtod(c[i].value, NULL) : NAN;
+    if (!add_class(s, v, v, c[i].value, c[i].label, rgba)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  return SM_OK;
+}
+
+/* Gi* bins: ArcGIS's hot spot colours. */
+static const cat_def GI[] = {{"3", "Hot spot, 99% confidence", "#d62f27"},  {"2", "Hot spot, 95% confidence", "#ed7551"},
+                             {"1", "Hot spot, 90% confidence", "#fab984"},  {"0", "Not significant", "#f7f7f2"},
+                             {"-1", "Cold spot, 90% confidence", "#c0ccbe"}, {"-2", "Cold spot, 95% confidence", "#849eba"},
+                             {"-3", "Cold spot, 99% confidence", "#4575b5"}};
+/* local Moran: GeoDa's cluster map colours */
+static const cat_def LISA[] = {{"HH", "High-High", "#ff0000"}, {"LL", "Low-Low", "#0000ff"},
+                               {"HL", "High-Low", "#f4ada8"},  {"LH", "Low-High", "#a7adf9"},
+                               {"", "Not significant", "#eeeeee"}};
+/* the 17 emerging hot spot categories: reds for hot, blues for cold, as ArcGIS's map */
+static const cat_def EHSA[] = {{"New Hot Spot", "New hot spot", "#8c0000"},
+                               {"Consecutive Hot Spot", "Consecutive hot spot", "#c03030"},
+                               {"Intensifying Hot Spot", "Intensifying hot spot", "#e31a1c"},
+                               {"Persistent Hot Spot", "Persistent hot spot", "#f0504a"},
+                               {"Diminishing Hot Spot", "Diminishing hot spot", "#f88570"},
+                               {"Sporadic Hot Spot", "Sporadic hot spot", "#fbb4a0"},
+                               {"Oscillating Hot Spot", "Oscillating hot spot", "#e38b9e"},
+                               {"Historical Hot Spot", "Historical hot spot", "#f5d1cb"},
+                               {"New Cold Spot", "New cold spot", "#00306e"},
+                               {"Consecutive Cold Spot", "Consecutive cold spot", "#1f4f9a"},
+                               {"Intensifying Cold Spot", "Intensifying cold spot", "#2b6ec0"},
+                               {"Persistent Cold Spot", "Persistent cold spot", "#4a8ad4"},
+                               {"Diminishing Cold Spot", "Diminishing cold spot", "#73a7e0"},
+                               {"Sporadic Cold Spot", "Sporadic cold spot", "#a2c4ea"},
+                               {"Oscillating Cold Spot", "Oscillating cold spot", "#8a9ed6"},
+                               {"Historical Cold Spot", "Historical cold spot", "#cfdcf2"},
+                               {"No Pattern Detected", "No pattern detected", "#ebebeb"}};
+static const cat_def LAMPS[] = {{"1", "Lit at the hour", "#ffd21f"}, {"0", "Not lit (out or switched off)", "#3c3c3c"}};
+static const cat_def ROUTES[] = {{"safest", "Safest route", "#1a9850"}, {"shortest", "Shortest route", "#5e5e5e"}};
+static const cat_def HOTAREAS[] = {{"50", "Densest area holding 50% of the density", "#bd0026"},
+                                   {"75", "75%", "#fd8d3c"},
+                                   {"90", "90%", "#fed976"}};
+
+#define NCAT(a) (sizeof a / sizeof *a)
+
+/* Graduated classes of a numeric field from the layer's values. */
+static sm_status field_classes(sm_ctx *ctx, sm_style *s, const sm_layer *l, long f, const char *ramp, size_t k,
+                               sm_style_classes m, double alpha, const double *fixed, size_t nfixed) {
+  int r = ramp_index(ramp);
+  size_t n = sm_layer_feature_count(l), c = 0;
+  double b[12];
+  size_t nb = 0;
+  double lo = 0;
+  if (fixed) {
+    memcpy(b, fixed, nfixed * sizeof *b);
+    nb = nfixed;
+  } else {
+    double *v = sm__malloc((n ? n : 1) * sizeof *v);
+    if (!v) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+      double x = sm_layer_get_double(l, i, (size_t)f);
+      if (isfinite(x)) v[c++] = x;
+    }
+    if (!c) {
+      sm__free(v);
+      uint8_t g[4] = {200, 200, 200, 200};
+      memcpy(s->single, g, 4);
+      s->kind = SM_STYLE_SINGLE;
+      sm__free(s->field);
+      s->field = NULL;
+      return SM_OK;
+    }
+    qsort(v, c, sizeof *v, cmp_d);
+    lo = v[0];
+    sm_status st = breaks_of(ctx, v, c, lo, m, k, b, &nb);
+    sm__free(v);
+    if (st) return st;
+  }
+  s->threshold = -INFINITY;
+  return ramp_classes(ctx, s, r, b, nb, lo, alpha);
+}
+
+sm_status sm_style_for_layer(sm_ctx *ctx, const sm_layer *l, sm_style **out) {
+  if (!l || !out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_style_for_layer: NULL argument");
+  *out = NULL;
+  const char *name = sm_layer_name(l);
+  sm_geom_type g = sm_layer_geom_type(l);
+  long f;
+  sm_style *s = NULL;
+  sm_status st = SM_OK;
+  size_t nl = strlen(name);
+#define NEW(kind, field, title, units)                                                                             \
+  do {                                                                                                             \
+    if (!(s = style_new(kind, g, field, title, units))) return sm__error(ctx, SM_E_NOMEM, "out of memory");       \
+  } while (0)
+  if (g == SM_GEOM_NONE) {
+    NEW(SM_STYLE_SINGLE, NULL, name, NULL);
+  } else if ((f = sm_layer_field_index(l, "gi_bin")) >= 0) {
+    NEW(SM_STYLE_CATEGORIES, "gi_bin", "Gi* hot and cold spots", NULL);
+    st = categories(ctx, s, GI, NCAT(GI), 230, 1);
+  } else if ((f = sm_layer_field_index(l, "lisa_class")) >= 0) {
+    NEW(SM_STYLE_CATEGORIES, "lisa_class", "Local Moran's I clusters", NULL);
+    st = categories(ctx, s, LISA, NCAT(LISA), 230, 0);
+  } else if (!strcmp(name, "emerging") && sm_layer_field_index(l, "category") >= 0) {
+    NEW(SM_STYLE_CATEGORIES, "category", "Emerging hot spots", NULL);
+    st = categories(ctx, s, EHSA, NCAT(EHSA), 230, 0);
+  } else if (!strcmp(name, "audit_segments") && (f = sm_layer_field_index(l, "priority")) >= 0) {
+    NEW(SM_STYLE_CLASSES, "priority", "Safety audit priority (0 to 100)", NULL);
+    static const double PB[] = {20, 40, 60, 80, 100};
+    s->line_width = 0.7;
+    st = field_classes(ctx, s, l, f, "ylorrd", 5, SM_CLASSES_FIXED, 1, PB, 5);
+  } else if (!strcmp(name, "dark_stretches")) {
+    NEW(SM_STYLE_SINGLE, NULL, "Dark stretches (below the lighting target)", NULL);
+    hex("#49006a", 255, s->single);
+    s->line_width = 1.4;
+  } else if (!strcmp(name, "audit_priorities")) {
+    NEW(SM_STYLE_SINGLE, NULL, "Top priorities", NULL);
+    hex("#e31a1c", 255, s->single);
+    s->line_width = 1.8;
+  } else if (!strcmp(name, "audit_lamps") && sm_layer_field_index(l, "lit") >= 0) {
+    NEW(SM_STYLE_CATEGORIES, "lit", "Lamps at the hour", NULL);
+    st = categories(ctx, s, LAMPS, NCAT(LAMPS), 255, 1);
+  } else if (!strcmp(name, "audit_wards") && (f = sm_layer_field_index(l, "share_below_target")) >= 0) {
+    NEW(SM_STYLE_CLASSES, "share_below_target", "Share of street length below the lighting target", NULL);
+    st = field_classes(ctx, s, l, f, "reds", 5, SM_CLASSES_QUANTILE, 0.75, NULL, 0);
+  } else if ((!strcmp(name, "routes") || !strcmp(name, "route_segments")) && sm_layer_field_index(l, "route") >= 0) {
+    NEW(SM_STYLE_CATEGORIES, "route", "Walking routes", NULL);
+    s->line_width = 1.6;
+    st = categories(ctx, s, ROUTES, NCAT(ROUTES), 255, 0);
+  } else if (sm_layer_field_index(l, "percent") >= 0 && sm_layer_field_index(l, "threshold") >= 0) {
+    NEW(SM_STYLE_CATEGORIES, "percent", "KDE hot-spot areas", NULL);
+    st = categories(ctx, s, HOTAREAS, NCAT(HOTAREAS), 110, 1);
+  } else if (nl > 4 && !strcmp(name + nl - 4, "_top") && (f = sm_layer_field_index(l, "risk")) >= 0) {
+    NEW(SM_STYLE_CLASSES, "risk", "Forecast top cells (risk)", NULL);
+    st = field_classes(ctx, s, l, f, "reds", 4, SM_CLASSES_QUANTILE, 0.8, NULL, 0);
+  } else if (!strcmp(name, "scan_clusters")) {
+    NEW(SM_STYLE_SINGLE, NULL, "Space-time scan clusters", NULL);
+    hex("#e31a1c", 90, s->single);
+  } else if ((f = sm_layer_field_index(l, "per_km2")) >= 0 && sm_layer_field_index(l, "total") >= 0) {
+    NEW(SM_STYLE_CLASSES, "per_km2", "Crimes per km\xc2\xb2", "per km\xc2\xb2");
+    st = field_classes(ctx, s, l, f, "ylorrd", 5, SM_CLASSES_QUANTILE, 0.8, NULL, 0);
+  } else {
+    NEW(SM_STYLE_SINGLE, NULL, name, NULL);
+    hex(g == SM_GEOM_POINT ? "#6a51a3" : "#3182bd", g == SM_GEOM_POLYGON || g == SM_GEOM_MULTIPOLYGON ? 120 : 255,
+        s->single);
+  }
+#undef NEW
+  if (st) {
+    sm_style_destroy(s);
+    return st;
+  }
+  *out = s;
+  return SM_OK;
+}
+
+/* ---- reading a style ---------------------------------------------------------------------------------- */
+sm_style_kind sm_style_get_kind(const sm_style *s) { return s ? s->kind : SM_STYLE_SINGLE; }
+const char *sm_style_field(const sm_style *s) { return s ? s->field : NULL; }
+const char *sm_style_title(const sm_style *s) { return s ? s->title : NULL; }
+const char *sm_style_units(const sm_style *s) { return s ? s->units : NULL; }
+sm_geom_type sm_style_geom_type(const sm_style *s) { return s ? s->geom : SM_GEOM_NONE; }
+size_t sm_style_class_count(const sm_style *s) { return s ? s->n : 0; }
+
+sm_status sm_style_class_get(const sm_style *s, size_t i, sm_style_class *out) {
+  if (!s || !out || i >= s->n) return SM_E_INVALID_ARG;
+  *out = s->cls[i];
+  return SM_OK;
+}
+
+void sm_style_single_color(const sm_style *s, uint8_t rgba[4]) {
+  if (s) memcpy(rgba, s->single, 4);
+  else memset(rgba, 0, 4);
+}
+
+void sm_style_color(const sm_style *s, double v, uint8_t rgba[4]) {
+  memset(rgba, 0, 4);
+  if (!s || isnan(v) || !s->n) return;
+  if (s->kind == SM_STYLE_CATEGORIES) {
+    for (size_t i = 0; i < s->n; i++)
+      if (s->cls[i].lower == v) {
+        memcpy(rgba, s->cls[i].rgba, 4);
+        return;
+      }
+    return;
+  }
+  if (v <= s->threshold) return;
+  if (s->kind == SM_STYLE_RAMP && v <= s->cls[0].lower) return;
+  if (s->kind == SM_STYLE_CLASSES && v < s->cls[0].lower) return;
+  /* the first class whose upper bound holds v; above the last, the last */
+  size_t a = 0, b = s->n - 1;
+  while (a < b) {
+    size_t m = (a + b) / 2;
+    if (v <= s->cls[m].upper) b = m;
+    else a = m + 1;
+  }
+  memcpy(rgba, s->cls[a].rgba, 4);
+}
+
+void sm_style_color_text(const sm_style *s, const char *value, uint8_t rgba[4]) {
+  memset(rgba, 0, 4);
+  if (!s || s->kind != SM_STYLE_CATEGORIES) return;
+  for (size_t i = 0; i < s->n; i++)
+    if (!strcmp(s->cls[i].value, value ? value : "")) {
+      memcpy(rgba, s->cls[i].rgba, 4);
+      return;
+    }
+}
+
+/* ---- QGIS style (QML) --------------------------------------------------------------------------------- */
+static sm_status xml_text(sm_buf *b, const char *t) {
+  sm_status st = SM_OK;
+  for (const char *c = t ? t : ""; *c && !st; c++) {
+    switch (*c) {
+    case '&': st = sm__buf_append(b, "&amp;", 5); break;
+    case '<': st = sm__buf_append(b, "&lt;", 4); break;
+    case '>': st = sm__buf_append(b, "&gt;", 4); break;
+    case '"': st = sm__buf_append(b, "&quot;", 6); break;
+    default: st = sm__buf_append(b, c, 1);
+    }
+  }
+  return st;
+}
+
+static sm_status qml_symbol(sm_buf *b, const sm_style *s, sm_geom_type g, int name, const uint8_t c[4]) {
+  const char *type = g == SM_GEOM_POINT                                     ? "marker"
+                     : g == SM_GEOM_LINESTRING || g == SM_GEOM_MULTILINESTRING ? "line"
+                                                                           : "fill";
+  sm_status st = sm__buf_printf(b, "<symbol type=\"%s\" name=\"%d\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">", type, name);
+  if (st) return st;
+  char col[40];
+  snprintf(col, sizeof col, "%u,%u,%u,%u", c[0], c[1], c[2], c[3]);
+  if (!strcmp(type, "fill"))
+    st = sm__buf_printf(b,
+                        "<layer class=\"SimpleFill\" enabled=\"1\" locked=\"0\" pass=\"0\"><Option type=\"Map\">"
+                        "<Option name=\"color\" type=\"QString\" value=\"%s\"/>"
+                        "<Option name=\"outline_color\" type=\"QString\" value=\"90,90,90,%u\"/>"
+                        "<Option name=\"outline_style\" type=\"QString\" value=\"solid\"/>"
+                        "<Option name=\"outline_width\" type=\"QString\" value=\"0.1\"/>"
+                        "<Option name=\"outline_width_unit\" type=\"QString\" value=\"MM\"/>"
+                        "<Option name=\"style\" type=\"QString\" value=\"solid\"/></Option></layer>",
+                        col, c[3] < 128 ? 200u : 110u);
+  else if (!strcmp(type, "line"))
+    st = sm__buf_printf(b,
+                        "<layer class=\"SimpleLine\" enabled=\"1\" locked=\"0\" pass=\"0\"><Option type=\"Map\">"
+                        "<Option name=\"capstyle\" type=\"QString\" value=\"round\"/>"
+                        "<Option name=\"joinstyle\" type=\"QString\" value=\"round\"/>"
+                        "<Option name=\"line_color\" type=\"QString\" value=\"%s\"/>"
+                        "<Option name=\"line_style\" type=\"QString\" value=\"solid\"/>"
+                        "<Option name=\"line_width\" type=\"QString\" value=\"%g\"/>"
+                        "<Option name=\"line_width_unit\" type=\"QString\" value=\"MM\"/></Option></layer>",
+                        col, s->line_width);
+  else
+    st = sm__buf_printf(b,
+                        "<layer class=\"SimpleMarker\" enabled=\"1\" locked=\"0\" pass=\"0\"><Option type=\"Map\">"
+                        "<Option name=\"color\" type=\"QString\" value=\"%s\"/>"
+                        "<Option name=\"name\" type=\"QString\" value=\"circle\"/>"
+                        "<Option name=\"outline_color\" type=\"QString\" value=\"40,40,40,255\"/>"
+                        "<Option name=\"outline_width\" type=\"QString\" value=\"0.1\"/>"
+                        "<Option name=\"size\" type=\"QString\" value=\"2\"/>"
+                        "<Option name=\"size_unit\" type=\"QString\" value=\"MM\"/></Option></layer>",
+                        col);
+  return st ? st : sm__buf_append(b, "</symbol>", 9);
+}
+
+static sm_status qml_raster(sm_buf *b, const sm_style *s) {
+  double hi = s->cls[s->n - 1].upper, lo = s->cls[0].lower;
+  sm_status st = sm__buf_printf(
+      b,
+      "<pipe><rasterrenderer type=\"singlebandpseudocolor\" band=\"1\" opacity=\"1\" alphaBand=\"-1\" "
+      "classificationMin=\"%.17g\" classificationMax=\"%.17g\" nodataColor=\"\"><rasterTransparency/>"
+      "<minMaxOrigin><limits>None</limits><extent>WholeRaster</extent><statAccuracy>Estimated</statAccuracy>"
+      "<cumulativeCutLower>0.02</cumulativeCutLower><cumulativeCutUpper>0.98</cumulativeCutUpper>"
+      "<stdDevFactor>2</stdDevFactor></minMaxOrigin><rastershader><colorrampshader colorRampType=\"DISCRETE\" "
+      "classificationMode=\"3\" clip=\"0\" minimumValue=\"%.17g\" maximumValue=\"%.17g\" labelPrecision=\"4\">"
+      "<item alpha=\"0\" value=\"%.17g\" label=\"",
+      lo, hi, lo, hi, lo);
+  if (!st) st = xml_text(b, lo == 0 ? "0 (none)" : "at or below the threshold");
+  if (!st) st = sm__buf_append(b, "\" color=\"#000000\"/>", 19);
+  for (size_t i = 0; i < s->n && !st; i++) {
+    const sm_style_class *c = &s->cls[i];
+    if (i + 1 < s->n) st = sm__buf_printf(b, "<item alpha=\"%u\" value=\"%.17g\" label=\"", c->rgba[3], c->upper);
+    else st = sm__buf_printf(b, "<item alpha=\"%u\" value=\"inf\" label=\"", c->rgba[3]);
+    if (!st) st = xml_text(b, c->label);
+    if (!st) st = sm__buf_printf(b, "\" color=\"#%02x%02x%02x\"/>", c->rgba[0], c->rgba[1], c->rgba[2]);
+  }
+  if (!st)
+    st = sm__buf_printf(b, "</colorrampshader></rastershader></rasterrenderer>"
+                           "<brightnesscontrast brightness=\"0\" contrast=\"0\" gamma=\"1\"/>"
+                           "<huesaturation saturation=\"0\" grayscaleMode=\"0\" colorizeOn=\"0\"/>"
+                           "<rasterresampler maxOversampling=\"2\"/></pipe><blendMode>0</blendMode>");
+  return st;
+}
+
+sm_status sm_style_qml(sm_ctx *ctx, const sm_style *s, sm_geom_type g, char **qml) {
+  if (!s || !qml) return sm__error(ctx, SM_E_INVALID_ARG, "sm_style_qml: NULL argument");
+  *qml = NULL;
+  sm_buf b = {0};
+  sm_status st = sm__buf_printf(&b, "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+                                    "<qgis version=\"3.22.0\" styleCategories=\"Symbology|Labeling|Legend\">");
+  if (!st && s->kind == SM_STYLE_RAMP && s->n) {
+    st = qml_raster(&b, s);
+  } else if (!st && (s->kind == SM_STYLE_SINGLE || !s->n)) {
+    st = sm__buf_printf(&b, "<renderer-v2 type=\"singleSymbol\" symbollevels=\"0\" enableorderby=\"0\" "
+                            "forceraster=\"0\"><symbols>");
+    if (!st) st = qml_symbol(&b, s, g, 0, s->single);
+    if (!st) st = sm__buf_printf(&b, "</symbols></renderer-v2>");
+  } else if (!st) {
+    int cat = s->kind == SM_STYLE_CATEGORIES;
+    st = sm__buf_printf(&b, "<renderer-v2 type=\"%s\" attr=\"", cat ? "categorizedSymbol" : "graduatedSymbol");
+    if (!st) st = xml_text(&b, s->field);
+    if (!st)
+      st = sm__buf_printf(&b, "\" symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\"%s><%s>",
+                          cat ? "" : " graduatedMethod=\"GraduatedColor\"", cat ? "categories" : "ranges");
+    for (size_t i = 0; i < s->n && !st; i++) {
+      const sm_style_class *c = &s->cls[i];
+      if (cat) {
+        st = sm__buf_printf(&b, "<category render=\"true\" symbol=\"%zu\" value=\"", i);
+        if (!st) st = xml_text(&b, c->value);
+      } else {
+        st = sm__buf_printf(&b, "<range render=\"true\" symbol=\"%zu\" lower=\"%.17g\" upper=\"%.17g\"", i, c->lower,
+                            c->upper);
+      }
+      if (!st) st = sm__buf_printf(&b, "%slabel=\"", cat ? "\" " : " ");
+      if (!st) st = xml_text(&b, c->label);
+      if (!st) st = sm__buf_append(&b, "\"/>", 3);
+    }
+    if (!st) st = sm__buf_printf(&b, "</%s><symbols>", cat ? "categories" : "ranges");
+    for (size_t i = 0; i < s->n && !st; i++) st = qml_symbol(&b, s, g, (int)i, s->cls[i].rgba);
+    if (!st) st = sm__buf_printf(&b, "</symbols></renderer-v2>");
+  }
+  if (!st) st = sm__buf_printf(&b, "</qgis>\n");
+  if (st) {
+    sm__free(b.s);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  *qml = b.s;
+  return SM_OK;
+}
+
+/* ---- JSON for the viewer ------------------------------------------------------------------------------ */
+static sm_status json_str(sm_buf *b, const char *t) {
+  sm_status st = sm__buf_append(b, "\"", 1);
+  for (const unsigned char *c = (const unsigned char *)(t ? t : ""); *c && !st; c++) {
+    if (*c == '"' || *c == '\\') {
+      char e[2] = {'\\', (char)*c};
+      st = sm__buf_append(b, e, 2);
+    } else if (*c < 0x20) st = sm__buf_printf(b, "\\u%04x", *c);
+    else st = sm__buf_append(b, (const char *)c, 1);
+  }
+  return st ? st : sm__buf_append(b, "\"", 1);
+}
+
+static sm_status json_num(sm_buf *b, double v) {
+  if (isfinite(v)) return sm__buf_printf(b, "%.17g", v);
+  return sm__buf_append(b, "null", 4);
+}
+
+sm_status sm_style_json(sm_ctx *ctx, const sm_style *s, char **json) {
+  if (!s || !json) return sm__error(ctx, SM_E_INVALID_ARG, "sm_style_json: NULL argument");
+  *json = NULL;
+  static const char *const kinds[] = {"single", "categories", "classes", "ramp"};
+  sm_buf b = {0};
+  sm_status st = sm__buf_printf(&b, "{\"kind\": \"%s\", \"field\": ", kinds[s->kind]);
+  if (!st) st = s->field ? json_str(&b, s->field) : sm__buf_append(&b, "null", 4);
+  if (!st) st = sm__buf_append(&b, ", \"title\": ", 11);
+  if (!st) st = json_str(&b, s->title);
+  if (!st) st = sm__buf_append(&b, ", \"units\": ", 11);
+  if (!st) st = json_str(&b, s->units);
+  if (!st) st = sm__buf_append(&b, ", \"threshold\": ", 15);
+  if (!st) st = json_num(&b, s->threshold);
+  if (!st)
+    st = sm__buf_printf(&b, ", \"color\": \"#%02x%02x%02x\", \"opacity\": %.3g, \"line_width_mm\": %g, \"classes\": [",
+                        s->single[0], s->single[1], s->single[2], s->single[3] / 255.0, s->line_width);
+  for (size_t i = 0; i < s->n && !st; i++) {
+    const sm_style_class *c = &s->cls[i];
+    st = sm__buf_append(&b, i ? ", {\"lower\": " : "{\"lower\": ", i ? 12 : 10);
+    if (!st) st = json_num(&b, c->lower);
+    if (!st) st = sm__buf_append(&b, ", \"upper\": ", 11);
+    if (!st) st = json_num(&b, c->upper);
+    if (!st) st = sm__buf_append(&b, ", \"value\": ", 11);
+    if (!st) st = c->value ? json_str(&b, c->value) : sm__buf_append(&b, "null", 4);
+    if (!st) st = sm__buf_append(&b, ", \"label\": ", 11);
+    if (!st) st = json_str(&b, c->label);
+    if (!st)
+      st = sm__buf_printf(&b, ", \"color\": \"#%02x%02x%02x\", \"opacity\": %.3g}", c->rgba[0], c->rgba[1], c->rgba[2],
+                          c->rgba[3] / 255.0);
+  }
+  if (!st) st = sm__buf_append(&b, "]}", 2);
+  if (st) {
+    sm__free(b.s);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  *json = b.s;
+  return SM_OK;
+}
