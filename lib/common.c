@@ -288,3 +288,15 @@ const char *sm__thousands(unsigned long long v, char *buf, size_t n) {
   if (n) buf[o < n ? o : n - 1] = '\0';
   return buf;
 }
+
+sm_status sm__json_str(sm_buf *b, const char *t) {
+  sm_status st = sm__buf_append(b, "\"", 1);
+  for (const unsigned char *c = (const unsigned char *)(t ? t : ""); *c && !st; c++) {
+    if (*c == '"' || *c == '\\') {
+      char e[2] = {'\\', (char)*c};
+      st = sm__buf_append(b, e, 2);
+    } else if (*c < 0x20) st = sm__buf_printf(b, "\\u%04x", *c);
+    else st = sm__buf_append(b, (const char *)c, 1);
+  }
+  return st ? st : sm__buf_append(b, "\"", 1);
+}

@@ -623,18 +623,6 @@ sm_status sm_style_qml(sm_ctx *ctx, const sm_style *s, sm_geom_type g, char **qm
 }
 
 /* ---- JSON for the viewer ------------------------------------------------------------------------------ */
-static sm_status json_str(sm_buf *b, const char *t) {
-  sm_status st = sm__buf_append(b, "\"", 1);
-  for (const unsigned char *c = (const unsigned char *)(t ? t : ""); *c && !st; c++) {
-    if (*c == '"' || *c == '\\') {
-      char e[2] = {'\\', (char)*c};
-      st = sm__buf_append(b, e, 2);
-    } else if (*c < 0x20) st = sm__buf_printf(b, "\\u%04x", *c);
-    else st = sm__buf_append(b, (const char *)c, 1);
-  }
-  return st ? st : sm__buf_append(b, "\"", 1);
-}
-
 static sm_status json_num(sm_buf *b, double v) {
   if (isfinite(v)) return sm__buf_printf(b, "%.17g", v);
   return sm__buf_append(b, "null", 4);
@@ -646,11 +634,11 @@ sm_status sm_style_json(sm_ctx *ctx, const sm_style *s, char **json) {
   static const char *const kinds[] = {"single", "categories", "classes", "ramp"};
   sm_buf b = {0};
   sm_status st = sm__buf_printf(&b, "{\"kind\": \"%s\", \"field\": ", kinds[s->kind]);
-  if (!st) st = s->field ? json_str(&b, s->field) : sm__buf_append(&b, "null", 4);
+  if (!st) st = s->field ? sm__json_str(&b, s->field) : sm__buf_append(&b, "null", 4);
   if (!st) st = sm__buf_append(&b, ", \"title\": ", 11);
-  if (!st) st = json_str(&b, s->title);
+  if (!st) st = sm__json_str(&b, s->title);
   if (!st) st = sm__buf_append(&b, ", \"units\": ", 11);
-  if (!st) st = json_str(&b, s->units);
+  if (!st) st = sm__json_str(&b, s->units);
   if (!st) st = sm__buf_append(&b, ", \"threshold\": ", 15);
   if (!st) st = json_num(&b, s->threshold);
   if (!st)
@@ -663,9 +651,9 @@ sm_status sm_style_json(sm_ctx *ctx, const sm_style *s, char **json) {
     if (!st) st = sm__buf_append(&b, ", \"upper\": ", 11);
     if (!st) st = json_num(&b, c->upper);
     if (!st) st = sm__buf_append(&b, ", \"value\": ", 11);
-    if (!st) st = c->value ? json_str(&b, c->value) : sm__buf_append(&b, "null", 4);
+    if (!st) st = c->value ? sm__json_str(&b, c->value) : sm__buf_append(&b, "null", 4);
     if (!st) st = sm__buf_append(&b, ", \"label\": ", 11);
-    if (!st) st = json_str(&b, c->label);
+    if (!st) st = sm__json_str(&b, c->label);
     if (!st)
       st = sm__buf_printf(&b, ", \"color\": \"#%02x%02x%02x\", \"opacity\": %.3g}", c->rgba[0], c->rgba[1], c->rgba[2],
                           c->rgba[3] / 255.0);

@@ -23,6 +23,8 @@ typedef struct sm_buf {
 } sm_buf;
 sm_status sm__buf_append(sm_buf *b, const char *s, size_t n);
 sm_status sm__buf_printf(sm_buf *b, const char *fmt, ...) SM_PRINTF(2, 3);
+/* A JSON string literal of s (quotes and escapes; NULL as "") appended to b. */
+sm_status sm__json_str(sm_buf *b, const char *s);
 
 /* ---- text helpers -------------------------------------------------------- */
 int sm__strcaseeq(const char *a, const char *b);

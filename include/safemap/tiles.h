@@ -1,0 +1,126 @@
+/**
+ * @file safemap/tiles.h
+ * @brief Map tiles from surfaces and layers (XYZ directories, MBTiles 1.3, GeoPackage tiles, Mapbox vector
+ * tiles) and an offline web viewer.
+ *
+ * Tiles are Web Mercator (EPSG:3857), 256 pixels, in the XYZ scheme (row 0 at the north); MBTiles stores
+ * rows in the TMS scheme (row 0 at the south: 2^z - 1 - y). A surface is warped once per zoom with GDAL and
+ * coloured with its style (style.h): the colour tiles. Beside them, value tiles keep the surface's values
+ * exactly: each pixel's float32 value in its RGBA bytes (R the most significant byte of the IEEE 754 bits,
+ * A the least; nodata and transparent pixels are NaN's 0x7FC00000), which a viewer decodes to show the
+ * value under the cursor and to restyle without re-tiling. Layers become Mapbox vector tiles through
+ * GDAL's MVT driver.
+ *
+ * A directory of tiles also holds `safemap_map.json`, the manifest of what it contains (one entry per tile
+ * set: name, kind "raster" or "vector", path template, zooms, bounds, the style as sm_style_json(), the
+ * value encoding, the metadata of the surface or layer); each writer adds its entry, and
+ * sm_tiles_viewer() writes `index.html` from it.
+ * @defgroup tiles Tiles
+ * @{
+ */
+#ifndef SAFEMAP_TILES_H
+#define SAFEMAP_TILES_H
+
+#include "safemap/layer.h"
+#include "safemap/raster.h"
+#include "safemap/style.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Where tiles go. */
+typedef enum sm_tiles_format {
+  SM_TILES_AUTO = 0,    /**< from the output: *.mbtiles, *.gpkg, else a directory */
+  SM_TILES_XYZ = 1,     /**< a directory DIR/NAME/z/x/y.png (values: DIR/NAME_values/z/x/y.png) */
+  SM_TILES_MBTILES = 2, /**< an MBTiles 1.3 file */
+  SM_TILES_GPKG = 3     /**< GeoPackage tiles (a tile matrix set in EPSG:3857) */
+} sm_tiles_format;
+
+/** Options of the tile writers. Fields are only appended. */
+typedef struct sm_tiles_options {
+  int version;              /**< SM_TILES_OPTIONS_VERSION */
+  sm_tiles_format format;   /**< default SM_TILES_AUTO */
+  int min_zoom, max_zoom;   /**< -1 (default): automatic. The maximum is the first zoom whose pixel is no larger
+                                 than the surface's cell (layers: 16); the minimum, the zoom at which the
+                                 data's extent fits in one tile, at most the maximum */
+  const char *resampling;   /**< surfaces: "near" (default: class colours stay exact), "bilinear", "cubic",
+                                 "average" */
+  sm_style_options style;   /**< surfaces: ramp, classes, threshold, opacity */
+  int values;               /**< surfaces: 1 (default) = value tiles beside the colour tiles */
+  size_t max_tiles;         /**< more tiles than this are refused before any is rendered (default 250,000) */
+  int overwrite;            /**< 1: replace an existing file or tile set */
+  const char *name;         /**< tile set name; NULL = the raster's or layer's "name" */
+} sm_tiles_options;
+
+#define SM_TILES_OPTIONS_VERSION 1
+#define SM_TILES_OPTIONS_INIT                                                                                        \
+  {SM_TILES_OPTIONS_VERSION, SM_TILES_AUTO, -1, -1, NULL, SM_STYLE_OPTIONS_INIT, 1, 250000, 0, NULL}
+
+/** What a writer made. */
+typedef struct sm_tiles_info {
+  int min_zoom, max_zoom;
+  size_t tiles;         /**< tiles written (colour tiles, or vector tiles) */
+  size_t empty;         /**< tiles skipped as empty */
+  double bounds[4];     /**< west, south, east, north in degrees */
+} sm_tiles_info;
+
+/** Initialises options to their defaults. @return SM_OK or SM_E_INVALID_ARG (unknown version). @since 0.3 */
+SM_API sm_status sm_tiles_options_init(sm_tiles_options *opts, int version);
+
+/**
+ * Colour tiles (and value tiles) of a single-band surface, rendered in parallel (the ctx's threads), the same
+ * bytes for any number of threads; empty tiles are not written. Progress and cancel through the ctx.
+ * @param out a directory (created; tiles go under out/NAME/), a .mbtiles or a .gpkg file.
+ * @param[out] info may be NULL.
+ * @return SM_OK, SM_E_INVALID_ARG (bad options, zoom range over max_tiles), SM_E_CRS (no CRS), SM_E_INPUT
+ *         (nothing above the threshold), SM_E_IO (exists without overwrite, cannot write), SM_E_NOMEM,
+ *         SM_E_CANCELLED. On failure nothing is left at `out` (a directory keeps what it held before).
+ * @since 0.3
+ */
+SM_API sm_status sm_tiles_raster(sm_ctx *ctx, const sm_raster *surface, const char *out,
+                                 const sm_tiles_options *opts, sm_tiles_info *info);
+
+/**
+ * Mapbox vector tiles of layers (each a layer of the tiles, with its fields), through GDAL's MVT driver.
+ * @param out a directory (tiles under out/NAME/z/x/y.pbf, NAME from opts->name or "layers") or a .mbtiles
+ *        file (with the `json` metadata and its `vector_layers`).
+ * @since 0.3
+ */
+SM_API sm_status sm_tiles_vector(sm_ctx *ctx, sm_layer *const *layers, size_t n, const char *out,
+                                 const sm_tiles_options *opts, sm_tiles_info *info);
+
+/** Options of sm_tiles_viewer(). Fields are only appended. */
+typedef struct sm_viewer_options {
+  int version;         /**< SM_VIEWER_OPTIONS_VERSION */
+  const char *title;   /**< page title; NULL = "safemap" */
+  const char *basemap; /**< a tile URL template ({z}/{x}/{y}) for a base map; NULL (default) = none: the page
+                            then needs no network */
+} sm_viewer_options;
+
+#define SM_VIEWER_OPTIONS_VERSION 1
+#define SM_VIEWER_OPTIONS_INIT {SM_VIEWER_OPTIONS_VERSION, NULL, NULL}
+
+/**
+ * Writes dir/index.html and what it needs (the Leaflet library, its licence, the page's script and the
+ * manifest as a script) for the tile sets listed in dir/safemap_map.json. The page opens from the file
+ * system with no network: the surfaces, the layers with popups of their fields, a legend with units and
+ * classes, a layer switcher, the value under the cursor, and an "About this map" panel with the metadata.
+ * @return SM_OK, SM_E_INPUT (no manifest, or no tile set in it), SM_E_IO, SM_E_NOMEM.
+ * @since 0.3
+ */
+SM_API sm_status sm_tiles_viewer(sm_ctx *ctx, const char *dir, const sm_viewer_options *opts);
+
+/** The EPSG:3857 bounds (minx, miny, maxx, maxy, metres) of XYZ tile (z, x, y). @since 0.3 */
+SM_API void sm_tile_bounds(int z, int x, int y, double b[4]);
+/** The MBTiles (TMS) row of XYZ row y at zoom z: 2^z - 1 - y. @since 0.3 */
+SM_API int sm_tile_tms_row(int z, int y);
+/** The XYZ tile holding EPSG:3857 point (mx, my) at zoom z (clamped to the pyramid). @since 0.3 */
+SM_API void sm_tile_of(double mx, double my, int z, int *x, int *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+#endif /* SAFEMAP_TILES_H */
