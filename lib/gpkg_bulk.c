@@ -40,11 +40,15 @@ static double rd_f64(const unsigned char *b, int le) {
   return d;
 }
 
-static int rd_points(wkb_rd *r, int le, uint32_t count) {
+/* count points; a point (is_point) of two NaNs is POINT EMPTY, any other NaN coordinate is refused */
+static int rd_points(wkb_rd *r, int le, uint32_t count, int is_point) {
   if ((r->n - r->i) / 16 < count) return 0;
   for (uint32_t k = 0; k < count; k++, r->i += 16) {
     double x = rd_f64(r->p + r->i, le), y = rd_f64(r->p + r->i + 8, le);
-    if (isnan(x) || isnan(y)) continue; /* POINT EMPTY */
+    if (isnan(x) || isnan(y)) {
+      if (is_point && isnan(x) && isnan(y)) continue;
+      return 0;
+    }
     if (r->npts++ == 0) {
       r->e[0] = r->e[1] = x;
       r->e[2] = r->e[3] = y;
@@ -56,19 +60,19 @@ static int rd_points(wkb_rd *r, int le, uint32_t count) {
   return 1;
 }
 
-/* One 2D geometry (ISO types 1-7) at r->i; 0 when malformed. */
+/* One 2D geometry (ISO types 1-7) at r->i; 0 when malformed or with a coordinate that is not a number. */
 static int rd_geom(wkb_rd *r, int depth, uint32_t *type) {
   if (depth > 4 || r->n - r->i < 5 || r->p[r->i] > 1) return 0;
   int le = r->p[r->i++];
   uint32_t t, c, c2, sub;
   if (!rd_u32(r, le, &t) || t < 1 || t > 7) return 0;
   *type = t;
-  if (t == 1) return rd_points(r, le, 1);
+  if (t == 1) return rd_points(r, le, 1, 1);
   if (!rd_u32(r, le, &c)) return 0;
-  if (t == 2) return rd_points(r, le, c);
+  if (t == 2) return rd_points(r, le, c, 0);
   if (t == 3) {
     for (uint32_t k = 0; k < c; k++)
-      if (!rd_u32(r, le, &c2) || !rd_points(r, le, c2)) return 0;
+      if (!rd_u32(r, le, &c2) || !rd_points(r, le, c2, 0)) return 0;
     return 1;
   }
   if (c > r->n - r->i) return 0; /* every part takes at least a byte */

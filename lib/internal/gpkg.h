@@ -17,7 +17,8 @@ typedef struct sm_rtree_item {
 /* A GeoPackage geometry blob (GP header, envelope unless a point, then ISO WKB) for a row's WKB in a
  * layer of type t: a single polygon or line in a multi layer is wrapped into the multi type. On success
  * *blob (sm__malloc'd) and its size; *empty when the geometry is empty; env[4] = minx, maxx, miny, maxy.
- * SM_E_GEOMETRY when the WKB is malformed or of another type. */
+ * SM_E_GEOMETRY when the WKB is malformed, has a NaN coordinate (other than POINT EMPTY's) or is of another
+ * type. */
 sm_status sm__gpkg_blob(sm_ctx *ctx, sm_geom_type t, int32_t srs_id, const unsigned char *wkb, size_t n,
                         unsigned char **blob, size_t *blob_n, int *empty, double env[4]);
 
