@@ -185,6 +185,10 @@ static void blobs(void **state) {
   n = wkb_line(w, xy, 3);
   assert_int_equal(sm__gpkg_blob(ctx, SM_GEOM_POLYGON, 27700, w, n, &b, &bn, &empty, e), SM_E_GEOMETRY);
   assert_contains(sm_ctx_last_error(ctx), "a line where a polygon belongs");
+  /* a line with a coordinate that is not a number (only a point may be empty) */
+  double bad_xy[4] = {1, 2, 3, NAN};
+  n = wkb_line(w, bad_xy, 2);
+  assert_int_equal(sm__gpkg_blob(ctx, SM_GEOM_LINESTRING, 27700, w, n, &b, &bn, &empty, e), SM_E_GEOMETRY);
 }
 
 /* 5,000 lines and a row without geometry through sm_write_layers: GDAL reads them back, finds them through the
