@@ -17,6 +17,7 @@
 
 int __wrap_cli_read(cli_run *r);
 sm_status __wrap_sm_raster_read(sm_ctx *ctx, const char *path, int band, sm_raster **out);
+sm_status __wrap_sm_route_run(sm_ctx *ctx, sm_result **out, const char *audit, const sm_route_options *opts);
 
 int __wrap_cli_read(cli_run *r) {
   r->rc = 1;
@@ -25,6 +26,13 @@ int __wrap_cli_read(cli_run *r) {
 
 sm_status __wrap_sm_raster_read(sm_ctx *ctx, const char *path, int band, sm_raster **out) {
   (void)ctx, (void)path, (void)band;
+  if (out) *out = NULL;
+  return SM_E_IO;
+}
+
+/* route reads its audit through SpatiaLite, not cli_read: refused the same way */
+sm_status __wrap_sm_route_run(sm_ctx *ctx, sm_result **out, const char *audit, const sm_route_options *opts) {
+  (void)ctx, (void)audit, (void)opts;
   if (out) *out = NULL;
   return SM_E_IO;
 }
@@ -44,7 +52,8 @@ typedef struct fz_command {
 
 static const fz_command FZ_COMMANDS[] = {{"info", cmd_info},         {"count", cmd_count},           {"kde", fz_kde},
                                          {"hotspots", cmd_hotspots}, {"emerging", cmd_emerging},     {"nearrepeat", cmd_nearrepeat},
-                                         {"scan", cmd_scan},         {"forecast", cmd_forecast}};
+                                         {"scan", cmd_scan},         {"forecast", cmd_forecast},     {"audit", cmd_audit},
+                                         {"route", cmd_route}};
 #define FZ_N_COMMANDS (sizeof FZ_COMMANDS / sizeof FZ_COMMANDS[0])
 
 /* Runs command `cmd` (NULL: by argv[0], else the first) on argv; argv[0] is the command's name. Returns its
