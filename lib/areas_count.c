@@ -56,11 +56,12 @@ typedef struct counts {
   size_t outside;
   int32_t m0, m1;
   int has_time, any_uncat, any_untimed;
-  uint64_t *cnt; /* [area][category slot][month slot] */
+  double *cnt; /* [area][category slot][month slot]: the points' weights summed (1 each without --weight) */
   named *order;  /* categories in name order, "(none)" last */
   size_t nord;
   char **cols; /* per entry of order, its column's name */
-  uint64_t inside;
+  uint64_t inside; /* points in an area */
+  int weighted;    /* some weight is not 1 */
 } counts;
 
 /* Month range of the points in areas (m0..m1; any_untimed if some have no time). */
@@ -113,11 +114,15 @@ static sm_status count_points(sm_ctx *ctx, counts *C, const sm_areas *areas, con
     sm__free(where);
     return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu areas x %zu categories x %zu months)", C->na, nslot, mslots);
   }
+  const double *w = sm_points_weight(points);
+  C->inside = 0;
   for (size_t i = 0; i < n; i++) {
+    if (w[i] != 1) C->weighted = 1;
     if (where[i] < 0) continue;
     size_t cs = cat[i] < 0 ? C->ncat : (size_t)cat[i];
     size_t ms = (C->has_time && t[i] != SM_TIME_MISSING) ? (size_t)(sm_time_month_index(t[i]) - C->m0) : C->nmonth;
-    C->cnt[((size_t)where[i] * nslot + cs) * mslots + ms]++;
+    C->cnt[((size_t)where[i] * nslot + cs) * mslots + ms] += w[i];
+    C->inside++;
   }
   sm__free(where);
   return SM_OK;
@@ -223,7 +228,7 @@ static sm_status add_category_fields(sm_ctx *ctx, counts *C, sm_layer *L, size_t
   sm_status st = SM_OK;
   for (size_t o = 0; o < C->nord && !st; o++) {
     int ch = 0;
-    if (!(st = column_name(ctx, C, o, &ch))) st = sm_layer_add_field(ctx, L, C->cols[o], SM_FIELD_INT64, &f_cat[o]);
+    if (!(st = column_name(ctx, C, o, &ch))) st = sm_layer_add_field(ctx, L, C->cols[o], SM_FIELD_DOUBLE, &f_cat[o]);
     changed[o] = (unsigned char)ch;
   }
   if (!st) st = column_map(ctx, C, L, changed);
@@ -232,7 +237,7 @@ static sm_status add_category_fields(sm_ctx *ctx, counts *C, sm_layer *L, size_t
 }
 
 /* The per-area layer: each area's geometry, id, name, total, count per
- * category, area in km2 and count per km2 (C->inside: points counted). */
+ * category, area in km2 and count per km2 (sums of the points' weights; whole sums as INT64). */
 static sm_status make_area_layer(sm_ctx *ctx, counts *C, sm_layer **Lp, const sm_areas *areas, const char *name) {
   sm_status st = sm_layer_create(ctx, Lp, name, SM_GEOM_MULTIPOLYGON, sm_areas_crs(areas));
   if (st) return st;
@@ -240,7 +245,7 @@ static sm_status make_area_layer(sm_ctx *ctx, counts *C, sm_layer **Lp, const sm
   size_t f_id, f_name, f_total, f_km2, f_per;
   if ((st = sm_layer_add_field(ctx, L, "area_id", SM_FIELD_STRING, &f_id)) ||
       (st = sm_layer_add_field(ctx, L, "area_name", SM_FIELD_STRING, &f_name)) ||
-      (st = sm_layer_add_field(ctx, L, "total", SM_FIELD_INT64, &f_total)))
+      (st = sm_layer_add_field(ctx, L, "total", SM_FIELD_DOUBLE, &f_total)))
     return st;
   size_t *f_cat = sm__malloc(C->nslot * sizeof *f_cat);
   if (!f_cat) return sm__error(ctx, SM_E_NOMEM, "out of memory");
@@ -248,27 +253,28 @@ static sm_status make_area_layer(sm_ctx *ctx, counts *C, sm_layer **Lp, const sm
   if (!st && !(st = sm_layer_add_field(ctx, L, "area_km2", SM_FIELD_DOUBLE, &f_km2)))
     st = sm_layer_add_field(ctx, L, "per_km2", SM_FIELD_DOUBLE, &f_per);
   size_t nslot = C->nslot, mslots = C->mslots;
-  C->inside = 0;
   for (size_t k = 0; k < C->na && !st; k++) {
     size_t wn = 0;
     const unsigned char *wkb = sm_areas_wkb(areas, k, &wn);
     size_t row;
     if ((st = sm_layer_add_feature(ctx, L, wkb, wn, &row))) break;
-    uint64_t tot = 0;
+    double tot = 0;
     for (size_t o = 0; o < C->nord; o++) {
-      uint64_t s = 0;
+      double s = 0;
       for (size_t m = 0; m < mslots; m++) s += C->cnt[((size_t)k * nslot + C->order[o].idx) * mslots + m];
       tot += s;
-      if (!st) st = sm_layer_set_int(ctx, L, row, f_cat[o], (int64_t)s);
+      if (!st) st = sm_layer_set_double(ctx, L, row, f_cat[o], s);
     }
-    C->inside += tot;
     double km2 = sm_areas_area_m2(areas, k) / 1e6;
     if (!st) st = sm_layer_set_string(ctx, L, row, f_id, sm_areas_id(areas, k));
     if (!st) st = sm_layer_set_string(ctx, L, row, f_name, sm_areas_name(areas, k));
-    if (!st) st = sm_layer_set_int(ctx, L, row, f_total, (int64_t)tot);
+    if (!st) st = sm_layer_set_double(ctx, L, row, f_total, tot);
     if (!st) st = sm_layer_set_double(ctx, L, row, f_km2, km2);
-    if (!st && km2 > 0) st = sm_layer_set_double(ctx, L, row, f_per, (double)tot / km2);
+    if (!st && km2 > 0) st = sm_layer_set_double(ctx, L, row, f_per, tot / km2);
   }
+  /* counts are whole numbers unless weights made them otherwise: INT64 columns then */
+  if (!st) st = sm__layer_whole_to_int(ctx, L, f_total);
+  for (size_t o = 0; o < C->nord && !st; o++) st = sm__layer_whole_to_int(ctx, L, f_cat[o]);
   sm__free(f_cat);
   return st;
 }
@@ -304,6 +310,9 @@ static sm_status set_count_metadata(sm_ctx *ctx, const counts *C, sm_layer *L, c
       {"last_month", last},
   };
   for (size_t i = 0; i < sizeof md / sizeof md[0] && !st; i++) st = sm_layer_set_metadata(ctx, L, md[i].k, md[i].v);
+  if (!st && C->weighted)
+    st = sm_layer_set_metadata(ctx, L, "weights", "each point counts its weight (the weight column): total, the "
+                                                  "category columns and per_km2 are sums of weights");
   snprintf(buf, sizeof buf, "%zu", C->n);
   if (!st) st = sm_layer_set_metadata(ctx, L, "points", buf);
   snprintf(buf, sizeof buf, "%llu", (unsigned long long)C->inside);
@@ -343,7 +352,7 @@ static sm_status make_month_table(sm_ctx *ctx, const counts *C, sm_layer **Tp, c
   if (!st) st = sm_layer_add_field(ctx, T, "area_name", SM_FIELD_STRING, &t_name);
   if (!st) st = sm_layer_add_field(ctx, T, "month", SM_FIELD_STRING, &t_month);
   if (!st) st = sm_layer_add_field(ctx, T, "category", SM_FIELD_STRING, &t_cat);
-  if (!st) st = sm_layer_add_field(ctx, T, "count", SM_FIELD_INT64, &t_count);
+  if (!st) st = sm_layer_add_field(ctx, T, "count", SM_FIELD_DOUBLE, &t_count);
   size_t nmonth = C->nmonth, nslot = C->nslot, mslots = C->mslots, nord = C->nord;
   int32_t m0 = C->m0;
   size_t mlast = nmonth + (C->any_untimed || nmonth == 0 ? 1 : 0);
@@ -355,16 +364,19 @@ static sm_status make_month_table(sm_ctx *ctx, const counts *C, sm_layer **Tp, c
       for (size_t o = 0; o < ocount && !st; o++) {
         size_t slot = nord ? C->order[o].idx : C->ncat;
         size_t ms = m < nmonth ? m : nmonth;
-        uint64_t v = C->cnt[((size_t)k * nslot + slot) * mslots + ms];
+        double v = C->cnt[((size_t)k * nslot + slot) * mslots + ms];
         size_t row;
         if ((st = sm_layer_add_feature(ctx, T, NULL, 0, &row))) break;
         st = sm_layer_set_string(ctx, T, row, t_id, sm_areas_id(areas, k));
         if (!st) st = sm_layer_set_string(ctx, T, row, t_name, sm_areas_name(areas, k));
         if (!st) st = sm_layer_set_string(ctx, T, row, t_month, mon);
         if (!st) st = sm_layer_set_string(ctx, T, row, t_cat, nord ? C->order[o].name : "");
-        if (!st) st = sm_layer_set_int(ctx, T, row, t_count, (int64_t)v);
+        if (!st) st = sm_layer_set_double(ctx, T, row, t_count, v);
       }
     }
+  if (!st) st = sm__layer_whole_to_int(ctx, T, t_count);
+  if (!st && C->weighted)
+    st = sm_layer_set_metadata(ctx, T, "weights", "each point counts its weight (the weight column): counts are sums");
   if (!st) st = sm_layer_set_metadata(ctx, T, "method", "count of points per area, month and category; zeros included");
   if (!st) st = sm_layer_set_metadata(ctx, T, "safemap_version", sm_version_string());
   if (!st) st = sm_layer_set_metadata(ctx, T, "month_note", sm_points_time_resolution(points) == SM_TIME_MONTH

@@ -96,7 +96,37 @@ static void threads(void **state) {
   sm_result_destroy(b);
 }
 
+/* Weights: each point counts its weight; whole sums stay INT64, others are DOUBLE; the metadata says so. */
+static void weighted(void **state) {
+  (void)state;
+  size_t n = sm_points_count(pts);
+  double *w = malloc(n * sizeof *w);
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t i = 0; i < n; i++) w[i] = pass ? 0.1 : 2;
+    sm_points *p = NULL;
+    assert_ok(ctx, sm_points_create(ctx, &p, sm_points_crs(pts), n, sm_points_x(pts), sm_points_y(pts),
+                                    sm_points_time(pts), w));
+    sm_result *r = NULL;
+    assert_ok(ctx, sm_count_run(ctx, &r, p, wards, NULL));
+    sm_layer *L = sm_result_layer(r, 0), *T = sm_result_layer(r, 1);
+    assert_non_null(sm_layer_metadata_get(L, "weights"));
+    assert_non_null(sm_layer_metadata_get(T, "weights"));
+    assert_true(sm_result_figure(r, "points_in_areas") == 6051); /* points, not weights */
+    assert_int_equal(sm_layer_field_type(L, 2), pass ? SM_FIELD_DOUBLE : SM_FIELD_INT64);
+    assert_int_equal(sm_layer_field_type(T, 4), pass ? SM_FIELD_DOUBLE : SM_FIELD_INT64);
+    double month_sum = 0;
+    for (size_t i = 0; i < sm_layer_feature_count(T); i++) month_sum += sm_layer_get_double(T, i, 4);
+    assert_true(fabs(month_sum - 6051 * w[0]) < 1e-9);
+    for (size_t i = 0; i < 20; i++)
+      if (!strcmp(sm_layer_get_string(L, i, 1), "Bloomsbury")) assert_true(fabs(sm_layer_get_double(L, i, 2) - 700 * w[0]) < 1e-9);
+    sm_result_destroy(r);
+    sm_points_destroy(p);
+  }
+  free(w);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(camden), cmocka_unit_test(options), cmocka_unit_test(threads)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(camden), cmocka_unit_test(options), cmocka_unit_test(threads),
+                                     cmocka_unit_test(weighted)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
