@@ -155,9 +155,11 @@ int cmd_audit(int argc, char **argv) {
       CLI_O_STRING("defects", &o->defects, "SOURCE", "maintenance defects: points with category, reported and\n"
                                                      "fixed dates"),
       CLI_O_STRING("defects-layer", &o->defects_layer, "NAME", "its layer"),
+      CLI_O_STRING("defects-crs", &o->defects_crs, "CRS", "CRS of the defects' X/Y columns"),
       CLI_O_STRING("at", &o->at, "DATE", "defects open at this date (YYYY-MM-DD; default: no fixed date)"),
       CLI_O_STRING("audits", &o->audits, "SOURCE", "walk audits: points rated 0-3 per parameter"),
       CLI_O_STRING("audits-layer", &o->audits_layer, "NAME", "its layer"),
+      CLI_O_STRING("audits-crs", &o->audits_crs, "CRS", "CRS of the audits' X/Y columns"),
       CLI_O_STRING("audit-parameters", &o->audit_parameters, "LIST", "the audit columns (default: lighting, openness,\n"
                    "visibility, people, security, walk_path, public_transport,\ngender_usage, feeling)"),
       CLI_O_STRING("pins", &o->pins, "SOURCE", "unsafe-place pins (StreetSafe-like): CSV (Easting/\n"
@@ -165,10 +167,12 @@ int cmd_audit(int argc, char **argv) {
                    "columns (street_lighting, followed, ...: 1/0, yes/no,\n"
                    "true/false, y/n) or a 'factors' list"),
       CLI_O_STRING("pins-layer", &o->pins_layer, "NAME", "its layer"),
+      CLI_O_STRING("pins-crs", &o->pins_crs, "CRS", "CRS of the pins' X/Y columns"),
       CLI_O_METRES("pin-radius", &o->pin_radius_m, "pins this close to a segment's line count (default 50)"),
       CLI_O_STRING("cctv", &o->cctv, "SOURCE", "CCTV cameras: CSV or OGR points, with a radius\n"
                    "column (radius, radius_m, range, view_m) or --cctv-radius"),
       CLI_O_STRING("cctv-layer", &o->cctv_layer, "NAME", "its layer"),
+      CLI_O_STRING("cctv-crs", &o->cctv_crs, "CRS", "CRS of the cameras' X/Y columns"),
       CLI_O_NUMBER("cctv-radius", &o->cctv_radius_m, "M", 0, 1, 1000, 0, "metres, more than 0 and at most 1000",
                    "a camera's view without a radius column (default 30)"),
       CLI_O_CUSTOM("defect-areas", &a.areas, "CSV", "a file, folder or glob", add_area_source,

@@ -226,7 +226,7 @@ sm_status sm__audit_read_pins(sm_ctx *ctx, const sm_audit_options *o, const char
   pin_cols c;
   sm__gdal_begin(ctx);
   sm_status st = sm__src_open(&S, o->pins_layer, 0);
-  if (!st) st = sm__src_positions(&S, crs, NULL);
+  if (!st) st = sm__src_positions(&S, crs, o->pins_crs);
   if (!st) st = pin_columns(&S, p, &c);
   if (!st && !(p->input_crs = sm__strdup(S.input_crs))) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   size_t cap = 0;
@@ -261,7 +261,7 @@ sm_status sm__audit_read_cameras(sm_ctx *ctx, const sm_audit_options *o, const c
   sm__src S = SM__SRC_INIT(ctx, "cctv", o->cctv);
   sm__gdal_begin(ctx);
   sm_status st = sm__src_open(&S, o->cctv_layer, 0);
-  if (!st) st = sm__src_positions(&S, crs, NULL);
+  if (!st) st = sm__src_positions(&S, crs, o->cctv_crs);
   int fr = st ? -1 : sm__src_find_field(S.defn, RADIUS);
   if (!st) {
     char buf[400];

@@ -494,7 +494,7 @@ sm_status sm__audit_read_defects(sm_ctx *ctx, const sm_audit_options *o, const c
   sm__src S = SM__SRC_INIT(ctx, "defects", o->defects);
   sm__gdal_begin(ctx);
   sm_status st = sm__src_open(&S, o->defects_layer, 0);
-  if (!st) st = sm__src_positions(&S, crs, NULL);
+  if (!st) st = sm__src_positions(&S, crs, o->defects_crs);
   int c[3] = {-1, -1, -1};
   if (!st) {
     c[0] = sm__src_find_field(S.defn, CAT), c[1] = sm__src_find_field(S.defn, REP), c[2] = sm__src_find_field(S.defn, FIX);
@@ -579,7 +579,7 @@ sm_status sm__audit_read_audits(sm_ctx *ctx, const sm_audit_options *o, const ch
   int fields[64];
   sm__gdal_begin(ctx);
   sm_status st = sm__src_open(&S, o->audits_layer, 0);
-  if (!st) st = sm__src_positions(&S, crs, NULL);
+  if (!st) st = sm__src_positions(&S, crs, o->audits_crs);
   if (!st) st = audit_params(ctx, &S, o->audit_parameters, a, fields);
   if (!st && !(a->input_crs = sm__strdup(S.input_crs))) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   size_t cap = 0;

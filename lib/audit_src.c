@@ -166,13 +166,9 @@ sm_status sm__src_positions(sm__src *S, const char *crs, const char *crs_given) 
     S->fx = lx, S->fy = ly, from = "EPSG:4326";
     snprintf(S->xy_note, sizeof S->xy_note, "%s/%s (EPSG:4326)", sm__src_fname(S, lx), sm__src_fname(S, ly));
   } else if (xx >= 0 && xy >= 0) {
-    if (!from && !strcmp(S->what, "lights"))
+    if (!from)
       return sm__error(S->ctx, SM_E_CRS, "--%s %s: the positions in columns %s/%s have no CRS; say which it is with --%s-crs",
                        S->what, S->source, sm__src_fname(S, xx), sm__src_fname(S, xy), S->what);
-    if (!from) /* only the lamps have a --*-crs option */
-      return sm__error(S->ctx, SM_E_CRS, "--%s %s: the positions in columns %s/%s have no CRS; name them Easting/Northing "
-                       "(British National Grid) or Longitude/Latitude, or give a source with a CRS (a GeoPackage)",
-                       S->what, S->source, sm__src_fname(S, xx), sm__src_fname(S, xy));
     S->fx = xx, S->fy = xy;
     snprintf(S->xy_note, sizeof S->xy_note, "%s/%s (%s)", sm__src_fname(S, xx), sm__src_fname(S, xy), from);
   } else if (lx >= 0 && ly >= 0) {

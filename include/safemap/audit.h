@@ -146,12 +146,16 @@ typedef struct sm_audit_options {
   const char *area_polygons;    /**< the areas' polygons (--defect-area-polygons, e.g. LSOA 2011) */
   const char *area_categories;  /**< category codes to keep, comma-separated ("B19,B25,B28"); NULL = all */
   const char *photometry;       /**< IES LM-63 files by lamp type: "LED=a.ies,HPS=b.ies" (--photometry) */
+  const char *defects_crs;      /**< CRS of the defects' coordinate columns (--defects-crs), as lights_crs */
+  const char *audits_crs;       /**< CRS of the walk audits' coordinate columns (--audits-crs) */
+  const char *pins_crs;         /**< CRS of the pins' coordinate columns (--pins-crs) */
+  const char *cctv_crs;         /**< CRS of the cameras' coordinate columns (--cctv-crs) */
 } sm_audit_options;
 #define SM_AUDIT_OPTIONS_VERSION 1
 #define SM_AUDIT_OPTIONS_INIT                                                                                        \
   {SM_AUDIT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,              \
    25, 5, SM_LIGHT_CLASS_AUTO, 0.8, SM_LAMP_HPS, 0, 10, 20, -1, 30, 15, 50, 50, 0, 50, 50,                       \
-   {0.35, 0.15, 0.2, 0.1, 0.2}, NULL, NULL, 50, NULL, NULL, 30, NULL, 0, NULL, NULL, NULL}
+   {0.35, 0.15, 0.2, 0.1, 0.2}, NULL, NULL, 50, NULL, NULL, 30, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 
 /** Sets `opts` to the defaults of `version`. @return SM_OK, SM_E_INVALID_ARG. @since 0.3 */
 SM_API sm_status sm_audit_options_init(sm_audit_options *opts, int version);

@@ -317,6 +317,24 @@ static void streets_no_crs(void **state) {
   o.lights_crs = "EPSG:27700";
   sm_result *r = run(&o, NULL);
   sm_result_destroy(r);
+  /* the same for defects, walk audits, pins and cameras: each has its own --*-crs */
+  o.defects = tu_write("dxy.csv", "X,Y,Category,Reported,Fixed\n530100,180000,Pothole,2023-01-01,\n");
+  assert_int_equal(run_err(&o, "--defects"), SM_E_CRS);
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "have no CRS; say which it is with --defects-crs"));
+  o.defects_crs = "EPSG:27700";
+  o.audits = tu_write("axy.csv", "X,Y,lighting,feeling\n530100,180000,1,2\n");
+  assert_int_equal(run_err(&o, "say which it is with --audits-crs"), SM_E_CRS);
+  o.audits_crs = "EPSG:27700";
+  o.pins = tu_write("pxy.csv", "X,Y,street_lighting\n530100,180000,1\n");
+  assert_int_equal(run_err(&o, "say which it is with --pins-crs"), SM_E_CRS);
+  o.pins_crs = "EPSG:27700";
+  o.cctv = tu_write("cxy.csv", "X,Y\n530100,180000\n");
+  assert_int_equal(run_err(&o, "say which it is with --cctv-crs"), SM_E_CRS);
+  o.cctv_crs = "EPSG:27700";
+  r = run(&o, NULL);
+  assert_true(sm_result_figure(r, "defects_open") == 1 && sm_result_figure(r, "audits") == 1);
+  assert_true(sm_result_figure(r, "pins") == 1);
+  sm_result_destroy(r);
 }
 
 static void lamps_without_position(void **state) {
