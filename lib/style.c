@@ -195,9 +195,11 @@ static sm_status breaks_of(sm_ctx *ctx, const double *v, size_t n, double lo, sm
 
 static sm_status ramp_classes(sm_ctx *ctx, sm_style *s, int r, const double *b, size_t nb, double lo, double alpha) {
   for (size_t j = 0; j < nb; j++) {
-    char lab[80];
+    char lab[160];
     double a = j ? b[j - 1] : lo;
     range_label(lab, sizeof lab, a, b[j]);
+    if (s->kind == SM_STYLE_CLASSES && *s->units) /* a field's classes: the legend says the units */
+      snprintf(lab + strlen(lab), sizeof lab - strlen(lab), " %s", s->units);
     uint8_t c[4];
     class_color(r, j, nb, alpha, c);
     if (!add_class(s, a, b[j], NULL, lab, c)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
@@ -559,7 +561,12 @@ static sm_status qml_raster(sm_buf *b, const sm_style *s) {
       "classificationMode=\"3\" clip=\"0\" minimumValue=\"%.17g\" maximumValue=\"%.17g\" labelPrecision=\"4\">"
       "<item alpha=\"0\" value=\"%.17g\" label=\"",
       lo, hi, lo, hi, lo);
-  if (!st) st = xml_text(b, lo == 0 ? "0 (none)" : "at or below the threshold");
+  /* the transparent entry's legend line says what is not drawn, and the units of every class below it */
+  char thr[32], lab[200];
+  num(thr, sizeof thr, lo);
+  if (*s->units) snprintf(lab, sizeof lab, "%s or less: not drawn (values in %s)", thr, s->units);
+  else snprintf(lab, sizeof lab, "%s or less: not drawn", thr);
+  if (!st) st = xml_text(b, lab);
   if (!st) st = sm__buf_append(b, "\" color=\"#000000\"/>", 19);
   for (size_t i = 0; i < s->n && !st; i++) {
     const sm_style_class *c = &s->cls[i];
