@@ -382,8 +382,12 @@ sm_status sm_style_for_layer(sm_ctx *ctx, const sm_layer *l, sm_style **out) {
   } while (0)
   if (g == SM_GEOM_NONE) {
     NEW(SM_STYLE_SINGLE, NULL, name, NULL);
-  } else if ((f = sm_layer_field_index(l, "gi_bin")) >= 0) {
-    NEW(SM_STYLE_CATEGORIES, "gi_bin", "Gi* hot and cold spots", NULL);
+  } else if (sm_layer_field_index(l, "gi_bin") >= 0 || sm_layer_field_index(l, "gi_bin_fdr") >= 0) {
+    /* Optimized Hot Spot Analysis's result is the bin with the false discovery rate correction */
+    int fdr = sm_layer_field_index(l, "gi_bin_fdr") >= 0 &&
+              (sm_layer_field_index(l, "gi_bin") < 0 || sm_layer_metadata_get(l, "optimised"));
+    NEW(SM_STYLE_CATEGORIES, fdr ? "gi_bin_fdr" : "gi_bin",
+        fdr ? "Gi* hot and cold spots (false discovery rate correction)" : "Gi* hot and cold spots", NULL);
     st = categories(ctx, s, GI, NCAT(GI), 230, 1);
   } else if ((f = sm_layer_field_index(l, "lisa_class")) >= 0) {
     NEW(SM_STYLE_CATEGORIES, "lisa_class", "Local Moran's I clusters", NULL);

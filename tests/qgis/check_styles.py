@@ -2,7 +2,7 @@
 safemap's style: the renderer QGIS chose, its number of classes, that every feature gets a symbol, and the
 colour and label of given classes.
 
-    check_styles.py SPEC...    SPEC = PATH|LAYER|RENDERER|CLASSES[|VALUE=#rrggbb=LABEL]
+    check_styles.py SPEC...    SPEC = PATH|LAYER|RENDERER[:FIELD]|CLASSES[|VALUE=#rrggbb=LABEL]
                                LAYER "-" for a raster file (its style is the .qml beside it)
 
 Exits 0 when every check passes, 1 otherwise (each failure printed), 77 when QGIS cannot be imported."""
@@ -32,8 +32,11 @@ def check_vector(path, layer, want, n, expect):
     if not lyr.isValid():
         return fail(f"{path}: QGIS cannot open layer {layer}")
     r = lyr.renderer()
+    want, _, field = want.partition(":")
     if r.type() != want:
         return fail(f"{layer}: renderer {r.type()}, want {want}")
+    if field and r.classAttribute() != field:
+        fail(f"{layer}: coloured by {r.classAttribute()}, want {field}")
     classes = r.categories() if want == "categorizedSymbol" else r.ranges() if want == "graduatedSymbol" else []
     if len(classes) != n:
         fail(f"{layer}: {len(classes)} classes, want {n}")
@@ -51,7 +54,8 @@ def check_vector(path, layer, want, n, expect):
         elif hit[0].symbol().color().name() != color or hit[0].label() != label:
             fail(f"{layer}: class {value} is {hit[0].symbol().color().name()} '{hit[0].label()}', "
                  f"want {color} '{label}'")
-    print(f"ok: {layer}: {r.type()}, {len(classes)} classes, {lyr.featureCount()} features all drawn")
+    by = f" by {r.classAttribute()}" if hasattr(r, "classAttribute") else ""
+    print(f"ok: {layer}: {r.type()}{by}, {len(classes)} classes, {lyr.featureCount()} features all drawn")
 
 
 def check_raster(path, want, n):

@@ -16,6 +16,7 @@ out="$WORKDIR/out"
 mkdir -p "$out"
 assert_exit 0 "$SAFEMAP" count "$POINTS" --wards "$WARDS" -o "$out/counts.gpkg" -q
 assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" -o "$out/hotspots.gpkg" -q
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" --grid fishnet --optimised -o "$out/optimised.gpkg" -q
 assert_exit 0 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" -o "$out/emerging.gpkg" -q
 assert_exit 0 "$SAFEMAP" kde "$POINTS" --wards "$WARDS" --bandwidth 250 --cell 25 --hotspot-areas 50,75,90 \
   -o "$out/kde.gpkg" -q
@@ -39,15 +40,16 @@ for g in sys.argv[1:]:
         E.fromstring(q.split("\n", 1)[1])  # after the DOCTYPE line
 PYEOF
 
-# PATH|LAYER|RENDERER|CLASSES[|VALUE=#rrggbb=LABEL]: see check_styles.py
+# PATH|LAYER|RENDERER[:FIELD]|CLASSES[|VALUE=#rrggbb=LABEL]: see check_styles.py
 QT_QPA_PLATFORM=offscreen "$PY" "$SRCDIR/tests/qgis/check_styles.py" \
-  "$out/hotspots.gpkg|hotspots|categorizedSymbol|7|3=#d62f27=Hot spot, 99% confidence|-3=#4575b5=Cold spot, 99% confidence" \
+  "$out/hotspots.gpkg|hotspots|categorizedSymbol:gi_bin|7|3=#d62f27=Hot spot, 99% confidence|-3=#4575b5=Cold spot, 99% confidence" \
+  "$out/optimised.gpkg|hotspots|categorizedSymbol:gi_bin_fdr|7" \
   "$out/emerging.gpkg|emerging|categorizedSymbol|17|New Hot Spot=#8c0000=New hot spot" \
   "$out/kde.tif|-|singlebandpseudocolor|7" \
   "$out/kde.gpkg|kde_hotspot_areas|categorizedSymbol|3" \
   "$out/counts.gpkg|ward_counts|graduatedSymbol|5" \
   "$out/promap.gpkg|promap_top|graduatedSymbol|4" \
-  "$out/audit.gpkg|audit_segments|graduatedSymbol|5" \
+  "$out/audit.gpkg|audit_segments|graduatedSymbol:priority|5" \
   "$out/audit.gpkg|audit_lamps|categorizedSymbol|2|1=#ffd21f=Lit at the hour" \
   "$out/audit.gpkg|audit_wards|graduatedSymbol|2" \
   "$out/audit.gpkg|dark_stretches|singleSymbol|0" \

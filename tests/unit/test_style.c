@@ -186,6 +186,19 @@ static void layer_categories(void **state) {
   sm_style_color_text(s, "HH", rgba); /* numbers are not matched as text */
   sm_style_destroy(s);
   sm_layer_destroy(l);
+  /* Optimized Hot Spot Analysis: its result is the bin with the false discovery rate correction */
+  assert_ok(ctx, sm_layer_create(ctx, &l, "hotspots", SM_GEOM_POLYGON, "EPSG:27700"));
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "gi_bin", SM_FIELD_INT64, NULL));
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "gi_bin_fdr", SM_FIELD_INT64, NULL));
+  assert_ok(ctx, sm_style_for_layer(ctx, l, &s));
+  assert_string_equal(sm_style_field(s), "gi_bin");
+  sm_style_destroy(s);
+  assert_ok(ctx, sm_layer_set_metadata(ctx, l, "optimised", "ArcGIS Optimized Hot Spot Analysis's rules"));
+  assert_ok(ctx, sm_style_for_layer(ctx, l, &s));
+  assert_string_equal(sm_style_field(s), "gi_bin_fdr");
+  assert_int_equal(sm_style_class_count(s), 7);
+  sm_style_destroy(s);
+  sm_layer_destroy(l);
   /* by text: local Moran's classes */
   assert_ok(ctx, sm_layer_create(ctx, &l, "moran", SM_GEOM_POLYGON, "EPSG:27700"));
   assert_ok(ctx, sm_layer_add_field(ctx, l, "lisa_class", SM_FIELD_STRING, NULL));
