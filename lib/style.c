@@ -367,8 +367,8 @@ static sm_status field_classes(sm_ctx *ctx, sm_style *s, const sm_layer *l, long
   return ramp_classes(ctx, s, r, b, nb, lo, alpha);
 }
 
-sm_status sm_style_for_layer(sm_ctx *ctx, const sm_layer *l, sm_style **out) {
-  if (!l || !out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_style_for_layer: NULL argument");
+/* The style of layer l: coloured by the field `want`, or (NULL) by the field that decides. */
+static sm_status style_of(sm_ctx *ctx, const sm_layer *l, const char *want, sm_style **out) {
   *out = NULL;
   const char *name = sm_layer_name(l);
   sm_geom_type g = sm_layer_geom_type(l);
@@ -376,72 +376,92 @@ sm_status sm_style_for_layer(sm_ctx *ctx, const sm_layer *l, sm_style **out) {
   sm_style *s = NULL;
   sm_status st = SM_OK;
   size_t nl = strlen(name);
+#define HAS(fld) (sm_layer_field_index(l, fld) >= 0 && (!want || !strcmp(want, fld)))
 #define NEW(kind, field, title, units)                                                                             \
   do {                                                                                                             \
     if (!(s = style_new(kind, g, field, title, units))) return sm__error(ctx, SM_E_NOMEM, "out of memory");       \
   } while (0)
-  if (g == SM_GEOM_NONE) {
+  if (g == SM_GEOM_NONE && !want) {
     NEW(SM_STYLE_SINGLE, NULL, name, NULL);
-  } else if (sm_layer_field_index(l, "gi_bin") >= 0 || sm_layer_field_index(l, "gi_bin_fdr") >= 0) {
+  } else if (HAS("gi_bin") || HAS("gi_bin_fdr")) {
     /* Optimized Hot Spot Analysis's result is the bin with the false discovery rate correction */
-    int fdr = sm_layer_field_index(l, "gi_bin_fdr") >= 0 &&
-              (sm_layer_field_index(l, "gi_bin") < 0 || sm_layer_metadata_get(l, "optimised"));
+    int fdr = want ? !strcmp(want, "gi_bin_fdr")
+                   : sm_layer_field_index(l, "gi_bin_fdr") >= 0 &&
+                         (sm_layer_field_index(l, "gi_bin") < 0 || sm_layer_metadata_get(l, "optimised"));
     NEW(SM_STYLE_CATEGORIES, fdr ? "gi_bin_fdr" : "gi_bin",
         fdr ? "Gi* hot and cold spots (false discovery rate correction)" : "Gi* hot and cold spots", NULL);
     st = categories(ctx, s, GI, NCAT(GI), 230, 1);
-  } else if ((f = sm_layer_field_index(l, "lisa_class")) >= 0) {
+  } else if (HAS("lisa_class")) {
     NEW(SM_STYLE_CATEGORIES, "lisa_class", "Local Moran's I clusters", NULL);
     st = categories(ctx, s, LISA, NCAT(LISA), 230, 0);
-  } else if (!strcmp(name, "emerging") && sm_layer_field_index(l, "category") >= 0) {
+  } else if (!strcmp(name, "emerging") && HAS("category")) {
     NEW(SM_STYLE_CATEGORIES, "category", "Emerging hot spots", NULL);
     st = categories(ctx, s, EHSA, NCAT(EHSA), 230, 0);
-  } else if (!strcmp(name, "audit_segments") && (f = sm_layer_field_index(l, "priority")) >= 0) {
+  } else if (!strcmp(name, "audit_segments") && HAS("priority")) {
+    f = sm_layer_field_index(l, "priority");
     NEW(SM_STYLE_CLASSES, "priority", "Safety audit priority (0 to 100)", NULL);
     static const double PB[] = {20, 40, 60, 80, 100};
     s->line_width = 0.7;
     st = field_classes(ctx, s, l, f, "ylorrd", 5, SM_CLASSES_FIXED, 1, PB, 5);
-  } else if (!strcmp(name, "dark_stretches")) {
+  } else if (!want && !strcmp(name, "dark_stretches")) {
     NEW(SM_STYLE_SINGLE, NULL, "Dark stretches (below the lighting target)", NULL);
     hex("#49006a", 255, s->single);
     s->line_width = 1.4;
-  } else if (!strcmp(name, "audit_priorities")) {
+  } else if (!want && !strcmp(name, "audit_priorities")) {
     NEW(SM_STYLE_SINGLE, NULL, "Top priorities", NULL);
     hex("#e31a1c", 255, s->single);
     s->line_width = 1.8;
-  } else if (!strcmp(name, "audit_lamps") && sm_layer_field_index(l, "lit") >= 0) {
+  } else if (!strcmp(name, "audit_lamps") && HAS("lit")) {
     NEW(SM_STYLE_CATEGORIES, "lit", "Lamps at the hour", NULL);
     st = categories(ctx, s, LAMPS, NCAT(LAMPS), 255, 1);
-  } else if (!strcmp(name, "audit_wards") && (f = sm_layer_field_index(l, "share_below_target")) >= 0) {
+  } else if (!strcmp(name, "audit_wards") && HAS("share_below_target")) {
+    f = sm_layer_field_index(l, "share_below_target");
     NEW(SM_STYLE_CLASSES, "share_below_target", "Share of street length below the lighting target", NULL);
     st = field_classes(ctx, s, l, f, "reds", 5, SM_CLASSES_QUANTILE, 0.75, NULL, 0);
-  } else if ((!strcmp(name, "routes") || !strcmp(name, "route_segments")) && sm_layer_field_index(l, "route") >= 0) {
+  } else if ((!strcmp(name, "routes") || !strcmp(name, "route_segments")) && HAS("route")) {
     NEW(SM_STYLE_CATEGORIES, "route", "Walking routes", NULL);
     s->line_width = 1.6;
     st = categories(ctx, s, ROUTES, NCAT(ROUTES), 255, 0);
-  } else if (sm_layer_field_index(l, "percent") >= 0 && sm_layer_field_index(l, "threshold") >= 0) {
+  } else if (HAS("percent") && sm_layer_field_index(l, "threshold") >= 0) {
     NEW(SM_STYLE_CATEGORIES, "percent", "KDE hot-spot areas", NULL);
     st = categories(ctx, s, HOTAREAS, NCAT(HOTAREAS), 110, 1);
-  } else if (nl > 4 && !strcmp(name + nl - 4, "_top") && (f = sm_layer_field_index(l, "risk")) >= 0) {
+  } else if (nl > 4 && !strcmp(name + nl - 4, "_top") && HAS("risk")) {
+    f = sm_layer_field_index(l, "risk");
     NEW(SM_STYLE_CLASSES, "risk", "Forecast top cells (risk)", NULL);
     st = field_classes(ctx, s, l, f, "reds", 4, SM_CLASSES_QUANTILE, 0.8, NULL, 0);
-  } else if (!strcmp(name, "scan_clusters")) {
+  } else if (!want && !strcmp(name, "scan_clusters")) {
     NEW(SM_STYLE_SINGLE, NULL, "Space-time scan clusters", NULL);
     hex("#e31a1c", 90, s->single);
-  } else if ((f = sm_layer_field_index(l, "per_km2")) >= 0 && sm_layer_field_index(l, "total") >= 0) {
+  } else if (HAS("per_km2") && sm_layer_field_index(l, "total") >= 0) {
+    f = sm_layer_field_index(l, "per_km2");
     NEW(SM_STYLE_CLASSES, "per_km2", "Crimes per km\xc2\xb2", "per km\xc2\xb2");
     st = field_classes(ctx, s, l, f, "ylorrd", 5, SM_CLASSES_QUANTILE, 0.8, NULL, 0);
+  } else if (want) {
+    return sm__error(ctx, SM_E_INVALID_ARG, "layer '%s' has no field '%s' that safemap knows how to colour", name, want);
   } else {
     NEW(SM_STYLE_SINGLE, NULL, name, NULL);
     hex(g == SM_GEOM_POINT ? "#6a51a3" : "#3182bd", g == SM_GEOM_POLYGON || g == SM_GEOM_MULTIPOLYGON ? 120 : 255,
         s->single);
   }
 #undef NEW
+#undef HAS
   if (st) {
     sm_style_destroy(s);
     return st;
   }
   *out = s;
   return SM_OK;
+}
+
+sm_status sm_style_for_layer(sm_ctx *ctx, const sm_layer *l, sm_style **out) {
+  if (!l || !out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_style_for_layer: NULL argument");
+  return style_of(ctx, l, NULL, out);
+}
+
+sm_status sm_style_for_field(sm_ctx *ctx, const sm_layer *l, const char *field, sm_style **out) {
+  if (out) *out = NULL;
+  if (!l || !field || !out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_style_for_field: NULL argument");
+  return style_of(ctx, l, field, out);
 }
 
 /* ---- reading a style ---------------------------------------------------------------------------------- */

@@ -396,14 +396,14 @@ static char *utf8_prefix(const char *s, size_t max) {
   return sm__strndup(s, n);
 }
 
-/* One row: the default style of table `tbl` (geometry column `gcol`, "" for a raster). update_time is left
- * NULL, so that the file does not depend on when it was written. */
+/* One row: a style of table `tbl` (geometry column `gcol`) named `name`, the default one or not. update_time
+ * is left NULL, so that the file does not depend on when it was written. */
 static sm_status style_row(sm_ctx *ctx, OGRLayerH S, const char *tbl, const char *gcol, const sm_style *style,
-                           sm_geom_type g) {
+                           sm_geom_type g, const char *sname, int dflt) {
   char *qml = NULL;
   sm_status st = sm_style_qml(ctx, style, g, &qml);
   if (st) return st;
-  char *name = utf8_prefix(tbl, 30);
+  char *name = utf8_prefix(sname, 30);
   char *desc = sm__asprintf("%s; written by safemap %s", sm_style_title(style), sm_version_string());
   OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(S));
   if (!name || !desc || !f) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
@@ -415,7 +415,7 @@ static sm_status style_row(sm_ctx *ctx, OGRLayerH S, const char *tbl, const char
     OGR_F_SetFieldString(f, 4, name);
     OGR_F_SetFieldString(f, 5, qml);
     OGR_F_SetFieldString(f, 6, "");
-    OGR_F_SetFieldInteger(f, 7, 1);
+    OGR_F_SetFieldInteger(f, 7, dflt);
     OGR_F_SetFieldString(f, 8, desc);
     OGR_F_SetFieldString(f, 9, "");
     OGR_F_SetFieldNull(f, 11);
@@ -427,7 +427,12 @@ static sm_status style_row(sm_ctx *ctx, OGRLayerH S, const char *tbl, const char
   return st;
 }
 
-/* layer_styles with the default style of every feature layer (tables without geometry have nothing to draw). */
+/* The other ways a layer may be drawn, stored as further styles: a hot-spot layer by its Gi* bins, with or
+ * without the false discovery rate correction, or by its local Moran's I classes. */
+static const char *const STYLE_ALTERNATIVES[] = {"gi_bin", "gi_bin_fdr", "lisa_class"};
+
+/* layer_styles with the default style of every feature layer (tables without geometry have nothing to draw),
+ * named after the layer as QGIS names a style it saves, and the layer's other styles named after their field. */
 static sm_status write_styles(sm_ctx *ctx, GDALDatasetH ds, sm_layer *const *layers, size_t n) {
   size_t drawn = 0;
   for (size_t i = 0; i < n; i++) drawn += sm_layer_geom_type(layers[i]) != SM_GEOM_NONE;
@@ -452,9 +457,19 @@ static sm_status write_styles(sm_ctx *ctx, GDALDatasetH ds, sm_layer *const *lay
     const sm_layer *l = layers[i];
     if (sm_layer_geom_type(l) == SM_GEOM_NONE) continue;
     OGRLayerH L = GDALDatasetGetLayerByName(ds, sm_layer_name(l));
+    const char *gcol = L ? OGR_L_GetGeometryColumn(L) : "geom";
     sm_style *style = NULL;
     st = sm_style_for_layer(ctx, l, &style);
-    if (!st) st = style_row(ctx, S, sm_layer_name(l), L ? OGR_L_GetGeometryColumn(L) : "geom", style, sm_layer_geom_type(l));
+    if (!st) st = style_row(ctx, S, sm_layer_name(l), gcol, style, sm_layer_geom_type(l), sm_layer_name(l), 1);
+    const char *by = style ? sm_style_field(style) : NULL;
+    for (size_t k = 0; k < sizeof STYLE_ALTERNATIVES / sizeof *STYLE_ALTERNATIVES && !st && by; k++) {
+      const char *alt = STYLE_ALTERNATIVES[k];
+      if (!strcmp(alt, by) || sm_layer_field_index(l, alt) < 0) continue;
+      sm_style *other = NULL;
+      st = sm_style_for_field(ctx, l, alt, &other);
+      if (!st) st = style_row(ctx, S, sm_layer_name(l), gcol, other, sm_layer_geom_type(l), alt, 0);
+      sm_style_destroy(other);
+    }
     sm_style_destroy(style);
   }
   if (!st && OGR_L_CommitTransaction(S) != OGRERR_NONE)

@@ -98,6 +98,17 @@ SM_API sm_status sm_style_options_init(sm_style_options *opts, int version);
 SM_API sm_status sm_style_for_layer(sm_ctx *ctx, const sm_layer *layer, sm_style **out);
 
 /**
+ * The style safemap gives a layer when it is coloured by `field`, one of those sm_style_for_layer() chooses
+ * from (`gi_bin`, `gi_bin_fdr`, `lisa_class`, `category`, `priority`, ...): for a layer that can be drawn
+ * more than one way, such as a hot-spot layer by its Gi* bins or by its local Moran's I classes. The
+ * GeoPackage writer stores these as further, non-default styles in layer_styles.
+ * @param[out] out free with sm_style_destroy().
+ * @return SM_OK, SM_E_INVALID_ARG (NULL, or the layer has no such field that safemap colours), SM_E_NOMEM.
+ * @since 0.3
+ */
+SM_API sm_status sm_style_for_field(sm_ctx *ctx, const sm_layer *layer, const char *field, sm_style **out);
+
+/**
  * A ramp style for a surface: its classes cut from the cell values above the threshold (nodata and
  * non-finite cells left out) by opts->method, coloured from opts->ramp. The title and units come from the
  * raster's metadata ("description" or "name", and "units").

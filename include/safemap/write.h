@@ -17,7 +17,9 @@
  * Every layer with geometry gets its QGIS style (sm_style_for_layer()) as the
  * default style in the standard `layer_styles` table, the one QGIS writes
  * when it saves a style into a GeoPackage: QGIS applies it when the layer is
- * opened, other programs ignore it. (QGIS 3.22 reads no style from that table
+ * opened, other programs ignore it. A hot-spot layer's other ways to be drawn
+ * (by `gi_bin`, `gi_bin_fdr` or `lisa_class`; sm_style_for_field()) are
+ * further, non-default styles named after the field. (QGIS 3.22 reads no style from that table
  * for a GeoPackage raster, so gridded coverages get none.)
  * GeoTIFF: the surface's QGIS style (sm_style_for_raster() with the
  * defaults) goes into a sidecar NAME.qml beside NAME.tif, which QGIS loads as

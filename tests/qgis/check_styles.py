@@ -2,8 +2,9 @@
 safemap's style: the renderer QGIS chose, its number of classes, that every feature gets a symbol, and the
 colour and label of given classes.
 
-    check_styles.py SPEC...    SPEC = PATH|LAYER|RENDERER[:FIELD]|CLASSES[|VALUE=#rrggbb=LABEL]
-                               LAYER "-" for a raster file (its style is the .qml beside it)
+    check_styles.py SPEC...    SPEC = PATH|LAYER[@STYLE]|RENDERER[:FIELD]|CLASSES[|VALUE=#rrggbb=LABEL]
+                               LAYER "-" for a raster file (its style is the .qml beside it);
+                               @STYLE: the layer's style of that name in layer_styles, not its default
 
 Exits 0 when every check passes, 1 otherwise (each failure printed), 77 when QGIS cannot be imported."""
 import os
@@ -12,6 +13,7 @@ import sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 try:
     from qgis.core import (QgsApplication, QgsRasterLayer, QgsRenderContext, QgsVectorLayer)
+    from qgis.PyQt.QtXml import QDomDocument
 except ImportError as e:  # python3-qgis is not installed: the test is skipped
     print(f"skip: cannot import qgis.core ({e}); install python3-qgis")
     sys.exit(77)
@@ -28,9 +30,19 @@ def fail(msg):
 
 
 def check_vector(path, layer, want, n, expect):
+    layer, _, style = layer.partition("@")
     lyr = QgsVectorLayer(f"{path}|layername={layer}", layer, "ogr")
     if not lyr.isValid():
         return fail(f"{path}: QGIS cannot open layer {layer}")
+    if style:  # another of the layer's styles, as Layer Properties > Style > Load Style lists them
+        count, ids, names, _, err = lyr.listStylesInDatabase()
+        if style not in names:
+            return fail(f"{layer}: no style '{style}' in the GeoPackage (QGIS lists {names} {err})")
+        qml, err = lyr.getStyleFromDatabase(ids[names.index(style)])
+        doc = QDomDocument()
+        if not doc.setContent(qml) or not lyr.importNamedStyle(doc)[0]:
+            return fail(f"{layer}: QGIS cannot apply the style '{style}' {err}")
+        layer = f"{layer}@{style}"
     r = lyr.renderer()
     want, _, field = want.partition(":")
     if r.type() != want:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # QGIS opens safemap's outputs already styled: the CLI runs as the README's demo does, then QGIS's own Python
-# API (python3-qgis, headless) loads every styled layer and checks the renderer it applied, the number of
-# classes, that every feature is drawn, and the colour and label of a class; the GeoTIFF surface through the
-# .qml beside it. Skipped (77) when python3-qgis is not installed.
+# API (python3-qgis, headless) loads every styled layer and checks the renderer it applied, the field, the
+# number of classes, that every feature is drawn, and the colour and label of a class; a hot-spot layer's other
+# styles (local Moran's I, the other Gi* bin) as QGIS lists them; the GeoTIFF surface through the .qml beside it. Skipped (77) when python3-qgis is not installed.
 set -euo pipefail
 . "$SRCDIR/tests/cli/lib.sh"
 
@@ -43,7 +43,10 @@ PYEOF
 # PATH|LAYER|RENDERER[:FIELD]|CLASSES[|VALUE=#rrggbb=LABEL]: see check_styles.py
 QT_QPA_PLATFORM=offscreen "$PY" "$SRCDIR/tests/qgis/check_styles.py" \
   "$out/hotspots.gpkg|hotspots|categorizedSymbol:gi_bin|7|3=#d62f27=Hot spot, 99% confidence|-3=#4575b5=Cold spot, 99% confidence" \
+  "$out/hotspots.gpkg|hotspots@lisa_class|categorizedSymbol:lisa_class|5|HH=#ff0000=High-High" \
+  "$out/hotspots.gpkg|hotspots@gi_bin_fdr|categorizedSymbol:gi_bin_fdr|7" \
   "$out/optimised.gpkg|hotspots|categorizedSymbol:gi_bin_fdr|7" \
+  "$out/optimised.gpkg|hotspots@gi_bin|categorizedSymbol:gi_bin|7" \
   "$out/emerging.gpkg|emerging|categorizedSymbol|17|New Hot Spot=#8c0000=New hot spot" \
   "$out/kde.tif|-|singlebandpseudocolor|7" \
   "$out/kde.gpkg|kde_hotspot_areas|categorizedSymbol|3" \

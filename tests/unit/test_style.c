@@ -199,6 +199,19 @@ static void layer_categories(void **state) {
   assert_int_equal(sm_style_class_count(s), 7);
   sm_style_destroy(s);
   sm_layer_destroy(l);
+  /* another way to draw it: by a named field */
+  assert_ok(ctx, sm_layer_create(ctx, &l, "hotspots", SM_GEOM_POLYGON, "EPSG:27700"));
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "gi_bin", SM_FIELD_INT64, NULL));
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "lisa_class", SM_FIELD_STRING, NULL));
+  assert_ok(ctx, sm_style_for_field(ctx, l, "lisa_class", &s));
+  assert_string_equal(sm_style_field(s), "lisa_class");
+  assert_int_equal(sm_style_class_count(s), 5);
+  sm_style_destroy(s);
+  assert_int_equal(sm_style_for_field(ctx, l, "gi_bin_fdr", &s), SM_E_INVALID_ARG); /* no such field */
+  assert_null(s);
+  assert_contains(sm_ctx_last_error(ctx), "layer 'hotspots' has no field 'gi_bin_fdr'");
+  assert_int_equal(sm_style_for_field(ctx, l, NULL, &s), SM_E_INVALID_ARG);
+  sm_layer_destroy(l);
   /* by text: local Moran's classes */
   assert_ok(ctx, sm_layer_create(ctx, &l, "moran", SM_GEOM_POLYGON, "EPSG:27700"));
   assert_ok(ctx, sm_layer_add_field(ctx, l, "lisa_class", SM_FIELD_STRING, NULL));

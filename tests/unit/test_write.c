@@ -622,6 +622,7 @@ static void geopackage_styles(void **state) {
   size_t f;
   assert_ok(ctx, sm_layer_create(ctx, &h, "hotspots", SM_GEOM_POINT, "EPSG:27700"));
   assert_ok(ctx, sm_layer_add_field(ctx, h, "gi_bin", SM_FIELD_INT64, &f));
+  assert_ok(ctx, sm_layer_add_field(ctx, h, "lisa_class", SM_FIELD_STRING, NULL));
   unsigned char wkb[21] = {1, 1, 0, 0, 0};
   double xy[2] = {529000.5, 183000.25};
   memcpy(wkb + 5, xy, 16);
@@ -635,7 +636,11 @@ static void geopackage_styles(void **state) {
   GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
   assert_non_null(ds);
   assert_sql(ds, "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'", "attributes");
-  assert_sql(ds, "SELECT COUNT(*) FROM layer_styles", "2"); /* not the table without geometry */
+  assert_sql(ds, "SELECT COUNT(*) FROM layer_styles", "3"); /* not the table without geometry */
+  assert_sql(ds, "SELECT COUNT(*) FROM layer_styles WHERE useAsDefault", "2"); /* one per layer */
+  /* the hot-spot layer's other way to be drawn, by its local Moran's I classes: not the default */
+  assert_sql(ds, "SELECT styleName || '|' || useAsDefault FROM layer_styles WHERE f_table_name = 'hotspots' AND id > 1",
+             "lisa_class|0");
   assert_sql(ds, "SELECT type FROM pragma_table_info('layer_styles') WHERE name = 'useAsDefault'", "BOOLEAN");
   assert_sql(ds, "SELECT type FROM pragma_table_info('layer_styles') WHERE name = 'update_time'", "DATETIME");
   assert_sql(ds, "SELECT type FROM pragma_table_info('layer_styles') WHERE name = 'styleName'", "TEXT(30)");
@@ -643,7 +648,7 @@ static void geopackage_styles(void **state) {
   const char *row = "SELECT f_table_catalog || '|' || f_table_schema || '|' || f_geometry_column || '|' || styleName || '|' "
                     "|| useAsDefault || '|' || styleSLD || '|' || owner || '|' || IFNULL(update_time, 'NULL') "
                     "FROM layer_styles WHERE f_table_name = 'hotspots'";
-  assert_sql(ds, row, "||geom|hotspots|1|||NULL");
+  assert_sql(ds, row, "||geom|hotspots|1|||NULL"); /* the first row: the default */
   assert_sql(ds, "SELECT description FROM layer_styles WHERE f_table_name = 'hotspots'",
              "Gi* hot and cold spots; written by safemap " SM_VERSION_STRING);
   /* the QML is the style's */
