@@ -695,7 +695,7 @@ sm_status sm_write_geopackage(sm_ctx *ctx, const char *path, const sm_raster *co
   return settle(ctx, st, tmp, slot, path);
 }
 
-/* ---- a set of CSV files, all or none -------------------------------------------------- */
+/* ---- a set of files (a CSV and its companions, a GeoTIFF and its style), all or none ------------- */
 typedef struct set_file {
   char *tmp, *bak; /* bak: a link to (or copy of) what the file was, NULL when it is new */
   int slot, moved;
