@@ -166,7 +166,47 @@ static int jenks(const double *v, size_t n, size_t k, double *b) {
   return (int)k;
 }
 
-/* Upper bounds of the classes of sorted values v[0..n) (all above lo): at most k, increasing, the last = max. */
+/* Puts the values of ranks idx[0..ni) (increasing) of v[lo..hi) in their sorted places, the rest in between
+ * in any order: a multiple quickselect (median of three, three-way partition), a full sort past a depth. */
+static void select_ranks(double *v, size_t lo, size_t hi, const size_t *idx, size_t ni, int depth) {
+  while (ni && hi - lo > 1) {
+    if (depth-- <= 0 || hi - lo < 32) {
+      qsort(v + lo, hi - lo, sizeof *v, cmp_d);
+      return;
+    }
+    double a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi - 1];
+    double p = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+    size_t lt = lo, i = lo, gt = hi; /* [lo, lt) < p, [lt, gt) == p, [gt, hi) > p */
+    while (i < gt) {
+      double x = v[i];
+      if (x < p) v[i++] = v[lt], v[lt++] = x;
+      else if (x > p) v[i] = v[--gt], v[gt] = x;
+      else i++;
+    }
+    size_t nl = 0, ng = 0;
+    while (nl < ni && idx[nl] < lt) nl++;
+    ng = nl;
+    while (ng < ni && idx[ng] < gt) ng++;
+    select_ranks(v, lo, lt, idx, nl, depth); /* the ranks below the pivot's */
+    idx += ng, ni -= ng, lo = gt;            /* then those above it, in this loop */
+  }
+}
+
+/* The ranks breaks_of reads of n values, increasing, into r (at most 5,001). */
+static size_t ranks_needed(size_t n, sm_style_classes m, size_t k, size_t *r) {
+  size_t c = 0;
+  if (m == SM_CLASSES_JENKS) {
+    size_t ns = n < 5000 ? n : 5000;
+    for (size_t i = 0; i < ns; i++) r[c++] = ns > 1 ? (size_t)((double)i * (double)(n - 1) / (double)(ns - 1)) : 0;
+  } else if (m == SM_CLASSES_QUANTILE) {
+    for (size_t j = 1; j <= k; j++) r[c++] = (size_t)ceil((double)j * (double)n / (double)k) - 1;
+  }
+  if (!c || r[c - 1] != n - 1) r[c++] = n - 1; /* the maximum */
+  return c;
+}
+
+/* Upper bounds of the classes of values v[0..n) (all above lo), sorted at least at the ranks ranks_needed
+ * names: at most k, increasing, the last = max. */
 static sm_status breaks_of(sm_ctx *ctx, const double *v, size_t n, double lo, sm_style_classes m, size_t k,
                            double *b, size_t *nb) {
   size_t c = 0;
@@ -266,8 +306,16 @@ sm_status sm_style_for_raster(sm_ctx *ctx, const sm_raster *raster, const sm_sty
     memcpy(b, o->breaks, o->n_breaks * sizeof *b);
     nb = o->n_breaks;
   } else {
-    qsort(vals, n, sizeof *vals, cmp_d);
-    st = breaks_of(ctx, vals, n, thr, o->method, (size_t)o->n_classes, b, &nb);
+    /* only the ranks the classes need are put in place: a sort of every cell took as long as writing the
+     * GeoTIFF (0.9 s for 14 million cells) */
+    size_t *rk = sm__malloc(5001 * sizeof *rk);
+    if (!rk) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    if (!st) {
+      size_t nr = ranks_needed(n, o->method, (size_t)o->n_classes, rk);
+      select_ranks(vals, 0, n, rk, nr, 2 * (int)log2((double)n + 1) + 8);
+      st = breaks_of(ctx, vals, n, thr, o->method, (size_t)o->n_classes, b, &nb);
+    }
+    sm__free(rk);
   }
   sm__free(vals);
   if (!st) st = ramp_classes(ctx, s, r, b, nb, thr, o->opacity);

@@ -861,7 +861,9 @@ static sm_status write_gtiff_set(sm_ctx *ctx, const char *path, const sm_raster 
     sm__log(ctx, SM_LOG_DEBUG, "GeoTIFF written in %.3f s", sm__now() - t0);
     sm__gdal_end(ctx);
   }
+  double t1 = sm__now();
   if (!st) st = write_qml(ctx, qpath, f[1].tmp, r);
+  sm__log(ctx, SM_LOG_DEBUG, "QGIS style %s written in %.3f s", qpath, sm__now() - t1);
   st = set_finish(ctx, st, paths, f, 2);
   sm__free(qpath);
   return st;

@@ -103,6 +103,47 @@ static void fixed_breaks(void **state) {
   sm_raster_destroy(r);
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* A large surface with many ties in a scrambled order: the quantile breaks are the ranks of the sorted values,
+ * and every method gives the same classes as on the same values sorted (only the ranks needed are ordered). */
+static void large_surface_ranks(void **state) {
+  (void)state;
+  size_t n = 200003;
+  double *v = malloc(n * sizeof *v), *sorted = malloc(n * sizeof *v);
+  assert_non_null(v);
+  assert_non_null(sorted);
+  uint64_t x = 88172645463325252ULL;
+  for (size_t i = 0; i < n; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    v[i] = (double)(x % 5000) / 10.0 + (i % 3 == 0 ? 0 : 0.25); /* ties: 10,000 distinct values */
+  }
+  memcpy(sorted, v, n * sizeof *v);
+  qsort(sorted, n, sizeof *sorted, cmp_double);
+  size_t from = 0;
+  while (sorted[from] <= 0) from++; /* the values above the threshold 0 */
+  sm_style_classes methods[] = {SM_CLASSES_QUANTILE, SM_CLASSES_EQUAL, SM_CLASSES_JENKS};
+  for (int m = 0; m < 3; m++) {
+    sm_style *a = ramp(v, n, methods[m], 7), *b = ramp(sorted, n, methods[m], 7);
+    assert_int_equal(sm_style_class_count(a), sm_style_class_count(b));
+    for (size_t i = 0; i < sm_style_class_count(a); i++) {
+      sm_style_class ca, cb;
+      assert_ok(ctx, sm_style_class_get(a, i, &ca));
+      assert_ok(ctx, sm_style_class_get(b, i, &cb));
+      assert_true(ca.upper == cb.upper && ca.lower == cb.lower);
+      if (methods[m] == SM_CLASSES_QUANTILE) {
+        size_t k = n - from, r = (size_t)ceil((double)(i + 1) * (double)k / 7.0) - 1;
+        assert_true(ca.upper == sorted[from + r]);
+      }
+    }
+    sm_style_destroy(a), sm_style_destroy(b);
+  }
+  free(v), free(sorted);
+}
+
 /* Colours at the edges: (lower, upper] per class, transparent at or below the threshold and for NaN. */
 static void colours_at_edges(void **state) {
   (void)state;
@@ -411,7 +452,7 @@ int main(void) {
       cmocka_unit_test(quantile_breaks),       cmocka_unit_test(equal_breaks),    cmocka_unit_test(jenks_breaks),
       cmocka_unit_test(fixed_breaks),          cmocka_unit_test(colours_at_edges), cmocka_unit_test(threshold_transparent),
       cmocka_unit_test(layer_categories),      cmocka_unit_test(layer_classes),   cmocka_unit_test(bad_options),
-      cmocka_unit_test(golden_classint),       cmocka_unit_test(qml_and_json_parse),
+      cmocka_unit_test(golden_classint),       cmocka_unit_test(qml_and_json_parse), cmocka_unit_test(large_surface_ranks),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
