@@ -27,8 +27,9 @@ BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev libproj-dev libgeos-dev
 # Test tools: ogr2ogr/ogrinfo and SpatiaLite SQL for the independent counts,
 # PostgreSQL + PostGIS for the PG: source test, clang (and its OpenMP) for the
 # second sanitizer build and the fuzz targets (tests/fuzz/README.md), networkx
-# for the routes' golden test (tests/golden/route).
-TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis clang libomp-dev python3-networkx)
+# for the routes' golden test (tests/golden/route), QGIS's Python API for the styles test (tests/qgis), R's
+# classInt for the classification's golden values (tests/golden/style).
+TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis clang libomp-dev python3-networkx python3-qgis r-cran-classint)
 JOBS=$(nproc 2> /dev/null || echo 2)
 
 # Bold headings only when stderr is a terminal that understands them.

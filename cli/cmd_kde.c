@@ -16,8 +16,9 @@ static const cli_command KDE = {
     "With --wards the wards are the study area: the grid covers them and cells outside\n"
     "them are nodata (points outside still add to the cells within their reach).\n"
     "\n"
-    "OUT.tif is a tiled, compressed GeoTIFF with overviews; OUT.gpkg gets a Float32\n"
-    "gridded coverage 'kde', plus the layer kde_hotspot_areas with --hotspot-areas.\n",
+    "OUT.tif is a tiled, compressed GeoTIFF with overviews, and OUT.qml beside it its QGIS\n"
+    "style; OUT.gpkg gets a Float32 gridded coverage 'kde', plus the layer kde_hotspot_areas\n"
+    "with --hotspot-areas (styled for QGIS in the GeoPackage's layer_styles).\n",
     "# Camden burglary, 2024, 250 m quartic radius, 25 m cells\n"
     "safemap kde data/police/camden_burglary --from 2024-01 --to 2024-12 --bandwidth 250 --cell 25 -o camden_kde.tif\n"
     "gdalinfo -stats camden_kde.tif\n"

@@ -253,6 +253,9 @@ void cli_wrote(const cli_run *r) {
     if (c) fprintf(stderr, " and %s", c);
     sm_free(c);
   }
+  char *qml = sm_write_style_path(r->o.output, &r->wo); /* a GeoTIFF's QGIS style */
+  if (qml) fprintf(stderr, " and its QGIS style %s", qml);
+  sm_free(qml);
   fprintf(stderr, "\n");
 }
 

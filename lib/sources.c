@@ -386,7 +386,7 @@ static long temp_pid(const char *name) {
 
 static int process_gone(long pid) { return pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH; }
 
-/* A set of CSV files being moved into place leaves ".safemap-tmp-<pid>-<n>.set" beside them: lines of
+/* A set of files being moved into place (a CSV and its companions; a GeoTIFF and its style) leaves ".safemap-tmp-<pid>-<n>.set" beside them: lines of
  * "final\tbackup", names in the same folder (backup empty when final is new). Found after its process died,
  * the set was not finished: every file is put back as it was. */
 static void undo_set(sm_ctx *ctx, const char *dir, const char *marker) {

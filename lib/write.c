@@ -3,6 +3,7 @@
 #include "internal/numfmt.h"
 #include "internal/sm_internal.h"
 #include "internal/sources.h"
+#include "safemap/style.h"
 
 #include <errno.h>
 #include <fenv.h>
@@ -94,7 +95,19 @@ sm_status sm_write_check(sm_ctx *ctx, const char *path, const sm_write_options *
     if (!opts->overwrite)
       return sm__error(ctx, SM_E_IO, "'%s' exists already; nothing was written (use --overwrite to replace it)", path);
   }
-  return SM_OK;
+  /* a GeoTIFF's style beside it: refused and replaced like the GeoTIFF */
+  char *qml = f == FMT_GTIFF ? sm_write_style_path(path, opts) : NULL;
+  if (!qml) return f == FMT_GTIFF ? sm__error(ctx, SM_E_NOMEM, "out of memory") : SM_OK;
+  if (opts->version >= 2) st = sm__output_not_input(ctx, qml, opts->inputs, opts->n_inputs);
+  if (!st && stat(qml, &sb) == 0) {
+    if (S_ISDIR(sb.st_mode))
+      st = sm__error(ctx, SM_E_IO, "cannot write '%s', the style beside '%s': it is a directory", qml, path);
+    else if (!opts->overwrite)
+      st = sm__error(ctx, SM_E_IO, "'%s' (the style beside '%s') exists already; nothing was written (use --overwrite "
+                     "to replace it)", qml, path);
+  }
+  sm__free(qml);
+  return st;
 }
 
 /* A short hidden name in the output's directory: rename() within one file
@@ -352,6 +365,118 @@ static sm_status name_coverage_band(sm_ctx *ctx, GDALDatasetH ds, const sm_raste
   return SM_OK;
 }
 
+/* ---- QGIS styles ---------------------------------------------------------------- */
+/* The table QGIS itself makes when it saves a style into a GeoPackage (QgsOgrProviderMetadata::saveStyle):
+ * the same columns, widths and types (useAsDefault a boolean, update_time a DATETIME defaulting to the
+ * current time), created through GDAL, which registers it in gpkg_contents as an attributes table. */
+static const struct {
+  const char *name;
+  OGRFieldType type;
+  int width, boolean;
+} STYLE_COLS[] = {{"f_table_catalog", OFTString, 256, 0},
+                  {"f_table_schema", OFTString, 256, 0},
+                  {"f_table_name", OFTString, 256, 0},
+                  {"f_geometry_column", OFTString, 256, 0},
+                  {"styleName", OFTString, 30, 0},
+                  {"styleQML", OFTString, 0, 0},
+                  {"styleSLD", OFTString, 0, 0},
+                  {"useAsDefault", OFTInteger, 0, 1},
+                  {"description", OFTString, 0, 0},
+                  {"owner", OFTString, 30, 0},
+                  {"ui", OFTString, 30, 0},
+                  {"update_time", OFTDateTime, 0, 0}};
+
+/* At most max bytes of s, not cutting a UTF-8 character; malloc'd. */
+static char *utf8_prefix(const char *s, size_t max) {
+  size_t n = strlen(s);
+  if (n > max) {
+    n = max;
+    while (n && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+  }
+  return sm__strndup(s, n);
+}
+
+/* One row: a style of table `tbl` (geometry column `gcol`) named `name`, the default one or not. update_time
+ * is left NULL, so that the file does not depend on when it was written. */
+static sm_status style_row(sm_ctx *ctx, OGRLayerH S, const char *tbl, const char *gcol, const sm_style *style,
+                           sm_geom_type g, const char *sname, int dflt) {
+  char *qml = NULL;
+  sm_status st = sm_style_qml(ctx, style, g, &qml);
+  if (st) return st;
+  char *name = utf8_prefix(sname, 30);
+  char *desc = sm__asprintf("%s; written by safemap %s", sm_style_title(style), sm_version_string());
+  OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(S));
+  if (!name || !desc || !f) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!st) {
+    OGR_F_SetFieldString(f, 0, "");
+    OGR_F_SetFieldString(f, 1, "");
+    OGR_F_SetFieldString(f, 2, tbl);
+    OGR_F_SetFieldString(f, 3, gcol);
+    OGR_F_SetFieldString(f, 4, name);
+    OGR_F_SetFieldString(f, 5, qml);
+    OGR_F_SetFieldString(f, 6, "");
+    OGR_F_SetFieldInteger(f, 7, dflt);
+    OGR_F_SetFieldString(f, 8, desc);
+    OGR_F_SetFieldString(f, 9, "");
+    OGR_F_SetFieldNull(f, 11);
+    if (OGR_L_CreateFeature(S, f) != OGRERR_NONE)
+      st = sm__error(ctx, SM_E_IO, "cannot write the style of '%s' into layer_styles: %s", tbl, sm__dep_msg(ctx));
+  }
+  if (f) OGR_F_Destroy(f);
+  sm__free(qml), sm__free(name), sm__free(desc);
+  return st;
+}
+
+/* The other ways a layer may be drawn, stored as further styles: a hot-spot layer by its Gi* bins, with or
+ * without the false discovery rate correction, or by its local Moran's I classes. */
+static const char *const STYLE_ALTERNATIVES[] = {"gi_bin", "gi_bin_fdr", "lisa_class"};
+
+/* layer_styles with the default style of every feature layer (tables without geometry have nothing to draw),
+ * named after the layer as QGIS names a style it saves, and the layer's other styles named after their field. */
+static sm_status write_styles(sm_ctx *ctx, GDALDatasetH ds, sm_layer *const *layers, size_t n) {
+  size_t drawn = 0;
+  for (size_t i = 0; i < n; i++) drawn += sm_layer_geom_type(layers[i]) != SM_GEOM_NONE;
+  if (!drawn) return SM_OK;
+  char *lopts[] = {"FID=id", NULL};
+  OGRLayerH S = GDALDatasetCreateLayer(ds, "layer_styles", NULL, wkbNone, lopts);
+  if (!S) return sm__error(ctx, SM_E_IO, "cannot create table layer_styles: %s", sm__dep_msg(ctx));
+  for (size_t c = 0; c < sizeof STYLE_COLS / sizeof *STYLE_COLS; c++) {
+    OGRFieldDefnH fd = OGR_Fld_Create(STYLE_COLS[c].name, STYLE_COLS[c].type);
+    if (STYLE_COLS[c].width) OGR_Fld_SetWidth(fd, STYLE_COLS[c].width);
+    if (STYLE_COLS[c].boolean) OGR_Fld_SetSubType(fd, OFSTBoolean);
+    if (STYLE_COLS[c].type == OFTDateTime) OGR_Fld_SetDefault(fd, "CURRENT_TIMESTAMP");
+    OGRErr e = OGR_L_CreateField(S, fd, 1);
+    OGR_Fld_Destroy(fd);
+    if (e != OGRERR_NONE)
+      return sm__error(ctx, SM_E_IO, "cannot create column '%s' of layer_styles: %s", STYLE_COLS[c].name,
+                       sm__dep_msg(ctx));
+  }
+  if (OGR_L_StartTransaction(S) != OGRERR_NONE) return sm__error(ctx, SM_E_IO, "cannot write layer_styles");
+  sm_status st = SM_OK;
+  for (size_t i = 0; i < n && !st; i++) {
+    const sm_layer *l = layers[i];
+    if (sm_layer_geom_type(l) == SM_GEOM_NONE) continue;
+    OGRLayerH L = GDALDatasetGetLayerByName(ds, sm_layer_name(l));
+    const char *gcol = L ? OGR_L_GetGeometryColumn(L) : "geom";
+    sm_style *style = NULL;
+    st = sm_style_for_layer(ctx, l, &style);
+    if (!st) st = style_row(ctx, S, sm_layer_name(l), gcol, style, sm_layer_geom_type(l), sm_layer_name(l), 1);
+    const char *by = style ? sm_style_field(style) : NULL;
+    for (size_t k = 0; k < sizeof STYLE_ALTERNATIVES / sizeof *STYLE_ALTERNATIVES && !st && by; k++) {
+      const char *alt = STYLE_ALTERNATIVES[k];
+      if (!strcmp(alt, by) || sm_layer_field_index(l, alt) < 0) continue;
+      sm_style *other = NULL;
+      st = sm_style_for_field(ctx, l, alt, &other);
+      if (!st) st = style_row(ctx, S, sm_layer_name(l), gcol, other, sm_layer_geom_type(l), alt, 0);
+      sm_style_destroy(other);
+    }
+    sm_style_destroy(style);
+  }
+  if (!st && OGR_L_CommitTransaction(S) != OGRERR_NONE)
+    st = sm__error(ctx, SM_E_IO, "cannot write layer_styles: %s", sm__dep_msg(ctx));
+  return st;
+}
+
 /* Rasters as GeoPackage gridded coverages (Float32 TIFF tiles), then layers. */
 static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *const *rasters, size_t nr,
                             sm_layer *const *layers, size_t n) {
@@ -411,6 +536,7 @@ static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const
     if (!st && OGR_L_CommitTransaction(M) != OGRERR_NONE)
       st = sm__error(ctx, SM_E_IO, "cannot write safemap_metadata: %s", sm__dep_msg(ctx));
   }
+  if (!st) st = write_styles(ctx, ds, layers, n);
   ctx->dep_error[0] = '\0';
   GDALClose(ds);
   if (!st && ctx->dep_error[0]) st = sm__error(ctx, SM_E_IO, "cannot finish '%s': %s", tmp, ctx->dep_error);
@@ -525,6 +651,8 @@ static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, cons
   return st;
 }
 
+static sm_status write_gtiff_set(sm_ctx *ctx, const char *path, const sm_raster *r, const sm_write_options *o);
+
 sm_status sm_write_raster(sm_ctx *ctx, const char *path, const sm_raster *raster, const sm_write_options *opts) {
   sm_write_options d = SM_WRITE_OPTIONS_INIT;
   if (!opts) opts = &d;
@@ -534,13 +662,12 @@ sm_status sm_write_raster(sm_ctx *ctx, const char *path, const sm_raster *raster
   fmt f;
   format_of(ctx, path, opts, &f);
   if (f == FMT_CSV) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': write rasters to .tif or .gpkg", path);
+  if (f == FMT_GTIFF) return write_gtiff_set(ctx, path, raster, opts);
   char *tmp = temp_name(ctx, path, f);
   if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   int slot = sm__temp_track(tmp);
   sm__gdal_begin(ctx);
-  double t0 = sm__now();
-  st = f == FMT_GTIFF ? write_gtiff(ctx, path, tmp, raster, opts) : write_gpkg(ctx, path, tmp, &raster, 1, NULL, 0);
-  sm__log(ctx, SM_LOG_DEBUG, "GeoTIFF written in %.3f s", sm__now() - t0);
+  st = write_gpkg(ctx, path, tmp, &raster, 1, NULL, 0);
   sm__gdal_end(ctx);
   return settle(ctx, st, tmp, slot, path); /* a failure removes GDAL's .aux.xml too */
 }
@@ -568,7 +695,7 @@ sm_status sm_write_geopackage(sm_ctx *ctx, const char *path, const sm_raster *co
   return settle(ctx, st, tmp, slot, path);
 }
 
-/* ---- a set of CSV files, all or none -------------------------------------------------- */
+/* ---- a set of files (a CSV and its companions, a GeoTIFF and its style), all or none ------------- */
 typedef struct set_file {
   char *tmp, *bak; /* bak: a link to (or copy of) what the file was, NULL when it is new */
   int slot, moved;
@@ -640,26 +767,11 @@ static sm_status set_move(sm_ctx *ctx, const char *const *paths, set_file *f, si
   return st;
 }
 
-sm_status sm__write_csv_set(sm_ctx *ctx, const char *const *paths, sm_layer *const *layers, size_t n,
-                            const sm_write_options *opts) {
-  (void)opts; /* checked by the caller (sm_write_check) */
-  set_file *f = sm__calloc(n, sizeof *f);
-  if (!f) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+/* Moves a set of finished temporary files into place, all or none (see set_prepare, set_move), after `st`
+ * (a failure removes them); then frees f. */
+static sm_status set_finish(sm_ctx *ctx, sm_status st, const char *const *paths, set_file *f, size_t n) {
   char *marker = NULL;
   int mslot = -1;
-  sm_status st = SM_OK;
-  double saved[2];
-  for (size_t i = 0; i < n; i++) f[i].slot = -1;
-  for (size_t i = 0; i < n && !st; i++) {
-    if (!(f[i].tmp = temp_name(ctx, paths[i], FMT_CSV))) {
-      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      break;
-    }
-    f[i].slot = sm__temp_track(f[i].tmp);
-    sm__progress_push(ctx, 0.98 * (double)i / (double)n, 0.98 * (double)(i + 1) / (double)n, saved);
-    st = write_csv(ctx, paths[i], f[i].tmp, layers[i]);
-    sm__progress_pop(ctx, saved);
-  }
   if (!st) st = set_prepare(ctx, paths, f, n, &marker, &mslot);
   if (!st) st = sm__progress(ctx, 0.99, "moving into place");
   if (!st) st = set_move(ctx, paths, f, n, marker);
@@ -674,4 +786,94 @@ sm_status sm__write_csv_set(sm_ctx *ctx, const char *const *paths, sm_layer *con
   sm__free(marker), sm__free(f);
   if (!st) sm__progress(ctx, 1.0, "written");
   return st;
+}
+
+sm_status sm__write_csv_set(sm_ctx *ctx, const char *const *paths, sm_layer *const *layers, size_t n,
+                            const sm_write_options *opts) {
+  (void)opts; /* checked by the caller (sm_write_check) */
+  set_file *f = sm__calloc(n, sizeof *f);
+  if (!f) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm_status st = SM_OK;
+  double saved[2];
+  for (size_t i = 0; i < n; i++) f[i].slot = -1;
+  for (size_t i = 0; i < n && !st; i++) {
+    if (!(f[i].tmp = temp_name(ctx, paths[i], FMT_CSV))) {
+      st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      break;
+    }
+    f[i].slot = sm__temp_track(f[i].tmp);
+    sm__progress_push(ctx, 0.98 * (double)i / (double)n, 0.98 * (double)(i + 1) / (double)n, saved);
+    st = write_csv(ctx, paths[i], f[i].tmp, layers[i]);
+    sm__progress_pop(ctx, saved);
+  }
+  return set_finish(ctx, st, paths, f, n);
+}
+
+/* ---- a GeoTIFF and its QGIS style ------------------------------------------------------ */
+/* A surface with no value above its threshold has nothing to colour: grey from 0 to 1. */
+static const char EMPTY_QML[] =
+    "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+    "<qgis version=\"3.22.0\" styleCategories=\"Symbology\"><pipe><rasterrenderer type=\"singlebandgray\" "
+    "band=\"1\" grayBand=\"1\" opacity=\"1\" alphaBand=\"-1\" gradient=\"BlackToWhite\"><rasterTransparency/>"
+    "<contrastEnhancement><minValue>0</minValue><maxValue>1</maxValue>"
+    "<algorithm>StretchToMinimumMaximum</algorithm></contrastEnhancement></rasterrenderer></pipe></qgis>\n";
+
+/* The QGIS style of a surface (sm_style_for_raster with the defaults) into the file tmp. */
+static sm_status write_qml(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *r) {
+  sm_style *style = NULL;
+  char *qml = NULL;
+  sm_status st = sm_style_for_raster(ctx, r, NULL, &style);
+  if (st == SM_E_INPUT) {
+    sm__log(ctx, SM_LOG_DEBUG, "%s: %s; a grey style instead", out, sm_ctx_last_error(ctx));
+    st = SM_OK;
+  } else if (!st) {
+    st = sm_style_qml(ctx, style, SM_GEOM_NONE, &qml);
+  }
+  sm_style_destroy(style);
+  if (st) return st;
+  const char *text = qml ? qml : EMPTY_QML;
+  FILE *f = fopen(tmp, "wb");
+  int werr = !f ? errno : fwrite(text, 1, strlen(text), f) != strlen(text) ? (errno ? errno : EIO) : 0;
+  if (f && fclose(f) != 0 && !werr) werr = errno ? errno : EIO;
+  sm__free(qml);
+  if (werr) st = sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", out, tmp, strerror(werr));
+  return st;
+}
+
+/* The GeoTIFF and its style beside it, moved into place together. */
+static sm_status write_gtiff_set(sm_ctx *ctx, const char *path, const sm_raster *r, const sm_write_options *o) {
+  char *qpath = sm_write_style_path(path, o);
+  set_file *f = sm__calloc(2, sizeof *f);
+  if (!qpath || !f) {
+    sm__free(qpath), sm__free(f);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  const char *paths[2] = {path, qpath};
+  f[0].slot = f[1].slot = -1;
+  sm_status st = SM_OK;
+  if (!(f[0].tmp = temp_name(ctx, path, FMT_GTIFF)) || !(f[1].tmp = temp_name_ext(ctx, path, ".qml")))
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!st) {
+    f[0].slot = sm__temp_track(f[0].tmp), f[1].slot = sm__temp_track(f[1].tmp);
+    sm__gdal_begin(ctx);
+    double t0 = sm__now();
+    st = write_gtiff(ctx, path, f[0].tmp, r, o);
+    sm__log(ctx, SM_LOG_DEBUG, "GeoTIFF written in %.3f s", sm__now() - t0);
+    sm__gdal_end(ctx);
+  }
+  double t1 = sm__now();
+  if (!st) st = write_qml(ctx, qpath, f[1].tmp, r);
+  sm__log(ctx, SM_LOG_DEBUG, "QGIS style %s written in %.3f s", qpath, sm__now() - t1);
+  st = set_finish(ctx, st, paths, f, 2);
+  sm__free(qpath);
+  return st;
+}
+
+char *sm_write_style_path(const char *path, const sm_write_options *opts) {
+  sm_write_options d = SM_WRITE_OPTIONS_INIT;
+  fmt f;
+  if (!path || !*path || format_of(NULL, path, opts ? opts : &d, &f) || f != FMT_GTIFF) return NULL;
+  const char *base = strrchr(path, '/'), *dot = strrchr(base ? base + 1 : path, '.');
+  size_t n = dot && dot != (base ? base + 1 : path) ? (size_t)(dot - path) : strlen(path);
+  return sm__asprintf("%.*s.qml", (int)n, path);
 }

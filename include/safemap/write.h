@@ -14,6 +14,17 @@
  * GeoPackage: one table per layer with its CRS and an R-tree spatial index;
  * the layer metadata goes into the standard gpkg_metadata table (shown by
  * QGIS) and into a plain table `safemap_metadata` (layer, key, value).
+ * Every layer with geometry gets its QGIS style (sm_style_for_layer()) as the
+ * default style in the standard `layer_styles` table, the one QGIS writes
+ * when it saves a style into a GeoPackage: QGIS applies it when the layer is
+ * opened, other programs ignore it. A hot-spot layer's other ways to be drawn
+ * (by `gi_bin`, `gi_bin_fdr` or `lisa_class`; sm_style_for_field()) are
+ * further, non-default styles named after the field. (QGIS 3.22 reads no style from that table
+ * for a GeoPackage raster, so gridded coverages get none.)
+ * GeoTIFF: the surface's QGIS style (sm_style_for_raster() with the
+ * defaults) goes into a sidecar NAME.qml beside NAME.tif, which QGIS loads as
+ * the raster's default style; the two are written, refused and replaced
+ * together (sm_write_style_path()). See docs/styles.md.
  * CSV: one layer, one row per feature, no geometry; RFC 4180 quoting.
  * @defgroup write Output
  * @{
@@ -83,7 +94,8 @@ SM_API sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const 
  * the floating-point predictor, overviews (average) down to 256 cells, the
  * CRS, nodata (NaN cells), the band's units and description, and the
  * raster's metadata as GDAL metadata items. With `cog`, a Cloud Optimized
- * GeoTIFF. To .gpkg: a gridded coverage, as sm_write_geopackage(). Atomic
+ * GeoTIFF. Beside it, its QGIS style (sm_write_style_path()), moved into
+ * place with it: a failure leaves neither. To .gpkg: a gridded coverage, as sm_write_geopackage(). Atomic
  * like sm_write_layers().
  * @return SM_OK, SM_E_INVALID_ARG (not .tif or .gpkg), SM_E_IO, SM_E_CRS,
  *         SM_E_DEPENDENCY, SM_E_NOMEM, SM_E_CANCELLED.
@@ -105,9 +117,19 @@ SM_API sm_status sm_write_geopackage(sm_ctx *ctx, const char *path, const sm_ras
                                      const sm_write_options *opts);
 
 /**
+ * The QGIS style file written beside a GeoTIFF: `path` with its last extension replaced by ".qml"
+ * (out/kde.tif -> out/kde.qml), where QGIS looks for a raster's default style.
+ * @param opts NULL for the defaults (the format from the extension).
+ * @return the path, free with sm_free(); NULL when `path` is not a GeoTIFF (or out of memory).
+ * @since 0.3
+ */
+SM_API char *sm_write_style_path(const char *path, const sm_write_options *opts);
+
+/**
  * Checks up front that `path` could be written: format known, directory
  * exists and is writable, not one of opts->inputs (version 2), no existing
- * file unless overwrite. Lets a program fail before a long computation.
+ * file unless overwrite; for a GeoTIFF the same of its style file
+ * (sm_write_style_path()). Lets a program fail before a long computation.
  * @return as sm_write_layers().
  * @since 0.1
  */

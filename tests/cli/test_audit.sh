@@ -25,6 +25,13 @@ for layer in audit_segments dark_stretches audit_priorities audit_lamps audit_wa
   n=$(sql_value "$out/audit.gpkg" "SELECT COUNT(*) FROM $layer")
   [ "${n:-0}" -gt 0 ] || fail "layer $layer is empty or missing ($n)"
 done
+# each layer's QGIS style, the same for 1 and 2 threads
+assert_exit 0 "$SAFEMAP" audit --streets "$STREETS" --lights "$LAMPS" "$CRIMES" --defects "$DEFECTS" --at 2023-12-31 \
+  --audits "$AUDITS" --wards "$WARDS" --hour 01:00 -j 1 -o "$out/audit_j1.gpkg" -q
+styles() { sqlite3 "$1" "SELECT id, f_table_name, styleName, useAsDefault, description, styleQML FROM layer_styles ORDER BY id"; }
+[ "$(styles "$out/audit.gpkg")" = "$(styles "$out/audit_j1.gpkg")" ] || fail "layer_styles differ for 1 and 2 threads"
+[ "$(sqlite3 "$out/audit.gpkg" "SELECT group_concat(f_table_name, ' ') FROM layer_styles WHERE useAsDefault")" = \
+  "audit_segments dark_stretches audit_priorities audit_lamps audit_wards" ] || fail "layer_styles lacks a layer's style"
 # the VAWG rows of the sample, counted here from the CSVs: the default crime types
 vawg=$(cat "$CRIMES"/*.csv | awk -F, 'index($0, "Violence and sexual offences") || index($0, "Robbery") || index($0, "Public order") || index($0, "Theft from the person")' | awk -F, '$5 != ""' | wc -l)
 [ "$vawg" = 310 ] || fail "the sample has $vawg VAWG rows with a position, want 310"

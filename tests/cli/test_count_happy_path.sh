@@ -2,7 +2,7 @@
 # `safemap count` on the bundled Camden data (36 police.uk CSVs, 6,416 rows)
 # and the 20 Camden wards of 2024:
 #  - exit 0, the summary line says 6,416 read, 6,051 in 20 areas, 365 outside
-#  - the GeoPackage holds ward_counts, ward_counts_by_month, safemap_metadata
+#  - the GeoPackage holds ward_counts, ward_counts_by_month, safemap_metadata, layer_styles
 #  - ward totals sum to 6,051; the by-month table is complete (20 wards x 36
 #    months x 1 category, zeros included) and adds up to the ward totals
 #  - per_km2 = total / area_km2; no temporary file is left.
@@ -20,7 +20,7 @@ assert_no_temp_files "$out"
 [ "$(find "$out" -mindepth 1 | wc -l)" -eq 1 ] || fail "expected only camden.gpkg in $out, found: $(ls -A "$out" | tr '\n' ' ')"
 
 layers="$(ogrinfo -ro -q "$g" | sed -n 's/^[0-9]*: \([A-Za-z_]*\).*/\1/p' | sort | tr '\n' ' ')"
-assert_eq "layers of the GeoPackage" "safemap_metadata ward_counts ward_counts_by_month " "$layers"
+assert_eq "layers of the GeoPackage" "layer_styles safemap_metadata ward_counts ward_counts_by_month " "$layers"
 
 assert_eq "ward_counts rows" "20" "$(sql_value "$g" "SELECT count(*) FROM ward_counts")"
 assert_eq "sum of ward totals" "6051" "$(sql_value "$g" "SELECT sum(total) FROM ward_counts")"

@@ -26,6 +26,21 @@ echo "$info" | grep -q 'bandwidth_m=300' || fail "metadata lacks the bandwidth"
 assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth auto -j 1 -o "$out/j1.tif" -q
 assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth auto -j 2 -o "$out/j2.tif" -q
 assert_same_bytes "$out/j1.tif" "$out/j2.tif"
+assert_same_bytes "$out/j1.qml" "$out/j2.qml"
+clean_dir "$out"
+
+# the QGIS style beside the GeoTIFF: listed, well-formed, refused and replaced with it
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 25 -o "$out/s.tif"
+assert_stderr_contains "wrote $out/s.tif and its QGIS style $out/s.qml"
+/usr/bin/python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$out/s.qml" ||
+  fail "s.qml is not well-formed XML"
+grep -q 'singlebandpseudocolor' "$out/s.qml" || fail "s.qml has no pseudocolour renderer"
+rm "$out/s.tif"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 25 -o "$out/s.tif"
+assert_stderr_contains "s.qml' (the style beside"
+[ ! -e "$out/s.tif" ] || fail "s.tif written though its style was refused"
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 25 -o "$out/s.tif" --overwrite -q
+[ -e "$out/s.tif" ] && [ -e "$out/s.qml" ] || fail "s.tif and s.qml not both written with --overwrite"
 clean_dir "$out"
 
 # a GeoPackage run: the surface as a gridded coverage and the hot-spot areas

@@ -35,17 +35,22 @@ warnings="$(grep -ih 'warning' "$OUT_FILE" "$ERR_FILE" || true)"
 [ -z "$warnings" ] || fail "the demo printed warnings: $warnings"
 
 # every output says what it is: each layer and raster of every GeoPackage the demo writes records how it
-# was made (the keys every pipeline writes), each raster its description and units, and its band is named
+# was made (the keys every pipeline writes), each raster its description and units, and its band is named;
+# each layer with geometry has its default QGIS style in layer_styles
 required="safemap_version method input_rows_read input_rows_skipped input_rows_left_out input_points analysis_crs"
 for g in "$out"/*.gpkg; do
   name=$(basename "$g")
-  tables=$(sqlite3 "$g" "SELECT table_name FROM gpkg_contents WHERE table_name <> 'safemap_metadata'")
+  tables=$(sqlite3 "$g" "SELECT table_name FROM gpkg_contents WHERE table_name NOT IN ('safemap_metadata', 'layer_styles')")
   [ -n "$tables" ] || fail "$name has no layer"
   for t in $tables; do
     for k in $required; do
       n=$(sqlite3 "$g" "SELECT COUNT(*) FROM safemap_metadata WHERE layer = '$t' AND key = '$k' AND value <> ''")
       [ "$n" = 1 ] || fail "$name: layer $t has no metadata '$k'"
     done
+  done
+  for t in $(sqlite3 "$g" "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'"); do
+    n=$(sqlite3 "$g" "SELECT COUNT(*) FROM layer_styles WHERE f_table_name = '$t' AND useAsDefault AND styleQML <> ''")
+    [ "$n" = 1 ] || fail "$name: layer $t has $n default styles in layer_styles, want 1"
   done
   for t in $(sqlite3 "$g" "SELECT table_name FROM gpkg_contents WHERE data_type = '2d-gridded-coverage'"); do
     for k in description units; do

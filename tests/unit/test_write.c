@@ -592,11 +592,159 @@ static void stale_temps(void **state) {
   assert_int_equal(tu_count_files("safemap-tmp"), 0);
 }
 
+
+/* One value of a native SQL query on a GeoPackage (malloc'd; NULL when no row or NULL). */
+static char *sql_text(GDALDatasetH ds, const char *sql) {
+  OGRLayerH R = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+  if (!R) return NULL;
+  OGRFeatureH f = OGR_L_GetNextFeature(R);
+  char *v = f && OGR_F_IsFieldSetAndNotNull(f, 0) ? strdup(OGR_F_GetFieldAsString(f, 0)) : NULL;
+  if (f) OGR_F_Destroy(f);
+  GDALDatasetReleaseResultSet(ds, R);
+  return v;
+}
+
+static void assert_sql(GDALDatasetH ds, const char *sql, const char *want) {
+  char *v = sql_text(ds, sql);
+  if (!want) {
+    if (v) fail_msg("%s: '%s', want NULL", sql, v);
+  } else if (!v || strcmp(v, want)) {
+    fail_msg("%s: '%s', want '%s'", sql, v ? v : "(null)", want);
+  }
+  free(v);
+}
+
+/* Every layer with geometry gets its QGIS style as the default in layer_styles, QGIS's own table. */
+static void geopackage_styles(void **state) {
+  (void)state;
+  const char *longname = "a_layer_name_longer_than_thirty_bytes";
+  sm_layer *t = table(), *h, *g;
+  size_t f;
+  assert_ok(ctx, sm_layer_create(ctx, &h, "hotspots", SM_GEOM_POINT, "EPSG:27700"));
+  assert_ok(ctx, sm_layer_add_field(ctx, h, "gi_bin", SM_FIELD_INT64, &f));
+  assert_ok(ctx, sm_layer_add_field(ctx, h, "lisa_class", SM_FIELD_STRING, NULL));
+  unsigned char wkb[21] = {1, 1, 0, 0, 0};
+  double xy[2] = {529000.5, 183000.25};
+  memcpy(wkb + 5, xy, 16);
+  assert_ok(ctx, sm_layer_add_feature(ctx, h, wkb, 21, NULL));
+  assert_ok(ctx, sm_layer_set_int(ctx, h, 0, f, 3));
+  assert_ok(ctx, sm_layer_create(ctx, &g, longname, SM_GEOM_POINT, "EPSG:27700"));
+  assert_ok(ctx, sm_layer_add_feature(ctx, g, wkb, 21, NULL));
+  sm_layer *all[3] = {h, t, g};
+  const char *p = tu_path("styles.gpkg");
+  assert_ok(ctx, sm_write_layers(ctx, p, all, 3, NULL));
+  GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
+  assert_non_null(ds);
+  assert_sql(ds, "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'", "attributes");
+  assert_sql(ds, "SELECT COUNT(*) FROM layer_styles", "3"); /* not the table without geometry */
+  assert_sql(ds, "SELECT COUNT(*) FROM layer_styles WHERE useAsDefault", "2"); /* one per layer */
+  /* the hot-spot layer's other way to be drawn, by its local Moran's I classes: not the default */
+  assert_sql(ds, "SELECT styleName || '|' || useAsDefault FROM layer_styles WHERE f_table_name = 'hotspots' AND id > 1",
+             "lisa_class|0");
+  assert_sql(ds, "SELECT type FROM pragma_table_info('layer_styles') WHERE name = 'useAsDefault'", "BOOLEAN");
+  assert_sql(ds, "SELECT type FROM pragma_table_info('layer_styles') WHERE name = 'update_time'", "DATETIME");
+  assert_sql(ds, "SELECT type FROM pragma_table_info('layer_styles') WHERE name = 'styleName'", "TEXT(30)");
+  assert_sql(ds, "SELECT pk FROM pragma_table_info('layer_styles') WHERE name = 'id'", "1");
+  const char *row = "SELECT f_table_catalog || '|' || f_table_schema || '|' || f_geometry_column || '|' || styleName || '|' "
+                    "|| useAsDefault || '|' || styleSLD || '|' || owner || '|' || IFNULL(update_time, 'NULL') "
+                    "FROM layer_styles WHERE f_table_name = 'hotspots'";
+  assert_sql(ds, row, "||geom|hotspots|1|||NULL"); /* the first row: the default */
+  assert_sql(ds, "SELECT description FROM layer_styles WHERE f_table_name = 'hotspots'",
+             "Gi* hot and cold spots; written by safemap " SM_VERSION_STRING);
+  /* the QML is the style's */
+  sm_style *style;
+  char *qml;
+  assert_ok(ctx, sm_style_for_layer(ctx, h, &style));
+  assert_ok(ctx, sm_style_qml(ctx, style, SM_GEOM_POINT, &qml));
+  char *stored = sql_text(ds, "SELECT styleQML FROM layer_styles WHERE f_table_name = 'hotspots'");
+  assert_non_null(stored);
+  assert_string_equal(stored, qml);
+  assert_contains(stored, "categorizedSymbol");
+  free(stored);
+  sm_free(qml);
+  sm_style_destroy(style);
+  /* a long layer name: styleName (30 characters in QGIS's table) is cut, the table named in full */
+  assert_sql(ds, "SELECT styleName FROM layer_styles WHERE f_table_name = 'a_layer_name_longer_than_thirty_bytes'",
+             "a_layer_name_longer_than_thirt");
+  GDALClose(ds);
+  /* tables only: no layer_styles */
+  const char *q = tu_path("table_only.gpkg");
+  assert_ok(ctx, sm_write_layers(ctx, q, &t, 1, NULL));
+  ds = GDALOpenEx(q, GDAL_OF_VECTOR, NULL, NULL, NULL);
+  assert_null(GDALDatasetGetLayerByName(ds, "layer_styles"));
+  GDALClose(ds);
+  sm_layer_destroy(t), sm_layer_destroy(h), sm_layer_destroy(g);
+}
+
+/* A GeoTIFF's QGIS style beside it: written, refused, replaced and left out with it. */
+static void geotiff_style_sidecar(void **state) {
+  (void)state;
+  char *sp = sm_write_style_path("out/kde.tif", NULL);
+  assert_string_equal(sp, "out/kde.qml");
+  sm_free(sp);
+  sp = sm_write_style_path("a.b/kde.v2.TIFF", NULL);
+  assert_string_equal(sp, "a.b/kde.v2.qml");
+  sm_free(sp);
+  sm_write_options gt = SM_WRITE_OPTIONS_INIT;
+  gt.format = "GTiff";
+  sp = sm_write_style_path("a.b/surface", &gt);
+  assert_string_equal(sp, "a.b/surface.qml");
+  sm_free(sp);
+  assert_null(sm_write_style_path("kde.gpkg", NULL));
+  assert_null(sm_write_style_path("kde.csv", NULL));
+  assert_null(sm_write_style_path(NULL, NULL));
+
+  sm_raster *r;
+  assert_ok(ctx, sm_raster_create(ctx, &r, 20, 10, 529000, 183000, 5, "EPSG:27700"));
+  double *v = sm_raster_data(r);
+  for (size_t i = 0; i < 200; i++) v[i] = (double)(i % 17);
+  const char *tif = tu_path("side.tif"), *qmlp = tu_path("side.qml");
+  assert_ok(ctx, sm_write_raster(ctx, tif, r, NULL));
+  assert_true(tu_exists(tif) && tu_exists(qmlp));
+  sm_style *style;
+  char *qml;
+  assert_ok(ctx, sm_style_for_raster(ctx, r, NULL, &style));
+  assert_ok(ctx, sm_style_qml(ctx, style, SM_GEOM_NONE, &qml));
+  assert_string_equal(slurp(qmlp), qml);
+  assert_contains(qml, "singlebandpseudocolor");
+  sm_free(qml);
+  sm_style_destroy(style);
+  /* refused without overwrite, for the GeoTIFF and for the style alone */
+  assert_int_equal(sm_write_raster(ctx, tif, r, NULL), SM_E_IO);
+  assert_contains(sm_ctx_last_error(ctx), "side.tif' exists already");
+  unlink(tif);
+  assert_int_equal(sm_write_check(ctx, tif, NULL), SM_E_IO);
+  assert_contains(sm_ctx_last_error(ctx), "side.qml' (the style beside");
+  assert_int_equal(sm_write_raster(ctx, tif, r, NULL), SM_E_IO);
+  assert_false(tu_exists(tif));
+  /* replaced with overwrite */
+  tu_write("side.qml", "old");
+  sm_write_options o = SM_WRITE_OPTIONS_INIT;
+  o.overwrite = 1;
+  assert_ok(ctx, sm_write_raster(ctx, tif, r, &o));
+  assert_contains(slurp(qmlp), "singlebandpseudocolor");
+  assert_int_equal(tu_count_files("safemap-tmp"), 0);
+  /* nothing to colour: a grey style */
+  for (size_t i = 0; i < 200; i++) v[i] = 0;
+  assert_ok(ctx, sm_write_raster(ctx, tif, r, &o));
+  assert_contains(slurp(qmlp), "singlebandgray");
+  sm_raster_destroy(r);
+  /* a failed write leaves neither file */
+  assert_ok(ctx, sm_raster_create(ctx, &r, 20, 10, 529000, 183000, 5, "EPSG:nonsense"));
+  const char *bad = tu_path("bad.tif");
+  assert_int_equal(sm_write_raster(ctx, bad, r, NULL), SM_E_CRS);
+  assert_false(tu_exists(bad));
+  assert_false(tu_exists(tu_path("bad.qml")));
+  assert_int_equal(tu_count_files("safemap-tmp"), 0);
+  sm_raster_destroy(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(layer_api), cmocka_unit_test(csv_output),
                                      cmocka_unit_test(bad_paths), cmocka_unit_test(geopackage_output),
                                      cmocka_unit_test(geotiff_output), cmocka_unit_test(g15_matches_printf),
                                      cmocka_unit_test(i64_matches_printf), cmocka_unit_test(csv_threads_identical),
-                                     cmocka_unit_test(stale_temps)};
+                                     cmocka_unit_test(stale_temps), cmocka_unit_test(geopackage_styles),
+                                     cmocka_unit_test(geotiff_style_sidecar)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
