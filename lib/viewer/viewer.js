@@ -423,8 +423,8 @@
         var info = {'zooms': ts.minzoom + '–' + ts.maxzoom, 'tiles': ts.tiles};
         if (ts.bounds) info.bounds = ts.bounds.map(function (v) { return v.toFixed(5); }).join(', ');
         if (ts.values) info['value tiles'] = typeof ts.values === 'string' ? ts.values : JSON.stringify(ts.values);
+        Object.keys(ts.metadata || {}).forEach(function (k) { info[k] = ts.metadata[k]; });
         panel.appendChild(table(info));
-        if (ts.metadata) panel.appendChild(table(ts.metadata));
         (ts.layers || []).forEach(function (l) {
           panel.appendChild(el('h3', null, 'Layer ' + l.name + ' (' + l.geometry + ', ' + fmt(l.features) + ' features)'));
           if (l.note) panel.appendChild(el('div', 'sm-note', l.note));
@@ -436,6 +436,7 @@
         panel.hidden = !panel.hidden;
         btn.setAttribute('aria-expanded', String(!panel.hidden));
       };
+      if (/(^#|&)about\b/.test(location.hash)) btn.onclick(); /* index.html#about opens it */
       wrap.appendChild(btn);
       wrap.appendChild(panel);
       L.DomEvent.disableClickPropagation(wrap);
@@ -455,7 +456,7 @@
     readyDone = true;
     document.body.setAttribute('data-ready', '1');
     document.body.setAttribute('data-viewport', window.innerWidth + 'x' + window.innerHeight);
-    var m = /probe=(-?[\d.]+),(-?[\d.]+)/.exec(location.hash);
+    var m = /(?:^#|&)probe=(-?[\d.]+),(-?[\d.]+)/.exec(location.hash);
     if (m && rasters.length) showValues(L.latLng(parseFloat(m[1]), parseFloat(m[2])));
   }
   checkReady();
