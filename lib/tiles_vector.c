@@ -24,7 +24,7 @@
 #define LIT(b, s) sm__buf_append((b), (s), sizeof(s) - 1)
 
 /* A layer bigger than this as GeoJSON is left to the vector tiles: a page would load it whole. */
-#define SM_VIEWER_GEOJSON_MAX (20u << 20)
+size_t sm__tiles_geojson_max = (size_t)20 << 20;
 /* The default maximum zoom of layers (tiles.h). */
 #define LAYER_MAX_ZOOM 16
 /* Web Mercator stops here (degrees of latitude). */
@@ -151,7 +151,7 @@ static sm_status layer_pass(sm_ctx *ctx, const sm_layer *l, int want_js, vjs *o)
       if (!st) st = LIT(&o->js, "}");
       CPLFree(gj);
       if (st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-      if (!st && o->js.n > SM_VIEWER_GEOJSON_MAX) {
+      if (!st && o->js.n > sm__tiles_geojson_max) {
         o->too_big = 1;
         sm__free(o->js.s);
         o->js = (sm_buf){0};
@@ -267,8 +267,8 @@ static sm_status layers_json(sm_ctx *ctx, sm_buf *b, sm_layer *const *layers, si
     if (!st) st = LIT(b, ", \"geojson\": ");
     if (!st) st = js_files[i] ? sm__json_str(b, js_files[i]) : LIT(b, "null");
     if (!st && js[i].too_big)
-      st = sm__buf_printf(b, ", \"note\": \"more than %u MB as GeoJSON: drawn from the vector tiles only by a "
-                             "map server, not by the page opened from a folder\"", SM_VIEWER_GEOJSON_MAX >> 20);
+      st = sm__buf_printf(b, ", \"note\": \"more than %.3g MB as GeoJSON: in the vector tiles only, for a map server "
+                             "or QGIS, not drawn by the page opened from a folder\"", (double)sm__tiles_geojson_max / (1 << 20));
     if (!st) st = LIT(b, "}");
   }
   if (!st) st = LIT(b, "]");

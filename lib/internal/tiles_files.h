@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+/* A layer larger than this as GeoJSON gets no script for the page (20 MB; tests lower it). */
+extern size_t sm__tiles_geojson_max;
+
 /* Writes n bytes to path atomically (a temporary name beside it, then rename); SM_E_IO names the path. */
 sm_status sm__tiles_write_file(sm_ctx *ctx, const char *path, const void *data, size_t n);
 /* Makes a directory and its missing parents (mode 0755); SM_E_IO names the path. */

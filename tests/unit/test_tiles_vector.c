@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include "internal/sm_internal.h"
+#include "internal/tiles_files.h"
 #include "safemap/tiles.h"
 
 #include <gdal.h>
@@ -269,12 +270,61 @@ static void bad_input(void **state) {
   sm_layer_destroy(ls[0]), sm_layer_destroy(ls[1]);
 }
 
+/* A layer over the GeoJSON limit: no script, a note in the manifest; the others still get theirs. */
+static void too_big_for_the_page(void **state) {
+  (void)state;
+  sm_layer *ls[2] = {cells(), points()};
+  sm_tiles_options o;
+  assert_ok(ctx, sm_tiles_options_init(&o, SM_TILES_OPTIONS_VERSION));
+  o.max_zoom = 14;
+  size_t saved = sm__tiles_geojson_max;
+  sm__tiles_geojson_max = 5000; /* the cells are 6.2 kB as GeoJSON, the points 8.1 kB */
+  const char *dir = tu_path("big");
+  sm_status st = sm_tiles_vector(ctx, ls, 1, dir, &o, NULL);
+  sm__tiles_geojson_max = 9000;
+  if (!st) st = sm_tiles_vector(ctx, ls + 1, 1, dir, &(sm_tiles_options){.version = 1, .format = SM_TILES_AUTO,
+                                  .min_zoom = -1, .max_zoom = 14, .values = 1, .max_tiles = 1000, .name = "pts"}, NULL);
+  sm__tiles_geojson_max = saved;
+  assert_ok(ctx, st);
+  char p[600];
+  snprintf(p, sizeof p, "%s/safemap_layers/hotspots.js", dir);
+  assert_false(tu_exists(p));
+  snprintf(p, sizeof p, "%s/safemap_layers/crimes.js", dir);
+  assert_true(tu_exists(p));
+  snprintf(p, sizeof p, "%s/safemap_map.json", dir);
+  char *m = slurp(p);
+  assert_non_null(strstr(m, "\"geojson\": null, \"note\": \"more than 0.00477 MB as GeoJSON: in the vector tiles only"));
+  assert_non_null(strstr(m, "{\"name\": \"pts\", \"kind\": \"vector\""));
+  assert_non_null(strstr(m, "{\"name\": \"layers\", \"kind\": \"vector\"")); /* both tile sets listed */
+  free(m);
+  sm_layer_destroy(ls[0]), sm_layer_destroy(ls[1]);
+}
+
+static int stop_at_tiles(double f, const char *m, void *u) {
+  (void)f, (void)u;
+  return strstr(m, "cutting") != NULL;
+}
+
+/* Cancelled: SM_E_CANCELLED, and nothing left in the directory. */
+static void cancelled(void **state) {
+  (void)state;
+  sm_layer *ls[1] = {cells()};
+  sm_ctx_set_progress(ctx, stop_at_tiles, NULL);
+  const char *dir = tu_path("cancel");
+  assert_int_equal(sm_tiles_vector(ctx, ls, 1, dir, NULL, NULL), SM_E_CANCELLED);
+  sm_ctx_set_progress(ctx, NULL, NULL);
+  assert_false(tu_exists(dir));
+  sm_layer_destroy(ls[0]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(directory),
       cmocka_unit_test(same_bytes_any_threads),
       cmocka_unit_test(mbtiles),
       cmocka_unit_test(bad_input),
+      cmocka_unit_test(too_big_for_the_page),
+      cmocka_unit_test(cancelled),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
