@@ -98,7 +98,7 @@
     return {color: op > 0 ? color : '#777777', weight: 1, opacity: op > 0 ? 0.9 : 0.5, fillColor: color, fillOpacity: op};
   }
 
-  function popupOf(name, props, fields) {
+  function popupOf(name, props, fields, style) {
     var d = el('div', 'sm-popup');
     d.appendChild(el('h4', null, name));
     var t = el('table');
@@ -106,7 +106,9 @@
     keys.forEach(function (k) {
       var tr = el('tr');
       tr.appendChild(el('td', null, k));
-      tr.appendChild(el('td', null, props[k] === null || props[k] === undefined ? '—' : fmt(props[k])));
+      var v = props[k] === null || props[k] === undefined ? '—' : fmt(props[k]);
+      var c = style && style.field === k && style.kind !== 'single' ? classOf(style, props[k]) : null;
+      tr.appendChild(el('td', null, c && c.label && c.label !== v ? v + ' (' + c.label + ')' : v));
       t.appendChild(tr);
     });
     d.appendChild(t);
@@ -183,7 +185,7 @@
         return L.circleMarker(ll, pathStyle(entry.style, 'point', f.properties || {}));
       },
       onEachFeature: function (f, layer) {
-        layer.bindPopup(function () { return popupOf(entry.layerInfo.name, f.properties || {}, entry.layerInfo.fields); });
+        layer.bindPopup(function () { return popupOf(entry.layerInfo.name, f.properties || {}, entry.layerInfo.fields, entry.style); });
       }
     });
     entry.layer.addLayer(g);
