@@ -4,6 +4,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,6 +71,24 @@ int sm__tiles_rm_tree(const char *path) {
   closedir(d);
   if (!err && rmdir(path) != 0) err = errno;
   return err;
+}
+
+void sm__tiles_clear_stale(sm_ctx *ctx, const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (strncmp(e->d_name, ".safemap-mvt-", 13)) continue;
+    char *end;
+    long pid = strtol(e->d_name + 13, &end, 10);
+    if (end == e->d_name + 13 || *end != '-' || pid <= 0 || pid == (long)getpid()) continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+    char *p = sm__asprintf("%s/%s", dir, e->d_name);
+    if (p && sm__tiles_rm_tree(p) == 0)
+      sm__log(ctx, SM_LOG_WARNING, "removed '%s', left by an earlier run that did not finish", p);
+    sm__free(p);
+  }
+  closedir(d);
 }
 
 char *sm__tiles_file_name(const char *name) {

@@ -66,8 +66,8 @@ static double tiles_over(const double b[4], int z0, int z1) {
   return t;
 }
 
-/* One layer's GeoJSON script SAFEMAP_LAYER("L", {...}) in lon/lat rounded to 1e-6 degrees, and the
- * layer's bounds (b stays NaN without geometry). js->s is freed (left NULL) once it passes the limit. */
+/* One layer's GeoJSON script SAFEMAP_LAYER("TILESET/LAYER", {...}) in lon/lat rounded to 1e-6 degrees, and
+ * the layer's bounds (b stays NaN without geometry). js->s is freed (left NULL) once it passes the limit. */
 typedef struct vjs {
   sm_buf js;
   int too_big;
@@ -94,7 +94,8 @@ static sm_status json_props(sm_buf *b, const sm_layer *l, size_t r) {
 }
 
 /* Reads the layer once: the bounds in degrees and (want_js) the GeoJSON script. */
-static sm_status layer_pass(sm_ctx *ctx, const sm_layer *l, int want_js, vjs *o) {
+static sm_status layer_pass(sm_ctx *ctx, const sm_layer *l, const char *key, vjs *o) {
+  int want_js = key != NULL;
   const char *lname = sm_layer_name(l);
   o->b[0] = o->b[1] = o->b[2] = o->b[3] = NAN;
   OGRSpatialReferenceH src = OSRNewSpatialReference(NULL), wgs = OSRNewSpatialReference(NULL);
@@ -114,7 +115,7 @@ static sm_status layer_pass(sm_ctx *ctx, const sm_layer *l, int want_js, vjs *o)
   char *jopts[] = {"COORDINATE_PRECISION=6", NULL};
   if (!st && want_js) {
     st = LIT(&o->js, "SAFEMAP_LAYER(");
-    if (!st) st = sm__json_str(&o->js, lname);
+    if (!st) st = sm__json_str(&o->js, key);
     if (!st) st = LIT(&o->js, ", {\"type\": \"FeatureCollection\", \"features\": [\n");
   }
   size_t n = sm_layer_feature_count(l);
@@ -351,15 +352,29 @@ sm_status sm_tiles_vector(sm_ctx *ctx, sm_layer *const *layers, size_t n, const 
     return st;
   }
 
-  /* Pass 1: bounds, and the GeoJSON scripts of a directory. */
+  /* Pass 1: bounds, and the GeoJSON scripts of a directory: DIR/safemap_layers/NAME/LAYER.js, called by
+   * their key NAME/LAYER (LAYER as a file name, unique within the tile set). */
   vjs *js = sm__calloc(n, sizeof *js);
-  char **js_files = sm__calloc(n, sizeof *js_files);
-  if (!js || !js_files) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  char **js_files = sm__calloc(n, sizeof *js_files), **keys = sm__calloc(n, sizeof *keys);
+  if (!js || !js_files || !keys) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < n && !st && !mbtiles; i++) {
+    char *base = sm__tiles_file_name(sm_layer_name(layers[i]));
+    keys[i] = base ? sm__asprintf("%s/%s", name, base) : NULL;
+    for (unsigned dup = 2; keys[i] && dup < 1000; dup++) {
+      size_t j = 0;
+      while (j < i && strcmp(keys[j], keys[i])) j++;
+      if (j == i) break;
+      sm__free(keys[i]);
+      keys[i] = sm__asprintf("%s/%s_%u", name, base, dup);
+    }
+    sm__free(base);
+    if (!keys[i]) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
   sm__gdal_begin(ctx);
   double b[4] = {NAN, NAN, NAN, NAN};
   for (size_t i = 0; i < n && !st; i++) {
     if ((st = sm__progress(ctx, 0.3 * (double)i / (double)n, "reading the layers"))) break;
-    st = layer_pass(ctx, layers[i], !mbtiles, &js[i]);
+    st = layer_pass(ctx, layers[i], keys[i], &js[i]);
     if (!st && isfinite(js[i].b[0])) {
       if (!(b[0] <= js[i].b[0])) b[0] = js[i].b[0];
       if (!(b[1] <= js[i].b[1])) b[1] = js[i].b[1];
@@ -394,6 +409,9 @@ sm_status sm_tiles_vector(sm_ctx *ctx, sm_layer *const *layers, size_t n, const 
   if (!st && !mbtiles) st = sm__tiles_mkdirs(ctx, out);
   if (!st) {
     const char *slash = strrchr(out, '/');
+    char *tdir = mbtiles ? (slash ? sm__strndup(out, (size_t)(slash - out)) : sm__strdup(".")) : sm__strdup(out);
+    if (tdir) sm__tiles_clear_stale(ctx, tdir);
+    sm__free(tdir);
     tmp = mbtiles ? (slash ? sm__asprintf("%.*s/.safemap-mvt-%ld-%u.mbtiles", (int)(slash - out), out, (long)getpid(), k)
                            : sm__asprintf(".safemap-mvt-%ld-%u.mbtiles", (long)getpid(), k))
                   : sm__asprintf("%s/.safemap-mvt-%ld-%u", out, (long)getpid(), k);
@@ -438,9 +456,7 @@ sm_status sm_tiles_vector(sm_ctx *ctx, sm_layer *const *layers, size_t n, const 
   char *fname = NULL;
   for (size_t i = 0; i < n && !st && !mbtiles; i++) {
     if (js[i].too_big || !js[i].js.s) continue;
-    char *base = sm__tiles_file_name(sm_layer_name(layers[i]));
-    js_files[i] = base ? sm__asprintf("safemap_layers/%s.js", base) : NULL;
-    sm__free(base);
+    js_files[i] = sm__asprintf("safemap_layers/%s.js", keys[i]);
     if (!js_files[i]) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
   sm_buf lj = {0};
@@ -466,8 +482,9 @@ sm_status sm_tiles_vector(sm_ctx *ctx, sm_layer *const *layers, size_t n, const 
     if (tdb) unlink(tdb);
     sm__free(tdb);
   }
-  if (!st && !mbtiles) {
-    char *ldir = sm__asprintf("%s/safemap_layers", out);
+  if (!st && !mbtiles) { /* the tile set's scripts replace those it had */
+    char *ldir = sm__asprintf("%s/safemap_layers/%s", out, name);
+    if (ldir) sm__tiles_rm_tree(ldir);
     st = ldir ? sm__tiles_mkdirs(ctx, ldir) : sm__error(ctx, SM_E_NOMEM, "out of memory");
     sm__free(ldir);
     for (size_t i = 0; i < n && !st; i++) {
@@ -514,6 +531,7 @@ sm_status sm_tiles_vector(sm_ctx *ctx, sm_layer *const *layers, size_t n, const 
   if (!st) sm__progress(ctx, 1.0, "vector tiles written");
   for (size_t i = 0; js && i < n; i++) sm__free(js[i].js.s);
   for (size_t i = 0; js_files && i < n; i++) sm__free(js_files[i]);
-  sm__free(js), sm__free(js_files), sm__free(lj.s), sm__free(tmp), sm__free(final);
+  for (size_t i = 0; keys && i < n; i++) sm__free(keys[i]);
+  sm__free(js), sm__free(js_files), sm__free(keys), sm__free(lj.s), sm__free(tmp), sm__free(final);
   return st;
 }

@@ -15,6 +15,9 @@ sm_status sm__tiles_write_file(sm_ctx *ctx, const char *path, const void *data, 
 sm_status sm__tiles_mkdirs(sm_ctx *ctx, const char *dir);
 /* Removes a file or a directory tree (not following links); 0 or an errno. */
 int sm__tiles_rm_tree(const char *path);
+/* Removes what a vector tile writer killed before it finished left in dir (".safemap-mvt-<pid>-..." of a
+ * process that no longer runs), each named in a warning. */
+void sm__tiles_clear_stale(sm_ctx *ctx, const char *dir);
 /* A name usable as one file name: characters other than letters, digits, '-' and '_' become '_'. */
 char *sm__tiles_file_name(const char *name);
 

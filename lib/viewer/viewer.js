@@ -1,6 +1,6 @@
 /* safemap's offline map page: draws the tile sets listed in safemap_map.js with Leaflet. It opens from the
  * file system with no network, so it never fetches: colour tiles are <img> tiles, layers and value tiles
- * come as scripts (safemap_layers/NAME.js calls SAFEMAP_LAYER, NAME_values/z/x/y.js calls SAFEMAP_VALUE_TILE
+ * come as scripts (safemap_layers/TILESET/LAYER.js calls SAFEMAP_LAYER, NAME_values/z/x/y.js calls SAFEMAP_VALUE_TILE
  * with the value tile's PNG in base64, decoded here without a canvas so that every byte stays exact). */
 (function () {
   'use strict';
@@ -165,7 +165,7 @@
         entry.layer = group;
         overlays[label] = group;
         group.addTo(map);
-        pendingLayers[l.name] = entry;
+        pendingLayers[l.geojson.replace(/^safemap_layers\//, '').replace(/\.js$/, '')] = entry;
         var s = document.createElement('script');
         s.src = l.geojson;
         s.onerror = function () { report('cannot load ' + l.geojson); };
@@ -174,10 +174,10 @@
     }
   });
 
-  window.SAFEMAP_LAYER = function (name, gj) {
-    var entry = pendingLayers[name];
+  window.SAFEMAP_LAYER = function (key, gj) {
+    var entry = pendingLayers[key];
     if (!entry) return;
-    delete pendingLayers[name];
+    delete pendingLayers[key];
     var g = L.geoJSON(gj, {
       renderer: L.canvas({padding: 0.5}),
       style: function (f) { return pathStyle(entry.style, entry.geometry, f.properties || {}); },

@@ -18,9 +18,9 @@ TU_CTX_FIXTURE
 static void put_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); } /* little-endian hosts (WKB flag 1) */
 
 /* 5 x 5 cells of 250 m in British National Grid (Camden), with a Gi* bin and a z score. */
-static sm_layer *cells(void) {
+static sm_layer *cells_named(const char *name) {
   sm_layer *l;
-  assert_ok(ctx, sm_layer_create(ctx, &l, "hotspots", SM_GEOM_POLYGON, "EPSG:27700"));
+  assert_ok(ctx, sm_layer_create(ctx, &l, name, SM_GEOM_POLYGON, "EPSG:27700"));
   size_t fb, fz;
   assert_ok(ctx, sm_layer_add_field(ctx, l, "gi_bin", SM_FIELD_INT64, &fb));
   assert_ok(ctx, sm_layer_add_field(ctx, l, "z", SM_FIELD_DOUBLE, &fz));
@@ -41,6 +41,8 @@ static sm_layer *cells(void) {
   assert_ok(ctx, sm_layer_set_metadata(ctx, l, "method", "Getis-Ord Gi* over 250 m cells"));
   return l;
 }
+
+static sm_layer *cells(void) { return cells_named("hotspots"); }
 
 static sm_layer *points(void) {
   sm_layer *l;
@@ -143,13 +145,13 @@ static void directory(void **state) {
   assert_non_null(strstr(m, "\"geometry\": \"polygon\""));
   assert_non_null(strstr(m, "\"geometry\": \"point\""));
   assert_non_null(strstr(m, "\"kind\": \"categories\", \"field\": \"gi_bin\""));
-  assert_non_null(strstr(m, "\"geojson\": \"safemap_layers/crimes.js\""));
+  assert_non_null(strstr(m, "\"geojson\": \"safemap_layers/layers/crimes.js\""));
   assert_non_null(strstr(m, "\"metadata\": {\"method\": \"Getis-Ord Gi* over 250 m cells\"}"));
   free(m);
-  snprintf(p, sizeof p, "%s/safemap_layers/crimes.js", dir);
+  snprintf(p, sizeof p, "%s/safemap_layers/layers/crimes.js", dir);
   char *js = slurp(p);
   assert_non_null(js);
-  assert_memory_equal(js, "SAFEMAP_LAYER(\"crimes\", {\"type\": \"FeatureCollection\"", 50);
+  assert_memory_equal(js, "SAFEMAP_LAYER(\"layers/crimes\", {\"type\": \"FeatureCollection\"", 57);
   assert_non_null(strstr(js, "\"robbery \\\"street\\\"\""));
   /* lon/lat with 6 decimals */
   char *c = strstr(js, "\"coordinates\": [ ");
@@ -287,9 +289,9 @@ static void too_big_for_the_page(void **state) {
   sm__tiles_geojson_max = saved;
   assert_ok(ctx, st);
   char p[600];
-  snprintf(p, sizeof p, "%s/safemap_layers/hotspots.js", dir);
+  snprintf(p, sizeof p, "%s/safemap_layers/layers/hotspots.js", dir);
   assert_false(tu_exists(p));
-  snprintf(p, sizeof p, "%s/safemap_layers/crimes.js", dir);
+  snprintf(p, sizeof p, "%s/safemap_layers/pts/crimes.js", dir);
   assert_true(tu_exists(p));
   snprintf(p, sizeof p, "%s/safemap_map.json", dir);
   char *m = slurp(p);
@@ -297,6 +299,30 @@ static void too_big_for_the_page(void **state) {
   assert_non_null(strstr(m, "{\"name\": \"pts\", \"kind\": \"vector\""));
   assert_non_null(strstr(m, "{\"name\": \"layers\", \"kind\": \"vector\"")); /* both tile sets listed */
   free(m);
+  sm_layer_destroy(ls[0]), sm_layer_destroy(ls[1]);
+}
+
+/* Layer names become file names: other characters replaced, and two that meet get a number. */
+static void script_names(void **state) {
+  (void)state;
+  sm_layer *ls[2] = {cells_named("cells 250m"), cells_named("cells_250m")};
+  sm_tiles_options o;
+  assert_ok(ctx, sm_tiles_options_init(&o, SM_TILES_OPTIONS_VERSION));
+  o.max_zoom = 13;
+  const char *dir = tu_path("names");
+  assert_ok(ctx, sm_tiles_vector(ctx, ls, 2, dir, &o, NULL));
+  char p[600];
+  snprintf(p, sizeof p, "%s/safemap_map.json", dir);
+  char *m = slurp(p);
+  assert_non_null(strstr(m, "{\"name\": \"cells 250m\", "));
+  assert_non_null(strstr(m, "\"geojson\": \"safemap_layers/layers/cells_250m.js\""));
+  assert_non_null(strstr(m, "\"geojson\": \"safemap_layers/layers/cells_250m_2.js\""));
+  free(m);
+  snprintf(p, sizeof p, "%s/safemap_layers/layers/cells_250m_2.js", dir);
+  char *js = slurp(p);
+  assert_non_null(js);
+  assert_memory_equal(js, "SAFEMAP_LAYER(\"layers/cells_250m_2\", ", 36);
+  free(js);
   sm_layer_destroy(ls[0]), sm_layer_destroy(ls[1]);
 }
 
@@ -314,6 +340,17 @@ static void cancelled(void **state) {
   assert_int_equal(sm_tiles_vector(ctx, ls, 1, dir, NULL, NULL), SM_E_CANCELLED);
   sm_ctx_set_progress(ctx, NULL, NULL);
   assert_false(tu_exists(dir));
+  /* what a killed run left (a process that is gone) goes at the next write; a running one's stays */
+  char left[600], running[600];
+  snprintf(left, sizeof left, "%s/.safemap-mvt-999999999-0/12/1/2.pbf", dir);
+  snprintf(running, sizeof running, "%s/.safemap-mvt-%ld-77", dir, (long)getppid());
+  char cmd[2400];
+  snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\" '%s' && touch '%s'", left, running, left);
+  assert_int_equal(system(cmd), 0);
+  assert_ok(ctx, sm_tiles_vector(ctx, ls, 1, dir, NULL, NULL));
+  snprintf(left, sizeof left, "%s/.safemap-mvt-999999999-0", dir);
+  assert_false(tu_exists(left));
+  assert_true(tu_exists(running));
   sm_layer_destroy(ls[0]);
 }
 
@@ -325,6 +362,7 @@ int main(void) {
       cmocka_unit_test(bad_input),
       cmocka_unit_test(too_big_for_the_page),
       cmocka_unit_test(cancelled),
+      cmocka_unit_test(script_names),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
