@@ -82,7 +82,7 @@ static sm_status scan_set(sm_ctx *ctx, const char *dir, const char *set, zxy **t
     sm__free(pz), sm__free(xs), xs = NULL;
   }
   sm__free(p), sm__free(zs);
-  if (!st) qsort(*t, *n, sizeof **t, cmp_zxy);
+  if (!st && *n) qsort(*t, *n, sizeof **t, cmp_zxy);
   return st;
 }
 
