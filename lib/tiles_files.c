@@ -12,25 +12,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-sm_status sm__tiles_write_file(sm_ctx *ctx, const char *path, const void *data, size_t n) {
+int sm__tiles_write_raw(const char *path, const void *data, size_t n) {
   static atomic_uint counter;
   const char *slash = strrchr(path, '/');
   char *tmp = slash ? sm__asprintf("%.*s/.safemap-tmp-%ld-%u.part", (int)(slash - path), path, (long)getpid(),
                                    atomic_fetch_add(&counter, 1u))
                     : sm__asprintf(".safemap-tmp-%ld-%u.part", (long)getpid(), atomic_fetch_add(&counter, 1u));
-  if (!tmp) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!tmp) return ENOMEM;
   FILE *f = fopen(tmp, "wb");
   int err = f ? 0 : errno;
   if (f && n && fwrite(data, 1, n, f) != n) err = errno ? errno : EIO;
   if (f && fclose(f) != 0 && !err) err = errno ? errno : EIO;
   if (!err && rename(tmp, path) != 0) err = errno;
-  sm_status st = SM_OK;
-  if (err) {
-    unlink(tmp);
-    st = sm__error(ctx, SM_E_IO, "cannot write '%s': %s", path, strerror(err));
-  }
+  if (err) unlink(tmp);
   sm__free(tmp);
-  return st;
+  return err;
+}
+
+sm_status sm__tiles_write_file(sm_ctx *ctx, const char *path, const void *data, size_t n) {
+  int err = sm__tiles_write_raw(path, data, n);
+  if (err == ENOMEM) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  return err ? sm__error(ctx, SM_E_IO, "cannot write '%s': %s", path, strerror(err)) : SM_OK;
 }
 
 sm_status sm__tiles_mkdirs(sm_ctx *ctx, const char *dir) {

@@ -141,34 +141,53 @@ static unsigned char *read_all(const char *path, size_t *n) {
   return b.s ? (unsigned char *)b.s : (unsigned char *)sm__strdup("");
 }
 
-/* DIR/set/z/x/y.js = SAFEMAP_VALUE_TILE("set/z/x/y", "<the PNG in base64>"), unless it is newer than the PNG. */
-static sm_status value_scripts(sm_ctx *ctx, const char *dir, const char *set, const zxy *t, size_t n, size_t *written) {
-  sm_status st = SM_OK;
-  sm_buf b = {0};
-  for (size_t i = 0; i < n && !st; i++) {
-    char *png = sm__asprintf("%s/%s/%ld/%ld/%ld.png", dir, set, t[i].z, t[i].x, t[i].y);
-    char *js = sm__asprintf("%s/%s/%ld/%ld/%ld.js", dir, set, t[i].z, t[i].x, t[i].y);
-    struct stat sp, sj;
-    if (!png || !js) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    else if (stat(png, &sp) == 0 && stat(js, &sj) == 0 && sj.st_mtime > sp.st_mtime) {
-      /* up to date */
-    } else {
-      size_t len = 0;
-      unsigned char *data = read_all(png, &len);
-      if (!data) st = sm__error(ctx, SM_E_IO, "cannot read the value tile '%s': %s", png, strerror(errno));
-      b.n = 0;
-      if (!st) st = sm__buf_printf(&b, "SAFEMAP_VALUE_TILE(\"%s/%ld/%ld/%ld\", \"", set, t[i].z, t[i].x, t[i].y);
-      if (!st) st = base64(&b, data, len);
-      if (!st) st = LIT(&b, "\");\n");
-      sm__free(data);
-      if (st == SM_E_NOMEM) sm__error(ctx, st, "out of memory");
-      if (!st) st = sm__tiles_write_file(ctx, js, b.s, b.n);
-      if (!st) ++*written;
-    }
-    sm__free(png), sm__free(js);
-    if (!st && (i & 255) == 255) st = sm__progress(ctx, 0.1 + 0.8 * (double)i / (double)n, "value tiles for the page");
+/* DIR/set/z/x/y.js = SAFEMAP_VALUE_TILE("set/z/x/y", "<the PNG in base64>"), unless it is newer than the PNG:
+ * 0, or an errno (EPROTO: the PNG could not be read). */
+static int value_script(const char *dir, const char *set, const zxy *t, int *written) {
+  char *png = sm__asprintf("%s/%s/%ld/%ld/%ld.png", dir, set, t->z, t->x, t->y);
+  char *js = sm__asprintf("%s/%s/%ld/%ld/%ld.js", dir, set, t->z, t->x, t->y);
+  struct stat sp, sj;
+  int err = png && js ? 0 : ENOMEM;
+  *written = 0;
+  if (!err && !(stat(png, &sp) == 0 && stat(js, &sj) == 0 && sj.st_mtime > sp.st_mtime)) {
+    size_t len = 0;
+    unsigned char *data = read_all(png, &len);
+    sm_buf b = {0};
+    err = data ? 0 : errno ? errno : EIO;
+    if (!err && (sm__buf_printf(&b, "SAFEMAP_VALUE_TILE(\"%s/%ld/%ld/%ld\", \"", set, t->z, t->x, t->y) ||
+                 base64(&b, data, len) || LIT(&b, "\");\n")))
+      err = ENOMEM;
+    if (!err) err = sm__tiles_write_raw(js, b.s, b.n);
+    *written = !err;
+    sm__free(data), sm__free(b.s);
   }
-  sm__free(b.s);
+  sm__free(png), sm__free(js);
+  return err;
+}
+
+/* The scripts of the value tiles at the highest zoom (the page reads the values there), in parallel, in
+ * rounds with progress between them; the first failure in tile order is reported. */
+static sm_status value_scripts(sm_ctx *ctx, const char *dir, const char *set, const zxy *t, size_t n, size_t *written) {
+  size_t first = n;
+  while (first > 0 && t[first - 1].z == t[n - 1].z) first--;
+  const size_t round = 1024;
+  int *err = sm__calloc(round, sizeof *err), *done = sm__calloc(round, sizeof *done);
+  sm_status st = err && done ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
+  int nt = sm__threads(ctx);
+  for (size_t r0 = first; r0 < n && !st; r0 += round) {
+    long m = (long)(n - r0 < round ? n - r0 : round);
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 8) if (m > 16)
+    for (long i = 0; i < m; i++) err[i] = value_script(dir, set, &t[r0 + (size_t)i], &done[i]);
+    for (long i = 0; i < m && !st; i++) {
+      *written += (size_t)done[i];
+      if (err[i] == ENOMEM) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+      else if (err[i])
+        st = sm__error(ctx, SM_E_IO, "cannot write the page's copy of the value tile %s/%s/%ld/%ld/%ld.png: %s", dir, set,
+                       t[r0 + (size_t)i].z, t[r0 + (size_t)i].x, t[r0 + (size_t)i].y, strerror(err[i]));
+    }
+    if (!st) st = sm__progress(ctx, 0.1 + 0.8 * (double)(r0 + (size_t)m - first) / (double)(n - first), "value tiles for the page");
+  }
+  sm__free(err), sm__free(done);
   return st;
 }
 

@@ -11,6 +11,8 @@ extern size_t sm__tiles_geojson_max;
 
 /* Writes n bytes to path atomically (a temporary name beside it, then rename); SM_E_IO names the path. */
 sm_status sm__tiles_write_file(sm_ctx *ctx, const char *path, const void *data, size_t n);
+/* The same without a ctx, for threads: 0 or an errno. */
+int sm__tiles_write_raw(const char *path, const void *data, size_t n);
 /* Makes a directory and its missing parents (mode 0755); SM_E_IO names the path. */
 sm_status sm__tiles_mkdirs(sm_ctx *ctx, const char *dir);
 /* Removes a file or a directory tree (not following links); 0 or an errno. */

@@ -146,7 +146,8 @@
       var values = typeof ts.values === 'string' ? ts.values
                  : ts.values && typeof ts.values.tiles === 'string' ? ts.values.tiles
                  : ts.values === false || ts.values === null ? null : ts.name + '_values/{z}/{x}/{y}.png';
-      var label = style.title || ts.name;
+      if (ts.value_encoding && ts.value_encoding !== 'float32-rgba-be') values = null; /* not one this page reads */
+      var label = style.title || ts.description || ts.name;
       overlays[label] = layer;
       layer.addTo(map);
       var entry = {label: label, layer: layer, style: style, geometry: 'surface', ts: ts, values: values,
@@ -424,7 +425,9 @@
         panel.appendChild(el('h3', null, ts.name + (ts.kind === 'vector' ? ' (vector tiles)' : ' (surface tiles)')));
         var info = {'zooms': ts.minzoom + '–' + ts.maxzoom, 'tiles': ts.tiles};
         if (ts.bounds) info.bounds = ts.bounds.map(function (v) { return v.toFixed(5); }).join(', ');
+        if (ts.description) info.description = ts.description;
         if (ts.values) info['value tiles'] = typeof ts.values === 'string' ? ts.values : JSON.stringify(ts.values);
+        if (ts.value_encoding) info['value encoding'] = ts.value_encoding;
         Object.keys(ts.metadata || {}).forEach(function (k) { info[k] = ts.metadata[k]; });
         panel.appendChild(table(info));
         (ts.layers || []).forEach(function (l) {

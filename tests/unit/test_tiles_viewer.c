@@ -76,6 +76,7 @@ static void writes_the_page(void **state) {
   put(dir, "kde/4/10/9.png", "e");
   put(dir, "kde/4/10/notes.txt", "not a tile");
   put(dir, "kde_values/4/10/9.png", "hello");
+  put(dir, "kde_values/3/5/4.png", "lower zoom");
   sm_viewer_options o = SM_VIEWER_OPTIONS_INIT;
   o.title = "Camden <burglary> & theft";
   o.basemap = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
@@ -98,7 +99,7 @@ static void writes_the_page(void **state) {
   char *js = slurp(p);
   assert_non_null(strstr(js, "window.SAFEMAP_MAP = {\"safemap_map\": 1, \"tilesets\": [\n{\"name\": \"kde\""));
   assert_non_null(strstr(js, "\"kde\": {\"3\": {\"4\": [2, 4], \"5\": [1, 1]}, \"4\": {\"10\": [9, 9]}}"));
-  assert_non_null(strstr(js, "\"kde_values\": {\"4\": {\"10\": [9, 9]}}"));
+  assert_non_null(strstr(js, "\"kde_values\": {\"3\": {\"5\": [4, 4]}, \"4\": {\"10\": [9, 9]}}"));
   assert_non_null(strstr(js, "\"title\": \"Camden <burglary> & theft\""));
   assert_non_null(strstr(js, "OpenStreetMap</a> contributors"));
   free(js);
@@ -106,6 +107,9 @@ static void writes_the_page(void **state) {
   char *v = slurp(p);
   assert_string_equal(v, "SAFEMAP_VALUE_TILE(\"kde_values/4/10/9\", \"aGVsbG8=\");\n");
   free(v);
+  /* the page reads values at the highest zoom only */
+  snprintf(p, sizeof p, "%s/kde_values/3/5/4.js", dir);
+  assert_false(tu_exists(p));
   /* again: the same files, nothing left over */
   assert_ok(ctx, sm_tiles_viewer(ctx, dir, NULL));
   char cmd[800];
@@ -117,11 +121,37 @@ static void writes_the_page(void **state) {
   assert_int_equal(left, 0);
 }
 
+/* The same files for 1 and 2 threads (the value tile scripts are written in parallel). */
+static void same_bytes_any_threads(void **state) {
+  (void)state;
+  for (int k = 1; k <= 2; k++) {
+    char dir[64], rel[64], body[32];
+    snprintf(dir, sizeof dir, "threads%d", k);
+    const char *d = tu_path(dir);
+    mkdir(d, 0755);
+    assert_ok(ctx, sm__tiles_manifest_add(ctx, d, "s", "{\"name\": \"s\", \"kind\": \"raster\", \"tiles\": \"s/{z}/{x}/{y}.png\"}"));
+    for (int t = 0; t < 40; t++) {
+      snprintf(rel, sizeof rel, "s_values/9/%d/%d.png", 100 + t % 7, 200 + t);
+      snprintf(body, sizeof body, "tile %d", t);
+      put(d, rel, body);
+    }
+    sm_ctx_set_threads(ctx, k);
+    assert_ok(ctx, sm_tiles_viewer(ctx, d, NULL));
+  }
+  sm_ctx_set_threads(ctx, 1);
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "diff -r '%s' '%s' > /dev/null", tu_path("threads1"), tu_path("threads2"));
+  assert_int_equal(system(cmd), 0);
+  snprintf(cmd, sizeof cmd, "ls '%s'/s_values/9/*/*.js | wc -l | grep -qx 40", tu_path("threads2"));
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(no_manifest),
       cmocka_unit_test(bad_options),
       cmocka_unit_test(writes_the_page),
+      cmocka_unit_test(same_bytes_any_threads),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -142,8 +142,10 @@ int main(int argc, char **argv) {
   }
   char *sj;
   if (sm_style_json(ctx, style, &sj)) return fail(ctx, "style json");
-  char *entry = sm__asprintf("{\"name\": \"kde\", \"kind\": \"raster\", \"tiles\": \"kde/{z}/{x}/{y}.png\", \"values\": "
-                             "\"kde_values/{z}/{x}/{y}.png\", \"minzoom\": %d, \"maxzoom\": %d, \"bounds\": [%.6f, %.6f, "
+  /* the entry as the surface tile writer makes it */
+  char *entry = sm__asprintf("{\"name\": \"kde\", \"kind\": \"raster\", \"description\": \"Crime density (test "
+                             "surface)\", \"tiles\": \"kde/{z}/{x}/{y}.png\", \"values\": \"kde_values/{z}/{x}/{y}.png\", "
+                             "\"value_encoding\": \"float32-rgba-be\", \"minzoom\": %d, \"maxzoom\": %d, \"bounds\": [%.6f, %.6f, "
                              "%.6f, %.6f], \"style\": %s, \"metadata\": {\"method\": \"synthetic: two Gaussian peaks, "
                              "sigma 250 m\", \"units\": \"crimes per km²\", \"created\": \"2026-01-01\"}}",
                              ZMIN, ZMAX, west, south, east, north, sj);
