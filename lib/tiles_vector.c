@@ -300,6 +300,59 @@ static sm_status mbtiles_note(sm_ctx *ctx, const char *path, const char *layers,
   return st;
 }
 
+/* Moves the finished tiles tmp to final, replacing what is there (put back if the move fails). */
+static sm_status put_in_place(sm_ctx *ctx, const char *tmp, const char *final) {
+  struct stat sb;
+  if (stat(final, &sb) != 0)
+    return rename(tmp, final) == 0 ? SM_OK
+                                   : sm__error(ctx, SM_E_IO, "cannot move the vector tiles to '%s': %s", final, strerror(errno));
+  char *old = sm__asprintf("%s.old", tmp); /* named as the temporary: removed by a later run if this one dies */
+  sm_status st = SM_OK;
+  if (!old) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  else if (rename(final, old) != 0) st = sm__error(ctx, SM_E_IO, "cannot replace '%s': %s", final, strerror(errno));
+  else if (rename(tmp, final) != 0) {
+    st = sm__error(ctx, SM_E_IO, "cannot move the vector tiles to '%s': %s", final, strerror(errno));
+    rename(old, final);
+  } else sm__tiles_rm_tree(old);
+  sm__free(old);
+  return st;
+}
+
+/* The tile set's entry in the directory's manifest. */
+static sm_status manifest_entry(sm_ctx *ctx, const char *dir, const char *name, int zmin, int zmax, const double b[4],
+                                const sm_buf *layers) {
+  sm_buf e = {0};
+  char *tpl = sm__asprintf("%s/{z}/{x}/{y}.pbf", name);
+  sm_status st = tpl ? LIT(&e, "{\"name\": ") : SM_E_NOMEM;
+  if (!st) st = sm__json_str(&e, name);
+  if (!st) st = LIT(&e, ", \"kind\": \"vector\", \"tiles\": ");
+  if (!st) st = sm__json_str(&e, tpl);
+  if (!st) st = sm__buf_printf(&e, ", \"minzoom\": %d, \"maxzoom\": %d, \"bounds\": [%.6f, %.6f, %.6f, %.6f], \"layers\": ",
+                               zmin, zmax, b[0], b[1], b[2], b[3]);
+  if (!st) st = sm__buf_append(&e, layers->s, layers->n);
+  if (!st) st = LIT(&e, "}");
+  st = st ? sm__error(ctx, SM_E_NOMEM, "out of memory") : sm__tiles_manifest_add(ctx, dir, name, e.s);
+  sm__free(e.s), sm__free(tpl);
+  return st;
+}
+
+/* The .pbf files in dir, of the tiles over bounds b at zooms z0 to z1. */
+static size_t pbf_count(const char *dir, const double b[4], int z0, int z1) {
+  size_t n = 0;
+  struct stat sb;
+  for (int z = z0; z <= z1; z++) {
+    int r[4];
+    tile_range(b, z, r);
+    for (int x = r[0]; x <= r[2]; x++)
+      for (int y = r[1]; y <= r[3]; y++) {
+        char *p = sm__asprintf("%s/%d/%d/%d.pbf", dir, z, x, y);
+        n += p && stat(p, &sb) == 0;
+        sm__free(p);
+      }
+  }
+  return n;
+}
+
 static sm_status check_args(sm_ctx *ctx, sm_layer *const *layers, size_t n, const char *out, const sm_tiles_options *o,
                             const char *name) {
   if (!out || !*out) return sm__error(ctx, SM_E_INVALID_ARG, "vector tiles: no output given");
@@ -465,17 +518,7 @@ sm_status sm_tiles_vector(sm_ctx *ctx, sm_layer *const *layers, size_t n, const 
   if (!st && mbtiles) st = mbtiles_note(ctx, tmp, lj.s, &mb_tiles);
 
   /* Into place: the tiles replace what was there; then the scripts and the manifest entry. */
-  if (!st && stat(final, &sb) == 0) {
-    char *old = sm__asprintf("%s.safemap-old-%ld-%u", tmp, (long)getpid(), k);
-    if (!old) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    else if (rename(final, old) != 0) st = sm__error(ctx, SM_E_IO, "cannot replace '%s': %s", final, strerror(errno));
-    else if (rename(tmp, final) != 0) {
-      st = sm__error(ctx, SM_E_IO, "cannot move the vector tiles to '%s': %s", final, strerror(errno));
-      rename(old, final);
-    } else sm__tiles_rm_tree(old);
-    sm__free(old);
-  } else if (!st && rename(tmp, final) != 0)
-    st = sm__error(ctx, SM_E_IO, "cannot move the vector tiles to '%s': %s", final, strerror(errno));
+  if (!st) st = put_in_place(ctx, tmp, final);
   if (st && tmp) {
     sm__tiles_rm_tree(tmp);
     char *tdb = sm__asprintf("%s.temp.db", tmp);
@@ -494,38 +537,12 @@ sm_status sm_tiles_vector(sm_ctx *ctx, sm_layer *const *layers, size_t n, const 
       sm__free(fname);
     }
   }
-  if (!st && !mbtiles) {
-    sm_buf e = {0};
-    st = LIT(&e, "{\"name\": ");
-    if (!st) st = sm__json_str(&e, name);
-    if (!st) st = sm__buf_printf(&e, ", \"kind\": \"vector\", \"tiles\": ");
-    char *tpl = st ? NULL : sm__asprintf("%s/{z}/{x}/{y}.pbf", name);
-    if (!st) st = tpl ? sm__json_str(&e, tpl) : SM_E_NOMEM;
-    sm__free(tpl);
-    if (!st) st = sm__buf_printf(&e, ", \"minzoom\": %d, \"maxzoom\": %d, \"bounds\": [%.6f, %.6f, %.6f, %.6f], \"layers\": ",
-                                 zmin, zmax, b[0], b[1], b[2], b[3]);
-    if (!st) st = sm__buf_append(&e, lj.s, lj.n);
-    if (!st) st = LIT(&e, "}");
-    st = st ? sm__error(ctx, SM_E_NOMEM, "out of memory") : sm__tiles_manifest_add(ctx, out, name, e.s);
-    sm__free(e.s);
-  }
+  if (!st && !mbtiles) st = manifest_entry(ctx, out, name, zmin, zmax, b, &lj);
   if (!st && info) {
     info->min_zoom = zmin, info->max_zoom = zmax;
-    info->tiles = mb_tiles, info->empty = 0;
     memcpy(info->bounds, b, sizeof b);
-    if (!mbtiles) /* the .pbf files written, of the tiles over the bounds */
-      for (int z = zmin; z <= zmax; z++) {
-        int r[4];
-        tile_range(b, z, r);
-        for (int x = r[0]; x <= r[2]; x++)
-          for (int y = r[1]; y <= r[3]; y++) {
-            char *p = sm__asprintf("%s/%d/%d/%d.pbf", final, z, x, y);
-            if (p && stat(p, &sb) == 0) info->tiles++;
-            else info->empty++;
-            sm__free(p);
-          }
-      }
-    if (mbtiles) info->empty = (size_t)(count - (double)mb_tiles);
+    info->tiles = mbtiles ? mb_tiles : pbf_count(final, b, zmin, zmax);
+    info->empty = count > (double)info->tiles ? (size_t)(count - (double)info->tiles) : 0;
   }
   if (st && made_out) rmdir(out); /* only when still empty */
   if (!st) sm__progress(ctx, 1.0, "vector tiles written");
