@@ -202,12 +202,16 @@
     options: {position: 'topleft'},
     onAdd: function () {
       var d = el('div', 'sm-panel sm-title', OPT.title || document.title || 'safemap');
+      /* how the data was made: the safemap versions of the runs (metadata), else the page's */
       var made = [];
       (MAP.tilesets || []).forEach(function (ts) {
-        var m = ts.metadata || (ts.layers && ts.layers[0] && ts.layers[0].metadata) || {};
-        if (m.created && made.indexOf(m.created) < 0) made.push(m.created);
+        [ts.metadata].concat((ts.layers || []).map(function (l) { return l.metadata; })).forEach(function (m) {
+          var v = m && m.safemap_version;
+          if (v && made.indexOf(v) < 0) made.push(v);
+        });
       });
-      if (made.length) d.appendChild(el('small', null, 'Made ' + made.join(', ')));
+      d.appendChild(el('small', null, made.length ? 'Made with safemap ' + made.join(', ') + ' · details: About this map'
+                                                  : (OPT.made_by ? 'Page made by ' + OPT.made_by : '')));
       L.DomEvent.disableClickPropagation(d);
       return d;
     }

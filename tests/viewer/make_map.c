@@ -147,8 +147,8 @@ int main(int argc, char **argv) {
                              "surface)\", \"tiles\": \"kde/{z}/{x}/{y}.png\", \"values\": \"kde_values/{z}/{x}/{y}.png\", "
                              "\"value_encoding\": \"float32-rgba-be\", \"minzoom\": %d, \"maxzoom\": %d, \"bounds\": [%.6f, %.6f, "
                              "%.6f, %.6f], \"style\": %s, \"metadata\": {\"method\": \"synthetic: two Gaussian peaks, "
-                             "sigma 250 m\", \"units\": \"crimes per km²\", \"created\": \"2026-01-01\"}}",
-                             ZMIN, ZMAX, west, south, east, north, sj);
+                             "sigma 250 m\", \"units\": \"crimes per km²\", \"safemap_version\": \"%s\"}}",
+                             ZMIN, ZMAX, west, south, east, north, sj, sm_version_string());
   if (sm__tiles_manifest_add(ctx, dir, "kde", entry)) return fail(ctx, "manifest");
 
   /* layers: Gi* cells south-west of the hot spot, incidents north-east of it */
