@@ -23,13 +23,14 @@ done
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev
-            libsqlite3-dev libcmocka-dev)
+            libsqlite3-dev libcmocka-dev libjs-leaflet)
 # Test tools: ogr2ogr/ogrinfo and SpatiaLite SQL for the independent counts,
 # PostgreSQL + PostGIS for the PG: source test, clang (and its OpenMP) for the
 # second sanitizer build and the fuzz targets (tests/fuzz/README.md), networkx
 # for the routes' golden test (tests/golden/route), QGIS's Python API for the styles test (tests/qgis), R's
-# classInt for the classification's golden values (tests/golden/style).
-TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis clang libomp-dev python3-networkx python3-qgis r-cran-classint)
+# classInt for the classification's golden values (tests/golden/style), Chromium and PIL for the map
+# page in a browser (tests/viewer). libjs-leaflet: the viewer embeds Leaflet.
+TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis clang libomp-dev python3-networkx python3-qgis r-cran-classint chromium python3-pil)
 JOBS=$(nproc 2> /dev/null || echo 2)
 
 # Bold headings only when stderr is a terminal that understands them.
