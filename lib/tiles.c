@@ -78,7 +78,7 @@ sm_status sm__tiles_manifest_add(sm_ctx *ctx, const char *dir, const char *name,
   if (!st) st = sm__json_str(&key, name);
   size_t n = 0;
   char *old = st ? NULL : slurp(path, &n);
-  if (!st) st = sm__buf_append(&out, "{\"safemap_map\": 1, \"tilesets\": [\n", 34);
+  if (!st) st = sm__buf_append(&out, "{\"safemap_map\": 1, \"tilesets\": [\n", 33);
   size_t kept = 0;
   for (char *line = old, *next; !st && line && *line; line = next) {
     char *nl = strchr(line, '\n');
