@@ -22,7 +22,7 @@ for v in SAFEMAP SAFEMAP_DEMO_OUT; do
 done
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev
+BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev zlib1g-dev libproj-dev libgeos-dev libspatialite-dev
             libsqlite3-dev libcmocka-dev)
 # Test tools: ogr2ogr/ogrinfo and SpatiaLite SQL for the independent counts,
 # PostgreSQL + PostGIS for the PG: source test, clang (and its OpenMP) for the

@@ -2,8 +2,9 @@
  *
  * The surface is warped by GDAL into each 256 px Web Mercator tile, one tile at a time: every thread has its
  * own GDAL dataset over the surface's values, its own transformer (an approximating one over GDAL's
- * general image-to-image transformer, whose target geotransform is set to the tile's) and its own PNG
- * encoder in /vsimem/. A tile depends only on its z/x/y, so its bytes do not depend on which thread made
+ * general image-to-image transformer, whose target geotransform is set to the tile's); PNGs are written by
+ * lib/tiles_png.c. Tiles in which no cell could be drawn are found from a summed-area table of the drawn
+ * cells and never warped. A tile depends only on its z/x/y, so its bytes do not depend on which thread made
  * it; the tiles are rendered in batches and stored in their fixed order (zoom, column, row) by the calling
  * thread, which also reports progress and hears a cancel between batches. */
 #include "internal/sm_internal.h"
@@ -12,7 +13,6 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
-#include <cpl_vsi.h>
 #include <gdal.h>
 #include <gdal_alg.h>
 #include <gdalwarper.h>
@@ -47,18 +47,19 @@ typedef struct rendered {
 } rendered;
 
 typedef struct worker {
-  GDALDatasetH src, dst, rgba;
+  GDALDatasetH src, dst;
   void *gen, *approx;
   double *buf, *vbuf;
   unsigned char *pix;
-  char vsi[64];
   char err[256];
   int ok;
 } worker;
 
 typedef struct plan {
   const sm_raster *r;
+  double *v; /* the surface's values, its nodata value as NaN */
   const sm_style *style;
+  uint32_t *drawn; /* summed-area table of the cells drawn (not transparent), (w + 1) x (h + 1); NULL: none */
   const char *src_wkt, *dst_wkt;
   GDALResampleAlg alg;
   int values;
@@ -92,7 +93,7 @@ static GDALDatasetH mem_over(void *data, int w, int h, int bands, GDALDataType d
 /* The surface as a GDAL dataset over its values (NaN = nodata). */
 static GDALDatasetH src_dataset(const plan *p) {
   size_t w = sm_raster_width(p->r), h = sm_raster_height(p->r);
-  GDALDatasetH ds = mem_over((void *)sm_raster_values(p->r), (int)w, (int)h, 1, GDT_Float64);
+  GDALDatasetH ds = mem_over(p->v, (int)w, (int)h, 1, GDT_Float64);
   if (!ds) return NULL;
   double gt[6];
   sm_raster_geotransform(p->r, gt);
@@ -124,13 +125,11 @@ static void worker_free(worker *w) {
   if (w->gen) GDALDestroyGenImgProjTransformer(w->gen);
   if (w->src) GDALClose(w->src);
   if (w->dst) GDALClose(w->dst);
-  if (w->rgba) GDALClose(w->rgba);
   sm__free(w->buf), sm__free(w->vbuf), sm__free(w->pix);
 }
 
-static void worker_init(worker *w, const plan *p, int tid) {
+static void worker_init(worker *w, const plan *p) {
   memset(w, 0, sizeof *w);
-  snprintf(w->vsi, sizeof w->vsi, "/vsimem/safemap_tile_%p_%d.png", (void *)w, tid);
   w->buf = sm__malloc(TPIX * sizeof *w->buf);
   w->vbuf = sm__malloc(TPIX * sizeof *w->vbuf);
   w->pix = sm__malloc(TPIX * 4);
@@ -141,8 +140,7 @@ static void worker_init(worker *w, const plan *p, int tid) {
   w->src = src_dataset(p);
   if (w->src) w->gen = make_transformer(w->src, p->dst_wkt, &w->approx);
   if (w->gen) w->dst = mem_over(w->buf, TILE, TILE, 1, GDT_Float64);
-  if (w->dst) w->rgba = mem_over(w->pix, TILE, TILE, 4, GDT_Byte);
-  if (!w->rgba) {
+  if (!w->dst) {
     if (!w->err[0]) snprintf(w->err, sizeof w->err, "GDAL cannot set up the warp of the surface");
     return;
   }
@@ -176,22 +174,7 @@ static int warp(worker *w, const job *j, GDALResampleAlg alg, double *out) {
   return ok;
 }
 
-/* w->pix as a PNG, sm__malloc'd. */
-static unsigned char *png_of(worker *w, size_t *n) {
-  GDALDriverH png = GDALGetDriverByName("PNG");
-  GDALDatasetH t = png ? GDALCreateCopy(png, w->vsi, w->rgba, FALSE, NULL, NULL, NULL) : NULL;
-  if (!t) return NULL;
-  GDALClose(t);
-  vsi_l_offset len = 0;
-  GByte *b = VSIGetMemFileBuffer(w->vsi, &len, TRUE);
-  char aux[80];
-  snprintf(aux, sizeof aux, "%s.aux.xml", w->vsi);
-  VSIUnlink(aux);
-  unsigned char *out = b ? sm__malloc((size_t)len) : NULL;
-  if (out) memcpy(out, b, (size_t)len), *n = (size_t)len;
-  CPLFree(b);
-  return out;
-}
+static unsigned char *png_of(worker *w, size_t *n) { return sm__png_rgba(w->pix, TILE, TILE, n); }
 
 /* The float32 of v in RGBA, R the most significant byte; NaN (no value) as 0x7FC00000. */
 static void value_rgba(double v, unsigned char *p) {
@@ -203,6 +186,31 @@ static void value_rgba(double v, unsigned char *p) {
   p[0] = (unsigned char)(u >> 24), p[1] = (unsigned char)(u >> 16), p[2] = (unsigned char)(u >> 8), p[3] = (unsigned char)u;
 }
 
+/* 1 when no cell that could colour a pixel of the tile is drawn: the cells under the tile (its outline and
+ * inside taken from 9 x 9 points carried into the surface's grid), widened by the resampling's reach. */
+static int surely_empty(worker *w, const plan *p, const job *j) {
+  if (!p->drawn) return 0;
+  double b[4], gt[6], x[81], y[81], z[81];
+  int ok[81];
+  sm_tile_bounds(j->z, j->x, j->y, b);
+  gt[0] = b[0], gt[1] = (b[2] - b[0]) / TILE, gt[2] = 0, gt[3] = b[3], gt[4] = 0, gt[5] = -(b[3] - b[1]) / TILE;
+  GDALSetGenImgProjTransformerDstGeoTransform(w->gen, gt);
+  for (int k = 0; k < 81; k++) x[k] = (k % 9) * TILE / 8.0, y[k] = (k / 9) * TILE / 8.0, z[k] = 0;
+  if (!GDALGenImgProjTransform(w->gen, TRUE, 81, x, y, z, ok)) return 0;
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  for (int k = 0; k < 81; k++) {
+    if (!ok[k] || !isfinite(x[k]) || !isfinite(y[k])) return 0;
+    x0 = fmin(x0, x[k]), x1 = fmax(x1, x[k]), y0 = fmin(y0, y[k]), y1 = fmax(y1, y[k]);
+  }
+  double pad = 3 + 2 * ceil(fmax(x1 - x0, y1 - y0) / TILE); /* kernels reach further when shrinking */
+  double W = (double)sm_raster_width(p->r), H = (double)sm_raster_height(p->r);
+  x0 = fmax(0, floor(x0 - pad)), y0 = fmax(0, floor(y0 - pad)), x1 = fmin(W, ceil(x1 + pad)), y1 = fmin(H, ceil(y1 + pad));
+  if (x0 >= x1 || y0 >= y1) return 1;
+  size_t c0 = (size_t)x0, c1 = (size_t)x1, r0 = (size_t)y0, r1 = (size_t)y1, s = (size_t)W + 1;
+  uint32_t n = p->drawn[r1 * s + c1] - p->drawn[r0 * s + c1] - p->drawn[r1 * s + c0] + p->drawn[r0 * s + c0];
+  return n == 0;
+}
+
 static void render(worker *w, const plan *p, const job *j, rendered *o) {
   memset(o, 0, sizeof *o);
   if (!w->ok) {
@@ -211,6 +219,7 @@ static void render(worker *w, const plan *p, const job *j, rendered *o) {
     return;
   }
   w->err[0] = '\0';
+  if (surely_empty(w, p, j)) return;
   if (!warp(w, j, p->alg, w->buf)) goto fail;
   int any = 0;
   for (size_t i = 0; i < TPIX; i++) {
@@ -330,14 +339,9 @@ static sm_status render_all(sm_ctx *ctx, const plan *p, const job *jobs, size_t 
   int stop = 0;
   SM_OMP(omp parallel num_threads(nt))
   {
-#ifdef SM_HAVE_OPENMP
-    int tid = omp_get_thread_num();
-#else
-    int tid = 0;
-#endif
     worker w;
     CPLPushErrorHandlerEx(worker_handler, &w);
-    worker_init(&w, p, tid);
+    worker_init(&w, p);
     for (size_t b0 = 0; b0 < n; b0 += BATCH) {
       size_t nb = n - b0 < BATCH ? n - b0 : BATCH;
       SM_OMP(omp for schedule(dynamic, 1))
@@ -390,11 +394,20 @@ sm_status sm_tiles_raster(sm_ctx *ctx, const sm_raster *r, const char *out, cons
   if (!st) st = check_name(ctx, name);
   if (st) return st;
   const char *crs = sm_raster_crs(r);
-  if (!crs || !*crs) return sm__error(ctx, SM_E_CRS, "the surface has no CRS: its cells cannot be placed on a map");
-  sm_raster_stats stats;
-  sm_raster_stats_compute(r, &stats);
-  if (stats.n_valid == 0)
+  if (!crs || !*crs) return sm__error(ctx, SM_E_CRS, "the surface '%s' has no CRS: its cells cannot be placed on a map", name);
+  size_t ncell = sm_raster_width(r) * sm_raster_height(r), valid = 0;
+  if (sm_raster_width(r) > INT32_MAX || sm_raster_height(r) > INT32_MAX)
+    return sm__error(ctx, SM_E_INVALID_ARG, "the surface '%s' is too large for GDAL", name);
+  if (!(p.v = sm__malloc(ncell * sizeof *p.v))) return sm__error(ctx, SM_E_NOMEM, "out of memory (a copy of '%s')", name);
+  const double *rv = sm_raster_values(r), nd = sm_raster_nodata(r);
+  for (size_t k = 0; k < ncell; k++) {
+    p.v[k] = rv[k] == nd ? NAN : rv[k];
+    valid += !isnan(p.v[k]);
+  }
+  if (valid == 0) {
+    sm__free(p.v);
     return sm__error(ctx, SM_E_INPUT, "the surface '%s' has no value (every cell is nodata): no tiles made", name);
+  }
 
   sm__gdal_begin(ctx);
   sm_style *style = NULL;
@@ -453,6 +466,21 @@ sm_status sm_tiles_raster(sm_ctx *ctx, const sm_raster *r, const char *out, cons
   if (!st) st = sm_style_for_raster(ctx, r, &o->style, &style);
   if (!st) st = sm_style_json(ctx, style, &style_json);
   p.style = style;
+  if (!st && p.alg != GRA_Cubic && (sm_raster_width(r) + 1) * (sm_raster_height(r) + 1) < UINT32_MAX) {
+    /* cubic convolution may overshoot above the threshold between cells below it: no shortcut then */
+    size_t w = sm_raster_width(r), h = sm_raster_height(r), s = w + 1;
+    if ((p.drawn = sm__calloc(s * (h + 1), sizeof *p.drawn))) {
+      for (size_t j = 0; j < h; j++) {
+        uint32_t row = 0;
+        for (size_t i = 0; i < w; i++) {
+          uint8_t c[4];
+          sm_style_color(style, p.v[j * w + i], c);
+          row += c[3] != 0;
+          p.drawn[(j + 1) * s + i + 1] = p.drawn[j * s + i + 1] + row;
+        }
+      }
+    }
+  }
   if (!st) st = metadata_json(r, &meta) ? sm__error(ctx, SM_E_NOMEM, "out of memory") : SM_OK;
   if (!st) st = sm__progress(ctx, 0.01, "starting the tiles");
   if (!st) st = sm__tile_store_open(ctx, out, o->format, name, "png", p.values, o->overwrite, &store);
@@ -482,7 +510,7 @@ sm_status sm_tiles_raster(sm_ctx *ctx, const sm_raster *r, const char *out, cons
   if (!st) sm__progress(ctx, 1.0, "tiles written");
   if (!st && info_out) *info_out = info;
   sm_style_destroy(style);
-  sm__free(style_json), sm__free(meta.s), sm__free(entry.s), sm__free(jobs);
+  sm__free(style_json), sm__free(meta.s), sm__free(entry.s), sm__free(jobs), sm__free(p.v), sm__free(p.drawn);
   CPLFree(src_wkt), CPLFree(dst_wkt);
   return st;
 }
