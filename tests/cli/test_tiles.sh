@@ -181,4 +181,11 @@ assert_exit 1 "$SAFEMAP" tiles "$src/missing.tif" -o "$out/z"
 assert_error_line tiles "missing.tif"
 assert_dir_empty "$out"
 
+# ---- kde --tiles DIR: the surface and its tiles in one run
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 50 -o "$out/k.tif" --tiles "$out/map"
+assert_stderr_contains "map tiles over zooms"
+assert_file "$out/k.tif"
+[ -d "$out/map/kde" ] && [ -d "$out/map/kde_values" ] || fail "kde --tiles wrote no tiles"
+grep -q '"name": "kde", "kind": "raster"' "$out/map/safemap_map.json" || fail "kde --tiles: no manifest entry"
+
 finish
