@@ -1,12 +1,15 @@
 /* Colour and value tiles of a surface.
  *
- * The surface is warped by GDAL into each 256 px Web Mercator tile, one tile at a time: every thread has its
- * own GDAL dataset over the surface's values, its own transformer (an approximating one over GDAL's
- * general image-to-image transformer, whose target geotransform is set to the tile's); PNGs are written by
- * lib/tiles_png.c. Tiles in which no cell could be drawn are found from a summed-area table of the drawn
- * cells and never warped. A tile depends only on its z/x/y, so its bytes do not depend on which thread made
- * it; the tiles are rendered in batches and stored in their fixed order (zoom, column, row) by the calling
- * thread, which also reports progress and hears a cancel between batches. */
+ * Every thread has its own GDAL dataset over the surface's values, its own transformations and its own PNG
+ * encoder (lib/tiles_png.c). With nearest-neighbour resampling (the default, and always for value tiles) a
+ * tile's pixels take the cell under their centre, the positions from the exact transformation at every
+ * 16th pixel and bilinear in between; bilinear, cubic and average colour tiles are warped by GDAL's warper
+ * (an approximating transformer over GDAL's general image-to-image one, its target geotransform set to the
+ * tile's). Colour tiles are palette PNGs (transparent, then the style's classes). Tiles in which no cell
+ * could be drawn are found from a summed-area table of the drawn cells and never sampled. A tile depends
+ * only on its z/x/y, so its bytes do not depend on which thread made it; the tiles are rendered in batches
+ * and stored in their fixed order (zoom, column, row) by the calling thread, which also reports progress
+ * and hears a cancel between batches. */
 #include "internal/sm_internal.h"
 #include "internal/tiles.h"
 
@@ -49,8 +52,12 @@ typedef struct rendered {
 typedef struct worker {
   GDALDatasetH src, dst;
   void *gen, *approx;
+  OGRCoordinateTransformationH ct; /* EPSG:3857 -> the surface's CRS */
   double *buf, *vbuf;
+  int64_t *idx; /* the cell under each pixel's centre, -1 for none */
   unsigned char *pix;
+  uint8_t *ind; /* each pixel's palette entry */
+  sm__png png;
   char err[256];
   int ok;
 } worker;
@@ -59,6 +66,9 @@ typedef struct plan {
   const sm_raster *r;
   double *v; /* the surface's values, its nodata value as NaN */
   const sm_style *style;
+  const uint8_t *cls; /* each cell's palette entry (near resampling); NULL otherwise */
+  uint8_t pal[4 * 256]; /* the colour tiles' palette: 0 transparent, then the style's classes */
+  int npal;
   uint32_t *drawn; /* summed-area table of the cells drawn (not transparent), (w + 1) x (h + 1); NULL: none */
   const char *src_wkt, *dst_wkt;
   GDALResampleAlg alg;
@@ -121,6 +131,9 @@ static void *make_transformer(GDALDatasetH src, const char *dst_wkt, void **appr
 }
 
 static void worker_free(worker *w) {
+  if (w->ct) OCTDestroyCoordinateTransformation(w->ct);
+  sm__png_free(&w->png);
+  sm__free(w->idx), sm__free(w->ind);
   if (w->approx) GDALDestroyApproxTransformer(w->approx);
   if (w->gen) GDALDestroyGenImgProjTransformer(w->gen);
   if (w->src) GDALClose(w->src);
@@ -133,7 +146,9 @@ static void worker_init(worker *w, const plan *p) {
   w->buf = sm__malloc(TPIX * sizeof *w->buf);
   w->vbuf = sm__malloc(TPIX * sizeof *w->vbuf);
   w->pix = sm__malloc(TPIX * 4);
-  if (!w->buf || !w->vbuf || !w->pix) {
+  w->idx = sm__malloc(TPIX * sizeof *w->idx);
+  w->ind = sm__malloc(TPIX);
+  if (!w->buf || !w->vbuf || !w->pix || !w->idx || !w->ind) {
     snprintf(w->err, sizeof w->err, "out of memory");
     return;
   }
@@ -146,7 +161,14 @@ static void worker_init(worker *w, const plan *p) {
   }
   GDALSetProjection(w->dst, p->dst_wkt);
   GDALSetRasterNoDataValue(GDALGetRasterBand(w->dst, 1), NAN);
-  w->ok = 1;
+  OGRSpatialReferenceH a = OSRNewSpatialReference(p->dst_wkt), b = OSRNewSpatialReference(p->src_wkt);
+  if (a && b) {
+    OSRSetAxisMappingStrategy(a, OAMS_TRADITIONAL_GIS_ORDER), OSRSetAxisMappingStrategy(b, OAMS_TRADITIONAL_GIS_ORDER);
+    w->ct = OCTNewCoordinateTransformation(a, b);
+  }
+  if (a) OSRDestroySpatialReference(a);
+  if (b) OSRDestroySpatialReference(b);
+  w->ok = 1; /* without ct, every tile goes through GDAL's warper */
 }
 
 /* Warps the surface into tile (z, x, y) with alg: out gets 256 x 256 values, NaN where there is none. */
@@ -174,7 +196,7 @@ static int warp(worker *w, const job *j, GDALResampleAlg alg, double *out) {
   return ok;
 }
 
-static unsigned char *png_of(worker *w, size_t *n) { return sm__png_rgba(w->pix, TILE, TILE, n); }
+static unsigned char *png_of(worker *w, size_t *n) { return sm__png_rgba(&w->png, w->pix, TILE, TILE, n); }
 
 /* The float32 of v in RGBA, R the most significant byte; NaN (no value) as 0x7FC00000. */
 static void value_rgba(double v, unsigned char *p) {
@@ -186,29 +208,70 @@ static void value_rgba(double v, unsigned char *p) {
   p[0] = (unsigned char)(u >> 24), p[1] = (unsigned char)(u >> 16), p[2] = (unsigned char)(u >> 8), p[3] = (unsigned char)u;
 }
 
-/* 1 when no cell that could colour a pixel of the tile is drawn: the cells under the tile (its outline and
- * inside taken from 9 x 9 points carried into the surface's grid), widened by the resampling's reach. */
+/* Nearest neighbour without the warper: the exact transformation at every SAMPLE-th pixel corner of the tile
+ * (17 x 17 points), bilinear in between (off by under a hundredth of a 10 m cell even at zoom 10), and each
+ * pixel takes the cell under its centre: w->idx. box: the cells under the tile, [c0, c1) x [r0, r1) before
+ * clamping. 0 when a point cannot be transformed (GDAL's warper then does the tile). */
+#define SAMPLE 16
+#define GRID (TILE / SAMPLE + 1)
+static int sample(worker *w, const plan *p, const job *j, double box[4]) {
+  if (!w->ct) return 0;
+  double b[4], x[GRID * GRID], y[GRID * GRID], gt[6];
+  int ok[GRID * GRID];
+  sm_tile_bounds(j->z, j->x, j->y, b);
+  double res = (b[2] - b[0]) / TILE;
+  for (int k = 0; k < GRID * GRID; k++) x[k] = b[0] + (k % GRID) * SAMPLE * res, y[k] = b[3] - (k / GRID) * SAMPLE * res;
+  if (!OCTTransformEx(w->ct, GRID * GRID, x, y, NULL, ok)) return 0;
+  sm_raster_geotransform(p->r, gt);
+  box[0] = box[1] = INFINITY, box[2] = box[3] = -INFINITY;
+  for (int k = 0; k < GRID * GRID; k++) {
+    if (!ok[k] || !isfinite(x[k]) || !isfinite(y[k])) return 0;
+    x[k] = (x[k] - gt[0]) / gt[1], y[k] = (y[k] - gt[3]) / gt[5];
+    box[0] = fmin(box[0], x[k]), box[2] = fmax(box[2], x[k]), box[1] = fmin(box[1], y[k]), box[3] = fmax(box[3], y[k]);
+  }
+  const double W = (double)sm_raster_width(p->r), H = (double)sm_raster_height(p->r);
+  const int64_t wi = (int64_t)sm_raster_width(p->r);
+  for (int py = 0; py < TILE; py++) {
+    int gy = py / SAMPLE;
+    double v = (py - gy * SAMPLE + 0.5) / SAMPLE;
+    for (int px = 0; px < TILE; px++) {
+      int gx = px / SAMPLE, k = gy * GRID + gx;
+      double u = (px - gx * SAMPLE + 0.5) / SAMPLE;
+      double fi = (1 - v) * ((1 - u) * x[k] + u * x[k + 1]) + v * ((1 - u) * x[k + GRID] + u * x[k + GRID + 1]);
+      double fj = (1 - v) * ((1 - u) * y[k] + u * y[k + 1]) + v * ((1 - u) * y[k + GRID] + u * y[k + GRID + 1]);
+      w->idx[py * TILE + px] = fi >= 0 && fi < W && fj >= 0 && fj < H ? (int64_t)fj * wi + (int64_t)fi : -1;
+    }
+  }
+  return 1;
+}
+
+/* 1 when no cell that could colour a pixel of the tile is drawn: the cells under the tile (box, from sample()
+ * or from GDAL's transformer) widened by the resampling's reach, counted in the summed-area table. */
+static int box_empty(const plan *p, const double box_in[4]) {
+  double pad = 3 + 2 * ceil(fmax(box_in[2] - box_in[0], box_in[3] - box_in[1]) / TILE); /* kernels reach further when shrinking */
+  double W = (double)sm_raster_width(p->r), H = (double)sm_raster_height(p->r);
+  double x0 = fmax(0, floor(box_in[0] - pad)), y0 = fmax(0, floor(box_in[1] - pad));
+  double x1 = fmin(W, ceil(box_in[2] + pad)), y1 = fmin(H, ceil(box_in[3] + pad));
+  if (x0 >= x1 || y0 >= y1) return 1;
+  size_t c0 = (size_t)x0, c1 = (size_t)x1, r0 = (size_t)y0, r1 = (size_t)y1, s = (size_t)W + 1;
+  uint32_t n = p->drawn[r1 * s + c1] - p->drawn[r0 * s + c1] - p->drawn[r1 * s + c0] + p->drawn[r0 * s + c0];
+  return n == 0;
+}
+
+/* box_empty() for a tile sample() could not do, the cells under it from GDAL's transformer. */
 static int surely_empty(worker *w, const plan *p, const job *j) {
-  if (!p->drawn) return 0;
-  double b[4], gt[6], x[81], y[81], z[81];
+  double b[4], gt[6], x[81], y[81], z[81], box[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
   int ok[81];
   sm_tile_bounds(j->z, j->x, j->y, b);
   gt[0] = b[0], gt[1] = (b[2] - b[0]) / TILE, gt[2] = 0, gt[3] = b[3], gt[4] = 0, gt[5] = -(b[3] - b[1]) / TILE;
   GDALSetGenImgProjTransformerDstGeoTransform(w->gen, gt);
   for (int k = 0; k < 81; k++) x[k] = (k % 9) * TILE / 8.0, y[k] = (k / 9) * TILE / 8.0, z[k] = 0;
   if (!GDALGenImgProjTransform(w->gen, TRUE, 81, x, y, z, ok)) return 0;
-  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
   for (int k = 0; k < 81; k++) {
     if (!ok[k] || !isfinite(x[k]) || !isfinite(y[k])) return 0;
-    x0 = fmin(x0, x[k]), x1 = fmax(x1, x[k]), y0 = fmin(y0, y[k]), y1 = fmax(y1, y[k]);
+    box[0] = fmin(box[0], x[k]), box[2] = fmax(box[2], x[k]), box[1] = fmin(box[1], y[k]), box[3] = fmax(box[3], y[k]);
   }
-  double pad = 3 + 2 * ceil(fmax(x1 - x0, y1 - y0) / TILE); /* kernels reach further when shrinking */
-  double W = (double)sm_raster_width(p->r), H = (double)sm_raster_height(p->r);
-  x0 = fmax(0, floor(x0 - pad)), y0 = fmax(0, floor(y0 - pad)), x1 = fmin(W, ceil(x1 + pad)), y1 = fmin(H, ceil(y1 + pad));
-  if (x0 >= x1 || y0 >= y1) return 1;
-  size_t c0 = (size_t)x0, c1 = (size_t)x1, r0 = (size_t)y0, r1 = (size_t)y1, s = (size_t)W + 1;
-  uint32_t n = p->drawn[r1 * s + c1] - p->drawn[r0 * s + c1] - p->drawn[r1 * s + c0] + p->drawn[r0 * s + c0];
-  return n == 0;
+  return p->drawn && box_empty(p, box);
 }
 
 static void render(worker *w, const plan *p, const job *j, rendered *o) {
@@ -219,22 +282,42 @@ static void render(worker *w, const plan *p, const job *j, rendered *o) {
     return;
   }
   w->err[0] = '\0';
-  if (surely_empty(w, p, j)) return;
-  if (!warp(w, j, p->alg, w->buf)) goto fail;
-  int any = 0;
-  for (size_t i = 0; i < TPIX; i++) {
-    sm_style_color(p->style, w->buf[i], w->pix + 4 * i);
-    any |= w->pix[4 * i + 3];
+  double box[4];
+  int sampled = sample(w, p, j, box);
+  if (sampled ? p->drawn && box_empty(p, box) : surely_empty(w, p, j)) return;
+  int any = 0, indexed = 1;
+  if (sampled && p->cls) { /* near: each pixel the colour of its cell */
+    for (size_t i = 0; i < TPIX; i++) {
+      w->ind[i] = w->idx[i] < 0 ? 0 : p->cls[w->idx[i]];
+      any |= w->ind[i];
+    }
+  } else {
+    if (!warp(w, j, p->alg, w->buf)) goto fail;
+    for (size_t i = 0; i < TPIX; i++) {
+      uint8_t *c = w->pix + 4 * i;
+      sm_style_color(p->style, w->buf[i], c);
+      if (!c[3]) memset(c, 0, 4);
+      any |= c[3];
+      int e = 0;
+      while (e < p->npal && memcmp(p->pal + 4 * e, c, 4)) e++;
+      if (e == p->npal) indexed = 0;
+      else w->ind[i] = (uint8_t)e;
+    }
   }
   if (!any) return; /* empty: not written */
-  if (!(o->png = png_of(w, &o->n))) goto fail;
+  o->png = indexed ? sm__png_indexed(&w->png, w->ind, TILE, TILE, p->pal, p->npal, &o->n) : png_of(w, &o->n);
+  if (!o->png) goto fail;
   if (!p->values) return;
-  const double *v = w->buf;
-  if (p->alg != GRA_NearestNeighbour) { /* values are never interpolated */
-    if (!warp(w, j, GRA_NearestNeighbour, w->vbuf)) goto fail;
-    v = w->vbuf;
+  if (sampled) { /* values are never interpolated */
+    for (size_t i = 0; i < TPIX; i++) value_rgba(w->idx[i] < 0 ? NAN : p->v[w->idx[i]], w->pix + 4 * i);
+  } else {
+    const double *v = w->buf;
+    if (p->alg != GRA_NearestNeighbour) {
+      if (!warp(w, j, GRA_NearestNeighbour, w->vbuf)) goto fail;
+      v = w->vbuf;
+    }
+    for (size_t i = 0; i < TPIX; i++) value_rgba(v[i], w->pix + 4 * i);
   }
-  for (size_t i = 0; i < TPIX; i++) value_rgba(v[i], w->pix + 4 * i);
   if (!(o->vpng = png_of(w, &o->vn))) goto fail;
   return;
 fail:
@@ -466,20 +549,39 @@ sm_status sm_tiles_raster(sm_ctx *ctx, const sm_raster *r, const char *out, cons
   if (!st) st = sm_style_for_raster(ctx, r, &o->style, &style);
   if (!st) st = sm_style_json(ctx, style, &style_json);
   p.style = style;
-  if (!st && p.alg != GRA_Cubic && (sm_raster_width(r) + 1) * (sm_raster_height(r) + 1) < UINT32_MAX) {
-    /* cubic convolution may overshoot above the threshold between cells below it: no shortcut then */
+  /* the colour tiles' palette: transparent, then each class's colour */
+  p.npal = 1;
+  for (size_t k = 0; !st && k < sm_style_class_count(style) && p.npal < 256; k++) {
+    sm_style_class c;
+    sm_style_class_get(style, k, &c);
+    memcpy(p.pal + 4 * p.npal++, c.rgba[3] ? c.rgba : (const uint8_t[4]){0, 0, 0, 0}, 4);
+  }
+  uint8_t *cell_cls = NULL;
+  if (!st && (sm_raster_width(r) + 1) * (sm_raster_height(r) + 1) < UINT32_MAX) {
+    /* each cell's palette entry (near: the pixels' colours), and the summed-area table of the cells drawn;
+     * cubic convolution may overshoot above the threshold between cells below it: no shortcut then */
     size_t w = sm_raster_width(r), h = sm_raster_height(r), s = w + 1;
-    if ((p.drawn = sm__calloc(s * (h + 1), sizeof *p.drawn))) {
-      for (size_t j = 0; j < h; j++) {
-        uint32_t row = 0;
-        for (size_t i = 0; i < w; i++) {
-          uint8_t c[4];
-          sm_style_color(style, p.v[j * w + i], c);
-          row += c[3] != 0;
-          p.drawn[(j + 1) * s + i + 1] = p.drawn[j * s + i + 1] + row;
+    cell_cls = sm__malloc(ncell);
+    if (cell_cls && p.alg != GRA_Cubic) p.drawn = sm__calloc(s * (h + 1), sizeof *p.drawn);
+    for (size_t j = 0; cell_cls && j < h; j++) {
+      uint32_t row = 0;
+      for (size_t i = 0; i < w; i++) {
+        uint8_t c[4];
+        sm_style_color(style, p.v[j * w + i], c);
+        int e = 0;
+        if (c[3])
+          while (e < p.npal && memcmp(p.pal + 4 * e, c, 4)) e++;
+        if (e == p.npal) { /* a colour the classes do not list: no palette */
+          sm__free(cell_cls), cell_cls = NULL;
+          break;
         }
+        cell_cls[j * w + i] = (uint8_t)e;
+        row += e != 0;
+        if (p.drawn) p.drawn[(j + 1) * s + i + 1] = p.drawn[j * s + i + 1] + row;
       }
     }
+    if (!cell_cls) sm__free(p.drawn), p.drawn = NULL;
+    if (p.alg == GRA_NearestNeighbour) p.cls = cell_cls;
   }
   if (!st) st = metadata_json(r, &meta) ? sm__error(ctx, SM_E_NOMEM, "out of memory") : SM_OK;
   if (!st) st = sm__progress(ctx, 0.01, "starting the tiles");
@@ -510,7 +612,7 @@ sm_status sm_tiles_raster(sm_ctx *ctx, const sm_raster *r, const char *out, cons
   if (!st) sm__progress(ctx, 1.0, "tiles written");
   if (!st && info_out) *info_out = info;
   sm_style_destroy(style);
-  sm__free(style_json), sm__free(meta.s), sm__free(entry.s), sm__free(jobs), sm__free(p.v), sm__free(p.drawn);
+  sm__free(style_json), sm__free(meta.s), sm__free(entry.s), sm__free(jobs), sm__free(p.v), sm__free(p.drawn), sm__free(cell_cls);
   CPLFree(src_wkt), CPLFree(dst_wkt);
   return st;
 }

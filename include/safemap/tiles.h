@@ -4,8 +4,10 @@
  * tiles) and an offline web viewer.
  *
  * Tiles are Web Mercator (EPSG:3857), 256 pixels, in the XYZ scheme (row 0 at the north); MBTiles stores
- * rows in the TMS scheme (row 0 at the south: 2^z - 1 - y). A surface is warped once per zoom with GDAL and
- * coloured with its style (style.h): the colour tiles. Beside them, value tiles keep the surface's values
+ * rows in the TMS scheme (row 0 at the south: 2^z - 1 - y). A surface is sampled into each tile (nearest
+ * neighbour: the cell under each pixel's centre; bilinear, cubic and average through GDAL's warper) and
+ * coloured with its style (style.h): the colour tiles, palette PNGs whose entries are transparent and the
+ * style's classes. Beside them, value tiles keep the surface's values
  * exactly: each pixel's float32 value in its RGBA bytes (R the most significant byte of the IEEE 754 bits,
  * A the least; nodata and pixels outside the surface are NaN's 0x7FC00000; values at or below the style's
  * threshold, drawn transparent, keep their value), which a viewer decodes to show the value under the cursor

@@ -16,11 +16,26 @@ sm_status sm__tiles_manifest_add(sm_ctx *ctx, const char *dir, const char *name,
 sm_status sm__tiles_manifest_read(sm_ctx *ctx, const char *dir, char **json);
 
 /* ---- PNG (lib/tiles_png.c) --------------------------------------------------------------------------------- */
-/* zlib's level for tiles: 3 takes a quarter of the time of the default (6) for files some 10% larger. */
+/* zlib's level and strategy for tiles (Z_DEFAULT_STRATEGY 0, Z_RLE 3). */
+#ifndef SM_PNG_ZLEVEL
 #define SM_PNG_ZLEVEL 3
+#endif
+#ifndef SM_PNG_ZSTRATEGY
+#define SM_PNG_ZSTRATEGY 0
+#endif
+/* A PNG encoder's state, kept from tile to tile by one thread: zeroed to begin, sm__png_free() to end. */
+typedef struct sm__png {
+  void *z; /* z_stream */
+  unsigned char *raw, *out;
+  size_t raw_n, out_n;
+} sm__png;
 /* An 8-bit RGBA PNG of w x h pixels (row by row, 4 bytes a pixel): sm__malloc'd, its size in *n; NULL when
  * out of memory. */
-unsigned char *sm__png_rgba(const unsigned char *rgba, int w, int h, size_t *n);
+unsigned char *sm__png_rgba(sm__png *p, const unsigned char *rgba, int w, int h, size_t *n);
+/* A palette PNG of w x h indices (a byte each) into pal (npal RGBA entries, 1 to 256), at the smallest bit
+ * depth that holds them. */
+unsigned char *sm__png_indexed(sm__png *p, const uint8_t *idx, int w, int h, const uint8_t *pal, int npal, size_t *n);
+void sm__png_free(sm__png *p);
 
 /* ---- containers (lib/tiles_store.c): where the tiles of one tile set go ----------------------------------- */
 /* The format of out: opts' choice, else from the name (*.mbtiles, *.gpkg, else a directory). */

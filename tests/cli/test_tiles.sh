@@ -24,7 +24,7 @@ grep -q '"name": "kde", "kind": "raster"' "$out/map/safemap_map.json" || fail "t
 grep -q '"value_encoding": "float32-rgba-be"' "$out/map/safemap_map.json" || fail "the manifest has no value encoding"
 grep -q '"bandwidth_m": "250.000000"' "$out/map/safemap_map.json" || fail "the manifest lacks the surface's metadata"
 t=$(find "$out/map/kde/14" -name '*.png' | head -1)
-gdalinfo "$t" 2> /dev/null | grep -q "ColorInterp=Alpha" || fail "$t is not an RGBA PNG"
+gdalinfo "$t" 2> /dev/null | grep -q "ColorInterp=Palette" || fail "$t is not a palette PNG"
 
 # value tiles decode to the surface's values: every pixel of a zoom-14 tile against the cell under its centre
 "$PY" - "$src/kde.tif" "$out/map" << 'EOF' || fail "value tiles do not decode to the surface's values"
