@@ -231,15 +231,21 @@ static int sample(worker *w, const plan *p, const job *j, double box[4]) {
   }
   const double W = (double)sm_raster_width(p->r), H = (double)sm_raster_height(p->r);
   const int64_t wi = (int64_t)sm_raster_width(p->r);
+  double ex[GRID], ey[GRID];
   for (int py = 0; py < TILE; py++) {
     int gy = py / SAMPLE;
     double v = (py - gy * SAMPLE + 0.5) / SAMPLE;
-    for (int px = 0; px < TILE; px++) {
-      int gx = px / SAMPLE, k = gy * GRID + gx;
-      double u = (px - gx * SAMPLE + 0.5) / SAMPLE;
-      double fi = (1 - v) * ((1 - u) * x[k] + u * x[k + 1]) + v * ((1 - u) * x[k + GRID] + u * x[k + GRID + 1]);
-      double fj = (1 - v) * ((1 - u) * y[k] + u * y[k + 1]) + v * ((1 - u) * y[k + GRID] + u * y[k + GRID + 1]);
-      w->idx[py * TILE + px] = fi >= 0 && fi < W && fj >= 0 && fj < H ? (int64_t)fj * wi + (int64_t)fi : -1;
+    for (int g = 0; g < GRID; g++) { /* the row of pixel centres crosses each grid column here */
+      int k = gy * GRID + g;
+      ex[g] = (1 - v) * x[k] + v * x[k + GRID], ey[g] = (1 - v) * y[k] + v * y[k + GRID];
+    }
+    int64_t *out = w->idx + py * TILE;
+    for (int gx = 0; gx < GRID - 1; gx++) {
+      double dx = (ex[gx + 1] - ex[gx]) / SAMPLE, dy = (ey[gx + 1] - ey[gx]) / SAMPLE;
+      for (int q = 0; q < SAMPLE; q++) {
+        double fi = ex[gx] + (q + 0.5) * dx, fj = ey[gx] + (q + 0.5) * dy;
+        out[gx * SAMPLE + q] = fi >= 0 && fi < W && fj >= 0 && fj < H ? (int64_t)fj * wi + (int64_t)fi : -1;
+      }
     }
   }
   return 1;
