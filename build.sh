@@ -109,9 +109,10 @@ demo() {
     -o "$out/camden_burglary_counts.csv" --overwrite -q
   say "per-ward table ($out/camden_burglary_counts.csv), first rows:"
   head -6 "$out/camden_burglary_counts.csv"
-  say "safemap kde -> $out/camden_burglary_kde.gpkg (quartic, 250 m radius, 25 m cells, burglaries per km², hot-spot areas)"
+  say "safemap kde -> $out/camden_burglary_kde.gpkg (quartic, 250 m radius, 25 m cells, burglaries per km², hot-spot areas) and its map tiles in $out/camden_map"
   "$sm" kde data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
-    --bandwidth 250 --cell 25 --hotspot-areas 50,75,90 -o "$out/camden_burglary_kde.gpkg" --overwrite
+    --bandwidth 250 --cell 25 --hotspot-areas 50,75,90 -o "$out/camden_burglary_kde.gpkg" --overwrite \
+    --tiles "$out/camden_map"
   say "safemap hotspots -> $out/camden_burglary_hotspots.gpkg (Gi* and local Moran's I by ward, queen contiguity)"
   "$sm" hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
     -o "$out/camden_burglary_hotspots.gpkg" --overwrite

@@ -85,9 +85,13 @@ SM_API sm_status sm_tiles_options_init(sm_tiles_options *opts, int version);
  * bytes for any number of threads; empty tiles are not written. Progress and cancel through the ctx.
  * @param out a directory (created; tiles go under out/NAME/), a .mbtiles or a .gpkg file.
  * @param[out] info may be NULL.
- * @return SM_OK, SM_E_INVALID_ARG (bad options, zoom range over max_tiles), SM_E_CRS (no CRS), SM_E_INPUT
- *         (nothing above the threshold), SM_E_IO (exists without overwrite, cannot write), SM_E_NOMEM,
- *         SM_E_CANCELLED. On failure nothing is left at `out` (a directory keeps what it held before).
+ * @return SM_OK, SM_E_INVALID_ARG (bad options, a zoom range making more tiles than max_tiles: refused before
+ *         any tile is made, the message names the count), SM_E_CRS (no CRS, or one PROJ cannot place in Web
+ *         Mercator), SM_E_INPUT (every cell nodata, nothing above the threshold), SM_E_IO (the output, or
+ *         out/NAME, exists without overwrite; cannot write), SM_E_NOMEM, SM_E_DEPENDENCY (GDAL failed on a
+ *         tile), SM_E_CANCELLED. On failure nothing is left at `out` (a directory keeps what it held before).
+ *         A GeoPackage's dates are SOURCE_DATE_EPOCH when that is set, else the time of the call: with it set,
+ *         every container is the same bytes from run to run.
  * @since 0.3
  */
 SM_API sm_status sm_tiles_raster(sm_ctx *ctx, const sm_raster *surface, const char *out,
