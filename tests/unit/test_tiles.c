@@ -525,6 +525,38 @@ static void test_no_values(void **state) {
   sm_raster_destroy(r);
 }
 
+/* sm_tiles_read_surface: one band of values; an RGB image refused unless a band is chosen; its metadata. */
+static void test_read_surface(void **state) {
+  (void)state;
+  const char *path = tu_path("rgb.tif");
+  GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, 20, 10, 3, GDT_Float32, NULL);
+  double gt[6] = {527000, 25, 0, 185000, 0, -25};
+  GDALSetGeoTransform(ds, gt);
+  GDALSetProjection(ds, "EPSG:27700");
+  GDALSetMetadataItem(ds, "method", "test surface", NULL);
+  float v[200];
+  for (int b = 1; b <= 3; b++) {
+    for (int k = 0; k < 200; k++) v[k] = (float)(b * 1000 + k);
+    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, b), GF_Write, 0, 0, 20, 10, v, 20, 10, GDT_Float32, 0, 0), CE_None);
+  }
+  GDALSetRasterUnitType(GDALGetRasterBand(ds, 2), "crimes per km2");
+  GDALClose(ds);
+  sm_raster *r = NULL;
+  assert_int_equal(sm_tiles_read_surface(ctx, path, NULL, 0, &r), SM_E_INPUT);
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "has 3 bands"));
+  assert_null(r);
+  assert_int_equal(sm_tiles_read_surface(ctx, path, NULL, 4, &r), SM_E_INPUT);
+  assert_int_equal(sm_tiles_read_surface(ctx, path, NULL, 2, &r), SM_OK);
+  assert_true(sm_raster_values(r)[7] == 2007);
+  assert_string_equal(sm_raster_metadata_get(r, "name"), "rgb");
+  assert_string_equal(sm_raster_metadata_get(r, "method"), "test surface");
+  assert_string_equal(sm_raster_metadata_get(r, "units"), "crimes per km2");
+  assert_null(sm_raster_metadata_get(r, "AREA_OR_POINT"));
+  sm_raster_destroy(r);
+  assert_int_equal(sm_tiles_read_surface(ctx, tu_path("nothing.tif"), NULL, 0, &r), SM_E_IO);
+  assert_int_equal(sm_tiles_read_surface(ctx, path, "kde", 0, &r), SM_E_INPUT); /* not a GeoPackage */
+}
+
 int main(void) {
   GDALAllRegister();
   const struct CMUnitTest tests[] = {
@@ -534,7 +566,7 @@ int main(void) {
       cmocka_unit_test(test_cancel_leaves_nothing), cmocka_unit_test(test_no_crs),
       cmocka_unit_test(test_all_nodata),           cmocka_unit_test(test_too_many_tiles),
       cmocka_unit_test(test_exists_without_overwrite), cmocka_unit_test(test_bad_options),
-      cmocka_unit_test(test_no_values),
+      cmocka_unit_test(test_no_values),            cmocka_unit_test(test_read_surface),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
