@@ -22,7 +22,7 @@ for v in SAFEMAP SAFEMAP_DEMO_OUT; do
 done
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev
+BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev zlib1g-dev libproj-dev libgeos-dev libspatialite-dev
             libsqlite3-dev libcmocka-dev libjs-leaflet)
 # Test tools: ogr2ogr/ogrinfo and SpatiaLite SQL for the independent counts,
 # PostgreSQL + PostGIS for the PG: source test, clang (and its OpenMP) for the
@@ -111,9 +111,10 @@ demo() {
     -o "$out/camden_burglary_counts.csv" --overwrite -q
   say "per-ward table ($out/camden_burglary_counts.csv), first rows:"
   head -6 "$out/camden_burglary_counts.csv"
-  say "safemap kde -> $out/camden_burglary_kde.gpkg (quartic, 250 m radius, 25 m cells, burglaries per km², hot-spot areas)"
+  say "safemap kde -> $out/camden_burglary_kde.gpkg (quartic, 250 m radius, 25 m cells, burglaries per km², hot-spot areas) and its map tiles in $out/camden_map"
   "$sm" kde data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
-    --bandwidth 250 --cell 25 --hotspot-areas 50,75,90 -o "$out/camden_burglary_kde.gpkg" --overwrite
+    --bandwidth 250 --cell 25 --hotspot-areas 50,75,90 -o "$out/camden_burglary_kde.gpkg" --overwrite \
+    --tiles "$out/camden_map"
   say "safemap hotspots -> $out/camden_burglary_hotspots.gpkg (Gi* and local Moran's I by ward, queen contiguity)"
   "$sm" hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
     -o "$out/camden_burglary_hotspots.gpkg" --overwrite

@@ -25,7 +25,9 @@ static const cli_command KDE = {
     "# the surface on the wards with its 50/75/90% hot-spot areas\n"
     "safemap kde data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --hotspot-areas 50,75,90 -o camden_kde.gpkg\n"
     "# this year against last, on one grid and bandwidth\n"
-    "safemap kde data/police/camden_burglary --from 2024-03 --to 2025-02 --compare-from 2023-03 --compare-to 2024-02 --dual difference --bandwidth 300 -o camden_change.tif\n",
+    "safemap kde data/police/camden_burglary --from 2024-03 --to 2025-02 --compare-from 2023-03 --compare-to 2024-02 --dual difference --bandwidth 300 -o camden_change.tif\n"
+    "# the surface and its map tiles (camden_map/kde/z/x/y.png)\n"
+    "safemap kde data/police/camden_burglary --bandwidth 250 --cell 25 -o camden_kde.tif --tiles camden_map\n",
     CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_STRICT,
     "grid extent in metres (points outside still count within reach)"};
 
@@ -36,7 +38,7 @@ typedef struct percents {
 
 static struct {
   sm_kde_run_options ro;
-  const char *convention, *kernel, *units, *edge, *dual, *compare, *compare_from, *compare_to;
+  const char *convention, *kernel, *units, *edge, *dual, *compare, *compare_from, *compare_to, *tiles;
   percents hot;
   int float64, cog;
 } A = {.ro = SM_KDE_RUN_OPTIONS_INIT};
@@ -98,6 +100,8 @@ static cli_opt OPTS[] = {
     CLI_O_NUMBER("epsilon", &A.ro.epsilon, "E", 0, 0, CLI_HUGE, 0, NULL, "ratio regulariser: E x max(B) added to both (default 0)"),
     CLI_O_FLAG("float64", 0, &A.float64, "Float64 cells (default Float32)"),
     CLI_O_FLAG("cog", 0, &A.cog, "Cloud Optimized GeoTIFF"),
+    CLI_O_STRING("tiles", &A.tiles, "DIR", "also map tiles of the surface into DIR (DIR/kde/z/x/y.png and value\n"
+                                           "tiles; zooms, ramp and classes as safemap tiles' defaults)"),
     CLI_O_END};
 
 /* "unknown --OPT 'NAME' (a, b, c)" with the library's names, for the name lookups that take no ctx. */
@@ -180,13 +184,30 @@ static void summary(const cli_run *r) {
   cli_wrote(r);
 }
 
+/* --tiles DIR: the surface's tiles beside the usual output. */
+static int tiles(cli_run *r) {
+  sm_tiles_options to;
+  sm_tiles_options_init(&to, SM_TILES_OPTIONS_VERSION);
+  to.overwrite = r->o.overwrite;
+  sm_tiles_info info;
+  sm_status st = sm_tiles_raster(r->ctx, sm_result_raster(r->result, 0), A.tiles, &to, &info);
+  if (st) return cli_error(r, st);
+  if (cli_talk(r)) {
+    char b[32];
+    fprintf(stderr, "safemap kde: %s map tiles over zooms %d-%d in %s\n", cli_num(info.tiles, b, sizeof b), info.min_zoom,
+            info.max_zoom, A.tiles);
+  }
+  return 1;
+}
+
 int cmd_kde(int argc, char **argv) {
   cli_run r;
   sm_points *b = NULL;
   if (cli_start(&r, &KDE, OPTS, CLI_NEEDS_INPUT | CLI_NEEDS_OUTPUT, NULL, argc, argv) && kde_options(&r) && cli_read(&r) &&
       (!A.dual || read_compare(&r, &b))) {
     A.ro.compare = b;
-    if (cli_write(&r, sm_kde_run(r.ctx, &r.result, r.points, r.areas, &A.ro)) && cli_talk(&r)) summary(&r);
+    if (cli_write(&r, sm_kde_run(r.ctx, &r.result, r.points, r.areas, &A.ro)) && (!A.tiles || tiles(&r)) && cli_talk(&r))
+      summary(&r);
   }
   sm_points_destroy(b);
   return cli_finish(&r);

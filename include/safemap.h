@@ -30,6 +30,7 @@
 #include "safemap/scan.h"
 #include "safemap/write.h"
 #include "safemap/style.h"
+#include "safemap/tiles.h"
 #include "safemap/result.h"
 #include "safemap/count.h"
 #include "safemap/audit.h"

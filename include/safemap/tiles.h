@@ -4,12 +4,24 @@
  * tiles) and an offline web viewer.
  *
  * Tiles are Web Mercator (EPSG:3857), 256 pixels, in the XYZ scheme (row 0 at the north); MBTiles stores
- * rows in the TMS scheme (row 0 at the south: 2^z - 1 - y). A surface is warped once per zoom with GDAL and
- * coloured with its style (style.h): the colour tiles. Beside them, value tiles keep the surface's values
+ * rows in the TMS scheme (row 0 at the south: 2^z - 1 - y). A surface is sampled into each tile (nearest
+ * neighbour: the cell under each pixel's centre; bilinear, cubic and average through GDAL's warper) and
+ * coloured with its style (style.h): the colour tiles, palette PNGs whose entries are transparent and the
+ * style's classes. Beside them, value tiles keep the surface's values
  * exactly: each pixel's float32 value in its RGBA bytes (R the most significant byte of the IEEE 754 bits,
- * A the least; nodata and transparent pixels are NaN's 0x7FC00000), which a viewer decodes to show the
- * value under the cursor and to restyle without re-tiling. Layers become Mapbox vector tiles through
- * GDAL's MVT driver.
+ * A the least; nodata and pixels outside the surface are NaN's 0x7FC00000; values at or below the style's
+ * threshold, drawn transparent, keep their value), which a viewer decodes to show the value under the cursor
+ * and to restyle without re-tiling. Value tiles are always warped with "near" resampling: each pixel holds
+ * exactly a cell's value as float32, never an interpolated one. A tile with no pixel drawn is not written
+ * (nor its value tile). Layers become Mapbox vector tiles through GDAL's MVT driver.
+ *
+ * Containers: a directory holds DIR/NAME/z/x/y.png and DIR/NAME_values/z/x/y.png; an MBTiles 1.3 file holds
+ * the colour tiles in `tiles` (TMS rows) and the value tiles in a second table `tile_values` of the same
+ * columns, with the metadata rows name, format, bounds, center, minzoom, maxzoom, type (overlay), version,
+ * description, attribution, and generator, safemap_style (sm_style_json), value_encoding
+ * ("float32-rgba-be"), values_table ("tile_values") and safemap_metadata (the surface's metadata as JSON);
+ * a GeoPackage holds the tile tables NAME and NAME_values over EPSG:3857 (GDAL's GoogleMapsCompatible
+ * matrix set), each with the same items as GDAL metadata (gdalinfo shows them).
  *
  * A directory of tiles also holds `safemap_map.json`, the manifest of what it contains (one entry per tile
  * set: name, kind "raster" or "vector", path template, zooms, bounds, the style as sm_style_json(), the
@@ -73,13 +85,33 @@ SM_API sm_status sm_tiles_options_init(sm_tiles_options *opts, int version);
  * bytes for any number of threads; empty tiles are not written. Progress and cancel through the ctx.
  * @param out a directory (created; tiles go under out/NAME/), a .mbtiles or a .gpkg file.
  * @param[out] info may be NULL.
- * @return SM_OK, SM_E_INVALID_ARG (bad options, zoom range over max_tiles), SM_E_CRS (no CRS), SM_E_INPUT
- *         (nothing above the threshold), SM_E_IO (exists without overwrite, cannot write), SM_E_NOMEM,
- *         SM_E_CANCELLED. On failure nothing is left at `out` (a directory keeps what it held before).
+ * @return SM_OK, SM_E_INVALID_ARG (bad options, a zoom range making more tiles than max_tiles: refused before
+ *         any tile is made, the message names the count), SM_E_CRS (no CRS, or one PROJ cannot place in Web
+ *         Mercator), SM_E_INPUT (every cell nodata, nothing above the threshold), SM_E_IO (the output, or
+ *         out/NAME, exists without overwrite; cannot write), SM_E_NOMEM, SM_E_DEPENDENCY (GDAL failed on a
+ *         tile), SM_E_CANCELLED. On failure nothing is left at `out` (a directory keeps what it held before).
+ *         A GeoPackage's dates are SOURCE_DATE_EPOCH when that is set, else the time of the call: with it set,
+ *         every container is the same bytes from run to run.
  * @since 0.3
  */
 SM_API sm_status sm_tiles_raster(sm_ctx *ctx, const sm_raster *surface, const char *out,
                                  const sm_tiles_options *opts, sm_tiles_info *info);
+
+/**
+ * Reads the surface to tile: one band of a raster GDAL opens (safemap's GeoTIFF, a GeoPackage raster table,
+ * another tool's surface), with the band's description and units and the file's metadata items; "name" (the
+ * tile set's default name) is the table's or the file's base name when the file has none, and "source" is
+ * the path.
+ * @param layer a GeoPackage's raster table; NULL = the file's only raster.
+ * @param band 1-based; 0 = the only band: a multi-band (RGB) raster is then refused, as its colours are not
+ *        values to colour.
+ * @param[out] out free with sm_raster_destroy().
+ * @return SM_OK, SM_E_IO (not a file GDAL opens), SM_E_INPUT (several bands and band 0, no such band, no such
+ *         table: the message lists those there are; several rasters and no layer), SM_E_UNSUPPORTED (layer is
+ *         a vector layer: those make vector tiles), SM_E_CRS (no CRS), SM_E_NOMEM.
+ * @since 0.3
+ */
+SM_API sm_status sm_tiles_read_surface(sm_ctx *ctx, const char *path, const char *layer, int band, sm_raster **out);
 
 /**
  * Mapbox vector tiles of layers (each a layer of the tiles, with its fields), through GDAL's MVT driver.

@@ -3,7 +3,7 @@
 # inputs and prints one table (wall time, peak RSS, ratio, agreement).
 # Not part of the test suite. See tests/bench/README.md.
 #
-# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots,emerging,nearrepeat,scan,audit]
+# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots,emerging,nearrepeat,scan,audit,tiles]
 #                           [--safemap PATH] [--threads N] [--seed N]
 #                           [--runs N] [--scratch DIR] [--wards GPKG]
 #                           [--slow-peers] [--list]
@@ -39,7 +39,7 @@ RUNS=1
 SCRATCH="$REPO_ROOT/build/bench"
 
 # Every entry is a function entry_<name> SIZE, listed here in run order.
-ENTRIES=(count kde hotspots emerging nearrepeat scan audit)
+ENTRIES=(count kde hotspots emerging nearrepeat scan audit tiles)
 
 # kde: the 20 km x 20 km box (British National Grid metres) the points are
 # generated in, the quartic radius and the cell size. spatstat's sigma for
@@ -1198,6 +1198,102 @@ print(", ".join("%s %.2f s" % (n, statistics.median(r.get(n, 0) for r in runs)) 
 PYEOF
 )
     NOTES+=("audit $size: PostGIS SQL steps (medians): $steps; $PG_VERSION; server peak = largest VmHWM of its processes (shared buffers touched included), sampled every 0.2 s; settings: $PG_SETTINGS")
+}
+
+# ---------------------------------------------------------------- tiles
+# entry tiles: the KDE surface of the `kde` box (default convention, quartic, r KDE_RADIUS, KDE_CELL m
+# cells; made once, untimed) cut into Web Mercator tiles over zooms TILES_ZOOMS: safemap tiles -j
+# TILES_JOBS (colour tiles, value tiles beside them, empty tiles skipped) against gdal2tiles.py
+# --processes=TILES_JOBS --xyz, which can only cut an 8-bit image: it gets the same surface coloured with
+# safemap's classes by gdaldem color-relief (an RGBA GeoTIFF, made once, untimed). Both with nearest-
+# neighbour resampling, no web page from gdal2tiles (-w none); each run starts from an empty directory.
+TILES_ZOOMS=10-16
+TILES_JOBS=2
+# timed_fresh DIR LOGNAME CMD...: timed, each of the $RUNS runs from DIR removed (untimed)
+timed_fresh() {
+    local dir=$1 name=$2 runs=$RUNS walls=() rss=0 i
+    shift 2
+    for ((i = 1; i <= runs; i++)); do
+        rm -rf "$dir"
+        RUNS=1 timed "$name" "$@"
+        walls+=("$T_WALL")
+        awk -v a="$T_RSS" -v b="$rss" 'BEGIN{exit !(a > b)}' && rss=$T_RSS
+        [ "$T_RC" -eq 0 ] || break
+    done
+    T_WALL=$(printf '%s\n' "${walls[@]}" | median)
+    T_RSS=$rss
+}
+
+entry_tiles() {
+    local size=$1 csv out="$SCRATCH/out" logs="$SCRATCH/logs"
+    csv=$(input_bng_csv "$size")
+    local input="${size} pts z${TILES_ZOOMS}"
+    local kde="$out/tiles_${size}_kde.tif" rgba="$out/tiles_${size}_rgba.tif" cols="$out/tiles_${size}_colours.txt"
+    local smdir="$out/tiles_${size}_safemap" g2dir="$out/tiles_${size}_gdal2tiles"
+    if ! have_safemap; then
+        add_row tiles "$input" safemap - - - "not built ($SAFEMAP)"
+        return 0
+    fi
+    if [ ! -s "$kde" ]; then
+        log "tiles $size: the KDE surface (untimed) -> $kde"
+        "$SAFEMAP" kde "$csv" --x X --y Y --crs EPSG:27700 --kernel quartic --bandwidth "$KDE_RADIUS" \
+            --cell "$KDE_CELL" -o "$kde.tmp.tif" --overwrite -q "${SM_JOBS[@]}" >"$logs/tiles_${size}_kde.log" 2>&1 ||
+            { add_row tiles "$input" safemap - - - "kde FAILED (log: $logs/tiles_${size}_kde.log)"; return 0; }
+        mv -f "$kde.tmp.tif" "$kde"
+    fi
+    # colour tiles only (what gdal2tiles makes), then with the value tiles
+    local sm_wall="" nv_wall="" sm_n sm_nv sm_empty
+    log "tiles $input: safemap tiles -j $TILES_JOBS --no-values"
+    timed_fresh "$smdir" "tiles_${size}_safemap_novalues" "$SAFEMAP" tiles "$kde" --zoom "$TILES_ZOOMS" \
+        -j "$TILES_JOBS" --no-values -o "$smdir"
+    if [ "$T_RC" -ne 0 ]; then
+        add_row tiles "$input" "safemap --no-values" "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $logs/tiles_${size}_safemap_novalues.log)"
+    else
+        nv_wall=$T_WALL
+        add_row tiles "$input" "safemap --no-values" "$T_WALL" "$T_RSS" 1.00 "$(find "$smdir/kde" -name '*.png' | wc -l) colour tiles"
+    fi
+    log "tiles $input: safemap tiles -j $TILES_JOBS"
+    timed_fresh "$smdir" "tiles_${size}_safemap" "$SAFEMAP" tiles "$kde" --zoom "$TILES_ZOOMS" -j "$TILES_JOBS" -o "$smdir"
+    if [ "$T_RC" -ne 0 ]; then
+        add_row tiles "$input" "safemap -j $TILES_JOBS" "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $logs/tiles_${size}_safemap.log)"
+        return 0
+    fi
+    sm_wall=$T_WALL
+    sm_n=$(find "$smdir/kde" -name '*.png' | wc -l)
+    sm_nv=$(find "$smdir/kde_values" -name '*.png' | wc -l)
+    sm_empty=$(sed -n 's/.*(\([0-9,]*\) empty.*/\1/p' "$logs/tiles_${size}_safemap.log" | tail -n 1)
+    add_row tiles "$input" "safemap -j $TILES_JOBS" "$sm_wall" "$T_RSS" 1.00 \
+        "$sm_n colour + $sm_nv value tiles (${sm_empty:-?} empty not written)"
+    if ! command -v gdal2tiles.py >/dev/null || ! command -v gdaldem >/dev/null; then
+        add_row tiles "$input" gdal2tiles - - - "not installed (gdal-bin, python3-gdal)"
+        return 0
+    fi
+    if [ ! -s "$rgba" ]; then
+        # safemap's classes (from its manifest) as gdaldem colours: transparent at and below the threshold
+        "$PY" - "$smdir/safemap_map.json" >"$cols" <<'PYEOF'
+import json, sys
+s = json.load(open(sys.argv[1]))["tilesets"][0]["style"]
+print("nv 0 0 0 0")
+print("%r 0 0 0 0" % s["threshold"])
+for c in s["classes"]:
+    h = c["color"].lstrip("#")
+    print("%r %d %d %d %d" % (c["upper"], int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16), round(255 * c["opacity"])))
+PYEOF
+        gdaldem color-relief -q -alpha -nearest_color_entry "$kde" "$cols" "$rgba.tmp.tif" -co TILED=YES &&
+            mv -f "$rgba.tmp.tif" "$rgba" || { add_row tiles "$input" gdal2tiles - - - "gdaldem color-relief FAILED"; return 0; }
+    fi
+    log "tiles $input: gdal2tiles.py --processes=$TILES_JOBS --xyz -z $TILES_ZOOMS"
+    timed_fresh "$g2dir" "tiles_${size}_gdal2tiles" gdal2tiles.py --processes="$TILES_JOBS" --xyz -z "$TILES_ZOOMS" \
+        -r near -w none -q "$rgba" "$g2dir"
+    if [ "$T_RC" -ne 0 ]; then
+        add_row tiles "$input" gdal2tiles "$T_WALL" "$T_RSS" - "FAILED exit $T_RC (log: $logs/tiles_${size}_gdal2tiles.log)"
+        return 0
+    fi
+    local g2_n
+    g2_n=$(find "$g2dir" -name '*.png' | wc -l)
+    add_row tiles "$input" "gdal2tiles -p $TILES_JOBS" "$T_WALL" "$T_RSS" "$(ratio "$T_WALL" "$sm_wall")" \
+        "$g2_n colour tiles; $(ratio "$T_WALL" "$nv_wall") x the time of safemap --no-values"
+    NOTES+=("tiles $size: gdal2tiles.py cannot colour a float surface: it cut an RGBA GeoTIFF made once (untimed) by gdaldem color-relief -nearest_color_entry with safemap's classes; it writes every tile over the image's extent, transparent or not; safemap skips tiles with nothing drawn and, unless --no-values, writes a value tile beside each colour tile. Ratio: gdal2tiles' wall time over safemap's (median of $RUNS), output directories emptied before each run, untimed")
 }
 
 # ---------------------------------------------------------------- main
