@@ -97,5 +97,6 @@ int cmd_forecast(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_route(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"audit", cmd_audit, "women's safety audit: street lighting, maintenance, walk audits, VAWG crime by segment"},
     {"forecast", cmd_forecast, "ProMap and KDE risk surfaces; scores any surface (hit rate, PAI, PEI); back-test"},
     {"route", cmd_route, "the shortest and the safest walking route over an audit's street segments"},
+    {"plan", cmd_plan, "per-ward burglary plans: counts, trend, rank, rates, hot cells, repeats, actions"},
 };
 
 static void help(FILE *f) {
