@@ -202,6 +202,7 @@ sm_status sm__plan_rules_parse(sm_ctx *ctx, const char *text, const char *file, 
 }
 
 sm_status sm__plan_rules_load(sm_ctx *ctx, const char *path, sm__plan_rules *out) {
+  memset(out, 0, sizeof *out);
   if (!path) return sm__plan_rules_parse(ctx, DEFAULT_RULES, "built-in rules", out);
   FILE *f = fopen(path, "rb");
   if (!f) return sm__error(ctx, SM_E_IO, "cannot open the rules file %s: %s", path, strerror(errno));

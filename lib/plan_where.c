@@ -14,6 +14,8 @@
 /* The Knox test's bands: distances in metres, time in calendar months (docs/plan.md). */
 static const double NR_SPACE[] = {0, 100, 200, 400};
 static const double NR_TIME[] = {0, 1, 2, 3};
+/* The most cells the plan's fishnet may have (Camden's optimised fishnet has 2,428). */
+#define PLAN_MAX_CELLS 250000.0
 
 void sm__plan_where_free(sm__plan_where *w) {
   if (!w) return;
@@ -128,6 +130,20 @@ static sm_status hot_layer(sm_ctx *ctx, const sm_areas *areas, const sm_layer *L
 }
 
 static sm_status fishnet(sm_ctx *ctx, const sm_points *points, const sm_areas *areas, long only, sm__plan_where *w) {
+  /* the cell size the optimised run will choose, and the grid it makes over the wards: refused above
+   * PLAN_MAX_CELLS (incidents packed into a few metres would ask for millions of cells) */
+  sm_ohsa_cell oc;
+  sm_status cst = sm_optimised_cell_size(ctx, sm_points_count(points), sm_points_x(points), sm_points_y(points), &oc);
+  if (cst) return not_run(ctx, cst, "the optimised fishnet's Gi*", &w->fishnet_note);
+  double e[4];
+  sm_areas_extent(areas, e);
+  double cells = ceil((e[2] - e[0]) / oc.cell_m) * ceil((e[3] - e[1]) / oc.cell_m);
+  if (cells > PLAN_MAX_CELLS) {
+    w->fishnet_note = sm__asprintf("the optimised fishnet's Gi* not computed: its cell size, %.0f m, would make %.0f cells "
+                                   "over the wards (more than %.0f): the burglaries are too close together for a fishnet",
+                                   oc.cell_m, cells, PLAN_MAX_CELLS);
+    return w->fishnet_note ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
   sm_hotspots_options ho = SM_HOTSPOTS_OPTIONS_INIT;
   ho.units = SM_UNIT_FISHNET;
   ho.optimised = 1;
