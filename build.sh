@@ -28,7 +28,7 @@ BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev libproj-dev libgeos-dev
 # PostgreSQL + PostGIS for the PG: source test, clang (and its OpenMP) for the
 # second sanitizer build and the fuzz targets (tests/fuzz/README.md), networkx
 # for the routes' golden test (tests/golden/route).
-TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis clang libomp-dev python3-networkx)
+TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis clang libomp-dev python3-networkx python3-gdal python3-numpy)
 JOBS=$(nproc 2> /dev/null || echo 2)
 
 # Bold headings only when stderr is a terminal that understands them.
