@@ -6,7 +6,7 @@
 set -euo pipefail
 . "$SRCDIR/tests/cli/lib.sh"
 
-commands=(info count kde hotspots emerging nearrepeat scan forecast audit route)
+commands=(info count kde hotspots emerging nearrepeat scan forecast audit route plan)
 for c in "${commands[@]}"; do
   page="$SRCDIR/docs/$c.md"
   if [ ! -f "$page" ]; then

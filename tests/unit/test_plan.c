@@ -383,6 +383,25 @@ static void no_dates(void **state) {
   sm_points_destroy(p);
 }
 
+/* docs/plan_rules.md shows the built-in rules as they are. */
+static void rules_documented(void **state) {
+  (void)state;
+  FILE *f = fopen(SM_TEST_SRCDIR "/docs/plan_rules.md", "rb");
+  assert_non_null(f);
+  static char doc[65536];
+  size_t n = fread(doc, 1, sizeof doc - 1, f);
+  fclose(f);
+  doc[n] = 0;
+  char line[1024];
+  for (const char *p = sm_plan_default_rules(); *p;) {
+    const char *e = strchr(p, '\n');
+    size_t k = (size_t)(e - p);
+    memcpy(line, p, k), line[k] = 0;
+    if (line[0] != '#' && !strstr(doc, line)) fail_msg("docs/plan_rules.md lacks the built-in rule: %s", line);
+    p = e + 1;
+  }
+}
+
 static void options(void **state) {
   (void)state;
   sm_plan_options o;
@@ -412,7 +431,7 @@ int main(void) {
       cmocka_unit_test(households_zero),      cmocka_unit_test(households_negative),
       cmocka_unit_test(households_not_a_number), cmocka_unit_test(households_no_column),
       cmocka_unit_test(ward_unknown),         cmocka_unit_test(no_dates),
-      cmocka_unit_test(options),
+      cmocka_unit_test(rules_documented),     cmocka_unit_test(options),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
