@@ -537,7 +537,10 @@ sm_status sm__plan_layers(sm__plan *P, sm_result *r, size_t *n_actions) {
   if (!st) {
     Ls[4] = P->where.hot_cells;
     P->where.hot_cells = NULL;
-    if (!Ls[4]) st = sm_layer_create(ctx, &Ls[4], "plan_hot_cells", SM_GEOM_POLYGON, sm_areas_crs(P->areas));
+    static const col H[] = {{"ward_code", SM_FIELD_STRING}, {"ward_name", SM_FIELD_STRING}, {"cell_id", SM_FIELD_INT64},
+                            {"count", SM_FIELD_INT64},      {"gi_z", SM_FIELD_DOUBLE},      {"gi_bin_fdr", SM_FIELD_INT64}};
+    if (!Ls[4]) /* the fishnet was not run: the same columns, no row */
+      st = make(ctx, &Ls[4], "plan_hot_cells", SM_GEOM_POLYGON, sm_areas_crs(P->areas), H, sizeof H / sizeof *H);
     if (!st) st = meta(P, Ls[4], "the optimised fishnet's hot cells (gi_bin_fdr > 0) whose centre is in a ward");
   }
   for (size_t a = 0; summary && a < P->nw; a++) sm__free(summary[a]);

@@ -106,6 +106,9 @@ static void mann_kendall_worked(void **state) {
   assert_contains(sm_result_text(r, "fishnet_note"), "not computed: its cell size");
   assert_contains(sm_result_text(r, "fishnet_note"), "the burglaries are too close together for a fishnet");
   assert_true(sm_layer_is_null(L, i, (size_t)col(L, "hot_cells")));
+  const sm_layer *H = sm_result_layer_named(r, "plan_hot_cells");
+  assert_int_equal(sm_layer_feature_count(H), 0);
+  assert_int_equal(sm_layer_field_count(H), 6);
   /* plan_months: every ward x month */
   const sm_layer *M = sm_result_layer_named(r, "plan_months");
   assert_int_equal(sm_layer_feature_count(M), 200);
