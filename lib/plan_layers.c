@@ -434,11 +434,12 @@ static sm_status reasons(const sm__plan *P, size_t a, const sm__plan_value *v, c
     bad |= sm__buf_printf(&t, " Trend: %s (Mann-Kendall Z %.2f, p %.2g).", W->trend, W->mk.z, W->mk.p) != SM_OK;
   else if (W->total > 0) bad |= sm__buf_printf(&t, " Trend: %s.", W->trend_note) != SM_OK;
   if (W->n_peak) bad |= sm__buf_printf(&t, " Peak months: %s.", W->peak) != SM_OK;
-  if (!v[SM_PV_RATE].null)
-    bad |= sm__buf_printf(&t, " %s a year per 1,000 households (borough %.1f).",
-                          suppressed(P, W->last12) ? "a rate from fewer than the threshold:"
-                                                   : sm__plan_value_str(&v[SM_PV_RATE], SM_PV_RATE, K, b[5], sizeof b[5]),
-                          P->brate) != SM_OK;
+  if (!v[SM_PV_RATE].null && suppressed(P, W->last12))
+    bad |= sm__buf_printf(&t, " Rate per 1,000 households: not shown (fewer than %u burglaries in the last 12 months; "
+                          "borough %.1f).", K, P->brate) != SM_OK;
+  else if (!v[SM_PV_RATE].null)
+    bad |= sm__buf_printf(&t, " %s burglaries a year per 1,000 households (borough %.1f).",
+                          sm__plan_value_str(&v[SM_PV_RATE], SM_PV_RATE, K, b[5], sizeof b[5]), P->brate) != SM_OK;
   if (P->where.gi_ok)
     bad |= sm__buf_printf(&t, " Gi* among the wards: %s%s%s.", W->gi_class, P->where.lisa[a][0] ? "; local Moran: " : "",
                           P->where.lisa[a]) != SM_OK;

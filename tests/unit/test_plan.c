@@ -42,7 +42,7 @@ static sm_points *series_points(const char *code, const int *counts, size_t mont
   size_t k = 0;
   for (size_t m = 0; m < months; m++)
     for (int j = 0; j < counts[m]; j++) {
-      char d[32];
+      char d[64];
       snprintf(d, sizeof d, "%04zu-%02zu-10T12:00:00Z", 2024 + m / 12, m % 12 + 1);
       sm_time_res res;
       assert_int_equal(sm_time_parse(d, strlen(d), &t[k], &res), SM_OK);
