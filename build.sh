@@ -29,8 +29,9 @@ BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev zlib1g-dev libproj-dev 
 # second sanitizer build and the fuzz targets (tests/fuzz/README.md), networkx
 # for the routes' golden test (tests/golden/route), QGIS's Python API for the styles test (tests/qgis), R's
 # classInt for the classification's golden values (tests/golden/style), Chromium and PIL for the map
-# page in a browser (tests/viewer). libjs-leaflet: the viewer embeds Leaflet.
-TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis clang libomp-dev python3-networkx python3-qgis r-cran-classint chromium python3-pil)
+# page in a browser (tests/viewer), GDAL's Python and numpy for the plans' golden test (tests/golden/plan).
+# libjs-leaflet: the viewer embeds Leaflet.
+TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis clang libomp-dev python3-networkx python3-qgis r-cran-classint chromium python3-pil python3-gdal python3-numpy)
 JOBS=$(nproc 2> /dev/null || echo 2)
 
 # Bold headings only when stderr is a terminal that understands them.

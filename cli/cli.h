@@ -98,5 +98,6 @@ int cmd_scan(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_route(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"forecast", cmd_forecast, "ProMap and KDE risk surfaces; scores any surface (hit rate, PAI, PEI); back-test"},
     {"route", cmd_route, "the shortest and the safest walking route over an audit's street segments"},
     {"tiles", cmd_tiles, "map tiles of a surface: XYZ directory, MBTiles or GeoPackage, with value tiles"},
+    {"plan", cmd_plan, "per-ward burglary plans: counts, trend, rank, rates, hot cells, repeats, actions"},
 };
 
 static void help(FILE *f) {

@@ -35,5 +35,6 @@
 #include "safemap/count.h"
 #include "safemap/audit.h"
 #include "safemap/route.h"
+#include "safemap/plan.h"
 
 #endif /* SAFEMAP_H */

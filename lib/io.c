@@ -83,8 +83,9 @@ static int cmp_dbl(const void *a, const void *b) {
 /* Median lon/lat of the staged points (a sample), for the CRS choice. */
 static sm_status data_centre(sm_reader *r, double *lon, double *lat) {
   sm_points *p = r->p;
-  size_t step = p->n / 20000 + 1, m = 0;
-  double *a = sm__malloc((p->n / step + 1) * sizeof *a), *b = sm__malloc((p->n / step + 1) * sizeof *b);
+  /* each source is sampled from its own start: up to n / step + 1 points per source, n / step + sources in all */
+  size_t step = p->n / 20000 + 1, m = 0, cap = p->n / step + r->n_srcs + 1;
+  double *a = sm__malloc(cap * sizeof *a), *b = sm__malloc(cap * sizeof *b);
   if (!a || !b) {
     sm__free(a);
     sm__free(b);

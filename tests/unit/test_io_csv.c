@@ -445,6 +445,31 @@ static int cancel_in_read(double f, const char *msg, void *user) {
 }
 
 /* Cancelling while the chunks are read stops the read, and frees it all. */
+/* More than 20,000 points in several files of odd length: the CRS is chosen from a sample of each file, which
+ * once overran its buffer (every file sampled from its own first row: one more point per file). */
+static void many_odd_files(void **state) {
+  (void)state;
+  const char *src[3];
+  for (int f = 0; f < 3; f++) {
+    char name[32];
+    snprintf(name, sizeof name, "odd%d.csv", f);
+    const char *path = tu_path(name);
+    FILE *o = fopen(path, "wb");
+    assert_non_null(o);
+    fputs(PUK_HEADER, o);
+    for (int i = 0; i < 7001; i++)
+      fprintf(o, ",2024-01,M,M,%.6f,%.6f,On or near X,E01000001,Camden 001A,Burglary,,\n", -0.15 + i * 1e-6,
+              51.55 + f * 1e-3);
+    fclose(o);
+    src[f] = path;
+  }
+  sm_points *p = NULL;
+  assert_ok(ctx, sm_points_read(ctx, &p, src, 3, NULL));
+  assert_int_equal(sm_points_count(p), 21003);
+  assert_string_equal(sm_points_crs(p), "EPSG:27700");
+  sm_points_destroy(p);
+}
+
 static void cancel(void **state) {
   (void)state;
   text t;
@@ -470,6 +495,7 @@ int main(void) {
       cmocka_unit_test(row_numbers),
       cmocka_unit_test(edge_files),
       cmocka_unit_test(alphabet_soup),
+      cmocka_unit_test(many_odd_files),
       cmocka_unit_test(cancel),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

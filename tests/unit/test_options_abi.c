@@ -52,6 +52,7 @@ static void test_init_versions(void **state) {
   CHECK_INIT(sm_forecast_options, sm_forecast_options_init, SM_FORECAST_OPTIONS_VERSION, SM_FORECAST_OPTIONS_INIT);
   CHECK_INIT(sm_backtest_options, sm_backtest_options_init, SM_BACKTEST_OPTIONS_VERSION, SM_BACKTEST_OPTIONS_INIT);
   CHECK_INIT(sm_route_options, sm_route_options_init, SM_ROUTE_OPTIONS_VERSION, SM_ROUTE_OPTIONS_INIT);
+  CHECK_INIT(sm_plan_options, sm_plan_options_init, SM_PLAN_OPTIONS_VERSION, SM_PLAN_OPTIONS_INIT);
 }
 
 /* A pipeline given options of version 0 or current + 1 refuses them with a message naming the version,
@@ -79,6 +80,7 @@ static void test_run_versions(void **state) {
   CHECK_RUN(sm_scan_run_options, SM_SCAN_RUN_OPTIONS_INIT, SM_SCAN_RUN_OPTIONS_VERSION, sm_scan_run);
   CHECK_RUN(sm_forecast_options, SM_FORECAST_OPTIONS_INIT, SM_FORECAST_OPTIONS_VERSION, sm_forecast_run);
   CHECK_RUN(sm_backtest_options, SM_BACKTEST_OPTIONS_INIT, SM_BACKTEST_OPTIONS_VERSION, sm_backtest_run);
+  CHECK_RUN(sm_plan_options, SM_PLAN_OPTIONS_INIT, SM_PLAN_OPTIONS_VERSION, sm_plan_run);
 }
 
 /* sm_areas_options as a program built against version 1 of the header has it: no value_field. */

@@ -1,0 +1,95 @@
+/* safemap plan: per-ward burglary plans, the numbers (GeoPackage or CSV). */
+#include "cli.h"
+
+#include <math.h>
+#include <string.h>
+
+static const cli_command PLAN = {
+    "plan",
+    "POINTS... --wards W -o OUT.gpkg|OUT.csv [--households CSV] [--ward CODE]\n"
+    "[--suppress-below K] [--rules FILE] [options]",
+    "The numbers of a burglary plan for every ward: how many and which way (the whole\n"
+    "period, the last 12 months against the 12 before, the Mann-Kendall trend of the\n"
+    "monthly counts, the peak calendar months, rank and share in the borough, with\n"
+    "--households the rate per 1,000 households), where (the top streets from police.uk's\n"
+    "Location, repeat locations: the same snap point 2+ times in the last 12 months, the\n"
+    "ward's Gi* and local Moran class among the wards, the hot cells of an optimised\n"
+    "fishnet whose centre is in it), for how long (the borough's near-repeat window from\n"
+    "a Knox test in calendar months: police.uk dates are months, nothing finer can be\n"
+    "seen), and what next: actions from rules over those numbers (docs/plan_rules.md;\n"
+    "--rules FILE replaces the built-in ones), each naming the number that triggered it.\n"
+    "Dates finer than months are counted in their calendar month. A trend needs 24\n"
+    "months and the year-on-year change 24: with fewer they say \"not enough data\" and why.\n"
+    "\n"
+    "OUT.gpkg gets the layers plan_wards (ward polygons, ranked), plan_months (ward x\n"
+    "month, zeros included, with the rolling 12-month total), plan_streets, plan_repeats\n"
+    "(points), plan_hot_cells (polygons) and plan_actions, each with how it was made;\n"
+    "OUT.csv gets plan_wards and OUT_months.csv, OUT_streets.csv, OUT_repeats.csv,\n"
+    "OUT_hot_cells.csv, OUT_actions.csv. --suppress-below K publishes every count of\n"
+    "burglaries below K as NULL with \"fewer than K\" in its text column.\n",
+    "# Camden's 20 wards, March 2022 to February 2025\n"
+    "safemap plan data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o camden_plan.gpkg\n"
+    "ogrinfo camden_plan.gpkg -sql \"SELECT ward_name, total, trend, actions FROM plan_wards LIMIT 5\"\n"
+    "# one ward, for publication, with rates (households: ward code, households)\n"
+    "safemap plan data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --ward E05013655 \\\n"
+    "    --households data/synthetic/camden_households_synthetic.csv --suppress-below 5 -o camden_town.csv\n",
+    CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_SEED | CLI_G_STRICT,
+    NULL};
+
+static void summary(const cli_run *r) {
+  const sm_result *res = r->result;
+  char b1[32], b2[32];
+  fprintf(stderr, "safemap plan: %.0f wards, %s burglaries in them from %s to %s (%.0f months); %s in no ward\n",
+          sm_result_figure(res, "wards"), cli_num((unsigned long long)sm_result_figure(res, "points_in_wards"), b1, sizeof b1),
+          sm_result_text(res, "period_first"), sm_result_text(res, "period_last"), sm_result_figure(res, "months"),
+          cli_num((unsigned long long)sm_result_figure(res, "points_outside_wards"), b2, sizeof b2));
+  const sm_layer *L = sm_result_layer_named(res, "plan_wards");
+  long fr = sm_layer_field_index(L, "rank"), fn = sm_layer_field_index(L, "ward_name"),
+       fc = sm_layer_field_index(L, "ward_code"), ft = sm_layer_field_index(L, "total_text"),
+       fw = sm_layer_field_index(L, "trend");
+  for (size_t i = 0; i < sm_layer_feature_count(L) && i < 5; i++)
+    fprintf(stderr, "safemap plan: %2lld. %s (%s): %s burglaries, %s\n", (long long)sm_layer_get_int(L, i, (size_t)fr),
+            sm_layer_get_string(L, i, (size_t)fn), sm_layer_get_string(L, i, (size_t)fc),
+            sm_layer_get_string(L, i, (size_t)ft), sm_layer_get_string(L, i, (size_t)fw));
+  const char *notes[] = {"nr_window", "gi_note", "fishnet_note"};
+  for (size_t k = 0; k < 3; k++) {
+    const char *t = sm_result_text(res, notes[k]);
+    if (t && strstr(t, "not computed")) fprintf(stderr, "safemap plan: %s\n", t);
+    else if (k == 0 && t && *t) fprintf(stderr, "safemap plan: near repeats: %s\n", t);
+  }
+  const char *nr = sm_result_text(res, "near_repeat_note");
+  if (nr && strstr(nr, "not computed")) fprintf(stderr, "safemap plan: %s\n", nr);
+  fprintf(stderr, "safemap plan: %.0f actions\n", sm_result_figure(res, "actions"));
+  cli_wrote(r);
+}
+
+int cmd_plan(int argc, char **argv) {
+  sm_plan_options po;
+  sm_plan_options_init(&po, SM_PLAN_OPTIONS_VERSION);
+  cli_opt opts[] = {
+      CLI_O_STRING("households", &po.households, "CSV", "ward code and households per ward: rates per 1,000\n"
+                                                        "households (every ward needs a number > 0)"),
+      CLI_O_STRING("households-id", &po.households_id_field, "NAME", "its ward code column (default: the first)"),
+      CLI_O_STRING("households-field", &po.households_field, "NAME", "its denominator column (default households)"),
+      CLI_O_STRING("ward", &po.ward, "CODE", "the plan of this ward alone (ranks stay the borough's)"),
+      CLI_O_UINT("suppress-below", &po.suppress_below, "K", 0, 1000000,
+                 "counts of burglaries below K as \"fewer than K\" (default 0: none)"),
+      CLI_O_STRING("rules", &po.rules, "FILE", "the action rules (default: the built-in ones, docs/plan_rules.md)"),
+      CLI_O_UINT("permutations", &po.permutations, "N", 1, 1000000,
+                 "of the near-repeat Knox test's dates (default 999)"),
+      CLI_O_END};
+  cli_run r;
+  if (!cli_start(&r, &PLAN, opts, CLI_NEEDS_INPUT | CLI_NEEDS_WARDS | CLI_NEEDS_OUTPUT | CLI_WITH_LABELS,
+                 "_months,_streets,_repeats,_hot_cells,_actions", argc, argv))
+    return cli_finish(&r);
+  po.seed = r.o.seed;
+  if (po.households) cli_protect(&r, po.households);
+  if (po.rules) cli_protect(&r, po.rules);
+  sm_status st = sm_plan_options_check(r.ctx, &po);
+  if (st) {
+    cli_error(&r, st);
+    return cli_finish(&r);
+  }
+  if (cli_read(&r) && cli_write(&r, sm_plan_run(r.ctx, &r.result, r.points, r.areas, &po)) && cli_talk(&r)) summary(&r);
+  return cli_finish(&r);
+}

@@ -1,0 +1,146 @@
+/**
+ * @file safemap/plan.h
+ * @brief Per-ward burglary plans: the numbers of every ward's plan (how many
+ *        and which way, where, for how long, what next), as `safemap plan`
+ *        writes them (docs/plan.md, docs/plan_rules.md).
+ *
+ * The plan calls the library's own analyses: the points are located in the
+ * wards (sm_areas_locate()), the hot spots are sm_hotspots_run() with the
+ * wards as units and on an optimised fishnet, the near-repeat window is
+ * sm_nearrepeat_run() in calendar months, and the trend is
+ * sm_mann_kendall_test(). The actions come from rules that are data (a
+ * built-in template, sm_plan_default_rules(), or a file of the same form).
+ * @defgroup plan Ward plans
+ * @{
+ */
+#ifndef SAFEMAP_PLAN_H
+#define SAFEMAP_PLAN_H
+
+#include "safemap/areas.h"
+#include "safemap/points.h"
+#include "safemap/result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Options of sm_plan_run(). Fields are only ever appended; set with SM_PLAN_OPTIONS_INIT or sm_plan_options_init(). */
+typedef struct sm_plan_options {
+  int version;                     /**< SM_PLAN_OPTIONS_VERSION */
+  const char *ward;                /**< --ward: the code of the one ward to plan; NULL (default) = every ward. The
+                                        analyses still run over all wards (ranks and shares are the borough's) */
+  const char *households;          /**< --households: a CSV of ward code and households (the denominator of the
+                                        rates); NULL (default) = no rates */
+  const char *households_id_field; /**< --households-id: its ward code column; NULL (default) = the first column */
+  const char *households_field;    /**< --households-field: its denominator column; NULL (default) = "households" */
+  unsigned suppress_below;         /**< --suppress-below K: every count of incidents below K is NULL, with
+                                        "fewer than K" in its text column; 0 (default) = none */
+  const char *rules;               /**< --rules: the action rules file (docs/plan_rules.md); NULL (default) =
+                                        the built-in template, sm_plan_default_rules() */
+  unsigned min_trend_months;       /**< months a trend needs (the Mann-Kendall test of the monthly series);
+                                        fewer give "not enough data" with the reason; default 24 (two seasonal
+                                        cycles); at least 3; no CLI option */
+  unsigned top_streets;            /**< streets listed per ward (default 10); no CLI option */
+  unsigned permutations;           /**< --permutations: of the Knox near-repeat test (default 999) */
+  uint64_t seed;                   /**< --seed: of the Knox permutations (default 0) */
+} sm_plan_options;
+
+#define SM_PLAN_OPTIONS_VERSION 1
+#define SM_PLAN_OPTIONS_INIT {SM_PLAN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 24, 10, 999, 0}
+
+/** Initialises options to their defaults. @return SM_OK, or SM_E_INVALID_ARG unless 1 <= version <= SM_PLAN_OPTIONS_VERSION. @since 0.3 */
+SM_API sm_status sm_plan_options_init(sm_plan_options *opts, int version);
+
+/**
+ * Checks the options before any data is read, with the messages sm_plan_run()
+ * would give: the numbers, and the rules file parsed (a bad rule is refused as
+ * "FILE:LINE: field 'condition': unknown variable 'x' (...)").
+ * @return SM_OK, SM_E_INVALID_ARG (a bad option), SM_E_IO (the rules file cannot be read), SM_E_INPUT (a bad rule).
+ * @since 0.3
+ */
+SM_API sm_status sm_plan_options_check(sm_ctx *ctx, const sm_plan_options *opts);
+
+/** The built-in action rules, in the form of a rules file (docs/plan_rules.md). Static. @since 0.3 */
+SM_API const char *sm_plan_default_rules(void);
+
+/**
+ * The numbers of a burglary plan for every ward (or opts->ward alone).
+ *
+ * The period is the first to the last month of the points (calendar months:
+ * police.uk's dates are months; dates and times of day are grouped into their
+ * month, and the metadata says so). "Last 12 months" are the period's last 12,
+ * "the 12 before" the 12 before them. Counts are of the points in each ward
+ * (sm_areas_locate(): a point on a shared edge in exactly one); the points in
+ * no ward are counted in the figures, not in any ward.
+ *
+ * Layers (every one carries its recipe: the inputs, the period, every option,
+ * the methods, and with suppression what was suppressed):
+ * - "plan_wards" (ward polygons), ranked (1 = most burglaries, ties share the
+ *   rank; then by code): ward_code, ward_name, total (burglaries in the
+ *   period), last12, prev12, change (last12 − prev12), change_pct (% of prev12;
+ *   NULL when prev12 is 0), change_note, mk_s, mk_z, mk_p, mk_tau (Mann-Kendall
+ *   of the monthly series), trend ("rising", "falling", "no clear trend" at
+ *   p < 0.05, "not enough data", "no burglaries"), trend_note, peak_months (the
+ *   three calendar months of highest mean count, "Nov, Dec, Jan"),
+ *   peak_mean (incidents per month in the first of them), rank, share
+ *   (0..1 of the borough's total in wards), households, rate_per_1000
+ *   (last12 per 1,000 households), borough_rate_per_1000, gi_z, gi_p,
+ *   gi_bin, gi_bin_fdr, gi_class (Gi* with the wards as units, queen
+ *   contiguity; the class from gi_bin_fdr: "hot spot 99%", "cold spot 90%",
+ *   "not significant"), lisa_class (local Moran: HH, LL, LH, HL, or "" when
+ *   not significant), hot_cells, hot_cells_99, hot_cells_95, hot_cells_90
+ *   (optimised fishnet cells with gi_bin_fdr 3, 2, 1 whose centre is in the
+ *   ward), repeat_locations, repeat_incidents, top_street, nr_window (the
+ *   borough's near-repeat window in words), reasons (the numbers in one
+ *   paragraph), actions (the actions triggered, "; " between them); and the
+ *   text columns total_text, last12_text, prev12_text ("fewer than K" where
+ *   suppressed). Counts are INT64; the rest DOUBLE or STRING.
+ * - "plan_months" (table): ward_code, ward_name, month (YYYY-MM), count,
+ *   count_text, rolling12 (the 12 months ending with it; NULL in the first
+ *   11), rolling12_text; every ward x month, zeros included.
+ * - "plan_streets" (table): ward_code, ward_name, rank, location (police.uk's
+ *   "On or near X"), street (X), count, count_text, last12, last12_text: the
+ *   top_streets locations of most burglaries in the period (ties by name).
+ * - "plan_repeats" (points): ward_code, ward_name, rank, location, lon, lat,
+ *   count, count_text, months ("2024-03 (2), 2024-07"): every snap point (the
+ *   same coordinates) with 2 or more burglaries in the last 12 months, most
+ *   first (ties by longitude, latitude).
+ * - "plan_hot_cells" (polygons): ward_code, ward_name, cell_id, count, gi_z,
+ *   gi_bin_fdr: the fishnet's hot cells (gi_bin_fdr > 0) whose centre is in a
+ *   ward.
+ * - "plan_actions" (table): ward_code, ward_name, rule, action, trigger (the
+ *   number that triggered it, "hot_cells = 4 (>= 1)"), variable, value.
+ * CSV companions: OUT_months.csv, OUT_streets.csv, OUT_repeats.csv,
+ * OUT_hot_cells.csv, OUT_actions.csv.
+ *
+ * An analysis the data cannot support (too few incidents for the optimised
+ * fishnet, every ward with the same count, no pair within the near-repeat
+ * bands) leaves its columns NULL and says why in the metadata (gi_note,
+ * fishnet_note, near_repeat_note) and in the figures' texts.
+ *
+ * Figures: "wards" (in the plan), "points", "points_in_wards",
+ * "points_outside_wards", "months", "borough_total", "borough_last12",
+ * "borough_rate_per_1000" (NaN without households), "near_repeat_significant",
+ * "hot_cells", "actions". Texts: "period_first", "period_last", "nr_window",
+ * "gi_note", "fishnet_note", "near_repeat_note", "time_note".
+ *
+ * @param points the burglaries, with dates (not empty); @param areas the wards (required).
+ * @param opts NULL = defaults.
+ * @param[out] out free with sm_result_destroy().
+ * @return SM_OK; SM_E_INVALID_ARG (NULL, an options version this library does
+ *   not know, a bad option); SM_E_INPUT (no points, points without dates, a
+ *   --ward code that is not one of the wards: the closest and the known codes
+ *   listed; a households table missing a ward or with a value that is not a
+ *   number > 0: the ward named; a bad rule); SM_E_IO (a file that cannot be
+ *   read); SM_E_CRS; SM_E_NOMEM; SM_E_CANCELLED.
+ * @since 0.3
+ */
+SM_API sm_status sm_plan_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                             const sm_plan_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+/** @} */
+#endif /* SAFEMAP_PLAN_H */

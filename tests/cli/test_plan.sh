@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# safemap plan: the same bytes for 1 and 2 threads; the summary; --ward; each bad input refused with the file,
+# line, field or ward named and nothing written.
+set -euo pipefail
+. "$SRCDIR/tests/cli/lib.sh"
+
+hh="$SRCDIR/data/synthetic/camden_households_synthetic.csv"
+for j in 1 2; do
+  d="$WORKDIR/j$j"; mkdir -p "$d"
+  assert_exit 0 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" --households "$hh" --suppress-below 3 -o "$d/p.csv" -j "$j"
+  assert_stderr_contains "20 wards, 6,051 burglaries in them from 2022-03 to 2025-02 (36 months); 365 in no ward"
+  assert_stderr_contains " 1. Bloomsbury (E05013653): 700 burglaries, no clear trend"
+  assert_no_temp_files "$d"
+done
+for f in p p_months p_streets p_repeats p_hot_cells p_actions; do
+  assert_same_bytes "$WORKDIR/j1/$f.csv" "$WORKDIR/j2/$f.csv"
+done
+assert_eq "plan_wards header" "ward_code,ward_name,rank,total,total_text,last12,last12_text" \
+  "$(head -n 1 "$WORKDIR/j1/p.csv" | cut -d, -f1-7)"
+
+# one ward, to a GeoPackage with its recipe
+assert_exit 0 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" --ward E05013655 -o "$WORKDIR/one.gpkg" -q
+assert_eq "one ward" "1" "$(sql_value "$WORKDIR/one.gpkg" "SELECT count(*) FROM plan_wards")"
+assert_eq "its months" "36" "$(sql_value "$WORKDIR/one.gpkg" "SELECT count(*) FROM plan_months")"
+for l in plan_wards plan_months plan_streets plan_repeats plan_hot_cells plan_actions; do
+  assert_eq "$l option_ward" "E05013655" \
+    "$(sql_value "$WORKDIR/one.gpkg" "SELECT value FROM safemap_metadata WHERE layer = '$l' AND key = 'option_ward'")"
+done
+
+# bad input: nothing written
+assert_exit 1 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" --ward E0501365 -o "$WORKDIR/bad.csv"
+assert_stderr_contains "--ward 'E0501365' is not one of the 20 wards' codes (field WD24CD); the closest is"
+assert_no_file "$WORKDIR/bad.csv"
+printf 'a | hot_cell >= 1 | x\n' > "$WORKDIR/rules.txt"
+assert_exit 1 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" --rules "$WORKDIR/rules.txt" -o "$WORKDIR/bad.csv"
+assert_stderr_contains "rules.txt:1: field 'condition': unknown variable 'hot_cell'"
+assert_no_file "$WORKDIR/bad.csv"
+sed 's/^E05013655,Camden Town,.*/E05013655,Camden Town,-3/' "$hh" > "$WORKDIR/hh.csv"
+assert_exit 1 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" --households "$WORKDIR/hh.csv" -o "$WORKDIR/bad.csv"
+assert_stderr_contains "ward E05013655 (Camden Town): field 'households' value '-3' is negative"
+assert_no_file "$WORKDIR/bad.csv"
+assert_no_file "$WORKDIR/bad_months.csv"
+assert_exit 1 "$SAFEMAP" plan "$POINTS" -o "$WORKDIR/bad.csv"
+assert_no_file "$WORKDIR/bad.csv"
+finish
