@@ -191,11 +191,24 @@ static int tiles(cli_run *r) {
   to.overwrite = r->o.overwrite;
   sm_tiles_info info;
   sm_status st = sm_tiles_raster(r->ctx, sm_result_raster(r->result, 0), A.tiles, &to, &info);
+  /* the hot-spot areas as vector tiles beside the surface, and the page that shows both */
+  size_t nl = sm_result_layer_count(r->result);
+  sm_layer *layers[8];
+  size_t ng = 0;
+  for (size_t i = 0; i < nl && ng < 8; i++)
+    if (sm_layer_geom_type(sm_result_layer(r->result, i)) != SM_GEOM_NONE) layers[ng++] = sm_result_layer(r->result, i);
+  if (!st && ng) {
+    sm_tiles_options vo;
+    sm_tiles_options_init(&vo, SM_TILES_OPTIONS_VERSION);
+    vo.overwrite = r->o.overwrite, vo.name = "hotspot_areas";
+    st = sm_tiles_vector(r->ctx, layers, ng, A.tiles, &vo, NULL);
+  }
+  if (!st) st = sm_tiles_viewer(r->ctx, A.tiles, NULL);
   if (st) return cli_error(r, st);
   if (cli_talk(r)) {
     char b[32];
-    fprintf(stderr, "safemap kde: %s map tiles over zooms %d-%d in %s\n", cli_num(info.tiles, b, sizeof b), info.min_zoom,
-            info.max_zoom, A.tiles);
+    fprintf(stderr, "safemap kde: %s map tiles over zooms %d-%d in %s; open %s/index.html\n", cli_num(info.tiles, b, sizeof b),
+            info.min_zoom, info.max_zoom, A.tiles, A.tiles);
   }
   return 1;
 }

@@ -141,6 +141,8 @@ int cmd_tiles(int argc, char **argv) {
   sm_tiles_info info;
   sm_status st = sm_tiles_read_surface(r.ctx, r.o.inputs[0], A.layer, (int)A.band, &surface);
   if (!st) st = sm_tiles_raster(r.ctx, surface, A.out, &to, &info);
+  int dir = !strcmp(format_name(A.out), "tile directory");
+  if (!st && dir) st = sm_tiles_viewer(r.ctx, A.out, NULL); /* the page beside a directory of tiles */
   if (st) cli_error(&r, st);
   else if (cli_talk(&r)) {
     char b1[32], b2[32];
@@ -148,7 +150,8 @@ int cmd_tiles(int argc, char **argv) {
             cli_num(info.tiles, b1, sizeof b1), info.min_zoom, info.max_zoom, cli_num(info.empty, b2, sizeof b2),
             A.no_values ? "no value tiles" : "with value tiles", info.bounds[0], info.bounds[1], info.bounds[2],
             info.bounds[3]);
-    fprintf(stderr, "safemap tiles: wrote %s (%s)\n", A.out, format_name(A.out));
+    fprintf(stderr, "safemap tiles: wrote %s (%s)%s%s%s\n", A.out, format_name(A.out), dir ? "; open " : "",
+            dir ? A.out : "", dir ? "/index.html" : "");
   }
   sm_raster_destroy(surface);
   return cli_finish(&r);
