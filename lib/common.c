@@ -300,3 +300,23 @@ sm_status sm__json_str(sm_buf *b, const char *t) {
   }
   return st ? st : sm__buf_append(b, "\"", 1);
 }
+
+/* A whole file (NUL-terminated after its *n bytes; free with sm__free); NULL when it cannot be opened or read, or
+ * memory runs out. */
+char *sm__read_file(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  sm_buf b = {0};
+  char chunk[65536];
+  size_t k;
+  int ok = 1;
+  while (ok && (k = fread(chunk, 1, sizeof chunk, f)) > 0) ok = !sm__buf_append(&b, chunk, k);
+  if (ferror(f)) ok = 0;
+  fclose(f);
+  if (!ok) {
+    sm__free(b.s);
+    return NULL;
+  }
+  *n = b.n;
+  return b.s ? b.s : sm__strdup("");
+}

@@ -83,14 +83,14 @@ static int rd_geom(wkb_rd *r, int depth, uint32_t *type) {
   return 1;
 }
 
-static OGRwkbGeometryType ogr_of(sm_geom_type t) {
+OGRwkbGeometryType sm__ogr_geom_type(sm_geom_type t) {
   switch (t) {
   case SM_GEOM_POINT: return wkbPoint;
   case SM_GEOM_LINESTRING: return wkbLineString;
   case SM_GEOM_POLYGON: return wkbPolygon;
   case SM_GEOM_MULTILINESTRING: return wkbMultiLineString;
   case SM_GEOM_MULTIPOLYGON: return wkbMultiPolygon;
-  default: return wkbUnknown;
+  default: return wkbNone;
   }
 }
 
@@ -124,7 +124,7 @@ sm_status sm__gpkg_blob(sm_ctx *ctx, sm_geom_type t, int32_t srs_id, const unsig
     OGRGeometryH g = NULL;
     if (OGR_G_CreateFromWkbEx(wkb, NULL, &g, n) != OGRERR_NONE)
       return sm__error(ctx, SM_E_GEOMETRY, "bad WKB (%zu bytes)", n);
-    g = OGR_G_ForceTo(g, ogr_of(t), NULL);
+    g = OGR_G_ForceTo(g, sm__ogr_geom_type(t), NULL);
     size_t cn = g ? (size_t)OGR_G_WkbSize(g) : 0;
     if (cn && (conv = sm__malloc(cn)) && OGR_G_ExportToIsoWkb(g, wkbNDR, conv) == OGRERR_NONE) {
       r = (wkb_rd){.p = conv, .n = cn};

@@ -34,29 +34,12 @@ void sm_tile_of(double mx, double my, int z, int *x, int *y) {
   *x = (int)fx, *y = (int)fy;
 }
 
-static char *slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  sm_buf b = {0};
-  char chunk[65536];
-  size_t k;
-  int ok = 1;
-  while (ok && (k = fread(chunk, 1, sizeof chunk, f)) > 0) ok = !sm__buf_append(&b, chunk, k);
-  fclose(f);
-  if (!ok || !b.s) {
-    sm__free(b.s);
-    return ok ? sm__strdup("") : NULL;
-  }
-  *n = b.n;
-  return b.s;
-}
-
 sm_status sm__tiles_manifest_read(sm_ctx *ctx, const char *dir, char **json) {
   *json = NULL;
   char *p = sm__asprintf("%s/safemap_map.json", dir);
   if (!p) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   size_t n = 0;
-  char *s = slurp(p, &n);
+  char *s = sm__read_file(p, &n);
   sm_status st = s ? SM_OK : sm__error(ctx, SM_E_INPUT, "'%s' holds no tiles made by safemap (no %s)", dir, p);
   sm__free(p);
   *json = s;
@@ -77,7 +60,7 @@ sm_status sm__tiles_manifest_add(sm_ctx *ctx, const char *dir, const char *name,
   if (!st) st = sm__buf_append(&key, "{\"name\": ", 9);
   if (!st) st = sm__json_str(&key, name);
   size_t n = 0;
-  char *old = st ? NULL : slurp(path, &n);
+  char *old = st ? NULL : sm__read_file(path, &n);
   if (!st) st = sm__buf_append(&out, "{\"safemap_map\": 1, \"tilesets\": [\n", 33);
   size_t kept = 0;
   for (char *line = old, *next; !st && line && *line; line = next) {

@@ -123,24 +123,6 @@ static sm_status base64(sm_buf *b, const unsigned char *s, size_t n) {
   return st;
 }
 
-static unsigned char *read_all(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  sm_buf b = {0};
-  char chunk[65536];
-  size_t k;
-  int ok = 1;
-  while (ok && (k = fread(chunk, 1, sizeof chunk, f)) > 0) ok = !sm__buf_append(&b, chunk, k);
-  if (ferror(f)) ok = 0;
-  fclose(f);
-  if (!ok) {
-    sm__free(b.s);
-    return NULL;
-  }
-  *n = b.n;
-  return b.s ? (unsigned char *)b.s : (unsigned char *)sm__strdup("");
-}
-
 /* DIR/set/z/x/y.js = SAFEMAP_VALUE_TILE("set/z/x/y", "<the PNG in base64>"), unless it is newer than the PNG:
  * 0, or an errno (EPROTO: the PNG could not be read). */
 static int value_script(const char *dir, const char *set, const zxy *t, int *written) {
@@ -151,7 +133,7 @@ static int value_script(const char *dir, const char *set, const zxy *t, int *wri
   *written = 0;
   if (!err && !(stat(png, &sp) == 0 && stat(js, &sj) == 0 && sj.st_mtime > sp.st_mtime)) {
     size_t len = 0;
-    unsigned char *data = read_all(png, &len);
+    unsigned char *data = (unsigned char *)sm__read_file(png, &len);
     sm_buf b = {0};
     err = data ? 0 : errno ? errno : EIO;
     if (!err && (sm__buf_printf(&b, "SAFEMAP_VALUE_TILE(\"%s/%ld/%ld/%ld\", \"", set, t->z, t->x, t->y) ||

@@ -287,17 +287,6 @@ static sm_status write_csv(sm_ctx *ctx, const char *out, const char *tmp, const 
 }
 
 /* ---- GeoPackage ---------------------------------------------------------------- */
-static OGRwkbGeometryType ogr_type(sm_geom_type t) {
-  switch (t) {
-  case SM_GEOM_POINT: return wkbPoint;
-  case SM_GEOM_LINESTRING: return wkbLineString;
-  case SM_GEOM_POLYGON: return wkbPolygon;
-  case SM_GEOM_MULTILINESTRING: return wkbMultiLineString;
-  case SM_GEOM_MULTIPOLYGON: return wkbMultiPolygon;
-  default: return wkbNone;
-  }
-}
-
 /* The empty table, its columns and metadata; the rows go in through SQLite (gpkg_bulk.c) once GDAL has
  * closed the file. */
 static sm_status write_layer(sm_ctx *ctx, GDALDatasetH ds, const sm_layer *l, double f0) {
@@ -316,7 +305,7 @@ static sm_status write_layer(sm_ctx *ctx, GDALDatasetH ds, const sm_layer *l, do
   const char *desc = sm_layer_metadata_get(l, "method");
   char *dopt = sm__asprintf("DESCRIPTION=%s", desc ? desc : "");
   char *lopts[] = {"SPATIAL_INDEX=NO", "FID=fid", dopt, NULL}; /* the R-tree: gpkg_bulk.c */
-  OGRLayerH L = GDALDatasetCreateLayer(ds, lname, srs, ogr_type(sm_layer_geom_type(l)), dopt ? lopts : NULL);
+  OGRLayerH L = GDALDatasetCreateLayer(ds, lname, srs, sm__ogr_geom_type(sm_layer_geom_type(l)), dopt ? lopts : NULL);
   sm__free(dopt);
   if (srs) OSRDestroySpatialReference(srs);
   if (!L) return sm__error(ctx, SM_E_IO, "cannot create layer '%s': %s", lname, sm__dep_msg(ctx));

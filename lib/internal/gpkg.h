@@ -5,8 +5,12 @@
 
 #include "safemap.h"
 
+#include <ogr_api.h>
 #include <sqlite3.h>
 #include <stdint.h>
+
+/* The OGR geometry type of a layer type (wkbNone for tables). */
+OGRwkbGeometryType sm__ogr_geom_type(sm_geom_type t);
 
 /* One R-tree entry: a feature's box (float, rounded outwards) and its fid. */
 typedef struct sm_rtree_item {

@@ -25,6 +25,8 @@ sm_status sm__buf_append(sm_buf *b, const char *s, size_t n);
 sm_status sm__buf_printf(sm_buf *b, const char *fmt, ...) SM_PRINTF(2, 3);
 /* A JSON string literal of s (quotes and escapes; NULL as "") appended to b. */
 sm_status sm__json_str(sm_buf *b, const char *s);
+/* A whole file, NUL-terminated after its *n bytes (free with sm__free); NULL when unreadable or out of memory. */
+char *sm__read_file(const char *path, size_t *n);
 
 /* ---- text helpers -------------------------------------------------------- */
 int sm__strcaseeq(const char *a, const char *b);

@@ -12,16 +12,6 @@
 
 static sm_ctx *g_ctx;
 
-static OGRwkbGeometryType ogr_of(sm_geom_type t) {
-  switch (t) {
-  case SM_GEOM_POINT: return wkbPoint;
-  case SM_GEOM_LINESTRING: return wkbLineString;
-  case SM_GEOM_POLYGON: return wkbPolygon;
-  case SM_GEOM_MULTILINESTRING: return wkbMultiLineString;
-  default: return wkbMultiPolygon;
-  }
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > 4096 || size == 0) return 0;
   sm_ctx *ctx = fz_ctx(&g_ctx, 1);
@@ -43,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (bn < hdr + 5) abort();
     OGRGeometryH g = NULL;
     if (OGR_G_CreateFromWkbEx(b + hdr, NULL, &g, bn - hdr) != OGRERR_NONE) abort(); /* GDAL reads the blob */
-    if (wkbFlatten(OGR_G_GetGeometryType(g)) != ogr_of(types[k])) abort();
+    if (wkbFlatten(OGR_G_GetGeometryType(g)) != sm__ogr_geom_type(types[k])) abort();
     if (!empty && !OGR_G_IsEmpty(g)) {
       OGREnvelope env;
       OGR_G_GetEnvelope(g, &env);
