@@ -472,7 +472,7 @@ static sm_status style_of(sm_ctx *ctx, const sm_layer *l, const char *want, sm_s
     st = categories(ctx, s, ROUTES, NCAT(ROUTES), 255, 0);
   } else if (HAS("percent") && sm_layer_field_index(l, "threshold") >= 0) {
     NEW(SM_STYLE_CATEGORIES, "percent", "KDE hot-spot areas", NULL);
-    st = categories(ctx, s, HOTAREAS, NCAT(HOTAREAS), 110, 1);
+    st = categories(ctx, s, HOTAREAS, NCAT(HOTAREAS), 45, 1);
   } else if (nl > 4 && !strcmp(name + nl - 4, "_top") && HAS("risk")) {
     f = sm_layer_field_index(l, "risk");
     NEW(SM_STYLE_CLASSES, "risk", "Forecast top cells (risk)", NULL);
