@@ -119,9 +119,9 @@ demo() {
   say "safemap hotspots -> $out/camden_burglary_hotspots.gpkg (Gi* and local Moran's I by ward, queen contiguity)"
   "$sm" hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
     -o "$out/camden_burglary_hotspots.gpkg" --overwrite
-  say "safemap hotspots --optimised -> $out/camden_burglary_hotspots_optimised.gpkg (cells and band chosen from the data)"
+  say "safemap hotspots --optimised -> $out/camden_burglary_hotspots_optimised.gpkg (cells and band chosen from the data), and the hot cells on the map in $out/camden_map"
   "$sm" hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --grid fishnet --optimised \
-    -o "$out/camden_burglary_hotspots_optimised.gpkg" --overwrite
+    -o "$out/camden_burglary_hotspots_optimised.gpkg" --overwrite --tiles "$out/camden_map"
   say "safemap emerging -> $out/camden_burglary_emerging.gpkg (emerging hot spots by ward and month)"
   "$sm" emerging data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \
     -o "$out/camden_burglary_emerging.gpkg" --overwrite

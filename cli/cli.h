@@ -73,6 +73,12 @@ int cli_talk(const cli_run *r);
 void cli_wrote(const cli_run *r);
 /* Prints the ctx error for st and sets r->rc; returns 0. */
 int cli_error(cli_run *r, sm_status st);
+/* --tiles DIR: the map of r->result (sm_tiles_result(): its surfaces and layers as tiles, and the page) into
+ * DIR, with -o's --overwrite. dir NULL: nothing. Returns 1 when all went well, 0 after printing the error. */
+int cli_tiles(cli_run *r, const char *dir);
+/* Before the analysis: refuses a --tiles DIR that sm_tiles_result() would refuse whatever the result (so that
+ * nothing is written). Returns 1 to go on, 0 after printing the error. */
+int cli_tiles_check(cli_run *r, const char *dir);
 
 /* Installs the SIGINT/SIGTERM/SIGHUP handler that removes the library's temporary files and ends the process
  * by the same signal (exit status 128 + signal in a shell). */

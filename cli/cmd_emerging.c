@@ -85,7 +85,7 @@ static void summary(const cli_run *run) {
 int cmd_emerging(int argc, char **argv) {
   sm_emerging_options eo;
   sm_emerging_options_init(&eo, SM_EMERGING_OPTIONS_VERSION);
-  const char *grid = NULL, *weights = NULL, *bin = NULL, *rules = NULL, *window = NULL;
+  const char *grid = NULL, *weights = NULL, *bin = NULL, *rules = NULL, *window = NULL, *tiles = NULL;
   long time_lag = 0;
   cli_opt own[] = {
       CLI_O_STRING("grid", &grid, "wards|fishnet|hexagon",
@@ -119,6 +119,8 @@ int cmd_emerging(int argc, char **argv) {
       CLI_O_UINT("permutations", &eo.permutations, "N", 1, 1000000,
                  "conditional permutation p-values gi_p_sim (e.g. 199, as sfdep; --seed S),\n"
                  "and the FDR bins from them instead of the normal p"),
+      CLI_O_STRING("tiles", &tiles, "DIR", "also the map: the units and their categories as tiles in DIR\n"
+                                         "with the page DIR/index.html (as safemap tiles makes them)"),
       CLI_O_END};
   cli_run r;
   if (!cli_start(&r, &EMERGING, own, CLI_NEEDS_INPUT | CLI_NEEDS_OUTPUT, "_bins", argc, argv)) return cli_finish(&r);
@@ -140,12 +142,13 @@ int cmd_emerging(int argc, char **argv) {
     if (checked && strstr(sm_ctx_last_error(r.ctx), " is required")) fprintf(stderr, "Try 'safemap emerging --help'.\n");
     return cli_finish(&r);
   }
-  if (!cli_read(&r)) return cli_finish(&r);
+  if (!cli_tiles_check(&r, tiles) || !cli_read(&r)) return cli_finish(&r);
   if (!r.o.quiet && sm_points_count(r.points) > 0 &&
       (sm_points_rows_bad(r.points, SM_BAD_TIME) || sm_points_rows_bad(r.points, SM_BAD_NO_TIME))) {
     cli_clear_progress(); /* rows without a usable time are left out of every step: show them */
     cli_print_problems(stderr, r.points, 3);
   }
-  if (cli_write(&r, sm_emerging_run(r.ctx, &r.result, r.points, r.areas, &eo)) && cli_talk(&r)) summary(&r);
+  if (cli_write(&r, sm_emerging_run(r.ctx, &r.result, r.points, r.areas, &eo)) && cli_tiles(&r, tiles) && cli_talk(&r))
+    summary(&r);
   return cli_finish(&r);
 }

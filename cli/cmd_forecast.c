@@ -108,7 +108,7 @@ int cmd_forecast(int argc, char **argv) {
   sm_backtest_options bo;
   sm_forecast_options_init(&fo, SM_FORECAST_OPTIONS_VERSION);
   sm_backtest_options_init(&bo, SM_BACKTEST_OPTIONS_VERSION);
-  const char *method = NULL, *bin = NULL, *evaluate = NULL;
+  const char *method = NULL, *bin = NULL, *evaluate = NULL, *tiles = NULL;
   int backtest = 0;
   coverage_arg cov = {{0}, 0, 0};
   /* the whole-number options are the options' int fields (CLI_UINT writes them as unsigned, 1..1000); the shared
@@ -130,10 +130,13 @@ int cmd_forecast(int argc, char **argv) {
       CLI_O_CUSTOM("coverage", &cov, "LIST", "shares of the area in (0, 1], comma-separated, or 'curve'", parse_coverage,
                    "shares of the area flagged (default 0.05), or 'curve'"),
       CLI_O_UINT("warmup", &bo.warmup, "N", 1, 1000, "steps before the first scored one (default 12 months, or 52 weeks)"),
+      CLI_O_STRING("tiles", &tiles, "DIR", "also the map: the surface and its top cells as tiles in DIR with the\n"
+                                         "page DIR/index.html (as safemap tiles makes them)"),
       CLI_O_END};
   cli_run r;
   if (!cli_start(&r, &FORECAST, own, CLI_NEEDS_INPUT, NULL, argc, argv)) return cli_finish(&r);
   const char *bad = mode_error(backtest, fo.at, evaluate, method, r.o.output);
+  if (!bad && tiles && (backtest || evaluate)) bad = "--tiles maps a forecast, not --backtest or --evaluate (they make tables)";
   if (bad) {
     r.rc = cli_usage_error(FORECAST.name, "%s", bad);
     return cli_finish(&r);
@@ -151,10 +154,10 @@ int cmd_forecast(int argc, char **argv) {
   if (!st && evaluate) st = sm_raster_read(r.ctx, evaluate, 1, &R);
   fo.evaluate = R;
   if (st) cli_error(&r, st);
-  else if (cli_read(&r) &&
+  else if (cli_tiles_check(&r, tiles) && cli_read(&r) &&
            cli_write(&r, backtest ? sm_backtest_run(r.ctx, &r.result, r.points, r.areas, &bo)
                                   : sm_forecast_run(r.ctx, &r.result, r.points, r.areas, &fo)) &&
-           cli_talk(&r))
+           cli_tiles(&r, tiles) && cli_talk(&r))
     print_summary(&r, backtest, evaluate, fo.bin == SM_FORECAST_BIN_WEEK, cov.curve);
   sm_raster_destroy(R);
   return cli_finish(&r);

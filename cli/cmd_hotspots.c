@@ -85,7 +85,7 @@ static void summary(const cli_run *r) {
 int cmd_hotspots(int argc, char **argv) {
   sm_hotspots_options ho;
   sm_hotspots_options_init(&ho, SM_HOTSPOTS_OPTIONS_VERSION);
-  const char *grid = NULL, *weights = NULL, *rate_field = NULL;
+  const char *grid = NULL, *weights = NULL, *rate_field = NULL, *tiles = NULL;
   cli_opt own[] = {
       CLI_O_STRING("grid", &grid, "wards|fishnet|hexagon",
                    "the units: the wards (default with --wards), a square fishnet or\n"
@@ -121,6 +121,8 @@ int cmd_hotspots(int argc, char **argv) {
       CLI_O_UINT("permutations", &ho.permutations, "N", 1, 1000000,
                  "also conditional permutation pseudo p-values gi_p_sim and lisa_p_sim\n"
                  "(e.g. 999; two-sided; --seed N makes them reproducible, any -j)"),
+      CLI_O_STRING("tiles", &tiles, "DIR", "also the map: the units and their classes as tiles in DIR with the\n"
+                                         "page DIR/index.html (as safemap tiles makes them)"),
       CLI_O_END};
   cli_run r;
   if (!cli_start(&r, &HOTSPOTS, own, CLI_NEEDS_INPUT | CLI_NEEDS_OUTPUT, NULL, argc, argv)) return cli_finish(&r);
@@ -133,6 +135,8 @@ int cmd_hotspots(int argc, char **argv) {
   if (!st) st = sm_hotspots_options_check(r.ctx, &ho, r.o.wards != NULL);
   if (st) return cli_error(&r, st), cli_finish(&r);
   r.value_field = rate_field;
-  if (cli_read(&r) && cli_write(&r, sm_hotspots_run(r.ctx, &r.result, r.points, r.areas, &ho)) && cli_talk(&r)) summary(&r);
+  if (cli_tiles_check(&r, tiles) && cli_read(&r) && cli_write(&r, sm_hotspots_run(r.ctx, &r.result, r.points, r.areas, &ho)) && cli_tiles(&r, tiles) &&
+      cli_talk(&r))
+    summary(&r);
   return cli_finish(&r);
 }

@@ -100,8 +100,9 @@ static cli_opt OPTS[] = {
     CLI_O_NUMBER("epsilon", &A.ro.epsilon, "E", 0, 0, CLI_HUGE, 0, NULL, "ratio regulariser: E x max(B) added to both (default 0)"),
     CLI_O_FLAG("float64", 0, &A.float64, "Float64 cells (default Float32)"),
     CLI_O_FLAG("cog", 0, &A.cog, "Cloud Optimized GeoTIFF"),
-    CLI_O_STRING("tiles", &A.tiles, "DIR", "also map tiles of the surface into DIR (DIR/kde/z/x/y.png and value\n"
-                                           "tiles; zooms, ramp and classes as safemap tiles' defaults)"),
+    CLI_O_STRING("tiles", &A.tiles, "DIR", "also the map: the surface (DIR/kde/z/x/y.png and value tiles) and\n"
+                                           "the hot-spot areas as tiles in DIR with the page DIR/index.html\n"
+                                           "(zooms, ramp and classes as safemap tiles' defaults)"),
     CLI_O_END};
 
 /* "unknown --OPT 'NAME' (a, b, c)" with the library's names, for the name lookups that take no ctx. */
@@ -184,42 +185,13 @@ static void summary(const cli_run *r) {
   cli_wrote(r);
 }
 
-/* --tiles DIR: the surface's tiles beside the usual output. */
-static int tiles(cli_run *r) {
-  sm_tiles_options to;
-  sm_tiles_options_init(&to, SM_TILES_OPTIONS_VERSION);
-  to.overwrite = r->o.overwrite;
-  sm_tiles_info info;
-  sm_status st = sm_tiles_raster(r->ctx, sm_result_raster(r->result, 0), A.tiles, &to, &info);
-  /* the hot-spot areas as vector tiles beside the surface, and the page that shows both */
-  size_t nl = sm_result_layer_count(r->result);
-  sm_layer *layers[8];
-  size_t ng = 0;
-  for (size_t i = 0; i < nl && ng < 8; i++)
-    if (sm_layer_geom_type(sm_result_layer(r->result, i)) != SM_GEOM_NONE) layers[ng++] = sm_result_layer(r->result, i);
-  if (!st && ng) {
-    sm_tiles_options vo;
-    sm_tiles_options_init(&vo, SM_TILES_OPTIONS_VERSION);
-    vo.overwrite = r->o.overwrite, vo.name = "hotspot_areas";
-    st = sm_tiles_vector(r->ctx, layers, ng, A.tiles, &vo, NULL);
-  }
-  if (!st) st = sm_tiles_viewer(r->ctx, A.tiles, NULL);
-  if (st) return cli_error(r, st);
-  if (cli_talk(r)) {
-    char b[32];
-    fprintf(stderr, "safemap kde: %s map tiles over zooms %d-%d in %s; open %s/index.html\n", cli_num(info.tiles, b, sizeof b),
-            info.min_zoom, info.max_zoom, A.tiles, A.tiles);
-  }
-  return 1;
-}
-
 int cmd_kde(int argc, char **argv) {
   cli_run r;
   sm_points *b = NULL;
-  if (cli_start(&r, &KDE, OPTS, CLI_NEEDS_INPUT | CLI_NEEDS_OUTPUT, NULL, argc, argv) && kde_options(&r) && cli_read(&r) &&
+  if (cli_start(&r, &KDE, OPTS, CLI_NEEDS_INPUT | CLI_NEEDS_OUTPUT, NULL, argc, argv) && kde_options(&r) && cli_tiles_check(&r, A.tiles) && cli_read(&r) &&
       (!A.dual || read_compare(&r, &b))) {
     A.ro.compare = b;
-    if (cli_write(&r, sm_kde_run(r.ctx, &r.result, r.points, r.areas, &A.ro)) && (!A.tiles || tiles(&r)) && cli_talk(&r))
+    if (cli_write(&r, sm_kde_run(r.ctx, &r.result, r.points, r.areas, &A.ro)) && cli_tiles(&r, A.tiles) && cli_talk(&r))
       summary(&r);
   }
   sm_points_destroy(b);

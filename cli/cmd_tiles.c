@@ -1,4 +1,4 @@
-/* safemap tiles: map tiles of a surface (XYZ directory, MBTiles, GeoPackage tiles). */
+/* safemap tiles: map tiles of a surface (XYZ directory, MBTiles, GeoPackage tiles) or of a vector layer. */
 #include "cli.h"
 
 #include <math.h>
@@ -9,15 +9,19 @@ static const cli_command TILES = {
     "tiles",
     "IN.tif|IN.gpkg [--layer L] [--band N] -o DIR|OUT.mbtiles|OUT.gpkg [options]",
     "Web Mercator map tiles (256 px PNG, EPSG:3857) of a single-band surface: a\n"
-    "safemap kde or forecast GeoTIFF or GeoPackage, or any raster GDAL reads. Each\n"
+    "safemap kde or forecast GeoTIFF or GeoPackage, or any raster GDAL reads; or\n"
+    "Mapbox vector tiles of a vector layer (--layer L of a GeoPackage, or any vector\n"
+    "file GDAL reads with one layer) into DIR or OUT.mbtiles. Each\n"
     "tile is warped from the surface with GDAL and coloured with the surface's style\n"
     "(a ramp cut into classes; values at or below the threshold are transparent).\n"
-    "Beside each colour tile, a value tile keeps the exact float32 values (RGBA, big-\n"
-    "endian IEEE bits, NaN for no value), for a viewer that shows the value under the\n"
-    "cursor. Empty tiles are not written. Same bytes for any thread count.\n"
+    "Beside the colour tiles of one zoom (the first whose pixels are at most half a\n"
+    "cell), value tiles keep the exact float32 values (RGBA, big-endian IEEE bits,\n"
+    "NaN for no value), for a viewer that shows the value under the cursor. Empty\n"
+    "tiles are not written. Same bytes for any thread count.\n"
     "\n"
-    "-o DIR writes DIR/NAME/z/x/y.png, DIR/NAME_values/z/x/y.png and lists the tile set\n"
-    "in DIR/safemap_map.json (other tile sets in DIR stay); -o OUT.mbtiles writes an\n"
+    "-o DIR writes DIR/NAME/z/x/y.png, DIR/NAME_values/z/x/y.png, lists the tile set\n"
+    "in DIR/safemap_map.json (other tile sets in DIR stay) and writes the map page\n"
+    "DIR/index.html showing them all; -o OUT.mbtiles writes an\n"
     "MBTiles 1.3 file (value tiles in its table tile_values); -o OUT.gpkg GeoPackage\n"
     "tiles (tables NAME and NAME_values). NAME is --name, else the input's table or\n"
     "file name.\n"
@@ -33,7 +37,10 @@ static const cli_command TILES = {
     "# one MBTiles file, Jenks classes, nothing drawn below 5 crimes per km2\n"
     "safemap tiles camden_kde.tif --classes jenks --threshold 5 -o camden_kde.mbtiles\n"
     "# a GeoPackage's raster table into GeoPackage tiles\n"
-    "safemap tiles camden_kde.gpkg --layer kde -o camden_kde_tiles.gpkg\n",
+    "safemap tiles camden_kde.gpkg --layer kde -o camden_kde_tiles.gpkg\n"
+    "# the layer of Gi* classes safemap hotspots wrote, as vector tiles beside the\n"
+    "# surface, on the same page\n"
+    "safemap tiles camden_hotspots.gpkg --layer hotspots -o camden_map\n",
     0,
     NULL};
 
@@ -46,17 +53,6 @@ typedef struct classes {
   double breaks[64];
   size_t n;
 } classes;
-
-static struct {
-  const char *out, *layer, *ramp, *resampling, *name;
-  long band;
-  zooms zoom;
-  classes cls;
-  double threshold, opacity;
-  long n_classes;
-  unsigned long long max_tiles;
-  int overwrite, no_values;
-} A = {.zoom = {-1, -1}, .threshold = NAN, .opacity = NAN};
 
 static int zoom_arg(const char *arg, void *dest) {
   zooms *z = dest;
@@ -86,30 +82,6 @@ static int classes_arg(const char *arg, void *dest) {
   return 0;
 }
 
-static cli_opt OPTS[] = {
-    {"output", 'o', CLI_STRING, &A.out, "PATH", "a directory, OUT.mbtiles or OUT.gpkg", 0, 0, 0, 0, NULL, NULL, NULL, 0, 0},
-    CLI_O_FLAG("overwrite", 0, &A.overwrite, "replace an existing output (or the tile set of the same name in DIR)"),
-    CLI_O_STRING("layer", &A.layer, "L", "the GeoPackage's raster table (default: its only raster)"),
-    CLI_O_INT("band", &A.band, "N", 1, 65535, "the band of values (required when the raster has several)"),
-    CLI_O_STRING("name", &A.name, "NAME", "tile set name (default: the table's or the file's name)"),
-    CLI_O_CUSTOM("zoom", &A.zoom, "Z|Z1-Z2", "a zoom or a range like 10-17, from 0 to 24", zoom_arg,
-                 "zoom or zoom range (default: automatic from the extent and cell size)"),
-    CLI_O_CUSTOM("classes", &A.cls, "quantile|equal|jenks|fixed:A,B,..", "quantile, equal, jenks or fixed:A,B,C",
-                 classes_arg,
-                 "how the values are cut into classes (default quantile); fixed: the\n"
-                 "increasing upper bounds, the last the top of the scale"),
-    CLI_O_INT("class-count", &A.n_classes, "N", 2, 12, "number of classes (default 7; not with fixed)"),
-    CLI_O_STRING("ramp", &A.ramp, "NAME", "colour ramp: viridis (default), magma, ylorrd, reds, blues"),
-    CLI_O_NUMBER("threshold", &A.threshold, "V", -CLI_HUGE, 0, CLI_HUGE, 0, NULL,
-                 "values at or below V are transparent (default 0, or the minimum\n"
-                 "when the surface has negative values)"),
-    CLI_O_NUMBER("opacity", &A.opacity, "A", 0, 0, 1, 0, NULL, "alpha of the colours, 0 to 1 (default 0.8)"),
-    CLI_O_CHOICE("resampling", &A.resampling, "near|bilinear|cubic|average",
-                 "resampling of the colour tiles (default near; value tiles are always near)"),
-    CLI_O_FLAG("no-values", 0, &A.no_values, "colour tiles only, no value tiles"),
-    {"max-tiles", 0, CLI_UINT64, &A.max_tiles, "N", "refuse to make more tiles than N (default 250,000)", 0, 0, 0, 0,
-     "a whole number > 0", NULL, NULL, 0, 0},
-    CLI_O_END};
 
 static const char *format_name(const char *out) {
   size_t n = strlen(out);
@@ -119,10 +91,45 @@ static const char *format_name(const char *out) {
 }
 
 int cmd_tiles(int argc, char **argv) {
+  /* the options live here, not in file-scope statics: each call starts from the defaults */
+  struct {
+    const char *out, *layer, *ramp, *resampling, *name;
+    long band;
+    zooms zoom;
+    classes cls;
+    double threshold, opacity;
+    long n_classes;
+    unsigned long long max_tiles;
+    int overwrite, no_values;
+  } A = {.zoom = {-1, -1}, .threshold = NAN, .opacity = NAN};
+  cli_opt OPTS[] = {
+      {"output", 'o', CLI_STRING, &A.out, "PATH", "a directory, OUT.mbtiles or OUT.gpkg", 0, 0, 0, 0, NULL, NULL, NULL, 0, 0},
+      CLI_O_FLAG("overwrite", 0, &A.overwrite, "replace an existing output (or the tile set of the same name in DIR)"),
+      CLI_O_STRING("layer", &A.layer, "L", "the GeoPackage's raster table or vector layer (default: its\n"
+                                           "only raster, or a vector file's only layer)"),
+      CLI_O_INT("band", &A.band, "N", 1, 65535, "the band of values (required when the raster has several)"),
+      CLI_O_STRING("name", &A.name, "NAME", "tile set name (default: the table's or the file's name)"),
+      CLI_O_CUSTOM("zoom", &A.zoom, "Z|Z1-Z2", "a zoom or a range like 10-17, from 0 to 24", zoom_arg,
+                   "zoom or zoom range (default: automatic from the extent and cell size)"),
+      CLI_O_CUSTOM("classes", &A.cls, "quantile|equal|jenks|fixed:A,B,..", "quantile, equal, jenks or fixed:A,B,C",
+                   classes_arg,
+                   "how the values are cut into classes (default quantile); fixed: the\n"
+                   "increasing upper bounds, the last the top of the scale"),
+      CLI_O_INT("class-count", &A.n_classes, "N", 2, 12, "number of classes (default 7; not with fixed)"),
+      CLI_O_STRING("ramp", &A.ramp, "NAME", "colour ramp: viridis (default), magma, ylorrd, reds, blues"),
+      CLI_O_NUMBER("threshold", &A.threshold, "V", -CLI_HUGE, 0, CLI_HUGE, 0, NULL,
+                   "values at or below V are transparent (default 0, or the minimum\n"
+                   "when the surface has negative values)"),
+      CLI_O_NUMBER("opacity", &A.opacity, "A", 0, 0, 1, 0, NULL, "alpha of the colours, 0 to 1 (default 0.8)"),
+      CLI_O_CHOICE("resampling", &A.resampling, "near|bilinear|cubic|average",
+                   "resampling of the colour tiles (default near; value tiles are always near)"),
+      CLI_O_FLAG("no-values", 0, &A.no_values, "colour tiles only, no value tiles"),
+      {"max-tiles", 0, CLI_UINT64, &A.max_tiles, "N", "refuse to make more tiles than N (default 250,000)", 0, 0, 0, 0,
+       "a whole number > 0", NULL, NULL, 0, 0},
+      CLI_O_END};
   cli_run r;
-  sm_raster *surface = NULL;
   if (!cli_start(&r, &TILES, OPTS, CLI_NEEDS_INPUT, NULL, argc, argv)) return cli_finish(&r);
-  if (r.o.n_inputs != 1) r.rc = cli_usage_error("tiles", "one input raster, not %zu", r.o.n_inputs);
+  if (r.o.n_inputs != 1) r.rc = cli_usage_error("tiles", "one input, not %zu", r.o.n_inputs);
   else if (!A.out) r.rc = cli_usage_error("tiles", "-o/--output is required");
   else if (A.cls.method == SM_CLASSES_FIXED && cli_given(OPTS, "class-count"))
     r.rc = cli_usage_error("tiles", "--class-count does not go with --classes fixed: (the breaks give the classes)");
@@ -139,20 +146,24 @@ int cmd_tiles(int argc, char **argv) {
   if (A.n_classes) to.style.n_classes = (int)A.n_classes;
   if (!isnan(A.opacity)) to.style.opacity = A.opacity;
   sm_tiles_info info;
-  sm_status st = sm_tiles_read_surface(r.ctx, r.o.inputs[0], A.layer, (int)A.band, &surface);
-  if (!st) st = sm_tiles_raster(r.ctx, surface, A.out, &to, &info);
-  int dir = !strcmp(format_name(A.out), "tile directory");
-  if (!st && dir) st = sm_tiles_viewer(r.ctx, A.out, NULL); /* the page beside a directory of tiles */
+  sm_status st = sm_tiles_file(r.ctx, r.o.inputs[0], A.layer, (int)A.band, A.out, &to, NULL, &info);
   if (st) cli_error(&r, st);
-  else if (cli_talk(&r)) {
-    char b1[32], b2[32];
-    fprintf(stderr, "safemap tiles: %s tiles over zooms %d-%d (%s empty, not written), %s; %.5f, %.5f to %.5f, %.5f\n",
+  else if (cli_talk(&r) && info.value_tiles) {
+    char b1[32], b2[32], b3[32];
+    fprintf(stderr,
+            "safemap tiles: %s tiles over zooms %d-%d (%s empty, not written), %s value tiles at zoom %d; %.5f, %.5f to "
+            "%.5f, %.5f\n",
             cli_num(info.tiles, b1, sizeof b1), info.min_zoom, info.max_zoom, cli_num(info.empty, b2, sizeof b2),
-            A.no_values ? "no value tiles" : "with value tiles", info.bounds[0], info.bounds[1], info.bounds[2],
+            cli_num(info.value_tiles, b3, sizeof b3), info.values_zoom, info.bounds[0], info.bounds[1], info.bounds[2],
             info.bounds[3]);
-    fprintf(stderr, "safemap tiles: wrote %s (%s)%s%s%s\n", A.out, format_name(A.out), dir ? "; open " : "",
-            dir ? A.out : "", dir ? "/index.html" : "");
+  } else if (cli_talk(&r)) {
+    char b1[32], b2[32];
+    fprintf(stderr, "safemap tiles: %s tiles over zooms %d-%d (%s empty, not written), no value tiles; %.5f, %.5f to %.5f, %.5f\n",
+            cli_num(info.tiles, b1, sizeof b1), info.min_zoom, info.max_zoom, cli_num(info.empty, b2, sizeof b2),
+            info.bounds[0], info.bounds[1], info.bounds[2], info.bounds[3]);
   }
-  sm_raster_destroy(surface);
+  if (!st && cli_talk(&r))
+    fprintf(stderr, "safemap tiles: wrote %s (%s)%s%s%s\n", A.out, format_name(A.out), info.page ? "; open " : "",
+            info.page ? A.out : "", info.page ? "/index.html" : "");
   return cli_finish(&r);
 }

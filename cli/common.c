@@ -267,3 +267,26 @@ int cli_finish(cli_run *r) {
   sm_ctx_destroy(r->ctx);
   return r->rc;
 }
+
+int cli_tiles_check(cli_run *r, const char *dir) {
+  if (!dir) return 1;
+  sm_status st = sm_tiles_result_check(r->ctx, dir, NULL);
+  return st ? cli_error(r, st) : 1;
+}
+
+int cli_tiles(cli_run *r, const char *dir) {
+  if (!dir) return 1;
+  sm_tiles_options to;
+  sm_tiles_options_init(&to, SM_TILES_OPTIONS_VERSION);
+  to.overwrite = r->o.overwrite;
+  sm_tiles_info info;
+  sm_status st = sm_tiles_result(r->ctx, r->result, dir, &to, NULL, &info);
+  if (st) return cli_error(r, st);
+  if (cli_talk(r)) {
+    char b[32];
+    fprintf(stderr, "safemap %s: %s map tiles in %zu tile set%s over zooms %d-%d in %s; open %s/index.html\n", r->cmd->name,
+            cli_num(info.tiles, b, sizeof b), info.tile_sets, info.tile_sets == 1 ? "" : "s", info.min_zoom,
+            info.max_zoom, dir, dir);
+  }
+  return 1;
+}

@@ -733,9 +733,12 @@ sm_status sm_style_json(sm_ctx *ctx, const sm_style *s, char **json) {
     if (!st) st = c->value ? sm__json_str(&b, c->value) : sm__buf_append(&b, "null", 4);
     if (!st) st = sm__buf_append(&b, ", \"label\": ", 11);
     if (!st) st = sm__json_str(&b, c->label);
+    /* the class that is no finding (Gi*'s and local Moran's not significant, no emerging pattern): a map that
+     * lays it over a surface draws its outline only */
+    int neutral = c->value && (!strcmp(c->label, "Not significant") || !strcmp(c->label, "No pattern detected"));
     if (!st)
-      st = sm__buf_printf(&b, ", \"color\": \"#%02x%02x%02x\", \"opacity\": %.3g}", c->rgba[0], c->rgba[1], c->rgba[2],
-                          c->rgba[3] / 255.0);
+      st = sm__buf_printf(&b, ", \"color\": \"#%02x%02x%02x\", \"opacity\": %.3g%s}", c->rgba[0], c->rgba[1], c->rgba[2],
+                          c->rgba[3] / 255.0, neutral ? ", \"neutral\": true" : "");
   }
   if (!st) st = sm__buf_append(&b, "]}", 2);
   if (st) {

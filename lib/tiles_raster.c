@@ -73,6 +73,7 @@ typedef struct plan {
   const char *src_wkt, *dst_wkt;
   GDALResampleAlg alg;
   int values;
+  int vzoom; /* the one zoom of the value tiles */
 } plan;
 
 static void CPL_STDCALL worker_handler(CPLErr level, CPLErrorNum num, const char *msg) {
@@ -313,7 +314,7 @@ static void render(worker *w, const plan *p, const job *j, rendered *o) {
   if (!any) return; /* empty: not written */
   o->png = indexed ? sm__png_indexed(&w->png, w->ind, TILE, TILE, p->pal, p->npal, &o->n) : png_of(w, &o->n);
   if (!o->png) goto fail;
-  if (!p->values) return;
+  if (!p->values || j->z != p->vzoom) return;
   if (sampled) { /* values are never interpolated */
     for (size_t i = 0; i < TPIX; i++) value_rgba(w->idx[i] < 0 ? NAN : p->v[w->idx[i]], w->pix + 4 * i);
   } else {
@@ -408,8 +409,9 @@ static sm_status manifest_entry(const char *name, const char *desc, const sm__ti
   if (!st) st = put(b, ", \"kind\": \"raster\", \"description\": ");
   if (!st) st = sm__json_str(b, desc);
   if (!st) st = sm__buf_printf(b, ", \"tiles\": \"%s/{z}/{x}/{y}.png\", \"values\": ", name);
-  if (!st) st = values ? sm__buf_printf(b, "\"%s_values/{z}/{x}/{y}.png\", \"value_encoding\": \"%s\"", name, VALUE_ENCODING)
-                       : put(b, "null, \"value_encoding\": null");
+  if (!st) st = values ? sm__buf_printf(b, "\"%s_values/{z}/{x}/{y}.png\", \"value_encoding\": \"%s\", \"values_zoom\": %d", name,
+                                        VALUE_ENCODING, m->values_zoom)
+                       : put(b, "null, \"value_encoding\": null, \"values_zoom\": null");
   if (!st)
     st = sm__buf_printf(b, ", \"minzoom\": %d, \"maxzoom\": %d, \"bounds\": [%.9f, %.9f, %.9f, %.9f], \"style\": %s, \"metadata\": %s}",
                         m->min_zoom, m->max_zoom, m->bounds[0], m->bounds[1], m->bounds[2], m->bounds[3], m->style_json,
@@ -445,6 +447,7 @@ static sm_status render_all(sm_ctx *ctx, const plan *p, const job *jobs, size_t 
           if (!st && o->png) {
             st = sm__tile_store_put(ctx, store, j->z, j->x, j->y, 0, o->png, o->n);
             if (!st && o->vpng) st = sm__tile_store_put(ctx, store, j->z, j->x, j->y, 1, o->vpng, o->vn);
+            if (!st && o->vpng) info->value_tiles++;
             if (!st) info->tiles++;
           } else if (!st) {
             info->empty++;
@@ -530,6 +533,11 @@ sm_status sm_tiles_raster(sm_ctx *ctx, const sm_raster *r, const char *out, cons
   for (int k = 0; k < 4 && !st; k++) merc[k] = fmax(-SM_MERC_ORIGIN, fmin(SM_MERC_ORIGIN, merc[k]));
   int zmin = 0, zmax = 0;
   if (!st) st = choose_zooms(ctx, o, merc, res, &zmin, &zmax);
+  /* value tiles at one zoom: the first whose pixels are at most half a cell (so that a pixel's value is the
+   * cell under it, or a neighbour's only within a quarter cell of their edge), within the zooms written */
+  p.vzoom = 0;
+  while (p.vzoom < MAX_ZOOM && 2 * SM_MERC_ORIGIN / TILE / ldexp(1, p.vzoom) > res / 2 * (1 + 1e-9)) p.vzoom++;
+  p.vzoom = p.vzoom > zmax ? zmax : p.vzoom < zmin ? zmin : p.vzoom;
 
   /* the tiles, counted before any is made */
   size_t n = 0;
@@ -593,7 +601,7 @@ sm_status sm_tiles_raster(sm_ctx *ctx, const sm_raster *r, const char *out, cons
   if (!st) st = sm__progress(ctx, 0.01, "starting the tiles");
   if (!st) st = sm__tile_store_open(ctx, out, o->format, name, "png", p.values, o->overwrite, &store);
 
-  info.min_zoom = zmin, info.max_zoom = zmax;
+  info.min_zoom = zmin, info.max_zoom = zmax, info.values_zoom = p.values ? p.vzoom : -1;
   info.bounds[0] = merc[0] / SM_MERC_ORIGIN * 180, info.bounds[2] = merc[2] / SM_MERC_ORIGIN * 180;
   info.bounds[1] = lat_of(merc[1]), info.bounds[3] = lat_of(merc[3]);
   if (!st) {
@@ -605,7 +613,7 @@ sm_status sm_tiles_raster(sm_ctx *ctx, const sm_raster *r, const char *out, cons
     st = sm__error(ctx, SM_E_INPUT, "no cell of '%s' is drawn (every tile is empty): nothing written", name);
   const char *desc = sm_raster_metadata_get(r, "description");
   if (!desc) desc = name;
-  sm__tileset_meta m = {desc, style_json, p.values ? VALUE_ENCODING : NULL, zmin, zmax,
+  sm__tileset_meta m = {desc, style_json, p.values ? VALUE_ENCODING : NULL, zmin, zmax, p.vzoom,
                         {info.bounds[0], info.bounds[1], info.bounds[2], info.bounds[3]},
                         {merc[0], merc[1], merc[2], merc[3]}, meta.s};
   if (!st && manifest_entry(name, desc, &m, p.values, &entry)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");

@@ -285,12 +285,13 @@ static sm_status mbtiles_meta(sm_ctx *ctx, sm__tile_store *s, const sm__tileset_
   sqlite3_stmt *q = NULL;
   if (sqlite3_prepare_v2(s->db, "INSERT INTO metadata (name, value) VALUES (?, ?)", -1, &q, NULL) != SQLITE_OK)
     return sm__error(ctx, SM_E_IO, "cannot write '%s': SQLite: %s", s->out, sqlite3_errmsg(s->db));
-  char bounds[128], center[128], minz[16], maxz[16];
+  char bounds[128], center[128], minz[16], maxz[16], vz[16];
   snprintf(bounds, sizeof bounds, "%.9f,%.9f,%.9f,%.9f", m->bounds[0], m->bounds[1], m->bounds[2], m->bounds[3]);
   snprintf(center, sizeof center, "%.9f,%.9f,%d", (m->bounds[0] + m->bounds[2]) / 2, (m->bounds[1] + m->bounds[3]) / 2,
            m->min_zoom);
   snprintf(minz, sizeof minz, "%d", m->min_zoom);
   snprintf(maxz, sizeof maxz, "%d", m->max_zoom);
+  snprintf(vz, sizeof vz, "%d", m->values_zoom);
   char *gen = sm__asprintf("safemap %s", sm_version_string());
   const char *rows[][2] = {{"name", s->name},
                            {"format", s->ext},
@@ -306,6 +307,7 @@ static sm_status mbtiles_meta(sm_ctx *ctx, sm__tile_store *s, const sm__tileset_
                            {"safemap_style", m->style_json},
                            {"value_encoding", s->values ? m->value_encoding : NULL},
                            {"values_table", s->values ? "tile_values" : NULL},
+                           {"values_zoom", s->values ? vz : NULL},
                            {"safemap_metadata", m->metadata_json}};
   sm_status st = gen ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
   for (size_t i = 0; i < sizeof rows / sizeof rows[0] && !st; i++)
@@ -404,7 +406,7 @@ static sm_status gpkg_meta(sm_ctx *ctx, sm__tile_store *s, const sm__tileset_met
     if (!st && !q) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
     if (!st) st = sql(ctx, s, q);
     sqlite3_free(q);
-    for (int z = m->min_zoom; z <= m->max_zoom && !st; z++) {
+    for (int z = v ? m->values_zoom : m->min_zoom; z <= (v ? m->values_zoom : m->max_zoom) && !st; z++) {
       double px = 2 * O / 256 / ldexp(1, z);
       q = sqlite3_mprintf("INSERT INTO gpkg_tile_matrix VALUES (%Q, %d, %d, %d, 256, 256, %.17g, %.17g);", tname, z,
                           1 << z, 1 << z, px, px);

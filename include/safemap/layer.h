@@ -116,6 +116,19 @@ SM_API const char *sm_layer_metadata_value(const sm_layer *layer, size_t i);
 /** Metadata value by key (borrowed), NULL when absent. @since 0.1 */
 SM_API const char *sm_layer_metadata_get(const sm_layer *layer, const char *key);
 
+/**
+ * Reads a vector layer GDAL opens (a GeoPackage layer, a shapefile, GeoJSON, a safemap output, ...): its
+ * fields (integers as INT64, reals as DOUBLE, any other type as its text), its geometries as 2D ISO WKB, its
+ * CRS ("EPSG:N" when it has an EPSG code, else WKT) and its metadata items, with "source" = path.
+ * @param name the layer; NULL = the file's only layer.
+ * @param[out] out free with sm_layer_destroy().
+ * @return SM_OK, SM_E_IO (not vector data GDAL opens), SM_E_INPUT (no such layer, or several and no name: the
+ *         message lists them), SM_E_UNSUPPORTED (multi-points or mixed geometry types), SM_E_CRS (geometries
+ *         without a CRS), SM_E_GEOMETRY, SM_E_NOMEM.
+ * @since 0.3
+ */
+SM_API sm_status sm_layer_read(sm_ctx *ctx, sm_layer **out, const char *path, const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -166,6 +166,8 @@ SM_API sm_status sm_style_qml(sm_ctx *ctx, const sm_style *style, sm_geom_type g
  * The style as JSON for a web map's legend and colouring:
  * {"kind": "categories"|"classes"|"ramp"|"single", "field": ..., "title": ..., "units": ...,
  *  "classes": [{"lower": .., "upper": .., "value": .., "label": .., "color": "#rrggbb", "opacity": 0..1}],
+ *  a category that is no finding ("Not significant", "No pattern detected") also has "neutral": true (a web map
+ *  draws its outline only, over a surface),
  *  "color": "#rrggbb" (single)}.
  * @param[out] json free with sm_free().
  * @since 0.3

@@ -7,7 +7,8 @@
  * rows in the TMS scheme (row 0 at the south: 2^z - 1 - y). A surface is sampled into each tile (nearest
  * neighbour: the cell under each pixel's centre; bilinear, cubic and average through GDAL's warper) and
  * coloured with its style (style.h): the colour tiles, palette PNGs whose entries are transparent and the
- * style's classes. Beside them, value tiles keep the surface's values
+ * style's classes. Beside those of one zoom (the values zoom: the first whose pixels are at most half a cell,
+ * or the last zoom written when that comes first), value tiles keep the surface's values
  * exactly: each pixel's float32 value in its RGBA bytes (R the most significant byte of the IEEE 754 bits,
  * A the least; nodata and pixels outside the surface are NaN's 0x7FC00000; values at or below the style's
  * threshold, drawn transparent, keep their value), which a viewer decodes to show the value under the cursor
@@ -19,13 +20,13 @@
  * the colour tiles in `tiles` (TMS rows) and the value tiles in a second table `tile_values` of the same
  * columns, with the metadata rows name, format, bounds, center, minzoom, maxzoom, type (overlay), version,
  * description, attribution, and generator, safemap_style (sm_style_json), value_encoding
- * ("float32-rgba-be"), values_table ("tile_values") and safemap_metadata (the surface's metadata as JSON);
+ * ("float32-rgba-be"), values_table ("tile_values"), values_zoom and safemap_metadata (the surface's metadata as JSON);
  * a GeoPackage holds the tile tables NAME and NAME_values over EPSG:3857 (GDAL's GoogleMapsCompatible
  * matrix set), each with the same items as GDAL metadata (gdalinfo shows them).
  *
  * A directory of tiles also holds `safemap_map.json`, the manifest of what it contains (one entry per tile
  * set: name, kind "raster" or "vector", path template, zooms, bounds, the style as sm_style_json(), the
- * value encoding, the metadata of the surface or layer); each writer adds its entry, and
+ * value encoding and values zoom, the metadata of the surface or layer); each writer adds its entry, and
  * sm_tiles_viewer() writes `index.html` from it.
  * @defgroup tiles Tiles
  * @{
@@ -35,6 +36,7 @@
 
 #include "safemap/layer.h"
 #include "safemap/raster.h"
+#include "safemap/result.h"
 #include "safemap/style.h"
 
 #ifdef __cplusplus
@@ -75,6 +77,10 @@ typedef struct sm_tiles_info {
   size_t tiles;         /**< tiles written (colour tiles, or vector tiles) */
   size_t empty;         /**< tiles skipped as empty */
   double bounds[4];     /**< west, south, east, north in degrees */
+  int values_zoom;      /**< the zoom of the value tiles; -1 without them */
+  size_t value_tiles;   /**< value tiles written */
+  size_t tile_sets;     /**< tile sets written (sm_tiles_file(), sm_tiles_result()) */
+  int page;             /**< 1 when the map page (index.html) was written */
 } sm_tiles_info;
 
 /** Initialises options to their defaults. @return SM_OK or SM_E_INVALID_ARG (unknown version). @since 0.3 */
@@ -142,6 +148,43 @@ typedef struct sm_viewer_options {
  * @since 0.3
  */
 SM_API sm_status sm_tiles_viewer(sm_ctx *ctx, const char *dir, const sm_viewer_options *opts);
+
+/**
+ * Tiles of a file, as `safemap tiles` makes them: a surface (a raster, read as sm_tiles_read_surface() reads
+ * it, with `layer` a GeoPackage's raster table and `band`) becomes colour and value tiles (sm_tiles_raster());
+ * a vector layer (`layer` names it, or the file holds only vector data and one layer; read with
+ * sm_layer_read()) becomes vector tiles (sm_tiles_vector()), its tile set named opts->name or the layer. When
+ * `out` is a directory the map page is written too (sm_tiles_viewer(), with `viewer`; NULL = defaults).
+ * @return as sm_tiles_read_surface(), sm_layer_read() and the writers; SM_E_INVALID_ARG for a band with a
+ *         vector layer.
+ * @since 0.3
+ */
+SM_API sm_status sm_tiles_file(sm_ctx *ctx, const char *path, const char *layer, int band, const char *out,
+                               const sm_tiles_options *opts, const sm_viewer_options *viewer, sm_tiles_info *info);
+
+/**
+ * The map of an analysis (`--tiles DIR` of kde, hotspots, emerging, forecast): into the directory `dir`, every
+ * surface of the result as colour and value tiles (its tile set named by the surface's "name": kde, promap),
+ * every layer with geometry as vector tiles in a tile set named by the layer (kde_hotspot_areas, hotspots,
+ * emerging, promap_top, scan_clusters, ...; attribute tables are left out), then the map page
+ * (sm_tiles_viewer()) showing them with any tile sets already in `dir`. opts apply to the surfaces (its name
+ * is ignored); layers take the vector tiles' default zooms. A tile set of the same name already in `dir` is
+ * replaced only with opts->overwrite.
+ * @param[out] info the sums over the tile sets (zooms: the widest range); may be NULL.
+ * @return SM_OK; SM_E_INVALID_ARG (dir is an .mbtiles or .gpkg file: an analysis makes several tile sets and a
+ *         page, which go in a directory; the result has nothing to map); the writers' errors.
+ * @since 0.3
+ */
+SM_API sm_status sm_tiles_result(sm_ctx *ctx, const sm_result *result, const char *dir, const sm_tiles_options *opts,
+                                 const sm_viewer_options *viewer, sm_tiles_info *info);
+
+/**
+ * Checks, before an analysis runs, what sm_tiles_result() would refuse whatever the result: `dir` is not a
+ * directory output (an .mbtiles or .gpkg name, or an existing file), or the options are bad.
+ * @return SM_OK, SM_E_INVALID_ARG, SM_E_IO.
+ * @since 0.3
+ */
+SM_API sm_status sm_tiles_result_check(sm_ctx *ctx, const char *dir, const sm_tiles_options *opts);
 
 /** The EPSG:3857 bounds (minx, miny, maxx, maxy, metres) of XYZ tile (z, x, y). @since 0.3 */
 SM_API void sm_tile_bounds(int z, int x, int y, double b[4]);

@@ -47,6 +47,7 @@ typedef struct sm__tileset_meta {
   const char *style_json;     /* sm_style_json(), or NULL */
   const char *value_encoding; /* "float32-rgba-be" when value tiles were stored, else NULL */
   int min_zoom, max_zoom;
+  int values_zoom;            /* the one zoom of the value tiles (when value_encoding is set) */
   double bounds[4];           /* west, south, east, north, degrees */
   double merc[4];             /* the same in EPSG:3857 metres: minx, miny, maxx, maxy */
   const char *metadata_json;  /* {"key": "value", ...} of the surface or layer, or NULL */

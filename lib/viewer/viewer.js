@@ -91,6 +91,9 @@
       var c = classOf(style, props[style.field]);
       if (c) color = c.color, op = c.opacity;
       else color = '#888888', op = 0;
+      /* no finding (not significant, no pattern): the outline only, so that what lies under it shows */
+      if (c && c.neutral && geometry !== 'line' && geometry !== 'point')
+        return {color: '#8a8a8a', weight: 0.6, opacity: 0.45, fillColor: color, fillOpacity: 0};
     }
     if (geometry === 'line') return {color: color, opacity: op > 0 ? Math.max(op, 0.6) : 0, weight: Math.max(px, 2)};
     if (geometry === 'point')
@@ -151,7 +154,8 @@
       overlays[label] = layer;
       layer.addTo(map);
       var entry = {label: label, layer: layer, style: style, geometry: 'surface', ts: ts, values: values,
-                   valueZoom: ts.values && ts.values.maxzoom !== undefined ? ts.values.maxzoom : ts.maxzoom};
+                   valueZoom: typeof ts.values_zoom === 'number' ? ts.values_zoom
+                            : ts.values && ts.values.maxzoom !== undefined ? ts.values.maxzoom : ts.maxzoom};
       entries.push(entry);
       if (values) rasters.push(entry);
     } else if (ts.kind === 'vector') {
@@ -255,7 +259,11 @@
         var list = e.geometry === 'surface' ? cs.slice().reverse() : cs; /* surfaces: highest first */
         list.forEach(function (c) {
           var li2 = el('li');
-          li2.appendChild(swatch(c.color, c.opacity, e.geometry === 'surface' ? 'polygon' : e.geometry));
+          var sw = swatch(c.color, c.opacity, e.geometry === 'surface' ? 'polygon' : e.geometry);
+          if (c.neutral && e.geometry !== 'line' && e.geometry !== 'point') { /* drawn as an outline only */
+            sw.style.background = 'transparent', sw.style.opacity = 1, sw.style.border = '1px solid #8a8a8a';
+          }
+          li2.appendChild(sw);
           li2.appendChild(el('span', null, c.label));
           ul.appendChild(li2);
         });
@@ -455,7 +463,12 @@
   });
   new About().addTo(map);
 
-  if (bounds) map.fitBounds(bounds, {padding: [20, 20]});
+  /* the data beside the legend (bottom right, at most 300 px wide), not under it, when the window is wide: a
+   * fixed margin, so the map is placed the same way whatever has loaded */
+  if (bounds) {
+    var wide = map.getSize().x >= 900;
+    map.fitBounds(bounds, wide ? {paddingTopLeft: [20, 20], paddingBottomRight: [340, 20]} : {padding: [20, 20]});
+  }
   else map.setView([51.5, -0.12], 11);
 
   /* ready when every layer script has arrived; a "#probe=lat,lng" address reads the values there (tests, links) */

@@ -61,4 +61,45 @@ for g in "$out"/*.gpkg; do
     case $band in Height* | *'|') fail "$name: raster $t's band is not named or has no unit: '$band'" ;; esac
   done
 done
+
+# the demo's map page in a real browser, from the file system with no network: it loads every tile set
+# (the surface, the hot-spot areas, the Gi* cells), logs nothing, and draws the hot cells' red. The
+# screenshot stays in the build directory (demo_map_screenshot.png): README.md shows it
+# (docs/images/camden_kde_viewer.png is a copy).
+CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
+if [ -n "$CHROMIUM" ] && /usr/bin/python3 -c 'import PIL' 2> /dev/null; then
+  for ts in kde kde_hotspot_areas hotspots; do
+    grep -q "\"name\": \"$ts\"" "$out/camden_map/safemap_map.json" || fail "the demo's map lacks the tile set $ts"
+  done
+  browse() {
+    local profile
+    profile=$(mktemp -d "$WORKDIR/profile.XXXXXX")
+    timeout 120 "$CHROMIUM" --headless=new --no-sandbox --disable-gpu --no-first-run --user-data-dir="$profile" \
+      --proxy-server=127.0.0.1:9 --proxy-bypass-list='<-loopback>' --window-size=1200,850 \
+      --virtual-time-budget=8000 --enable-logging=stderr --v=0 "$@"
+  }
+  browse --screenshot="$WORKDIR/demo_map.png" "file://$out/camden_map/index.html" > /dev/null 2> "$WORKDIR/shot.log" || true
+  browse --dump-dom "file://$out/camden_map/index.html" > "$WORKDIR/dom.html" 2> "$WORKDIR/dom.log" || true
+  if grep -h 'CONSOLE' "$WORKDIR/shot.log" "$WORKDIR/dom.log" | grep -F 'file://'; then fail "the demo's map page logged messages (above)"; fi
+  grep -q 'data-ready="1"' "$WORKDIR/dom.html" || fail "the demo's map page did not finish loading its layers"
+  grep -q '<pre id="safemap-errors" hidden=""></pre>' "$WORKDIR/dom.html" || fail "the demo's map page shows an error"
+  if [ -s "$WORKDIR/demo_map.png" ]; then
+    cp "$WORKDIR/demo_map.png" "$BUILDDIR/demo_map_screenshot.png"
+    # the hot cells (Gi* 99%: #d62f27) and the surface's top class (viridis yellow) are drawn
+    /usr/bin/python3 - "$WORKDIR/demo_map.png" << 'PY' || fail "the demo's map page does not show the hot cells and the surface"
+import sys
+from PIL import Image
+im = Image.open(sys.argv[1]).convert("RGB")
+px = im.getdata()
+def near(c, t, d=40): return sum(abs(a - b) for a, b in zip(c, t)) <= d
+hot = sum(1 for c in px if near(c, (0xd6, 0x2f, 0x27), 60))
+surface = sum(1 for c in px if near(c, (0x5e, 0xc9, 0x62), 90) or near(c, (0x21, 0x91, 0x8c), 90))
+assert hot > 500 and surface > 500, (hot, surface)
+PY
+  else
+    fail "no screenshot of the demo's map page"
+  fi
+else
+  note "no chromium or python3-pil: the demo's map page was not opened in a browser"
+fi
 finish

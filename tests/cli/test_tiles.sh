@@ -19,14 +19,18 @@ assert_stderr_contains "wrote $out/map (tile directory)"
 n=$(find "$out/map/kde" -name '*.png' | wc -l)
 nv=$(find "$out/map/kde_values" -name '*.png' | wc -l)
 [ "$n" -gt 20 ] || fail "only $n colour tiles"
-assert_eq "value tiles beside the colour tiles" "$n" "$nv"
+# value tiles at one zoom: the first whose pixels are at most half a cell (50 m cells, about 80 m in Web
+# Mercator at London's latitude: zoom 12's 38 m pixels), beside each colour tile of that zoom
+grep -q '"values_zoom": 12' "$out/map/safemap_map.json" || fail "the manifest's values_zoom is not 12"
+assert_eq "value tiles beside the colour tiles of zoom 12" "$(find "$out/map/kde/12" -name '*.png' | wc -l)" "$nv"
+[ ! -d "$out/map/kde_values/14" ] || fail "value tiles at zoom 14 (only zoom 12 has them)"
 grep -q '"name": "kde", "kind": "raster"' "$out/map/safemap_map.json" || fail "the manifest lists no tile set kde"
 grep -q '"value_encoding": "float32-rgba-be"' "$out/map/safemap_map.json" || fail "the manifest has no value encoding"
 grep -q '"bandwidth_m": "250.000000"' "$out/map/safemap_map.json" || fail "the manifest lacks the surface's metadata"
 t=$(find "$out/map/kde/14" -name '*.png' | head -1)
 gdalinfo "$t" 2> /dev/null | grep -q "ColorInterp=Palette" || fail "$t is not a palette PNG"
 
-# value tiles decode to the surface's values: every pixel of a zoom-14 tile against the cell under its centre
+# value tiles decode to the surface's values: every pixel of a zoom-12 value tile against the cell under its centre
 "$PY" - "$src/kde.tif" "$out/map" << 'EOF' || fail "value tiles do not decode to the surface's values"
 import glob, math, sys
 import numpy as np
@@ -42,14 +46,14 @@ for s in (m, b): s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
 ct = osr.CoordinateTransformation(m, b)
 O = math.pi * 6378137
 checked = 0
-for f in sorted(glob.glob(d + "/kde_values/14/*/*.png"))[:6]:
+for f in sorted(glob.glob(d + "/kde_values/12/*/*.png")):
     z, x, y = (int(p) for p in f[:-4].split("/")[-3:])
     v = gdal.Open(f).ReadAsArray().astype(np.uint32)  # 4 x 256 x 256
     bits = (v[0] << 24) | (v[1] << 16) | (v[2] << 8) | v[3]
     vals = bits.view(np.float32)  # the big-endian bytes R..A, reassembled as the float's bits
     side = 2 * O / 2 ** z
-    for j in range(2, 256, 9):
-        for i in range(3, 256, 11):
+    for j in range(2, 256, 4):
+        for i in range(3, 256, 5):
             mx, my = -O + x * side + (i + 0.5) * side / 256, O - y * side - (j + 0.5) * side / 256
             px, py, _ = ct.TransformPoint(mx, my)
             fi, fj = (px - gt[0]) / gt[1], (py - gt[3]) / gt[5]
@@ -72,7 +76,8 @@ for k in name format bounds center minzoom maxzoom type version description attr
 done
 assert_eq "MBTiles type" overlay "$(sqlite3 "$out/kde.mbtiles" "SELECT value FROM metadata WHERE name = 'type'")"
 assert_eq "tile count" "$n" "$(sqlite3 "$out/kde.mbtiles" "SELECT count(*) FROM tiles")"
-assert_eq "value tile count" "$n" "$(sqlite3 "$out/kde.mbtiles" "SELECT count(*) FROM tile_values")"
+assert_eq "value tile count" "$nv" "$(sqlite3 "$out/kde.mbtiles" "SELECT count(*) FROM tile_values")"
+assert_eq "MBTiles values_zoom" 12 "$(sqlite3 "$out/kde.mbtiles" "SELECT value FROM metadata WHERE name = 'values_zoom'")"
 # every row is the directory's y flipped: row = 2^z - 1 - y
 bad=$(sqlite3 "$out/kde.mbtiles" "SELECT zoom_level || '/' || tile_column || '/' || ((1 << zoom_level) - 1 - tile_row) FROM tiles" |
   while read -r zxy; do [ -f "$out/map/kde/$zxy.png" ] || echo "$zxy"; done | head -3)
@@ -110,8 +115,21 @@ assert_exit 1 "$SAFEMAP" tiles "$src/run.gpkg" --layer nope -o "$out/g"
 assert_error_line tiles "has no raster table 'nope'"
 assert_stderr_contains "kde_hotspot_areas"
 assert_dir_empty "$out"
-assert_exit 1 "$SAFEMAP" tiles "$src/run.gpkg" --layer kde_hotspot_areas -o "$out/g"
-assert_error_line tiles "is a vector layer"
+# a vector layer makes vector tiles (and the page); ogrinfo reads them with the layer's fields
+assert_exit 0 "$SAFEMAP" tiles "$src/run.gpkg" --layer kde_hotspot_areas -o "$out/g"
+assert_stderr_contains "open $out/g/index.html"
+grep -q '"name": "kde_hotspot_areas", "kind": "vector"' "$out/g/safemap_map.json" || fail "no vector tile set kde_hotspot_areas"
+t=$(find "$out/g/kde_hotspot_areas" -name '*.pbf' -print -quit)
+[ -n "$t" ] || fail "no vector tile from the layer"
+ogrinfo -ro -so "$t" 2> /dev/null | grep -q "kde_hotspot_areas" || fail "ogrinfo does not read the layer in $t"
+assert_file "$out/g/index.html"
+clean_dir "$out"
+# a band of a vector layer, a table without geometry
+assert_exit 1 "$SAFEMAP" tiles "$src/run.gpkg" --layer kde_hotspot_areas --band 1 -o "$out/g"
+assert_error_line tiles "a band is chosen only in a raster"
+assert_dir_empty "$out"
+assert_exit 1 "$SAFEMAP" tiles "$src/run.gpkg" --layer safemap_metadata -o "$out/g"
+assert_error_line tiles "a table without geometry"
 assert_dir_empty "$out"
 
 # ---- bad input
@@ -183,9 +201,35 @@ assert_dir_empty "$out"
 
 # ---- kde --tiles DIR: the surface and its tiles in one run
 assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 50 -o "$out/k.tif" --tiles "$out/map"
-assert_stderr_contains "map tiles over zooms"
+assert_stderr_contains "map tiles in 1 tile set over zooms"
 assert_file "$out/k.tif"
 [ -d "$out/map/kde" ] && [ -d "$out/map/kde_values" ] || fail "kde --tiles wrote no tiles"
 grep -q '"name": "kde", "kind": "raster"' "$out/map/safemap_map.json" || fail "kde --tiles: no manifest entry"
+
+# ---- --tiles on hotspots, emerging and forecast: their layers (and ProMap's surface) into the same map
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" -o "$out/h.gpkg" --tiles "$out/map"
+assert_stderr_contains "map tiles in 1 tile set"
+assert_exit 0 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" -o "$out/e.gpkg" --tiles "$out/map" -q
+assert_exit 0 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --at 2025-03 -o "$out/f.gpkg" --tiles "$out/map"
+assert_stderr_contains "map tiles in 2 tile sets"
+for ts in '"kde", "kind": "raster"' '"hotspots", "kind": "vector"' '"emerging", "kind": "vector"' \
+  '"promap", "kind": "raster"' '"promap_top", "kind": "vector"'; do
+  grep -q "\"name\": $ts" "$out/map/safemap_map.json" || fail "the map lacks the tile set $ts"
+done
+grep -q '"neutral": true' "$out/map/safemap_map.json" || fail "no neutral class (not significant) in the styles"
+# a second run into the same map replaces a tile set only with --overwrite, and writes nothing else first
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" -o "$out/h2.gpkg" --tiles "$out/map"
+assert_error_line hotspots "hotspots"
+assert_exit 0 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" -o "$out/h2.gpkg" --tiles "$out/map" --overwrite -q
+# refused before any output: --tiles into a file, forecast --tiles with a back-test
+assert_exit 1 "$SAFEMAP" hotspots "$POINTS" --wards "$WARDS" -o "$out/h3.gpkg" --tiles "$out/m.mbtiles"
+assert_error_line hotspots "goes into a directory"
+[ ! -e "$out/h3.gpkg" ] || fail "hotspots wrote its output before refusing --tiles"
+touch "$out/afile"
+assert_exit 1 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" -o "$out/e3.gpkg" --tiles "$out/afile"
+assert_error_line emerging "is not a directory"
+[ ! -e "$out/e3.gpkg" ] || fail "emerging wrote its output before refusing --tiles"
+assert_exit 1 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --backtest -o "$out/b.csv" --tiles "$out/map"
+assert_stderr_contains "--tiles maps a forecast"
 
 finish

@@ -18,6 +18,8 @@
 int __wrap_cli_read(cli_run *r);
 sm_status __wrap_sm_raster_read(sm_ctx *ctx, const char *path, int band, sm_raster **out);
 sm_status __wrap_sm_route_run(sm_ctx *ctx, sm_result **out, const char *audit, const sm_route_options *opts);
+sm_status __wrap_sm_tiles_file(sm_ctx *ctx, const char *path, const char *layer, int band, const char *out,
+                               const sm_tiles_options *opts, const sm_viewer_options *viewer, sm_tiles_info *info);
 
 int __wrap_cli_read(cli_run *r) {
   r->rc = 1;
@@ -37,6 +39,13 @@ sm_status __wrap_sm_route_run(sm_ctx *ctx, sm_result **out, const char *audit, c
   return SM_E_IO;
 }
 
+/* tiles reads its input through sm_tiles_file, not cli_read: refused the same way */
+sm_status __wrap_sm_tiles_file(sm_ctx *ctx, const char *path, const char *layer, int band, const char *out,
+                               const sm_tiles_options *opts, const sm_viewer_options *viewer, sm_tiles_info *info) {
+  (void)ctx, (void)path, (void)layer, (void)band, (void)out, (void)opts, (void)viewer, (void)info;
+  return SM_E_IO;
+}
+
 static int fz_kde(int argc, char **argv) {
   static unsigned char first[sizeof A];
   static int saved;
@@ -53,7 +62,7 @@ typedef struct fz_command {
 static const fz_command FZ_COMMANDS[] = {{"info", cmd_info},         {"count", cmd_count},           {"kde", fz_kde},
                                          {"hotspots", cmd_hotspots}, {"emerging", cmd_emerging},     {"nearrepeat", cmd_nearrepeat},
                                          {"scan", cmd_scan},         {"forecast", cmd_forecast},     {"audit", cmd_audit},
-                                         {"route", cmd_route}};
+                                         {"route", cmd_route},       {"tiles", cmd_tiles},           {"plan", cmd_plan}};
 #define FZ_N_COMMANDS (sizeof FZ_COMMANDS / sizeof FZ_COMMANDS[0])
 
 /* Runs command `cmd` (NULL: by argv[0], else the first) on argv; argv[0] is the command's name. Returns its

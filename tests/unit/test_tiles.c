@@ -292,7 +292,13 @@ static void test_mbtiles(void **state) {
   sqlite3 *db = NULL;
   assert_int_equal(sqlite3_open_v2(out, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
   assert_int_equal(q_int(db, "SELECT count(*) FROM tiles"), (int)info.tiles);
-  assert_int_equal(q_int(db, "SELECT count(*) FROM tile_values"), (int)info.tiles);
+  /* value tiles at one zoom only, beside every colour tile of that zoom */
+  assert_true(info.values_zoom >= 11 && info.values_zoom <= 12);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM tile_values"), (int)info.value_tiles);
+  char vq[160];
+  snprintf(vq, sizeof vq, "SELECT count(*) FROM tiles WHERE zoom_level = %d", info.values_zoom);
+  assert_int_equal(q_int(db, vq), (int)info.value_tiles);
+  assert_int_equal(q_int(db, "SELECT count(DISTINCT zoom_level) FROM tile_values"), 1);
   assert_int_equal(q_int(db, "SELECT min(zoom_level) FROM tiles"), 11);
   assert_int_equal(q_int(db, "SELECT value FROM metadata WHERE name = 'maxzoom'"), 12);
   const char *need[] = {"name", "format", "bounds", "center", "minzoom", "maxzoom", "type", "version", "description",

@@ -354,8 +354,44 @@ static void cancelled(void **state) {
   sm_layer_destroy(ls[0]);
 }
 
+/* sm_layer_read: a GeoPackage layer as an sm_layer (the bundled wards), and what it refuses. */
+static void layer_read(void **state) {
+  (void)state;
+  sm_layer *l = NULL;
+  assert_ok(ctx, sm_layer_read(ctx, &l, TU_CAMDEN_WARDS, NULL)); /* the file's only layer */
+  assert_string_equal(sm_layer_name(l), "wards");
+  assert_int_equal(sm_layer_geom_type(l), SM_GEOM_MULTIPOLYGON);
+  assert_string_equal(sm_layer_crs(l), "EPSG:27700");
+  assert_int_equal(sm_layer_feature_count(l), 20);
+  long code = sm_layer_field_index(l, "WD24CD");
+  assert_true(code >= 0);
+  assert_int_equal(sm_layer_field_type(l, (size_t)code), SM_FIELD_STRING);
+  assert_int_equal(strncmp(sm_layer_get_string(l, 0, (size_t)code), "E05", 3), 0);
+  size_t n = 0;
+  const unsigned char *wkb = sm_layer_get_wkb(l, 0, &n);
+  assert_non_null(wkb);
+  assert_true(n > 9 && wkb[0] == 1 && wkb[1] == 6); /* little-endian ISO WKB multipolygon, 2D */
+  assert_string_equal(sm_layer_metadata_get(l, "source"), TU_CAMDEN_WARDS);
+  sm_layer_destroy(l);
+  l = NULL;
+  assert_int_equal(sm_layer_read(ctx, &l, TU_CAMDEN_WARDS, "nope"), SM_E_INPUT);
+  assert_contains(sm_ctx_last_error(ctx), "has no layer 'nope'; it holds wards");
+  assert_null(l);
+  assert_int_equal(sm_layer_read(ctx, &l, tu_path("missing.gpkg"), NULL), SM_E_IO);
+  assert_int_equal(sm_layer_read(ctx, NULL, TU_CAMDEN_WARDS, NULL), SM_E_INVALID_ARG);
+  /* a layer of several geometry types */
+  const char *gj = tu_write("mixed.geojson",
+                            "{\"type\": \"FeatureCollection\", \"features\": ["
+                            "{\"type\": \"Feature\", \"properties\": {}, \"geometry\": {\"type\": \"Point\", \"coordinates\": [0, 51]}},"
+                            "{\"type\": \"Feature\", \"properties\": {}, \"geometry\": {\"type\": \"LineString\", "
+                            "\"coordinates\": [[0, 51], [1, 52]]}}]}");
+  assert_int_equal(sm_layer_read(ctx, &l, gj, NULL), SM_E_UNSUPPORTED);
+  assert_contains(sm_ctx_last_error(ctx), "mixed");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(layer_read),
       cmocka_unit_test(directory),
       cmocka_unit_test(same_bytes_any_threads),
       cmocka_unit_test(mbtiles),
