@@ -93,7 +93,7 @@ static const char *format_name(const char *out) {
 int cmd_tiles(int argc, char **argv) {
   /* the options live here, not in file-scope statics: each call starts from the defaults */
   struct {
-    const char *out, *layer, *ramp, *resampling, *name;
+    const char *out, *layer, *ramp, *resampling, *name, *basemap, *title;
     long band;
     zooms zoom;
     classes cls;
@@ -124,6 +124,9 @@ int cmd_tiles(int argc, char **argv) {
       CLI_O_CHOICE("resampling", &A.resampling, "near|bilinear|cubic|average",
                    "resampling of the colour tiles (default near; value tiles are always near)"),
       CLI_O_FLAG("no-values", 0, &A.no_values, "colour tiles only, no value tiles"),
+      CLI_O_STRING("basemap", &A.basemap, "URL", "a base map under the tiles in the page: a tile address with {z},\n"
+                                                 "{x} and {y} (default none: the page needs no network)"),
+      CLI_O_STRING("title", &A.title, "TEXT", "the page's title (default safemap)"),
       {"max-tiles", 0, CLI_UINT64, &A.max_tiles, "N", "refuse to make more tiles than N (default 250,000)", 0, 0, 0, 0,
        "a whole number > 0", NULL, NULL, 0, 0},
       CLI_O_END};
@@ -146,7 +149,9 @@ int cmd_tiles(int argc, char **argv) {
   if (A.n_classes) to.style.n_classes = (int)A.n_classes;
   if (!isnan(A.opacity)) to.style.opacity = A.opacity;
   sm_tiles_info info;
-  sm_status st = sm_tiles_file(r.ctx, r.o.inputs[0], A.layer, (int)A.band, A.out, &to, NULL, &info);
+  sm_viewer_options vo = SM_VIEWER_OPTIONS_INIT;
+  vo.basemap = A.basemap, vo.title = A.title;
+  sm_status st = sm_tiles_file(r.ctx, r.o.inputs[0], A.layer, (int)A.band, A.out, &to, &vo, &info);
   if (st) cli_error(&r, st);
   else if (cli_talk(&r) && info.value_tiles) {
     char b1[32], b2[32], b3[32];

@@ -41,7 +41,8 @@ sm_status sm_tiles_file(sm_ctx *ctx, const char *path, const char *layer, int ba
   sm_tiles_options dflt = SM_TILES_OPTIONS_INIT;
   const sm_tiles_options *o = opts ? opts : &dflt;
   sm_tiles_info got = {.values_zoom = -1};
-  sm_status st = SM_OK;
+  sm_status st = sm__tiles_format_of(out, o->format) == SM_TILES_XYZ ? sm__viewer_options_check(ctx, viewer) : SM_OK;
+  if (st) return st;
   if (is_vector(ctx, path, layer)) {
     if (band)
       return sm__error(ctx, SM_E_INVALID_ARG, "%s: '%s' is a vector layer: a band is chosen only in a raster", path,
@@ -92,6 +93,7 @@ sm_status sm_tiles_result(sm_ctx *ctx, const sm_result *result, const char *dir,
   sm_tiles_options dflt = SM_TILES_OPTIONS_INIT;
   const sm_tiles_options *o = opts ? opts : &dflt;
   sm_status st0 = sm_tiles_result_check(ctx, dir, o);
+  if (!st0) st0 = sm__viewer_options_check(ctx, viewer);
   if (st0) return st0;
   size_t nr = sm_result_raster_count(result), nl = sm_result_layer_count(result), ng = 0;
   for (size_t i = 0; i < nl; i++) ng += sm_layer_geom_type(sm_result_layer(result, i)) != SM_GEOM_NONE;

@@ -249,18 +249,25 @@ static const char *basemap_credit(const char *url) {
   return NULL;
 }
 
-sm_status sm_tiles_viewer(sm_ctx *ctx, const char *dir, const sm_viewer_options *opts) {
-  if (!ctx) return SM_E_INVALID_ARG;
-  sm_viewer_options d = SM_VIEWER_OPTIONS_INIT;
-  const sm_viewer_options *o = opts ? opts : &d;
-  if (!dir || !*dir) return sm__error(ctx, SM_E_INVALID_ARG, "viewer: no directory given");
+sm_status sm__viewer_options_check(sm_ctx *ctx, const sm_viewer_options *o) {
+  if (!o) return SM_OK;
   if (o->version != SM_VIEWER_OPTIONS_VERSION)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_viewer_options version %d is not %d", o->version, SM_VIEWER_OPTIONS_VERSION);
   if (o->basemap && (!strstr(o->basemap, "{z}") || !strstr(o->basemap, "{x}") || !strstr(o->basemap, "{y}")))
     return sm__error(ctx, SM_E_INVALID_ARG, "viewer: the base map '%s' is not a tile address with {z}, {x} and {y}",
                      o->basemap);
+  return SM_OK;
+}
+
+sm_status sm_tiles_viewer(sm_ctx *ctx, const char *dir, const sm_viewer_options *opts) {
+  if (!ctx) return SM_E_INVALID_ARG;
+  sm_viewer_options d = SM_VIEWER_OPTIONS_INIT;
+  const sm_viewer_options *o = opts ? opts : &d;
+  if (!dir || !*dir) return sm__error(ctx, SM_E_INVALID_ARG, "viewer: no directory given");
+  sm_status st = sm__viewer_options_check(ctx, o);
+  if (st) return st;
   char *manifest = NULL;
-  sm_status st = sm__tiles_manifest_read(ctx, dir, &manifest);
+  st = sm__tiles_manifest_read(ctx, dir, &manifest);
   if (st) return st;
   if (!strstr(manifest, "{\"name\": ")) {
     sm__free(manifest);

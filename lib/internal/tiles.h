@@ -12,6 +12,10 @@
  * JSON object on one line beginning {"name": "NAME", ...}. */
 sm_status sm__tiles_manifest_add(sm_ctx *ctx, const char *dir, const char *name, const char *entry);
 
+/* The viewer's options as sm_tiles_viewer() checks them (NULL: the defaults), for the writers to refuse bad
+ * ones before any tile is made. */
+sm_status sm__viewer_options_check(sm_ctx *ctx, const sm_viewer_options *o);
+
 /* The whole manifest (free with sm__free); SM_E_INPUT when there is none. */
 sm_status sm__tiles_manifest_read(sm_ctx *ctx, const char *dir, char **json);
 

@@ -124,6 +124,15 @@ t=$(find "$out/g/kde_hotspot_areas" -name '*.pbf' -print -quit)
 ogrinfo -ro -so "$t" 2> /dev/null | grep -q "kde_hotspot_areas" || fail "ogrinfo does not read the layer in $t"
 assert_file "$out/g/index.html"
 clean_dir "$out"
+# a base map and a title for the page; a base map that is not a tile address is refused before any tile
+assert_exit 0 "$SAFEMAP" tiles "$src/run.gpkg" --layer kde --zoom 12 -o "$out/g" --basemap 'https://tile.example.org/{z}/{x}/{y}.png' \
+  --title 'Camden burglary' -q
+grep -q 'tile.example.org' "$out/g/safemap_map.js" "$out/g/index.html" "$out/g"/safemap_viewer/* 2> /dev/null || fail "the page has no base map"
+grep -q 'Camden burglary' "$out/g/index.html" || fail "the page's title is not 'Camden burglary'"
+clean_dir "$out"
+assert_exit 1 "$SAFEMAP" tiles "$src/run.gpkg" --layer kde --zoom 12 -o "$out/g" --basemap 'https://tile.example.org/a.png'
+assert_error_line tiles "is not a tile address"
+assert_dir_empty "$out"
 # a band of a vector layer, a table without geometry
 assert_exit 1 "$SAFEMAP" tiles "$src/run.gpkg" --layer kde_hotspot_areas --band 1 -o "$out/g"
 assert_error_line tiles "a band is chosen only in a raster"
