@@ -45,7 +45,9 @@ typedef struct job {
 typedef struct rendered {
   unsigned char *png, *vpng; /* sm__malloc'd; NULL when the tile is empty */
   size_t n, vn;
-  int failed; /* 1: a dependency failed, 2: out of memory */
+  int failed; /* 1: a dependency failed, 2: out of memory, 3: a file could not be written (errno in `io`) */
+  int io;
+  int stored, vstored; /* a directory's tile and value tile written by the rendering thread */
   char err[256];
 } rendered;
 
@@ -427,7 +429,7 @@ static sm_status render_all(sm_ctx *ctx, const plan *p, const job *jobs, size_t 
   int nt = sm__threads(ctx);
   if ((size_t)nt > n) nt = n ? (int)n : 1;
   sm_status st = SM_OK;
-  int stop = 0;
+  int stop = 0, dir = sm__tile_store_is_dir(store);
   SM_OMP(omp parallel num_threads(nt))
   {
     worker w;
@@ -436,15 +438,32 @@ static sm_status render_all(sm_ctx *ctx, const plan *p, const job *jobs, size_t 
     for (size_t b0 = 0; b0 < n; b0 += BATCH) {
       size_t nb = n - b0 < BATCH ? n - b0 : BATCH;
       SM_OMP(omp for schedule(dynamic, 1))
-      for (size_t i = 0; i < nb; i++) render(&w, p, &jobs[b0 + i], &res[i]);
+      for (size_t i = 0; i < nb; i++) {
+        rendered *o = &res[i];
+        render(&w, p, &jobs[b0 + i], o);
+        if (dir && o->png && !o->failed) { /* a directory's files are written here, in parallel */
+          const job *j = &jobs[b0 + i];
+          o->io = sm__tile_store_write_file(store, j->z, j->x, j->y, 0, o->png, o->n);
+          if (!o->io && o->vpng) o->io = sm__tile_store_write_file(store, j->z, j->x, j->y, 1, o->vpng, o->vn);
+          if (o->io) o->failed = 3;
+          else o->stored = 1, o->vstored = o->vpng != NULL;
+          sm__free(o->png), sm__free(o->vpng);
+          o->png = o->vpng = NULL;
+        }
+      }
       SM_OMP(omp master)
       {
         for (size_t i = 0; i < nb; i++) {
           const job *j = &jobs[b0 + i];
           rendered *o = &res[i];
-          if (!st && o->failed)
+          if (!st && o->failed == 3)
+            st = sm__error(ctx, SM_E_IO, "cannot write tile %d/%d/%d: %s", j->z, j->x, j->y, strerror(o->io));
+          else if (!st && o->failed)
             st = sm__error(ctx, o->failed == 2 ? SM_E_NOMEM : SM_E_DEPENDENCY, "tile %d/%d/%d: %s", j->z, j->x, j->y, o->err);
-          if (!st && o->png) {
+          if (!st && o->stored) {
+            info->tiles++;
+            info->value_tiles += (size_t)o->vstored;
+          } else if (!st && o->png) {
             st = sm__tile_store_put(ctx, store, j->z, j->x, j->y, 0, o->png, o->n);
             if (!st && o->vpng) st = sm__tile_store_put(ctx, store, j->z, j->x, j->y, 1, o->vpng, o->vn);
             if (!st && o->vpng) info->value_tiles++;

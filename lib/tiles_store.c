@@ -242,6 +242,25 @@ sm_status sm__tile_store_open(sm_ctx *ctx, const char *out, sm_tiles_format fmt,
   return SM_OK;
 }
 
+int sm__tile_store_is_dir(const sm__tile_store *s) { return s && s->fmt == SM_TILES_XYZ; }
+
+int sm__tile_store_write_file(const sm__tile_store *s, int z, int x, int y, int value, const void *data, size_t n) {
+  int v = value ? 1 : 0;
+  char *p = sm__asprintf("%s/%d/%d/%d.%s", s->tmp[v], z, x, y, s->ext);
+  if (!p) return ENOMEM;
+  FILE *f = fopen(p, "wb");
+  if (!f && errno == ENOENT) { /* the column's directory, made once by whichever thread comes first */
+    char *d = sm__asprintf("%s/%d/%d", s->tmp[v], z, x);
+    if (d && mkdir_p(d) == 0) f = fopen(p, "wb");
+    sm__free(d);
+  }
+  int err = f ? 0 : errno ? errno : EIO;
+  if (f && n && fwrite(data, 1, n, f) != n) err = errno ? errno : EIO;
+  if (f && fclose(f) != 0 && !err) err = errno ? errno : EIO;
+  sm__free(p);
+  return err;
+}
+
 sm_status sm__tile_store_put(sm_ctx *ctx, sm__tile_store *s, int z, int x, int y, int value, const void *data,
                              size_t n) {
   int v = value ? 1 : 0;

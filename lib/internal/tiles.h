@@ -70,6 +70,11 @@ sm_status sm__tile_store_open(sm_ctx *ctx, const char *out, sm_tiles_format fmt,
  * must be put in the same order for the same bytes. */
 sm_status sm__tile_store_put(sm_ctx *ctx, sm__tile_store *s, int z, int x, int y, int value, const void *data,
                              size_t n);
+/* 1 when s is a directory of tiles, whose files sm__tile_store_write_file() writes from any thread. */
+int sm__tile_store_is_dir(const sm__tile_store *s);
+/* A directory store's tile file, written from any thread (its column's directory made when missing): 0 or an
+ * errno value. The file's bytes are the same whichever thread writes it. */
+int sm__tile_store_write_file(const sm__tile_store *s, int z, int x, int y, int value, const void *data, size_t n);
 /* Writes the metadata, moves the tiles into place and, for a directory, adds manifest_entry (one line) to
  * out/safemap_map.json. Frees s (also on failure, after removing what it wrote). */
 sm_status sm__tile_store_finish(sm_ctx *ctx, sm__tile_store *s, const sm__tileset_meta *m, const char *manifest_entry);
