@@ -33,7 +33,8 @@ enum {
   CLI_NEEDS_INPUT = 1,  /* at least one POINTS source */
   CLI_NEEDS_OUTPUT = 2, /* -o */
   CLI_NEEDS_WARDS = 4,  /* --wards */
-  CLI_WITH_LABELS = 8   /* keep the location labels of the points (info) */
+  CLI_WITH_LABELS = 8,  /* keep the location labels of the points (info) */
+  CLI_OUTPUT_IS_DIR = 16 /* -o names a folder the library writes and checks itself (report) */
 };
 
 /* One command's run: its options, ctx, inputs and result, and the exit code so far. */
@@ -104,6 +105,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_route(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 
 #endif

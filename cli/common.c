@@ -203,7 +203,7 @@ int cli_start(cli_run *r, const cli_command *cmd, cli_opt *own, unsigned needs, 
   r->wo.overwrite = r->o.overwrite;
   for (size_t i = 0; i < r->o.n_inputs; i++) cli_protect(r, r->o.inputs[i]);
   if (r->o.wards) cli_protect(r, r->o.wards);
-  return r->o.output ? check_outputs(r, csv_suffixes) : 1;
+  return r->o.output && !(needs & CLI_OUTPUT_IS_DIR) ? check_outputs(r, csv_suffixes) : 1;
 }
 
 void cli_protect(cli_run *r, const char *path) {

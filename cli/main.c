@@ -22,6 +22,7 @@ static const command commands[] = {
     {"route", cmd_route, "the shortest and the safest walking route over an audit's street segments"},
     {"tiles", cmd_tiles, "map tiles of a surface: XYZ directory, MBTiles or GeoPackage, with value tiles"},
     {"plan", cmd_plan, "per-ward burglary plans: counts, trend, rank, rates, hot cells, repeats, actions"},
+    {"report", cmd_report, "the whole pack in one folder: every analysis, the map, the ward plans, a front page"},
 };
 
 static void help(FILE *f) {

@@ -36,5 +36,6 @@
 #include "safemap/audit.h"
 #include "safemap/route.h"
 #include "safemap/plan.h"
+#include "safemap/report.h"
 
 #endif /* SAFEMAP_H */

@@ -280,3 +280,12 @@ const char *sm_layer_metadata_value(const sm_layer *l, size_t i) { return l && i
 const char *sm_layer_metadata_get(const sm_layer *l, const char *key) {
   return l ? sm__meta_get(&l->md, key) : NULL;
 }
+
+sm_status sm__layer_rename(sm_ctx *ctx, sm_layer *l, const char *name) {
+  if (!l || !name || !*name) return sm__error(ctx, SM_E_INVALID_ARG, "sm__layer_rename: no name");
+  char *n = sm__strdup(name);
+  if (!n) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm__free(l->name);
+  l->name = n;
+  return SM_OK;
+}

@@ -168,3 +168,27 @@ sm_status sm_result_write(sm_ctx *ctx, const sm_result *r, const char *path, con
   default: return sm__error(ctx, SM_E_INVALID_ARG, "%s: unknown output format (use .gpkg, .csv or .tif)", path);
   }
 }
+
+sm_status sm__result_adopt(sm_ctx *ctx, sm_result *dst, sm_result *src, const char *prefix) {
+  if (!dst || !src) return sm__error(ctx, SM_E_INVALID_ARG, "sm__result_adopt: NULL argument");
+  sm_status st = SM_OK;
+  for (size_t i = 0; i < src->nl; i++) {
+    sm_layer *l = src->layers[i];
+    src->layers[i] = NULL;
+    if (!st && prefix) {
+      char *n = sm__asprintf("%s%s", prefix, sm_layer_name(l));
+      st = n ? sm__layer_rename(ctx, l, n) : sm__error(ctx, SM_E_NOMEM, "out of memory");
+      sm__free(n);
+    }
+    if (st) sm_layer_destroy(l);
+    else st = sm__result_add_layer(ctx, dst, l, NULL);
+  }
+  for (size_t i = 0; i < src->nr; i++) {
+    sm_raster *r = src->rasters[i];
+    src->rasters[i] = NULL;
+    if (st) sm_raster_destroy(r);
+    else st = sm__result_add_raster(ctx, dst, r);
+  }
+  src->nl = src->nr = 0;
+  return st;
+}

@@ -18,5 +18,7 @@ void sm__layer_column(const sm_layer *l, size_t f, sm_layer_col *out);
 /* Column f stored as INT64 when it is DOUBLE and every value is a whole number
  * (|v| <= 2^53): counts of unweighted incidents are written as integers. */
 sm_status sm__layer_whole_to_int(sm_ctx *ctx, sm_layer *l, size_t f);
+/* Renames the layer (name copied). */
+sm_status sm__layer_rename(sm_ctx *ctx, sm_layer *l, const char *name);
 
 #endif

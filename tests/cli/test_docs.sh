@@ -6,7 +6,7 @@
 set -euo pipefail
 . "$SRCDIR/tests/cli/lib.sh"
 
-commands=(info count kde hotspots emerging nearrepeat scan forecast audit route tiles plan)
+commands=(info count kde hotspots emerging nearrepeat scan forecast audit route tiles plan report)
 for c in "${commands[@]}"; do
   page="$SRCDIR/docs/$c.md"
   if [ ! -f "$page" ]; then

@@ -62,7 +62,8 @@ typedef struct fz_command {
 static const fz_command FZ_COMMANDS[] = {{"info", cmd_info},         {"count", cmd_count},           {"kde", fz_kde},
                                          {"hotspots", cmd_hotspots}, {"emerging", cmd_emerging},     {"nearrepeat", cmd_nearrepeat},
                                          {"scan", cmd_scan},         {"forecast", cmd_forecast},     {"audit", cmd_audit},
-                                         {"route", cmd_route},       {"tiles", cmd_tiles},           {"plan", cmd_plan}};
+                                         {"route", cmd_route},       {"tiles", cmd_tiles},           {"plan", cmd_plan},
+                                         {"report", cmd_report}};
 #define FZ_N_COMMANDS (sizeof FZ_COMMANDS / sizeof FZ_COMMANDS[0])
 
 /* Runs command `cmd` (NULL: by argv[0], else the first) on argv; argv[0] is the command's name. Returns its

@@ -3,7 +3,7 @@
  * --band, --reference, --max-window, --coverage, --extent, lists) and the library's options checks they
  * call, up to the point where the command would read its input (fuzz_cli.h). The input is the argument
  * list, one argument a line; the first line names the command (info, count, kde, hotspots, emerging,
- * nearrepeat, scan, forecast, audit, route, tiles, plan; anything else: info). Build with -DSM_FUZZ=ON for libFuzzer, or with
+ * nearrepeat, scan, forecast, audit, route, tiles, plan, report; anything else: info). Build with -DSM_FUZZ=ON for libFuzzer, or with
  * standalone_driver.c to replay the corpus. */
 #include "fuzz_cli.h"
 
