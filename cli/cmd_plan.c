@@ -16,16 +16,21 @@ static const cli_command PLAN = {
     "ward's Gi* and local Moran class among the wards, the hot cells of an optimised\n"
     "fishnet whose centre is in it), for how long (the borough's near-repeat window from\n"
     "a Knox test in calendar months: police.uk dates are months, nothing finer can be\n"
-    "seen), and what next: actions from rules over those numbers (docs/plan_rules.md;\n"
-    "--rules FILE replaces the built-in ones), each naming the number that triggered it.\n"
+    "seen), the ward's emerging hot spot category and its cells', the parts of the\n"
+    "borough KDE's 50/75/90% hot-spot areas in it, and what next: ProMap's top 5% cells\n"
+    "for the month after the last in the ward, the borough's back-test of ProMap, KDE and\n"
+    "last month's counts over the last 12 months (with 24 or more), and actions from rules\n"
+    "over those numbers (docs/plan_rules.md; --rules FILE replaces the built-in ones),\n"
+    "each naming the number that triggered it.\n"
     "Dates finer than months are counted in their calendar month. A trend needs 24\n"
     "months and the year-on-year change 24: with fewer they say \"not enough data\" and why.\n"
     "\n"
     "OUT.gpkg gets the layers plan_wards (ward polygons, ranked), plan_months (ward x\n"
     "month, zeros included, with the rolling 12-month total), plan_streets, plan_repeats\n"
-    "(points), plan_hot_cells (polygons) and plan_actions, each with how it was made;\n"
-    "OUT.csv gets plan_wards and OUT_months.csv, OUT_streets.csv, OUT_repeats.csv,\n"
-    "OUT_hot_cells.csv, OUT_actions.csv. --suppress-below K publishes every count of\n"
+    "(points), plan_hot_cells (polygons), plan_actions, plan_kde_areas and\n"
+    "plan_promap_cells (polygons), each with how it was made; OUT.csv gets plan_wards and\n"
+    "OUT_months.csv, OUT_streets.csv, OUT_repeats.csv, OUT_hot_cells.csv, OUT_actions.csv,\n"
+    "OUT_kde_areas.csv, OUT_promap_cells.csv. --suppress-below K publishes every count of\n"
     "burglaries below K as NULL with \"fewer than K\" in its text column.\n",
     "# Camden's 20 wards, March 2022 to February 2025\n"
     "safemap plan data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o camden_plan.gpkg\n"
@@ -59,6 +64,8 @@ static void summary(const cli_run *r) {
   }
   const char *nr = sm_result_text(res, "near_repeat_note");
   if (nr && strstr(nr, "not computed")) fprintf(stderr, "safemap plan: %s\n", nr);
+  const char *bt = sm_result_text(res, "backtest_note");
+  if (bt && *bt) fprintf(stderr, "safemap plan: back-test: %s\n", bt);
   fprintf(stderr, "safemap plan: %.0f actions\n", sm_result_figure(res, "actions"));
   cli_wrote(r);
 }
@@ -80,7 +87,7 @@ int cmd_plan(int argc, char **argv) {
       CLI_O_END};
   cli_run r;
   if (!cli_start(&r, &PLAN, opts, CLI_NEEDS_INPUT | CLI_NEEDS_WARDS | CLI_NEEDS_OUTPUT | CLI_WITH_LABELS,
-                 "_months,_streets,_repeats,_hot_cells,_actions", argc, argv))
+                 "_months,_streets,_repeats,_hot_cells,_actions,_kde_areas,_promap_cells", argc, argv))
     return cli_finish(&r);
   po.seed = r.o.seed;
   if (po.households) cli_protect(&r, po.households);

@@ -221,6 +221,11 @@ void sm__plan_values(const sm__plan *P, size_t a, sm__plan_value *v) {
   num(&v[SM_PV_NR_DISTANCE], G->nr_ok && G->nr_significant ? (G->nr_distance_m > 0 ? G->nr_distance_m : 0) : NAN, 0);
   num(&v[SM_PV_NR_MONTHS], G->nr_ok && G->nr_significant ? G->nr_months - 1 : NAN, 0);
   text(&v[SM_PV_NR_WINDOW], G->nr_ok ? G->nr_window : NULL);
+  const sm__plan_next *X = &P->next;
+  num(&v[SM_PV_PROMAP_CELLS], X->pm_ok ? (double)X->pm_cells[a] : NAN, 0);
+  num(&v[SM_PV_PROMAP_SHARE_PCT], X->pm_ok ? 100.0 * X->pm_share[a] : NAN, 0);
+  text(&v[SM_PV_EMERGING_CATEGORY],
+       X->em_ok && X->em_category[a] >= 0 ? sm_ehsa_category_str((sm_ehsa_category)X->em_category[a]) : NULL);
 }
 
 static void gi_class(sm__plan *P) {
@@ -243,6 +248,7 @@ static void plan_free(sm__plan *P) {
   sm__free(P->w), sm__free(P->order), sm__free(P->ward_of), sm__free(P->month_of), sm__free(P->cnt), sm__free(P->hh);
   sm__free(P->time_note), sm__free(P->period);
   sm__plan_where_free(&P->where);
+  sm__plan_next_free(&P->next);
   sm__plan_rules_free(&P->rules);
 }
 
@@ -272,6 +278,22 @@ static sm_status figures(sm__plan *P, sm_result *r, size_t n_actions) {
   if (!st) st = sm__result_text(ctx, r, "fishnet_note", P->where.fishnet_note ? P->where.fishnet_note : "");
   if (!st) st = sm__result_text(ctx, r, "near_repeat_note", P->where.nr_note ? P->where.nr_note : "");
   if (!st) st = sm__result_text(ctx, r, "time_note", P->time_note);
+  const sm__plan_next *X = &P->next;
+  static const char *const bt[3] = {"promap", "kde", "last_month"};
+  char name[40];
+  if (!st) st = sm__result_figure(ctx, r, "backtest_steps", X->bt_ok ? X->bt_steps : NAN);
+  for (int k = 0; !st && k < 3; k++) {
+    snprintf(name, sizeof name, "backtest_hit_rate_%s", bt[k]);
+    st = sm__result_figure(ctx, r, name, X->bt_ok ? X->bt_hit[k] : NAN);
+    snprintf(name, sizeof name, "backtest_pai_%s", bt[k]);
+    if (!st) st = sm__result_figure(ctx, r, name, X->bt_ok ? X->bt_pai[k] : NAN);
+  }
+  if (!st) st = sm__result_figure(ctx, r, "promap_cells", X->pm_ok ? (double)X->pm_top : NAN);
+  if (!st) st = sm__result_text(ctx, r, "promap_month", X->pm_ok ? X->pm_month : "");
+  if (!st) st = sm__result_text(ctx, r, "emerging_note", X->em_note ? X->em_note : "");
+  if (!st) st = sm__result_text(ctx, r, "kde_note", X->kde_note ? X->kde_note : "");
+  if (!st) st = sm__result_text(ctx, r, "promap_note", X->pm_note ? X->pm_note : "");
+  if (!st) st = sm__result_text(ctx, r, "backtest_note", X->bt_note ? X->bt_note : "");
   return st;
 }
 
@@ -310,6 +332,7 @@ sm_status sm_plan_run(sm_ctx *ctx, sm_result **out, const sm_points *points, con
   }
   if (!st) st = sm__plan_where_run(ctx, points, areas, opts->permutations, opts->seed, P.only, &P.where);
   if (!st) gi_class(&P);
+  if (!st) st = sm__plan_next_run(ctx, points, areas, &P.where, P.T, P.only, &P.next);
   sm_result *r = NULL;
   size_t n_actions = 0;
   if (!st) st = sm__result_create(ctx, &r);

@@ -95,6 +95,15 @@ static sm_status meta(const sm__plan *P, sm_layer *L, const char *method) {
   if (!st) st = sm_layer_set_metadata(ctx, L, "gi_note", P->where.gi_note ? P->where.gi_note : "");
   if (!st) st = sm_layer_set_metadata(ctx, L, "fishnet_note", P->where.fishnet_note ? P->where.fishnet_note : "");
   if (!st) st = sm_layer_set_metadata(ctx, L, "near_repeat_note", P->where.nr_note ? P->where.nr_note : "");
+  const sm__plan_next *X = &P->next;
+  if (!st) st = sm_layer_set_metadata(ctx, L, "emerging_note", X->em_note ? X->em_note : "");
+  if (!st) st = sm_layer_set_metadata(ctx, L, "kde_note", X->kde_note ? X->kde_note : "");
+  if (!st) st = sm_layer_set_metadata(ctx, L, "promap_note", X->pm_note ? X->pm_note : "");
+  if (!st) st = sm_layer_set_metadata(ctx, L, "backtest_note", X->bt_note ? X->bt_note : "");
+  if (!st && X->bt_ok)
+    st = sm__layer_meta(ctx, L, "backtest", "5%% coverage, means over %.0f months: hit rate promap %.17g, kde %.17g, "
+                        "last_month %.17g; PAI promap %.17g, kde %.17g, last_month %.17g", X->bt_steps, X->bt_hit[0],
+                        X->bt_hit[1], X->bt_hit[2], X->bt_pai[0], X->bt_pai[1], X->bt_pai[2]);
   if (!st) st = sm_layer_set_metadata(ctx, L, "snapping", "police.uk moves every incident to the nearest of a fixed "
                                       "set of snap points (a street or a place) to protect the victim: the same "
                                       "coordinates are one snap point, not one address");
@@ -383,7 +392,8 @@ enum {
   W_CODE, W_NAME, W_RANK, W_TOTAL, W_TOTAL_T, W_LAST12, W_LAST12_T, W_PREV12, W_PREV12_T, W_CHANGE, W_CHANGE_PCT,
   W_CHANGE_NOTE, W_MK_S, W_MK_Z, W_MK_P, W_MK_TAU, W_TREND, W_TREND_NOTE, W_PEAK, W_PEAK_MEAN, W_SHARE, W_HH, W_RATE,
   W_BRATE, W_GI_Z, W_GI_P, W_GI_BIN, W_GI_BIN_FDR, W_GI_CLASS, W_LISA, W_HOT, W_HOT99, W_HOT95, W_HOT90, W_REP_LOC,
-  W_REP_INC, W_REP_INC_T, W_TOP_STREET, W_NR_WINDOW, W_REASONS, W_ACTIONS, W_END_
+  W_REP_INC, W_REP_INC_T, W_TOP_STREET, W_NR_WINDOW, W_REASONS, W_ACTIONS, W_EM_CAT, W_EM_CELLS, W_KDE50, W_KDE75,
+  W_KDE90, W_PM_CELLS, W_PM_SHARE, W_END_
 };
 static const col WC[W_END_] = {
     {"ward_code", SM_FIELD_STRING}, {"ward_name", SM_FIELD_STRING}, {"rank", SM_FIELD_INT64},
@@ -399,7 +409,9 @@ static const col WC[W_END_] = {
     {"hot_cells_99", SM_FIELD_INT64}, {"hot_cells_95", SM_FIELD_INT64}, {"hot_cells_90", SM_FIELD_INT64},
     {"repeat_locations", SM_FIELD_INT64}, {"repeat_incidents", SM_FIELD_INT64},
     {"repeat_incidents_text", SM_FIELD_STRING}, {"top_street", SM_FIELD_STRING}, {"nr_window", SM_FIELD_STRING},
-    {"reasons", SM_FIELD_STRING}, {"actions", SM_FIELD_STRING}};
+    {"reasons", SM_FIELD_STRING}, {"actions", SM_FIELD_STRING}, {"emerging_category", SM_FIELD_STRING},
+    {"emerging_cells", SM_FIELD_STRING}, {"kde_area_50_m2", SM_FIELD_DOUBLE}, {"kde_area_75_m2", SM_FIELD_DOUBLE},
+    {"kde_area_90_m2", SM_FIELD_DOUBLE}, {"promap_cells", SM_FIELD_INT64}, {"promap_share", SM_FIELD_DOUBLE}};
 
 /* The ward's numbers in one paragraph, in the words of a plan. */
 static sm_status reasons(const sm__plan *P, size_t a, const sm__plan_value *v, char **out) {
@@ -448,6 +460,34 @@ static sm_status reasons(const sm__plan *P, size_t a, const sm__plan_value *v, c
     bad |= sm__buf_printf(&t, " Repeat locations in the last 12 months: %zu (%s burglaries).", W->repeat_locations,
                           sm__plan_value_str(&v[SM_PV_REPEAT_INCIDENTS], SM_PV_REPEAT_INCIDENTS, K, b[6], sizeof b[6])) != SM_OK;
   if (W->top_street) bad |= sm__buf_printf(&t, " Most burglaries: %s.", W->top_street) != SM_OK;
+  const sm__plan_next *X = &P->next;
+  if (X->em_ok && X->em_category[a] >= 0)
+    bad |= sm__buf_printf(&t, " Emerging hot spot analysis: %s.", v[SM_PV_EMERGING_CATEGORY].text) != SM_OK;
+  if (X->pm_ok)
+    bad |= sm__buf_printf(&t, " Next month (%s): %lld of ProMap's %zu top cells (%.1f%% of the borough's forecast).",
+                          X->pm_month, (long long)X->pm_cells[a], X->pm_top, 100 * X->pm_share[a]) != SM_OK;
+  if (bad) {
+    sm__free(t.s);
+    return sm__error(P->ctx, SM_E_NOMEM, "out of memory");
+  }
+  *out = t.s;
+  return SM_OK;
+}
+
+/* The categories of the fishnet's cells in ward a, counted: "2 new hot spots, 1 persistent hot spot" ("" when no
+ * cell has a pattern); ArcGIS's names in lower case. */
+static sm_status emerging_cells(const sm__plan *P, size_t a, char **out) {
+  sm_buf t = {0};
+  int bad = sm__buf_printf(&t, "%s", "") != SM_OK;
+  for (int c = 1; !bad && c < 17; c++) {
+    int k = P->next.em_cells[a][c];
+    if (!k) continue;
+    char name[48];
+    snprintf(name, sizeof name, "%s", sm_ehsa_category_str((sm_ehsa_category)c));
+    for (char *q = name; *q; q++)
+      if (*q >= 'A' && *q <= 'Z') *q = (char)(*q - 'A' + 'a');
+    bad = sm__buf_printf(&t, "%s%d %s%s", t.n ? ", " : "", k, name, k > 1 ? "s" : "") != SM_OK;
+  }
   if (bad) {
     sm__free(t.s);
     return sm__error(P->ctx, SM_E_NOMEM, "out of memory");
@@ -507,6 +547,16 @@ static sm_status ward_row(const sm__plan *P, sm_layer *L, size_t a, const char *
   if (!st) st = sm_layer_set_string(ctx, L, row, W_REASONS, why);
   sm__free(why);
   if (!st) st = sm_layer_set_string(ctx, L, row, W_ACTIONS, summary);
+  const sm__plan_next *X = &P->next;
+  if (!st && X->em_ok) st = sm_layer_set_string(ctx, L, row, W_EM_CAT, v[SM_PV_EMERGING_CATEGORY].text);
+  char *cells = NULL;
+  if (!st && X->emc_ok) st = emerging_cells(P, a, &cells);
+  if (!st && X->emc_ok) st = sm_layer_set_string(ctx, L, row, W_EM_CELLS, cells);
+  sm__free(cells);
+  for (int k = 0; !st && X->kde_ok && k < SM__PLAN_KDE_LEVELS; k++)
+    st = sm_layer_set_double(ctx, L, row, W_KDE50 + (size_t)k, X->kde_m2[a][k]);
+  if (!st && X->pm_ok) st = sm_layer_set_int(ctx, L, row, W_PM_CELLS, X->pm_cells[a]);
+  if (!st && X->pm_ok) st = sm_layer_set_double(ctx, L, row, W_PM_SHARE, X->pm_share[a]);
   return st;
 }
 
@@ -527,7 +577,7 @@ static sm_status wards(const sm__plan *P, char **summary, sm_layer **out) {
 
 sm_status sm__plan_layers(sm__plan *P, sm_result *r, size_t *n_actions) {
   sm_ctx *ctx = P->ctx;
-  sm_layer *Ls[6] = {NULL};
+  sm_layer *Ls[8] = {NULL};
   char **summary = sm__calloc(P->nw ? P->nw : 1, sizeof *summary);
   sm_status st = summary ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
   if (!st) st = streets(P, &Ls[2]);
@@ -544,10 +594,21 @@ sm_status sm__plan_layers(sm__plan *P, sm_result *r, size_t *n_actions) {
       st = make(ctx, &Ls[4], "plan_hot_cells", SM_GEOM_POLYGON, sm_areas_crs(P->areas), H, sizeof H / sizeof *H);
     if (!st) st = meta(P, Ls[4], "the optimised fishnet's hot cells (gi_bin_fdr > 0) whose centre is in a ward");
   }
+  if (!st) {
+    Ls[6] = P->next.kde_areas, P->next.kde_areas = NULL;
+    Ls[7] = P->next.pm_layer, P->next.pm_layer = NULL;
+    if (!Ls[6] || !Ls[7]) st = sm__error(ctx, SM_E_INVALID_ARG, "plan: the KDE or ProMap layer was not made");
+  }
+  if (!st)
+    st = meta(P, Ls[6], "the borough KDE's 50, 75 and 90% hot-spot areas clipped to each ward (kde_note): one row per "
+                        "ward and level with a part in the ward; area_m2, ward_share of the ward's area");
+  if (!st) st = meta(P, Ls[7], "ProMap's top 5% cells for the month after the last (promap_note) whose centre is in a "
+                               "ward: rank among the borough's top cells, expected = the cell's ProMap risk");
   for (size_t a = 0; summary && a < P->nw; a++) sm__free(summary[a]);
   sm__free(summary);
-  static const char *const suffix[6] = {NULL, "_months", "_streets", "_repeats", "_hot_cells", "_actions"};
-  for (int k = 0; k < 6; k++) {
+  static const char *const suffix[8] = {NULL,         "_months",  "_streets",   "_repeats",
+                                        "_hot_cells", "_actions", "_kde_areas", "_promap_cells"};
+  for (int k = 0; k < 8; k++) {
     if (!st) st = sm__result_add_layer(ctx, r, Ls[k], suffix[k]);
     else sm_layer_destroy(Ls[k]);
   }

@@ -15,7 +15,8 @@ static const char *const VARS[SM_PV_END_] = {
     "ward_code", "ward_name", "total", "last12", "prev12", "change", "change_pct", "mk_s", "mk_z", "mk_p", "mk_tau",
     "trend", "peak_months", "rank", "wards", "share_pct", "households", "rate_per_1000", "borough_rate_per_1000",
     "gi_class", "lisa_class", "hot_cells", "hot_cells_99", "hot_cells_95", "hot_cells_90", "repeat_locations",
-    "repeat_incidents", "top_street", "near_repeat_significant", "nr_distance_m", "nr_months", "nr_window"};
+    "repeat_incidents", "top_street", "near_repeat_significant", "nr_distance_m", "nr_months", "nr_window",
+    "promap_cells", "promap_share_pct", "emerging_category"};
 
 static const char *const OPS[6] = {">=", ">", "<=", "<", "==", "!="};
 
@@ -32,7 +33,9 @@ static const char DEFAULT_RULES[] =
     "target_hardening | repeat_locations >= 1 | Target hardening (locks, lighting, advice) at the {repeat_locations} "
     "repeat locations: {repeat_incidents} burglaries in the last 12 months\n"
     "review | trend == rising | Review the ward's burglary plan: burglaries are rising (Mann-Kendall Z {mk_z}, p "
-    "{mk_p}; {last12} in the last 12 months against {prev12} before)\n";
+    "{mk_p}; {last12} in the last 12 months against {prev12} before)\n"
+    "promap_patrols | promap_cells >= 1 | Patrols next month in ProMap's top cells: {promap_cells} of the borough's "
+    "top 5% of cells for next month are in the ward ({promap_share_pct}% of the borough's forecast)\n";
 
 const char *sm_plan_default_rules(void) { return DEFAULT_RULES; }
 
@@ -46,7 +49,8 @@ static int var_index(const char *s, size_t n) {
 
 static int is_text_var(int v) {
   return v == SM_PV_WARD_CODE || v == SM_PV_WARD_NAME || v == SM_PV_TREND || v == SM_PV_PEAK_MONTHS ||
-         v == SM_PV_GI_CLASS || v == SM_PV_LISA_CLASS || v == SM_PV_TOP_STREET || v == SM_PV_NR_WINDOW;
+         v == SM_PV_GI_CLASS || v == SM_PV_LISA_CLASS || v == SM_PV_TOP_STREET || v == SM_PV_NR_WINDOW ||
+         v == SM_PV_EMERGING_CATEGORY;
 }
 
 void sm__plan_rules_free(sm__plan_rules *rules) {
@@ -253,7 +257,8 @@ const char *sm__plan_value_str(const sm__plan_value *v, int var, unsigned suppre
   else if (v->count && suppress && fabs(v->num) < suppress) snprintf(buf, size, "fewer than %u", suppress);
   else if (var == SM_PV_MK_P) snprintf(buf, size, "%.2g", v->num);
   else if (var == SM_PV_MK_Z || var == SM_PV_MK_TAU) snprintf(buf, size, "%.2f", v->num);
-  else if (var == SM_PV_SHARE_PCT || var == SM_PV_CHANGE_PCT || var == SM_PV_RATE || var == SM_PV_BOROUGH_RATE)
+  else if (var == SM_PV_SHARE_PCT || var == SM_PV_CHANGE_PCT || var == SM_PV_RATE || var == SM_PV_BOROUGH_RATE ||
+           var == SM_PV_PROMAP_SHARE_PCT)
     snprintf(buf, size, "%.1f", v->num);
   else snprintf(buf, size, "%.15g", v->num);
   return buf;

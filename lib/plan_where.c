@@ -76,7 +76,7 @@ static sm_status wards_gi(sm_ctx *ctx, const sm_points *points, const sm_areas *
 }
 
 /* Centre of a polygon's first ring's bounding box (a fishnet cell: its centre). */
-static int cell_centre(const unsigned char *wkb, size_t n, double *x, double *y) {
+int sm__plan_cell_centre(const unsigned char *wkb, size_t n, double *x, double *y) {
   if (!wkb || n < 13) return 0;
   int le = wkb[0] == 1;
   uint32_t type = sm__wkb_u32(wkb + 1, le) % 1000;
@@ -161,7 +161,7 @@ static sm_status fishnet(sm_ctx *ctx, const sm_points *points, const sm_areas *a
     if (sm_layer_get_int(L, i, (size_t)fb) <= 0) continue;
     size_t ws;
     const unsigned char *wkb = sm_layer_get_wkb(L, i, &ws);
-    if (!cell_centre(wkb, ws, &cx[nh], &cy[nh]))
+    if (!sm__plan_cell_centre(wkb, ws, &cx[nh], &cy[nh]))
       st = sm__error(ctx, SM_E_INVALID_ARG, "plan: fishnet cell %zu has no polygon", i);
     rows[nh++] = i;
   }
@@ -177,6 +177,8 @@ static sm_status fishnet(sm_ctx *ctx, const sm_points *points, const sm_areas *a
   if (!st) st = hot_layer(ctx, areas, L, rows, ward, nh, only, &w->hot_cells);
   if (!st) {
     w->fishnet_ok = 1;
+    w->fishnet_cell_m = sm_result_figure(r, "cell_m");
+    w->fishnet_band_m = sm_result_figure(r, "band_m");
     w->fishnet_note = sm__asprintf("Gi* on a fishnet of %g m cells in the wards (Optimized Hot Spot Analysis's rules, as "
                                    "safemap hotspots --optimised --grid fishnet): cell %s; band %s; a hot cell has "
                                    "gi_bin_fdr 1, 2, 3 (90, 95, 99%%) and is in the ward holding its centre",

@@ -7,8 +7,11 @@
  * The plan calls the library's own analyses: the points are located in the
  * wards (sm_areas_locate()), the hot spots are sm_hotspots_run() with the
  * wards as units and on an optimised fishnet, the near-repeat window is
- * sm_nearrepeat_run() in calendar months, and the trend is
- * sm_mann_kendall_test(). The actions come from rules that are data (a
+ * sm_nearrepeat_run() in calendar months, the trend is
+ * sm_mann_kendall_test(), the emerging hot spots sm_emerging_run() (the
+ * wards, and the optimised fishnet's cells), the hot-spot areas
+ * sm_kde_run()'s (clipped to the wards with GEOS), and what next
+ * sm_forecast_run() (ProMap) and sm_backtest_run(). The actions come from rules that are data (a
  * built-in template, sm_plan_default_rules(), or a file of the same form).
  * @defgroup plan Ward plans
  * @{
@@ -92,7 +95,17 @@ SM_API const char *sm_plan_default_rules(void);
  *   (optimised fishnet cells with gi_bin_fdr 3, 2, 1 whose centre is in the
  *   ward), repeat_locations, repeat_incidents, top_street, nr_window (the
  *   borough's near-repeat window in words), reasons (the numbers in one
- *   paragraph), actions (the actions triggered, "; " between them); and the
+ *   paragraph), actions (the actions triggered, "; " between them);
+ *   emerging_category (the ward's emerging hot spot category, ArcGIS Pro's
+ *   words, from sm_emerging_run() with the wards as locations, monthly steps,
+ *   the defaults otherwise; NULL for a ward without a burglary),
+ *   emerging_cells (the categories of the optimised fishnet's cells whose
+ *   centre is in the ward, counted: "2 new hot spots, 1 sporadic hot spot";
+ *   "" when none has a pattern), kde_area_50_m2, kde_area_75_m2,
+ *   kde_area_90_m2 (the parts of the borough KDE's 50/75/90% hot-spot areas
+ *   in the ward, m²), promap_cells (the ward's cells among ProMap's top 5%
+ *   for the month after the last: their centre in the ward) and
+ *   promap_share (0..1: their share of the borough's forecast); and the
  *   text columns total_text, last12_text, prev12_text ("fewer than K" where
  *   suppressed). Counts are INT64; the rest DOUBLE or STRING.
  * - "plan_months" (table): ward_code, ward_name, month (YYYY-MM), count,
@@ -110,19 +123,49 @@ SM_API const char *sm_plan_default_rules(void);
  *   ward.
  * - "plan_actions" (table): ward_code, ward_name, rule, action, trigger (the
  *   number that triggered it, "hot_cells = 4 (>= 1)"), variable, value.
+ * - "plan_kde_areas" (multipolygons): ward_code, ward_name, level (50, 75,
+ *   90), area_m2, ward_share (0..1 of the ward's area): the borough KDE's
+ *   hot-spot areas (sm_kde_run() with the wards, the data-driven bandwidth
+ *   and cell, every burglary of the period) intersected with each ward; a row
+ *   per ward and level with a part in it.
+ * - "plan_promap_cells" (polygons): ward_code, ward_name, cell_id (row x
+ *   width + column of the forecast's grid, row 0 northernmost), rank (among
+ *   the borough's top cells), expected (the cell's ProMap risk): ProMap's
+ *   top 5% cells for the month after the last whose centre is in a ward.
  * CSV companions: OUT_months.csv, OUT_streets.csv, OUT_repeats.csv,
- * OUT_hot_cells.csv, OUT_actions.csv.
+ * OUT_hot_cells.csv, OUT_actions.csv, OUT_kde_areas.csv,
+ * OUT_promap_cells.csv.
  *
  * An analysis the data cannot support (too few incidents for the optimised
  * fishnet, every ward with the same count, no pair within the near-repeat
- * bands) leaves its columns NULL and says why in the metadata (gi_note,
- * fishnet_note, near_repeat_note) and in the figures' texts.
+ * bands, fewer than 10 months or 3 wards with burglaries for the emerging
+ * hot spots, a KDE bandwidth smaller than its cell) leaves its columns NULL
+ * (its layer empty, with its columns) and says why in the metadata (gi_note,
+ * fishnet_note, near_repeat_note, emerging_note, kde_note, promap_note,
+ * backtest_note) and in the figures' texts. emerging_note also says when the
+ * data is thin (fewer than 1 burglary per location and month on average).
+ *
+ * The back-test (sm_backtest_run(): ProMap, the KDE and last month's counts,
+ * each month predicted from the months before it, scored at 5% coverage on
+ * the forecast's grid) scores the period's last 12 months when it has 24 or
+ * more; with fewer its figures are NaN and backtest_note says "not enough
+ * data: 18 months; the back-test needs 24 (...)".
  *
  * Figures: "wards" (in the plan), "points", "points_in_wards",
  * "points_outside_wards", "months", "borough_total", "borough_last12",
  * "borough_rate_per_1000" (NaN without households), "near_repeat_significant",
- * "hot_cells", "actions". Texts: "period_first", "period_last", "nr_window",
- * "gi_note", "fishnet_note", "near_repeat_note", "time_note".
+ * "hot_cells", "actions", "backtest_steps" (months scored),
+ * "backtest_hit_rate_promap", "backtest_pai_promap", "backtest_hit_rate_kde",
+ * "backtest_pai_kde", "backtest_hit_rate_last_month",
+ * "backtest_pai_last_month" (means over the months scored; NaN when not
+ * run), "promap_cells" (the borough's top cells; NaN when not run). Texts:
+ * "period_first", "period_last", "nr_window", "gi_note", "fishnet_note",
+ * "near_repeat_note", "time_note", "emerging_note", "kde_note",
+ * "promap_note", "promap_month" (the month forecast, "2025-03"),
+ * "backtest_note" (one sentence: "ProMap found 33% of next month's
+ * burglaries in 5% of the area (PAI 6.5); KDE 37%; last month's counts 23%
+ * (...)"). The layers' metadata carry the notes too, and "backtest" (the
+ * means, full precision) when the back-test ran.
  *
  * @param points the burglaries, with dates (not empty); @param areas the wards (required).
  * @param opts NULL = defaults.

@@ -11,7 +11,7 @@ enum {
   SM_PV_SHARE_PCT, SM_PV_HOUSEHOLDS, SM_PV_RATE, SM_PV_BOROUGH_RATE, SM_PV_GI_CLASS, SM_PV_LISA_CLASS,
   SM_PV_HOT_CELLS, SM_PV_HOT_CELLS_99, SM_PV_HOT_CELLS_95, SM_PV_HOT_CELLS_90, SM_PV_REPEAT_LOCATIONS,
   SM_PV_REPEAT_INCIDENTS, SM_PV_TOP_STREET, SM_PV_NR_SIGNIFICANT, SM_PV_NR_DISTANCE, SM_PV_NR_MONTHS,
-  SM_PV_NR_WINDOW, SM_PV_END_
+  SM_PV_NR_WINDOW, SM_PV_PROMAP_CELLS, SM_PV_PROMAP_SHARE_PCT, SM_PV_EMERGING_CATEGORY, SM_PV_END_
 };
 
 /* One ward's value of a variable. */
@@ -85,6 +85,7 @@ typedef struct sm__plan_where {
   int nr_months;        /* the largest time band end (months) with a significant cell */
   char *nr_window;      /* in words */
   char *nr_cells;       /* the significant cells' sentences, "; " between */
+  double fishnet_cell_m, fishnet_band_m; /* the optimised fishnet's cell and distance band (with fishnet_ok) */
 } sm__plan_where;
 
 /* Runs Gi* and local Moran with the wards as units, Gi* on the optimised fishnet, the Knox test. only: the ward
@@ -92,5 +93,42 @@ typedef struct sm__plan_where {
 sm_status sm__plan_where_run(sm_ctx *ctx, const sm_points *points, const sm_areas *areas, unsigned permutations,
                              uint64_t seed, long only, sm__plan_where *w);
 void sm__plan_where_free(sm__plan_where *w);
+/* The centre of the bounding box of a (multi)polygon's first ring (a grid cell's centre); 0 when not a polygon. */
+int sm__plan_cell_centre(const unsigned char *wkb, size_t n, double *x, double *y);
+
+/* ---- what next, and the remaining where (plan_next.c) -------------------------------------------------- */
+#define SM__PLAN_KDE_LEVELS 3
+typedef struct sm__plan_next {
+  /* emerging hot spots: the wards as locations, and the optimised fishnet's cells */
+  int em_ok, emc_ok;
+  int *em_category;        /* per ward: sm_ehsa_category, -1 when the ward is not a location (no burglary) */
+  int (*em_cells)[17];     /* per ward: cells whose centre is in it, by category */
+  char *em_note;
+  /* KDE hot-spot areas clipped to the wards */
+  int kde_ok;
+  double (*kde_m2)[SM__PLAN_KDE_LEVELS]; /* per ward: area of the 50, 75, 90% areas in it */
+  sm_layer *kde_areas;     /* plan_kde_areas */
+  char *kde_note;
+  /* ProMap's forecast of the month after the last: its top cells per ward */
+  int pm_ok;
+  int64_t *pm_cells;
+  double *pm_share;
+  size_t pm_top;           /* the borough's top cells */
+  char pm_month[16];
+  sm_layer *pm_layer;      /* plan_promap_cells */
+  char *pm_note;
+  /* the borough's back-test at 5% coverage */
+  int bt_ok;
+  double bt_steps, bt_hit[3], bt_pai[3]; /* promap, kde, last month; NaN when not run */
+  char *bt_note;
+} sm__plan_next;
+
+extern const double SM__PLAN_KDE_PERCENTS[SM__PLAN_KDE_LEVELS];
+
+/* Runs the emerging hot spot analyses, the borough KDE's hot-spot areas in the wards, ProMap's forecast and the
+ * back-test. T: months in the period. only: the ward whose rows the layers keep, -1 every ward. */
+sm_status sm__plan_next_run(sm_ctx *ctx, const sm_points *points, const sm_areas *areas, const sm__plan_where *where,
+                            size_t T, long only, sm__plan_next *n);
+void sm__plan_next_free(sm__plan_next *n);
 
 #endif

@@ -38,6 +38,7 @@ typedef struct sm__plan {
   sm__plan_ward *w;
   size_t *order;       /* wards by rank, then code */
   sm__plan_where where;
+  sm__plan_next next;
   sm__plan_rules rules;
   char *time_note, *period;
 } sm__plan;

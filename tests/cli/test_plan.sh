@@ -10,9 +10,10 @@ for j in 1 2; do
   assert_exit 0 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" --households "$hh" --suppress-below 3 -o "$d/p.csv" -j "$j"
   assert_stderr_contains "20 wards, 6,051 burglaries in them from 2022-03 to 2025-02 (36 months); 365 in no ward"
   assert_stderr_contains " 1. Bloomsbury (E05013653): 700 burglaries, no clear trend"
+  assert_stderr_contains "back-test: ProMap found 33% of next month's burglaries in 5% of the area (PAI 6.5); KDE 37%"
   assert_no_temp_files "$d"
 done
-for f in p p_months p_streets p_repeats p_hot_cells p_actions; do
+for f in p p_months p_streets p_repeats p_hot_cells p_actions p_kde_areas p_promap_cells; do
   assert_same_bytes "$WORKDIR/j1/$f.csv" "$WORKDIR/j2/$f.csv"
 done
 assert_eq "plan_wards header" "ward_code,ward_name,rank,total,total_text,last12,last12_text" \
@@ -22,7 +23,11 @@ assert_eq "plan_wards header" "ward_code,ward_name,rank,total,total_text,last12,
 assert_exit 0 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" --ward E05013655 -o "$WORKDIR/one.gpkg" -q
 assert_eq "one ward" "1" "$(sql_value "$WORKDIR/one.gpkg" "SELECT count(*) FROM plan_wards")"
 assert_eq "its months" "36" "$(sql_value "$WORKDIR/one.gpkg" "SELECT count(*) FROM plan_months")"
-for l in plan_wards plan_months plan_streets plan_repeats plan_hot_cells plan_actions; do
+assert_eq "its ProMap cells" "$(sql_value "$WORKDIR/one.gpkg" "SELECT promap_cells FROM plan_wards")" \
+  "$(sql_value "$WORKDIR/one.gpkg" "SELECT count(*) FROM plan_promap_cells WHERE ward_code = 'E05013655'")"
+assert_eq "its KDE areas only" "0" \
+  "$(sql_value "$WORKDIR/one.gpkg" "SELECT count(*) FROM plan_kde_areas WHERE ward_code != 'E05013655'")"
+for l in plan_wards plan_months plan_streets plan_repeats plan_hot_cells plan_actions plan_kde_areas plan_promap_cells; do
   assert_eq "$l option_ward" "E05013655" \
     "$(sql_value "$WORKDIR/one.gpkg" "SELECT value FROM safemap_metadata WHERE layer = '$l' AND key = 'option_ward'")"
 done

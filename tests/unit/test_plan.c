@@ -405,6 +405,135 @@ static void rules_documented(void **state) {
   }
 }
 
+/* What next with 10 months: the back-test's figures are NaN with the reason; the KDE (a bandwidth of a few metres
+ * from points a few metres apart) and the emerging hot spots (one ward with burglaries) are left out with the
+ * reason, their columns NULL and their layer kept with its columns; ProMap's forecast runs, and a ward with no
+ * burglary gets promap_cells 0. */
+static void next_too_short(void **state) {
+  (void)state;
+  sm_points *p = series_points(CAMDEN_TOWN, WORKED, 10);
+  sm_plan_options o = SM_PLAN_OPTIONS_INIT;
+  o.permutations = 9;
+  sm_result *r = NULL;
+  assert_ok(ctx, sm_plan_run(ctx, &r, p, wards, &o));
+  const char *bt[] = {"backtest_steps", "backtest_hit_rate_promap", "backtest_pai_promap", "backtest_hit_rate_kde",
+                      "backtest_pai_kde", "backtest_hit_rate_last_month", "backtest_pai_last_month"};
+  for (size_t k = 0; k < sizeof bt / sizeof *bt; k++) assert_true(isnan(sm_result_figure(r, bt[k])));
+  assert_string_equal(sm_result_text(r, "backtest_note"), "not enough data: 10 months; the back-test needs 24 (a year "
+                                                          "to learn from and the last 12 months to score)");
+  const sm_layer *L = sm_result_layer_named(r, "plan_wards");
+  assert_string_equal(sm_layer_metadata_get(L, "backtest_note"), sm_result_text(r, "backtest_note"));
+  assert_contains(sm_result_text(r, "kde_note"), "the KDE hot-spot areas not computed: ");
+  assert_contains(sm_result_text(r, "emerging_note"), "the emerging hot spots of the wards not computed: ");
+  size_t i = row_of(L, CAMDEN_TOWN), z = row_of(L, "E05013652");
+  assert_true(sm_layer_is_null(L, i, (size_t)col(L, "kde_area_50_m2")));
+  assert_true(sm_layer_is_null(L, i, (size_t)col(L, "emerging_category")));
+  assert_true(sm_layer_is_null(L, i, (size_t)col(L, "emerging_cells")));
+  const sm_layer *K = sm_result_layer_named(r, "plan_kde_areas");
+  assert_int_equal(sm_layer_feature_count(K), 0);
+  assert_int_equal(sm_layer_field_count(K), 5);
+  /* ProMap: the burglaries' ward holds top cells of the forecast (its neighbours within 400 m the others); a ward
+   * far from them has 0 */
+  assert_string_equal(sm_result_text(r, "promap_month"), "2024-11");
+  const sm_layer *C = sm_result_layer_named(r, "plan_promap_cells");
+  int64_t cells = sm_layer_get_int(L, i, (size_t)col(L, "promap_cells")), all = 0;
+  for (size_t k = 0; k < sm_layer_feature_count(L); k++) all += sm_layer_get_int(L, k, (size_t)col(L, "promap_cells"));
+  assert_true(cells >= 1);
+  assert_int_equal((int64_t)sm_layer_feature_count(C), all);
+  double share = sm_layer_get_double(L, i, (size_t)col(L, "promap_share"));
+  assert_true(share > 0 && share <= 1);
+  assert_int_equal(sm_layer_get_int(L, z, (size_t)col(L, "promap_cells")), 0);
+  assert_true(sm_layer_get_double(L, z, (size_t)col(L, "promap_share")) == 0);
+  assert_contains(sm_layer_get_string(L, i, (size_t)col(L, "actions")), "Patrols next month in ProMap's top cells");
+  sm_result_destroy(r);
+  sm_points_destroy(p);
+}
+
+/* 30 months of burglaries around four wards' centres (a few each month, within 250 m): the back-test
+ * scores the last 12 months; the emerging hot spots, the KDE areas and ProMap's cells are there, and the wards
+ * without a burglary get promap_cells 0 and no emerging category. */
+static void next_30_months(void **state) {
+  (void)state;
+  const char *codes[4] = {CAMDEN_TOWN, "E05013653", "E05013662", "E05013660"};
+  size_t n = 0, cap = 30 * 4 * 6;
+  double *x = malloc(cap * sizeof *x), *y = malloc(cap * sizeof *y);
+  int64_t *t = malloc(cap * sizeof *t);
+  uint64_t lcg = 1;
+  for (size_t m = 0; m < 30; m++)
+    for (size_t w = 0; w < 4; w++) {
+      double cx, cy;
+      assert_true(sm_areas_centroid(wards, ward_index(codes[w]), &cx, &cy));
+      for (size_t j = 0; j < 2 + (m + w) % 4; j++) {
+        char d[32];
+        snprintf(d, sizeof d, "%04zu-%02zu", 2022 + m / 12, m % 12 + 1);
+        sm_time_res res;
+        assert_int_equal(sm_time_parse(d, strlen(d), &t[n], &res), SM_OK);
+        lcg = lcg * 6364136223846793005u + 1442695040888963407u;
+        x[n] = cx + (double)((lcg >> 33) % 500) - 250;
+        lcg = lcg * 6364136223846793005u + 1442695040888963407u;
+        y[n] = cy + (double)((lcg >> 33) % 500) - 250;
+        n++;
+      }
+    }
+  sm_points *p = NULL;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", n, x, y, t, NULL));
+  free(x), free(y), free(t);
+  sm_plan_options o = SM_PLAN_OPTIONS_INIT;
+  o.permutations = 9;
+  sm_result *r = NULL;
+  assert_ok(ctx, sm_plan_run(ctx, &r, p, wards, &o));
+  assert_true(sm_result_figure(r, "backtest_steps") == 12);
+  const char *rates[] = {"backtest_hit_rate_promap", "backtest_hit_rate_kde", "backtest_hit_rate_last_month"};
+  for (size_t k = 0; k < 3; k++) {
+    double h = sm_result_figure(r, rates[k]);
+    assert_true(h >= 0 && h <= 1);
+  }
+  assert_true(sm_result_figure(r, "backtest_pai_promap") > 0);
+  assert_contains(sm_result_text(r, "backtest_note"), "% of next month's burglaries in 5% of the area (PAI ");
+  assert_contains(sm_result_text(r, "backtest_note"), "the 12 months scored, 2023-07 to 2024-06");
+  const sm_layer *L = sm_result_layer_named(r, "plan_wards");
+  int64_t cells = 0;
+  double share = 0, m2 = 0;
+  for (size_t w = 0; w < 4; w++) {
+    size_t i = row_of(L, codes[w]);
+    assert_false(sm_layer_is_null(L, i, (size_t)col(L, "emerging_category")));
+    if (sm_layer_is_null(L, i, (size_t)col(L, "emerging_cells")))
+      fail_msg("no emerging_cells: %s / %s", sm_result_text(r, "fishnet_note"), sm_result_text(r, "emerging_note"));
+    cells += sm_layer_get_int(L, i, (size_t)col(L, "promap_cells"));
+    share += sm_layer_get_double(L, i, (size_t)col(L, "promap_share"));
+    double a50 = sm_layer_get_double(L, i, (size_t)col(L, "kde_area_50_m2")),
+           a90 = sm_layer_get_double(L, i, (size_t)col(L, "kde_area_90_m2"));
+    assert_true(a50 <= a90);
+    m2 += a90;
+  }
+  assert_true(cells >= 1 && share > 0 && share <= 1 + 1e-12 && m2 > 0);
+  size_t z = row_of(L, "E05013656"); /* Fortune Green, in the west: no burglary */
+  assert_int_equal(sm_layer_get_int(L, z, (size_t)col(L, "promap_cells")), 0);
+  assert_true(sm_layer_is_null(L, z, (size_t)col(L, "emerging_category")));
+  /* plan_kde_areas: its rows sum to the wards' columns, level by level */
+  const sm_layer *K = sm_result_layer_named(r, "plan_kde_areas");
+  double sum90 = 0;
+  for (size_t k = 0; k < sm_layer_feature_count(K); k++) {
+    double share_k = sm_layer_get_double(K, k, (size_t)col(K, "ward_share"));
+    assert_true(share_k > 0 && share_k <= 1 + 1e-9);
+    if (sm_layer_get_int(K, k, (size_t)col(K, "level")) == 90)
+      sum90 += sm_layer_get_double(K, k, (size_t)col(K, "area_m2"));
+  }
+  double all90 = 0;
+  for (size_t i = 0; i < sm_layer_feature_count(L); i++)
+    if (!sm_layer_is_null(L, i, (size_t)col(L, "kde_area_90_m2")))
+      all90 += sm_layer_get_double(L, i, (size_t)col(L, "kde_area_90_m2"));
+  assert_true(fabs(sum90 - all90) <= 1e-9 * all90);
+  /* plan_promap_cells: one row per ward top cell, ranked */
+  const sm_layer *C = sm_result_layer_named(r, "plan_promap_cells");
+  int64_t all = 0;
+  for (size_t i = 0; i < sm_layer_feature_count(L); i++) all += sm_layer_get_int(L, i, (size_t)col(L, "promap_cells"));
+  assert_int_equal((int64_t)sm_layer_feature_count(C), all);
+  assert_true(all <= (int64_t)sm_result_figure(r, "promap_cells"));
+  sm_result_destroy(r);
+  sm_points_destroy(p);
+}
+
 static void options(void **state) {
   (void)state;
   sm_plan_options o;
@@ -435,6 +564,7 @@ int main(void) {
       cmocka_unit_test(households_not_a_number), cmocka_unit_test(households_no_column),
       cmocka_unit_test(ward_unknown),         cmocka_unit_test(no_dates),
       cmocka_unit_test(rules_documented),     cmocka_unit_test(options),
+      cmocka_unit_test(next_too_short),       cmocka_unit_test(next_30_months),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
