@@ -140,6 +140,9 @@ demo() {
   say "safemap forecast --backtest -> $out/camden_burglary_backtest.csv (ProMap vs KDE vs last month, hit rate and PAI at 5%)"
   "$sm" forecast data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --backtest \
     -o "$out/camden_burglary_backtest.csv" --overwrite 2>&1 | tail -n 2
+  say "safemap report -> $out/camden_report (the whole pack: every analysis, the map, the ward plans, a front page)"
+  "$sm" report data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg --permutations 99 --seed 1 \
+    -o "$out/camden_report" --overwrite
   say "safemap audit -> $out/holborn_audit.gpkg (Camden's lamps on Holborn and Bloomsbury's streets at 01:00, VAWG crimes)"
   "$sm" audit --streets data/streets/holborn_bloomsbury_osm.gpkg \
     --lights data/lighting/camden_lamps_holborn_bloomsbury.csv data/police/city_of_london_2023_holborn \

@@ -34,7 +34,29 @@ typedef struct rep {
   size_t ns;
   char *first, *last; /* the period, "2022-03" */
   size_t tiles;
+  /* the analyses' warnings, said on the front page (and at INFO on the caller's log, not as warnings) */
+  sm_log_fn log;
+  sm_log_level log_level;
+  void *log_user;
+  sm_buf warnings;
+  size_t n_warnings;
 } rep;
+
+static sm_status esc(sm_buf *b, const char *s);
+
+static void report_log(sm_log_level level, const char *msg, void *user) {
+  rep *R = user;
+  if (level == SM_LOG_WARNING) {
+    if (R->n_warnings < 20) {
+      sm__buf_printf(&R->warnings, "<li>");
+      esc(&R->warnings, msg);
+      sm__buf_printf(&R->warnings, "</li>\n");
+    }
+    R->n_warnings++;
+    level = SM_LOG_INFO;
+  }
+  if (R->log && level <= R->log_level) R->log(level, msg, R->log_user);
+}
 
 sm_status sm_report_options_init(sm_report_options *o, int version) {
   if (!o || version != SM_REPORT_OPTIONS_VERSION) return SM_E_INVALID_ARG;
@@ -492,6 +514,9 @@ static sm_status front_page(rep *R, const char *title, double seconds) {
     if (!st) st = esc(&b, R->sec[i].title);
     if (!st) st = sm__buf_printf(&b, "</h2>\n<p>%s</p>\n</section>\n", R->sec[i].text);
   }
+  if (!st && R->n_warnings)
+    st = sm__buf_printf(&b, "<section class=\"note\">\n<h2>Notes from the analyses</h2>\n<ul>\n%s</ul>%s\n</section>\n",
+                        R->warnings.s ? R->warnings.s : "", R->n_warnings > 20 ? "<p>(the first 20)</p>" : "");
   if (!st)
     st = sm__buf_printf(&b,
                         "<footer>Made with safemap %s in %.1f s. Crime data: police.uk, Contains public sector "
@@ -532,10 +557,15 @@ sm_status sm_report_run(sm_ctx *ctx, const sm_points *points, const sm_areas *ar
   int made = !st;
   static const char *const STEP[] = {"counting", "density", "hot wards", "hot cells", "emerging hot spots",
                                      "near repeats", "scan", "forecast", "ward plans", "map and files"};
+  /* the analyses' warnings go to the front page; each analysis's progress into its tenth */
+  R.log = ctx->log, R.log_level = ctx->log_level, R.log_user = ctx->log_user;
+  ctx->log = report_log, ctx->log_user = &R, ctx->log_level = SM_LOG_DEBUG;
   for (int k = 0; k < 10 && !st; k++) {
     st = sm__progress(ctx, k / 10.0, STEP[k]);
     if (st) break;
     sm__log(ctx, SM_LOG_INFO, "report: %s", STEP[k]);
+    double saved[2];
+    sm__progress_push(ctx, k / 10.0, (k + 1) / 10.0, saved);
     switch (k) {
     case 0: st = do_count(&R); break;
     case 1: st = do_kde(&R); break;
@@ -557,7 +587,9 @@ sm_status sm_report_run(sm_ctx *ctx, const sm_points *points, const sm_areas *ar
       sm__free(p), sm__free(m), sm__free(t);
     }
     }
+    sm__progress_pop(ctx, saved);
   }
+  ctx->log = R.log, ctx->log_user = R.log_user, ctx->log_level = R.log_level;
   char *title = NULL;
   if (!st) {
     title = o->title ? sm__strdup(o->title)
@@ -588,6 +620,6 @@ sm_status sm_report_run(sm_ctx *ctx, const sm_points *points, const sm_areas *ar
   if (!st) sm__progress(ctx, 1.0, "report written");
   for (size_t i = 0; i < R.ns; i++) sm__free(R.sec[i].title), sm__free(R.sec[i].text);
   sm_result_destroy(R.all);
-  sm__free(R.tmp), sm__free(R.first), sm__free(R.last), sm__free(title);
+  sm__free(R.tmp), sm__free(R.first), sm__free(R.last), sm__free(title), sm__free(R.warnings.s);
   return st;
 }

@@ -477,6 +477,10 @@ static sm_status style_of(sm_ctx *ctx, const sm_layer *l, const char *want, sm_s
     f = sm_layer_field_index(l, "risk");
     NEW(SM_STYLE_CLASSES, "risk", "Forecast top cells (risk)", NULL);
     st = field_classes(ctx, s, l, f, "reds", 4, SM_CLASSES_QUANTILE, 0.8, NULL, 0);
+  } else if (!strcmp(name, "promap_areas") && HAS("share")) {
+    f = sm_layer_field_index(l, "share");
+    NEW(SM_STYLE_CLASSES, "share", "Next month's forecast areas (share of expected burglaries)", NULL);
+    st = field_classes(ctx, s, l, f, "reds", 4, SM_CLASSES_QUANTILE, 0.8, NULL, 0);
   } else if (!want && !strcmp(name, "scan_clusters")) {
     NEW(SM_STYLE_SINGLE, NULL, "Space-time scan clusters", NULL);
     hex("#e31a1c", 90, s->single);
