@@ -136,11 +136,41 @@ static sm_status map_layer(rep *R, sm_layer *l) {
   char *dir = sm__asprintf("%s/map", R->tmp);
   if (!dir) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
   sm_tiles_options to = SM_TILES_OPTIONS_INIT;
-  to.format = SM_TILES_XYZ, to.name = sm_layer_name(l);
+  to.format = SM_TILES_XYZ, to.name = sm_layer_name(l), to.max_zoom = 14; /* cells of 50 m and more: 8 px and more */
   sm_tiles_info info;
   sm_status st = sm_tiles_vector(R->ctx, &l, 1, dir, &to, &info);
   if (!st) R->tiles += info.tiles;
   sm__free(dir);
+  return st;
+}
+
+/* The rows of L whose INT64 field `field` is not 0 (the significant cells), as a new layer `name` for the map. */
+static sm_status nonzero_rows(sm_ctx *ctx, const sm_layer *L, const char *field, const char *name, sm_layer **out) {
+  *out = NULL;
+  long f = sm_layer_field_index(L, field);
+  if (f < 0) return SM_OK;
+  sm_layer *l = NULL;
+  sm_status st = sm_layer_create(ctx, &l, name, sm_layer_geom_type(L), sm_layer_crs(L));
+  size_t nf = sm_layer_field_count(L);
+  for (size_t c = 0; c < nf && !st; c++) st = sm_layer_add_field(ctx, l, sm_layer_field_name(L, c), sm_layer_field_type(L, c), NULL);
+  for (size_t i = 0; i < sm_layer_metadata_count(L) && !st; i++)
+    st = sm_layer_set_metadata(ctx, l, sm_layer_metadata_key(L, i), sm_layer_metadata_value(L, i));
+  for (size_t r = 0; r < sm_layer_feature_count(L) && !st; r++) {
+    if (sm_layer_is_null(L, r, (size_t)f) || sm_layer_get_int(L, r, (size_t)f) == 0) continue;
+    size_t n = 0, row = 0;
+    const unsigned char *wkb = sm_layer_get_wkb(L, r, &n);
+    st = sm_layer_add_feature(ctx, l, wkb, n, &row);
+    for (size_t c = 0; c < nf && !st; c++) {
+      if (sm_layer_is_null(L, r, c)) continue;
+      switch (sm_layer_field_type(L, c)) {
+      case SM_FIELD_INT64: st = sm_layer_set_int(ctx, l, row, c, sm_layer_get_int(L, r, c)); break;
+      case SM_FIELD_DOUBLE: st = sm_layer_set_double(ctx, l, row, c, sm_layer_get_double(L, r, c)); break;
+      default: st = sm_layer_set_string(ctx, l, row, c, sm_layer_get_string(L, r, c));
+      }
+    }
+  }
+  if (st) sm_layer_destroy(l);
+  else *out = l;
   return st;
 }
 
@@ -212,7 +242,12 @@ static sm_status do_hotspots(rep *R, int cells) {
                      "%.0f wards (queen contiguity): %.0f hot and %.0f cold at 90%% or more after the false discovery "
                      "rate correction; global Moran's I %.3f (p %.2g).",
                      units, hot, cold, fig(r, "global_moran_i"), fig(r, "global_moran_p"));
-  if (!st && cells && sm_result_layer_count(r)) st = map_layer(R, sm_result_layer(r, 0));
+  if (!st && cells && sm_result_layer_count(r)) { /* the map: the hot and cold cells alone */
+    sm_layer *sig = NULL;
+    st = nonzero_rows(R->ctx, sm_result_layer(r, 0), "gi_bin_fdr", "hot_cold_cells", &sig);
+    if (!st && sig) st = map_layer(R, sig);
+    sm_layer_destroy(sig);
+  }
   if (!st) st = adopt(R, r, cells ? "cells_" : "wards_");
   sm_result_destroy(r);
   return st;
@@ -559,12 +594,13 @@ sm_status sm_report_run(sm_ctx *ctx, const sm_points *points, const sm_areas *ar
                                      "near repeats", "scan", "forecast", "ward plans", "map and files"};
   /* the analyses' warnings go to the front page; each analysis's progress into its tenth */
   R.log = ctx->log, R.log_level = ctx->log_level, R.log_user = ctx->log_user;
-  ctx->log = report_log, ctx->log_user = &R, ctx->log_level = SM_LOG_DEBUG;
+  ctx->log = report_log, ctx->log_user = &R;
+  if (!R.log || ctx->log_level < SM_LOG_WARNING) ctx->log_level = SM_LOG_WARNING; /* warnings always, for the page */
   for (int k = 0; k < 10 && !st; k++) {
     st = sm__progress(ctx, k / 10.0, STEP[k]);
     if (st) break;
     sm__log(ctx, SM_LOG_INFO, "report: %s", STEP[k]);
-    double saved[2];
+    double saved[2], tk = sm__now();
     sm__progress_push(ctx, k / 10.0, (k + 1) / 10.0, saved);
     switch (k) {
     case 0: st = do_count(&R); break;
@@ -588,6 +624,7 @@ sm_status sm_report_run(sm_ctx *ctx, const sm_points *points, const sm_areas *ar
     }
     }
     sm__progress_pop(ctx, saved);
+    sm__log(ctx, SM_LOG_DEBUG, "report: %s took %.2f s", STEP[k], sm__now() - tk);
   }
   ctx->log = R.log, ctx->log_user = R.log_user, ctx->log_level = R.log_level;
   char *title = NULL;

@@ -49,7 +49,7 @@ assert_eq "every top cell in one area" "$n_top" "$n_cells"
 n_areas=$(sql_value "$out/r1/report.gpkg" "SELECT count(*) FROM promap_areas")
 [ "$n_areas" -lt "$n_top" ] || fail "ProMap's $n_top top cells were not merged ($n_areas areas)"
 # the map: the surface, the hot-spot areas, the hot cells and ProMap's areas
-for ts in kde kde_hotspot_areas hotspots promap_areas; do
+for ts in kde kde_hotspot_areas hot_cold_cells promap_areas; do
   grep -q "\"name\": \"$ts\"" "$out/r1/map/safemap_map.json" || fail "the map lacks $ts"
 done
 # the plans
