@@ -36,6 +36,12 @@ test -f "$WORKDIR/h.gpkg"
 LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/emerging_wards" "$pts" "$wards" > "$WORKDIR/e.txt"
 grep -q '20 wards x 36 months: 41 hot ward-months after FDR' "$WORKDIR/e.txt" || { echo "FAIL: emerging example"; cat "$WORKDIR/e.txt"; exit 1; }
 grep -q 'Holborn & Covent Garden *No Pattern Detected' "$WORKDIR/e.txt" || { echo "FAIL: emerging example (ward)"; cat "$WORKDIR/e.txt"; exit 1; }
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/hotspot_map" "$pts" "$wards" "$WORKDIR/map" > "$WORKDIR/m.txt"
+grep -q 'tiles of 284 hot and 403 cold cells' "$WORKDIR/m.txt" || { echo "FAIL: map example"; cat "$WORKDIR/m.txt"; exit 1; }
+test -f "$WORKDIR/map/index.html"
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/burglary_report" "$pts" "$wards" "$WORKDIR/rep" > "$WORKDIR/r.txt"
+grep -q '^10 sections' "$WORKDIR/r.txt" || { echo "FAIL: report example"; cat "$WORKDIR/r.txt"; exit 1; }
+test -f "$WORKDIR/rep/index.html"
 LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/near_repeat" "$pts" > "$WORKDIR/n.txt"
 grep -q '6416 incidents, 20579320 pairs' "$WORKDIR/n.txt" || { echo "FAIL: near-repeat example"; cat "$WORKDIR/n.txt"; exit 1; }
 grep -q '^same location  0-1 months        1374 pairs' "$WORKDIR/n.txt" || { echo "FAIL: near-repeat example (cell)"; cat "$WORKDIR/n.txt"; exit 1; }
