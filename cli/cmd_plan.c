@@ -6,8 +6,8 @@
 
 static const cli_command PLAN = {
     "plan",
-    "POINTS... --wards W -o OUT.gpkg|OUT.csv [--households CSV] [--ward CODE]\n"
-    "[--suppress-below K] [--rules FILE] [options]",
+    "POINTS... --wards W -o DIR|OUT.gpkg|OUT.csv [--households CSV] [--ward CODE]\n"
+    "[--suppress-below K] [--rules FILE] [--title TEXT] [options]",
     "The numbers of a burglary plan for every ward: how many and which way (the whole\n"
     "period, the last 12 months against the 12 before, the Mann-Kendall trend of the\n"
     "monthly counts, the peak calendar months, rank and share in the borough, with\n"
@@ -25,6 +25,11 @@ static const cli_command PLAN = {
     "Dates finer than months are counted in their calendar month. A trend needs 24\n"
     "months and the year-on-year change 24: with fewer they say \"not enough data\" and why.\n"
     "\n"
+    "-o DIR (a name without .gpkg or .csv) makes a folder of pages people read:\n"
+    "DIR/index.html (every ward ranked, linked) and DIR/<ward code>.html per ward (the\n"
+    "numbers, a chart of the months, a map, streets, repeats, the near-repeat window,\n"
+    "next month's forecast, the actions; opens offline, prints on A4), with every figure\n"
+    "in DIR/plans.gpkg and DIR/plans*.csv.\n"
     "OUT.gpkg gets the layers plan_wards (ward polygons, ranked), plan_months (ward x\n"
     "month, zeros included, with the rolling 12-month total), plan_streets, plan_repeats\n"
     "(points), plan_hot_cells (polygons), plan_actions, plan_kde_areas and\n"
@@ -32,7 +37,10 @@ static const cli_command PLAN = {
     "OUT_months.csv, OUT_streets.csv, OUT_repeats.csv, OUT_hot_cells.csv, OUT_actions.csv,\n"
     "OUT_kde_areas.csv, OUT_promap_cells.csv. --suppress-below K publishes every count of\n"
     "burglaries below K as NULL with \"fewer than K\" in its text column.\n",
-    "# Camden's 20 wards, March 2022 to February 2025\n"
+    "# Camden's 20 wards, March 2022 to February 2025, as pages and files in a folder\n"
+    "safemap plan data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o camden_plans\n"
+    "xdg-open camden_plans/index.html\n"
+    "# the numbers alone, as a GeoPackage\n"
     "safemap plan data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o camden_plan.gpkg\n"
     "ogrinfo camden_plan.gpkg -sql \"SELECT ward_name, total, trend, actions FROM plan_wards LIMIT 5\"\n"
     "# one ward, for publication, with rates (households: ward code, households)\n"
@@ -73,6 +81,8 @@ static void summary(const cli_run *r) {
 int cmd_plan(int argc, char **argv) {
   sm_plan_options po;
   sm_plan_options_init(&po, SM_PLAN_OPTIONS_VERSION);
+  sm_plan_pages_options pages;
+  sm_plan_pages_options_init(&pages, SM_PLAN_PAGES_OPTIONS_VERSION);
   cli_opt opts[] = {
       CLI_O_STRING("households", &po.households, "CSV", "ward code and households per ward: rates per 1,000\n"
                                                         "households (every ward needs a number > 0)"),
@@ -84,19 +94,29 @@ int cmd_plan(int argc, char **argv) {
       CLI_O_STRING("rules", &po.rules, "FILE", "the action rules (default: the built-in ones, docs/plan_rules.md)"),
       CLI_O_UINT("permutations", &po.permutations, "N", 1, 1000000,
                  "of the near-repeat Knox test's dates (default 999)"),
+      CLI_O_STRING("title", &pages.title, "TEXT", "the pages' title (-o DIR; default: Burglary plans, FIRST to LAST)"),
+      CLI_O_FLAG("pdf", 0, &pages.pdf, "-o DIR: each page also as PDF on A4, through headless Chromium"),
       CLI_O_END};
   cli_run r;
-  if (!cli_start(&r, &PLAN, opts, CLI_NEEDS_INPUT | CLI_NEEDS_WARDS | CLI_NEEDS_OUTPUT | CLI_WITH_LABELS,
-                 "_months,_streets,_repeats,_hot_cells,_actions,_kde_areas,_promap_cells", argc, argv))
+  /* -o is a folder, a GeoPackage or a CSV: sm_plan_write_check() checks it */
+  if (!cli_start(&r, &PLAN, opts, CLI_NEEDS_INPUT | CLI_NEEDS_WARDS | CLI_NEEDS_OUTPUT | CLI_WITH_LABELS | CLI_OUTPUT_IS_DIR,
+                 NULL, argc, argv))
     return cli_finish(&r);
+  pages.overwrite = r.o.overwrite;
   po.seed = r.o.seed;
   if (po.households) cli_protect(&r, po.households);
   if (po.rules) cli_protect(&r, po.rules);
   sm_status st = sm_plan_options_check(r.ctx, &po);
+  if (!st) st = sm_plan_write_check(r.ctx, r.o.output, &pages); /* before the plan is computed */
   if (st) {
     cli_error(&r, st);
     return cli_finish(&r);
   }
-  if (cli_read(&r) && cli_write(&r, sm_plan_run(r.ctx, &r.result, r.points, r.areas, &po)) && cli_talk(&r)) summary(&r);
+  if (cli_read(&r)) {
+    st = sm_plan_run(r.ctx, &r.result, r.points, r.areas, &po);
+    if (!st) st = sm_plan_write(r.ctx, r.result, r.o.output, &pages);
+    if (st) cli_error(&r, st);
+    else if (cli_talk(&r)) summary(&r);
+  }
   return cli_finish(&r);
 }

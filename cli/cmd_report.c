@@ -19,8 +19,9 @@ static const cli_command REPORT = {
     "DIR/index.html is the front page (a finding per analysis, with its numbers);\n"
     "DIR/map/index.html the map (surface, hot-spot areas, hot cells, emerging wards,\n"
     "ProMap areas; offline); DIR/report.gpkg every layer and surface, each with how it\n"
-    "was made; DIR/plans.gpkg the ward plans. The folder is made under a temporary name\n"
-    "and moved into place when complete: a failed run leaves nothing.\n",
+    "was made; DIR/plans/ the ward plans (a page per ward, plans.gpkg). The folder is\n"
+    "made under a temporary name and moved into place when complete: a failed run\n"
+    "leaves nothing.\n",
     "# Camden's pack, March 2022 to February 2025\n"
     "safemap report data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o camden_report\n"
     "xdg-open camden_report/index.html\n",

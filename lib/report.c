@@ -510,14 +510,15 @@ static sm_status do_plan(rep *R) {
   const char *f = sm_result_text(r, "period_first"), *l = sm_result_text(r, "period_last");
   if (f && !R->first) R->first = sm__strdup(f);
   if (l && !R->last) R->last = sm__strdup(l);
-  char *path = sm__asprintf("%s/plans.gpkg", R->tmp);
-  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
-  st = path ? sm_result_write(R->ctx, r, path, &wo) : sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+  char *path = sm__asprintf("%s/plans", R->tmp);
+  sm_plan_pages_options pp = SM_PLAN_PAGES_OPTIONS_INIT;
+  st = path ? sm_plan_write(R->ctx, r, path, &pp) : sm__error(R->ctx, SM_E_NOMEM, "out of memory");
   sm__free(path);
   if (!st)
     st = add_section(R, title, 0,
                      "A plan for each of %.0f wards from %s to %s, with %.0f actions from the rules; the near-repeat "
-                     "window: %s. Every figure is in plans.gpkg.",
+                     "window: %s. Each ward's plan is a page in plans/ (printable on A4); every figure is in "
+                     "plans/plans.gpkg.",
                      fig(r, "wards"), f ? f : "?", l ? l : "?", fig(r, "actions"),
                      sm_result_text(r, "nr_window") ? sm_result_text(r, "nr_window") : "none found");
   sm_result_destroy(r);
@@ -541,8 +542,8 @@ static sm_status front_page(rep *R, const char *title, double seconds) {
   if (!st)
     st = sm__buf_printf(&b,
                         "</h1>\n<p class=\"sub\">%zu burglaries, %zu wards. <a href=\"map/index.html\">Open the map</a>"
-                        " (works offline) · every layer in <a href=\"report.gpkg\">report.gpkg</a> (open it in QGIS) · "
-                        "the ward plans in <a href=\"plans.gpkg\">plans.gpkg</a>.</p>\n",
+                        " (works offline) · <a href=\"plans/index.html\">the ward plans</a> · every layer in "
+                        "<a href=\"report.gpkg\">report.gpkg</a> (open it in QGIS).</p>\n",
                         sm_points_count(R->pts), sm_areas_count(R->areas));
   for (size_t i = 0; i < R->ns && !st; i++) {
     st = sm__buf_printf(&b, "<section%s>\n<h2>", R->sec[i].note ? " class=\"note\"" : "");

@@ -181,6 +181,55 @@ SM_API const char *sm_plan_default_rules(void);
 SM_API sm_status sm_plan_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
                              const sm_plan_options *opts);
 
+/** Options of sm_plan_write_pages(). Fields are only ever appended. */
+typedef struct sm_plan_pages_options {
+  int version;       /**< SM_PLAN_PAGES_OPTIONS_VERSION */
+  const char *title; /**< the pages' title; NULL (default) = "Burglary plans, FIRST to LAST" */
+  int overwrite;     /**< sm_plan_write(): 1 = replace an existing output */
+  int pdf;           /**< sm_plan_write() into a folder: 1 = each page also as PDF (NAME.pdf, A4) through headless
+                          Chromium ($SAFEMAP_CHROMIUM, else chromium on the PATH); without Chromium the write is
+                          refused before anything is computed (sm_plan_write_check()) */
+} sm_plan_pages_options;
+
+#define SM_PLAN_PAGES_OPTIONS_VERSION 1
+#define SM_PLAN_PAGES_OPTIONS_INIT {SM_PLAN_PAGES_OPTIONS_VERSION, NULL, 0, 0}
+
+/** Initialises options to their defaults. @return SM_OK, or SM_E_INVALID_ARG (NULL, unknown version). @since 0.3 */
+SM_API sm_status sm_plan_pages_options_init(sm_plan_pages_options *opts, int version);
+
+/**
+ * The plans as pages people read, from sm_plan_run()'s result alone: `dir/index.html` (every ward ranked, with
+ * its burglaries, last 12 months, change, trend, Gi* class, hot cells and number of actions, each ward linked)
+ * and `dir/<ward code>.html` per ward: the headline numbers; a chart of burglaries per month over the period (the
+ * last 12 months darker, suppressed months hatched) and of the mean by calendar month; a map (the ward's outline
+ * over its neighbours', its hot cells by confidence, the KDE hot-spot areas, next month's ProMap cells, the
+ * repeat locations, a scale bar and a north arrow, in the wards' CRS); the top streets and repeat locations; the
+ * near-repeat window; next month's forecast and how far to trust it (the back-test); the actions, each with the
+ * number that triggered it; and how the plan was made, with police.uk's attribution. Self-contained (CSS,
+ * charts and map inline as SVG: nothing from the network), and printable on A4 (a ward's plan on one to three
+ * pages). Counts suppressed in the plan (--suppress-below) read "fewer than K" here too.
+ * @return SM_OK, SM_E_INVALID_ARG (not a plan's result), SM_E_IO (cannot write), SM_E_NOMEM.
+ * @since 0.3
+ */
+SM_API sm_status sm_plan_write_pages(sm_ctx *ctx, const sm_result *plan, const char *dir,
+                                     const sm_plan_pages_options *opts);
+
+/**
+ * Writes the plans where `safemap plan -o PATH` puts them: PATH ending in .gpkg or .csv gets the layers
+ * (sm_result_write(), CSV companions beside it); any other PATH is a folder holding the pages
+ * (sm_plan_write_pages()), plans.gpkg and plans.csv with its companions (plans_months.csv, ...), made under a
+ * temporary name and moved into place complete. An existing output is replaced only with opts->overwrite.
+ * @return SM_OK, SM_E_IO (exists without overwrite, a folder that is a file, cannot write), SM_E_INVALID_ARG
+ *         (opts->pdf with a .gpkg or .csv), SM_E_UNSUPPORTED (opts->pdf without Chromium), SM_E_DEPENDENCY
+ *         (Chromium failed), SM_E_NOMEM.
+ * @since 0.3
+ */
+SM_API sm_status sm_plan_write(sm_ctx *ctx, const sm_result *plan, const char *path, const sm_plan_pages_options *opts);
+
+/** What sm_plan_write() refuses before a plan is computed: an output that exists without overwrite, a folder
+ * that is a file, a GeoPackage or CSV that cannot be written. @since 0.3 */
+SM_API sm_status sm_plan_write_check(sm_ctx *ctx, const char *path, const sm_plan_pages_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

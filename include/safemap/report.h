@@ -69,7 +69,8 @@ typedef struct sm_report_info {
  * - `map/`: the KDE surface, its hot-spot areas, the optimised Gi* cells, the
  *   wards' emerging categories and next month's ProMap areas as tiles with
  *   the offline map page (sm_tiles_result());
- * - `plans.gpkg` and `plans*.csv`: the ward plans (sm_plan_run()).
+ * - `plans/`: the ward plans (sm_plan_run()) as pages (plans/index.html, a page per ward) with every figure
+ *   in plans/plans.gpkg and plans/plans*.csv (sm_plan_write()).
  * @param points the burglaries with their months; @param areas the wards.
  * @param[out] info may be NULL.
  * @return SM_OK; SM_E_INVALID_ARG (bad options, no wards); SM_E_IO (the

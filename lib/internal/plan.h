@@ -131,4 +131,9 @@ sm_status sm__plan_next_run(sm_ctx *ctx, const sm_points *points, const sm_areas
                             size_t T, long only, sm__plan_next *n);
 void sm__plan_next_free(sm__plan_next *n);
 
+/* lib/plan_pdf.c: the browser that prints the pages ($SAFEMAP_CHROMIUM, else chromium, chromium-browser or
+ * google-chrome on the PATH; sm__malloc'd, NULL when none), and each DIR/NAME.html printed to DIR/NAME.pdf. */
+char *sm__chromium_path(void);
+sm_status sm__plan_write_pdf(sm_ctx *ctx, const char *dir);
+
 #endif

@@ -47,4 +47,26 @@ assert_no_file "$WORKDIR/bad.csv"
 assert_no_file "$WORKDIR/bad_months.csv"
 assert_exit 1 "$SAFEMAP" plan "$POINTS" -o "$WORKDIR/bad.csv"
 assert_no_file "$WORKDIR/bad.csv"
+
+# -o DIR: the pages, plans.gpkg and the CSVs; an existing folder kept without --overwrite; --pdf refused without
+# Chromium or with a file output, before anything is computed; nothing written
+pd="$WORKDIR/pages"
+assert_exit 0 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" --suppress-below 3 --title "Camden burglary plans" -o "$pd" -q
+for f in index.html E05013653.html plans.gpkg plans.csv plans_months.csv plans_actions.csv; do assert_file "$pd/$f"; done
+assert_eq "pages" 21 "$(ls "$pd"/*.html | wc -l)"
+grep -q '<title>Camden burglary plans</title>' "$pd/index.html" || fail "the index's title"
+grep -q 'Bloomsbury</h1>' "$pd/E05013653.html" || fail "Bloomsbury's page has no heading"
+grep -q '<svg class="map"' "$pd/E05013653.html" || fail "Bloomsbury's page has no map"
+grep -q 'fewer than 3' "$pd/E05013652.html" || fail "suppressed counts do not read 'fewer than 3' in the pages"
+! grep -q 'http' "$pd/E05013653.html" || fail "a page refers to the network"
+assert_no_temp_files "$WORKDIR"
+assert_exit 1 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" -o "$pd"
+assert_error_line plan "exists already; nothing was written"
+assert_exit 0 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" --permutations 9 -o "$pd" --overwrite -q
+assert_exit 1 env SAFEMAP_CHROMIUM=/nonexistent "$SAFEMAP" plan "$POINTS" --wards "$WARDS" -o "$WORKDIR/nopdf" --pdf
+assert_error_line plan "PDF needs Chromium"
+assert_no_file "$WORKDIR/nopdf"
+assert_exit 1 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" -o "$WORKDIR/p.gpkg" --pdf
+assert_error_line plan "PDF is of the pages"
+assert_no_file "$WORKDIR/p.gpkg"
 finish

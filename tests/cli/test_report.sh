@@ -11,7 +11,9 @@ mkdir -p "$out"
 assert_exit 0 "$SAFEMAP" report "$POINTS" --wards "$WARDS" --permutations 99 --seed 1 -o "$out/r1" -j 1
 assert_stderr_contains "safemap report: 10 sections"
 assert_stderr_contains "wrote $out/r1; open $out/r1/index.html"
-for f in index.html report.gpkg plans.gpkg map/index.html map/safemap_map.json; do assert_file "$out/r1/$f"; done
+for f in index.html report.gpkg plans/plans.gpkg plans/index.html plans/E05013653.html map/index.html map/safemap_map.json; do
+  assert_file "$out/r1/$f"
+done
 assert_no_temp_files "$out"
 
 # the front page: a section per analysis, with the numbers the analyses give on their own
@@ -53,7 +55,7 @@ for ts in kde kde_hotspot_areas hot_cold_cells promap_areas; do
   grep -q "\"name\": \"$ts\"" "$out/r1/map/safemap_map.json" || fail "the map lacks $ts"
 done
 # the plans
-assert_eq "plans" 20 "$(sql_value "$out/r1/plans.gpkg" "SELECT count(*) FROM plan_wards")"
+assert_eq "plans" 20 "$(sql_value "$out/r1/plans/plans.gpkg" "SELECT count(*) FROM plan_wards")"
 
 # two threads: the same findings
 assert_exit 0 "$SAFEMAP" report "$POINTS" --wards "$WARDS" --permutations 99 --seed 1 -o "$out/r2" -j 2 -q

@@ -56,6 +56,7 @@ static void test_init_versions(void **state) {
   CHECK_INIT(sm_style_options, sm_style_options_init, SM_STYLE_OPTIONS_VERSION, SM_STYLE_OPTIONS_INIT);
   CHECK_INIT(sm_tiles_options, sm_tiles_options_init, SM_TILES_OPTIONS_VERSION, SM_TILES_OPTIONS_INIT);
   CHECK_INIT(sm_report_options, sm_report_options_init, SM_REPORT_OPTIONS_VERSION, SM_REPORT_OPTIONS_INIT);
+  CHECK_INIT(sm_plan_pages_options, sm_plan_pages_options_init, SM_PLAN_PAGES_OPTIONS_VERSION, SM_PLAN_PAGES_OPTIONS_INIT);
 }
 
 /* A pipeline given options of version 0 or current + 1 refuses them with a message naming the version,

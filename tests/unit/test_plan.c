@@ -121,6 +121,60 @@ static void mann_kendall_worked(void **state) {
   sm_points_destroy(p);
 }
 
+static char *slurp_text(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *s = malloc((size_t)n + 1);
+  if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
+  if (s) s[n] = '\0';
+  fclose(f);
+  return s;
+}
+
+/* The pages of a thin plan (one ward with burglaries, 10 months): a ward with none gets a page that says so;
+ * names are escaped for HTML; the index is in rank order; an existing folder is kept without overwrite. */
+static void pages(void **state) {
+  (void)state;
+  sm_points *p = series_points(CAMDEN_TOWN, WORKED, 10);
+  sm_plan_options o;
+  assert_ok(ctx, sm_plan_options_init(&o, SM_PLAN_OPTIONS_VERSION));
+  o.min_trend_months = 10, o.permutations = 9;
+  sm_result *r = NULL;
+  assert_ok(ctx, sm_plan_run(ctx, &r, p, wards, &o));
+  const char *dir = tu_path("pages");
+  sm_plan_pages_options po;
+  assert_ok(ctx, sm_plan_pages_options_init(&po, SM_PLAN_PAGES_OPTIONS_VERSION));
+  assert_ok(ctx, sm_plan_write(ctx, r, dir, &po));
+  char path[600];
+  snprintf(path, sizeof path, "%s/E05013652.html", dir); /* no burglaries */
+  char *page = slurp_text(path);
+  assert_non_null(page);
+  assert_contains(page, "No burglaries were recorded in this ward");
+  assert_contains(page, "<svg class=\"map\"");
+  free(page);
+  snprintf(path, sizeof path, "%s/index.html", dir);
+  page = slurp_text(path);
+  assert_non_null(page);
+  assert_contains(page, "Holborn &amp; Covent Garden"); /* escaped */
+  assert_null(strstr(page, "Holborn & Covent"));
+  char *first = strstr(page, "E05013655.html"), *second = strstr(page, "E05013652.html");
+  assert_true(first && second && first < second); /* Camden Town, ranked 1, before the rest */
+  free(page);
+  snprintf(path, sizeof path, "%s/plans.gpkg", dir);
+  assert_true(tu_exists(path));
+  /* an existing folder is kept */
+  assert_int_equal(sm_plan_write(ctx, r, dir, &po), SM_E_IO);
+  assert_contains(sm_ctx_last_error(ctx), "exists already");
+  po.overwrite = 1;
+  assert_ok(ctx, sm_plan_write(ctx, r, dir, &po));
+  assert_int_equal(sm_plan_write_pages(ctx, NULL, dir, NULL), SM_E_INVALID_ARG);
+  sm_result_destroy(r);
+  sm_points_destroy(p);
+}
+
 /* Default options with 10 months: the trend too is "not enough data" with the reason, not a number. */
 static void fewer_than_24_months(void **state) {
   (void)state;
@@ -552,7 +606,7 @@ static void options(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(mann_kendall_worked),  cmocka_unit_test(fewer_than_24_months),
+      cmocka_unit_test(mann_kendall_worked), cmocka_unit_test(pages),  cmocka_unit_test(fewer_than_24_months),
       cmocka_unit_test(day_dates),            cmocka_unit_test(suppression),
       cmocka_unit_test(rules_custom),         cmocka_unit_test(rules_unknown_variable),
       cmocka_unit_test(rules_too_few_fields), cmocka_unit_test(rules_bad_operator),
