@@ -264,7 +264,7 @@ static sm_status chart_season(sm_buf *b, const sm_layer *M, const char *code) {
       "<text x=\"%.1f\" y=\"%.0f\" class=\"ax\" text-anchor=\"middle\">%s</text>\n",
       L + i * bw + 1, H - h, bw - 2, h, mean[i], L + i * bw + bw / 2, H + 14, MON[i]);
   }
-  P("</svg>\n");
+  P("</svg>\n<p class=\"ax\">Mean burglaries a month, by calendar month.</p>\n");
   return st;
 }
 
@@ -310,7 +310,7 @@ static sm_status map_svg(sm_buf *b, const sm_result *plan, const sm_layer *W, si
   if (Hd > 520) s *= 520 / Hd, Hd = 520, Wd = (box[2] - box[0]) * s;
   view v = {box[0], box[3], s, Wd, Hd};
   sm_status st = SM_OK;
-  P("<svg class=\"map\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"Map of the ward\">\n", Wd, Hd + 26);
+  P("<svg class=\"map\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"Map of the ward\">\n", Wd, Hd + 32);
   P("<defs><clipPath id=\"frame\"><rect width=\"%.0f\" height=\"%.0f\"/></clipPath></defs>\n<g clip-path=\"url(#frame)\">\n", Wd, Hd);
   if (!st) st = features_of(b, &v, W, NULL, NULL, other_attrs); /* the neighbours, for context */
   if (!st) st = features_of(b, &v, sm_result_layer_named(plan, "plan_kde_areas"), code, "level", kde_attrs);
@@ -326,9 +326,10 @@ static sm_status map_svg(sm_buf *b, const sm_result *plan, const sm_layer *W, si
   P("<g class=\"furniture\"><rect x=\"10\" y=\"%.0f\" width=\"%.1f\" height=\"5\"/><text x=\"10\" y=\"%.0f\">%g %s</text>\n",
     Hd - 18, len * s, Hd - 22, len >= 1000 ? len / 1000 : len, len >= 1000 ? "km" : "m");
   P("<path d=\"M%.0f 12 l7 20 l-7 -5 l-7 5 z\"/><text x=\"%.0f\" y=\"44\" text-anchor=\"middle\">N</text></g>\n", Wd - 20, Wd - 20);
-  P("<text x=\"0\" y=\"%.0f\" class=\"ax\">Ward outline (thick), hot cells (red: 99%%, 95%%, 90%%), KDE hot-spot areas (shaded), "
-    "next month's ProMap cells (outlined), repeat locations (dots). British National Grid.</text>\n</svg>\n",
-    Hd + 16);
+  P("<text x=\"0\" y=\"%.0f\" class=\"ax\">Ward outline (thick); hot cells (red: 99%%, 95%%, 90%%); KDE hot-spot areas "
+    "(shaded);</text>\n<text x=\"0\" y=\"%.0f\" class=\"ax\">next month's ProMap cells (outlined); repeat locations "
+    "(dots).</text>\n</svg>\n",
+    Hd + 14, Hd + 26);
   return st;
 }
 
