@@ -280,6 +280,25 @@ static sm_status features_of(sm_buf *b, const view *v, const sm_layer *l, const 
   }
   return st;
 }
+/* Features coloured by the shared style of their field (the hot cells by sm_style_for_field(gi_bin_fdr): the
+ * colours of the tiles, the page and QGIS). */
+static sm_status styled_features(sm_buf *b, const view *v, const sm_layer *l, const char *code, const char *field,
+                                 const sm_style *style) {
+  sm_status st = SM_OK;
+  for (size_t r = 0; l && r < sm_layer_feature_count(l) && !st; r++) {
+    if (code && strcmp(str(l, r, "ward_code"), code)) continue;
+    uint8_t c[4];
+    sm_style_color(style, num(l, r, field), c);
+    if (!c[3]) continue;
+    char attrs[96];
+    snprintf(attrs, sizeof attrs, "fill=\"#%02x%02x%02x\" fill-opacity=\"%.2f\"", c[0], c[1], c[2], c[3] / 255.0);
+    size_t n = 0;
+    const unsigned char *w = sm_layer_get_wkb(l, r, &n);
+    st = svg_feature(b, v, w, n, attrs);
+  }
+  return st;
+}
+
 static const char *hot_attrs(double bin) {
   return bin >= 3 ? "class=\"hot3\"" : bin >= 2 ? "class=\"hot2\"" : bin >= 1 ? "class=\"hot1\"" : "class=\"cold\"";
 }
@@ -297,7 +316,7 @@ static const char *other_attrs(double v) {
   return "class=\"other\"";
 }
 
-static sm_status map_svg(sm_buf *b, const sm_result *plan, const sm_layer *W, size_t row) {
+static sm_status map_svg(sm_ctx *ctx, sm_buf *b, const sm_result *plan, const sm_layer *W, size_t row) {
   const char *code = str(W, row, "ward_code");
   size_t n = 0;
   const unsigned char *w = sm_layer_get_wkb(W, row, &n);
@@ -314,7 +333,11 @@ static sm_status map_svg(sm_buf *b, const sm_result *plan, const sm_layer *W, si
   P("<defs><clipPath id=\"frame\"><rect width=\"%.0f\" height=\"%.0f\"/></clipPath></defs>\n<g clip-path=\"url(#frame)\">\n", Wd, Hd);
   if (!st) st = features_of(b, &v, W, NULL, NULL, other_attrs); /* the neighbours, for context */
   if (!st) st = features_of(b, &v, sm_result_layer_named(plan, "plan_kde_areas"), code, "level", kde_attrs);
-  if (!st) st = features_of(b, &v, sm_result_layer_named(plan, "plan_hot_cells"), code, "gi_bin_fdr", hot_attrs);
+  const sm_layer *H = sm_result_layer_named(plan, "plan_hot_cells");
+  sm_style *hs = NULL;
+  if (!st && H && sm_style_for_field(ctx, H, "gi_bin_fdr", &hs) == SM_OK) st = styled_features(b, &v, H, code, "gi_bin_fdr", hs);
+  else if (!st) st = features_of(b, &v, H, code, "gi_bin_fdr", hot_attrs);
+  sm_style_destroy(hs);
   if (!st) st = features_of(b, &v, sm_result_layer_named(plan, "plan_promap_cells"), code, NULL, promap_attrs);
   if (!st) st = svg_feature(b, &v, w, n, "class=\"ward\"");
   if (!st) st = features_of(b, &v, sm_result_layer_named(plan, "plan_repeats"), code, NULL, repeat_attrs);
@@ -396,7 +419,7 @@ static void fmt_num(double v, const char *text, char *out, size_t n) {
   else thousands(v, out, n);
 }
 
-static sm_status ward_page(sm_buf *b, const sm_result *plan, const sm_layer *W, size_t r, unsigned suppress,
+static sm_status ward_page(sm_ctx *ctx, sm_buf *b, const sm_result *plan, const sm_layer *W, size_t r, unsigned suppress,
                            const char *title) {
   const char *code = str(W, r, "ward_code"), *name = str(W, r, "ward_name");
   char t[512], a1[64], a2[64], a3[64], a4[96];
@@ -435,7 +458,7 @@ static sm_status ward_page(sm_buf *b, const sm_result *plan, const sm_layer *W, 
   P("</p>\n");
   if (!st) st = chart_season(b, sm_result_layer_named(plan, "plan_months"), code);
   P("<h2>Where</h2>\n");
-  if (!st) st = map_svg(b, plan, W, r);
+  if (!st) st = map_svg(ctx, b, plan, W, r);
   P("<p>Gi* among the wards: <b>");
   if (!st) st = esc(b, str(W, r, "gi_class"));
   P("</b>; local Moran: <b>");
@@ -578,7 +601,7 @@ sm_status sm_plan_write_pages(sm_ctx *ctx, const sm_result *plan, const char *di
   sm_buf b = {0};
   for (size_t r = 0; r < sm_layer_feature_count(W) && !st; r++) {
     b.n = 0;
-    st = ward_page(&b, plan, W, r, suppress, title);
+    st = ward_page(ctx, &b, plan, W, r, suppress, title);
     char *file = st ? NULL : sm__tiles_file_name(str(W, r, "ward_code"));
     char *path = file ? sm__asprintf("%s/%s.html", dir, file) : NULL;
     if (st || !path) st = sm__error(ctx, SM_E_NOMEM, "out of memory");

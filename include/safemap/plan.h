@@ -203,7 +203,8 @@ SM_API sm_status sm_plan_pages_options_init(sm_plan_pages_options *opts, int ver
  * and `dir/<ward code>.html` per ward: the headline numbers; a chart of burglaries per month over the period (the
  * last 12 months darker, suppressed months hatched) and of the mean by calendar month; a map (the ward's outline
  * over its neighbours', its hot cells by confidence, the KDE hot-spot areas, next month's ProMap cells, the
- * repeat locations, a scale bar and a north arrow, in the wards' CRS); the top streets and repeat locations; the
+ * repeat locations, a scale bar and a north arrow, in the wards' CRS; the hot cells in the shared style's colours,
+ * sm_style_for_field()); the top streets and repeat locations; the
  * near-repeat window; next month's forecast and how far to trust it (the back-test); the actions, each with the
  * number that triggered it; and how the plan was made, with police.uk's attribution. Self-contained (CSS,
  * charts and map inline as SVG: nothing from the network), and printable on A4 (a ward's plan on one to three
