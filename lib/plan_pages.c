@@ -57,17 +57,11 @@ static double num(const sm_layer *l, size_t r, const char *name) {
   return f >= 0 ? sm_layer_get_double(l, r, (size_t)f) : NAN;
 }
 
-/* "1,234" */
+/* "1,234" (sm__thousands() of the magnitude) */
 static void thousands(double v, char *out, size_t n) {
-  char t[64];
-  snprintf(t, sizeof t, "%.0f", fabs(v));
-  size_t len = strlen(t), k = 0;
-  if (v < 0 && n > 1) out[k++] = '-';
-  for (size_t i = 0; i < len && k + 2 < n; i++) {
-    out[k++] = t[i];
-    if ((len - i - 1) % 3 == 0 && i + 1 < len) out[k++] = ',';
-  }
-  out[k] = '\0';
+  if (n < 2) return;
+  out[0] = '-';
+  sm__thousands((unsigned long long)llround(fabs(v)), out + (v < 0), n - (v < 0));
 }
 
 static sm_status cell(sm_buf *b, const char *tag, const char *text) {

@@ -190,10 +190,12 @@ static sm_status do_count(rep *R) {
     if (v > bv) bv = v, best = i;
   }
   const char *name = nf >= 0 ? sm_layer_get_string(l, best, (size_t)nf) : NULL;
+  char a[32], c[32], d[32];
+  sm__thousands((unsigned long long)tot, a, sizeof a), sm__thousands((unsigned long long)bv, c, sizeof c);
+  sm__thousands((unsigned long long)fig(r, "points_outside_areas"), d, sizeof d);
   st = add_section(R, "Burglaries per ward", 0,
-                   "%.0f burglaries in %zu wards; the most in %s (%.0f, %.1f%%). Points outside every ward: %.0f.", tot,
-                   sm_layer_feature_count(l), name ? name : "?", bv, tot > 0 ? 100 * bv / tot : 0,
-                   fig(r, "points_outside_areas"));
+                   "%s burglaries in %zu wards; the most in %s (%s, %.1f%%). Points outside every ward: %s.", a,
+                   sm_layer_feature_count(l), name ? name : "?", c, tot > 0 ? 100 * bv / tot : 0, d);
   if (!st) st = adopt(R, r, NULL);
   sm_result_destroy(r);
   return st;
@@ -234,9 +236,9 @@ static sm_status do_hotspots(rep *R, int cells) {
   if (cells)
     st = add_section(R, title, hot + cold == 0,
                      "%.0f cells of %.0f m (chosen from the incidents' spacing), band %.0f m: %.0f hot and %.0f cold at "
-                     "90%% or more after the false discovery rate correction; global Moran's I %.3f (p %.2g).",
+                     "90%% or more after the false discovery rate correction; global Moran's I %.3f (p %s%.2g).",
                      units, fig(r, "cell_m"), fig(r, "band_m"), hot, cold, fig(r, "global_moran_i"),
-                     fig(r, "global_moran_p"));
+                     fig(r, "global_moran_p") < 1e-300 ? "< " : "", fmax(fig(r, "global_moran_p"), 1e-300));
   else
     st = add_section(R, title, hot + cold == 0,
                      "%.0f wards (queen contiguity): %.0f hot and %.0f cold at 90%% or more after the false discovery "
@@ -528,6 +530,8 @@ static sm_status do_plan(rep *R) {
 /* ---- the front page ---------------------------------------------------------------------------------- */
 static sm_status front_page(rep *R, const char *title, double seconds) {
   sm_buf b = {0};
+  char npts[32];
+  sm__thousands(sm_points_count(R->pts), npts, sizeof npts);
   sm_status st = sm__buf_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
   if (!st) st = esc(&b, title);
   if (!st)
@@ -541,10 +545,10 @@ static sm_status front_page(rep *R, const char *title, double seconds) {
   if (!st) st = esc(&b, title);
   if (!st)
     st = sm__buf_printf(&b,
-                        "</h1>\n<p class=\"sub\">%zu burglaries, %zu wards. <a href=\"map/index.html\">Open the map</a>"
+                        "</h1>\n<p class=\"sub\">%s burglaries, %zu wards. <a href=\"map/index.html\">Open the map</a>"
                         " (works offline) · <a href=\"plans/index.html\">the ward plans</a> · every layer in "
                         "<a href=\"report.gpkg\">report.gpkg</a> (open it in QGIS).</p>\n",
-                        sm_points_count(R->pts), sm_areas_count(R->areas));
+                        npts, sm_areas_count(R->areas));
   for (size_t i = 0; i < R->ns && !st; i++) {
     st = sm__buf_printf(&b, "<section%s>\n<h2>", R->sec[i].note ? " class=\"note\"" : "");
     if (!st) st = esc(&b, R->sec[i].title);

@@ -181,7 +181,9 @@ sm_status sm__result_adopt(sm_ctx *ctx, sm_result *dst, sm_result *src, const ch
       sm__free(n);
     }
     if (st) sm_layer_destroy(l);
-    else st = sm__result_add_layer(ctx, dst, l, NULL);
+    else st = sm__result_add_layer(ctx, dst, l, prefix ? NULL : src->suffix[i]);
+    sm__free(src->suffix[i]);
+    src->suffix[i] = NULL;
   }
   for (size_t i = 0; i < src->nr; i++) {
     sm_raster *r = src->rasters[i];

@@ -23,7 +23,7 @@ for t in "Burglaries per ward" "Density (KDE)" "Hot and cold wards (Gi*)" "Hot a
   "How far to trust the forecast (back-test)" "Ward plans"; do
   grep -qF "<h2>$t</h2>" "$idx" || fail "the front page has no section '$t'"
 done
-grep -qF "6051 burglaries in 20 wards; the most in Bloomsbury (700, 11.6%). Points outside every ward: 365." "$idx" ||
+grep -qF "6,051 burglaries in 20 wards; the most in Bloomsbury (700, 11.6%). Points outside every ward: 365." "$idx" ||
   fail "the count section's numbers"
 grep -qF "ProMap's forecast for 2025-03" "$idx" || fail "the forecast is not for 2025-03"
 grep -qF "Contains public sector information licensed under the Open Government Licence v3.0" "$idx" ||
