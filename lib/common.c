@@ -62,16 +62,36 @@ char *sm__strndup(const char *s, size_t n) {
   return d;
 }
 
-char *sm__asprintf(const char *fmt, ...) {
-  va_list ap, aq;
-  va_start(ap, fmt);
+char *sm__vasprintf(const char *fmt, va_list ap) {
+  va_list aq;
   va_copy(aq, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char *s = n >= 0 ? sm__malloc((size_t)n + 1) : NULL;
-  if (s) vsnprintf(s, (size_t)n + 1, fmt, aq);
+  int n = vsnprintf(NULL, 0, fmt, aq);
   va_end(aq);
+  char *s = n >= 0 ? sm__malloc((size_t)n + 1) : NULL;
+  if (s) vsnprintf(s, (size_t)n + 1, fmt, ap);
   return s;
+}
+
+char *sm__asprintf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *s = sm__vasprintf(fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+sm_status sm__html_str(sm_buf *b, const char *s) {
+  sm_status st = SM_OK;
+  for (; s && *s && !st; s++) {
+    switch (*s) {
+    case '&': st = sm__buf_append(b, "&amp;", 5); break;
+    case '<': st = sm__buf_append(b, "&lt;", 4); break;
+    case '>': st = sm__buf_append(b, "&gt;", 4); break;
+    case '"': st = sm__buf_append(b, "&quot;", 6); break;
+    default: st = sm__buf_append(b, s, 1);
+    }
+  }
+  return st ? SM_E_NOMEM : SM_OK;
 }
 
 sm_status sm__grow(void **p, size_t *cap, size_t need, size_t elem) {

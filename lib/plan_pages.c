@@ -28,19 +28,7 @@ sm_status sm_plan_pages_options_init(sm_plan_pages_options *o, int version) {
     if (!st && sm__buf_printf(b, __VA_ARGS__)) st = SM_E_NOMEM;                                                  \
   } while (0)
 
-static sm_status esc(sm_buf *b, const char *s) {
-  sm_status st = SM_OK;
-  for (; s && *s && !st; s++) {
-    switch (*s) {
-    case '&': st = sm__buf_append(b, "&amp;", 5); break;
-    case '<': st = sm__buf_append(b, "&lt;", 4); break;
-    case '>': st = sm__buf_append(b, "&gt;", 4); break;
-    case '"': st = sm__buf_append(b, "&quot;", 6); break;
-    default: st = sm__buf_append(b, s, 1);
-    }
-  }
-  return st ? SM_E_NOMEM : SM_OK;
-}
+static sm_status esc(sm_buf *b, const char *s) { return sm__html_str(b, s); }
 
 typedef struct cols {
   const sm_layer *l;

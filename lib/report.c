@@ -66,32 +66,16 @@ sm_status sm_report_options_init(sm_report_options *o, int version) {
 }
 
 /* ---- sections ---------------------------------------------------------------------------------------- */
-static sm_status esc(sm_buf *b, const char *s) {
-  sm_status st = SM_OK;
-  for (; s && *s && !st; s++) {
-    switch (*s) {
-    case '&': st = sm__buf_append(b, "&amp;", 5); break;
-    case '<': st = sm__buf_append(b, "&lt;", 4); break;
-    case '>': st = sm__buf_append(b, "&gt;", 4); break;
-    case '"': st = sm__buf_append(b, "&quot;", 6); break;
-    default: st = sm__buf_append(b, s, 1);
-    }
-  }
-  return st;
-}
+static sm_status esc(sm_buf *b, const char *s) { return sm__html_str(b, s); }
 
 /* Adds a section whose text is printf(fmt, ...) escaped for HTML. */
 static sm_status add_section(rep *R, const char *title, int note, const char *fmt, ...) SM_PRINTF(4, 5);
 static sm_status add_section(rep *R, const char *title, int note, const char *fmt, ...) {
   if (R->ns == MAX_SECTIONS) return SM_OK;
-  va_list ap, aq;
+  va_list ap;
   va_start(ap, fmt);
-  va_copy(aq, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap);
+  char *raw = sm__vasprintf(fmt, ap);
   va_end(ap);
-  char *raw = n >= 0 ? sm__malloc((size_t)n + 1) : NULL;
-  if (raw) vsnprintf(raw, (size_t)n + 1, fmt, aq);
-  va_end(aq);
   sm_buf b = {0};
   sm_status st = raw ? esc(&b, raw) : SM_E_NOMEM;
   sm__free(raw);

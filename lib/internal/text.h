@@ -23,6 +23,8 @@ typedef struct sm_buf {
 } sm_buf;
 sm_status sm__buf_append(sm_buf *b, const char *s, size_t n);
 sm_status sm__buf_printf(sm_buf *b, const char *fmt, ...) SM_PRINTF(2, 3);
+/* s (NULL as "") appended to b as HTML text: &, <, > and " escaped. SM_OK or SM_E_NOMEM. */
+sm_status sm__html_str(sm_buf *b, const char *s);
 /* A JSON string literal of s (quotes and escapes; NULL as "") appended to b. */
 sm_status sm__json_str(sm_buf *b, const char *s);
 /* A whole file, NUL-terminated after its *n bytes (free with sm__free); NULL when unreadable or out of memory. */
