@@ -66,6 +66,10 @@ assert_exit 0 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" --permutations 9 -o "$p
 assert_exit 1 env SAFEMAP_CHROMIUM=/nonexistent "$SAFEMAP" plan "$POINTS" --wards "$WARDS" -o "$WORKDIR/nopdf" --pdf
 assert_error_line plan "PDF needs Chromium"
 assert_no_file "$WORKDIR/nopdf"
+touch "$WORKDIR/afile"
+assert_exit 1 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" -o "$WORKDIR/afile" --overwrite
+assert_error_line plan "exists and is not a folder"
+[ ! -s "$WORKDIR/afile" ] || fail "the file in the folder's place was written"
 assert_exit 1 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" -o "$WORKDIR/p.gpkg" --pdf
 assert_error_line plan "PDF is of the pages"
 assert_no_file "$WORKDIR/p.gpkg"

@@ -137,6 +137,11 @@ assert_dir_empty "$out"
 assert_exit 1 "$SAFEMAP" tiles "$src/run.gpkg" --layer kde_hotspot_areas --band 1 -o "$out/g"
 assert_error_line tiles "a band is chosen only in a raster"
 assert_dir_empty "$out"
+# a vector file of several layers and no --layer: the layers named
+ogr2ogr -q -f GPKG "$src/two.gpkg" "$WARDS" -nln a && ogr2ogr -q -update "$src/two.gpkg" "$WARDS" -nln b
+assert_exit 1 "$SAFEMAP" tiles "$src/two.gpkg" -o "$out/g"
+assert_error_line tiles "holds several layers: choose a layer (a, b)"
+assert_dir_empty "$out"
 assert_exit 1 "$SAFEMAP" tiles "$src/run.gpkg" --layer safemap_metadata -o "$out/g"
 assert_error_line tiles "a table without geometry"
 assert_dir_empty "$out"
