@@ -254,6 +254,15 @@ void sm__layer_column(const sm_layer *l, size_t f, sm_layer_col *out) {
   out->d = k->d;
   out->s = k->s;
 }
+const int64_t *sm_layer_column_int(const sm_layer *l, size_t f) {
+  return l && f < l->ncols && l->n && l->cols[f].type == SM_FIELD_INT64 ? l->cols[f].i : NULL;
+}
+const double *sm_layer_column_double(const sm_layer *l, size_t f) {
+  return l && f < l->ncols && l->n && l->cols[f].type == SM_FIELD_DOUBLE ? l->cols[f].d : NULL;
+}
+const unsigned char *sm_layer_column_null(const sm_layer *l, size_t f) {
+  return l && f < l->ncols && l->n ? l->cols[f].null : NULL;
+}
 int sm_layer_is_null(const sm_layer *l, size_t r, size_t f) {
   return !l || r >= l->n || f >= l->ncols || l->cols[f].null[r];
 }

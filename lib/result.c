@@ -124,6 +124,9 @@ const char *sm_result_text(const sm_result *r, const char *name) {
     if (!strcmp(r->text_name[i], name)) return r->text_value[i];
   return NULL;
 }
+size_t sm_result_text_count(const sm_result *r) { return r ? r->nt : 0; }
+const char *sm_result_text_name(const sm_result *r, size_t i) { return r && i < r->nt ? r->text_name[i] : NULL; }
+const char *sm_result_text_value(const sm_result *r, size_t i) { return r && i < r->nt ? r->text_value[i] : NULL; }
 
 typedef enum { F_GPKG, F_CSV, F_TIF, F_UNKNOWN } fmt;
 

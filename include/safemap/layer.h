@@ -107,6 +107,19 @@ SM_API double sm_layer_get_double(const sm_layer *layer, size_t row, size_t fiel
 SM_API const char *sm_layer_get_string(const sm_layer *layer, size_t row, size_t field);
 /** WKB geometry of a row, borrowed; NULL when none. @since 0.1 */
 SM_API const unsigned char *sm_layer_get_wkb(const sm_layer *layer, size_t row, size_t *size_out);
+/**
+ * Column storage, for bindings and bulk readers (a NumPy array over a column without a copy): the n =
+ * sm_layer_feature_count() values of an INT64 field (sm_layer_column_int()) or a DOUBLE field
+ * (sm_layer_column_double()), and each value's NULL flag (sm_layer_column_null(): non-zero for NULL; a NULL
+ * value's slot holds no meaningful number). Borrowed: valid until the layer is changed or freed.
+ * @return NULL when the field is out of range, of another type, or the layer has no features.
+ * @since 0.3
+ */
+SM_API const int64_t *sm_layer_column_int(const sm_layer *layer, size_t field);
+/** A DOUBLE column's n values (see sm_layer_column_int()). @since 0.3 */
+SM_API const double *sm_layer_column_double(const sm_layer *layer, size_t field);
+/** Column `field`'s n NULL flags, whatever its type (see sm_layer_column_int()). @since 0.3 */
+SM_API const unsigned char *sm_layer_column_null(const sm_layer *layer, size_t field);
 /** Number of metadata items. @since 0.1 */
 SM_API size_t sm_layer_metadata_count(const sm_layer *layer);
 /** Metadata key i (borrowed). @since 0.1 */

@@ -57,6 +57,13 @@ SM_API double sm_result_figure(const sm_result *result, const char *name);
 /** A text figure (a chosen rule, a month) called `name` (borrowed), or NULL. @since 0.2 */
 SM_API const char *sm_result_text(const sm_result *result, const char *name);
 
+/** Number of text figures. @since 0.3 */
+SM_API size_t sm_result_text_count(const sm_result *result);
+/** Name of text figure i (borrowed), NULL when out of range. @since 0.3 */
+SM_API const char *sm_result_text_name(const sm_result *result, size_t i);
+/** Value of text figure i (borrowed), NULL when out of range. @since 0.3 */
+SM_API const char *sm_result_text_value(const sm_result *result, size_t i);
+
 /**
  * Writes the result to `path`, its format from the extension or opts->format:
  * - GeoPackage (.gpkg): every raster and layer, with their metadata;
