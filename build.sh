@@ -7,13 +7,18 @@
 #   ./build.sh sanitize   the test suite built with AddressSanitizer + UBSan (gcc), then
 #                         the unit tests and the fuzz corpora's replay built with
 #                         clang's ASan + UBSan
-#   ./build.sh build      install what is missing and build only
+#   ./build.sh build      install what is missing, build, and install safemap (below)
 #   ./build.sh demo-only  run the demo only (no install, no build), with
 #                         SAFEMAP=path/to/safemap (default build/cli/safemap)
 #                         and SAFEMAP_DEMO_OUT=folder (default out)
 #
 # As root, missing Debian packages are installed with apt-get; otherwise the
 # exact 'sudo apt-get install ...' line is printed and nothing else happens.
+# demo, test and build then install safemap (the program, the library, its
+# headers, CMake and pkg-config files, and the Python package): as root into
+# /usr/local, otherwise into ~/.local (the Python package into the user's
+# site-packages); so `python3 -c "import safemap"` works from a new shell.
+# SAFEMAP_NO_INSTALL=1 skips that.
 # SAFEMAP and SAFEMAP_DEMO_OUT apply to 'demo' too (defaults as above).
 set -euo pipefail
 # SAFEMAP and SAFEMAP_DEMO_OUT may be relative to where this was started.
@@ -23,15 +28,17 @@ done
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev zlib1g-dev libproj-dev libgeos-dev libspatialite-dev
-            libsqlite3-dev libcmocka-dev libjs-leaflet)
+            libsqlite3-dev libcmocka-dev libjs-leaflet python3-numpy)
 # Test tools: ogr2ogr/ogrinfo and SpatiaLite SQL for the independent counts,
 # PostgreSQL + PostGIS for the PG: source test, clang (and its OpenMP) for the
 # second sanitizer build and the fuzz targets (tests/fuzz/README.md), networkx
 # for the routes' golden test (tests/golden/route), QGIS's Python API for the styles test (tests/qgis), R's
 # classInt for the classification's golden values (tests/golden/style), Chromium and PIL for the map
 # page in a browser (tests/viewer), GDAL's Python and numpy for the plans' golden test (tests/golden/plan).
-# libjs-leaflet: the viewer embeds Leaflet.
-TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis clang libomp-dev python3-networkx python3-qgis r-cran-classint chromium python3-pil python3-gdal python3-numpy)
+# libjs-leaflet: the viewer embeds Leaflet. python3-numpy: the Python package's arrays; pytest, pandas and
+# geopandas for its tests (tests/python).
+TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis clang libomp-dev python3-networkx python3-qgis r-cran-classint chromium python3-pil python3-gdal python3-numpy
+           python3-pytest python3-pandas python3-geopandas)
 JOBS=$(nproc 2> /dev/null || echo 2)
 
 # Bold headings only when stderr is a terminal that understands them.
@@ -97,6 +104,23 @@ configure_and_build() { # dir, extra cmake args...
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" > "$dir.cmake.log" 2>&1 ||
     { mkdir -p "$dir"; cat "$dir.cmake.log" >&2; exit 1; }
   cmake --build "$dir" -j "$JOBS"
+}
+
+# Installs what build/ holds: as root into /usr/local (then ldconfig), else into ~/.local.
+install_safemap() {
+  [ -n "${SAFEMAP_NO_INSTALL:-}" ] && return 0
+  local args=() log=build.install.log
+  if [ "$(id -u)" -ne 0 ]; then
+    args=(--prefix "$HOME/.local")
+    cmake -S . -B build -DSM_PYTHON_SITEDIR="$(/usr/bin/python3 -c 'import site; print(site.getusersitepackages())')" \
+      > /dev/null
+  fi
+  say "installing safemap ${args[*]:+into ${args[1]} }(log: $log)"
+  cmake --install build "${args[@]}" > "$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  [ "$(id -u)" -ne 0 ] || ldconfig
+  local py
+  py=$(cd / && /usr/bin/python3 -c 'import safemap; print(safemap.__file__)' 2> /dev/null) &&
+    echo "    Python: import safemap ($py)" >&2
 }
 
 demo() {
@@ -173,6 +197,7 @@ case "${1:-}" in
   demo)
     ensure_packages "${BUILD_PKGS[@]}"
     configure_and_build build
+    install_safemap
     demo
     ;;
   demo-only)
@@ -181,10 +206,12 @@ case "${1:-}" in
   build)
     ensure_packages "${BUILD_PKGS[@]}"
     configure_and_build build
+    install_safemap
     ;;
   test)
     ensure_packages "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
     configure_and_build build -DSM_WERROR=ON
+    install_safemap
     run_tests build
     ;;
   sanitize)

@@ -10,6 +10,18 @@ test -f "$libdir/cmake/safemap/safemapConfig.cmake" || { echo "FAIL: CMake packa
 test -x "$prefix/bin/safemap" || { echo "FAIL: safemap not installed"; exit 1; }
 "$prefix/bin/safemap" --version | grep -q '^safemap ' || { echo "FAIL: installed safemap does not run"; exit 1; }
 
+# The Python package, installed with the library, finds it through its _config.py: nothing else set.
+site=$(find "$prefix" -path '*-packages/safemap/__init__.py' | head -1)
+test -n "$site" || { echo "FAIL: the Python package was not installed"; exit 1; }
+grep -q "^LIBDIR = '$libdir'" "$(dirname "$site")/_config.py" || { echo "FAIL: _config.py does not name $libdir"; exit 1; }
+case "${SANITIZE:-OFF}" in ON | on | 1 | TRUE | true) ;; *)
+  if /usr/bin/python3 -c "import numpy" 2> /dev/null; then
+    got=$(cd / && env -u SAFEMAP_LIBRARY -u LD_LIBRARY_PATH PYTHONPATH="$(dirname "$(dirname "$site")")" \
+      /usr/bin/python3 -c "import safemap; print(safemap.version(), safemap.library_path())")
+    [ "$got" = "$(cat "$SRCDIR/VERSION") $libdir/libsafemap.so.0" ] || { echo "FAIL: import safemap: $got"; exit 1; }
+  fi ;;
+esac
+
 pts="$SRCDIR/data/police/camden_burglary"
 wards="$SRCDIR/data/wards/camden_wards_2024.gpkg"
 

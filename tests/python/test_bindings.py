@@ -368,3 +368,52 @@ def test_ctrl_c_cancels_a_long_call_and_writes_nothing(tmp_path):
     assert time.monotonic() - t < 10
     assert p.returncode != 0 and "KeyboardInterrupt: safemap: cancelled by Ctrl-C" in err, err
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------------------------------------- examples
+
+@pytest.mark.parametrize("script,expect", [
+    ("count_wards.py", "6416 burglaries, 365 outside every ward"),
+    ("kde_surface.py", "cells of 25 m in EPSG:27700"),
+    ("hotspot_cells.py", "2428 cells of 94 m, band 312 m: 284 hot and 403 cold after FDR"),
+    ("emerging_wards.py", "No Pattern Detected"),
+    ("near_repeat.py", "0-100 m"),
+    ("scan_clusters.py", "2024-10 2024-11        74"),
+    ("forecast_promap.py", "promap for 2025-03"),
+    ("burglary_plan.py", "Bloomsbury"),
+])
+def test_examples_run(tmp_path, script, expect):
+    p = subprocess.run([sys.executable, os.path.join(SRC, "examples", "python", script), POINTS, WARDS,
+                        str(tmp_path)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert expect in p.stdout, p.stdout
+    assert list(tmp_path.iterdir())
+
+
+def test_camden_demo_makes_the_cli_demos_files(tmp_path):
+    """examples/python/camden_demo.py against `build.sh demo-only`: every GeoPackage's features and every
+    CSV the same (paths in the recipes aside)."""
+    env = dict(os.environ, SAFEMAP_DEMO_OUT=str(tmp_path / "cli"))
+    subprocess.run(["bash", os.path.join(SRC, "build.sh"), "demo-only"], env=env, check=True, capture_output=True)
+    p = subprocess.run([sys.executable, os.path.join(SRC, "examples", "python", "camden_demo.py"),
+                        str(tmp_path / "py")], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "audit: 1643 segments; route: shortest 1024 m, safest 1087 m" in p.stdout
+
+    def norm(text, out):
+        text = text.replace(str(tmp_path / out), "OUT")
+        return re.sub(r"[^\s=,;]*?data/", "data/", text)
+
+    compared = 0
+    for f in sorted(os.listdir(tmp_path / "cli")):
+        a, b = tmp_path / "cli" / f, tmp_path / "py" / f
+        if f.endswith(".gpkg"):
+            assert norm(ogr_dump(a), "cli") == norm(ogr_dump(b), "py"), f
+        elif f.endswith(".csv") and not f.startswith("camden_burglary_counts"):  # the demo's CSV copy of counts
+            assert same_file(a, b), f
+        else:
+            continue
+        compared += 1
+    assert compared == 12
+    assert os.path.exists(tmp_path / "py" / "camden_report" / "index.html")
+    assert os.path.exists(tmp_path / "py" / "camden_map" / "index.html")

@@ -14,7 +14,8 @@ that returns False to cancel) and ``ctx=`` (a :class:`Context`). Errors raise a 
 :class:`Error` per kind, with the library's message.
 """
 from . import errors
-from ._analyses import backtest, count, emerging, forecast, hotspots, kde, nearrepeat, plan, report, scan
+from ._analyses import (audit, backtest, count, emerging, forecast, hotspots, kde, nearrepeat, plan, report, route,
+                        scan)
 from ._core import Areas, Context, Layer, Points, Raster, Result, points_from_arrays, read_areas, read_points
 from ._lib import lib as _lib
 from ._lib import path as _path
@@ -24,7 +25,7 @@ from .errors import (Cancelled, CRSError, DependencyError, Error, FileError, Geo
 
 __all__ = ["version", "library_path", "dependencies", "Context", "Points", "Areas", "Layer", "Raster", "Result",
            "read_points", "points_from_arrays", "read_areas", "count", "kde", "hotspots", "emerging",
-           "nearrepeat", "scan", "forecast", "backtest", "plan", "report", "errors", "Error",
+           "nearrepeat", "scan", "forecast", "backtest", "plan", "report", "audit", "route", "errors", "Error",
            "InvalidArgumentError", "InputError", "CRSError", "FileError", "GeometryError", "OutOfMemoryError",
            "Cancelled", "DependencyError", "UnsupportedError", "InternalError"]
 

@@ -60,7 +60,9 @@ class _Run:
         if strict:
             kw["strict"] = True
         with tempfile.TemporaryDirectory(prefix="safemap-") as tmp:
-            if isinstance(points, Points):
+            if points is None:  # the audit's crimes are optional
+                pass
+            elif isinstance(points, Points):
                 if kw:
                     raise errors.InvalidArgumentError(
                         f"{', '.join(sorted(kw))}: reading options go with files, not with Points already read")
@@ -71,8 +73,8 @@ class _Run:
                     points = _frame_to_file(points, tmp)
                 srcs = [points] if isinstance(points, (str, bytes, os.PathLike)) else list(points)
                 keep = []
+                kw.setdefault("labels", self.labels)
                 o = read_options(kw, keep)
-                o.skip_labels = 0 if self.labels else 1
                 enc = [_b(p) for p in srcs]
                 arr = (ctypes.c_char_p * max(1, len(enc)))(*enc)
                 out = ctypes.c_void_p()
@@ -93,7 +95,7 @@ class _Run:
             ao.crs = self.s(self.area_kw.get("wards_crs"))
             ao.id_field = self.s(self.area_kw.get("id_field"))
             ao.name_field = self.s(self.area_kw.get("name_field"))
-            ao.analysis_crs = self.s(self.points.crs)
+            ao.analysis_crs = self.s(self.points.crs) if self.points else None
             ao.strict = 1 if strict or self.read_kw.get("strict") else 0
             ao.value_field = self.s(value_field)
             if _is_frame(wards):
@@ -107,7 +109,7 @@ class _Run:
 
     def run(self, fn, opts):
         out = ctypes.c_void_p()
-        self.ctx.call(fn, ctypes.byref(out), self.points._p, self.areas._p if self.areas else None,
+        self.ctx.call(fn, ctypes.byref(out), self.points._p if self.points else None, self.areas._p if self.areas else None,
                       ctypes.byref(opts) if opts is not None else None)
         return Result(out.value, self.ctx, self.inputs)
 
@@ -557,3 +559,112 @@ def report(points, wards, output, *, households=None, suppress_below=None, title
     run.ctx.call(lib.sm_report_run, run.points._p, run.areas._p, _b(output), ctypes.byref(o), ctypes.byref(info))
     return {"sections": info.sections, "notes": info.notes, "layers": info.layers, "tiles": info.tiles,
             "seconds": info.seconds, "warnings": [m for level, m in run.ctx.messages if level <= 1]}
+
+
+_AUDIT_SOURCES = ("streets", "streets_layer", "lights", "lights_layer", "lights_crs", "defects", "defects_layer",
+                  "defects_crs", "at", "audits", "audits_layer", "audits_crs", "audit_parameters", "pins", "pins_layer",
+                  "pins_crs", "cctv", "cctv_layer", "cctv_crs", "photometry")
+_AUDIT_METRES = {"segment": "segment_m", "sample": "sample_m", "maintenance_factor": "maintenance_factor",
+                 "height": "default_height_m", "reach_factor": "reach_factor", "lamp_offset": "lamp_offset_m",
+                 "defect_radius": "defect_radius_m", "audit_radius": "audit_radius_m",
+                 "crime_radius": "crime_radius_m", "crime_bandwidth": "crime_bandwidth_m", "min_dark": "min_dark_m",
+                 "pin_radius": "pin_radius_m", "cctv_radius": "cctv_radius_m"}
+
+
+def audit(crimes=None, wards=None, *, streets, where=None, defect_areas=None, defect_area_polygons=None,
+          defect_area_categories=None, crime_types=None, hour=None, target=None, lamp_type=None, top=None,
+          priority_weights=None, output=None, overwrite=False, **kw):
+    """The women's safety audit of street segments, as ``safemap audit``: modelled lighting against EN 13201,
+    lamps off at night, maintenance, walk audits, unsafe-place pins, CCTV and violence against women and girls
+    (``crimes``: police.uk files, read with the VAWG crime types unless ``crime_types`` or ``type`` says).
+
+    Options as the command line's: ``streets`` (required), ``lights``, ``defects``, ``at``, ``audits``,
+    ``pins``, ``cctv``, their ``*_layer`` and ``*_crs``; ``defect_areas`` (a list of sources),
+    ``defect_area_polygons``, ``defect_area_categories``; ``hour`` ("01:00"); ``target`` ("P1".."P6",
+    "auto"); ``segment``, ``sample``, ``height``, ``min_dark``, ... in metres; ``top``;
+    ``priority_weights`` (5 numbers).
+
+    Returns a Result with the layers audit_segments, dark_stretches, audit_priorities, audit_lamps and
+    (with wards) audit_wards::
+
+        r = safemap.audit(streets="data/streets/holborn_bloomsbury_osm.gpkg",
+                          lights="data/lighting/camden_lamps_holborn_bloomsbury.csv", hour="01:00")
+        r["audit_priorities"][["rank", "reasons"]].head()
+    """
+    kw["streets"] = streets
+    src = {k: kw.pop(k) for k in _AUDIT_SOURCES if k in kw}
+    metres = {k: kw.pop(k) for k in list(kw) if k in _AUDIT_METRES}
+    run = _Run("audit", kw)
+    o = S.sm_audit_options()
+    lib.sm_audit_options_init(ctypes.byref(o), S.SM_AUDIT_OPTIONS_VERSION)
+    for k, v in src.items():
+        setattr(o, k, run.s(v))
+        if k in ("streets", "lights", "defects", "audits", "pins", "cctv") and v is not None:
+            run.inputs.append(os.fsdecode(v))
+    o.streets_where = run.s(where)
+    for k, v in metres.items():
+        if v is not None:
+            setattr(o, _AUDIT_METRES[k], float(v))
+    if target is not None:
+        o.target = run.named(lib.sm_light_class_from_name, target, "target")
+    if lamp_type is not None:
+        o.default_lamp_type = run.named(lib.sm_lamp_type_from_name, lamp_type, "lamp_type")
+    if hour is not None:
+        o.hour = run.named(lib.sm_audit_hour_parse, hour, "hour")
+    if priority_weights is not None:
+        if len(priority_weights) != 5:
+            raise errors.InvalidArgumentError("priority_weights needs 5 numbers (darkness, maintenance, perception, "
+                                              "pins, crime: 0.35, 0.15, 0.2, 0.1, 0.2)")
+        o.weights[:] = [float(v) for v in priority_weights]
+    o.top = int(top) if top is not None else 50
+    if defect_areas:
+        areas = [defect_areas] if isinstance(defect_areas, (str, os.PathLike)) else list(defect_areas)
+        arr = (ctypes.c_char_p * len(areas))(*[_b(a) for a in areas])
+        run.keep.append(arr)
+        o.area_counts, o.n_area_counts = ctypes.cast(arr, ctypes.POINTER(ctypes.c_char_p)), len(areas)
+        run.inputs += [os.fsdecode(a) for a in areas]
+    o.area_polygons = run.s(defect_area_polygons)
+    if defect_area_polygons is not None:
+        run.inputs.append(os.fsdecode(defect_area_polygons))
+    if defect_area_categories is not None and not isinstance(defect_area_categories, str):
+        defect_area_categories = ",".join(defect_area_categories)
+    o.area_categories = run.s(defect_area_categories)
+    if crime_types is not None and "type" in run.read_kw:
+        raise errors.InvalidArgumentError("crime_types and type both choose the crime types: give one")
+    if "type" not in run.read_kw:
+        run.read_kw["type"] = crime_types if crime_types is not None else S.SM_AUDIT_VAWG_TYPES
+    run.ctx.call(lib.sm_audit_options_check, ctypes.byref(o), int(crimes is not None))
+    run.read(crimes, wards)
+    return run.finish(run.run(lib.sm_audit_run, o), output, overwrite)
+
+
+def route(audit, *, from_, to, from_crs=None, snap=None, hour=None, penalties=None, output=None, overwrite=False,
+          **kw):
+    """The shortest and the safest walk over an audit's segments, as ``safemap route``.
+
+    ``audit``: a GeoPackage written by :func:`audit`; ``from_`` and ``to``: (E, N) in the audit's CRS or
+    (lon, lat); ``penalties``: "dark=2,crime=1,..." or a dict; ``hour`` must be the audit's.
+
+    Returns a Result with the layers routes and route_segments, and figures "shortest_m", "safest_m",
+    "safest_dark_m", ...::
+
+        r = safemap.route("holborn_audit.gpkg", from_=(530000, 181500), to=(530800, 181300), hour="01:00")
+        r.figures["safest_m"] - r.figures["shortest_m"]
+    """
+    run = _Run("route", kw)
+    o = S.sm_route_options()
+    lib.sm_route_options_init(ctypes.byref(o), S.SM_ROUTE_OPTIONS_VERSION)
+    o.from_x, o.from_y = (float(v) for v in from_)
+    o.to_x, o.to_y = (float(v) for v in to)
+    o.from_crs, o.hour = run.s(from_crs), run.s(hour)
+    if snap is not None:
+        o.snap_m = float(snap)
+    if penalties is not None:
+        if isinstance(penalties, dict):
+            penalties = ",".join(f"{k}={v}" for k, v in penalties.items())
+        run.ctx.call(lib.sm_route_penalties_parse, run.s(penalties), ctypes.byref(o))
+    run.ctx.call(lib.sm_route_options_check, ctypes.byref(o))
+    run.inputs.append(os.fsdecode(audit))
+    out = ctypes.c_void_p()
+    run.ctx.call(lib.sm_route_run, ctypes.byref(out), _b(audit), ctypes.byref(o))
+    return run.finish(Result(out.value, run.ctx, run.inputs), output, overwrite)

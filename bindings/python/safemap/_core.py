@@ -6,6 +6,7 @@ import os
 import signal
 import tempfile
 import threading
+import time
 
 import numpy as np
 
@@ -66,6 +67,7 @@ class Context:
         self._bar = None
         self._error = None  # an exception raised inside a callback
         self._interrupted = False
+        self._started = time.monotonic()
         self._cb_progress = PROGRESS_FN(self._on_progress)
         self._cb_log = LOG_FN(self._on_log)
         lib.sm_ctx_set_progress(self._p, self._cb_progress, None)
@@ -106,16 +108,17 @@ class Context:
             if self._interrupted:
                 return 0
             p = self._progress
-            if p is True:
-                if self._bar is None:
+            if p is True:  # a tqdm bar, once a call has run for half a second
+                if self._bar is None and time.monotonic() - self._started > 0.5:
                     try:
                         from tqdm import tqdm
-                        self._bar = tqdm(total=1000, unit="‰", leave=False)
+                        self._bar = tqdm(total=100, leave=False, bar_format="{desc}: {percentage:3.0f}%|{bar}|")
                     except ImportError:
                         self._bar = False
                 if self._bar:
-                    self._bar.set_description(text(message) or "", refresh=False)
-                    self._bar.update(int(fraction * 1000) - self._bar.n)
+                    self._bar.set_description_str(text(message) or "", refresh=False)
+                    self._bar.n = round(100 * fraction)
+                    self._bar.refresh()
             elif callable(p):
                 if p(fraction, text(message)) is False:
                     return 0
@@ -144,6 +147,7 @@ class Context:
         main = threading.current_thread() is threading.main_thread()
         previous = None
         self._error, self._interrupted = None, False
+        self._started = time.monotonic()
         if main:
             previous = signal.signal(signal.SIGINT, self._on_sigint)
         try:
@@ -228,7 +232,7 @@ class Points:
 _READ_KEYS = {"layer": "layer", "x": "x_field", "y": "y_field", "lon": "lon_field", "lat": "lat_field",
               "time": "time_field", "weight": "weight_field", "category": "category_field", "crs": "crs",
               "analysis_crs": "analysis_crs", "type": "types", "from_": "time_from", "to": "time_to"}
-READ_KEYS = tuple(_READ_KEYS) + ("extent", "strict")
+READ_KEYS = tuple(_READ_KEYS) + ("extent", "strict", "labels")
 
 
 def read_options(kw, keep):
@@ -247,7 +251,7 @@ def read_options(kw, keep):
         o.has_extent = 1
         o.extent[:] = [float(v) for v in ext]
     o.strict = 1 if kw.pop("strict", False) else 0
-    o.skip_labels = 1
+    o.skip_labels = 0 if kw.pop("labels", False) else 1
     return o
 
 
@@ -272,7 +276,8 @@ def read_points(sources, ctx=None, **kw):
     DataFrame / geopandas GeoDataFrame with the same columns.
 
     Options as the command line's (``layer``, ``x``, ``y``, ``lon``, ``lat``, ``crs``, ``analysis_crs``,
-    ``time``, ``weight``, ``category``, ``type``, ``from_``, ``to``, ``extent``, ``strict``)::
+    ``time``, ``weight``, ``category``, ``type``, ``from_``, ``to``, ``extent``, ``strict``), and
+    ``labels=True`` to keep police.uk's location labels (the plans' streets need them)::
 
         pts = safemap.read_points("data/police/camden_burglary", from_="2024-01", to="2024-12")
         len(pts), pts.crs        # (2142, 'EPSG:27700')

@@ -24,6 +24,8 @@ SM_STYLE_OPTIONS_VERSION = 1
 SM_TILES_OPTIONS_VERSION = 1
 SM_VIEWER_OPTIONS_VERSION = 1
 SM_WRITE_OPTIONS_VERSION = 2
+SM_AUDIT_VAWG_TYPES = "Violence and sexual offences,Robbery,Public order,Theft from the person"
+SM_ROUTE_LAYER = "audit_segments"
 
 
 class sm_areas_options(ctypes.Structure):

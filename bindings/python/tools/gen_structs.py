@@ -32,6 +32,7 @@ def main(include_dir, c_mode=False):
     text = "\n".join(texts)
     enums = set(re.findall(r"typedef enum \w+ \{.*?\}\s*(\w+);", text, re.S))
     macros = dict(re.findall(r"#define (SM_\w+) (\d+)\b", text))
+    strings = dict(re.findall(r'#define (SM_\w+) ("[^"\n]*")', text))
     structs = []  # (name, [(field, ctype)])
     known = set()
     for m in re.finditer(r"typedef struct (\w+) \{(.*?)\}\s*(\w+);", text, re.S):
@@ -85,6 +86,8 @@ def main(include_dir, c_mode=False):
     for k, v in sorted(macros.items()):
         if k.endswith("_VERSION") or k == "SM_OHSA_ISA_BANDS":
             out.append(f"{k} = {v}")
+    for k, v in sorted(strings.items()):
+        out.append(f"{k} = {v}")
     for name, fields in structs:
         out += ["", "", f"class {name}(ctypes.Structure):", "    _fields_ = ["]
         out += [f'        ("{f}", {t}),' for f, t in fields]
