@@ -417,3 +417,20 @@ def test_camden_demo_makes_the_cli_demos_files(tmp_path):
     assert compared == 12
     assert os.path.exists(tmp_path / "py" / "camden_report" / "index.html")
     assert os.path.exists(tmp_path / "py" / "camden_map" / "index.html")
+
+
+def test_pip_installs_the_package_into_a_venv(tmp_path):
+    import shutil
+    src = tmp_path / "src"
+    shutil.copytree(os.path.join(SRC, "bindings", "python"), src,
+                    ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", str(tmp_path / "env")], check=True)
+    pip = subprocess.run([str(tmp_path / "env" / "bin" / "pip"), "install", "-q", "--no-build-isolation",
+                          "--no-index", str(src)], capture_output=True, text=True)
+    assert pip.returncode == 0, pip.stderr
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    p = subprocess.run([str(tmp_path / "env" / "bin" / "python"), "-c",
+                        "import safemap; print(safemap.__file__); print(safemap.version())"],
+                       capture_output=True, text=True, cwd=str(tmp_path), env=env)
+    assert p.returncode == 0, p.stderr
+    assert str(tmp_path / "env") in p.stdout and safemap.version() in p.stdout
