@@ -3,7 +3,7 @@
 # inputs and prints one table (wall time, peak RSS, ratio, agreement).
 # Not part of the test suite. See tests/bench/README.md.
 #
-# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots,emerging,nearrepeat,scan,audit,tiles]
+# usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots,emerging,nearrepeat,scan,audit,tiles,python]
 #                           [--safemap PATH] [--threads N] [--seed N]
 #                           [--runs N] [--scratch DIR] [--wards GPKG]
 #                           [--slow-peers] [--list]
@@ -39,7 +39,7 @@ RUNS=1
 SCRATCH="$REPO_ROOT/build/bench"
 
 # Every entry is a function entry_<name> SIZE, listed here in run order.
-ENTRIES=(count kde hotspots emerging nearrepeat scan audit tiles)
+ENTRIES=(count kde hotspots emerging nearrepeat scan audit tiles python)
 
 # kde: the 20 km x 20 km box (British National Grid metres) the points are
 # generated in, the quartic radius and the cell size. spatstat's sigma for
@@ -1222,6 +1222,70 @@ timed_fresh() {
     done
     T_WALL=$(printf '%s\n' "${walls[@]}" | median)
     T_RSS=$rss
+}
+
+# entry python: the same kde and hotspots runs from the Python package (python_call.py) and from the command
+# line, whole processes timed alike, run by run in turn; ratio = CLI wall / Python wall (1.00 = no overhead;
+# 0.95 = Python takes 5% longer); agree = the output files' bytes equal. A note gives the call alone (the
+# library call and the write, without Python's start-up and the imports) against the CLI's wall time.
+entry_python() {
+    local size=$1 csv out="$SCRATCH/out" logs="$SCRATCH/logs"
+    csv=$(input_bng_csv "$size")
+    local pylib
+    pylib=$(ls "$(dirname "$(dirname "$SAFEMAP")")"/libsafemap.so.* 2>/dev/null | head -1)
+    if ! have_safemap || [ -z "$pylib" ]; then
+        add_row python "$size" safemap - - - "not built ($SAFEMAP, libsafemap.so)"
+        return 0
+    fi
+    local cmd args input tag
+    for tag in kde hotspots hotspots250k; do
+        if [ "$tag" = kde ]; then
+            input="${size} kde r${KDE_RADIUS} ${KDE_CELL}m"
+            args=("$csv" --x X --y Y --crs EPSG:27700 --kernel quartic --bandwidth "$KDE_RADIUS" --cell "$KDE_CELL")
+            cmd=kde
+        elif [ "$tag" = hotspots ]; then
+            input="${size} hotspots 40k p${HS_NSIM}"
+            args=("$csv" --x X --y Y --crs EPSG:27700 --grid fishnet --cell "$HS_CELL" --band "$HS_BAND"
+                  --extent "$KDE_BOX" --permutations "$HS_NSIM")
+            cmd=hotspots
+        else
+            input="${size} hotspots 250k"
+            args=("$(input_bng_csv "$size" "$HS_BOX50")" --x X --y Y --crs EPSG:27700 --grid fishnet --cell "$HS_CELL"
+                  --band "$HS_BAND" --extent "$HS_BOX50")
+            cmd=hotspots
+        fi
+        local ext=tif
+        [ "$cmd" = hotspots ] && ext=csv
+        local cli_out="$out/python_${size}_${tag}_cli.$ext" py_out="$out/python_${size}_${tag}_py.$ext"
+        local cli_walls=() py_walls=() calls=() i t0 t1 rc=0
+        log "python $input: safemap $cmd and python_call.py $cmd, $RUNS runs each, in turn"
+        for ((i = 1; i <= RUNS; i++)); do
+            t0=$(date +%s%N)
+            "$SAFEMAP" "$cmd" "${args[@]}" -o "$cli_out" --overwrite -q "${SM_JOBS[@]}" >>"$logs/python_${size}_${tag}_cli.log" 2>&1 || rc=1
+            t1=$(date +%s%N)
+            cli_walls+=("$(( (t1 - t0) / 1000000 ))")
+            t0=$(date +%s%N)
+            SAFEMAP_LIBRARY="$pylib" PYTHONPATH="$REPO_ROOT/bindings/python" "$PY" "$SCRIPT_DIR/python_call.py" "$cmd" "$py_out" \
+                --call-time "$logs/python_${size}_${tag}.call" "${args[@]}" ${THREADS:+--threads "$THREADS"} \
+                >>"$logs/python_${size}_${tag}_py.log" 2>&1 || rc=1
+            t1=$(date +%s%N)
+            py_walls+=("$(( (t1 - t0) / 1000000 ))")
+            calls+=("$(cut -d' ' -f1 "$logs/python_${size}_${tag}.call" 2>/dev/null || echo 0)")
+            [ "$rc" -eq 0 ] || break
+        done
+        if [ "$rc" -ne 0 ]; then
+            add_row python "$input" safemap - - - "FAILED (logs: $logs/python_${size}_${tag}_*.log)"
+            continue
+        fi
+        local cw pw cl agree="files differ"
+        cw=$(printf '%s\n' "${cli_walls[@]}" | median | awk '{printf "%.3f", $1 / 1000}')
+        pw=$(printf '%s\n' "${py_walls[@]}" | median | awk '{printf "%.3f", $1 / 1000}')
+        cl=$(printf '%s\n' "${calls[@]}" | median)
+        cmp -s "$cli_out" "$py_out" && agree="same output bytes"
+        add_row python "$input" "safemap (CLI)" "$cw" - 1.00 "(reference)"
+        add_row python "$input" "Python package" "$pw" - "$(ratio "$cw" "$pw")" "$agree"
+        NOTES+=("python $input: Python process $pw s against the CLI's $cw s (+$(awk -v p="$pw" -v c="$cw" 'BEGIN{printf "%.1f", 100 * (p - c) / c}')%); the call and write alone $cl s (+$(awk -v p="$cl" -v c="$cw" 'BEGIN{printf "%.1f", 100 * (p - c) / c}')% of the CLI's wall time)")
+    done
 }
 
 entry_tiles() {

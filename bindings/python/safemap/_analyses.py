@@ -3,12 +3,11 @@
 library's pipeline and returns a Result. Nothing here decides anything about the data."""
 import ctypes
 import os
-import tempfile
 
 from . import _structs as S
 from . import errors
-from ._core import (AREA_KEYS, READ_KEYS, Areas, Points, Result, _b, _frame_to_file, _is_frame, make_context,
-                    read_options)
+from ._core import (AREA_KEYS, READ_KEYS, Areas, Points, Result, _b, _frame_to_file, _is_frame, _tempdir,
+                    make_context, read_options)
 from ._lib import lib, text
 
 _SETTINGS = ("ctx", "threads", "seed", "progress", "limits")
@@ -59,7 +58,7 @@ class _Run:
         kw = dict(self.read_kw)
         if strict:
             kw["strict"] = True
-        with tempfile.TemporaryDirectory(prefix="safemap-") as tmp:
+        with _tempdir(prefix="safemap-") as tmp:
             if points is None:  # the audit's crimes are optional
                 pass
             elif isinstance(points, Points):

@@ -4,18 +4,50 @@ import ctypes
 import logging
 import os
 import signal
-import tempfile
 import threading
 import time
-
-import numpy as np
 
 from . import _structs as S
 from . import errors
 from ._lib import LOG_FN, PROGRESS_FN, lib, text
 
 log = logging.getLogger("safemap")
+
+
+class _LazyNumPy:
+    """NumPy, imported on first use: a call that only writes files (kde(..., output=)) does not pay for it."""
+
+    def __getattr__(self, name):
+        import numpy
+        globals()["np"] = numpy
+        return getattr(numpy, name)
+
+
+np = _LazyNumPy()
 _LEVELS = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
+
+
+class _tempdir:
+    """A temporary folder for frames given as input, made (and tempfile imported: it is slow to import) only
+    when a frame asks for it (str(tmp)), removed at the end of the with block."""
+
+    def __init__(self, prefix):
+        self.prefix, self.dir = prefix, None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.dir is not None:
+            self.dir.cleanup()
+
+    def __fspath__(self):
+        if self.dir is None:
+            import tempfile
+            self.dir = tempfile.TemporaryDirectory(prefix=self.prefix)
+        return self.dir.name
+
+    __str__ = __fspath__
 
 
 def _b(s):
@@ -259,10 +291,10 @@ def _frame_to_file(frame, folder):
     """A pandas DataFrame or geopandas GeoDataFrame written where the library's readers read it: a CSV of
     the columns as they are, or a GeoPackage of the features."""
     if hasattr(frame, "geometry") and hasattr(frame, "to_file"):
-        path = os.path.join(folder, "frame.gpkg")
+        path = os.path.join(os.fspath(folder), "frame.gpkg")
         frame.to_file(path, driver="GPKG", layer="frame")
     else:
-        path = os.path.join(folder, "frame.csv")
+        path = os.path.join(os.fspath(folder), "frame.csv")
         frame.to_csv(path, index=False)
     return path
 
@@ -291,7 +323,7 @@ def read_points(sources, ctx=None, **kw):
     c = make_context(ctx, **{k: kw.pop(k) for k in ("threads", "seed", "progress", "limits") if k in kw})
     keep = []
     opts = read_options(kw, keep)
-    with tempfile.TemporaryDirectory(prefix="safemap-") as tmp:
+    with _tempdir(prefix="safemap-") as tmp:
         if _is_frame(sources):
             sources = [_frame_to_file(sources, tmp)]
         elif isinstance(sources, (str, bytes, os.PathLike)):
@@ -390,7 +422,7 @@ def read_areas(source, ctx=None, layer=None, id_field=None, name_field=None, crs
     o.layer, o.id_field, o.name_field, o.crs, o.analysis_crs, o.value_field = keep
     o.strict = 1 if strict else 0
     out = ctypes.c_void_p()
-    with tempfile.TemporaryDirectory(prefix="safemap-") as tmp:
+    with _tempdir(prefix="safemap-") as tmp:
         if _is_frame(source):
             source = _frame_to_file(source, tmp)
             o.layer = None
