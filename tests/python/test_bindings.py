@@ -434,3 +434,27 @@ def test_pip_installs_the_package_into_a_venv(tmp_path):
                        capture_output=True, text=True, cwd=str(tmp_path), env=env)
     assert p.returncode == 0, p.stderr
     assert str(tmp_path / "env") in p.stdout and safemap.version() in p.stdout
+
+
+def test_long_calls_release_the_gil():
+    import threading
+    import time
+    assert not isinstance(sys.modules["safemap._lib"].lib, ctypes.PyDLL)  # ctypes.CDLL drops the GIL for each call
+    done = threading.Event()
+    ticks = []
+
+    def work():
+        safemap.scan(POINTS, WARDS, max_window=6, permutations=999, seed=1, threads=1)
+        done.set()
+
+    t = threading.Thread(target=work)
+    t0 = time.perf_counter()
+    t.start()
+    while not done.is_set():
+        time.sleep(0.001)
+        ticks.append(time.perf_counter())
+    t.join()
+    span = time.perf_counter() - t0
+    # the main thread kept running through the call: no gap longer than a quarter of it
+    gaps = np.diff([t0] + ticks)
+    assert span > 0.2 and gaps.max() < span / 4, (span, gaps.max())

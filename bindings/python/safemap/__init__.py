@@ -17,7 +17,7 @@ from . import errors
 from ._analyses import (audit, backtest, count, emerging, forecast, hotspots, kde, nearrepeat, plan, report, route,
                         scan)
 from ._core import Areas, Context, Layer, Points, Raster, Result, points_from_arrays, read_areas, read_points
-from ._lib import lib as _lib
+from ._lib import lib as _clib
 from ._lib import path as _path
 from ._lib import text as _text
 from .errors import (Cancelled, CRSError, DependencyError, Error, FileError, GeometryError, InputError,
@@ -32,7 +32,7 @@ __all__ = ["version", "library_path", "dependencies", "Context", "Points", "Area
 
 def version():
     """The version of the loaded C library ("0.1.0")."""
-    return _text(_lib.sm_version_string())
+    return _text(_clib.sm_version_string())
 
 
 def library_path():
@@ -42,7 +42,7 @@ def library_path():
 
 def dependencies():
     """The versions of GDAL, PROJ, GEOS, ... the C library was built with."""
-    return _text(_lib.sm_version_dependencies())
+    return _text(_clib.sm_version_dependencies())
 
 
 __version__ = version()
