@@ -1,10 +1,10 @@
 """Finding and loading libsafemap, and the C prototypes of the calls the package makes.
 
-The library is looked for, in this order:
-1. the file named by the environment variable SAFEMAP_LIBRARY;
-2. next to the package (a libsafemap.so copied into the package's folder);
-3. the folder the build recorded when it installed the package (_config.LIBDIR);
-4. the system's loader path (ldconfig, LD_LIBRARY_PATH).
+The library is the file named by the environment variable SAFEMAP_LIBRARY when it is set (and then only
+that file). Otherwise it is looked for, in this order:
+1. next to the package (a libsafemap.so copied into the package's folder);
+2. the folder the build recorded when it installed the package (_config.LIBDIR);
+3. the system's loader path (ldconfig, LD_LIBRARY_PATH).
 When none loads, the error lists every place tried and why it failed.
 """
 import ctypes
@@ -29,6 +29,7 @@ def _candidates():
     env = os.environ.get("SAFEMAP_LIBRARY")
     if env:
         yield "SAFEMAP_LIBRARY", env
+        return
     here = os.path.dirname(os.path.abspath(__file__))
     for path in sorted(glob.glob(os.path.join(here, "libsafemap.so*"))):
         yield "next to the package", path
