@@ -8,8 +8,6 @@ that file). Otherwise it is looked for, in this order:
 When none loads, the error lists every place tried and why it failed.
 """
 import ctypes
-import ctypes.util
-import glob
 import os
 
 from . import _structs as S
@@ -31,13 +29,15 @@ def _candidates():
         yield "SAFEMAP_LIBRARY", env
         return
     here = os.path.dirname(os.path.abspath(__file__))
-    for path in sorted(glob.glob(os.path.join(here, "libsafemap.so*"))):
-        yield "next to the package", path
+    for name in sorted(os.listdir(here)):
+        if name.startswith("libsafemap.so"):
+            yield "next to the package", os.path.join(here, name)
     try:
         from . import _config  # written when the package is installed with the library
         yield "the installed library", os.path.join(_config.LIBDIR, SONAME)
     except ImportError:
         pass
+    import ctypes.util  # imports subprocess, shutil, tempfile...: only when it is needed
     found = ctypes.util.find_library("safemap")
     yield "the system's loader path", found or SONAME
 
