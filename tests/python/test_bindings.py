@@ -458,3 +458,12 @@ def test_long_calls_release_the_gil():
     # the main thread kept running through the call: no gap longer than a quarter of it
     gaps = np.diff([t0] + ticks)
     assert span > 0.2 and gaps.max() < span / 4, (span, gaps.max())
+
+
+def test_plan_same_as_cli(tmp_path, cli):
+    cli("plan", POINTS, "--wards", WARDS, "--permutations", 19, "--seed", 1, "-o", tmp_path / "cli.gpkg")
+    r = safemap.plan(POINTS, WARDS, permutations=19, seed=1, output=str(tmp_path / "py.gpkg"))
+    assert ogr_dump(tmp_path / "cli.gpkg") == ogr_dump(tmp_path / "py.gpkg")
+    wards = r["plan_wards"]
+    assert len(wards) == 20 and wards["rank"].dtype == np.int64
+    assert r.layers["plan_streets"].to_pandas()["street"].notna().all()  # the labels were read
