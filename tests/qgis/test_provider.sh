@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The QGIS Processing provider (bindings/qgis/safemap_qgis) under qgis_process, headless, in a throwaway QGIS
 # profile: the plugin is found through QGIS_PLUGINPATH and enabled with `qgis_process plugins enable`; its
-# algorithms are listed; safemap:kde and safemap:hotspots give the same outputs as the command line (the GeoTIFF's
-# cells, its .qml, the GeoPackage's features); a missing incidents file fails with the library's message naming
+# algorithms are listed; each gives the same outputs as the command line (a GeoTIFF's cells or bytes, its .qml,
+# a GeoPackage's features); a missing incidents file fails with the library's message naming
 # it; without the safemap package the provider still loads and says what is missing; and the outputs QGIS loads
 # after a run get the styles safemap wrote. Skipped (77) with a sanitized build, without qgis_process or
 # without python3-qgis.
@@ -38,7 +38,7 @@ mkdir -p "$out"
 assert_exit 0 "$QP" plugins enable safemap_qgis
 assert_stdout_contains "Enabled safemap_qgis"
 assert_exit 0 "$QP" list
-for a in kde hotspots emerging nearrepeat scan forecast count; do
+for a in kde hotspots emerging nearrepeat scan forecast count plan audit; do
   assert_stdout_contains "safemap:$a"
 done
 assert_exit 0 "$QP" help safemap:kde
@@ -75,6 +75,42 @@ ogrinfo -ro -al -q "$out/qgis.gpkg" | sed "s#$out/qgis#OUT#g" > "$out/qgis.txt"
 grep -q "gi_bin_fdr" "$out/cli.txt" || fail "ogrinfo shows no hot-spot features in $out/cli.gpkg"
 diff "$out/cli.txt" "$out/qgis.txt" > "$out/diff.txt" ||
   { fail "safemap:hotspots's GeoPackage differs from the command line's"; head -n 20 "$out/diff.txt" >&2; }
+
+# the other algorithms against the command line (same_gpkg A B: equal ogrinfo dumps, paths replaced)
+same_gpkg() {
+  diff <(ogrinfo -ro -al -q "$1" | sed "s#${1%.gpkg}#OUT#g") <(ogrinfo -ro -al -q "$2" | sed "s#${2%.gpkg}#OUT#g") \
+    > "$out/diff.txt" || { fail "$3: $2 differs from the command line's $1"; head -n 20 "$out/diff.txt" >&2; }
+}
+assert_exit 0 "$QP" run safemap:emerging -- INPUT_FOLDER="$POINTS" WARDS="$WARDS" OUTPUT="$out/emerging.gpkg"
+assert_exit 0 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" -o "$out/emerging_cli.gpkg" -q
+same_gpkg "$out/emerging_cli.gpkg" "$out/emerging.gpkg" safemap:emerging
+assert_exit 0 "$QP" run safemap:nearrepeat -- INPUT_FOLDER="$POINTS" SPACE_BANDS=0,100,200,400 TIME_BANDS=0,1,2,3 \
+  TIME_UNIT=1 PERMUTATIONS=99 SEED=1 OUTPUT="$out/nearrepeat.gpkg"
+assert_exit 0 "$SAFEMAP" nearrepeat "$POINTS" --space-bands 0,100,200,400 --time-bands 0,1,2,3 --time-unit month \
+  --permutations 99 --seed 1 -o "$out/nearrepeat_cli.gpkg" -q
+same_gpkg "$out/nearrepeat_cli.gpkg" "$out/nearrepeat.gpkg" safemap:nearrepeat
+assert_exit 0 "$QP" run safemap:scan -- INPUT_FOLDER="$POINTS" WARDS="$WARDS" MAX_WINDOW=6 PERMUTATIONS=99 SEED=1 \
+  OUTPUT="$out/scan.gpkg"
+assert_exit 0 "$SAFEMAP" scan "$POINTS" --wards "$WARDS" --max-window 6 --permutations 99 --seed 1 \
+  -o "$out/scan_cli.gpkg" -q
+same_gpkg "$out/scan_cli.gpkg" "$out/scan.gpkg" safemap:scan
+assert_exit 0 "$QP" run safemap:forecast -- INPUT_FOLDER="$POINTS" WARDS="$WARDS" AT=2025-03 OUTPUT="$out/forecast.tif"
+assert_exit 0 "$SAFEMAP" forecast "$POINTS" --wards "$WARDS" --at 2025-03 -o "$out/forecast_cli.tif" -q
+assert_same_bytes "$out/forecast_cli.tif" "$out/forecast.tif"
+assert_same_bytes "$out/forecast_cli.qml" "$out/forecast.qml"
+assert_exit 0 "$QP" run safemap:plan -- INPUT_FOLDER="$POINTS" WARDS="$WARDS" PERMUTATIONS=99 OUTPUT="$out/plan.gpkg"
+assert_exit 0 "$SAFEMAP" plan "$POINTS" --wards "$WARDS" --permutations 99 -o "$out/plan_cli.gpkg" -q
+same_gpkg "$out/plan_cli.gpkg" "$out/plan.gpkg" safemap:plan
+assert_exit 0 "$QP" run safemap:audit -- STREETS="$DATA/streets/holborn_bloomsbury_osm.gpkg" \
+  LIGHTS="$DATA/lighting/camden_lamps_holborn_bloomsbury.csv" INPUT_FOLDER="$DATA/police/city_of_london_2023_holborn" \
+  DEFECTS="$DATA/synthetic/defects_synthetic.csv" AT=2023-12-31 AUDITS="$DATA/synthetic/walk_audits_synthetic.csv" \
+  PINS="$DATA/synthetic/unsafe_pins_synthetic.csv" WARDS="$WARDS" HOUR=01:00 OUTPUT="$out/audit.gpkg"
+assert_exit 0 "$SAFEMAP" audit --streets "$DATA/streets/holborn_bloomsbury_osm.gpkg" \
+  --lights "$DATA/lighting/camden_lamps_holborn_bloomsbury.csv" "$DATA/police/city_of_london_2023_holborn" \
+  --defects "$DATA/synthetic/defects_synthetic.csv" --at 2023-12-31 \
+  --audits "$DATA/synthetic/walk_audits_synthetic.csv" --pins "$DATA/synthetic/unsafe_pins_synthetic.csv" \
+  --wards "$WARDS" --hour 01:00 -o "$out/audit_cli.gpkg" -q
+same_gpkg "$out/audit_cli.gpkg" "$out/audit.gpkg" safemap:audit
 
 # a point layer as the incidents (its file is read), and a GeoPackage of layers: safemap:count
 assert_exit 0 "$QP" run safemap:count -- INPUT_LAYER="$POLICE_SAMPLE" WARDS="$WARDS" OUTPUT="$out/count.gpkg"

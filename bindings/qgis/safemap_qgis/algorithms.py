@@ -87,6 +87,7 @@ class SafemapAlgorithm(QgsProcessingAlgorithm):
     WARDS = None       # None: no wards; "optional" or "required"
     RASTER = False     # the output is a GeoTIFF (else a GeoPackage)
     SEED = False       # the analysis draws random numbers (permutations)
+    POINTS = "required"  # or "optional" (the audit's crimes)
 
     def createInstance(self):  # noqa: N802
         return type(self)()
@@ -213,6 +214,8 @@ class SafemapAlgorithm(QgsProcessingAlgorithm):
 
     def incidents(self, parameters, context):
         given = [n for n in ("INPUT", "INPUT_FOLDER", "INPUT_LAYER") if _given(parameters, n)]
+        if not given and self.POINTS == "optional":
+            return None, None
         if len(given) != 1:
             raise QgsProcessingException("give the incidents once: a file (INPUT), a folder of police.uk CSV files "
                                          "(INPUT_FOLDER) or a point layer (INPUT_LAYER)")
@@ -283,7 +286,7 @@ class SafemapAlgorithm(QgsProcessingAlgorithm):
         except safemap.Error as e:
             raise QgsProcessingException(str(e))
         for w in result.warnings:
-            feedback.reportError(w, False)
+            feedback.pushWarning(w)
         summary = "; ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
                             for k, v in result.figures.items())
         if summary:
@@ -495,4 +498,78 @@ class Count(SafemapAlgorithm):
             "category, area_km2, per_km2) and 'ward_counts_by_month'.")
 
 
-ALGORITHMS = [Kde, Hotspots, Emerging, NearRepeat, Scan, Forecast, Count]
+class Plan(SafemapAlgorithm):
+    NAME, TITLE = "plan", "Burglary plans per ward (plan)"
+    WARDS, SEED = "required", True
+    HELP = ("The numbers of a burglary plan for every ward, as `safemap plan -o OUT.gpkg`: how many and which way, "
+            "where (top streets, repeat locations, hot cells), for how long (the near-repeat window) and what next "
+            "(ProMap's top cells, actions from rules). Layers plan_wards, plan_months, plan_streets, plan_repeats, "
+            "plan_hot_cells, plan_actions, plan_kde_areas, plan_promap_cells. The pages people read come from "
+            "the command line's `safemap plan -o DIR`.")
+
+    def addAnalysisParameters(self):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFile(
+            "HOUSEHOLDS", "Households per ward (CSV: ward code, households) for rates per 1,000 households",
+            behavior=QgsProcessingParameterFile.File, fileFilter="CSV (*.csv)", optional=True))
+        self.string("HOUSEHOLDS_ID", "Its ward code column (default: the first)")
+        self.string("HOUSEHOLDS_FIELD", "Its households column (default households)")
+        self.string("WARD", "The plan of this ward alone (ward code)")
+        self.number("SUPPRESS_BELOW", "Counts below K published as 'fewer than K' (default 0: none)", minimum=0)
+        self.addParameter(QgsProcessingParameterFile(
+            "RULES", "Action rules file (default: the built-in ones)", behavior=QgsProcessingParameterFile.File,
+            optional=True))
+        self.number("PERMUTATIONS", "Permutations of the near-repeat Knox test (default 999)", minimum=1)
+
+    def options(self, p, c):
+        files = {k: self.parameterAsFile(p, n, c) if _given(p, n) else None
+                 for k, n in (("households", "HOUSEHOLDS"), ("rules", "RULES"))}
+        return dict(files, households_id=self.value(p, c, "HOUSEHOLDS_ID"),
+                    households_field=self.value(p, c, "HOUSEHOLDS_FIELD"), ward=self.value(p, c, "WARD"),
+                    suppress_below=self.value(p, c, "SUPPRESS_BELOW"), permutations=self.value(p, c, "PERMUTATIONS"))
+
+
+class Audit(SafemapAlgorithm):
+    NAME, TITLE = "audit", "Women's safety audit of streets (audit)"
+    WARDS, POINTS = "optional", "optional"
+    HELP = ("The women's safety audit of street segments, as `safemap audit`: modelled lighting against EN 13201, "
+            "lamps off at night, maintenance defects, walk audits, unsafe-place pins, CCTV and violence against "
+            "women and girls (the incidents, optional: police.uk files, read with the VAWG crime types unless "
+            "given). Layers audit_segments, dark_stretches, audit_priorities, audit_lamps and (with wards) "
+            "audit_wards.")
+    SOURCES = (("LIGHTS", "lights", "Lamp-column inventory (CSV or OGR points, with Wattage or Lumens)"),
+               ("DEFECTS", "defects", "Maintenance defects (points with category, reported and fixed dates)"),
+               ("AUDITS", "audits", "Walk audits (points rated 0-3 per parameter)"),
+               ("PINS", "pins", "Unsafe-place pins (CSV or OGR points, with factor)"),
+               ("CCTV", "cctv", "CCTV cameras (CSV or OGR points, with a radius column)"))
+
+    def addAnalysisParameters(self):  # noqa: N802
+        self.addParameter(QgsProcessingParameterVectorLayer("STREETS", "Street lines",
+                                                            [QgsProcessing.TypeVectorLine]))
+        self.string("WHERE", "OGR SQL filter of the streets (default: the highway filter)")
+        for name, _, text in self.SOURCES:
+            self.addParameter(QgsProcessingParameterFile(name, text, behavior=QgsProcessingParameterFile.File,
+                                                         optional=True))
+        self.string("AT", "Defects open at this date (YYYY-MM-DD)")
+        self.string("HOUR", "Time of night (HH:MM): part-night lamps off then (default: every lamp on)")
+        self.enum("TARGET", "EN 13201-2 class of every segment (default auto: by street type)",
+                  _names("auto", "P1", "P2", "P3", "P4", "P5", "P6"))
+        self.string("CRIME_TYPES", "Crime types of the incidents to use, comma-separated (default: the VAWG ones)")
+        self.distance("SEGMENT", "Longest segment in metres (default 25)")
+        self.number("TOP", "Priorities listed (default 50)", minimum=1)
+
+    def options(self, p, c):
+        streets = self.parameterAsVectorLayer(p, "STREETS", c)
+        if streets is None:
+            raise QgsProcessingException(f"STREETS: cannot open '{p.get('STREETS')}'")
+        path, layer = _source_path(streets, "STREETS")
+        kw = {"streets": path, "streets_layer": layer, "where": self.value(p, c, "WHERE"),
+              "at": self.value(p, c, "AT"), "hour": self.value(p, c, "HOUR"), "target": self.value(p, c, "TARGET"),
+              "crime_types": self.value(p, c, "CRIME_TYPES"), "segment": self.value(p, c, "SEGMENT"),
+              "top": self.value(p, c, "TOP")}
+        for name, key, _ in self.SOURCES:
+            if _given(p, name):
+                kw[key] = self.parameterAsFile(p, name, c)
+        return kw
+
+
+ALGORITHMS = [Kde, Hotspots, Emerging, NearRepeat, Scan, Forecast, Count, Plan, Audit]
