@@ -85,7 +85,7 @@ assert_exit 0 "$QP" run safemap:emerging -- INPUT_FOLDER="$POINTS" WARDS="$WARDS
 assert_exit 0 "$SAFEMAP" emerging "$POINTS" --wards "$WARDS" -o "$out/emerging_cli.gpkg" -q
 same_gpkg "$out/emerging_cli.gpkg" "$out/emerging.gpkg" safemap:emerging
 assert_exit 0 "$QP" run safemap:nearrepeat -- INPUT_FOLDER="$POINTS" SPACE_BANDS=0,100,200,400 TIME_BANDS=0,1,2,3 \
-  TIME_UNIT=1 PERMUTATIONS=99 SEED=1 OUTPUT="$out/nearrepeat.gpkg"
+  TIME_UNIT=month PERMUTATIONS=99 SEED=1 OUTPUT="$out/nearrepeat.gpkg"
 assert_exit 0 "$SAFEMAP" nearrepeat "$POINTS" --space-bands 0,100,200,400 --time-bands 0,1,2,3 --time-unit month \
   --permutations 99 --seed 1 -o "$out/nearrepeat_cli.gpkg" -q
 same_gpkg "$out/nearrepeat_cli.gpkg" "$out/nearrepeat.gpkg" safemap:nearrepeat
@@ -128,8 +128,14 @@ assert_exit 1 "$QP" run safemap:kde -- OUTPUT="$out/bad.tif"
 assert_stdout_or_stderr_contains "give the incidents once"
 # bad input: a list of numbers that is not one
 assert_exit 1 "$QP" run safemap:nearrepeat -- INPUT_FOLDER="$POINTS" SPACE_BANDS=0,100,x TIME_BANDS=0,1,2 \
-  TIME_UNIT=1 OUTPUT="$out/bad.gpkg"
+  TIME_UNIT=month OUTPUT="$out/bad.gpkg"
 assert_stdout_or_stderr_contains "'0,100,x' is not a comma-separated list of numbers"
+
+# bad input: an enumeration takes the library's names; another is refused by QGIS's own check, naming the parameter
+assert_exit 1 "$QP" run safemap:nearrepeat -- INPUT_FOLDER="$POINTS" SPACE_BANDS=0,100 TIME_BANDS=0,1 \
+  TIME_UNIT=fortnight OUTPUT="$out/bad.gpkg"
+assert_stdout_or_stderr_contains "Incorrect parameter value for TIME_UNIT"
+assert_no_file "$out/bad.gpkg"
 
 # without the safemap package the provider still loads and says what is missing and how to install it (a stub
 # package first on PYTHONPATH stands for a missing one, whatever this machine has installed)
@@ -146,6 +152,7 @@ assert_no_file "$out/missing.tif"
 # the outputs as QGIS loads them after a run (the layers to load on completion and their post-processors, as
 # QGIS's Processing does): the GeoTIFF with its .qml, each GeoPackage layer with its layer_styles default
 "$PY" - "$SRCDIR/bindings/qgis" "$POINTS" "$WARDS" "$out" << 'PYEOF' > "$out/styles.log" 2>&1 ||
+import os
 import sys
 from qgis.core import (QgsApplication, QgsProcessingContext, QgsProcessingFeedback,
                        QgsProcessingOutputLayerDefinition, QgsProcessingUtils, QgsProject)
@@ -187,9 +194,25 @@ for name, params in runs:
             seen.add(key)
 assert seen == set(want), f"not loaded: {set(want) - seen}"
 print("styles applied")
+# QGIS's cancel stops the call: no output
+alg = QgsApplication.processingRegistry().createAlgorithmById("safemap:kde")
+context, feedback = QgsProcessingContext(), QgsProcessingFeedback()
+feedback.cancel()
+res, ok = alg.run({"INPUT_FOLDER": points, "OUTPUT": f"{out}/cancelled.tif"}, context, feedback)
+assert not ok and not os.path.exists(f"{out}/cancelled.tif"), "a cancelled run went on"
+print("cancel stops the run")
 PYEOF
   { fail "the outputs are not loaded with safemap's styles"; cat "$out/styles.log" >&2; }
 grep -v '^QStandardPaths' "$out/styles.log" || true
+
+# the plugin as a zip QGIS installs: the folder at its root, no __pycache__
+assert_exit 0 bash "$SRCDIR/bindings/qgis/make_zip.sh" "$out/safemap_qgis.zip"
+"$PY" - "$out/safemap_qgis.zip" << 'PYEOF' || fail "make_zip.sh: unexpected zip contents"
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+assert "safemap_qgis/metadata.txt" in names and "safemap_qgis/__init__.py" in names, names
+assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or not n.startswith("safemap_qgis/")], names
+PYEOF
 
 # nothing written into the plugin folder
 [ -z "$(find "$SRCDIR/bindings/qgis" -name __pycache__)" ] || fail "__pycache__ written under bindings/qgis"

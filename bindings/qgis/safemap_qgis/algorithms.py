@@ -175,7 +175,9 @@ class SafemapAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(name, text, t, defaultValue=default, optional=optional, **kw))
 
     def enum(self, name, text, options):
-        self.addParameter(QgsProcessingParameterEnum(name, text, options=list(options), optional=True))
+        p = QgsProcessingParameterEnum(name, text, options=list(options), optional=True)
+        p.setUsesStaticStrings(True)  # the value is the library's name (qgis_process: TIME_UNIT=month)
+        self.addParameter(p)
 
     def boolean(self, name, text):
         self.addParameter(QgsProcessingParameterBoolean(name, text, defaultValue=False, optional=True))
@@ -190,7 +192,7 @@ class SafemapAlgorithm(QgsProcessingAlgorithm):
             return None
         d = self.parameterDefinition(name)
         if isinstance(d, QgsProcessingParameterEnum):
-            return d.options()[self.parameterAsEnum(parameters, name, context)]
+            return self.parameterAsEnumString(parameters, name, context) or None
         if isinstance(d, QgsProcessingParameterBoolean):
             return self.parameterAsBoolean(parameters, name, context)
         if isinstance(d, QgsProcessingParameterNumber):  # QgsProcessingParameterDistance too
