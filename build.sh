@@ -36,9 +36,9 @@ BUILD_PKGS=(build-essential cmake pkg-config libgdal-dev zlib1g-dev libproj-dev 
 # classInt for the classification's golden values (tests/golden/style), Chromium and PIL for the map
 # page in a browser (tests/viewer), GDAL's Python and numpy for the plans' golden test (tests/golden/plan).
 # libjs-leaflet: the viewer embeds Leaflet. python3-numpy: the Python package's arrays; pytest, pandas and
-# geopandas for its tests (tests/python).
+# geopandas for its tests (tests/python); qgis for qgis_process.bin (the Processing provider, tests/qgis/test_provider.sh).
 TEST_PKGS=(gdal-bin sqlite3 postgresql postgresql-postgis clang libomp-dev python3-networkx python3-qgis r-cran-classint chromium python3-pil python3-gdal python3-numpy
-           python3-pytest python3-pandas python3-geopandas python3-venv python3-pip)
+           python3-pytest python3-pandas python3-geopandas python3-venv python3-pip qgis)
 JOBS=$(nproc 2> /dev/null || echo 2)
 
 # Bold headings only when stderr is a terminal that understands them.
