@@ -467,3 +467,27 @@ def test_plan_same_as_cli(tmp_path, cli):
     wards = r["plan_wards"]
     assert len(wards) == 20 and wards["rank"].dtype == np.int64
     assert r.layers["plan_streets"].to_pandas()["street"].notna().all()  # the labels were read
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: safemap.hotspots(POINTS, WARDS, permutations=-5), "permutations: '-5' is not a whole number >= 0"),
+    (lambda: safemap.scan(POINTS, WARDS, max_window=2.5), "max_window: '2.5' is not a whole number"),
+    (lambda: safemap.kde(POINTS, cell="fine"), "cell_m: 'fine' is not a number"),
+    (lambda: safemap.emerging(POINTS, WARDS, band="wide"), "band_m: 'wide' is not a number"),
+    (lambda: safemap.kde(POINTS, seed=-1), "seed: '-1'"),
+    (lambda: safemap.points_from_arrays([1.0, 2.0], [1.0]), "x has 2 values and y 1"),
+    (lambda: safemap.points_from_arrays([1.0], [1.0], time=[1, 2]), "time has 2 values for 1 points"),
+    (lambda: safemap.nearrepeat(POINTS, space_bands=[0], time_bands=[0, 1]), "space_bands needs at least 2"),
+    (lambda: safemap.forecast(POINTS), "give at="),
+    (lambda: safemap.kde(POINTS, compare_from="2023-01"), "go with dual"),
+    (lambda: safemap.count(safemap.read_points(POINTS), WARDS, from_="2024-01"), "reading options go with files"),
+    (lambda: safemap.kde(POINTS, id_field="WD24CD"), "go with wards="),
+    (lambda: safemap.audit(streets=os.path.join(SRC, "data", "streets", "holborn_bloomsbury_osm.gpkg"),
+                           priority_weights=[1, 2]), "priority_weights needs 5 numbers"),
+    (lambda: safemap.emerging(POINTS, WARDS, reference="soon"), "reference 'soon' is not a date"),
+], ids=["negative-count", "fraction", "not-a-number", "emerging-band", "seed", "xy-lengths", "time-length",
+        "bands", "forecast-at", "dual", "read-options-with-points", "area-options-without-wards", "weights",
+        "reference"])
+def test_bad_arguments_are_refused_naming_them(tmp_path, call, match):
+    with pytest.raises(safemap.InvalidArgumentError, match=re.escape(match)):
+        call()

@@ -36,6 +36,27 @@ class _Run:
         self.keep.append(_b(v))
         return self.keep[-1]
 
+    @staticmethod
+    def set(o, **fields):
+        """Options given (not None) into the struct's fields, as the field's C type: a number for a double,
+        a whole number for an integer field."""
+        types = dict(o._fields_)
+        for field, v in fields.items():
+            if v is None:
+                continue
+            kind = types[field]
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                raise errors.InvalidArgumentError(f"{field}: '{v}' is not a number") from None
+            if kind is not ctypes.c_double:  # ctypes would wrap a negative or cut a fraction without a word
+                low = 0 if kind in (ctypes.c_uint, ctypes.c_size_t, ctypes.c_uint64) else -2 ** 31
+                if not (x == int(x) and x >= low):
+                    raise errors.InvalidArgumentError(f"{field}: '{v}' is not a whole number"
+                                                      f"{' >= 0' if low == 0 else ''}")
+                x = int(x)
+            setattr(o, field, x)
+
     def doubles(self, values):
         arr = (ctypes.c_double * len(values))(*[float(v) for v in values])
         self.keep.append(arr)
@@ -180,16 +201,11 @@ def kde(points, wards=None, *, convention=None, kernel=None, bandwidth=None, gau
         if isinstance(bandwidth, str) and bandwidth != "fixed":
             s.bandwidth_rule = run.named(lib.sm_bw_rule_from_name, bandwidth, "bandwidth")
         else:
-            s.bandwidth_rule, s.bandwidth_m = 0, float(bandwidth)
-    if gaussian_cutoff is not None:
-        s.gaussian_cutoff = float(gaussian_cutoff)
+            s.bandwidth_rule = 0  # SM_BW_FIXED: metres
+            run.set(s, bandwidth_m=bandwidth)
+    run.set(s, gaussian_cutoff=gaussian_cutoff)
     s.adaptive = int(bool(adaptive))
-    if pilot_bandwidth is not None:
-        s.pilot_bandwidth_m = float(pilot_bandwidth)
-    if trim is not None:
-        s.adaptive_trim = float(trim)
-    if cell is not None:
-        s.cell_m = float(cell)
+    run.set(s, pilot_bandwidth_m=pilot_bandwidth, adaptive_trim=trim, cell_m=cell)
     if edge is not None:
         s.edge = run.named(lib.sm_kde_edge_from_name, edge, "edge")
     run.set_extent(s)
@@ -200,8 +216,7 @@ def kde(points, wards=None, *, convention=None, kernel=None, bandwidth=None, gau
     if dual is not None:
         o.dual = run.named(lib.sm_kde_dual_op_from_name, dual, "dual")
     o.normalise = int(bool(normalise))
-    if epsilon is not None:
-        o.epsilon = float(epsilon)
+    run.set(o, epsilon=epsilon)
     run.ctx.call(lib.sm_kde_run_options_check, ctypes.byref(o), int(wards is not None))
     run.read(points, wards)
     b = None
@@ -245,20 +260,11 @@ def hotspots(points, wards=None, *, grid=None, weights=None, cell=None, band=Non
         o.units = run.named(lib.sm_unit_kind_from_name, grid, "grid")
     if weights is not None:
         o.weights = run.named(lib.sm_hotspot_weights_from_name, weights, "weights")
-    if cell is not None:
-        o.cell_m = float(cell)
-    if band is not None:
-        o.band_m = float(band)
-    if neighbours is not None:
-        o.neighbours = int(neighbours)
-    if min_neighbours is not None:
-        o.min_neighbours = int(min_neighbours)
+    run.set(o, cell_m=cell, band_m=band, neighbours=neighbours, min_neighbours=min_neighbours)
     o.rates = int(rate_field is not None)
-    if per is not None:
-        o.per = float(per)
+    run.set(o, per=per)
     o.optimised = int(bool(optimised or optimized))
-    if permutations is not None:
-        o.permutations = int(permutations)
+    run.set(o, permutations=permutations)
     o.seed = run.ctx.seed
     run.set_extent(o)
     run.ctx.call(lib.sm_hotspots_options_check, ctypes.byref(o), int(wards is not None))
@@ -293,17 +299,16 @@ def emerging(points, wards=None, *, grid=None, cell=None, weights=None, band=Non
     lib.sm_emerging_options_init(ctypes.byref(o), S.SM_EMERGING_OPTIONS_VERSION)
     if grid is not None:
         o.units = run.named(lib.sm_unit_kind_from_name, grid, "grid")
-    if cell is not None:
-        o.cell_m = float(cell)
+    run.set(o, cell_m=cell)
     if weights is not None:
         o.weights = run.named(lib.sm_emerging_weights_from_name, weights, "weights")
     if band is not None:
         if band == "auto":
             o.band_auto, o.band_m = 1, 0.0
         else:
-            o.band_auto, o.band_m = 0, float(band)
-    if neighbours is not None:
-        o.neighbours = int(neighbours)
+            o.band_auto = 0
+            run.set(o, band_m=band)
+    run.set(o, neighbours=neighbours)
     if bin is not None:
         b = S.sm_bins()
         if lib.sm_bins_parse(_b(bin), ctypes.byref(b)) == 0:
@@ -312,16 +317,13 @@ def emerging(points, wards=None, *, grid=None, cell=None, weights=None, band=Non
             o.bin = run.named(lib.sm_bin_unit_from_name, bin, "bin")
     if reference is not None:
         o.reference = _time(reference, "reference")
-    if time_lag is not None:
-        o.time_lag = int(time_lag)
+    run.set(o, time_lag=time_lag)
     if rules is not None:
         o.rules = run.named(lib.sm_ehsa_rules_from_name, rules, "rules")
-    if trend_alpha is not None:
-        o.trend_alpha = float(trend_alpha)
+    run.set(o, trend_alpha=trend_alpha)
     if global_window is not None:
         o.global_window = run.named(lib.sm_global_window_from_name, global_window, "global_window")
-    if permutations is not None:
-        o.permutations = int(permutations)
+    run.set(o, permutations=permutations)
     o.seed = run.ctx.seed
     run.set_extent(o)
     run.ctx.call(lib.sm_emerging_options_check, ctypes.byref(o), int(wards is not None))
@@ -357,8 +359,7 @@ def nearrepeat(points, *, space_bands, time_bands, distance=None, closed=None, t
         o.closed = run.named(lib.sm_nearrepeat_closed_from_name, closed, "closed")
     if time_unit is not None:
         o.time_unit = run.named(lib.sm_nearrepeat_time_unit_from_name, time_unit, "time_unit")
-    if permutations is not None:
-        o.permutations = int(permutations)
+    run.set(o, permutations=permutations)
     o.seed = run.ctx.seed
     run.ctx.call(lib.sm_nearrepeat_options_check, ctypes.byref(o), 0)
     run.read(points)
@@ -386,19 +387,12 @@ def scan(points, wards=None, *, grid=None, cell=None, centres=None, bin=None, ma
         o.centres = run.named(lib.sm_scan_centres_from_name, centres, "centres")
     if grid is not None:
         o.grid = run.named(lib.sm_unit_kind_from_name, grid, "grid")
-    if cell is not None:
-        o.cell_m = float(cell)
+    run.set(o, cell_m=cell)
     if bin is not None and lib.sm_bins_parse(_b(bin), ctypes.byref(o.bins)):
         raise errors.InvalidArgumentError(f"bin '{bin}' is not month, quarter, year, week, day or Nd")
-    if max_share is not None:
-        o.max_share = float(max_share)
-    if max_radius is not None:
-        o.max_radius_m = float(max_radius)
-    if max_window is not None:
-        o.max_window = int(max_window)
+    run.set(o, max_share=max_share, max_radius_m=max_radius, max_window=max_window)
     o.prospective = int(bool(prospective))
-    if permutations is not None:
-        o.permutations = int(permutations)
+    run.set(o, permutations=permutations)
     o.seed = run.ctx.seed
     run.set_extent(o)
     run.ctx.call(lib.sm_scan_run_options_check, ctypes.byref(o), int(wards is not None))
@@ -440,13 +434,8 @@ def forecast(points, wards=None, *, at=None, method=None, bin=None, cell=None, s
         o.bin = run.named(lib.sm_forecast_bin_from_name, bin, "bin")
     if method is not None:
         o.method = run.named(lib.sm_forecast_method_from_name, method, "method")
-    for field, v in (("cell_m", cell), ("bandwidth_m", bandwidth)):
-        if v is not None:
-            setattr(o, field, float(v))
-    for field, v in (("space_bandwidth", space_bandwidth), ("time_bandwidth", time_bandwidth),
-                     ("kde_months", kde_months), ("kde_weeks", kde_weeks)):
-        if v is not None:
-            setattr(o, field, int(v))
+    run.set(o, cell_m=cell, bandwidth_m=bandwidth, space_bandwidth=space_bandwidth, time_bandwidth=time_bandwidth,
+            kde_months=kde_months, kde_weeks=kde_weeks)
     _coverage(run, o, coverage)
     run.ctx.call(lib.sm_forecast_options_check, ctypes.byref(o), int(wards is not None))
     surface = None
@@ -489,13 +478,8 @@ def backtest(points, wards=None, *, bin=None, cell=None, space_bandwidth=None, t
     lib.sm_backtest_options_init(ctypes.byref(o), S.SM_BACKTEST_OPTIONS_VERSION)
     if bin is not None:
         o.bin = run.named(lib.sm_forecast_bin_from_name, bin, "bin")
-    for field, v in (("cell_m", cell), ("bandwidth_m", bandwidth)):
-        if v is not None:
-            setattr(o, field, float(v))
-    for field, v in (("space_bandwidth", space_bandwidth), ("time_bandwidth", time_bandwidth),
-                     ("kde_months", kde_months), ("kde_weeks", kde_weeks), ("warmup", warmup)):
-        if v is not None:
-            setattr(o, field, int(v))
+    run.set(o, cell_m=cell, bandwidth_m=bandwidth, space_bandwidth=space_bandwidth, time_bandwidth=time_bandwidth,
+            kde_months=kde_months, kde_weeks=kde_weeks, warmup=warmup)
     _coverage(run, o, coverage)
     run.ctx.call(lib.sm_backtest_options_check, ctypes.byref(o), int(wards is not None))
     run.read(points, wards)
@@ -517,10 +501,7 @@ def plan(points, wards, *, households=None, households_id=None, households_field
     lib.sm_plan_options_init(ctypes.byref(o), S.SM_PLAN_OPTIONS_VERSION)
     o.households, o.households_id_field = run.s(households), run.s(households_id)
     o.households_field, o.ward, o.rules = run.s(households_field), run.s(ward), run.s(rules)
-    if suppress_below is not None:
-        o.suppress_below = int(suppress_below)
-    if permutations is not None:
-        o.permutations = int(permutations)
+    run.set(o, suppress_below=suppress_below, permutations=permutations)
     o.seed = run.ctx.seed
     pages = S.sm_plan_pages_options()
     lib.sm_plan_pages_options_init(ctypes.byref(pages), S.SM_PLAN_PAGES_OPTIONS_VERSION)
@@ -548,10 +529,7 @@ def report(points, wards, output, *, households=None, suppress_below=None, title
     o = S.sm_report_options()
     lib.sm_report_options_init(ctypes.byref(o), S.SM_REPORT_OPTIONS_VERSION)
     o.title, o.households = run.s(title), run.s(households)
-    if suppress_below is not None:
-        o.suppress_below = int(suppress_below)
-    if permutations is not None:
-        o.permutations = int(permutations)
+    run.set(o, suppress_below=suppress_below, permutations=permutations)
     o.seed, o.overwrite = run.ctx.seed, int(bool(overwrite))
     run.read(points, wards)
     info = S.sm_report_info()
@@ -601,9 +579,7 @@ def audit(crimes=None, wards=None, *, streets, where=None, defect_areas=None, de
         if k in ("streets", "lights", "defects", "audits", "pins", "cctv") and v is not None:
             run.inputs.append(os.fsdecode(v))
     o.streets_where = run.s(where)
-    for k, v in metres.items():
-        if v is not None:
-            setattr(o, _AUDIT_METRES[k], float(v))
+    run.set(o, **{_AUDIT_METRES[k]: v for k, v in metres.items()})
     if target is not None:
         o.target = run.named(lib.sm_light_class_from_name, target, "target")
     if lamp_type is not None:
@@ -615,7 +591,8 @@ def audit(crimes=None, wards=None, *, streets, where=None, defect_areas=None, de
             raise errors.InvalidArgumentError("priority_weights needs 5 numbers (darkness, maintenance, perception, "
                                               "pins, crime: 0.35, 0.15, 0.2, 0.1, 0.2)")
         o.weights[:] = [float(v) for v in priority_weights]
-    o.top = int(top) if top is not None else 50
+    o.top = 50
+    run.set(o, top=top)
     if defect_areas:
         areas = [defect_areas] if isinstance(defect_areas, (str, os.PathLike)) else list(defect_areas)
         arr = (ctypes.c_char_p * len(areas))(*[_b(a) for a in areas])
@@ -656,8 +633,7 @@ def route(audit, *, from_, to, from_crs=None, snap=None, hour=None, penalties=No
     o.from_x, o.from_y = (float(v) for v in from_)
     o.to_x, o.to_y = (float(v) for v in to)
     o.from_crs, o.hour = run.s(from_crs), run.s(hour)
-    if snap is not None:
-        o.snap_m = float(snap)
+    run.set(o, snap_m=snap)
     if penalties is not None:
         if isinstance(penalties, dict):
             penalties = ",".join(f"{k}={v}" for k, v in penalties.items())

@@ -131,6 +131,8 @@ class Context:
 
     @seed.setter
     def seed(self, s):
+        if not (isinstance(s, int) and 0 <= s < 2 ** 64):
+            raise errors.InvalidArgumentError(f"seed: '{s}' is not a whole number from 0 to 2^64 - 1")
         self._seed = int(s)
         lib.sm_ctx_set_seed(self._p, self._seed)
 
