@@ -14,6 +14,12 @@ test -x "$prefix/bin/safemap" || { echo "FAIL: safemap not installed"; exit 1; }
 site=$(find "$prefix" -path '*-packages/safemap/__init__.py' | head -1)
 test -n "$site" || { echo "FAIL: the Python package was not installed"; exit 1; }
 grep -q "^LIBDIR = '$libdir'" "$(dirname "$site")/_config.py" || { echo "FAIL: _config.py does not name $libdir"; exit 1; }
+# Byte-compiled by the installation, every module (a user who cannot write there would compile at each import).
+for py in "$(dirname "$site")"/*.py; do
+  m=$(basename "$py" .py)
+  ls "$(dirname "$site")/__pycache__/$m".cpython-*.pyc > /dev/null 2>&1 ||
+    { echo "FAIL: the installed package has no byte-compiled $m"; exit 1; }
+done
 case "${SANITIZE:-OFF}" in ON | on | 1 | TRUE | true) ;; *)
   if /usr/bin/python3 -c "import numpy" 2> /dev/null; then
     got=$(cd / && env -u SAFEMAP_LIBRARY -u LD_LIBRARY_PATH PYTHONPATH="$(dirname "$(dirname "$site")")" \
