@@ -1,7 +1,6 @@
 """The objects of the package: Context (threads, seed, progress, cancel, log), Points, Areas, Layer, Raster,
 Result. Each wraps the library's object of the same name and frees it when it is garbage-collected."""
 import ctypes
-import logging
 import os
 import signal
 import threading
@@ -10,8 +9,6 @@ import time
 from . import _structs as S
 from . import errors
 from ._lib import LOG_FN, PROGRESS_FN, lib, text
-
-log = logging.getLogger("safemap")
 
 
 class _LazyNumPy:
@@ -24,7 +21,13 @@ class _LazyNumPy:
 
 
 np = _LazyNumPy()
-_LEVELS = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
+_LEVELS = {0: 40, 1: 30, 2: 20, 3: 10}  # the library's levels as logging's ERROR, WARNING, INFO, DEBUG
+
+
+def _log(level, message):
+    """A library message to the logger "safemap"; logging is imported only when there is one."""
+    import logging
+    logging.getLogger("safemap").log(_LEVELS.get(level, logging.INFO), message)
 
 
 class _tempdir:
@@ -164,7 +167,7 @@ class Context:
     def _on_log(self, level, message, user):
         m = text(message)
         self.messages.append((level, m))
-        log.log(_LEVELS.get(level, logging.INFO), m)
+        _log(level, m)
 
     def _on_sigint(self, signum, frame):
         self._interrupted = True

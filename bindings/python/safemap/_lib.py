@@ -42,11 +42,28 @@ def _candidates():
     yield "the system's loader path", found or SONAME
 
 
+def _open(path):
+    """The library opened as a program opens it: symbols bound lazily, on first call (ctypes.CDLL alone binds
+    every symbol of GDAL's many dependencies at once, some 5 ms more at each start-up). The calls the package
+    makes are looked up by name below, so a library that lacks one still fails here, not in the middle of a run."""
+    try:
+        libc = ctypes.CDLL(None)
+        dlopen, dlerror = libc.dlopen, libc.dlerror
+    except (OSError, AttributeError):  # no dlopen in the C library of this system: ctypes' own way
+        return ctypes.CDLL(path)
+    dlopen.restype, dlopen.argtypes = c_void_p, [c_char_p, c_int]
+    dlerror.restype, dlerror.argtypes = c_char_p, []
+    handle = dlopen(os.fsencode(path), os.RTLD_LAZY | os.RTLD_LOCAL)
+    if not handle:
+        raise OSError((dlerror() or b"cannot open").decode(errors="replace"))
+    return ctypes.CDLL(path, handle=handle)
+
+
 def _load():
     tried = []
     for where, path in _candidates():
         try:
-            return ctypes.CDLL(path), path
+            return _open(path), path
         except OSError as e:
             tried.append(f"  {where}: {path}: {e}")
     raise OSError("safemap: cannot load the C library libsafemap; tried:\n" + "\n".join(tried) +
