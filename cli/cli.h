@@ -90,6 +90,8 @@ int cli_exit_code(sm_status st);
 /* Prints rows skipped/filtered with examples (to f). */
 void cli_print_problems(FILE *f, const sm_points *p, int examples);
 /* 12,345 */
+/* "1.25 GiB", "512 MiB" */
+const char *cli_bytes(double bytes, char *buf, size_t n);
 const char *cli_num(unsigned long long v, char *buf, size_t n);
 /* A comma-separated list of numbers ("50,75,90"): n values into out (at most max); 0 ok, 1 bad. */
 int cli_numbers(const char *text, double *out, size_t max, size_t *n);

@@ -18,7 +18,11 @@ static const cli_command KDE = {
     "\n"
     "OUT.tif is a tiled, compressed GeoTIFF with overviews, and OUT.qml beside it its QGIS\n"
     "style; OUT.gpkg gets a Float32 gridded coverage 'kde', plus the layer kde_hotspot_areas\n"
-    "with --hotspot-areas (styled for QGIS in the GeoPackage's layer_styles).\n",
+    "with --hotspot-areas (styled for QGIS in the GeoPackage's layer_styles).\n"
+    "\n"
+    "A surface too large for --memory-limit (default half the machine's memory) is\n"
+    "computed and written in bands of rows, each with the points within reach of it:\n"
+    "the same values, in the memory of one band (national grids of billions of cells).\n",
     "# Camden burglary, 2024, 250 m quartic radius, 25 m cells\n"
     "safemap kde data/police/camden_burglary --from 2024-01 --to 2024-12 --bandwidth 250 --cell 25 -o camden_kde.tif\n"
     "gdalinfo -stats camden_kde.tif\n"
@@ -27,7 +31,9 @@ static const cli_command KDE = {
     "# this year against last, on one grid and bandwidth\n"
     "safemap kde data/police/camden_burglary --from 2024-03 --to 2025-02 --compare-from 2023-03 --compare-to 2024-02 --dual difference --bandwidth 300 -o camden_change.tif\n"
     "# the surface and its map tiles (camden_map/kde/z/x/y.png)\n"
-    "safemap kde data/police/camden_burglary --bandwidth 250 --cell 25 -o camden_kde.tif --tiles camden_map\n",
+    "safemap kde data/police/camden_burglary --bandwidth 250 --cell 25 -o camden_kde.tif --tiles camden_map\n"
+    "# a national grid in 2 GB: computed and written a band of rows at a time\n"
+    "safemap kde police/ --bandwidth 250 --cell 25 --memory-limit 2G -o england_wales_kde.tif -v\n",
     CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_STRICT,
     "grid extent in metres (points outside still count within reach)"};
 
@@ -41,6 +47,7 @@ static struct {
   const char *convention, *kernel, *units, *edge, *dual, *compare, *compare_from, *compare_to, *tiles;
   percents hot;
   int float64, cog;
+  unsigned band_rows;
 } A = {.ro = SM_KDE_RUN_OPTIONS_INIT};
 
 /* --bandwidth: metres, or a rule name (the library's; "fixed" means metres, so it is not one here). */
@@ -100,6 +107,9 @@ static cli_opt OPTS[] = {
     CLI_O_NUMBER("epsilon", &A.ro.epsilon, "E", 0, 0, CLI_HUGE, 0, NULL, "ratio regulariser: E x max(B) added to both (default 0)"),
     CLI_O_FLAG("float64", 0, &A.float64, "Float64 cells (default Float32)"),
     CLI_O_FLAG("cog", 0, &A.cog, "Cloud Optimized GeoTIFF"),
+    CLI_O_UINT("band-rows", &A.band_rows, "N", 1, 1u << 30,
+               "compute and write the surface N rows at a time (default: whole when it\n"
+               "fits --memory-limit, else as many rows as fit; the values do not change)"),
     CLI_O_STRING("tiles", &A.tiles, "DIR", "also the map: the surface (DIR/kde/z/x/y.png and value tiles) and\n"
                                            "the hot-spot areas as tiles in DIR with the page DIR/index.html\n"
                                            "(zooms, ramp and classes as safemap tiles' defaults)"),
@@ -147,6 +157,8 @@ static int kde_options(cli_run *r) {
   A.ro.hotspot_percents = A.hot.v, A.ro.n_hotspot_percents = A.hot.n;
   if (!st) st = sm_kde_run_options_check(r->ctx, &A.ro, r->o.wards != NULL);
   r->wo.float64 = A.float64, r->wo.cog = A.cog;
+  /* the run writes the surface itself: in bands of rows when it is too large to hold whole */
+  A.ro.output = out, A.ro.write = &r->wo, A.ro.band_rows = A.band_rows, A.ro.keep_surface = A.tiles != NULL;
   cli_protect(r, A.compare); /* read too: -o may not replace it */
   return st ? cli_error(r, st) : 1;
 }
@@ -191,7 +203,8 @@ int cmd_kde(int argc, char **argv) {
   if (cli_start(&r, &KDE, OPTS, CLI_NEEDS_INPUT | CLI_NEEDS_OUTPUT, NULL, argc, argv) && kde_options(&r) && cli_tiles_check(&r, A.tiles) && cli_read(&r) &&
       (!A.dual || read_compare(&r, &b))) {
     A.ro.compare = b;
-    if (cli_write(&r, sm_kde_run(r.ctx, &r.result, r.points, r.areas, &A.ro)) && cli_tiles(&r, A.tiles) && cli_talk(&r))
+    sm_status st = sm_kde_run(r.ctx, &r.result, r.points, r.areas, &A.ro); /* it writes -o itself */
+    if ((!st || cli_error(&r, st)) && cli_tiles(&r, A.tiles) && cli_talk(&r))
       summary(&r);
   }
   sm_points_destroy(b);

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* ---- terminal ---------------------------------------------------------------- */
@@ -100,6 +101,12 @@ int cli_error(cli_run *r, sm_status st) {
   fprintf(stderr, "safemap %s: error: %s\n", r->cmd->name, msg && *msg ? msg : sm_status_str(st));
   r->rc = cli_exit_code(st);
   return 0;
+}
+
+const char *cli_bytes(double b, char *buf, size_t n) {
+  if (b >= 1024.0 * 1024 * 1024) snprintf(buf, n, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+  else snprintf(buf, n, "%.0f MiB", ceil(b / (1024.0 * 1024)));
+  return buf;
 }
 
 const char *cli_num(unsigned long long v, char *buf, size_t n) {
@@ -261,6 +268,14 @@ void cli_wrote(const cli_run *r) {
 
 int cli_finish(cli_run *r) {
   cli_clear_progress();
+  if (r->o.verbose && !r->o.quiet && r->cmd) { /* -v: what the run held at most (resident, as /usr/bin/time -v says) */
+    struct rusage ru;
+    char b[32];
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+      fprintf(stderr, "safemap %s: peak memory %s (resident; the memory limit %s)\n", r->cmd->name,
+              cli_bytes((double)ru.ru_maxrss * 1024.0, b, sizeof b),
+              r->ctx ? cli_bytes(sm_ctx_limit(r->ctx, SM_LIMIT_MEMORY), (char[32]){0}, 32) : "unknown");
+  }
   sm_result_destroy(r->result);
   sm_areas_destroy(r->areas);
   sm_points_destroy(r->points);

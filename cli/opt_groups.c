@@ -36,6 +36,12 @@ static int parse_limit(const char *arg, void *dest) {
   return 0;
 }
 
+/* --memory-limit SIZE (8G, 512M, 60%): the library reads it; into limits[SM_LIMIT_MEMORY]. */
+static int parse_memory(const char *arg, void *dest) {
+  double *limits = dest;
+  return sm_memory_size_from_text(NULL, arg, &limits[SM_LIMIT_MEMORY]) != SM_OK;
+}
+
 /* The entries of the groups in `groups` (and the general ones with CLI_G_GENERAL), pointing into o. */
 size_t cli__group_entries(unsigned groups, const cli_command *cmd, struct cli_opts *o, cli_opt *t) {
   const char *extent_help = cmd && cmd->extent_means ? cmd->extent_means : "keep incidents in this box (analysis-CRS metres)";
@@ -79,11 +85,16 @@ size_t cli__group_entries(unsigned groups, const cli_command *cmd, struct cli_op
   ADD({"threads", 'j', CLI_INT, &o->threads, "N", "threads (default 0: all cores)", 0, 4096, 0, 0,
        "a number >= 0 (0 = all cores)", NULL, NULL, 0, 0});
   ADD(CLI_O_CUSTOM("limit", o->limits, "KIND=N",
-                   "KIND one of cells, units, steps, bins, pairs, circles, permutations; N a number > 0", parse_limit,
+                   "KIND one of cells, units, steps, bins, pairs, circles, permutations, memory; N a number > 0",
+                   parse_limit,
                    "raise (or lower) a size limit: cells=4e8 (grids), units=1e8 (fishnet\n"
                    "cells), steps=1e5, bins=1e8 (cells x steps), pairs=2e8, circles=2.7e8,\n"
                    "permutations=1e11 (x units); may be repeated (docs/README.md, Limits)"));
   t[n - 1].repeat_sep = '='; /* --limit cells=1e9 --limit units=1e9: one value per KIND */
+  ADD(CLI_O_CUSTOM("memory-limit", o->limits, "SIZE", "a size: 8G, 512M (powers of 1024), 8e9 bytes, or 60%", parse_memory,
+                   "memory a run may hold (default half the machine's): a surface\n"
+                   "larger than that is computed and written in bands; other runs\n"
+                   "that would need more are refused before they start"));
   ADD(CLI_O_FLAG("quiet", 'q', &o->quiet, "errors only"));
   ADD(CLI_O_FLAG("verbose", 'v', &o->verbose, "more detail (twice: debugging)"));
   ADD(CLI_O_FLAG("help", 'h', &o->help, "this help"));

@@ -1,5 +1,6 @@
 /* Kernel density estimation (docs/methods.md §1.1 ArcGIS, §3 QGIS, §4.1 spatstat). */
 #include "internal/sm_internal.h"
+#include "internal/bands.h"
 #include "internal/limits.h"
 #include "internal/recipe.h"
 
@@ -293,11 +294,14 @@ typedef struct {
   size_t w, h;
 } evalp;
 
-/* Adds the points' shapes (without the kernel constant) to rows [r0, r1). */
+/* Adds the points' shapes (without the kernel constant) to rows [r0, r1); v holds rows from v_row0 on (the whole
+ * grid: 0; a band: its first row). Row and column indices stay those of the whole grid, so the arithmetic of a cell
+ * does not depend on the band it is computed in. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
 #endif
-static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t r1, double *v, const double *pr) {
+static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t r1, double *v, size_t v_row0,
+                       const double *pr) {
   double ytop = e->y_max - (double)r0 * e->cell, ybot = e->y_max - (double)r1 * e->cell;
   /* points are sorted by y: those within R of the strip */
   size_t lo = 0, hi = np;
@@ -324,7 +328,7 @@ static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t
       if (i0 < 0) i0 = 0;
       if (i1 > (long)e->w - 1) i1 = (long)e->w - 1;
       if (i1 < i0) continue;
-      double *restrict row = v + (size_t)j * e->w;
+      double *restrict row = v + ((size_t)j - v_row0) * e->w;
       /* locals: the stores to row must not make the compiler reload e (vectorisation) */
       const double xm = e->x_min, cw = e->cell;
       switch (e->kernel) {
@@ -655,7 +659,7 @@ static sm_status adaptive_reach_sparr(sm_ctx *ctx, pt *p, size_t np, const doubl
 /* ---- sm_kde in stages ----------------------------------------------------------------
  * One estimate's state, filled in by the stages below in their order; sm_kde
  * frees what it holds (locations, adaptive reaches, and the raster on failure). */
-typedef struct {
+struct sm__kde_plan {
   sm_ctx *ctx;
   const sm_points *points;
   const sm_kde_options *opts;
@@ -673,14 +677,17 @@ typedef struct {
   const char *rule_name;
   double *pr, G, gamma_, h_min, h_max; /* adaptive: a reach per location */
   double e[4], cell;                   /* grid */
-  sm_raster *r;
-  double *v;
+  sm_raster *r; /* the whole grid (sm_kde), or a header without cells (bands) */
   evalp ep;
   double kc; /* kernel constant at R, for the polynomial kernels' edge factors */
   int nt, discrete, nodata_beyond;
+  double scale; /* the kernel's constant times the unit's scale */
   const char *unit_text;
-  size_t masked;
-} kde_job;
+  sm_kde_options own; /* a copy of the options for a plan (opts points here) */
+  size_t masked, n_inf, n_finite; /* over the cells computed so far */
+  size_t rows_done;
+};
+typedef struct sm__kde_plan kde_job;
 
 /* Options: convention, kernel, units (AUTO resolved), study-area CRS and edge
  * correction, each checked before anything is allocated. */
@@ -931,9 +938,8 @@ static sm_status kde_pilot_sparr(kde_job *k) {
   return SM_OK;
 }
 
-/* Grid limits (the reach against the cell, at most max_cells cells or the ctx's limit of cells), then the
- * raster and the evaluation's parameters. */
-static sm_status kde_grid_raster(kde_job *k) {
+/* The grid's size (the reach against the cell) and the evaluation's parameters. */
+static sm_status kde_grid_size(kde_job *k) {
   sm_ctx *ctx = k->ctx;
   const double *e = k->e;
   double R = k->R, cell = k->cell;
@@ -949,17 +955,23 @@ static sm_status kde_grid_raster(kde_job *k) {
   if (k->conv == SM_KDE_QGIS_RAW || k->conv == SM_KDE_QGIS_SCALED) fw += 1, fh += 1;
   if (fw < 1) fw = 1;
   if (fh < 1) fh = 1;
-  char what[96];
-  snprintf(what, sizeof what, "a %.0f x %.0f grid", fw, fh);
-  sm_status lst = sm__limit_check_at(ctx, SM_LIMIT_CELLS, k->opts->max_cells, fw * fh, fw * fh * 8, what,
-                                     "use a larger --cell or a smaller --extent");
-  if (lst) return lst;
-  sm_status st = sm_raster_create(ctx, &k->r, (size_t)fw, (size_t)fh, e[0], e[3], cell, sm_points_crs(k->points));
-  if (st) return st;
+  if (!(fw <= INT32_MAX && fh <= INT32_MAX && fw * fh <= 9e15))
+    return sm__error(ctx, SM_E_INVALID_ARG, "a %.0f x %.0f grid is more than a raster file can hold (2^31 - 1 cells a side): "
+                     "use a larger --cell or a smaller --extent", fw, fh);
   double bw = k->bw, cutoff = k->cutoff;
   k->ep = (evalp){k->kernel, R, R * R, 1.0 / (R * R), 1.0 / (2 * bw * bw), cutoff * cutoff / 2, e[0], e[3], cell, (size_t)fw, (size_t)fh};
-  k->v = sm_raster_data(k->r);
   return SM_OK;
+}
+
+/* The whole grid in memory: at most max_cells cells (or the ctx's limit of cells). */
+static sm_status kde_grid_raster(kde_job *k) {
+  double fw = (double)k->ep.w, fh = (double)k->ep.h;
+  char what[96];
+  snprintf(what, sizeof what, "a %.0f x %.0f grid", fw, fh);
+  sm_status lst = sm__limit_check_at(k->ctx, SM_LIMIT_CELLS, k->opts->max_cells, fw * fh, fw * fh * 8, what,
+                                     "use a larger --cell or a smaller --extent");
+  if (lst) return lst;
+  return sm_raster_create(k->ctx, &k->r, k->ep.w, k->ep.h, k->e[0], k->e[3], k->cell, sm_points_crs(k->points));
 }
 
 /* Location weights for the evaluation: Jones-Diggle's 1 / e(x_i); in the
@@ -1015,18 +1027,17 @@ static sm_status kde_location_weights(kde_job *k) {
   return SM_OK;
 }
 
-/* Kernel sums (shapes without the constant) in strips of rows, in rounds
- * between progress checks. */
-static sm_status kde_kernel_sums(kde_job *k) {
+/* Kernel sums (shapes without the constant) of rows [r0, r1) into v (which holds rows from r0 on), in strips of
+ * 16 rows, in rounds between progress checks (the fraction of the whole grid's rows). */
+static sm_status kde_kernel_sums(kde_job *k, size_t r0, size_t r1, double *v) {
   sm_ctx *ctx = k->ctx;
   const evalp *ep = &k->ep;
   const pt *p = k->p;
   const double *pr = k->pr;
-  double *v = k->v;
   size_t np = k->np;
   sm_status st = SM_OK;
   int nt = k->nt = sm__threads(ctx);
-  size_t rows_per = 16, nstrips = (ep->h + rows_per - 1) / rows_per;
+  size_t rows_per = 16, nstrips = (r1 - r0 + rows_per - 1) / rows_per;
   size_t per_round = (size_t)nt * 8;
   double t0 = sm__now();
   for (size_t s0 = 0; s0 < nstrips && !st; s0 += per_round) {
@@ -1035,20 +1046,22 @@ static sm_status kde_kernel_sums(kde_job *k) {
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
     for (size_t s = s0; s < s1; s++) {
-      size_t r0 = s * rows_per, r1 = r0 + rows_per < ep->h ? r0 + rows_per : ep->h;
-      eval_strip(ep, p, np, r0, r1, v, pr);
+      size_t a = r0 + s * rows_per, b = a + rows_per < r1 ? a + rows_per : r1;
+      eval_strip(ep, p, np, a, b, v, r0, pr);
     }
-    st = sm__progress(ctx, (double)s1 / (double)nstrips, "kernel density");
+    size_t done = k->rows_done + (s1 * rows_per < r1 - r0 ? s1 * rows_per : r1 - r0);
+    st = sm__progress(ctx, (double)done / (double)ep->h, "kernel density");
   }
-  sm__log(ctx, SM_LOG_DEBUG, "kernel sums on %zu x %zu cells from %zu locations in %.3f s", ep->w, ep->h, np,
-          sm__now() - t0);
+  k->rows_done += r1 - r0;
+  sm__log(ctx, SM_LOG_DEBUG, "kernel sums on %zu x %zu cells (rows %zu to %zu) from %zu locations in %.3f s", ep->w,
+          r1 - r0, r0, r1 - 1, np, sm__now() - t0);
   return st;
 }
 
 /* Units: the kernel's constant in the convention times the unit's scale
  * (per km², per ha, per m², count, share), the unit's text; cells beyond
  * every point's reach nodata in ArcGIS and QGIS. */
-static void kde_units(kde_job *k) {
+static void kde_units_prepare(kde_job *k) {
   sm_kernel kernel = k->kernel;
   sm_kde_convention conv = k->conv;
   double R = k->R, bw = k->bw, cutoff = k->cutoff, cell = k->cell;
@@ -1085,19 +1098,23 @@ static void kde_units(kde_job *k) {
                                                                    : units == SM_KDE_PER_HA ? "weight per hectare"
                                                                                             : "weight per square metre";
   }
-  int nodata_beyond = conv == SM_KDE_ARCGIS || conv == SM_KDE_QGIS_RAW || conv == SM_KDE_QGIS_SCALED;
-  size_t ncell = k->ep.w * k->ep.h;
-  double *v = k->v;
-  double kk = c * scale;
-  for (size_t i = 0; i < ncell; i++) v[i] = (nodata_beyond && v[i] == 0) ? NAN : v[i] * kk;
-  k->unit_text = unit_text, k->nodata_beyond = nodata_beyond;
+  k->nodata_beyond = conv == SM_KDE_ARCGIS || conv == SM_KDE_QGIS_RAW || conv == SM_KDE_QGIS_SCALED;
+  k->scale = c * scale;
+  k->unit_text = unit_text;
+}
+
+/* The units on n cells of kernel sums. */
+static void kde_units_apply(const kde_job *k, double *v, size_t n) {
+  int nodata_beyond = k->nodata_beyond;
+  double kk = k->scale;
+  for (size_t i = 0; i < n; i++) v[i] = (nodata_beyond && v[i] == 0) ? NAN : v[i] * kk;
 }
 
 /* Uniform edge correction (value / e(u) at each cell centre), then the study
  * area: cells whose centre lies in no area are nodata. */
-static void kde_edge_and_mask(kde_job *k) {
+static void kde_edge_and_mask(kde_job *k, size_t r0, size_t r1, double *v) {
   const evalp *ep = &k->ep;
-  double *v = k->v, cell = k->cell;
+  double cell = k->cell;
   int nt = k->nt;
   if (k->edge == SM_KDE_EDGE_UNIFORM) {
     const double *e = k->e;
@@ -1106,10 +1123,10 @@ static void kde_edge_and_mask(kde_job *k) {
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static)
 #endif
-    for (size_t j = 0; j < ep->h; j++)
+    for (size_t j = r0; j < r1; j++)
       for (size_t i = 0; i < ep->w; i++) {
         double f = edge_factor(ep, kc, bw, win, ep->x_min + ((double)i + 0.5) * cell, ep->y_max - ((double)j + 0.5) * cell);
-        if (f > 0) v[j * ep->w + i] /= f;
+        if (f > 0) v[(j - r0) * ep->w + i] /= f;
       }
   }
   size_t masked = 0;
@@ -1118,16 +1135,16 @@ static void kde_edge_and_mask(kde_job *k) {
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static) reduction(+ : masked)
 #endif
-    for (size_t j = 0; j < ep->h; j++)
+    for (size_t j = r0; j < r1; j++)
       for (size_t i = 0; i < ep->w; i++) {
         double cx = ep->x_min + ((double)i + 0.5) * cell, cy = ep->y_max - ((double)j + 0.5) * cell;
         if (sm__areas_locate_xy(mask, cx, cy) < 0) {
-          v[j * ep->w + i] = NAN;
+          v[(j - r0) * ep->w + i] = NAN;
           masked++;
         }
       }
   }
-  k->masked = masked;
+  k->masked += masked;
 }
 
 /* Points outside the grid still reach into it; count them for the record. */
@@ -1187,17 +1204,55 @@ static sm_status kde_metadata(kde_job *k) {
   return st;
 }
 
+/* Counts the infinite and the valid cells of n computed cells. */
+static void kde_count_cells(kde_job *k, const double *v, size_t n) {
+  size_t inf = 0, finite = 0;
+  for (size_t i = 0; i < n; i++) inf += isinf(v[i]) != 0, finite += isfinite(v[i]) != 0;
+  k->n_inf += inf, k->n_finite += finite;
+}
+
 /* A surface is written only when its values are numbers: an infinite cell (weights so large that a cell's sum or its
  * scaling overflows) or no cell with a value at all is an error, never a file of inf or NaN. */
 static sm_status kde_check_finite(kde_job *k) {
-  const double *v = sm_raster_values(k->r);
-  size_t C = sm_raster_width(k->r) * sm_raster_height(k->r), inf = 0, finite = 0;
-  for (size_t i = 0; i < C; i++) inf += isinf(v[i]) != 0, finite += isfinite(v[i]) != 0;
-  if (inf)
+  size_t C = k->ep.w * k->ep.h;
+  if (k->n_inf)
     return sm__error(k->ctx, SM_E_INPUT, "%zu of the %zu cells of the density are infinite (the weights, --weight, are too large "
-                     "for their sum in a cell): rescale the weight column", inf, C);
-  if (!finite) return sm__error(k->ctx, SM_E_INPUT, "no cell of the density has a value (every cell is outside the mask)");
+                     "for their sum in a cell): rescale the weight column", k->n_inf, C);
+  if (!k->n_finite) return sm__error(k->ctx, SM_E_INPUT, "no cell of the density has a value (every cell is outside the mask)");
   return SM_OK;
+}
+
+/* Rows [r0, r1) of the surface into v: kernel sums, units, edge correction and mask, then the cells counted. */
+static sm_status kde_rows(kde_job *k, size_t r0, size_t r1, double *v) {
+  sm_status st = kde_kernel_sums(k, r0, r1, v);
+  if (st) return st;
+  size_t n = (r1 - r0) * k->ep.w;
+  kde_units_apply(k, v, n);
+  kde_edge_and_mask(k, r0, r1, v);
+  kde_count_cells(k, v, n);
+  return SM_OK;
+}
+
+/* Every stage before the kernel sums (the grid's size known, no cell allocated). */
+static sm_status kde_prepare(kde_job *k) {
+  sm_status st = kde_check_options(k);
+  if (!st) st = kde_merge_locations(k);
+  if (!st) st = kde_bandwidth(k);
+  if (!st) st = kde_pilot_exact(k);
+  if (!st) st = kde_grid_extent(k);
+  if (!st) st = kde_pilot_sparr(k);
+  if (!st) st = kde_grid_size(k);
+  if (!st) st = kde_location_weights(k);
+  if (!st) kde_units_prepare(k);
+  return st;
+}
+
+static void kde_fill_info(const kde_job *k, sm_kde_info *info) {
+  if (!info) return;
+  info->bandwidth_m = k->bw, info->radius_m = k->R, info->rule = k->rule_name, info->cell_m = k->cell;
+  info->width = k->ep.w, info->height = k->ep.h, info->n_points = k->n, info->n_locations = k->np;
+  info->n_outside = kde_count_outside(k);
+  info->total_weight = k->total_w;
 }
 
 sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm_kde_options *opts, sm_kde_info *info) {
@@ -1207,36 +1262,78 @@ sm_status sm_kde(sm_ctx *ctx, sm_raster **out, const sm_points *points, const sm
   if (!opts) opts = &d;
   if (opts->version != SM_KDE_OPTIONS_VERSION)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_options version %d is not %d", opts->version, SM_KDE_OPTIONS_VERSION);
-  kde_job k = {.ctx = ctx, .points = points, .opts = opts};
-  sm_status st = kde_check_options(&k);
-  if (!st) st = kde_merge_locations(&k);
-  if (!st) st = kde_bandwidth(&k);
-  if (!st) st = kde_pilot_exact(&k);
-  if (!st) st = kde_grid_extent(&k);
-  if (!st) st = kde_pilot_sparr(&k);
-  if (!st) st = kde_grid_raster(&k);
-  if (!st) st = kde_location_weights(&k);
-  if (!st) st = kde_kernel_sums(&k);
-  if (!st) {
-    kde_units(&k);
-    kde_edge_and_mask(&k);
-    st = kde_metadata(&k);
-  }
-  if (!st) st = kde_check_finite(&k);
-  size_t outside = st ? 0 : kde_count_outside(&k);
-  sm__free(k.p);
-  sm__free(k.pr);
+  sm__kde_plan *k = NULL;
+  sm_status st = sm__kde_plan_create(ctx, points, opts, &k);
+  if (!st) st = sm__kde_plan_whole(k, out, info);
+  sm__kde_plan_destroy(k);
+  return st;
+}
+
+/* ---- the same surface by bands (internal/bands.h) ----------------------------------------------------------------- */
+sm_status sm__kde_plan_create(sm_ctx *ctx, const sm_points *points, const sm_kde_options *opts, sm__kde_plan **out) {
+  *out = NULL;
+  if (!points || !opts) return sm__error(ctx, SM_E_INVALID_ARG, "sm__kde_plan_create: NULL argument");
+  if (opts->version != SM_KDE_OPTIONS_VERSION)
+    return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_options version %d is not %d", opts->version, SM_KDE_OPTIONS_VERSION);
+  kde_job *k = sm__calloc(1, sizeof *k);
+  if (!k) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  k->ctx = ctx, k->points = points, k->own = *opts, k->opts = &k->own;
+  sm_status st = kde_prepare(k);
+  if (!st) st = sm__raster_create_header(ctx, &k->r, k->ep.w, k->ep.h, k->e[0], k->e[3], k->cell, sm_points_crs(points));
+  if (!st) st = kde_metadata(k); /* the mask's count is set again at the end */
   if (st) {
-    sm_raster_destroy(k.r);
+    sm__kde_plan_destroy(k);
     return st;
   }
-  if (info) {
-    info->bandwidth_m = k.bw, info->radius_m = k.R, info->rule = k.rule_name, info->cell_m = k.cell;
-    info->width = k.ep.w, info->height = k.ep.h, info->n_points = k.n, info->n_locations = k.np, info->n_outside = outside;
-    info->total_weight = k.total_w;
+  *out = k;
+  return SM_OK;
+}
+
+sm_status sm__kde_plan_whole(sm__kde_plan *k, sm_raster **out, sm_kde_info *info) {
+  *out = NULL;
+  sm_raster *header = k->r;
+  k->r = NULL;
+  sm_status st = kde_grid_raster(k);
+  if (st) {
+    k->r = header;
+    return st;
   }
-  *out = k.r;
-  return sm__progress(ctx, 1.0, "kernel density");
+  sm_raster_destroy(header);
+  st = kde_rows(k, 0, k->ep.h, sm_raster_data(k->r));
+  if (!st) st = sm__kde_plan_finish(k, info);
+  if (st) return st;
+  *out = k->r;
+  k->r = NULL;
+  return sm__progress(k->ctx, 1.0, "kernel density");
+}
+
+sm_raster *sm__kde_plan_header(sm__kde_plan *k) { return k->r; }
+
+double sm__kde_plan_radius(const sm__kde_plan *k) { return k->R; }
+
+double sm__kde_plan_bytes(const sm__kde_plan *k) {
+  return (double)k->np * (double)(sizeof(pt) + (k->pr ? sizeof(double) : 0));
+}
+
+sm_status sm__kde_plan_band(sm__kde_plan *k, size_t r0, size_t r1, double *band) {
+  if (!(r0 < r1 && r1 <= k->ep.h)) return sm__error(k->ctx, SM_E_INVALID_ARG, "rows %zu to %zu are not in the grid", r0, r1);
+  memset(band, 0, (r1 - r0) * k->ep.w * sizeof *band);
+  return kde_rows(k, r0, r1, band);
+}
+
+sm_status sm__kde_plan_finish(sm__kde_plan *k, sm_kde_info *info) {
+  sm_status st = kde_metadata(k);
+  if (!st) st = kde_check_finite(k);
+  if (!st) kde_fill_info(k, info);
+  return st;
+}
+
+void sm__kde_plan_destroy(sm__kde_plan *k) {
+  if (!k) return;
+  sm__free(k->p);
+  sm__free(k->pr);
+  sm_raster_destroy(k->r);
+  sm__free(k);
 }
 
 /* A dual surface must say something: infinite cells (a ratio that overflows) or no cell with a value (the sets'

@@ -1,11 +1,14 @@
 /* The kde pipeline (kde.h, sm_kde_run): one surface or a dual one, masked to the study area, with its hot-spot
  * areas, the full recipe and the figures `safemap kde` prints. */
+#include "internal/bands.h"
+#include "internal/limits.h"
 #include "internal/options.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
 #include "internal/sm_internal.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +52,14 @@ sm_status sm_kde_dual_op_from_name(sm_ctx *ctx, const char *name, sm_kde_dual_op
   return SM_OK;
 }
 
-SM__OPTIONS_INIT_FN(sm_kde_run_options, sm_kde_run_options_init, SM_KDE_RUN_OPTIONS_VERSION, SM_KDE_RUN_OPTIONS_INIT)
+sm_status sm_kde_run_options_init(sm_kde_run_options *opts, int version) {
+  if (!opts || version < 1 || version > SM_KDE_RUN_OPTIONS_VERSION) return SM_E_INVALID_ARG;
+  sm_kde_run_options d = SM_KDE_RUN_OPTIONS_INIT;
+  if (version == 1) memcpy(opts, &d, offsetof(sm_kde_run_options, output)); /* a version-1 struct is shorter */
+  else *opts = d;
+  opts->version = version;
+  return SM_OK;
+}
 
 /* ---- validation ----------------------------------------------------------------------------- */
 
@@ -90,6 +100,12 @@ static sm_status check_options(sm_ctx *ctx, const sm_kde_run_options *o, int hav
     return sm__error(ctx, SM_E_INVALID_ARG, "--compare, --compare-from/--compare-to, --normalise and --epsilon go with --dual");
   if ((int)o->dual < 0 || o->dual >= SM_KDE_DUAL_END_) return sm__error(ctx, SM_E_INVALID_ARG, "unknown --dual %d", (int)o->dual);
   if (!(o->epsilon >= 0)) return sm__error(ctx, SM_E_INVALID_ARG, "--epsilon needs a number >= 0, not %g", o->epsilon);
+  if (o->version >= 2 && o->band_rows && !o->output)
+    return sm__error(ctx, SM_E_INVALID_ARG, "--band-rows goes with an output file (-o): bands are written as they are done");
+  if (o->version >= 2 && o->band_rows && (o->compare || o->n_hotspot_percents || o->keep_surface))
+    return sm__error(ctx, SM_E_INVALID_ARG, "--band-rows cannot go with %s: %s needs the whole surface in memory",
+                     o->compare ? "--dual" : o->n_hotspot_percents ? "--hotspot-areas" : "--tiles",
+                     o->compare ? "a dual surface" : o->n_hotspot_percents ? "the hot-spot areas" : "drawing tiles");
   return SM_OK;
 }
 
@@ -173,7 +189,11 @@ static sm_status measure_outside(sm_ctx *ctx, const sm_points *const *sets, size
                                  outside_grid *og) {
   memset(og, 0, sizeof *og);
   size_t n = 0, m = 0;
-  for (size_t s = 0; s < nsets; s++) n += sm_points_count(sets[s]);
+  for (size_t s = 0; s < nsets; s++) { /* only the points outside are kept: few, even of tens of millions */
+    const double *x = sm_points_x(sets[s]), *y = sm_points_y(sets[s]);
+    for (size_t i = 0; i < sm_points_count(sets[s]); i++)
+      n += !(x[i] >= e[0] && x[i] <= e[2] && y[i] >= e[1] && y[i] <= e[3]);
+  }
   double *xy = sm__malloc((n ? n : 1) * 2 * sizeof *xy);
   if (!xy) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   for (size_t s = 0; s < nsets; s++) {
@@ -238,9 +258,11 @@ static sm_status report_outside(sm_ctx *ctx, sm_result *res, sm_raster *r, const
 
 /* ---- the pipeline ------------------------------------------------------------------------------------ */
 
-static sm_status surface_figures(sm_ctx *ctx, sm_result *res, const sm_raster *r, const sm_kde_info *info) {
+static sm_status surface_figures(sm_ctx *ctx, sm_result *res, const sm_raster *r, const sm_raster_stats *stats,
+                                 const sm_kde_info *info) {
   sm_raster_stats rs;
-  sm_raster_stats_compute(r, &rs);
+  if (stats) rs = *stats;
+  else sm_raster_stats_compute(r, &rs);
   sm_status st = sm__result_figure(ctx, res, "points", (double)info->n_points);
   if (!st) st = sm__result_figure(ctx, res, "locations", (double)info->n_locations);
   if (!st) st = sm__result_figure(ctx, res, "bandwidth_m", info->bandwidth_m);
@@ -275,6 +297,100 @@ static sm_status hotspot_figures(sm_ctx *ctx, sm_result *res, const sm_layer *L,
   return st;
 }
 
+/* ---- whole or in bands ------------------------------------------------------------------------------------ */
+
+/* Whole (*rows = 0) or the rows of a band: the whole grid when it fits the memory limit and the limit of cells and
+ * no band size is asked for; else bands when the surface goes to a file and nothing needs it whole; else a refusal
+ * saying what it would need. *bytes: the estimate of what the run holds. */
+static sm_status plan_bands(sm_ctx *ctx, sm__kde_plan *plan, const sm_points *points, const sm_kde_run_options *o,
+                            const char *output, size_t *rows, double *bytes) {
+  const sm_raster *hd = sm__kde_plan_header(plan);
+  size_t w = sm_raster_width(hd), h = sm_raster_height(hd);
+  double fixed = sm__points_bytes(points) + sm__kde_plan_bytes(plan), whole = sm__grid_bytes(w, h);
+  double lim = sm__limit(ctx, SM_LIMIT_MEMORY), cells = (double)w * (double)h;
+  double max_cells = o->surface.max_cells > 0 ? o->surface.max_cells : sm__limit(ctx, SM_LIMIT_CELLS);
+  size_t asked = o->version >= 2 ? o->band_rows : 0;
+  char what[160], a[32], b[32];
+  *rows = 0, *bytes = fixed + whole;
+  if (cells > max_cells) { /* the guard against a mistaken --cell, for grids held whole or in bands */
+    snprintf(what, sizeof what, "a %zu x %zu grid", w, h);
+    return sm__limit_check_at(ctx, SM_LIMIT_CELLS, o->surface.max_cells, cells, cells * 8, what,
+                              "use a larger --cell or a smaller --extent");
+  }
+  if (!asked && fixed + whole <= lim) return SM_OK;
+  const char *whole_for = !output ? "a surface returned rather than written (no output file)"
+                          : o->n_hotspot_percents ? "--hotspot-areas"
+                          : (o->version >= 2 && o->keep_surface) ? "--tiles"
+                                                                 : NULL;
+  if (whole_for) {
+    snprintf(what, sizeof what, "the %zu x %zu surface held whole (for %s), with the points (%s),", w, h, whole_for,
+             sm__fmt_bytes(fixed, a, sizeof a));
+    return sm__memory_check(ctx, fixed + whole, what,
+                            output ? "write the surface alone to a file (it is then computed in bands), use a larger "
+                                     "--cell or a smaller --extent"
+                                   : "give an output file (it is then computed in bands), use a larger --cell or a "
+                                     "smaller --extent");
+  }
+  size_t r = asked;
+  if (!r) {
+    /* as many rows as fit, up to bands of about 256 MiB (larger ones save nothing; smaller ones share out) */
+    double per_row = sm__band_bytes(w, h, 1) - sm__band_bytes(w, h, 0);
+    double room = (lim - fixed - sm__band_bytes(w, h, 0)) / per_row, cap = fmax(256, 268435456.0 / per_row);
+    if (room > cap) room = cap;
+    r = room >= (double)h ? h : room >= 256 ? (size_t)(room / 256) * 256 : room >= 1 ? (size_t)room : 0;
+  }
+  if (r > h) r = h;
+  double need = fixed + sm__band_bytes(w, h, r ? r : 1);
+  if (!r || need > lim) {
+    snprintf(what, sizeof what, "one band of %zu row%s of the %zu x %zu surface, with the points (%s),", r ? r : 1,
+             r > 1 ? "s" : "", w, h, sm__fmt_bytes(fixed, a, sizeof a));
+    sm_status st = sm__memory_check(ctx, need, what, "use a larger --cell, a smaller --extent or fewer --band-rows");
+    if (st) return st;
+  }
+  *rows = r, *bytes = need;
+  sm__log(ctx, SM_LOG_INFO, "the %zu x %zu surface (%s whole) is computed and written in bands of %zu rows (%s each; "
+          "memory limit %s)", w, h, sm__fmt_bytes(whole, a, sizeof a), r, sm__fmt_bytes(sm__band_bytes(w, h, r), b, sizeof b),
+          sm__fmt_bytes(lim, what, sizeof what));
+  return SM_OK;
+}
+
+/* The surface computed band by band into `output`; the statistics of its cells. Nothing is left at `output` on
+ * failure. */
+static sm_status write_bands(sm_ctx *ctx, sm__kde_plan *plan, const char *output, const sm_write_options *wo, size_t rows,
+                             sm_raster_stats *rs, sm_kde_info *info) {
+  sm_raster *hd = sm__kde_plan_header(plan);
+  size_t w = sm_raster_width(hd), h = sm_raster_height(hd);
+  double *band = sm__malloc(rows * w * sizeof *band);
+  if (!band) return sm__error(ctx, SM_E_NOMEM, "out of memory for a band of %zu x %zu cells", w, rows);
+  sm__raster_out *ro = NULL;
+  sm_status st = sm__raster_out_open(ctx, &ro, output, hd, wo);
+  rs->n_valid = 0, rs->min = INFINITY, rs->max = -INFINITY, rs->sum = 0;
+  double t_sum = 0, t_write = 0;
+  for (size_t r0 = 0; r0 < h && !st; r0 += rows) {
+    size_t r1 = r0 + rows < h ? r0 + rows : h;
+    double t0 = sm__now();
+    st = sm__kde_plan_band(plan, r0, r1, band);
+    double t1 = sm__now();
+    for (size_t i = 0; i < (r1 - r0) * w && !st; i++) /* in row order, as sm_raster_stats_compute */
+      if (!isnan(band[i])) {
+        rs->n_valid++, rs->sum += band[i];
+        if (band[i] < rs->min) rs->min = band[i];
+        if (band[i] > rs->max) rs->max = band[i];
+      }
+    if (!st) st = sm__raster_out_rows(ro, r0, r1, band);
+    t_sum += t1 - t0, t_write += sm__now() - t1;
+  }
+  sm__free(band);
+  if (!st) st = sm__kde_plan_finish(plan, info);
+  double t2 = sm__now();
+  sm_status cst = sm__raster_out_close(ro, hd, st == SM_OK);
+  if (!st) st = cst;
+  sm__log(ctx, SM_LOG_DEBUG, "bands: kernel sums %.3f s, writing %.3f s, finishing the file %.3f s", t_sum, t_write,
+          sm__now() - t2);
+  if (rs->n_valid == 0) rs->min = rs->max = NAN;
+  return st;
+}
+
 sm_status sm_kde_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
                      const sm_kde_run_options *opts) {
   if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_run: NULL result");
@@ -285,6 +401,9 @@ sm_status sm_kde_run(sm_ctx *ctx, sm_result **out, const sm_points *points, cons
   if (st) return st;
   if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_run: no points");
   if ((st = sm__points_usable(ctx, points, areas, "no points to estimate a density from"))) return st;
+  const char *output = opts->version >= 2 ? opts->output : NULL;
+  const sm_write_options *wo = opts->version >= 2 ? opts->write : NULL;
+  if (output && (st = sm_write_check(ctx, output, wo))) return st;
   sm_kde_options ko = opts->surface;
   ko.mask = areas; /* cells outside the study area are nodata */
   int from_areas = areas && !ko.has_extent;
@@ -295,21 +414,36 @@ sm_status sm_kde_run(sm_ctx *ctx, sm_result **out, const sm_points *points, cons
   sm_raster *r = NULL;
   sm_layer *L = NULL;
   sm_result *res = NULL;
+  sm__kde_plan *plan = NULL;
   sm_kde_info info;
-  double saved[2];
-  sm__progress_push(ctx, 0, opts->n_hotspot_percents ? 0.8 : 1.0, saved);
-  st = opts->compare ? sm_kde_dual(ctx, &r, points, opts->compare, &ko, opts->dual, opts->normalise, opts->epsilon, &info)
-                     : sm_kde(ctx, &r, points, &ko, &info);
-  sm__progress_pop(ctx, saved);
+  sm_raster_stats bstats;
+  size_t rows = 0;
+  double bytes = 0, saved[2];
+  sm__progress_push(ctx, 0, opts->n_hotspot_percents || output ? 0.8 : 1.0, saved);
+  if (opts->compare) {
+    st = sm_kde_dual(ctx, &r, points, opts->compare, &ko, opts->dual, opts->normalise, opts->epsilon, &info);
+  } else {
+    st = sm__kde_plan_create(ctx, points, &ko, &plan);
+    if (!st) st = plan_bands(ctx, plan, points, opts, output, &rows, &bytes);
+    if (!st && !rows) st = sm__kde_plan_whole(plan, &r, &info);
+  }
   if (!st) st = sm__result_create(ctx, &res);
-  if (!st) st = raster_recipe(ctx, r, opts, points, areas);
-  if (!st) st = report_outside(ctx, res, r, &ko, opts, points, from_areas, info.radius_m);
+  sm_raster *hd = rows ? sm__kde_plan_header(plan) : r; /* a banded surface is described by the plan's header */
+  if (!st) st = raster_recipe(ctx, hd, opts, points, areas);
+  if (!st) st = report_outside(ctx, res, hd, &ko, opts, points, from_areas, rows ? sm__kde_plan_radius(plan)
+                                                                                            : info.radius_m);
+  if (!st && rows) st = write_bands(ctx, plan, output, wo, rows, &bstats, &info);
+  sm__progress_pop(ctx, saved);
   if (!st && opts->n_hotspot_percents)
     st = sm_kde_hotspot_areas(ctx, &L, r, opts->hotspot_percents, opts->n_hotspot_percents, "kde_hotspot_areas");
   if (!st && L) st = layer_recipe(ctx, L, r, opts, points, areas);
-  if (!st) st = surface_figures(ctx, res, r, &info);
+  if (!st) st = surface_figures(ctx, res, hd, rows ? &bstats : NULL, &info);
   if (!st) st = hotspot_figures(ctx, res, L, sm_result_figure(res, "valid_cells"));
-  if (!st) {
+  if (!st) st = sm__result_figure(ctx, res, "bands", rows ? ceil((double)info.height / (double)rows) : 1);
+  if (!st) st = sm__result_figure(ctx, res, "band_rows", rows ? (double)rows : (double)info.height);
+  if (!st) st = sm__result_figure(ctx, res, "memory_bytes", bytes);
+  if (!st && output) st = sm__result_text(ctx, res, "output", output);
+  if (!st && r) {
     st = sm__result_add_raster(ctx, res, r);
     r = NULL;
   }
@@ -317,6 +451,13 @@ sm_status sm_kde_run(sm_ctx *ctx, sm_result **out, const sm_points *points, cons
     st = sm__result_add_layer(ctx, res, L, "_kde_hotspot_areas");
     L = NULL;
   }
+  if (!st && output && !rows) { /* whole: written as sm_result_write writes it */
+    double saved2[2];
+    sm__progress_push(ctx, 0.8, 1.0, saved2);
+    st = sm_result_write(ctx, res, output, wo);
+    sm__progress_pop(ctx, saved2);
+  }
+  sm__kde_plan_destroy(plan);
   sm_raster_destroy(r);
   sm_layer_destroy(L);
   if (st) {

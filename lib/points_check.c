@@ -109,3 +109,12 @@ sm_status sm__points_usable(sm_ctx *ctx, const sm_points *p, const sm_areas *a, 
 sm_status sm_points_check(sm_ctx *ctx, const sm_points *points, const sm_areas *areas) {
   return sm__points_usable(ctx, points, areas, "no points");
 }
+
+double sm__points_bytes(const sm_points *p) {
+  if (!p) return 0;
+  double per = 2 * sizeof(double) + sizeof(int64_t) + sizeof(int32_t); /* x, y, t, cat */
+  if (p->lon) per += 2 * sizeof(double);
+  if (p->w) per += sizeof(double);
+  if (p->label) per += sizeof(int32_t);
+  return (double)p->cap * per;
+}

@@ -1,6 +1,7 @@
 /* sm_raster: grid of doubles + geotransform + CRS + nodata + metadata. */
 #include "internal/meta.h"
 #include "internal/sm_internal.h"
+#include "internal/bands.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -50,6 +51,24 @@ sm_status sm_raster_create(sm_ctx *ctx, sm_raster **out, size_t width, size_t he
     sm_raster_destroy(r);
     return sm__error(ctx, SM_E_NOMEM, "out of memory for a grid of %zu x %zu cells (%.1f MB)", width, height,
                      (double)width * (double)height * 8 / 1e6);
+  }
+  *out = r;
+  return SM_OK;
+}
+
+sm_status sm__raster_create_header(sm_ctx *ctx, sm_raster **out, size_t width, size_t height, double x_min, double y_max,
+                                   double cell_m, const char *crs) {
+  if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm__raster_create_header: out is NULL");
+  *out = NULL;
+  if (!width || !height || !(cell_m > 0) || !isfinite(x_min) || !isfinite(y_max) || !crs)
+    return sm__error(ctx, SM_E_INVALID_ARG, "bad grid %zu x %zu, cell %g", width, height, cell_m);
+  sm_raster *r = sm__calloc(1, sizeof *r);
+  if (!r) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  r->w = width, r->h = height, r->x_min = x_min, r->y_max = y_max, r->cell = cell_m;
+  r->nodata = -9999;
+  if (!(r->crs = sm__strdup(crs))) {
+    sm_raster_destroy(r);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
   *out = r;
   return SM_OK;

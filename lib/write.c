@@ -2,6 +2,7 @@
 #include "internal/gpkg.h"
 #include "internal/numfmt.h"
 #include "internal/sm_internal.h"
+#include "internal/bands.h"
 #include "internal/sources.h"
 #include "safemap/style.h"
 
@@ -341,12 +342,14 @@ static const char *raster_table(const sm_raster *r, size_t i, char *buf, size_t 
  * takes from the band's unit type. */
 static sm_status name_coverage_band(sm_ctx *ctx, GDALDatasetH ds, const sm_raster *r, size_t i) {
   char tbl[64];
-  const char *desc = sm_raster_metadata_get(r, "description");
+  const char *desc = sm_raster_metadata_get(r, "description"), *units = sm_raster_metadata_get(r, "units");
   if (!desc || !*desc) desc = sm_raster_metadata_get(r, "name");
   if (!desc || !*desc) return SM_OK;
-  char *sql = sqlite3_mprintf("UPDATE gpkg_2d_gridded_coverage_ancillary SET field_name = %Q, quantity_definition = %Q "
+  /* uom too: GDAL takes it from the band only when it copies a dataset, not when it creates one (a banded surface) */
+  char *sql = sqlite3_mprintf("UPDATE gpkg_2d_gridded_coverage_ancillary SET field_name = %Q, quantity_definition = %Q%s%Q "
                               "WHERE tile_matrix_set_name = %Q",
-                              desc, desc, raster_table(r, i, tbl, sizeof tbl));
+                              desc, desc, units && *units ? ", uom = " : "", units && *units ? units : "",
+                              raster_table(r, i, tbl, sizeof tbl));
   if (!sql) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   OGRLayerH res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
   if (res) GDALDatasetReleaseResultSet(ds, res);
@@ -466,6 +469,9 @@ static sm_status write_styles(sm_ctx *ctx, GDALDatasetH ds, sm_layer *const *lay
   return st;
 }
 
+static sm_status gpkg_finish(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *const *rasters, size_t nr,
+                             sm_layer *const *layers, size_t n);
+
 /* Rasters as GeoPackage gridded coverages (Float32 TIFF tiles), then layers. */
 static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *const *rasters, size_t nr,
                             sm_layer *const *layers, size_t n) {
@@ -485,6 +491,13 @@ static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const
     if (!t) return sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", out, tmp, sm__dep_msg(ctx));
     GDALClose(t);
   }
+  return gpkg_finish(ctx, out, tmp, rasters, nr, layers, n);
+}
+
+/* The GeoPackage tmp, its rasters written: their bands named, the layers, the metadata table, the styles. */
+static sm_status gpkg_finish(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *const *rasters, size_t nr,
+                             sm_layer *const *layers, size_t n) {
+  GDALDriverH drv = GDALGetDriverByName("GPKG");
   GDALDatasetH ds = nr ? GDALOpenEx(tmp, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_UPDATE, NULL, NULL, NULL)
                        : GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
   if (!ds) return sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", out, tmp, sm__dep_msg(ctx));
@@ -865,4 +878,258 @@ char *sm_write_style_path(const char *path, const sm_write_options *opts) {
   const char *base = strrchr(path, '/'), *dot = strrchr(base ? base + 1 : path, '.');
   size_t n = dot && dot != (base ? base + 1 : path) ? (size_t)(dot - path) : strlen(path);
   return sm__asprintf("%.*s.qml", (int)n, path);
+}
+
+/* ---- a raster written band by band (internal/bands.h) ------------------------------------------------------------ */
+/* The cells the style of a banded surface is classed on: every k-th cell of the grid (k = 1 up to this many cells,
+ * so that a grid that could be held whole gets the same classes as sm_write_raster gives it). */
+#define STYLE_SAMPLE_MAX ((size_t)8 << 20)
+/* The files' block height (GeoTIFF 256 x 256 tiles; GeoPackage tiles are 256 too): rows are gathered into whole rows
+ * of blocks so that each block is compressed and written once. */
+#define BLOCK_ROWS 256
+
+struct sm__raster_out {
+  sm_ctx *ctx;
+  fmt f;
+  sm_write_options o;
+  char *path, *qpath;
+  set_file *set;     /* GeoTIFF: the file and its style; GeoPackage: the file */
+  size_t nset;
+  char *plain;       /* COG: the tiled GeoTIFF the COG is copied from (removed at the end) */
+  int plain_slot;
+  GDALDatasetH ds;
+  size_t w, h;
+  double nodata;
+  double *blocks;    /* the rows of the current row of blocks (BLOCK_ROWS rows), written when it is full */
+  size_t next_row;   /* the first row not yet given */
+  double *sample;    /* the style's cells */
+  size_t n_sample, step;
+};
+
+double sm__band_bytes(size_t width, size_t height, size_t rows) {
+  /* the band's doubles; the writer's row of blocks and GDAL's copy of it (Float64 at most); the style's sample and
+   * its sort */
+  double cells = (double)width * (double)height, sample = cells < (double)STYLE_SAMPLE_MAX ? cells : (double)STYLE_SAMPLE_MAX;
+  return (double)width * (double)rows * 8.0 + (double)width * (height < BLOCK_ROWS ? (double)height : BLOCK_ROWS) * 16.0 +
+         sample * 8.0 * 2.0;
+}
+
+double sm__grid_bytes(size_t width, size_t height) {
+  /* the cells, GDAL's in-memory copy (Float32) and its overviews, the style's copy of the values */
+  return (double)width * (double)height * (8.0 + 4.0 * 4.0 / 3.0 + 8.0);
+}
+
+static void out_metadata(sm__raster_out *o, const sm_raster *hd);
+
+static sm_status out_dataset(sm__raster_out *o, const char *file, const sm_raster *hd) {
+  sm_ctx *ctx = o->ctx;
+  char threads[32], tbl[64], o1[128], o2[600];
+  snprintf(threads, sizeof threads, "NUM_THREADS=%d", sm__threads(ctx));
+  GDALDriverH drv;
+  GDALDataType dt = GDT_Float32;
+  char *tif[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "PREDICTOR=3", "ZLEVEL=1",
+                 "BIGTIFF=IF_SAFER", threads, NULL};
+  snprintf(o1, sizeof o1, "RASTER_TABLE=%s", raster_table(hd, 0, tbl, sizeof tbl));
+  const char *method = sm_raster_metadata_get(hd, "method");
+  snprintf(o2, sizeof o2, "RASTER_DESCRIPTION=%s", method ? method : "");
+  char *gpkg[] = {"TILE_FORMAT=TIFF", o1, o2, NULL};
+  if (o->f == FMT_GPKG) {
+    drv = GDALGetDriverByName("GPKG");
+  } else {
+    drv = GDALGetDriverByName("GTiff");
+    if (o->o.float64) dt = GDT_Float64;
+  }
+  if (!drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no %s driver", o->f == FMT_GPKG ? "GeoPackage" : "GTiff");
+  o->ds = GDALCreate(drv, file, (int)o->w, (int)o->h, 1, dt, o->f == FMT_GPKG ? gpkg : tif);
+  if (!o->ds) return sm__error(ctx, SM_E_IO, "cannot write '%s': %s", o->path, sm__dep_msg(ctx));
+  double gt[6];
+  sm_raster_geotransform(hd, gt);
+  GDALSetGeoTransform(o->ds, gt);
+  OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+  char *wkt = NULL;
+  sm_status st = SM_OK;
+  if (OSRSetFromUserInput(srs, sm_raster_crs(hd)) != OGRERR_NONE || OSRExportToWkt(srs, &wkt) != OGRERR_NONE)
+    st = sm__error(ctx, SM_E_CRS, "'%s': unknown CRS '%s'", o->path, sm_raster_crs(hd));
+  else
+    GDALSetProjection(o->ds, wkt);
+  CPLFree(wkt);
+  OSRDestroySpatialReference(srs);
+  GDALSetRasterNoDataValue(GDALGetRasterBand(o->ds, 1), o->nodata);
+  out_metadata(o, hd); /* now too: a GeoPackage takes the band's unit when it is made */
+  return st;
+}
+
+static void out_free(sm__raster_out *o) {
+  if (o->plain) {
+    sm__temp_remove(o->plain);
+    sm__temp_untrack(o->plain_slot);
+    sm__free(o->plain);
+  }
+  sm__free(o->path), sm__free(o->qpath), sm__free(o->blocks), sm__free(o->sample);
+  sm__free(o);
+}
+
+sm_status sm__raster_out_open(sm_ctx *ctx, sm__raster_out **out, const char *path, const sm_raster *header,
+                              const sm_write_options *opts) {
+  *out = NULL;
+  sm_write_options d = SM_WRITE_OPTIONS_INIT;
+  if (!opts) opts = &d;
+  sm_status st = sm_write_check(ctx, path, opts);
+  if (st) return st;
+  fmt f;
+  format_of(ctx, path, opts, &f);
+  if (f == FMT_CSV) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': write rasters to .tif or .gpkg", path);
+  size_t w = sm_raster_width(header), h = sm_raster_height(header);
+  if (w > INT32_MAX || h > INT32_MAX) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': raster too large for GDAL", path);
+  sm__raster_out *o = sm__calloc(1, sizeof *o);
+  if (!o) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  o->ctx = ctx, o->f = f, o->o = *opts, o->w = w, o->h = h, o->nodata = sm_raster_nodata(header), o->plain_slot = -1;
+  o->o.inputs = NULL, o->o.n_inputs = 0; /* checked above; not kept */
+  double cells = (double)w * (double)h;
+  o->step = cells <= (double)STYLE_SAMPLE_MAX ? 1 : (size_t)ceil(cells / (double)STYLE_SAMPLE_MAX);
+  size_t ns = (size_t)ceil(cells / (double)o->step);
+  o->path = sm__strdup(path);
+  o->nset = f == FMT_GTIFF ? 2 : 1;
+  o->set = sm__calloc(o->nset, sizeof *o->set);
+  o->blocks = sm__malloc(w * (h < BLOCK_ROWS ? h : BLOCK_ROWS) * sizeof *o->blocks);
+  o->sample = f == FMT_GTIFF ? sm__malloc((ns ? ns : 1) * sizeof *o->sample) : NULL;
+  if (!o->path || !o->set || !o->blocks || (f == FMT_GTIFF && !o->sample)) {
+    sm__free(o->set);
+    out_free(o);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < o->nset; i++) o->set[i].slot = -1;
+  if (!(o->set[0].tmp = temp_name(ctx, path, f)) ||
+      (f == FMT_GTIFF && (!(o->qpath = sm_write_style_path(path, opts)) || !(o->set[1].tmp = temp_name_ext(ctx, path, ".qml")))) ||
+      (f == FMT_GTIFF && o->o.cog && !(o->plain = temp_name_ext(ctx, path, ".tif"))))
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < o->nset; i++)
+    if (o->set[i].tmp) o->set[i].slot = sm__temp_track(o->set[i].tmp);
+  if (o->plain) o->plain_slot = sm__temp_track(o->plain);
+  if (!st) {
+    sm__gdal_begin(ctx);
+    st = out_dataset(o, o->plain ? o->plain : o->set[0].tmp, header);
+    sm__gdal_end(ctx);
+  }
+  if (st) {
+    if (o->ds) GDALClose(o->ds);
+    for (size_t i = 0; i < o->nset; i++) {
+      if (o->set[i].tmp) sm__temp_remove(o->set[i].tmp);
+      sm__temp_untrack(o->set[i].slot);
+      sm__free(o->set[i].tmp);
+    }
+    sm__free(o->set);
+    out_free(o);
+    return st;
+  }
+  *out = o;
+  return SM_OK;
+}
+
+/* Writes the gathered rows [j0, j1) of a row of blocks, then has GDAL compress and write them. */
+static sm_status out_blocks(sm__raster_out *o, size_t j0, size_t j1) {
+  sm_ctx *ctx = o->ctx;
+  GDALRasterBandH b = GDALGetRasterBand(o->ds, 1);
+  sm_status st = SM_OK;
+  sm__gdal_begin(ctx);
+  if (GDALRasterIO(b, GF_Write, 0, (int)j0, (int)o->w, (int)(j1 - j0), o->blocks, (int)o->w, (int)(j1 - j0), GDT_Float64, 0,
+                   0) != CE_None || GDALFlushRasterCache(b) != CE_None)
+    st = sm__error(ctx, SM_E_IO, "'%s': %s", o->path, sm__dep_msg(ctx));
+  sm__gdal_end(ctx);
+  return st;
+}
+
+sm_status sm__raster_out_rows(sm__raster_out *o, size_t r0, size_t r1, const double *values) {
+  sm_ctx *ctx = o->ctx;
+  if (!(r0 < r1 && r1 <= o->h) || r0 != o->next_row)
+    return sm__error(ctx, SM_E_INVALID_ARG, "rows %zu to %zu: the next rows to write begin at %zu", r0, r1, o->next_row);
+  sm_status st = SM_OK;
+  size_t w = o->w;
+  for (size_t j = r0; j < r1 && !st; j++) {
+    const double *v = values + (j - r0) * w;
+    double *row = o->blocks + (j % BLOCK_ROWS) * w;
+    for (size_t i = 0; i < w; i++) row[i] = isnan(v[i]) ? o->nodata : v[i];
+    if (o->sample) {
+      size_t g0 = j * w, first = (g0 + o->step - 1) / o->step * o->step; /* the first sampled cell of the row */
+      for (size_t g = first; g < g0 + w; g += o->step) o->sample[o->n_sample++] = v[g - g0];
+    }
+    if ((j + 1) % BLOCK_ROWS == 0 || j + 1 == o->h) st = out_blocks(o, j / BLOCK_ROWS * BLOCK_ROWS, j + 1);
+  }
+  o->next_row = r1;
+  return st;
+}
+
+/* The band's description and units and the raster's metadata, as mem_dataset sets them. */
+static void out_metadata(sm__raster_out *o, const sm_raster *hd) {
+  GDALRasterBandH b = GDALGetRasterBand(o->ds, 1);
+  const char *units = sm_raster_metadata_get(hd, "units"), *desc = sm_raster_metadata_get(hd, "description");
+  if (units) GDALSetRasterUnitType(b, units);
+  if (desc) GDALSetDescription(b, desc);
+  for (size_t i = 0; i < sm_raster_metadata_count(hd); i++)
+    GDALSetMetadataItem(o->ds, sm_raster_metadata_key(hd, i), sm_raster_metadata_value(hd, i), NULL);
+}
+
+/* The style of the surface from its sample: a one-row raster of the sampled cells with the surface's description. */
+static sm_status out_style(sm__raster_out *o, const sm_raster *hd) {
+  sm_ctx *ctx = o->ctx;
+  sm_raster *s = NULL;
+  sm_status st = sm_raster_create(ctx, &s, o->n_sample ? o->n_sample : 1, 1, 0, 0, 1, sm_raster_crs(hd));
+  if (st) return st;
+  double *v = sm_raster_data(s);
+  if (o->n_sample) memcpy(v, o->sample, o->n_sample * sizeof *v);
+  else v[0] = NAN;
+  sm_raster_set_nodata(s, o->nodata);
+  const char *keys[] = {"description", "name", "units"};
+  for (int i = 0; i < 3 && !st; i++) {
+    const char *val = sm_raster_metadata_get(hd, keys[i]);
+    if (val) st = sm_raster_set_metadata(ctx, s, keys[i], val);
+  }
+  if (!st) st = write_qml(ctx, o->qpath, o->set[1].tmp, s);
+  sm_raster_destroy(s);
+  return st;
+}
+
+sm_status sm__raster_out_close(sm__raster_out *o, const sm_raster *header, int commit) {
+  if (!o) return SM_OK;
+  sm_ctx *ctx = o->ctx;
+  sm_status st = commit ? SM_OK : SM_E_CANCELLED;
+  sm__gdal_begin(ctx);
+  if (!st) out_metadata(o, header);
+  if (!st && o->f == FMT_GTIFF) {
+    int levels[16], nl = 0;
+    for (size_t f = 2; nl < 16 && (o->w / f >= 256 || o->h / f >= 256); f *= 2) levels[nl++] = (int)f;
+    if (!o->o.cog && nl && GDALBuildOverviews(o->ds, "AVERAGE", nl, levels, 0, NULL, NULL, NULL) != CE_None)
+      st = sm__error(ctx, SM_E_DEPENDENCY, "'%s': cannot build overviews: %s", o->path, sm__dep_msg(ctx));
+  }
+  ctx->dep_error[0] = '\0';
+  GDALClose(o->ds);
+  o->ds = NULL;
+  if (!st && ctx->dep_error[0]) st = sm__error(ctx, SM_E_IO, "cannot finish '%s': %s", o->path, ctx->dep_error);
+  if (!st && o->plain) { /* the COG, copied from the tiled GeoTIFF (its overviews made by the COG driver) */
+    char threads[32];
+    snprintf(threads, sizeof threads, "NUM_THREADS=%d", sm__threads(ctx));
+    char *copts[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BIGTIFF=IF_SAFER", "OVERVIEW_RESAMPLING=AVERAGE", threads, NULL};
+    GDALDriverH cog = GDALGetDriverByName("COG");
+    GDALDatasetH src = cog ? GDALOpen(o->plain, GA_ReadOnly) : NULL;
+    GDALDatasetH t = src ? GDALCreateCopy(cog, o->set[0].tmp, src, FALSE, copts, NULL, NULL) : NULL;
+    if (!t) st = sm__error(ctx, SM_E_IO, "cannot write '%s': %s", o->path, cog ? sm__dep_msg(ctx) : "this GDAL has no COG driver");
+    else {
+      ctx->dep_error[0] = '\0';
+      GDALClose(t);
+      if (ctx->dep_error[0]) st = sm__error(ctx, SM_E_IO, "cannot finish '%s': %s", o->path, ctx->dep_error);
+    }
+    if (src) GDALClose(src);
+  }
+  if (!st && o->f == FMT_GPKG) st = gpkg_finish(ctx, o->path, o->set[0].tmp, &header, 1, NULL, 0);
+  sm__gdal_end(ctx);
+  if (!st && o->f == FMT_GTIFF) st = out_style(o, header);
+  if (o->f == FMT_GTIFF) {
+    const char *paths[2] = {o->path, o->qpath};
+    st = set_finish(ctx, st, paths, o->set, 2);
+  } else {
+    const char *paths[1] = {o->path};
+    st = set_finish(ctx, st, paths, o->set, 1);
+  }
+  out_free(o);
+  return commit ? st : SM_OK;
 }

@@ -109,6 +109,10 @@ typedef enum sm_limit {
   SM_LIMIT_CIRCLES = 5,      /**< "circles": location entries of the scan's circles; default 2^28 (3 GiB) */
   SM_LIMIT_PERMUTATIONS = 6, /**< "permutations": permutations x units (hotspots), x pairs (nearrepeat),
                                   x space-time links (emerging), x circle entries (scan); default 1e11 */
+  SM_LIMIT_MEMORY = 7,       /**< "memory": bytes a run may hold (its points, grids, bands, tables), estimated before
+                                  it allocates them; default half the machine's memory (or of the cgroup's limit).
+                                  A surface written to a file that would not fit whole is computed and written in
+                                  bands of rows that do (`--memory-limit` on the command line). @since 0.4 */
   SM_LIMIT_END_
 } sm_limit;
 
@@ -125,8 +129,18 @@ SM_API double sm_ctx_limit(const sm_ctx *ctx, sm_limit kind);
 /** The default limit of `kind`; NaN for an unknown kind. @since 0.2 */
 SM_API double sm_limit_default(sm_limit kind);
 
-/** A limit's name ("cells", "units", "steps", "bins", "pairs", "circles", "permutations"); "?" if unknown. @since 0.2 */
+/** A limit's name ("cells", "units", "steps", "bins", "pairs", "circles", "permutations", "memory"); "?" if unknown.
+ *  @since 0.2 */
 SM_API const char *sm_limit_name(sm_limit kind);
+
+/**
+ * A memory size as people write it: bytes ("8e9", "8000000000"), K, M, G or T, powers of 1024, with or without
+ * "iB"/"B" ("512M", "8G", "1.5GiB"), or a share of the machine's memory ("60%": of what the default limit halves,
+ * the physical memory or the cgroup's limit). For sm_ctx_set_limit(ctx, SM_LIMIT_MEMORY, bytes).
+ * @return SM_OK, or SM_E_INVALID_ARG (not a size > 0, or a share above 100%: the message shows the forms).
+ * @since 0.4
+ */
+SM_API sm_status sm_memory_size_from_text(sm_ctx *ctx, const char *text, double *bytes);
 
 /**
  * The limit named `name` (as sm_limit_name() spells it).

@@ -263,12 +263,27 @@ typedef struct sm_kde_run_options {
   sm_kde_dual_op dual;       /**< --dual: how A and B combine (default SM_KDE_DIFFERENCE); only with compare */
   int normalise;             /**< --normalise: each surface divided by its total first (default 0); only with compare */
   double epsilon;            /**< --epsilon: ratio regulariser, >= 0 (default 0); only with compare */
+  /* version 2 */
+  const char *output;        /**< -o: the run writes the surface there itself (.tif, .gpkg; as sm_result_write() with
+                                  `write`), computing it whole when it fits the memory limit (SM_LIMIT_MEMORY),
+                                  else in bands of rows (the limit of cells, SM_LIMIT_CELLS, holds for both), each written as it is done, so that the
+                                  grid need not fit in memory. NULL (default): the surface is returned, whole.
+                                  @since 0.4 */
+  const sm_write_options *write; /**< options of that write (overwrite, COG, Float64, inputs); NULL = defaults. @since 0.4 */
+  size_t band_rows;          /**< --band-rows: rows of the grid computed and written at a time; 0 (default) = the
+                                  whole grid when it fits, else as many rows as the memory limit allows (a multiple of
+                                  256, the GeoTIFF's block height, when it can; at most about 256 MiB a band). Only with `output`. The values do
+                                  not depend on it. @since 0.4 */
+  int keep_surface;          /**< 1: the result must hold the surface (the caller draws tiles from it): a surface too
+                                  large to hold whole is refused rather than written in bands. @since 0.4 */
 } sm_kde_run_options;
 
-#define SM_KDE_RUN_OPTIONS_VERSION 1
-#define SM_KDE_RUN_OPTIONS_INIT {SM_KDE_RUN_OPTIONS_VERSION, SM_KDE_OPTIONS_INIT, NULL, 0, NULL, SM_KDE_DIFFERENCE, 0, 0}
+#define SM_KDE_RUN_OPTIONS_VERSION 2
+#define SM_KDE_RUN_OPTIONS_INIT {SM_KDE_RUN_OPTIONS_VERSION, SM_KDE_OPTIONS_INIT, NULL, 0, NULL, SM_KDE_DIFFERENCE, 0, 0, \
+    NULL, NULL, 0, 0}
 
-/** Initialises options to their defaults. @return SM_OK, or SM_E_INVALID_ARG unless 1 <= version <= SM_KDE_RUN_OPTIONS_VERSION. @since 0.2 */
+/** Initialises options to their defaults; a version-1 struct (without the fields of version 2) gets only its own
+ *  fields. @return SM_OK, or SM_E_INVALID_ARG unless 1 <= version <= SM_KDE_RUN_OPTIONS_VERSION. @since 0.2 */
 SM_API sm_status sm_kde_run_options_init(sm_kde_run_options *opts, int version);
 
 /**
@@ -303,8 +318,19 @@ SM_API sm_status sm_kde_run_options_check(sm_ctx *ctx, const sm_kde_run_options 
  * (police.uk snap points just beyond the boundary; the surface over the areas
  * is complete); when it is a given extent, as a warning (also in "warnings").
  *
+ * With `output` (version 2) the run writes the surface itself. When the grid, with GDAL's copy and the style's,
+ * does not fit the memory limit, or `band_rows` is given, it is computed in bands of
+ * rows: each band sums the locations within the kernel's reach of it (a halo of one bandwidth) in the same order
+ * as the whole grid would, so every cell has the same bits, and is written before the next is computed. The
+ * result then holds no raster, only the figures and texts ("output" names the file, "bands" and "band_rows" say
+ * how it was cut). A banded surface cannot have hot-spot areas, a dual surface or `keep_surface`: those need it
+ * whole, and such a run is refused before it computes anything (the message says how much memory it needs).
+ * The style written beside a GeoTIFF is classed on every cell up to 8,388,608 cells, else on every k-th cell.
+ * A memory limit too small for one band of one row is refused, naming the least limit that would do.
+ *
  * Figures: "points", "locations", "bandwidth_m", "radius_m", "cell_m",
- * "width", "height", "min", "max", "valid_cells", "locations_outside_grid",
+ * "width", "height", "min", "max", "valid_cells", "bands" (1 when whole), "band_rows", "memory_bytes" (the
+ * estimate the run was planned with), "locations_outside_grid",
  * "points_outside_grid", "outside_grid_max_m" (farthest such point from the
  * grid's edge), "hotspot_areas" (how many levels) and per level k = 0, 1, ...
  * "hotspot_<k>_percent", "hotspot_<k>_km2", "hotspot_<k>_valid_share" (% of

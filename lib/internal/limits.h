@@ -18,4 +18,10 @@ sm_status sm__limit_check(sm_ctx *ctx, sm_limit kind, double size, double bytes,
 sm_status sm__limit_check_at(sm_ctx *ctx, sm_limit kind, double limit, double size, double bytes, const char *what,
                              const char *advice);
 
+/* "8.0 GiB", "512 MiB", "12 KiB" into buf; returns buf. */
+const char *sm__fmt_bytes(double bytes, char *buf, size_t n);
+/* SM_OK when `bytes` (what a run would hold) is within the memory limit (SM_LIMIT_MEMORY); else SM_E_INVALID_ARG,
+ * "WHAT needs about X, more than the memory limit of Y: ADVICE, or raise the limit with --memory-limit SIZE". */
+sm_status sm__memory_check(sm_ctx *ctx, double bytes, const char *what, const char *advice);
+
 #endif

@@ -40,4 +40,7 @@ sm_status sm__points_warn(sm_ctx *ctx, sm_points *p, const char *fmt, ...) SM_PR
  * ("no points to count"), followed by "N rows read, every one skipped or filtered out" and why. */
 sm_status sm__points_usable(sm_ctx *ctx, const sm_points *p, const sm_areas *a, const char *empty);
 
+/* Bytes the points' arrays hold (for the memory limit). */
+double sm__points_bytes(const sm_points *p);
+
 #endif

@@ -102,4 +102,29 @@ clean_dir "$out"
 assert_exit 0 "$SAFEMAP" kde "$SRCDIR/tests/golden/kde/points.csv" --x x --y y --crs EPSG:27700 --convention spatstat \
   --kernel quartic --bandwidth 100 --edge diggle --extent 529000,182000,531000,183500 --cell 25 -o "$out/e.tif"
 assert_stderr_contains "80 x 60 cells"
+# a surface written in bands of rows: the same cells (gdal_translate to XYZ text, compared whole), the same style,
+# the same metadata but the run's options; -v says the bands and the peak memory
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 20 -o "$out/whole.tif"
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 20 --band-rows 9 -o "$out/bands.tif" -v
+assert_stderr_contains "is computed and written in bands of 9 rows"
+assert_stderr_contains "peak memory"
+gdal_translate -q -of XYZ "$out/whole.tif" "$out/whole.xyz" && gdal_translate -q -of XYZ "$out/bands.tif" "$out/bands.xyz" ||
+  fail "gdal_translate could not read the surfaces"
+cmp -s "$out/whole.xyz" "$out/bands.xyz" || fail "the surface in bands differs from the whole one"
+cmp -s "$out/whole.qml" "$out/bands.qml" || fail "the style of the surface in bands differs"
+gdalinfo "$out/bands.tif" 2> /dev/null | grep -q "units=points per square kilometre" || fail "bands.tif lacks its units"
+# too small a memory limit for one band: refused, naming what one row needs; nothing written
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 20 --memory-limit 1M -o "$out/small.tif"
+assert_error_line kde "one band of 1 row of the"
+assert_stderr_contains "more than the memory limit of 1 MiB"
+assert_no_file "$out/small.tif"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 20 --memory-limit 8X -o "$out/small.tif"
+assert_error_line kde "--memory-limit needs a size: 8G, 512M (powers of 1024), 8e9 bytes, or 60%, not '8X'"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 20 --band-rows 9 --hotspot-areas 50 -o "$out/small.gpkg"
+assert_error_line kde "--band-rows cannot go with --hotspot-areas"
+assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 20 --band-rows 9 --tiles "$out/map" -o "$out/small.tif"
+assert_error_line kde "--band-rows cannot go with --tiles"
+assert_no_file "$out/small.gpkg"
+assert_no_file "$out/small.tif"
+clean_dir "$out"
 finish

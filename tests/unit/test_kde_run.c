@@ -96,7 +96,7 @@ static void refused(void **state) {
   static const struct {
     int what;
     const char *msg;
-  } cases[] = {{0, "options version 0"}, {1, "options version 2"}, {2, "--hotspot-areas"}, {3, "go with --dual"},
+  } cases[] = {{0, "options version 0"}, {1, "options version 3"}, {2, "--hotspot-areas"}, {3, "go with --dual"},
                {4, "go with --adaptive"}, {5, "--cell"}, {6, "--epsilon"}, {7, "--gaussian-cutoff"}};
   double bad[] = {150};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -182,8 +182,134 @@ static void dual_same(void **state) {
   sm_result_destroy(r);
 }
 
+/* A surface computed and written in bands of rows has the cells of the whole surface, bit for bit, whatever the
+ * bands (1, 7, 64 rows; 1 and 2 threads), for the conventions, kernels, a mask, edge correction and adaptive
+ * bandwidths; read back from GeoTIFF (Float64), GeoPackage (Float32 like the whole one) and a COG. */
+static void bands_equal_whole(void **state) {
+  (void)state;
+  static const struct {
+    sm_kde_convention conv;
+    sm_kernel kernel;
+    int mask, edge, adaptive;
+  } cases[] = {{SM_KDE_DEFAULT, SM_KERNEL_QUARTIC, 1, 0, 0},  {SM_KDE_ARCGIS, SM_KERNEL_QUARTIC, 0, 0, 0},
+               {SM_KDE_QGIS_RAW, SM_KERNEL_TRIWEIGHT, 0, 0, 0}, {SM_KDE_SPATSTAT, SM_KERNEL_GAUSSIAN, 0, 1, 0},
+               {SM_KDE_DEFAULT, SM_KERNEL_EPANECHNIKOV, 0, 0, 1}};
+  static const size_t rows[] = {1, 7, 64};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    sm_kde_run_options o = SM_KDE_RUN_OPTIONS_INIT;
+    o.surface.convention = cases[c].conv, o.surface.kernel = cases[c].kernel;
+    o.surface.bandwidth_rule = SM_BW_FIXED, o.surface.bandwidth_m = cases[c].conv == SM_KDE_SPATSTAT ? 120 : 300;
+    o.surface.cell_m = 40, o.surface.edge = cases[c].edge ? SM_KDE_EDGE_UNIFORM : SM_KDE_EDGE_NONE;
+    o.surface.adaptive = cases[c].adaptive;
+    sm_areas *mask = cases[c].mask ? wards : NULL;
+    sm_result *whole = NULL;
+    assert_ok(ctx, sm_kde_run(ctx, &whole, pts, mask, &o));
+    const sm_raster *w = sm_result_raster(whole, 0);
+    size_t nc = sm_raster_width(w) * sm_raster_height(w);
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+      sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+      wo.overwrite = 1, wo.float64 = 1, wo.cog = k == 2;
+      o.output = tu_path("bands.tif"), o.write = &wo, o.band_rows = rows[k];
+      sm_ctx_set_threads(ctx, (int)(k % 2) + 1);
+      sm_result *b = NULL;
+      assert_ok(ctx, sm_kde_run(ctx, &b, pts, mask, &o));
+      assert_int_equal(sm_result_raster_count(b), 0); /* written in bands: not held */
+      assert_true(sm_result_figure(b, "band_rows") == (double)rows[k]);
+      assert_true(sm_result_figure(b, "bands") == ceil(sm_result_figure(b, "height") / (double)rows[k]));
+      assert_string_equal(sm_result_text(b, "output"), tu_path("bands.tif"));
+      static const char *const same[] = {"min", "max", "valid_cells", "width", "height", "locations", "radius_m"};
+      for (size_t f = 0; f < sizeof same / sizeof same[0]; f++)
+        assert_true(sm_result_figure(b, same[f]) == sm_result_figure(whole, same[f]));
+      sm_raster *back = NULL;
+      assert_ok(ctx, sm_raster_read(ctx, tu_path("bands.tif"), 1, &back));
+      const double *v = sm_raster_values(back), *x = sm_raster_values(w);
+      size_t differ = 0;
+      for (size_t i = 0; i < nc; i++) differ += isnan(x[i]) ? !(isnan(v[i]) || v[i] == sm_raster_nodata(back)) : v[i] != x[i];
+      assert_int_equal(differ, 0);
+      sm_raster_destroy(back);
+      sm_result_destroy(b);
+    }
+    /* GeoPackage: Float32 cells, the same as the whole surface written there */
+    sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+    wo.overwrite = 1;
+    assert_ok(ctx, sm_result_write(ctx, whole, tu_path("whole.gpkg"), &wo));
+    o.output = tu_path("bands.gpkg"), o.write = &wo, o.band_rows = 5;
+    sm_result *b = NULL;
+    assert_ok(ctx, sm_kde_run(ctx, &b, pts, mask, &o));
+    sm_raster *rw = NULL, *rb = NULL;
+    assert_ok(ctx, sm_raster_read(ctx, tu_path("whole.gpkg"), 1, &rw));
+    assert_ok(ctx, sm_raster_read(ctx, tu_path("bands.gpkg"), 1, &rb));
+    assert_int_equal(memcmp(sm_raster_values(rw), sm_raster_values(rb), nc * sizeof(double)), 0);
+    sm_raster_destroy(rw), sm_raster_destroy(rb);
+    sm_result_destroy(b);
+    sm_result_destroy(whole);
+  }
+  sm_ctx_set_threads(ctx, 0);
+}
+
+/* The memory limit: a surface larger than it goes into bands by itself; one too small for a band of one row, or a
+ * surface that must be held whole (hot-spot areas, no output file, keep_surface), is refused before anything is
+ * written, naming what it needs. */
+static void memory_limit(void **state) {
+  (void)state;
+  sm_kde_run_options o = SM_KDE_RUN_OPTIONS_INIT;
+  o.surface.bandwidth_rule = SM_BW_FIXED, o.surface.bandwidth_m = 250, o.surface.cell_m = 2;
+  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+  wo.overwrite = 1;
+  o.output = tu_path("limited.tif"), o.write = &wo;
+  sm_result *r = NULL;
+  /* 3979 x 3461 cells: about 294 MB whole; a band needs the style's sample (8M cells, 134 MB) and a row of blocks */
+  assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_MEMORY, 200e6));
+  assert_ok(ctx, sm_kde_run(ctx, &r, pts, NULL, &o));
+  assert_true(sm_result_figure(r, "width") == 3979 && sm_result_figure(r, "height") == 3461);
+  double br = sm_result_figure(r, "band_rows");
+  assert_true(sm_result_figure(r, "bands") == ceil(3461 / br) && br >= 256 && fmod(br, 256) == 0); /* whole blocks */
+  assert_true(sm_result_figure(r, "memory_bytes") <= 200e6);
+  sm_result_destroy(r);
+  remove(tu_path("limited.tif")), remove(tu_path("limited.qml"));
+  assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_MEMORY, 100 * 1048576.0));
+  assert_int_equal(sm_kde_run(ctx, &r, pts, NULL, &o), SM_E_INVALID_ARG);
+  assert_null(r);
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "one band of 1 row of the 3979 x 3461 surface"));
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "more than the memory limit of 100 MiB"));
+  assert_false(tu_exists(tu_path("limited.tif")));
+  assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_MEMORY, 200e6));
+  double pc[] = {50};
+  o.hotspot_percents = pc, o.n_hotspot_percents = 1, o.output = tu_path("limited.gpkg");
+  assert_int_equal(sm_kde_run(ctx, &r, pts, NULL, &o), SM_E_INVALID_ARG);
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "held whole (for --hotspot-areas)"));
+  assert_false(tu_exists(tu_path("limited.gpkg")));
+  o.n_hotspot_percents = 0, o.hotspot_percents = NULL, o.output = NULL;
+  assert_int_equal(sm_kde_run(ctx, &r, pts, NULL, &o), SM_E_INVALID_ARG);
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "give an output file"));
+  o.output = tu_path("limited.tif"), o.keep_surface = 1;
+  assert_int_equal(sm_kde_run(ctx, &r, pts, NULL, &o), SM_E_INVALID_ARG);
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "held whole (for --tiles)"));
+  assert_false(tu_exists(tu_path("limited.tif")));
+  o.keep_surface = 0, o.band_rows = 3, o.output = NULL;
+  assert_int_equal(sm_kde_run(ctx, &r, pts, NULL, &o), SM_E_INVALID_ARG);
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "--band-rows goes with an output file"));
+  assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_MEMORY, 0));
+  /* sizes as people write them */
+  double b = 0;
+  assert_ok(ctx, sm_memory_size_from_text(ctx, "512M", &b));
+  assert_true(b == 512.0 * 1024 * 1024);
+  assert_ok(ctx, sm_memory_size_from_text(ctx, "1.5GiB", &b));
+  assert_true(b == 1.5 * 1024 * 1024 * 1024);
+  assert_ok(ctx, sm_memory_size_from_text(ctx, "8e9", &b));
+  assert_true(b == 8e9);
+  assert_ok(ctx, sm_memory_size_from_text(ctx, "50%", &b));
+  assert_true(b == sm_limit_default(SM_LIMIT_MEMORY));
+  static const char *const bad[] = {"", "-1G", "8X", "G", "150%", "0"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(sm_memory_size_from_text(ctx, bad[i], &b), SM_E_INVALID_ARG);
+    assert_non_null(strstr(sm_ctx_last_error(ctx), "is not a size"));
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(demo), cmocka_unit_test(extent_and_threads), cmocka_unit_test(refused),
-                                     cmocka_unit_test(checked_before_reading), cmocka_unit_test(dual_same)};
+                                     cmocka_unit_test(checked_before_reading), cmocka_unit_test(dual_same), cmocka_unit_test(bands_equal_whole),
+                                     cmocka_unit_test(memory_limit)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,7 +10,7 @@ SM_EMERGING_OPTIONS_VERSION = 1
 SM_FORECAST_OPTIONS_VERSION = 1
 SM_HOTSPOTS_OPTIONS_VERSION = 1
 SM_KDE_OPTIONS_VERSION = 1
-SM_KDE_RUN_OPTIONS_VERSION = 1
+SM_KDE_RUN_OPTIONS_VERSION = 2
 SM_NEARREPEAT_OPTIONS_VERSION = 1
 SM_OHSA_ISA_BANDS = 10
 SM_PLAN_OPTIONS_VERSION = 1
@@ -391,6 +391,10 @@ class sm_kde_run_options(ctypes.Structure):
         ("dual", ctypes.c_int),
         ("normalise", ctypes.c_int),
         ("epsilon", ctypes.c_double),
+        ("output", ctypes.c_char_p),
+        ("write", ctypes.c_void_p),
+        ("band_rows", ctypes.c_size_t),
+        ("keep_surface", ctypes.c_int),
     ]
 
 
