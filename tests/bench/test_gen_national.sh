@@ -34,7 +34,7 @@ mv "$OUT_FILE" s.csv
 assert_eq "lines of the stream" "$((N + 1))" "$(wc -l <s.csv)"
 assert_eq "header" "$POLICE_HEADER" "$(head -n 1 s.csv)"
 assert_eq "header lines in the stream" 1 "$(grep -c '^Crime ID,' s.csv)"
-for k in 1 64 65 12345 150000; do
+for k in 1 65 150000; do
   "$GEN" -n "$k" -o - >p.csv
   if ! head -n $((k + 1)) s.csv | cmp -s - p.csv; then
     fail "the $k-row stream is not the first $k rows of the $N-row one"
