@@ -1,7 +1,9 @@
 /* Sparse spatial weights (CSR), built through a uniform grid index. */
+#include "internal/limits.h"
 #include "internal/sm_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,6 +213,16 @@ sm_status sm_weights_distance_band(sm_ctx *ctx, sm_weights **out, size_t n, cons
   for (int pass = 0; pass < 2; pass++) {
     if (pass == 1) {
       for (size_t i = 0; i < n; i++) w->off[i + 1] += w->off[i];
+      char what[160];
+      snprintf(what, sizeof what, "the table of distance-band weights of %zu units (%zu neighbour pairs within %g m)", n, w->off[n],
+               band_m);
+      sm_status mst = sm__memory_check(ctx, (double)w->off[n] * (sizeof *w->col + sizeof *w->val), what,
+                                       "use a smaller --band, a larger --cell or a smaller --extent");
+      if (mst) {
+        grid_free(&g);
+        sm_weights_destroy(w);
+        return mst;
+      }
       w->col = sm__malloc((w->off[n] ? w->off[n] : 1) * sizeof *w->col);
       w->val = sm__malloc((w->off[n] ? w->off[n] : 1) * sizeof *w->val);
       if (!w->col || !w->val) {

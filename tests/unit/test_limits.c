@@ -292,6 +292,29 @@ static void kde_non_finite(void **state) {
   sm_ctx_destroy(ctx);
 }
 
+/* The memory limit: its default is half the machine's memory; the distance-band weights that would not fit are
+ * refused after counting the pairs, before the pairs are allocated, naming them and what they need. */
+static void memory_weights(void **state) {
+  (void)state;
+  sm_ctx *ctx = NULL;
+  assert_int_equal(sm_ctx_create(&ctx), SM_OK);
+  double def = sm_limit_default(SM_LIMIT_MEMORY);
+  assert_true(def > 1e8 && def == sm_ctx_limit(ctx, SM_LIMIT_MEMORY));
+  assert_string_equal(sm_limit_name(SM_LIMIT_MEMORY), "memory");
+  double x[400], y[400];
+  for (size_t i = 0; i < 400; i++) x[i] = 527000 + 10.0 * (double)(i % 20), y[i] = 183000 + 10.0 * (double)(i / 20);
+  sm_weights *w = NULL;
+  assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_MEMORY, 1000)); /* 1000 bytes: not 400 units' neighbours */
+  assert_int_equal(sm_weights_distance_band(ctx, &w, 400, x, y, 25, 1, 1.0), SM_E_INVALID_ARG);
+  assert_null(w);
+  assert_contains(sm_ctx_last_error(ctx), "the table of distance-band weights of 400 units (");
+  assert_contains(sm_ctx_last_error(ctx), "more than the memory limit of 1 KiB");
+  assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_MEMORY, 0));
+  assert_ok(ctx, sm_weights_distance_band(ctx, &w, 400, x, y, 25, 1, 1.0));
+  sm_weights_destroy(w);
+  sm_ctx_destroy(ctx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(ctx_api),          cmocka_unit_test(kde_cells),
@@ -299,6 +322,7 @@ int main(void) {
       cmocka_unit_test(cube_steps_bins),  cmocka_unit_test(scan_circles_permutations),
       cmocka_unit_test(knox_pairs_permutations), cmocka_unit_test(backtest_bins),
       cmocka_unit_test(backtest_empty_step), cmocka_unit_test(kde_non_finite),
+      cmocka_unit_test(memory_weights),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
