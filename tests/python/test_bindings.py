@@ -115,6 +115,25 @@ def test_kde_same_as_cli(tmp_path, cli):
     assert os.path.exists(tmp_path / "py.qml")
 
 
+def test_kde_in_bands_same_as_cli_and_whole(tmp_path, cli):
+    """output= lets the run write the surface itself, in bands of rows: the cells of the whole surface and of
+    the command line's --band-rows run; no array then, only figures. band_rows without output is refused, and a
+    memory limit (as --memory-limit writes it) too small for one row is refused naming what one row needs."""
+    cli("kde", POINTS, "--bandwidth", 250, "--cell", 20, "--float64", "--band-rows", 9, "-o", tmp_path / "cli.tif")
+    r = safemap.kde(POINTS, bandwidth=250, cell=20, float64=True, band_rows=9, output=tmp_path / "py.tif")
+    assert r.figures["band_rows"] == 9 and r.figures["bands"] == np.ceil(r.figures["height"] / 9)
+    assert not r.rasters
+    whole = safemap.kde(POINTS, bandwidth=250, cell=20)
+    a = read_band(tmp_path / "py.tif")[0]
+    np.testing.assert_array_equal(a, read_band(tmp_path / "cli.tif")[0])
+    np.testing.assert_array_equal(a, whole.array)
+    with pytest.raises(safemap.InvalidArgumentError, match="band_rows goes with output="):
+        safemap.kde(POINTS, bandwidth=250, cell=20, band_rows=9)
+    with pytest.raises(safemap.InvalidArgumentError, match="one band of 1 row of the .* more than the memory limit of 1 MiB"):
+        safemap.kde(POINTS, bandwidth=250, cell=20, output=tmp_path / "no.tif", limits={"memory": "1M"})
+    assert not os.path.exists(tmp_path / "no.tif")
+
+
 @pytest.mark.parametrize("args,call", [
     (["hotspots", "--wards", WARDS], lambda: safemap.hotspots(POINTS, WARDS)),
     (["hotspots", "--wards", WARDS, "--grid", "fishnet", "--cell", 200, "--band", 300, "--permutations", 99,

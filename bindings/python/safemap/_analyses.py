@@ -7,7 +7,7 @@ import os
 from . import _structs as S
 from . import errors
 from ._core import (AREA_KEYS, READ_KEYS, Areas, Points, Result, _b, _frame_to_file, _is_frame, _tempdir,
-                    make_context, read_options)
+                    make_context, read_options, write_options)
 from ._lib import lib, text
 
 _SETTINGS = ("ctx", "threads", "seed", "progress", "limits")
@@ -172,12 +172,15 @@ def count(points, wards, *, output=None, overwrite=False, **kw):
 def kde(points, wards=None, *, convention=None, kernel=None, bandwidth=None, gaussian_cutoff=None,
         adaptive=False, pilot_bandwidth=None, trim=None, cell=None, edge=None, units=None, hotspot_areas=None,
         dual=None, compare=None, compare_from=None, compare_to=None, normalise=False, epsilon=None,
-        output=None, overwrite=False, float64=False, cog=False, tiles=None, **kw):
+        output=None, overwrite=False, float64=False, cog=False, tiles=None, band_rows=None, **kw):
     """Kernel density surface, as ``safemap kde`` (the same options, the same numbers).
 
     ``bandwidth``: metres, or a rule ("auto", "scott", "ppl", "diggle"); ``cell``: metres; ``convention``:
     "default", "arcgis", "qgis-raw", "qgis-scaled" or "spatstat"; ``hotspot_areas``: percentages
     ([50, 75, 90]) for the layer kde_hotspot_areas; ``extent``: the grid (xmin, ymin, xmax, ymax).
+    With ``output`` the run writes the file itself: a surface too large for the memory limit
+    (``limits={"memory": "8G"}``, default half the machine's) is computed and written in bands of rows
+    (``band_rows``: how many at a time), the same cells, and the Result then holds no array, only the figures.
 
     Returns a Result: ``.array`` (height x width float64, NaN = nodata, no copy), ``.geotransform``,
     ``.crs``, ``.metadata``, ``.to_geotiff(path)``::
@@ -233,9 +236,18 @@ def kde(points, wards=None, *, convention=None, kernel=None, bandwidth=None, gau
             if compare is not None and not _is_frame(compare):
                 run.inputs.append(os.fsdecode(compare))
         o.compare = b._p
+    keep = []
+    if output is not None:  # the run writes it: in bands of rows when the surface is too large to hold
+        wo = write_options(overwrite, float64, cog, None, run.inputs, keep)
+        keep += [wo, _b(output)]
+        o.output, o.write = keep[-1], ctypes.cast(ctypes.byref(wo), ctypes.c_void_p)
+        o.keep_surface = int(tiles is not None)
+        run.set(o, band_rows=band_rows)
+    elif band_rows is not None:
+        raise errors.InvalidArgumentError("band_rows goes with output=: bands are written as they are done")
     res = run.run(lib.sm_kde_run, o)
     res._compare = b
-    return run.finish(res, output, overwrite, tiles, float64=float64, cog=cog)
+    return run.finish(res, None, overwrite, tiles)
 
 
 def hotspots(points, wards=None, *, grid=None, weights=None, cell=None, band=None, neighbours=None,

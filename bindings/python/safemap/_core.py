@@ -87,7 +87,8 @@ class Context:
     ``threads``: 0 = all cores; the results are the same bits for any number. ``progress``: True for a tqdm
     bar (when tqdm is installed), or a function ``f(fraction, message)`` that returns False to cancel the
     call (it then raises :class:`safemap.Cancelled` and writes nothing). Ctrl-C cancels a running call the
-    same way and raises KeyboardInterrupt. ``limits``: {"cells": 1e9, ...} raises the library's size limits.
+    same way and raises KeyboardInterrupt. ``limits``: {"cells": 1e9, "memory": "8G", ...} sets the library's size
+    limits (the memory limit as bytes or as --memory-limit writes it).
     Warnings of the library go to the ``logging`` logger "safemap" and to :attr:`Result.warnings`.
     """
 
@@ -112,6 +113,10 @@ class Context:
         for kind, value in (limits or {}).items():
             k = ctypes.c_int()
             self._check(lib.sm_limit_from_name(self._p, _b(kind), ctypes.byref(k)))
+            if kind == "memory" and isinstance(value, str):  # "8G", "512M", "60%", as --memory-limit
+                b = ctypes.c_double()
+                self._check(lib.sm_memory_size_from_text(self._p, _b(value), ctypes.byref(b)))
+                value = b.value
             self._check(lib.sm_ctx_set_limit(self._p, k.value, float(value)))
 
     def __del__(self):

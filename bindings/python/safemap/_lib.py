@@ -92,6 +92,7 @@ _PROTOTYPES = [
     ("sm_ctx_clear_error", None, [c_void_p]),
     ("sm_ctx_set_limit", c_int, [c_void_p, c_int, c_double]),
     ("sm_limit_from_name", c_int, [c_void_p, c_char_p, P(c_int)]),
+    ("sm_memory_size_from_text", c_int, [c_void_p, c_char_p, P(c_double)]),
     # points
     ("sm_read_options_init", c_int, [P(S.sm_read_options), c_int]),
     ("sm_points_read", c_int, [c_void_p, PP, P(c_char_p), c_size_t, P(S.sm_read_options)]),
