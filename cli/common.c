@@ -206,6 +206,11 @@ int cli_start(cli_run *r, const cli_command *cmd, cli_opt *own, unsigned needs, 
     r->rc = 2;
     return 0;
   }
+  sm_status lst = sm_ctx_check_launch(r->ctx); /* several ranks of mpirun on a build without MPI */
+  if (lst) {
+    cli_error(r, lst);
+    return 0;
+  }
   sm_write_options_init(&r->wo, SM_WRITE_OPTIONS_VERSION);
   r->wo.overwrite = r->o.overwrite;
   for (size_t i = 0; i < r->o.n_inputs; i++) cli_protect(r, r->o.inputs[i]);

@@ -2,6 +2,7 @@
 #include "internal/proj.h"
 #include "internal/sm_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #ifdef SM_HAVE_OPENMP
@@ -77,4 +78,20 @@ void sm_ctx_clear_error(sm_ctx *ctx) {
   ctx->last_error[0] = '\0';
   ctx->dep_error[0] = '\0';
   ctx->last_status = SM_OK;
+}
+
+/* ---- how the process was started ---------------------------------------------------------------------------------- */
+sm_status sm_ctx_check_launch(sm_ctx *ctx) {
+  static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"};
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+    const char *v = getenv(vars[i]);
+    char *end;
+    long n = v ? strtol(v, &end, 10) : 0;
+    if (!v || end == v || n <= 1) continue;
+    return sm__error(ctx, SM_E_UNSUPPORTED,
+                     "this safemap was built without MPI, but it was started as one of %ld ranks (%s=%s): every rank "
+                     "would run the whole command and write the same files. Run it once, without mpirun or srun, or "
+                     "use a safemap built with MPI (libopenmpi-dev installed, cmake -DSAFEMAP_MPI=ON)", n, vars[i], v);
+  }
+  return SM_OK;
 }

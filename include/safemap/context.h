@@ -80,6 +80,17 @@ SM_API void sm_ctx_set_seed(sm_ctx *ctx, uint64_t seed);
 SM_API uint64_t sm_ctx_seed(const sm_ctx *ctx);
 
 /**
+ * Checks how the process was started. A program that an MPI launcher (mpirun, mpiexec, srun: the environment
+ * says so through OMPI_COMM_WORLD_SIZE, PMI_SIZE or SLURM_STEP_NUM_TASKS) started as one of several ranks,
+ * while this library was built without MPI, would have every rank run the whole command and write the same
+ * files over each other: that is refused, with a message naming the variable and what to do (run it once,
+ * without the launcher, or use a build with MPI). Call it before the run starts; `safemap` does.
+ * @return SM_OK (one process, or a build with MPI); SM_E_UNSUPPORTED.
+ * @since 0.4
+ */
+SM_API sm_status sm_ctx_check_launch(sm_ctx *ctx);
+
+/**
  * The message of the last failed call on this context ("" if none).
  * Borrowed: valid until the next call on this context.
  * @since 0.1
