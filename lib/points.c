@@ -1,4 +1,5 @@
 /* sm_points: storage, accessors, stacking summary. */
+#include "internal/limits.h"
 #include "internal/sm_internal.h"
 
 #include <math.h>
@@ -35,6 +36,16 @@ sm_status sm__points_reserve(sm_ctx *ctx, sm_points *p, size_t need, int with_lo
   if (need <= p->cap && (!with_lonlat || p->lon) && (!with_label || p->label)) return SM_OK;
   size_t cap = p->cap ? p->cap : 1024;
   while (cap < need) cap *= 2;
+  /* the memory limit, before the arrays grow (a national read that cannot fit stops here, not at the end) */
+  double per = 2 * sizeof(double) + sizeof(int64_t) + sizeof(double) + sizeof(int32_t) +
+               ((with_lonlat || p->lon) ? 2 * sizeof(double) : 0) + ((with_label || p->label) ? sizeof(int32_t) : 0);
+  {
+    char what[160];
+    snprintf(what, sizeof what, "holding the points (%zu read so far, room for %zu more)", p->n, cap - p->n);
+    sm_status st = sm__memory_check(ctx, (double)cap * per, what,
+                                    "read fewer (--from/--to, --type, --extent or fewer files)");
+    if (st) return st;
+  }
 #define GROW(f)                                                     \
   do {                                                              \
     void *q = sm__realloc(p->f, cap * sizeof *p->f);                \

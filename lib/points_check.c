@@ -112,9 +112,8 @@ sm_status sm_points_check(sm_ctx *ctx, const sm_points *points, const sm_areas *
 
 double sm__points_bytes(const sm_points *p) {
   if (!p) return 0;
-  double per = 2 * sizeof(double) + sizeof(int64_t) + sizeof(int32_t); /* x, y, t, cat */
+  double per = 3 * sizeof(double) + sizeof(int64_t) + sizeof(int32_t); /* x, y, w, t, cat */
   if (p->lon) per += 2 * sizeof(double);
-  if (p->w) per += sizeof(double);
   if (p->label) per += sizeof(int32_t);
   return (double)p->cap * per;
 }

@@ -135,4 +135,9 @@ for var in OMPI_COMM_WORLD_SIZE PMI_SIZE SLURM_STEP_NUM_TASKS; do
   assert_no_file "$out/mpi.tif"
 done
 assert_exit 0 env OMPI_COMM_WORLD_SIZE=1 "$SAFEMAP" info "$SRCDIR/data/police/camden_burglary"
+# the points themselves over the memory limit: refused while reading, before the arrays grow past it
+assert_exit 1 "$SAFEMAP" kde "$SRCDIR/data/police/camden_burglary" --bandwidth 250 --memory-limit 100K -o "$out/mem.tif"
+assert_error_line kde "holding the points ("
+assert_stderr_contains "more than the memory limit of 100 KiB: read fewer (--from/--to, --type, --extent or fewer files)"
+assert_no_file "$out/mem.tif"
 finish
