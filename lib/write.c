@@ -1095,11 +1095,20 @@ sm_status sm__raster_out_close(sm__raster_out *o, const sm_raster *header, int c
   sm_status st = commit ? SM_OK : SM_E_CANCELLED;
   sm__gdal_begin(ctx);
   if (!st) out_metadata(o, header);
+  /* every block compressed and in place before the directory and the overviews are written: with compression on
+   * several threads the last row of blocks could otherwise land after the directory, and the file's layout would
+   * depend on the number of threads */
+  if (!st) GDALFlushCache(o->ds);
   if (!st && o->f == FMT_GTIFF) {
     int levels[16], nl = 0;
     for (size_t f = 2; nl < 16 && (o->w / f >= 256 || o->h / f >= 256); f *= 2) levels[nl++] = (int)f;
+    /* read back, averaged and compressed on every core (GDAL_NUM_THREADS): the same bytes as on one, sooner */
+    char threads[16];
+    snprintf(threads, sizeof threads, "%d", sm__threads(ctx));
+    CPLSetThreadLocalConfigOption("GDAL_NUM_THREADS", threads);
     if (!o->o.cog && nl && GDALBuildOverviews(o->ds, "AVERAGE", nl, levels, 0, NULL, NULL, NULL) != CE_None)
       st = sm__error(ctx, SM_E_DEPENDENCY, "'%s': cannot build overviews: %s", o->path, sm__dep_msg(ctx));
+    CPLSetThreadLocalConfigOption("GDAL_NUM_THREADS", NULL);
   }
   ctx->dep_error[0] = '\0';
   GDALClose(o->ds);

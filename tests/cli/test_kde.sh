@@ -113,6 +113,10 @@ gdal_translate -q -of XYZ "$out/whole.tif" "$out/whole.xyz" && gdal_translate -q
 cmp -s "$out/whole.xyz" "$out/bands.xyz" || fail "the surface in bands differs from the whole one"
 cmp -s "$out/whole.qml" "$out/bands.qml" || fail "the style of the surface in bands differs"
 gdalinfo "$out/bands.tif" 2> /dev/null | grep -q "units=points per square kilometre" || fail "bands.tif lacks its units"
+# the file of a surface in bands has the same bytes for 1 and 2 threads (overviews and compression on every core)
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 5 --band-rows 100 -j 1 -o "$out/j1.tif"
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 5 --band-rows 100 -j 2 -o "$out/j2.tif"
+cmp -s "$out/j1.tif" "$out/j2.tif" || fail "a surface in bands differs between 1 and 2 threads"
 # too small a memory limit for one band: refused, naming what one row needs; nothing written
 assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 20 --memory-limit 1M -o "$out/small.tif"
 assert_error_line kde "one band of 1 row of the"
