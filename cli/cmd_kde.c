@@ -32,8 +32,8 @@ static const cli_command KDE = {
     "safemap kde data/police/camden_burglary --from 2024-03 --to 2025-02 --compare-from 2023-03 --compare-to 2024-02 --dual difference --bandwidth 300 -o camden_change.tif\n"
     "# the surface and its map tiles (camden_map/kde/z/x/y.png)\n"
     "safemap kde data/police/camden_burglary --bandwidth 250 --cell 25 -o camden_kde.tif --tiles camden_map\n"
-    "# a national grid in 2 GB: computed and written a band of rows at a time\n"
-    "safemap kde police/ --bandwidth 250 --cell 25 --memory-limit 2G -o england_wales_kde.tif -v\n",
+    "# a national grid in 8 GB: computed and written a band of rows at a time\n"
+    "safemap kde police/ --bandwidth 250 --cell 25 --limit cells=6e8 --memory-limit 8G -o england_wales_kde.tif -v\n",
     CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_STRICT,
     "grid extent in metres (points outside still count within reach)"};
 

@@ -737,6 +737,11 @@ static sm_status kde_merge_locations(kde_job *k) {
   if (n == 0) return sm__error(k->ctx, SM_E_INPUT, "no points to estimate a density from");
   const double *X = sm_points_x(k->points), *Y = sm_points_y(k->points), *W = sm_points_weight(k->points);
   k->n = n, k->X = X, k->Y = Y, k->W = W;
+  char what[128];
+  snprintf(what, sizeof what, "merging the coordinates of %zu points, with the points themselves,", n);
+  sm_status mst = sm__memory_check(k->ctx, sm__points_bytes(k->points) + (double)n * sizeof(pt), what,
+                                   "read fewer points (--from/--to, --type, --extent)");
+  if (mst) return mst;
   pt *p = sm__malloc(n * sizeof *p);
   if (!p) return sm__error(k->ctx, SM_E_NOMEM, "out of memory");
   k->p = p;
@@ -751,6 +756,10 @@ static sm_status kde_merge_locations(kde_job *k) {
     else p[m++] = p[i];
   }
   np = m;
+  if (np && np < n) { /* police.uk's millions of points are a few hundred thousand locations: give the rest back */
+    pt *q = sm__realloc(p, np * sizeof *p);
+    if (q) k->p = p = q;
+  }
   for (size_t i = 0; i < np; i++) total_w += p[i].w;
   k->np = np, k->total_w = total_w;
   if (np == 0) return sm__error(k->ctx, SM_E_INPUT, "every point has weight 0");
