@@ -575,6 +575,35 @@ sm_status sm_write_layers(sm_ctx *ctx, const char *path, sm_layer *const *layers
 }
 
 /* ---- rasters ---------------------------------------------------------------------- */
+/* The band's units and description and the raster's metadata items on ds (set again as the metadata grows). */
+static void describe(GDALDatasetH ds, const sm_raster *r) {
+  GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+  const char *units = sm_raster_metadata_get(r, "units"), *desc = sm_raster_metadata_get(r, "description");
+  if (units) GDALSetRasterUnitType(b, units);
+  if (desc) GDALSetDescription(b, desc);
+  for (size_t i = 0; i < sm_raster_metadata_count(r); i++)
+    GDALSetMetadataItem(ds, sm_raster_metadata_key(r, i), sm_raster_metadata_value(r, i), NULL);
+}
+
+/* The grid of r on ds: geotransform, CRS, nodata; then describe(). `out` names the file in messages. */
+static sm_status georeference(sm_ctx *ctx, GDALDatasetH ds, const sm_raster *r, const char *out) {
+  double gt[6];
+  sm_raster_geotransform(r, gt);
+  GDALSetGeoTransform(ds, gt);
+  OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+  char *wkt = NULL;
+  sm_status st = SM_OK;
+  if (OSRSetFromUserInput(srs, sm_raster_crs(r)) != OGRERR_NONE || OSRExportToWkt(srs, &wkt) != OGRERR_NONE)
+    st = sm__error(ctx, SM_E_CRS, "'%s': unknown CRS '%s'", out, sm_raster_crs(r));
+  else
+    GDALSetProjection(ds, wkt);
+  CPLFree(wkt);
+  OSRDestroySpatialReference(srs);
+  GDALSetRasterNoDataValue(GDALGetRasterBand(ds, 1), sm_raster_nodata(r));
+  describe(ds, r);
+  return st;
+}
+
 /* An in-memory GDAL copy of a raster: geotransform, CRS, nodata, units, metadata. */
 static sm_status mem_dataset(sm_ctx *ctx, const char *out, const sm_raster *r, GDALDataType dt, GDALDatasetH *ds_out) {
   size_t w = sm_raster_width(r), h = sm_raster_height(r);
@@ -584,26 +613,9 @@ static sm_status mem_dataset(sm_ctx *ctx, const char *out, const sm_raster *r, G
   if (!mem) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no MEM driver");
   GDALDatasetH ds = GDALCreate(mem, "", (int)w, (int)h, 1, dt, NULL);
   if (!ds) return sm__error(ctx, SM_E_NOMEM, "cannot hold a %zu x %zu raster in memory: %s", w, h, sm__dep_msg(ctx));
-  sm_status st = SM_OK;
-  double gt[6];
-  sm_raster_geotransform(r, gt);
-  GDALSetGeoTransform(ds, gt);
-  OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-  char *wkt = NULL;
-  if (OSRSetFromUserInput(srs, sm_raster_crs(r)) != OGRERR_NONE || OSRExportToWkt(srs, &wkt) != OGRERR_NONE)
-    st = sm__error(ctx, SM_E_CRS, "'%s': unknown CRS '%s'", out, sm_raster_crs(r));
-  else
-    GDALSetProjection(ds, wkt);
-  CPLFree(wkt);
-  OSRDestroySpatialReference(srs);
+  sm_status st = georeference(ctx, ds, r, out);
   GDALRasterBandH b = GDALGetRasterBand(ds, 1);
   double nodata = sm_raster_nodata(r);
-  GDALSetRasterNoDataValue(b, nodata);
-  const char *units = sm_raster_metadata_get(r, "units"), *desc = sm_raster_metadata_get(r, "description");
-  if (units) GDALSetRasterUnitType(b, units);
-  if (desc) GDALSetDescription(b, desc);
-  for (size_t i = 0; i < sm_raster_metadata_count(r); i++)
-    GDALSetMetadataItem(ds, sm_raster_metadata_key(r, i), sm_raster_metadata_value(r, i), NULL);
   double *row = sm__malloc(w * sizeof *row);
   if (!row && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   const double *v = sm_raster_values(r);
@@ -919,8 +931,6 @@ double sm__grid_bytes(size_t width, size_t height) {
   return (double)width * (double)height * (8.0 + 4.0 * 4.0 / 3.0 + 8.0);
 }
 
-static void out_metadata(sm__raster_out *o, const sm_raster *hd);
-
 static sm_status out_dataset(sm__raster_out *o, const char *file, const sm_raster *hd) {
   sm_ctx *ctx = o->ctx;
   char threads[32], tbl[64], o1[128], o2[600];
@@ -942,21 +952,7 @@ static sm_status out_dataset(sm__raster_out *o, const char *file, const sm_raste
   if (!drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no %s driver", o->f == FMT_GPKG ? "GeoPackage" : "GTiff");
   o->ds = GDALCreate(drv, file, (int)o->w, (int)o->h, 1, dt, o->f == FMT_GPKG ? gpkg : tif);
   if (!o->ds) return sm__error(ctx, SM_E_IO, "cannot write '%s': %s", o->path, sm__dep_msg(ctx));
-  double gt[6];
-  sm_raster_geotransform(hd, gt);
-  GDALSetGeoTransform(o->ds, gt);
-  OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-  char *wkt = NULL;
-  sm_status st = SM_OK;
-  if (OSRSetFromUserInput(srs, sm_raster_crs(hd)) != OGRERR_NONE || OSRExportToWkt(srs, &wkt) != OGRERR_NONE)
-    st = sm__error(ctx, SM_E_CRS, "'%s': unknown CRS '%s'", o->path, sm_raster_crs(hd));
-  else
-    GDALSetProjection(o->ds, wkt);
-  CPLFree(wkt);
-  OSRDestroySpatialReference(srs);
-  GDALSetRasterNoDataValue(GDALGetRasterBand(o->ds, 1), o->nodata);
-  out_metadata(o, hd); /* now too: a GeoPackage takes the band's unit when it is made */
-  return st;
+  return georeference(ctx, o->ds, hd, o->path); /* the units now too: a GeoPackage takes them when it is made */
 }
 
 static void out_free(sm__raster_out *o) {
@@ -1059,16 +1055,6 @@ sm_status sm__raster_out_rows(sm__raster_out *o, size_t r0, size_t r1, const dou
   return st;
 }
 
-/* The band's description and units and the raster's metadata, as mem_dataset sets them. */
-static void out_metadata(sm__raster_out *o, const sm_raster *hd) {
-  GDALRasterBandH b = GDALGetRasterBand(o->ds, 1);
-  const char *units = sm_raster_metadata_get(hd, "units"), *desc = sm_raster_metadata_get(hd, "description");
-  if (units) GDALSetRasterUnitType(b, units);
-  if (desc) GDALSetDescription(b, desc);
-  for (size_t i = 0; i < sm_raster_metadata_count(hd); i++)
-    GDALSetMetadataItem(o->ds, sm_raster_metadata_key(hd, i), sm_raster_metadata_value(hd, i), NULL);
-}
-
 /* The style of the surface from its sample: a one-row raster of the sampled cells with the surface's description. */
 static sm_status out_style(sm__raster_out *o, const sm_raster *hd) {
   sm_ctx *ctx = o->ctx;
@@ -1094,7 +1080,7 @@ sm_status sm__raster_out_close(sm__raster_out *o, const sm_raster *header, int c
   sm_ctx *ctx = o->ctx;
   sm_status st = commit ? SM_OK : SM_E_CANCELLED;
   sm__gdal_begin(ctx);
-  if (!st) out_metadata(o, header);
+  if (!st) describe(o->ds, header); /* the metadata the bands added */
   /* every block compressed and in place before the directory and the overviews are written: with compression on
    * several threads the last row of blocks could otherwise land after the directory, and the file's layout would
    * depend on the number of threads */
