@@ -40,7 +40,7 @@ static const cli_command HOTSPOTS = {
     "# cell and band chosen from the data, in the wards\n"
     "safemap hotspots data/police/camden_burglary --optimised --wards data/wards/camden_wards_2024.gpkg \\\n"
     "    --grid fishnet -o camden_optimised.gpkg\n",
-    CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_SEED | CLI_G_STRICT,
+    CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_SEED | CLI_G_STRICT | CLI_G_RANKS,
     "the grid's extent (fishnet or hexagons), metres\n(default: the wards' or the points' extent)"};
 
 /* The summary, from the result's figures. */

@@ -34,7 +34,7 @@ static const cli_command KDE = {
     "safemap kde data/police/camden_burglary --bandwidth 250 --cell 25 -o camden_kde.tif --tiles camden_map\n"
     "# a national grid in 8 GB: computed and written a band of rows at a time\n"
     "safemap kde police/ --bandwidth 250 --cell 25 --limit cells=6e8 --memory-limit 8G -o england_wales_kde.tif -v\n",
-    CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_STRICT,
+    CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_STRICT | CLI_G_RANKS,
     "grid extent in metres (points outside still count within reach)"};
 
 typedef struct percents {

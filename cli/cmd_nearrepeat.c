@@ -24,7 +24,7 @@ static const cli_command NEARREPEAT = {
     "# Camden burglary, police.uk months: same month or the next ones, within 400 m\n"
     "safemap nearrepeat data/police/camden_burglary --time-unit month --space-bands 0,100,200,400 \\\n"
     "    --time-bands 0,1,2,3 --permutations 99 --seed 1 -o near_repeat.csv\n",
-    CLI_G_INPUT | CLI_G_OUTPUT | CLI_G_SEED | CLI_G_STRICT,
+    CLI_G_INPUT | CLI_G_OUTPUT | CLI_G_SEED | CLI_G_STRICT | CLI_G_RANKS,
     NULL};
 
 static void summary(const cli_run *r) {

@@ -37,7 +37,7 @@ static const cli_command SCAN = {
     "# circles of up to 500 m around each incident position, in the last 3 months\n"
     "safemap scan data/police/camden_burglary --centres incidents --max-radius 500 --max-window 3 \\\n"
     "    --prospective --seed 1 -o scan_points.gpkg\n",
-    CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_SEED | CLI_G_STRICT,
+    CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_SEED | CLI_G_STRICT | CLI_G_RANKS,
     "the cells' extent for --grid fishnet|hexagon, in metres (default:\n"
     "the wards', else the points'); it does not filter the incidents"};
 

@@ -98,7 +98,8 @@ int cli_exit_code(sm_status st) {
 int cli_error(cli_run *r, sm_status st) {
   cli_clear_progress();
   const char *msg = r->ctx ? sm_ctx_last_error(r->ctx) : "";
-  fprintf(stderr, "safemap %s: error: %s\n", r->cmd->name, msg && *msg ? msg : sm_status_str(st));
+  if (cli_rank == 0) /* an MPI run's errors reach every rank (the first rank's message): rank 0 prints it */
+    fprintf(stderr, "safemap %s: error: %s\n", r->cmd->name, msg && *msg ? msg : sm_status_str(st));
   r->rc = cli_exit_code(st);
   return 0;
 }
@@ -202,11 +203,19 @@ int cli_start(cli_run *r, const cli_command *cmd, cli_opt *own, unsigned needs, 
     memcpy(r->extent, r->o.read.extent, sizeof r->extent);
     r->o.read.has_extent = 0;
   }
+  if (cli_rank > 0) r->o.quiet = 1, r->o.verbose = 0; /* rank 0 talks for an MPI run */
   if (!(r->ctx = make_ctx(&r->o))) {
     r->rc = 2;
     return 0;
   }
   sm_status lst = sm_ctx_check_launch(r->ctx); /* several ranks of mpirun on a build without MPI */
+  if (!lst && sm_ctx_ranks(r->ctx) > 1 && !(cmd->groups & CLI_G_RANKS)) {
+    if (cli_rank == 0)
+      fprintf(stderr, "safemap %s: error: it runs as one process, not as %d MPI ranks (kde, hotspots, nearrepeat "
+              "and scan share their work over ranks): run it without mpirun or srun\n", cmd->name, sm_ctx_ranks(r->ctx));
+    r->rc = 1;
+    return 0;
+  }
   if (lst) {
     cli_error(r, lst);
     return 0;

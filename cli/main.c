@@ -46,12 +46,7 @@ static void help(FILE *f) {
           "'safemap --version' prints the versions of safemap and its libraries.\n");
 }
 
-int main(int argc, char **argv) {
-  if (!sm_version_check(SM_VERSION_NUMBER)) {
-    fprintf(stderr, "safemap: the library loaded (%s) does not match this program (%s)\n", sm_version_string(),
-            SM_VERSION_STRING);
-    return 2;
-  }
+static int run(int argc, char **argv) {
   if (argc < 2) {
     help(stderr);
     return 1;
@@ -81,4 +76,30 @@ int main(int argc, char **argv) {
   fprintf(stderr, "safemap: error: unknown command '%s'\n\n", c);
   help(stderr);
   return 1;
+}
+
+/* Under an MPI launcher (a build with MPI), every rank runs the command; rank 0 alone prints. */
+static int start_ranks(int *argc, char ***argv) {
+  if (sm_mpi_init(argc, argv) != SM_OK) {
+    fprintf(stderr, "safemap: error: MPI could not start\n");
+    return 0;
+  }
+  sm_ctx *ctx = NULL;
+  if (sm_ctx_create(&ctx) != SM_OK) return 0;
+  cli_rank = sm_ctx_rank(ctx);
+  sm_ctx_destroy(ctx);
+  if (cli_rank > 0 && !freopen("/dev/null", "w", stdout)) return 0;
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  if (!sm_version_check(SM_VERSION_NUMBER)) {
+    fprintf(stderr, "safemap: the library loaded (%s) does not match this program (%s)\n", sm_version_string(),
+            SM_VERSION_STRING);
+    return 2;
+  }
+  if (!start_ranks(&argc, &argv)) return 2;
+  int rc = run(argc, argv);
+  sm_mpi_finalize();
+  return rc;
 }

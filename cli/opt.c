@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+int cli_rank;
+
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  if (cli_rank > 0) return 1; /* every rank of an MPI run parsed the same words: rank 0 says what is wrong */
   va_list ap;
   va_start(ap, fmt);
   fprintf(stderr, "safemap %s: error: ", cmd);

@@ -55,8 +55,12 @@ enum {
   CLI_G_AREAS = 2,   /* --wards --wards-layer --wards-crs --id-field --name-field */
   CLI_G_OUTPUT = 4,  /* -o/--output --overwrite */
   CLI_G_SEED = 8,    /* --seed */
-  CLI_G_STRICT = 16  /* --strict */
+  CLI_G_STRICT = 16, /* --strict */
+  CLI_G_RANKS = 32   /* not options: the command shares its work over MPI ranks (the others refuse several) */
 };
+
+/* This process's rank in an MPI run (0 without one): rank 0 alone prints. */
+extern int cli_rank;
 
 typedef struct cli_command {
   const char *name;        /* "hotspots" */

@@ -1,5 +1,6 @@
 /* sm_areas: reading polygons from any OGR source (fields, CRS, repair, wards left out), the accessors.
  * The checks of what was read are in areas_checks.c, the point-in-area index in areas_index.c. */
+#include "internal/mpi.h"
 #include "internal/areas_impl.h"
 
 #include <cpl_conv.h>
@@ -637,7 +638,15 @@ static sm_status read_area_features(area_reader *R) {
   return SM_OK;
 }
 
+static sm_status areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const sm_areas_options *opts);
+
 sm_status sm_areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const sm_areas_options *opts) {
+  sm_status st = sm__mpi_agree(ctx, areas_read(ctx, out, source, opts));
+  if (st && out) sm_areas_destroy(*out), *out = NULL; /* another rank failed: every rank stops */
+  return st;
+}
+
+static sm_status areas_read(sm_ctx *ctx, sm_areas **out, const char *source, const sm_areas_options *opts) {
   if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_read: out is NULL");
   *out = NULL;
   if (!source || !*source) return sm__error(ctx, SM_E_INVALID_ARG, "no area source given");

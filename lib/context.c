@@ -1,4 +1,5 @@
 /* sm_ctx: threads, progress/cancel, log sink, last error, seed. */
+#include "internal/mpi.h"
 #include "internal/proj.h"
 #include "internal/sm_internal.h"
 
@@ -17,6 +18,7 @@ sm_status sm_ctx_create(sm_ctx **out) {
   ctx->threads = 0;
   ctx->log_level = SM_LOG_WARNING;
   ctx->progress_span = 1.0;
+  sm__ctx_mpi_attach(ctx); /* the rank of an MPI run, when sm_mpi_init() started one (lib/mpi.c) */
   sm__gdal_init();
   *out = ctx;
   return SM_OK;
@@ -78,20 +80,6 @@ void sm_ctx_clear_error(sm_ctx *ctx) {
   ctx->last_error[0] = '\0';
   ctx->dep_error[0] = '\0';
   ctx->last_status = SM_OK;
+  ctx->mpi_failed = 0;
 }
 
-/* ---- how the process was started ---------------------------------------------------------------------------------- */
-sm_status sm_ctx_check_launch(sm_ctx *ctx) {
-  static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"};
-  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-    const char *v = getenv(vars[i]);
-    char *end;
-    long n = v ? strtol(v, &end, 10) : 0;
-    if (!v || end == v || n <= 1) continue;
-    return sm__error(ctx, SM_E_UNSUPPORTED,
-                     "this safemap was built without MPI, but it was started as one of %ld ranks (%s=%s): every rank "
-                     "would run the whole command and write the same files. Run it once, without mpirun or srun, or "
-                     "use a safemap built with MPI (libopenmpi-dev installed, cmake -DSAFEMAP_MPI=ON)", n, vars[i], v);
-  }
-  return SM_OK;
-}

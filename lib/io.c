@@ -1,4 +1,5 @@
 /* Reading incidents: sources, filters, row checks, CRS choice, transform. */
+#include "internal/mpi.h"
 #include "internal/reader.h"
 #include "internal/sources.h"
 
@@ -6,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 sm_status sm_read_options_init(sm_read_options *opts, int version) {
@@ -447,9 +449,35 @@ static sm_status finish(sm_reader *r) {
   return SM_OK;
 }
 
+/* A fingerprint of the points every rank read: their number, coordinates, times and weights (FNV-1a, 64 bits). */
+static size_t points_fingerprint(const sm_points *p) {
+  uint64_t h = 1469598103934665603ULL;
+  size_t n = sm_points_count(p);
+  const void *cols[4] = {sm_points_x(p), sm_points_y(p), sm_points_time(p), sm_points_weight(p)};
+  h = (h ^ (uint64_t)n) * 1099511628211ULL;
+  for (size_t c = 0; c < 4; c++) {
+    const unsigned char *b = cols[c];
+    for (size_t i = 0; b && i < n * 8; i++) h = (h ^ b[i]) * 1099511628211ULL;
+  }
+  return (size_t)h;
+}
+
 sm_status sm_points_read(sm_ctx *ctx, sm_points **out, const char *const *sources, size_t n_sources,
                          const sm_read_options *opts) {
-  return sm__points_read_tuned(ctx, out, sources, n_sources, opts, NULL);
+  sm_status st = sm__mpi_agree(ctx, sm__points_read_tuned(ctx, out, sources, n_sources, opts, NULL));
+  if (!st && sm__ranks(ctx) > 1) { /* the ranks share the work out on the understanding that they read the same */
+    size_t f = points_fingerprint(*out), lo = f, nlo = ~f, n = sm_points_count(*out), nmin = n, nneg = ~n;
+    st = sm__mpi_min(ctx, &lo);
+    if (!st) st = sm__mpi_min(ctx, &nlo);
+    if (!st) st = sm__mpi_min(ctx, &nmin);
+    if (!st) st = sm__mpi_min(ctx, &nneg);
+    if (!st && (lo != ~nlo))
+      st = sm__error(ctx, SM_E_INPUT, "the %d ranks read different points from %s%s (%zu to %zu points): every rank "
+                     "must see the same files (a shared file system, not a node's own disk), unchanged while it runs",
+                     sm__ranks(ctx), n_sources == 1 ? "" : "the sources starting with ", sources[0], nmin, ~nneg);
+  }
+  if (st && out) sm_points_destroy(*out), *out = NULL; /* another rank failed: every rank stops */
+  return st;
 }
 
 sm_status sm__points_read_tuned(sm_ctx *ctx, sm_points **out, const char *const *sources, size_t n_sources,

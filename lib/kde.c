@@ -1,6 +1,7 @@
 /* Kernel density estimation (docs/methods.md §1.1 ArcGIS, §3 QGIS, §4.1 spatstat). */
 #include "internal/sm_internal.h"
 #include "internal/bands.h"
+#include "internal/mpi.h"
 #include "internal/limits.h"
 #include "internal/recipe.h"
 
@@ -1242,6 +1243,24 @@ static sm_status kde_rows(kde_job *k, size_t r0, size_t r1, double *v) {
   return SM_OK;
 }
 
+/* The whole grid into v: with the ranks of an MPI run, each computes a block of rows (the same arithmetic, cell by
+ * cell, as one process computing them all), then every rank receives every block and the cell counts are summed.
+ * The progress of rank 0's block stands for the whole (the blocks are the same size). */
+static sm_status kde_rows_shared(kde_job *k, double *v) {
+  sm_ctx *ctx = k->ctx;
+  size_t w = k->ep.w, h = k->ep.h, lo = 0, hi = h;
+  int ranks = sm__ranks(ctx);
+  if (ranks <= 1) return kde_rows(k, 0, h, v);
+  sm__mpi_block(h, sm__rank(ctx), ranks, &lo, &hi);
+  double saved[2];
+  sm__progress_push(ctx, 0, hi > lo ? (double)h / (double)(hi - lo) : 1, saved);
+  sm_status st = hi > lo ? kde_rows(k, lo, hi, v + lo * w) : SM_OK;
+  sm__progress_pop(ctx, saved);
+  st = sm__mpi_agree(ctx, st);
+  if (!st) st = sm__mpi_share(ctx, v, h, w * sizeof *v);
+  return st ? st : sm__kde_plan_sum_counts(k);
+}
+
 /* Every stage before the kernel sums (the grid's size known, no cell allocated). */
 static sm_status kde_prepare(kde_job *k) {
   sm_status st = kde_check_options(k);
@@ -1308,7 +1327,7 @@ sm_status sm__kde_plan_whole(sm__kde_plan *k, sm_raster **out, sm_kde_info *info
     return st;
   }
   sm_raster_destroy(header);
-  st = kde_rows(k, 0, k->ep.h, sm_raster_data(k->r));
+  st = kde_rows_shared(k, sm_raster_data(k->r));
   if (!st) st = sm__kde_plan_finish(k, info);
   if (st) return st;
   *out = k->r;
@@ -1328,6 +1347,13 @@ sm_status sm__kde_plan_band(sm__kde_plan *k, size_t r0, size_t r1, double *band)
   if (!(r0 < r1 && r1 <= k->ep.h)) return sm__error(k->ctx, SM_E_INVALID_ARG, "rows %zu to %zu are not in the grid", r0, r1);
   memset(band, 0, (r1 - r0) * k->ep.w * sizeof *band);
   return kde_rows(k, r0, r1, band);
+}
+
+sm_status sm__kde_plan_sum_counts(sm__kde_plan *k) {
+  size_t c[3] = {k->masked, k->n_inf, k->n_finite};
+  sm_status st = sm__mpi_sum(k->ctx, c, 3);
+  if (!st) k->masked = c[0], k->n_inf = c[1], k->n_finite = c[2];
+  return st;
 }
 
 sm_status sm__kde_plan_finish(sm__kde_plan *k, sm_kde_info *info) {

@@ -1,6 +1,7 @@
 /* The kde pipeline (kde.h, sm_kde_run): one surface or a dual one, masked to the study area, with its hot-spot
  * areas, the full recipe and the figures `safemap kde` prints. */
 #include "internal/bands.h"
+#include "internal/mpi.h"
 #include "internal/limits.h"
 #include "internal/options.h"
 #include "internal/recipe.h"
@@ -9,6 +10,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,45 +356,87 @@ static sm_status plan_bands(sm_ctx *ctx, sm__kde_plan *plan, const sm_points *po
   return SM_OK;
 }
 
+/* The cells' statistics, in row order as sm_raster_stats_compute takes them. */
+static void band_stats(sm_raster_stats *rs, const double *band, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isnan(band[i])) {
+      rs->n_valid++, rs->sum += band[i];
+      if (band[i] < rs->min) rs->min = band[i];
+      if (band[i] > rs->max) rs->max = band[i];
+    }
+}
+
 /* The surface computed band by band into `output`; the statistics of its cells. Nothing is left at `output` on
- * failure. */
+ * failure. With the ranks of an MPI run, band b is computed by rank b mod N, in rounds of N bands; after each round
+ * the ranks agree that every band of it was computed, and rank 0 writes them in order (its own, then each other
+ * rank's, received into the same buffer), so the file is the one a single process writes. Ranks beyond the
+ * number of bands idle. */
 static sm_status write_bands(sm_ctx *ctx, sm__kde_plan *plan, const char *output, const sm_write_options *wo, size_t rows,
                              sm_raster_stats *rs, sm_kde_info *info) {
   sm_raster *hd = sm__kde_plan_header(plan);
-  size_t w = sm_raster_width(hd), h = sm_raster_height(hd);
+  size_t w = sm_raster_width(hd), h = sm_raster_height(hd), nb = (h + rows - 1) / rows;
+  int rank = sm__rank(ctx), ranks = sm__ranks(ctx);
   double *band = sm__malloc(rows * w * sizeof *band);
-  if (!band) return sm__error(ctx, SM_E_NOMEM, "out of memory for a band of %zu x %zu cells", w, rows);
+  sm_status st = band ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory for a band of %zu x %zu cells", w, rows);
   sm__raster_out *ro = NULL;
-  sm_status st = sm__raster_out_open(ctx, &ro, output, hd, wo);
+  if (!st && rank == 0) st = sm__raster_out_open(ctx, &ro, output, hd, wo);
+  st = sm__mpi_agree(ctx, st);
   rs->n_valid = 0, rs->min = INFINITY, rs->max = -INFINITY, rs->sum = 0;
-  double t_sum = 0, t_write = 0;
-  for (size_t r0 = 0; r0 < h && !st; r0 += rows) {
-    size_t r1 = r0 + rows < h ? r0 + rows : h;
+  double t_sum = 0, t_write = 0, saved[2];
+  sm__progress_push(ctx, 0, ranks > 1 ? (double)nb / (double)((nb + (size_t)ranks - 1) / (size_t)ranks) : 1, saved);
+  for (size_t b0 = 0; b0 < nb && !st; b0 += (size_t)ranks) {
+    size_t mine = b0 + (size_t)rank, r0 = mine * rows, r1 = r0 + rows < h ? r0 + rows : h;
     double t0 = sm__now();
-    st = sm__kde_plan_band(plan, r0, r1, band);
+    if (mine < nb) st = sm__kde_plan_band(plan, r0, r1, band);
+    st = sm__mpi_agree(ctx, st); /* every band of the round is computed, or every rank stops */
     double t1 = sm__now();
-    for (size_t i = 0; i < (r1 - r0) * w && !st; i++) /* in row order, as sm_raster_stats_compute */
-      if (!isnan(band[i])) {
-        rs->n_valid++, rs->sum += band[i];
-        if (band[i] < rs->min) rs->min = band[i];
-        if (band[i] > rs->max) rs->max = band[i];
+    t_sum += t1 - t0;
+    if (st) break;
+    if (rank == 0) {
+      sm_status wst = SM_OK;
+      for (size_t q = 0; q < (size_t)ranks && b0 + q < nb; q++) {
+        size_t a = (b0 + q) * rows, z = a + rows < h ? a + rows : h;
+        if (q) st = sm__mpi_recv(ctx, band, (z - a) * w, (int)q);
+        if (st) break;
+        band_stats(rs, band, (z - a) * w);
+        if (!wst) wst = sm__raster_out_rows(ro, a, z, band); /* after a failure, the round's bands are still received */
       }
-    if (!st) st = sm__raster_out_rows(ro, r0, r1, band);
-    t_sum += t1 - t0, t_write += sm__now() - t1;
+      if (!st) st = wst;
+    } else if (mine < nb) {
+      st = sm__mpi_send(ctx, band, (r1 - r0) * w, 0);
+    }
+    t_write += sm__now() - t1;
   }
+  sm__progress_pop(ctx, saved);
+  st = sm__mpi_agree(ctx, st); /* rank 0 wrote every band */
   sm__free(band);
+  if (!st) st = sm__kde_plan_sum_counts(plan);
+  if (!st && ranks > 1) st = sm__mpi_share(ctx, rs, 1, sizeof *rs); /* rank 0 saw every cell */
   if (!st) st = sm__kde_plan_finish(plan, info);
   double t2 = sm__now();
-  sm_status cst = sm__raster_out_close(ro, hd, st == SM_OK);
-  if (!st) st = cst;
-  sm__log(ctx, SM_LOG_DEBUG, "bands: kernel sums %.3f s, writing %.3f s, finishing the file %.3f s", t_sum, t_write,
-          sm__now() - t2);
+  if (ro) {
+    sm_status cst = sm__raster_out_close(ro, hd, st == SM_OK);
+    if (!st) st = cst;
+  }
+  st = sm__mpi_agree(ctx, st); /* the file is in place */
+  sm__log(ctx, SM_LOG_DEBUG, "bands: kernel sums %.3f s, %s %.3f s, finishing the file %.3f s", t_sum,
+          ranks > 1 ? (rank ? "sending" : "receiving and writing") : "writing", t_write, sm__now() - t2);
   if (rs->n_valid == 0) rs->min = rs->max = NAN;
   return st;
 }
 
+static sm_status kde_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                         const sm_kde_run_options *opts);
+
 sm_status sm_kde_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
                      const sm_kde_run_options *opts) {
+  sm_status st = sm__mpi_agree(ctx, kde_run(ctx, out, points, areas, opts)); /* every rank ends as the first failed */
+  if (st && out) sm_result_destroy(*out), *out = NULL;
+  return st;
+}
+
+static sm_status kde_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                         const sm_kde_run_options *opts) {
   if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_kde_run: NULL result");
   *out = NULL;
   sm_kde_run_options d = SM_KDE_RUN_OPTIONS_INIT;
@@ -425,6 +469,12 @@ sm_status sm_kde_run(sm_ctx *ctx, sm_result **out, const sm_points *points, cons
   } else {
     st = sm__kde_plan_create(ctx, points, &ko, &plan);
     if (!st) st = plan_bands(ctx, plan, points, opts, output, &rows, &bytes);
+    st = sm__mpi_agree(ctx, st);
+    if (!st && sm__ranks(ctx) > 1) { /* ranks on machines of different sizes: the smallest band any of them takes */
+      size_t m = rows ? rows : SIZE_MAX;
+      st = sm__mpi_min(ctx, &m);
+      rows = m == SIZE_MAX ? 0 : m;
+    }
     if (!st && !rows) st = sm__kde_plan_whole(plan, &r, &info);
   }
   if (!st) st = sm__result_create(ctx, &res);

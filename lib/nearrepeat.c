@@ -1,5 +1,6 @@
 /* Knox near-repeat test (docs/methods.md §6): close pairs through a grid, the rest from the sorted times,
  * Monte Carlo permutations of the dates on their own seeded streams. */
+#include "internal/mpi.h"
 #include "internal/rng.h"
 #include "internal/sm_internal.h"
 #include "internal/limits.h"
@@ -326,18 +327,29 @@ static void knox_pass(const knox_job *jb, size_t bi, double *tp, int32_t *tib, u
   }
 }
 
+/* With whole-number times, the permutations [8 lo, 8 hi) of the passes [lo, hi) a rank takes (sm__mpi_block). */
+static size_t knox_range8(size_t P, int rank, int ranks, size_t *hi) {
+  size_t a, b;
+  sm__mpi_block((P + 7) / 8, rank, ranks, &a, &b);
+  *hi = 8 * b < P ? 8 * b : P;
+  return 8 * a < P ? 8 * a : P;
+}
+
 /* The P permutations of the dates over the events into jb->sims: passes in parallel (8 permutations a pass with
- * whole-number times), in groups of passes with the progress between them (a callback may stop the run). */
+ * whole-number times), in groups of passes with the progress between them (a callback may stop the run). With the
+ * ranks of an MPI run each takes a block of the passes, and the tables are then shared: permutation r is drawn from
+ * stream r whichever rank draws it. */
 static sm_status knox_permutations(sm_ctx *ctx, const knox_job *jb) {
   const uint16_t *lut = jb->lut;
   size_t n = jb->n, cells = jb->rows * jb->cols;
   int oom = 0;
   size_t nbatch = lut ? ((size_t)jb->P + 7) / 8 : jb->P; /* whole-number times: 8 permutations per pass over the pairs */
   int nth = sm__threads(ctx);
-  size_t group = (size_t)(nth > 0 ? 4 * nth : 4);
+  size_t group = (size_t)(nth > 0 ? 4 * nth : 4), lo = 0, hi = nbatch;
+  sm__mpi_block(nbatch, sm__rank(ctx), sm__ranks(ctx), &lo, &hi); /* with MPI ranks: this rank's passes */
   sm_status st = sm__progress(ctx, 0.0, "Knox permutations");
-  for (size_t g0 = 0; !st && g0 < nbatch; g0 += group) {
-    size_t g1 = g0 + group < nbatch ? g0 + group : nbatch;
+  for (size_t g0 = lo; !st && g0 < hi; g0 += group) {
+    size_t g1 = g0 + group < hi ? g0 + group : hi;
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel num_threads(nth) reduction(| : oom)
 #endif
@@ -356,8 +368,10 @@ static sm_status knox_permutations(sm_ctx *ctx, const knox_job *jb) {
       sm__free(tp), sm__free(tib), sm__free(cnt);
     }
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    if (!st) st = sm__progress(ctx, (double)g1 / (double)nbatch, "Knox permutations");
+    if (!st) st = sm__progress(ctx, (double)(g1 - lo) / (double)(hi - lo), "Knox permutations");
   }
+  st = sm__mpi_agree(ctx, st); /* every rank's permutations are done, then every rank gets every table */
+  if (!st) st = sm__mpi_share_ranges(ctx, jb->sims, jb->P, cells * sizeof *jb->sims, lut ? knox_range8 : NULL);
   return st;
 }
 

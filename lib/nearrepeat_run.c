@@ -1,4 +1,5 @@
 /* sm_nearrepeat_run: the Knox near-repeat test from points to its table (safemap nearrepeat). */
+#include "internal/mpi.h"
 #include "internal/options.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
@@ -246,8 +247,19 @@ static sm_status figures(sm_ctx *ctx, sm_result *r, const sm_knox *k, const sm_n
   return st;
 }
 
+static sm_status nearrepeat_run_local(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                                      const sm_nearrepeat_options *opts);
+
 sm_status sm_nearrepeat_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
                             const sm_nearrepeat_options *opts) {
+  /* with MPI ranks: every rank ends as the first that failed */
+  sm_status st = sm__mpi_agree(ctx, nearrepeat_run_local(ctx, out, points, areas, opts));
+  if (st && out) sm_result_destroy(*out), *out = NULL;
+  return st;
+}
+
+static sm_status nearrepeat_run_local(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                                      const sm_nearrepeat_options *opts) {
   (void)areas;
   if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_nearrepeat_run: NULL argument");
   *out = NULL;

@@ -1,4 +1,5 @@
 /* sm_result: the layers, rasters and headline figures of a pipeline run. */
+#include "internal/mpi.h"
 #include "internal/result_build.h"
 
 #include "internal/sm_internal.h"
@@ -145,7 +146,14 @@ char *sm_result_csv_path(const sm_result *r, const char *path, size_t i) {
   return sm__asprintf("%.*s%s%s", (int)(n - 4), path, r->suffix[i], path + n - 4);
 }
 
+static sm_status result_write(sm_ctx *ctx, const sm_result *r, const char *path, const sm_write_options *opts);
+
 sm_status sm_result_write(sm_ctx *ctx, const sm_result *r, const char *path, const sm_write_options *opts) {
+  /* the ranks of an MPI run hold the same result: rank 0 writes it, and every rank learns how that went */
+  return sm__mpi_agree(ctx, sm__rank(ctx) == 0 ? result_write(ctx, r, path, opts) : SM_OK);
+}
+
+static sm_status result_write(sm_ctx *ctx, const sm_result *r, const char *path, const sm_write_options *opts) {
   if (!r || !path) return sm__error(ctx, SM_E_INVALID_ARG, "sm_result_write: NULL argument");
   switch (format_of(path, opts)) {
   case F_GPKG: return sm_write_geopackage(ctx, path, (const sm_raster *const *)r->rasters, r->nr, r->layers, r->nl, opts);

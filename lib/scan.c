@@ -1,4 +1,5 @@
 /* Space-time permutation scan statistic (Kulldorff et al. 2005; docs/methods.md §5). */
+#include "internal/mpi.h"
 #include "internal/rng.h"
 #include "internal/sm_internal.h"
 #include "internal/limits.h"
@@ -617,14 +618,17 @@ static double one_replication(const scan_input *in, uint64_t seed, unsigned r, s
 }
 
 /* The Rn replications' largest LLRs into repmax, replications in parallel (nth threads), in batches with the
- * progress between them (a callback may stop the run). */
+ * progress between them (a callback may stop the run). With the ranks of an MPI run each takes a block of the
+ * replications, and the maxima are then shared: replication r is drawn from stream r whichever rank draws it. */
 static sm_status scan_replications(sm_ctx *ctx, const scan_input *in, int nth, unsigned Rn, uint64_t seed, size_t cap_cases,
                                    size_t nc, double *repmax) {
   sm_status st = SM_OK;
   int oom = 0;
   unsigned batch = (unsigned)(nth > 0 ? 4 * nth : 4);
-  for (unsigned r0 = 0; !st && r0 < Rn; r0 += batch) {
-    unsigned r1 = r0 + batch < Rn ? r0 + batch : Rn;
+  size_t lo = 0, hi = Rn;
+  sm__mpi_block(Rn, sm__rank(ctx), sm__ranks(ctx), &lo, &hi); /* with MPI ranks: this rank's replications */
+  for (unsigned r0 = (unsigned)lo; !st && r0 < hi; r0 += batch) {
+    unsigned r1 = r0 + batch < hi ? r0 + batch : (unsigned)hi;
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel num_threads(nth) reduction(| : oom)
 #endif
@@ -646,8 +650,10 @@ static sm_status scan_replications(sm_ctx *ctx, const scan_input *in, int nth, u
       work_free(&wk);
     }
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    if (!st) st = sm__progress(ctx, (double)r1 / Rn, "scan replications");
+    if (!st) st = sm__progress(ctx, (double)(r1 - lo) / (double)(hi - lo), "scan replications");
   }
+  st = sm__mpi_agree(ctx, st); /* every rank's replications are done, then every rank gets every maximum */
+  if (!st) st = sm__mpi_share(ctx, repmax, Rn, sizeof *repmax);
   return st;
 }
 

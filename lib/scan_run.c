@@ -1,4 +1,5 @@
 /* sm_scan_run: the space-time permutation scan from points to its two layers (safemap scan). */
+#include "internal/mpi.h"
 #include "internal/options.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
@@ -384,8 +385,19 @@ static sm_status figures(sm_ctx *ctx, sm_result *r, const run *s) {
   return st;
 }
 
+static sm_status scan_run_local(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                                const sm_scan_run_options *opts);
+
 sm_status sm_scan_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
                       const sm_scan_run_options *opts) {
+  /* with MPI ranks: every rank ends as the first that failed */
+  sm_status st = sm__mpi_agree(ctx, scan_run_local(ctx, out, points, areas, opts));
+  if (st && out) sm_result_destroy(*out), *out = NULL;
+  return st;
+}
+
+static sm_status scan_run_local(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                                const sm_scan_run_options *opts) {
   if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_scan_run: NULL argument");
   *out = NULL;
   sm_scan_run_options defaults = SM_SCAN_RUN_OPTIONS_INIT;

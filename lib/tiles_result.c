@@ -1,5 +1,6 @@
 /* Tiles of a file (safemap tiles) and the map of an analysis (--tiles DIR): which writer each input goes
  * to, and the page beside a directory of tiles. */
+#include "internal/mpi.h"
 #include "internal/sm_internal.h"
 #include "internal/tiles.h"
 
@@ -87,8 +88,21 @@ sm_status sm_tiles_result_check(sm_ctx *ctx, const char *dir, const sm_tiles_opt
   return SM_OK;
 }
 
+static sm_status tiles_result(sm_ctx *ctx, const sm_result *result, const char *dir, const sm_tiles_options *opts,
+                              const sm_viewer_options *viewer, sm_tiles_info *info);
+
 sm_status sm_tiles_result(sm_ctx *ctx, const sm_result *result, const char *dir, const sm_tiles_options *opts,
                           const sm_viewer_options *viewer, sm_tiles_info *info) {
+  /* the ranks of an MPI run hold the same result: rank 0 makes the tiles */
+  if (info) memset(info, 0, sizeof *info);
+  sm_status st = sm__rank(ctx) == 0 ? tiles_result(ctx, result, dir, opts, viewer, info) : SM_OK;
+  st = sm__mpi_agree(ctx, st);
+  if (!st && info && sm__ranks(ctx) > 1) st = sm__mpi_share(ctx, info, 1, sizeof *info); /* rank 0's figures */
+  return st;
+}
+
+static sm_status tiles_result(sm_ctx *ctx, const sm_result *result, const char *dir, const sm_tiles_options *opts,
+                              const sm_viewer_options *viewer, sm_tiles_info *info) {
   if (!result) return sm__error(ctx, SM_E_INVALID_ARG, "sm_tiles_result: the result is missing");
   sm_tiles_options dflt = SM_TILES_OPTIONS_INIT;
   const sm_tiles_options *o = opts ? opts : &dflt;

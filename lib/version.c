@@ -1,4 +1,5 @@
 /* Run-time version and dependency versions. */
+#include "internal/mpi.h"
 #include "internal/sm_internal.h"
 
 #include <gdal.h>
@@ -28,9 +29,10 @@ const char *sm_version_dependencies(void) {
 #else
     int omp = 0;
 #endif
-    snprintf(buf, sizeof buf, "GDAL %s, PROJ %s, GEOS %s, spatialite %s, OpenMP %s%d",
+    const char *mpi = sm__mpi_library();
+    snprintf(buf, sizeof buf, "GDAL %s, PROJ %s, GEOS %s, spatialite %s, OpenMP %s%d, MPI %s",
              GDALVersionInfo("RELEASE_NAME"), pi.version, GEOSversion(), spatialite_version(),
-             omp ? "" : "off ", omp);
+             omp ? "" : "off ", omp, mpi ? mpi : "off");
   }
   return buf;
 }

@@ -80,12 +80,38 @@ SM_API void sm_ctx_set_seed(sm_ctx *ctx, uint64_t seed);
 SM_API uint64_t sm_ctx_seed(const sm_ctx *ctx);
 
 /**
+ * Starts MPI when the process was started by an MPI launcher (mpirun, mpiexec, srun) and this library was built
+ * with MPI (`SAFEMAP_MPI`); otherwise does nothing, so a program may always call it. Call it once, from the main
+ * thread, before making a context: contexts made afterwards are ranks of the run (sm_ctx_rank()). If the program
+ * started MPI itself, the library uses it (a copy of MPI_COMM_WORLD). Pair it with sm_mpi_finalize().
+ *
+ * With more than one rank, sm_points_read(), sm_areas_read(), sm_kde_run(), sm_hotspots_run(),
+ * sm_nearrepeat_run(), sm_scan_run() and sm_result_write() are collective: every rank makes the same calls with
+ * the same arguments. They share the work out (bands of the surface, units, replications, each replication's
+ * random stream keyed by its index), every rank returns the same result, and only rank 0 writes files, which
+ * are byte-identical to a run of one process with the same seed. An error on any rank is returned on every rank
+ * with the message of the first rank that failed, and nothing is written.
+ * @return SM_OK, or SM_E_DEPENDENCY when MPI could not start.
+ * @since 0.4
+ */
+SM_API sm_status sm_mpi_init(int *argc, char ***argv);
+
+/** Ends what sm_mpi_init() started (MPI itself only if it started it). Destroy every context first. @since 0.4 */
+SM_API void sm_mpi_finalize(void);
+
+/** This context's rank in an MPI run: 0 to sm_ctx_ranks() - 1; 0 without MPI. Only rank 0 should print. @since 0.4 */
+SM_API int sm_ctx_rank(const sm_ctx *ctx);
+
+/** The number of ranks of the run this context belongs to (1 without MPI). @since 0.4 */
+SM_API int sm_ctx_ranks(const sm_ctx *ctx);
+
+/**
  * Checks how the process was started. A program that an MPI launcher (mpirun, mpiexec, srun: the environment
- * says so through OMPI_COMM_WORLD_SIZE, PMI_SIZE or SLURM_STEP_NUM_TASKS) started as one of several ranks,
- * while this library was built without MPI, would have every rank run the whole command and write the same
- * files over each other: that is refused, with a message naming the variable and what to do (run it once,
- * without the launcher, or use a build with MPI). Call it before the run starts; `safemap` does.
- * @return SM_OK (one process, or a build with MPI); SM_E_UNSUPPORTED.
+ * says so through OMPI_COMM_WORLD_SIZE, PMI_SIZE or SLURM_STEP_NUM_TASKS) started as one of several ranks
+ * would have every rank run the whole command and write the same files over each other when this library was
+ * built without MPI, or when sm_mpi_init() was not called before the context was made: both are refused, with a
+ * message naming the variable and what to do. Call it before the run starts; `safemap` does.
+ * @return SM_OK (one process, or the ranks of an MPI run); SM_E_UNSUPPORTED.
  * @since 0.4
  */
 SM_API sm_status sm_ctx_check_launch(sm_ctx *ctx);

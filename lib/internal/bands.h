@@ -49,6 +49,9 @@ double sm__kde_plan_bytes(const sm__kde_plan *k);
  * sm_kde() computing the whole grid, so the values are bit-identical whatever the bands. Also counts the band's
  * masked, infinite and valid cells into the plan. */
 sm_status sm__kde_plan_band(sm__kde_plan *k, size_t r0, size_t r1, double *band);
+/* With the ranks of an MPI run, each having computed some of the bands: the counts of masked, infinite and valid
+ * cells summed over the ranks (collective; a no-op with one process). */
+sm_status sm__kde_plan_sum_counts(sm__kde_plan *k);
 /* After every band: the mask's count in the metadata, the checks on the whole surface (no infinite cell, some
  * valid cell), and `info`. */
 sm_status sm__kde_plan_finish(sm__kde_plan *k, sm_kde_info *info);

@@ -19,6 +19,9 @@ struct sm_ctx {
   uint64_t seed;
   /* the run-size limits of sm_ctx_set_limit (0: the default; lib/limits.c) */
   double limits[SM_LIMIT_END_];
+  /* MPI: this process's rank of `ranks` (0 of 1 without MPI); mpi_failed: an agreement has failed, the ranks
+   * are unwinding (lib/mpi.c) */
+  int rank, ranks, mpi_failed;
   sm_status last_status;
   char last_error[SM_MSG_MAX];
   /* Last message a dependency (GDAL/PROJ/GEOS) reported while captured. */
