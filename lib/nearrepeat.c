@@ -348,6 +348,7 @@ static sm_status knox_permutations(sm_ctx *ctx, const knox_job *jb) {
   size_t group = (size_t)(nth > 0 ? 4 * nth : 4), lo = 0, hi = nbatch;
   sm__mpi_block(nbatch, sm__rank(ctx), sm__ranks(ctx), &lo, &hi); /* with MPI ranks: this rank's passes */
   sm_status st = sm__progress(ctx, 0.0, "Knox permutations");
+  double t0 = sm__now();
   for (size_t g0 = lo; !st && g0 < hi; g0 += group) {
     size_t g1 = g0 + group < hi ? g0 + group : hi;
 #ifdef SM_HAVE_OPENMP
@@ -370,8 +371,16 @@ static sm_status knox_permutations(sm_ctx *ctx, const knox_job *jb) {
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
     if (!st) st = sm__progress(ctx, (double)(g1 - lo) / (double)(hi - lo), "Knox permutations");
   }
+  double t1 = sm__now();
   st = sm__mpi_agree(ctx, st); /* every rank's permutations are done, then every rank gets every table */
+  double t2 = sm__now();
   if (!st) st = sm__mpi_share_ranges(ctx, jb->sims, jb->P, cells * sizeof *jb->sims, lut ? knox_range8 : NULL);
+  if (sm__ranks(ctx) > 1)
+    sm__log(ctx, SM_LOG_DEBUG, "Knox: rank %d of %d drew its %zu of the %zu passes in %.3f s, waited %.3f s for the "
+            "others, shared the tables in %.3f s", sm__rank(ctx), sm__ranks(ctx), hi - lo, nbatch, t1 - t0, t2 - t1,
+            sm__now() - t2);
+  else
+    sm__log(ctx, SM_LOG_DEBUG, "Knox: %u permutations in %.3f s", jb->P, t1 - t0);
   return st;
 }
 

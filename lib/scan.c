@@ -627,6 +627,7 @@ static sm_status scan_replications(sm_ctx *ctx, const scan_input *in, int nth, u
   unsigned batch = (unsigned)(nth > 0 ? 4 * nth : 4);
   size_t lo = 0, hi = Rn;
   sm__mpi_block(Rn, sm__rank(ctx), sm__ranks(ctx), &lo, &hi); /* with MPI ranks: this rank's replications */
+  double t0 = sm__now();
   for (unsigned r0 = (unsigned)lo; !st && r0 < hi; r0 += batch) {
     unsigned r1 = r0 + batch < hi ? r0 + batch : (unsigned)hi;
 #ifdef SM_HAVE_OPENMP
@@ -652,8 +653,14 @@ static sm_status scan_replications(sm_ctx *ctx, const scan_input *in, int nth, u
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
     if (!st) st = sm__progress(ctx, (double)(r1 - lo) / (double)(hi - lo), "scan replications");
   }
+  double t1 = sm__now();
   st = sm__mpi_agree(ctx, st); /* every rank's replications are done, then every rank gets every maximum */
+  double t2 = sm__now();
   if (!st) st = sm__mpi_share(ctx, repmax, Rn, sizeof *repmax);
+  if (sm__ranks(ctx) > 1)
+    sm__log(ctx, SM_LOG_DEBUG, "scan: rank %d of %d ran its %zu of the %u replications in %.3f s, waited %.3f s for "
+            "the others, shared the maxima in %.3f s", sm__rank(ctx), sm__ranks(ctx), hi - lo, Rn, t1 - t0, t2 - t1,
+            sm__now() - t2);
   return st;
 }
 

@@ -327,6 +327,9 @@ SM_API sm_status sm_kde_run_options_check(sm_ctx *ctx, const sm_kde_run_options 
  * whole, and such a run is refused before it computes anything (the message says how much memory it needs).
  * The style written beside a GeoTIFF is classed on every cell up to 8,388,608 cells, else on every k-th cell.
  * A memory limit too small for one band of one row is refused, naming the least limit that would do.
+ * With the ranks of an MPI run (sm_mpi_init()) the call is collective: the rows of a whole surface, or the bands,
+ * are shared out, rank 0 writes, every rank returns the same result, and the file is the one a single process
+ * writes.
  *
  * Figures: "points", "locations", "bandwidth_m", "radius_m", "cell_m",
  * "width", "height", "min", "max", "valid_cells", "bands" (1 when whole), "band_rows", "memory_bytes" (the

@@ -46,6 +46,15 @@ test -f "$WORKDIR/a.gpkg"
 LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/kde_surface" "$pts" "$WORKDIR/k.tif" 300 > "$WORKDIR/k.txt"
 grep -q '6416 points, radius 300.0 m' "$WORKDIR/k.txt" || { echo "FAIL: kde example"; cat "$WORKDIR/k.txt"; exit 1; }
 test -f "$WORKDIR/k.tif"
+LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/kde_ranks" "$pts" "$WORKDIR/kr1.tif" > "$WORKDIR/kr.txt"
+grep -q '1 rank(s): a 319 x 277 surface in 1 band(s)' "$WORKDIR/kr.txt" || { echo "FAIL: kde_ranks example"; cat "$WORKDIR/kr.txt"; exit 1; }
+if command -v mpirun > /dev/null && ! "$SAFEMAP" --version | grep -q "MPI off"; then # as 2 ranks: the same file
+  mpi=(mpirun --mca btl self,vader -x LD_LIBRARY_PATH="$libdir" -np 2)
+  [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
+  "${mpi[@]}" "$WORKDIR/ex-cmake/kde_ranks" "$pts" "$WORKDIR/kr2.tif" > "$WORKDIR/kr.txt"
+  grep -q '2 rank(s): a 319 x 277 surface' "$WORKDIR/kr.txt" || { echo "FAIL: kde_ranks on 2 ranks"; cat "$WORKDIR/kr.txt"; exit 1; }
+  cmp "$WORKDIR/kr1.tif" "$WORKDIR/kr2.tif" || { echo "FAIL: kde_ranks: 2 ranks wrote another file"; exit 1; }
+fi
 LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/hotspot_cells" "$pts" "$wards" "$WORKDIR/h.gpkg" > "$WORKDIR/h.txt"
 grep -q '536 cells of 200 m, band 300 m: 46 hot and 47 cold' "$WORKDIR/h.txt" || { echo "FAIL: hotspot example"; cat "$WORKDIR/h.txt"; exit 1; }
 LD_LIBRARY_PATH="$libdir" "$WORKDIR/ex-cmake/hotspot_cells" "$pts" "$wards" "$WORKDIR/h2.gpkg" auto auto > "$WORKDIR/h2.txt"
