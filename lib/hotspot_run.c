@@ -272,6 +272,19 @@ static sm_status build_weights(hs_run *r) {
   }
   if (r->knn && k >= n)
     return sm__error(ctx, SM_E_INPUT, "--neighbours %zu needs more than %zu units, not %zu", k, k, n);
+  /* a binary band on a fishnet: the stencil of cell offsets within the band, no table (the same rows, so the same
+   * bits: internal/weights.h) */
+  size_t nx = 0, ny = 0;
+  const size_t *cellno = NULL;
+  const int32_t *unit_of = r->u && !r->knn && !r->idw && !mn && !r->o.optimised ? sm__units_grid(r->u, &nx, &ny, &cellno) : NULL;
+  if (unit_of && r->band / r->cell < 17) {
+    sm_status st = sm__weights_stencil(ctx, &r->w, n, nx, ny, unit_of, cellno, r->ux, r->uy, r->cell, r->band, 1, 1.0);
+    if (!st) st = sm_weights_drop_self(ctx, &r->wn, r->w);
+    if (!st)
+      sm__log(ctx, SM_LOG_DEBUG, "weights: a stencil of %zu cell offsets within %g m (no table)", sm__weights_max_row(r->w),
+              r->band);
+    return st;
+  }
   sm_status st = r->knn ? sm_weights_knn(ctx, &r->w, n, r->ux, r->uy, k, 1, 1.0)
                  : r->idw ? sm_weights_inverse_distance(ctx, &r->w, n, r->ux, r->uy, r->band, r->idw, 1, 1.0)
                           : sm_weights_distance_band(ctx, &r->w, n, r->ux, r->uy, r->band, 1, 1.0);
