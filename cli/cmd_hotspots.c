@@ -135,8 +135,14 @@ int cmd_hotspots(int argc, char **argv) {
   if (!st) st = sm_hotspots_options_check(r.ctx, &ho, r.o.wards != NULL);
   if (st) return cli_error(&r, st), cli_finish(&r);
   r.value_field = rate_field;
-  if (cli_tiles_check(&r, tiles) && cli_read(&r) && cli_write(&r, sm_hotspots_run(r.ctx, &r.result, r.points, r.areas, &ho)) && cli_tiles(&r, tiles) &&
-      cli_talk(&r))
-    summary(&r);
+  ho.output = r.o.output, ho.write = &r.wo; /* the run writes -o itself: a .tif without making the cells' polygons */
+  char *tif = sm_write_style_path(r.o.output, &r.wo);
+  if (tiles && tif) r.rc = cli_usage_error("hotspots", "--tiles draws the cells' polygons: write them to .gpkg or .csv, "
+                                           "not to a raster");
+  sm_free(tif);
+  if (!r.rc && cli_tiles_check(&r, tiles) && cli_read(&r)) {
+    st = sm_hotspots_run(r.ctx, &r.result, r.points, r.areas, &ho);
+    if ((!st || cli_error(&r, st)) && cli_tiles(&r, tiles) && cli_talk(&r)) summary(&r);
+  }
   return cli_finish(&r);
 }
