@@ -325,6 +325,28 @@ static inline int64_t draw_distinct_sum(sm__rng *s, size_t i, size_t n, size_t m
   return sum;
 }
 
+/* draw_distinct_sum for a few draws of small whole numbers: the same draws (a unit drawn already in this permutation
+ * is drawn again), found among the draws themselves rather than in an array of every unit, and the values read from
+ * a byte each: on a national grid the array of every unit is far larger than the cache, and each draw missed it. */
+enum { SMALL_DRAWS = 48 };
+static inline int64_t draw_distinct_sum_small(sm__rng *s, size_t i, size_t n, size_t m, const int8_t *restrict x8,
+                                              size_t *restrict drawn) {
+  int64_t sum = 0;
+  for (size_t q = 0; q < m; q++) {
+    size_t j;
+    int dup;
+    do {
+      j = sm__rng_below(s, n - 1);
+      j += j >= i;
+      dup = 0;
+      for (size_t t = 0; t < q; t++) dup |= drawn[t] == j;
+    } while (dup);
+    drawn[q] = j;
+    sum += x8[j];
+  }
+  return sum;
+}
+
 /*
  * The permutation loop of one unit for one or two statistics (`b` NULL: one). Draws are distinct units other
  * than i (draw_distinct); the
@@ -374,12 +396,12 @@ static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict 
  * The draws are perm_unit's.
  */
 static void perm_unit_int(uint64_t seed, size_t i, size_t n, unsigned nperm, size_t m, int64_t obs, int sa, int two,
-                          int sb, drawn_set *seen, unsigned *ge, unsigned *le) {
+                          int sb, drawn_set *seen, const int8_t *x8, size_t *drawn, unsigned *ge, unsigned *le) {
   sm__rng s = sm__rng_stream_unmixed(seed, SM__RNG_KEY_HOTSPOT_UNIT, i);
   unsigned g = 0, l = 0, gb = 0, lb = 0;
   const int64_t oa = sa * obs, ob = sb * obs;
   for (unsigned r = 0; r < nperm; r++) {
-    int64_t sum = draw_distinct_sum(&s, i, n, m, seen);
+    int64_t sum = x8 && m <= SMALL_DRAWS ? draw_distinct_sum_small(&s, i, n, m, x8, drawn) : draw_distinct_sum(&s, i, n, m, seen);
     int64_t va = sa * sum;
     g += va >= oa, l += va <= oa;
     if (two) {
@@ -434,6 +456,15 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     }
     xi[i] = (int32_t)x[i];
   }
+  /* small whole numbers (most counts): a byte each, for draw_distinct_sum_small */
+  int8_t *x8 = xi ? sm__malloc(n * sizeof *x8) : NULL;
+  for (size_t i = 0; x8 && i < n; i++) {
+    if (xi[i] < -128 || xi[i] > 127) {
+      sm__free(x8), x8 = NULL;
+      break;
+    }
+    x8[i] = (int8_t)xi[i];
+  }
   uint64_t seed = sm_ctx_seed(ctx);
   int nt = sm__threads(ctx);
   size_t chunk = 1024, done = 0;
@@ -445,8 +476,10 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
 #pragma omp parallel num_threads(nt) reduction(| : oom)
 #endif
   {
+    /* the units' values in the slots are filled when a unit first needs them (with x8, few or none do: the slots
+     * are then never touched, and a large calloc takes no memory until it is) */
     drawn_set set = {0, sm__calloc(n, sizeof *set.slot)}, *seen = &set;
-    for (size_t j = 0; xi && set.slot && j < n; j++) set.slot[j].x = xi[j];
+    int filled = !xi;
     size_t *draw = sm__malloc(kmax * sizeof *draw);
     double *wa = sm__malloc(kmax * sizeof *wa), *wb = sm__malloc(kmax * sizeof *wb);
     double *ra = sm__malloc(kmax * sizeof *ra), *rb_ = sm__malloc(kmax * sizeof *rb_);
@@ -475,12 +508,17 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
             outs[t][i] = NAN;
             continue;
           }
+          if ((exact[0] || exact[1]) && !filled && (!x8 || rows[t]->m > SMALL_DRAWS)) {
+            for (size_t j = 0; j < n; j++) set.slot[j].x = xi[j];
+            filled = 1;
+          }
           if (joint && exact[0]) {
-            perm_unit_int(seed, i, n, nperm, rows[0]->m, rows[0]->obs_int, 1, 1, (int)sgn, seen, ge, le);
+            perm_unit_int(seed, i, n, nperm, rows[0]->m, rows[0]->obs_int, 1, 1, (int)sgn, seen, x8, draw, ge, le);
           } else if (joint) {
             perm_unit(seed, i, n, xc, nperm, rows[0], signs[0], rows[1], signs[1], seen, draw, ge, le);
           } else if (exact[t]) {
-            perm_unit_int(seed, i, n, nperm, rows[t]->m, rows[t]->obs_int, (int)signs[t], 0, 0, seen, ge + t, le + t);
+            perm_unit_int(seed, i, n, nperm, rows[t]->m, rows[t]->obs_int, (int)signs[t], 0, 0, seen, x8, draw, ge + t,
+                          le + t);
           } else {
             perm_unit(seed, i, n, xc, nperm, rows[t], signs[t], NULL, 0, seen, draw, ge + t, le + t);
           }
@@ -503,7 +541,7 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     sm__free(set.slot), sm__free(draw), sm__free(wa), sm__free(wb), sm__free(ra), sm__free(rb_), sm__free(ia),
         sm__free(ib);
   }
-  sm__free(xc), sm__free(xi);
+  sm__free(xc), sm__free(xi), sm__free(x8);
   if (oom && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   if (!st)
     sm__log(ctx, SM_LOG_DEBUG, "permutations: %zu units x %u draws of their neighbours (%s) in %.3f s on %d threads", n,

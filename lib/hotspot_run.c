@@ -124,7 +124,8 @@ static sm_status check_numbers(hs_run *r, sm_hotspots_options *o) {
 /* Resolves the units and the weights and checks every option. */
 static sm_status validate(hs_run *r, const sm_hotspots_options *in) {
   sm_ctx *ctx = r->ctx;
-  sm_hotspots_options o = *in;
+  sm_hotspots_options o = SM_HOTSPOTS_OPTIONS_INIT; /* a version-1 struct ends before `output` */
+  memcpy(&o, in, in->version >= 2 ? sizeof o : offsetof(sm_hotspots_options, output));
   if ((int)o.units < 0 || o.units >= SM_UNIT_KIND_END_ || (int)o.weights < 0 || o.weights >= SM_HOTSPOT_WEIGHTS_END_)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspots_run: units or weights out of range");
   if (o.units == SM_UNIT_AREAS && !r->have_areas) return sm__error(ctx, SM_E_INVALID_ARG, "--grid wards needs --wards");

@@ -119,11 +119,30 @@ static void test_older_version(void **state) {
   free(v1);
 }
 
+/* sm_hotspots_options of version 1: no output, no write; the run returns the layer as before. */
+static void test_hotspots_version1(void **state) {
+  (void)state;
+  size_t v1size = offsetof(sm_hotspots_options, output);
+  sm_hotspots_options *v1 = malloc(v1size); /* exactly the old size: reading past it is caught by the sanitizers */
+  assert_non_null(v1);
+  assert_int_equal(sm_hotspots_options_init(v1, 1), SM_OK);
+  assert_int_equal(v1->version, 1);
+  v1->units = SM_UNIT_FISHNET, v1->cell_m = 400, v1->band_m = 600;
+  assert_ok(ctx, sm_hotspots_options_check(ctx, v1, 0));
+  sm_result *r = NULL;
+  assert_ok(ctx, sm_hotspots_run(ctx, &r, pts, NULL, v1));
+  assert_int_equal(sm_result_layer_count(r), 1);
+  assert_null(sm_result_text(r, "output"));
+  sm_result_destroy(r);
+  free(v1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_init_versions),
       cmocka_unit_test(test_run_versions),
       cmocka_unit_test(test_older_version),
+      cmocka_unit_test(test_hotspots_version1),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
