@@ -267,7 +267,9 @@ static sm_status cell_units(hs_run *r) {
   r->n = sm_units_count(r->u);
   r->cnt = sm__malloc((r->n ? r->n : 1) * sizeof *r->cnt);
   if (!r->cnt) return nomem(ctx);
+  double t0 = sm__now();
   st = sm_units_count_points(ctx, r->u, r->p, r->cnt, &r->outside);
+  if (!st) sm__log(ctx, SM_LOG_DEBUG, "the incidents counted into %zu cells in %.3f s", r->n, sm__now() - t0);
   if (!st && r->o.optimised && !r->a) {
     unsigned char *keep = sm__malloc(r->n ? r->n : 1);
     size_t m = 0;
@@ -388,11 +390,18 @@ static sm_status statistics(hs_run *r) {
   r->li = sm__malloc(sz * sizeof *r->li), r->lz = sm__malloc(sz * sizeof *r->lz);
   r->lp = sm__malloc(sz * sizeof *r->lp), r->lc = sm__malloc(sz * sizeof *r->lc);
   if (!r->z || !r->pv || !r->bin || !r->binf || !r->li || !r->lz || !r->lp || !r->lc) return nomem(ctx);
+  double t0 = sm__now();
   sm_status st = sm_gistar(ctx, r->w, r->cnt, n, r->z, r->pv);
+  double t1 = sm__now();
   if (!st) st = sm_hotspot_bins(ctx, r->z, r->pv, n, 0, r->bin);
   if (!st) st = sm_hotspot_bins(ctx, r->z, r->pv, n, 1, r->binf);
+  double t2 = sm__now();
   if (!st) st = sm_local_moran(ctx, r->wn, r->cnt, n, r->li, r->lz, r->lp, r->lc);
+  double t3 = sm__now();
   if (!st) st = sm_global_moran(ctx, r->wn, r->cnt, n, &r->gm);
+  if (!st)
+    sm__log(ctx, SM_LOG_DEBUG, "statistics of %zu units: Gi* %.3f s, bins with and without FDR %.3f s, local Moran %.3f "
+            "s, global Moran %.3f s", n, t1 - t0, t2 - t1, t3 - t2, sm__now() - t3);
   if (st || !r->o.permutations) return st;
   r->gps = sm__malloc(sz * sizeof *r->gps), r->lps = sm__malloc(sz * sizeof *r->lps);
   if (!r->gps || !r->lps) return nomem(ctx);
@@ -473,6 +482,7 @@ static sm_status write_raster(hs_run *r) {
   static const char *const names[] = {"count", "neighbours", "gi_z", "gi_p", "gi_bin", "gi_bin_fdr", "lisa_i",
                                       "lisa_z", "lisa_p", "lisa_class", "gi_p_sim", "lisa_p_sim"};
   size_t nb = r->gps ? 12 : 10, rows = 64;
+  double t0 = sm__now();
   sm_raster *hd = NULL;
   sm__raster_out *ro = NULL;
   sm_status st = sm__raster_create_header(ctx, &hd, nx, ny, r->e[0], r->e[1] + (double)ny * r->cell, r->cell,
@@ -524,10 +534,14 @@ static sm_status write_raster(hs_run *r) {
   }
   sm__progress_pop(ctx, saved);
   sm__free(buf);
+  double t1 = sm__now();
   if (ro) {
     sm_status cst = sm__raster_out_close(ro, hd, !st);
     if (!st) st = cst;
   }
+  if (!st)
+    sm__log(ctx, SM_LOG_DEBUG, "raster of %zu x %zu cells, %zu bands: written in %.3f s, finished (overviews, style) in "
+            "%.3f s", nx, ny, nb, t1 - t0, sm__now() - t1);
   sm_raster_destroy(hd);
   return st;
 }
