@@ -7,7 +7,7 @@
 static const cli_command HOTSPOTS = {
     "hotspots",
     "POINTS... --wards W -o OUT.gpkg|OUT.csv [options]\n"
-    "POINTS... --cell M --band M|--weights knn [--wards W] -o OUT.gpkg|OUT.csv [options]\n"
+    "POINTS... --cell M --band M|--weights knn [--wards W] -o OUT.gpkg|OUT.csv|OUT.tif [options]\n"
     "POINTS... --optimised [--wards W [--grid fishnet|hexagon]] -o OUT [options]",
     "Counts the incidents per ward (--wards; queen or rook contiguity, as spdep poly2nb) or in\n"
     "a square fishnet or hexagon grid (--grid fishnet|hexagon, --cell metres: the square's side\n"
@@ -24,7 +24,13 @@ static const cli_command HOTSPOTS = {
     "gi_bin_fdr (the same after Benjamini-Hochberg false discovery rate control, as ArcGIS),\n"
     "and local Moran's I (spdep localmoran): lisa_i, lisa_z, lisa_p, lisa_class (HH, LL, LH,\n"
     "HL at p <= 0.05); with --permutations also gi_p_sim and lisa_p_sim. Global Moran's I\n"
-    "goes into the layer's metadata.\n",
+    "goes into the layer's metadata.\n"
+    "\n"
+    "A fishnet written to OUT.tif is a GeoTIFF with one band per field (count, neighbours, gi_z,\n"
+    "gi_p, gi_bin, gi_bin_fdr, lisa_i, lisa_z, lisa_p, lisa_class as 0 none, 1 HH, 2 LL, 3 LH,\n"
+    "4 HL, gi_p_sim, lisa_p_sim; nodata outside the study area) and a QGIS style of gi_bin_fdr:\n"
+    "no polygons are made, so national grids fit. A run that would hold more than\n"
+    "--memory-limit stops first, naming what it needs.\n",
     "# Camden burglary by ward\n"
     "safemap hotspots data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o wards_hs.gpkg\n"
     "# per hectare of each ward (a numeric ward field; households or residents work the same way)\n"
@@ -39,7 +45,10 @@ static const cli_command HOTSPOTS = {
     "    -o camden_hotspots_knn.gpkg\n"
     "# cell and band chosen from the data, in the wards\n"
     "safemap hotspots data/police/camden_burglary --optimised --wards data/wards/camden_wards_2024.gpkg \\\n"
-    "    --grid fishnet -o camden_optimised.gpkg\n",
+    "    --grid fishnet -o camden_optimised.gpkg\n"
+    "# England and Wales on 100 m cells (33 million) as a raster, in 8 GiB\n"
+    "safemap hotspots ew60M --grid fishnet --cell 100 --band 250 --permutations 99 --seed 1 \\\n"
+    "    --memory-limit 8G -o ew_hotspots.tif\n",
     CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_SEED | CLI_G_STRICT | CLI_G_RANKS,
     "the grid's extent (fishnet or hexagons), metres\n(default: the wards' or the points' extent)"};
 
@@ -135,8 +144,14 @@ int cmd_hotspots(int argc, char **argv) {
   if (!st) st = sm_hotspots_options_check(r.ctx, &ho, r.o.wards != NULL);
   if (st) return cli_error(&r, st), cli_finish(&r);
   r.value_field = rate_field;
-  if (cli_tiles_check(&r, tiles) && cli_read(&r) && cli_write(&r, sm_hotspots_run(r.ctx, &r.result, r.points, r.areas, &ho)) && cli_tiles(&r, tiles) &&
-      cli_talk(&r))
-    summary(&r);
+  ho.output = r.o.output, ho.write = &r.wo; /* the run writes -o itself: a .tif without making the cells' polygons */
+  char *tif = sm_write_style_path(r.o.output, &r.wo);
+  if (tiles && tif) r.rc = cli_usage_error("hotspots", "--tiles draws the cells' polygons: write them to .gpkg or .csv, "
+                                           "not to a raster");
+  sm_free(tif);
+  if (!r.rc && cli_tiles_check(&r, tiles) && cli_read(&r)) {
+    st = sm_hotspots_run(r.ctx, &r.result, r.points, r.areas, &ho);
+    if ((!st || cli_error(&r, st)) && cli_tiles(&r, tiles) && cli_talk(&r)) summary(&r);
+  }
   return cli_finish(&r);
 }

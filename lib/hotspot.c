@@ -28,8 +28,9 @@ sm_status sm_gistar(sm_ctx *ctx, const sm_weights *w, const double *x, size_t n,
   for (size_t i = 0; i < n; i++) {
     const size_t *idx;
     const double *wt;
-    sm_weights_row(w, i, &idx, &wt);
-    size_t k = sm_weights_neighbours(w, i);
+    size_t ib[SM__STENCIL_MAX];
+    double wb[SM__STENCIL_MAX];
+    size_t k = sm__weights_row_get(w, i, ib, wb, &idx, &wt);
     double wx = 0, W = 0, S1 = 0;
     for (size_t q = 0; q < k; q++) wx += wt[q] * x[idx[q]], W += wt[q], S1 += wt[q] * wt[q];
     double den = S * sqrt((nd * S1 - W * W) / (nd - 1));
@@ -136,8 +137,9 @@ sm_status sm_local_moran(sm_ctx *ctx, const sm_weights *w, const double *x, size
   for (size_t i = 0; i < n; i++) {
     const size_t *idx;
     const double *wt;
-    sm_weights_row(w, i, &idx, &wt);
-    size_t k = sm_weights_neighbours(w, i);
+    size_t ib[SM__STENCIL_MAX];
+    double wb[SM__STENCIL_MAX];
+    size_t k = sm__weights_row_get(w, i, ib, wb, &idx, &wt);
     double zi = x[i] - mean, lag = 0, W = 0, S1 = 0;
     for (size_t q = 0; q < k; q++) lag += wt[q] * (x[idx[q]] - mean), W += wt[q], S1 += wt[q] * wt[q];
     double Ii = zi / m2 * lag;
@@ -155,20 +157,6 @@ sm_status sm_local_moran(sm_ctx *ctx, const sm_weights *w, const double *x, size
     }
   }
   return SM_OK;
-}
-
-/* w_ji by binary search in row j (columns sorted). */
-static double weight_at(const sm_weights *w, size_t j, size_t i) {
-  const size_t *idx;
-  const double *wt;
-  sm_weights_row(w, j, &idx, &wt);
-  size_t lo = 0, hi = sm_weights_neighbours(w, j);
-  while (lo < hi) {
-    size_t m = (lo + hi) / 2;
-    if (idx[m] < i) lo = m + 1;
-    else hi = m;
-  }
-  return lo < sm_weights_neighbours(w, j) && idx[lo] == i ? wt[lo] : 0;
 }
 
 sm_status sm_global_moran(sm_ctx *ctx, const sm_weights *w, const double *x, size_t n, sm_moran *out) {
@@ -193,19 +181,21 @@ sm_status sm_global_moran(sm_ctx *ctx, const sm_weights *w, const double *x, siz
 #endif
   for (size_t b = 0; b < nb; b++) {
     double ps2 = 0, ps4 = 0, pc = 0, p0 = 0, p1 = 0;
+    size_t ib[SM__STENCIL_MAX];
+    double wb[SM__STENCIL_MAX];
     size_t i1 = (b + 1) * BLOCK < n ? (b + 1) * BLOCK : n;
     for (size_t i = b * BLOCK; i < i1; i++) {
       double zi = x[i] - mean;
       ps2 += zi * zi, ps4 += zi * zi * zi * zi;
       const size_t *idx;
       const double *wt;
-      sm_weights_row(w, i, &idx, &wt);
-      for (size_t q = 0; q < sm_weights_neighbours(w, i); q++) {
+      size_t k = sm__weights_row_get(w, i, ib, wb, &idx, &wt);
+      for (size_t q = 0; q < k; q++) {
         size_t j = idx[q];
         pc += wt[q] * zi * (x[j] - mean);
         p0 += wt[q];
         rowsum[i] += wt[q];
-        double wji = weight_at(w, j, i);
+        double wji = sm__weights_at(w, j, i);
         p1 += wt[q] * wt[q] + wt[q] * wji; /* (1/2) sum (w_ij + w_ji)^2 over ordered pairs */
       }
     }
@@ -220,8 +210,10 @@ sm_status sm_global_moran(sm_ctx *ctx, const sm_weights *w, const double *x, siz
   for (size_t i = 0; i < n; i++) {
     const size_t *idx;
     const double *wt;
-    sm_weights_row(w, i, &idx, &wt);
-    for (size_t q = 0; q < sm_weights_neighbours(w, i); q++) colsum[idx[q]] += wt[q];
+    size_t ib[SM__STENCIL_MAX];
+    double wb[SM__STENCIL_MAX];
+    size_t k = sm__weights_row_get(w, i, ib, wb, &idx, &wt);
+    for (size_t q = 0; q < k; q++) colsum[idx[q]] += wt[q];
   }
   for (size_t i = 0; i < n; i++) S2 += (rowsum[i] + colsum[i]) * (rowsum[i] + colsum[i]);
   sm__free(colsum), sm__free(rowsum);
@@ -253,10 +245,9 @@ typedef struct perm_row {
 } perm_row;
 
 static void perm_row_init(perm_row *pr, const sm_weights *w, size_t i, const double *xc, const int32_t *xi,
-                          double *wbuf) {
+                          size_t *ibuf, double *rbuf, double *wbuf) {
   const double *wt;
-  sm_weights_row(w, i, &pr->idx, &wt);
-  pr->k = sm_weights_neighbours(w, i);
+  pr->k = sm__weights_row_get(w, i, ibuf, rbuf, &pr->idx, &wt);
   pr->self_at = pr->k, pr->m = 0, pr->wv = wbuf, pr->binary = 1, pr->uniform = 1, pr->obs = 0, pr->obs_int = 0;
   for (size_t q = 0; q < pr->k; q++) {
     if (pr->idx[q] == i) {
@@ -334,6 +325,28 @@ static inline int64_t draw_distinct_sum(sm__rng *s, size_t i, size_t n, size_t m
   return sum;
 }
 
+/* draw_distinct_sum for a few draws of small whole numbers: the same draws (a unit drawn already in this permutation
+ * is drawn again), found among the draws themselves rather than in an array of every unit, and the values read from
+ * a byte each: on a national grid the array of every unit is far larger than the cache, and each draw missed it. */
+enum { SMALL_DRAWS = 48 };
+static inline int64_t draw_distinct_sum_small(sm__rng *s, size_t i, size_t n, size_t m, const int8_t *restrict x8,
+                                              size_t *restrict drawn) {
+  int64_t sum = 0;
+  for (size_t q = 0; q < m; q++) {
+    size_t j;
+    int dup;
+    do {
+      j = sm__rng_below(s, n - 1);
+      j += j >= i;
+      dup = 0;
+      for (size_t t = 0; t < q; t++) dup |= drawn[t] == j;
+    } while (dup);
+    drawn[q] = j;
+    sum += x8[j];
+  }
+  return sum;
+}
+
 /*
  * The permutation loop of one unit for one or two statistics (`b` NULL: one). Draws are distinct units other
  * than i (draw_distinct); the
@@ -383,12 +396,12 @@ static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict 
  * The draws are perm_unit's.
  */
 static void perm_unit_int(uint64_t seed, size_t i, size_t n, unsigned nperm, size_t m, int64_t obs, int sa, int two,
-                          int sb, drawn_set *seen, unsigned *ge, unsigned *le) {
+                          int sb, drawn_set *seen, const int8_t *x8, size_t *drawn, unsigned *ge, unsigned *le) {
   sm__rng s = sm__rng_stream_unmixed(seed, SM__RNG_KEY_HOTSPOT_UNIT, i);
   unsigned g = 0, l = 0, gb = 0, lb = 0;
   const int64_t oa = sa * obs, ob = sb * obs;
   for (unsigned r = 0; r < nperm; r++) {
-    int64_t sum = draw_distinct_sum(&s, i, n, m, seen);
+    int64_t sum = x8 && m <= SMALL_DRAWS ? draw_distinct_sum_small(&s, i, n, m, x8, drawn) : draw_distinct_sum(&s, i, n, m, seen);
     int64_t va = sa * sum;
     g += va >= oa, l += va <= oa;
     if (two) {
@@ -416,9 +429,9 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
       if (t ? sm_weights_has_self(ws[t], i) : !sm_weights_has_self(ws[t], i))
         return sm__error(ctx, SM_E_INVALID_ARG, t ? "local Moran's I takes weights without self-neighbours"
                                                   : "Gi* takes weights with each unit its own neighbour");
-      size_t k = sm_weights_neighbours(ws[t], i);
-      if (k > kmax) kmax = k;
     }
+    size_t k = sm__weights_max_row(ws[t]);
+    if (k > kmax) kmax = k;
   }
   if (n < 3) return sm__error(ctx, SM_E_INPUT, "permutations need at least 3 units, not %zu", n);
   char what[96];
@@ -443,6 +456,15 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     }
     xi[i] = (int32_t)x[i];
   }
+  /* small whole numbers (most counts): a byte each, for draw_distinct_sum_small */
+  int8_t *x8 = xi ? sm__malloc(n * sizeof *x8) : NULL;
+  for (size_t i = 0; x8 && i < n; i++) {
+    if (xi[i] < -128 || xi[i] > 127) {
+      sm__free(x8), x8 = NULL;
+      break;
+    }
+    x8[i] = (int8_t)xi[i];
+  }
   uint64_t seed = sm_ctx_seed(ctx);
   int nt = sm__threads(ctx);
   size_t chunk = 1024, done = 0;
@@ -454,11 +476,15 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
 #pragma omp parallel num_threads(nt) reduction(| : oom)
 #endif
   {
+    /* the units' values in the slots are filled when a unit first needs them (with x8, few or none do: the slots
+     * are then never touched, and a large calloc takes no memory until it is) */
     drawn_set set = {0, sm__calloc(n, sizeof *set.slot)}, *seen = &set;
-    for (size_t j = 0; xi && set.slot && j < n; j++) set.slot[j].x = xi[j];
+    int filled = !xi;
     size_t *draw = sm__malloc(kmax * sizeof *draw);
     double *wa = sm__malloc(kmax * sizeof *wa), *wb = sm__malloc(kmax * sizeof *wb);
-    int mine = !set.slot || !draw || !wa || !wb;
+    double *ra = sm__malloc(kmax * sizeof *ra), *rb_ = sm__malloc(kmax * sizeof *rb_);
+    size_t *ia = sm__malloc(kmax * sizeof *ia), *ib = sm__malloc(kmax * sizeof *ib);
+    int mine = !set.slot || !draw || !wa || !wb || !ra || !rb_ || !ia || !ib;
     for (size_t c0 = 0; c0 < n; c0 += chunk * (size_t)nt) {
       size_t c1 = c0 + chunk * (size_t)nt < n ? c0 + chunk * (size_t)nt : n;
 #ifdef SM_HAVE_OPENMP
@@ -466,10 +492,10 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
 #endif
       for (size_t i = c0; i < c1; i++) {
         if (mine || st) continue;
-        perm_row ra, rb;
+        perm_row pa, pb;
         perm_row *rows[2] = {NULL, NULL};
-        if (wg) perm_row_init(&ra, wg, i, xc, xi, wa), rows[0] = &ra;
-        if (wm) perm_row_init(&rb, wm, i, xc, xi, wb), rows[1] = &rb;
+        if (wg) perm_row_init(&pa, wg, i, xc, xi, ia, ra, wa), rows[0] = &pa;
+        if (wm) perm_row_init(&pb, wm, i, xc, xi, ib, rb_, wb), rows[1] = &pb;
         double sgn = xc[i] > 0 ? 1.0 : xc[i] < 0 ? -1.0 : 0.0; /* local Moran orders by z_i × lag */
         double *outs[2] = {pg, pm}, signs[2] = {1.0, sgn};
         unsigned ge[2], le[2];
@@ -482,12 +508,17 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
             outs[t][i] = NAN;
             continue;
           }
+          if ((exact[0] || exact[1]) && !filled && (!x8 || rows[t]->m > SMALL_DRAWS)) {
+            for (size_t j = 0; j < n; j++) set.slot[j].x = xi[j];
+            filled = 1;
+          }
           if (joint && exact[0]) {
-            perm_unit_int(seed, i, n, nperm, rows[0]->m, rows[0]->obs_int, 1, 1, (int)sgn, seen, ge, le);
+            perm_unit_int(seed, i, n, nperm, rows[0]->m, rows[0]->obs_int, 1, 1, (int)sgn, seen, x8, draw, ge, le);
           } else if (joint) {
             perm_unit(seed, i, n, xc, nperm, rows[0], signs[0], rows[1], signs[1], seen, draw, ge, le);
           } else if (exact[t]) {
-            perm_unit_int(seed, i, n, nperm, rows[t]->m, rows[t]->obs_int, (int)signs[t], 0, 0, seen, ge + t, le + t);
+            perm_unit_int(seed, i, n, nperm, rows[t]->m, rows[t]->obs_int, (int)signs[t], 0, 0, seen, x8, draw, ge + t,
+                          le + t);
           } else {
             perm_unit(seed, i, n, xc, nperm, rows[t], signs[t], NULL, 0, seen, draw, ge + t, le + t);
           }
@@ -507,9 +538,10 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
       }
     }
     oom |= mine;
-    sm__free(set.slot), sm__free(draw), sm__free(wa), sm__free(wb);
+    sm__free(set.slot), sm__free(draw), sm__free(wa), sm__free(wb), sm__free(ra), sm__free(rb_), sm__free(ia),
+        sm__free(ib);
   }
-  sm__free(xc), sm__free(xi);
+  sm__free(xc), sm__free(xi), sm__free(x8);
   if (oom && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   if (!st)
     sm__log(ctx, SM_LOG_DEBUG, "permutations: %zu units x %u draws of their neighbours (%s) in %.3f s on %d threads", n,

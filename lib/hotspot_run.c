@@ -1,12 +1,15 @@
 /* sm_hotspots_run: the whole hot-spot analysis of `safemap hotspots` in one call (hotspot.h): the units
  * (wards, or fishnet / hexagon cells), counts or rates, the weights, ArcGIS Optimized Hot Spot Analysis's
  * choices, Gi*, bins, local and global Moran's I, permutations, and the layer 'hotspots' with its recipe. */
+#include "internal/bands.h"
+#include "internal/limits.h"
 #include "internal/options.h"
 #include "internal/recipe.h"
 #include "internal/result_build.h"
 #include "internal/sm_internal.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +28,18 @@ sm_status sm_hotspot_weights_from_name(sm_ctx *ctx, const char *name, sm_hotspot
   return sm__error(ctx, SM_E_INVALID_ARG, "unknown --weights '%s' (queen, rook, band, idw, idw2, knn)", name);
 }
 
-SM__OPTIONS_INIT_FN(sm_hotspots_options, sm_hotspots_options_init, SM_HOTSPOTS_OPTIONS_VERSION, SM_HOTSPOTS_OPTIONS_INIT)
+sm_status sm_hotspots_options_init(sm_hotspots_options *opts, int version) {
+  if (!opts || version < 1 || version > SM_HOTSPOTS_OPTIONS_VERSION) return SM_E_INVALID_ARG;
+  sm_hotspots_options d = SM_HOTSPOTS_OPTIONS_INIT;
+  if (version == 1) memcpy(opts, &d, offsetof(sm_hotspots_options, output)); /* a version-1 struct is shorter */
+  else *opts = d;
+  opts->version = version;
+  return SM_OK;
+}
+
+/* Bytes a polygon of the layer and its columns hold (the WKB and its pointer, 14 fields and their empty flags, the
+ * class's string, GDAL's writing), as measured on a 480,000-cell fishnet. */
+#define LAYER_BYTES_PER_UNIT 500.0
 
 /* One run: the resolved options, the units, their values, the weights and the statistics. */
 typedef struct hs_run {
@@ -49,6 +63,10 @@ typedef struct hs_run {
   double *z, *pv, *li, *lz, *lp, *gps, *lps;
   int *bin, *binf, *lc;
   sm_moran gm;
+  const char *output;       /* written by the run (version 2), or NULL */
+  const sm_write_options *wo;
+  int raster;               /* output is a GeoTIFF: the grid as bands, no polygons */
+  double e[4];              /* the grid's extent */
 } hs_run;
 
 static sm_status nomem(sm_ctx *ctx) { return sm__error(ctx, SM_E_NOMEM, "out of memory"); }
@@ -106,7 +124,8 @@ static sm_status check_numbers(hs_run *r, sm_hotspots_options *o) {
 /* Resolves the units and the weights and checks every option. */
 static sm_status validate(hs_run *r, const sm_hotspots_options *in) {
   sm_ctx *ctx = r->ctx;
-  sm_hotspots_options o = *in;
+  sm_hotspots_options o = SM_HOTSPOTS_OPTIONS_INIT; /* a version-1 struct ends before `output` */
+  memcpy(&o, in, in->version >= 2 ? sizeof o : offsetof(sm_hotspots_options, output));
   if ((int)o.units < 0 || o.units >= SM_UNIT_KIND_END_ || (int)o.weights < 0 || o.weights >= SM_HOTSPOT_WEIGHTS_END_)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspots_run: units or weights out of range");
   if (o.units == SM_UNIT_AREAS && !r->have_areas) return sm__error(ctx, SM_E_INVALID_ARG, "--grid wards needs --wards");
@@ -119,6 +138,13 @@ static sm_status validate(hs_run *r, const sm_hotspots_options *in) {
   if (r->knn && !o.neighbours) o.neighbours = 8;
   if (o.rates && o.per == 0) o.per = 1000;
   r->cell = o.cell_m, r->band = o.band_m;
+  r->output = o.version >= 2 ? o.output : NULL, r->wo = o.version >= 2 ? o.write : NULL;
+  char *style = r->output ? sm_write_style_path(r->output, r->wo) : NULL; /* a GeoTIFF has a style beside it */
+  r->raster = style != NULL;
+  sm__free(style);
+  if (r->raster && o.units != SM_UNIT_FISHNET)
+    return sm__error(ctx, SM_E_INVALID_ARG, "'%s': a raster output is for --grid fishnet (square cells); write %s to "
+                     ".gpkg or .csv", r->output, r->wards ? "wards" : "hexagons");
   r->o_cell = o.optimised && !r->wards && o.cell_m == 0;
   r->o_band = o.optimised && o.band_m == 0;
   r->o = o;
@@ -200,6 +226,30 @@ static sm_status ward_units(hs_run *r) {
   return SM_OK;
 }
 
+/* What a grid's run holds at most, checked against the memory limit before the cells are made: the points, the
+ * cells (centres, numbers, the grid's index), the counts, the statistics, the largest passing need (the FDR's sort,
+ * Moran's sums, the permutations' per-thread draws) and the layer's polygons unless a raster is written. */
+static sm_status cell_budget(hs_run *r) {
+  double cell = r->cell, *e = r->e;
+  int hex = r->o.units == SM_UNIT_HEXAGON;
+  double fx = hex ? ceil((e[2] - e[0]) / (1.5 * cell / 1.7320508075688772) - 1e-9) + 1 : ceil((e[2] - e[0]) / cell - 1e-9);
+  double fy = ceil((e[3] - e[1]) / cell - 1e-9) + (hex ? 1 : 0), nc = fmax(fx, 1) * fmax(fy, 1);
+  double pts = sm__points_bytes(r->p), cells = nc * (4 + 8 + 8 + 8), counts = (double)sm_points_count(r->p) * 4 + nc * 8;
+  double stats = nc * (5 * 8 + 3 * 4 + (r->o.permutations ? 16 : 0));
+  double pass = fmax(nc * 24, r->o.permutations ? nc * (12 + 8.0 * sm__threads(r->ctx)) : 0);
+  double layer = r->raster ? 0 : nc * LAYER_BYTES_PER_UNIT;
+  double writer = r->raster ? 2.0 * 12 * fx * (256 + 64) * 8 : 0; /* the raster's rows of blocks and bands of rows */
+  char a[32], b[32], c[32], d[32], what[400];
+  snprintf(what, sizeof what, "the hot-spot analysis of %.0f cells (the points %s, the cells and their counts %s, the "
+           "statistics %s%s%s)", nc, sm__fmt_bytes(pts, a, sizeof a), sm__fmt_bytes(cells + counts, b, sizeof b),
+           sm__fmt_bytes(stats + pass + writer, c, sizeof c), layer > 0 ? ", the cells' polygons " : "",
+           layer > 0 ? sm__fmt_bytes(layer, d, sizeof d) : "");
+  return sm__memory_check(r->ctx, pts + cells + counts + stats + pass + layer + writer, what,
+                          r->raster || hex ? "use a larger --cell or a smaller --extent"
+                                           : "write a raster instead of polygons (-o OUT.tif: a band per field), use a "
+                                             "larger --cell or a smaller --extent");
+}
+
 /* Fishnet or hexagon cells over the extent (given, the wards', else the points'), in the wards when given;
  * optimised without a study area: only the cells holding an incident (ArcGIS). */
 static sm_status cell_units(hs_run *r) {
@@ -209,13 +259,17 @@ static sm_status cell_units(hs_run *r) {
   else if (r->a) sm_areas_extent(r->a, e);
   else sm_units_points_extent(r->p, r->cell, e);
   const char *crs = sm_points_crs(r->p);
-  sm_status st = r->o.units == SM_UNIT_HEXAGON ? sm_units_hexagons(ctx, &r->u, e, r->cell, crs, r->a)
-                                               : sm_units_fishnet(ctx, &r->u, e, r->cell, crs, r->a);
+  memcpy(r->e, e, sizeof e);
+  sm_status st = cell_budget(r);
+  if (!st) st = r->o.units == SM_UNIT_HEXAGON ? sm_units_hexagons(ctx, &r->u, e, r->cell, crs, r->a)
+                                              : sm_units_fishnet(ctx, &r->u, e, r->cell, crs, r->a);
   if (st) return st;
   r->n = sm_units_count(r->u);
   r->cnt = sm__malloc((r->n ? r->n : 1) * sizeof *r->cnt);
   if (!r->cnt) return nomem(ctx);
+  double t0 = sm__now();
   st = sm_units_count_points(ctx, r->u, r->p, r->cnt, &r->outside);
+  if (!st) sm__log(ctx, SM_LOG_DEBUG, "the incidents counted into %zu cells in %.3f s", r->n, sm__now() - t0);
   if (!st && r->o.optimised && !r->a) {
     unsigned char *keep = sm__malloc(r->n ? r->n : 1);
     size_t m = 0;
@@ -228,7 +282,8 @@ static sm_status cell_units(hs_run *r) {
     if (!st) r->dropped = r->n - m, r->n = m;
   }
   r->ux = sm_units_x(r->u), r->uy = sm_units_y(r->u);
-  if (!st) st = sm_units_layer(ctx, &r->L, r->u, "hotspots");
+  if (!st && r->raster) st = sm_layer_create(ctx, &r->L, "hotspots", SM_GEOM_POLYGON, crs); /* its metadata only */
+  else if (!st) st = sm_units_layer(ctx, &r->L, r->u, "hotspots");
   return st;
 }
 
@@ -272,6 +327,19 @@ static sm_status build_weights(hs_run *r) {
   }
   if (r->knn && k >= n)
     return sm__error(ctx, SM_E_INPUT, "--neighbours %zu needs more than %zu units, not %zu", k, k, n);
+  /* a binary band on a fishnet: the stencil of cell offsets within the band, no table (the same rows, so the same
+   * bits: internal/weights.h) */
+  size_t nx = 0, ny = 0;
+  const size_t *cellno = NULL;
+  const int32_t *unit_of = r->u && !r->knn && !r->idw && !mn && !r->o.optimised ? sm__units_grid(r->u, &nx, &ny, &cellno) : NULL;
+  if (unit_of && r->band / r->cell < 17) {
+    sm_status st = sm__weights_stencil(ctx, &r->w, n, nx, ny, unit_of, cellno, r->ux, r->uy, r->cell, r->band, 1, 1.0);
+    if (!st) st = sm_weights_drop_self(ctx, &r->wn, r->w);
+    if (!st)
+      sm__log(ctx, SM_LOG_DEBUG, "weights: a stencil of %zu cell offsets within %g m (no table)", sm__weights_max_row(r->w),
+              r->band);
+    return st;
+  }
   sm_status st = r->knn ? sm_weights_knn(ctx, &r->w, n, r->ux, r->uy, k, 1, 1.0)
                  : r->idw ? sm_weights_inverse_distance(ctx, &r->w, n, r->ux, r->uy, r->band, r->idw, 1, 1.0)
                           : sm_weights_distance_band(ctx, &r->w, n, r->ux, r->uy, r->band, 1, 1.0);
@@ -322,11 +390,18 @@ static sm_status statistics(hs_run *r) {
   r->li = sm__malloc(sz * sizeof *r->li), r->lz = sm__malloc(sz * sizeof *r->lz);
   r->lp = sm__malloc(sz * sizeof *r->lp), r->lc = sm__malloc(sz * sizeof *r->lc);
   if (!r->z || !r->pv || !r->bin || !r->binf || !r->li || !r->lz || !r->lp || !r->lc) return nomem(ctx);
+  double t0 = sm__now();
   sm_status st = sm_gistar(ctx, r->w, r->cnt, n, r->z, r->pv);
+  double t1 = sm__now();
   if (!st) st = sm_hotspot_bins(ctx, r->z, r->pv, n, 0, r->bin);
   if (!st) st = sm_hotspot_bins(ctx, r->z, r->pv, n, 1, r->binf);
+  double t2 = sm__now();
   if (!st) st = sm_local_moran(ctx, r->wn, r->cnt, n, r->li, r->lz, r->lp, r->lc);
+  double t3 = sm__now();
   if (!st) st = sm_global_moran(ctx, r->wn, r->cnt, n, &r->gm);
+  if (!st)
+    sm__log(ctx, SM_LOG_DEBUG, "statistics of %zu units: Gi* %.3f s, bins with and without FDR %.3f s, local Moran %.3f "
+            "s, global Moran %.3f s", n, t1 - t0, t2 - t1, t3 - t2, sm__now() - t3);
   if (st || !r->o.permutations) return st;
   r->gps = sm__malloc(sz * sizeof *r->gps), r->lps = sm__malloc(sz * sizeof *r->lps);
   if (!r->gps || !r->lps) return nomem(ctx);
@@ -374,6 +449,101 @@ static sm_status columns(hs_run *r) {
     if (!st && r->lps && !isnan(r->lps[i])) st = sm_layer_set_double(ctx, L, i, fls, r->lps[i]);
   }
   return st || r->wards ? st : sm__layer_whole_to_int(ctx, L, fc);
+}
+
+/* The QGIS style of a hot-spot raster: gi_bin_fdr (band `band`) in ArcGIS's colours, as the layer's style. */
+static char *raster_qml(int band) {
+  static const struct {
+    int v;
+    const char *label, *color;
+  } bins[] = {{-3, "Cold spot, 99% confidence", "#4575b5"}, {-2, "Cold spot, 95% confidence", "#849eba"},
+              {-1, "Cold spot, 90% confidence", "#c0ccbe"}, {0, "Not significant", "#f7f7f2"},
+              {1, "Hot spot, 90% confidence", "#fab984"},   {2, "Hot spot, 95% confidence", "#ed7551"},
+              {3, "Hot spot, 99% confidence", "#d62f27"}};
+  sm_buf b = {0};
+  int bad = sm__buf_printf(&b, "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.22.0\" "
+                           "styleCategories=\"Symbology\"><pipe><rasterrenderer type=\"paletted\" band=\"%d\" "
+                           "opacity=\"1\" alphaBand=\"-1\" nodataColor=\"\"><rasterTransparency/><colorPalette>\n", band);
+  for (size_t k = 0; k < sizeof bins / sizeof bins[0] && !bad; k++)
+    bad = sm__buf_printf(&b, "<paletteEntry value=\"%d\" color=\"%s\" label=\"%s\" alpha=\"255\"/>\n", bins[k].v,
+                         bins[k].color, bins[k].label);
+  if (!bad) bad = sm__buf_printf(&b, "</colorPalette></rasterrenderer></pipe></qgis>\n");
+  if (bad) sm__free(b.s), b.s = NULL;
+  return b.s;
+}
+
+/* The fishnet as a GeoTIFF, a band per field, written a band of rows at a time from the top row (the grid's last):
+ * nodata where no cell is analysed or a value is empty (gi_z of a cell without a neighbour); the layer's metadata. */
+static sm_status write_raster(hs_run *r) {
+  sm_ctx *ctx = r->ctx;
+  size_t nx, ny;
+  const size_t *cellno;
+  const int32_t *unit_of = sm__units_grid(r->u, &nx, &ny, &cellno);
+  static const char *const names[] = {"count", "neighbours", "gi_z", "gi_p", "gi_bin", "gi_bin_fdr", "lisa_i",
+                                      "lisa_z", "lisa_p", "lisa_class", "gi_p_sim", "lisa_p_sim"};
+  size_t nb = r->gps ? 12 : 10, rows = 64;
+  double t0 = sm__now();
+  sm_raster *hd = NULL;
+  sm__raster_out *ro = NULL;
+  sm_status st = sm__raster_create_header(ctx, &hd, nx, ny, r->e[0], r->e[1] + (double)ny * r->cell, r->cell,
+                                          sm_points_crs(r->p));
+  for (size_t k = 0; k < sm_layer_metadata_count(r->L) && !st; k++)
+    st = sm_raster_set_metadata(ctx, hd, sm_layer_metadata_key(r->L, k), sm_layer_metadata_value(r->L, k));
+  if (!st) st = sm_raster_set_metadata(ctx, hd, "name", "hotspots");
+  if (!st) st = sm_raster_set_metadata(ctx, hd, "lisa_class", "0 none, 1 HH, 2 LL, 3 LH, 4 HL (p <= 0.05)");
+  sm_buf bn = {0};
+  for (size_t k = 0; k < nb && !st; k++)
+    if (sm__buf_printf(&bn, "%s%s", k ? "," : "", names[k])) st = nomem(ctx);
+  if (!st) st = sm_raster_set_metadata(ctx, hd, "bands", bn.s);
+  sm__free(bn.s);
+  char *qml = st ? NULL : raster_qml(6);
+  if (!st && !qml) st = nomem(ctx);
+  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+  if (r->wo) wo = *r->wo;
+  wo.float64 = 1; /* the bands hold the layer's numbers exactly */
+  if (!st) st = sm__raster_out_open_bands(ctx, &ro, r->output, hd, nb, names, qml, &wo);
+  sm__free(qml);
+  double *buf = st ? NULL : sm__malloc(nb * rows * nx * sizeof *buf);
+  const double *bands[12];
+  if (!st && !buf) st = nomem(ctx);
+  for (size_t k = 0; k < nb && buf; k++) bands[k] = buf + k * rows * nx;
+  double saved[2];
+  sm__progress_push(ctx, 0.9, 1.0, saved);
+  for (size_t r0 = 0; r0 < ny && !st; r0 += rows) {
+    size_t r1 = r0 + rows < ny ? r0 + rows : ny;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static)
+#endif
+    for (size_t t = r0; t < r1; t++) {
+      size_t j = ny - 1 - t; /* the raster's first row is the grid's last */
+      for (size_t i = 0; i < nx; i++) {
+        double *v[12];
+        for (size_t k = 0; k < nb; k++) v[k] = buf + k * rows * nx + (t - r0) * nx + i;
+        int32_t u = unit_of[j * nx + i];
+        if (u < 0) {
+          for (size_t k = 0; k < nb; k++) *v[k] = NAN;
+          continue;
+        }
+        *v[0] = r->cnt[u], *v[1] = (double)sm_weights_neighbours(r->w, (size_t)u) - 1, *v[2] = r->z[u], *v[3] = r->pv[u];
+        *v[4] = r->bin[u], *v[5] = r->binf[u], *v[6] = r->li[u], *v[7] = r->lz[u], *v[8] = r->lp[u], *v[9] = r->lc[u];
+        if (nb > 10) *v[10] = r->gps[u], *v[11] = r->lps[u];
+      }
+    }
+    st = sm__raster_out_rows_bands(ro, r0, r1, bands);
+    if (!st) st = sm__progress(ctx, (double)r1 / (double)ny, "writing the raster");
+  }
+  sm__progress_pop(ctx, saved);
+  sm__free(buf);
+  double t1 = sm__now();
+  if (ro) {
+    sm_status cst = sm__raster_out_close(ro, hd, !st);
+    if (!st) st = cst;
+  }
+  if (!st)
+    sm__log(ctx, SM_LOG_DEBUG, "raster of %zu x %zu cells, %zu bands: written in %.3f s, finished (overviews, style) in "
+            "%.3f s", nx, ny, nb, t1 - t0, sm__now() - t1);
+  sm_raster_destroy(hd);
+  return st;
 }
 
 /* method, value, weights, units, cell_m, min_neighbours, points_outside_cells, global_moran, lisa,
@@ -532,6 +702,7 @@ sm_status sm_hotspots_run(sm_ctx *ctx, sm_result **out, const sm_points *points,
   memset(&r, 0, sizeof r);
   r.ctx = ctx, r.p = points, r.a = areas, r.have_areas = areas != NULL;
   st = validate(&r, opts);
+  if (!st && r.output) st = sm_write_check(ctx, r.output, r.wo);
   if (!st) st = sm__points_usable(ctx, points, areas, "no incidents");
   if (!st && r.o.optimised) st = optimised_incidents(&r);
   if (!st) st = r.wards ? ward_units(&r) : cell_units(&r);
@@ -540,14 +711,17 @@ sm_status sm_hotspots_run(sm_ctx *ctx, sm_result **out, const sm_points *points,
   if (!st) st = build_weights(&r);
   if (!st) st = lonely_units(&r);
   if (!st) st = statistics(&r);
-  if (!st) st = columns(&r);
+  if (!st && !r.raster) st = columns(&r);
   if (!st) st = method_metadata(&r);
   if (!st && r.o.optimised) st = optimised_metadata(&r);
   if (!st) st = option_metadata(&r);
+  if (!st && r.raster) st = write_raster(&r);
   sm_result *res = NULL;
   if (!st) st = sm__result_create(ctx, &res);
   if (!st) st = figures(&r, res); /* before the layer moves into the result: it reads the weights only */
-  if (!st) st = sm__result_add_layer(ctx, res, r.L, NULL), r.L = NULL;
+  if (!st && r.raster) st = sm__result_text(ctx, res, "output", r.output);
+  if (!st && !r.raster) st = sm__result_add_layer(ctx, res, r.L, NULL), r.L = NULL;
+  if (!st && r.output && !r.raster) st = sm_result_write(ctx, res, r.output, r.wo);
   if (st) sm_result_destroy(res);
   else *out = res;
   hs_free(&r);

@@ -100,6 +100,12 @@ sm_status sm_units_hexagons(sm_ctx *ctx, sm_units **out, const double e[4], doub
 
 int sm_units_is_hexagons(const sm_units *u) { return u && u->hex; }
 
+const int32_t *sm__units_grid(const sm_units *u, size_t *nx, size_t *ny, const size_t **cellno) {
+  if (!u || u->hex) return NULL;
+  *nx = u->nx, *ny = u->ny, *cellno = u->cellno;
+  return u->unit_of;
+}
+
 sm_status sm_units_keep(sm_ctx *ctx, sm_units *u, const unsigned char *keep, size_t *n_kept) {
   if (!u || !keep) return sm__error(ctx, SM_E_INVALID_ARG, "sm_units_keep: NULL argument");
   size_t m = 0;

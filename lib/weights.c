@@ -7,12 +7,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Binary distance-band weights on a square grid, held as the offsets of a stencil (internal/weights.h). */
+typedef struct stencil_ofs {
+  long dx, dy; /* cell offset: columns, rows */
+  int check;   /* 1: the centres' distance is within a hair of the band: compared per pair, as the CSR builder does */
+} stencil_ofs;
+
+typedef struct stencil {
+  size_t nx, ny;          /* the grid */
+  const int32_t *unit_of; /* cell -> unit or -1 (borrowed) */
+  const size_t *cellno;   /* unit -> cell (borrowed) */
+  const double *x, *y;    /* unit centres (borrowed) */
+  double b2;              /* band² */
+  int self;               /* each unit its own neighbour (self_weight) */
+  double self_weight;
+  size_t nofs;
+  stencil_ofs ofs[SM__STENCIL_MAX]; /* by row offset, then column offset: increasing unit index */
+} stencil;
+
 struct sm_weights {
   size_t n;
   size_t *off; /* n + 1 */
   size_t *col;
   double *val;
   unsigned char *self;
+  stencil *st; /* implicit weights (off, col, val and self NULL) */
 };
 
 void sm_weights_destroy(sm_weights *w) {
@@ -21,19 +40,148 @@ void sm_weights_destroy(sm_weights *w) {
   sm__free(w->col);
   sm__free(w->val);
   sm__free(w->self);
+  sm__free(w->st);
   sm__free(w);
 }
 
+/* Row i of stencil weights into idx/wt (at least SM__STENCIL_MAX each; either may be NULL): the units whose cell is
+ * at one of the offsets, in increasing index (the cells are numbered row by row and the units keep their order),
+ * those compared per pair kept as sm_weights_distance_band keeps them. Returns the row's length. */
+static size_t stencil_row(const stencil *s, size_t i, size_t *idx, double *wt) {
+  size_t c = s->cellno[i], cx = c % s->nx, cy = c / s->nx, k = 0;
+  for (size_t q = 0; q < s->nofs; q++) {
+    const stencil_ofs *o = &s->ofs[q];
+    long gx = (long)cx + o->dx, gy = (long)cy + o->dy;
+    if (gx < 0 || gy < 0 || gx >= (long)s->nx || gy >= (long)s->ny) continue;
+    int32_t j = s->unit_of[(size_t)gy * s->nx + (size_t)gx];
+    if (j < 0) continue;
+    if ((size_t)j == i) {
+      if (!s->self) continue;
+      if (idx) idx[k] = i;
+      if (wt) wt[k] = s->self_weight;
+      k++;
+      continue;
+    }
+    if (o->check) {
+      double ddx = s->x[j] - s->x[i], ddy = s->y[j] - s->y[i];
+      if (ddx * ddx + ddy * ddy > s->b2) continue;
+    }
+    if (idx) idx[k] = (size_t)j;
+    if (wt) wt[k] = 1.0;
+    k++;
+  }
+  return k;
+}
+
 size_t sm_weights_count(const sm_weights *w) { return w ? w->n : 0; }
-size_t sm_weights_neighbours(const sm_weights *w, size_t i) { return w && i < w->n ? w->off[i + 1] - w->off[i] : 0; }
-int sm_weights_has_self(const sm_weights *w, size_t i) { return w && i < w->n && w->self[i]; }
+size_t sm_weights_neighbours(const sm_weights *w, size_t i) {
+  if (!w || i >= w->n) return 0;
+  return w->st ? stencil_row(w->st, i, NULL, NULL) : w->off[i + 1] - w->off[i];
+}
+int sm_weights_has_self(const sm_weights *w, size_t i) {
+  return w && i < w->n && (w->st ? w->st->self : w->self[i]);
+}
+
+size_t sm__weights_row_get(const sm_weights *w, size_t i, size_t *ibuf, double *wbuf, const size_t **index,
+                           const double **weight) {
+  if (w->st) {
+    size_t k = stencil_row(w->st, i, ibuf, wbuf);
+    *index = ibuf, *weight = wbuf;
+    return k;
+  }
+  *index = w->col + w->off[i];
+  *weight = w->val + w->off[i];
+  return w->off[i + 1] - w->off[i];
+}
+
+size_t sm__weights_max_row(const sm_weights *w) {
+  if (!w) return 0;
+  if (w->st) return w->st->nofs;
+  size_t m = 0;
+  for (size_t i = 0; i < w->n; i++)
+    if (w->off[i + 1] - w->off[i] > m) m = w->off[i + 1] - w->off[i];
+  return m;
+}
+
+int sm__weights_is_stencil(const sm_weights *w) { return w && w->st; }
+
+/* The row of stencil weights sm_weights_row() lends: one per thread, valid until that thread's next call. */
+static _Thread_local size_t row_idx[SM__STENCIL_MAX];
+static _Thread_local double row_wt[SM__STENCIL_MAX];
+
 void sm_weights_row(const sm_weights *w, size_t i, const size_t **index, const double **weight) {
+  if (w->st) {
+    sm__weights_row_get(w, i, row_idx, row_wt, index, weight);
+    return;
+  }
   *index = w->col + w->off[i];
   *weight = w->val + w->off[i];
 }
 
+double sm__weights_at(const sm_weights *w, size_t j, size_t i) {
+  if (w->st) { /* i in row j: the same offset test from j's side (the band is symmetric: (a - b)² = (b - a)²) */
+    const stencil *s = w->st;
+    if (i == j) return s->self ? s->self_weight : 0;
+    size_t ci = s->cellno[i], cj = s->cellno[j];
+    long dx = (long)(ci % s->nx) - (long)(cj % s->nx), dy = (long)(ci / s->nx) - (long)(cj / s->nx);
+    for (size_t q = 0; q < s->nofs; q++)
+      if (s->ofs[q].dx == dx && s->ofs[q].dy == dy) {
+        if (!s->ofs[q].check) return 1.0;
+        double ddx = s->x[i] - s->x[j], ddy = s->y[i] - s->y[j];
+        return ddx * ddx + ddy * ddy > s->b2 ? 0 : 1.0;
+      }
+    return 0;
+  }
+  const size_t *idx = w->col + w->off[j];
+  const double *wt = w->val + w->off[j];
+  size_t lo = 0, hi = w->off[j + 1] - w->off[j], k = hi;
+  while (lo < hi) {
+    size_t m = (lo + hi) / 2;
+    if (idx[m] < i) lo = m + 1;
+    else hi = m;
+  }
+  return lo < k && idx[lo] == i ? wt[lo] : 0;
+}
+
+sm_status sm__weights_stencil(sm_ctx *ctx, sm_weights **out, size_t n, size_t nx, size_t ny, const int32_t *unit_of,
+                              const size_t *cellno, const double *x, const double *y, double cell_m, double band_m,
+                              int self, double self_weight) {
+  *out = NULL;
+  if (!(band_m > 0) || !isfinite(band_m) || !(cell_m > 0) || !isfinite(cell_m))
+    return sm__error(ctx, SM_E_INVALID_ARG, "stencil weights: band %g m, cell %g m", band_m, cell_m);
+  stencil *s = sm__calloc(1, sizeof *s);
+  sm_weights *w = sm__calloc(1, sizeof *w);
+  if (!s || !w) {
+    sm__free(s), sm__free(w);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  s->nx = nx, s->ny = ny, s->unit_of = unit_of, s->cellno = cellno, s->x = x, s->y = y, s->b2 = band_m * band_m;
+  s->self = self != 0, s->self_weight = self_weight;
+  /* every offset whose centres can be within the band; those within a hair of it (relative 1e-6 of band²: far
+   * more than the rounding of centre differences) are compared per pair */
+  double r = band_m / cell_m;
+  long R = (long)floor(r * (1 + 1e-6)) + 1;
+  size_t m = 0;
+  for (long dy = -R; dy <= R; dy++)
+    for (long dx = -R; dx <= R; dx++) {
+      double d2 = ((double)dx * cell_m) * ((double)dx * cell_m) + ((double)dy * cell_m) * ((double)dy * cell_m);
+      if (d2 > s->b2 * (1 + 1e-6) && (dx || dy)) continue;
+      if (m == SM__STENCIL_MAX) {
+        sm__free(s), sm__free(w);
+        return sm__error(ctx, SM_E_INVALID_ARG, "stencil weights: a band of %g cells has more than %d neighbours", r,
+                         SM__STENCIL_MAX);
+      }
+      s->ofs[m++] = (stencil_ofs){dx, dy, (dx || dy) && d2 >= s->b2 * (1 - 1e-6)};
+    }
+  s->nofs = m;
+  w->n = n, w->st = s;
+  *out = w;
+  return SM_OK;
+}
+
 sm_status sm_weights_row_standardise(sm_ctx *ctx, sm_weights *w) {
   if (!w) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_row_standardise: NULL");
+  if (w->st) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_row_standardise: stencil weights are binary");
   for (size_t i = 0; i < w->n; i++) {
     double s = 0;
     for (size_t k = w->off[i]; k < w->off[i + 1]; k++) s += w->val[k];
@@ -77,6 +225,7 @@ sm_status sm__weights_from_csr(sm_ctx *ctx, sm_weights **out, size_t n, size_t *
 sm_status sm_weights_subset(sm_ctx *ctx, sm_weights **out, const sm_weights *w, const unsigned char *keep) {
   if (!out || !w || !keep) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_subset: NULL argument");
   *out = NULL;
+  if (w->st) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_subset: not for stencil weights");
   size_t n = w->n, m = 0, e = 0;
   size_t *newi = sm__malloc((n ? n : 1) * sizeof *newi);
   if (!newi) return sm__error(ctx, SM_E_NOMEM, "out of memory");
@@ -114,6 +263,19 @@ sm_status sm_weights_subset(sm_ctx *ctx, sm_weights **out, const sm_weights *w, 
 sm_status sm_weights_drop_self(sm_ctx *ctx, sm_weights **out, const sm_weights *w) {
   if (!out || !w) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_drop_self: NULL argument");
   *out = NULL;
+  if (w->st) { /* the same stencil without self */
+    sm_weights *v = sm__calloc(1, sizeof *v);
+    stencil *s = sm__malloc(sizeof *s);
+    if (!v || !s) {
+      sm__free(v), sm__free(s);
+      return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    }
+    *s = *w->st;
+    s->self = 0, s->self_weight = 0;
+    v->n = w->n, v->st = s;
+    *out = v;
+    return SM_OK;
+  }
   size_t n = w->n, m = 0;
   for (size_t i = 0; i < n; i++) m += w->off[i + 1] - w->off[i] - (w->self[i] ? 1 : 0);
   sm_weights *v = sm__calloc(1, sizeof *v);
@@ -519,6 +681,7 @@ sm_status sm_weights_min_neighbours(sm_ctx *ctx, sm_weights *w, const double *x,
                                     double power, size_t *n_extended) {
   if (n_extended) *n_extended = 0;
   if (!w || !x || !y) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_min_neighbours: NULL argument");
+  if (w->st) return sm__error(ctx, SM_E_INVALID_ARG, "sm_weights_min_neighbours: not for stencil weights");
   if (!(power == 0 || power == 1 || power == 2))
     return sm__error(ctx, SM_E_INVALID_ARG, "the added neighbours' weights take power 0, 1 or 2, not %g", power);
   size_t n = w->n, short_rows = 0;

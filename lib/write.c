@@ -912,7 +912,11 @@ struct sm__raster_out {
   GDALDatasetH ds;
   size_t w, h;
   double nodata;
-  double *blocks;    /* the rows of the current row of blocks (BLOCK_ROWS rows), written when it is full */
+  size_t nb;         /* bands: 1, or a band per field (sm__raster_out_open_bands) */
+  char **names;      /* the bands' descriptions (nb of them; NULL for one band) */
+  char *qml;         /* the QGIS style given whole (NULL: classed on the sample of band 1) */
+  double *blocks;    /* the rows of the current row of blocks (BLOCK_ROWS rows) of every band, band after band,
+                        written when it is full */
   size_t next_row;   /* the first row not yet given */
   double *sample;    /* the style's cells */
   size_t n_sample, step;
@@ -950,9 +954,15 @@ static sm_status out_dataset(sm__raster_out *o, const char *file, const sm_raste
     if (o->o.float64) dt = GDT_Float64;
   }
   if (!drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no %s driver", o->f == FMT_GPKG ? "GeoPackage" : "GTiff");
-  o->ds = GDALCreate(drv, file, (int)o->w, (int)o->h, 1, dt, o->f == FMT_GPKG ? gpkg : tif);
+  o->ds = GDALCreate(drv, file, (int)o->w, (int)o->h, (int)o->nb, dt, o->f == FMT_GPKG ? gpkg : tif);
   if (!o->ds) return sm__error(ctx, SM_E_IO, "cannot write '%s': %s", o->path, sm__dep_msg(ctx));
-  return georeference(ctx, o->ds, hd, o->path); /* the units now too: a GeoPackage takes them when it is made */
+  sm_status st = georeference(ctx, o->ds, hd, o->path); /* the units now too: a GeoPackage takes them when it is made */
+  for (size_t b = 0; b < o->nb && o->names && !st; b++) { /* the other bands' nodata; every band's name */
+    GDALRasterBandH band = GDALGetRasterBand(o->ds, (int)b + 1);
+    GDALSetRasterNoDataValue(band, sm_raster_nodata(hd));
+    GDALSetDescription(band, o->names[b]);
+  }
+  return st;
 }
 
 static void out_free(sm__raster_out *o) {
@@ -961,12 +971,20 @@ static void out_free(sm__raster_out *o) {
     sm__temp_untrack(o->plain_slot);
     sm__free(o->plain);
   }
-  sm__free(o->path), sm__free(o->qpath), sm__free(o->blocks), sm__free(o->sample);
+  sm__free(o->path), sm__free(o->qpath), sm__free(o->blocks), sm__free(o->sample), sm__free(o->qml);
+  for (size_t b = 0; o->names && b < o->nb; b++) sm__free(o->names[b]);
+  sm__free(o->names);
   sm__free(o);
 }
 
 sm_status sm__raster_out_open(sm_ctx *ctx, sm__raster_out **out, const char *path, const sm_raster *header,
                               const sm_write_options *opts) {
+  return sm__raster_out_open_bands(ctx, out, path, header, 1, NULL, NULL, opts);
+}
+
+sm_status sm__raster_out_open_bands(sm_ctx *ctx, sm__raster_out **out, const char *path, const sm_raster *header,
+                                    size_t n_bands, const char *const *names, const char *qml,
+                                    const sm_write_options *opts) {
   *out = NULL;
   sm_write_options d = SM_WRITE_OPTIONS_INIT;
   if (!opts) opts = &d;
@@ -975,11 +993,17 @@ sm_status sm__raster_out_open(sm_ctx *ctx, sm__raster_out **out, const char *pat
   fmt f;
   format_of(ctx, path, opts, &f);
   if (f == FMT_CSV) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': write rasters to .tif or .gpkg", path);
+  if (n_bands < 1 || (n_bands > 1 && !names) || n_bands > 256)
+    return sm__error(ctx, SM_E_INVALID_ARG, "'%s': %zu bands without their names", path, n_bands);
+  if (n_bands > 1 && f == FMT_GPKG)
+    return sm__error(ctx, SM_E_INVALID_ARG, "'%s': a GeoPackage raster holds one band, not %zu: write to .tif", path,
+                     n_bands);
   size_t w = sm_raster_width(header), h = sm_raster_height(header);
   if (w > INT32_MAX || h > INT32_MAX) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': raster too large for GDAL", path);
   sm__raster_out *o = sm__calloc(1, sizeof *o);
   if (!o) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   o->ctx = ctx, o->f = f, o->o = *opts, o->w = w, o->h = h, o->nodata = sm_raster_nodata(header), o->plain_slot = -1;
+  o->nb = n_bands;
   o->o.inputs = NULL, o->o.n_inputs = 0; /* checked above; not kept */
   double cells = (double)w * (double)h;
   o->step = cells <= (double)STYLE_SAMPLE_MAX ? 1 : (size_t)ceil(cells / (double)STYLE_SAMPLE_MAX);
@@ -987,9 +1011,13 @@ sm_status sm__raster_out_open(sm_ctx *ctx, sm__raster_out **out, const char *pat
   o->path = sm__strdup(path);
   o->nset = f == FMT_GTIFF ? 2 : 1;
   o->set = sm__calloc(o->nset, sizeof *o->set);
-  o->blocks = sm__malloc(w * (h < BLOCK_ROWS ? h : BLOCK_ROWS) * sizeof *o->blocks);
-  o->sample = f == FMT_GTIFF ? sm__malloc((ns ? ns : 1) * sizeof *o->sample) : NULL;
-  if (!o->path || !o->set || !o->blocks || (f == FMT_GTIFF && !o->sample)) {
+  o->blocks = sm__malloc(n_bands * w * (h < BLOCK_ROWS ? h : BLOCK_ROWS) * sizeof *o->blocks);
+  o->sample = f == FMT_GTIFF && !qml ? sm__malloc((ns ? ns : 1) * sizeof *o->sample) : NULL;
+  int names_bad = 0;
+  if (names && (o->names = sm__calloc(n_bands, sizeof *o->names)) != NULL)
+    for (size_t b = 0; b < n_bands; b++) names_bad |= !(o->names[b] = sm__strdup(names[b]));
+  if (qml) names_bad |= !(o->qml = sm__strdup(qml));
+  if (!o->path || !o->set || !o->blocks || (f == FMT_GTIFF && !qml && !o->sample) || (names && !o->names) || names_bad) {
     sm__free(o->set);
     out_free(o);
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
@@ -1025,26 +1053,37 @@ sm_status sm__raster_out_open(sm_ctx *ctx, sm__raster_out **out, const char *pat
 /* Writes the gathered rows [j0, j1) of a row of blocks, then has GDAL compress and write them. */
 static sm_status out_blocks(sm__raster_out *o, size_t j0, size_t j1) {
   sm_ctx *ctx = o->ctx;
-  GDALRasterBandH b = GDALGetRasterBand(o->ds, 1);
   sm_status st = SM_OK;
+  size_t plane = o->w * (o->h < BLOCK_ROWS ? o->h : BLOCK_ROWS);
   sm__gdal_begin(ctx);
-  if (GDALRasterIO(b, GF_Write, 0, (int)j0, (int)o->w, (int)(j1 - j0), o->blocks, (int)o->w, (int)(j1 - j0), GDT_Float64, 0,
-                   0) != CE_None || GDALFlushRasterCache(b) != CE_None)
-    st = sm__error(ctx, SM_E_IO, "'%s': %s", o->path, sm__dep_msg(ctx));
+  for (size_t k = 0; k < o->nb && !st; k++) {
+    GDALRasterBandH b = GDALGetRasterBand(o->ds, (int)k + 1);
+    if (GDALRasterIO(b, GF_Write, 0, (int)j0, (int)o->w, (int)(j1 - j0), o->blocks + k * plane, (int)o->w,
+                     (int)(j1 - j0), GDT_Float64, 0, 0) != CE_None || GDALFlushRasterCache(b) != CE_None)
+      st = sm__error(ctx, SM_E_IO, "'%s': %s", o->path, sm__dep_msg(ctx));
+  }
   sm__gdal_end(ctx);
   return st;
 }
 
 sm_status sm__raster_out_rows(sm__raster_out *o, size_t r0, size_t r1, const double *values) {
+  return sm__raster_out_rows_bands(o, r0, r1, &values);
+}
+
+sm_status sm__raster_out_rows_bands(sm__raster_out *o, size_t r0, size_t r1, const double *const *values) {
   sm_ctx *ctx = o->ctx;
   if (!(r0 < r1 && r1 <= o->h) || r0 != o->next_row)
     return sm__error(ctx, SM_E_INVALID_ARG, "rows %zu to %zu: the next rows to write begin at %zu", r0, r1, o->next_row);
   sm_status st = SM_OK;
   size_t w = o->w;
+  size_t plane = w * (o->h < BLOCK_ROWS ? o->h : BLOCK_ROWS);
   for (size_t j = r0; j < r1 && !st; j++) {
-    const double *v = values + (j - r0) * w;
-    double *row = o->blocks + (j % BLOCK_ROWS) * w;
-    for (size_t i = 0; i < w; i++) row[i] = isnan(v[i]) ? o->nodata : v[i];
+    for (size_t k = 0; k < o->nb; k++) {
+      const double *vk = values[k] + (j - r0) * w;
+      double *row = o->blocks + k * plane + (j % BLOCK_ROWS) * w;
+      for (size_t i = 0; i < w; i++) row[i] = isnan(vk[i]) ? o->nodata : vk[i];
+    }
+    const double *v = values[0] + (j - r0) * w;
     if (o->sample) {
       size_t g0 = j * w, first = (g0 + o->step - 1) / o->step * o->step; /* the first sampled cell of the row */
       for (size_t g = first; g < g0 + w; g += o->step) o->sample[o->n_sample++] = v[g - g0];
@@ -1092,7 +1131,7 @@ sm_status sm__raster_out_close(sm__raster_out *o, const sm_raster *header, int c
     char threads[16];
     snprintf(threads, sizeof threads, "%d", sm__threads(ctx));
     CPLSetThreadLocalConfigOption("GDAL_NUM_THREADS", threads);
-    if (!o->o.cog && nl && GDALBuildOverviews(o->ds, "AVERAGE", nl, levels, 0, NULL, NULL, NULL) != CE_None)
+    if (!o->o.cog && nl && GDALBuildOverviews(o->ds, o->nb > 1 ? "NEAREST" : "AVERAGE", nl, levels, 0, NULL, NULL, NULL) != CE_None)
       st = sm__error(ctx, SM_E_DEPENDENCY, "'%s': cannot build overviews: %s", o->path, sm__dep_msg(ctx));
     CPLSetThreadLocalConfigOption("GDAL_NUM_THREADS", NULL);
   }
@@ -1103,7 +1142,8 @@ sm_status sm__raster_out_close(sm__raster_out *o, const sm_raster *header, int c
   if (!st && o->plain) { /* the COG, copied from the tiled GeoTIFF (its overviews made by the COG driver) */
     char threads[32];
     snprintf(threads, sizeof threads, "NUM_THREADS=%d", sm__threads(ctx));
-    char *copts[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BIGTIFF=IF_SAFER", "OVERVIEW_RESAMPLING=AVERAGE", threads, NULL};
+    char *copts[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BIGTIFF=IF_SAFER",
+                     o->nb > 1 ? "OVERVIEW_RESAMPLING=NEAREST" : "OVERVIEW_RESAMPLING=AVERAGE", threads, NULL};
     GDALDriverH cog = GDALGetDriverByName("COG");
     GDALDatasetH src = cog ? GDALOpen(o->plain, GA_ReadOnly) : NULL;
     GDALDatasetH t = src ? GDALCreateCopy(cog, o->set[0].tmp, src, FALSE, copts, NULL, NULL) : NULL;
@@ -1117,7 +1157,14 @@ sm_status sm__raster_out_close(sm__raster_out *o, const sm_raster *header, int c
   }
   if (!st && o->f == FMT_GPKG) st = gpkg_finish(ctx, o->path, o->set[0].tmp, &header, 1, NULL, 0);
   sm__gdal_end(ctx);
-  if (!st && o->f == FMT_GTIFF) st = out_style(o, header);
+  if (!st && o->f == FMT_GTIFF && o->qml) { /* the style given */
+    FILE *f = fopen(o->set[1].tmp, "wb");
+    int werr = !f ? errno : fwrite(o->qml, 1, strlen(o->qml), f) != strlen(o->qml) ? (errno ? errno : EIO) : 0;
+    if (f && fclose(f) != 0 && !werr) werr = errno ? errno : EIO;
+    if (werr) st = sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", o->qpath, o->set[1].tmp, strerror(werr));
+  } else if (!st && o->f == FMT_GTIFF) {
+    st = out_style(o, header);
+  }
   if (o->f == FMT_GTIFF) {
     const char *paths[2] = {o->path, o->qpath};
     st = set_finish(ctx, st, paths, o->set, 2);

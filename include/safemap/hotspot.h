@@ -312,13 +312,26 @@ typedef struct sm_hotspots_options {
                                    lisa_p_sim (e.g. 999); 0 (default) = none */
   uint64_t seed;              /**< --seed: the permutations' random streams (any thread count gives the
                                    same p-values); default 0 */
+  /* version 2 */
+  const char *output;         /**< -o: the run writes the result there itself (as sm_result_write() with `write`).
+                                   A GeoTIFF (.tif; a COG with write->cog) is for fishnet cells: a raster of the
+                                   grid, one Float64 band per field (count, neighbours, gi_z, gi_p, gi_bin,
+                                   gi_bin_fdr, lisa_i, lisa_z, lisa_p, lisa_class as 0 none, 1 HH, 2 LL, 3 LH,
+                                   4 HL, then gi_p_sim, lisa_p_sim with permutations), nodata -9999 where no cell is
+                                   analysed or a value is empty, the run's metadata as the layer's, and a QGIS style
+                                   of gi_bin_fdr beside it; the cells' polygons are then never made, so a national
+                                   100 m fishnet fits in memory. NULL (default): nothing is written and the result
+                                   holds the layer. @since 0.4 */
+  const sm_write_options *write; /**< options of that write (overwrite, COG, inputs); NULL = defaults. @since 0.4 */
 } sm_hotspots_options;
 
-#define SM_HOTSPOTS_OPTIONS_VERSION 1
+#define SM_HOTSPOTS_OPTIONS_VERSION 2
 #define SM_HOTSPOTS_OPTIONS_INIT                                                                                     \
-  { SM_HOTSPOTS_OPTIONS_VERSION, SM_UNIT_AUTO, 0, 0, {0, 0, 0, 0}, SM_HOTSPOT_WEIGHTS_AUTO, 0, 0, 0, 0, 0, 0, 0, 0 }
+  { SM_HOTSPOTS_OPTIONS_VERSION, SM_UNIT_AUTO, 0, 0, {0, 0, 0, 0}, SM_HOTSPOT_WEIGHTS_AUTO, 0, 0, 0, 0, 0, 0, 0, 0,  \
+    NULL, NULL }
 
-/** Initialises options to their defaults. @return SM_OK, SM_E_INVALID_ARG (NULL, version < 1 or too new). @since 0.2 */
+/** Initialises options to their defaults; a version-1 struct (without `output` and `write`) gets only its own fields.
+ *  @return SM_OK, SM_E_INVALID_ARG (NULL, version < 1 or too new). @since 0.2 */
 SM_API sm_status sm_hotspots_options_init(sm_hotspots_options *opts, int version);
 
 /**
@@ -338,6 +351,14 @@ SM_API sm_status sm_hotspots_options_check(sm_ctx *ctx, const sm_hotspots_option
  * and without Benjamini-Hochberg FDR, local Moran's I (spdep localmoran, the
  * same neighbours without self), global Moran's I and, with permutations,
  * conditional permutation pseudo p-values.
+ *
+ * The memory the run will hold (the points, the cells, the statistics and,
+ * unless a raster is written, the layer's polygons) is checked against the
+ * memory limit (SM_LIMIT_MEMORY) before the cells are made: a run that
+ * cannot fit is refused (SM_E_INVALID_ARG) naming what it needs. A binary
+ * distance band on a fishnet keeps no table of neighbour pairs: each cell's
+ * neighbours are a fixed stencil of cell offsets, read in the same order as
+ * the table would hold them, so every value has the same bits either way.
  *
  * The result has one layer "hotspots" (polygons): for ward units the columns
  * of sm_areas_count_points() (area_id, area_name, total, categories,
@@ -362,7 +383,8 @@ SM_API sm_status sm_hotspots_options_check(sm_ctx *ctx, const sm_hotspots_option
  * units with fewer than 8 neighbours). Texts: "unit_kind" (wards, fishnet,
  * hexagon), "weights" (queen, rook, band, idw, idw2, knn), "rate_field"
  * (rates); optimised: "optimised_cell" (when chosen), "optimised_band",
- * "optimised_isa" (when chosen).
+ * "optimised_isa" (when chosen); "output" when the run wrote a raster there
+ * (the result then holds no layer).
  *
  * @param points the incidents (analysis CRS, metres).
  * @param areas the wards: the units, or a grid's study area; NULL for none.

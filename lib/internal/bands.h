@@ -17,6 +17,14 @@ typedef struct sm__raster_out sm__raster_out;
  * temporary name: nothing is at `path` until sm__raster_out_close() commits. */
 sm_status sm__raster_out_open(sm_ctx *ctx, sm__raster_out **out, const char *path, const sm_raster *header,
                               const sm_write_options *opts);
+/* sm__raster_out_open for a GeoTIFF (or COG) of n_bands bands named `names` (their descriptions; every band has the
+ * header's nodata), with the QGIS style `qml` written beside it as it is (NULL: classed on band 1, as one band). A
+ * GeoPackage raster holds one band: more are refused. Several bands' overviews are the nearest cell, not the mean. */
+sm_status sm__raster_out_open_bands(sm_ctx *ctx, sm__raster_out **out, const char *path, const sm_raster *header,
+                                    size_t n_bands, const char *const *names, const char *qml,
+                                    const sm_write_options *opts);
+/* sm__raster_out_rows for every band: values[k] holds band k's rows. */
+sm_status sm__raster_out_rows_bands(sm__raster_out *o, size_t r0, size_t r1, const double *const *values);
 /* Rows [r0, r1) of the grid, (r1 - r0) x width values, row r0 first; NaN is nodata. In order: r0 is the row after
  * the last one given (the rows are gathered into whole rows of the file's blocks, each written once). */
 sm_status sm__raster_out_rows(sm__raster_out *o, size_t r0, size_t r1, const double *values);

@@ -119,11 +119,49 @@ static void test_older_version(void **state) {
   free(v1);
 }
 
+/* sm_hotspots_options as a program built against version 1 of the header has it: no output, no write. */
+typedef struct hotspots_options_v1 {
+  int version;
+  sm_unit_kind units;
+  double cell_m;
+  int has_extent;
+  double extent[4];
+  sm_hotspot_weights weights;
+  double band_m;
+  unsigned neighbours, min_neighbours;
+  int rates;
+  double per;
+  int optimised;
+  unsigned permutations;
+  uint64_t seed;
+} hotspots_options_v1;
+
+/* The run of a version-1 struct returns the layer as before. */
+static void test_hotspots_version1(void **state) {
+  (void)state;
+  assert_int_equal(offsetof(hotspots_options_v1, seed), offsetof(sm_hotspots_options, seed));
+  assert_int_equal(sizeof(hotspots_options_v1), offsetof(sm_hotspots_options, output));
+  hotspots_options_v1 *v1 = malloc(sizeof *v1); /* exactly the old size: reading past it is caught by the sanitizers */
+  assert_non_null(v1);
+  sm_hotspots_options *o = (sm_hotspots_options *)(void *)v1;
+  assert_int_equal(sm_hotspots_options_init(o, 1), SM_OK);
+  assert_int_equal(v1->version, 1);
+  v1->units = SM_UNIT_FISHNET, v1->cell_m = 400, v1->band_m = 600;
+  assert_ok(ctx, sm_hotspots_options_check(ctx, o, 0));
+  sm_result *r = NULL;
+  assert_ok(ctx, sm_hotspots_run(ctx, &r, pts, NULL, o));
+  assert_int_equal(sm_result_layer_count(r), 1);
+  assert_null(sm_result_text(r, "output"));
+  sm_result_destroy(r);
+  free(v1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_init_versions),
       cmocka_unit_test(test_run_versions),
       cmocka_unit_test(test_older_version),
+      cmocka_unit_test(test_hotspots_version1),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -8,7 +8,7 @@ SM_BACKTEST_OPTIONS_VERSION = 1
 SM_COUNT_OPTIONS_VERSION = 1
 SM_EMERGING_OPTIONS_VERSION = 1
 SM_FORECAST_OPTIONS_VERSION = 1
-SM_HOTSPOTS_OPTIONS_VERSION = 1
+SM_HOTSPOTS_OPTIONS_VERSION = 2
 SM_KDE_OPTIONS_VERSION = 1
 SM_KDE_RUN_OPTIONS_VERSION = 2
 SM_NEARREPEAT_OPTIONS_VERSION = 1
@@ -319,6 +319,8 @@ class sm_hotspots_options(ctypes.Structure):
         ("optimised", ctypes.c_int),
         ("permutations", ctypes.c_uint),
         ("seed", ctypes.c_uint64),
+        ("output", ctypes.c_char_p),
+        ("write", ctypes.c_void_p),
     ]
 
 
