@@ -1,4 +1,5 @@
 /* Getis-Ord Gi* and ArcGIS significance bins (docs/methods.md §1.2, §4.3). */
+#include "internal/mpi.h"
 #include "internal/rng.h"
 #include "internal/sm_internal.h"
 #include "internal/limits.h"
@@ -467,7 +468,8 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
   }
   uint64_t seed = sm_ctx_seed(ctx);
   int nt = sm__threads(ctx);
-  size_t chunk = 1024, done = 0;
+  size_t chunk = 1024, done = 0, lo = 0, hi = n;
+  sm__mpi_block(n, sm__rank(ctx), sm__ranks(ctx), &lo, &hi); /* with MPI ranks: this rank's units */
 
   double t0 = sm__now();
   sm_status st = SM_OK;
@@ -485,8 +487,8 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     double *ra = sm__malloc(kmax * sizeof *ra), *rb_ = sm__malloc(kmax * sizeof *rb_);
     size_t *ia = sm__malloc(kmax * sizeof *ia), *ib = sm__malloc(kmax * sizeof *ib);
     int mine = !set.slot || !draw || !wa || !wb || !ra || !rb_ || !ia || !ib;
-    for (size_t c0 = 0; c0 < n; c0 += chunk * (size_t)nt) {
-      size_t c1 = c0 + chunk * (size_t)nt < n ? c0 + chunk * (size_t)nt : n;
+    for (size_t c0 = lo; c0 < hi; c0 += chunk * (size_t)nt) {
+      size_t c1 = c0 + chunk * (size_t)nt < hi ? c0 + chunk * (size_t)nt : hi;
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 64)
 #endif
@@ -534,7 +536,7 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
 #endif
       {
         done = c1;
-        if (!st && !oom) st = sm__progress(ctx, (double)done / (double)n, "permutations");
+        if (!st && !oom) st = sm__progress(ctx, (double)(done - lo) / (double)(hi - lo), "permutations");
       }
     }
     oom |= mine;
@@ -543,9 +545,15 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
   }
   sm__free(xc), sm__free(xi), sm__free(x8);
   if (oom && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  double t1 = sm__now();
+  st = sm__mpi_agree(ctx, st); /* every rank's units are done, then every rank gets every p-value */
+  double t2 = sm__now();
+  if (!st && pg) st = sm__mpi_share(ctx, pg, n, sizeof *pg);
+  if (!st && pm) st = sm__mpi_share(ctx, pm, n, sizeof *pm);
   if (!st)
-    sm__log(ctx, SM_LOG_DEBUG, "permutations: %zu units x %u draws of their neighbours (%s) in %.3f s on %d threads", n,
-            nperm, wg && wm ? "Gi* and local Moran" : wg ? "Gi*" : "local Moran", sm__now() - t0, nt);
+    sm__log(ctx, SM_LOG_DEBUG, "permutations: %zu of the %zu units x %u draws of their neighbours (%s) in %.3f s on %d "
+            "threads; waited %.3f s for the other ranks, shared the p-values in %.3f s", hi - lo, n, nperm,
+            wg && wm ? "Gi* and local Moran" : wg ? "Gi*" : "local Moran", t1 - t0, nt, t2 - t1, sm__now() - t2);
   return st;
 }
 

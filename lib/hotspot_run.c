@@ -1,6 +1,7 @@
 /* sm_hotspots_run: the whole hot-spot analysis of `safemap hotspots` in one call (hotspot.h): the units
  * (wards, or fishnet / hexagon cells), counts or rates, the weights, ArcGIS Optimized Hot Spot Analysis's
  * choices, Gi*, bins, local and global Moran's I, permutations, and the layer 'hotspots' with its recipe. */
+#include "internal/mpi.h"
 #include "internal/bands.h"
 #include "internal/limits.h"
 #include "internal/options.h"
@@ -690,8 +691,19 @@ sm_status sm_hotspots_options_check(sm_ctx *ctx, const sm_hotspots_options *opts
   return validate(&r, opts);
 }
 
+static sm_status hotspots_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                              const sm_hotspots_options *opts);
+
 sm_status sm_hotspots_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
                           const sm_hotspots_options *opts) {
+  /* with MPI ranks: every rank ends as the first that failed */
+  sm_status st = sm__mpi_agree(ctx, hotspots_run(ctx, out, points, areas, opts));
+  if (st && out) sm_result_destroy(*out), *out = NULL;
+  return st;
+}
+
+static sm_status hotspots_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                              const sm_hotspots_options *opts) {
   if (!out || !points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspots_run: NULL argument");
   *out = NULL;
   sm_hotspots_options defaults = SM_HOTSPOTS_OPTIONS_INIT;
@@ -715,7 +727,11 @@ sm_status sm_hotspots_run(sm_ctx *ctx, sm_result **out, const sm_points *points,
   if (!st) st = method_metadata(&r);
   if (!st && r.o.optimised) st = optimised_metadata(&r);
   if (!st) st = option_metadata(&r);
-  if (!st && r.raster) st = write_raster(&r);
+  if (r.raster) { /* every rank has every value: rank 0 writes, once every rank is known to have them */
+    st = sm__mpi_agree(ctx, st);
+    if (!st && sm__rank(ctx) == 0) st = write_raster(&r);
+    st = sm__mpi_agree(ctx, st);
+  }
   sm_result *res = NULL;
   if (!st) st = sm__result_create(ctx, &res);
   if (!st) st = figures(&r, res); /* before the layer moves into the result: it reads the weights only */

@@ -149,8 +149,11 @@ char *sm_result_csv_path(const sm_result *r, const char *path, size_t i) {
 static sm_status result_write(sm_ctx *ctx, const sm_result *r, const char *path, const sm_write_options *opts);
 
 sm_status sm_result_write(sm_ctx *ctx, const sm_result *r, const char *path, const sm_write_options *opts) {
-  /* the ranks of an MPI run hold the same result: rank 0 writes it, and every rank learns how that went */
-  return sm__mpi_agree(ctx, sm__rank(ctx) == 0 ? result_write(ctx, r, path, opts) : SM_OK);
+  /* the ranks of an MPI run hold the same result: once every rank is known to have it, rank 0 writes it, and
+   * every rank learns how that went (a rank that failed before is at its own agreement: nothing is written) */
+  sm_status st = sm__mpi_agree(ctx, SM_OK);
+  if (!st && sm__rank(ctx) == 0) st = result_write(ctx, r, path, opts);
+  return sm__mpi_agree(ctx, st);
 }
 
 static sm_status result_write(sm_ctx *ctx, const sm_result *r, const char *path, const sm_write_options *opts) {

@@ -95,7 +95,8 @@ sm_status sm_tiles_result(sm_ctx *ctx, const sm_result *result, const char *dir,
                           const sm_viewer_options *viewer, sm_tiles_info *info) {
   /* the ranks of an MPI run hold the same result: rank 0 makes the tiles */
   if (info) memset(info, 0, sizeof *info);
-  sm_status st = sm__rank(ctx) == 0 ? tiles_result(ctx, result, dir, opts, viewer, info) : SM_OK;
+  sm_status st = sm__mpi_agree(ctx, SM_OK); /* a rank that failed before is at its own agreement: nothing made */
+  if (!st && sm__rank(ctx) == 0) st = tiles_result(ctx, result, dir, opts, viewer, info);
   st = sm__mpi_agree(ctx, st);
   if (!st && info && sm__ranks(ctx) > 1) st = sm__mpi_share(ctx, info, 1, sizeof *info); /* rank 0's figures */
   return st;

@@ -51,6 +51,11 @@ clean_dir "$out"
 
 # hotspots with permutations, nearrepeat, scan: the replications shared out, each keyed by its index
 same_as_one hotspots csv hotspots "$POINTS" --grid fishnet --cell 250 --band 500 --permutations 99 --seed 1
+same_as_one hotspots_tif tif hotspots "$POINTS" --grid fishnet --cell 250 --band 500 --permutations 99 --seed 1
+# each rank permutes its share of the units (rank 0 says what its share was)
+assert_exit 0 "${MPI[@]}" -np 2 "$SAFEMAP" hotspots "$POINTS" --grid fishnet --cell 250 --band 500 --permutations 99 \
+  --seed 1 -o "$out/hv.csv" -v -v
+assert_stderr_matches "permutations: [0-9]+ of the [0-9]+ units x 99 draws"
 same_as_one hotspots_wards csv hotspots "$POINTS" --wards "$WARDS" --permutations 99 --seed 1
 same_as_one nearrepeat csv nearrepeat "$POINTS" --time-unit month --space-bands 0,100,200,400 --time-bands 0,1,2,3 \
   --permutations 99 --seed 1
