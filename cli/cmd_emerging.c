@@ -34,7 +34,7 @@ static const cli_command EMERGING = {
     "# on 250 m cells in the wards with a 400 m band, by quarter\n"
     "safemap emerging data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg \\\n"
     "    --grid fishnet --cell 250 --band 400 --bin quarter -o emerging_cells.gpkg\n",
-    CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_SEED | CLI_G_STRICT,
+    CLI_G_INPUT | CLI_G_AREAS | CLI_G_OUTPUT | CLI_G_SEED | CLI_G_STRICT | CLI_G_RANKS,
     "the grid's extent (fishnet or hexagons), metres\n(default: the wards' or the points' extent)"};
 
 /* --band M|auto into the options. */

@@ -211,8 +211,9 @@ int cli_start(cli_run *r, const cli_command *cmd, cli_opt *own, unsigned needs, 
   sm_status lst = sm_ctx_check_launch(r->ctx); /* several ranks of mpirun on a build without MPI */
   if (!lst && sm_ctx_ranks(r->ctx) > 1 && !(cmd->groups & CLI_G_RANKS)) {
     if (cli_rank == 0)
-      fprintf(stderr, "safemap %s: error: it runs as one process, not as %d MPI ranks (kde, hotspots, nearrepeat "
-              "and scan share their work over ranks): run it without mpirun or srun\n", cmd->name, sm_ctx_ranks(r->ctx));
+      fprintf(stderr, "safemap %s: error: it runs as one process, not as %d MPI ranks (kde, hotspots, emerging, "
+              "nearrepeat and scan share their work over ranks): run it without mpirun or srun\n", cmd->name,
+              sm_ctx_ranks(r->ctx));
     r->rc = 1;
     return 0;
   }

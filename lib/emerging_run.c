@@ -1,6 +1,7 @@
 /* sm_emerging_run: emerging hot spot analysis from incidents to the command line's two layers (emerging.h).
  * Every decision `safemap emerging` makes lives here: the locations, the time steps and the cube, the weights
  * and band, the time lag and global window, the permutations, the categories and the recipe. */
+#include "internal/mpi.h"
 #include "internal/options.h"
 #include "internal/trend.h"
 #include "internal/recipe.h"
@@ -604,8 +605,19 @@ static void run_free(run *R) {
   sm_units_destroy(R->u);
 }
 
+static sm_status emerging_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                              const sm_emerging_options *opts);
+
 sm_status sm_emerging_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
                           const sm_emerging_options *opts) {
+  /* with MPI ranks: every rank ends as the first that failed */
+  sm_status st = sm__mpi_agree(ctx, emerging_run(ctx, out, points, areas, opts));
+  if (st && out) sm_result_destroy(*out), *out = NULL;
+  return st;
+}
+
+static sm_status emerging_run(sm_ctx *ctx, sm_result **out, const sm_points *points, const sm_areas *areas,
+                              const sm_emerging_options *opts) {
   if (!out) return sm__error(ctx, SM_E_INVALID_ARG, "sm_emerging_run: NULL result");
   *out = NULL;
   if (!points) return sm__error(ctx, SM_E_INVALID_ARG, "sm_emerging_run: NULL points");

@@ -85,8 +85,8 @@ SM_API uint64_t sm_ctx_seed(const sm_ctx *ctx);
  * thread, before making a context: contexts made afterwards are ranks of the run (sm_ctx_rank()). If the program
  * started MPI itself, the library uses it (a copy of MPI_COMM_WORLD). Pair it with sm_mpi_finalize().
  *
- * With more than one rank, sm_points_read(), sm_areas_read(), sm_kde_run(), sm_hotspots_run(),
- * sm_nearrepeat_run(), sm_scan_run() and sm_result_write() are collective: every rank makes the same calls with
+ * With more than one rank, sm_points_read(), sm_areas_read(), sm_kde_run(), sm_hotspots_run(), sm_emerging_run(),
+ * sm_nearrepeat_run(), sm_scan_run(), sm_result_write() and sm_tiles_result() are collective: every rank makes the same calls with
  * the same arguments. They share the work out (bands of the surface, units, replications, each replication's
  * random stream keyed by its index), every rank returns the same result, and only rank 0 writes files, which
  * are byte-identical to a run of one process with the same seed. An error on any rank is returned on every rank

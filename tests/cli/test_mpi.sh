@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # safemap as the ranks of an MPI run (mpirun -np N, shared-memory transport, no network): kde (whole and in
-# bands, more ranks than bands), hotspots --permutations 99 --seed 1, nearrepeat and scan give files
+# bands, more ranks than bands), hotspots --permutations 99 --seed 1, emerging, nearrepeat and scan give files
 # byte-identical to one process; a rank that fails stops every rank with its message and no output; ranks that
 # read different points, and commands that do not share their work, are refused. Skipped (77) on a build without
 # MPI; a build with MPI but no mpirun fails.
@@ -57,6 +57,7 @@ assert_exit 0 "${MPI[@]}" -np 2 "$SAFEMAP" hotspots "$POINTS" --grid fishnet --c
   --seed 1 -o "$out/hv.csv" -v -v
 assert_stderr_matches "permutations: [0-9]+ of the [0-9]+ units x 99 draws"
 same_as_one hotspots_wards csv hotspots "$POINTS" --wards "$WARDS" --permutations 99 --seed 1
+same_as_one emerging csv emerging "$POINTS" --wards "$WARDS" --permutations 99 --seed 1
 same_as_one nearrepeat csv nearrepeat "$POINTS" --time-unit month --space-bands 0,100,200,400 --time-bands 0,1,2,3 \
   --permutations 99 --seed 1
 same_as_one scan csv scan "$POINTS" --wards "$WARDS" --max-window 6 --permutations 99 --seed 1
