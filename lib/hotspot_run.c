@@ -238,7 +238,8 @@ static sm_status cell_budget(hs_run *r) {
   double stats = nc * (5 * 8 + 3 * 4 + (r->o.permutations ? 16 : 0));
   double pass = fmax(nc * 24, r->o.permutations ? nc * (12 + 8.0 * sm__threads(r->ctx)) : 0);
   double layer = r->raster ? 0 : nc * LAYER_BYTES_PER_UNIT;
-  double writer = r->raster ? 2.0 * 12 * fx * (256 + 64) * 8 : 0; /* the raster's rows of blocks and bands of rows */
+  /* the raster's rows of blocks and bands of rows, and GDAL's block cache (held to 256 MiB; at most the bands) */
+  double writer = r->raster ? 2.0 * 12 * fx * (256 + 64) * 8 + fmin(256.0 * 1024 * 1024, 12 * nc * 8) : 0;
   char a[32], b[32], c[32], d[32], what[400];
   snprintf(what, sizeof what, "the hot-spot analysis of %.0f cells (the points %s, the cells and their counts %s, the "
            "statistics %s%s%s)", nc, sm__fmt_bytes(pts, a, sizeof a), sm__fmt_bytes(cells + counts, b, sizeof b),
