@@ -326,11 +326,19 @@ static inline int64_t draw_distinct_sum(sm__rng *s, size_t i, size_t n, size_t m
   return sum;
 }
 
-/* draw_distinct_sum for a few draws of small whole numbers: the same draws (a unit drawn already in this permutation
- * is drawn again), found among the draws themselves rather than in an array of every unit, and the values read from
- * a byte each: on a national grid the array of every unit is far larger than the cache, and each draw missed it. */
+/* The units' whole-number values as narrow as they fit: a byte, two, or four each (one of the three is set). */
+typedef struct narrow_values {
+  const int8_t *x8;
+  const int16_t *x16;
+  const int32_t *x32;
+} narrow_values;
+
+/* draw_distinct_sum for a few draws: the same draws (a unit drawn already in this permutation is drawn again),
+ * found among the draws themselves rather than in an array of every unit, and the values read from the narrowest
+ * array. On a national grid the array of every unit is far larger than the cache and each draw missed it waiting for
+ * the last; here the reads of one permutation do not wait for each other. */
 enum { SMALL_DRAWS = 48 };
-static inline int64_t draw_distinct_sum_small(sm__rng *s, size_t i, size_t n, size_t m, const int8_t *restrict x8,
+static inline int64_t draw_distinct_sum_small(sm__rng *s, size_t i, size_t n, size_t m, const narrow_values *v,
                                               size_t *restrict drawn) {
   int64_t sum = 0;
   for (size_t q = 0; q < m; q++) {
@@ -343,8 +351,13 @@ static inline int64_t draw_distinct_sum_small(sm__rng *s, size_t i, size_t n, si
       for (size_t t = 0; t < q; t++) dup |= drawn[t] == j;
     } while (dup);
     drawn[q] = j;
-    sum += x8[j];
   }
+  if (v->x8)
+    for (size_t q = 0; q < m; q++) sum += v->x8[drawn[q]];
+  else if (v->x16)
+    for (size_t q = 0; q < m; q++) sum += v->x16[drawn[q]];
+  else
+    for (size_t q = 0; q < m; q++) sum += v->x32[drawn[q]];
   return sum;
 }
 
@@ -397,12 +410,12 @@ static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict 
  * The draws are perm_unit's.
  */
 static void perm_unit_int(uint64_t seed, size_t i, size_t n, unsigned nperm, size_t m, int64_t obs, int sa, int two,
-                          int sb, drawn_set *seen, const int8_t *x8, size_t *drawn, unsigned *ge, unsigned *le) {
+                          int sb, drawn_set *seen, const narrow_values *nv, size_t *drawn, unsigned *ge, unsigned *le) {
   sm__rng s = sm__rng_stream_unmixed(seed, SM__RNG_KEY_HOTSPOT_UNIT, i);
   unsigned g = 0, l = 0, gb = 0, lb = 0;
   const int64_t oa = sa * obs, ob = sb * obs;
   for (unsigned r = 0; r < nperm; r++) {
-    int64_t sum = x8 && m <= SMALL_DRAWS ? draw_distinct_sum_small(&s, i, n, m, x8, drawn) : draw_distinct_sum(&s, i, n, m, seen);
+    int64_t sum = m <= SMALL_DRAWS ? draw_distinct_sum_small(&s, i, n, m, nv, drawn) : draw_distinct_sum(&s, i, n, m, seen);
     int64_t va = sa * sum;
     g += va >= oa, l += va <= oa;
     if (two) {
@@ -457,15 +470,14 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     }
     xi[i] = (int32_t)x[i];
   }
-  /* small whole numbers (most counts): a byte each, for draw_distinct_sum_small */
-  int8_t *x8 = xi ? sm__malloc(n * sizeof *x8) : NULL;
-  for (size_t i = 0; x8 && i < n; i++) {
-    if (xi[i] < -128 || xi[i] > 127) {
-      sm__free(x8), x8 = NULL;
-      break;
-    }
-    x8[i] = (int8_t)xi[i];
-  }
+  /* the whole numbers as narrow as they fit, for draw_distinct_sum_small */
+  int32_t lo = 0, hi = 0;
+  for (size_t i = 0; xi && i < n; i++) lo = xi[i] < lo ? xi[i] : lo, hi = xi[i] > hi ? xi[i] : hi;
+  int8_t *x8 = xi && lo >= INT8_MIN && hi <= INT8_MAX ? sm__malloc(n * sizeof *x8) : NULL;
+  int16_t *x16 = xi && !x8 && lo >= INT16_MIN && hi <= INT16_MAX ? sm__malloc(n * sizeof *x16) : NULL;
+  for (size_t i = 0; x8 && i < n; i++) x8[i] = (int8_t)xi[i];
+  for (size_t i = 0; x16 && i < n; i++) x16[i] = (int16_t)xi[i];
+  narrow_values nv = {x8, x16, x8 || x16 ? NULL : xi};
   uint64_t seed = sm_ctx_seed(ctx);
   int nt = sm__threads(ctx);
   size_t chunk = 1024, done = 0, lo = 0, hi = n;
@@ -510,16 +522,16 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
             outs[t][i] = NAN;
             continue;
           }
-          if ((exact[0] || exact[1]) && !filled && (!x8 || rows[t]->m > SMALL_DRAWS)) {
+          if ((exact[0] || exact[1]) && !filled && rows[t]->m > SMALL_DRAWS) {
             for (size_t j = 0; j < n; j++) set.slot[j].x = xi[j];
             filled = 1;
           }
           if (joint && exact[0]) {
-            perm_unit_int(seed, i, n, nperm, rows[0]->m, rows[0]->obs_int, 1, 1, (int)sgn, seen, x8, draw, ge, le);
+            perm_unit_int(seed, i, n, nperm, rows[0]->m, rows[0]->obs_int, 1, 1, (int)sgn, seen, &nv, draw, ge, le);
           } else if (joint) {
             perm_unit(seed, i, n, xc, nperm, rows[0], signs[0], rows[1], signs[1], seen, draw, ge, le);
           } else if (exact[t]) {
-            perm_unit_int(seed, i, n, nperm, rows[t]->m, rows[t]->obs_int, (int)signs[t], 0, 0, seen, x8, draw, ge + t,
+            perm_unit_int(seed, i, n, nperm, rows[t]->m, rows[t]->obs_int, (int)signs[t], 0, 0, seen, &nv, draw, ge + t,
                           le + t);
           } else {
             perm_unit(seed, i, n, xc, nperm, rows[t], signs[t], NULL, 0, seen, draw, ge + t, le + t);
@@ -543,7 +555,7 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     sm__free(set.slot), sm__free(draw), sm__free(wa), sm__free(wb), sm__free(ra), sm__free(rb_), sm__free(ia),
         sm__free(ib);
   }
-  sm__free(xc), sm__free(xi), sm__free(x8);
+  sm__free(xc), sm__free(xi), sm__free(x8), sm__free(x16);
   if (oom && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   double t1 = sm__now();
   st = sm__mpi_agree(ctx, st); /* every rank's units are done, then every rank gets every p-value */

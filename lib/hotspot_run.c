@@ -237,9 +237,14 @@ static sm_status cell_budget(hs_run *r) {
   double fy = ceil((e[3] - e[1]) / cell - 1e-9) + (hex ? 1 : 0), nc = fmax(fx, 1) * fmax(fy, 1);
   double pts = sm__points_bytes(r->p), cells = nc * (4 + 8 + 8 + 8), counts = (double)sm_points_count(r->p) * 4 + nc * 8;
   double stats = nc * (5 * 8 + 3 * 4 + (r->o.permutations ? 16 : 0));
-  double pass = fmax(nc * 24, r->o.permutations ? nc * (12 + 8.0 * sm__threads(r->ctx)) : 0);
+  /* the permutations: the centred values, the whole numbers twice (as they are and narrowed), and each thread's slots
+   * of every unit, touched only by rows of more than 48 draws or weights that are not all equal (a stencil of a band
+   * under 3.5 cells has neither) */
+  int few = !r->knn && !r->idw && !r->o.min_neighbours && !r->wards && !hex && r->band / cell < 3.5;
+  double pass = fmax(nc * 24, r->o.permutations ? nc * (16 + (few ? 0 : 8.0 * sm__threads(r->ctx))) : 0);
   double layer = r->raster ? 0 : nc * LAYER_BYTES_PER_UNIT;
-  double writer = r->raster ? 2.0 * 12 * fx * (256 + 64) * 8 : 0; /* the raster's rows of blocks and bands of rows */
+  /* the raster's rows of blocks and bands of rows, and GDAL's block cache (held to 256 MiB; at most the bands) */
+  double writer = r->raster ? 12 * fx * (256 + 64) * 8 + fmin(256.0 * 1024 * 1024, 12 * nc * 8) : 0;
   char a[32], b[32], c[32], d[32], what[400];
   snprintf(what, sizeof what, "the hot-spot analysis of %.0f cells (the points %s, the cells and their counts %s, the "
            "statistics %s%s%s)", nc, sm__fmt_bytes(pts, a, sizeof a), sm__fmt_bytes(cells + counts, b, sizeof b),

@@ -896,6 +896,9 @@ char *sm_write_style_path(const char *path, const sm_write_options *opts) {
 /* The cells the style of a banded surface is classed on: every k-th cell of the grid (k = 1 up to this many cells,
  * so that a grid that could be held whole gets the same classes as sm_write_raster gives it). */
 #define STYLE_SAMPLE_MAX ((size_t)8 << 20)
+/* GDAL's block cache while a raster of several bands is written (its default, 5% of the machine's memory, is filled
+ * by the overviews reading the bands back, on top of everything the run holds). */
+#define CACHE_BANDS_MAX ((GIntBig)256 << 20)
 /* The files' block height (GeoTIFF 256 x 256 tiles; GeoPackage tiles are 256 too): rows are gathered into whole rows
  * of blocks so that each block is compressed and written once. */
 #define BLOCK_ROWS 256
@@ -913,6 +916,8 @@ struct sm__raster_out {
   size_t w, h;
   double nodata;
   size_t nb;         /* bands: 1, or a band per field (sm__raster_out_open_bands) */
+  GIntBig cache_was; /* several bands: GDAL's block cache before it was held to CACHE_BANDS_MAX, restored at the end;
+                        else -1 */
   char **names;      /* the bands' descriptions (nb of them; NULL for one band) */
   char *qml;         /* the QGIS style given whole (NULL: classed on the sample of band 1) */
   double *blocks;    /* the rows of the current row of blocks (BLOCK_ROWS rows) of every band, band after band,
@@ -966,6 +971,7 @@ static sm_status out_dataset(sm__raster_out *o, const char *file, const sm_raste
 }
 
 static void out_free(sm__raster_out *o) {
+  if (o->cache_was >= 0) GDALSetCacheMax64(o->cache_was);
   if (o->plain) {
     sm__temp_remove(o->plain);
     sm__temp_untrack(o->plain_slot);
@@ -1003,7 +1009,7 @@ sm_status sm__raster_out_open_bands(sm_ctx *ctx, sm__raster_out **out, const cha
   sm__raster_out *o = sm__calloc(1, sizeof *o);
   if (!o) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   o->ctx = ctx, o->f = f, o->o = *opts, o->w = w, o->h = h, o->nodata = sm_raster_nodata(header), o->plain_slot = -1;
-  o->nb = n_bands;
+  o->nb = n_bands, o->cache_was = -1;
   o->o.inputs = NULL, o->o.n_inputs = 0; /* checked above; not kept */
   double cells = (double)w * (double)h;
   o->step = cells <= (double)STYLE_SAMPLE_MAX ? 1 : (size_t)ceil(cells / (double)STYLE_SAMPLE_MAX);
@@ -1030,6 +1036,10 @@ sm_status sm__raster_out_open_bands(sm_ctx *ctx, sm__raster_out **out, const cha
   for (size_t i = 0; i < o->nset; i++)
     if (o->set[i].tmp) o->set[i].slot = sm__temp_track(o->set[i].tmp);
   if (o->plain) o->plain_slot = sm__temp_track(o->plain);
+  if (!st && n_bands > 1 && GDALGetCacheMax64() > CACHE_BANDS_MAX) {
+    o->cache_was = GDALGetCacheMax64();
+    GDALSetCacheMax64(CACHE_BANDS_MAX);
+  }
   if (!st) {
     sm__gdal_begin(ctx);
     st = out_dataset(o, o->plain ? o->plain : o->set[0].tmp, header);

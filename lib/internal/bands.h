@@ -19,7 +19,8 @@ sm_status sm__raster_out_open(sm_ctx *ctx, sm__raster_out **out, const char *pat
                               const sm_write_options *opts);
 /* sm__raster_out_open for a GeoTIFF (or COG) of n_bands bands named `names` (their descriptions; every band has the
  * header's nodata), with the QGIS style `qml` written beside it as it is (NULL: classed on band 1, as one band). A
- * GeoPackage raster holds one band: more are refused. Several bands' overviews are the nearest cell, not the mean. */
+ * GeoPackage raster holds one band: more are refused. Several bands' overviews are the nearest cell, not the mean, and
+ * GDAL's block cache is held to 256 MiB until the file is closed. */
 sm_status sm__raster_out_open_bands(sm_ctx *ctx, sm__raster_out **out, const char *path, const sm_raster *header,
                                     size_t n_bands, const char *const *names, const char *qml,
                                     const sm_write_options *opts);
