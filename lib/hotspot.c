@@ -480,8 +480,8 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
   narrow_values nv = {x8, x16, x8 || x16 ? NULL : xi};
   uint64_t seed = sm_ctx_seed(ctx);
   int nt = sm__threads(ctx);
-  size_t chunk = 1024, done = 0, lo = 0, hi = n;
-  sm__mpi_block(n, sm__rank(ctx), sm__ranks(ctx), &lo, &hi); /* with MPI ranks: this rank's units */
+  size_t chunk = 1024, done = 0, u_lo = 0, u_hi = n;
+  sm__mpi_block(n, sm__rank(ctx), sm__ranks(ctx), &u_lo, &u_hi); /* with MPI ranks: this rank's units */
 
   double t0 = sm__now();
   sm_status st = SM_OK;
@@ -499,8 +499,8 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     double *ra = sm__malloc(kmax * sizeof *ra), *rb_ = sm__malloc(kmax * sizeof *rb_);
     size_t *ia = sm__malloc(kmax * sizeof *ia), *ib = sm__malloc(kmax * sizeof *ib);
     int mine = !set.slot || !draw || !wa || !wb || !ra || !rb_ || !ia || !ib;
-    for (size_t c0 = lo; c0 < hi; c0 += chunk * (size_t)nt) {
-      size_t c1 = c0 + chunk * (size_t)nt < hi ? c0 + chunk * (size_t)nt : hi;
+    for (size_t c0 = u_lo; c0 < u_hi; c0 += chunk * (size_t)nt) {
+      size_t c1 = c0 + chunk * (size_t)nt < u_hi ? c0 + chunk * (size_t)nt : u_hi;
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 64)
 #endif
@@ -548,7 +548,7 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
 #endif
       {
         done = c1;
-        if (!st && !oom) st = sm__progress(ctx, (double)(done - lo) / (double)(hi - lo), "permutations");
+        if (!st && !oom) st = sm__progress(ctx, (double)(done - u_lo) / (double)(u_hi - u_lo), "permutations");
       }
     }
     oom |= mine;
@@ -564,7 +564,7 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
   if (!st && pm) st = sm__mpi_share(ctx, pm, n, sizeof *pm);
   if (!st)
     sm__log(ctx, SM_LOG_DEBUG, "permutations: %zu of the %zu units x %u draws of their neighbours (%s) in %.3f s on %d "
-            "threads; waited %.3f s for the other ranks, shared the p-values in %.3f s", hi - lo, n, nperm,
+            "threads; waited %.3f s for the other ranks, shared the p-values in %.3f s", u_hi - u_lo, n, nperm,
             wg && wm ? "Gi* and local Moran" : wg ? "Gi*" : "local Moran", t1 - t0, nt, t2 - t1, sm__now() - t2);
   return st;
 }
