@@ -37,7 +37,7 @@ sm_status sm_mpi_init(int *argc, char ***argv) {
   int inited = 0;
   MPI_Initialized(&inited);
   if (!inited) {
-    if (launch_ranks(NULL, NULL) < 1) return SM_OK; /* not started by a launcher: one process, MPI never started */
+    if (launch_ranks(NULL, NULL) <= 1) return SM_OK; /* one process (no launcher, or one rank): MPI never started */
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) return SM_E_DEPENDENCY;
     g_we_started = 1;
