@@ -3,6 +3,7 @@
 #include "internal/sm_internal.h"
 #include "safemap/style.h"
 #include "style_ramps.h"
+#include "internal/radix.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -205,25 +206,26 @@ static size_t ranks_needed(size_t n, sm_style_classes m, size_t k, size_t *r) {
   return c;
 }
 
-/* Upper bounds of the classes of values v[0..n) (all above lo), sorted at least at the ranks ranks_needed
- * names: at most k, increasing, the last = max. */
-static sm_status breaks_of(sm_ctx *ctx, const double *v, size_t n, double lo, sm_style_classes m, size_t k,
-                           double *b, size_t *nb) {
+/* Upper bounds of the classes of n values (all above lo) from rv, their values at the ranks ranks_needed names,
+ * in its order (nr of them: the last is the maximum): at most k, increasing, the last = max. */
+static sm_status breaks_of(sm_ctx *ctx, const double *rv, size_t nr, size_t n, double lo, sm_style_classes m,
+                           size_t k, double *b, size_t *nb) {
   size_t c = 0;
+  double max = rv[nr - 1];
   if (m == SM_CLASSES_EQUAL) {
-    for (size_t j = 1; j <= k; j++) b[c++] = j == k ? v[n - 1] : lo + (v[n - 1] - lo) * (double)j / (double)k;
+    for (size_t j = 1; j <= k; j++) b[c++] = j == k ? max : lo + (max - lo) * (double)j / (double)k;
   } else if (m == SM_CLASSES_JENKS) {
     /* at most 5,000 values: evenly spaced order statistics, the maximum included */
     size_t ns = n < 5000 ? n : 5000;
     double *s = sm__malloc(ns * sizeof *s);
     if (!s) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-    for (size_t i = 0; i < ns; i++) s[i] = v[ns > 1 ? (size_t)((double)i * (double)(n - 1) / (double)(ns - 1)) : 0];
+    memcpy(s, rv, ns * sizeof *s);
     int got = jenks(s, ns, k, b);
     sm__free(s);
     if (!got) return sm__error(ctx, SM_E_NOMEM, "out of memory");
     c = (size_t)got;
   } else {
-    for (size_t j = 1; j <= k; j++) b[c++] = v[(size_t)ceil((double)j * (double)n / (double)k) - 1];
+    for (size_t j = 1; j <= k; j++) b[c++] = rv[j - 1];
   }
   /* ties: drop repeated bounds */
   size_t w = 0;
@@ -245,6 +247,66 @@ static sm_status ramp_classes(sm_ctx *ctx, sm_style *s, int r, const double *b, 
     if (!add_class(s, a, b[j], NULL, lab, c)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
   return SM_OK;
+}
+
+/* The values of ranks rk[0..nr) (increasing) among the n cells of v[0..nc) that are finite, not nd and above thr,
+ * into rv. The cells are counted by the top 16 bits of their order-keeping keys (sign, exponent and 4 bits of the
+ * fraction: sixteenths of an octave); only the buckets that hold a wanted rank are copied out and put in order, so
+ * a surface of millions of cells is read twice and hardly copied. Where the wanted buckets hold most of the cells
+ * (Jenks' 5,000 ranks, or values in few octaves) every value is copied and the ranks selected among them. */
+static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double nd, double thr, size_t n,
+                                 const size_t *rk, size_t nr, double *rv) {
+  enum { NB = 1 << 16 };
+  size_t *cnt = sm__calloc(NB, sizeof *cnt), *at = sm__malloc(NB * sizeof *at);
+  unsigned char *want = sm__calloc(NB, 1);
+  double *buf = NULL;
+  size_t *loc = sm__malloc(nr * sizeof *loc);
+  sm_status st = cnt && at && want && loc ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (st) goto done;
+  for (size_t i = 0; i < nc; i++)
+    if (isfinite(v[i]) && v[i] != nd && v[i] > thr) cnt[sm__radix_key(v[i]) >> 48]++;
+  size_t m = 0, first = 0, j = 0;
+  for (size_t bk = 0; bk < NB && j < nr; first += cnt[bk++])
+    for (; j < nr && rk[j] < first + cnt[bk]; j++)
+      if (!want[bk]) want[bk] = 1, m += cnt[bk];
+  int all = m > n / 2;
+  if (!(buf = sm__malloc((all ? n : m) * sizeof *buf))) {
+    st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    goto done;
+  }
+  if (all) {
+    size_t k = 0;
+    for (size_t i = 0; i < nc; i++)
+      if (isfinite(v[i]) && v[i] != nd && v[i] > thr) buf[k++] = v[i];
+    select_ranks(buf, 0, n, rk, nr, 2 * (int)log2((double)n + 1) + 8);
+    for (j = 0; j < nr; j++) rv[j] = buf[rk[j]];
+    goto done;
+  }
+  /* the wanted buckets, in order, one after the other in buf */
+  size_t o = 0;
+  for (size_t bk = 0; bk < NB; bk++) at[bk] = want[bk] ? (o += cnt[bk]) - cnt[bk] : 0;
+  for (size_t i = 0; i < nc; i++)
+    if (isfinite(v[i]) && v[i] != nd && v[i] > thr) {
+      size_t bk = sm__radix_key(v[i]) >> 48;
+      if (want[bk]) buf[at[bk]++] = v[i];
+    }
+  /* each rank's place in its bucket's stretch of buf; the stretches put in order at those places */
+  first = 0, o = 0, j = 0;
+  for (size_t bk = 0; bk < NB && j < nr; first += cnt[bk++]) {
+    if (!want[bk]) continue;
+    size_t j0 = j;
+    for (; j < nr && rk[j] < first + cnt[bk]; j++) loc[j - j0] = o + (rk[j] - first);
+    select_ranks(buf, o, o + cnt[bk], loc, j - j0, 2 * (int)log2((double)cnt[bk] + 1) + 8);
+    for (size_t q = j0; q < j; q++) rv[q] = buf[loc[q - j0]];
+    o += cnt[bk];
+  }
+done:
+  sm__free(cnt);
+  sm__free(at);
+  sm__free(want);
+  sm__free(buf);
+  sm__free(loc);
+  return st;
 }
 
 sm_status sm_style_for_raster(sm_ctx *ctx, const sm_raster *raster, const sm_style_options *opts, sm_style **out) {
@@ -282,22 +344,14 @@ sm_status sm_style_for_raster(sm_ctx *ctx, const sm_raster *raster, const sm_sty
   if (isnan(thr)) thr = mn >= 0 ? 0 : mn;
   if (o->method == SM_CLASSES_FIXED && !(o->breaks[0] > thr))
     return sm__error(ctx, SM_E_INVALID_ARG, "the first fixed break %g is not above the threshold %g", o->breaks[0], thr);
-  double *vals = sm__malloc((nc ? nc : 1) * sizeof *vals);
-  if (!vals) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   for (size_t i = 0; i < nc; i++)
-    if (isfinite(v[i]) && v[i] != nd && v[i] > thr) vals[n++] = v[i];
-  if (!n) {
-    sm__free(vals);
-    return sm__error(ctx, SM_E_INPUT, "the surface has no value above %g: nothing to draw", thr);
-  }
+    if (isfinite(v[i]) && v[i] != nd && v[i] > thr) n++;
+  if (!n) return sm__error(ctx, SM_E_INPUT, "the surface has no value above %g: nothing to draw", thr);
   const char *title = sm_raster_metadata_get(raster, "description");
   if (!title || !*title) title = sm_raster_metadata_get(raster, "name");
   sm_style *s = style_new(SM_STYLE_RAMP, SM_GEOM_NONE, NULL, title && *title ? title : "surface",
                           sm_raster_metadata_get(raster, "units"));
-  if (!s) {
-    sm__free(vals);
-    return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  }
+  if (!s) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   s->threshold = thr;
   double b[12];
   size_t nb = 0;
@@ -306,18 +360,19 @@ sm_status sm_style_for_raster(sm_ctx *ctx, const sm_raster *raster, const sm_sty
     memcpy(b, o->breaks, o->n_breaks * sizeof *b);
     nb = o->n_breaks;
   } else {
-    /* only the ranks the classes need are put in place: a sort of every cell took as long as writing the
-     * GeoTIFF (0.9 s for 14 million cells) */
+    /* only the values at the ranks the classes need: a sort of every cell took as long as writing the GeoTIFF
+     * (0.9 s for 14 million cells) */
     size_t *rk = sm__malloc(5001 * sizeof *rk);
-    if (!rk) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    double *rv = sm__malloc(5001 * sizeof *rv);
+    if (!rk || !rv) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
     if (!st) {
       size_t nr = ranks_needed(n, o->method, (size_t)o->n_classes, rk);
-      select_ranks(vals, 0, n, rk, nr, 2 * (int)log2((double)n + 1) + 8);
-      st = breaks_of(ctx, vals, n, thr, o->method, (size_t)o->n_classes, b, &nb);
+      if ((st = values_at_ranks(ctx, v, nc, nd, thr, n, rk, nr, rv)) == SM_OK)
+        st = breaks_of(ctx, rv, nr, n, thr, o->method, (size_t)o->n_classes, b, &nb);
     }
     sm__free(rk);
+    sm__free(rv);
   }
-  sm__free(vals);
   if (!st) st = ramp_classes(ctx, s, r, b, nb, thr, o->opacity);
   if (st) {
     sm_style_destroy(s);
@@ -407,7 +462,16 @@ static sm_status field_classes(sm_ctx *ctx, sm_style *s, const sm_layer *l, long
     }
     qsort(v, c, sizeof *v, cmp_d);
     lo = v[0];
-    sm_status st = breaks_of(ctx, v, c, lo, m, k, b, &nb);
+    size_t *rk = sm__malloc(5001 * sizeof *rk);
+    double *rv = sm__malloc(5001 * sizeof *rv);
+    sm_status st = rk && rv ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
+    if (!st) {
+      size_t nr = ranks_needed(c, m, k, rk);
+      for (size_t i = 0; i < nr; i++) rv[i] = v[rk[i]];
+      st = breaks_of(ctx, rv, nr, c, lo, m, k, b, &nb);
+    }
+    sm__free(rk);
+    sm__free(rv);
     sm__free(v);
     if (st) return st;
   }

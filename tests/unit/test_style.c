@@ -144,6 +144,56 @@ static void large_surface_ranks(void **state) {
   free(v), free(sorted);
 }
 
+/* A surface like a kernel density: values over 40 octaves (1e-12 to 1e4), zeros, NaN, repeated values, and
+ * negative values below a threshold: the quantile and equal-interval breaks are those of the values sorted, for
+ * 2 to 12 classes (the few buckets of cells that hold a wanted rank are the only ones put in order). */
+static void wide_surface_ranks(void **state) {
+  (void)state;
+  size_t n = 300007;
+  double *v = malloc(n * sizeof *v), *sorted = malloc(n * sizeof *v);
+  assert_non_null(v);
+  assert_non_null(sorted);
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (size_t i = 0; i < n; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double u = (double)(x >> 11) / 9007199254740992.0;
+    v[i] = i % 11 == 0 ? 0 : i % 97 == 0 ? NAN : i % 5 == 0 ? 3.5 : i % 13 == 0 ? -2.0 : exp(-27.6 + 36.8 * u);
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (v[i] > 0) sorted[k++] = v[i];
+  qsort(sorted, k, sizeof *sorted, cmp_double);
+  sm_raster *r = surface(v, n);
+  for (int classes = 2; classes <= 12; classes++) {
+    sm_style_options o = SM_STYLE_OPTIONS_INIT;
+    o.n_classes = classes;
+    o.threshold = 0;
+    sm_style *s = NULL;
+    assert_ok(ctx, sm_style_for_raster(ctx, r, &o, &s));
+    size_t nc = sm_style_class_count(s), w = 0;
+    double want[12];
+    for (int j = 1; j <= classes; j++) {
+      double b = sorted[(size_t)ceil((double)j * (double)k / (double)classes) - 1];
+      if (!w || b > want[w - 1]) want[w++] = b;
+    }
+    assert_int_equal(nc, w);
+    for (size_t i = 0; i < nc; i++) {
+      sm_style_class c;
+      assert_ok(ctx, sm_style_class_get(s, i, &c));
+      assert_true(c.upper == want[i]);
+    }
+    sm_style_destroy(s);
+    o.method = SM_CLASSES_EQUAL;
+    assert_ok(ctx, sm_style_for_raster(ctx, r, &o, &s));
+    sm_style_class c;
+    assert_ok(ctx, sm_style_class_get(s, sm_style_class_count(s) - 1, &c));
+    assert_true(c.upper == sorted[k - 1]);
+    sm_style_destroy(s);
+  }
+  sm_raster_destroy(r);
+  free(v), free(sorted);
+}
+
 /* Colours at the edges: (lower, upper] per class, transparent at or below the threshold and for NaN. */
 static void colours_at_edges(void **state) {
   (void)state;
@@ -449,7 +499,7 @@ static void qml_and_json_parse(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(quantile_breaks),       cmocka_unit_test(equal_breaks),    cmocka_unit_test(jenks_breaks),
+      cmocka_unit_test(quantile_breaks), cmocka_unit_test(wide_surface_ranks),       cmocka_unit_test(equal_breaks),    cmocka_unit_test(jenks_breaks),
       cmocka_unit_test(fixed_breaks),          cmocka_unit_test(colours_at_edges), cmocka_unit_test(threshold_transparent),
       cmocka_unit_test(layer_categories),      cmocka_unit_test(layer_classes),   cmocka_unit_test(bad_options),
       cmocka_unit_test(golden_classint),       cmocka_unit_test(qml_and_json_parse), cmocka_unit_test(large_surface_ranks),
