@@ -2,16 +2,22 @@
 #include "internal/sm_internal.h"
 #include "internal/bands.h"
 #include "internal/mpi.h"
+#include "internal/radix.h"
+#include "internal/simd.h"
 #include "internal/limits.h"
 #include "internal/recipe.h"
 
 #include <float.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef SM_HAVE_OPENMP
 #include <omp.h>
+#endif
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF /* the same bits on every code path (eval_strip_for) */
 #endif
 
 sm_status sm_kde_options_init(sm_kde_options *opts, int version) {
@@ -278,13 +284,6 @@ static sm_status bw_ppl(sm_ctx *ctx, const pt *p, size_t np, const double win[4]
   return SM_OK;
 }
 
-static int cmp_pt_yx(const void *a, const void *b) {
-  const pt *p = a, *q = b;
-  if (p->y != q->y) return p->y < q->y ? -1 : 1;
-  if (p->x != q->x) return p->x < q->x ? -1 : 1;
-  return 0;
-}
-
 /* ---- evaluation ------------------------------------------------------------------ */
 typedef struct {
   sm_kernel kernel;
@@ -298,11 +297,9 @@ typedef struct {
 /* Adds the points' shapes (without the kernel constant) to rows [r0, r1); v holds rows from v_row0 on (the whole
  * grid: 0; a band: its first row). Row and column indices stay those of the whole grid, so the arithmetic of a cell
  * does not depend on the band it is computed in. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t r1, double *v, size_t v_row0,
-                       const double *pr) {
+#define EVAL_STRIP_PARAMS \
+  const evalp *e, const pt *p, size_t np, size_t r0, size_t r1, double *v, size_t v_row0, const double *pr
+static inline __attribute__((always_inline)) void eval_strip_body(EVAL_STRIP_PARAMS) {
   double ytop = e->y_max - (double)r0 * e->cell, ybot = e->y_max - (double)r1 * e->cell;
   /* points are sorted by y: those within R of the strip */
   size_t lo = 0, hi = np;
@@ -375,6 +372,34 @@ static void eval_strip(const evalp *e, const pt *p, size_t np, size_t r0, size_t
       }
     }
   }
+}
+
+/* The loop above compiled for each code path (sm__simd_choose): the same operations in the same order, without
+ * fused multiply-adds (-std=c11 keeps GCC from contracting; clang is told below), so every path gives the same
+ * bits; they differ only in how many cells one instruction takes. */
+static void eval_strip_base(EVAL_STRIP_PARAMS) { eval_strip_body(e, p, np, r0, r1, v, v_row0, pr); }
+#if defined(__GNUC__) && defined(__x86_64__)
+#define SM_KDE_X86 1
+__attribute__((target("avx2"))) static void eval_strip_avx2(EVAL_STRIP_PARAMS) {
+  eval_strip_body(e, p, np, r0, r1, v, v_row0, pr);
+}
+#ifdef __clang__
+__attribute__((target("avx512f,avx512vl")))
+#else
+__attribute__((target("avx512f,avx512vl,prefer-vector-width=512")))
+#endif
+static void eval_strip_avx512(EVAL_STRIP_PARAMS) {
+  eval_strip_body(e, p, np, r0, r1, v, v_row0, pr);
+}
+#endif
+typedef void (*eval_strip_fn)(EVAL_STRIP_PARAMS);
+static eval_strip_fn eval_strip_for(sm_simd s) {
+#ifdef SM_KDE_X86
+  if (s == SM_SIMD_AVX512) return eval_strip_avx512;
+  if (s == SM_SIMD_AVX2) return eval_strip_avx2;
+#endif
+  (void)s;
+  return eval_strip_base;
 }
 
 /* Shape of the kernel (no constant) at squared distance d2 within reach. */
@@ -687,6 +712,7 @@ struct sm__kde_plan {
   sm_kde_options own; /* a copy of the options for a plan (opts points here) */
   size_t masked, n_inf, n_finite; /* over the cells computed so far */
   size_t rows_done;
+  sm_simd simd; /* the kernel loop's code path */
 };
 typedef struct sm__kde_plan kde_job;
 
@@ -731,6 +757,56 @@ static sm_status kde_check_options(kde_job *k) {
   return SM_OK;
 }
 
+/* The points of weight > 0 with identical coordinates (-0 and +0 alike) merged into p, in the order of their first
+ * point, each location's weight the sum of its points' weights added in the points' order: the locations and bits a
+ * stable sort followed by a merge of neighbours gives, found through a hash table of the locations (a few hundred
+ * thousand for police.uk's millions of points), which stays in cache where a sort of every point would not. Returns
+ * the number of locations, or SIZE_MAX when out of memory. */
+static size_t merge_equal(const double *X, const double *Y, const double *W, size_t n, pt *p) {
+  size_t m = 0;
+  if (n >= UINT32_MAX) { /* slots hold 32-bit indices: no table, every point its own location until sorted */
+    for (size_t i = 0; i < n; i++)
+      if (W[i] > 0) p[m++] = (pt){X[i], Y[i], W[i]};
+    return m;
+  }
+  size_t cap = (size_t)1 << 16;
+  uint32_t *slot = sm__calloc(cap, sizeof *slot);
+  if (!slot) return SIZE_MAX;
+#define SM_XY_HASH(x, y) \
+  ((sm__radix_key(x) * UINT64_C(0x9E3779B97F4A7C15) ^ sm__radix_key(y) * UINT64_C(0xC2B2AE3D27D4EB4F)) >> 20)
+  for (size_t i = 0; i < n; i++) {
+    if (!(W[i] > 0)) continue;
+    const double x = X[i], y = Y[i];
+    size_t h = (size_t)SM_XY_HASH(x, y) & (cap - 1);
+    uint32_t s;
+    for (; (s = slot[h]) != 0; h = (h + 1) & (cap - 1))
+      if (p[s - 1].x == x && p[s - 1].y == y) break;
+    if (s) {
+      p[s - 1].w += W[i];
+      continue;
+    }
+    p[m++] = (pt){x, y, W[i]};
+    slot[h] = (uint32_t)m;
+    if (2 * m > cap) { /* half full: twice the slots, the locations placed again */
+      uint32_t *t = sm__calloc(2 * cap, sizeof *t);
+      if (!t) {
+        sm__free(slot);
+        return SIZE_MAX;
+      }
+      sm__free(slot);
+      slot = t, cap *= 2;
+      for (size_t j = 0; j < m; j++) {
+        size_t g = (size_t)SM_XY_HASH(p[j].x, p[j].y) & (cap - 1);
+        while (slot[g]) g = (g + 1) & (cap - 1);
+        slot[g] = (uint32_t)(j + 1);
+      }
+    }
+  }
+#undef SM_XY_HASH
+  sm__free(slot);
+  return m;
+}
+
 /* Locations: points of weight > 0 sorted by (y, x) for the strips, identical
  * coordinates merged (weights added); their total weight. */
 static sm_status kde_merge_locations(kde_job *k) {
@@ -740,29 +816,34 @@ static sm_status kde_merge_locations(kde_job *k) {
   k->n = n, k->X = X, k->Y = Y, k->W = W;
   char what[128];
   snprintf(what, sizeof what, "merging the coordinates of %zu points, with the points themselves,", n);
-  sm_status mst = sm__memory_check(k->ctx, sm__points_bytes(k->points) + (double)n * sizeof(pt), what,
+  sm_status mst = sm__memory_check(k->ctx, sm__points_bytes(k->points) + (double)n * (2.0 * sizeof(pt) + 8.0), what,
                                    "read fewer points (--from/--to, --type, --extent)");
   if (mst) return mst;
+  double t0 = sm__now();
   pt *p = sm__malloc(n * sizeof *p);
   if (!p) return sm__error(k->ctx, SM_E_NOMEM, "out of memory");
   k->p = p;
-  size_t np = 0;
-  double total_w = 0;
-  for (size_t i = 0; i < n; i++)
-    if (W[i] > 0) p[np++] = (pt){X[i], Y[i], W[i]};
-  qsort(p, np, sizeof *p, cmp_pt_yx);
-  size_t m = 0;
+  size_t np = merge_equal(X, Y, W, n, p);
+  if (np == SIZE_MAX) return sm__error(k->ctx, SM_E_NOMEM, "out of memory");
+  if (np && np < n) { /* police.uk's millions of points are a few hundred thousand locations: give the rest back */
+    pt *q = sm__realloc(p, np * sizeof *p);
+    if (q) k->p = p = q;
+  }
+  /* by (y, x) for the strips */
+  pt *tmp = sm__malloc((np ? np : 1) * sizeof *tmp);
+  if (!tmp) return sm__error(k->ctx, SM_E_NOMEM, "out of memory");
+  sm__radix_sort2(p, tmp, np, sizeof *p, (long)offsetof(pt, y), (long)offsetof(pt, x), sm__threads(k->ctx));
+  sm__free(tmp);
+  size_t m = 0; /* (more than 4G points: merged here, among neighbours) */
   for (size_t i = 0; i < np; i++) {
     if (m && p[m - 1].x == p[i].x && p[m - 1].y == p[i].y) p[m - 1].w += p[i].w;
     else p[m++] = p[i];
   }
   np = m;
-  if (np && np < n) { /* police.uk's millions of points are a few hundred thousand locations: give the rest back */
-    pt *q = sm__realloc(p, np * sizeof *p);
-    if (q) k->p = p = q;
-  }
+  double total_w = 0;
   for (size_t i = 0; i < np; i++) total_w += p[i].w;
   k->np = np, k->total_w = total_w;
+  sm__log(k->ctx, SM_LOG_DEBUG, "%zu points merged into %zu locations in %.3f s", n, np, sm__now() - t0);
   if (np == 0) return sm__error(k->ctx, SM_E_INPUT, "every point has weight 0");
   if (!isfinite(total_w)) {
     double wmax = 0;
@@ -1047,6 +1128,7 @@ static sm_status kde_kernel_sums(kde_job *k, size_t r0, size_t r1, double *v) {
   size_t np = k->np;
   sm_status st = SM_OK;
   int nt = k->nt = sm__threads(ctx);
+  const eval_strip_fn ev = eval_strip_for(k->simd);
   size_t rows_per = 16, nstrips = (r1 - r0 + rows_per - 1) / rows_per;
   size_t per_round = (size_t)nt * 8;
   double t0 = sm__now();
@@ -1057,14 +1139,14 @@ static sm_status kde_kernel_sums(kde_job *k, size_t r0, size_t r1, double *v) {
 #endif
     for (size_t s = s0; s < s1; s++) {
       size_t a = r0 + s * rows_per, b = a + rows_per < r1 ? a + rows_per : r1;
-      eval_strip(ep, p, np, a, b, v, r0, pr);
+      ev(ep, p, np, a, b, v, r0, pr);
     }
     size_t done = k->rows_done + (s1 * rows_per < r1 - r0 ? s1 * rows_per : r1 - r0);
     st = sm__progress(ctx, (double)done / (double)ep->h, "kernel density");
   }
   k->rows_done += r1 - r0;
-  sm__log(ctx, SM_LOG_DEBUG, "kernel sums on %zu x %zu cells (rows %zu to %zu) from %zu locations in %.3f s", ep->w,
-          r1 - r0, r0, r1 - 1, np, sm__now() - t0);
+  sm__log(ctx, SM_LOG_DEBUG, "kernel sums on %zu x %zu cells (rows %zu to %zu) from %zu locations in %.3f s (%s)",
+          ep->w, r1 - r0, r0, r1 - 1, np, sm__now() - t0, sm__simd_name(k->simd));
   return st;
 }
 
@@ -1264,6 +1346,7 @@ static sm_status kde_rows_shared(kde_job *k, double *v) {
 /* Every stage before the kernel sums (the grid's size known, no cell allocated). */
 static sm_status kde_prepare(kde_job *k) {
   sm_status st = kde_check_options(k);
+  if (!st) st = sm__simd_choose(k->ctx, &k->simd);
   if (!st) st = kde_merge_locations(k);
   if (!st) st = kde_bandwidth(k);
   if (!st) st = kde_pilot_exact(k);

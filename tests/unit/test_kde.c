@@ -3,6 +3,9 @@
 
 #include <math.h>
 #include <ogr_api.h>
+#include <stdlib.h>
+
+#include "internal/simd.h"
 
 TU_CTX_FIXTURE
 
@@ -577,6 +580,64 @@ static void sparr_adaptive_golden(void **state) {
   sm_points_destroy(p);
 }
 
+/* Every code path of the kernel loop (base, AVX2, AVX-512: SAFEMAP_SIMD) gives the same bits, for every kernel,
+ * fixed and adaptive bandwidths, on 1 and 2 threads; the paths this CPU cannot run are refused, as are names that
+ * are not paths. */
+static void code_paths_same_bits(void **state) {
+  (void)state;
+  enum { N = 3000 };
+  static double x[N], y[N], w[N];
+  for (int i = 0; i < N; i++) {
+    x[i] = 529000 + urand() * 2000; /* anywhere, not on a lattice: rows start and end at any cell */
+    y[i] = 183000 + urand() * 1500;
+    w[i] = 0.25 + urand();
+  }
+  sm_points *p = pts(N, x, y, w);
+  const char *paths[] = {"base", "avx2", "avx512"};
+  for (int k = 0; k < SM_KERNEL_END_; k++)
+    for (int adaptive = 0; adaptive < 2; adaptive++) {
+      sm_kde_options o = SM_KDE_OPTIONS_INIT;
+      o.kernel = (sm_kernel)k;
+      o.bandwidth_m = 97;
+      o.cell_m = 7;
+      o.adaptive = adaptive;
+      sm_raster *ref = NULL;
+      setenv("SAFEMAP_SIMD", "base", 1);
+      assert_ok(ctx, sm_kde(ctx, &ref, p, &o, NULL));
+      size_t n = sm_raster_width(ref) * sm_raster_height(ref);
+      for (int q = 1; q < 3; q++) {
+        setenv("SAFEMAP_SIMD", paths[q], 1);
+        for (int t = 1; t <= 2; t++) {
+          sm_raster *r = NULL;
+          sm_ctx_set_threads(ctx, t);
+          sm_status st = sm_kde(ctx, &r, p, &o, NULL);
+          if (!sm__simd_runs((sm_simd)q)) {
+            assert_int_equal(st, SM_E_UNSUPPORTED);
+            assert_non_null(strstr(sm_ctx_last_error(ctx), paths[q]));
+            continue;
+          }
+          assert_ok(ctx, st);
+          if (memcmp(sm_raster_values(ref), sm_raster_values(r), n * sizeof(double)))
+            fail_msg("%s differs from base: kernel %d adaptive %d threads %d", paths[q], k, adaptive, t);
+          sm_raster_destroy(r);
+        }
+      }
+      sm_ctx_set_threads(ctx, 0);
+      sm_raster_destroy(ref);
+    }
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.bandwidth_m = 97;
+  sm_raster *r = NULL;
+  setenv("SAFEMAP_SIMD", "sse9", 1);
+  assert_int_equal(sm_kde(ctx, &r, p, &o, NULL), SM_E_INVALID_ARG);
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "SAFEMAP_SIMD='sse9' is not a code path"));
+  setenv("SAFEMAP_SIMD", "", 1); /* empty: as unset, the widest the CPU runs */
+  assert_ok(ctx, sm_kde(ctx, &r, p, &o, NULL));
+  sm_raster_destroy(r);
+  unsetenv("SAFEMAP_SIMD");
+  sm_points_destroy(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(silverman_vector),      cmocka_unit_test(arcgis_closed_form),
@@ -585,6 +646,7 @@ int main(void) {
       cmocka_unit_test(spatstat_golden),       cmocka_unit_test(study_area_mask),
       cmocka_unit_test(hotspot_areas),         cmocka_unit_test(dual_surfaces),
       cmocka_unit_test(adaptive_basics),       cmocka_unit_test(sparr_adaptive_golden),
+      cmocka_unit_test(code_paths_same_bits),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
