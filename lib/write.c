@@ -638,8 +638,10 @@ static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, cons
   GDALDriverH drv = GDALGetDriverByName(o->cog ? "COG" : "GTiff");
   if (!drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no %s driver", o->cog ? "COG" : "GTiff");
   GDALDatasetH ds = NULL;
+  double t0 = sm__now(), t1 = t0, t2 = t0;
   sm_status st = mem_dataset(ctx, out, r, o->float64 ? GDT_Float64 : GDT_Float32, &ds);
   if (st) return st;
+  t1 = t2 = sm__now();
   if (!st) st = sm__progress(ctx, 0.3, "writing raster");
   char threads[32];
   snprintf(threads, sizeof threads, "NUM_THREADS=%d", sm__threads(ctx)); /* compression on every core */
@@ -651,6 +653,7 @@ static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, cons
     for (size_t f = 2; nl < 16 && (w / f >= 256 || h / f >= 256); f *= 2) levels[nl++] = (int)f;
     if (nl && GDALBuildOverviews(ds, "AVERAGE", nl, levels, 0, NULL, NULL, NULL) != CE_None)
       st = sm__error(ctx, SM_E_DEPENDENCY, "'%s': cannot build overviews: %s", out, sm__dep_msg(ctx));
+    t2 = sm__now();
   }
   if (!st) {
     GDALDatasetH t = GDALCreateCopy(drv, tmp, ds, FALSE, o->cog ? copts_cog : copts_tif, NULL, NULL);
@@ -662,6 +665,9 @@ static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, cons
     }
   }
   GDALClose(ds);
+  if (!st)
+    sm__log(ctx, SM_LOG_DEBUG, "%s: %zu x %zu cells held for GDAL in %.3f s, overviews %.3f s, compressed and written in "
+            "%.3f s", out, w, h, t1 - t0, t2 - t1, sm__now() - t2);
   return st;
 }
 
