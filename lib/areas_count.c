@@ -451,8 +451,30 @@ static double seg_d2(double px, double py, double ax, double ay, double bx, doub
   return ex * ex + ey * ey;
 }
 
-/* Squared distance from (x, y) to the rings of a (Multi)Polygon WKB; -1 on a WKB it cannot read. */
-static double wkb_d2(wkb_rd *r, double x, double y) {
+/* The rings of the areas as segments, each area's a run of them with its bounding box. */
+typedef struct {
+  double *ax, *ay, *bx, *by;
+  size_t n, cap;
+} segs;
+
+static int segs_add(segs *s, double ax, double ay, double bx, double by) {
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 4096;
+    double *p[4] = {s->ax, s->ay, s->bx, s->by};
+    for (int k = 0; k < 4; k++) {
+      double *q = sm__realloc(p[k], cap * sizeof *q);
+      if (!q) return -1;
+      p[k] = q;
+    }
+    s->ax = p[0], s->ay = p[1], s->bx = p[2], s->by = p[3], s->cap = cap;
+  }
+  s->ax[s->n] = ax, s->ay[s->n] = ay, s->bx[s->n] = bx, s->by[s->n] = by;
+  s->n++;
+  return 0;
+}
+
+/* Appends the ring segments of a (Multi)Polygon WKB to s; -1 on a WKB it cannot read, -2 out of memory. */
+static int wkb_segs(wkb_rd *r, segs *s) {
   if (r->p >= r->end) return -1;
   int le = *r->p++ == 1;
   uint32_t type, n;
@@ -460,14 +482,12 @@ static double wkb_d2(wkb_rd *r, double x, double y) {
   int dims = 2 + ((type & 0x80000000u) != 0) + ((type & 0x40000000u) != 0);
   type &= 0x0fffffffu;
   if (type >= 1000) dims = 2 + (type / 1000 == 1 || type / 1000 == 2) + 2 * (type / 1000 == 3), type %= 1000;
-  double best = INFINITY;
   if (type == 6) { /* multipolygon: n polygons */
     for (uint32_t k = 0; k < n; k++) {
-      double d = wkb_d2(r, x, y);
-      if (d < 0) return -1;
-      if (d < best) best = d;
+      int e = wkb_segs(r, s);
+      if (e) return e;
     }
-    return best;
+    return 0;
   }
   if (type != 3) return -1;
   for (uint32_t ring = 0; ring < n; ring++) {
@@ -479,14 +499,18 @@ static double wkb_d2(wkb_rd *r, double x, double y) {
       if (rd_f64(r, le, &qx) || rd_f64(r, le, &qy)) return -1;
       for (int d = 2; d < dims; d++)
         if (rd_f64(r, le, &skip)) return -1;
-      if (i) {
-        double d = seg_d2(x, y, px, py, qx, qy);
-        if (d < best) best = d;
-      }
+      if (i && segs_add(s, px, py, qx, qy)) return -2;
       px = qx, py = qy;
     }
   }
-  return best;
+  return 0;
+}
+
+/* Squared distance from (px, py) to an area's box: at most that to any of its segments. */
+static inline double box_d2(const double *b, double px, double py) {
+  double ex = b[0] - px > px - b[2] ? b[0] - px : px - b[2], ey = b[1] - py > py - b[3] ? b[1] - py : py - b[3];
+  ex = ex > 0 ? ex : 0, ey = ey > 0 ? ey : 0;
+  return ex * ex + ey * ey;
 }
 
 static int cmp_pair(const void *a, const void *b) {
@@ -525,23 +549,81 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
   }
   const double *x = sm_points_x(points), *y = sm_points_y(points);
   size_t k = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (area_of_point[i] >= 0) continue;
-    double best = INFINITY;
-    for (size_t a = 0; a < na; a++) {
-      size_t wn = 0;
-      const unsigned char *w = sm_areas_wkb(areas, a, &wn);
-      wkb_rd r = {w, w ? w + wn : NULL};
-      double d2 = w ? wkb_d2(&r, x[i], y[i]) : -1;
-      if (d2 >= 0 && d2 < best) best = d2;
+  for (size_t i = 0; i < n; i++)
+    if (area_of_point[i] < 0) xy[2 * k] = x[i], xy[2 * k + 1] = y[i], k++;
+  qsort(xy, m, 2 * sizeof *xy, cmp_pair); /* the same coordinates side by side */
+  /* the areas' segments, decoded once; an area whose WKB cannot be read is left out */
+  segs sg = {0};
+  size_t *lo = sm__malloc((na + 1) * sizeof *lo), *first = sm__malloc((m + 1) * sizeof *first);
+  double *box = sm__malloc((na ? na : 1) * 4 * sizeof *box);
+  sm_status st = lo && first && box ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
+  size_t nb = 0; /* areas kept */
+  for (size_t a = 0; a < na && !st; a++) {
+    size_t wn = 0, at = sg.n;
+    const unsigned char *w = sm_areas_wkb(areas, a, &wn);
+    wkb_rd r = {w, w ? w + wn : NULL};
+    int e = w ? wkb_segs(&r, &sg) : -1;
+    if (e == -2) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    if (e || sg.n == at) {
+      sg.n = at;
+      continue;
     }
-    d[k] = isfinite(best) ? sqrt(best) : 0;
-    xy[2 * k] = x[i], xy[2 * k + 1] = y[i];
-    k++;
+    double *b = box + 4 * nb;
+    b[0] = b[2] = sg.ax[at], b[1] = b[3] = sg.ay[at];
+    for (size_t j = at; j < sg.n; j++) {
+      b[0] = fmin(b[0], fmin(sg.ax[j], sg.bx[j])), b[2] = fmax(b[2], fmax(sg.ax[j], sg.bx[j]));
+      b[1] = fmin(b[1], fmin(sg.ay[j], sg.by[j])), b[3] = fmax(b[3], fmax(sg.ay[j], sg.by[j]));
+    }
+    lo[nb++] = at;
   }
-  qsort(xy, m, 2 * sizeof *xy, cmp_pair);
-  out->n_locations = m ? 1 : 0;
-  for (size_t i = 1; i < m; i++) out->n_locations += cmp_pair(xy + 2 * (i - 1), xy + 2 * i) != 0;
+  long nl = 0;
+  if (!st) {
+    lo[nb] = sg.n;
+    for (size_t i = 0; i < m; i++)
+      if (!i || cmp_pair(xy + 2 * (i - 1), xy + 2 * i) != 0) first[nl++] = i;
+    first[nl] = m;
+    /* Each distinct location: the least squared distance to any segment, as a scan of every segment gives it;
+     * the area with the nearest box first, then the others whose box is not clearly beyond the best so far. */
+    int nomem = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel num_threads(sm__threads(ctx)) reduction(| : nomem)
+#endif
+    {
+      double *bd = sm__malloc((nb ? nb : 1) * sizeof *bd); /* this location's box distances */
+      nomem = !bd;
+#ifdef SM_HAVE_OPENMP
+#pragma omp for schedule(dynamic, 64)
+#endif
+      for (long l = 0; l < nl; l++) {
+        if (!bd) continue;
+        double px = xy[2 * first[l]], py = xy[2 * first[l] + 1], best = INFINITY, near_d2 = INFINITY;
+        size_t near = 0;
+        for (size_t a = 0; a < nb; a++) {
+          bd[a] = box_d2(box + 4 * a, px, py);
+          if (bd[a] < near_d2) near_d2 = bd[a], near = a;
+        }
+        for (size_t q = 0; q <= nb && nb; q++) {
+          size_t a = q == 0 ? near : q - 1;
+          if ((q && a == near) || bd[a] * (1 - 1e-9) > best) continue;
+          for (size_t j = lo[a]; j < lo[a + 1]; j++) {
+            double d2 = seg_d2(px, py, sg.ax[j], sg.ay[j], sg.bx[j], sg.by[j]);
+            if (d2 < best) best = d2;
+          }
+        }
+        double dist = isfinite(best) ? sqrt(best) : 0;
+        for (size_t i = first[l]; i < first[l + 1]; i++) d[i] = dist;
+      }
+      sm__free(bd);
+    }
+    if (nomem) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  sm__free(first), sm__free(lo), sm__free(box);
+  sm__free(sg.ax), sm__free(sg.ay), sm__free(sg.bx), sm__free(sg.by);
+  if (st) {
+    sm__free(d), sm__free(xy);
+    return st;
+  }
+  out->n_locations = (size_t)nl;
   qsort(d, m, sizeof *d, cmp_double);
   out->n_points = m;
   out->max_m = d[m - 1];

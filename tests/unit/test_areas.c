@@ -224,6 +224,46 @@ static void camden_matches_geos(void **state) {
   sm_areas_destroy(a);
 }
 
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Points outside the 3 x 3 grid (one 300 m square together), some repeated, some inside: the distances to the
+ * nearest area are those to the square's outline (every area's box is looked at, the nearest first). */
+static void outside_distances(void **state) {
+  (void)state;
+  sm_areas *a = read_areas(grid_gpkg(), "EPSG:27700");
+  enum { N = 4000 };
+  double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *want = malloc(N * sizeof *want);
+  size_t m = 0;
+  for (size_t i = 0; i < N; i++) {
+    if (i % 5 == 4) { /* the point before again */
+      x[i] = x[i - 1], y[i] = y[i - 1];
+    } else {
+      x[i] = 529150 + (urand() - 0.5) * 6000, y[i] = 183150 + (urand() - 0.5) * 6000;
+    }
+    double dx = fmax(fmax(529000 - x[i], x[i] - 529300), 0), dy = fmax(fmax(183000 - y[i], y[i] - 183300), 0);
+    if (dx > 0 || dy > 0) want[m++] = sqrt(dx * dx + dy * dy);
+  }
+  sm_points *p;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", N, x, y, NULL, NULL));
+  int32_t *w = malloc(N * sizeof *w);
+  size_t outside;
+  assert_ok(ctx, sm_areas_locate(ctx, a, p, w, &outside));
+  assert_int_equal(outside, m);
+  sm_areas_outside o;
+  assert_ok(ctx, sm_areas_outside_distance(ctx, a, p, w, &o));
+  qsort(want, m, sizeof *want, cmp_dbl);
+  assert_int_equal(o.n_points, m);
+  assert_true(o.n_locations < m && o.n_locations >= m * 3 / 4);
+  assert_true(fabs(o.max_m - want[m - 1]) < 1e-9);
+  assert_true(fabs(o.median_m - (m % 2 ? want[m / 2] : (want[m / 2 - 1] + want[m / 2]) / 2)) < 1e-9);
+  free(x), free(y), free(want), free(w);
+  sm_points_destroy(p);
+  sm_areas_destroy(a);
+}
+
 static const char *one_polygon_gpkg(const char *name, const double *xy, uint32_t n, sm_geom_type gt) {
   const char *path = tu_path(name);
   sm_layer *l;
@@ -321,6 +361,7 @@ int main(void) {
       cmocka_unit_test(shared_edges),        cmocka_unit_test(lattice_partition),
       cmocka_unit_test(camden_matches_geos), cmocka_unit_test(invalid_polygon_repaired),
       cmocka_unit_test(not_polygons),        cmocka_unit_test(count_layers),
+      cmocka_unit_test(outside_distances),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
