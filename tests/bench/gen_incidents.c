@@ -30,6 +30,11 @@
  *   random stream, so the other columns of the rows that are not copies
  *   are those of the same run without --dates (Month aside).
  *
+ *   With --snap 0 the coordinates are the drawn positions themselves, not
+ *   the snap points (nearly every row its own location, as geocoded
+ *   addresses or other forces' exports give); every other column, and the
+ *   random streams, are those of the same run with --snap 1.
+ *
  * Model
  *   - 200 Gaussian clusters (spread 100..1500 m, heavy-tailed weights,
  *     centres in the inner part of the extent) carry 80% of the rows; the
@@ -432,7 +437,7 @@ static void out_hex64(out_t *o, uint64_t v)
 
 static void usage(FILE *f)
 {
-    fputs("usage: gen_incidents -n N [--seed S] [--bng-box XMIN,YMIN,XMAX,YMAX] [--dates 1] [-o PATH|-]\n"
+    fputs("usage: gen_incidents -n N [--seed S] [--bng-box XMIN,YMIN,XMAX,YMAX] [--dates 1] [--snap 0] [-o PATH|-]\n"
           "  Writes N synthetic incidents in police.uk street-level CSV format.\n"
           "  -n N        number of rows (suffixes k, M allowed: 10k, 1M)\n"
           "  --seed S    unsigned 64-bit seed (default 42)\n"
@@ -441,6 +446,9 @@ static void usage(FILE *f)
           "  --dates 1   add a Date column (YYYY-MM-DD over the 52 weeks from 2024-01-01),\n"
           "              about 10% of rows near repeats (<= 100 m in x and y, 1..14 days after\n"
           "              an earlier row); Month follows the Date\n"
+          "  --snap 0    do not snap: every row at its own drawn position (whole centimetres or\n"
+          "              micro-degrees), as geocoded addresses give; the text columns still follow\n"
+          "              the lattice node the row would have snapped to (default 1: snapped)\n"
           "  -o PATH     output file, or - for stdout (default -)\n",
           f);
 }
@@ -497,7 +505,7 @@ int main(int argc, char **argv)
     geom_t geom = GEOM_LONLAT;
     const geom_t *g = &geom;
     const char *path = "-";
-    int dates = 0;
+    int dates = 0, snap = 1;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -538,6 +546,12 @@ int main(int argc, char **argv)
                 return 1;
             }
             dates = v[0] == '1';
+        } else if (!strcmp(a, "--snap")) {
+            if (strcmp(v, "0") && strcmp(v, "1")) {
+                fprintf(stderr, "gen_incidents: --snap takes 0 or 1, not '%s'\n", v);
+                return 1;
+            }
+            snap = v[0] == '1';
         } else if (!strcmp(a, "-o")) {
             path = v;
         } else {
@@ -677,14 +691,16 @@ int main(int argc, char **argv)
         out_char(&o, '-');
         out_uint(&o, (uint64_t)mon, 2);
         out_str(&o, ",Metropolitan Police Service,Metropolitan Police Service,");
+        /* --snap 0: the drawn position itself (the text columns still follow its node) */
+        const int64_t ox = snap ? slon : lon, oy = snap ? slat : lat;
         if (g->bng) {
-            out_cm(&o, slon);
+            out_cm(&o, ox);
             out_char(&o, ',');
-            out_cm(&o, slat);
+            out_cm(&o, oy);
         } else {
-            out_micro(&o, slon);
+            out_micro(&o, ox);
             out_char(&o, ',');
-            out_micro(&o, slat);
+            out_micro(&o, oy);
         }
         out_str(&o, ",On or near ");
         uint64_t hs = hash3(seed, ci, cj, 11);

@@ -6,7 +6,7 @@
 # usage: tests/bench/run.sh [--sizes 10k,100k,1M] [--only count,kde,hotspots,emerging,nearrepeat,scan,audit,tiles,python]
 #                           [--safemap PATH] [--threads N] [--seed N]
 #                           [--runs N] [--scratch DIR] [--wards GPKG]
-#                           [--slow-peers] [--list]
+#                           [--slow-peers] [--unsnapped] [--list]
 #
 #   --sizes    input sizes (rows of synthetic incidents); k and M suffixes
 #              (audit: crimes; 1M = London size, 27 x 27 km of streets)
@@ -22,6 +22,9 @@
 #              shared/data/wards/london_wards_2024_bgc.gpkg)
 #   --slow-peers  also run peers where they take minutes (hotspots: spdep on
 #              the London fishnet with nsim 9 and 99, extrapolated to 999)
+#   --unsnapped  X,Y inputs (kde, hotspots) not snapped to police.uk-like
+#              map points: nearly every row its own location (gen_incidents
+#              --snap 0), as geocoded addresses give
 #   --list     list the entries and exit
 set -euo pipefail
 
@@ -36,6 +39,7 @@ SAFEMAP="$REPO_ROOT/build/cli/safemap"
 THREADS=""
 SEED=42
 RUNS=1
+SNAP=1
 SCRATCH="$REPO_ROOT/build/bench"
 
 # Every entry is a function entry_<name> SIZE, listed here in run order.
@@ -141,6 +145,7 @@ while [ $# -gt 0 ]; do
         --wards) WARDS=${2:?--wards needs a value}; shift 2 ;;
         --wards=*) WARDS=${1#*=}; shift ;;
         --slow-peers) SLOW_PEERS=1; shift ;;
+        --unsnapped) SNAP=0; shift ;;
         --list) printf '%s\n' "${ENTRIES[@]}"; exit 0 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown option '$1'" ;;
@@ -221,17 +226,18 @@ input_csv() {
 # input_bng_csv SIZE [BOX] -> path of the cached CSV made with --bng-box BOX
 # (default $KDE_BOX): the same model and columns, but X,Y in British National
 # Grid metres and every point inside the box. Other boxes than $KDE_BOX have
-# the box in the file name.
+# the box in the file name; --unsnapped inputs end in _nosnap.
 input_bng_csv() {
-    local size=$1 box=${2:-$KDE_BOX} f
+    local size=$1 box=${2:-$KDE_BOX} f tag=""
+    [ "$SNAP" -eq 1 ] || tag="_nosnap"
     if [ "$box" = "$KDE_BOX" ]; then
-        f="$DATA/incidents_bng_${size}_s${SEED}.csv"
+        f="$DATA/incidents_bng_${size}_s${SEED}${tag}.csv"
     else
-        f="$DATA/incidents_bng_${box//,/_}_${size}_s${SEED}.csv"
+        f="$DATA/incidents_bng_${box//,/_}_${size}_s${SEED}${tag}.csv"
     fi
     if [ ! -s "$f" ]; then
-        log "generating $(size_rows "$size") incidents in the box $box (seed $SEED) -> $f"
-        "$GEN" -n "$(size_rows "$size")" --seed "$SEED" --bng-box "$box" -o "$f.tmp"
+        log "generating $(size_rows "$size") incidents in the box $box (seed $SEED, snap $SNAP) -> $f"
+        "$GEN" -n "$(size_rows "$size")" --seed "$SEED" --bng-box "$box" --snap "$SNAP" -o "$f.tmp"
         mv -f "$f.tmp" "$f"
     fi
     echo "$f"
@@ -279,6 +285,7 @@ timed() {
     local walls=() rss_max=0 i t0 t1 rc rss
     : >"$logf"
     T_RC=0
+    LOADS+=("$name $(cut -d' ' -f1 /proc/loadavg)")
     for ((i = 1; i <= RUNS; i++)); do
         t0=$(date +%s%N)
         rc=0
@@ -303,6 +310,7 @@ timed() {
 
 ROWS=()
 NOTES=() # lines printed under the table
+LOADS=() # "logname load" before each timed command
 # add_row ENTRY INPUT TOOL WALL RSS RATIO AGREE
 add_row() {
     local IFS=$'\t'
@@ -330,6 +338,7 @@ print_table() {
         printf "$fmt" "${f[@]}"
     done
     [ "${#NOTES[@]}" -eq 0 ] || printf '%s\n' "" "${NOTES[@]}"
+    [ "${#LOADS[@]}" -eq 0 ] || printf '%s\n' "" "load average (1 min) before each timed command: $(IFS=,; echo "${LOADS[*]}" | sed 's/,/, /g')"
 }
 
 # ---------------------------------------------------------------- tools
@@ -368,7 +377,8 @@ run_safemap() { # run_safemap ENTRY INPUTLABEL LOGNAME ARGS...
 
 # One line about the CPU: model, cores, clock, AVX2/FMA, and a rough peak:
 # cores x clock x doubles per vector x 2 FMA pipes (assumed) x 2 flops.
-# `machine_peak core` prints only the peak GFLOP/s of one core.
+# `machine_peak core [LANES]` prints only the peak GFLOP/s of one core (with
+# LANES doubles a vector: 2 SSE2, 4 AVX2, 8 AVX-512; default the widest).
 machine_peak() {
     local model mhz flags lanes cores
     model=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
@@ -380,6 +390,7 @@ machine_peak() {
     grep -qw avx2 <<<"$flags" && lanes=4
     grep -qw avx512f <<<"$flags" && lanes=8
     if [ "${1:-}" = core ]; then
+        [ -z "${2:-}" ] || lanes=$2
         awk -v f="$mhz" -v l="$lanes" 'BEGIN{ printf "%.2f", f / 1000 * l * 4 }'
         return 0
     fi
@@ -444,6 +455,7 @@ entry_kde() {
     local size=$1 csv input box_xmin box_ymin box_xmax box_ymax nx ny
     csv=$(input_bng_csv "$size")
     input="${size} pts r${KDE_RADIUS} ${KDE_CELL}m"
+    [ "$SNAP" -eq 1 ] || input="${size} unsnapped r${KDE_RADIUS} ${KDE_CELL}m"
     IFS=',' read -r box_xmin box_ymin box_xmax box_ymax <<<"$KDE_BOX"
     nx=$(( (box_xmax - box_xmin) / KDE_CELL ))
     ny=$(( (box_ymax - box_ymin) / KDE_CELL ))
@@ -547,29 +559,39 @@ entry_kde() {
     if [ "$sm_s_ok" -eq 1 ]; then kde_rate "$size" "$csv" spatstat "$sm_s" --bandwidth "$KDE_SIGMA" --extent "$KDE_BOX"; fi
 }
 
-# kde_rate SIZE CSV CONVENTION GRID_TIF ARGS...: runs safemap kde -vv $RUNS
-# times, takes the median of its "kernel sums ... in T s" line, counts the
-# kernel evaluations on GRID_TIF's grid exactly, and adds a note.
+# kde_rate SIZE CSV CONVENTION GRID_TIF ARGS...: for each code path of the
+# kernel loop this CPU runs (SAFEMAP_SIMD=base, avx2, avx512), runs safemap
+# kde -vv $RUNS times, takes the median of its "kernel sums ... in T s" line,
+# counts the kernel evaluations on GRID_TIF's grid exactly, and adds a note
+# with the evaluations per second per core and their share of the path's
+# peak (11 flops an evaluation: the quartic loop's adds and multiplies).
 kde_rate() {
     local size=$1 csv=$2 conv=$3 grid=$4; shift 4
-    local logf="$SCRATCH/logs/kde_${size}_safemap_${conv}_vv.log" tmp="$SCRATCH/out/kde_${size}_vv.tif" i
-    : >"$logf"
-    for ((i = 1; i <= RUNS; i++)); do
-        "$SAFEMAP" kde "$csv" --x X --y Y --crs EPSG:27700 --kernel quartic --cell "$KDE_CELL" \
-            --convention "$conv" "$@" -o "$tmp" --overwrite -vv "${SM_JOBS[@]}" >>"$logf" 2>&1 || true
+    local tmp="$SCRATCH/out/kde_${size}_vv.tif" i path lanes logf
+    local flags paths=(base) t ev="" threads=${THREADS:-$(nproc)}
+    flags=$(sed -n 's/^flags[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
+    grep -qw avx2 <<<"$flags" && paths+=(avx2)
+    grep -qw avx512f <<<"$flags" && grep -qw avx512vl <<<"$flags" && paths+=(avx512)
+    for path in "${paths[@]}"; do
+        logf="$SCRATCH/logs/kde_${size}_safemap_${conv}_${path}_vv.log"
+        : >"$logf"
+        for ((i = 1; i <= RUNS; i++)); do
+            SAFEMAP_SIMD=$path "$SAFEMAP" kde "$csv" --x X --y Y --crs EPSG:27700 --kernel quartic --cell "$KDE_CELL" \
+                --convention "$conv" "$@" -o "$tmp" --overwrite -vv "${SM_JOBS[@]}" >>"$logf" 2>&1 || true
+        done
+        t=$(sed -n 's/.*kernel sums on .* in \([0-9.]*\) s.*/\1/p' "$logf" | median)
+        [ -n "$ev" ] || ev=$("$PY" "$SCRIPT_DIR/compare_kde.py" evals "$csv" "$grid" --radius "$KDE_RADIUS" 2>>"$logf") || ev=""
+        if [ "$t" = "-" ] || [ -z "$ev" ]; then
+            NOTES+=("kde $size: safemap $conv $path kernel sums: no timing (log: $logf)")
+            continue
+        fi
+        case $path in base) lanes=2 ;; avx2) lanes=4 ;; *) lanes=8 ;; esac
+        NOTES+=("$(awk -v s="$size" -v c="$conv" -v q="$path" -v t="$t" -v e="${ev% *}" -v l="${ev#* }" -v n="$threads" -v p="$(machine_peak core "$lanes")" 'BEGIN{
+            r = (t > 0 ? e / t / n : 0)
+            printf "kde %s: safemap %s, %s path: kernel sums %.3f s (median): %.0f kernel evaluations (%.0f locations, %.0f each) on %d threads = %.3g evaluations/s/core", s, c, q, t, e, l, e / l, n, r
+            if (p > 0 && r > 0) printf " = %.2f GFLOP/s/core at 11 flops each, %.1f%% of the %s peak (%.1f GFLOP/s/core)", r * 11 / 1e9, 100 * r * 11 / 1e9 / p, q, p }')")
     done
     rm -f "$tmp"
-    local t ev threads=${THREADS:-$(nproc)}
-    t=$(sed -n 's/.*kernel sums on .* in \([0-9.]*\) s.*/\1/p' "$logf" | median)
-    ev=$("$PY" "$SCRIPT_DIR/compare_kde.py" evals "$csv" "$grid" --radius "$KDE_RADIUS" 2>>"$logf") || ev=""
-    if [ "$t" = "-" ] || [ -z "$ev" ]; then
-        NOTES+=("kde $size: safemap $conv kernel sums: no timing (log: $logf)")
-        return 0
-    fi
-    NOTES+=("$(awk -v s="$size" -v c="$conv" -v t="$t" -v e="${ev% *}" -v l="${ev#* }" -v n="$threads" -v p="$(machine_peak core)" 'BEGIN{
-        r = (t > 0 ? e / t / n : 0)
-        printf "kde %s: safemap %s kernel sums %.3f s (median): %.0f kernel evaluations (%.0f locations, %.0f each) on %d threads = %.3g evaluations/s/core", s, c, t, e, l, e / l, n, r
-        if (p > 0 && r > 0) printf " (peak %.1f GFLOP/s/core: %.0f flops per evaluation at peak)", p, p * 1e9 / r }')")
 }
 
 # entry hotspots: Getis-Ord Gi* on square fishnets (safemap hotspots --grid
