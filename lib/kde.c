@@ -292,6 +292,7 @@ typedef struct {
   double cut2h;         /* Gaussian: cutoff^2 / 2, for per-point sigmas */
   double x_min, y_max, cell;
   size_t w, h;
+  const double *xc; /* the columns' centres, x_min + (i + 0.5) cell: the kernel loop reads them */
 } evalp;
 
 /* Adds the points' shapes (without the kernel constant) to rows [r0, r1); v holds rows from v_row0 on (the whole
@@ -327,44 +328,45 @@ static inline __attribute__((always_inline)) void eval_strip_body(EVAL_STRIP_PAR
       if (i1 > (long)e->w - 1) i1 = (long)e->w - 1;
       if (i1 < i0) continue;
       double *restrict row = v + ((size_t)j - v_row0) * e->w;
-      /* locals: the stores to row must not make the compiler reload e (vectorisation) */
-      const double xm = e->x_min, cw = e->cell;
+      /* locals: the stores to row must not make the compiler reload e (vectorisation); the centres are read, not
+       * computed: the same bits, four operations fewer a cell */
+      const double *restrict xc = e->xc;
       switch (e->kernel) {
       case SM_KERNEL_QUARTIC:
         for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xm + ((double)i + 0.5) * cw - px, t = 1.0 - (dx * dx + dy2) * invR2;
+          double dx = xc[i] - px, t = 1.0 - (dx * dx + dy2) * invR2;
           t = t > 0 ? t : 0;
           row[i] += pw * t * t;
         }
         break;
       case SM_KERNEL_EPANECHNIKOV:
         for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xm + ((double)i + 0.5) * cw - px, t = 1.0 - (dx * dx + dy2) * invR2;
+          double dx = xc[i] - px, t = 1.0 - (dx * dx + dy2) * invR2;
           row[i] += pw * (t > 0 ? t : 0);
         }
         break;
       case SM_KERNEL_TRIWEIGHT:
         for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xm + ((double)i + 0.5) * cw - px, t = 1.0 - (dx * dx + dy2) * invR2;
+          double dx = xc[i] - px, t = 1.0 - (dx * dx + dy2) * invR2;
           t = t > 0 ? t : 0;
           row[i] += pw * t * t * t;
         }
         break;
       case SM_KERNEL_TRIANGULAR:
         for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xm + ((double)i + 0.5) * cw - px, u = sqrt((dx * dx + dy2) * invR2);
+          double dx = xc[i] - px, u = sqrt((dx * dx + dy2) * invR2);
           row[i] += pw * (u < 1 ? 1 - u : 0);
         }
         break;
       case SM_KERNEL_UNIFORM:
         for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xm + ((double)i + 0.5) * cw - px;
+          double dx = xc[i] - px;
           row[i] += (dx * dx + dy2) <= R2 ? pw : 0;
         }
         break;
       case SM_KERNEL_GAUSSIAN:
         for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xm + ((double)i + 0.5) * cw - px, d2 = dx * dx + dy2;
+          double dx = xc[i] - px, d2 = dx * dx + dy2;
           row[i] += d2 <= R2 ? pw * exp(-d2 * inv2s2) : 0;
         }
         break;
@@ -713,6 +715,7 @@ struct sm__kde_plan {
   size_t masked, n_inf, n_finite; /* over the cells computed so far */
   size_t rows_done;
   sm_simd simd; /* the kernel loop's code path */
+  double *xc;   /* ep.xc */
 };
 typedef struct sm__kde_plan kde_job;
 
@@ -1050,7 +1053,11 @@ static sm_status kde_grid_size(kde_job *k) {
     return sm__error(ctx, SM_E_INVALID_ARG, "a %.0f x %.0f grid is more than a raster file can hold (2^31 - 1 cells a side): "
                      "use a larger --cell or a smaller --extent", fw, fh);
   double bw = k->bw, cutoff = k->cutoff;
-  k->ep = (evalp){k->kernel, R, R * R, 1.0 / (R * R), 1.0 / (2 * bw * bw), cutoff * cutoff / 2, e[0], e[3], cell, (size_t)fw, (size_t)fh};
+  k->ep = (evalp){k->kernel, R, R * R, 1.0 / (R * R), 1.0 / (2 * bw * bw), cutoff * cutoff / 2, e[0], e[3], cell, (size_t)fw, (size_t)fh,
+                  NULL};
+  if (!(k->xc = sm__malloc((size_t)fw * sizeof *k->xc))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < (size_t)fw; i++) k->xc[i] = e[0] + ((double)i + 0.5) * cell;
+  k->ep.xc = k->xc;
   return SM_OK;
 }
 
@@ -1450,6 +1457,7 @@ void sm__kde_plan_destroy(sm__kde_plan *k) {
   if (!k) return;
   sm__free(k->p);
   sm__free(k->pr);
+  sm__free(k->xc);
   sm_raster_destroy(k->r);
   sm__free(k);
 }
