@@ -15,8 +15,9 @@ static inline double key_at(const unsigned char *rec, long off) {
   return d;
 }
 
-/* One pass: the records of src, by digit `shift` of the key at `off`, into dst, stably. nt threads each count and
- * move a contiguous block; a digit's records go out block after block, so the order of equal digits is kept. */
+/* One pass: the records of src, by digit `shift` of the key at `off`, into dst, stably. The team's threads (at most
+ * nt: fewer inside another parallel region or under OMP_THREAD_LIMIT) each count and move a contiguous block; a
+ * digit's records go out block after block, so the order of equal digits is kept. */
 static void pass(const unsigned char *src, unsigned char *dst, size_t n, size_t size, long off, int shift, int nt,
                  size_t (*cnt)[RADIX_N]) {
   size_t nw = size / 8;
@@ -25,11 +26,11 @@ static void pass(const unsigned char *src, unsigned char *dst, size_t n, size_t 
 #endif
   {
 #ifdef SM_HAVE_OPENMP
-    int t = omp_get_thread_num();
+    int t = omp_get_thread_num(), nth = omp_get_num_threads();
 #else
-    int t = 0;
+    int t = 0, nth = 1;
 #endif
-    size_t lo = n * (size_t)t / (size_t)nt, hi = n * (size_t)(t + 1) / (size_t)nt;
+    size_t lo = n * (size_t)t / (size_t)nth, hi = n * (size_t)(t + 1) / (size_t)nth;
     size_t *c = cnt[t];
     memset(c, 0, RADIX_N * sizeof *c);
     for (size_t i = lo; i < hi; i++) c[(sm__radix_key(key_at(src + i * size, off)) >> shift) & (RADIX_N - 1)]++;
@@ -40,7 +41,7 @@ static void pass(const unsigned char *src, unsigned char *dst, size_t n, size_t 
     {
       size_t at = 0;
       for (int b = 0; b < RADIX_N; b++)
-        for (int u = 0; u < nt; u++) {
+        for (int u = 0; u < nth; u++) {
           size_t k = cnt[u][b];
           cnt[u][b] = at;
           at += k;
