@@ -130,5 +130,18 @@ assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 250 --cell 20 --band-rows 9 -
 assert_error_line kde "--band-rows cannot go with --tiles"
 assert_no_file "$out/small.gpkg"
 assert_no_file "$out/small.tif"
+# SAFEMAP_SIMD: a name that is not a code path, and a path this CPU lacks (avx512 where it has none): refused,
+# nothing written; a path it runs gives the same file as the default
+SAFEMAP_SIMD=sse9 assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 250 -o "$out/simd.tif"
+assert_error_line kde "SAFEMAP_SIMD='sse9' is not a code path: base, avx2 or avx512"
+assert_no_file "$out/simd.tif"
+if ! grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+  SAFEMAP_SIMD=avx512 assert_exit 1 "$SAFEMAP" kde "$POINTS" --bandwidth 250 -o "$out/simd.tif"
+  assert_error_line kde "SAFEMAP_SIMD=avx512: this CPU (or this build) has no avx512 code path"
+  assert_no_file "$out/simd.tif"
+fi
+SAFEMAP_SIMD=base assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth 250 -o "$out/simd_base.tif" -q
+assert_exit 0 "$SAFEMAP" kde "$POINTS" --bandwidth 250 -o "$out/simd_default.tif" -q
+assert_exit 0 cmp "$out/simd_base.tif" "$out/simd_default.tif"
 clean_dir "$out"
 finish
