@@ -295,13 +295,215 @@ typedef struct {
   const double *xc; /* the columns' centres, x_min + (i + 0.5) cell: the kernel loop reads them */
 } evalp;
 
+/* The cells one point reaches in one row: [lo, hi] (whole numbers held as doubles; lo > hi: none), and the row's
+ * squared distance dy2 from the point. */
+typedef struct {
+  double lo, hi, dy2;
+} kde_rowb;
+
+/* kde_rowb for rows [ja, ja + nr) (the rows in reach of the point, within the strip): the arithmetic of the one-row
+ * loop, in a loop of its own so that the rows' square roots and divisions overlap instead of each waiting for the
+ * row before it. *mn and *mx: the smallest lo and largest hi (mn > mx: no cell). */
+static inline __attribute__((always_inline)) void row_bounds(const evalp *e, double px, double py, double R2, long ja,
+                                                             size_t nr, kde_rowb *rb, double *mn, double *mx) {
+  const double last = (double)e->w - 1;
+  double a = HUGE_VAL, b = -HUGE_VAL;
+  for (size_t r = 0; r < nr; r++) {
+    double yc = e->y_max - ((double)(ja + (long)r) + 0.5) * e->cell, dy = yc - py, dy2 = dy * dy;
+    double lo = 1, hi = 0;
+    if (dy2 <= R2) {
+      double half = sqrt(R2 - dy2);
+      lo = ceil((px - half - e->x_min) / e->cell - 0.5);
+      hi = floor((px + half - e->x_min) / e->cell - 0.5);
+      if (lo < 0) lo = 0;
+      if (hi > last) hi = last;
+      if (lo <= hi) {
+        a = lo < a ? lo : a;
+        b = hi > b ? hi : b;
+      }
+    }
+    rb[r] = (kde_rowb){lo, hi, dy2};
+  }
+  *mn = a;
+  *mx = b;
+}
+
+/* The cells of one row from one point, one at a time: every kernel, and the polynomial kernels where a row of
+ * vectors would pass the grid's last column. */
+static inline __attribute__((always_inline)) void row_cells(const evalp *e, sm_kernel kernel, const kde_rowb *b,
+                                                            double px, double pw, double R2, double invR2,
+                                                            double inv2s2, double *restrict row) {
+  /* locals: the stores to row must not make the compiler reload e (vectorisation); the centres are read, not
+   * computed: the same bits, four operations fewer a cell */
+  const double *restrict xc = e->xc;
+  const double dy2 = b->dy2;
+  const int i0 = (int)b->lo, i1 = (int)b->hi; /* int: int32 -> double vectorises */
+  switch (kernel) {
+  case SM_KERNEL_QUARTIC:
+    for (int i = i0; i <= i1; i++) {
+      double dx = xc[i] - px, t = 1.0 - (dx * dx + dy2) * invR2;
+      t = t > 0 ? t : 0;
+      row[i] += pw * t * t;
+    }
+    break;
+  case SM_KERNEL_EPANECHNIKOV:
+    for (int i = i0; i <= i1; i++) {
+      double dx = xc[i] - px, t = 1.0 - (dx * dx + dy2) * invR2;
+      row[i] += pw * (t > 0 ? t : 0);
+    }
+    break;
+  case SM_KERNEL_TRIWEIGHT:
+    for (int i = i0; i <= i1; i++) {
+      double dx = xc[i] - px, t = 1.0 - (dx * dx + dy2) * invR2;
+      t = t > 0 ? t : 0;
+      row[i] += pw * t * t * t;
+    }
+    break;
+  case SM_KERNEL_TRIANGULAR:
+    for (int i = i0; i <= i1; i++) {
+      double dx = xc[i] - px, u = sqrt((dx * dx + dy2) * invR2);
+      row[i] += pw * (u < 1 ? 1 - u : 0);
+    }
+    break;
+  case SM_KERNEL_UNIFORM:
+    for (int i = i0; i <= i1; i++) {
+      double dx = xc[i] - px;
+      row[i] += (dx * dx + dy2) <= R2 ? pw : 0;
+    }
+    break;
+  case SM_KERNEL_GAUSSIAN:
+    for (int i = i0; i <= i1; i++) {
+      double dx = xc[i] - px, d2 = dx * dx + dy2;
+      row[i] += d2 <= R2 ? pw * exp(-d2 * inv2s2) : 0;
+    }
+    break;
+  default: break;
+  }
+}
+
+/* ---- the polynomial kernels, a vector at a time ----------------------------------------------------------------
+ * Quartic, Epanechnikov and triweight over one point's rows of a strip, 4 or 8 cells to an instruction (AVX2,
+ * AVX-512; on SSE2's two lanes the masks cost more than the remainders they save, and the base path keeps the
+ * one-row loop). Every row takes the same run of vectors, from the smallest first cell mn (rounded down to the
+ * vector) to the largest last cell mx: no branch depends on the row and no row has a scalar remainder. Every cell
+ * in its row's [lo, hi] gets row_cells' arithmetic, operation for operation. A cell of a vector outside [lo, hi]
+ * gets t = +0, so a shape of +0 (-0 for a weight of -0), and x + 0 is x: a cell's sum starts at +0 and only +0, -0
+ * and positive shapes are added, so no sum is -0, the one value adding zero would change. Those cells are in the
+ * same row, which only this thread writes. Each returns 0, having done nothing, when the run would pass the grid's
+ * last column (the caller takes those rows one cell at a time). */
+#define POLY_PARAMS                                                                                                  \
+  const evalp *e, const kde_rowb *rb, size_t nr, double mn, double mx, double px, double pw, double invR2,          \
+      double *v /* the first row's column 0 */
+typedef int (*poly_fn)(POLY_PARAMS, sm_kernel K);
+/* Columns whose squared distance dx * dx from the point is kept for all its rows (a point's rows share it), at a
+ * time: 1 KB. */
+#define POLY_COLS 128
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define SM_KDE_X86 1
+
+__attribute__((target("avx2"))) static inline __attribute__((always_inline)) int poly_avx2_k(POLY_PARAMS,
+                                                                                             const sm_kernel K) {
+  size_t a0 = (size_t)mn / 4 * 4, nv = ((size_t)mx - a0) / 4 + 1;
+  if (a0 + nv * 4 > e->w) return 0;
+  const __m256d vpx = _mm256_set1_pd(px), vpw = _mm256_set1_pd(pw), vinv = _mm256_set1_pd(invR2),
+                one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd(), step = _mm256_set1_pd(4.0);
+  const __m256d lane = _mm256_set_pd((double)(a0 + 3), (double)(a0 + 2), (double)(a0 + 1), (double)a0);
+  __m256d dx2[POLY_COLS / 4];
+  for (size_t q0 = 0; q0 < nv; q0 += POLY_COLS / 4) {
+    size_t nq = nv - q0 < POLY_COLS / 4 ? nv - q0 : POLY_COLS / 4;
+    const double *restrict xc = e->xc + a0 + q0 * 4;
+    for (size_t q = 0; q < nq; q++) {
+      __m256d dx = _mm256_sub_pd(_mm256_loadu_pd(xc + q * 4), vpx);
+      dx2[q] = _mm256_mul_pd(dx, dx);
+    }
+    const __m256d at0 = _mm256_add_pd(lane, _mm256_set1_pd((double)(q0 * 4)));
+    for (size_t r = 0; r < nr; r++) {
+      if (!(rb[r].lo <= rb[r].hi)) continue;
+      const __m256d vlo = _mm256_set1_pd(rb[r].lo), vhi = _mm256_set1_pd(rb[r].hi), vdy2 = _mm256_set1_pd(rb[r].dy2);
+      double *restrict row = v + r * e->w + a0 + q0 * 4;
+      __m256d at = at0;
+      for (size_t q = 0; q < nq; q++, at = _mm256_add_pd(at, step)) {
+        __m256d o = _mm256_loadu_pd(row + q * 4);
+        __m256d in = _mm256_and_pd(_mm256_cmp_pd(vlo, at, _CMP_LE_OQ), _mm256_cmp_pd(at, vhi, _CMP_LE_OQ));
+        __m256d t = _mm256_sub_pd(one, _mm256_mul_pd(_mm256_add_pd(dx2[q], vdy2), vinv));
+        t = _mm256_and_pd(_mm256_max_pd(t, zero), in); /* max(t, 0): t > 0 ? t : 0, NaN included */
+        __m256d c = _mm256_mul_pd(vpw, t);
+        if (K != SM_KERNEL_EPANECHNIKOV) c = _mm256_mul_pd(c, t);
+        if (K == SM_KERNEL_TRIWEIGHT) c = _mm256_mul_pd(c, t);
+        _mm256_storeu_pd(row + q * 4, _mm256_add_pd(o, c));
+      }
+    }
+  }
+  return 1;
+}
+/* AVX-512: the compares give a mask register, and the shape's clamp and mask are one instruction. */
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) int poly_avx512_k(POLY_PARAMS,
+                                                                                                  const sm_kernel K) {
+  size_t a0 = (size_t)mn / 8 * 8, nv = ((size_t)mx - a0) / 8 + 1;
+  if (a0 + nv * 8 > e->w) return 0;
+  const __m512d vpx = _mm512_set1_pd(px), vpw = _mm512_set1_pd(pw), vinv = _mm512_set1_pd(invR2),
+                one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd(), step = _mm512_set1_pd(8.0);
+  double first[8];
+  for (int q = 0; q < 8; q++) first[q] = (double)(a0 + (size_t)q);
+  const __m512d lane = _mm512_loadu_pd(first); /* the cells' column numbers */
+  __m512d dx2[POLY_COLS / 8];
+  for (size_t q0 = 0; q0 < nv; q0 += POLY_COLS / 8) {
+    size_t nq = nv - q0 < POLY_COLS / 8 ? nv - q0 : POLY_COLS / 8;
+    const double *restrict xc = e->xc + a0 + q0 * 8;
+    for (size_t q = 0; q < nq; q++) {
+      __m512d dx = _mm512_sub_pd(_mm512_loadu_pd(xc + q * 8), vpx);
+      dx2[q] = _mm512_mul_pd(dx, dx);
+    }
+    const __m512d at0 = _mm512_add_pd(lane, _mm512_set1_pd((double)(q0 * 8)));
+    for (size_t r = 0; r < nr; r++) {
+      if (!(rb[r].lo <= rb[r].hi)) continue;
+      const __m512d vlo = _mm512_set1_pd(rb[r].lo), vhi = _mm512_set1_pd(rb[r].hi), vdy2 = _mm512_set1_pd(rb[r].dy2);
+      double *restrict row = v + r * e->w + a0 + q0 * 8;
+      __m512d at = at0;
+      for (size_t q = 0; q < nq; q++, at = _mm512_add_pd(at, step)) {
+        __m512d o = _mm512_loadu_pd(row + q * 8);
+        __mmask8 in = _mm512_cmp_pd_mask(vlo, at, _CMP_LE_OQ) & _mm512_cmp_pd_mask(at, vhi, _CMP_LE_OQ);
+        __m512d t = _mm512_sub_pd(one, _mm512_mul_pd(_mm512_add_pd(dx2[q], vdy2), vinv));
+        t = _mm512_maskz_max_pd(in, t, zero); /* max(t, 0): t > 0 ? t : 0, NaN included */
+        __m512d c = _mm512_mul_pd(vpw, t);
+        if (K != SM_KERNEL_EPANECHNIKOV) c = _mm512_mul_pd(c, t);
+        if (K == SM_KERNEL_TRIWEIGHT) c = _mm512_mul_pd(c, t);
+        _mm512_storeu_pd(row + q * 8, _mm512_add_pd(o, c));
+      }
+    }
+  }
+  return 1;
+}
+/* One function a path, the kernel a constant in each copy of the loop. */
+#define POLY_DISPATCH(NAME, ATTR)                                                                                    \
+  ATTR static int NAME(POLY_PARAMS, sm_kernel K) {                                                                   \
+    switch (K) {                                                                                                     \
+    case SM_KERNEL_QUARTIC: return NAME##_k(e, rb, nr, mn, mx, px, pw, invR2, v, SM_KERNEL_QUARTIC);               \
+    case SM_KERNEL_EPANECHNIKOV: return NAME##_k(e, rb, nr, mn, mx, px, pw, invR2, v, SM_KERNEL_EPANECHNIKOV);     \
+    case SM_KERNEL_TRIWEIGHT: return NAME##_k(e, rb, nr, mn, mx, px, pw, invR2, v, SM_KERNEL_TRIWEIGHT);           \
+    default: return 0;                                                                                               \
+    }                                                                                                                \
+  }
+POLY_DISPATCH(poly_avx2, __attribute__((target("avx2"))))
+POLY_DISPATCH(poly_avx512, __attribute__((target("avx512f"))))
+#undef POLY_DISPATCH
+#endif
+
+/* Rows of bounds worked out at a time (a strip is 16 rows). */
+#define KDE_ROWB 32
+
 /* Adds the points' shapes (without the kernel constant) to rows [r0, r1); v holds rows from v_row0 on (the whole
  * grid: 0; a band: its first row). Row and column indices stay those of the whole grid, so the arithmetic of a cell
- * does not depend on the band it is computed in. */
+ * does not depend on the band it is computed in. poly: the code path's vector loop for the polynomial kernels
+ * (NULL: none). */
 #define EVAL_STRIP_PARAMS \
   const evalp *e, const pt *p, size_t np, size_t r0, size_t r1, double *v, size_t v_row0, const double *pr
-static inline __attribute__((always_inline)) void eval_strip_body(EVAL_STRIP_PARAMS) {
+static inline __attribute__((always_inline)) void eval_strip_body(EVAL_STRIP_PARAMS, poly_fn poly) {
   double ytop = e->y_max - (double)r0 * e->cell, ybot = e->y_max - (double)r1 * e->cell;
+  const sm_kernel kernel = e->kernel;
+  if (kernel != SM_KERNEL_QUARTIC && kernel != SM_KERNEL_EPANECHNIKOV && kernel != SM_KERNEL_TRIWEIGHT) poly = NULL;
   /* points are sorted by y: those within R of the strip */
   size_t lo = 0, hi = np;
   while (lo < hi) {
@@ -309,6 +511,7 @@ static inline __attribute__((always_inline)) void eval_strip_body(EVAL_STRIP_PAR
     if (p[m].y < ybot - e->R) lo = m + 1;
     else hi = m;
   }
+  kde_rowb rb[KDE_ROWB];
   for (size_t k = lo; k < np && p[k].y <= ytop + e->R; k++) {
     const double px = p[k].x, py = p[k].y, pw = p[k].w;
     /* per-point reach (adaptive bandwidths) or the common one; e->R is the largest */
@@ -319,59 +522,15 @@ static inline __attribute__((always_inline)) void eval_strip_body(EVAL_STRIP_PAR
     long j0 = (long)ceil(jf0), j1 = (long)floor(jf1);
     if (j0 < (long)r0) j0 = (long)r0;
     if (j1 > (long)r1 - 1) j1 = (long)r1 - 1;
-    for (long j = j0; j <= j1; j++) {
-      double yc = e->y_max - ((double)j + 0.5) * e->cell, dy = yc - py, dy2 = dy * dy;
-      if (dy2 > R2) continue;
-      double half = sqrt(R2 - dy2);
-      long i0 = (long)ceil((px - half - e->x_min) / e->cell - 0.5), i1 = (long)floor((px + half - e->x_min) / e->cell - 0.5);
-      if (i0 < 0) i0 = 0;
-      if (i1 > (long)e->w - 1) i1 = (long)e->w - 1;
-      if (i1 < i0) continue;
-      double *restrict row = v + ((size_t)j - v_row0) * e->w;
-      /* locals: the stores to row must not make the compiler reload e (vectorisation); the centres are read, not
-       * computed: the same bits, four operations fewer a cell */
-      const double *restrict xc = e->xc;
-      switch (e->kernel) {
-      case SM_KERNEL_QUARTIC:
-        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xc[i] - px, t = 1.0 - (dx * dx + dy2) * invR2;
-          t = t > 0 ? t : 0;
-          row[i] += pw * t * t;
-        }
-        break;
-      case SM_KERNEL_EPANECHNIKOV:
-        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xc[i] - px, t = 1.0 - (dx * dx + dy2) * invR2;
-          row[i] += pw * (t > 0 ? t : 0);
-        }
-        break;
-      case SM_KERNEL_TRIWEIGHT:
-        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xc[i] - px, t = 1.0 - (dx * dx + dy2) * invR2;
-          t = t > 0 ? t : 0;
-          row[i] += pw * t * t * t;
-        }
-        break;
-      case SM_KERNEL_TRIANGULAR:
-        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xc[i] - px, u = sqrt((dx * dx + dy2) * invR2);
-          row[i] += pw * (u < 1 ? 1 - u : 0);
-        }
-        break;
-      case SM_KERNEL_UNIFORM:
-        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xc[i] - px;
-          row[i] += (dx * dx + dy2) <= R2 ? pw : 0;
-        }
-        break;
-      case SM_KERNEL_GAUSSIAN:
-        for (int i = (int)i0; i <= (int)i1; i++) /* int: int32 -> double vectorises */ {
-          double dx = xc[i] - px, d2 = dx * dx + dy2;
-          row[i] += d2 <= R2 ? pw * exp(-d2 * inv2s2) : 0;
-        }
-        break;
-      default: break;
-      }
+    for (long ja = j0; ja <= j1; ja += KDE_ROWB) {
+      size_t nr = (size_t)(j1 - ja + 1) < KDE_ROWB ? (size_t)(j1 - ja + 1) : KDE_ROWB;
+      double mn, mx;
+      row_bounds(e, px, py, R2, ja, nr, rb, &mn, &mx);
+      if (!(mn <= mx)) continue;
+      double *first = v + ((size_t)ja - v_row0) * e->w;
+      if (poly && poly(e, rb, nr, mn, mx, px, pw, invR2, first, kernel)) continue;
+      for (size_t r = 0; r < nr; r++)
+        if (rb[r].lo <= rb[r].hi) row_cells(e, kernel, &rb[r], px, pw, R2, invR2, inv2s2, first + r * e->w);
     }
   }
 }
@@ -379,11 +538,10 @@ static inline __attribute__((always_inline)) void eval_strip_body(EVAL_STRIP_PAR
 /* The loop above compiled for each code path (sm__simd_choose): the same operations in the same order, without
  * fused multiply-adds (-std=c11 keeps GCC from contracting; clang is told below), so every path gives the same
  * bits; they differ only in how many cells one instruction takes. */
-static void eval_strip_base(EVAL_STRIP_PARAMS) { eval_strip_body(e, p, np, r0, r1, v, v_row0, pr); }
-#if defined(__GNUC__) && defined(__x86_64__)
-#define SM_KDE_X86 1
+#ifdef SM_KDE_X86
+static void eval_strip_base(EVAL_STRIP_PARAMS) { eval_strip_body(e, p, np, r0, r1, v, v_row0, pr, NULL); }
 __attribute__((target("avx2"))) static void eval_strip_avx2(EVAL_STRIP_PARAMS) {
-  eval_strip_body(e, p, np, r0, r1, v, v_row0, pr);
+  eval_strip_body(e, p, np, r0, r1, v, v_row0, pr, poly_avx2);
 }
 #ifdef __clang__
 __attribute__((target("avx512f,avx512vl")))
@@ -391,8 +549,10 @@ __attribute__((target("avx512f,avx512vl")))
 __attribute__((target("avx512f,avx512vl,prefer-vector-width=512")))
 #endif
 static void eval_strip_avx512(EVAL_STRIP_PARAMS) {
-  eval_strip_body(e, p, np, r0, r1, v, v_row0, pr);
+  eval_strip_body(e, p, np, r0, r1, v, v_row0, pr, poly_avx512);
 }
+#else
+static void eval_strip_base(EVAL_STRIP_PARAMS) { eval_strip_body(e, p, np, r0, r1, v, v_row0, pr, NULL); }
 #endif
 typedef void (*eval_strip_fn)(EVAL_STRIP_PARAMS);
 static eval_strip_fn eval_strip_for(sm_simd s) {

@@ -638,6 +638,76 @@ static void code_paths_same_bits(void **state) {
   sm_points_destroy(p);
 }
 
+/* The vector loops' corners (kde.c, poly_avx2 and poly_avx512): points on the lattice with a reach of whole cells
+ * (cell centres exactly on the reach: 3-4-5 triangles), points on and beyond every side of an extent whose width is
+ * no multiple of 4 or 8 (rows whose run of vectors would pass the last column), a reach wider than the 512 columns
+ * of squared distances the loops keep at a time, and weights of 0, -0, 1e-300 and 1e200: every path gives base's
+ * bits on 1 and 2 threads, and no cell is -0 (the sum the loops' added zeros would change). */
+static void code_paths_edges(void **state) {
+  (void)state;
+  enum { N = 64 };
+  static double x[N], y[N], w[N];
+  const double weights[] = {1, 0, -0.0, 1e-300, 1e200, 2.5, 0.75};
+  struct {
+    double cell, bw, ext[4];
+    int tops; /* points below the grid, their circles' tops in it: short rows under long ones */
+  } cases[] = {
+      {10, 50, {1000, 2000, 1000 + 10 * 203, 2000 + 10 * 97}, 0}, /* 203 columns, reach 5 cells */
+      {5, 2000, {1000, 2000, 1000 + 5 * 1203, 2000 + 5 * 37}, 0}, /* reach 400 cells: 800 columns a row */
+      {5, 2000, {1000, 2000, 1000 + 5 * 1203, 2000 + 5 * 37}, 1},
+  };
+  const char *paths[] = {"base", "avx2", "avx512"};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    const double *e = cases[c].ext, cell = cases[c].cell;
+    for (int i = 0; i < N; i++) {
+      int col = (i * 37) % 40, row = (i * 11) % 30;
+      x[i] = e[0] + (col + 0.5) * cell + (i % 5 == 0 ? 0.5 * cell : 0); /* centres, and cell edges */
+      y[i] = e[1] + (row + 0.5) * cell;
+      if (i % 8 == 1) x[i] = e[2] - (i % 3) * cell;             /* on and by the right edge */
+      if (i % 8 == 2) x[i] = e[2] + 2 * cell + (i % 4) * 0.25;  /* beyond it */
+      if (i % 8 == 3) x[i] = e[0] - (i % 3) * cell;             /* left */
+      if (i % 8 == 4) y[i] = e[3] + (i % 3) * cell;             /* top */
+      if (i % 8 == 5) y[i] = e[1] - 0.5 * cell;                 /* bottom */
+      if (i % 8 == 6) x[i] = e[2] - (i % 3) * cell, y[i] = i % 2 ? e[1] : e[3]; /* the right corners */
+      w[i] = weights[i % 7];
+      if (cases[c].tops) /* away from the left edge, so that rows start after the run does */
+        x[i] = e[0] + (300 + col * 13 + 0.5) * cell, y[i] = e[1] - cases[c].bw + (i % 20 + 0.5) * cell;
+    }
+    sm_points *p = pts(N, x, y, w);
+    for (int k = 0; k < SM_KERNEL_END_; k++) {
+      sm_kde_options o = SM_KDE_OPTIONS_INIT;
+      o.kernel = (sm_kernel)k;
+      o.bandwidth_m = cases[c].bw;
+      o.cell_m = cell;
+      o.has_extent = 1;
+      memcpy(o.extent, e, sizeof o.extent);
+      sm_raster *ref = NULL;
+      setenv("SAFEMAP_SIMD", "base", 1);
+      assert_ok(ctx, sm_kde(ctx, &ref, p, &o, NULL));
+      size_t n = sm_raster_width(ref) * sm_raster_height(ref);
+      const double *rv = sm_raster_values(ref);
+      for (size_t i = 0; i < n; i++)
+        if (rv[i] == 0 && signbit(rv[i])) fail_msg("case %zu kernel %d: cell %zu is -0", c, k, i);
+      for (int q = 1; q < 3; q++) {
+        if (!sm__simd_runs((sm_simd)q)) continue;
+        setenv("SAFEMAP_SIMD", paths[q], 1);
+        for (int t = 1; t <= 2; t++) {
+          sm_raster *r = NULL;
+          sm_ctx_set_threads(ctx, t);
+          assert_ok(ctx, sm_kde(ctx, &r, p, &o, NULL));
+          if (memcmp(rv, sm_raster_values(r), n * sizeof(double)))
+            fail_msg("%s differs from base: case %zu kernel %d threads %d", paths[q], c, k, t);
+          sm_raster_destroy(r);
+        }
+      }
+      sm_ctx_set_threads(ctx, 0);
+      sm_raster_destroy(ref);
+    }
+    sm_points_destroy(p);
+  }
+  unsetenv("SAFEMAP_SIMD");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(silverman_vector),      cmocka_unit_test(arcgis_closed_form),
@@ -646,7 +716,7 @@ int main(void) {
       cmocka_unit_test(spatstat_golden),       cmocka_unit_test(study_area_mask),
       cmocka_unit_test(hotspot_areas),         cmocka_unit_test(dual_surfaces),
       cmocka_unit_test(adaptive_basics),       cmocka_unit_test(sparr_adaptive_golden),
-      cmocka_unit_test(code_paths_same_bits),
+      cmocka_unit_test(code_paths_same_bits),  cmocka_unit_test(code_paths_edges),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
