@@ -11,11 +11,20 @@
  *     newlines over it (the least a CSV reader must do), 1 and all threads;
  *   - random 8-byte reads from a 512 MiB array, independent (throughput: the
  *     permutations' draws) and dependent (latency), 1 and all threads;
- *   - DEFLATE level 1 (zlib) of 64 MiB of a smooth float surface, 1 thread.
+ *   - DEFLATE level 1 (zlib) of 64 MiB of a smooth float surface, 1 thread;
+ *   - the floating-point peak of one core for each code path of the KDE loop,
+ *     measured: base (SSE2 multiplies and adds, no FMA), AVX2 + FMA and
+ *     AVX-512 FMA, 12 independent chains, where the CPU runs them. A vector
+ *     twice as wide is not twice the peak on every CPU (some run 512-bit
+ *     instructions as two halves), so the peak is measured, not assumed.
+ *
+ *   ./roofline --peak        only the peaks: "peak PATH GFLOP/s" lines
+ *
  * Each figure is the best of 3, so a busy machine shows less than it has.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
+#include <immintrin.h>
 #include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -160,7 +169,63 @@ static void deflate_rate(void) {
   free(v), free(out);
 }
 
+/* Floating-point peak of one core: 12 independent chains of vector operations (more than the pipes' latency x
+ * throughput), best of 3. Each chain is x = x * a + b (FMA: 2 flops a lane; SSE2: a multiply and an add). */
+#define PEAK_LOOP(T, L, OP)                                                                                            \
+  double best = 0;                                                                                                     \
+  for (int rep = 0; rep < 3; rep++) {                                                                                  \
+    T x0 = set1(1.000), x1 = set1(1.001), x2 = set1(1.002), x3 = set1(1.003), x4 = set1(1.004), x5 = set1(1.005);      \
+    T x6 = set1(1.006), x7 = set1(1.007), x8 = set1(1.008), x9 = set1(1.009), xa = set1(1.010), xb = set1(1.011);      \
+    const T a = set1(0.999999), b = set1(1e-6);                                                                        \
+    long n = 20000000;                                                                                                 \
+    double t0 = now();                                                                                                 \
+    for (long i = 0; i < n; i++) {                                                                                     \
+      x0 = OP(x0, a, b), x1 = OP(x1, a, b), x2 = OP(x2, a, b), x3 = OP(x3, a, b), x4 = OP(x4, a, b);                   \
+      x5 = OP(x5, a, b), x6 = OP(x6, a, b), x7 = OP(x7, a, b), x8 = OP(x8, a, b), x9 = OP(x9, a, b);                   \
+      xa = OP(xa, a, b), xb = OP(xb, a, b);                                                                            \
+    }                                                                                                                  \
+    double dt = now() - t0, lanes[L], s = 0;                                                                           \
+    T all[12] = {x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, xa, xb};                                                      \
+    for (int k = 0; k < 12; k++) {                                                                                     \
+      store(lanes, all[k]);                                                                                            \
+      for (int l = 0; l < (L); l++) s += lanes[l];                                                                     \
+    }                                                                                                                  \
+    sink += (uint64_t)s;                                                                                               \
+    double g = 2.0 * (L) * 12 * (double)n / dt / 1e9;                                                                  \
+    if (g > best) best = g;                                                                                            \
+  }                                                                                                                    \
+  return best
+
+#define set1 _mm_set1_pd
+#define store _mm_storeu_pd
+#define SSE2_OP(x, a, b) _mm_add_pd(_mm_mul_pd(x, a), b)
+static double peak_base(void) { PEAK_LOOP(__m128d, 2, SSE2_OP); }
+#undef set1
+#undef store
+#define set1 _mm256_set1_pd
+#define store _mm256_storeu_pd
+__attribute__((target("avx2,fma"))) static double peak_avx2(void) { PEAK_LOOP(__m256d, 4, _mm256_fmadd_pd); }
+#undef set1
+#undef store
+#define set1 _mm512_set1_pd
+#define store _mm512_storeu_pd
+__attribute__((target("avx512f"))) static double peak_avx512(void) { PEAK_LOOP(__m512d, 8, _mm512_fmadd_pd); }
+#undef set1
+#undef store
+
+static void peaks(void) {
+  printf("peak base %.1f GFLOP/s (one core: SSE2 multiplies and adds)\n", peak_base());
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    printf("peak avx2 %.1f GFLOP/s (one core: AVX2 FMA)\n", peak_avx2());
+  if (__builtin_cpu_supports("avx512f")) printf("peak avx512 %.1f GFLOP/s (one core: AVX-512 FMA)\n", peak_avx512());
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "--peak")) {
+    peaks();
+    return 0;
+  }
   int nt = omp_get_max_threads();
   printf("threads %d\n", nt);
   copy_bw(1);
@@ -172,5 +237,6 @@ int main(int argc, char **argv) {
   random_reads(1);
   if (nt > 1) random_reads(nt);
   deflate_rate();
+  peaks();
   return 0;
 }

@@ -200,6 +200,27 @@ fi
 DATA="$SCRATCH/data/$GEN_VER"
 mkdir -p "$DATA"
 
+# The floating-point peak of one core for each code path, measured once a run
+# (roofline.c --peak: "peak PATH GFLOP/s" lines), for the kde entry's notes.
+ROOF_SRC="$SCRIPT_DIR/roofline.c"
+ROOF="$SCRATCH/bin/roofline-$(sha256sum "$ROOF_SRC" | cut -c1-12)"
+PEAKS=""
+measured_peaks() {
+    if [ -z "$PEAKS" ]; then
+        if [ ! -x "$ROOF" ]; then
+            cc -std=c11 -O2 -fopenmp -o "$ROOF.tmp" "$ROOF_SRC" -lz 2>/dev/null && mv -f "$ROOF.tmp" "$ROOF"
+        fi
+        PEAKS=$([ -x "$ROOF" ] && "$ROOF" --peak 2>/dev/null || true)
+        [ -n "$PEAKS" ] || PEAKS="none"
+    fi
+    return 0
+}
+# measured_peak PATH -> GFLOP/s of one core on that path ("" if not measured)
+measured_peak() {
+    measured_peaks
+    awk -v p="$1" '$1 == "peak" && $2 == p { print $3 }' <<<"$PEAKS"
+}
+
 # size label -> number of rows
 size_rows() {
     local s=$1 n
@@ -586,10 +607,12 @@ kde_rate() {
             continue
         fi
         case $path in base) lanes=2 ;; avx2) lanes=4 ;; *) lanes=8 ;; esac
-        NOTES+=("$(awk -v s="$size" -v c="$conv" -v q="$path" -v t="$t" -v e="${ev% *}" -v l="${ev#* }" -v n="$threads" -v p="$(machine_peak core "$lanes")" 'BEGIN{
+        NOTES+=("$(awk -v s="$size" -v c="$conv" -v q="$path" -v t="$t" -v e="${ev% *}" -v l="${ev#* }" -v n="$threads" \
+            -v p="$(machine_peak core "$lanes")" -v m="$(measured_peak "$path")" 'BEGIN{
             r = (t > 0 ? e / t / n : 0)
             printf "kde %s: safemap %s, %s path: kernel sums %.3f s (median): %.0f kernel evaluations (%.0f locations, %.0f each) on %d threads = %.3g evaluations/s/core", s, c, q, t, e, l, e / l, n, r
-            if (p > 0 && r > 0) printf " = %.2f GFLOP/s/core at 11 flops each, %.1f%% of the %s peak (%.1f GFLOP/s/core)", r * 11 / 1e9, 100 * r * 11 / 1e9 / p, q, p }')")
+            if (m > 0 && r > 0) printf " = %.2f GFLOP/s/core at 11 flops each, %.1f%% of the %s peak measured on this machine (%.1f GFLOP/s/core, roofline.c --peak)", r * 11 / 1e9, 100 * r * 11 / 1e9 / m, q, m
+            if (p > 0 && r > 0) printf "%s%.1f%% of the %s peak from the clock (%.1f GFLOP/s/core)", (m > 0 ? "; " : " = " sprintf("%.2f GFLOP/s/core at 11 flops each, ", r * 11 / 1e9)), 100 * r * 11 / 1e9 / p, q, p }')")
     done
     rm -f "$tmp"
 }
@@ -1428,6 +1451,8 @@ done
             echo "# spatstat: $("$RSCRIPT" -e 'cat(R.version.string, ", spatstat.explore ", format(packageVersion("spatstat.explore")), sep = "")' 2>/dev/null)"
         fi
         echo "# cpu: $(machine_peak)"
+        measured_peaks
+        [ "$PEAKS" = none ] || echo "# cpu: measured peak of one core (roofline.c --peak): $(awk '$1 == "peak" { printf "%s%s %s GFLOP/s", (n++ ? ", " : ""), $2, $3 }' <<<"$PEAKS")"
     fi
     if printf '%s\n' "${RUN_ENTRIES[@]}" | grep -Eqx 'hotspots|emerging' && have_spdep; then
         echo "# spdep: $("$RSCRIPT" -e 'cat(R.version.string, ", spdep ", format(packageVersion("spdep")), ", dbscan ", if (requireNamespace("dbscan", quietly = TRUE)) format(packageVersion("dbscan")) else "not installed", sep = "")' 2>/dev/null); spdep runs serially (no set.coresOption)"
