@@ -338,19 +338,36 @@ typedef struct narrow_values {
  * array. On a national grid the array of every unit is far larger than the cache and each draw missed it waiting for
  * the last; here the reads of one permutation do not wait for each other. */
 enum { SMALL_DRAWS = 48 };
+/* Units up to which a bit a unit (128 KB at most, in the core's cache) finds a unit drawn again in one test, where
+ * the draws compared among themselves take m / 2 tests a draw; the bits of a permutation's draws are cleared after
+ * it, word by word (a word holds only bits of this permutation's draws). */
+#define DRAWN_BITS_MAX ((size_t)1 << 20)
 static inline int64_t draw_distinct_sum_small(sm__rng *s, size_t i, size_t n, size_t m, const narrow_values *v,
-                                              size_t *restrict drawn) {
+                                              size_t *restrict drawn, uint64_t *restrict bits) {
   int64_t sum = 0;
-  for (size_t q = 0; q < m; q++) {
-    size_t j;
-    int dup;
-    do {
-      j = sm__rng_below(s, n - 1);
-      j += j >= i;
-      dup = 0;
-      for (size_t t = 0; t < q; t++) dup |= drawn[t] == j;
-    } while (dup);
-    drawn[q] = j;
+  if (bits) {
+    for (size_t q = 0; q < m; q++) {
+      size_t j;
+      do {
+        j = sm__rng_below(s, n - 1);
+        j += j >= i;
+      } while (bits[j >> 6] >> (j & 63) & 1);
+      bits[j >> 6] |= (uint64_t)1 << (j & 63);
+      drawn[q] = j;
+    }
+    for (size_t q = 0; q < m; q++) bits[drawn[q] >> 6] = 0;
+  } else {
+    for (size_t q = 0; q < m; q++) {
+      size_t j;
+      int dup;
+      do {
+        j = sm__rng_below(s, n - 1);
+        j += j >= i;
+        dup = 0;
+        for (size_t t = 0; t < q; t++) dup |= drawn[t] == j;
+      } while (dup);
+      drawn[q] = j;
+    }
   }
   if (v->x8)
     for (size_t q = 0; q < m; q++) sum += v->x8[drawn[q]];
@@ -410,12 +427,14 @@ static void perm_unit(uint64_t seed, size_t i, size_t n, const double *restrict 
  * The draws are perm_unit's.
  */
 static void perm_unit_int(uint64_t seed, size_t i, size_t n, unsigned nperm, size_t m, int64_t obs, int sa, int two,
-                          int sb, drawn_set *seen, const narrow_values *nv, size_t *drawn, unsigned *ge, unsigned *le) {
+                          int sb, drawn_set *seen, const narrow_values *nv, size_t *drawn, uint64_t *bits, unsigned *ge,
+                          unsigned *le) {
   sm__rng s = sm__rng_stream_unmixed(seed, SM__RNG_KEY_HOTSPOT_UNIT, i);
   unsigned g = 0, l = 0, gb = 0, lb = 0;
   const int64_t oa = sa * obs, ob = sb * obs;
   for (unsigned r = 0; r < nperm; r++) {
-    int64_t sum = m <= SMALL_DRAWS ? draw_distinct_sum_small(&s, i, n, m, nv, drawn) : draw_distinct_sum(&s, i, n, m, seen);
+    int64_t sum =
+        m <= SMALL_DRAWS ? draw_distinct_sum_small(&s, i, n, m, nv, drawn, bits) : draw_distinct_sum(&s, i, n, m, seen);
     int64_t va = sa * sum;
     g += va >= oa, l += va <= oa;
     if (two) {
@@ -498,7 +517,8 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     double *wa = sm__malloc(kmax * sizeof *wa), *wb = sm__malloc(kmax * sizeof *wb);
     double *ra = sm__malloc(kmax * sizeof *ra), *rb_ = sm__malloc(kmax * sizeof *rb_);
     size_t *ia = sm__malloc(kmax * sizeof *ia), *ib = sm__malloc(kmax * sizeof *ib);
-    int mine = !set.slot || !draw || !wa || !wb || !ra || !rb_ || !ia || !ib;
+    uint64_t *bits = n <= DRAWN_BITS_MAX ? sm__calloc((n + 63) / 64, sizeof *bits) : NULL;
+    int mine = !set.slot || !draw || !wa || !wb || !ra || !rb_ || !ia || !ib || (n <= DRAWN_BITS_MAX && !bits);
     for (size_t c0 = u_lo; c0 < u_hi; c0 += chunk * (size_t)nt) {
       size_t c1 = c0 + chunk * (size_t)nt < u_hi ? c0 + chunk * (size_t)nt : u_hi;
 #ifdef SM_HAVE_OPENMP
@@ -527,12 +547,12 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
             filled = 1;
           }
           if (joint && exact[0]) {
-            perm_unit_int(seed, i, n, nperm, rows[0]->m, rows[0]->obs_int, 1, 1, (int)sgn, seen, &nv, draw, ge, le);
+            perm_unit_int(seed, i, n, nperm, rows[0]->m, rows[0]->obs_int, 1, 1, (int)sgn, seen, &nv, draw, bits, ge, le);
           } else if (joint) {
             perm_unit(seed, i, n, xc, nperm, rows[0], signs[0], rows[1], signs[1], seen, draw, ge, le);
           } else if (exact[t]) {
-            perm_unit_int(seed, i, n, nperm, rows[t]->m, rows[t]->obs_int, (int)signs[t], 0, 0, seen, &nv, draw, ge + t,
-                          le + t);
+            perm_unit_int(seed, i, n, nperm, rows[t]->m, rows[t]->obs_int, (int)signs[t], 0, 0, seen, &nv, draw, bits,
+                          ge + t, le + t);
           } else {
             perm_unit(seed, i, n, xc, nperm, rows[t], signs[t], NULL, 0, seen, draw, ge + t, le + t);
           }
@@ -553,7 +573,7 @@ static sm_status permutations(sm_ctx *ctx, const sm_weights *wg, const sm_weight
     }
     oom |= mine;
     sm__free(set.slot), sm__free(draw), sm__free(wa), sm__free(wb), sm__free(ra), sm__free(rb_), sm__free(ia),
-        sm__free(ib);
+        sm__free(ib), sm__free(bits);
   }
   sm__free(xc), sm__free(xi), sm__free(x8), sm__free(x16);
   if (oom && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
