@@ -4,9 +4,13 @@
 #include "internal/trend.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 sm_status sm_spacetime_gistar(sm_ctx *ctx, const sm_weights *w, const double *x, size_t L, size_t T, size_t k,
                               sm_global_window window, double *z, double *p) {
@@ -154,9 +158,27 @@ int sm__mann_kendall(const double *x, size_t n, sm_mann_kendall *out) {
     if (v != stack) sm__free(v);
     return 0;
   }
-  double S = 0;
-  for (size_t i = 0; i + 1 < m; i++)
-    for (size_t j = i + 1; j < m; j++) S += (v[j] > v[i]) - (v[j] < v[i]);
+  /* S in whole numbers, two pairs at a time where SSE2 is (a compare's mask is -1 as a whole number): the same
+   * sum, without a chain of floating-point adds */
+  int64_t Si = 0;
+  for (size_t i = 0; i + 1 < m; i++) {
+    const double vi = v[i];
+    size_t j = i + 1;
+#ifdef __SSE2__
+    const __m128d c = _mm_set1_pd(vi);
+    __m128i acc = _mm_setzero_si128();
+    for (; j + 2 <= m; j += 2) {
+      __m128d vj = _mm_loadu_pd(v + j);
+      acc = _mm_sub_epi64(acc, _mm_castpd_si128(_mm_cmpgt_pd(vj, c)));
+      acc = _mm_add_epi64(acc, _mm_castpd_si128(_mm_cmplt_pd(vj, c)));
+    }
+    int64_t lanes[2];
+    _mm_storeu_si128((__m128i *)lanes, acc);
+    Si += lanes[0] + lanes[1];
+#endif
+    for (; j < m; j++) Si += (int64_t)(v[j] > vi) - (int64_t)(v[j] < vi);
+  }
+  double S = (double)Si;
   /* tie groups: sort (series are short: insertion sort, qsort beyond 64) */
   if (m > 64) {
     qsort(v, m, sizeof *v, cmp_double);
