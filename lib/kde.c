@@ -925,9 +925,35 @@ static sm_status kde_check_options(kde_job *k) {
  * stable sort followed by a merge of neighbours gives, found through a hash table of the locations (a few hundred
  * thousand for police.uk's millions of points), which stays in cache where a sort of every point would not. Returns
  * the number of locations, or SIZE_MAX when out of memory. */
+#define SM_XY_HASH(x, y) \
+  ((sm__radix_key(x) * UINT64_C(0x9E3779B97F4A7C15) ^ sm__radix_key(y) * UINT64_C(0xC2B2AE3D27D4EB4F)) >> 20)
+/* 1 if most of the first points (up to 2^16) are each their own location: geocoded addresses, not police.uk's snap
+ * points. Merging in a table then costs more than it saves the sort, and the sort merges them as well. */
+static int mostly_distinct(const double *X, const double *Y, const double *W, size_t n) {
+  enum { SAMPLE = 1 << 16, SLOTS = 1 << 17 };
+  uint32_t *slot = sm__calloc(SLOTS, sizeof *slot);
+  if (!slot) return 0;
+  size_t seen = 0, distinct = 0;
+  for (size_t i = 0; i < n && seen < SAMPLE; i++) {
+    if (!(W[i] > 0)) continue;
+    seen++;
+    size_t h = (size_t)SM_XY_HASH(X[i], Y[i]) & (SLOTS - 1);
+    uint32_t s;
+    for (; (s = slot[h]) != 0; h = (h + 1) & (SLOTS - 1))
+      if (X[s - 1] == X[i] && Y[s - 1] == Y[i]) break;
+    if (!s) slot[h] = (uint32_t)(i + 1), distinct++;
+  }
+  sm__free(slot);
+  return seen >= 1024 && distinct * 4 > seen * 3;
+}
+
+/* The points of weight > 0 into p, those at identical coordinates merged into the first (weights added in the
+ * points' order); the number of locations (SIZE_MAX: out of memory). When most points are distinct, or there are
+ * too many for the table's 32-bit indices, they are copied as they are and kde_merge_locations merges them after
+ * sorting: the sort is stable, so the weights add in the same order and give the same bits. */
 static size_t merge_equal(const double *X, const double *Y, const double *W, size_t n, pt *p) {
   size_t m = 0;
-  if (n >= UINT32_MAX) { /* slots hold 32-bit indices: no table, every point its own location until sorted */
+  if (n >= UINT32_MAX || mostly_distinct(X, Y, W, n)) {
     for (size_t i = 0; i < n; i++)
       if (W[i] > 0) p[m++] = (pt){X[i], Y[i], W[i]};
     return m;
@@ -935,8 +961,6 @@ static size_t merge_equal(const double *X, const double *Y, const double *W, siz
   size_t cap = (size_t)1 << 16;
   uint32_t *slot = sm__calloc(cap, sizeof *slot);
   if (!slot) return SIZE_MAX;
-#define SM_XY_HASH(x, y) \
-  ((sm__radix_key(x) * UINT64_C(0x9E3779B97F4A7C15) ^ sm__radix_key(y) * UINT64_C(0xC2B2AE3D27D4EB4F)) >> 20)
   for (size_t i = 0; i < n; i++) {
     if (!(W[i] > 0)) continue;
     const double x = X[i], y = Y[i];
@@ -997,7 +1021,7 @@ static sm_status kde_merge_locations(kde_job *k) {
   if (!tmp) return sm__error(k->ctx, SM_E_NOMEM, "out of memory");
   sm__radix_sort2(p, tmp, np, sizeof *p, (long)offsetof(pt, y), (long)offsetof(pt, x), sm__threads(k->ctx));
   sm__free(tmp);
-  size_t m = 0; /* (more than 4G points: merged here, among neighbours) */
+  size_t m = 0; /* (mostly distinct, or more than 4G points: merged here, among neighbours) */
   for (size_t i = 0; i < np; i++) {
     if (m && p[m - 1].x == p[i].x && p[m - 1].y == p[i].y) p[m - 1].w += p[i].w;
     else p[m++] = p[i];

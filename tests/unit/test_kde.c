@@ -708,6 +708,43 @@ static void code_paths_edges(void **state) {
   unsetenv("SAFEMAP_SIMD");
 }
 
+/* Identical coordinates are merged in a table when many points share a place, and by the sort when most points
+ * are distinct (kde.c, mostly_distinct): the weights add in the points' order either way, so the surfaces are the
+ * same bits. The same 4,000 points (four in five distinct, the repeats with weights whose sums depend on their
+ * order) after 20,000 copies of one point far beyond reach (the table) and alone (the sort). */
+static void merge_paths_same_bits(void **state) {
+  (void)state;
+  enum { N = 4000, FAR = 20000 };
+  static double x[FAR + N], y[FAR + N], w[FAR + N];
+  const double ws[] = {0.1, 0.2, 0.7, 1e-17, 3};
+  for (int i = 0; i < FAR; i++) x[i] = 9e5, y[i] = 9e5, w[i] = 1;
+  for (int i = 0; i < N; i++) {
+    int at = i % 5 == 4 ? (i * 7) % (i + 1) : i; /* every fifth point repeats an earlier one */
+    x[FAR + i] = 529000 + (at % 61) * 13.7 + (at / 61) * 0.01;
+    y[FAR + i] = 183000 + (at / 61) * 17.3;
+    w[FAR + i] = ws[i % 5];
+  }
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.convention = SM_KDE_QGIS_RAW;
+  o.bandwidth_m = 120;
+  o.cell_m = 9;
+  o.has_extent = 1;
+  double ext[4] = {528900, 182900, 530000, 184300};
+  memcpy(o.extent, ext, sizeof ext);
+  sm_points *table = pts(FAR + N, x, y, w), *sorted = pts(N, x + FAR, y + FAR, w + FAR);
+  sm_raster *a = NULL, *b = NULL;
+  sm_kde_info ia, ib;
+  assert_ok(ctx, sm_kde(ctx, &a, table, &o, &ia));
+  assert_ok(ctx, sm_kde(ctx, &b, sorted, &o, &ib));
+  assert_int_equal(ia.n_locations, ib.n_locations + 1);
+  assert_true(ib.n_locations < N);
+  size_t n = sm_raster_width(a) * sm_raster_height(a);
+  assert_int_equal(n, sm_raster_width(b) * sm_raster_height(b));
+  if (memcmp(sm_raster_values(a), sm_raster_values(b), n * sizeof(double))) fail_msg("the merges differ");
+  sm_raster_destroy(a), sm_raster_destroy(b);
+  sm_points_destroy(table), sm_points_destroy(sorted);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(silverman_vector),      cmocka_unit_test(arcgis_closed_form),
@@ -717,6 +754,7 @@ int main(void) {
       cmocka_unit_test(hotspot_areas),         cmocka_unit_test(dual_surfaces),
       cmocka_unit_test(adaptive_basics),       cmocka_unit_test(sparr_adaptive_golden),
       cmocka_unit_test(code_paths_same_bits),  cmocka_unit_test(code_paths_edges),
+      cmocka_unit_test(merge_paths_same_bits),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
