@@ -534,6 +534,89 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* The segments bucketed in a square grid over their extent (each in every cell its box meets), for the nearest
+ * segment to a point: rings of cells around the point's cell (clamped to the grid) until no cell further out can
+ * hold anything nearer. Every segment of a cell at ring rho (Chebyshev distance in cells) is at least (rho - 1) cells
+ * from the point, wherever the point is. */
+typedef struct seg_grid {
+  double x0, y0, cs; /* lower-left corner, cell side */
+  long nx, ny;
+  size_t *start;     /* nx * ny + 1 offsets into idx */
+  uint32_t *idx;     /* segment indices, cell by cell */
+} seg_grid;
+
+static long grid_cell(double v, double v0, double cs, long n) {
+  double f = floor((v - v0) / cs);
+  return f < 0 ? 0 : f >= (double)n ? n - 1 : (long)f;
+}
+
+static int seg_grid_build(seg_grid *g, const segs *sg) {
+  memset(g, 0, sizeof *g);
+  if (!sg->n || sg->n >= UINT32_MAX) return -1;
+  double e[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+  for (size_t j = 0; j < sg->n; j++) {
+    e[0] = fmin(e[0], fmin(sg->ax[j], sg->bx[j])), e[2] = fmax(e[2], fmax(sg->ax[j], sg->bx[j]));
+    e[1] = fmin(e[1], fmin(sg->ay[j], sg->by[j])), e[3] = fmax(e[3], fmax(sg->ay[j], sg->by[j]));
+  }
+  double side = fmax(e[2] - e[0], e[3] - e[1]);
+  if (!(side > 0) || !isfinite(side)) return -1;
+  long n = (long)ceil(sqrt((double)sg->n / 4.0)); /* some four segments a cell */
+  n = n < 1 ? 1 : n > 1024 ? 1024 : n;
+  g->x0 = e[0], g->y0 = e[1], g->cs = side / (double)n;
+  g->nx = (long)ceil((e[2] - e[0]) / g->cs), g->ny = (long)ceil((e[3] - e[1]) / g->cs);
+  g->nx = g->nx < 1 ? 1 : g->nx > n ? n : g->nx, g->ny = g->ny < 1 ? 1 : g->ny > n ? n : g->ny;
+  size_t nc = (size_t)g->nx * (size_t)g->ny, total = 0;
+  g->start = sm__calloc(nc + 1, sizeof *g->start);
+  if (!g->start) return -2;
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t j = 0; j < sg->n; j++) {
+      long i0 = grid_cell(fmin(sg->ax[j], sg->bx[j]), g->x0, g->cs, g->nx), i1 = grid_cell(fmax(sg->ax[j], sg->bx[j]), g->x0, g->cs, g->nx);
+      long k0 = grid_cell(fmin(sg->ay[j], sg->by[j]), g->y0, g->cs, g->ny), k1 = grid_cell(fmax(sg->ay[j], sg->by[j]), g->y0, g->cs, g->ny);
+      for (long k = k0; k <= k1; k++)
+        for (long i = i0; i <= i1; i++) {
+          size_t c = (size_t)k * (size_t)g->nx + (size_t)i;
+          if (pass == 0) g->start[c + 1]++;
+          else g->idx[g->start[c]++] = (uint32_t)j;
+        }
+    }
+    if (pass == 0) {
+      for (size_t c = 0; c < nc; c++) g->start[c + 1] += g->start[c];
+      total = g->start[nc];
+      if (!(g->idx = sm__malloc((total ? total : 1) * sizeof *g->idx))) return -2;
+    } else { /* start[c] now ends cell c: shift back */
+      memmove(g->start + 1, g->start, nc * sizeof *g->start);
+      g->start[0] = 0;
+    }
+  }
+  return 0;
+}
+
+/* The least seg_d2 from (px, py) over every segment: the same value a scan of all of them gives. */
+static double seg_grid_nearest(const seg_grid *g, const segs *sg, double px, double py) {
+  long cx = grid_cell(px, g->x0, g->cs, g->nx), cy = grid_cell(py, g->y0, g->cs, g->ny);
+  long rmax = g->nx > g->ny ? g->nx : g->ny;
+  double best = INFINITY;
+  for (long r = 0; r <= rmax; r++) {
+    for (long k = cy - r; k <= cy + r; k++) {
+      if (k < 0 || k >= g->ny) continue;
+      long step = (k == cy - r || k == cy + r) ? 1 : 2 * r; /* the ring only */
+      for (long i = cx - r; i <= cx + r; i += step ? step : 1) {
+        if (i < 0 || i >= g->nx) continue;
+        size_t c = (size_t)k * (size_t)g->nx + (size_t)i;
+        for (size_t q = g->start[c]; q < g->start[c + 1]; q++) {
+          uint32_t j = g->idx[q];
+          double d2 = seg_d2(px, py, sg->ax[j], sg->ay[j], sg->bx[j], sg->by[j]);
+          if (d2 < best) best = d2;
+        }
+      }
+    }
+    /* cells of ring r + 1 and beyond are at least r cells away; a margin for rounding */
+    double lb = (double)r * g->cs * (1 - 1e-6);
+    if (lb * lb > best) break;
+  }
+  return best;
+}
+
 sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm_points *points,
                                     const int32_t *area_of_point, sm_areas_outside *out) {
   if (!areas || !points || !area_of_point || !out)
@@ -577,6 +660,13 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
     lo[nb++] = at;
   }
   long nl = 0;
+  seg_grid grid = {0};
+  int has_grid = 0;
+  if (!st) {
+    int ge = seg_grid_build(&grid, &sg);
+    if (ge == -2) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    has_grid = ge == 0;
+  }
   if (!st) {
     lo[nb] = sg.n;
     for (size_t i = 0; i < m; i++)
@@ -598,6 +688,11 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
         if (!bd) continue;
         double px = xy[2 * first[l]], py = xy[2 * first[l] + 1], best = INFINITY, near_d2 = INFINITY;
         size_t near = 0;
+        if (has_grid) {
+          double dist = sqrt(seg_grid_nearest(&grid, &sg, px, py));
+          for (size_t i = first[l]; i < first[l + 1]; i++) d[i] = dist;
+          continue;
+        }
         for (size_t a = 0; a < nb; a++) {
           bd[a] = box_d2(box + 4 * a, px, py);
           if (bd[a] < near_d2) near_d2 = bd[a], near = a;
@@ -617,7 +712,7 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
     }
     if (nomem) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
-  sm__free(first), sm__free(lo), sm__free(box);
+  sm__free(first), sm__free(lo), sm__free(box), sm__free(grid.start), sm__free(grid.idx);
   sm__free(sg.ax), sm__free(sg.ay), sm__free(sg.bx), sm__free(sg.by);
   if (st) {
     sm__free(d), sm__free(xy);

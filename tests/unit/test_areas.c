@@ -264,6 +264,85 @@ static void outside_distances(void **state) {
   sm_areas_destroy(a);
 }
 
+/* Distance from a point to a segment (the closest point by projection). */
+static double seg_dist(double px, double py, double ax, double ay, double bx, double by) {
+  double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy, t = 0;
+  if (l2 > 0) t = ((px - ax) * dx + (py - ay) * dy) / l2;
+  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  double ex = ax + t * dx - px, ey = ay + t * dy - py;
+  return sqrt(ex * ex + ey * ey);
+}
+
+/* The nearest segment is found through a grid of cells (areas_count.c, seg_grid): a spiky star of 400 edges,
+ * points around it and far away (up to 40 km, where the rings of cells must reach out), against the scan of every
+ * edge. */
+static void outside_distances_star(void **state) {
+  (void)state;
+  enum { V = 400, N = 3000 };
+  static double ring[2 * (V + 1)];
+  for (int k = 0; k < V; k++) {
+    double a = 2 * M_PI * k / V, r = k % 2 ? 600 : 1000 + 50 * sin(7 * a);
+    ring[2 * k] = 530000 + r * cos(a), ring[2 * k + 1] = 180000 + r * sin(a);
+  }
+  ring[2 * V] = ring[0], ring[2 * V + 1] = ring[1];
+  const char *path = tu_path("star.gpkg");
+  sm_layer *l;
+  assert_ok(ctx, sm_layer_create(ctx, &l, "star", SM_GEOM_POLYGON, "EPSG:27700"));
+  size_t fid, row;
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "WD24CD", SM_FIELD_STRING, &fid));
+  static unsigned char b[32 + 16 * (V + 1)];
+  size_t len = wkb_ring(b, ring, V + 1);
+  assert_ok(ctx, sm_layer_add_feature(ctx, l, b, len, &row));
+  assert_ok(ctx, sm_layer_set_string(ctx, l, row, fid, "E05000001"));
+  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+  wo.overwrite = 1;
+  assert_ok(ctx, sm_write_layers(ctx, path, &l, 1, &wo));
+  sm_layer_destroy(l);
+  sm_areas *a = read_areas(path, "EPSG:27700");
+  double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *want = malloc(N * sizeof *want);
+  for (size_t i = 0; i < N; i++) {
+    double spread = i % 10 == 0 ? 80000 : 4000;
+    x[i] = 530000 + (urand() - 0.5) * spread, y[i] = 180000 + (urand() - 0.5) * spread;
+  }
+  sm_points *p;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", N, x, y, NULL, NULL));
+  int32_t *w = malloc(N * sizeof *w);
+  size_t outside, m = 0;
+  assert_ok(ctx, sm_areas_locate(ctx, a, p, w, &outside));
+  for (size_t i = 0; i < N; i++) {
+    if (w[i] >= 0) continue;
+    double best = INFINITY;
+    for (int k = 0; k < V; k++)
+      best = fmin(best, seg_dist(x[i], y[i], ring[2 * k], ring[2 * k + 1], ring[2 * k + 2], ring[2 * k + 3]));
+    want[m++] = best;
+  }
+  assert_int_equal(outside, m);
+  assert_true(m > N / 2);
+  sm_areas_outside o;
+  assert_ok(ctx, sm_areas_outside_distance(ctx, a, p, w, &o));
+  /* each of the first 400 points outside alone: its own distance */
+  for (size_t i = 0, k = 0; i < N && k < 400; i++) {
+    if (w[i] >= 0) continue;
+    sm_points *one;
+    int32_t none = -1;
+    assert_ok(ctx, sm_points_create(ctx, &one, "EPSG:27700", 1, x + i, y + i, NULL, NULL));
+    sm_areas_outside o1;
+    assert_ok(ctx, sm_areas_outside_distance(ctx, a, one, &none, &o1));
+    if (!(fabs(o1.max_m - want[k]) <= 1e-9 * want[k]))
+      fail_msg("point %zu (%.3f, %.3f): %.9g m, the scan of every edge %.9g m", i, x[i], y[i], o1.max_m, want[k]);
+    sm_points_destroy(one);
+    k++;
+  }
+  qsort(want, m, sizeof *want, cmp_dbl);
+  assert_int_equal(o.n_points, m);
+  assert_true(fabs(o.max_m - want[m - 1]) <= 1e-9 * want[m - 1]);
+  double med = m % 2 ? want[m / 2] : (want[m / 2 - 1] + want[m / 2]) / 2;
+  assert_true(fabs(o.median_m - med) <= 1e-9 * med);
+  free(x), free(y), free(want), free(w);
+  sm_points_destroy(p);
+  sm_areas_destroy(a);
+}
+
 static const char *one_polygon_gpkg(const char *name, const double *xy, uint32_t n, sm_geom_type gt) {
   const char *path = tu_path(name);
   sm_layer *l;
@@ -362,6 +441,7 @@ int main(void) {
       cmocka_unit_test(camden_matches_geos), cmocka_unit_test(invalid_polygon_repaired),
       cmocka_unit_test(not_polygons),        cmocka_unit_test(count_layers),
       cmocka_unit_test(outside_distances),
+      cmocka_unit_test(outside_distances_star),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
