@@ -590,6 +590,7 @@ kde_rate() {
     local size=$1 csv=$2 conv=$3 grid=$4; shift 4
     local tmp="$SCRATCH/out/kde_${size}_vv.tif" i path lanes logf
     local flags paths=(base) t ev="" threads=${THREADS:-$(nproc)}
+    measured_peaks # once, here: the notes below are made in subshells, which would each measure again
     flags=$(sed -n 's/^flags[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
     grep -qw avx2 <<<"$flags" && paths+=(avx2)
     grep -qw avx512f <<<"$flags" && grep -qw avx512vl <<<"$flags" && paths+=(avx512)
