@@ -43,6 +43,8 @@ static void help(FILE *f) {
           "  safemap count data/police/camden_burglary --wards data/wards/camden_wards_2024.gpkg -o counts.gpkg\n\n"
           "Options common to every command: -j/--threads N, -q/--quiet, -v/--verbose, --strict,\n"
           "--overwrite, --seed N. Exit codes: 0 success, 1 bad input or arguments, 2 internal failure.\n"
+          "Built with MPI, 'mpirun -np N safemap kde|hotspots|emerging|nearrepeat|scan ...' shares the work\n"
+          "over N processes and writes the same bytes as one ('safemap --version' says whether MPI is in).\n"
           "'safemap --version' prints the versions of safemap and its libraries.\n");
 }
 
