@@ -393,16 +393,13 @@ static sm_status geom_column(sm_ctx *ctx, sqlite3 *db, const char *t, char **col
   return *col ? SM_OK : sm__error(ctx, SM_E_IO, "layer '%s': no geometry column (%s)", t, sqlite3_errmsg(db));
 }
 
-static sm_status insert_layer(sm_ctx *ctx, sqlite3 *db, const sm_layer *l) {
-  const char *name = sm_layer_name(l);
-  size_t nf = sm_layer_field_count(l), nr = sm_layer_feature_count(l);
-  sm_geom_type gt = sm_layer_geom_type(l);
-  char *gcol = NULL;
-  int32_t srs = 0;
-  sm_status st = gt == SM_GEOM_NONE ? SM_OK : geom_column(ctx, db, name, &gcol, &srs);
+/* The statement inserting `rows` rows at once: INSERT INTO t (fid[, geom], f1, ...) VALUES (?, ...), (?, ...)... */
+static sm_status insert_stmt(sm_ctx *ctx, sqlite3 *db, const sm_layer *l, const char *gcol, size_t rows,
+                             sqlite3_stmt **stmt) {
+  size_t nf = sm_layer_field_count(l);
   sm_buf q = {0};
-  if (!st) st = sm__buf_append(&q, "INSERT INTO main.", 17);
-  if (!st) st = sql_quote(&q, name);
+  sm_status st = sm__buf_append(&q, "INSERT INTO main.", 17);
+  if (!st) st = sql_quote(&q, sm_layer_name(l));
   if (!st) st = sm__buf_append(&q, " (\"fid\"", 7);
   if (!st && gcol) st = sm__buf_append(&q, ",", 1);
   if (!st && gcol) st = sql_quote(&q, gcol);
@@ -410,9 +407,30 @@ static sm_status insert_layer(sm_ctx *ctx, sqlite3 *db, const sm_layer *l) {
     st = sm__buf_append(&q, ",", 1);
     if (!st) st = sql_quote(&q, sm_layer_field_name(l, c));
   }
-  if (!st) st = sm__buf_append(&q, ") VALUES (?", 11);
-  for (size_t c = 0; c < nf + (gcol != NULL) && !st; c++) st = sm__buf_append(&q, ",?", 2);
-  if (!st) st = sm__buf_append(&q, ")", 1);
+  if (!st) st = sm__buf_append(&q, ") VALUES ", 9);
+  for (size_t r = 0; r < rows && !st; r++) {
+    st = sm__buf_append(&q, r ? ",(?" : "(?", r ? 3 : 2);
+    for (size_t c = 0; c < nf + (gcol != NULL) && !st; c++) st = sm__buf_append(&q, ",?", 2);
+    if (!st) st = sm__buf_append(&q, ")", 1);
+  }
+  *stmt = NULL;
+  if (!st && sqlite3_prepare_v2(db, q.s, -1, stmt, NULL) != SQLITE_OK)
+    st = sm__error(ctx, SM_E_IO, "layer '%s': %s", sm_layer_name(l), sqlite3_errmsg(db));
+  sm__free(q.s);
+  return st;
+}
+
+/* Rows a statement inserts: one statement per row costs more in SQLite's statement set-up (the AUTOINCREMENT
+ * bookkeeping of the fid among it) than in the row itself. */
+#define INSERT_ROWS 64
+
+static sm_status insert_layer(sm_ctx *ctx, sqlite3 *db, const sm_layer *l) {
+  const char *name = sm_layer_name(l);
+  size_t nf = sm_layer_field_count(l), nr = sm_layer_feature_count(l);
+  sm_geom_type gt = sm_layer_geom_type(l);
+  char *gcol = NULL;
+  int32_t srs = 0;
+  sm_status st = gt == SM_GEOM_NONE ? SM_OK : geom_column(ctx, db, name, &gcol, &srs);
   /* GDAL's per-row feature-count trigger scans gpkg_ogr_contents on every insert: lift it, insert, set
    * the count once, put it back. */
   char *trig_sql = NULL;
@@ -426,10 +444,16 @@ static sm_status insert_layer(sm_ctx *ctx, sqlite3 *db, const sm_layer *l) {
     sqlite3_free(tq);
     if (trig_sql) st = exec(ctx, db, name, sqlite3_mprintf("DROP TRIGGER \"trigger_insert_feature_count_%w\"", name));
   }
-  sqlite3_stmt *stmt = NULL;
-  if (!st && sqlite3_prepare_v2(db, q.s, -1, &stmt, NULL) != SQLITE_OK)
-    st = sm__error(ctx, SM_E_IO, "layer '%s': %s", name, sqlite3_errmsg(db));
-  sm__free(q.s);
+  /* rows per statement: INSERT_ROWS, fewer when the columns are many (this SQLite's limit on parameters) */
+  size_t per = nr < INSERT_ROWS ? nr : INSERT_ROWS, np = nf + 1 + (gcol != NULL);
+  int maxp = sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+  if (maxp > 0 && per * np > (size_t)maxp) per = (size_t)maxp / np;
+  if (!per) per = 1;
+  sqlite3_stmt *stmt = NULL, *tail = NULL; /* per rows; the nr % per left at the end */
+  if (!st) st = insert_stmt(ctx, db, l, gcol, per, &stmt);
+  if (!st && nr % per) st = insert_stmt(ctx, db, l, gcol, nr % per, &tail);
+  unsigned char **blobs = gcol ? sm__calloc(per, sizeof *blobs) : NULL;
+  if (!st && gcol && !blobs) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   sm_rtree_item *items = gcol && nr ? sm__malloc(nr * sizeof *items) : NULL;
   if (!st && gcol && nr && !items) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   size_t ni = 0;
@@ -437,7 +461,10 @@ static sm_status insert_layer(sm_ctx *ctx, sqlite3 *db, const sm_layer *l) {
   int gk = gcol ? 2 : 1; /* first attribute parameter after fid (and geometry) */
   double t0 = sm__now();
   for (size_t r = 0; r < nr && !st; r++) {
-    sqlite3_bind_int64(stmt, 1, (sqlite3_int64)r + 1);
+    size_t j = r % per, r0 = r - j; /* this row's place in its statement; the statement's first row */
+    sqlite3_stmt *w = r0 + per <= nr ? stmt : tail;
+    int b0 = (int)(j * np); /* parameters of the rows before this one in the statement */
+    sqlite3_bind_int64(w, b0 + 1, (sqlite3_int64)r + 1);
     unsigned char *blob = NULL;
     if (gcol) {
       size_t wn = 0, bn = 0;
@@ -450,8 +477,9 @@ static sm_status insert_layer(sm_ctx *ctx, sqlite3 *db, const sm_layer *l) {
         sm__error(ctx, st, "layer '%s', feature %zu: %s", name, r + 1, why);
         break;
       }
-      if (blob) sqlite3_bind_blob(stmt, 2, blob, (int)bn, SQLITE_STATIC);
-      else sqlite3_bind_null(stmt, 2);
+      blobs[j] = blob;
+      if (blob) sqlite3_bind_blob(w, b0 + 2, blob, (int)bn, SQLITE_STATIC);
+      else sqlite3_bind_null(w, b0 + 2);
       if (blob && !empty) {
         items[ni++] = (sm_rtree_item){f_down(e[0]), f_up(e[1]), f_down(e[2]), f_up(e[3]), (int64_t)r + 1};
         ext[0] = fmin(ext[0], e[0]), ext[1] = fmax(ext[1], e[1]);
@@ -459,29 +487,36 @@ static sm_status insert_layer(sm_ctx *ctx, sqlite3 *db, const sm_layer *l) {
       }
     }
     for (size_t c = 0; c < nf; c++) {
-      int k = (int)c + gk + 1;
+      int k = b0 + (int)c + gk + 1;
       if (sm_layer_is_null(l, r, c)) {
-        sqlite3_bind_null(stmt, k);
+        sqlite3_bind_null(w, k);
         continue;
       }
       switch (sm_layer_field_type(l, c)) {
-      case SM_FIELD_INT64: sqlite3_bind_int64(stmt, k, sm_layer_get_int(l, r, c)); break;
+      case SM_FIELD_INT64: sqlite3_bind_int64(w, k, sm_layer_get_int(l, r, c)); break;
       case SM_FIELD_DOUBLE: {
         double v = sm_layer_get_double(l, r, c);
-        if (isfinite(v)) sqlite3_bind_double(stmt, k, v);
-        else sqlite3_bind_null(stmt, k);
+        if (isfinite(v)) sqlite3_bind_double(w, k, v);
+        else sqlite3_bind_null(w, k);
         break;
       }
-      case SM_FIELD_STRING: sqlite3_bind_text(stmt, k, sm_layer_get_string(l, r, c), -1, SQLITE_STATIC); break;
+      case SM_FIELD_STRING: sqlite3_bind_text(w, k, sm_layer_get_string(l, r, c), -1, SQLITE_STATIC); break;
       }
     }
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-      st = sm__error(ctx, SM_E_IO, "layer '%s', row %zu: %s", name, r + 1, sqlite3_errmsg(db));
-    sqlite3_reset(stmt);
-    sm__free(blob);
-    if (!st && (r & 0xffff) == 0xffff) st = sm__progress(ctx, (double)r / (double)nr, "writing");
+    if (j + 1 < per && r + 1 < nr) continue; /* the statement's rows are not all bound yet */
+    if (sqlite3_step(w) != SQLITE_DONE) /* which of the rows failed SQLite does not say */
+      st = r0 == r ? sm__error(ctx, SM_E_IO, "layer '%s', row %zu: %s", name, r + 1, sqlite3_errmsg(db))
+                   : sm__error(ctx, SM_E_IO, "layer '%s', rows %zu to %zu: %s", name, r0 + 1, r + 1, sqlite3_errmsg(db));
+    sqlite3_reset(w);
+    if (blobs)
+      for (size_t i = 0; i <= j; i++) sm__free(blobs[i]), blobs[i] = NULL;
+    if (!st && (r >> 16) != ((r + 1) >> 16)) st = sm__progress(ctx, (double)r / (double)nr, "writing");
   }
+  if (blobs)
+    for (size_t i = 0; i < per; i++) sm__free(blobs[i]);
+  sm__free(blobs);
   sqlite3_finalize(stmt);
+  sqlite3_finalize(tail);
   double t1 = sm__now();
   if (!st && gcol) st = make_rtree(ctx, db, name, gcol, items, ni);
   sm__log(ctx, SM_LOG_DEBUG, "layer '%s': %zu rows in %.3f s, R-tree in %.3f s", name, nr, t1 - t0, sm__now() - t1);

@@ -265,6 +265,91 @@ static void written_and_read(void **state) {
   sm_layer_destroy(l);
 }
 
+/* Rows go to SQLite many to a statement: every row lands with its own fid and values, in full statements and in
+ * the shorter last one, for a table without geometry, a point layer, and a table so wide that fewer rows fit a
+ * statement. */
+static void check_rows(const char *p, const char *table, size_t nrows, size_t nf) {
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY fid", table);
+  sqlite3_stmt *q = NULL;
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+  int gk = sqlite3_column_count(q) - 1 - (int)nf; /* 1 with a geometry column */
+  size_t r = 0;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    assert_int_equal(sqlite3_column_int64(q, 0), (sqlite3_int64)r + 1);
+    if (gk) assert_int_equal(sqlite3_column_bytes(q, 1), 8 + 21); /* header (a point has no envelope), WKB point */
+    for (size_t c = 0; c < nf; c++) {
+      int k = 1 + gk + (int)c;
+      if ((r + c) % 7 == 3) {
+        assert_int_equal(sqlite3_column_type(q, k), SQLITE_NULL);
+        continue;
+      }
+      switch (c % 3) {
+      case 0: assert_int_equal(sqlite3_column_int64(q, k), (sqlite3_int64)(r * 1000 + c)); break;
+      case 1: assert_true(sqlite3_column_double(q, k) == (double)r + 0.25 * (double)c); break;
+      default: {
+        char want[32];
+        snprintf(want, sizeof want, "r%zu c%zu", r, c);
+        assert_string_equal((const char *)sqlite3_column_text(q, k), want);
+      }
+      }
+    }
+    r++;
+  }
+  assert_int_equal(r, nrows);
+  sqlite3_finalize(q);
+  sqlite3_free(sql);
+  sqlite3_close(db);
+}
+
+static sm_layer *numbered_layer(const char *name, sm_geom_type gt, size_t nrows, size_t nf) {
+  sm_layer *l;
+  assert_ok(ctx, sm_layer_create(ctx, &l, name, gt, gt == SM_GEOM_NONE ? NULL : "EPSG:27700"));
+  for (size_t c = 0; c < nf; c++) {
+    char fn[16];
+    snprintf(fn, sizeof fn, "f%zu", c);
+    assert_ok(ctx, sm_layer_add_field(ctx, l, fn, c % 3 == 0 ? SM_FIELD_INT64 : c % 3 == 1 ? SM_FIELD_DOUBLE : SM_FIELD_STRING, NULL));
+  }
+  for (size_t r = 0; r < nrows; r++) {
+    unsigned char w[21] = {1, 1, 0, 0, 0};
+    double xy[2] = {500000 + (double)r, 180000 + (double)r};
+    memcpy(w + 5, xy, 16);
+    size_t row;
+    assert_ok(ctx, sm_layer_add_feature(ctx, l, gt == SM_GEOM_NONE ? NULL : w, gt == SM_GEOM_NONE ? 0 : 21, &row));
+    for (size_t c = 0; c < nf; c++) {
+      if ((r + c) % 7 == 3) continue; /* left null */
+      char t[32];
+      snprintf(t, sizeof t, "r%zu c%zu", r, c);
+      if (c % 3 == 0) assert_ok(ctx, sm_layer_set_int(ctx, l, row, c, (int64_t)(r * 1000 + c)));
+      else if (c % 3 == 1) assert_ok(ctx, sm_layer_set_double(ctx, l, row, c, (double)r + 0.25 * (double)c));
+      else assert_ok(ctx, sm_layer_set_string(ctx, l, row, c, t));
+    }
+  }
+  return l;
+}
+
+static void batched_rows(void **state) {
+  (void)state;
+  const size_t rows[] = {1, 63, 64, 65, 130, 1000};
+  for (size_t k = 0; k < sizeof rows / sizeof *rows; k++) {
+    sm_layer *ls[2] = {numbered_layer("tab", SM_GEOM_NONE, rows[k], 5), numbered_layer("pts", SM_GEOM_POINT, rows[k], 4)};
+    const char *p = tu_path("batched.gpkg");
+    sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+    wo.overwrite = 1;
+    assert_ok(ctx, sm_write_layers(ctx, p, ls, 2, &wo));
+    check_rows(p, "tab", rows[k], 5);
+    check_rows(p, "pts", rows[k], 4);
+    sm_layer_destroy(ls[0]), sm_layer_destroy(ls[1]);
+  }
+  /* 700 columns, 100 rows: fewer rows a statement where SQLite allows 32766 parameters (its default) */
+  sm_layer *w = numbered_layer("wide", SM_GEOM_NONE, 100, 700);
+  const char *p = tu_path("wide.gpkg");
+  assert_ok(ctx, sm_write_layers(ctx, p, &w, 1, NULL));
+  check_rows(p, "wide", 100, 700);
+  sm_layer_destroy(w);
+}
+
 /* A malformed geometry stops the write with the layer and feature named, and nothing is left behind. */
 static void bad_geometry(void **state) {
   (void)state;
@@ -288,6 +373,7 @@ int main(void) {
       cmocka_unit_test(blobs),
       cmocka_unit_test(written_and_read),
       cmocka_unit_test(bad_geometry),
+      cmocka_unit_test(batched_rows),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
