@@ -660,14 +660,18 @@ static sm_status areas_read(sm_ctx *ctx, sm_areas **out, const char *source, con
   area_reader R = {.ctx = ctx, .a = a, .source = source, .opts = opts, .fid_id = -1, .fid_name = -1, .fid_value = -1};
   R.value_field = opts->version >= 2 ? opts->value_field : NULL;
   sm__gdal_begin(ctx);
+  double t0 = sm__now(), t1 = t0, t2 = t0;
   sm_status st = open_area_layer(&R);
   if (!st) st = find_area_fields(&R);
   if (!st) st = set_up_area_crs(&R);
   if (!st) st = start_geos(&R);
   if (!st) st = read_area_features(&R);
-  if (!st) st = sm__areas_check_ids(&R);
+  if (!st) t1 = sm__now(), st = sm__areas_check_ids(&R);
   if (!st) st = sm__areas_check_overlaps(&R);
-  if (!st) st = sm__areas_build_index(ctx, a);
+  if (!st) t2 = sm__now(), st = sm__areas_build_index(ctx, a);
+  if (!st)
+    sm__log(ctx, SM_LOG_DEBUG, "areas: %zu read in %.3f s, checked in %.3f s, indexed in %.3f s", a->n, t1 - t0,
+            t2 - t1, sm__now() - t2);
   if (!st) st = sm__progress(ctx, 1.0, "areas ready");
   if (R.rd) GEOSWKBReader_destroy_r(R.g.handle, R.rd);
   if (R.wr) GEOSWKBWriter_destroy_r(R.g.handle, R.wr);

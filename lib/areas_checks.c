@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef SM_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 typedef struct {
   const char *id;
@@ -87,64 +90,151 @@ static sm_status note_overlap(area_reader *R, overlaps *O, size_t i, size_t j, d
   return SM_OK;
 }
 
+/* One thread's share of the check: its own GEOS handle, its own geometries read from the areas' WKB and its own
+ * tree (GEOS geometries and trees fill caches when first used: not to be shared between threads), and the
+ * overlaps it found. */
+typedef struct {
+  size_t i, j;
+  double m2;
+} overlap_hit;
+
+typedef struct {
+  sm_geos g;
+  GEOSWKBReader *rd;
+  GEOSGeometry **geom;
+  GEOSSTRtree *tree;
+  hit_list L;
+  overlap_hit *hit;
+  size_t n_hit, cap_hit, unchecked;
+  int err;          /* 0, or the first failure: 1 out of memory, 2 GEOS */
+  size_t err_area;  /* the area a GEOS failure was on */
+  char err_msg[512];
+} overlap_part;
+
+static int part_fail(overlap_part *P, int err, size_t area) {
+  if (!P->err) {
+    P->err = err, P->err_area = area;
+    snprintf(P->err_msg, sizeof P->err_msg, "%s", P->g.msg);
+  }
+  return err;
+}
+
+static int part_start(sm_ctx *ctx, overlap_part *P, const sm_areas *a) {
+  if (sm__geos_init(ctx, &P->g)) return part_fail(P, 2, 0);
+  GEOSContextHandle_t h = P->g.handle;
+  P->rd = GEOSWKBReader_create_r(h);
+  P->geom = sm__calloc(a->n, sizeof *P->geom);
+  P->tree = GEOSSTRtree_create_r(h, 10);
+  if (!P->rd || !P->geom || !P->tree) return part_fail(P, 1, 0);
+  for (size_t i = 0; i < a->n; i++) {
+    if (!(P->geom[i] = GEOSWKBReader_read_r(h, P->rd, a->wkb[i], a->wkb_n[i]))) return part_fail(P, 2, i);
+    GEOSSTRtree_insert_r(h, P->tree, P->geom[i], (void *)(uintptr_t)(i + 1));
+  }
+  return 0;
+}
+
+static void part_end(overlap_part *P, size_t n) {
+  GEOSContextHandle_t h = P->g.handle;
+  if (h && P->tree) GEOSSTRtree_destroy_r(h, P->tree);
+  for (size_t i = 0; h && P->geom && i < n; i++)
+    if (P->geom[i]) GEOSGeom_destroy_r(h, P->geom[i]);
+  if (h && P->rd) GEOSWKBReader_destroy_r(h, P->rd);
+  sm__free(P->geom);
+  sm__free(P->L.c);
+  sm__geos_finish(&P->g);
+}
+
 /* The pairs (i, j > i) among the areas whose envelopes meet area i's
  * (GEOS STRtree), measured: their intersection's area. */
-static sm_status overlaps_of(area_reader *R, GEOSGeometry **g, GEOSSTRtree *tree, size_t i, hit_list *L, overlaps *O) {
-  GEOSContextHandle_t h = R->g.handle;
+static int overlaps_of(overlap_part *P, const sm_areas *a, size_t i) {
+  GEOSContextHandle_t h = P->g.handle;
+  GEOSGeometry **g = P->geom;
+  hit_list *L = &P->L;
   L->n = 0;
-  GEOSSTRtree_query_r(h, tree, g[i], strtree_hit, L);
-  if (L->oom) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+  GEOSSTRtree_query_r(h, P->tree, g[i], strtree_hit, L);
+  if (L->oom) return part_fail(P, 1, i);
   qsort(L->c, L->n, sizeof *L->c, cmp_size_t);
   const GEOSPreparedGeometry *pg = NULL;
-  sm_status st = SM_OK;
-  for (size_t q = 0; q < L->n && !st; q++) {
+  int e = 0;
+  for (size_t q = 0; q < L->n && !e; q++) {
     size_t j = L->c[q];
     if (j <= i) continue;
-    const double *bi = R->a->bb + 4 * i, *bj = R->a->bb + 4 * j;
-    double thr = overlap_threshold(R->a, i, j);
+    const double *bi = a->bb + 4 * i, *bj = a->bb + 4 * j;
+    double thr = overlap_threshold(a, i, j);
     double bw = fmin(bi[2], bj[2]) - fmax(bi[0], bj[0]), bh = fmin(bi[3], bj[3]) - fmax(bi[1], bj[1]);
     if (!(bw > 0 && bh > 0 && bw * bh > thr)) continue; /* the envelopes' overlap is already too small */
-    if (!pg && !(pg = GEOSPrepare_r(h, g[i]))) return sm__error(R->ctx, SM_E_DEPENDENCY, "GEOS: %s", R->g.msg);
+    if (!pg && !(pg = GEOSPrepare_r(h, g[i]))) return part_fail(P, 2, i);
     if (GEOSPreparedIntersects_r(h, pg, g[j]) != 1) continue;
     GEOSGeometry *x = GEOSIntersection_r(h, g[i], g[j]);
     double m2 = 0;
-    if (!x || !GEOSArea_r(h, x, &m2)) O->unchecked++;
-    else if (m2 > thr) st = note_overlap(R, O, i, j, m2);
+    if (!x || !GEOSArea_r(h, x, &m2)) P->unchecked++;
+    else if (m2 > thr) {
+      if (sm__grow((void **)&P->hit, &P->cap_hit, P->n_hit + 1, sizeof *P->hit)) e = part_fail(P, 1, i);
+      else P->hit[P->n_hit++] = (overlap_hit){i, j, m2};
+    }
     if (x) GEOSGeom_destroy_r(h, x);
   }
   if (pg) GEOSPreparedGeom_destroy_r(h, pg);
-  return st;
+  return e;
+}
+
+static int cmp_hit(const void *p, const void *q) {
+  const overlap_hit *x = p, *y = q;
+  return x->i != y->i ? (x->i > y->i) - (x->i < y->i) : (x->j > y->j) - (x->j < y->j);
 }
 
 /* Areas whose interiors overlap (more than a sliver) would share points: a
  * point in both is counted once, in the first of the two in source order (the
  * index's rule). Reported as a warning naming the pairs and the overlaps'
- * areas, or refused with --strict. */
+ * areas, or refused with --strict. The areas are shared among the threads; the
+ * overlaps found are reported in area order, whatever the thread count. */
 sm_status sm__areas_check_overlaps(area_reader *R) {
   sm_areas *a = R->a;
   size_t n = a->n;
   if (n < 2) return SM_OK;
-  GEOSContextHandle_t h = R->g.handle;
-  GEOSGeometry **g = sm__calloc(n, sizeof *g);
-  GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-  hit_list L = {0};
+  int nt = n >= 128 ? sm__threads(R->ctx) : 1;
+  overlap_part *parts = sm__calloc((size_t)nt, sizeof *parts);
+  if (!parts) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+  sm_status st = sm__progress(R->ctx, 0.8, "checking areas for overlaps");
+  if (!st) {
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+#ifdef SM_HAVE_OPENMP
+      overlap_part *P = parts + omp_get_thread_num();
+#else
+      overlap_part *P = parts;
+#endif
+      int e = part_start(R->ctx, P, a);
+#ifdef SM_HAVE_OPENMP
+#pragma omp for schedule(dynamic, 4)
+#endif
+      for (size_t i = 0; i < n; i++)
+        if (!e) e = overlaps_of(P, a, i);
+      part_end(P, n);
+    }
+  }
   overlaps O = {0};
-  sm_status st = g && tree ? SM_OK : sm__error(R->ctx, SM_E_NOMEM, "out of memory");
-  for (size_t i = 0; i < n && !st; i++) {
-    if (!(g[i] = GEOSWKBReader_read_r(h, R->rd, a->wkb[i], a->wkb_n[i])))
-      st = sm__error(R->ctx, SM_E_DEPENDENCY, "GEOS: cannot read area '%s' back: %s", a->ids[i], R->g.msg);
-    else
-      GEOSSTRtree_insert_r(h, tree, g[i], (void *)(uintptr_t)(i + 1));
+  size_t nh = 0;
+  for (int t = 0; t < nt && !st; t++) {
+    overlap_part *P = parts + t;
+    if (P->err == 1) st = sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+    else if (P->err == 2)
+      st = sm__error(R->ctx, SM_E_DEPENDENCY, "GEOS: checking area '%s' for overlaps: %s", a->ids[P->err_area],
+                     P->err_msg[0] ? P->err_msg : "failed");
+    O.unchecked += P->unchecked, nh += P->n_hit;
   }
-  for (size_t i = 0; i < n && !st; i++) {
-    st = overlaps_of(R, g, tree, i, &L, &O);
-    if (!st && (i & 63) == 63) st = sm__progress(R->ctx, 0.8 + 0.1 * (double)i / (double)n, "checking areas for overlaps");
-  }
-  if (tree) GEOSSTRtree_destroy_r(h, tree);
-  for (size_t i = 0; g && i < n; i++)
-    if (g[i]) GEOSGeom_destroy_r(h, g[i]);
-  sm__free(g);
-  sm__free(L.c);
+  overlap_hit *all = !st && nh ? sm__malloc(nh * sizeof *all) : NULL;
+  if (!st && nh && !all) st = sm__error(R->ctx, SM_E_NOMEM, "out of memory");
+  for (int t = 0, k = 0; t < nt && all; t++)
+    for (size_t q = 0; q < parts[t].n_hit; q++) all[k++] = parts[t].hit[q];
+  for (int t = 0; t < nt; t++) sm__free(parts[t].hit);
+  sm__free(parts);
+  if (all) qsort(all, nh, sizeof *all, cmp_hit);
+  for (size_t q = 0; q < nh && !st; q++) st = note_overlap(R, &O, all[q].i, all[q].j, all[q].m2);
+  sm__free(all);
+  if (!st) st = sm__progress(R->ctx, 0.9, "checking areas for overlaps");
   char num[32];
   if (!st && O.pairs) {
     const char *many = O.pairs > 5 ? ", ..." : "";

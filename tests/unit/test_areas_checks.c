@@ -217,6 +217,39 @@ static void overlapping_wards_reported(void **state) {
   sm_areas_destroy(a);
 }
 
+/* 144 squares in a 12 x 12 grid and 8 more, each half over two of them: 16 overlaps, reported in area order and
+ * with the same words on 1, 2 and 3 threads (the check shares the areas among the threads). */
+static void overlaps_same_on_any_thread_count(void **state) {
+  (void)state;
+  enum { G = 12, E = 8 };
+  static char gid[G * G + E][16];
+  square sq[G * G + E];
+  for (int r = 0; r < G; r++)
+    for (int c = 0; c < G; c++) {
+      snprintf(gid[r * G + c], sizeof gid[0], "g%d_%d", r, c);
+      sq[r * G + c] = (square){529000 + 100.0 * c, 183000 + 100.0 * r, 100, gid[r * G + c]};
+    }
+  for (int k = 0; k < E; k++) {
+    snprintf(gid[G * G + k], sizeof gid[0], "e%d", k);
+    sq[G * G + k] = (square){529000 + 100.0 * k + 50, 183000 + 100.0 * k, 100, gid[G * G + k]};
+  }
+  const char *path = squares_gpkg("overlap_grid.gpkg", sq, G * G + E);
+  char first[8192] = "";
+  for (int t = 1; t <= 3; t++) {
+    assert_ok(ctx, sm_ctx_set_threads(ctx, t));
+    sm_areas *a;
+    assert_ok(ctx, read_strict(path, 0, &a));
+    sm_areas_destroy(a);
+    assert_contains(warnings, "16 pairs of areas overlap: 'g0_0' (ward 1) and 'e0' (ward 145) by 5,000 m²; "
+                              "'g0_1' (ward 2) and 'e0' (ward 145) by 5,000 m²; 'g1_1' (ward 14) and 'e1' (ward 146) by "
+                              "5,000 m²; 'g1_2' (ward 15) and 'e1' (ward 146) by 5,000 m²; 'g2_2' (ward 27) and 'e2' "
+                              "(ward 147) by 5,000 m², ...");
+    if (t == 1) snprintf(first, sizeof first, "%s", warnings);
+    else assert_string_equal(warnings, first);
+  }
+  assert_ok(ctx, sm_ctx_set_threads(ctx, 0));
+}
+
 /* ---- opening ---------------------------------------------------------------------------- */
 /* A ward 1e12 m from the origin (the fuzzer's 1e211 m made the index's grid NaN): refused, naming the CRS. */
 static void far_coordinates_refused(void **state) {
@@ -377,6 +410,7 @@ int main(void) {
       cmocka_unit_test(duplicate_ids_refused_in_large_layers),
       cmocka_unit_test(ward_without_geometry_left_out),
       cmocka_unit_test(overlapping_wards_reported),
+      cmocka_unit_test(overlaps_same_on_any_thread_count),
       cmocka_unit_test(far_coordinates_refused),
       cmocka_unit_test(unopenable_sources_say_why),
       cmocka_unit_test(contiguity_of_one_area),
