@@ -1,5 +1,6 @@
 /* Counts of points per area, per category and per month. */
 #include "internal/recipe.h"
+#include "internal/radix.h"
 #include "internal/sm_internal.h"
 
 #include <ctype.h>
@@ -61,6 +62,7 @@ typedef struct counts {
   size_t nord;
   char **cols; /* per entry of order, its column's name */
   uint64_t inside; /* points in an area */
+  int32_t *where;  /* per point, its area (-1: outside every area) */
   int weighted;    /* some weight is not 1 */
 } counts;
 
@@ -95,23 +97,19 @@ static sm_status count_points(sm_ctx *ctx, counts *C, const sm_areas *areas, con
   sm__progress_push(ctx, 0, 0.8, saved);
   sm_status st = sm_areas_locate(ctx, areas, points, where, &C->outside);
   sm__progress_pop(ctx, saved);
-  if (st) {
-    sm__free(where);
-    return st;
-  }
+  C->where = where;
+  if (st) return st;
   /* Category slots: each category, plus one for points without a category. */
   C->nslot = C->ncat + 1;
   for (size_t i = 0; i < n; i++)
     if (cat[i] < 0) C->any_uncat = 1;
   month_range(C, where, t);
   if (C->nmonth > 100000) {
-    sm__free(where);
     return sm__error(ctx, SM_E_INPUT, "times span %zu months; that is not a crime series", C->nmonth);
   }
   size_t nslot = C->nslot, mslots = C->mslots;
   C->cnt = sm__calloc(C->na * nslot * mslots, sizeof *C->cnt);
   if (!C->cnt) {
-    sm__free(where);
     return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu areas x %zu categories x %zu months)", C->na, nslot, mslots);
   }
   const double *w = sm_points_weight(points);
@@ -124,7 +122,6 @@ static sm_status count_points(sm_ctx *ctx, counts *C, const sm_areas *areas, con
     C->cnt[((size_t)where[i] * nslot + cs) * mslots + ms] += w[i];
     C->inside++;
   }
-  sm__free(where);
   return SM_OK;
 }
 
@@ -385,8 +382,10 @@ static sm_status make_month_table(sm_ctx *ctx, const counts *C, sm_layer **Tp, c
   return st;
 }
 
-sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_layer **table_out, const sm_areas *areas,
-                                const sm_points *points, const char *name) {
+sm_status sm__areas_count_points_where(sm_ctx *ctx, sm_layer **areas_out, sm_layer **table_out,
+                                      const sm_areas *areas, const sm_points *points, const char *name,
+                                      int32_t **where_out) {
+  if (where_out) *where_out = NULL;
   if (!areas_out || !areas || !points || !name || !*name)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_count_points: NULL argument");
   *areas_out = NULL;
@@ -396,7 +395,10 @@ sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_layer **ta
   C.ncat = sm_points_category_count(points);
   C.has_time = sm_points_time_resolution(points) != SM_TIME_NONE;
   sm_status st = count_points(ctx, &C, areas, points);
-  if (st) return st; /* nothing else allocated */
+  if (st) {
+    sm__free(C.where);
+    return st; /* nothing else allocated */
+  }
   sm_layer *L = NULL, *T = NULL;
   if (!(st = order_categories(ctx, &C, points)) && !(st = make_area_layer(ctx, &C, &L, areas, name)) &&
       !(st = set_count_metadata(ctx, &C, L, areas, points)) && table_out)
@@ -408,13 +410,21 @@ sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_layer **ta
   sm__free(C.cnt);
   if (!st) st = sm__progress(ctx, 1.0, "counted");
   if (st) {
+    sm__free(C.where);
     sm_layer_destroy(L);
     sm_layer_destroy(T);
     return st;
   }
   *areas_out = L;
   if (table_out) *table_out = T;
+  if (where_out) *where_out = C.where;
+  else sm__free(C.where);
   return SM_OK;
+}
+
+sm_status sm_areas_count_points(sm_ctx *ctx, sm_layer **areas_out, sm_layer **table_out, const sm_areas *areas,
+                                const sm_points *points, const char *name) {
+  return sm__areas_count_points_where(ctx, areas_out, table_out, areas, points, name, NULL);
 }
 
 /* ---- points outside every area ------------------------------------------------------- */
@@ -529,11 +539,6 @@ static void group_digits(char *s, size_t size) {
   }
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* The segments bucketed in a square grid over their extent (each in every cell its box meets), for the nearest
  * segment to a point: rings of cells around the point's cell (clamped to the grid) until no cell further out can
  * hold anything nearer. Every segment of a cell at ring rho (Chebyshev distance in cells) is at least (rho - 1) cells
@@ -634,7 +639,13 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
     if (area_of_point[i] < 0) xy[2 * k] = x[i], xy[2 * k + 1] = y[i], k++;
-  qsort(xy, m, 2 * sizeof *xy, cmp_pair); /* the same coordinates side by side */
+  double *tmp = sm__malloc(2 * m * sizeof *tmp);
+  if (!tmp) {
+    sm__free(d), sm__free(xy);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
+  /* the same coordinates side by side */
+  sm__radix_sort2(xy, tmp, m, 2 * sizeof *xy, 0, (long)sizeof *xy, sm__threads(ctx));
   /* the areas' segments, decoded once; an area whose WKB cannot be read is left out */
   segs sg = {0};
   size_t *lo = sm__malloc((na + 1) * sizeof *lo), *first = sm__malloc((m + 1) * sizeof *first);
@@ -715,11 +726,12 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
   sm__free(first), sm__free(lo), sm__free(box), sm__free(grid.start), sm__free(grid.idx);
   sm__free(sg.ax), sm__free(sg.ay), sm__free(sg.bx), sm__free(sg.by);
   if (st) {
-    sm__free(d), sm__free(xy);
+    sm__free(d), sm__free(xy), sm__free(tmp);
     return st;
   }
   out->n_locations = (size_t)nl;
-  qsort(d, m, sizeof *d, cmp_double);
+  sm__radix_sort2(d, tmp, m, sizeof *d, 0, -1, sm__threads(ctx));
+  sm__free(tmp);
   out->n_points = m;
   out->max_m = d[m - 1];
   out->median_m = m % 2 ? d[m / 2] : (d[m / 2 - 1] + d[m / 2]) / 2;
