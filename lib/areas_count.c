@@ -66,21 +66,31 @@ typedef struct counts {
   int weighted;    /* some weight is not 1 */
 } counts;
 
-/* Month range of the points in areas (m0..m1; any_untimed if some have no time). */
-static void month_range(counts *C, const int32_t *where, const int64_t *t) {
-  C->m0 = INT32_MAX, C->m1 = INT32_MIN;
-  C->any_untimed = 0;
-  if (C->has_time)
-    for (size_t i = 0; i < C->n; i++) {
-      if (where[i] < 0) continue;
-      if (t[i] == SM_TIME_MISSING) {
-        C->any_untimed = 1;
-        continue;
-      }
-      int32_t m = sm_time_month_index(t[i]);
-      if (m < C->m0) C->m0 = m;
-      if (m > C->m1) C->m1 = m;
+/* Month range of the points in areas (m0..m1; any_untimed if some have no time), whether some point has no
+ * category (any_uncat) and whether some weight is not 1 (weighted). */
+static void month_range(sm_ctx *ctx, counts *C, const int32_t *where, const int64_t *t, const int32_t *cat,
+                        const double *w) {
+  int32_t m0 = INT32_MAX, m1 = INT32_MIN;
+  int untimed = 0, uncat = 0, weighted = 0, has_time = C->has_time;
+  size_t n = C->n;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) if (n >= 65536) \
+    reduction(min : m0) reduction(max : m1) reduction(| : untimed, uncat, weighted)
+#endif
+  for (size_t i = 0; i < n; i++) {
+    uncat |= cat[i] < 0;
+    weighted |= w[i] != 1;
+    if (where[i] < 0 || !has_time) continue;
+    if (t[i] == SM_TIME_MISSING) {
+      untimed = 1;
+      continue;
     }
+    int32_t m = sm_time_month_index(t[i]);
+    m0 = m < m0 ? m : m0;
+    m1 = m > m1 ? m : m1;
+  }
+  (void)ctx;
+  C->m0 = m0, C->m1 = m1, C->any_untimed = untimed, C->any_uncat = uncat, C->weighted = weighted;
   C->nmonth = C->m0 <= C->m1 ? (size_t)(C->m1 - C->m0 + 1) : 0;
   C->mslots = C->nmonth + 1; /* last slot: no time */
 }
@@ -101,9 +111,8 @@ static sm_status count_points(sm_ctx *ctx, counts *C, const sm_areas *areas, con
   if (st) return st;
   /* Category slots: each category, plus one for points without a category. */
   C->nslot = C->ncat + 1;
-  for (size_t i = 0; i < n; i++)
-    if (cat[i] < 0) C->any_uncat = 1;
-  month_range(C, where, t);
+  const double *w = sm_points_weight(points);
+  month_range(ctx, C, where, t, cat, w);
   if (C->nmonth > 100000) {
     return sm__error(ctx, SM_E_INPUT, "times span %zu months; that is not a crime series", C->nmonth);
   }
@@ -112,16 +121,33 @@ static sm_status count_points(sm_ctx *ctx, counts *C, const sm_areas *areas, con
   if (!C->cnt) {
     return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu areas x %zu categories x %zu months)", C->na, nslot, mslots);
   }
-  const double *w = sm_points_weight(points);
-  C->inside = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (w[i] != 1) C->weighted = 1;
-    if (where[i] < 0) continue;
-    size_t cs = cat[i] < 0 ? C->ncat : (size_t)cat[i];
-    size_t ms = (C->has_time && t[i] != SM_TIME_MISSING) ? (size_t)(sm_time_month_index(t[i]) - C->m0) : C->nmonth;
-    C->cnt[((size_t)where[i] * nslot + cs) * mslots + ms] += w[i];
-    C->inside++;
+  /* Each point's cell of the counts, a block at a time on the threads; added in point order on this one (the
+   * same sums, bit for bit, on any number of threads). */
+  enum { BLOCK = 1 << 16 };
+  size_t *cell = sm__malloc((n < BLOCK ? (n ? n : 1) : BLOCK) * sizeof *cell);
+  if (!cell) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  size_t ncat = C->ncat, nmonth = C->nmonth, inside = 0;
+  int32_t m0 = C->m0;
+  int has_time = C->has_time;
+  for (size_t b = 0; b < n; b += BLOCK) {
+    size_t e = b + BLOCK < n ? b + BLOCK : n;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) if (e - b >= 8192)
+#endif
+    for (size_t i = b; i < e; i++) {
+      if (where[i] < 0) {
+        cell[i - b] = SIZE_MAX;
+        continue;
+      }
+      size_t cs = cat[i] < 0 ? ncat : (size_t)cat[i];
+      size_t ms = (has_time && t[i] != SM_TIME_MISSING) ? (size_t)(sm_time_month_index(t[i]) - m0) : nmonth;
+      cell[i - b] = ((size_t)where[i] * nslot + cs) * mslots + ms;
+    }
+    for (size_t i = b; i < e; i++)
+      if (cell[i - b] != SIZE_MAX) C->cnt[cell[i - b]] += w[i], inside++;
   }
+  sm__free(cell);
+  C->inside = inside;
   return SM_OK;
 }
 

@@ -125,8 +125,47 @@ static void weighted(void **state) {
   free(w);
 }
 
+/* 20 copies of the Camden points (128,320: the counting is shared among the threads) with uneven weights: the
+ * sums are the same to the bit on 1, 2 and 3 threads, and the wards' totals those made by hand (to 1e-12). */
+static void threads_weighted_same_bits(void **state) {
+  (void)state;
+  size_t n0 = sm_points_count(pts), n = 20 * n0;
+  double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *w = malloc(n * sizeof *w);
+  int64_t *t = malloc(n * sizeof *t);
+  for (size_t i = 0; i < n; i++) {
+    x[i] = sm_points_x(pts)[i % n0], y[i] = sm_points_y(pts)[i % n0], t[i] = sm_points_time(pts)[i % n0];
+    w[i] = 0.1 + 1.0 / (double)(1 + i % 977);
+  }
+  sm_points *p = NULL;
+  assert_ok(ctx, sm_points_create(ctx, &p, sm_points_crs(pts), n, x, y, t, w));
+  int32_t *where = malloc(n * sizeof *where);
+  assert_ok(ctx, sm_areas_locate(ctx, wards, p, where, NULL));
+  double *total = calloc(sm_areas_count(wards), sizeof *total);
+  for (size_t i = 0; i < n; i++)
+    if (where[i] >= 0) total[where[i]] += w[i];
+  sm_result *r[3] = {NULL, NULL, NULL};
+  for (int k = 0; k < 3; k++) {
+    sm_ctx_set_threads(ctx, k + 1);
+    assert_ok(ctx, sm_count_run(ctx, &r[k], p, wards, NULL));
+    assert_true(sm_result_figure(r[k], "points_in_areas") == 20 * 6051);
+    sm_layer *L = sm_result_layer(r[k], 0), *T = sm_result_layer(r[k], 1), *T0 = sm_result_layer(r[0], 1);
+    sm_layer *L0 = sm_result_layer(r[0], 0);
+    for (size_t a = 0; a < sm_layer_feature_count(L); a++) {
+      assert_true(fabs(sm_layer_get_double(L, a, 2) - total[a]) <= 1e-12 * total[a]);
+      assert_memory_equal(&(double){sm_layer_get_double(L, a, 2)}, &(double){sm_layer_get_double(L0, a, 2)}, sizeof(double));
+    }
+    assert_int_equal(sm_layer_feature_count(T), sm_layer_feature_count(T0));
+    for (size_t i = 0; i < sm_layer_feature_count(T); i++)
+      assert_memory_equal(&(double){sm_layer_get_double(T, i, 4)}, &(double){sm_layer_get_double(T0, i, 4)}, sizeof(double));
+  }
+  sm_ctx_set_threads(ctx, 0);
+  for (int k = 0; k < 3; k++) sm_result_destroy(r[k]);
+  sm_points_destroy(p);
+  free(x), free(y), free(w), free(t), free(where), free(total);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(camden), cmocka_unit_test(options), cmocka_unit_test(threads),
-                                     cmocka_unit_test(weighted)};
+                                     cmocka_unit_test(weighted), cmocka_unit_test(threads_weighted_same_bits)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
