@@ -468,6 +468,7 @@ static sm_status bins_layer(run *R) {
   if (!st) st = sm_layer_add_field(ctx, B, "gi_bin_fdr", SM_FIELD_INT64, &fb);
   if (!st && R->psim) st = sm_layer_add_field(ctx, B, "gi_p_sim", SM_FIELD_DOUBLE, &fps);
   if (st) return st;
+  if ((st = sm__layer_reserve(ctx, B, R->L * R->T))) return st;
   char(*steps)[32] = sm__malloc(R->T * sizeof *steps);
   if (!steps) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   for (size_t t = 0; t < R->T; t++) sm_time_format(sm_cube_step_start(R->cube, t), R->fr, steps[t], sizeof steps[t]);

@@ -105,6 +105,9 @@ sm_status sm_hotspot_bins(sm_ctx *ctx, const double *z, const double *p, size_t 
     }
     sm__free(s);
   }
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) if (n >= 65536)
+#endif
   for (size_t i = 0; i < n; i++) {
     int level = 0;
     if (!isnan(z[i]) && !isnan(p[i]))

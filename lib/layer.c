@@ -95,11 +95,12 @@ void sm_layer_destroy(sm_layer *l) {
   sm__free(l);
 }
 
-static int col_alloc(col *k, size_t cap, size_t n) {
+/* Room for cap rows in a column; rows n..cap null (set here when init, else by the caller). */
+static int col_alloc_init(col *k, size_t cap, size_t n, int init) {
   void *q;
   if (!(q = sm__realloc(k->null, cap))) return -1;
   k->null = q;
-  memset(k->null + n, 1, cap - n);
+  if (init) memset(k->null + n, 1, cap - n);
   switch (k->type) {
   case SM_FIELD_INT64:
     if (!(q = sm__realloc(k->i, cap * sizeof *k->i))) return -1;
@@ -112,11 +113,13 @@ static int col_alloc(col *k, size_t cap, size_t n) {
   case SM_FIELD_STRING:
     if (!(q = sm__realloc(k->s, cap * sizeof *k->s))) return -1;
     k->s = q;
-    memset(k->s + n, 0, (cap - n) * sizeof *k->s);
+    if (init) memset(k->s + n, 0, (cap - n) * sizeof *k->s);
     break;
   }
   return 0;
 }
+
+static int col_alloc(col *k, size_t cap, size_t n) { return col_alloc_init(k, cap, n, 1); }
 
 long sm_layer_field_index(const sm_layer *l, const char *name) {
   if (!l || !name) return -1;
@@ -150,19 +153,57 @@ sm_status sm_layer_add_field(sm_ctx *ctx, sm_layer *l, const char *name, sm_fiel
   return SM_OK;
 }
 
+/* Room for cap rows. */
+static sm_status grow_rows(sm_ctx *ctx, sm_layer *l, size_t cap) {
+  void *q = sm__realloc(l->wkb, cap * sizeof *l->wkb);
+  if (!q) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  l->wkb = q;
+  if (!(q = sm__realloc(l->wkb_n, cap * sizeof *l->wkb_n))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  l->wkb_n = q;
+  for (size_t c = 0; c < l->ncols; c++)
+    if (col_alloc(&l->cols[c], cap, l->n)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  l->cap = cap;
+  return SM_OK;
+}
+
+sm_status sm__layer_reserve(sm_ctx *ctx, sm_layer *l, size_t rows) {
+  if (!l) return sm__error(ctx, SM_E_INVALID_ARG, "sm__layer_reserve: layer is NULL");
+  if (rows <= l->cap) return SM_OK;
+  void *q = sm__realloc(l->wkb, rows * sizeof *l->wkb);
+  if (!q) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  l->wkb = q;
+  if (!(q = sm__realloc(l->wkb_n, rows * sizeof *l->wkb_n))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  l->wkb_n = q;
+  for (size_t c = 0; c < l->ncols; c++)
+    if (col_alloc_init(&l->cols[c], rows, l->n, 0)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  /* The new rows made null on the threads: the first writes to fresh memory, the page faults, shared among them
+   * (on some virtual machines a page's first touch costs microseconds). */
+  size_t n0 = l->n, ncols = l->ncols;
+  col *cols = l->cols;
+  unsigned char **wkb = l->wkb;
+  size_t *wkb_n = l->wkb_n;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) if (rows - n0 >= 65536)
+#endif
+  for (size_t r = n0; r < rows; r++) {
+    wkb[r] = NULL, wkb_n[r] = 0;
+    for (size_t c = 0; c < ncols; c++) {
+      cols[c].null[r] = 1;
+      if (cols[c].type == SM_FIELD_INT64) cols[c].i[r] = 0;
+      else if (cols[c].type == SM_FIELD_DOUBLE) cols[c].d[r] = 0;
+      else cols[c].s[r] = NULL;
+    }
+  }
+  l->cap = rows;
+  return SM_OK;
+}
+
 sm_status sm_layer_add_feature(sm_ctx *ctx, sm_layer *l, const unsigned char *wkb, size_t wkb_size, size_t *row_out) {
   if (!l) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_add_feature: layer is NULL");
   if (wkb && !wkb_size) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_add_feature: empty WKB");
   if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 64;
-    void *q = sm__realloc(l->wkb, cap * sizeof *l->wkb);
-    if (!q) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-    l->wkb = q;
-    if (!(q = sm__realloc(l->wkb_n, cap * sizeof *l->wkb_n))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-    l->wkb_n = q;
-    for (size_t c = 0; c < l->ncols; c++)
-      if (col_alloc(&l->cols[c], cap, l->n)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-    l->cap = cap;
+    sm_status st = grow_rows(ctx, l, l->cap ? l->cap * 2 : 64);
+    if (st) return st;
   }
   unsigned char *g = NULL;
   if (wkb) {
@@ -238,11 +279,16 @@ sm_status sm__layer_whole_to_int(sm_ctx *ctx, sm_layer *l, size_t f) {
   if (k->type != SM_FIELD_DOUBLE) return SM_OK;
   for (size_t r = 0; r < l->n; r++)
     if (!k->null[r] && !(fabs(k->d[r]) <= 9007199254740992.0 && k->d[r] == floor(k->d[r]))) return SM_OK;
-  int64_t *iv = sm__malloc((l->cap ? l->cap : 1) * sizeof *iv);
-  if (!iv) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  for (size_t r = 0; r < l->n; r++) iv[r] = k->null[r] ? 0 : (int64_t)k->d[r];
-  sm__free(k->d);
-  k->d = NULL, k->i = iv, k->type = SM_FIELD_INT64;
+  _Static_assert(sizeof(double) == 8 && sizeof(int64_t) == 8, "a double's bytes hold an int64");
+  /* in place: an int64 in each double's 8 bytes */
+  unsigned char *b = (unsigned char *)k->d;
+  for (size_t r = 0; r < l->n; r++) {
+    double d;
+    memcpy(&d, b + 8 * r, 8);
+    int64_t v = k->null[r] ? 0 : (int64_t)d;
+    memcpy(b + 8 * r, &v, 8);
+  }
+  k->i = (int64_t *)(void *)b, k->d = NULL, k->type = SM_FIELD_INT64;
   return SM_OK;
 }
 

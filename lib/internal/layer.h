@@ -18,6 +18,9 @@ void sm__layer_column(const sm_layer *l, size_t f, sm_layer_col *out);
 /* Column f stored as INT64 when it is DOUBLE and every value is a whole number
  * (|v| <= 2^53): counts of unweighted incidents are written as integers. */
 sm_status sm__layer_whole_to_int(sm_ctx *ctx, sm_layer *l, size_t f);
+/* Room for `rows` rows in all (fields added later grow to the room there is): a layer whose size is known is
+ * filled without the copies and the unused half that growing by doubling costs. */
+sm_status sm__layer_reserve(sm_ctx *ctx, sm_layer *l, size_t rows);
 /* Renames the layer (name copied). */
 sm_status sm__layer_rename(sm_ctx *ctx, sm_layer *l, const char *name);
 

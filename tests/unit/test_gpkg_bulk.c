@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "internal/gpkg.h"
+#include "internal/layer.h"
 #include "internal/sm_internal.h"
 
 #include <gdal.h>
@@ -350,6 +351,51 @@ static void batched_rows(void **state) {
   sm_layer_destroy(w);
 }
 
+/* A layer given room for its rows first (sm__layer_reserve, the new rows made null on 2 threads): every cell not
+ * set is null, rows past the room still grow it, and a whole-valued real column becomes integers in place. */
+static void reserved_layer(void **state) {
+  (void)state;
+  sm_layer *l;
+  assert_ok(ctx, sm_layer_create(ctx, &l, "t", SM_GEOM_NONE, NULL));
+  size_t fi, fd, fs, fw;
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "i", SM_FIELD_INT64, &fi));
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "d", SM_FIELD_DOUBLE, &fd));
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "s", SM_FIELD_STRING, &fs));
+  assert_ok(ctx, sm_ctx_set_threads(ctx, 2));
+  assert_ok(ctx, sm_layer_add_feature(ctx, l, NULL, 0, NULL)); /* a row before: kept */
+  assert_ok(ctx, sm_layer_set_int(ctx, l, 0, fi, 7));
+  const size_t n = 100000;
+  assert_ok(ctx, sm__layer_reserve(ctx, l, n));
+  assert_ok(ctx, sm_layer_add_field(ctx, l, "w", SM_FIELD_DOUBLE, &fw)); /* a field added after */
+  for (size_t r = 1; r < n + 10; r++) { /* 10 rows past the room */
+    size_t row;
+    assert_ok(ctx, sm_layer_add_feature(ctx, l, NULL, 0, &row));
+    assert_int_equal(row, r);
+    if (r % 3 == 0) assert_ok(ctx, sm_layer_set_int(ctx, l, r, fi, (int64_t)r));
+    if (r % 5 == 0) assert_ok(ctx, sm_layer_set_string(ctx, l, r, fs, r % 2 ? "odd" : "even"));
+    assert_ok(ctx, sm_layer_set_double(ctx, l, r, fd, (double)(r % 11)));
+    if (r % 7 == 0) assert_ok(ctx, sm_layer_set_double(ctx, l, r, fw, 0.5));
+  }
+  assert_ok(ctx, sm_ctx_set_threads(ctx, 0));
+  assert_int_equal(sm_layer_get_int(l, 0, fi), 7);
+  assert_true(sm_layer_is_null(l, 0, fd) && sm_layer_is_null(l, 0, fs) && sm_layer_is_null(l, 0, fw));
+  for (size_t r = 1; r < n + 10; r++) {
+    assert_int_equal(sm_layer_is_null(l, r, fi), r % 3 != 0);
+    if (r % 3 == 0) assert_int_equal(sm_layer_get_int(l, r, fi), (int64_t)r);
+    assert_int_equal(sm_layer_is_null(l, r, fs), r % 5 != 0);
+    if (r % 5 == 0) assert_string_equal(sm_layer_get_string(l, r, fs), r % 2 ? "odd" : "even");
+    assert_int_equal(sm_layer_is_null(l, r, fw), r % 7 != 0);
+  }
+  assert_ok(ctx, sm__layer_whole_to_int(ctx, l, fd)); /* whole: integers now */
+  assert_int_equal(sm_layer_field_type(l, fd), SM_FIELD_INT64);
+  assert_true(sm_layer_is_null(l, 0, fd));
+  for (size_t r = 1; r < n + 10; r++) assert_int_equal(sm_layer_get_int(l, r, fd), (int64_t)(r % 11));
+  assert_ok(ctx, sm__layer_whole_to_int(ctx, l, fw)); /* 0.5: stays real */
+  assert_int_equal(sm_layer_field_type(l, fw), SM_FIELD_DOUBLE);
+  assert_true(sm_layer_get_double(l, 7, fw) == 0.5);
+  sm_layer_destroy(l);
+}
+
 /* A malformed geometry stops the write with the layer and feature named, and nothing is left behind. */
 static void bad_geometry(void **state) {
   (void)state;
@@ -374,6 +420,7 @@ int main(void) {
       cmocka_unit_test(written_and_read),
       cmocka_unit_test(bad_geometry),
       cmocka_unit_test(batched_rows),
+      cmocka_unit_test(reserved_layer),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
