@@ -1,5 +1,6 @@
 /* Counts of points per area, per category and per month. */
 #include "internal/recipe.h"
+#include "internal/layer.h"
 #include "internal/radix.h"
 #include "internal/sm_internal.h"
 
@@ -380,6 +381,7 @@ static sm_status make_month_table(sm_ctx *ctx, const counts *C, sm_layer **Tp, c
   int32_t m0 = C->m0;
   size_t mlast = nmonth + (C->any_untimed || nmonth == 0 ? 1 : 0);
   size_t ocount = nord ? nord : 1;
+  if (!st) st = sm__layer_reserve(ctx, T, C->na * mlast * ocount);
   for (size_t k = 0; k < C->na && !st; k++)
     for (size_t m = 0; m < mlast && !st; m++) {
       char mon[16] = "";
