@@ -12,6 +12,8 @@
  *   - random 8-byte reads from a 512 MiB array, independent (throughput: the
  *     permutations' draws) and dependent (latency), 1 and all threads;
  *   - DEFLATE level 1 (zlib) of 64 MiB of a smooth float surface, 1 thread;
+ *   - the first touch of fresh memory (a byte a 4 KiB page of 512 MiB just
+ *     mapped): the page faults every new array pays, 1 and all threads;
  *   - the floating-point peak of one core for each code path of the KDE loop,
  *     measured: base (SSE2 multiplies and adds, no FMA), AVX2 + FMA and
  *     AVX-512 FMA, 12 independent chains, where the CPU runs them. A vector
@@ -23,6 +25,7 @@
  * Each figure is the best of 3, so a busy machine shows less than it has.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <fcntl.h>
 #include <immintrin.h>
 #include <omp.h>
@@ -30,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -221,6 +225,23 @@ static void peaks(void) {
   if (__builtin_cpu_supports("avx512f")) printf("peak avx512 %.1f GFLOP/s (one core: AVX-512 FMA)\n", peak_avx512());
 }
 
+static void first_touch(int nt) {
+  size_t n = (size_t)512 << 20;
+  double best = 1e30;
+  for (int r = 0; r < 3; r++) {
+    char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+    double t0 = now();
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (size_t i = 0; i < n; i += 4096) p[i] = 1;
+    double t = now() - t0;
+    if (t < best) best = t;
+    munmap(p, n);
+  }
+  printf("first_touch_%dt %.3f s/GiB (%.2f us a 4 KiB page: the page faults of fresh memory)\n", nt, best * 2,
+         best / (double)(n / 4096) * 1e6);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "--peak")) {
     peaks();
@@ -237,6 +258,8 @@ int main(int argc, char **argv) {
   random_reads(1);
   if (nt > 1) random_reads(nt);
   deflate_rate();
+  first_touch(1);
+  if (nt > 1) first_touch(nt);
   peaks();
   return 0;
 }
