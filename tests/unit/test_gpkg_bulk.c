@@ -290,7 +290,7 @@ static void check_rows(const char *p, const char *table, size_t nrows, size_t nf
       case 0: assert_int_equal(sqlite3_column_int64(q, k), (sqlite3_int64)(r * 1000 + c)); break;
       case 1: assert_true(sqlite3_column_double(q, k) == (double)r + 0.25 * (double)c); break;
       default: {
-        char want[32];
+        char want[64];
         snprintf(want, sizeof want, "r%zu c%zu", r, c);
         assert_string_equal((const char *)sqlite3_column_text(q, k), want);
       }
@@ -308,7 +308,7 @@ static sm_layer *numbered_layer(const char *name, sm_geom_type gt, size_t nrows,
   sm_layer *l;
   assert_ok(ctx, sm_layer_create(ctx, &l, name, gt, gt == SM_GEOM_NONE ? NULL : "EPSG:27700"));
   for (size_t c = 0; c < nf; c++) {
-    char fn[16];
+    char fn[32];
     snprintf(fn, sizeof fn, "f%zu", c);
     assert_ok(ctx, sm_layer_add_field(ctx, l, fn, c % 3 == 0 ? SM_FIELD_INT64 : c % 3 == 1 ? SM_FIELD_DOUBLE : SM_FIELD_STRING, NULL));
   }
@@ -320,7 +320,7 @@ static sm_layer *numbered_layer(const char *name, sm_geom_type gt, size_t nrows,
     assert_ok(ctx, sm_layer_add_feature(ctx, l, gt == SM_GEOM_NONE ? NULL : w, gt == SM_GEOM_NONE ? 0 : 21, &row));
     for (size_t c = 0; c < nf; c++) {
       if ((r + c) % 7 == 3) continue; /* left null */
-      char t[32];
+      char t[64];
       snprintf(t, sizeof t, "r%zu c%zu", r, c);
       if (c % 3 == 0) assert_ok(ctx, sm_layer_set_int(ctx, l, row, c, (int64_t)(r * 1000 + c)));
       else if (c % 3 == 1) assert_ok(ctx, sm_layer_set_double(ctx, l, row, c, (double)r + 0.25 * (double)c));
