@@ -425,6 +425,7 @@ sm_status sm__areas_count_points_where(sm_ctx *ctx, sm_layer **areas_out, sm_lay
   sm_status st = count_points(ctx, &C, areas, points);
   if (st) {
     sm__free(C.where);
+    sm__free(C.cnt);
     return st; /* nothing else allocated */
   }
   sm_layer *L = NULL, *T = NULL;
