@@ -119,8 +119,6 @@ static int col_alloc_init(col *k, size_t cap, size_t n, int init) {
   return 0;
 }
 
-static int col_alloc(col *k, size_t cap, size_t n) { return col_alloc_init(k, cap, n, 1); }
-
 long sm_layer_field_index(const sm_layer *l, const char *name) {
   if (!l || !name) return -1;
   for (size_t c = 0; c < l->ncols; c++)
@@ -140,7 +138,7 @@ sm_status sm_layer_add_field(sm_ctx *ctx, sm_layer *l, const char *name, sm_fiel
   col *k = &cols[l->ncols];
   memset(k, 0, sizeof *k);
   k->type = type;
-  if (!(k->name = sm__strdup(name)) || col_alloc(k, l->cap ? l->cap : 1, 0)) {
+  if (!(k->name = sm__strdup(name)) || col_alloc_init(k, l->cap ? l->cap : 1, 0, 1)) {
     sm__free(k->name);
     sm__free(k->null);
     sm__free(k->i);
@@ -153,29 +151,24 @@ sm_status sm_layer_add_field(sm_ctx *ctx, sm_layer *l, const char *name, sm_fiel
   return SM_OK;
 }
 
-/* Room for cap rows. */
-static sm_status grow_rows(sm_ctx *ctx, sm_layer *l, size_t cap) {
+/* Room for cap rows; the new ones null when init (else the caller makes them so, before l->cap says they exist). */
+static sm_status grow_rows(sm_ctx *ctx, sm_layer *l, size_t cap, int init) {
   void *q = sm__realloc(l->wkb, cap * sizeof *l->wkb);
   if (!q) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   l->wkb = q;
   if (!(q = sm__realloc(l->wkb_n, cap * sizeof *l->wkb_n))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   l->wkb_n = q;
   for (size_t c = 0; c < l->ncols; c++)
-    if (col_alloc(&l->cols[c], cap, l->n)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  l->cap = cap;
+    if (col_alloc_init(&l->cols[c], cap, l->n, init)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (init) l->cap = cap;
   return SM_OK;
 }
 
 sm_status sm__layer_reserve(sm_ctx *ctx, sm_layer *l, size_t rows) {
   if (!l) return sm__error(ctx, SM_E_INVALID_ARG, "sm__layer_reserve: layer is NULL");
   if (rows <= l->cap) return SM_OK;
-  void *q = sm__realloc(l->wkb, rows * sizeof *l->wkb);
-  if (!q) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  l->wkb = q;
-  if (!(q = sm__realloc(l->wkb_n, rows * sizeof *l->wkb_n))) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  l->wkb_n = q;
-  for (size_t c = 0; c < l->ncols; c++)
-    if (col_alloc_init(&l->cols[c], rows, l->n, 0)) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm_status st = grow_rows(ctx, l, rows, 0);
+  if (st) return st;
   /* The new rows made null on the threads: the first writes to fresh memory, the page faults, shared among them
    * (on some virtual machines a page's first touch costs microseconds). */
   size_t n0 = l->n, ncols = l->ncols;
@@ -202,7 +195,7 @@ sm_status sm_layer_add_feature(sm_ctx *ctx, sm_layer *l, const unsigned char *wk
   if (!l) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_add_feature: layer is NULL");
   if (wkb && !wkb_size) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_add_feature: empty WKB");
   if (l->n == l->cap) {
-    sm_status st = grow_rows(ctx, l, l->cap ? l->cap * 2 : 64);
+    sm_status st = grow_rows(ctx, l, l->cap ? l->cap * 2 : 64, 1);
     if (st) return st;
   }
   unsigned char *g = NULL;
