@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #ifdef SM_HAVE_OPENMP
 #include <omp.h>
 #endif
@@ -119,8 +120,8 @@ static int part_fail(overlap_part *P, int err, size_t area) {
   return err;
 }
 
-static int part_start(sm_ctx *ctx, overlap_part *P, const sm_areas *a) {
-  if (sm__geos_init(ctx, &P->g)) return part_fail(P, 2, 0);
+/* The thread's geometries and tree (its GEOS handle made by the calling thread). */
+static int part_start(overlap_part *P, const sm_areas *a) {
   GEOSContextHandle_t h = P->g.handle;
   P->rd = GEOSWKBReader_create_r(h);
   P->geom = sm__calloc(a->n, sizeof *P->geom);
@@ -196,24 +197,41 @@ sm_status sm__areas_check_overlaps(area_reader *R) {
   overlap_part *parts = sm__calloc((size_t)nt, sizeof *parts);
   if (!parts) return sm__error(R->ctx, SM_E_NOMEM, "out of memory");
   sm_status st = sm__progress(R->ctx, 0.8, "checking areas for overlaps");
+  for (int t = 0; t < nt && !st; t++) st = sm__geos_init(R->ctx, &parts[t].g);
   if (!st) {
+    atomic_int cancelled; /* the calling thread's progress callback said stop */
+    atomic_init(&cancelled, 0);
+    atomic_size_t done;
+    atomic_init(&done, 0);
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
     {
 #ifdef SM_HAVE_OPENMP
-      overlap_part *P = parts + omp_get_thread_num();
+      int tid = omp_get_thread_num();
 #else
-      overlap_part *P = parts;
+      int tid = 0;
 #endif
-      int e = part_start(R->ctx, P, a);
+      overlap_part *P = parts + tid;
+      int e = part_start(P, a);
+      size_t told = 0; /* areas done when the calling thread last reported */
 #ifdef SM_HAVE_OPENMP
-#pragma omp for schedule(dynamic, 4)
+#pragma omp for schedule(static, 4) /* fixed: the calling thread gets its share, and reports */
 #endif
-      for (size_t i = 0; i < n; i++)
-        if (!e) e = overlaps_of(P, a, i);
+      for (size_t i = 0; i < n; i++) {
+        if (e || atomic_load_explicit(&cancelled, memory_order_relaxed)) continue;
+        e = overlaps_of(P, a, i);
+        size_t d = atomic_fetch_add_explicit(&done, 1, memory_order_relaxed) + 1;
+        if (tid == 0 && d >= told + 64 && !st) { /* progress and cancelling: on the calling thread only */
+          told = d;
+          st = sm__progress(R->ctx, 0.8 + 0.1 * (double)d / (double)n, "checking areas for overlaps");
+          if (st) atomic_store(&cancelled, 1);
+        }
+      }
       part_end(P, n);
     }
+  } else {
+    for (int t = 0; t < nt; t++) sm__geos_finish(&parts[t].g);
   }
   overlaps O = {0};
   size_t nh = 0;
@@ -227,7 +245,8 @@ sm_status sm__areas_check_overlaps(area_reader *R) {
   }
   overlap_hit *all = !st && nh ? sm__malloc(nh * sizeof *all) : NULL;
   if (!st && nh && !all) st = sm__error(R->ctx, SM_E_NOMEM, "out of memory");
-  for (int t = 0, k = 0; t < nt && all; t++)
+  size_t k = 0;
+  for (int t = 0; t < nt && all; t++)
     for (size_t q = 0; q < parts[t].n_hit; q++) all[k++] = parts[t].hit[q];
   for (int t = 0; t < nt; t++) sm__free(parts[t].hit);
   sm__free(parts);

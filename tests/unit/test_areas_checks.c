@@ -250,6 +250,39 @@ static void overlaps_same_on_any_thread_count(void **state) {
   assert_ok(ctx, sm_ctx_set_threads(ctx, 0));
 }
 
+/* Cancelling while the areas are checked for overlaps (the check on the threads, the progress on the calling one):
+ * the read stops, nothing is returned, on 1 and on 2 threads. */
+static int overlap_calls;
+static int cancel_in_overlaps(double f, const char *msg, void *user) {
+  (void)user;
+  if (strcmp(msg, "checking areas for overlaps") != 0 || !(f > 0.8 && f < 0.9)) return 1; /* go on: not in the loop */
+  overlap_calls++;
+  return 0; /* stop */
+}
+
+static void cancel_during_overlap_check(void **state) {
+  (void)state;
+  enum { G = 32 };
+  static char gid[G * G][16];
+  static square sq[G * G];
+  for (int i = 0; i < G * G; i++) {
+    snprintf(gid[i], sizeof gid[0], "c%d", i);
+    sq[i] = (square){529000 + 100.0 * (i % G), 183000 + 100.0 * (i / G), 100, gid[i]};
+  }
+  const char *path = squares_gpkg("cancel_grid.gpkg", sq, G * G);
+  for (int t = 1; t <= 2; t++) {
+    assert_ok(ctx, sm_ctx_set_threads(ctx, t));
+    sm_ctx_set_progress(ctx, cancel_in_overlaps, NULL);
+    overlap_calls = 0;
+    sm_areas *a;
+    assert_int_equal(read_strict(path, 0, &a), SM_E_CANCELLED);
+    assert_null(a);
+    assert_int_equal(overlap_calls, 1);
+    sm_ctx_set_progress(ctx, NULL, NULL);
+  }
+  assert_ok(ctx, sm_ctx_set_threads(ctx, 0));
+}
+
 /* ---- opening ---------------------------------------------------------------------------- */
 /* A ward 1e12 m from the origin (the fuzzer's 1e211 m made the index's grid NaN): refused, naming the CRS. */
 static void far_coordinates_refused(void **state) {
@@ -411,6 +444,7 @@ int main(void) {
       cmocka_unit_test(ward_without_geometry_left_out),
       cmocka_unit_test(overlapping_wards_reported),
       cmocka_unit_test(overlaps_same_on_any_thread_count),
+      cmocka_unit_test(cancel_during_overlap_check),
       cmocka_unit_test(far_coordinates_refused),
       cmocka_unit_test(unopenable_sources_say_why),
       cmocka_unit_test(contiguity_of_one_area),
