@@ -1,5 +1,6 @@
 /* Knox near-repeat test (docs/methods.md §6): close pairs through a grid, the rest from the sorted times,
  * Monte Carlo permutations of the dates on their own seeded streams. */
+#include "internal/knox.h"
 #include "internal/mpi.h"
 #include "internal/rng.h"
 #include "internal/sm_internal.h"
@@ -48,27 +49,36 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-typedef struct close_pairs {
+/* The close pairs of one row of the table (same place, or one spatial band), in the order found. */
+typedef struct pair_list {
   uint32_t *i, *j;
-  uint16_t *row;
   size_t n, cap;
+} pair_list;
+
+/* The close pairs, row by row (rows - 1 lists: the last row, beyond the last break, comes from the totals). */
+typedef struct close_pairs {
+  pair_list *row;
+  size_t rows, n;
 } close_pairs;
 
 static int cp_push(close_pairs *c, uint32_t i, uint32_t j, uint16_t row) {
-  if (c->n == c->cap) {
-    size_t cap = c->cap ? 2 * c->cap : 4096;
-    uint32_t *a = sm__realloc(c->i, cap * sizeof *a);
+  pair_list *p = &c->row[row];
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? 2 * p->cap : 1024;
+    uint32_t *a = sm__realloc(p->i, cap * sizeof *a);
     if (!a) return -1;
-    c->i = a;
-    uint32_t *b = sm__realloc(c->j, cap * sizeof *b);
+    p->i = a;
+    uint32_t *b = sm__realloc(p->j, cap * sizeof *b);
     if (!b) return -1;
-    c->j = b;
-    uint16_t *r = sm__realloc(c->row, cap * sizeof *r);
-    if (!r) return -1;
-    c->row = r, c->cap = cap;
+    p->j = b, p->cap = cap;
   }
-  c->i[c->n] = i, c->j[c->n] = j, c->row[c->n] = row, c->n++;
+  p->i[p->n] = i, p->j[p->n] = j, p->n++, c->n++;
   return 0;
+}
+
+static void cp_free(close_pairs *c) {
+  for (size_t r = 0; c->row && r < c->rows; r++) sm__free(c->row[r].i), sm__free(c->row[r].j);
+  sm__free(c->row);
 }
 
 /* The table of the close pairs with times tt (or their whole-number offsets ti, banded through lut), and the
@@ -79,21 +89,25 @@ static void fill_table(const close_pairs *cp, const double *tt, const int32_t *t
   uint64_t small[4096], *cnt = cells <= 4096 ? small : sm__calloc(cells, sizeof *cnt);
   if (!cnt) { /* out of memory for a huge table: count in the doubles */
     for (size_t c = 0; c < cells; c++) tab[c] = 0;
-    for (size_t q = 0; q < cp->n; q++)
-      tab[(size_t)cp->row[q] * cols + band_of(fabs(tt[cp->i[q]] - tt[cp->j[q]]), tb, nt, right)] += 1;
+    for (size_t r = 0; r < cp->rows; r++)
+      for (size_t q = 0; q < cp->row[r].n; q++)
+        tab[r * cols + band_of(fabs(tt[cp->row[r].i[q]] - tt[cp->row[r].j[q]]), tb, nt, right)] += 1;
   } else {
     if (cnt == small) memset(small, 0, cells * sizeof *small);
-    const uint32_t *pi = cp->i, *pj = cp->j;
-    const uint16_t *pr = cp->row;
-    if (ti) {
-      for (size_t q = 0; q < cp->n; q++) {
-        int32_t d = ti[pi[q]] - ti[pj[q]];
-        cnt[(size_t)pr[q] * cols + lut[d < 0 ? -d : d]]++;
+    for (size_t r = 0; r < cp->rows; r++) {
+      const uint32_t *pi = cp->row[r].i, *pj = cp->row[r].j;
+      uint64_t *rc = cnt + r * cols;
+      size_t m = cp->row[r].n;
+      if (ti) {
+        for (size_t q = 0; q < m; q++) {
+          int32_t d = ti[pi[q]] - ti[pj[q]];
+          rc[lut[d < 0 ? -d : d]]++;
+        }
+      } else if (lut) {
+        for (size_t q = 0; q < m; q++) rc[lut[(size_t)fabs(tt[pi[q]] - tt[pj[q]])]]++;
+      } else {
+        for (size_t q = 0; q < m; q++) rc[band_of(fabs(tt[pi[q]] - tt[pj[q]]), tb, nt, right)]++;
       }
-    } else if (lut) {
-      for (size_t q = 0; q < cp->n; q++) cnt[(size_t)pr[q] * cols + lut[(size_t)fabs(tt[pi[q]] - tt[pj[q]])]]++;
-    } else {
-      for (size_t q = 0; q < cp->n; q++) cnt[(size_t)pr[q] * cols + band_of(fabs(tt[pi[q]] - tt[pj[q]]), tb, nt, right)]++;
     }
     for (size_t c = 0; c < cells; c++) tab[c] = (double)cnt[c];
     if (cnt != small) sm__free(cnt);
@@ -112,14 +126,15 @@ static void fill_tables8(const close_pairs *cp, const int32_t *ti8, size_t nb, c
                          size_t rows, size_t cols, uint32_t *cnt, double *const *tab) {
   size_t cells = rows * cols;
   memset(cnt, 0, 8 * cells * sizeof *cnt);
-  const uint32_t *pi = cp->i, *pj = cp->j;
-  const uint16_t *pr = cp->row;
-  for (size_t q = 0; q < cp->n; q++) {
-    const int32_t *a = ti8 + (size_t)pi[q] * 8, *c = ti8 + (size_t)pj[q] * 8;
-    uint32_t *row = cnt + (size_t)pr[q] * cols;
-    for (size_t b = 0; b < 8; b++) {
-      int32_t d = a[b] - c[b];
-      row[b * cells + lut[d < 0 ? -d : d]]++;
+  for (size_t r = 0; r < cp->rows; r++) {
+    const uint32_t *pi = cp->row[r].i, *pj = cp->row[r].j;
+    uint32_t *row = cnt + r * cols;
+    for (size_t q = 0; q < cp->row[r].n; q++) {
+      const int32_t *a = ti8 + (size_t)pi[q] * 8, *c = ti8 + (size_t)pj[q] * 8;
+      for (size_t b = 0; b < 8; b++) {
+        int32_t d = a[b] - c[b];
+        row[b * cells + lut[d < 0 ? -d : d]]++;
+      }
     }
   }
   for (size_t b = 0; b < nb; b++) {
@@ -263,9 +278,9 @@ static sm_status knox_alloc_tables(sm_ctx *ctx, sm_knox *k, size_t n, size_t row
 
 /* Whole-number times (days, months) over a modest span: a pair's temporal band is a table lookup on the integer
  * difference, and the times are 32-bit. *lut: the band of every difference 0 .. span (NULL for other times, or
- * when st already failed); *tmin: the earliest time. Returns the status after. */
+ * when st already failed); *tmin: the earliest time; *span: the latest less the earliest. Returns the status after. */
 static sm_status knox_lut(sm_ctx *ctx, size_t n, const double *t, const sm_knox_options *o, sm_status st, uint16_t **lut_out,
-                          double *tmin_out) {
+                          double *tmin_out, size_t *span_out) {
   int whole = 1;
   double tmin = INFINITY, tmax = -INFINITY;
   for (size_t i = 0; i < n; i++) {
@@ -278,7 +293,7 @@ static sm_status knox_lut(sm_ctx *ctx, size_t n, const double *t, const sm_knox_
   if (whole && !st && !lut) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   for (size_t dtv = 0; lut && dtv <= span; dtv++)
     lut[dtv] = (uint16_t)band_of((double)dtv, o->time_breaks, o->n_time, o->right_closed);
-  *lut_out = lut, *tmin_out = tmin;
+  *lut_out = lut, *tmin_out = tmin, *span_out = span;
   return st;
 }
 
@@ -295,7 +310,59 @@ typedef struct knox_job {
   uint64_t seed;
   unsigned P;
   double *sims; /* P tables of rows x cols */
+  /* Dates within SM__KNOX_SPAN_MAX whole units: 32 permutations a pass in 16-bit lanes (knox_pass_lanes). */
+  const int16_t *t16; /* n: the dates less the earliest, in grid-cell order; NULL: not this way */
+  const int16_t *thr; /* cols - 1: the largest difference in band k or before, k < cols - 1 */
+  sm_simd simd;
 } knox_job;
+
+/* Permutations a pass counts together: 32 in 16-bit lanes, 8 with other whole-number dates, else 1. */
+static size_t knox_per_pass(const knox_job *jb) { return jb->t16 ? SM__KNOX_LANES : jb->lut ? 8 : 1; }
+
+/* The shuffled dates of permutation r: Fisher-Yates over the n events on stream r (whatever the dates' type). */
+#define KNOX_SHUFFLE(tp, n, seed, r, type)                                                                             \
+  do {                                                                                                                 \
+    sm__rng s_ = sm__rng_stream((seed), SM__RNG_KEY_KNOX_PERM, (r));                                                   \
+    for (size_t i_ = (n) - 1; i_ > 0; i_--) {                                                                          \
+      size_t j_ = sm__rng_below_fast(&s_, i_ + 1);                                                                     \
+      type tmp_ = (tp)[i_];                                                                                            \
+      (tp)[i_] = (tp)[j_], (tp)[j_] = tmp_;                                                                            \
+    }                                                                                                                  \
+  } while (0)
+
+/* Lanes pass bi: permutations 32 bi .. 32 bi + 31 (those below P), lane l holding permutation 32 bi + l. For each
+ * row's close pairs and each break, the pairs above it (sm__knox_count_above); a band's count is the difference of
+ * two of these. tp: n dates; tl: n x 32 (64-byte aligned); ge: (cols - 1) x 32 counts. The thread's buffers. */
+static void knox_pass_lanes(const knox_job *jb, size_t bi, int16_t *tp, int16_t *tl, uint64_t *ge) {
+  size_t n = jb->n, rows = jb->rows, cols = jb->cols, cells = rows * cols, K = cols - 1;
+  size_t r0 = SM__KNOX_LANES * bi, r1 = r0 + SM__KNOX_LANES < jb->P ? r0 + SM__KNOX_LANES : jb->P;
+  for (size_t r = r0; r < r1; r++) {
+    memcpy(tp, jb->t16, n * sizeof *tp);
+    KNOX_SHUFFLE(tp, n, jb->seed, r, int16_t);
+    for (size_t i = 0; i < n; i++) tl[i * SM__KNOX_LANES + (r - r0)] = tp[i];
+  }
+  for (size_t b = r1 - r0; b < SM__KNOX_LANES; b++) /* unused lanes: any valid dates, their counts are dropped */
+    for (size_t i = 0; i < n; i++) tl[i * SM__KNOX_LANES + b] = tl[i * SM__KNOX_LANES];
+  for (size_t row = 0; row < jb->cp->rows; row++) {
+    const pair_list *pl = &jb->cp->row[row];
+    memset(ge, 0, K * SM__KNOX_LANES * sizeof *ge);
+    sm__knox_count_above(jb->simd, pl->i, pl->j, pl->n, tl, jb->thr, K, ge);
+    for (size_t b = 0; b < r1 - r0; b++) {
+      double *tab = jb->sims + (r0 + b) * cells + row * cols;
+      uint64_t prev = pl->n; /* pairs in band k or later, k = 0 */
+      for (size_t k = 0; k < K; k++) tab[k] = (double)(prev - ge[k * SM__KNOX_LANES + b]), prev = ge[k * SM__KNOX_LANES + b];
+      tab[K] = (double)prev;
+    }
+  }
+  for (size_t b = 0; b < r1 - r0; b++) { /* beyond the last spatial break: from the temporal totals */
+    double *tab = jb->sims + (r0 + b) * cells;
+    for (size_t c = 0; c < cols; c++) {
+      double s = 0;
+      for (size_t r = 0; r + 1 < rows; r++) s += tab[r * cols + c];
+      tab[(rows - 1) * cols + c] = jb->total[c] - s;
+    }
+  }
+}
 
 /* Pass bi of the permutations: with whole-number times permutations 8 bi .. 8 bi + 7 (those below P), counted
  * together by fill_tables8; otherwise permutation bi alone. tp, tib, cnt: the thread's buffers. */
@@ -307,12 +374,7 @@ static void knox_pass(const knox_job *jb, size_t bi, double *tp, int32_t *tib, u
   double *tabs[8];
   for (size_t r = r0; r < r1; r++) {
     memcpy(tp, jb->tord, n * sizeof *tp);
-    sm__rng s = sm__rng_stream(jb->seed, SM__RNG_KEY_KNOX_PERM, r);
-    for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates: the dates over the events */
-      size_t j = sm__rng_below_fast(&s, i + 1);
-      double tmp = tp[i];
-      tp[i] = tp[j], tp[j] = tmp;
-    }
+    KNOX_SHUFFLE(tp, n, jb->seed, r, double);
     tabs[r - r0] = jb->sims + r * cells;
     if (lut) {
       for (size_t i = 0; i < n; i++) tib[i * 8 + (r - r0)] = (int32_t)(tp[i] - jb->tmin);
@@ -327,12 +389,16 @@ static void knox_pass(const knox_job *jb, size_t bi, double *tp, int32_t *tib, u
   }
 }
 
-/* With whole-number times, the permutations [8 lo, 8 hi) of the passes [lo, hi) a rank takes (sm__mpi_block). */
-static size_t knox_range8(size_t P, int rank, int ranks, size_t *hi) {
+/* The permutations [w lo, w hi) of the passes [lo, hi) a rank takes (sm__mpi_block), w permutations a pass. */
+static size_t knox_range_w(size_t w, size_t P, int rank, int ranks, size_t *hi) {
   size_t a, b;
-  sm__mpi_block((P + 7) / 8, rank, ranks, &a, &b);
-  *hi = 8 * b < P ? 8 * b : P;
-  return 8 * a < P ? 8 * a : P;
+  sm__mpi_block((P + w - 1) / w, rank, ranks, &a, &b);
+  *hi = w * b < P ? w * b : P;
+  return w * a < P ? w * a : P;
+}
+static size_t knox_range8(size_t P, int rank, int ranks, size_t *hi) { return knox_range_w(8, P, rank, ranks, hi); }
+static size_t knox_range32(size_t P, int rank, int ranks, size_t *hi) {
+  return knox_range_w(SM__KNOX_LANES, P, rank, ranks, hi);
 }
 
 /* The P permutations of the dates over the events into jb->sims: passes in parallel (8 permutations a pass with
@@ -341,9 +407,9 @@ static size_t knox_range8(size_t P, int rank, int ranks, size_t *hi) {
  * stream r whichever rank draws it. */
 static sm_status knox_permutations(sm_ctx *ctx, const knox_job *jb) {
   const uint16_t *lut = jb->lut;
-  size_t n = jb->n, cells = jb->rows * jb->cols;
-  int oom = 0;
-  size_t nbatch = lut ? ((size_t)jb->P + 7) / 8 : jb->P; /* whole-number times: 8 permutations per pass over the pairs */
+  size_t n = jb->n, cells = jb->rows * jb->cols, w = knox_per_pass(jb);
+  int oom = 0, lanes = jb->t16 != NULL;
+  size_t nbatch = ((size_t)jb->P + w - 1) / w;
   int nth = sm__threads(ctx);
   size_t group = (size_t)(nth > 0 ? 4 * nth : 4), lo = 0, hi = nbatch;
   sm__mpi_block(nbatch, sm__rank(ctx), sm__ranks(ctx), &lo, &hi); /* with MPI ranks: this rank's passes */
@@ -355,18 +421,24 @@ static sm_status knox_permutations(sm_ctx *ctx, const knox_job *jb) {
 #pragma omp parallel num_threads(nth) reduction(| : oom)
 #endif
     {
-      double *tp = sm__malloc(n * sizeof *tp);
-      int32_t *tib = lut ? sm__malloc(8 * n * sizeof *tib) : NULL;
-      uint32_t *cnt = lut ? sm__malloc(8 * cells * sizeof *cnt) : NULL;
-      oom |= !tp || (lut && (!tib || !cnt));
+      double *tp = lanes ? NULL : sm__malloc(n * sizeof *tp);
+      int32_t *tib = lut && !lanes ? sm__malloc(8 * n * sizeof *tib) : NULL;
+      uint32_t *cnt = lut && !lanes ? sm__malloc(8 * cells * sizeof *cnt) : NULL;
+      int16_t *tp16 = lanes ? sm__malloc(n * sizeof *tp16) : NULL;
+      char *tl_mem = lanes ? sm__malloc(n * SM__KNOX_LANES * sizeof(int16_t) + 64) : NULL;
+      int16_t *tl = tl_mem ? (int16_t *)(tl_mem + (64 - (uintptr_t)tl_mem % 64) % 64) : NULL; /* a cache line an event */
+      uint64_t *ge = lanes ? sm__malloc((jb->cols - 1) * SM__KNOX_LANES * sizeof *ge) : NULL;
+      int bad = lanes ? !tp16 || !tl || !ge : !tp || (lut && (!tib || !cnt));
+      oom |= bad;
 #ifdef SM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
       for (size_t bi = g0; bi < g1; bi++) {
-        if (!tp || (lut && (!tib || !cnt))) continue;
-        knox_pass(jb, bi, tp, tib, cnt);
+        if (bad) continue;
+        if (lanes) knox_pass_lanes(jb, bi, tp16, tl, ge);
+        else knox_pass(jb, bi, tp, tib, cnt);
       }
-      sm__free(tp), sm__free(tib), sm__free(cnt);
+      sm__free(tp), sm__free(tib), sm__free(cnt), sm__free(tp16), sm__free(tl_mem), sm__free(ge);
     }
     if (oom) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
     if (!st) st = sm__progress(ctx, (double)(g1 - lo) / (double)(hi - lo), "Knox permutations");
@@ -374,13 +446,15 @@ static sm_status knox_permutations(sm_ctx *ctx, const knox_job *jb) {
   double t1 = sm__now();
   st = sm__mpi_agree(ctx, st); /* every rank's permutations are done, then every rank gets every table */
   double t2 = sm__now();
-  if (!st) st = sm__mpi_share_ranges(ctx, jb->sims, jb->P, cells * sizeof *jb->sims, lut ? knox_range8 : NULL);
+  if (!st)
+    st = sm__mpi_share_ranges(ctx, jb->sims, jb->P, cells * sizeof *jb->sims, lanes ? knox_range32 : lut ? knox_range8 : NULL);
   if (sm__ranks(ctx) > 1)
     sm__log(ctx, SM_LOG_DEBUG, "Knox: rank %d of %d drew its %zu of the %zu passes in %.3f s, waited %.3f s for the "
             "others, shared the tables in %.3f s", sm__rank(ctx), sm__ranks(ctx), hi - lo, nbatch, t1 - t0, t2 - t1,
             sm__now() - t2);
   else
-    sm__log(ctx, SM_LOG_DEBUG, "Knox: %u permutations in %.3f s", jb->P, t1 - t0);
+    sm__log(ctx, SM_LOG_DEBUG, "Knox: %u permutations in %.3f s (%zu a pass%s%s)", jb->P, t1 - t0, w,
+            lanes ? ", 16-bit lanes, " : "", lanes ? sm__simd_name(jb->simd) : "");
   return st;
 }
 
@@ -422,10 +496,12 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
   size_t nt = o->n_time;
   size_t rows = o->n_space + 1, cols = nt, cells = rows * cols;
   /* ---- close pairs (distance inside the last break) through a grid of B-sized cells */
-  close_pairs cp = {0};
+  close_pairs cp = {sm__calloc(rows - 1, sizeof *cp.row), rows - 1, 0};
   double *tord = sm__malloc(n * sizeof *tord);
-  if (!tord) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!tord || !cp.row) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+  double tc0 = sm__now();
   st = knox_close_pairs(ctx, n, x, y, t, o, tord, &cp, st);
+  if (!st) sm__log(ctx, SM_LOG_DEBUG, "Knox: %zu close pairs in %.3f s", cp.n, sm__now() - tc0);
   /* ---- pairs per temporal band over all pairs (the same for every permutation of the times) */
   double *total = sm__calloc(cols, sizeof *total);
   double *ts = sm__malloc(n * sizeof *ts);
@@ -446,14 +522,28 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
   if (!st) st = knox_alloc_tables(ctx, k, n, rows, cols);
   uint16_t *lut;
   double tmin;
-  st = knox_lut(ctx, n, t, o, st, &lut, &tmin);
+  size_t span;
+  st = knox_lut(ctx, n, t, o, st, &lut, &tmin, &span);
   if (!st) fill_table(&cp, tord, NULL, lut, o->time_breaks, nt, o->right_closed, total, rows, cols, k->observed);
-  knox_job jb = {&cp, tord, o->time_breaks, total, lut, n, nt, rows, cols, o->right_closed, tmin, sm_ctx_seed(ctx), P, sims};
+  knox_job jb = {&cp, tord, o->time_breaks, total, lut, n, nt, rows, cols, o->right_closed, tmin, sm_ctx_seed(ctx), P, sims,
+                 NULL, NULL, SM_SIMD_BASE};
+  int16_t *t16 = NULL, *thr = NULL;
+  if (!st && P && lut && span <= SM__KNOX_SPAN_MAX) { /* 16-bit lanes: the dates and each band's last difference */
+    st = sm__simd_choose(ctx, &jb.simd);
+    t16 = sm__malloc(n * sizeof *t16), thr = sm__malloc((cols - 1) * sizeof *thr);
+    if (!st && (!t16 || !thr)) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
+    for (size_t i = 0; !st && i < n; i++) t16[i] = (int16_t)(tord[i] - tmin);
+    for (size_t c = 0, d = 0; !st && c + 1 < cols; c++) { /* the first difference in band c + 1 or later, less 1 */
+      while (d <= span && lut[d] <= c) d++;
+      thr[c] = (int16_t)(d - 1);
+    }
+    jb.t16 = t16, jb.thr = thr;
+  }
   if (!st && P) st = knox_permutations(ctx, &jb);
-  sm__free(lut);
+  sm__free(lut), sm__free(t16), sm__free(thr);
   if (!st) st = knox_stats(ctx, k, sims, P, cells);
   sm__free(sims), sm__free(total), sm__free(tord);
-  sm__free(cp.i), sm__free(cp.j), sm__free(cp.row);
+  cp_free(&cp);
   if (st) {
     sm_knox_destroy(k);
     return st;

@@ -1,6 +1,7 @@
 /* nearrepeat: the Knox table against a brute-force pair count, the NearRepeat vignette's two events,
  * p-values of the form (k + 1) / (n + 1), the same table for any thread count, bad input */
 #include "testutil.h"
+#include "internal/simd.h"
 
 #include <math.h>
 #include <string.h>
@@ -121,6 +122,61 @@ static void planted_and_threads(void **state) {
   for (int th = 0; th < 3; th++) sm_knox_destroy(k[th]);
 }
 
+/* The permutations' three ways of counting give the same tables: whole-number dates within 32766 days in 16-bit
+ * lanes (each code path: base, AVX2, AVX-512), whole numbers over a longer span (the dates and breaks x 1000) by a
+ * lookup table, and dates off the whole days (+ 0.5) by searching the breaks. 400 events at one place put 79,800
+ * pairs in one row (more than a 16-bit count holds); 2 to 16 breaks (up to 15 counted, a sweep takes 12), and a
+ * break past the span. */
+static void lanes_same_as_lookup(void **state) {
+  (void)state;
+  enum { N = 1200, P = 70 };
+  static double x[N], y[N], t[N], tt[N];
+  uint64_t r = 99;
+  for (int i = 0; i < N; i++) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    x[i] = i < 400 ? 700 : (double)(r % 2000), y[i] = i < 400 ? 900 : (double)((r >> 20) % 2000);
+    t[i] = (double)((r >> 40) % 401);
+  }
+  double sb[] = {0, 100, 250, 500}, tb1[16], tb2[] = {0, 7, 14, 1000}, tbk[16];
+  for (int b = 0; b < 16; b++) tb1[b] = 3.0 * b;
+  const char *paths[] = {"base", "avx2", "avx512"};
+  for (int cfg = 2; cfg <= 17; cfg++) { /* 2 .. 16 breaks 3 days apart, then 4 breaks to 1000 days */
+    const double *tb = cfg == 17 ? tb2 : tb1;
+    size_t nt = cfg == 17 ? 4 : (size_t)cfg;
+    sm_knox_options o = SM_KNOX_OPTIONS_INIT;
+    o.space_breaks = sb, o.n_space = 4, o.time_breaks = tb, o.n_time = nt, o.right_closed = cfg % 2, o.permutations = P;
+    sm_ctx_set_seed(ctx, 5);
+    sm_knox *want, *got;
+    for (int i = 0; i < N; i++) tt[i] = t[i] + 0.5;
+    assert_ok(ctx, sm_knox_test(ctx, N, x, y, tt, &o, &want));
+    size_t cells = want->rows * want->cols;
+    for (int way = 0; way < 4; way++) {
+      if (way < 3) { /* 16-bit lanes on a code path */
+        if (!sm__simd_runs((sm_simd)way)) continue;
+        setenv("SAFEMAP_SIMD", paths[way], 1);
+        assert_ok(ctx, sm_knox_test(ctx, N, x, y, t, &o, &got));
+        unsetenv("SAFEMAP_SIMD");
+      } else { /* x 1000: the lookup table of 32-bit dates */
+        for (int i = 0; i < N; i++) tt[i] = t[i] * 1000;
+        for (size_t b = 0; b < nt; b++) tbk[b] = tb[b] * 1000;
+        o.time_breaks = tbk;
+        assert_ok(ctx, sm_knox_test(ctx, N, x, y, tt, &o, &got));
+        o.time_breaks = tb;
+      }
+      assert_memory_equal(want->observed, got->observed, cells * sizeof(double));
+      for (size_t c = 0; c < cells; c++)
+        if (want->sim_mean[c] != got->sim_mean[c] || want->sim_median[c] != got->sim_median[c] || want->p[c] != got->p[c])
+          fail_msg("breaks %d, way %d, cell %zu: mean %.17g median %g p %g, by the breaks %.17g %g %g", cfg, way, c,
+                   got->sim_mean[c], got->sim_median[c], got->p[c], want->sim_mean[c], want->sim_median[c], want->p[c]);
+      sm_knox_destroy(got);
+    }
+    double same = 0; /* row 0: the pairs at one place, the 400's among them */
+    for (size_t c = 0; c < want->cols; c++) same += want->observed[c];
+    assert_true(same >= 400 * 399 / 2);
+    sm_knox_destroy(want);
+  }
+}
+
 static int stop_at_half(double f, const char *msg, void *user) {
   (void)msg;
   ++*(int *)user;
@@ -167,7 +223,8 @@ static void bad_input(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(brute_force), cmocka_unit_test(vignette_two_events),
-                                     cmocka_unit_test(planted_and_threads), cmocka_unit_test(cancel),
+                                     cmocka_unit_test(planted_and_threads), cmocka_unit_test(lanes_same_as_lookup),
+                                     cmocka_unit_test(cancel),
                                      cmocka_unit_test(bad_input)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
