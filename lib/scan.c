@@ -113,7 +113,7 @@ static double mstar_solve(double c, double thrm, double C) {
  * series is built from its locations' cases, its steps with a case kept as a bit set, so a step of the circle
  * costs its new location's cases and the circle's steps with cases, not T. */
 typedef struct scan_work {
-  double *O;       /* T: the circle's cases per step (0 outside nz) */
+  uint32_t *O;     /* T: the circle's cases per step (0 outside nz) */
   double *S;       /* T + 1: S[q] = cases in the steps nz[0 .. q) */
   size_t *nz;      /* T: the steps with a case, ascending */
   uint64_t *mask;  /* (T + 63) / 64 */
@@ -129,10 +129,52 @@ static void work_free(scan_work *w) {
   sm__free(w->O), sm__free(w->S), sm__free(w->nz), sm__free(w->mask);
 }
 
+/* An upper bound of the LLR of every window of a circle (its steps with cases nz[0 .. nnz), their running cases S,
+ * R cases, RC = R / C), in O(nnz): a window's cases are μ + E, where E is at most the largest excess Emax of any
+ * run of steps (the running cases less RC K, a largest-subarray pass) and μ at least the least of one step's
+ * μmin. With f(c, μ) = c ln(c/μ) − c + μ (ln(1 − x) ≤ −x),
+ *   LLR ≤ f(c, μ) + (c − μ)² / (C − μ) ≤ f(μmin + Emax, μmin) + Emax² / (C − R),
+ * as f(μ + E, μ) grows with E and falls with μ. A replication skips a circle whose bound is below its threshold:
+ * none of its windows could beat it, so the largest LLR is the same. */
+static double step_bound(const size_t *nz, size_t nnz, const double *S, const double *K, size_t T, double RC, double R,
+                         double C, int prospective) {
+  if (!(C > R) || nnz == 0) return INFINITY;
+  double pmin = INFINITY, emax = 0, kmin = INFINITY;
+  for (size_t q = 0; q < nnz; q++) {
+    size_t t = nz[q];
+    double p = S[q] - RC * K[t]; /* the excess before a window starting at t */
+    pmin = p < pmin ? p : pmin;
+    double kd = K[t + 1] - K[t], e = S[q + 1] - RC * K[t + 1] - pmin;
+    kmin = kd < kmin ? kd : kmin;
+    emax = e > emax ? e : emax;
+  }
+  if (prospective) { /* the windows end at the last step */
+    double e = S[nnz] - RC * K[T] - pmin;
+    emax = e > 0 ? e : 0;
+  }
+  double mu = RC * kmin;
+  if (!(mu > 0)) return INFINITY;
+  double ub = (mu + emax) * log1p(emax / mu) - emax + emax * emax / (C - R);
+  return ub * (1 + 1e-9) + 1e-9; /* room for the rounding of the bound and of the LLRs */
+}
+
+/* The same bound for the windows ending at one step: their excess is at most eb (eb = the step's running cases less
+ * RC K, less the least of that before any start), their μ at least mub (the shortest window's). With
+ * ln(1 + x) ≤ x / √(1 + x), f(μ + E, μ) ≤ E (√(1 + E/μ) − 1), so the windows cannot beat thrm when
+ * E (√(1 + E/μ) − 1) < tp = thrm − E² / CR, that is when E³ < μ (2 tp E + tp²): no logarithm, root or division
+ * but one, with room for rounding. 1: skip the windows ending here. */
+static inline int end_skip(double eb, double mub, double CR, double thrm) {
+  if (!(CR > 0) || !(mub > 0)) return 0;
+  if (!(eb > 0)) return thrm > 2e-9;
+  double tp = (thrm - 1e-9) * (1 - 2e-9) - eb * eb / CR;
+  return tp > 0 && eb * eb * eb * (1 + 1e-9) < mub * (2 * tp * eb + tp * tp);
+}
+
 static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const size_t *case_off, const uint32_t *case_t,
                        const double *rowsum, const double *K, double C, size_t W, int prospective, const scan_logs *lg,
                        cand *best, scan_work *wk, mstar_tab *mt) {
-  double *O = wk->O, *S = wk->S;
+  uint32_t *O = wk->O;
+  double *S = wk->S;
   size_t *nz = wk->nz;
   uint64_t *mask = wk->mask;
   const size_t nw = (T + 63) / 64;
@@ -157,10 +199,12 @@ static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const 
       }
       R += rowsum[l];
       S[0] = 0, nnz = 0;
+      uint64_t run = 0; /* whole cases: the running sum's chain is an integer add */
       for (size_t w = 0; w < nw; w++)
         for (uint64_t m = mask[w]; m; m &= m - 1) {
           size_t t = w * 64 + (size_t)__builtin_ctzll(m);
-          nz[nnz] = t, S[nnz + 1] = S[nnz] + O[t], nnz++;
+          run += O[t];
+          nz[nnz] = t, S[nnz + 1] = (double)run, nnz++;
         }
       if (!(R > 0)) continue;
       double lnR = log(R) - lg->lnC, RC = R / C, invC = 1 / C;
@@ -170,8 +214,10 @@ static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const 
        * the bound of each (−1 when it has no more cases than expected), and only a bound that may beat the best
        * so far goes on to the exact LLR. */
       double thr = best ? bc.llr : (top > bc.llr ? top : bc.llr), thrm = thr - margin * (thr + 1);
+      if (mt && step_bound(nz, nnz, S, K, T, RC, R, C, prospective) < thrm) continue; /* no window can beat it */
       if (mt && thr != mt_thr) mt->ver++, mt_thr = thr;
-      size_t lo = 0;
+      size_t lo = 0, qp = 0;
+      double pmin = INFINITY; /* the least excess before a start, over the starts qa < qp */
       for (size_t qb = prospective ? nnz : 0; qb <= nnz; qb++) {
         size_t b;
         if (prospective) {
@@ -187,6 +233,11 @@ static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const 
         double Pb = S[prospective ? nnz : qb + 1], Kb = K[b + 1];
         const double *lnKd_b = lg->lnKd ? lg->lnKd + b : NULL;
         if (mt) { /* a replication: one comparison per window against the roots for the threshold */
+          for (; qp < qe; qp++) {
+            double p = S[qp] - RC * K[nz[qp]];
+            pmin = p < pmin ? p : pmin;
+          }
+          if (end_skip(Pb - RC * Kb - pmin, RC * (Kb - K[nz[qe - 1]]), C - R, thrm)) continue;
           for (size_t qa = lo; qa < qe; qa++) {
             size_t a = nz[qa];
             double obs = Pb - S[qa], kd = Kb - K[a];

@@ -2,6 +2,7 @@
  * explicit circles (every share, radius and centre option), a planted cluster found with p < 0.01, p-values over
  * null datasets, the same result for 1 and 2 threads, cancelling, bad input */
 #include "testutil.h"
+#include "internal/rng.h"
 
 #include <math.h>
 #include <string.h>
@@ -201,6 +202,66 @@ static void brute_force_circles(void **state) {
   sm_scan_result_destroy(a), sm_scan_result_destroy(b);
 }
 
+/* Every replication's largest LLR equals a brute-force search of its shuffled cube (the cases' steps shuffled on
+ * stream r, as the library draws them), so the bounds that let a replication skip circles and window ends skip
+ * nothing that counts: each cluster's p and its Gumbel p, which moves with every replication's maximum, agree. */
+static void replications_by_brute_force(void **state) {
+  (void)state;
+  enum { L = 40, T = 12, P = 29 };
+  double x[L], y[L], c[L * T], cr[L * T], m[P];
+  uint64_t r = 4242;
+  for (int l = 0; l < L; l++) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    x[l] = (double)(r % 1000), y[l] = (double)((r >> 20) % 1000);
+  }
+  make_cube(c, L, T, 78, 1);
+  size_t nc = 0;
+  for (size_t q = 0; q < L * T; q++) nc += (size_t)c[q];
+  uint32_t *tt = malloc(nc * sizeof *tt), *tl = malloc(nc * sizeof *tl);
+  assert_non_null(tt), assert_non_null(tl);
+  const double radii[2] = {0, 250};
+  for (int prosp = 0; prosp < 2; prosp++)
+    for (int rr = 0; rr < 2; rr++) {
+      sm_scan_options o = SM_SCAN_OPTIONS_INIT;
+      o.permutations = P, o.max_share = 0.5, o.max_radius_m = radii[rr], o.max_window = 5, o.prospective = prosp;
+      sm_ctx_set_seed(ctx, 21);
+      sm_scan_result *res;
+      assert_ok(ctx, sm_scan(ctx, L, x, y, T, c, &o, &res));
+      double mean = 0, ss = 0;
+      for (unsigned k = 0; k < P; k++) {
+        size_t q = 0; /* the cases location by location, their steps ascending: as the library lists them */
+        for (size_t l = 0; l < L; l++)
+          for (size_t t = 0; t < T; t++)
+            for (double e = 0; e < c[l * T + t]; e++) tl[q] = (uint32_t)l, tt[q++] = (uint32_t)t;
+        sm__rng s = sm__rng_stream(21, SM__RNG_KEY_SCAN_REP, k);
+        for (size_t i = nc - 1; i > 0; i--) {
+          size_t j = sm__rng_below_fast(&s, i + 1);
+          uint32_t tmp = tt[i];
+          tt[i] = tt[j], tt[j] = tmp;
+        }
+        memset(cr, 0, sizeof cr);
+        for (q = 0; q < nc; q++) cr[tl[q] * T + tt[q]] += 1;
+        m[k] = brute_force(L, x, y, T, cr, L, x, y, 0.5, radii[rr], 5, prosp);
+        mean += m[k];
+      }
+      mean /= P;
+      for (unsigned k = 0; k < P; k++) ss += (m[k] - mean) * (m[k] - mean);
+      double beta = sqrt(ss / (P - 1)) * sqrt(6.0) / 3.14159265358979323846, mu = mean - 0.57721566490153286061 * beta;
+      assert_true(res->n_clusters >= 2);
+      for (size_t i = 0; i < res->n_clusters; i++) {
+        const sm_scan_cluster *cl = &res->clusters[i];
+        unsigned ge = 0, ge_lo = 0; /* maxima at or above the LLR, counted with and without a tie in the last bits */
+        for (unsigned k = 0; k < P; k++) ge += m[k] >= cl->llr * (1 + 1e-12), ge_lo += m[k] >= cl->llr * (1 - 1e-12);
+        double pg = -expm1(-exp(-(cl->llr - mu) / beta));
+        if (!(cl->p >= (ge + 1.0) / (P + 1) && cl->p <= (ge_lo + 1.0) / (P + 1)) || !(fabs(cl->p_gumbel - pg) <= 1e-9 * pg))
+          fail_msg("prospective %d radius %g cluster %zu (LLR %.6f): p %g (brute force %g), Gumbel p %.12g (brute force "
+                   "%.12g)", prosp, radii[rr], i, cl->llr, cl->p, (ge + 1.0) / (P + 1), cl->p_gumbel, pg);
+      }
+      sm_scan_result_destroy(res);
+    }
+  free(tt), free(tl);
+}
+
 static int stop_at_half(double f, const char *msg, void *user) {
   (void)msg;
   ++*(int *)user;
@@ -243,6 +304,7 @@ static void bad_input(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(by_hand), cmocka_unit_test(planted_and_null),
-                                     cmocka_unit_test(brute_force_circles), cmocka_unit_test(cancel), cmocka_unit_test(bad_input)};
+                                     cmocka_unit_test(brute_force_circles),
+                                     cmocka_unit_test(replications_by_brute_force), cmocka_unit_test(cancel), cmocka_unit_test(bad_input)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
