@@ -947,17 +947,128 @@ static int mostly_distinct(const double *X, const double *Y, const double *W, si
   return seen >= 1024 && distinct * 4 > seen * 3;
 }
 
+/* One thread's run of points [i0, i1) in merge_equal_par: its own locations (x, y: m of them, in the order of their
+ * first point) through a table of its own, and each point's number among them in lid (UINT32_MAX: weight <= 0). */
+typedef struct merge_run {
+  size_t i0, i1, m;
+  double *x, *y;
+  uint32_t *gid; /* m: each location's number overall */
+  int oom;
+} merge_run;
+
+static void merge_run_find(const double *X, const double *Y, const double *W, merge_run *r, uint32_t *lid) {
+  size_t cap = (size_t)1 << 16, lcap = 4096;
+  uint32_t *slot = sm__calloc(cap, sizeof *slot);
+  r->x = sm__malloc(lcap * sizeof *r->x), r->y = sm__malloc(lcap * sizeof *r->y);
+  if (!slot || !r->x || !r->y) r->oom = 1;
+  for (size_t i = r->i0; i < r->i1 && !r->oom; i++) {
+    if (!(W[i] > 0)) {
+      lid[i] = UINT32_MAX;
+      continue;
+    }
+    const double x = X[i], y = Y[i];
+    size_t h = (size_t)SM_XY_HASH(x, y) & (cap - 1);
+    uint32_t s;
+    for (; (s = slot[h]) != 0; h = (h + 1) & (cap - 1))
+      if (r->x[s - 1] == x && r->y[s - 1] == y) break;
+    if (s) {
+      lid[i] = s - 1;
+      continue;
+    }
+    if (r->m == lcap) {
+      double *nx = sm__realloc(r->x, 2 * lcap * sizeof *nx), *ny = nx ? sm__realloc(r->y, 2 * lcap * sizeof *ny) : NULL;
+      if (nx) r->x = nx;
+      if (ny) r->y = ny;
+      if (!nx || !ny) {
+        r->oom = 1;
+        break;
+      }
+      lcap *= 2;
+    }
+    r->x[r->m] = x, r->y[r->m] = y, lid[i] = (uint32_t)r->m, slot[h] = (uint32_t)++r->m;
+    if (2 * r->m > cap) { /* half full: twice the slots */
+      uint32_t *t = sm__calloc(2 * cap, sizeof *t);
+      if (!t) {
+        r->oom = 1;
+        break;
+      }
+      sm__free(slot);
+      slot = t, cap *= 2;
+      for (size_t j = 0; j < r->m; j++) {
+        size_t g = (size_t)SM_XY_HASH(r->x[j], r->y[j]) & (cap - 1);
+        while (slot[g]) g = (g + 1) & (cap - 1);
+        slot[g] = (uint32_t)(j + 1);
+      }
+    }
+  }
+  sm__free(slot);
+}
+
+/* merge_equal on nth threads, with the same locations, order and bits: each thread finds the locations of a run of
+ * the points (merge_run_find); the runs' locations are then numbered overall, run after run (a location's place
+ * is still that of its first point), and the weights added in the points' order. */
+static size_t merge_equal_par(const double *X, const double *Y, const double *W, size_t n, pt *p, int nth) {
+  uint32_t *lid = sm__malloc(n * sizeof *lid);
+  merge_run *rs = sm__calloc((size_t)nth, sizeof *rs);
+  uint32_t *slot = NULL;
+  size_t m = 0, cap = (size_t)1 << 16;
+  int oom = !lid || !rs;
+  if (!oom) {
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static, 1)
+#endif
+    for (int c = 0; c < nth; c++) {
+      rs[c].i0 = n * (size_t)c / (size_t)nth, rs[c].i1 = n * ((size_t)c + 1) / (size_t)nth;
+      merge_run_find(X, Y, W, &rs[c], lid);
+    }
+    for (int c = 0; c < nth; c++) oom |= rs[c].oom;
+  }
+  if (!oom) {
+    size_t total = 0;
+    for (int c = 0; c < nth; c++) total += rs[c].m;
+    while (cap < 2 * total) cap *= 2; /* at most half full: no growing */
+    slot = sm__calloc(cap, sizeof *slot);
+    oom = !slot;
+  }
+  for (int c = 0; c < nth && !oom; c++) { /* the runs' locations numbered overall, in run order */
+    merge_run *r = &rs[c];
+    if (!(r->gid = sm__malloc((r->m ? r->m : 1) * sizeof *r->gid))) {
+      oom = 1;
+      break;
+    }
+    for (size_t k = 0; k < r->m; k++) {
+      const double x = r->x[k], y = r->y[k];
+      size_t h = (size_t)SM_XY_HASH(x, y) & (cap - 1);
+      uint32_t s;
+      for (; (s = slot[h]) != 0; h = (h + 1) & (cap - 1))
+        if (p[s - 1].x == x && p[s - 1].y == y) break;
+      if (!s) p[m] = (pt){x, y, 0}, s = slot[h] = (uint32_t)++m;
+      r->gid[k] = s - 1;
+    }
+  }
+  for (int c = 0; c < nth && !oom; c++) { /* the weights, in the points' order */
+    const merge_run *r = &rs[c];
+    for (size_t i = r->i0; i < r->i1; i++)
+      if (lid[i] != UINT32_MAX) p[r->gid[lid[i]]].w += W[i];
+  }
+  for (int c = 0; rs && c < nth; c++) sm__free(rs[c].x), sm__free(rs[c].y), sm__free(rs[c].gid);
+  sm__free(rs), sm__free(lid), sm__free(slot);
+  return oom ? SIZE_MAX : m;
+}
+
 /* The points of weight > 0 into p, those at identical coordinates merged into the first (weights added in the
  * points' order); the number of locations (SIZE_MAX: out of memory). When most points are distinct, or there are
  * too many for the table's 32-bit indices, they are copied as they are and kde_merge_locations merges them after
- * sorting: the sort is stable, so the weights add in the same order and give the same bits. */
-static size_t merge_equal(const double *X, const double *Y, const double *W, size_t n, pt *p) {
+ * sorting: the sort is stable, so the weights add in the same order and give the same bits. Many points on
+ * several threads: merge_equal_par. */
+static size_t merge_equal(const double *X, const double *Y, const double *W, size_t n, pt *p, int nth) {
   size_t m = 0;
   if (n >= UINT32_MAX || mostly_distinct(X, Y, W, n)) {
     for (size_t i = 0; i < n; i++)
       if (W[i] > 0) p[m++] = (pt){X[i], Y[i], W[i]};
     return m;
   }
+  if (nth > 1 && n >= ((size_t)1 << 17)) return merge_equal_par(X, Y, W, n, p, nth);
   size_t cap = (size_t)1 << 16;
   uint32_t *slot = sm__calloc(cap, sizeof *slot);
   if (!slot) return SIZE_MAX;
@@ -1010,7 +1121,7 @@ static sm_status kde_merge_locations(kde_job *k) {
   pt *p = sm__malloc(n * sizeof *p);
   if (!p) return sm__error(k->ctx, SM_E_NOMEM, "out of memory");
   k->p = p;
-  size_t np = merge_equal(X, Y, W, n, p);
+  size_t np = merge_equal(X, Y, W, n, p, sm__threads(k->ctx));
   if (np == SIZE_MAX) return sm__error(k->ctx, SM_E_NOMEM, "out of memory");
   if (np && np < n) { /* police.uk's millions of points are a few hundred thousand locations: give the rest back */
     pt *q = sm__realloc(p, np * sizeof *p);

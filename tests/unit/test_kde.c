@@ -745,6 +745,47 @@ static void merge_paths_same_bits(void **state) {
   sm_points_destroy(table), sm_points_destroy(sorted);
 }
 
+/* Many points on several threads are merged run by run (kde.c, merge_equal_par): the same locations and weights,
+ * added in the points' order, so the same bits on 1, 2 and 3 threads. 200,000 points at 3,000 places (weights
+ * whose sums depend on their order, some of weight 0, -0 and +0 alike). */
+static void merge_threads_same_bits(void **state) {
+  (void)state;
+  enum { N = 200000 };
+  static double x[N], y[N], w[N];
+  const double ws[] = {0.1, 0.2, 0.7, 1e-17, 3, 0};
+  uint64_t r = 17;
+  for (int i = 0; i < N; i++) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    int at = (int)(r % 3000);
+    x[i] = at == 0 ? (i % 2 ? -0.0 : 0.0) : 529000 + (at % 50) * 11.3, y[i] = at == 0 ? 0 : 183000 + (at / 50) * 9.7;
+    w[i] = ws[(r >> 32) % 6];
+  }
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.convention = SM_KDE_QGIS_RAW;
+  o.bandwidth_m = 100;
+  o.cell_m = 10;
+  o.has_extent = 1;
+  double ext[4] = {528900, 182900, 529700, 183700};
+  memcpy(o.extent, ext, sizeof ext);
+  sm_points *p = pts(N, x, y, w);
+  sm_raster *ra[3];
+  sm_kde_info info[3];
+  for (int t = 0; t < 3; t++) {
+    sm_ctx_set_threads(ctx, t + 1);
+    assert_ok(ctx, sm_kde(ctx, &ra[t], p, &o, &info[t]));
+  }
+  sm_ctx_set_threads(ctx, 0);
+  size_t n = sm_raster_width(ra[0]) * sm_raster_height(ra[0]);
+  for (int t = 1; t < 3; t++) {
+    assert_int_equal(info[t].n_locations, info[0].n_locations);
+    if (memcmp(sm_raster_values(ra[0]), sm_raster_values(ra[t]), n * sizeof(double)))
+      fail_msg("%d threads: a different surface", t + 1);
+  }
+  assert_int_equal(info[0].n_locations, 3000);
+  for (int t = 0; t < 3; t++) sm_raster_destroy(ra[t]);
+  sm_points_destroy(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(silverman_vector),      cmocka_unit_test(arcgis_closed_form),
@@ -754,7 +795,7 @@ int main(void) {
       cmocka_unit_test(hotspot_areas),         cmocka_unit_test(dual_surfaces),
       cmocka_unit_test(adaptive_basics),       cmocka_unit_test(sparr_adaptive_golden),
       cmocka_unit_test(code_paths_same_bits),  cmocka_unit_test(code_paths_edges),
-      cmocka_unit_test(merge_paths_same_bits),
+      cmocka_unit_test(merge_paths_same_bits), cmocka_unit_test(merge_threads_same_bits),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
