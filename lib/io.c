@@ -241,7 +241,21 @@ static sm_status check_source(sm_reader *r, size_t s, const char *analysis, unsi
     r->has_box = has_box;
     r->box_valid = 1;
   }
+  /* the rows that pass every check, on the threads (2: to look at below, in row order, for their messages) */
+  const double *X = p->x, *Y = p->y;
+  const int lonlat = src->lonlat;
+  size_t look = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(r->ctx)) schedule(static, 65536) reduction(+ : look)
+#endif
   for (size_t i = src->start; i < src->end; i++) {
+    double a = X[i], b = Y[i];
+    int ok = isfinite(a) && isfinite(b) && !(lonlat && (fabs(a) > 180 || fabs(b) > 90)) && (!has_box || inside(box, a, b));
+    keep[i] = ok ? 1 : 2, look += !ok;
+  }
+  for (size_t i = src->start; look && i < src->end; i++) {
+    if (keep[i] != 2) continue;
+    look--;
     double a = p->x[i], b = p->y[i];
     sm_status st = SM_OK;
     keep[i] = 0;
@@ -401,23 +415,37 @@ static sm_status finish(sm_reader *r) {
   }
   for (size_t s = 0; s < r->n_srcs && !st; s++) {
     const sm_src *src = &r->srcs[s];
-    for (size_t i = src->start; i < src->end && !st; i++) {
+    /* the kept rows that did not transform (to report, in row order) or lie outside --extent (counted), found on
+     * the threads: most runs have none */
+    const double *X = p->x, *Y = p->y, *ext = o->extent;
+    const int has_extent = o->has_extent;
+    size_t look = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static, 65536) reduction(+ : look)
+#endif
+    for (size_t i = src->start; i < src->end; i++)
+      look += keep[i] && (!isfinite(X[i]) || (has_extent && !(X[i] >= ext[0] && X[i] <= ext[2] && Y[i] >= ext[1] &&
+                                                              Y[i] <= ext[3])));
+    for (size_t i = src->start; look && i < src->end && !st; i++) {
       if (!keep[i]) continue;
       if (!isfinite(p->x[i])) {
         keep[i] = 0;
         double a = p->lon ? p->lon[i] : NAN, b = p->lat ? p->lat[i] : NAN;
         st = sm__reader_bad(r, SM_BAD_OUTSIDE_CRS, s, r->row[i], "%s %g, %s %g cannot be transformed to %s", src->fa,
                             a, src->fb, b, p->crs);
+        look--;
       } else if (o->has_extent && !(p->x[i] >= o->extent[0] && p->x[i] <= o->extent[2] &&
                                     p->y[i] >= o->extent[1] && p->y[i] <= o->extent[3])) {
         keep[i] = 0;
         p->filtered[SM_FILTER_EXTENT]++;
+        look--;
       }
     }
   }
   if (!st) {
-    size_t k = 0;
-    for (size_t i = 0; i < p->n; i++) {
+    size_t k = 0; /* the rows before the first one dropped stay where they are */
+    while (k < p->n && keep[k]) k++;
+    for (size_t i = k; i < p->n; i++) {
       if (!keep[i]) continue;
       p->x[k] = p->x[i], p->y[k] = p->y[i], p->t[k] = p->t[i], p->w[k] = p->w[i], p->cat[k] = p->cat[i];
       if (p->label) p->label[k] = p->label[i];

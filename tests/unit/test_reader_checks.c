@@ -245,6 +245,58 @@ static void cr_only_lines_read(void **state) {
   sm_ctx_set_threads(ctx, 1);
 }
 
+/* The coordinate checks and the --extent filter run on the threads, the rows they drop reported in row order: 300,000
+ * rows with bad ones here and there (out of range, swapped) and some outside the extent give the same points,
+ * counts and examples on 1, 2 and 3 threads. */
+static void checks_on_threads(void **state) {
+  (void)state;
+  enum { N = 300000 };
+  size_t cap = (size_t)N * 40 + 64, k = 0;
+  char *buf = malloc(cap);
+  assert_non_null(buf);
+  k += (size_t)snprintf(buf + k, cap - k, "lon,lat\n");
+  for (int i = 0; i < N; i++) {
+    if (i % 49999 == 7) /* out of range */
+      k += (size_t)snprintf(buf + k, cap - k, "%d.5,51.5\n", 200 + i % 3);
+    else if (i % 70001 == 11) /* swapped */
+      k += (size_t)snprintf(buf + k, cap - k, "51.%d,-0.1\n", 40 + i % 50);
+    else
+      k += (size_t)snprintf(buf + k, cap - k, "-0.%04d,51.%04d\n", 1000 + i % 3000, 4000 + (i * 7) % 3000);
+  }
+  const char *f = tu_write("checks_threads.csv", buf);
+  free(buf);
+  sm_read_options o = SM_READ_OPTIONS_INIT;
+  o.analysis_crs = "EPSG:27700";
+  o.has_extent = 1;
+  double ext[4] = {515000, 175000, 535000, 195000};
+  memcpy(o.extent, ext, sizeof ext);
+  sm_points *p[3];
+  for (int t = 0; t < 3; t++) {
+    sm_ctx_set_threads(ctx, t + 1);
+    assert_ok(ctx, read1(f, &p[t], &o));
+  }
+  sm_ctx_set_threads(ctx, 1);
+  size_t n = sm_points_count(p[0]);
+  if (!(n > N / 4 && n < N - 1000)) fail_msg("%zu points kept", n); /* some outside the extent */
+  assert_int_equal(sm_points_rows_bad(p[0], SM_BAD_LATLON_RANGE), 6);
+  for (int t = 1; t < 3; t++) {
+    assert_int_equal(sm_points_count(p[t]), n);
+    assert_memory_equal(sm_points_x(p[0]), sm_points_x(p[t]), n * sizeof(double));
+    assert_memory_equal(sm_points_y(p[0]), sm_points_y(p[t]), n * sizeof(double));
+    for (int why = 0; why < SM_BAD_REASON_END_; why++) {
+      assert_int_equal(sm_points_rows_bad(p[0], (sm_bad_reason)why), sm_points_rows_bad(p[t], (sm_bad_reason)why));
+      size_t ne = sm_points_bad_example_count(p[0], (sm_bad_reason)why);
+      assert_int_equal(ne, sm_points_bad_example_count(p[t], (sm_bad_reason)why));
+      for (size_t e = 0; e < ne; e++)
+        assert_string_equal(sm_points_bad_example(p[0], (sm_bad_reason)why, e), sm_points_bad_example(p[t], (sm_bad_reason)why, e));
+    }
+    assert_int_equal(sm_points_rows_filtered(p[0], SM_FILTER_EXTENT), sm_points_rows_filtered(p[t], SM_FILTER_EXTENT));
+  }
+  assert_true(sm_points_rows_filtered(p[0], SM_FILTER_EXTENT) > 1000);
+  assert_true(sm_points_rows_bad(p[0], SM_BAD_LATLON_SWAPPED) + sm_points_rows_bad(p[0], SM_BAD_OUTSIDE_CRS) >= 4);
+  for (int t = 0; t < 3; t++) sm_points_destroy(p[t]);
+}
+
 /* ---- police.uk rows repeated across files --------------------------------------------------- */
 static void repeats_across_files_counted_once(void **state) {
   (void)state;
@@ -283,7 +335,7 @@ static void repeats_across_files_counted_once(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(swapped_policeuk_header_refused),
+      cmocka_unit_test(swapped_policeuk_header_refused), cmocka_unit_test(checks_on_threads),
       cmocka_unit_test(policeuk_outside_uk_refused),
       cmocka_unit_test(policeuk_one_stray_row_is_a_skipped_row),
       cmocka_unit_test(generic_swapped_warned),
