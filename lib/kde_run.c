@@ -193,16 +193,21 @@ static sm_status measure_outside(sm_ctx *ctx, const sm_points *const *sets, size
   size_t n = 0, m = 0;
   for (size_t s = 0; s < nsets; s++) { /* only the points outside are kept: few, even of tens of millions */
     const double *x = sm_points_x(sets[s]), *y = sm_points_y(sets[s]);
-    for (size_t i = 0; i < sm_points_count(sets[s]); i++)
-      n += !(x[i] >= e[0] && x[i] <= e[2] && y[i] >= e[1] && y[i] <= e[3]);
+    size_t ns = sm_points_count(sets[s]), out = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) reduction(+ : out)
+#endif
+    for (size_t i = 0; i < ns; i++) out += !(x[i] >= e[0] && x[i] <= e[2] && y[i] >= e[1] && y[i] <= e[3]);
+    n += out;
   }
-  double *xy = sm__malloc((n ? n : 1) * 2 * sizeof *xy);
+  if (!n) return SM_OK; /* none outside (the QGIS conventions' grid holds every point) */
+  double *xy = sm__malloc(n * 2 * sizeof *xy);
   if (!xy) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   for (size_t s = 0; s < nsets; s++) {
     const double *x = sm_points_x(sets[s]), *y = sm_points_y(sets[s]);
     for (size_t i = 0; i < sm_points_count(sets[s]); i++) {
-      double dx = fmax(fmax(e[0] - x[i], x[i] - e[2]), 0), dy = fmax(fmax(e[1] - y[i], y[i] - e[3]), 0);
       if (x[i] >= e[0] && x[i] <= e[2] && y[i] >= e[1] && y[i] <= e[3]) continue;
+      double dx = fmax(fmax(e[0] - x[i], x[i] - e[2]), 0), dy = fmax(fmax(e[1] - y[i], y[i] - e[3]), 0);
       double d = sqrt(dx * dx + dy * dy);
       og->max_m = fmax(og->max_m, d);
       og->beyond_reach += d > reach;
@@ -260,11 +265,31 @@ static sm_status report_outside(sm_ctx *ctx, sm_result *res, sm_raster *r, const
 
 /* ---- the pipeline ------------------------------------------------------------------------------------ */
 
+/* The figures' cells with a value, least and largest (no sum: none of them is one, and the rest do not depend on the
+ * order), on the threads. */
+static void grid_extremes(sm_ctx *ctx, const sm_raster *r, sm_raster_stats *rs) {
+  const double *v = sm_raster_values(r);
+  size_t n = sm_raster_width(r) * sm_raster_height(r), valid = 0;
+  double lo = INFINITY, hi = -INFINITY;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) reduction(+ : valid) reduction(min : lo) \
+    reduction(max : hi)
+#endif
+  for (size_t i = 0; i < n; i++)
+    if (!isnan(v[i])) {
+      valid++;
+      lo = v[i] < lo ? v[i] : lo;
+      hi = v[i] > hi ? v[i] : hi;
+    }
+  memset(rs, 0, sizeof *rs);
+  rs->n_valid = valid, rs->min = valid ? lo : NAN, rs->max = valid ? hi : NAN;
+}
+
 static sm_status surface_figures(sm_ctx *ctx, sm_result *res, const sm_raster *r, const sm_raster_stats *stats,
                                  const sm_kde_info *info) {
   sm_raster_stats rs;
   if (stats) rs = *stats;
-  else sm_raster_stats_compute(r, &rs);
+  else grid_extremes(ctx, r, &rs);
   sm_status st = sm__result_figure(ctx, res, "points", (double)info->n_points);
   if (!st) st = sm__result_figure(ctx, res, "locations", (double)info->n_locations);
   if (!st) st = sm__result_figure(ctx, res, "bandwidth_m", info->bandwidth_m);

@@ -254,17 +254,30 @@ static sm_status ramp_classes(sm_ctx *ctx, sm_style *s, int r, const double *b, 
  * fraction: sixteenths of an octave); only the buckets that hold a wanted rank are copied out and put in order, so
  * a surface of millions of cells is read twice and hardly copied. Where the wanted buckets hold most of the cells
  * (Jenks' 5,000 ranks, or values in few octaves) every value is copied and the ranks selected among them. */
+/* The cells are counted and copied on nth threads, each a run of them with counts of its own; a run's cells go after
+ * those of the runs before it, so buf is the same as from one thread. */
 static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double nd, double thr, size_t n,
                                  const size_t *rk, size_t nr, double *rv) {
   enum { NB = 1 << 16 };
+  int nth = sm__threads(ctx);
+  if (nth < 1 || nc < ((size_t)1 << 18)) nth = 1;
   size_t *cnt = sm__calloc(NB, sizeof *cnt), *at = sm__malloc(NB * sizeof *at);
+  size_t *tcnt = sm__calloc((size_t)nth * NB, sizeof *tcnt); /* each run's counts, then where its cells go */
   unsigned char *want = sm__calloc(NB, 1);
   double *buf = NULL;
   size_t *loc = sm__malloc(nr * sizeof *loc);
-  sm_status st = cnt && at && want && loc ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm_status st = cnt && at && tcnt && want && loc ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
   if (st) goto done;
-  for (size_t i = 0; i < nc; i++)
-    if (isfinite(v[i]) && v[i] != nd && v[i] > thr) cnt[sm__radix_key(v[i]) >> 48]++;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static, 1)
+#endif
+  for (int t = 0; t < nth; t++) {
+    size_t *c = tcnt + (size_t)t * NB, i1 = nc * ((size_t)t + 1) / (size_t)nth;
+    for (size_t i = nc * (size_t)t / (size_t)nth; i < i1; i++)
+      if (isfinite(v[i]) && v[i] != nd && v[i] > thr) c[sm__radix_key(v[i]) >> 48]++;
+  }
+  for (int t = 0; t < nth; t++)
+    for (size_t bk = 0; bk < NB; bk++) cnt[bk] += tcnt[(size_t)t * NB + bk];
   size_t m = 0, first = 0, j = 0;
   for (size_t bk = 0; bk < NB && j < nr; first += cnt[bk++])
     for (; j < nr && rk[j] < first + cnt[bk]; j++)
@@ -276,8 +289,19 @@ static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double
   }
   if (all) {
     size_t k = 0;
-    for (size_t i = 0; i < nc; i++)
-      if (isfinite(v[i]) && v[i] != nd && v[i] > thr) buf[k++] = v[i];
+    for (int t = 0; t < nth; t++) { /* run t's first place: the cells of the runs before it */
+      size_t m_t = 0;
+      for (size_t bk = 0; bk < NB; bk++) m_t += tcnt[(size_t)t * NB + bk];
+      tcnt[(size_t)t * NB] = k, k += m_t;
+    }
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static, 1)
+#endif
+    for (int t = 0; t < nth; t++) {
+      size_t q = tcnt[(size_t)t * NB], i1 = nc * ((size_t)t + 1) / (size_t)nth;
+      for (size_t i = nc * (size_t)t / (size_t)nth; i < i1; i++)
+        if (isfinite(v[i]) && v[i] != nd && v[i] > thr) buf[q++] = v[i];
+    }
     select_ranks(buf, 0, n, rk, nr, 2 * (int)log2((double)n + 1) + 8);
     for (j = 0; j < nr; j++) rv[j] = buf[rk[j]];
     goto done;
@@ -285,11 +309,22 @@ static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double
   /* the wanted buckets, in order, one after the other in buf */
   size_t o = 0;
   for (size_t bk = 0; bk < NB; bk++) at[bk] = want[bk] ? (o += cnt[bk]) - cnt[bk] : 0;
-  for (size_t i = 0; i < nc; i++)
-    if (isfinite(v[i]) && v[i] != nd && v[i] > thr) {
-      size_t bk = sm__radix_key(v[i]) >> 48;
-      if (want[bk]) buf[at[bk]++] = v[i];
+  for (size_t bk = 0; bk < NB; bk++) /* run t's first place in each wanted bucket */
+    for (int t = 0; want[bk] && t < nth; t++) {
+      size_t c = tcnt[(size_t)t * NB + bk];
+      tcnt[(size_t)t * NB + bk] = at[bk], at[bk] += c;
     }
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static, 1)
+#endif
+  for (int t = 0; t < nth; t++) {
+    size_t *tat = tcnt + (size_t)t * NB, i1 = nc * ((size_t)t + 1) / (size_t)nth;
+    for (size_t i = nc * (size_t)t / (size_t)nth; i < i1; i++)
+      if (isfinite(v[i]) && v[i] != nd && v[i] > thr) {
+        size_t bk = sm__radix_key(v[i]) >> 48;
+        if (want[bk]) buf[tat[bk]++] = v[i];
+      }
+  }
   /* each rank's place in its bucket's stretch of buf; the stretches put in order at those places */
   first = 0, o = 0, j = 0;
   for (size_t bk = 0; bk < NB && j < nr; first += cnt[bk++]) {
@@ -302,6 +337,7 @@ static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double
   }
 done:
   sm__free(cnt);
+  sm__free(tcnt);
   sm__free(at);
   sm__free(want);
   sm__free(buf);
@@ -338,12 +374,19 @@ sm_status sm_style_for_raster(sm_ctx *ctx, const sm_raster *raster, const sm_sty
   size_t nc = sm_raster_width(raster) * sm_raster_height(raster), n = 0;
   const double *v = sm_raster_values(raster);
   double nd = sm_raster_nodata(raster), mn = INFINITY;
+  int nth = nc >= ((size_t)1 << 18) ? sm__threads(ctx) : 1; /* the least and the count: the same on any number */
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static) reduction(min : mn)
+#endif
   for (size_t i = 0; i < nc; i++)
     if (isfinite(v[i]) && v[i] != nd && v[i] < mn) mn = v[i];
   double thr = o->threshold;
   if (isnan(thr)) thr = mn >= 0 ? 0 : mn;
   if (o->method == SM_CLASSES_FIXED && !(o->breaks[0] > thr))
     return sm__error(ctx, SM_E_INVALID_ARG, "the first fixed break %g is not above the threshold %g", o->breaks[0], thr);
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static) reduction(+ : n)
+#endif
   for (size_t i = 0; i < nc; i++)
     if (isfinite(v[i]) && v[i] != nd && v[i] > thr) n++;
   if (!n) return sm__error(ctx, SM_E_INPUT, "the surface has no value above %g: nothing to draw", thr);

@@ -109,10 +109,11 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* A large surface with many ties in a scrambled order: the quantile breaks are the ranks of the sorted values,
- * and every method gives the same classes as on the same values sorted (only the ranks needed are ordered). */
+ * and every method gives the same classes as on the same values sorted (only the ranks needed are ordered), on 1,
+ * 2 and 3 threads (a surface this large is counted and copied on the threads). */
 static void large_surface_ranks(void **state) {
   (void)state;
-  size_t n = 200003;
+  size_t n = 300003;
   double *v = malloc(n * sizeof *v), *sorted = malloc(n * sizeof *v);
   assert_non_null(v);
   assert_non_null(sorted);
@@ -126,7 +127,9 @@ static void large_surface_ranks(void **state) {
   size_t from = 0;
   while (sorted[from] <= 0) from++; /* the values above the threshold 0 */
   sm_style_classes methods[] = {SM_CLASSES_QUANTILE, SM_CLASSES_EQUAL, SM_CLASSES_JENKS};
+  for (int th = 1; th <= 3; th++)
   for (int m = 0; m < 3; m++) {
+    sm_ctx_set_threads(ctx, th);
     sm_style *a = ramp(v, n, methods[m], 7), *b = ramp(sorted, n, methods[m], 7);
     assert_int_equal(sm_style_class_count(a), sm_style_class_count(b));
     for (size_t i = 0; i < sm_style_class_count(a); i++) {
@@ -141,12 +144,14 @@ static void large_surface_ranks(void **state) {
     }
     sm_style_destroy(a), sm_style_destroy(b);
   }
+  sm_ctx_set_threads(ctx, 0);
   free(v), free(sorted);
 }
 
 /* A surface like a kernel density: values over 40 octaves (1e-12 to 1e4), zeros, NaN, repeated values, and
  * negative values below a threshold: the quantile and equal-interval breaks are those of the values sorted, for
- * 2 to 12 classes (the few buckets of cells that hold a wanted rank are the only ones put in order). */
+ * 2 to 12 classes (the few buckets of cells that hold a wanted rank are the only ones put in order), on 1, 2 and 3
+ * threads. */
 static void wide_surface_ranks(void **state) {
   (void)state;
   size_t n = 300007;
@@ -164,7 +169,9 @@ static void wide_surface_ranks(void **state) {
     if (v[i] > 0) sorted[k++] = v[i];
   qsort(sorted, k, sizeof *sorted, cmp_double);
   sm_raster *r = surface(v, n);
+  for (int th = 1; th <= 3; th++)
   for (int classes = 2; classes <= 12; classes++) {
+    sm_ctx_set_threads(ctx, th);
     sm_style_options o = SM_STYLE_OPTIONS_INIT;
     o.n_classes = classes;
     o.threshold = 0;
@@ -190,6 +197,7 @@ static void wide_surface_ranks(void **state) {
     assert_true(c.upper == sorted[k - 1]);
     sm_style_destroy(s);
   }
+  sm_ctx_set_threads(ctx, 0);
   sm_raster_destroy(r);
   free(v), free(sorted);
 }
