@@ -237,7 +237,7 @@ static double scan_all(const circles *cs, size_t z0, size_t z1, size_t T, const 
             double p = S[qp] - RC * K[nz[qp]];
             pmin = p < pmin ? p : pmin;
           }
-          if (end_skip(Pb - RC * Kb - pmin, RC * (Kb - K[nz[qe - 1]]), C - R, thrm)) continue;
+          if (lo >= qe || end_skip(Pb - RC * Kb - pmin, RC * (Kb - K[nz[qe - 1]]), C - R, thrm)) continue;
           for (size_t qa = lo; qa < qe; qa++) {
             size_t a = nz[qa];
             double obs = Pb - S[qa], kd = Kb - K[a];
