@@ -951,19 +951,21 @@ static int mostly_distinct(const double *X, const double *Y, const double *W, si
  * first point) through a table of its own, and each point's number among them in lid (UINT32_MAX: weight <= 0). */
 typedef struct merge_run {
   size_t i0, i1, m;
-  double *x, *y;
-  uint32_t *gid; /* m: each location's number overall */
+  double *x, *y, *w; /* w: the weights added in the points' order, when the run is all the points */
+  uint32_t *gid;     /* m: each location's number overall */
   int oom;
 } merge_run;
 
+/* A run's locations; each point's number among them into lid, or (lid NULL: one run) the weights into r->w. */
 static void merge_run_find(const double *X, const double *Y, const double *W, merge_run *r, uint32_t *lid) {
   size_t cap = (size_t)1 << 16, lcap = 4096;
   uint32_t *slot = sm__calloc(cap, sizeof *slot);
   r->x = sm__malloc(lcap * sizeof *r->x), r->y = sm__malloc(lcap * sizeof *r->y);
-  if (!slot || !r->x || !r->y) r->oom = 1;
+  r->w = lid ? NULL : sm__malloc(lcap * sizeof *r->w);
+  if (!slot || !r->x || !r->y || (!lid && !r->w)) r->oom = 1;
   for (size_t i = r->i0; i < r->i1 && !r->oom; i++) {
     if (!(W[i] > 0)) {
-      lid[i] = UINT32_MAX;
+      if (lid) lid[i] = UINT32_MAX;
       continue;
     }
     const double x = X[i], y = Y[i];
@@ -972,20 +974,25 @@ static void merge_run_find(const double *X, const double *Y, const double *W, me
     for (; (s = slot[h]) != 0; h = (h + 1) & (cap - 1))
       if (r->x[s - 1] == x && r->y[s - 1] == y) break;
     if (s) {
-      lid[i] = s - 1;
+      if (lid) lid[i] = s - 1;
+      else r->w[s - 1] += W[i];
       continue;
     }
     if (r->m == lcap) {
       double *nx = sm__realloc(r->x, 2 * lcap * sizeof *nx), *ny = nx ? sm__realloc(r->y, 2 * lcap * sizeof *ny) : NULL;
+      double *nw = ny && !lid ? sm__realloc(r->w, 2 * lcap * sizeof *nw) : NULL;
       if (nx) r->x = nx;
       if (ny) r->y = ny;
-      if (!nx || !ny) {
+      if (nw) r->w = nw;
+      if (!nx || !ny || (!lid && !nw)) {
         r->oom = 1;
         break;
       }
       lcap *= 2;
     }
-    r->x[r->m] = x, r->y[r->m] = y, lid[i] = (uint32_t)r->m, slot[h] = (uint32_t)++r->m;
+    if (lid) lid[i] = (uint32_t)r->m;
+    else r->w[r->m] = W[i];
+    r->x[r->m] = x, r->y[r->m] = y, slot[h] = (uint32_t)++r->m;
     if (2 * r->m > cap) { /* half full: twice the slots */
       uint32_t *t = sm__calloc(2 * cap, sizeof *t);
       if (!t) {
@@ -1004,10 +1011,17 @@ static void merge_run_find(const double *X, const double *Y, const double *W, me
   sm__free(slot);
 }
 
-/* merge_equal on nth threads, with the same locations, order and bits: each thread finds the locations of a run of
- * the points (merge_run_find); the runs' locations are then numbered overall, run after run (a location's place
- * is still that of its first point), and the weights added in the points' order. */
+/* The table merge on nth threads (1 or more), with the same locations, order and bits for any nth: each thread
+ * finds the locations of a run of the points (merge_run_find); the runs' locations are then numbered overall, run
+ * after run (a location's place is that of its first point), and the weights added in the points' order. */
 static size_t merge_equal_par(const double *X, const double *Y, const double *W, size_t n, pt *p, int nth) {
+  if (nth == 1) { /* one run: its locations and weights are the answer */
+    merge_run r = {0, n, 0, NULL, NULL, NULL, NULL, 0};
+    merge_run_find(X, Y, W, &r, NULL);
+    for (size_t k = 0; !r.oom && k < r.m; k++) p[k] = (pt){r.x[k], r.y[k], r.w[k]};
+    sm__free(r.x), sm__free(r.y), sm__free(r.w);
+    return r.oom ? SIZE_MAX : r.m;
+  }
   uint32_t *lid = sm__malloc(n * sizeof *lid);
   merge_run *rs = sm__calloc((size_t)nth, sizeof *rs);
   uint32_t *slot = NULL;
@@ -1051,7 +1065,7 @@ static size_t merge_equal_par(const double *X, const double *Y, const double *W,
     for (size_t i = r->i0; i < r->i1; i++)
       if (lid[i] != UINT32_MAX) p[r->gid[lid[i]]].w += W[i];
   }
-  for (int c = 0; rs && c < nth; c++) sm__free(rs[c].x), sm__free(rs[c].y), sm__free(rs[c].gid);
+  for (int c = 0; rs && c < nth; c++) sm__free(rs[c].x), sm__free(rs[c].y), sm__free(rs[c].w), sm__free(rs[c].gid);
   sm__free(rs), sm__free(lid), sm__free(slot);
   return oom ? SIZE_MAX : m;
 }
@@ -1059,8 +1073,8 @@ static size_t merge_equal_par(const double *X, const double *Y, const double *W,
 /* The points of weight > 0 into p, those at identical coordinates merged into the first (weights added in the
  * points' order); the number of locations (SIZE_MAX: out of memory). When most points are distinct, or there are
  * too many for the table's 32-bit indices, they are copied as they are and kde_merge_locations merges them after
- * sorting: the sort is stable, so the weights add in the same order and give the same bits. Many points on
- * several threads: merge_equal_par. */
+ * sorting: the sort is stable, so the weights add in the same order and give the same bits. Otherwise the table
+ * (merge_equal_par), on the threads when the points are many. */
 static size_t merge_equal(const double *X, const double *Y, const double *W, size_t n, pt *p, int nth) {
   size_t m = 0;
   if (n >= UINT32_MAX || mostly_distinct(X, Y, W, n)) {
@@ -1068,42 +1082,9 @@ static size_t merge_equal(const double *X, const double *Y, const double *W, siz
       if (W[i] > 0) p[m++] = (pt){X[i], Y[i], W[i]};
     return m;
   }
-  if (nth > 1 && n >= ((size_t)1 << 17)) return merge_equal_par(X, Y, W, n, p, nth);
-  size_t cap = (size_t)1 << 16;
-  uint32_t *slot = sm__calloc(cap, sizeof *slot);
-  if (!slot) return SIZE_MAX;
-  for (size_t i = 0; i < n; i++) {
-    if (!(W[i] > 0)) continue;
-    const double x = X[i], y = Y[i];
-    size_t h = (size_t)SM_XY_HASH(x, y) & (cap - 1);
-    uint32_t s;
-    for (; (s = slot[h]) != 0; h = (h + 1) & (cap - 1))
-      if (p[s - 1].x == x && p[s - 1].y == y) break;
-    if (s) {
-      p[s - 1].w += W[i];
-      continue;
-    }
-    p[m++] = (pt){x, y, W[i]};
-    slot[h] = (uint32_t)m;
-    if (2 * m > cap) { /* half full: twice the slots, the locations placed again */
-      uint32_t *t = sm__calloc(2 * cap, sizeof *t);
-      if (!t) {
-        sm__free(slot);
-        return SIZE_MAX;
-      }
-      sm__free(slot);
-      slot = t, cap *= 2;
-      for (size_t j = 0; j < m; j++) {
-        size_t g = (size_t)SM_XY_HASH(p[j].x, p[j].y) & (cap - 1);
-        while (slot[g]) g = (g + 1) & (cap - 1);
-        slot[g] = (uint32_t)(j + 1);
-      }
-    }
-  }
-#undef SM_XY_HASH
-  sm__free(slot);
-  return m;
+  return merge_equal_par(X, Y, W, n, p, nth > 1 && n >= ((size_t)1 << 17) ? nth : 1);
 }
+#undef SM_XY_HASH
 
 /* Locations: points of weight > 0 sorted by (y, x) for the strips, identical
  * coordinates merged (weights added); their total weight. */

@@ -708,6 +708,17 @@ static void code_paths_edges(void **state) {
   unsetenv("SAFEMAP_SIMD");
 }
 
+/* QGIS's raw convention with a bandwidth and cell on a fixed extent (xmin, ymin, xmax, ymax). */
+static sm_kde_options qgis_raw_on(double bandwidth, double cell, double x0, double y0, double x1, double y1) {
+  sm_kde_options o = SM_KDE_OPTIONS_INIT;
+  o.convention = SM_KDE_QGIS_RAW;
+  o.bandwidth_m = bandwidth;
+  o.cell_m = cell;
+  o.has_extent = 1;
+  o.extent[0] = x0, o.extent[1] = y0, o.extent[2] = x1, o.extent[3] = y1;
+  return o;
+}
+
 /* Identical coordinates are merged in a table when many points share a place, and by the sort when most points
  * are distinct (kde.c, mostly_distinct): the weights add in the points' order either way, so the surfaces are the
  * same bits. The same 4,000 points (four in five distinct, the repeats with weights whose sums depend on their
@@ -724,13 +735,7 @@ static void merge_paths_same_bits(void **state) {
     y[FAR + i] = 183000 + (at / 61) * 17.3;
     w[FAR + i] = ws[i % 5];
   }
-  sm_kde_options o = SM_KDE_OPTIONS_INIT;
-  o.convention = SM_KDE_QGIS_RAW;
-  o.bandwidth_m = 120;
-  o.cell_m = 9;
-  o.has_extent = 1;
-  double ext[4] = {528900, 182900, 530000, 184300};
-  memcpy(o.extent, ext, sizeof ext);
+  sm_kde_options o = qgis_raw_on(120, 9, 528900, 182900, 530000, 184300);
   sm_points *table = pts(FAR + N, x, y, w), *sorted = pts(N, x + FAR, y + FAR, w + FAR);
   sm_raster *a = NULL, *b = NULL;
   sm_kde_info ia, ib;
@@ -760,13 +765,7 @@ static void merge_threads_same_bits(void **state) {
     x[i] = at == 0 ? (i % 2 ? -0.0 : 0.0) : 529000 + (at % 50) * 11.3, y[i] = at == 0 ? 0 : 183000 + (at / 50) * 9.7;
     w[i] = ws[(r >> 32) % 6];
   }
-  sm_kde_options o = SM_KDE_OPTIONS_INIT;
-  o.convention = SM_KDE_QGIS_RAW;
-  o.bandwidth_m = 100;
-  o.cell_m = 10;
-  o.has_extent = 1;
-  double ext[4] = {528900, 182900, 529700, 183700};
-  memcpy(o.extent, ext, sizeof ext);
+  sm_kde_options o = qgis_raw_on(100, 10, 528900, 182900, 529700, 183700);
   sm_points *p = pts(N, x, y, w);
   sm_raster *ra[3];
   sm_kde_info info[3];
