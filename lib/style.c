@@ -249,12 +249,15 @@ static sm_status ramp_classes(sm_ctx *ctx, sm_style *s, int r, const double *b, 
   return SM_OK;
 }
 
-/* The values of ranks rk[0..nr) (increasing) among the n cells of v[0..nc) that are finite, not nd and above thr,
- * into rv. The cells are counted by the top 16 bits of their order-keeping keys (sign, exponent and 4 bits of the
- * fraction: sixteenths of an octave); only the buckets that hold a wanted rank are copied out and put in order, so
- * a surface of millions of cells is read twice and hardly copied. Where the wanted buckets hold most of the cells
- * (Jenks' 5,000 ranks, or values in few octaves) every value is copied and the ranks selected among them. */
-/* The cells are counted and copied on nth threads, each a run of them with counts of its own; a run's cells go after
+/* A cell the classes are drawn from: finite, not nodata, above the threshold. */
+static inline int drawn(double x, double nd, double thr) { return isfinite(x) && x != nd && x > thr; }
+
+/* The values of ranks rk[0..nr) (increasing) among the n cells of v[0..nc) that are drawn (above), into rv. The
+ * cells are counted by the top 16 bits of their order-keeping keys (sign, exponent and 4 bits of the fraction:
+ * sixteenths of an octave); only the buckets that hold a wanted rank are copied out and put in order, so a surface
+ * of millions of cells is read twice and hardly copied. Where the wanted buckets hold most of the cells (Jenks'
+ * 5,000 ranks, or values in few octaves) every bucket is copied, each still put in order on its own.
+ * The cells are counted and copied on nth threads, each a run of them with counts of its own; a run's cells go after
  * those of the runs before it, so buf is the same as from one thread. */
 static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double nd, double thr, size_t n,
                                  const size_t *rk, size_t nr, double *rv) {
@@ -274,7 +277,7 @@ static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double
   for (int t = 0; t < nth; t++) {
     size_t *c = tcnt + (size_t)t * NB, i1 = nc * ((size_t)t + 1) / (size_t)nth;
     for (size_t i = nc * (size_t)t / (size_t)nth; i < i1; i++)
-      if (isfinite(v[i]) && v[i] != nd && v[i] > thr) c[sm__radix_key(v[i]) >> 48]++;
+      if (drawn(v[i], nd, thr)) c[sm__radix_key(v[i]) >> 48]++;
   }
   for (int t = 0; t < nth; t++)
     for (size_t bk = 0; bk < NB; bk++) cnt[bk] += tcnt[(size_t)t * NB + bk];
@@ -282,28 +285,10 @@ static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double
   for (size_t bk = 0; bk < NB && j < nr; first += cnt[bk++])
     for (; j < nr && rk[j] < first + cnt[bk]; j++)
       if (!want[bk]) want[bk] = 1, m += cnt[bk];
-  int all = m > n / 2;
-  if (!(buf = sm__malloc((all ? n : m) * sizeof *buf))) {
+  if (m > n / 2) /* most cells wanted: every bucket copied (in order, so each rank still in its bucket's stretch) */
+    for (size_t bk = 0; bk < NB; bk++) want[bk] = cnt[bk] > 0;
+  if (!(buf = sm__malloc((m > n / 2 ? n : m) * sizeof *buf))) {
     st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    goto done;
-  }
-  if (all) {
-    size_t k = 0;
-    for (int t = 0; t < nth; t++) { /* run t's first place: the cells of the runs before it */
-      size_t m_t = 0;
-      for (size_t bk = 0; bk < NB; bk++) m_t += tcnt[(size_t)t * NB + bk];
-      tcnt[(size_t)t * NB] = k, k += m_t;
-    }
-#ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(nth) schedule(static, 1)
-#endif
-    for (int t = 0; t < nth; t++) {
-      size_t q = tcnt[(size_t)t * NB], i1 = nc * ((size_t)t + 1) / (size_t)nth;
-      for (size_t i = nc * (size_t)t / (size_t)nth; i < i1; i++)
-        if (isfinite(v[i]) && v[i] != nd && v[i] > thr) buf[q++] = v[i];
-    }
-    select_ranks(buf, 0, n, rk, nr, 2 * (int)log2((double)n + 1) + 8);
-    for (j = 0; j < nr; j++) rv[j] = buf[rk[j]];
     goto done;
   }
   /* the wanted buckets, in order, one after the other in buf */
@@ -320,7 +305,7 @@ static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double
   for (int t = 0; t < nth; t++) {
     size_t *tat = tcnt + (size_t)t * NB, i1 = nc * ((size_t)t + 1) / (size_t)nth;
     for (size_t i = nc * (size_t)t / (size_t)nth; i < i1; i++)
-      if (isfinite(v[i]) && v[i] != nd && v[i] > thr) {
+      if (drawn(v[i], nd, thr)) {
         size_t bk = sm__radix_key(v[i]) >> 48;
         if (want[bk]) buf[tat[bk]++] = v[i];
       }
@@ -388,7 +373,7 @@ sm_status sm_style_for_raster(sm_ctx *ctx, const sm_raster *raster, const sm_sty
 #pragma omp parallel for num_threads(nth) schedule(static) reduction(+ : n)
 #endif
   for (size_t i = 0; i < nc; i++)
-    if (isfinite(v[i]) && v[i] != nd && v[i] > thr) n++;
+    if (drawn(v[i], nd, thr)) n++;
   if (!n) return sm__error(ctx, SM_E_INPUT, "the surface has no value above %g: nothing to draw", thr);
   const char *title = sm_raster_metadata_get(raster, "description");
   if (!title || !*title) title = sm_raster_metadata_get(raster, "name");
