@@ -516,6 +516,13 @@ sm_status sm_knox_test(sm_ctx *ctx, size_t n, const double *x, const double *y, 
     st = sm__limit_check(ctx, SM_LIMIT_PERMUTATIONS, (double)P * (double)cp.n, 0, what,
                          "use fewer --permutations or a smaller last --space-band");
   }
+  if (!st && P) { /* the close pairs held, the permutations' tables, and each thread's dates (32 lanes of 2 bytes at most) */
+    int nth = sm__threads(ctx);
+    double bytes = (double)cp.n * 8 + (double)P * (double)cells * 8 + (double)(nth > 0 ? nth : 1) * (double)n * 66;
+    char what[96];
+    snprintf(what, sizeof what, "the Knox test of %zu events with %u permutations", n, P);
+    st = sm__memory_check(ctx, bytes, what, "use fewer incidents (--from, --to, --extent) or fewer threads (-j)");
+  }
   sm_knox *k = sm__calloc(1, sizeof *k);
   double *sims = P ? sm__malloc((size_t)P * cells * sizeof *sims) : NULL;
   if (!st && (!k || (P && !sims))) st = sm__error(ctx, SM_E_NOMEM, "out of memory");

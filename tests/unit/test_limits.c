@@ -193,6 +193,13 @@ static void knox_pairs_permutations(void **state) {
   assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_PERMUTATIONS, 1e6));
   assert_ok(ctx, sm_knox_test(ctx, N, x, y, t, &o, &k));
   sm_knox_destroy(k);
+  k = NULL; /* the permutations' tables and dates within the memory limit */
+  assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_MEMORY, 1000));
+  assert_int_equal(sm_knox_test(ctx, N, x, y, t, &o, &k), SM_E_INVALID_ARG);
+  assert_null(k);
+  assert_contains(sm_ctx_last_error(ctx), "the Knox test of 40 events with 99 permutations");
+  assert_contains(sm_ctx_last_error(ctx), "more than the memory limit of 1 KiB");
+  assert_ok(ctx, sm_ctx_set_limit(ctx, SM_LIMIT_MEMORY, 0));
   sm_ctx_destroy(ctx);
 }
 

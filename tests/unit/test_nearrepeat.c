@@ -175,6 +175,15 @@ static void lanes_same_as_lookup(void **state) {
     assert_true(same >= 400 * 399 / 2);
     sm_knox_destroy(want);
   }
+  /* a code path that is not one: the lanes refuse it, as the kernel loops do */
+  sm_knox_options o = SM_KNOX_OPTIONS_INIT;
+  o.space_breaks = sb, o.n_space = 4, o.time_breaks = tb2, o.n_time = 4, o.permutations = 9;
+  sm_knox *k = NULL;
+  setenv("SAFEMAP_SIMD", "sse9", 1);
+  assert_int_equal(sm_knox_test(ctx, N, x, y, t, &o, &k), SM_E_INVALID_ARG);
+  unsetenv("SAFEMAP_SIMD");
+  assert_null(k);
+  assert_non_null(strstr(sm_ctx_last_error(ctx), "SAFEMAP_SIMD='sse9' is not a code path"));
 }
 
 static int stop_at_half(double f, const char *msg, void *user) {
