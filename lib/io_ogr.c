@@ -1,5 +1,7 @@
 /* OGR sources (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, PostGIS, ...),
- * read through GDAL's columnar Arrow stream (GDAL >= 3.6). */
+ * read through GDAL's columnar Arrow stream (GDAL >= 3.6); a GeoPackage table
+ * straight from its pages, where that gives what the stream would. */
+#include "internal/gpkg_pages.h"
 #include "internal/reader.h"
 
 #include <cpl_conv.h>
@@ -76,6 +78,13 @@ static int get_number(const struct ArrowSchema *s, const struct ArrowArray *a, i
   }
 }
 
+/* Time from text: 1 ok, 0 empty, -1 unparseable. */
+static int time_text(const char *p, size_t n, int64_t *t, sm_time_res *res, sm_time_cache *tc) {
+  while (n && (*p == ' ')) p++, n--;
+  if (!n) return 0;
+  return sm__time_parse_cached(tc, p, n, t, res) ? -1 : 1;
+}
+
 /* Time value: 1 ok, 0 null/empty, -1 unparseable. */
 static int get_time(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t i, int64_t *t,
                     sm_time_res *res, sm_time_cache *tc) {
@@ -109,9 +118,7 @@ static int get_time(const struct ArrowSchema *s, const struct ArrowArray *a, int
     const char *p;
     size_t n;
     get_bytes(s, a, i, &p, &n);
-    while (n && (*p == ' ')) p++, n--;
-    if (!n) return 0;
-    return sm__time_parse_cached(tc, p, n, t, res) ? -1 : 1;
+    return time_text(p, n, t, res, tc);
   }
   return -1;
 }
@@ -187,114 +194,135 @@ typedef struct cols {
   int use_geom;
 } cols;
 
+/* Where take_row finds a row's values: an Arrow batch of GDAL's stream (row i), or, read from the
+ * table's pages, v[c] for column c of the stream (read_pages has made each what GDAL's stream would
+ * give: NULL, a number, text without NUL, the WKB of a geometry). */
+typedef struct rowsrc {
+  const struct ArrowSchema *sc;
+  const struct ArrowArray *b;
+  int64_t i;
+  const sm_gpkg_val *v;
+} rowsrc;
+
+static int rs_bytes(const rowsrc *rs, long c, const char **p, size_t *n) {
+  if (!rs->v) return get_bytes(rs->sc->children[c], rs->b->children[c], rs->i, p, n);
+  const sm_gpkg_val *v = &rs->v[c];
+  if (v->kind != SM_GV_TEXT && v->kind != SM_GV_BLOB) return 0;
+  *p = (const char *)v->p;
+  *n = v->n;
+  return 1;
+}
+
+static int rs_number(const rowsrc *rs, long c, double *x) {
+  if (!rs->v) return get_number(rs->sc->children[c], rs->b->children[c], rs->i, x);
+  const sm_gpkg_val *v = &rs->v[c];
+  switch (v->kind) {
+  case SM_GV_INT: *x = (double)v->i; return 1;
+  case SM_GV_FLOAT: *x = v->d; return 1;
+  case SM_GV_TEXT: {
+    int e = sm__parse_double((const char *)v->p, v->n, x);
+    return e == 0 ? 1 : e == 1 ? 0 : -1;
+  }
+  default: return 0;
+  }
+}
+
+static int rs_time(const rowsrc *rs, long c, int64_t *t, sm_time_res *res, sm_time_cache *tc) {
+  if (!rs->v) return get_time(rs->sc->children[c], rs->b->children[c], rs->i, t, res, tc);
+  const sm_gpkg_val *v = &rs->v[c];
+  return v->kind == SM_GV_TEXT ? time_text((const char *)v->p, v->n, t, res, tc) : 0;
+}
+
+/* What take_row keeps from row to row. */
+typedef struct row_caches {
+  sm_time_cache tc;
+  sm_intern_cache cc;
+} row_caches;
+
+/* Checks one row and stages it (or counts why not) into r. `row` is its number when the stream has no
+ * FID column. */
+static sm_status take_row(sm_reader *r, size_t s, const cols *k, const rowsrc *rs, uint64_t row, row_caches *rc) {
+  const sm_read_options *o = r->opts;
+  const sm_src *src = &r->srcs[s];
+  if (k->kfid >= 0) {
+    double fv;
+    if (rs_number(rs, k->kfid, &fv) > 0) row = (uint64_t)fv;
+  }
+  r->p->rows_read++;
+  int32_t cat = -1;
+  const char *cs = "";
+  size_t cn = 0;
+  if (k->kc >= 0 && !rs_bytes(rs, k->kc, &cs, &cn)) cn = 0;
+  int keep = sm__reader_category(r, &rc->cc, cs, cn, &cat);
+  if (keep < 0) return SM_E_NOMEM;
+  if (!keep) return SM_OK;
+  int64_t t = SM_TIME_MISSING;
+  if (k->kt >= 0) {
+    sm_time_res res;
+    const char *tname = rs->sc->children[k->kt]->name;
+    int e = rs_time(rs, k->kt, &t, &res, &rc->tc);
+    if (e < 0) return sm__reader_bad(r, SM_BAD_TIME, s, row, "field '%s' is not a date", tname);
+    if (e == 0) return sm__reader_bad(r, SM_BAD_NO_TIME, s, row, "field '%s' is empty", tname);
+    sm__reader_saw_time(r, res);
+  }
+  if (!sm__reader_keep_time(r, t)) {
+    r->p->filtered[SM_FILTER_TIME]++;
+    return SM_OK;
+  }
+  double a = NAN, b = NAN;
+  if (k->use_geom) {
+    const char *w;
+    size_t wn;
+    uint32_t type = 0;
+    int e = rs_bytes(rs, k->gg, &w, &wn) ? wkb_point((const unsigned char *)w, wn, &a, &b, &type) : 0;
+    if (e == 0) return sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "empty or missing geometry");
+    if (e < 0) return sm__reader_bad(r, SM_BAD_GEOMETRY, s, row, "geometry of WKB type %u is not a point", type);
+  } else {
+    int ea = rs_number(rs, k->ga, &a);
+    int eb = rs_number(rs, k->gb, &b);
+    if (ea == 0 || eb == 0) return sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "%s or %s is empty", src->fa, src->fb);
+    if (ea < 0 || eb < 0)
+      return sm__reader_bad(r, SM_BAD_NUMBER, s, row, "field '%s' is not a number", ea < 0 ? src->fa : src->fb);
+  }
+  double wv = 1.0;
+  if (k->kw >= 0) {
+    int e = rs_number(rs, k->kw, &wv);
+    if (e <= 0 || !isfinite(wv) || wv < 0)
+      return sm__reader_bad(r, SM_BAD_WEIGHT, s, row, "field '%s' is not a weight >= 0", o->weight_field);
+  }
+  int32_t label = -1;
+  if (k->kl >= 0) {
+    const char *ls;
+    size_t ln;
+    if (rs_bytes(rs, k->kl, &ls, &ln) && ln && (label = sm__strtab_intern(&r->p->labels, ls, ln)) < 0)
+      return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  }
+  return sm__reader_push(r, s, row, a, b, t, wv, cat, label);
+}
+
 /* Reads every row of a stream into r (a source's reader or a thread's). Row
  * numbers are the features' FIDs. */
 static sm_status read_stream(sm_reader *r, size_t s, struct ArrowArrayStream *stream, const struct ArrowSchema *sc,
                              const cols *k, GIntBig total, int progress, uint64_t *rows_out) {
   sm_ctx *ctx = r->ctx;
-  const sm_read_options *o = r->opts;
-  const sm_src *src = &r->srcs[s];
-  const char *name = src->name;
-  long ga = k->ga, gb = k->gb, gg = k->gg, kt = k->kt, kc = k->kc, kw = k->kw, kl = k->kl;
-  int use_geom = k->use_geom;
   sm_status st = SM_OK;
   uint64_t seq = 0;
-  sm_time_cache tcache = {0};
-  sm_intern_cache ccache = {0};
+  row_caches rc;
+  memset(&rc, 0, sizeof rc);
   for (;;) {
     struct ArrowArray batch;
     memset(&batch, 0, sizeof batch);
     if (stream->get_next(stream, &batch) != 0) {
       const char *e = stream->get_last_error(stream);
-      st = sm__error(ctx, SM_E_IO, "%s: read error after %llu features: %s", name, (unsigned long long)seq,
-                     e ? e : sm__dep_msg(ctx));
+      st = sm__error(ctx, SM_E_IO, "%s: read error after %llu features: %s", r->srcs[s].name,
+                     (unsigned long long)seq, e ? e : sm__dep_msg(ctx));
       break;
     }
     if (!batch.release) break;
+    rowsrc rs = {sc, &batch, 0, NULL};
     for (int64_t i = 0; i < batch.length && !st; i++) {
-      seq++;
-      uint64_t row = seq;
-      if (k->kfid >= 0) {
-        double fv;
-        if (get_number(sc->children[k->kfid], batch.children[k->kfid], i, &fv) > 0) row = (uint64_t)fv;
-      }
-      r->p->rows_read++;
-      int32_t cat = -1;
-      const char *cs = "";
-      size_t cn = 0;
-      if (kc >= 0 && !get_bytes(sc->children[kc], batch.children[kc], i, &cs, &cn)) cn = 0;
-      int keep = sm__reader_category(r, &ccache, cs, cn, &cat);
-      if (keep < 0) {
-        st = SM_E_NOMEM;
-        break;
-      }
-      if (!keep) continue;
-      int64_t t = SM_TIME_MISSING;
-      if (kt >= 0) {
-        sm_time_res res;
-        int e = get_time(sc->children[kt], batch.children[kt], i, &t, &res, &tcache);
-        if (e < 0) {
-          t = SM_TIME_MISSING;
-          st = sm__reader_bad(r, SM_BAD_TIME, s, row, "field '%s' is not a date", sc->children[kt]->name);
-          continue;
-        }
-        if (e == 0) {
-          st = sm__reader_bad(r, SM_BAD_NO_TIME, s, row, "field '%s' is empty", sc->children[kt]->name);
-          continue;
-        }
-        sm__reader_saw_time(r, res);
-      }
-      if (!sm__reader_keep_time(r, t)) {
-        r->p->filtered[SM_FILTER_TIME]++;
-        continue;
-      }
-      double a = NAN, b = NAN;
-      if (use_geom) {
-        const char *w;
-        size_t wn;
-        uint32_t type = 0;
-        int e = get_bytes(sc->children[gg], batch.children[gg], i, &w, &wn)
-                    ? wkb_point((const unsigned char *)w, wn, &a, &b, &type)
-                    : 0;
-        if (e == 0) {
-          st = sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "empty or missing geometry");
-          continue;
-        }
-        if (e < 0) {
-          st = sm__reader_bad(r, SM_BAD_GEOMETRY, s, row, "geometry of WKB type %u is not a point", type);
-          continue;
-        }
-      } else {
-        int ea = get_number(sc->children[ga], batch.children[ga], i, &a);
-        int eb = get_number(sc->children[gb], batch.children[gb], i, &b);
-        if (ea == 0 || eb == 0) {
-          st = sm__reader_bad(r, SM_BAD_NO_COORDS, s, row, "%s or %s is empty", src->fa, src->fb);
-          continue;
-        }
-        if (ea < 0 || eb < 0) {
-          st = sm__reader_bad(r, SM_BAD_NUMBER, s, row, "field '%s' is not a number", ea < 0 ? src->fa : src->fb);
-          continue;
-        }
-      }
-      double wv = 1.0;
-      if (kw >= 0) {
-        int e = get_number(sc->children[kw], batch.children[kw], i, &wv);
-        if (e <= 0 || !isfinite(wv) || wv < 0) {
-          st = sm__reader_bad(r, SM_BAD_WEIGHT, s, row, "field '%s' is not a weight >= 0", o->weight_field);
-          continue;
-        }
-      }
-      int32_t label = -1;
-      if (kl >= 0) {
-        const char *ls;
-        size_t ln;
-        if (get_bytes(sc->children[kl], batch.children[kl], i, &ls, &ln) && ln &&
-            (label = sm__strtab_intern(&r->p->labels, ls, ln)) < 0) {
-          st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-          break;
-        }
-      }
-      st = sm__reader_push(r, s, row, a, b, t, wv, cat, label);
+      rs.i = i;
+      st = take_row(r, s, k, &rs, ++seq, &rc);
     }
     batch.release(&batch);
     if (st) break;
@@ -304,11 +332,11 @@ static sm_status read_stream(sm_reader *r, size_t s, struct ArrowArrayStream *st
   return st;
 }
 
-/* ---- parallel reading of large GeoPackage layers ------------------------------
- * SQLite decoding dominates reading a big GeoPackage. Each thread opens the
- * file itself and streams one FID range; the ranges are merged in FID order,
- * so the points, their order and every count are the same as read by one
- * thread. */
+/* ---- parallel reading of large GeoPackage layers through GDAL ------------------
+ * For a table its pages cannot give (read_pages declined). SQLite decoding
+ * dominates reading a big GeoPackage. Each thread opens the file itself and
+ * streams one FID range; the ranges are merged in FID order, so the points,
+ * their order and every count are the same as read by one thread. */
 enum { PAR_MIN_FEATURES = 200000 };
 /* Threads from which FID ranges pay. GDAL's GeoPackage Arrow stream decodes on a thread of its own while the
  * caller takes the batches, but only for a layer without a filter: a range's filter turns that off and costs some
@@ -328,7 +356,10 @@ typedef struct part {
   sm_ctx *ctx;
   sm_status st;
   uint64_t rows;
-  GIntBig lo, hi; /* FIDs [lo, hi) */
+  GIntBig lo, hi;  /* FIDs [lo, hi), or leaves of the table's pages */
+  const char *why; /* read_part_pages: why GDAL must read the table instead */
+  int32_t *cmap, *lmap;
+  size_t at;       /* where its points go */
 } part;
 
 static void part_free(part *pt) {
@@ -336,7 +367,37 @@ static void part_free(part *pt) {
   sm__free(pt->r.row);
   sm__free(pt->r.srcidx);
   sm__free(pt->r.cat_keep);
+  sm__free(pt->cmap);
+  sm__free(pt->lmap);
   sm_ctx_destroy(pt->ctx);
+}
+
+static void parts_free(part *parts, int nt) {
+  for (int i = 0; parts && i < nt; i++) part_free(&parts[i]);
+  sm__free(parts);
+}
+
+/* nt readers like r, each with its own points and context; the ranges [lo, hi) split n evenly. */
+static sm_status parts_new(sm_reader *r, int nt, GIntBig first, GIntBig n, part **out) {
+  sm_ctx *ctx = r->ctx;
+  part *parts = *out = sm__calloc((size_t)nt, sizeof *parts);
+  if (!parts) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  for (int i = 0; i < nt; i++) {
+    part *pt = &parts[i];
+    pt->r = *r;
+    pt->r.p = NULL;
+    pt->r.row = NULL;
+    pt->r.srcidx = NULL;
+    pt->r.row_cap = pt->r.srcidx_cap = pt->r.cat_keep_cap = 0;
+    pt->r.cat_keep = NULL;
+    memset(pt->r.res_seen, 0, sizeof pt->r.res_seen);
+    pt->lo = first + n * i / nt;
+    pt->hi = first + n * (i + 1) / nt;
+    sm_status st = sm_ctx_create(&pt->ctx) ? SM_E_NOMEM : sm__points_alloc(ctx, &pt->r.p);
+    if (st) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+    pt->r.ctx = pt->ctx;
+  }
+  return SM_OK;
 }
 
 static void read_part(part *pt, size_t s, const char *lname, const char *const *ign, const cols *k) {
@@ -373,52 +434,68 @@ static void read_part(part *pt, size_t s, const char *lname, const char *const *
   sm__gdal_end(ctx);
 }
 
-/* Appends a thread's points to the source's reader, in order. */
-static sm_status merge_part(sm_reader *r, part *pt) {
-  sm_points *p = r->p, *q = pt->r.p;
-  sm_status st = SM_OK;
-  int32_t *cmap = NULL, *lmap = NULL;
-  if (q->cats.n && !(cmap = sm__malloc(q->cats.n * sizeof *cmap))) return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
-  for (size_t i = 0; i < q->cats.n && !st; i++)
-    if ((cmap[i] = sm__strtab_intern(&p->cats, q->cats.strs[i], strlen(q->cats.strs[i]))) < 0) st = SM_E_NOMEM;
-  if (!st && q->labels.n && !(lmap = sm__malloc(q->labels.n * sizeof *lmap))) st = SM_E_NOMEM;
-  for (size_t i = 0; i < q->labels.n && !st; i++)
-    if ((lmap[i] = sm__strtab_intern(&p->labels, q->labels.strs[i], strlen(q->labels.strs[i]))) < 0) st = SM_E_NOMEM;
-  if (!st) st = sm__points_reserve(r->ctx, p, p->n + q->n, 0, q->label != NULL);
-  if (!st && (sm__grow((void **)&r->row, &r->row_cap, p->n + q->n, sizeof *r->row) ||
-              sm__grow((void **)&r->srcidx, &r->srcidx_cap, p->n + q->n, sizeof *r->srcidx)))
-    st = SM_E_NOMEM;
-  if (st) {
-    sm__free(cmap);
-    sm__free(lmap);
-    return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
-  }
-  size_t b = p->n;
-  memcpy(p->x + b, q->x, q->n * sizeof *q->x);
-  memcpy(p->y + b, q->y, q->n * sizeof *q->y);
-  memcpy(p->t + b, q->t, q->n * sizeof *q->t);
-  memcpy(p->w + b, q->w, q->n * sizeof *q->w);
-  memcpy(r->row + b, pt->r.row, q->n * sizeof *r->row);
-  memcpy(r->srcidx + b, pt->r.srcidx, q->n * sizeof *r->srcidx);
-  for (size_t i = 0; i < q->n; i++) {
-    p->cat[b + i] = q->cat[i] < 0 ? -1 : cmap[q->cat[i]];
-    if (p->label) p->label[b + i] = (q->label && q->label[i] >= 0) ? lmap[q->label[i]] : -1;
-  }
-  p->n += q->n;
-  p->rows_read += q->rows_read;
-  for (int k = 0; k < SM_BAD_REASON_END_; k++) {
-    p->bad[k] += q->bad[k];
-    for (size_t e = 0; e < q->n_examples[k]; e++) {
-      if (p->n_examples[k] < 5) {
-        p->examples[k][p->n_examples[k]++] = q->examples[k][e];
-        q->examples[k][e] = NULL;
+/* Appends the threads' points to the source's reader, in order (the first error of a part, in order,
+ * stops it): their categories and labels named again in the reader's tables, their counts and
+ * examples added; then the points copied on the threads. */
+static sm_status parts_merge(sm_reader *r, part *parts, int nt, uint64_t *rows_out) {
+  sm_points *p = r->p;
+  size_t total = p->n;
+  *rows_out = 0;
+  for (int i = 0; i < nt; i++)
+    if (parts[i].st) return sm__error(r->ctx, parts[i].st, "%s", sm_ctx_last_error(parts[i].ctx));
+  int labels = 0;
+  for (int i = 0; i < nt; i++) {
+    part *pt = &parts[i];
+    sm_points *q = pt->r.p;
+    labels |= q->label != NULL;
+    if ((q->cats.n && !(pt->cmap = sm__malloc(q->cats.n * sizeof *pt->cmap))) ||
+        (q->labels.n && !(pt->lmap = sm__malloc(q->labels.n * sizeof *pt->lmap))))
+      return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+    for (size_t j = 0; j < q->cats.n; j++)
+      if ((pt->cmap[j] = sm__strtab_intern(&p->cats, q->cats.strs[j], strlen(q->cats.strs[j]))) < 0)
+        return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+    for (size_t j = 0; j < q->labels.n; j++)
+      if ((pt->lmap[j] = sm__strtab_intern(&p->labels, q->labels.strs[j], strlen(q->labels.strs[j]))) < 0)
+        return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+    pt->at = total;
+    total += q->n;
+    p->rows_read += q->rows_read;
+    for (int k = 0; k < SM_BAD_REASON_END_; k++) {
+      p->bad[k] += q->bad[k];
+      for (size_t e = 0; e < q->n_examples[k]; e++) {
+        if (p->n_examples[k] < 5) {
+          p->examples[k][p->n_examples[k]++] = q->examples[k][e];
+          q->examples[k][e] = NULL;
+        }
       }
     }
+    for (int k = 0; k < SM_FILTER_REASON_END_; k++) p->filtered[k] += q->filtered[k];
+    for (int k = 0; k < 4; k++) r->res_seen[k] += pt->r.res_seen[k];
+    *rows_out += pt->rows;
   }
-  for (int k = 0; k < SM_FILTER_REASON_END_; k++) p->filtered[k] += q->filtered[k];
-  for (int k = 0; k < 4; k++) r->res_seen[k] += pt->r.res_seen[k];
-  sm__free(cmap);
-  sm__free(lmap);
+  if (sm__points_reserve(r->ctx, p, total, 0, labels) ||
+      sm__grow((void **)&r->row, &r->row_cap, total, sizeof *r->row) ||
+      sm__grow((void **)&r->srcidx, &r->srcidx_cap, total, sizeof *r->srcidx))
+    return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#endif
+  for (int i = 0; i < nt; i++) {
+    const part *pt = &parts[i];
+    const sm_points *q = pt->r.p;
+    size_t b = pt->at;
+    memcpy(p->x + b, q->x, q->n * sizeof *q->x);
+    memcpy(p->y + b, q->y, q->n * sizeof *q->y);
+    memcpy(p->t + b, q->t, q->n * sizeof *q->t);
+    memcpy(p->w + b, q->w, q->n * sizeof *q->w);
+    memcpy(r->row + b, pt->r.row, q->n * sizeof *r->row);
+    memcpy(r->srcidx + b, pt->r.srcidx, q->n * sizeof *r->srcidx);
+    for (size_t j = 0; j < q->n; j++) {
+      p->cat[b + j] = q->cat[j] < 0 ? -1 : pt->cmap[q->cat[j]];
+      if (p->label) p->label[b + j] = (q->label && q->label[j] >= 0) ? pt->lmap[q->label[j]] : -1;
+    }
+  }
+  p->n = total;
   return SM_OK;
 }
 
@@ -462,27 +539,8 @@ static sm_status read_parallel(sm_reader *r, size_t s, GDALDatasetH ds, OGRLayer
   }
   int nt = sm__threads(ctx);
   if (nt > 16) nt = 16;
-  part *parts = sm__calloc((size_t)nt, sizeof *parts);
-  if (!parts) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  sm_status st = SM_OK;
-  for (int i = 0; i < nt && !st; i++) {
-    part *pt = &parts[i];
-    pt->r = *r;
-    pt->r.p = NULL;
-    pt->r.row = NULL;
-    pt->r.srcidx = NULL;
-    pt->r.row_cap = pt->r.srcidx_cap = pt->r.cat_keep_cap = 0;
-    pt->r.cat_keep = NULL;
-    memset(pt->r.res_seen, 0, sizeof pt->r.res_seen);
-    GIntBig span = hi - lo + 1;
-    pt->lo = lo + span * i / nt;
-    pt->hi = lo + span * (i + 1) / nt;
-    if (sm_ctx_create(&pt->ctx) || (st = sm__points_alloc(ctx, &pt->r.p))) {
-      st = st ? st : sm__error(ctx, SM_E_NOMEM, "out of memory");
-      break;
-    }
-    pt->r.ctx = pt->ctx;
-  }
+  part *parts = NULL;
+  sm_status st = parts_new(r, nt, lo, hi - lo + 1, &parts);
   if (!st) {
     sm__log(ctx, SM_LOG_DEBUG, "%s: reading FIDs %lld..%lld on %d threads", r->srcs[s].name, (long long)lo,
             (long long)hi, nt);
@@ -492,19 +550,10 @@ static sm_status read_parallel(sm_reader *r, size_t s, GDALDatasetH ds, OGRLayer
 #endif
     for (int i = 0; i < nt; i++) read_part(&parts[i], s, lname, (const char *const *)ign, k);
     double t1 = sm__now();
-    *rows_out = 0;
-    for (int i = 0; i < nt && !st; i++) {
-      if (parts[i].st) {
-        st = sm__error(ctx, parts[i].st, "%s", sm_ctx_last_error(parts[i].ctx));
-        break;
-      }
-      st = merge_part(r, &parts[i]);
-      *rows_out += parts[i].rows;
-    }
+    st = parts_merge(r, parts, nt, rows_out);
     sm__log(ctx, SM_LOG_DEBUG, "parallel read %.3f s, merge %.3f s", t1 - t0, sm__now() - t1);
   }
-  for (int i = 0; i < nt; i++) part_free(&parts[i]);
-  sm__free(parts);
+  parts_free(parts, nt);
   return st ? st : sm__progress(ctx, 1.0, "reading");
 }
 
@@ -726,19 +775,212 @@ static sm_status find_attribute_columns(ogr_source *O) {
   return SM_OK;
 }
 
+/* ---- a GeoPackage table read from its pages ---------------------------------
+ * Each thread walks its own run of the table's leaves (internal/gpkg_pages.h) and stages the rows; the
+ * runs are merged in rowid order, so the points, their order, every count and every message are those
+ * of GDAL's stream, which gives the same rows in the same order. A value is taken only where GDAL's
+ * stream would give it unchanged (below); at any other, the pages are left and GDAL reads the table. */
+
+/* What GDAL's stream makes of a column's values, by the column's OGR type. */
+typedef enum { WANT_ROWID, WANT_GEOM, WANT_TEXT, WANT_REAL, WANT_INT32, WANT_INT64 } want_kind;
+
+enum { PAGE_COLS = 8 };
+typedef struct page_cols {
+  int n;                               /* columns read */
+  long child[PAGE_COLS];               /* their column of the stream */
+  int pos[PAGE_COLS];                  /* their position in a record */
+  want_kind want[PAGE_COLS];
+  unsigned char dflt_null[PAGE_COLS];  /* rows older than the column hold NULL */
+} page_cols;
+
+/* Column c of the stream, for the roles text_only (time, category, label: text, as the stream
+ * names it) or numbers (coordinates, weight). 0 ok, 1 declined (*why). */
+static int page_column(const ogr_source *O, const sm_gpkg_pages *g, page_cols *pc, long c, int text_only,
+                       const char **why) {
+  if (c < 0) return 0;
+  for (int j = 0; j < pc->n; j++)
+    if (pc->child[j] == c) {
+      if (text_only && pc->want[j] != WANT_TEXT) return *why = "a text column that is not text", 1;
+      return 0;
+    }
+  const char *name = O->schema.children[c]->name;
+  int rowid = 0, dflt_null = 0, pos = sm__gpkg_pages_column(g, name, &rowid, &dflt_null);
+  if (pos < 0 || pc->n == PAGE_COLS) return *why = "a column the table does not hold", 1;
+  want_kind w;
+  if (c == O->k.kfid) {
+    if (!rowid) return *why = "its FID column is not the table's rowid", 1;
+    w = WANT_ROWID;
+  } else if (c == O->k.gg) {
+    w = WANT_GEOM;
+  } else {
+    int fi = OGR_FD_GetFieldIndex(O->defn, name);
+    if (fi < 0) return *why = "a column GDAL does not list", 1;
+    OGRFieldDefnH fd = OGR_FD_GetFieldDefn(O->defn, fi);
+    OGRFieldType ft = OGR_Fld_GetType(fd);
+    OGRFieldSubType sub = OGR_Fld_GetSubType(fd);
+    if (ft == OFTString) w = WANT_TEXT;
+    else if (ft == OFTReal && sub == OFSTNone) w = WANT_REAL;
+    else if (ft == OFTInteger && sub == OFSTNone) w = WANT_INT32;
+    else if (ft == OFTInteger64 && sub == OFSTNone) w = WANT_INT64;
+    else return *why = "a column of dates, times, booleans or bytes", 1;
+    if (text_only && w != WANT_TEXT) return *why = "a text column that is not text", 1;
+  }
+  pc->child[pc->n] = c;
+  pc->pos[pc->n] = pos;
+  pc->want[pc->n] = w;
+  pc->dflt_null[pc->n] = (unsigned char)dflt_null;
+  pc->n++;
+  return 0;
+}
+
+/* A record's value made what GDAL's stream gives (rowid: the row's key): 1, or 0 when GDAL would
+ * convert it (then GDAL reads the table). */
+static int page_value(want_kind w, int dflt_null, int64_t rowid, sm_gpkg_val *v) {
+  if (v->kind == SM_GV_ABSENT) {
+    if (!dflt_null) return 0;
+    v->kind = SM_GV_NULL;
+  }
+  switch (w) {
+  case WANT_ROWID: /* an INTEGER PRIMARY KEY is stored as NULL */
+    if (v->kind != SM_GV_NULL) return 0;
+    v->kind = SM_GV_INT;
+    v->i = rowid;
+    return 1;
+  case WANT_GEOM: {
+    /* GDAL's stream: the WKB after a valid GeoPackage header; anything else is no geometry. */
+    static const unsigned char DIMS[8] = {0, 2, 3, 3, 4, 255, 255, 255};
+    const unsigned char *b = v->p;
+    unsigned dim = v->kind == SM_GV_BLOB && v->n >= 8 && b[0] == 'G' && b[1] == 'P' && b[2] == 0
+                       ? DIMS[(b[3] >> 1) & 7]
+                       : 255;
+    size_t head = 8 + 16 * (size_t)dim;
+    if (dim == 255 || v->n <= head) {
+      v->kind = SM_GV_NULL;
+      return 1;
+    }
+    v->p += head;
+    v->n -= head;
+    return 1;
+  }
+  case WANT_TEXT:
+    if (v->kind == SM_GV_TEXT) {
+      const unsigned char *nul = v->n ? memchr(v->p, 0, v->n) : NULL; /* GDAL takes the text to its NUL */
+      if (nul) v->n = (size_t)(nul - v->p);
+      return 1;
+    }
+    return v->kind == SM_GV_NULL;
+  case WANT_REAL: return v->kind == SM_GV_NULL || v->kind == SM_GV_INT || v->kind == SM_GV_FLOAT;
+  case WANT_INT64: return v->kind == SM_GV_NULL || v->kind == SM_GV_INT;
+  case WANT_INT32:
+    return v->kind == SM_GV_NULL || (v->kind == SM_GV_INT && v->i >= INT32_MIN && v->i <= INT32_MAX);
+  }
+  return 0;
+}
+
+static void read_part_pages(part *pt, size_t s, const sm_gpkg_pages *g, const page_cols *pc, const cols *k,
+                            const struct ArrowSchema *sc) {
+  sm_gpkg_cursor cur;
+  sm_gpkg_val raw[PAGE_COLS];
+  sm_gpkg_val *v = sm__calloc((size_t)sc->n_children, sizeof *v);
+  row_caches *rc = sm__calloc(1, sizeof *rc);
+  if (!v || !rc || sm__gpkg_cursor_open(&cur, g, (size_t)pt->lo, (size_t)pt->hi, pc->pos, pc->n)) {
+    pt->st = sm__error(pt->ctx, SM_E_NOMEM, "out of memory");
+    sm__free(v);
+    sm__free(rc);
+    return;
+  }
+  rowsrc rs = {sc, NULL, 0, v};
+  for (;;) {
+    int64_t rowid;
+    int e = sm__gpkg_cursor_next(&cur, &rowid, raw);
+    if (e <= 0) {
+      if (e < 0) pt->why = cur.why;
+      break;
+    }
+    int j = 0;
+    while (j < pc->n && page_value(pc->want[j], pc->dflt_null[j], rowid, &raw[j])) {
+      v[pc->child[j]] = raw[j];
+      j++;
+    }
+    if (j < pc->n) {
+      pt->why = "a value GDAL would convert";
+      break;
+    }
+    pt->rows++;
+    if ((pt->st = take_row(&pt->r, s, k, &rs, pt->rows, rc))) break;
+  }
+  sm__gpkg_cursor_close(&cur);
+  sm__free(v);
+  sm__free(rc);
+}
+
+/* Reads a GeoPackage table from its pages: 1 when read (*st its status), 0 when GDAL must read it (the
+ * reason logged). */
+static int read_pages(const ogr_source *O, uint64_t *rows_out, sm_status *st) {
+  sm_reader *r = O->r;
+  size_t s = O->s;
+  sm_ctx *ctx = r->ctx;
+  const char *name = r->srcs[s].name, *why = NULL;
+  GDALDriverH drv = GDALGetDatasetDriver(O->ds);
+  if ((r->tune && r->tune->gdal_only) || !drv || strcmp(GDALGetDriverShortName(drv), "GPKG") != 0 || O->k.kfid < 0)
+    return 0;
+  double t0 = sm__now();
+  sm_gpkg_pages *g = NULL;
+  if ((*st = sm__gpkg_pages_open(ctx, name, OGR_L_GetName(O->layer), &g, &why))) return 1;
+  page_cols pc = {0};
+  const cols *k = &O->k;
+  if (g && !(page_column(O, g, &pc, k->kfid, 0, &why) || page_column(O, g, &pc, k->gg, 0, &why) ||
+             page_column(O, g, &pc, k->ga, 0, &why) || page_column(O, g, &pc, k->gb, 0, &why) ||
+             page_column(O, g, &pc, k->kw, 0, &why) || page_column(O, g, &pc, k->kt, 1, &why) ||
+             page_column(O, g, &pc, k->kc, 1, &why) || page_column(O, g, &pc, k->kl, 1, &why))) {
+    size_t leaves = sm__gpkg_pages_leaves(g);
+    int nt = sm__threads(ctx);
+    if (nt > 16) nt = 16;
+    if ((size_t)nt > leaves / 16 + 1) nt = (int)(leaves / 16 + 1); /* a small table: one thread */
+    part *parts = NULL;
+    if ((*st = parts_new(r, nt, 0, (GIntBig)leaves, &parts))) {
+      parts_free(parts, nt);
+      sm__gpkg_pages_close(g);
+      return 1;
+    }
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#endif
+    for (int i = 0; i < nt; i++) read_part_pages(&parts[i], s, g, &pc, k, &O->schema);
+    for (int i = 0; i < nt && !why; i++) why = parts[i].why;
+    double t1 = sm__now();
+    if (!why) {
+      *st = parts_merge(r, parts, nt, rows_out);
+      sm__log(ctx, SM_LOG_DEBUG, "%s: %zu pages of table '%s' read on %d threads in %.3f s, merged in %.3f s",
+              name, leaves, OGR_L_GetName(O->layer), nt, t1 - t0, sm__now() - t1);
+    }
+    parts_free(parts, nt);
+  }
+  sm__gpkg_pages_close(g);
+  if (why) {
+    sm__log(ctx, SM_LOG_DEBUG, "%s: table '%s' read through GDAL, not from its pages: %s", name,
+            OGR_L_GetName(O->layer), why);
+    return 0;
+  }
+  if (!*st) *st = sm__progress(ctx, 1.0, "reading");
+  return 1;
+}
+
 /* Reads the rows: in parallel (each thread its own stream) or from the stream. */
 static sm_status read_ogr_rows(ogr_source *O) {
   sm_reader *r = O->r;
   uint64_t rows = 0;
   sm_status st;
-  if (O->par) {
+  if (read_pages(O, &rows, &st)) {
+    /* read from the table's pages */
+  } else if (O->par) {
     O->stream.release(&O->stream); /* the threads open their own */
     memset(&O->stream, 0, sizeof O->stream);
     OGR_L_SetAttributeFilter(O->layer, NULL);
     st = read_parallel(r, O->s, O->ds, O->layer, O->ign_list, &O->k, &rows);
-  }
-  else
+  } else {
     st = read_stream(r, O->s, &O->stream, &O->schema, &O->k, O->total, 1, &rows);
+  }
   if (!st && rows == 0) st = sm__error(r->ctx, SM_E_INPUT, "%s: layer has no features", r->srcs[O->s].name);
   return st;
 }

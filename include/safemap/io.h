@@ -10,9 +10,11 @@
  * with `strict` the first such row is an error instead. Nothing is dropped
  * silently. Where a source has a time column, a row with an empty time is
  * skipped (SM_BAD_NO_TIME). Rows are named by their line in a CSV and by
- * their FID in an OGR source. Large GeoPackage layers are read on several
- * threads (by FID range, merged in FID order: the result does not depend on
- * the thread count).
+ * their FID in an OGR source. A GeoPackage table is read straight from its
+ * SQLite pages, on every thread, under a read transaction, and merged in FID
+ * order: the same points, messages and counts as through GDAL, whatever the
+ * thread count. Where that could differ from GDAL (a time column of dates, a
+ * write-ahead log with changes in it, a view, a damaged page) GDAL reads it.
  * @defgroup io Input
  * @{
  */

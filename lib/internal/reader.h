@@ -20,10 +20,12 @@ typedef struct sm_src {
 } sm_src;
 
 /* Internal knobs of the reader, for tests: they cut small files into many
- * chunks so that the parallel CSV reader meets its boundary cases. */
+ * chunks so that the parallel CSV reader meets its boundary cases, and read
+ * a GeoPackage both ways to compare them. */
 typedef struct sm_read_tuning {
   size_t csv_parallel_min; /* smallest CSV file read on several threads (bytes) */
   size_t csv_chunk;        /* target bytes per chunk of a parallel CSV read (>= 1) */
+  int gdal_only;           /* read GeoPackage tables through GDAL, never from their pages */
 } sm_read_tuning;
 
 typedef struct sm_reader {

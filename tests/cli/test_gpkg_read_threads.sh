@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
-# A GeoPackage of 200,000+ points is read as one stream on one or two threads
-# (GDAL decodes on a thread of its own) and in FID ranges on three or more
-# (lib/io_ogr.c, PAR_MIN_THREADS): the same points in the same order whichever
-# way, so the counts are byte-identical for -j 1, 2 and 3.
+# A GeoPackage of 200,000+ points is read from its table's pages, on as many
+# threads as asked (lib/io_ogr.c, read_pages). Where the pages cannot be read
+# as GDAL would (here a time column of dates, which GDAL converts), GDAL reads
+# it: as one stream on one or two threads, in FID ranges on three or more
+# (PAR_MIN_THREADS). Either way the same points in the same order, so the
+# counts are byte-identical for -j 1, 2 and 3, and between the two ways.
 set -euo pipefail
 . "$SRCDIR/tests/cli/lib.sh"
 
 command -v ogr2ogr >/dev/null || { echo "ogr2ogr missing: skipped"; exit 77; }
 csv="$WORKDIR/pts.csv"
 # 210,000 points over Camden's wards (some outside), months 2023-01..12, two categories
-awk 'BEGIN { srand(7); print "x,y,Month,Crime type";
+awk 'BEGIN { srand(7); print "x,y,Month,Crime type,Day";
   for (i = 0; i < 210000; i++)
-    printf "%.2f,%.2f,2023-%02d,%s\n", 524500 + rand() * 7000, 181500 + rand() * 7000, 1 + i % 12, (i % 3 ? "Burglary" : "Robbery") }' >"$csv"
+    printf "%.2f,%.2f,2023-%02d,%s,2023-%02d-15\n", 524500 + rand() * 7000, 181500 + rand() * 7000, 1 + i % 12,
+      (i % 3 ? "Burglary" : "Robbery"), 1 + i % 12 }' >"$csv"
 ogr2ogr -q -f GPKG "$WORKDIR/pts.gpkg" "$csv" -nln pts -oo X_POSSIBLE_NAMES=x -oo Y_POSSIBLE_NAMES=y \
-  -oo KEEP_GEOM_COLUMNS=NO -a_srs EPSG:27700 || fail "ogr2ogr could not make the GeoPackage"
+  -oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES -a_srs EPSG:27700 || fail "ogr2ogr could not make the GeoPackage"
 
 for j in 1 2 3; do
   assert_exit 0 "$SAFEMAP" count "$WORKDIR/pts.gpkg" --wards "$WARDS" -o "$WORKDIR/c$j.csv" -j "$j" -vv
+  assert_stderr_contains "pages of table 'pts' read on $j threads"
+  assert_stderr_contains "210,000 rows read, 210,000 points kept"
+  # the dates: GDAL reads the table
+  assert_exit 0 "$SAFEMAP" count "$WORKDIR/pts.gpkg" --wards "$WARDS" --time Day -o "$WORKDIR/d$j.csv" -j "$j" -vv
+  assert_stderr_contains "read through GDAL, not from its pages: a column of dates"
   if [ "$j" -ge 3 ]; then
     assert_stderr_contains "reading FIDs 1..210000 on $j threads"
   else
@@ -25,7 +33,11 @@ for j in 1 2 3; do
   assert_stderr_contains "210,000 rows read, 210,000 points kept"
 done
 for j in 2 3; do
-  assert_same_bytes "$WORKDIR/c1.csv" "$WORKDIR/c$j.csv"
-  assert_same_bytes "$WORKDIR/c1_by_month.csv" "$WORKDIR/c${j}_by_month.csv"
+  for f in c d; do
+    assert_same_bytes "$WORKDIR/${f}1.csv" "$WORKDIR/$f$j.csv"
+    assert_same_bytes "$WORKDIR/${f}1_by_month.csv" "$WORKDIR/$f${j}_by_month.csv"
+  done
 done
+# days of the same months: the same counts as the months read from the pages
+assert_same_bytes "$WORKDIR/c1.csv" "$WORKDIR/d1.csv"
 finish

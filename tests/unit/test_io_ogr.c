@@ -1,0 +1,199 @@
+/* io_ogr: a GeoPackage layer read from its pages gives the very points, counts, examples and messages
+ * GDAL's stream gives, on any thread count: geometries of every kind (none, empty, multipoint, line),
+ * bad and empty times, bad weights, filters, coordinate and weight columns of each type, strict mode;
+ * and where the pages cannot be read exactly (a date column, a busy write-ahead log), GDAL reads it. */
+#include "testutil.h"
+
+#include "../same_points.h"
+#include "internal/reader.h"
+
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <sqlite3.h>
+
+TU_CTX_FIXTURE
+
+static char logbuf[8192];
+static void on_log(sm_log_level level, const char *m, void *user) {
+  (void)level;
+  (void)user;
+  size_t n = strlen(logbuf);
+  snprintf(logbuf + n, sizeof logbuf - n, "%s\n", m);
+}
+
+static void set_field(OGRFeatureH f, OGRFeatureDefnH d, const char *name, const char *v) {
+  int i = OGR_FD_GetFieldIndex(d, name);
+  assert_true(i >= 0);
+  if (v) OGR_F_SetFieldString(f, i, v);
+  else OGR_F_SetFieldNull(f, i);
+}
+
+/* 3,000 incidents with every kind of row GDAL's stream and the pages must agree on. */
+static const char *make_gpkg(void) {
+  const char *path = tu_path("incidents_pages.gpkg");
+  remove(path);
+  GDALAllRegister();
+  GDALDriverH drv = GDALGetDriverByName("GPKG");
+  GDALDatasetH ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
+  assert_non_null(ds);
+  OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+  OSRImportFromEPSG(srs, 27700);
+  OGRLayerH l = GDALDatasetCreateLayer(ds, "incidents", srs, wkbUnknown, NULL);
+  assert_non_null(l);
+  const struct {
+    const char *name;
+    OGRFieldType type;
+  } fields[] = {{"Month", OFTString},   {"Crime type", OFTString}, {"w", OFTReal},    {"n", OFTInteger},
+                {"big", OFTInteger64},  {"Location", OFTString},   {"ex", OFTReal},   {"ny", OFTReal},
+                {"Day", OFTDate},       {"wtext", OFTString}};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+    OGRFieldDefnH fd = OGR_Fld_Create(fields[i].name, fields[i].type);
+    assert_int_equal(OGR_L_CreateField(l, fd, 1), OGRERR_NONE);
+    OGR_Fld_Destroy(fd);
+  }
+  OGRFeatureDefnH d = OGR_L_GetLayerDefn(l);
+  static const char *cats[] = {"Burglary", "Robbery", "Vehicle crime", "Drugs", NULL, ""};
+  assert_int_equal(OGR_L_StartTransaction(l), OGRERR_NONE);
+  for (int i = 0; i < 3000; i++) {
+    OGRFeatureH f = OGR_F_Create(d);
+    double x = 520000 + (i * 37) % 9000 + 0.25, y = 175000 + (i * 53) % 8000 + 0.5;
+    char wkt[160];
+    if (i % 97 == 5) wkt[0] = 0; /* no geometry */
+    else if (i % 89 == 7) snprintf(wkt, sizeof wkt, "POINT EMPTY");
+    else if (i % 83 == 9) snprintf(wkt, sizeof wkt, "MULTIPOINT ((%.2f %.2f))", x, y);
+    else if (i % 79 == 11) snprintf(wkt, sizeof wkt, "LINESTRING (%.2f %.2f, 1 2)", x, y);
+    else if (i % 73 == 13) snprintf(wkt, sizeof wkt, "MULTIPOINT ((1 2), (3 4))");
+    else snprintf(wkt, sizeof wkt, "POINT (%.2f %.2f)", x, y);
+    if (wkt[0]) {
+      OGRGeometryH g = NULL;
+      char *w = wkt;
+      assert_int_equal(OGR_G_CreateFromWkt(&w, srs, &g), OGRERR_NONE);
+      OGR_F_SetGeometryDirectly(f, g);
+    }
+    char month[16], text[64];
+    snprintf(month, sizeof month, "2024-%02d", 1 + i % 12);
+    set_field(f, d, "Month", i % 101 == 3 ? "24/13/2024x" : i % 103 == 4 ? "" : i % 107 == 6 ? NULL : month);
+    set_field(f, d, "Crime type", cats[i % 6]);
+    snprintf(text, sizeof text, "%.17g", i % 61 == 2 ? -1.0 : i * 0.5);
+    set_field(f, d, "w", i % 67 == 8 ? NULL : text);
+    set_field(f, d, "wtext", i % 59 == 1 ? "heavy" : text);
+    snprintf(text, sizeof text, "%d", i % 7);
+    set_field(f, d, "n", text);
+    snprintf(text, sizeof text, "%lld", (long long)i * 1000000007LL);
+    set_field(f, d, "big", text);
+    snprintf(text, sizeof text, "On or near Street %d", i % 40);
+    set_field(f, d, "Location", i % 50 == 0 ? NULL : text);
+    snprintf(text, sizeof text, "%.2f", x);
+    set_field(f, d, "ex", i % 71 == 10 ? NULL : text);
+    snprintf(text, sizeof text, "%.2f", y);
+    set_field(f, d, "ny", text);
+    snprintf(text, sizeof text, "2024-%02d-%02d", 1 + i % 12, 1 + i % 28);
+    set_field(f, d, "Day", text);
+    assert_int_equal(OGR_L_CreateFeature(l, f), OGRERR_NONE);
+    OGR_F_Destroy(f);
+  }
+  assert_int_equal(OGR_L_CommitTransaction(l), OGRERR_NONE);
+  OSRDestroySpatialReference(srs);
+  GDALClose(ds);
+  return path;
+}
+
+/* Reads path through GDAL's stream on one thread, then from its pages on 1, 2 and 3 threads: the same
+ * points, or the same error. pages: the pages are expected to be read (else GDAL is). */
+static void same_both_ways(const char *path, const sm_read_options *o, int pages) {
+  const char *src[] = {path};
+  sm_read_tuning gdal = {0};
+  gdal.csv_parallel_min = (size_t)4 << 20;
+  gdal.gdal_only = 1;
+  sm_points *ref = NULL;
+  assert_ok(ctx, sm_ctx_set_threads(ctx, 1));
+  sm_status st_ref = sm__points_read_tuned(ctx, &ref, src, 1, o, &gdal);
+  char msg_ref[1024];
+  snprintf(msg_ref, sizeof msg_ref, "%s", st_ref ? sm_ctx_last_error(ctx) : "");
+  for (int threads = 1; threads <= 3; threads++) {
+    assert_ok(ctx, sm_ctx_set_threads(ctx, threads));
+    logbuf[0] = 0;
+    sm_ctx_set_log(ctx, on_log, SM_LOG_DEBUG, NULL);
+    sm_points *p = NULL;
+    sm_status st = sm__points_read_tuned(ctx, &p, src, 1, o, NULL);
+    sm_ctx_set_log(ctx, NULL, SM_LOG_ERROR, NULL);
+    assert_int_equal(st, st_ref);
+    if (st) {
+      assert_string_equal(sm_ctx_last_error(ctx), msg_ref);
+    } else {
+      const char *d = sp_diff(ref, p);
+      if (d) fail_msg("%d threads: %s differs", threads, d);
+    }
+    if (pages && !strstr(logbuf, "of table 'incidents' read on")) fail_msg("pages not read: %s", logbuf);
+    if (!pages && !strstr(logbuf, "read through GDAL, not from its pages")) fail_msg("pages read: %s", logbuf);
+    sm_points_destroy(p);
+  }
+  sm_points_destroy(ref);
+  assert_ok(ctx, sm_ctx_set_threads(ctx, 0));
+}
+
+static void no_value(sqlite3_context *c, int n, sqlite3_value **v) {
+  (void)n;
+  (void)v;
+  sqlite3_result_null(c);
+}
+
+static void pages_same_as_gdal(void **state) {
+  (void)state;
+  const char *path = make_gpkg();
+  sm_read_options o = SM_READ_OPTIONS_INIT;
+  same_both_ways(path, &o, 1); /* geometry, Month, Crime type, Location */
+  sm_points *p = NULL;
+  const char *src[] = {path};
+  assert_ok(ctx, sm_points_read(ctx, &p, src, 1, &o));
+  /* the cases are there: bad geometries, bad and empty times */
+  assert_true(sm_points_rows_bad(p, SM_BAD_NO_COORDS) > 20 && sm_points_rows_bad(p, SM_BAD_GEOMETRY) > 20);
+  assert_true(sm_points_rows_bad(p, SM_BAD_TIME) > 20 && sm_points_rows_bad(p, SM_BAD_NO_TIME) > 20);
+  assert_true(sm_points_count(p) > 2500);
+  sm_points_destroy(p);
+  o.weight_field = "w"; /* real, with NULLs and negatives */
+  o.types = "Burglary,Robbery";
+  o.time_from = "2024-03";
+  same_both_ways(path, &o, 1);
+  o.weight_field = "n"; /* 32-bit integers */
+  same_both_ways(path, &o, 1);
+  o.weight_field = "big"; /* 64-bit integers */
+  same_both_ways(path, &o, 1);
+  o.weight_field = "wtext"; /* numbers as text, one word among them */
+  same_both_ways(path, &o, 1);
+  sm_read_options c = SM_READ_OPTIONS_INIT; /* coordinates from columns */
+  c.x_field = "ex";
+  c.y_field = "ny";
+  c.crs = "EPSG:27700";
+  same_both_ways(path, &c, 1);
+  c.strict = 1; /* the first bad row, in FID order, is the error */
+  same_both_ways(path, &c, 1);
+  o.strict = 1;
+  same_both_ways(path, &o, 1);
+  /* a time column of dates: GDAL converts them, so GDAL reads the table */
+  sm_read_options t = SM_READ_OPTIONS_INIT;
+  t.time_field = "Day";
+  same_both_ways(path, &t, 0);
+  t.time_field = "n"; /* numbers: not dates to GDAL's stream, so not to the pages */
+  same_both_ways(path, &t, 0);
+  /* a write-ahead log with changes in it: GDAL (through SQLite) reads it */
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  const char *fns[] = {"ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"}; /* named by the R-tree triggers */
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(sqlite3_create_function(db, fns[i], 1, SQLITE_UTF8, NULL, no_value, NULL, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL; UPDATE incidents SET \"Month\" = '2023-12' "
+                                    "WHERE fid % 5 = 0",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  same_both_ways(path, &o, 0);
+  sqlite3_close(db);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(pages_same_as_gdal),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
