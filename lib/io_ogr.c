@@ -439,10 +439,38 @@ static void read_part(part *pt, size_t s, const char *lname, const char *const *
  * examples added; then the points copied on the threads. */
 static sm_status parts_merge(sm_reader *r, part *parts, int nt, uint64_t *rows_out) {
   sm_points *p = r->p;
-  size_t total = p->n;
   *rows_out = 0;
   for (int i = 0; i < nt; i++)
     if (parts[i].st) return sm__error(r->ctx, parts[i].st, "%s", sm_ctx_last_error(parts[i].ctx));
+  /* Into a reader with nothing yet, the first part's arrays are taken as they are (its categories and
+   * labels, named in order into empty tables, keep their numbers): only the others are copied. */
+  int adopt = nt > 0 && p->n == 0 && !p->lon && p->cats.n == 0 && p->labels.n == 0;
+  if (adopt) {
+    sm_points *q = parts[0].r.p;
+#define SWAP_PTR(a, b) \
+  do {                 \
+    void *t_ = (a);    \
+    (a) = (b);         \
+    (b) = t_;          \
+  } while (0)
+    SWAP_PTR(p->x, q->x);
+    SWAP_PTR(p->y, q->y);
+    SWAP_PTR(p->t, q->t);
+    SWAP_PTR(p->w, q->w);
+    SWAP_PTR(p->cat, q->cat);
+    SWAP_PTR(p->label, q->label);
+    SWAP_PTR(r->row, parts[0].r.row);
+    SWAP_PTR(r->srcidx, parts[0].r.srcidx);
+#undef SWAP_PTR
+    size_t c = p->cap;
+    p->cap = q->cap, q->cap = c;
+    c = r->row_cap;
+    r->row_cap = parts[0].r.row_cap, parts[0].r.row_cap = c;
+    c = r->srcidx_cap;
+    r->srcidx_cap = parts[0].r.srcidx_cap, parts[0].r.srcidx_cap = c;
+    p->n = q->n;
+  }
+  size_t total = p->n;
   int labels = 0;
   for (int i = 0; i < nt; i++) {
     part *pt = &parts[i];
@@ -457,8 +485,10 @@ static sm_status parts_merge(sm_reader *r, part *parts, int nt, uint64_t *rows_o
     for (size_t j = 0; j < q->labels.n; j++)
       if ((pt->lmap[j] = sm__strtab_intern(&p->labels, q->labels.strs[j], strlen(q->labels.strs[j]))) < 0)
         return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
-    pt->at = total;
-    total += q->n;
+    if (!(adopt && i == 0)) {
+      pt->at = total;
+      total += q->n;
+    }
     p->rows_read += q->rows_read;
     for (int k = 0; k < SM_BAD_REASON_END_; k++) {
       p->bad[k] += q->bad[k];
@@ -480,7 +510,7 @@ static sm_status parts_merge(sm_reader *r, part *parts, int nt, uint64_t *rows_o
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
 #endif
-  for (int i = 0; i < nt; i++) {
+  for (int i = adopt; i < nt; i++) {
     const part *pt = &parts[i];
     const sm_points *q = pt->r.p;
     size_t b = pt->at;

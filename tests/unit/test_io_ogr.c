@@ -101,14 +101,13 @@ static const char *make_gpkg(void) {
 
 /* Reads path through GDAL's stream on one thread, then from its pages on 1, 2 and 3 threads: the same
  * points, or the same error. pages: the pages are expected to be read (else GDAL is). */
-static void same_both_ways(const char *path, const sm_read_options *o, int pages) {
-  const char *src[] = {path};
+static void same_both_ways_n(const char *const *src, size_t n_src, const sm_read_options *o, int pages) {
   sm_read_tuning gdal = {0};
   gdal.csv_parallel_min = (size_t)4 << 20;
   gdal.gdal_only = 1;
   sm_points *ref = NULL;
   assert_ok(ctx, sm_ctx_set_threads(ctx, 1));
-  sm_status st_ref = sm__points_read_tuned(ctx, &ref, src, 1, o, &gdal);
+  sm_status st_ref = sm__points_read_tuned(ctx, &ref, src, n_src, o, &gdal);
   char msg_ref[1024];
   snprintf(msg_ref, sizeof msg_ref, "%s", st_ref ? sm_ctx_last_error(ctx) : "");
   for (int threads = 1; threads <= 3; threads++) {
@@ -116,7 +115,7 @@ static void same_both_ways(const char *path, const sm_read_options *o, int pages
     logbuf[0] = 0;
     sm_ctx_set_log(ctx, on_log, SM_LOG_DEBUG, NULL);
     sm_points *p = NULL;
-    sm_status st = sm__points_read_tuned(ctx, &p, src, 1, o, NULL);
+    sm_status st = sm__points_read_tuned(ctx, &p, src, n_src, o, NULL);
     sm_ctx_set_log(ctx, NULL, SM_LOG_ERROR, NULL);
     assert_int_equal(st, st_ref);
     if (st) {
@@ -131,6 +130,11 @@ static void same_both_ways(const char *path, const sm_read_options *o, int pages
   }
   sm_points_destroy(ref);
   assert_ok(ctx, sm_ctx_set_threads(ctx, 0));
+}
+
+static void same_both_ways(const char *path, const sm_read_options *o, int pages) {
+  const char *src[] = {path};
+  same_both_ways_n(src, 1, o, pages);
 }
 
 static void no_value(sqlite3_context *c, int n, sqlite3_value **v) {
@@ -171,6 +175,25 @@ static void pages_same_as_gdal(void **state) {
   same_both_ways(path, &c, 1);
   o.strict = 1;
   same_both_ways(path, &o, 1);
+  /* after other sources: the table's categories and labels join those already read */
+  char cp[512];
+  snprintf(cp, sizeof cp, "%s", tu_path("incidents_pages_copy.gpkg"));
+  FILE *fi = fopen(path, "rb"), *fo = fopen(cp, "wb");
+  assert_true(fi && fo);
+  char buf[65536];
+  size_t got;
+  while ((got = fread(buf, 1, sizeof buf, fi)) > 0) assert_int_equal(fwrite(buf, 1, got, fo), got);
+  fclose(fi);
+  fclose(fo);
+  const char *csv = tu_write("first.csv", "x,y,Month,Crime type,Location\n"
+                                          "521000,176000,2024-02,Theft,On or near Street 3\n"
+                                          "521500,176500,2024-03,Robbery,A Lane\n");
+  sm_read_options m = SM_READ_OPTIONS_INIT; /* the CSV's x/y found by name, the tables' geometries used */
+  m.crs = "EPSG:27700";
+  const char *two[] = {csv, path};
+  same_both_ways_n(two, 2, &m, 1);
+  const char *both[] = {path, cp};
+  same_both_ways_n(both, 2, &m, 1);
   /* a time column of dates: GDAL converts them, so GDAL reads the table */
   sm_read_options t = SM_READ_OPTIONS_INIT;
   t.time_field = "Day";
