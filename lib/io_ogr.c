@@ -507,24 +507,35 @@ static sm_status parts_merge(sm_reader *r, part *parts, int nt, uint64_t *rows_o
       sm__grow((void **)&r->row, &r->row_cap, total, sizeof *r->row) ||
       sm__grow((void **)&r->srcidx, &r->srcidx_cap, total, sizeof *r->srcidx))
     return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  /* Copied in pieces, so that every thread copies (and takes the first touch of the new memory) even
+   * when one part is left to copy. */
+  enum { PIECE = 1 << 16 };
+  size_t np = 0;
+  for (int i = adopt; i < nt; i++) np += (parts[i].r.p->n + PIECE - 1) / PIECE;
+  size_t *piece = sm__malloc((np ? np : 1) * 2 * sizeof *piece); /* part, first point */
+  if (!piece) return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  np = 0;
+  for (int i = adopt; i < nt; i++)
+    for (size_t j = 0; j < parts[i].r.p->n; j += PIECE) piece[2 * np] = (size_t)i, piece[2 * np + 1] = j, np++;
 #ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#pragma omp parallel for num_threads(sm__threads(r->ctx)) schedule(dynamic, 1)
 #endif
-  for (int i = adopt; i < nt; i++) {
-    const part *pt = &parts[i];
+  for (long g = 0; g < (long)np; g++) {
+    const part *pt = &parts[piece[2 * g]];
     const sm_points *q = pt->r.p;
-    size_t b = pt->at;
-    memcpy(p->x + b, q->x, q->n * sizeof *q->x);
-    memcpy(p->y + b, q->y, q->n * sizeof *q->y);
-    memcpy(p->t + b, q->t, q->n * sizeof *q->t);
-    memcpy(p->w + b, q->w, q->n * sizeof *q->w);
-    memcpy(r->row + b, pt->r.row, q->n * sizeof *r->row);
-    memcpy(r->srcidx + b, pt->r.srcidx, q->n * sizeof *r->srcidx);
-    for (size_t j = 0; j < q->n; j++) {
-      p->cat[b + j] = q->cat[j] < 0 ? -1 : pt->cmap[q->cat[j]];
-      if (p->label) p->label[b + j] = (q->label && q->label[j] >= 0) ? pt->lmap[q->label[j]] : -1;
+    size_t j0 = piece[2 * g + 1], n = q->n - j0 < PIECE ? q->n - j0 : PIECE, b = pt->at + j0;
+    memcpy(p->x + b, q->x + j0, n * sizeof *q->x);
+    memcpy(p->y + b, q->y + j0, n * sizeof *q->y);
+    memcpy(p->t + b, q->t + j0, n * sizeof *q->t);
+    memcpy(p->w + b, q->w + j0, n * sizeof *q->w);
+    memcpy(r->row + b, pt->r.row + j0, n * sizeof *r->row);
+    memcpy(r->srcidx + b, pt->r.srcidx + j0, n * sizeof *r->srcidx);
+    for (size_t j = j0; j < j0 + n; j++) {
+      p->cat[pt->at + j] = q->cat[j] < 0 ? -1 : pt->cmap[q->cat[j]];
+      if (p->label) p->label[pt->at + j] = (q->label && q->label[j] >= 0) ? pt->lmap[q->label[j]] : -1;
     }
   }
+  sm__free(piece);
   p->n = total;
   return SM_OK;
 }
