@@ -337,6 +337,11 @@ static int next_leaf(sm_gpkg_cursor *c) {
  * number: gathered into c->spill. */
 static const unsigned char *gather(sm_gpkg_cursor *c, const unsigned char *p, size_t local, uint64_t total) {
   const sm_gpkg_pages *g = c->g;
+  size_t per = g->usable - 4;
+  if ((total - local) / per >= g->n_pages) { /* more overflow pages than the file has */
+    c->why = "a damaged record";
+    return NULL;
+  }
   if (total > c->spill_cap) {
     unsigned char *s = sm__realloc(c->spill, (size_t)total);
     if (!s) {
@@ -349,7 +354,6 @@ static const unsigned char *gather(sm_gpkg_cursor *c, const unsigned char *p, si
   memcpy(c->spill, p, local);
   size_t have = local;
   uint32_t next = be32(p + local);
-  size_t per = g->usable - 4;
   uint64_t hops = (total - local + per - 1) / per;
   while (have < total) {
     if (!hops-- || next < 2 || next > g->n_pages || !read_at(g, c->ovf, g->page_size, next)) {
