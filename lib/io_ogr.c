@@ -50,6 +50,31 @@ static int get_bytes(const struct ArrowSchema *s, const struct ArrowArray *a, in
 
 static int is_string(const struct ArrowSchema *s) { return !strcmp(s->format, "u") || !strcmp(s->format, "U"); }
 
+/* Arrow formats of whole numbers (a category column may hold codes). */
+static int is_whole(const struct ArrowSchema *s) { return s->format[0] && strchr("lLiIsScC", s->format[0]) && !s->format[1]; }
+
+/* A whole number of such a column, written out in buf; 0 if null. */
+static int get_whole_text(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t i, char *buf, size_t bn,
+                          const char **p, size_t *n) {
+  if (!bit(a, i)) return 0;
+  int64_t j = a->offset + i;
+  const void *b = a->buffers[1];
+  int k;
+  switch (s->format[0]) {
+  case 'L': k = snprintf(buf, bn, "%llu", (unsigned long long)((const uint64_t *)b)[j]); break;
+  case 'l': k = snprintf(buf, bn, "%lld", (long long)((const int64_t *)b)[j]); break;
+  case 'i': k = snprintf(buf, bn, "%ld", (long)((const int32_t *)b)[j]); break;
+  case 'I': k = snprintf(buf, bn, "%lu", (unsigned long)((const uint32_t *)b)[j]); break;
+  case 's': k = snprintf(buf, bn, "%d", ((const int16_t *)b)[j]); break;
+  case 'S': k = snprintf(buf, bn, "%u", ((const uint16_t *)b)[j]); break;
+  case 'c': k = snprintf(buf, bn, "%d", ((const int8_t *)b)[j]); break;
+  default: k = snprintf(buf, bn, "%u", ((const uint8_t *)b)[j]); break;
+  }
+  *p = buf;
+  *n = k > 0 ? (size_t)k : 0;
+  return 1;
+}
+
 /* Numeric value; returns 0 if null or not numeric, -1 if a string that does not parse. */
 static int get_number(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t i, double *v) {
   if (!bit(a, i)) return 0;
@@ -252,7 +277,12 @@ static sm_status take_row(sm_reader *r, size_t s, const cols *k, const rowsrc *r
   int32_t cat = -1;
   const char *cs = "";
   size_t cn = 0;
-  if (k->kc >= 0 && !rs_bytes(rs, k->kc, &cs, &cn)) cn = 0;
+  char whole[24];
+  if (k->kc >= 0 && !(!rs->v && is_whole(rs->sc->children[k->kc])
+                          ? get_whole_text(rs->sc->children[k->kc], rs->b->children[k->kc], rs->i, whole,
+                                           sizeof whole, &cs, &cn)
+                          : rs_bytes(rs, k->kc, &cs, &cn)))
+    cn = 0;
   int keep = sm__reader_category(r, &rc->cc, cs, cn, &cat);
   if (keep < 0) return SM_E_NOMEM;
   if (!keep) return SM_OK;
@@ -801,7 +831,13 @@ static sm_status find_attribute_columns(ogr_source *O) {
   } else {
     k->kc = find_child_any(schema, CAT_NAMES);
   }
-  if (k->kc >= 0 && !is_string(schema->children[k->kc])) k->kc = o->category_field ? k->kc : -1;
+  if (k->kc >= 0 && !is_string(schema->children[k->kc])) {
+    if (!o->category_field) k->kc = -1; /* found by name, but not text: no category */
+    else if (!is_whole(schema->children[k->kc]))
+      return sm__error(ctx, SM_E_INVALID_ARG,
+                       "%s: --category column '%s' holds neither text nor whole numbers (Arrow format '%s')", name,
+                       o->category_field, schema->children[k->kc]->format);
+  }
   if (k->kl >= 0 && !is_string(schema->children[k->kl])) k->kl = -1;
   if (o->weight_field && (st = need_child(r, schema, name, "--weight", o->weight_field, &k->kw))) return st;
   if (r->n_types && k->kc < 0)

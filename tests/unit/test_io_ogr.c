@@ -200,6 +200,18 @@ static void pages_same_as_gdal(void **state) {
   same_both_ways(path, &t, 0);
   t.time_field = "n"; /* numbers: not dates to GDAL's stream, so not to the pages */
   same_both_ways(path, &t, 0);
+  /* a category of whole numbers: their digits name the categories (GDAL reads it) */
+  sm_read_options k = SM_READ_OPTIONS_INIT;
+  k.category_field = "n";
+  same_both_ways(path, &k, 0);
+  assert_ok(ctx, sm_points_read(ctx, &p, src, 1, &k));
+  assert_int_equal(sm_points_category_count(p), 7);
+  assert_string_equal(sm_points_category_name(p, sm_points_category(p)[0]), "0");
+  sm_points_destroy(p);
+  k.category_field = "w"; /* numbers with decimals name no category: refused */
+  p = (sm_points *)1;
+  assert_int_equal(sm_points_read(ctx, &p, src, 1, &k), SM_E_INVALID_ARG);
+  assert_contains(sm_ctx_last_error(ctx), "--category column 'w' holds neither text nor whole numbers");
   /* a write-ahead log with changes in it: GDAL (through SQLite) reads it */
   sqlite3 *db = NULL;
   assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
