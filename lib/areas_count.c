@@ -657,6 +657,9 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_outside_distance: NULL argument");
   memset(out, 0, sizeof *out);
   size_t n = sm_points_count(points), m = 0, na = sm_areas_count(areas);
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static, 65536) reduction(+ : m)
+#endif
   for (size_t i = 0; i < n; i++) m += area_of_point[i] < 0;
   if (!m) return SM_OK;
   double *d = sm__malloc(m * sizeof *d), *xy = sm__malloc(2 * m * sizeof *xy);
@@ -665,14 +668,33 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
   const double *x = sm_points_x(points), *y = sm_points_y(points);
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++)
-    if (area_of_point[i] < 0) xy[2 * k] = x[i], xy[2 * k + 1] = y[i], k++;
+  /* the outside points' coordinates, gathered in point order by runs of points on the threads */
+  enum { RUN = 65536 };
+  size_t nrun = (n + RUN - 1) / RUN;
+  size_t *run_at = sm__calloc(nrun + 1, sizeof *run_at);
   double *tmp = sm__malloc(2 * m * sizeof *tmp);
-  if (!tmp) {
-    sm__free(d), sm__free(xy);
+  if (!tmp || !run_at) {
+    sm__free(d), sm__free(xy), sm__free(tmp), sm__free(run_at);
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static)
+#endif
+  for (size_t c = 0; c < nrun; c++) {
+    size_t e = (c + 1) * RUN < n ? (c + 1) * RUN : n, cnt = 0;
+    for (size_t i = c * RUN; i < e; i++) cnt += area_of_point[i] < 0;
+    run_at[c + 1] = cnt;
+  }
+  for (size_t c = 0; c < nrun; c++) run_at[c + 1] += run_at[c];
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static)
+#endif
+  for (size_t c = 0; c < nrun; c++) {
+    size_t e = (c + 1) * RUN < n ? (c + 1) * RUN : n, k = run_at[c];
+    for (size_t i = c * RUN; i < e; i++)
+      if (area_of_point[i] < 0) xy[2 * k] = x[i], xy[2 * k + 1] = y[i], k++;
+  }
+  sm__free(run_at);
   /* the same coordinates side by side */
   sm__radix_sort2(xy, tmp, m, 2 * sizeof *xy, 0, (long)sizeof *xy, sm__threads(ctx));
   /* the areas' segments, decoded once; an area whose WKB cannot be read is left out */

@@ -398,16 +398,27 @@ static sm_status finish(sm_reader *r) {
   /* Coordinate checks per source (the area box is cached while the CRS repeats). */
   for (size_t s = 0; s < r->n_srcs && !st; s++) st = check_source(r, s, p->crs, keep);
   if (!st) {
-    for (size_t i = 0; i < p->n; i++)
-      if (keep[i] && p->lon) p->lon[i] = p->x[i], p->lat[i] = p->y[i];
+    const size_t n = p->n;
+    const int nt = sm__threads(ctx);
+    if (p->lon) {
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 65536)
+#endif
+      for (size_t i = 0; i < n; i++)
+        if (keep[i]) p->lon[i] = p->x[i], p->lat[i] = p->y[i];
+    }
     /* Transform runs of consecutive sources sharing a CRS in one call. The
      * rejected rows are transformed too (cheap) and dropped afterwards. */
     for (size_t s = 0; s < r->n_srcs && !st;) {
       size_t e = s + 1;
       while (e < r->n_srcs && !strcmp(r->srcs[e].crs, r->srcs[s].crs)) e++;
       size_t lo = r->srcs[s].start, hi = r->srcs[e - 1].end;
+      double *X = p->x, *Y = p->y;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 65536)
+#endif
       for (size_t i = lo; i < hi; i++)
-        if (!keep[i]) p->x[i] = p->y[i] = 0;
+        if (!keep[i]) X[i] = Y[i] = 0;
       if (hi > lo && !sm__crs_equal(ctx, r->srcs[s].crs, p->crs)) /* none staged: p->x may be NULL */
         st = transform_unique(ctx, r->srcs[s].crs, p->crs, hi - lo, p->x + lo, p->y + lo);
       s = e;
