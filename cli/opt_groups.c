@@ -69,7 +69,7 @@ size_t cli__group_entries(unsigned groups, const cli_command *cmd, struct cli_op
                                                                  "National Grid in Great Britain, else the UTM zone)"));
     ADD(CLI_O_STRING("time", &o->read.time_field, "COL", "time column (ISO date, date-time, YYYY-MM, DD/MM/YYYY)"));
     ADD(CLI_O_STRING("weight", &o->read.weight_field, "COL", "weight column (default: each incident counts 1)"));
-    ADD(CLI_O_STRING("category", &o->read.category_field, "COL", "category column (police.uk: Crime type)"));
+    ADD(CLI_O_STRING("category", &o->read.category_field, "COL", "category column: text or whole-number codes (police.uk: Crime type)"));
     ADD(CLI_O_STRING("type", &o->read.types, "LIST", "keep these categories, comma-separated (Burglary,Robbery)"));
     ADD(CLI_O_STRING("from", &o->read.time_from, "DATE", "keep incidents from this month or day (inclusive)"));
     ADD(CLI_O_STRING("to", &o->read.time_to, "DATE", "keep incidents up to this month or day (inclusive)"));

@@ -20,9 +20,12 @@ struct sm_gpkg_pages {
   uint64_t n_pages;
   uint32_t *leaves;
   size_t n_leaves, leaves_cap;
-  int n_cols;
-  char **names;
-  unsigned char *rowid, *dflt_null;
+  struct column {
+    char *name;
+    unsigned char rowid;     /* the INTEGER PRIMARY KEY */
+    unsigned char dflt_null; /* its default is NULL */
+  } *cols;                   /* in record order */
+  size_t n_cols, cols_cap;
   unsigned char *walk; /* a page buffer per level of the B-tree */
 };
 
@@ -98,7 +101,6 @@ static int query_text(sqlite3 *db, const char *sql, char *out, size_t n) {
 static int read_schema(sm_gpkg_pages *g, const char *table, uint32_t *root, const char **why) {
   sqlite3 *db = g->db;
   sqlite3_stmt *q = NULL;
-  int e = 1;
   *why = "its schema could not be read";
   if (sqlite3_prepare_v2(db, "SELECT type, rootpage FROM sqlite_master WHERE name = ?1 COLLATE NOCASE", -1, &q,
                          NULL) != SQLITE_OK)
@@ -130,45 +132,28 @@ static int read_schema(sm_gpkg_pages *g, const char *table, uint32_t *root, cons
   int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
   sqlite3_free(sql);
   if (rc != SQLITE_OK) return 1;
-  int n_pk = 0, cap = 0;
-  e = 0;
+  int n_pk = 0, e = 0;
   while (!e && sqlite3_step(q) == SQLITE_ROW) {
-    int cid = sqlite3_column_int(q, 0);
     const char *name = (const char *)sqlite3_column_text(q, 1), *type = (const char *)sqlite3_column_text(q, 2);
-    if (cid != g->n_cols || !name || sqlite3_column_int(q, 6) != 0) {
-      *why = "it has generated columns";
+    if ((size_t)sqlite3_column_int(q, 0) != g->n_cols || !name || sqlite3_column_int(q, 6) != 0) {
+      *why = "it has generated or hidden columns";
       e = 1;
-      break;
-    }
-    if (g->n_cols == cap) {
-      int nc = cap ? 2 * cap : 16;
-      char **nn = sm__realloc(g->names, (size_t)nc * sizeof *nn);
-      if (nn) g->names = nn;
-      unsigned char *r = nn ? sm__realloc(g->rowid, (size_t)nc) : NULL;
-      if (r) g->rowid = r;
-      unsigned char *d = r ? sm__realloc(g->dflt_null, (size_t)nc) : NULL;
-      if (!d) {
-        e = -1;
-        break;
-      }
-      g->dflt_null = d;
-      cap = nc;
-    }
-    if (!(g->names[g->n_cols] = sm__strdup(name))) {
+    } else if (sm__grow((void **)&g->cols, &g->cols_cap, g->n_cols + 1, sizeof *g->cols) ||
+               !(g->cols[g->n_cols].name = sm__strdup(name))) {
       e = -1;
-      break;
+    } else {
+      struct column *c = &g->cols[g->n_cols++];
+      int pk = sqlite3_column_int(q, 5);
+      n_pk += pk > 0;
+      c->rowid = pk > 0 && type && !strcasecmp(type, "INTEGER");
+      c->dflt_null = sqlite3_column_type(q, 4) == SQLITE_NULL;
     }
-    int pk = sqlite3_column_int(q, 5);
-    n_pk += pk > 0;
-    g->rowid[g->n_cols] = pk > 0 && type && !strcasecmp(type, "INTEGER");
-    g->dflt_null[g->n_cols] = sqlite3_column_type(q, 4) == SQLITE_NULL;
-    g->n_cols++;
   }
   sqlite3_finalize(q);
   if (e) return e;
   if (g->n_cols == 0) return *why = "its columns could not be listed", 1;
   if (n_pk > 1)
-    for (int i = 0; i < g->n_cols; i++) g->rowid[i] = 0; /* a key of several columns is no rowid */
+    for (size_t i = 0; i < g->n_cols; i++) g->cols[i].rowid = 0; /* a key of several columns is no rowid */
   /* Reading sqlite_master took the shared lock, which the open transaction keeps until the connection
    * closes: no writer can change the file meanwhile. */
   unsigned char h[100];
@@ -241,10 +226,8 @@ sm_status sm__gpkg_pages_open(sm_ctx *ctx, const char *path, const char *table, 
 void sm__gpkg_pages_close(sm_gpkg_pages *g) {
   if (!g) return;
   if (g->db) sqlite3_close(g->db); /* ends the read transaction */
-  for (int i = 0; i < g->n_cols; i++) sm__free(g->names[i]);
-  sm__free(g->names);
-  sm__free(g->rowid);
-  sm__free(g->dflt_null);
+  for (size_t i = 0; i < g->n_cols; i++) sm__free(g->cols[i].name);
+  sm__free(g->cols);
   sm__free(g->leaves);
   sm__free(g->walk);
   sm__free(g);
@@ -254,13 +237,13 @@ size_t sm__gpkg_pages_leaves(const sm_gpkg_pages *g) { return g->n_leaves; }
 
 int sm__gpkg_pages_column(const sm_gpkg_pages *g, const char *name, int *rowid, int *dflt_null) {
   int at = -1;
-  for (int i = 0; i < g->n_cols && at < 0; i++)
-    if (!strcmp(g->names[i], name)) at = i;
-  for (int i = 0; i < g->n_cols && at < 0; i++)
-    if (!strcasecmp(g->names[i], name)) at = i;
+  for (size_t i = 0; i < g->n_cols && at < 0; i++)
+    if (!strcmp(g->cols[i].name, name)) at = (int)i;
+  for (size_t i = 0; i < g->n_cols && at < 0; i++)
+    if (!strcasecmp(g->cols[i].name, name)) at = (int)i;
   if (at >= 0) {
-    *rowid = g->rowid[at];
-    *dflt_null = g->dflt_null[at];
+    *rowid = g->cols[at].rowid;
+    *dflt_null = g->cols[at].dflt_null;
   }
   return at;
 }

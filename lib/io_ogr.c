@@ -342,6 +342,7 @@ static sm_status read_stream(sm_reader *r, size_t s, struct ArrowArrayStream *st
   for (;;) {
     struct ArrowArray batch;
     memset(&batch, 0, sizeof batch);
+    sm__dep_clear(ctx);
     if (stream->get_next(stream, &batch) != 0) {
       const char *e = stream->get_last_error(stream);
       st = sm__error(ctx, SM_E_IO, "%s: read error after %llu features: %s", r->srcs[s].name,
@@ -349,6 +350,15 @@ static sm_status read_stream(sm_reader *r, size_t s, struct ArrowArrayStream *st
       break;
     }
     if (!batch.release) break;
+    if (batch.length == 0) {
+      /* GDAL 3.6's GeoPackage stream answers a damaged page with an empty batch, and the same one again
+       * when asked for the next: an error if GDAL said one, else the end */
+      batch.release(&batch);
+      if (sm__dep_msg(ctx)[0])
+        st = sm__error(ctx, SM_E_IO, "%s: read error after %llu features: %s", r->srcs[s].name,
+                       (unsigned long long)seq, sm__dep_msg(ctx));
+      break;
+    }
     rowsrc rs = {sc, &batch, 0, NULL};
     for (int64_t i = 0; i < batch.length && !st; i++) {
       rs.i = i;

@@ -44,6 +44,7 @@ void sm__gdal_end(sm_ctx *ctx) {
 }
 
 const char *sm__dep_msg(const sm_ctx *ctx) { return ctx->dep_error; }
+void sm__dep_clear(sm_ctx *ctx) { ctx->dep_error[0] = '\0'; }
 
 /* ---- GEOS ------------------------------------------------------------------ */
 static void geos_msg(const char *msg, void *user) {

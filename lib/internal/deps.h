@@ -10,6 +10,8 @@ void sm__gdal_begin(sm_ctx *ctx);
 void sm__gdal_end(sm_ctx *ctx);
 /* "GDAL: <message>" or "" */
 const char *sm__dep_msg(const sm_ctx *ctx);
+/* Forgets the last dependency error (before a call whose own failure must be told apart). */
+void sm__dep_clear(sm_ctx *ctx);
 void sm__gdal_init(void);
 
 #endif

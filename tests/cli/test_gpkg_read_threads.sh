@@ -42,4 +42,24 @@ for j in 2 3; do
 done
 # days of the same months: the same counts as the months read from the pages
 assert_same_bytes "$WORKDIR/c1.csv" "$WORKDIR/d1.csv"
+
+# a category of dates names no category: refused, nothing written
+assert_exit 1 "$SAFEMAP" count "$WORKDIR/pts.gpkg" --wards "$WARDS" --category Day -o "$WORKDIR/day.csv"
+assert_error_line count "pts.gpkg: --category column 'Day' holds neither text nor whole numbers"
+assert_no_file "$WORKDIR/day.csv"
+
+# a damaged leaf: the pages leave the table to GDAL, whose error stops the run (GDAL's stream answered it
+# with the same empty batch for ever); nothing written
+if command -v sqlite3 >/dev/null; then
+  cp "$WORKDIR/pts.gpkg" "$WORKDIR/bad.gpkg"
+  leaf=$(sqlite3 "$WORKDIR/pts.gpkg" "SELECT pageno FROM dbstat WHERE name = 'pts' AND pagetype = 'leaf' LIMIT 1 OFFSET 10")
+  ps=$(sqlite3 "$WORKDIR/pts.gpkg" "PRAGMA page_size")
+  printf '\002' | dd of="$WORKDIR/bad.gpkg" bs=1 seek=$(((leaf - 1) * ps)) conv=notrunc 2>/dev/null
+  assert_exit 1 timeout 120 "$SAFEMAP" count "$WORKDIR/bad.gpkg" --wards "$WARDS" -o "$WORKDIR/bad.csv" -vv
+  assert_stderr_contains "table 'pts' read through GDAL, not from its pages: a damaged B-tree page"
+  assert_error_line count "bad.gpkg: read error after"
+  assert_error_line count "database disk image is malformed"
+  assert_no_file "$WORKDIR/bad.csv"
+  assert_no_file "$WORKDIR/bad_by_month.csv"
+fi
 finish

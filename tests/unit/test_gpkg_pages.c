@@ -173,7 +173,7 @@ static void what_it_declines(void **state) {
   declines(path, "v", "view");
   declines(path, "w", "WITHOUT ROWID");
   declines(path, "r", "virtual");
-  declines(path, "g", "generated");
+  declines(path, "g", "generated or hidden");
   declines(path, "missing", "schema");
   declines(tu_path("no such file.sqlite"), "t", "");
   /* a write-ahead log with frames in it holds pages newer than the file's */
