@@ -542,18 +542,65 @@ static sm_status insert_layer(sm_ctx *ctx, sqlite3 *db, const sm_layer *l) {
   return st;
 }
 
-sm_status sm__gpkg_bulk_insert(sm_ctx *ctx, const char *path, sm_layer *const *layers, size_t n) {
-  sqlite3 *db = NULL;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-    sm_status st = sm__error(ctx, SM_E_IO, "cannot reopen '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
-    return st;
-  }
-  sm_status st = exec(ctx, db, path,
-                      sqlite3_mprintf("PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY; PRAGMA temp_store=MEMORY; "
-                                      "PRAGMA cache_size=-262144; BEGIN"));
-  for (size_t i = 0; i < n && !st; i++) st = insert_layer(ctx, db, layers[i]);
-  if (!st) st = exec(ctx, db, path, sqlite3_mprintf("COMMIT"));
-  if (sqlite3_close(db) != SQLITE_OK && !st) st = sm__error(ctx, SM_E_IO, "cannot close '%s'", path);
+/* A table filled through its pages: its feature count, and the AUTOINCREMENT's last fid, as the INSERTs
+ * would have left them. */
+static sm_status filled_layer(sm_ctx *ctx, sqlite3 *db, const sm_layer *l) {
+  const char *name = sm_layer_name(l);
+  long long nr = (long long)sm_layer_feature_count(l);
+  sm_status st = exec(ctx, db, name,
+                      sqlite3_mprintf("UPDATE gpkg_ogr_contents SET feature_count = %lld WHERE lower(table_name) = "
+                                      "lower(%Q)",
+                                      nr, name));
+  if (!st)
+    st = exec(ctx, db, name,
+              sqlite3_mprintf("UPDATE sqlite_sequence SET seq = max(seq, %lld) WHERE name = (SELECT name FROM "
+                              "sqlite_master WHERE type = 'table' AND lower(name) = lower(%Q)); INSERT INTO "
+                              "sqlite_sequence (name, seq) SELECT name, %lld FROM sqlite_master WHERE type = 'table' "
+                              "AND lower(name) = lower(%Q) AND name NOT IN (SELECT name FROM sqlite_sequence)",
+                              nr, name, nr, name));
   return st;
+}
+
+static sm_status open_db(sm_ctx *ctx, const char *path, sqlite3 **db) {
+  *db = NULL;
+  if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) return SM_OK;
+  sm_status st = sm__error(ctx, SM_E_IO, "cannot reopen '%s': %s", path, *db ? sqlite3_errmsg(*db) : "out of memory");
+  sqlite3_close(*db);
+  *db = NULL;
+  return st;
+}
+
+sm_status sm__gpkg_bulk_insert_ways(sm_ctx *ctx, const char *path, sm_layer *const *layers, size_t n, int pages) {
+  sqlite3 *db = NULL;
+  sm_gpkg_fill *fill = sm__calloc(n ? n : 1, sizeof *fill);
+  if (!fill) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  /* tables without geometry: written into their pages first, with SQLite closed */
+  sm_status st = SM_OK;
+  size_t nfill = 0;
+  for (size_t i = 0; i < n && pages; i++) nfill += sm_layer_geom_type(layers[i]) == SM_GEOM_NONE;
+  if (nfill) {
+    st = open_db(ctx, path, &db);
+    for (size_t i = 0; i < n && !st; i++)
+      if (sm_layer_geom_type(layers[i]) == SM_GEOM_NONE && !(st = sm__gpkg_fill_check(ctx, db, layers[i], &fill[i])) &&
+          !fill[i].root)
+        sm__log(ctx, SM_LOG_DEBUG, "layer '%s': rows inserted, not written into pages (%s)", sm_layer_name(layers[i]),
+                fill[i].why);
+    if (db && sqlite3_close(db) != SQLITE_OK && !st) st = sm__error(ctx, SM_E_IO, "cannot close '%s'", path);
+    for (size_t i = 0; i < n && !st; i++) st = sm__gpkg_fill_write(ctx, path, &fill[i]);
+  }
+  if (!st) st = open_db(ctx, path, &db);
+  if (!st)
+    st = exec(ctx, db, path,
+              sqlite3_mprintf("PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY; PRAGMA temp_store=MEMORY; "
+                              "PRAGMA cache_size=-262144; BEGIN"));
+  for (size_t i = 0; i < n && !st; i++) st = fill[i].done ? filled_layer(ctx, db, layers[i]) : insert_layer(ctx, db, layers[i]);
+  if (!st) st = exec(ctx, db, path, sqlite3_mprintf("COMMIT"));
+  if (db && sqlite3_close(db) != SQLITE_OK && !st) st = sm__error(ctx, SM_E_IO, "cannot close '%s'", path);
+  for (size_t i = 0; i < n; i++) sm__gpkg_fill_free(&fill[i]);
+  sm__free(fill);
+  return st;
+}
+
+sm_status sm__gpkg_bulk_insert(sm_ctx *ctx, const char *path, sm_layer *const *layers, size_t n) {
+  return sm__gpkg_bulk_insert_ways(ctx, path, layers, n, 1);
 }
