@@ -67,16 +67,34 @@ typedef struct counts {
   int weighted;    /* some weight is not 1 */
 } counts;
 
-/* Month range of the points in areas (m0..m1; any_untimed if some have no time), whether some point has no
- * category (any_uncat) and whether some weight is not 1 (weighted). */
+/* The month of a time through a table of the days the points span (a month is whole days), or the calendar
+ * where the span is longer than the table: the same month sm_time_month_index gives. */
+typedef struct month_tab {
+  int64_t d0;
+  size_t nd;
+  int32_t *m;
+} month_tab;
+
+enum { MONTH_TAB_DAYS = 1 << 16 };
+
+static inline int64_t day_of(int64_t t) { return t >= 0 ? t / 86400 : -((-t + 86399) / 86400); }
+
+static inline int32_t month_at(const month_tab *mt, int64_t t) {
+  uint64_t k = (uint64_t)(day_of(t) - mt->d0);
+  return k < mt->nd ? mt->m[k] : sm_time_month_index(t);
+}
+
+/* Month range of the points in areas (m0..m1, from the earliest and latest time; any_untimed if some have no
+ * time) and the table of their days; whether some point has no category (any_uncat) and whether some weight
+ * is not 1 (weighted). */
 static void month_range(sm_ctx *ctx, counts *C, const int32_t *where, const int64_t *t, const int32_t *cat,
-                        const double *w) {
-  int32_t m0 = INT32_MAX, m1 = INT32_MIN;
+                        const double *w, month_tab *mt) {
+  int64_t t0 = INT64_MAX, t1 = INT64_MIN;
   int untimed = 0, uncat = 0, weighted = 0, has_time = C->has_time;
   size_t n = C->n;
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) if (n >= 65536) \
-    reduction(min : m0) reduction(max : m1) reduction(| : untimed, uncat, weighted)
+    reduction(min : t0) reduction(max : t1) reduction(| : untimed, uncat, weighted)
 #endif
   for (size_t i = 0; i < n; i++) {
     uncat |= cat[i] < 0;
@@ -86,11 +104,20 @@ static void month_range(sm_ctx *ctx, counts *C, const int32_t *where, const int6
       untimed = 1;
       continue;
     }
-    int32_t m = sm_time_month_index(t[i]);
-    m0 = m < m0 ? m : m0;
-    m1 = m > m1 ? m : m1;
+    t0 = t[i] < t0 ? t[i] : t0;
+    t1 = t[i] > t1 ? t[i] : t1;
   }
   (void)ctx;
+  int32_t m0 = INT32_MAX, m1 = INT32_MIN;
+  memset(mt, 0, sizeof *mt);
+  if (t0 <= t1) {
+    m0 = sm_time_month_index(t0), m1 = sm_time_month_index(t1); /* months grow with time */
+    int64_t d0 = day_of(t0), d1 = day_of(t1);
+    if (d1 - d0 < MONTH_TAB_DAYS && (mt->m = sm__malloc((size_t)(d1 - d0 + 1) * sizeof *mt->m))) {
+      mt->d0 = d0, mt->nd = (size_t)(d1 - d0 + 1);
+      for (size_t k = 0; k < mt->nd; k++) mt->m[k] = sm_time_month_index((d0 + (int64_t)k) * 86400);
+    }
+  }
   C->m0 = m0, C->m1 = m1, C->any_untimed = untimed, C->any_uncat = uncat, C->weighted = weighted;
   C->nmonth = C->m0 <= C->m1 ? (size_t)(C->m1 - C->m0 + 1) : 0;
   C->mslots = C->nmonth + 1; /* last slot: no time */
@@ -113,20 +140,26 @@ static sm_status count_points(sm_ctx *ctx, counts *C, const sm_areas *areas, con
   /* Category slots: each category, plus one for points without a category. */
   C->nslot = C->ncat + 1;
   const double *w = sm_points_weight(points);
-  month_range(ctx, C, where, t, cat, w);
+  month_tab mt;
+  month_range(ctx, C, where, t, cat, w, &mt);
   if (C->nmonth > 100000) {
+    sm__free(mt.m);
     return sm__error(ctx, SM_E_INPUT, "times span %zu months; that is not a crime series", C->nmonth);
   }
   size_t nslot = C->nslot, mslots = C->mslots;
   C->cnt = sm__calloc(C->na * nslot * mslots, sizeof *C->cnt);
   if (!C->cnt) {
+    sm__free(mt.m);
     return sm__error(ctx, SM_E_NOMEM, "out of memory (%zu areas x %zu categories x %zu months)", C->na, nslot, mslots);
   }
   /* Each point's cell of the counts, a block at a time on the threads; added in point order on this one (the
    * same sums, bit for bit, on any number of threads). */
   enum { BLOCK = 1 << 16 };
   size_t *cell = sm__malloc((n < BLOCK ? (n ? n : 1) : BLOCK) * sizeof *cell);
-  if (!cell) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  if (!cell) {
+    sm__free(mt.m);
+    return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  }
   size_t ncat = C->ncat, nmonth = C->nmonth, inside = 0;
   int32_t m0 = C->m0;
   int has_time = C->has_time;
@@ -141,13 +174,14 @@ static sm_status count_points(sm_ctx *ctx, counts *C, const sm_areas *areas, con
         continue;
       }
       size_t cs = cat[i] < 0 ? ncat : (size_t)cat[i];
-      size_t ms = (has_time && t[i] != SM_TIME_MISSING) ? (size_t)(sm_time_month_index(t[i]) - m0) : nmonth;
+      size_t ms = (has_time && t[i] != SM_TIME_MISSING) ? (size_t)(month_at(&mt, t[i]) - m0) : nmonth;
       cell[i - b] = ((size_t)where[i] * nslot + cs) * mslots + ms;
     }
     for (size_t i = b; i < e; i++)
       if (cell[i - b] != SIZE_MAX) C->cnt[cell[i - b]] += w[i], inside++;
   }
   sm__free(cell);
+  sm__free(mt.m);
   C->inside = inside;
   return SM_OK;
 }
@@ -392,10 +426,22 @@ static sm_status make_month_table(sm_ctx *ctx, const counts *C, sm_layer **Tp, c
         double v = C->cnt[((size_t)k * nslot + slot) * mslots + ms];
         size_t row;
         if ((st = sm_layer_add_feature(ctx, T, NULL, 0, &row))) break;
-        st = sm_layer_set_string(ctx, T, row, t_id, sm_areas_id(areas, k));
-        if (!st) st = sm_layer_set_string(ctx, T, row, t_name, sm_areas_name(areas, k));
-        if (!st) st = sm_layer_set_string(ctx, T, row, t_month, mon);
-        if (!st) st = sm_layer_set_string(ctx, T, row, t_cat, nord ? C->order[o].name : "");
+        /* each text looked up once: the area's on its first row, a month's and category's on the first area's */
+        size_t area_row = (k * mlast) * ocount, first_row = m * ocount + o;
+        if (row == area_row) {
+          st = sm_layer_set_string(ctx, T, row, t_id, sm_areas_id(areas, k));
+          if (!st) st = sm_layer_set_string(ctx, T, row, t_name, sm_areas_name(areas, k));
+        } else {
+          sm__layer_string_as(T, row, t_id, area_row);
+          sm__layer_string_as(T, row, t_name, area_row);
+        }
+        if (k == 0) {
+          if (!st) st = sm_layer_set_string(ctx, T, row, t_month, mon);
+          if (!st) st = sm_layer_set_string(ctx, T, row, t_cat, nord ? C->order[o].name : "");
+        } else {
+          sm__layer_string_as(T, row, t_month, first_row);
+          sm__layer_string_as(T, row, t_cat, first_row);
+        }
         if (!st) st = sm_layer_set_double(ctx, T, row, t_count, v);
       }
     }
@@ -651,6 +697,38 @@ static double seg_grid_nearest(const seg_grid *g, const segs *sg, double px, dou
   return best;
 }
 
+static int cmp_double(const void *p, const void *q) {
+  double x = *(const double *)p, y = *(const double *)q;
+  return (x > y) - (x < y);
+}
+
+/* The k-th smallest of a[0..n) (k < n, no NaN), a reordered so that a[i] <= a[k] before k and >= after
+ * (Hoare's selection; a range that will not shrink is sorted). */
+static double kth_smallest(double *a, size_t n, size_t k) {
+  ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+  for (int round = 0; lo < hi; round++) {
+    if (round > 200) {
+      qsort(a + lo, (size_t)(hi - lo + 1), sizeof *a, cmp_double);
+      break;
+    }
+    double x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi]; /* the median of three as the pivot */
+    double p = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
+    ptrdiff_t i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < p) i++;
+      while (a[j] > p) j--;
+      if (i <= j) {
+        double t = a[i];
+        a[i++] = a[j], a[j--] = t;
+      }
+    }
+    if (kk <= j) hi = j;
+    else if (kk >= i) lo = i;
+    else break;
+  }
+  return a[k];
+}
+
 sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm_points *points,
                                     const int32_t *area_of_point, sm_areas_outside *out) {
   if (!areas || !points || !area_of_point || !out)
@@ -781,11 +859,14 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
     return st;
   }
   out->n_locations = (size_t)nl;
-  sm__radix_sort2(d, tmp, m, sizeof *d, 0, -1, sm__threads(ctx));
   sm__free(tmp);
   out->n_points = m;
-  out->max_m = d[m - 1];
-  out->median_m = m % 2 ? d[m / 2] : (d[m / 2 - 1] + d[m / 2]) / 2;
+  /* the largest, and the median by selection: the values a sort would put there */
+  double hi = kth_smallest(d, m, m / 2), below = hi, mx = hi;
+  for (size_t i = 0; i < m / 2; i++) below = i == 0 || d[i] > below ? d[i] : below;
+  for (size_t i = m / 2; i < m; i++) mx = d[i] > mx ? d[i] : mx;
+  out->max_m = mx;
+  out->median_m = m % 2 ? hi : (below + hi) / 2;
   sm__free(d), sm__free(xy);
   return SM_OK;
 }

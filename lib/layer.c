@@ -253,6 +253,12 @@ sm_status sm_layer_set_string(sm_ctx *ctx, sm_layer *l, size_t row, size_t field
   return SM_OK;
 }
 
+void sm__layer_string_as(sm_layer *l, size_t row, size_t field, size_t from) {
+  col *k = &l->cols[field];
+  k->s[row] = k->s[from];
+  k->null[row] = k->null[from];
+}
+
 sm_status sm_layer_set_metadata(sm_ctx *ctx, sm_layer *l, const char *key, const char *value) {
   return sm__meta_set(ctx, l ? &l->md : NULL, key, value, "sm_layer_set_metadata");
 }

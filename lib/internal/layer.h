@@ -21,6 +21,9 @@ sm_status sm__layer_whole_to_int(sm_ctx *ctx, sm_layer *l, size_t f);
 /* Room for `rows` rows in all (fields added later grow to the room there is): a layer whose size is known is
  * filled without the copies and the unused half that growing by doubling costs. */
 sm_status sm__layer_reserve(sm_ctx *ctx, sm_layer *l, size_t rows);
+/* Row `row`'s text in column `field` the same as row `from`'s (the pooled string shared, no lookup): for long
+ * tables that repeat a few strings. Both rows exist and the column is SM_FIELD_STRING. */
+void sm__layer_string_as(sm_layer *l, size_t row, size_t field, size_t from);
 /* Renames the layer (name copied). */
 sm_status sm__layer_rename(sm_ctx *ctx, sm_layer *l, const char *name);
 

@@ -435,6 +435,87 @@ static void count_layers(void **state) {
   sm_areas_destroy(a);
 }
 
+/* Months per area, by the table of days (a span under 179 years) and by the calendar (longer): the count of each
+ * area and month is that of the points whose sm_time_month_index is that month, times before 1970 among them,
+ * and every text of the table right (each looked up once per area or month, then shared). */
+static void count_months_long_and_short(void **state) {
+  (void)state;
+  sm_areas *a = read_areas(grid_gpkg(), "EPSG:27700");
+  enum { N = 3000 };
+  static double x[N], y[N];
+  static int64_t t[N];
+  const int64_t spans[2] = {40LL * 365 * 86400, 230LL * 365 * 86400}; /* 40 and 230 years */
+  for (int s = 0; s < 2; s++) {
+    for (size_t i = 0; i < N; i++) {
+      x[i] = 529000 + urand() * 300, y[i] = 183000 + urand() * 300;
+      t[i] = -(int64_t)(10LL * 365 * 86400) + (int64_t)(urand() * (double)spans[s]);
+      if (i % 7 == 3) t[i] = t[i] / 86400 * 86400; /* midnight: a month's first second among them */
+    }
+    sm_points *p;
+    assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", N, x, y, t, NULL));
+    int32_t *w = malloc(N * sizeof *w);
+    size_t outside;
+    assert_ok(ctx, sm_areas_locate(ctx, a, p, w, &outside));
+    sm_layer *L, *T;
+    assert_ok(ctx, sm_areas_count_points(ctx, &L, &T, a, p, "ward_counts"));
+    int32_t m0 = INT32_MAX, m1 = INT32_MIN;
+    for (size_t i = 0; i < N; i++)
+      if (w[i] >= 0) m0 = sm_time_month_index(t[i]) < m0 ? sm_time_month_index(t[i]) : m0, m1 = sm_time_month_index(t[i]) > m1 ? sm_time_month_index(t[i]) : m1;
+    size_t nm = (size_t)(m1 - m0 + 1);
+    assert_int_equal(sm_layer_feature_count(T), 9 * nm);
+    long *want = calloc(9 * nm, sizeof *want);
+    for (size_t i = 0; i < N; i++)
+      if (w[i] >= 0) want[(size_t)w[i] * nm + (size_t)(sm_time_month_index(t[i]) - m0)]++;
+    size_t fc = (size_t)sm_layer_field_index(T, "count"), fm = (size_t)sm_layer_field_index(T, "month"),
+           fi = (size_t)sm_layer_field_index(T, "area_id");
+    for (size_t r = 0; r < 9 * nm; r++) {
+      int32_t mi = m0 + (int32_t)(r % nm);
+      char mon[16];
+      snprintf(mon, sizeof mon, "%04d-%02d", mi / 12, mi % 12 + 1);
+      assert_string_equal(sm_layer_get_string(T, r, fm), mon);
+      assert_string_equal(sm_layer_get_string(T, r, fi), sm_areas_id(a, r / nm));
+      if (sm_layer_get_int(T, r, fc) != want[r])
+        fail_msg("span %d, row %zu (%s, %s): %lld, want %ld", s, r, sm_areas_id(a, r / nm), mon,
+                 (long long)sm_layer_get_int(T, r, fc), want[r]);
+    }
+    free(want), free(w);
+    sm_layer_destroy(L);
+    sm_layer_destroy(T);
+    sm_points_destroy(p);
+  }
+  sm_areas_destroy(a);
+}
+
+/* The median and largest distance of the points outside, by selection: with many equal distances, for odd and
+ * even counts, the values a sort gives (exactly). */
+static void outside_median_ties(void **state) {
+  (void)state;
+  sm_areas *a = read_areas(grid_gpkg(), "EPSG:27700");
+  const size_t counts[] = {1, 2, 3, 4, 5, 6, 101, 1000, 4001};
+  for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+    size_t m = counts[c];
+    double *x = malloc(m * sizeof *x), *y = malloc(m * sizeof *y), *want = malloc(m * sizeof *want);
+    for (size_t i = 0; i < m; i++) {
+      double d = 10.0 * (1 + (double)(size_t)(urand() * (i % 3 ? 4 : 40))); /* few values, many ties */
+      x[i] = 529300 + d, y[i] = 183150, want[i] = d;                    /* straight east of the square */
+    }
+    sm_points *p;
+    assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", m, x, y, NULL, NULL));
+    int32_t *w = malloc(m * sizeof *w);
+    size_t outside;
+    assert_ok(ctx, sm_areas_locate(ctx, a, p, w, &outside));
+    assert_int_equal(outside, m);
+    sm_areas_outside o;
+    assert_ok(ctx, sm_areas_outside_distance(ctx, a, p, w, &o));
+    qsort(want, m, sizeof *want, cmp_dbl);
+    assert_true(o.max_m == want[m - 1]);
+    assert_true(o.median_m == (m % 2 ? want[m / 2] : (want[m / 2 - 1] + want[m / 2]) / 2));
+    free(x), free(y), free(want), free(w);
+    sm_points_destroy(p);
+  }
+  sm_areas_destroy(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(shared_edges),        cmocka_unit_test(lattice_partition),
@@ -442,6 +523,8 @@ int main(void) {
       cmocka_unit_test(not_polygons),        cmocka_unit_test(count_layers),
       cmocka_unit_test(outside_distances),
       cmocka_unit_test(outside_distances_star),
+      cmocka_unit_test(outside_median_ties),
+      cmocka_unit_test(count_months_long_and_short),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
