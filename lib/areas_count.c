@@ -1,7 +1,6 @@
 /* Counts of points per area, per category and per month. */
 #include "internal/recipe.h"
 #include "internal/layer.h"
-#include "internal/radix.h"
 #include "internal/sm_internal.h"
 
 #include <ctype.h>
@@ -598,11 +597,6 @@ static inline double box_d2(const double *b, double px, double py) {
   return ex * ex + ey * ey;
 }
 
-static int cmp_pair(const void *a, const void *b) {
-  const double *p = a, *q = b;
-  return p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : p[1] < q[1] ? -1 : p[1] > q[1];
-}
-
 /* 12345 -> 12,345 in place. */
 static void group_digits(char *s, size_t size) {
   size_t len = strlen(s), commas = len > 3 ? (len - 1) / 3 : 0;
@@ -729,77 +723,149 @@ static double kth_smallest(double *a, size_t n, size_t k) {
   return a[k];
 }
 
+/* The nearest segment's squared distance from (px, py): through the grid, or (no grid) the area with the nearest
+ * box first, then the others whose box is not clearly beyond the best so far; bd: scratch, a box distance per area. */
+typedef struct {
+  const segs *sg;
+  const seg_grid *grid;
+  int has_grid;
+  const size_t *lo;
+  const double *box;
+  size_t nb;
+} nearest_in;
+
+static double nearest_dist(const nearest_in *N, double *bd, double px, double py) {
+  if (N->has_grid) return sqrt(seg_grid_nearest(N->grid, N->sg, px, py));
+  const segs *sg = N->sg;
+  double best = INFINITY, near_d2 = INFINITY;
+  size_t near = 0, nb = N->nb;
+  for (size_t a = 0; a < nb; a++) {
+    bd[a] = box_d2(N->box + 4 * a, px, py);
+    if (bd[a] < near_d2) near_d2 = bd[a], near = a;
+  }
+  for (size_t q = 0; q <= nb && nb; q++) {
+    size_t a = q == 0 ? near : q - 1;
+    if ((q && a == near) || bd[a] * (1 - 1e-9) > best) continue;
+    for (size_t j = N->lo[a]; j < N->lo[a + 1]; j++) {
+      double d2 = seg_d2(px, py, sg->ax[j], sg->ay[j], sg->bx[j], sg->by[j]);
+      if (d2 < best) best = d2;
+    }
+  }
+  return isfinite(best) ? sqrt(best) : 0;
+}
+
+/* A location's hash: its coordinates' bits (-0 as 0), mixed. */
+static inline uint64_t xy_hash(double x, double y) {
+  uint64_t a, b;
+  x += 0.0, y += 0.0;
+  memcpy(&a, &x, 8), memcpy(&b, &y, 8);
+  uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull)) * 0xD6E8FEB86659FD93ull;
+  return h ^ (h >> 32);
+}
+
+static inline size_t tile_of(double x, double y, double x0, double y0, double sx, double sy, long nx, long ny) {
+  long tx = (long)((x - x0) * sx), ty = (long)((y - y0) * sy);
+  tx = tx < 0 ? 0 : tx >= nx ? nx - 1 : tx, ty = ty < 0 ? 0 : ty >= ny ? ny - 1 : ty;
+  return (size_t)ty * (size_t)nx + (size_t)tx;
+}
+
 sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm_points *points,
                                     const int32_t *area_of_point, sm_areas_outside *out) {
   if (!areas || !points || !area_of_point || !out)
     return sm__error(ctx, SM_E_INVALID_ARG, "sm_areas_outside_distance: NULL argument");
   memset(out, 0, sizeof *out);
   size_t n = sm_points_count(points), m = 0, na = sm_areas_count(areas);
+  int nt = sm__threads(ctx);
 #ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static, 65536) reduction(+ : m)
+#pragma omp parallel for num_threads(nt) schedule(static, 65536) reduction(+ : m)
 #endif
   for (size_t i = 0; i < n; i++) m += area_of_point[i] < 0;
   if (!m) return SM_OK;
-  double *d = sm__malloc(m * sizeof *d), *xy = sm__malloc(2 * m * sizeof *xy);
-  if (!d || !xy) {
-    sm__free(d), sm__free(xy);
-    return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  }
+  /* The outside points' coordinates, shared out into parts by a grid of tiles over them, some 512 points a tile
+   * on average (a run of points on each thread counted, then placed): a location's points all in one part, and
+   * the locations of a part near one another, for the segment grid's sake. */
   const double *x = sm_points_x(points), *y = sm_points_y(points);
-  /* the outside points' coordinates, gathered in point order by runs of points on the threads */
+  double ex0 = INFINITY, ey0 = INFINITY, ex1 = -INFINITY, ey1 = -INFINITY;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 65536) reduction(min : ex0, ey0) reduction(max : ex1, ey1)
+#endif
+  for (size_t i = 0; i < n; i++)
+    if (area_of_point[i] < 0) {
+      ex0 = x[i] < ex0 ? x[i] : ex0, ex1 = x[i] > ex1 ? x[i] : ex1;
+      ey0 = y[i] < ey0 ? y[i] : ey0, ey1 = y[i] > ey1 ? y[i] : ey1;
+    }
+  double want = fmin(65536, fmax(1, (double)m / 512)), tw = ex1 - ex0, th = ey1 - ey0;
+  double side = sqrt(fmax(tw * th, 1e-300) / want);
+  if (!(side > 0) || !isfinite(side)) side = 1;
+  long nx = (long)fmin(fmax(tw / side, 1), want), ny = (long)fmin(fmax(th / side, 1), want);
+  while ((double)nx * (double)ny > 65536) nx = (nx + 1) / 2, ny = (ny + 1) / 2;
+  double sx = tw > 0 ? (double)nx / tw : 0, sy = th > 0 ? (double)ny / th : 0;
+  size_t nparts = (size_t)nx * (size_t)ny;
   enum { RUN = 65536 };
   size_t nrun = (n + RUN - 1) / RUN;
-  size_t *run_at = sm__calloc(nrun + 1, sizeof *run_at);
-  double *tmp = sm__malloc(2 * m * sizeof *tmp);
-  if (!tmp || !run_at) {
-    sm__free(d), sm__free(xy), sm__free(tmp), sm__free(run_at);
+  double *d = sm__malloc(m * sizeof *d), *xy = sm__malloc(2 * m * sizeof *xy);
+  size_t *at = sm__calloc(nrun * nparts + 1, sizeof *at), *part = sm__malloc((nparts + 1) * sizeof *part);
+  if (!d || !xy || !at || !part) {
+    sm__free(d), sm__free(xy), sm__free(at), sm__free(part);
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
 #ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(static)
 #endif
   for (size_t c = 0; c < nrun; c++) {
-    size_t e = (c + 1) * RUN < n ? (c + 1) * RUN : n, cnt = 0;
-    for (size_t i = c * RUN; i < e; i++) cnt += area_of_point[i] < 0;
-    run_at[c + 1] = cnt;
-  }
-  for (size_t c = 0; c < nrun; c++) run_at[c + 1] += run_at[c];
-#ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static)
-#endif
-  for (size_t c = 0; c < nrun; c++) {
-    size_t e = (c + 1) * RUN < n ? (c + 1) * RUN : n, k = run_at[c];
+    size_t e = (c + 1) * RUN < n ? (c + 1) * RUN : n, *k = at + c * nparts;
     for (size_t i = c * RUN; i < e; i++)
-      if (area_of_point[i] < 0) xy[2 * k] = x[i], xy[2 * k + 1] = y[i], k++;
+      if (area_of_point[i] < 0) k[tile_of(x[i], y[i], ex0, ey0, sx, sy, nx, ny)]++;
   }
-  sm__free(run_at);
-  /* the same coordinates side by side */
-  sm__radix_sort2(xy, tmp, m, 2 * sizeof *xy, 0, (long)sizeof *xy, sm__threads(ctx));
+  /* offsets: part by part, run by run within a part (the points of a part in point order) */
+  size_t sum = 0;
+  for (size_t q = 0; q < nparts; q++) {
+    part[q] = sum;
+    for (size_t c = 0; c < nrun; c++) {
+      size_t k = at[c * nparts + q];
+      at[c * nparts + q] = sum;
+      sum += k;
+    }
+  }
+  part[nparts] = sum;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+  for (size_t c = 0; c < nrun; c++) {
+    size_t e = (c + 1) * RUN < n ? (c + 1) * RUN : n, *k = at + c * nparts;
+    for (size_t i = c * RUN; i < e; i++)
+      if (area_of_point[i] < 0) {
+        size_t j = k[tile_of(x[i], y[i], ex0, ey0, sx, sy, nx, ny)]++;
+        xy[2 * j] = x[i], xy[2 * j + 1] = y[i];
+      }
+  }
+  sm__free(at);
+  size_t biggest = 0;
+  for (size_t q = 0; q < nparts; q++) biggest = part[q + 1] - part[q] > biggest ? part[q + 1] - part[q] : biggest;
   /* the areas' segments, decoded once; an area whose WKB cannot be read is left out */
   segs sg = {0};
-  size_t *lo = sm__malloc((na + 1) * sizeof *lo), *first = sm__malloc((m + 1) * sizeof *first);
+  size_t *lo = sm__malloc((na + 1) * sizeof *lo);
   double *box = sm__malloc((na ? na : 1) * 4 * sizeof *box);
-  sm_status st = lo && first && box ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm_status st = lo && box ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
   size_t nb = 0; /* areas kept */
   for (size_t a = 0; a < na && !st; a++) {
-    size_t wn = 0, at = sg.n;
+    size_t wn = 0, at0 = sg.n;
     const unsigned char *w = sm_areas_wkb(areas, a, &wn);
     wkb_rd r = {w, w ? w + wn : NULL};
     int e = w ? wkb_segs(&r, &sg) : -1;
     if (e == -2) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-    if (e || sg.n == at) {
-      sg.n = at;
+    if (e || sg.n == at0) {
+      sg.n = at0;
       continue;
     }
     double *b = box + 4 * nb;
-    b[0] = b[2] = sg.ax[at], b[1] = b[3] = sg.ay[at];
-    for (size_t j = at; j < sg.n; j++) {
+    b[0] = b[2] = sg.ax[at0], b[1] = b[3] = sg.ay[at0];
+    for (size_t j = at0; j < sg.n; j++) {
       b[0] = fmin(b[0], fmin(sg.ax[j], sg.bx[j])), b[2] = fmax(b[2], fmax(sg.ax[j], sg.bx[j]));
       b[1] = fmin(b[1], fmin(sg.ay[j], sg.by[j])), b[3] = fmax(b[3], fmax(sg.ay[j], sg.by[j]));
     }
-    lo[nb++] = at;
+    lo[nb++] = at0;
   }
-  long nl = 0;
   seg_grid grid = {0};
   int has_grid = 0;
   if (!st) {
@@ -807,59 +873,53 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
     if (ge == -2) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
     has_grid = ge == 0;
   }
+  size_t nl = 0;
   if (!st) {
     lo[nb] = sg.n;
-    for (size_t i = 0; i < m; i++)
-      if (!i || cmp_pair(xy + 2 * (i - 1), xy + 2 * i) != 0) first[nl++] = i;
-    first[nl] = m;
-    /* Each distinct location: the least squared distance to any segment, as a scan of every segment gives it;
-     * the area with the nearest box first, then the others whose box is not clearly beyond the best so far. */
+    nearest_in N = {&sg, &grid, has_grid, lo, box, nb};
+    /* Each part's distinct locations through a small hash table of its own; each measured once, its distance
+     * given to each of its points. */
+    size_t slots = 16;
+    while (slots < 2 * biggest) slots *= 2;
     int nomem = 0;
 #ifdef SM_HAVE_OPENMP
-#pragma omp parallel num_threads(sm__threads(ctx)) reduction(| : nomem)
+#pragma omp parallel num_threads(nt) reduction(| : nomem) reduction(+ : nl)
 #endif
     {
-      double *bd = sm__malloc((nb ? nb : 1) * sizeof *bd); /* this location's box distances */
-      nomem = !bd;
+      double *bd = sm__malloc((nb ? nb : 1) * sizeof *bd), *tab = sm__malloc(slots * 3 * sizeof *tab);
+      unsigned char *used = sm__malloc(slots);
+      nomem = !bd || !tab || !used;
 #ifdef SM_HAVE_OPENMP
-#pragma omp for schedule(dynamic, 64)
+#pragma omp for schedule(dynamic, 4)
 #endif
-      for (long l = 0; l < nl; l++) {
-        if (!bd) continue;
-        double px = xy[2 * first[l]], py = xy[2 * first[l] + 1], best = INFINITY, near_d2 = INFINITY;
-        size_t near = 0;
-        if (has_grid) {
-          double dist = sqrt(seg_grid_nearest(&grid, &sg, px, py));
-          for (size_t i = first[l]; i < first[l + 1]; i++) d[i] = dist;
-          continue;
-        }
-        for (size_t a = 0; a < nb; a++) {
-          bd[a] = box_d2(box + 4 * a, px, py);
-          if (bd[a] < near_d2) near_d2 = bd[a], near = a;
-        }
-        for (size_t q = 0; q <= nb && nb; q++) {
-          size_t a = q == 0 ? near : q - 1;
-          if ((q && a == near) || bd[a] * (1 - 1e-9) > best) continue;
-          for (size_t j = lo[a]; j < lo[a + 1]; j++) {
-            double d2 = seg_d2(px, py, sg.ax[j], sg.ay[j], sg.bx[j], sg.by[j]);
-            if (d2 < best) best = d2;
+      for (size_t q = 0; q < nparts; q++) {
+        if (nomem) continue;
+        size_t p0 = part[q], p1 = part[q + 1], mask = 15;
+        while (mask + 1 < 2 * (p1 - p0)) mask = 2 * mask + 1;
+        memset(used, 0, mask + 1);
+        for (size_t i = p0; i < p1; i++) {
+          double px = xy[2 * i] + 0.0, py = xy[2 * i + 1] + 0.0;
+          size_t h = (size_t)(xy_hash(px, py) >> 17) & mask;
+          while (used[h] && !(tab[3 * h] == px && tab[3 * h + 1] == py)) h = (h + 1) & mask;
+          if (!used[h]) {
+            used[h] = 1, tab[3 * h] = px, tab[3 * h + 1] = py, tab[3 * h + 2] = nearest_dist(&N, bd, px, py);
+            nl++;
           }
+          d[i] = tab[3 * h + 2];
         }
-        double dist = isfinite(best) ? sqrt(best) : 0;
-        for (size_t i = first[l]; i < first[l + 1]; i++) d[i] = dist;
       }
-      sm__free(bd);
+      sm__free(bd), sm__free(tab), sm__free(used);
     }
     if (nomem) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
-  sm__free(first), sm__free(lo), sm__free(box), sm__free(grid.start), sm__free(grid.idx);
+  sm__free(part), sm__free(lo), sm__free(box), sm__free(grid.start), sm__free(grid.idx);
   sm__free(sg.ax), sm__free(sg.ay), sm__free(sg.bx), sm__free(sg.by);
+  sm__free(xy);
   if (st) {
-    sm__free(d), sm__free(xy), sm__free(tmp);
+    sm__free(d);
     return st;
   }
-  out->n_locations = (size_t)nl;
-  sm__free(tmp);
+  out->n_locations = nl;
   out->n_points = m;
   /* the largest, and the median by selection: the values a sort would put there */
   double hi = kth_smallest(d, m, m / 2), below = hi, mx = hi;
@@ -867,7 +927,7 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
   for (size_t i = m / 2; i < m; i++) mx = d[i] > mx ? d[i] : mx;
   out->max_m = mx;
   out->median_m = m % 2 ? hi : (below + hi) / 2;
-  sm__free(d), sm__free(xy);
+  sm__free(d);
   return SM_OK;
 }
 

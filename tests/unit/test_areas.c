@@ -229,6 +229,11 @@ static int cmp_dbl(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+static int cmp_pair(const void *a, const void *b) {
+  const double *p = a, *q = b;
+  return p[0] != q[0] ? (p[0] > q[0]) - (p[0] < q[0]) : (p[1] > q[1]) - (p[1] < q[1]);
+}
+
 /* Points outside the 3 x 3 grid (one 300 m square together), some repeated, some inside: the distances to the
  * nearest area are those to the square's outline (every area's box is looked at, the nearest first). */
 static void outside_distances(void **state) {
@@ -256,6 +261,16 @@ static void outside_distances(void **state) {
   assert_ok(ctx, sm_areas_outside_distance(ctx, a, p, w, &o));
   qsort(want, m, sizeof *want, cmp_dbl);
   assert_int_equal(o.n_points, m);
+  /* the distinct locations among them, counted by a sort of the pairs */
+  double *pr = malloc(2 * m * sizeof *pr);
+  size_t k = 0;
+  for (size_t i = 0; i < N; i++)
+    if (w[i] < 0) pr[2 * k] = x[i], pr[2 * k + 1] = y[i], k++;
+  qsort(pr, m, 2 * sizeof *pr, cmp_pair);
+  size_t distinct = 0;
+  for (size_t i = 0; i < m; i++) distinct += i == 0 || pr[2 * i] != pr[2 * i - 2] || pr[2 * i + 1] != pr[2 * i - 1];
+  free(pr);
+  assert_int_equal(o.n_locations, distinct);
   assert_true(o.n_locations < m && o.n_locations >= m * 3 / 4);
   assert_true(fabs(o.max_m - want[m - 1]) < 1e-9);
   assert_true(fabs(o.median_m - (m % 2 ? want[m / 2] : (want[m / 2 - 1] + want[m / 2]) / 2)) < 1e-9);
@@ -492,12 +507,13 @@ static void outside_median_ties(void **state) {
   (void)state;
   sm_areas *a = read_areas(grid_gpkg(), "EPSG:27700");
   const size_t counts[] = {1, 2, 3, 4, 5, 6, 101, 1000, 4001};
-  for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
-    size_t m = counts[c];
+  for (size_t c = 0; c < 2 * sizeof counts / sizeof *counts; c++) {
+    size_t m = counts[c / 2];
+    int north = c % 2; /* east of the square (one y), or north of it (one x) */
     double *x = malloc(m * sizeof *x), *y = malloc(m * sizeof *y), *want = malloc(m * sizeof *want);
     for (size_t i = 0; i < m; i++) {
       double d = 10.0 * (1 + (double)(size_t)(urand() * (i % 3 ? 4 : 40))); /* few values, many ties */
-      x[i] = 529300 + d, y[i] = 183150, want[i] = d;                    /* straight east of the square */
+      x[i] = north ? 529150 : 529300 + d, y[i] = north ? 183300 + d : 183150, want[i] = d;
     }
     sm_points *p;
     assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", m, x, y, NULL, NULL));
@@ -508,6 +524,9 @@ static void outside_median_ties(void **state) {
     sm_areas_outside o;
     assert_ok(ctx, sm_areas_outside_distance(ctx, a, p, w, &o));
     qsort(want, m, sizeof *want, cmp_dbl);
+    size_t distinct = 0;
+    for (size_t i = 0; i < m; i++) distinct += i == 0 || want[i] != want[i - 1];
+    assert_int_equal(o.n_locations, distinct);
     assert_true(o.max_m == want[m - 1]);
     assert_true(o.median_m == (m % 2 ? want[m / 2] : (want[m / 2 - 1] + want[m / 2]) / 2));
     free(x), free(y), free(want), free(w);
