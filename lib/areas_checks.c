@@ -166,6 +166,8 @@ static int overlaps_of(overlap_part *P, const sm_areas *a, size_t i) {
     if (!(bw > 0 && bh > 0 && bw * bh > thr)) continue; /* the envelopes' overlap is already too small */
     if (!pg && !(pg = GEOSPrepare_r(h, g[i]))) return part_fail(P, 2, i);
     if (GEOSPreparedIntersects_r(h, pg, g[j]) != 1) continue;
+    /* interiors that do not meet (areas that only touch, the usual neighbours) share no area: no overlay */
+    if (GEOSRelatePattern_r(h, g[i], g[j], "2********") == 0) continue;
     GEOSGeometry *x = GEOSIntersection_r(h, g[i], g[j]);
     double m2 = 0;
     if (!x || !GEOSArea_r(h, x, &m2)) P->unchecked++;

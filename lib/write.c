@@ -498,6 +498,7 @@ static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const
 static sm_status gpkg_finish(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *const *rasters, size_t nr,
                              sm_layer *const *layers, size_t n) {
   GDALDriverH drv = GDALGetDriverByName("GPKG");
+  double tg = sm__now();
   GDALDatasetH ds = nr ? GDALOpenEx(tmp, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_UPDATE, NULL, NULL, NULL)
                        : GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
   if (!ds) return sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", out, tmp, sm__dep_msg(ctx));
@@ -543,6 +544,7 @@ static sm_status gpkg_finish(sm_ctx *ctx, const char *out, const char *tmp, cons
   GDALClose(ds);
   if (!st && ctx->dep_error[0]) st = sm__error(ctx, SM_E_IO, "cannot finish '%s': %s", tmp, ctx->dep_error);
   double t0 = sm__now();
+  sm__log(ctx, SM_LOG_DEBUG, "%s: tables, metadata and styles made through GDAL in %.3f s", tmp, t0 - tg);
   if (!st) st = sm__gpkg_bulk_insert(ctx, tmp, layers, n);
   sm__log(ctx, SM_LOG_DEBUG, "bulk inserts into %s took %.3f s", tmp, sm__now() - t0);
   return st;

@@ -209,6 +209,16 @@ static void overlapping_wards_reported(void **state) {
   assert_null(a);
   assert_contains(sm_ctx_last_error(ctx), "'w1' (ward 1) and 'w4' (ward 4) by 5,000 m²");
   assert_contains(sm_ctx_last_error(ctx), "--strict");
+  /* overlaps whose outlines never cross: the same square twice, and a square inside another on its corner
+   * (every vertex on the other's outline or inside it) */
+  row_of(sq, 2);
+  sq[2] = (square){529000, 183000, 100, "w1b"};
+  sq[3] = (square){529100, 183000, 50, "w2c"};
+  assert_ok(ctx, read_strict(squares_gpkg("within.gpkg", sq, 4), 0, &a));
+  assert_contains(warnings, "2 pairs of areas overlap");
+  assert_contains(warnings, "'w1' (ward 1) and 'w1b' (ward 3) by 10,000 m²");
+  assert_contains(warnings, "'w2' (ward 2) and 'w2c' (ward 4) by 2,500 m²");
+  sm_areas_destroy(a);
   /* a sliver (0.5 m²) and shared edges are not overlaps */
   row_of(sq, 3);
   sq[1].x0 -= 0.005;
