@@ -6,9 +6,12 @@
 
 #include "internal/gpkg.h"
 #include "internal/gpkg_pages.h"
+#include "internal/layer.h"
 #include "internal/sm_internal.h"
 
 #include <fcntl.h>
+#include <gdal.h>
+#include <ogr_api.h>
 #include <math.h>
 #include <sqlite3.h>
 
@@ -360,6 +363,70 @@ static void lock_byte_page(void **state) {
   unlink(p);
   sm_ctx_set_log(ctx, NULL, SM_LOG_DEBUG, NULL);
 }
+/* Through the writer, into a GeoPackage GDAL makes: two tables without geometry filled one after the other and
+ * a point layer inserted, in one file that SQLite checks whole and GDAL reads back value for value. */
+static void geopackage_of_three_layers(void **state) {
+  (void)state;
+  sm_ctx_set_log(ctx, sink, SM_LOG_DEBUG, NULL);
+  logbuf[0] = '\0';
+  sm_layer *l[3];
+  l[0] = make_layer(4000, 60, 1);
+  l[1] = make_layer(9000, 30, 2);
+  assert_ok(ctx, sm__layer_rename(ctx, l[1], "second table"));
+  assert_ok(ctx, sm_layer_create(ctx, &l[2], "pts", SM_GEOM_POINT, "EPSG:27700"));
+  size_t fk;
+  assert_ok(ctx, sm_layer_add_field(ctx, l[2], "k", SM_FIELD_INT64, &fk));
+  for (size_t i = 0; i < 500; i++) {
+    unsigned char w[21] = {1, 1, 0, 0, 0};
+    double xy[2] = {530000 + (double)i, 180000 + (double)i};
+    memcpy(w + 5, xy, 16);
+    size_t row;
+    assert_ok(ctx, sm_layer_add_feature(ctx, l[2], w, sizeof w, &row));
+    assert_ok(ctx, sm_layer_set_int(ctx, l[2], row, fk, (int64_t)i));
+  }
+  const char *p = tu_path("three.gpkg");
+  sm_write_options wo = SM_WRITE_OPTIONS_INIT;
+  wo.overwrite = 1;
+  assert_ok(ctx, sm_write_layers(ctx, p, l, 3, &wo));
+  assert_non_null(strstr(logbuf, "layer 't': 4000 rows written into"));
+  assert_non_null(strstr(logbuf, "layer 'second table': 9000 rows written into"));
+  check_ok(p);
+  GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
+  assert_non_null(ds);
+  for (int k = 0; k < 2; k++) {
+    OGRLayerH L = GDALDatasetGetLayerByName(ds, sm_layer_name(l[k]));
+    assert_non_null(L);
+    size_t n = sm_layer_feature_count(l[k]);
+    assert_int_equal(OGR_L_GetFeatureCount(L, 1), (GIntBig)n);
+    OGRFeatureH f;
+    size_t r = 0;
+    OGR_L_ResetReading(L);
+    while ((f = OGR_L_GetNextFeature(L))) {
+      assert_int_equal(OGR_F_GetFID(f), (GIntBig)r + 1);
+      for (int c = 0; c < 4; c++) {
+        if (sm_layer_is_null(l[k], r, (size_t)c)) {
+          assert_false(OGR_F_IsFieldSetAndNotNull(f, c));
+          continue;
+        }
+        sm_field_type t = sm_layer_field_type(l[k], (size_t)c);
+        if (t == SM_FIELD_INT64) assert_int_equal(OGR_F_GetFieldAsInteger64(f, c), sm_layer_get_int(l[k], r, (size_t)c));
+        else if (t == SM_FIELD_STRING)
+          assert_string_equal(OGR_F_GetFieldAsString(f, c), sm_layer_get_string(l[k], r, (size_t)c));
+        else if (isfinite(sm_layer_get_double(l[k], r, (size_t)c)))
+          assert_true(OGR_F_GetFieldAsDouble(f, c) == sm_layer_get_double(l[k], r, (size_t)c));
+        else
+          assert_false(OGR_F_IsFieldSetAndNotNull(f, c));
+      }
+      OGR_F_Destroy(f);
+      r++;
+    }
+    assert_int_equal(r, n);
+  }
+  assert_int_equal(OGR_L_GetFeatureCount(GDALDatasetGetLayerByName(ds, "pts"), 1), 500);
+  GDALClose(ds);
+  for (int k = 0; k < 3; k++) sm_layer_destroy(l[k]);
+  sm_ctx_set_log(ctx, NULL, SM_LOG_DEBUG, NULL);
+}
 
 int main(void) {
   const struct CMUnitTest tests[] = {
@@ -367,6 +434,7 @@ int main(void) {
       cmocka_unit_test(pages_alone),
       cmocka_unit_test(declines),
       cmocka_unit_test(lock_byte_page),
+      cmocka_unit_test(geopackage_of_three_layers),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
