@@ -1,6 +1,7 @@
 /* Counts of points per area, per category and per month. */
 #include "internal/recipe.h"
 #include "internal/layer.h"
+#include "internal/radix.h"
 #include "internal/sm_internal.h"
 
 #include <ctype.h>
@@ -691,38 +692,6 @@ static double seg_grid_nearest(const seg_grid *g, const segs *sg, double px, dou
   return best;
 }
 
-static int cmp_double(const void *p, const void *q) {
-  double x = *(const double *)p, y = *(const double *)q;
-  return (x > y) - (x < y);
-}
-
-/* The k-th smallest of a[0..n) (k < n, no NaN), a reordered so that a[i] <= a[k] before k and >= after
- * (Hoare's selection; a range that will not shrink is sorted). */
-static double kth_smallest(double *a, size_t n, size_t k) {
-  ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
-  for (int round = 0; lo < hi; round++) {
-    if (round > 200) {
-      qsort(a + lo, (size_t)(hi - lo + 1), sizeof *a, cmp_double);
-      break;
-    }
-    double x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi]; /* the median of three as the pivot */
-    double p = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
-    ptrdiff_t i = lo, j = hi;
-    while (i <= j) {
-      while (a[i] < p) i++;
-      while (a[j] > p) j--;
-      if (i <= j) {
-        double t = a[i];
-        a[i++] = a[j], a[j--] = t;
-      }
-    }
-    if (kk <= j) hi = j;
-    else if (kk >= i) lo = i;
-    else break;
-  }
-  return a[k];
-}
-
 /* The nearest segment's squared distance from (px, py): through the grid, or (no grid) the area with the nearest
  * box first, then the others whose box is not clearly beyond the best so far; bd: scratch, a box distance per area. */
 typedef struct {
@@ -922,7 +891,7 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
   out->n_locations = nl;
   out->n_points = m;
   /* the largest, and the median by selection: the values a sort would put there */
-  double hi = kth_smallest(d, m, m / 2), below = hi, mx = hi;
+  double hi = sm__kth_smallest(d, m, m / 2), below = hi, mx = hi;
   for (size_t i = 0; i < m / 2; i++) below = i == 0 || d[i] > below ? d[i] : below;
   for (size_t i = m / 2; i < m; i++) mx = d[i] > mx ? d[i] : mx;
   out->max_m = mx;

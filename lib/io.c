@@ -1,5 +1,6 @@
 /* Reading incidents: sources, filters, row checks, CRS choice, transform. */
 #include "internal/mpi.h"
+#include "internal/radix.h"
 #include "internal/reader.h"
 #include "internal/sources.h"
 
@@ -77,11 +78,6 @@ static sm_status parse_range(sm_reader *r) {
 }
 
 /* ---- post-processing -------------------------------------------------------------- */
-static int cmp_dbl(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* Median lon/lat of the staged points (a sample), for the CRS choice. */
 static sm_status data_centre(sm_reader *r, double *lon, double *lat) {
   sm_points *p = r->p;
@@ -112,10 +108,8 @@ static sm_status data_centre(sm_reader *r, double *lon, double *lat) {
     if (k == 0) {
       st = SM_E_INPUT; /* caller explains */
     } else {
-      qsort(a, k, sizeof *a, cmp_dbl);
-      qsort(b, k, sizeof *b, cmp_dbl);
-      *lon = a[k / 2];
-      *lat = b[k / 2];
+      *lon = sm__kth_smallest(a, k, k / 2); /* the medians: the values a sort puts there */
+      *lat = sm__kth_smallest(b, k, k / 2);
     }
   }
   sm__free(a);

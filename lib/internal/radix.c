@@ -1,6 +1,7 @@
 /* Stable least-significant-digit radix sort of records by one or two double keys. */
 #include "radix.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef SM_HAVE_OPENMP
@@ -87,4 +88,36 @@ void sm__radix_sort2(void *recs, void *tmp, size_t n, size_t size, long major, l
     }
   }
   if (src != recs) memcpy(recs, src, n * size);
+}
+
+static int cmp_double(const void *p, const void *q) {
+  double x = *(const double *)p, y = *(const double *)q;
+  return (x > y) - (x < y);
+}
+
+/* The k-th smallest of a[0..n) (k < n, no NaN), a reordered so that a[i] <= a[k] before k and >= after
+ * (Hoare's selection; a range that will not shrink is sorted). */
+double sm__kth_smallest(double *a, size_t n, size_t k) {
+  ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+  for (int round = 0; lo < hi; round++) {
+    if (round > 200) {
+      qsort(a + lo, (size_t)(hi - lo + 1), sizeof *a, cmp_double);
+      break;
+    }
+    double x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi]; /* the median of three as the pivot */
+    double p = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
+    ptrdiff_t i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < p) i++;
+      while (a[j] > p) j--;
+      if (i <= j) {
+        double t = a[i];
+        a[i++] = a[j], a[j--] = t;
+      }
+    }
+    if (kk <= j) hi = j;
+    else if (kk >= i) lo = i;
+    else break;
+  }
+  return a[k];
 }

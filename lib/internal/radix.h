@@ -21,4 +21,8 @@ static inline uint64_t sm__radix_key(double d) {
  * same in every record are skipped; nt threads share the counting and the moving. */
 void sm__radix_sort2(void *recs, void *tmp, size_t n, size_t size, long major, long minor, int nt);
 
+/* The k-th smallest of a[0..n) (k < n, no NaN), a reordered so that a[i] <= a[k] before k and >= after (Hoare's
+ * selection, median-of-three pivots; a range that will not shrink is sorted): the value a sort puts at k. */
+double sm__kth_smallest(double *a, size_t n, size_t k);
+
 #endif
