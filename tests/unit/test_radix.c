@@ -99,12 +99,44 @@ static void keys_order_as_numbers(void **state) {
   for (size_t i = 1; i < sizeof v / sizeof *v; i++) assert_true(sm__radix_key(v[i - 1]) < sm__radix_key(v[i]));
   assert_true(sm__radix_key(-0.0) == sm__radix_key(0.0));
 }
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* sm__kth_smallest: for every k of arrays sorted, reversed, all equal, organ-pipe, with few values and random, the
+ * value a sort puts at k, with nothing larger before it and nothing smaller after. */
+static void kth_smallest_is_a_sorts(void **state) {
+  (void)state;
+  uint64_t r = 12345;
+  const size_t sizes[] = {1, 2, 3, 7, 64, 1001};
+  for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++)
+    for (int shape = 0; shape < 6; shape++) {
+      size_t n = sizes[si];
+      double *a = malloc(n * sizeof *a), *sorted = malloc(n * sizeof *a), *w = malloc(n * sizeof *a);
+      for (size_t i = 0; i < n; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        a[i] = shape == 0 ? (double)i : shape == 1 ? (double)(n - i) : shape == 2 ? 5.0
+               : shape == 3 ? (double)(i < n / 2 ? i : n - i) : shape == 4 ? (double)(r % 3) : (double)(r >> 11) * 0x1p-53;
+      }
+      memcpy(sorted, a, n * sizeof *a);
+      qsort(sorted, n, sizeof *a, cmp_d);
+      for (size_t k = 0; k < n; k++) {
+        memcpy(w, a, n * sizeof *a);
+        double v = sm__kth_smallest(w, n, k);
+        assert_true(v == sorted[k]);
+        for (size_t i = 0; i < n; i++) assert_true(i < k ? w[i] <= v : i > k ? w[i] >= v : w[i] == v);
+      }
+      free(a), free(sorted), free(w);
+    }
+}
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(matches_stable_sort),
       cmocka_unit_test(one_key),
       cmocka_unit_test(keys_order_as_numbers),
+      cmocka_unit_test(kth_smallest_is_a_sorts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
