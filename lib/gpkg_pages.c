@@ -11,7 +11,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-enum { PAGE_INTERIOR = 5, PAGE_LEAF = 13, MAX_DEPTH = 40, RUN_BYTES = 1 << 20 };
+/* RUN_BYTES: consecutive leaves read at once. 128 KiB keeps a thread's run in its core's cache (1 MiB of L2
+ * here) while it is parsed: count 1M on 2 threads read in 0.10-0.11 s against 0.13-0.14 s with 1 MiB runs. */
+enum { PAGE_INTERIOR = 5, PAGE_LEAF = 13, MAX_DEPTH = 40, RUN_BYTES = 1 << 17 };
 
 struct sm_gpkg_pages {
   sqlite3 *db;          /* holds the read transaction */
