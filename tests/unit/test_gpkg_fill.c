@@ -89,7 +89,7 @@ static sm_layer *make_layer(size_t n, size_t longest, uint64_t seed) {
     uint64_t u = next();
     if (r % 13 != 5) {
       int64_t a = r % 3 ? INTS[u % (sizeof INTS / sizeof *INTS)] : (int64_t)(next() >> (u % 64));
-      assert_ok(ctx, sm_layer_set_int(ctx, l, row, fa, (u & 1) ? -a : a));
+      assert_ok(ctx, sm_layer_set_int(ctx, l, row, fa, (u & 1) && a != INT64_MIN ? -a : a));
     }
     if (r % 11 != 3) {
       double b = r % 4 ? DBLS[u % (sizeof DBLS / sizeof *DBLS)]
