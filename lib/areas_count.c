@@ -732,10 +732,39 @@ static inline uint64_t xy_hash(double x, double y) {
   return h ^ (h >> 32);
 }
 
-static inline size_t tile_of(double x, double y, double x0, double y0, double sx, double sy, long nx, long ny) {
-  long tx = (long)((x - x0) * sx), ty = (long)((y - y0) * sy);
-  tx = tx < 0 ? 0 : tx >= nx ? nx - 1 : tx, ty = ty < 0 ? 0 : ty >= ny ? ny - 1 : ty;
-  return (size_t)ty * (size_t)nx + (size_t)tx;
+/* A grid of tiles over the points outside: its corner, cells per metre, size, and number of tiles. */
+typedef struct {
+  double x0, y0, sx, sy;
+  long nx, ny;
+  size_t n;
+} tiles;
+
+static inline size_t tile_of(const tiles *t, double x, double y) {
+  long tx = (long)((x - t->x0) * t->sx), ty = (long)((y - t->y0) * t->sy);
+  tx = tx < 0 ? 0 : tx >= t->nx ? t->nx - 1 : tx, ty = ty < 0 ? 0 : ty >= t->ny ? t->ny - 1 : ty;
+  return (size_t)ty * (size_t)t->nx + (size_t)tx;
+}
+
+enum { TILE_RUN = 65536 };
+
+/* One pass over the points in runs of TILE_RUN on the threads: with xy NULL, the points outside every area
+ * counted per run and tile into at[run * t->n + tile]; else each placed at its run's next slot of its tile
+ * (at then holding the offsets), in point order. */
+static void tile_runs(int nt, size_t n, const int32_t *where, const double *x, const double *y, const tiles *t,
+                      size_t *at, double *xy) {
+  size_t nrun = (n + TILE_RUN - 1) / TILE_RUN;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+  for (size_t c = 0; c < nrun; c++) {
+    size_t e = (c + 1) * TILE_RUN < n ? (c + 1) * TILE_RUN : n, *k = at + c * t->n;
+    for (size_t i = c * TILE_RUN; i < e; i++) {
+      if (where[i] >= 0) continue;
+      size_t j = k[tile_of(t, x[i], y[i])]++;
+      if (xy) xy[2 * j] = x[i], xy[2 * j + 1] = y[i];
+    }
+  }
+  (void)nt;
 }
 
 sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm_points *points,
@@ -770,22 +799,15 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
   while ((double)nx * (double)ny > 65536) nx = (nx + 1) / 2, ny = (ny + 1) / 2;
   double sx = tw > 0 ? (double)nx / tw : 0, sy = th > 0 ? (double)ny / th : 0;
   size_t nparts = (size_t)nx * (size_t)ny;
-  enum { RUN = 65536 };
-  size_t nrun = (n + RUN - 1) / RUN;
+  size_t nrun = (n + TILE_RUN - 1) / TILE_RUN;
   double *d = sm__malloc(m * sizeof *d), *xy = sm__malloc(2 * m * sizeof *xy);
   size_t *at = sm__calloc(nrun * nparts + 1, sizeof *at), *part = sm__malloc((nparts + 1) * sizeof *part);
   if (!d || !xy || !at || !part) {
     sm__free(d), sm__free(xy), sm__free(at), sm__free(part);
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
-#ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
-#endif
-  for (size_t c = 0; c < nrun; c++) {
-    size_t e = (c + 1) * RUN < n ? (c + 1) * RUN : n, *k = at + c * nparts;
-    for (size_t i = c * RUN; i < e; i++)
-      if (area_of_point[i] < 0) k[tile_of(x[i], y[i], ex0, ey0, sx, sy, nx, ny)]++;
-  }
+  tiles tg = {ex0, ey0, sx, sy, nx, ny, nparts};
+  tile_runs(nt, n, area_of_point, x, y, &tg, at, NULL);
   /* offsets: part by part, run by run within a part (the points of a part in point order) */
   size_t sum = 0;
   for (size_t q = 0; q < nparts; q++) {
@@ -797,17 +819,7 @@ sm_status sm_areas_outside_distance(sm_ctx *ctx, const sm_areas *areas, const sm
     }
   }
   part[nparts] = sum;
-#ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
-#endif
-  for (size_t c = 0; c < nrun; c++) {
-    size_t e = (c + 1) * RUN < n ? (c + 1) * RUN : n, *k = at + c * nparts;
-    for (size_t i = c * RUN; i < e; i++)
-      if (area_of_point[i] < 0) {
-        size_t j = k[tile_of(x[i], y[i], ex0, ey0, sx, sy, nx, ny)]++;
-        xy[2 * j] = x[i], xy[2 * j + 1] = y[i];
-      }
-  }
+  tile_runs(nt, n, area_of_point, x, y, &tg, at, xy);
   sm__free(at);
   size_t biggest = 0;
   for (size_t q = 0; q < nparts; q++) biggest = part[q + 1] - part[q] > biggest ? part[q + 1] - part[q] : biggest;
