@@ -1,6 +1,7 @@
 /* Writing layers: GeoPackage (through GDAL) and CSV, atomically. */
 #include "internal/gpkg.h"
 #include "internal/numfmt.h"
+#include "internal/overviews.h"
 #include "internal/sm_internal.h"
 #include "internal/bands.h"
 #include "internal/sources.h"
@@ -10,6 +11,7 @@
 #include <fenv.h>
 #include <locale.h>
 #include <cpl_conv.h>
+#include <cpl_string.h>
 #include <gdal.h>
 #include <sqlite3.h>
 #include <math.h>
@@ -22,6 +24,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef SM_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 sm_status sm_write_options_init(sm_write_options *opts, int version) {
   if (!opts || version < 1 || version > SM_WRITE_OPTIONS_VERSION) return SM_E_INVALID_ARG;
@@ -327,7 +332,8 @@ static sm_status write_layer(sm_ctx *ctx, GDALDatasetH ds, const sm_layer *l, do
   return SM_OK;
 }
 
-static sm_status mem_dataset(sm_ctx *ctx, const char *out, const sm_raster *r, GDALDataType dt, GDALDatasetH *ds_out);
+static sm_status mem_dataset(sm_ctx *ctx, const char *out, const sm_raster *r, GDALDataType dt, GDALDatasetH *ds_out,
+                             void **cells_out);
 
 static const char *raster_table(const sm_raster *r, size_t i, char *buf, size_t n) {
   const char *name = sm_raster_metadata_get(r, "name");
@@ -479,7 +485,8 @@ static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const
   if (!drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no GeoPackage driver");
   for (size_t i = 0; i < nr; i++) {
     GDALDatasetH mem = NULL;
-    sm_status rs = mem_dataset(ctx, out, rasters[i], GDT_Float32, &mem);
+    void *cells = NULL;
+    sm_status rs = mem_dataset(ctx, out, rasters[i], GDT_Float32, &mem, &cells);
     if (rs) return rs;
     char tbl[64], o1[128], o2[600];
     snprintf(o1, sizeof o1, "RASTER_TABLE=%s", raster_table(rasters[i], i, tbl, sizeof tbl));
@@ -488,6 +495,7 @@ static sm_status write_gpkg(sm_ctx *ctx, const char *out, const char *tmp, const
     char *copts[] = {"TILE_FORMAT=TIFF", o1, o2, i ? "APPEND_SUBDATASET=YES" : NULL, NULL};
     GDALDatasetH t = GDALCreateCopy(drv, tmp, mem, FALSE, copts, NULL, NULL);
     GDALClose(mem);
+    sm__free(cells);
     if (!t) return sm__error(ctx, SM_E_IO, "cannot write '%s' (temporary file %s): %s", out, tmp, sm__dep_msg(ctx));
     GDALClose(t);
   }
@@ -606,33 +614,99 @@ static sm_status georeference(sm_ctx *ctx, GDALDatasetH ds, const sm_raster *r, 
   return st;
 }
 
-/* An in-memory GDAL copy of a raster: geotransform, CRS, nodata, units, metadata. */
-static sm_status mem_dataset(sm_ctx *ctx, const char *out, const sm_raster *r, GDALDataType dt, GDALDatasetH *ds_out) {
+/* An in-memory GDAL copy of a raster (geotransform, CRS, nodata, units, metadata) whose cells are *cells_out, to be
+ * freed (sm__free) after the dataset is closed: the values as GDAL converts them to dt (GDALCopyWords, the
+ * conversion a write through GDALRasterIO makes), NaN as nodata, converted on the threads. */
+static sm_status mem_dataset(sm_ctx *ctx, const char *out, const sm_raster *r, GDALDataType dt, GDALDatasetH *ds_out,
+                             void **cells_out) {
   size_t w = sm_raster_width(r), h = sm_raster_height(r);
-  *ds_out = NULL;
+  *ds_out = NULL, *cells_out = NULL;
   if (w > INT32_MAX || h > INT32_MAX) return sm__error(ctx, SM_E_INVALID_ARG, "'%s': raster too large for GDAL", out);
   GDALDriverH mem = GDALGetDriverByName("MEM");
   if (!mem) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no MEM driver");
-  GDALDatasetH ds = GDALCreate(mem, "", (int)w, (int)h, 1, dt, NULL);
-  if (!ds) return sm__error(ctx, SM_E_NOMEM, "cannot hold a %zu x %zu raster in memory: %s", w, h, sm__dep_msg(ctx));
-  sm_status st = georeference(ctx, ds, r, out);
-  GDALRasterBandH b = GDALGetRasterBand(ds, 1);
-  double nodata = sm_raster_nodata(r);
-  double *row = sm__malloc(w * sizeof *row);
-  if (!row && !st) st = sm__error(ctx, SM_E_NOMEM, "out of memory");
-  const double *v = sm_raster_values(r);
-  for (size_t j = 0; j < h && !st; j++) {
-    for (size_t i = 0; i < w; i++) row[i] = isnan(v[j * w + i]) ? nodata : v[j * w + i];
-    if (GDALRasterIO(b, GF_Write, 0, (int)j, (int)w, 1, row, (int)w, 1, GDT_Float64, 0, 0) != CE_None)
-      st = sm__error(ctx, SM_E_IO, "'%s': %s", out, sm__dep_msg(ctx));
+  const int size = GDALGetDataTypeSizeBytes(dt);
+  unsigned char *cells = sm__malloc((w ? w : 1) * (h ? h : 1) * (size_t)size);
+  if (!cells) return sm__error(ctx, SM_E_NOMEM, "cannot hold a %zu x %zu raster in memory", w, h);
+  const double *v = sm_raster_values(r), nodata = sm_raster_nodata(r);
+  unsigned char nd[8];
+  GDALCopyWords(&nodata, GDT_Float64, 0, nd, dt, 0, 1);
+  char ptr[64] = "DATAPOINTER=";
+  CPLPrintPointer(ptr + strlen(ptr), cells, (int)(sizeof ptr - strlen(ptr)));
+  char *bopts[] = {ptr, NULL};
+  GDALDatasetH ds = GDALCreate(mem, "", (int)w, (int)h, 0, dt, NULL);
+  if (!ds || GDALAddBand(ds, dt, bopts) != CE_None) {
+    if (ds) GDALClose(ds);
+    sm__free(cells);
+    return sm__error(ctx, SM_E_NOMEM, "cannot hold a %zu x %zu raster in memory: %s", w, h, sm__dep_msg(ctx));
   }
-  sm__free(row);
+  /* The calling thread georeferences the dataset (GDAL's first look at the CRS database: about 10 ms) while the
+   * others convert the rows; it then joins them. */
+  sm_status st = SM_OK;
+  long nrow = (long)h;
+  int nth = w * h >= ((size_t)1 << 16) ? sm__threads(ctx) : 1;
+  (void)nth;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel num_threads(nth)
+#endif
+  {
+#ifdef SM_HAVE_OPENMP
+    if (omp_get_thread_num() == 0)
+#endif
+      st = georeference(ctx, ds, r, out);
+#ifdef SM_HAVE_OPENMP
+#pragma omp for schedule(dynamic, 16) nowait
+#endif
+    for (long j = 0; j < nrow; j++) {
+      const double *src = v + (size_t)j * w;
+      unsigned char *dst = cells + (size_t)j * w * (size_t)size;
+      GDALCopyWords(src, GDT_Float64, 8, dst, dt, size, (int)w);
+      for (size_t i = 0; i < w; i++)
+        if (isnan(src[i])) memcpy(dst + i * (size_t)size, nd, (size_t)size);
+    }
+  }
   if (st) {
     GDALClose(ds);
+    sm__free(cells);
     return st;
   }
-  *ds_out = ds;
+  *ds_out = ds, *cells_out = cells;
   return SM_OK;
+}
+
+/* GDAL 3.6, whose AVERAGE overviews sm__overview_average reproduces bit for bit (other versions make their own), with
+ * none of the settings that change how it makes them. */
+static int overviews_as_gdal36(void) {
+  long v = atol(GDALVersionInfo("VERSION_NUM"));
+  return v >= 3060000 && v < 3070000 && !CPLGetConfigOption("GDAL_OVR_CHUNKYSIZE", NULL) &&
+         !CPLTestBool(CPLGetConfigOption("GDAL_OVR_PROPAGATE_NODATA", "NO"));
+}
+
+/* The AVERAGE overviews of ds (levels: their factors), as GDALBuildOverviews makes them. A Float32 grid under GDAL
+ * 3.6 gets them from sm__overview_average, on the threads, into overviews GDAL creates empty; any other, from GDAL. */
+static sm_status build_overviews(sm_ctx *ctx, const char *out, GDALDatasetH ds, const float *cells, size_t w, size_t h,
+                                 double nodata, const int *levels, int nl) {
+  GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+  unsigned char *valid = NULL;
+  float *buf = NULL;
+  int ours = GDALGetRasterDataType(b) == GDT_Float32 && overviews_as_gdal36();
+  if (ours) {
+    valid = sm__malloc(w * h > 0 ? w * h : 1);
+    buf = sm__malloc(((w + 1) / 2) * ((h + 1) / 2) * sizeof *buf + sizeof *buf);
+    ours = valid && buf && sm__overview_valid(cells, w * h, nodata, valid, sm__threads(ctx)) == 0;
+  }
+  sm_status st = SM_OK;
+  if (GDALBuildOverviews(ds, ours ? "NONE" : "AVERAGE", nl, (int *)levels, 0, NULL, NULL, NULL) != CE_None)
+    st = sm__error(ctx, SM_E_DEPENDENCY, "'%s': cannot build overviews: %s", out, sm__dep_msg(ctx));
+  double chunk_max = atof(CPLGetConfigOption("GDAL_OVR_CHUNK_MAX_SIZE", "10485760"));
+  for (int i = 0; ours && !st && i < GDALGetOverviewCount(b); i++) {
+    GDALRasterBandH ob = GDALGetOverview(b, i);
+    int dw = GDALGetRasterBandXSize(ob), dh = GDALGetRasterBandYSize(ob);
+    sm__overview_average(cells, valid, w, h, nodata, buf, (size_t)dw, (size_t)dh, chunk_max, sm__threads(ctx));
+    if (GDALRasterIO(ob, GF_Write, 0, 0, dw, dh, buf, dw, dh, GDT_Float32, 0, 0) != CE_None)
+      st = sm__error(ctx, SM_E_DEPENDENCY, "'%s': cannot build overviews: %s", out, sm__dep_msg(ctx));
+  }
+  sm__free(valid), sm__free(buf);
+  return st;
 }
 
 static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, const sm_raster *r, const sm_write_options *o) {
@@ -640,8 +714,9 @@ static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, cons
   GDALDriverH drv = GDALGetDriverByName(o->cog ? "COG" : "GTiff");
   if (!drv) return sm__error(ctx, SM_E_UNSUPPORTED, "this GDAL has no %s driver", o->cog ? "COG" : "GTiff");
   GDALDatasetH ds = NULL;
+  void *cells = NULL;
   double t0 = sm__now(), t1 = t0, t2 = t0;
-  sm_status st = mem_dataset(ctx, out, r, o->float64 ? GDT_Float64 : GDT_Float32, &ds);
+  sm_status st = mem_dataset(ctx, out, r, o->float64 ? GDT_Float64 : GDT_Float32, &ds, &cells);
   if (st) return st;
   t1 = t2 = sm__now();
   if (!st) st = sm__progress(ctx, 0.3, "writing raster");
@@ -653,8 +728,7 @@ static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, cons
   if (!st && !o->cog) {
     int levels[16], nl = 0;
     for (size_t f = 2; nl < 16 && (w / f >= 256 || h / f >= 256); f *= 2) levels[nl++] = (int)f;
-    if (nl && GDALBuildOverviews(ds, "AVERAGE", nl, levels, 0, NULL, NULL, NULL) != CE_None)
-      st = sm__error(ctx, SM_E_DEPENDENCY, "'%s': cannot build overviews: %s", out, sm__dep_msg(ctx));
+    if (nl) st = build_overviews(ctx, out, ds, cells, w, h, sm_raster_nodata(r), levels, nl);
     t2 = sm__now();
   }
   if (!st) {
@@ -667,6 +741,7 @@ static sm_status write_gtiff(sm_ctx *ctx, const char *out, const char *tmp, cons
     }
   }
   GDALClose(ds);
+  sm__free(cells);
   if (!st)
     sm__log(ctx, SM_LOG_DEBUG, "%s: %zu x %zu cells held for GDAL in %.3f s, overviews %.3f s, compressed and written in "
             "%.3f s", out, w, h, t1 - t0, t2 - t1, sm__now() - t2);
