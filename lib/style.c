@@ -252,13 +252,18 @@ static sm_status ramp_classes(sm_ctx *ctx, sm_style *s, int r, const double *b, 
 /* A cell the classes are drawn from: finite, not nodata, above the threshold. */
 static inline int drawn(double x, double nd, double thr) { return isfinite(x) && x != nd && x > thr; }
 
+typedef struct {
+  size_t lo, hi, j0, j1; /* values_at_ranks: a stretch [lo, hi) of its buf that holds the ranks j0..j1 - 1 */
+} sel_job;
+
 /* The values of ranks rk[0..nr) (increasing) among the n cells of v[0..nc) that are drawn (above), into rv. The
  * cells are counted by the top 16 bits of their order-keeping keys (sign, exponent and 4 bits of the fraction:
  * sixteenths of an octave); only the buckets that hold a wanted rank are copied out and put in order, so a surface
  * of millions of cells is read twice and hardly copied. Where the wanted buckets hold most of the cells (Jenks'
  * 5,000 ranks, or values in few octaves) every bucket is copied, each still put in order on its own.
  * The cells are counted and copied on nth threads, each a run of them with counts of its own; a run's cells go after
- * those of the runs before it, so buf is the same as from one thread. */
+ * those of the runs before it, so buf is the same as from one thread. The buckets' stretches are then put in order
+ * on the threads, a stretch each. */
 static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double nd, double thr, size_t n,
                                  const size_t *rk, size_t nr, double *rv) {
   enum { NB = 1 << 16 };
@@ -269,7 +274,8 @@ static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double
   unsigned char *want = sm__calloc(NB, 1);
   double *buf = NULL;
   size_t *loc = sm__malloc(nr * sizeof *loc);
-  sm_status st = cnt && at && tcnt && want && loc ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sel_job *sel = sm__malloc(nr * sizeof *sel); /* the stretches to put in order: at most one a rank */
+  sm_status st = cnt && at && tcnt && want && loc && sel ? SM_OK : sm__error(ctx, SM_E_NOMEM, "out of memory");
   if (st) goto done;
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel for num_threads(nth) schedule(static, 1)
@@ -310,16 +316,26 @@ static sm_status values_at_ranks(sm_ctx *ctx, const double *v, size_t nc, double
         if (want[bk]) buf[tat[bk]++] = v[i];
       }
   }
-  /* each rank's place in its bucket's stretch of buf; the stretches put in order at those places */
+  /* each rank's place in its bucket's stretch of buf; the stretches that hold a rank put in order at those places,
+   * each on its own (they are disjoint), on the threads */
   first = 0, o = 0, j = 0;
+  size_t nsel = 0;
   for (size_t bk = 0; bk < NB && j < nr; first += cnt[bk++]) {
     if (!want[bk]) continue;
     size_t j0 = j;
-    for (; j < nr && rk[j] < first + cnt[bk]; j++) loc[j - j0] = o + (rk[j] - first);
-    select_ranks(buf, o, o + cnt[bk], loc, j - j0, 2 * (int)log2((double)cnt[bk] + 1) + 8);
-    for (size_t q = j0; q < j; q++) rv[q] = buf[loc[q - j0]];
+    for (; j < nr && rk[j] < first + cnt[bk]; j++) loc[j] = o + (rk[j] - first);
+    if (j > j0) sel[nsel++] = (sel_job){o, o + cnt[bk], j0, j};
     o += cnt[bk];
   }
+  long ns = (long)nsel;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
+#endif
+  for (long q = 0; q < ns; q++) {
+    const sel_job *b = &sel[q];
+    select_ranks(buf, b->lo, b->hi, loc + b->j0, b->j1 - b->j0, 2 * (int)log2((double)(b->hi - b->lo) + 1) + 8);
+  }
+  for (size_t q = 0; q < nr; q++) rv[q] = buf[loc[q]];
 done:
   sm__free(cnt);
   sm__free(tcnt);
@@ -327,6 +343,7 @@ done:
   sm__free(want);
   sm__free(buf);
   sm__free(loc);
+  sm__free(sel);
   return st;
 }
 

@@ -110,7 +110,7 @@ static int cmp_double(const void *a, const void *b) {
 
 /* A large surface with many ties in a scrambled order: the quantile breaks are the ranks of the sorted values,
  * and every method gives the same classes as on the same values sorted (only the ranks needed are ordered), on 1,
- * 2 and 3 threads (a surface this large is counted and copied on the threads). */
+ * 2 and 3 threads (a surface this large is counted, copied and put in order on the threads). */
 static void large_surface_ranks(void **state) {
   (void)state;
   size_t n = 300003;
