@@ -1480,8 +1480,12 @@ static void kde_units_prepare(kde_job *k) {
 
 /* The units on n cells of kernel sums. */
 static void kde_units_apply(const kde_job *k, double *v, size_t n) {
-  int nodata_beyond = k->nodata_beyond;
+  int nodata_beyond = k->nodata_beyond, nt = n >= ((size_t)1 << 16) ? k->nt : 1;
   double kk = k->scale;
+  (void)nt;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
   for (size_t i = 0; i < n; i++) v[i] = (nodata_beyond && v[i] == 0) ? NAN : v[i] * kk;
 }
 
@@ -1582,6 +1586,11 @@ static sm_status kde_metadata(kde_job *k) {
 /* Counts the infinite and the valid cells of n computed cells. */
 static void kde_count_cells(kde_job *k, const double *v, size_t n) {
   size_t inf = 0, finite = 0;
+  int nt = n >= ((size_t)1 << 16) ? k->nt : 1;
+  (void)nt;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(+ : inf, finite)
+#endif
   for (size_t i = 0; i < n; i++) inf += isinf(v[i]) != 0, finite += isfinite(v[i]) != 0;
   k->n_inf += inf, k->n_finite += finite;
 }
