@@ -66,13 +66,31 @@ static sm_status empty_message(sm_ctx *ctx, const sm_points *p, const char *empt
   return st;
 }
 
-/* Extent of the points in the analysis CRS. */
-static void points_extent(const sm_points *p, double e[4]) {
+/* Extent of the points in the analysis CRS (NaN coordinates left out), each of nth threads taking a run of them
+ * (10 million points: 50 ms on one thread through libm's fmin and fmax). */
+static void points_extent(const sm_points *p, double e[4], int nth) {
+  enum { MAXT = 64 };
+  double te[MAXT][4];
+  if (nth < 1 || p->n < ((size_t)1 << 16)) nth = 1;
+  if (nth > MAXT) nth = MAXT;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static, 1)
+#endif
+  for (int t = 0; t < nth; t++) {
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    const size_t i1 = p->n * ((size_t)t + 1) / (size_t)nth;
+    for (size_t i = p->n * (size_t)t / (size_t)nth; i < i1; i++) {
+      const double x = p->x[i], y = p->y[i];
+      x0 = x < x0 ? x : x0, y0 = y < y0 ? y : y0;
+      x1 = x > x1 ? x : x1, y1 = y > y1 ? y : y1;
+    }
+    te[t][0] = x0, te[t][1] = y0, te[t][2] = x1, te[t][3] = y1;
+  }
   e[0] = e[1] = INFINITY;
   e[2] = e[3] = -INFINITY;
-  for (size_t i = 0; i < p->n; i++) {
-    e[0] = fmin(e[0], p->x[i]), e[1] = fmin(e[1], p->y[i]);
-    e[2] = fmax(e[2], p->x[i]), e[3] = fmax(e[3], p->y[i]);
+  for (int t = 0; t < nth; t++) {
+    e[0] = fmin(e[0], te[t][0]), e[1] = fmin(e[1], te[t][1]);
+    e[2] = fmax(e[2], te[t][2]), e[3] = fmax(e[3], te[t][3]);
   }
 }
 
@@ -80,7 +98,7 @@ static sm_status overlap(sm_ctx *ctx, const sm_points *p, const sm_areas *a) {
   if (!a || !sm_areas_count(a) || !p->crs || !sm_areas_crs(a)) return SM_OK;
   if (strcmp(p->crs, sm_areas_crs(a)) && !sm__crs_equal(ctx, p->crs, sm_areas_crs(a))) return SM_OK;
   double pe[4], ae[4];
-  points_extent(p, pe);
+  points_extent(p, pe, sm__threads(ctx));
   sm_areas_extent(a, ae);
   if (!(ae[0] <= ae[2]) || !(ae[1] <= ae[3])) return SM_OK; /* no extent: nothing to compare */
   if (pe[0] <= ae[2] && ae[0] <= pe[2] && pe[1] <= ae[3] && ae[1] <= pe[3]) return SM_OK;

@@ -135,6 +135,31 @@ static void points_and_wards_apart_refused(void **state) {
   sm_points_destroy(p);
 }
 
+/* Many points apart from the areas (their extent found on the threads, a run each): the message gives the same
+ * extent, to the metre, on 1, 2 and 3 threads, with each extreme inside a different run. */
+static void many_points_apart_extent(void **state) {
+  (void)state;
+  size_t n = 90001;
+  double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+  for (size_t i = 0; i < n; i++) x[i] = 383000 + (double)(i % 997), y[i] = 398000 + (double)(i % 991);
+  x[12345] = 381234, x[45678] = 389876, y[61234] = 397111, y[88888] = 401234;
+  sm_points *p = NULL;
+  sm_areas *a = NULL;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", n, x, y, NULL, NULL));
+  sm_areas_options ao = SM_AREAS_OPTIONS_INIT;
+  ao.analysis_crs = "EPSG:27700";
+  assert_ok(ctx, sm_areas_read(ctx, &a, TU_CAMDEN_WARDS, &ao));
+  for (int th = 1; th <= 3; th++) {
+    sm_ctx_set_threads(ctx, th);
+    assert_int_equal(sm_points_check(ctx, p, a), SM_E_INPUT);
+    assert_contains(sm_ctx_last_error(ctx), "cover x 381234 to 389876, y 397111 to 401234");
+  }
+  sm_ctx_set_threads(ctx, 0);
+  sm_areas_destroy(a);
+  sm_points_destroy(p);
+  free(x), free(y);
+}
+
 static void camden_points_and_wards_overlap(void **state) {
   (void)state;
   sm_points *p = NULL;
@@ -340,6 +365,7 @@ int main(void) {
       cmocka_unit_test(policeuk_one_stray_row_is_a_skipped_row),
       cmocka_unit_test(generic_swapped_warned),
       cmocka_unit_test(points_and_wards_apart_refused),
+      cmocka_unit_test(many_points_apart_extent),
       cmocka_unit_test(camden_points_and_wards_overlap),
       cmocka_unit_test(no_points_says_why),
       cmocka_unit_test(duplicate_column_warned),
