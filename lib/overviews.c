@@ -80,8 +80,8 @@ static void average_row(const float *src, const unsigned char *valid, int w, con
   }
 }
 
-void sm__overview_average(const float *src, const unsigned char *valid, size_t w, size_t h, double nodata, float *dst,
-                          size_t dw, size_t dh, double chunk_max, int nth) {
+int sm__overview_average(const float *src, const unsigned char *valid, size_t w, size_t h, double nodata, float *dst,
+                         size_t dw, size_t dh, double chunk_max, int nth) {
   const int W = (int)w, H = (int)h, DW = (int)dw, DH = (int)dh;
   const double xratio = (double)W / DW, yratio = (double)H / DH;
   const float nd = (float)nodata;
@@ -89,9 +89,9 @@ void sm__overview_average(const float *src, const unsigned char *valid, size_t w
   const float repl = nd == 0 ? FLT_MIN : (float)(nd + 1e-7 * nd);
   span_x *sx = sm__malloc((size_t)(DW ? DW : 1) * sizeof *sx);
   int *chunk_of = sm__malloc((size_t)(DH ? DH : 1) * 2 * sizeof *chunk_of); /* each row's chunk [c0, c1); -1: none */
-  if (!sx || !chunk_of) { /* (callers check memory first; a failed allocation here leaves dst as it was) */
+  if (!sx || !chunk_of) {
     sm__free(sx), sm__free(chunk_of);
-    return;
+    return -1;
   }
   for (int i = 0; i < DW; i++) {
     double x0 = i * xratio, x1 = (i + 1) * xratio;
@@ -135,4 +135,5 @@ void sm__overview_average(const float *src, const unsigned char *valid, size_t w
     average_row(src, valid, W, sx, DW, r, yratio, chunk_of[2 * r], chunk_of[2 * r + 1], nd, repl, out);
   }
   sm__free(sx), sm__free(chunk_of);
+  return 0;
 }

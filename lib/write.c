@@ -701,8 +701,9 @@ static sm_status build_overviews(sm_ctx *ctx, const char *out, GDALDatasetH ds, 
   for (int i = 0; ours && !st && i < GDALGetOverviewCount(b); i++) {
     GDALRasterBandH ob = GDALGetOverview(b, i);
     int dw = GDALGetRasterBandXSize(ob), dh = GDALGetRasterBandYSize(ob);
-    sm__overview_average(cells, valid, w, h, nodata, buf, (size_t)dw, (size_t)dh, chunk_max, sm__threads(ctx));
-    if (GDALRasterIO(ob, GF_Write, 0, 0, dw, dh, buf, dw, dh, GDT_Float32, 0, 0) != CE_None)
+    if (sm__overview_average(cells, valid, w, h, nodata, buf, (size_t)dw, (size_t)dh, chunk_max, sm__threads(ctx)))
+      st = sm__error(ctx, SM_E_NOMEM, "'%s': out of memory for its overviews", out);
+    else if (GDALRasterIO(ob, GF_Write, 0, 0, dw, dh, buf, dw, dh, GDT_Float32, 0, 0) != CE_None)
       st = sm__error(ctx, SM_E_DEPENDENCY, "'%s': cannot build overviews: %s", out, sm__dep_msg(ctx));
   }
   sm__free(valid), sm__free(buf);

@@ -17,8 +17,8 @@ int sm__overview_valid(const float *src, size_t n, double nodata, unsigned char 
  * each level made from the full grid), bit for bit: the same weights, the same sums in the same order in double
  * precision, and the same rows of src for each row of dst (GDAL reads src in chunks of rows, chunk_max bytes at
  * most, and clips each row's window to its chunk). The rows of dst are shared among nth threads; a row's bits do
- * not depend on its thread. */
-void sm__overview_average(const float *src, const unsigned char *valid, size_t w, size_t h, double nodata, float *dst,
-                          size_t dw, size_t dh, double chunk_max, int nth);
+ * not depend on its thread. Returns 0, or -1 when out of memory (dst then undefined). */
+int sm__overview_average(const float *src, const unsigned char *valid, size_t w, size_t h, double nodata, float *dst,
+                         size_t dw, size_t dh, double chunk_max, int nth);
 
 #endif

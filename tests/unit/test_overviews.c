@@ -13,6 +13,8 @@
 
 TU_CTX_FIXTURE
 
+void sm__alloc_fail_after(long k); /* lib/common.c: the allocator's test hook */
+
 static int gdal36(void) {
   long v = atol(GDALVersionInfo("VERSION_NUM"));
   return v >= 3060000 && v < 3070000;
@@ -200,12 +202,73 @@ static void geotiff_overviews(void **state) {
   sm_raster_destroy(r);
 }
 
+/* Out of memory. sm__overview_average itself says so (never a grid left unwritten). sm_write_raster, with each of its
+ * allocations failed in turn: SM_E_NOMEM and no file (nor temporary file), or the file whole, its overviews GDAL's
+ * AVERAGE of its cells (made by GDAL when the grid's valid bytes could not be held). */
+static void out_of_memory(void **state) {
+  (void)state;
+  enum { W = 64, H = 64 };
+  static float v[W * H], d[(W / 2) * (H / 2)];
+  static unsigned char ok[W * H];
+  fill(v, W, H, -9999, 13);
+  assert_int_equal(sm__overview_valid(v, W * H, -9999, ok, 1), 0);
+  for (long k = 1; k <= 2; k++) {
+    sm__alloc_fail_after(k);
+    assert_int_equal(sm__overview_average(v, ok, W, H, -9999, d, W / 2, H / 2, 10485760, 1), -1);
+    sm__alloc_fail_after(0);
+  }
+  assert_int_equal(sm__overview_average(v, ok, W, H, -9999, d, W / 2, H / 2, 10485760, 1), 0);
+  if (!gdal36()) return;
+  size_t w = 530, h = 211;
+  sm_raster *r;
+  assert_ok(ctx, sm_raster_create(ctx, &r, w, h, 529000, 183000, 10, "EPSG:27700"));
+  double *dv = sm_raster_data(r);
+  float *f = malloc(w * h * sizeof *f);
+  fill(f, w, h, -9999, 14);
+  for (size_t i = 0; i < w * h; i++) dv[i] = f[i] == -9999 ? NAN : (double)f[i];
+  int failed = 0, written = 0;
+  for (long k = 1; k <= 60; k++) {
+    char name[32];
+    snprintf(name, sizeof name, "oom%ld.tif", k);
+    const char *p = tu_path(name);
+    sm__alloc_fail_after(k);
+    sm_status st = sm_write_raster(ctx, p, r, NULL);
+    sm__alloc_fail_after(0);
+    assert_int_equal(tu_count_files("safemap-tmp"), 0);
+    if (st) {
+      assert_int_equal(st, SM_E_NOMEM);
+      assert_false(tu_exists(p));
+      failed++;
+      continue;
+    }
+    written++;
+    GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
+    assert_non_null(ds);
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    assert_int_equal(GDALRasterIO(b, GF_Read, 0, 0, (int)w, (int)h, f, (int)w, (int)h, GDT_Float32, 0, 0), CE_None);
+    static const int l[] = {2};
+    float *ref[1];
+    int rw[1], rh[1];
+    assert_int_equal(gdal_overviews(f, w, h, -9999, l, 1, ref, rw, rh), 1);
+    GDALRasterBandH o = GDALGetOverview(b, 0);
+    float *got = malloc((size_t)rw[0] * (size_t)rh[0] * sizeof *got);
+    assert_int_equal(GDALRasterIO(o, GF_Read, 0, 0, rw[0], rh[0], got, rw[0], rh[0], GDT_Float32, 0, 0), CE_None);
+    assert_memory_equal(got, ref[0], (size_t)rw[0] * (size_t)rh[0] * sizeof *got);
+    free(got), free(ref[0]);
+    GDALClose(ds);
+  }
+  assert_true(failed > 3 && written > 0);
+  free(f);
+  sm_raster_destroy(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(matches_gdal),
       cmocka_unit_test(chunk_seams),
       cmocka_unit_test(nodata_out_of_range),
       cmocka_unit_test(geotiff_overviews),
+      cmocka_unit_test(out_of_memory),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
