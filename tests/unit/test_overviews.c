@@ -166,6 +166,31 @@ static void nodata_out_of_range(void **state) {
   assert_int_equal(sm__overview_valid(v, 4, -FLT_MAX, ok, 1), 0);
 }
 
+/* The GeoTIFF at path (w x h cells) has nl overview levels, each equal bit for bit to GDAL's AVERAGE of the file's own
+ * cells at the factors levels. */
+static void assert_file_overviews(const char *path, size_t w, size_t h, const int *levels, int nl) {
+  GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+  assert_non_null(ds);
+  GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+  float *f = malloc(w * h * sizeof *f);
+  assert_int_equal(GDALRasterIO(b, GF_Read, 0, 0, (int)w, (int)h, f, (int)w, (int)h, GDT_Float32, 0, 0), CE_None);
+  float *ref[16];
+  int rw[16], rh[16];
+  assert_int_equal(GDALGetOverviewCount(b), nl);
+  assert_int_equal(gdal_overviews(f, w, h, -9999, levels, nl, ref, rw, rh), nl);
+  for (int k = 0; k < nl; k++) {
+    GDALRasterBandH o = GDALGetOverview(b, k);
+    assert_int_equal(GDALGetRasterBandXSize(o), rw[k]);
+    assert_int_equal(GDALGetRasterBandYSize(o), rh[k]);
+    float *got = malloc((size_t)rw[k] * (size_t)rh[k] * sizeof *got);
+    assert_int_equal(GDALRasterIO(o, GF_Read, 0, 0, rw[k], rh[k], got, rw[k], rh[k], GDT_Float32, 0, 0), CE_None);
+    assert_memory_equal(got, ref[k], (size_t)rw[k] * (size_t)rh[k] * sizeof *got);
+    free(got), free(ref[k]);
+  }
+  GDALClose(ds);
+  free(f);
+}
+
 /* What sm_write_raster puts in a GeoTIFF: its overviews are GDAL's AVERAGE of the file's own cells. */
 static void geotiff_overviews(void **state) {
   (void)state;
@@ -179,25 +204,8 @@ static void geotiff_overviews(void **state) {
   for (size_t i = 0; i < w * h; i++) d[i] = f[i] == -9999 ? NAN : (double)f[i] * (1 + 1e-9); /* doubles, rounded */
   const char *p = tu_path("ovr.tif");
   assert_ok(ctx, sm_write_raster(ctx, p, r, NULL));
-  GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
-  assert_non_null(ds);
-  GDALRasterBandH b = GDALGetRasterBand(ds, 1);
-  assert_int_equal(GDALRasterIO(b, GF_Read, 0, 0, (int)w, (int)h, f, (int)w, (int)h, GDT_Float32, 0, 0), CE_None);
   static const int l[] = {2, 4};
-  float *ref[4];
-  int rw[4], rh[4];
-  assert_int_equal(GDALGetOverviewCount(b), 2);
-  assert_int_equal(gdal_overviews(f, w, h, -9999, l, 2, ref, rw, rh), 2);
-  for (int k = 0; k < 2; k++) {
-    GDALRasterBandH o = GDALGetOverview(b, k);
-    assert_int_equal(GDALGetRasterBandXSize(o), rw[k]);
-    assert_int_equal(GDALGetRasterBandYSize(o), rh[k]);
-    float *got = malloc((size_t)rw[k] * (size_t)rh[k] * sizeof *got);
-    assert_int_equal(GDALRasterIO(o, GF_Read, 0, 0, rw[k], rh[k], got, rw[k], rh[k], GDT_Float32, 0, 0), CE_None);
-    assert_memory_equal(got, ref[k], (size_t)rw[k] * (size_t)rh[k] * sizeof *got);
-    free(got), free(ref[k]);
-  }
-  GDALClose(ds);
+  assert_file_overviews(p, w, h, l, 2);
   free(f);
   sm_raster_destroy(r);
 }
@@ -242,20 +250,8 @@ static void out_of_memory(void **state) {
       continue;
     }
     written++;
-    GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
-    assert_non_null(ds);
-    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
-    assert_int_equal(GDALRasterIO(b, GF_Read, 0, 0, (int)w, (int)h, f, (int)w, (int)h, GDT_Float32, 0, 0), CE_None);
     static const int l[] = {2};
-    float *ref[1];
-    int rw[1], rh[1];
-    assert_int_equal(gdal_overviews(f, w, h, -9999, l, 1, ref, rw, rh), 1);
-    GDALRasterBandH o = GDALGetOverview(b, 0);
-    float *got = malloc((size_t)rw[0] * (size_t)rh[0] * sizeof *got);
-    assert_int_equal(GDALRasterIO(o, GF_Read, 0, 0, rw[0], rh[0], got, rw[0], rh[0], GDT_Float32, 0, 0), CE_None);
-    assert_memory_equal(got, ref[0], (size_t)rw[0] * (size_t)rh[0] * sizeof *got);
-    free(got), free(ref[0]);
-    GDALClose(ds);
+    assert_file_overviews(p, w, h, l, 1);
   }
   assert_true(failed > 3 && written > 0);
   free(f);
