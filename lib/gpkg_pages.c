@@ -22,6 +22,13 @@ struct sm_gpkg_pages {
   uint64_t n_pages;
   uint32_t *leaves;
   size_t n_leaves, leaves_cap;
+  /* Rowids: those of leaf i lie in (upper[i-1], upper[i]] (first_key - 1 before the first leaf), as the
+   * interior pages' keys say; upper[] of the last leaf is its last rowid. bounded: those keys were
+   * read and rise from leaf to leaf, so the cursor holds every row to them. */
+  int64_t *upper, first_key;
+  size_t upper_cap;
+  int bounded;
+  uint32_t cells_hint; /* the larger count of cells of the first and last leaves */
   struct column {
     char *name;
     unsigned char rowid;     /* the INTEGER PRIMARY KEY */
@@ -56,19 +63,22 @@ static int read_at(const sm_gpkg_pages *g, void *buf, size_t n, uint64_t page) {
   return g->file->pMethods->xRead(g->file, buf, (int)n, (sqlite3_int64)(page - 1) * g->page_size) == SQLITE_OK;
 }
 
-static int add_leaf(sm_gpkg_pages *g, uint32_t page) {
-  if (g->n_leaves == g->leaves_cap &&
-      sm__grow((void **)&g->leaves, &g->leaves_cap, g->n_leaves + 1, sizeof *g->leaves))
+static int add_leaf(sm_gpkg_pages *g, uint32_t page, int64_t upper) {
+  if ((g->n_leaves == g->leaves_cap &&
+       sm__grow((void **)&g->leaves, &g->leaves_cap, g->n_leaves + 1, sizeof *g->leaves)) ||
+      (g->n_leaves == g->upper_cap && sm__grow((void **)&g->upper, &g->upper_cap, g->n_leaves + 1, sizeof *g->upper)))
     return -1;
+  if (g->n_leaves && upper <= g->upper[g->n_leaves - 1]) g->bounded = 0;
+  g->upper[g->n_leaves] = upper;
   g->leaves[g->n_leaves++] = page;
   return 0;
 }
 
-/* Lists the leaves under interior page `page` at `depth` (leaves at leaf_depth). 0 ok, -1 out of memory,
- * 1 damaged (*why). */
-static int walk(sm_gpkg_pages *g, uint32_t page, int depth, int leaf_depth, const char **why) {
+/* Lists the leaves under interior page `page` at `depth` (leaves at leaf_depth), whose rowids are at most
+ * `upper` (its parent's key). 0 ok, -1 out of memory, 1 damaged (*why). */
+static int walk(sm_gpkg_pages *g, uint32_t page, int depth, int leaf_depth, int64_t upper, const char **why) {
   if (page < 2 || page > g->n_pages || g->n_leaves > g->n_pages) return *why = "a page number outside the file", 1;
-  if (depth == leaf_depth) return add_leaf(g, page);
+  if (depth == leaf_depth) return add_leaf(g, page, upper);
   unsigned char *b = g->walk + (size_t)depth * g->page_size;
   if (!read_at(g, b, g->page_size, page)) return *why = "a page that could not be read", 1;
   if (b[0] != PAGE_INTERIOR) return *why = "a damaged B-tree page", 1;
@@ -76,14 +86,18 @@ static int walk(sm_gpkg_pages *g, uint32_t page, int depth, int leaf_depth, cons
   if (12 + 2 * n > g->usable) return *why = "a damaged B-tree page", 1;
   for (uint32_t i = 0; i <= n; i++) {
     uint32_t child;
+    int64_t key = upper;
     if (i < n) {
       uint32_t off = be16(b + 12 + 2 * i);
+      uint64_t k;
       if (off + 4 > g->usable) return *why = "a damaged B-tree page", 1;
       child = be32(b + off);
+      if (!varint(b + off + 4, b + g->usable, &k) || (int64_t)k > upper) g->bounded = 0; /* keys out of order */
+      else key = (int64_t)k;
     } else {
       child = be32(b + 8);
     }
-    int e = walk(g, child, depth + 1, leaf_depth, why);
+    int e = walk(g, child, depth + 1, leaf_depth, key, why);
     if (e) return e;
   }
   return 0;
@@ -174,6 +188,45 @@ static int read_schema(sm_gpkg_pages *g, const char *table, uint32_t *root, cons
   return 0;
 }
 
+/* The rowid of cell `i` of leaf page b: 1, or 0 when it cannot be read. */
+static int cell_key(const sm_gpkg_pages *g, const unsigned char *b, uint32_t i, int64_t *key) {
+  const unsigned char *end = b + g->usable;
+  uint32_t off = be16(b + 8 + 2 * i);
+  uint64_t total, k;
+  int a;
+  if (off < 8 || off >= g->usable || !(a = varint(b + off, end, &total)) || !varint(b + off + a, end, &k)) return 0;
+  *key = (int64_t)k;
+  return 1;
+}
+
+/* The first rowid of the first leaf, and the last of the last (the bound of the last leaf): read from
+ * those two leaves (into g->walk). Leaves the table unbounded when they do not agree with the keys. */
+static void ends(sm_gpkg_pages *g) {
+  size_t n = g->n_leaves;
+  unsigned char *b = g->walk;
+  int64_t first = 0, last = 0;
+  uint32_t cells = 0;
+  int ok = n > 0 && read_at(g, b, g->page_size, g->leaves[0]) && b[0] == PAGE_LEAF &&
+           8 + 2 * (cells = be16(b + 3)) <= g->usable;
+  if (ok && n == 1 && cells == 0) { /* an empty table: a root leaf with no cell, bounded by no row */
+    g->first_key = 1;
+    g->upper[0] = 0;
+    return;
+  }
+  g->cells_hint = cells;
+  ok = ok && cells > 0 && cell_key(g, b, 0, &first) && read_at(g, b, g->page_size, g->leaves[n - 1]) &&
+       b[0] == PAGE_LEAF && 8 + 2 * (cells = be16(b + 3)) <= g->usable && cells > 0 &&
+       cell_key(g, b, cells - 1, &last);
+  if (cells > g->cells_hint) g->cells_hint = cells;
+  if (!ok || first == INT64_MIN || first > g->upper[0] || last > g->upper[n - 1] ||
+      (n > 1 && last <= g->upper[n - 2]) || last < first) {
+    g->bounded = 0;
+    return;
+  }
+  g->first_key = first;
+  g->upper[n - 1] = last;
+}
+
 sm_status sm__gpkg_pages_open(sm_ctx *ctx, const char *path, const char *table, sm_gpkg_pages **out,
                               const char **why) {
   *out = NULL;
@@ -212,7 +265,9 @@ sm_status sm__gpkg_pages_open(sm_ctx *ctx, const char *path, const char *table, 
       }
       page = be32(g->walk + off);
     }
-    if (!e) e = walk(g, root, 0, depth, why);
+    g->bounded = 1;
+    if (!e) e = walk(g, root, 0, depth, INT64_MAX, why);
+    if (!e && g->bounded) ends(g);
   }
   if (e) {
     sm__gpkg_pages_close(g);
@@ -231,11 +286,25 @@ void sm__gpkg_pages_close(sm_gpkg_pages *g) {
   for (size_t i = 0; i < g->n_cols; i++) sm__free(g->cols[i].name);
   sm__free(g->cols);
   sm__free(g->leaves);
+  sm__free(g->upper);
   sm__free(g->walk);
   sm__free(g);
 }
 
 size_t sm__gpkg_pages_leaves(const sm_gpkg_pages *g) { return g->n_leaves; }
+
+uint64_t sm__gpkg_pages_rows_guess(const sm_gpkg_pages *g) { return (uint64_t)g->n_leaves * g->cells_hint; }
+
+int sm__gpkg_pages_rows_at_most(const sm_gpkg_pages *g, size_t lo, size_t hi, uint64_t *n) {
+  if (!g->bounded || lo > hi || hi > g->n_leaves) return 0;
+  if (lo == hi) {
+    *n = 0;
+    return 1;
+  }
+  int64_t below = lo ? g->upper[lo - 1] : g->first_key - 1;
+  *n = (uint64_t)g->upper[hi - 1] - (uint64_t)below;
+  return 1;
+}
 
 int sm__gpkg_pages_column(const sm_gpkg_pages *g, const char *name, int *rowid, int *dflt_null) {
   int at = -1;
@@ -313,6 +382,11 @@ static int next_leaf(sm_gpkg_cursor *c) {
     c->why = "a damaged B-tree page";
     return -1;
   }
+  if (g->bounded) {
+    size_t i = c->leaf - 1;
+    c->key_lo = i ? g->upper[i - 1] : g->first_key - 1;
+    c->key_hi = g->upper[i];
+  }
   c->page = b;
   c->cell = 0;
   return 1;
@@ -380,6 +454,13 @@ int sm__gpkg_cursor_next(sm_gpkg_cursor *c, int64_t *rowid, sm_gpkg_val *v) {
   if (!(a = varint(p, end, &key))) return -1;
   p += a;
   *rowid = (int64_t)key;
+  if (g->bounded) { /* rising, and within the leaf's keys: so a run of leaves holds no more rows than its bound */
+    if (*rowid <= c->key_lo || *rowid > c->key_hi) {
+      c->why = "a damaged B-tree page";
+      return -1;
+    }
+    c->key_lo = *rowid;
+  }
   /* How much of the payload the leaf holds (the file format's rule for table leaves). */
   uint64_t x = g->usable - 35, local = total;
   if (total > x) {

@@ -400,9 +400,18 @@ typedef struct part {
   const char *why; /* read_part_pages: why GDAL must read the table instead */
   int32_t *cmap, *lmap;
   size_t at;       /* where its points go */
+  size_t slot;     /* read into a slot of the source's arrays (at, room for `slot` points); 0: its own */
 } part;
 
 static void part_free(part *pt) {
+  if (pt->slot && pt->r.p) { /* the arrays are the source's */
+    sm_points *q = pt->r.p;
+    q->x = q->y = q->w = NULL;
+    q->t = NULL;
+    q->cat = q->label = NULL;
+    pt->r.row = NULL;
+    pt->r.srcidx = NULL;
+  }
   sm_points_destroy(pt->r.p);
   sm__free(pt->r.row);
   sm__free(pt->r.srcidx);
@@ -474,6 +483,35 @@ static void read_part(part *pt, size_t s, const char *lname, const char *const *
   sm__gdal_end(ctx);
 }
 
+/* Names a part's categories and labels in the reader's tables (pt->cmap, pt->lmap) and adds its counts,
+ * examples and rows to the reader's. */
+static sm_status part_tally(sm_reader *r, part *pt, uint64_t *rows_out) {
+  sm_points *p = r->p, *q = pt->r.p;
+  if ((q->cats.n && !(pt->cmap = sm__malloc(q->cats.n * sizeof *pt->cmap))) ||
+      (q->labels.n && !(pt->lmap = sm__malloc(q->labels.n * sizeof *pt->lmap))))
+    return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  for (size_t j = 0; j < q->cats.n; j++)
+    if ((pt->cmap[j] = sm__strtab_intern(&p->cats, q->cats.strs[j], strlen(q->cats.strs[j]))) < 0)
+      return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  for (size_t j = 0; j < q->labels.n; j++)
+    if ((pt->lmap[j] = sm__strtab_intern(&p->labels, q->labels.strs[j], strlen(q->labels.strs[j]))) < 0)
+      return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+  p->rows_read += q->rows_read;
+  for (int k = 0; k < SM_BAD_REASON_END_; k++) {
+    p->bad[k] += q->bad[k];
+    for (size_t e = 0; e < q->n_examples[k]; e++) {
+      if (p->n_examples[k] < 5) {
+        p->examples[k][p->n_examples[k]++] = q->examples[k][e];
+        q->examples[k][e] = NULL;
+      }
+    }
+  }
+  for (int k = 0; k < SM_FILTER_REASON_END_; k++) p->filtered[k] += q->filtered[k];
+  for (int k = 0; k < 4; k++) r->res_seen[k] += pt->r.res_seen[k];
+  *rows_out += pt->rows;
+  return SM_OK;
+}
+
 /* Appends the threads' points to the source's reader, in order (the first error of a part, in order,
  * stops it): their categories and labels named again in the reader's tables, their counts and
  * examples added; then the points copied on the threads. */
@@ -514,34 +552,13 @@ static sm_status parts_merge(sm_reader *r, part *parts, int nt, uint64_t *rows_o
   int labels = 0;
   for (int i = 0; i < nt; i++) {
     part *pt = &parts[i];
-    sm_points *q = pt->r.p;
-    labels |= q->label != NULL;
-    if ((q->cats.n && !(pt->cmap = sm__malloc(q->cats.n * sizeof *pt->cmap))) ||
-        (q->labels.n && !(pt->lmap = sm__malloc(q->labels.n * sizeof *pt->lmap))))
-      return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
-    for (size_t j = 0; j < q->cats.n; j++)
-      if ((pt->cmap[j] = sm__strtab_intern(&p->cats, q->cats.strs[j], strlen(q->cats.strs[j]))) < 0)
-        return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
-    for (size_t j = 0; j < q->labels.n; j++)
-      if ((pt->lmap[j] = sm__strtab_intern(&p->labels, q->labels.strs[j], strlen(q->labels.strs[j]))) < 0)
-        return sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+    labels |= pt->r.p->label != NULL;
+    sm_status st = part_tally(r, pt, rows_out);
+    if (st) return st;
     if (!(adopt && i == 0)) {
       pt->at = total;
-      total += q->n;
+      total += pt->r.p->n;
     }
-    p->rows_read += q->rows_read;
-    for (int k = 0; k < SM_BAD_REASON_END_; k++) {
-      p->bad[k] += q->bad[k];
-      for (size_t e = 0; e < q->n_examples[k]; e++) {
-        if (p->n_examples[k] < 5) {
-          p->examples[k][p->n_examples[k]++] = q->examples[k][e];
-          q->examples[k][e] = NULL;
-        }
-      }
-    }
-    for (int k = 0; k < SM_FILTER_REASON_END_; k++) p->filtered[k] += q->filtered[k];
-    for (int k = 0; k < 4; k++) r->res_seen[k] += pt->r.res_seen[k];
-    *rows_out += pt->rows;
   }
   if (sm__points_reserve(r->ctx, p, total, 0, labels) ||
       sm__grow((void **)&r->row, &r->row_cap, total, sizeof *r->row) ||
@@ -577,6 +594,109 @@ static sm_status parts_merge(sm_reader *r, part *parts, int nt, uint64_t *rows_o
   }
   sm__free(piece);
   p->n = total;
+  return SM_OK;
+}
+
+/* Gives each run of leaves a slot in the source's arrays, sized by the rowids the table's B-tree bounds
+ * the run by, so that the threads write their points where they stay. 1 when done; 0 when the runs are
+ * copied after instead (no bound, or rowids so sparse that the slots would be far larger than the rows),
+ * or *st an error. *fresh_label: the label array was made here. */
+static int parts_slots(sm_reader *r, part *parts, int np, const sm_gpkg_pages *g, int labels, int *fresh_label,
+                       sm_status *st) {
+  sm_points *p = r->p;
+  size_t base = p->n, total = 0;
+  *fresh_label = 0;
+  for (int i = 0; i < np; i++) {
+    uint64_t b;
+    if (!sm__gpkg_pages_rows_at_most(g, (size_t)parts[i].lo, (size_t)parts[i].hi, &b) || b > SIZE_MAX / 64 - total)
+      return 0;
+    total += (size_t)b;
+  }
+  if (total > 2 * sm__gpkg_pages_rows_guess(g) + 4096) return 0;
+  *fresh_label = labels && !p->label;
+  if ((*st = sm__points_reserve(r->ctx, p, base + total, 0, labels)) ||
+      sm__grow((void **)&r->row, &r->row_cap, base + total, sizeof *r->row) ||
+      sm__grow((void **)&r->srcidx, &r->srcidx_cap, base + total, sizeof *r->srcidx)) {
+    if (!*st) *st = sm__error(r->ctx, SM_E_NOMEM, "out of memory");
+    return 0;
+  }
+  size_t next = base;
+  for (int i = 0; i < np; i++) {
+    part *pt = &parts[i];
+    sm_points *q = pt->r.p;
+    uint64_t b = 0;
+    sm__gpkg_pages_rows_at_most(g, (size_t)pt->lo, (size_t)pt->hi, &b);
+    size_t at = pt->at = next;
+    pt->slot = (size_t)b;
+    next += (size_t)b;
+    q->x = p->x + at;
+    q->y = p->y + at;
+    q->t = p->t + at;
+    q->w = p->w + at;
+    q->cat = p->cat + at;
+    q->label = labels ? p->label + at : NULL;
+    q->cap = pt->slot;
+    pt->r.row = r->row + at;
+    pt->r.srcidx = r->srcidx + at;
+    pt->r.row_cap = pt->r.srcidx_cap = pt->slot;
+    pt->r.slot = 1;
+    if (!pt->slot) pt->slot = 1; /* an empty run: still the source's arrays (and no room) */
+  }
+  return 1;
+}
+
+/* The runs read into their slots (parts_slots), in order: their counts added, each run moved down to
+ * follow the one before when rows were left out, and their categories and labels renumbered in place on
+ * the threads. */
+static sm_status parts_place(sm_reader *r, part *parts, int np, int fresh_label, uint64_t *rows_out) {
+  sm_points *p = r->p;
+  *rows_out = 0;
+  for (int i = 0; i < np; i++)
+    if (parts[i].st) return sm__error(r->ctx, parts[i].st, "%s", sm_ctx_last_error(parts[i].ctx));
+  size_t to = p->n;
+  int labels_seen = 0;
+  for (int i = 0; i < np; i++) {
+    part *pt = &parts[i];
+    const sm_points *q = pt->r.p;
+    sm_status st = part_tally(r, pt, rows_out);
+    if (st) return st;
+    labels_seen |= q->labels.n > 0;
+    size_t n = q->n;
+    if (pt->at != to && n) {
+      size_t at = pt->at;
+      memmove(p->x + to, p->x + at, n * sizeof *p->x);
+      memmove(p->y + to, p->y + at, n * sizeof *p->y);
+      memmove(p->t + to, p->t + at, n * sizeof *p->t);
+      memmove(p->w + to, p->w + at, n * sizeof *p->w);
+      memmove(p->cat + to, p->cat + at, n * sizeof *p->cat);
+      if (p->label) memmove(p->label + to, p->label + at, n * sizeof *p->label);
+      memmove(r->row + to, r->row + at, n * sizeof *r->row);
+      memmove(r->srcidx + to, r->srcidx + at, n * sizeof *r->srcidx);
+    }
+    pt->at = to;
+    to += n;
+  }
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(r->ctx)) schedule(dynamic, 1)
+#endif
+  for (int i = 0; i < np; i++) {
+    const part *pt = &parts[i];
+    const sm_points *q = pt->r.p;
+    int same_c = 1, same_l = 1;
+    for (size_t j = 0; j < q->cats.n && same_c; j++) same_c = pt->cmap[j] == (int32_t)j;
+    for (size_t j = 0; j < q->labels.n && same_l; j++) same_l = pt->lmap[j] == (int32_t)j;
+    if (!same_c)
+      for (size_t j = pt->at; j < pt->at + q->n; j++)
+        if (p->cat[j] >= 0) p->cat[j] = pt->cmap[p->cat[j]];
+    if (!same_l && p->label)
+      for (size_t j = pt->at; j < pt->at + q->n; j++)
+        if (p->label[j] >= 0) p->label[j] = pt->lmap[p->label[j]];
+  }
+  p->n = to;
+  if (fresh_label && !labels_seen) {
+    sm__free(p->label);
+    p->label = NULL;
+  }
   return SM_OK;
 }
 
@@ -1023,25 +1143,35 @@ static int read_pages(const ogr_source *O, uint64_t *rows_out, sm_status *st) {
     size_t leaves = sm__gpkg_pages_leaves(g);
     int nt = sm__threads(ctx);
     if (nt > 16) nt = 16;
-    if ((size_t)nt > leaves / 16 + 1) nt = (int)(leaves / 16 + 1); /* a small table: one thread */
+    /* A few runs of leaves per thread, taken in turn, so that no thread waits long for the last one. */
+    int np = nt > 1 ? 4 * nt : 1;
+    if ((size_t)np > leaves / 16 + 1) np = (int)(leaves / 16 + 1); /* a small table: fewer runs, one thread */
+    if (nt > np) nt = np;
     part *parts = NULL;
-    if ((*st = parts_new(r, nt, 0, (GIntBig)leaves, &parts))) {
-      parts_free(parts, nt);
+    int slots = 0, fresh_label = 0;
+    if ((*st = parts_new(r, np, 0, (GIntBig)leaves, &parts)) ||
+        (np > 1 && !(r->tune && r->tune->pages_copy) &&
+         (slots = parts_slots(r, parts, np, g, k->kl >= 0, &fresh_label, st), *st))) {
+      parts_free(parts, np);
       sm__gpkg_pages_close(g);
       return 1;
     }
 #ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
-    for (int i = 0; i < nt; i++) read_part_pages(&parts[i], s, g, &pc, k, &O->schema);
-    for (int i = 0; i < nt && !why; i++) why = parts[i].why;
+    for (int i = 0; i < np; i++) read_part_pages(&parts[i], s, g, &pc, k, &O->schema);
+    for (int i = 0; i < np && !why; i++) why = parts[i].why;
     double t1 = sm__now();
     if (!why) {
-      *st = parts_merge(r, parts, nt, rows_out);
-      sm__log(ctx, SM_LOG_DEBUG, "%s: %zu pages of table '%s' read on %d threads in %.3f s, merged in %.3f s",
-              name, leaves, OGR_L_GetName(O->layer), nt, t1 - t0, sm__now() - t1);
+      *st = slots ? parts_place(r, parts, np, fresh_label, rows_out) : parts_merge(r, parts, np, rows_out);
+      sm__log(ctx, SM_LOG_DEBUG, "%s: %zu pages of table '%s' read on %d threads (%d runs, %s) in %.3f s, %s in %.3f s",
+              name, leaves, OGR_L_GetName(O->layer), nt, np, slots ? "each into its place" : "copied after", t1 - t0,
+              slots ? "placed" : "merged", sm__now() - t1);
+    } else if (fresh_label) { /* read through GDAL instead: no label array unless a label is read */
+      sm__free(r->p->label);
+      r->p->label = NULL;
     }
-    parts_free(parts, nt);
+    parts_free(parts, np);
   }
   sm__gpkg_pages_close(g);
   if (why) {

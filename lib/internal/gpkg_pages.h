@@ -23,6 +23,15 @@ void sm__gpkg_pages_close(sm_gpkg_pages *g);
 /* The leaves of the table's B-tree, in rowid order. */
 size_t sm__gpkg_pages_leaves(const sm_gpkg_pages *g);
 
+/* At most how many rows the leaves [lo, hi) hold, from the rowids the B-tree's interior pages bound them
+ * by: 1 with *n, 0 when the keys give no bound (then a cursor does not check rows against them). A
+ * cursor stops at a row outside its leaf's bound ("a damaged B-tree page"), so a walk of [lo, hi)
+ * never yields more than *n rows. */
+int sm__gpkg_pages_rows_at_most(const sm_gpkg_pages *g, size_t lo, size_t hi, uint64_t *n);
+/* About how many rows the table holds: its leaves times the larger count of rows of its first and last
+ * leaves (0 when the keys give no bound). */
+uint64_t sm__gpkg_pages_rows_guess(const sm_gpkg_pages *g);
+
 /* Column `name` (exact, else without regard to case): its position in a record, or -1 if the table has
  * none. *rowid: it is the INTEGER PRIMARY KEY (stored as NULL, its value the rowid); *dflt_null: its
  * default is NULL (what a row written before the column was added holds). */
@@ -55,6 +64,7 @@ typedef struct sm_gpkg_cursor {
   uint32_t *col_off;          /* scratch: offset and serial type of each column up to max_pos */
   uint64_t *col_type;
   const char *why;            /* why the walk stopped early (a damaged page, a failed read) */
+  int64_t key_lo, key_hi;     /* the next row's rowid is above key_lo and at most key_hi (when bounded) */
 } sm_gpkg_cursor;
 
 /* Starts a walk; pos[n_pos] are the record positions wanted (sm__gpkg_pages_column). SM_E_NOMEM (no

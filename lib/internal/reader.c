@@ -65,6 +65,8 @@ int sm__reader_keep_time(const sm_reader *r, int64_t t) {
 sm_status sm__reader_push(sm_reader *r, size_t src, uint64_t row, double a, double b, int64_t t, double w,
                           int32_t cat, int32_t label) {
   sm_points *p = r->p;
+  if (r->slot && (p->n == p->cap || (label >= 0 && !p->label)))
+    return sm__error(r->ctx, SM_E_INTERNAL, "more rows than the table's B-tree holds (a bug in safemap)");
   if (p->n == p->cap || (label >= 0 && !p->label)) {
     sm_status st = sm__points_reserve(r->ctx, p, p->n + 1, 0, label >= 0);
     if (st) return st;

@@ -26,6 +26,7 @@ typedef struct sm_read_tuning {
   size_t csv_parallel_min; /* smallest CSV file read on several threads (bytes) */
   size_t csv_chunk;        /* target bytes per chunk of a parallel CSV read (>= 1) */
   int gdal_only;           /* read GeoPackage tables through GDAL, never from their pages */
+  int pages_copy;          /* join the runs of a table's pages by copying them, as when its keys bound no run */
 } sm_read_tuning;
 
 typedef struct sm_reader {
@@ -33,6 +34,7 @@ typedef struct sm_reader {
   const sm_read_options *opts;
   const sm_read_tuning *tune; /* NULL: the defaults */
   sm_points *p;       /* staging: x, y hold the source coordinates until transformed */
+  int slot;           /* p, row and srcidx are a fixed slot of another reader's arrays: never grown */
   uint64_t *row;      /* source row (CSV line or feature number) of each staged point */
   size_t row_cap;
   uint32_t *srcidx;   /* source of each staged point */

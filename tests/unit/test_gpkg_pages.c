@@ -91,9 +91,14 @@ static void same_as_sqlite(const char *path, sqlite3 *db, int parts) {
   assert_int_equal(sqlite3_prepare_v2(db, "SELECT rowid, a, b, c, d, e, f FROM t ORDER BY rowid", -1, &q, NULL),
                    SQLITE_OK);
   size_t leaves = sm__gpkg_pages_leaves(g), rows = 0;
+  uint64_t bounds = 0;
   for (int k = 0; k < parts; k++) {
     sm_gpkg_cursor c;
-    assert_int_equal(sm__gpkg_cursor_open(&c, g, leaves * k / parts, leaves * (k + 1) / parts, pos, 7), SM_OK);
+    size_t lo = leaves * k / parts, hi = leaves * (k + 1) / parts, rows_before = rows;
+    uint64_t bound = 0;
+    assert_int_equal(sm__gpkg_pages_rows_at_most(g, lo, hi, &bound), 1);
+    bounds += bound;
+    assert_int_equal(sm__gpkg_cursor_open(&c, g, lo, hi, pos, 7), SM_OK);
     int64_t id;
     sm_gpkg_val v[7];
     int e;
@@ -131,8 +136,15 @@ static void same_as_sqlite(const char *path, sqlite3 *db, int parts) {
       }
     }
     assert_int_equal(e, 0);
+    assert_true(rows - rows_before <= bound); /* the run holds no more rows than its keys allow */
     sm__gpkg_cursor_close(&c);
   }
+  /* the runs' bounds together: the rowids from the first to the last */
+  sqlite3_stmt *m;
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT max(rowid) - min(rowid) + 1 FROM t", -1, &m, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(m), SQLITE_ROW);
+  assert_true(bounds == (uint64_t)sqlite3_column_int64(m, 0));
+  sqlite3_finalize(m);
   assert_int_equal(sqlite3_step(q), SQLITE_DONE);
   sqlite3_finalize(q);
   assert_true(rows > 0);
@@ -266,11 +278,86 @@ static void damaged_pages(void **state) {
   assert_true(walked > 100 && stopped > 20); /* the damage reached the walk, and some stopped it */
 }
 
+/* Rowids from 1 to n: each run of leaves holds exactly the rows its keys bound. Then two leaves swapped
+ * in the root's list: the walk meets rows outside the keys of the place it found them in and stops
+ * ("a damaged B-tree page"), so no run yields more rows than its bound. */
+static void rows_bounded_by_keys(void **state) {
+  (void)state;
+  const char *path = tu_path("bounded.sqlite");
+  sqlite3 *db = create(path, 1024, 0);
+  exec(db, "CREATE TABLE t (fid INTEGER PRIMARY KEY, a TEXT); BEGIN");
+  for (int i = 0; i < 800; i++) {
+    char sql[160];
+    snprintf(sql, sizeof sql, "INSERT INTO t (a) VALUES ('row %d of the table, forty bytes or so')", i);
+    exec(db, sql);
+  }
+  exec(db, "COMMIT");
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_master WHERE name = 't'", -1, &q, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  long root = (long)sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  int pos[] = {1};
+  for (int round = 0; round < 2; round++) {
+    const char *why = NULL;
+    sm_gpkg_pages *g = NULL;
+    assert_ok(ctx, sm__gpkg_pages_open(ctx, path, "t", &g, &why));
+    assert_non_null(g);
+    size_t leaves = sm__gpkg_pages_leaves(g), rows = 0;
+    assert_true(leaves > 10);
+    int stopped = 0;
+    for (size_t lo = 0; lo < leaves; lo += 3) {
+      size_t hi = lo + 3 < leaves ? lo + 3 : leaves, n = 0;
+      uint64_t bound = 0;
+      assert_int_equal(sm__gpkg_pages_rows_at_most(g, lo, hi, &bound), 1);
+      sm_gpkg_cursor c;
+      assert_int_equal(sm__gpkg_cursor_open(&c, g, lo, hi, pos, 1), SM_OK);
+      int64_t id;
+      sm_gpkg_val v[1];
+      int e;
+      while ((e = sm__gpkg_cursor_next(&c, &id, v)) == 1) n++;
+      if (e < 0) {
+        assert_string_equal(c.why, "a damaged B-tree page");
+        stopped++;
+      }
+      assert_true(n <= bound);
+      if (round == 0) assert_true(n == bound); /* rowids without gaps: the bound is the count */
+      rows += n;
+      sm__gpkg_cursor_close(&c);
+    }
+    sm__gpkg_pages_close(g);
+    if (round == 0) {
+      assert_int_equal(rows, 800);
+      assert_int_equal(stopped, 0);
+      /* swap the second and third children of the root (an interior page over the leaves) */
+      FILE *f = fopen(path, "r+b");
+      assert_non_null(f);
+      unsigned char b[1024];
+      fseek(f, (root - 1) * 1024, SEEK_SET);
+      assert_int_equal(fread(b, 1, sizeof b, f), sizeof b);
+      assert_int_equal(b[0], 5);
+      unsigned o1 = (unsigned)b[14] << 8 | b[15], o2 = (unsigned)b[16] << 8 | b[17];
+      unsigned char t[4];
+      memcpy(t, b + o1, 4);
+      memcpy(b + o1, b + o2, 4);
+      memcpy(b + o2, t, 4);
+      fseek(f, (root - 1) * 1024, SEEK_SET);
+      assert_int_equal(fwrite(b, 1, sizeof b, f), sizeof b);
+      fclose(f);
+    } else {
+      assert_true(stopped > 0);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_row_as_sqlite),
       cmocka_unit_test(what_it_declines),
       cmocka_unit_test(damaged_pages),
+      cmocka_unit_test(rows_bounded_by_keys),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

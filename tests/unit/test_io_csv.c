@@ -160,7 +160,7 @@ typedef struct result {
 
 static result read_as(const char *const *src, size_t n, const sm_read_options *o, int threads, size_t chunk) {
   result res;
-  sm_read_tuning tune = {1, chunk, 0};
+  sm_read_tuning tune = {1, chunk, 0, 0};
   sm_ctx_set_threads(ctx, threads);
   sm_ctx_set_log(ctx, log_chunks, SM_LOG_DEBUG, NULL);
   res.p = NULL;
@@ -297,7 +297,7 @@ static void row_numbers(void **state) {
     for (int threads = 1; threads <= 4; threads++) {
       sm_reader r;
       memset(&r, 0, sizeof r);
-      sm_read_tuning tune = {1, CHUNKS[c], 0};
+      sm_read_tuning tune = {1, CHUNKS[c], 0, 0};
       sm_src src;
       memset(&src, 0, sizeof src);
       src.name = sm__strdup(f);
@@ -476,7 +476,7 @@ static void cancel(void **state) {
   const char *f = mixed_file("cancel.csv", 300, &t);
   const char *src[] = {f};
   sm_read_options o = xy_options();
-  sm_read_tuning tune = {1, 64, 0};
+  sm_read_tuning tune = {1, 64, 0, 0};
   sm_ctx_set_threads(ctx, 2);
   sm_ctx_set_progress(ctx, cancel_in_read, NULL);
   sm_points *p = (sm_points *)1;

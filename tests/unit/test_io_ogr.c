@@ -99,33 +99,45 @@ static const char *make_gpkg(void) {
   return path;
 }
 
-/* Reads path through GDAL's stream on one thread, then from its pages on 1, 2 and 3 threads: the same
- * points, or the same error. pages: the pages are expected to be read (else GDAL is). */
+/* 1: a read of the pages on 2 or 3 threads is expected to put each run of leaves straight into its place
+ * (the table's keys bound every run); 0: to copy the runs after; -1: either. */
+static int expect_place = 1;
+
+/* Reads path through GDAL's stream on one thread, then from its pages on 1, 2 and 3 threads (on 2 and 3
+ * both ways of joining the threads' runs: each into its place, and copied after): the same points, or
+ * the same error. pages: the pages are expected to be read (else GDAL is). */
 static void same_both_ways_n(const char *const *src, size_t n_src, const sm_read_options *o, int pages) {
-  sm_read_tuning gdal = {0};
-  gdal.csv_parallel_min = (size_t)4 << 20;
+  sm_read_tuning gdal = {0}, copy = {0};
+  gdal.csv_parallel_min = copy.csv_parallel_min = (size_t)4 << 20;
   gdal.gdal_only = 1;
+  copy.pages_copy = 1;
   sm_points *ref = NULL;
   assert_ok(ctx, sm_ctx_set_threads(ctx, 1));
   sm_status st_ref = sm__points_read_tuned(ctx, &ref, src, n_src, o, &gdal);
   char msg_ref[1024];
   snprintf(msg_ref, sizeof msg_ref, "%s", st_ref ? sm_ctx_last_error(ctx) : "");
-  for (int threads = 1; threads <= 3; threads++) {
+  for (int run = 0; run < 5; run++) {
+    int threads = run < 3 ? run + 1 : run - 1; /* 1, 2, 3, then 2 and 3 copying the runs */
+    const sm_read_tuning *tune = run < 3 ? NULL : &copy;
     assert_ok(ctx, sm_ctx_set_threads(ctx, threads));
     logbuf[0] = 0;
     sm_ctx_set_log(ctx, on_log, SM_LOG_DEBUG, NULL);
     sm_points *p = NULL;
-    sm_status st = sm__points_read_tuned(ctx, &p, src, n_src, o, NULL);
+    sm_status st = sm__points_read_tuned(ctx, &p, src, n_src, o, tune);
     sm_ctx_set_log(ctx, NULL, SM_LOG_ERROR, NULL);
     assert_int_equal(st, st_ref);
     if (st) {
       assert_string_equal(sm_ctx_last_error(ctx), msg_ref);
     } else {
       const char *d = sp_diff(ref, p);
-      if (d) fail_msg("%d threads: %s differs", threads, d);
+      if (d) fail_msg("%d threads%s: %s differs", threads, tune ? " (runs copied)" : "", d);
     }
     if (pages && !strstr(logbuf, "of table 'incidents' read on")) fail_msg("pages not read: %s", logbuf);
     if (!pages && !strstr(logbuf, "read through GDAL, not from its pages")) fail_msg("pages read: %s", logbuf);
+    if (pages && threads > 1 && (tune || expect_place == 0) && !strstr(logbuf, "copied after"))
+      fail_msg("runs not copied: %s", logbuf);
+    if (pages && threads > 1 && !tune && expect_place == 1 && !strstr(logbuf, "each into its place"))
+      fail_msg("runs not read into their places: %s", logbuf);
     sm_points_destroy(p);
   }
   sm_points_destroy(ref);
@@ -226,9 +238,47 @@ static void pages_same_as_gdal(void **state) {
   sqlite3_close(db);
 }
 
+/* The table changed with SQL: the GeoPackage's R-tree triggers name functions plain SQLite lacks. */
+static void change(const char *path, const char *sql) {
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  const char *fns[] = {"ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"};
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(sqlite3_create_function(db, fns[i], 1, SQLITE_UTF8, NULL, no_value, NULL, NULL), SQLITE_OK);
+  char *err = NULL;
+  if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) fail_msg("%s: %s", sql, err ? err : "?");
+  sqlite3_close(db);
+}
+
+/* Each thread's runs of leaves written straight into their places: with every label empty (no label
+ * array, as GDAL's read gives), with rows deleted here and there, and with rowids so far apart that the
+ * runs are copied after instead. */
+static void pages_runs_in_place(void **state) {
+  (void)state;
+  const char *path = make_gpkg();
+  sm_read_options o = SM_READ_OPTIONS_INIT;
+  change(path, "UPDATE incidents SET \"Location\" = NULL");
+  same_both_ways(path, &o, 1);
+  sm_points *p = NULL;
+  const char *src[] = {path};
+  assert_ok(ctx, sm_ctx_set_threads(ctx, 2));
+  assert_ok(ctx, sm_points_read(ctx, &p, src, 1, &o));
+  assert_null(p->label);
+  sm_points_destroy(p);
+  change(path, "DELETE FROM incidents WHERE fid % 13 = 5 OR (fid > 1000 AND fid < 1400)");
+  same_both_ways(path, &o, 1);
+  o.time_from = "2024-06"; /* and rows filtered out */
+  same_both_ways(path, &o, 1);
+  change(path, "UPDATE incidents SET fid = fid * 100000 WHERE fid > 2000");
+  expect_place = 0;
+  same_both_ways(path, &o, 1);
+  expect_place = 1;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(pages_same_as_gdal),
+      cmocka_unit_test(pages_runs_in_place),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -262,7 +262,7 @@ static void cr_only_lines_read(void **state) {
   sm_points_destroy(p);
   /* and on several threads, in small chunks */
   sm_ctx_set_threads(ctx, 3);
-  sm_read_tuning tune = {1, 7, 0};
+  sm_read_tuning tune = {1, 7, 0, 0};
   const char *src[] = {f};
   assert_ok(ctx, sm__points_read_tuned(ctx, &p, src, 1, NULL, &tune));
   assert_int_equal(sm_points_count(p), 3);
@@ -334,7 +334,7 @@ static void repeats_across_files_counted_once(void **state) {
   const char *src[] = {a, b};
   for (int pass = 0; pass < 2; pass++) {
     sm_points *p = NULL;
-    sm_read_tuning tune = {1, 5, 0};
+    sm_read_tuning tune = {1, 5, 0, 0};
     sm_ctx_set_threads(ctx, pass ? 3 : 1);
     assert_ok(ctx, sm__points_read_tuned(ctx, &p, src, 2, NULL, pass ? &tune : NULL));
     assert_int_equal(sm_points_rows_read(p), 8);
