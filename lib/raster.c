@@ -19,9 +19,12 @@ struct sm_raster {
 
 /* Cells of large grids sit on transparent huge pages where the system allows:
  * faulting in 4 KB pages from several threads at once contends on the
- * kernel's locks. Zeroed on nth threads, each a run of the huge pages (the
- * kernel clears each page as it is first touched: 34 MB took 20-35 ms on one
- * thread when the pages were small). */
+ * kernel's locks. Zeroed on nth threads, a huge page at a time to whichever
+ * thread is free (the kernel clears each page as it is first touched: 34 MB
+ * took 20-35 ms on one thread when the pages were small; and pages the
+ * machine has not touched for a while cost ten times those it has, so a
+ * fixed share of them left one thread clearing for 40 ms while the other
+ * waited). */
 static double *alloc_cells(size_t n, int nth) {
   size_t bytes = n * sizeof(double);
   if (bytes < (8u << 20)) return sm__calloc(n, sizeof(double));
@@ -34,7 +37,7 @@ static double *alloc_cells(size_t n, int nth) {
   long pages = (long)(rounded / huge);
   (void)nth;
 #ifdef SM_HAVE_OPENMP
-#pragma omp parallel for num_threads(nth > 0 ? nth : 1) schedule(static)
+#pragma omp parallel for num_threads(nth > 0 ? nth : 1) schedule(dynamic, 1)
 #endif
   for (long c = 0; c < pages; c++) {
     size_t at = (size_t)c * huge;
