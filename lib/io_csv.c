@@ -745,15 +745,18 @@ static sm_status read_parallel(sm_reader *r, size_t s, const cols *k, size_t nee
   if (start >= size) return read_rows(r, s, k, need, c, (long)size);
   const char sep = c->sep;
   double t0 = sm__now();
-  /* Candidate cuts: after the first newline at least `chunk` bytes on. */
-  size_t ncut = 1, cutcap = (size - start) / chunk + 2;
+  /* Candidate cuts: after the first newline at least `chunk` bytes on; the last 2 * nt chunks' bytes cut four
+   * times finer, so that the threads finish together (a whole chunk left to one thread kept the other waiting
+   * for 7-15 ms at 1M rows). */
+  size_t tail = chunk >= ((size_t)1 << 18) ? 2 * (size_t)nt * chunk : 0;
+  size_t ncut = 1, cutcap = (size - start) / chunk + 2 + (tail ? 8 * (size_t)nt : 0);
   size_t *cut = sm__malloc(cutcap * sizeof *cut);
   unsigned char *ends = NULL;
   csv_part *parts = NULL;
   if (!cut) return sm__error(ctx, SM_E_NOMEM, "out of memory");
   cut[0] = start;
   for (;;) {
-    size_t at = cut[ncut - 1] + chunk - 1;
+    size_t at = cut[ncut - 1] + (size - cut[ncut - 1] <= tail ? chunk / 4 : chunk) - 1;
     const char *nl = at < size ? memchr(buf + at, '\n', size - at) : NULL;
     if (!nl || (size_t)(nl - buf) + 1 >= size || ncut == cutcap) break;
     cut[ncut++] = (size_t)(nl - buf) + 1;

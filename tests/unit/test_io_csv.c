@@ -246,6 +246,40 @@ static void quoted_multiline_crlf_blank_and_bad_rows(void **state) {
   text_free(&t);
 }
 
+/* Chunks of 256 KB and more: the last 2 * threads chunks' worth of the file is cut four times finer (so that
+ * the threads finish together); the same points as on one thread. */
+static void finer_tail_chunks(void **state) {
+  (void)state;
+  text t;
+  const char *f = mixed_file("mixed_big.csv", 70000, &t);
+  const char *src[] = {f};
+  sm_read_options o = xy_options();
+  FILE *fp = fopen(f, "rb");
+  assert_non_null(fp);
+  fseek(fp, 0, SEEK_END);
+  long size = ftell(fp);
+  fclose(fp);
+  size_t chunk = (size_t)1 << 18;
+  assert_true(size > (long)(12 * chunk)); /* chunks of the whole size, and the finer tail */
+  result want = read_as(src, 1, &o, 1, 0);
+  assert_int_equal(want.st, SM_OK);
+  for (int threads = 2; threads <= 4; threads += 2) {
+    max_chunks = 0;
+    result got = read_as(src, 1, &o, threads, chunk);
+    assert_int_equal(got.st, SM_OK);
+    const char *d = sp_diff(want.p, got.p);
+    if (d) fail_msg("%d threads, chunks of %zu: %s differs", threads, chunk, d);
+    sm_points_destroy(got.p);
+    if (several_threads()) {
+      /* whole chunks up to the tail, then quarter chunks over it */
+      size_t tail = 2 * (size_t)threads * chunk, whole = ((size_t)size - tail) / chunk;
+      if (max_chunks < whole + 3 * tail / chunk) fail_msg("%d threads: %zu chunks of %ld bytes", threads, max_chunks, size);
+    }
+  }
+  sm_points_destroy(want.p);
+  text_free(&t);
+}
+
 /* The first bad row in file order is the --strict error, whichever chunk
  * found one first. */
 static void strict_first_bad_row(void **state) {
@@ -491,6 +525,7 @@ static void cancel(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(quoted_multiline_crlf_blank_and_bad_rows),
+      cmocka_unit_test(finer_tail_chunks),
       cmocka_unit_test(strict_first_bad_row),
       cmocka_unit_test(row_numbers),
       cmocka_unit_test(edge_files),
