@@ -1156,6 +1156,16 @@ static int read_pages(const ogr_source *O, uint64_t *rows_out, sm_status *st) {
       sm__gpkg_pages_close(g);
       return 1;
     }
+    if (!slots && np > nt) { /* runs to be copied after: one per thread, the fewest to copy */
+      parts_free(parts, np);
+      parts = NULL;
+      np = nt;
+      if ((*st = parts_new(r, np, 0, (GIntBig)leaves, &parts))) {
+        parts_free(parts, np);
+        sm__gpkg_pages_close(g);
+        return 1;
+      }
+    }
 #ifdef SM_HAVE_OPENMP
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
