@@ -468,23 +468,37 @@ static sm_status bins_layer(run *R) {
   if (!st) st = sm_layer_add_field(ctx, B, "gi_bin_fdr", SM_FIELD_INT64, &fb);
   if (!st && R->psim) st = sm_layer_add_field(ctx, B, "gi_p_sim", SM_FIELD_DOUBLE, &fps);
   if (st) return st;
-  if ((st = sm__layer_reserve(ctx, B, R->L * R->T))) return st;
-  char(*steps)[32] = sm__malloc(R->T * sizeof *steps);
+  size_t L = R->L, T = R->T, n = L * T;
+  if ((st = sm__layer_add_rows(ctx, B, n))) return st; /* row l * T + t: location l at step t */
+  char(*steps)[32] = sm__malloc(T * sizeof *steps);
   if (!steps) return sm__error(ctx, SM_E_NOMEM, "out of memory");
-  for (size_t t = 0; t < R->T; t++) sm_time_format(sm_cube_step_start(R->cube, t), R->fr, steps[t], sizeof steps[t]);
-  for (size_t l = 0; l < R->L && !st; l++)
-    for (size_t t = 0; t < R->T && !st; t++) {
-      size_t row, q = l * R->T + t;
-      st = sm_layer_add_feature(ctx, B, NULL, 0, &row);
-      if (!st) st = wards ? sm_layer_set_string(ctx, B, row, fl, sm_areas_id(R->a, sm_cube_unit(R->cube, l)))
-                          : sm_layer_set_int(ctx, B, row, fl, (int64_t)l);
-      if (!st) st = sm_layer_set_string(ctx, B, row, fs, steps[t]);
-      if (!st) st = sm_layer_set_double(ctx, B, row, fc, R->cnt[q]);
-      if (!st && !isnan(R->z[q])) st = sm_layer_set_double(ctx, B, row, fz, R->z[q]);
-      if (!st && !isnan(R->pv[q])) st = sm_layer_set_double(ctx, B, row, fp, R->pv[q]);
-      if (!st) st = sm_layer_set_int(ctx, B, row, fb, R->bin[q]);
-      if (!st && R->psim && !isnan(R->psim[q])) st = sm_layer_set_double(ctx, B, row, fps, R->psim[q]);
+  for (size_t t = 0; t < T; t++) sm_time_format(sm_cube_step_start(R->cube, t), R->fr, steps[t], sizeof steps[t]);
+  /* The texts pooled once, on this thread: the steps in the first location's rows, each ward's id in its first
+   * row; every other row shares them (sm__layer_string_as), and the rows are filled on the threads. */
+  for (size_t t = 0; t < T && !st; t++) st = sm_layer_set_string(ctx, B, t, fs, steps[t]);
+  for (size_t l = 0; wards && l < L && !st; l++)
+    st = sm_layer_set_string(ctx, B, l * T, fl, sm_areas_id(R->a, sm_cube_unit(R->cube, l)));
+  int bad = 0;
+  if (!st) {
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel for num_threads(sm__threads(ctx)) schedule(static) reduction(| : bad) if (n >= 65536)
+#endif
+    for (size_t q = 0; q < n; q++) {
+      size_t l = q / T, t = q % T;
+      if (l) sm__layer_string_as(B, q, fs, t);
+      if (wards) {
+        if (t) sm__layer_string_as(B, q, fl, l * T);
+      } else {
+        bad |= sm_layer_set_int(NULL, B, q, fl, (int64_t)l) != SM_OK;
+      }
+      bad |= sm_layer_set_double(NULL, B, q, fc, R->cnt[q]) != SM_OK;
+      if (!isnan(R->z[q])) bad |= sm_layer_set_double(NULL, B, q, fz, R->z[q]) != SM_OK;
+      if (!isnan(R->pv[q])) bad |= sm_layer_set_double(NULL, B, q, fp, R->pv[q]) != SM_OK;
+      bad |= sm_layer_set_int(NULL, B, q, fb, R->bin[q]) != SM_OK;
+      if (R->psim && !isnan(R->psim[q])) bad |= sm_layer_set_double(NULL, B, q, fps, R->psim[q]) != SM_OK;
     }
+  }
+  if (!st && bad) st = sm__error(ctx, SM_E_INTERNAL, "emerging_bins: a cell could not be set (a bug in safemap)");
   sm__free(steps);
   return st ? st : sm__layer_whole_to_int(ctx, B, fc);
 }

@@ -191,6 +191,15 @@ sm_status sm__layer_reserve(sm_ctx *ctx, sm_layer *l, size_t rows) {
   return SM_OK;
 }
 
+sm_status sm__layer_add_rows(sm_ctx *ctx, sm_layer *l, size_t n) {
+  if (!l) return sm__error(ctx, SM_E_INVALID_ARG, "sm__layer_add_rows: layer is NULL");
+  if (n > SIZE_MAX - l->n) return sm__error(ctx, SM_E_NOMEM, "out of memory");
+  sm_status st = sm__layer_reserve(ctx, l, l->n + n); /* the rows past n are NULL already */
+  if (st) return st;
+  l->n += n;
+  return SM_OK;
+}
+
 sm_status sm_layer_add_feature(sm_ctx *ctx, sm_layer *l, const unsigned char *wkb, size_t wkb_size, size_t *row_out) {
   if (!l) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_add_feature: layer is NULL");
   if (wkb && !wkb_size) return sm__error(ctx, SM_E_INVALID_ARG, "sm_layer_add_feature: empty WKB");
