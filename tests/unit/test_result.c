@@ -1,6 +1,8 @@
 /* sm_result (result.h): the getters, and sm_result_write's formats, companions and refusals. Public API. */
 #include "testutil.h"
 
+#include <dirent.h>
+
 #include <math.h>
 
 static sm_ctx *ctx;
@@ -73,7 +75,9 @@ static void read_text(const char *path, char *buf, size_t n) {
 }
 
 /* Between writing the files and moving them into place: mode 0 puts a directory where the main file goes
- * (its move fails after the companion's), mode 1 does what a signal handler does and stops the run. */
+ * (its move fails after the companion's), mode 1 does what a signal handler does and stops the run, mode 2
+ * takes the finished temporary files away (the first move fails once the file it replaces is out of the
+ * way). */
 typedef struct move_hook {
   const char *main;
   int mode, seen, left;
@@ -87,6 +91,24 @@ static int at_move(double f, const char *msg, void *user) {
   if (h->mode == 0) {
     unlink(h->main);
     return mkdir(h->main, 0755) == 0;
+  }
+  if (h->mode == 2) {
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", h->main);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+      size_t n = strlen(e->d_name);
+      if (strstr(e->d_name, "safemap-tmp") && n > 4 && !strcmp(e->d_name + n - 4, ".csv")) {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+      }
+    }
+    if (d) closedir(d);
+    return 1;
   }
   sm_cleanup_temporary_files();
   h->left = tu_count_files("safemap-tmp");
@@ -131,6 +153,19 @@ static void companion_rollback(void **state) {
   assert_string_equal(buf, "old main\n");
   read_text(comp, buf, sizeof buf);
   assert_string_equal(buf, "old companion\n");
+  sm_ctx_set_progress(ctx, NULL, NULL);
+  /* the finished files gone before their move: the file each would replace is back under its name */
+  tu_write("r.csv", "old main\n");
+  tu_write("r_by_month.csv", "old companion\n");
+  h.mode = 2, h.seen = 0;
+  sm_ctx_set_progress(ctx, at_move, &h);
+  assert_int_equal(sm_result_write(ctx, counts, out, &wo), SM_E_IO);
+  assert_int_equal(h.seen, 1);
+  read_text(out, buf, sizeof buf);
+  assert_string_equal(buf, "old main\n");
+  read_text(comp, buf, sizeof buf);
+  assert_string_equal(buf, "old companion\n");
+  assert_int_equal(tu_count_files("safemap-tmp"), 0);
   sm_ctx_set_progress(ctx, NULL, NULL);
   /* and a plain overwrite replaces both */
   assert_ok(ctx, sm_result_write(ctx, counts, out, &wo));
