@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef SM_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 struct sm_cube {
   size_t n_loc, n_steps, n_points, empty_steps;
@@ -182,22 +185,47 @@ sm_status sm_cube_create(sm_ctx *ctx, sm_cube **out, const sm_points *p, const i
   for (size_t u = 0; u < n_units; u++)
     if (loc_of_unit[u] != (size_t)-1) c->unit[loc_of_unit[u]] = u;
   for (size_t k = 0; k <= T; k++) c->start[k] = step_start(bins, origin, k0 + (int64_t)k);
-  for (size_t i = 0; i < n; i++) {
-    if (unit_of_point[i] < 0) continue;
-    size_t k = (size_t)(step_of(bins, origin, t[i]) - k0);
-    c->counts[loc_of_unit[unit_of_point[i]] * T + k] += wt ? wt[i] : 1.0;
-  }
-  sm__free(loc_of_unit);
-  size_t zeros = 0;
-  for (size_t q = 0; q < L * T; q++) zeros += c->counts[q] == 0;
-  c->sparseness = (double)zeros / (double)(L * T);
-  unsigned char *hit = sm__calloc(T, 1);
+  /* Counted on the threads, each thread the locations of its own range: every point looked at by each, added
+   * only by the thread whose locations hold it, so that each bin adds its weights in the points' order on
+   * one thread (the same bits on any number of threads) and the bins' pages are first touched by their
+   * thread. Then each thread's empty bins and the steps its locations hit. */
+  int nt = sm__threads(ctx);
+  unsigned char *hit = sm__calloc((size_t)nt * T, 1);
   if (!hit) {
+    sm__free(loc_of_unit);
     sm_cube_destroy(c);
     return sm__error(ctx, SM_E_NOMEM, "out of memory");
   }
-  for (size_t q = 0; q < L * T; q++) hit[q % T] |= c->counts[q] != 0;
-  for (size_t k = 0; k < T; k++) c->empty_steps += !hit[k];
+  size_t zeros = 0;
+#ifdef SM_HAVE_OPENMP
+#pragma omp parallel num_threads(nt) reduction(+ : zeros) if (n >= 65536)
+#endif
+  {
+    int me = 0, nth = 1;
+#ifdef SM_HAVE_OPENMP
+    me = omp_get_thread_num(), nth = omp_get_num_threads();
+#endif
+    size_t lo = L * (size_t)me / (size_t)nth, hi = L * ((size_t)me + 1) / (size_t)nth;
+    for (size_t i = 0; i < n; i++) {
+      if (unit_of_point[i] < 0) continue;
+      size_t l = loc_of_unit[unit_of_point[i]];
+      if (l < lo || l >= hi) continue;
+      size_t k = (size_t)(step_of(bins, origin, t[i]) - k0);
+      c->counts[l * T + k] += wt ? wt[i] : 1.0;
+    }
+    unsigned char *h = hit + (size_t)me * T;
+    for (size_t q = lo * T; q < hi * T; q++) {
+      zeros += c->counts[q] == 0;
+      h[q % T] |= c->counts[q] != 0;
+    }
+  }
+  sm__free(loc_of_unit);
+  c->sparseness = (double)zeros / (double)(L * T);
+  for (size_t k = 0; k < T; k++) {
+    unsigned char any = 0;
+    for (int j = 0; j < nt; j++) any |= hit[(size_t)j * T + k];
+    c->empty_steps += !any;
+  }
   sm__free(hit);
   *out = c;
   return SM_OK;

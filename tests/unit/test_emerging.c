@@ -144,6 +144,63 @@ static void simple_classes(void **state) {
   assert_string_equal(sm_simple_class_str(SM_SIMPLE_MIXED), "Mixed Hot and Cold Spot");
 }
 
+/* A large cube is counted on the threads, each thread the locations of its own range: with weights that are not
+ * whole numbers (their sums depend on the order they are added in), the same bits as adding them point by point
+ * on one thread, on 1, 2 and 3 threads; the empty bins and steps the same. */
+static void cube_weights_on_threads(void **state) {
+  (void)state;
+  enum { N = 200000, UNITS = 700 };
+  double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *w = malloc(N * sizeof *w);
+  int64_t *t = malloc(N * sizeof *t);
+  int32_t *unit = malloc(N * sizeof *unit);
+  assert_true(x && y && w && t && unit);
+  uint64_t r = 12345;
+  for (size_t i = 0; i < N; i++) {
+    r = r * 6364136223846793005ull + 1442695040888963407ull;
+    x[i] = (double)(r >> 40 & 1023), y[i] = 7;
+    unit[i] = (int32_t)((r >> 20) % (UNITS + 50)) - 50; /* some points in no unit; units 600.. never hit */
+    if (unit[i] >= 600) unit[i] = -1;
+    t[i] = day(2022, 1, 1) + (int64_t)((r >> 8) % (730 * 86400)); /* two years, to the second */
+    w[i] = 0.1 + (double)(r >> 33) / 3e9;                      /* 0.1 .. 3: sums that round */
+  }
+  sm_points *p;
+  assert_ok(ctx, sm_points_create(ctx, &p, "EPSG:27700", N, x, y, t, w));
+  sm_bins b;
+  assert_int_equal(sm_bins_parse("month", &b), SM_OK);
+  /* by hand: the locations are the units hit, in unit order; the steps the 24 months from January 2022 */
+  int32_t loc[UNITS];
+  size_t L = 0;
+  for (int u = 0; u < UNITS; u++) loc[u] = -1;
+  for (size_t i = 0; i < N; i++)
+    if (unit[i] >= 0) loc[unit[i]] = 0;
+  for (int u = 0; u < UNITS; u++)
+    if (loc[u] == 0) loc[u] = (int32_t)L++;
+  double *want = calloc(L * 24, sizeof *want);
+  assert_non_null(want);
+  for (size_t i = 0; i < N; i++) {
+    if (unit[i] < 0) continue;
+    int month = 0;
+    while (month < 23 && t[i] >= day(2022 + (month + 1) / 12, (month + 1) % 12 + 1, 1)) month++;
+    want[(size_t)loc[unit[i]] * 24 + (size_t)month] += w[i];
+  }
+  for (int th = 1; th <= 3; th++) {
+    sm_ctx_set_threads(ctx, th);
+    sm_cube *c;
+    assert_ok(ctx, sm_cube_create(ctx, &c, p, unit, UNITS, &b));
+    assert_int_equal(sm_cube_locations(c), L);
+    assert_int_equal(sm_cube_steps(c), 24);
+    assert_memory_equal(sm_cube_counts(c), want, L * 24 * sizeof *want);
+    assert_int_equal(sm_cube_empty_steps(c), 0);
+    size_t zeros = 0;
+    for (size_t q = 0; q < L * 24; q++) zeros += want[q] == 0;
+    assert_true(sm_cube_sparseness(c) == (double)zeros / (double)(L * 24));
+    sm_cube_destroy(c);
+  }
+  sm_ctx_set_threads(ctx, 0);
+  sm_points_destroy(p);
+  free(x), free(y), free(w), free(t), free(unit), free(want);
+}
+
 /* Time steps: calendar months and quarters, weeks from Monday or a reference, N days ending with the last day. */
 static void cube_steps(void **state) {
   (void)state;
@@ -376,7 +433,7 @@ static void planted_clusters(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(mann_kendall), cmocka_unit_test(classify_all), cmocka_unit_test(simple_classes),
-                                     cmocka_unit_test(cube_steps), cmocka_unit_test(spacetime_gistar), cmocka_unit_test(spacetime_permutations),
+                                     cmocka_unit_test(cube_steps), cmocka_unit_test(cube_weights_on_threads), cmocka_unit_test(spacetime_gistar), cmocka_unit_test(spacetime_permutations),
                                      cmocka_unit_test(planted_clusters)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
