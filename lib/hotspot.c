@@ -1,6 +1,7 @@
 /* Getis-Ord Gi* and ArcGIS significance bins (docs/methods.md §1.2, §4.3). */
 #include "internal/mpi.h"
 #include "internal/rng.h"
+#include "internal/radix.h"
 #include "internal/sm_internal.h"
 #include "internal/limits.h"
 
@@ -47,42 +48,6 @@ static int cmp_dbl(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Sorts m doubles >= +0 by their bits (for them the same order as the values): a 4-pass radix sort of
- * 16 bits each, where qsort takes most of the time of large FDR runs. Returns nonzero (nothing done) for a
- * negative value or sign bit, or out of memory; the caller then uses qsort. */
-static int sort_nonnegative(double *s, size_t m) {
-  if (m < 1024) return 1;
-  uint64_t *a = sm__malloc(m * sizeof *a), *b = sm__malloc(m * sizeof *b);
-  size_t *cnt = sm__malloc(65536 * sizeof *cnt);
-  if (!a || !b || !cnt) {
-    sm__free(a), sm__free(b), sm__free(cnt);
-    return 1;
-  }
-  for (size_t i = 0; i < m; i++) {
-    memcpy(&a[i], &s[i], sizeof a[i]);
-    if (a[i] >> 63) {
-      sm__free(a), sm__free(b), sm__free(cnt);
-      return 1;
-    }
-  }
-  for (int pass = 0; pass < 4; pass++) {
-    int sh = 16 * pass;
-    memset(cnt, 0, 65536 * sizeof *cnt);
-    for (size_t i = 0; i < m; i++) cnt[(a[i] >> sh) & 0xffff]++;
-    size_t sum = 0;
-    for (size_t d = 0; d < 65536; d++) {
-      size_t c = cnt[d];
-      cnt[d] = sum, sum += c;
-    }
-    for (size_t i = 0; i < m; i++) b[cnt[(a[i] >> sh) & 0xffff]++] = a[i];
-    uint64_t *t = a;
-    a = b, b = t;
-  }
-  for (size_t i = 0; i < m; i++) memcpy(&s[i], &a[i], sizeof s[i]);
-  sm__free(a), sm__free(b), sm__free(cnt);
-  return 0;
-}
-
 sm_status sm_hotspot_bins(sm_ctx *ctx, const double *z, const double *p, size_t n, int fdr, int *bin) {
   if (!z || !p || !bin) return sm__error(ctx, SM_E_INVALID_ARG, "sm_hotspot_bins: NULL argument");
   static const double alpha[3] = {0.10, 0.05, 0.01};
@@ -94,7 +59,11 @@ sm_status sm_hotspot_bins(sm_ctx *ctx, const double *z, const double *p, size_t 
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
       if (!isnan(p[i])) s[m++] = p[i];
-    if (sort_nonnegative(s, m)) qsort(s, m, sizeof *s, cmp_dbl);
+    /* in order on the threads (a radix sort of their keys; 4M p-values of emerging took 45 ms on one) */
+    double *tmp = m >= 1024 ? sm__malloc(m * sizeof *tmp) : NULL;
+    if (tmp) sm__radix_sort2(s, tmp, m, sizeof *s, 0, -1, sm__threads(ctx));
+    else qsort(s, m, sizeof *s, cmp_dbl);
+    sm__free(tmp);
     for (int a = 0; a < 3; a++) {
       cut[a] = -1; /* nothing passes */
       for (size_t k = m; k > 0; k--)
