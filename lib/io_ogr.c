@@ -2,6 +2,7 @@
  * read through GDAL's columnar Arrow stream (GDAL >= 3.6); a GeoPackage table
  * straight from its pages, where that gives what the stream would. */
 #include "internal/gpkg_pages.h"
+#include "internal/limits.h"
 #include "internal/reader.h"
 
 #include <cpl_conv.h>
@@ -604,15 +605,22 @@ static sm_status parts_merge(sm_reader *r, part *parts, int nt, uint64_t *rows_o
 static int parts_slots(sm_reader *r, part *parts, int np, const sm_gpkg_pages *g, int labels, int *fresh_label,
                        sm_status *st) {
   sm_points *p = r->p;
-  size_t base = p->n, total = 0;
+  size_t base = p->n, total = 0, bound[64];
   *fresh_label = 0;
+  if (np > 64) return 0;
   for (int i = 0; i < np; i++) {
     uint64_t b;
     if (!sm__gpkg_pages_rows_at_most(g, (size_t)parts[i].lo, (size_t)parts[i].hi, &b) || b > SIZE_MAX / 64 - total)
       return 0;
+    bound[i] = (size_t)b;
     total += (size_t)b;
   }
   if (total > 2 * sm__gpkg_pages_rows_guess(g) + 4096) return 0;
+  /* Slots near the memory limit (their rowids may leave room for rows that are not there, and the arrays grow
+   * by doubling): copied after instead, where the limit meets the rows as read. */
+  double per = 2 * sizeof(double) + sizeof(int64_t) + sizeof(double) + sizeof(int32_t) + sizeof *r->row +
+               sizeof *r->srcidx + (p->lon ? 2 * sizeof(double) : 0) + ((labels || p->label) ? sizeof(int32_t) : 0);
+  if (2 * (double)(base + total) * per > sm__limit(r->ctx, SM_LIMIT_MEMORY)) return 0;
   *fresh_label = labels && !p->label;
   if ((*st = sm__points_reserve(r->ctx, p, base + total, 0, labels)) ||
       sm__grow((void **)&r->row, &r->row_cap, base + total, sizeof *r->row) ||
@@ -624,11 +632,9 @@ static int parts_slots(sm_reader *r, part *parts, int np, const sm_gpkg_pages *g
   for (int i = 0; i < np; i++) {
     part *pt = &parts[i];
     sm_points *q = pt->r.p;
-    uint64_t b = 0;
-    sm__gpkg_pages_rows_at_most(g, (size_t)pt->lo, (size_t)pt->hi, &b);
     size_t at = pt->at = next;
-    pt->slot = (size_t)b;
-    next += (size_t)b;
+    pt->slot = bound[i];
+    next += bound[i];
     q->x = p->x + at;
     q->y = p->y + at;
     q->t = p->t + at;
